@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { RESERVED_WORDS } from './rules/ast.ts';
+
+// Building blocks shared by the protocol schema. Messages say how to fix, since protocol authors read them.
+
+/** Lower-case slug for study, site and visit ids: `mexcovid`, `day-1`. */
+export const slugSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]*$/,
+    'use lower-case letters, digits and hyphens, starting with a letter (e.g. "day-1")',
+  );
+
+/**
+ * Identifier for forms, items and code lists. Rules reference items as `form.item`, so ids must be valid rule
+ * names and not keywords of the rule language.
+ */
+export const identifierSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_]*$/,
+    'use letters, digits and underscores, starting with a letter (e.g. "spo2")',
+  )
+  .refine((id) => !RESERVED_WORDS.has(id) && id !== 'date', {
+    message: 'this word is a keyword of the rule language; choose another id',
+  });
+
+function requiredText(language: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? `the ${language} text is missing`
+          : `the ${language} text must be a string`,
+    })
+    .trim()
+    .min(1, `the ${language} text is empty`);
+}
+
+/** Every user-facing text comes in English and Simplified Chinese; a missing language is an error. */
+export const textSchema = z.strictObject({
+  en: requiredText('English (en)'),
+  zh: requiredText('Chinese (zh)'),
+});
+export type LocalizedText = z.infer<typeof textSchema>;
+
+/** An IANA time zone name the runtime knows (checked with Intl, which works in Node and browsers alike). */
+export const timeZoneSchema = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return zone.includes('/') || zone === 'UTC';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not an IANA time zone (e.g. "Asia/Shanghai")' },
+);
+
+/** UCUM unit code (https://ucum.org), e.g. `mm[Hg]`, `10*9/L`, `/min`, `Cel`; spaces are never part of UCUM. */
+export const ucumSchema = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9[\]{}()/.*^%'_+-]+$/, 'not a UCUM unit code (e.g. "mm[Hg]", "10*9/L", "/min")');
+
+export const ruleTextSchema = z.string().trim().min(1, 'the rule is empty');
+
+export const rangeSchema = z.strictObject({ low: z.number().optional(), high: z.number().optional() });
+
+export const durationSchema = z.strictObject({
+  value: z.number().positive(),
+  unit: z.enum(['minutes', 'hours', 'days', 'months']),
+});
+
+export const codedValueSchema = z.strictObject({ code: z.string().min(1), label: textSchema });
+
+export const codeListSchema = z.strictObject({
+  id: identifierSchema,
+  name: textSchema.optional(),
+  items: z.array(codedValueSchema).min(1, 'a code list needs at least one code'),
+});
+
+export const sdtmMappingSchema = z.strictObject({
+  domain: z.string().regex(/^[A-Z]{2}$|^SUPP[A-Z]{2}$/, 'an SDTM domain code such as "VS" or "SUPPDM"'),
+  variable: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,7}$/, 'an SDTM variable name: upper case, at most 8 characters'),
+  /** Test code for findings domains (VSTESTCD, LBTESTCD, ...). */
+  testCode: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,7}$/)
+    .optional(),
+});
+
+export const itemTypeSchema = z.enum([
+  'text',
+  'integer',
+  'decimal',
+  'date',
+  'datetime',
+  'choice',
+  'multichoice',
+  'boolean',
+  'file',
+]);
+
+export const editCheckSchema = z.strictObject({
+  /** What must hold; the check fires when the rule is false (an unknown result does not fire). */
+  rule: ruleTextSchema,
+  /** hard: the value cannot be saved; soft: saved with a query the site must answer. */
+  severity: z.enum(['hard', 'soft']),
+  message: textSchema,
+});
+
+export const itemSchema = z
+  .strictObject({
+    id: identifierSchema,
+    type: itemTypeSchema,
+    label: textSchema,
+    hint: textSchema.optional(),
+    unit: ucumSchema.optional(),
+    range: rangeSchema.optional(),
+    codeList: identifierSchema.optional(),
+    choices: z.array(codedValueSchema).min(1).optional(),
+    required: z.boolean().default(false),
+    /** Decimal places kept for decimal items. */
+    precision: z.number().int().min(0).max(6).optional(),
+    /** Skip logic: the item is shown (and can be required) only while this rule is true. */
+    showIf: ruleTextSchema.optional(),
+    /** A computed item: this expression (same type as the item) gives its value; it is never typed in. */
+    derivation: ruleTextSchema.optional(),
+    checks: z.array(editCheckSchema).default([]),
+    sdtm: sdtmMappingSchema.optional(),
+  })
+  .superRefine((item, context) => {
+    const coded = item.type === 'choice' || item.type === 'multichoice';
+    const numeric = item.type === 'integer' || item.type === 'decimal';
+    if (coded && (item.codeList === undefined) === (item.choices === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `a ${item.type} item needs either codeList or choices`,
+      });
+    }
+    if (!coded && (item.codeList !== undefined || item.choices !== undefined)) {
+      const key = item.codeList !== undefined ? 'codeList' : 'choices';
+      context.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `only choice and multichoice items take ${key}`,
+      });
+    }
+    if (!numeric && item.unit !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['unit'],
+        message: 'only integer and decimal items have a unit',
+      });
+    }
+    if (!numeric && item.range !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['range'],
+        message: 'only integer and decimal items have a range',
+      });
+    }
+    if (item.type !== 'decimal' && item.precision !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['precision'],
+        message: 'only decimal items have a precision',
+      });
+    }
+  });
+
+export const formSchema = z.strictObject({
+  id: identifierSchema,
+  title: textSchema,
+  description: textSchema.optional(),
+  sdtmDomain: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a two-letter SDTM domain code such as "VS"')
+    .optional(),
+  /** A log form (adverse events, medications) holds any number of records per participant. */
+  repeating: z.boolean().default(false),
+  items: z.array(itemSchema).min(1, 'a form needs at least one item'),
+});
