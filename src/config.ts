@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every environment variable exotrial reads, validated at boot. The README's configuration table
+ * lists the same variables; keep both in step.
+ */
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
+  PUBLIC_URL: z.url().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  EXOTRIAL_PROTOCOL: z.string().min(1).default('protocols/mexcovid.yaml'),
+  EXOTRIAL_ADMIN_EMAIL: z.email().optional(),
+  EXOTRIAL_ADMIN_PASSWORD: z.string().optional(),
+  EXOTRIAL_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  EXOTRIAL_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+});
+
+export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseTarget;
+  publicUrl: string | undefined;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  environment: z.infer<typeof environmentSchema>['NODE_ENV'];
+  protocolFile: string;
+  bootstrapAdmin: { email: string; password: string } | undefined;
+  sessionIdleMinutes: number;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigOverrides {
+  port?: number;
+  dataDir?: string;
+}
+
+/** Reads and validates the environment; command-line flags (overrides) win over variables. */
+export function loadConfig(
+  environment: NodeJS.ProcessEnv = process.env,
+  overrides: ConfigOverrides = {},
+): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const adminEmail = env.EXOTRIAL_ADMIN_EMAIL;
+  const adminPassword = env.EXOTRIAL_ADMIN_PASSWORD;
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError('Set both EXOTRIAL_ADMIN_EMAIL and EXOTRIAL_ADMIN_PASSWORD, or neither.');
+  }
+  return {
+    port: overrides.port ?? env.PORT,
+    host: env.HOST,
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL }
+      : { kind: 'pglite', dataDir: resolve(overrides.dataDir ?? env.DATA_DIR) },
+    publicUrl: env.PUBLIC_URL,
+    logLevel: env.LOG_LEVEL,
+    environment: env.NODE_ENV,
+    protocolFile: resolve(env.EXOTRIAL_PROTOCOL),
+    bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
+    sessionIdleMinutes: env.EXOTRIAL_SESSION_IDLE_MINUTES,
+    bodyLimitBytes: env.EXOTRIAL_BODY_LIMIT_BYTES,
+  };
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as base from './2026_11_25_01_base.ts';
+
+/**
+ * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
+ * because databases in the field have already run it.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_01_base': base,
+};

@@ -1,0 +1,108 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** A jsonb column: read as parsed JSON, written as a JSON string (the same on PGlite and pg). */
+export type Json<T> = ColumnType<T, string, string>;
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface StudyTable {
+  study_id: string;
+  short_title: string;
+  title: Json<{ en: string; zh: string }>;
+  registry_id: string | null;
+  current_protocol_version: number;
+  created_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface SiteTable {
+  study_id: string;
+  site_id: string;
+  code: string;
+  name: Json<{ en: string; zh: string }>;
+  time_zone: string;
+  created_at: Timestamp;
+}
+
+export interface ProtocolVersionTable {
+  study_id: string;
+  version_no: number;
+  label: string;
+  content: Json<unknown>;
+  source: string;
+  loaded_at: Timestamp;
+  loaded_by: string | null;
+}
+
+export interface AppUserTable {
+  study_id: string;
+  user_id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  roles: Json<string[]>;
+  site_ids: Json<string[]>;
+  status: 'active' | 'disabled';
+  failed_login_count: Generated<number>;
+  locked_until: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  version: Generated<number>;
+}
+
+export interface UserSessionTable {
+  study_id: string;
+  session_id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface SetupTokenTable {
+  study_id: string;
+  token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface AuditEventTable {
+  study_id: string;
+  seq: number;
+  event_id: string;
+  occurred_at: Timestamp;
+  actor_type: 'user' | 'system' | 'anonymous';
+  actor_id: string | null;
+  actor_label: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  field: string | null;
+  old_value: Json<unknown> | null;
+  new_value: Json<unknown> | null;
+  reason: string | null;
+  context: Json<Record<string, unknown>> | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadTable {
+  study_id: string;
+  seq: number;
+  hash: string;
+}
+
+export interface Schema {
+  study: StudyTable;
+  site: SiteTable;
+  protocol_version: ProtocolVersionTable;
+  app_user: AppUserTable;
+  user_session: UserSessionTable;
+  setup_token: SetupTokenTable;
+  audit_event: AuditEventTable;
+  audit_chain_head: AuditChainHeadTable;
+}
