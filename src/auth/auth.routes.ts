@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { requestContext, SESSION_COOKIE, sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
+import { login, logout } from './session.service.ts';
+import { completeSetup, setupNeeded } from './setup.service.ts';
+
+const LOGIN_RATE = { max: 10, timeWindow: '1 minute' };
+
+export function authRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { public: true, rateLimit: LOGIN_RATE },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in: sets the session cookie and returns the user and the CSRF token',
+        body: loginRequestSchema,
+        response: { 200: sessionViewSchema, 401: errorBodySchema, 429: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const { secret, session } = await login(database, studyId, request.body, requestContext(request));
+      reply.setCookie(SESSION_COOKIE, secret, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: 'auto',
+      });
+      return session;
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: ends this session',
+        response: { 204: z.null(), 401: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      await logout(database, studyId, sessionOf(request), requestContext(request));
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/auth/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user and the CSRF token of this session',
+        response: { 200: sessionViewSchema, 401: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const session = sessionOf(request);
+      return { user: session.user, csrfToken: session.csrfToken };
+    },
+  );
+
+  app.get(
+    '/api/v1/setup',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['setup'],
+        summary: 'Whether the first administrator still has to be created',
+        response: { 200: z.object({ needed: z.boolean() }) },
+      },
+    },
+    async () => ({ needed: await setupNeeded(database, studyId) }),
+  );
+
+  app.post(
+    '/api/v1/setup',
+    {
+      config: { public: true, rateLimit: LOGIN_RATE },
+      schema: {
+        tags: ['setup'],
+        summary: 'Create the first administrator with the one-time setup link printed at start',
+        body: setupRequestSchema,
+        response: { 201: userViewSchema, 400: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const user = await completeSetup(database, studyId, request.body);
+      return reply.status(201).send(user);
+    },
+  );
+}

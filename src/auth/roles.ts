@@ -1,0 +1,17 @@
+/** The roles a trial team member can hold (ICH E6 delegation log vocabulary). */
+export const roles = [
+  'administrator',
+  'investigator',
+  'sub_investigator',
+  'study_coordinator',
+  'pharmacist',
+  'data_manager',
+  'monitor',
+  'safety_officer',
+  'statistician',
+  'sponsor_viewer',
+] as const;
+
+export type Role = (typeof roles)[number];
+
+export const isRole = (value: string): value is Role => (roles as readonly string[]).includes(value);

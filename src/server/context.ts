@@ -1,0 +1,37 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AuthenticatedSession } from '../auth/session.service.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/connection.ts';
+
+/** What every route file is given: the configuration, the database and the study served. */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  studyId: string;
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in session; null only on public routes. */
+    auth: AuthenticatedSession | null;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without signing in (health, login, setup, documentation). */
+    public?: boolean;
+  }
+}

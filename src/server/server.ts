@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../db/connection.ts';
+import { bootstrap } from '../study/bootstrap.ts';
+import { buildApp } from './app.ts';
+import type { App } from './context.ts';
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  setupUrl: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens the database, runs the start-up steps, and listens. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const database = await openDatabase(config.database);
+  try {
+    const { studyId, setupSecret } = await bootstrap(database, config, logger);
+    const app = await buildApp({ config, database, studyId }, { logger });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = (config.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
+    const setupUrl = setupSecret ? `${url}/setup?token=${setupSecret}` : null;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      setupUrl,
+      close: () => {
+        closing ??= app.close().then(() => database.close());
+        return closing;
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,18 @@
+import { errorBodySchema } from '../server/api-schemas.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { studyOverviewSchema } from './study.schema.ts';
+import { studyOverview } from './study.service.ts';
+
+export function studyRoutes(app: App, context: AppContext): void {
+  app.get(
+    '/api/v1/study',
+    {
+      schema: {
+        tags: ['study'],
+        summary: 'The study served: identity, sites, current protocol version and counts',
+        response: { 200: studyOverviewSchema, 401: errorBodySchema },
+      },
+    },
+    async () => context.database.read((db) => studyOverview(db, context.studyId)),
+  );
+}
