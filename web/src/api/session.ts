@@ -1,0 +1,69 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
+import { ApiError, api, setCsrfToken } from './client.ts';
+
+export interface User {
+  userId: string;
+  email: string;
+  name: string;
+  roles: string[];
+  siteIds: string[];
+}
+
+export interface SessionInfo {
+  user: User;
+  csrfToken: string;
+}
+
+/** The signed-in session, or null when the server answers 401. */
+export function useSession() {
+  return useQuery({
+    queryKey: ['session'],
+    queryFn: async (): Promise<SessionInfo | null> => {
+      try {
+        const session = await api<SessionInfo>('GET', '/auth/me');
+        setCsrfToken(session.csrfToken);
+        return session;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
+export function useSignIn() {
+  const client = useQueryClient();
+  return async (email: string, password: string) => {
+    const session = await api<SessionInfo>('POST', '/auth/login', { email, password });
+    setCsrfToken(session.csrfToken);
+    client.setQueryData(['session'], session);
+    return session;
+  };
+}
+
+export function useSignOut() {
+  const client = useQueryClient();
+  return async () => {
+    await api('POST', '/auth/logout');
+    setCsrfToken(null);
+    client.clear();
+    client.setQueryData(['session'], null);
+  };
+}
+
+/** A message for people, in their language, for an error from the API. */
+export function errorMessage(t: TFunction, error: unknown): string {
+  if (error instanceof ApiError) {
+    const fields = error.body.details?.fields;
+    const known = ['unauthenticated', 'forbidden', 'rate_limited'];
+    if (known.includes(error.body.error)) return t(`errors.${error.body.error}`);
+    if (fields?.length)
+      return fields.map((field) => `${field.field.replace(/^body\./, '')}: ${field.message}`).join(' · ');
+    return error.body.message;
+  }
+  if (error instanceof TypeError) return t('errors.network');
+  return t('errors.unknown', { message: error instanceof Error ? error.message : String(error) });
+}

@@ -1,0 +1,55 @@
+import type { Translation } from './en.ts';
+
+export const zh: Translation = {
+  app: { name: 'exotrial', tagline: '早期临床试验全流程管理' },
+  language: { label: '语言', en: 'English', zh: '简体中文' },
+  nav: {
+    overview: '研究概览',
+    participants: '受试者',
+    forms: '病例报告表',
+    product: '研究用药品',
+    safety: '安全性',
+    analysis: '统计分析',
+    exports: '数据导出',
+    admin: '系统管理',
+  },
+  auth: {
+    signInTitle: '登录',
+    email: '电子邮箱',
+    password: '密码',
+    signIn: '登录',
+    signOut: '退出登录',
+    signedInAs: '当前用户：{{name}}',
+  },
+  setup: {
+    title: '创建首位管理员',
+    intro: '此一次性链接用于创建管理本研究的账户。密码至少 12 个字符。',
+    name: '姓名',
+    confirm: '再次输入密码',
+    submit: '创建管理员',
+    mismatch: '两次输入的密码不一致。',
+    missingToken: '此页面需要服务器启动时打印的设置链接。',
+  },
+  overview: {
+    title: '研究概览',
+    registry: '注册号',
+    protocol: '方案版本',
+    loadedAt: '载入于 {{date}}',
+    sites: '研究中心',
+    siteCode: '代码',
+    timeZone: '时区',
+    users: '用户数',
+    auditEvents: '稽查事件数',
+  },
+  area: {
+    notYet: '本版本尚未包含此功能区。导航栏显示其将来的位置。',
+  },
+  errors: {
+    unauthenticated: '电子邮箱或密码不正确。',
+    forbidden: '您无权执行此操作。',
+    validation_failed: '部分字段无效。',
+    rate_limited: '尝试次数过多，请稍候一分钟再试。',
+    network: '无法连接服务器，请检查网络。',
+    unknown: '出现错误：{{message}}',
+  },
+};

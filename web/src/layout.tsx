@@ -1,0 +1,64 @@
+import { AppShell, Burger, Button, Center, Group, Loader, NavLink, Text, Title } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useTranslation } from 'react-i18next';
+import { Navigate, Outlet, NavLink as RouterLink, useLocation } from 'react-router';
+import { useSession, useSignOut } from './api/session.ts';
+import { LanguageSwitch } from './language-switch.tsx';
+
+export const areas = ['participants', 'forms', 'product', 'safety', 'analysis', 'exports', 'admin'] as const;
+
+export function Layout() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const signOut = useSignOut();
+  const location = useLocation();
+  const [opened, { toggle }] = useDisclosure();
+  if (session.isPending) {
+    return (
+      <Center mih="100vh">
+        <Loader />
+      </Center>
+    );
+  }
+  if (!session.data) return <Navigate to="/login" replace />;
+  const links = [{ to: '/', key: 'overview' }, ...areas.map((area) => ({ to: `/${area}`, key: area }))];
+  return (
+    <AppShell
+      header={{ height: 56 }}
+      navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Group>
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" />
+            <Title order={4}>{t('app.name')}</Title>
+          </Group>
+          <Group>
+            <LanguageSwitch />
+            <Text size="sm" visibleFrom="sm">
+              {t('auth.signedInAs', { name: session.data.user.name })}
+            </Text>
+            <Button variant="subtle" size="xs" onClick={() => void signOut()}>
+              {t('auth.signOut')}
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        {links.map((link) => (
+          <NavLink
+            key={link.key}
+            component={RouterLink}
+            to={link.to}
+            label={t(`nav.${link.key}`)}
+            active={location.pathname === link.to}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

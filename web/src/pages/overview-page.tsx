@@ -1,0 +1,90 @@
+import { Alert, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client.ts';
+import { errorMessage } from '../api/session.ts';
+
+interface Localized {
+  en: string;
+  zh: string;
+}
+
+interface StudyOverview {
+  studyId: string;
+  shortTitle: string;
+  title: Localized;
+  registryId: string | null;
+  protocolVersion: { number: number; label: string; loadedAt: string };
+  sites: Array<{ siteId: string; code: string; name: Localized; timeZone: string }>;
+  counts: { users: number; auditEvents: number };
+}
+
+export function OverviewPage() {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language === 'zh' ? 'zh' : 'en';
+  const study = useQuery({ queryKey: ['study'], queryFn: () => api<StudyOverview>('GET', '/study') });
+  if (study.isPending) return <Loader />;
+  if (study.isError) return <Alert color="red">{errorMessage(t, study.error)}</Alert>;
+  const data = study.data;
+  const date = new Date(data.protocolVersion.loadedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB');
+  return (
+    <Stack>
+      <Title order={2}>{t('overview.title')}</Title>
+      <Card withBorder>
+        <Title order={3} data-testid="study-short-title">
+          {data.shortTitle}
+        </Title>
+        <Text>{data.title[language]}</Text>
+      </Card>
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
+        <Figure label={t('overview.registry')} value={data.registryId ?? '—'} />
+        <Figure
+          label={t('overview.protocol')}
+          value={`${data.protocolVersion.label} (#${data.protocolVersion.number})`}
+          note={t('overview.loadedAt', { date })}
+        />
+        <Figure label={t('overview.users')} value={String(data.counts.users)} />
+        <Figure label={t('overview.auditEvents')} value={String(data.counts.auditEvents)} />
+      </SimpleGrid>
+      <Title order={3}>{t('overview.sites')}</Title>
+      <Table striped withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('overview.siteCode')}</Table.Th>
+            <Table.Th>{t('overview.sites')}</Table.Th>
+            <Table.Th>{t('overview.timeZone')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {data.sites.map((site) => (
+            <Table.Tr key={site.siteId}>
+              <Table.Td>{site.code}</Table.Td>
+              <Table.Td>{site.name[language]}</Table.Td>
+              <Table.Td>{site.timeZone}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Stack>
+  );
+}
+
+function Figure({ label, value, note }: { label: string; value: string; note?: string }) {
+  return (
+    <Card withBorder>
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Group gap="xs">
+        <Text fw={600} size="lg">
+          {value}
+        </Text>
+      </Group>
+      {note && (
+        <Text size="xs" c="dimmed">
+          {note}
+        </Text>
+      )}
+    </Card>
+  );
+}
