@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseTarget } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/connection.ts';
+import { bootstrap } from '../../src/study/bootstrap.ts';
+import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
+
+function exotrial(args: string[], options: { target?: DatabaseTarget; input?: string } = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
+  delete env.DATABASE_URL;
+  const databaseArgs: string[] = [];
+  if (options.target?.kind === 'postgres') env.DATABASE_URL = options.target.url;
+  if (options.target?.kind === 'pglite') databaseArgs.push('--data', options.target.dataDir);
+  const result = spawnSync(process.execPath, ['bin/exotrial.js', ...args, ...databaseArgs], {
+    env,
+    input: options.input ?? '',
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('exotrial CLI without a database', () => {
+  it('lists its commands with --help', () => {
+    const result = exotrial(['--help']);
+    expect(result.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'user', 'version']) expect(result.stdout).toContain(command);
+  });
+
+  it('prints the version', () => {
+    const result = exotrial(['version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('exits 1 on an unknown command or option', () => {
+    expect(exotrial(['frobnicate']).code).toBe(1);
+    expect(exotrial(['serve', '--no-such-flag']).code).toBe(1);
+  });
+
+  it('exits 1 with a message on a bad port', () => {
+    const result = exotrial(['serve', '--port', 'eighty']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--port must be a whole number');
+  });
+});
+
+describeEachDatabase('exotrial CLI on a database', (kind) => {
+  let target: TestTarget;
+  let siteId: string;
+  beforeAll(async () => {
+    target = await freshTarget(kind);
+    const database = await openDatabase(target.target);
+    try {
+      const { studyId } = await bootstrap(database, testConfig(target.target), pino({ level: 'silent' }));
+      const site = await database.read((db) =>
+        db.selectFrom('site').select('site_id').where('study_id', '=', studyId).executeTakeFirstOrThrow(),
+      );
+      siteId = site.site_id;
+    } finally {
+      await database.close();
+    }
+  });
+  afterAll(async () => target?.dispose());
+
+  it('migrate reports an up-to-date database', () => {
+    const result = exotrial(['migrate'], { target: target.target });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('up to date');
+  });
+
+  it('user add creates a user with the password from standard input', () => {
+    const result = exotrial(
+      [
+        'user',
+        'add',
+        '--email',
+        'Coordinator@Example.org',
+        '--name',
+        'Chen Wei',
+        '--role',
+        'study_coordinator',
+        '--site',
+        siteId,
+      ],
+      { target: target.target, input: 'a good long password\n' },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Created coordinator@example.org (study_coordinator)');
+  });
+
+  it('user add refuses a duplicate email, a bad role, an unknown site and a short password with exit 1', () => {
+    const cases: Array<[string[], string, RegExp]> = [
+      [
+        ['--email', 'coordinator@example.org', '--role', 'monitor'],
+        'another long password',
+        /already exists/,
+      ],
+      [['--email', 'x@example.org', '--role', 'wizard'], 'another long password', /roles\.0/],
+      [
+        ['--email', 'y@example.org', '--role', 'monitor', '--site', 'nowhere'],
+        'another long password',
+        /Unknown site: nowhere/,
+      ],
+      [['--email', 'z@example.org', '--role', 'monitor'], 'short', /at least 12/],
+    ];
+    for (const [args, password, message] of cases) {
+      const result = exotrial(['user', 'add', '--name', 'N', ...args], {
+        target: target.target,
+        input: password,
+      });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+  });
+});
+
+describe('exotrial CLI on an empty database', () => {
+  it('user add explains that the study must be loaded first', async () => {
+    const target = await freshTarget('pglite');
+    try {
+      const result = exotrial(['user', 'add', '--email', 'a@b.org', '--name', 'A', '--role', 'monitor'], {
+        target: target.target,
+        input: 'a good long password',
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('holds no study');
+    } finally {
+      await target.dispose();
+    }
+  });
+});
