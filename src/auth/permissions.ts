@@ -1,0 +1,138 @@
+import { forbidden } from '../server/errors.ts';
+import type { UserView } from './auth.schema.ts';
+import type { Role } from './roles.ts';
+
+/**
+ * What each role may do. One table, in code, read by every service (`authorize`) and printed in the
+ * README; a test walks the route table against it. Names are `area.action`.
+ */
+export const permissions = [
+  'study.read',
+  'protocol.read',
+  'protocol.manage',
+  'user.read',
+  'user.manage',
+  'session.manage',
+  'token.manage',
+  'audit.read',
+  'participant.read',
+  'participant.screen',
+  'participant.consent',
+  'participant.enrol',
+  'participant.status',
+  'eligibility.confirm',
+  'crf.read',
+  'crf.enter',
+  'crf.sign',
+  'crf.sdv',
+  'crf.lock',
+  'query.raise',
+  'query.answer',
+  'query.close',
+  'product.read',
+  'product.manage',
+  'product.release',
+  'product.store',
+  'product.ship',
+  'product.dispense',
+  'product.disposition',
+  'dosing.read',
+  'dosing.record',
+  'safety.read',
+  'safety.report',
+  'safety.assess',
+  'safety.submit',
+  'safety.decide',
+  'analysis.read',
+  'export.run',
+] as const;
+
+export type Permission = (typeof permissions)[number];
+
+const read: Permission[] = [
+  'study.read',
+  'protocol.read',
+  'participant.read',
+  'crf.read',
+  'product.read',
+  'dosing.read',
+  'safety.read',
+];
+
+const siteStaff: Permission[] = [
+  ...read,
+  'participant.screen',
+  'participant.consent',
+  'participant.enrol',
+  'participant.status',
+  'crf.enter',
+  'query.answer',
+  'dosing.record',
+  'safety.report',
+];
+
+export const rolePermissions: Record<Role, readonly Permission[]> = {
+  administrator: [
+    'study.read',
+    'protocol.read',
+    'user.read',
+    'user.manage',
+    'session.manage',
+    'token.manage',
+    'audit.read',
+  ],
+  investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'token.manage'],
+  sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess'],
+  study_coordinator: siteStaff,
+  pharmacist: [...read, 'product.store', 'product.ship', 'product.dispense', 'product.disposition'],
+  data_manager: [
+    ...read,
+    'protocol.manage',
+    'crf.lock',
+    'query.raise',
+    'query.close',
+    'audit.read',
+    'analysis.read',
+    'export.run',
+    'token.manage',
+  ],
+  monitor: [...read, 'crf.sdv', 'query.raise', 'query.close', 'audit.read'],
+  safety_officer: [...read, 'safety.assess', 'safety.submit', 'safety.decide', 'analysis.read'],
+  statistician: ['study.read', 'protocol.read', 'analysis.read', 'export.run', 'token.manage'],
+  sponsor_viewer: ['study.read', 'protocol.read', 'analysis.read', 'safety.read'],
+};
+
+/** Roles whose holders see every site; the others see only the sites in their account. */
+export const studyWideRoles: ReadonlySet<Role> = new Set([
+  'administrator',
+  'data_manager',
+  'safety_officer',
+  'statistician',
+  'sponsor_viewer',
+]);
+
+export function can(user: Pick<UserView, 'roles'>, permission: Permission): boolean {
+  return user.roles.some((role) => rolePermissions[role].includes(permission));
+}
+
+/** Whether the user may see a site's records at all. */
+export function canAccessSite(user: Pick<UserView, 'roles' | 'siteIds'>, siteId: string): boolean {
+  return user.siteIds.includes(siteId) || user.roles.some((role) => studyWideRoles.has(role));
+}
+
+/**
+ * The first line of every service call: throws 403 unless one of the user's roles grants the
+ * permission and, for a site's record, the user works at that site (or sees all sites).
+ */
+export function authorize(
+  user: Pick<UserView, 'roles' | 'siteIds'>,
+  permission: Permission,
+  scope?: { siteId: string },
+): void {
+  if (!can(user, permission)) {
+    throw forbidden(`Your role does not allow ${permission}.`);
+  }
+  if (scope && !canAccessSite(user, scope.siteId)) {
+    throw forbidden(`You do not work at site ${scope.siteId}.`);
+  }
+}
