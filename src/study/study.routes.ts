@@ -1,4 +1,6 @@
+import { authorize } from '../auth/permissions.ts';
 import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { studyOverviewSchema } from './study.schema.ts';
 import { studyOverview } from './study.service.ts';
@@ -10,9 +12,12 @@ export function studyRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['study'],
         summary: 'The study served: identity, sites, current protocol version and counts',
-        response: { 200: studyOverviewSchema, 401: errorBodySchema },
+        response: { 200: studyOverviewSchema, 401: errorBodySchema, 403: errorBodySchema },
       },
     },
-    async () => context.database.read((db) => studyOverview(db, context.studyId)),
+    async (request) => {
+      authorize(sessionOf(request).user, 'study.read');
+      return context.database.read((db) => studyOverview(db, context.studyId));
+    },
   );
 }
