@@ -247,11 +247,15 @@ const outcomeSchema = z.strictObject({
     'time-to-event',
     'change-from-baseline',
     'proportion',
+    'participants-transitioning',
   ]),
   /** For event and day counts: what counts (over adverse event or daily status records). */
   rule: ruleTextSchema.optional(),
   /** For change-from-baseline: the item measured, as `form.item`. */
   item: z.string().optional(),
+  /** For participants-transitioning: a day where fromRule holds followed by a later day where toRule holds. */
+  fromRule: ruleTextSchema.optional(),
+  toRule: ruleTextSchema.optional(),
 });
 
 const outcomesSchema = z.strictObject({

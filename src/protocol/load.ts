@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { type ParseProtocolResult, parseProtocolText } from './parse-text.ts';
+
+// Node-side entry point. The browser imports parse-text.ts, summary.ts and rules/ directly (no node: modules).
+export {
+  formatPath,
+  type ParseProtocolResult,
+  type ProtocolFileProblem,
+  parseProtocolText,
+} from './parse-text.ts';
+export { protocolSummary, type SummaryLanguage } from './summary.ts';
+
+/** Absolute path of the default protocol shipped with exotrial (protocols/mexcovid.yaml). */
+export function defaultProtocolPath(): string {
+  return fileURLToPath(new URL('../../protocols/mexcovid.yaml', import.meta.url));
+}
+
+/**
+ * Reads a protocol file (UTF-8) and parses it with parseProtocolText; problems carry the file's path. A file
+ * that cannot be read is reported as a problem too, so callers handle one result shape.
+ */
+export async function loadProtocolFile(path: string): Promise<ParseProtocolResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      problems: [{ path: '(file)', message: `cannot read the protocol file: ${reason}`, file: path }],
+    };
+  }
+  return parseProtocolText(text, path);
+}
