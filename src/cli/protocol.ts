@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { loadProtocolFile, type ProtocolFileProblem, protocolSummary } from '../protocol/load.ts';
+
+/** `FILE:LINE path: message`, the shape editors and CI logs turn into clickable locations. */
+function formatProblem(file: string, problem: ProtocolFileProblem): string {
+  const location = problem.line === undefined ? file : `${file}:${problem.line}`;
+  return `${location} ${problem.path}: ${problem.message}`;
+}
+
+function reportProblems(file: string, problems: ProtocolFileProblem[]): void {
+  for (const problem of problems) process.stderr.write(`${formatProblem(file, problem)}\n`);
+  process.stderr.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  process.exitCode = 1;
+}
+
+/** Adds `protocol validate FILE` and `protocol show FILE [--lang en|zh]`. Exit 0 when valid, 1 with problems. */
+export function registerProtocolCommand(program: Command): void {
+  const protocol = program.command('protocol').description('check and read trial protocol files (YAML)');
+
+  protocol
+    .command('validate')
+    .description('validate a protocol file; every problem is printed as FILE:LINE path: message')
+    .argument('<file>', 'protocol YAML file, e.g. protocols/mexcovid.yaml')
+    .action(async (file: string) => {
+      const result = await loadProtocolFile(file);
+      if (!result.ok) return reportProblems(file, result.problems);
+      const { study, version, forms, schedule, eligibility } = result.protocol;
+      const items = forms.reduce((count, form) => count + form.items.length, 0);
+      const criteria = eligibility.inclusion.length + eligibility.exclusion.length;
+      process.stdout.write(
+        `OK ${file}: ${study.id} version ${version} (${forms.length} forms, ${items} items, ${schedule.visits.length} visits, ${criteria} eligibility criteria)\n`,
+      );
+    });
+
+  protocol
+    .command('show')
+    .description('print a readable summary of a protocol file')
+    .argument('<file>', 'protocol YAML file')
+    .option('--lang <lang>', 'language of the summary: en or zh', 'en')
+    .action(async (file: string, options: { lang: string }) => {
+      if (options.lang !== 'en' && options.lang !== 'zh') {
+        process.stderr.write(`--lang must be en or zh, not ${options.lang}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const result = await loadProtocolFile(file);
+      if (!result.ok) return reportProblems(file, result.problems);
+      process.stdout.write(`${protocolSummary(result.protocol, options.lang)}\n`);
+    });
+}
