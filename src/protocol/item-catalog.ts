@@ -82,11 +82,11 @@ export function protocolRules(protocol: Protocol): ProtocolRule[] {
     );
   });
   const { ordinalScale, ttci } = protocol.outcomes;
-  for (const [index, category] of ordinalScale.categories.entries()) {
+  for (const [index, category] of (ordinalScale?.categories ?? []).entries()) {
     condition(['outcomes', 'ordinalScale', 'categories', index, 'rule'], category.rule);
   }
-  condition(['outcomes', 'ttci', 'dischargeAliveRule'], ttci.dischargeAliveRule);
-  condition(['outcomes', 'ttci', 'deathRule'], ttci.deathRule);
+  condition(['outcomes', 'ttci', 'dischargeAliveRule'], ttci?.dischargeAliveRule);
+  condition(['outcomes', 'ttci', 'deathRule'], ttci?.deathRule);
   for (const group of ['primary', 'secondary', 'exploratory'] as const) {
     protocol.outcomes[group].forEach((outcome, index) => {
       condition(['outcomes', group, index, 'rule'], outcome.rule);

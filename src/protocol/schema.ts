@@ -169,7 +169,8 @@ const productSchema = z.strictObject({
       }),
     )
     .min(1),
-  thawed: z.strictObject({ useWithinHours: z.number().positive(), refreezeAllowed: z.boolean() }),
+  /** For frozen products: how long a thawed vial may wait, and whether it may be refrozen. */
+  thawed: z.strictObject({ useWithinHours: z.number().positive(), refreezeAllowed: z.boolean() }).optional(),
   release: z.array(releaseTestSchema).min(1),
 });
 
@@ -258,28 +259,34 @@ const outcomeSchema = z.strictObject({
   toRule: ruleTextSchema.optional(),
 });
 
+const ordinalScaleSchema = z.strictObject({
+  id: slugSchema,
+  name: textSchema,
+  /** Categories are tested from the highest value down; the first whose rule is true is the day's category. */
+  categories: z
+    .array(z.strictObject({ value: z.number().int(), label: textSchema, rule: ruleTextSchema }))
+    .min(2),
+});
+
+/** Time to clinical improvement on the ordinal scale (Cao et al., NEJM 2020). */
+const ttciSchema = z.strictObject({
+  title: textSchema,
+  origin: z.literal('first-dose'),
+  baselineVisit: slugSchema,
+  /** Improvement: a decline of this many categories from the baseline category. */
+  improvementCategories: z.number().int().positive(),
+  /** Alternatively improved: discharged alive. */
+  dischargeAliveRule: ruleTextSchema,
+  deathRule: ruleTextSchema,
+  horizonDays: z.number().int().positive(),
+  /** Deaths and non-improvers are censored at the horizon (Cao et al., NEJM 2020). */
+  censorAtHorizon: z.literal(true),
+});
+
 const outcomesSchema = z.strictObject({
-  ordinalScale: z.strictObject({
-    id: slugSchema,
-    name: textSchema,
-    /** Categories are tested from the highest value down; the first whose rule is true is the day's category. */
-    categories: z
-      .array(z.strictObject({ value: z.number().int(), label: textSchema, rule: ruleTextSchema }))
-      .min(2),
-  }),
-  ttci: z.strictObject({
-    title: textSchema,
-    origin: z.literal('first-dose'),
-    baselineVisit: slugSchema,
-    /** Improvement: a decline of this many categories from the baseline category. */
-    improvementCategories: z.number().int().positive(),
-    /** Alternatively improved: discharged alive. */
-    dischargeAliveRule: ruleTextSchema,
-    deathRule: ruleTextSchema,
-    horizonDays: z.number().int().positive(),
-    /** Deaths and non-improvers are censored at the horizon (Cao et al., NEJM 2020). */
-    censorAtHorizon: z.literal(true),
-  }),
+  /** A daily ordinal scale of clinical status; required when ttci is given. */
+  ordinalScale: ordinalScaleSchema.optional(),
+  ttci: ttciSchema.optional(),
   primary: z.array(outcomeSchema).min(1),
   secondary: z.array(outcomeSchema).default([]),
   exploratory: z.array(outcomeSchema).default([]),

@@ -77,7 +77,7 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
   );
   const storage = product.storage;
   lines.push(
-    `${h.product}: ${product.code} — ${t(product.name)}; ${storage.temperatureCelsius} °C (${storage.allowedCelsius.low}…${storage.allowedCelsius.high} °C, excursion ≤ ${storage.excursionToleranceMinutes} min); thawed ≤ ${product.thawed.useWithinHours} h${product.thawed.refreezeAllowed ? '' : ', never refrozen'}; ${product.release.length} release tests`,
+    `${h.product}: ${product.code} — ${t(product.name)}; ${storage.temperatureCelsius} °C (${storage.allowedCelsius.low}…${storage.allowedCelsius.high} °C, excursion ≤ ${storage.excursionToleranceMinutes} min); ${thawedText(product.thawed)}${product.release.length} release tests`,
   );
   lines.push('');
   lines.push(
@@ -109,7 +109,8 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
   );
   for (const rule of safety.stoppingRules) lines.push(`  ${rule.id}: ${t(rule.description)}`);
   lines.push('');
-  lines.push(`${h.outcomes} (${t(outcomes.ordinalScale.name)}, ${outcomes.ordinalScale.categories.length}):`);
+  const scale = outcomes.ordinalScale;
+  lines.push(`${h.outcomes}${scale ? ` (${t(scale.name)}, ${scale.categories.length})` : ''}:`);
   for (const [heading, list] of [
     [h.primary, outcomes.primary],
     [h.secondary, outcomes.secondary],
@@ -118,6 +119,11 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
     for (const outcome of list) lines.push(`  ${heading}: ${t(outcome.title)} (${outcome.timeFrameDays} d)`);
   }
   return lines.join('\n');
+}
+
+function thawedText(thawed: Protocol['product']['thawed']): string {
+  if (!thawed) return '';
+  return `thawed ≤ ${thawed.useWithinHours} h${thawed.refreezeAllowed ? '' : ', never refrozen'}; `;
 }
 
 function visitLine(visit: ProtocolVisit, lang: SummaryLanguage): string {

@@ -248,19 +248,21 @@ function checkSafetyAndOutcomes(protocol: Protocol, report: Report): void {
     seenCriteria.add(criterion.id);
   });
 
-  const scale = outcomes.ordinalScale.categories;
-  const values = scale.map((category) => category.value);
-  const contiguous = values.every((value, index) => value === index + 1);
-  if (!contiguous)
+  const { ordinalScale, ttci } = outcomes;
+  const scale = ordinalScale?.categories ?? [];
+  if (!scale.every((category, index) => category.value === index + 1)) {
     report(['outcomes', 'ordinalScale', 'categories'], 'categories must be numbered 1, 2, 3, … in order');
-  if (outcomes.ttci.improvementCategories >= scale.length) {
+  }
+  if (ttci && !ordinalScale)
+    report(['outcomes', 'ttci'], 'ttci is defined on the ordinal scale: add ordinalScale');
+  if (ttci && ordinalScale && ttci.improvementCategories >= scale.length) {
     report(
       ['outcomes', 'ttci', 'improvementCategories'],
-      `a decline of ${outcomes.ttci.improvementCategories} categories is impossible on a ${scale.length}-category scale`,
+      `a decline of ${ttci.improvementCategories} categories is impossible on a ${scale.length}-category scale`,
     );
   }
-  if (!schedule.visits.some((visit) => visit.id === outcomes.ttci.baselineVisit)) {
-    report(['outcomes', 'ttci', 'baselineVisit'], `unknown visit '${outcomes.ttci.baselineVisit}'`);
+  if (ttci && !schedule.visits.some((visit) => visit.id === ttci.baselineVisit)) {
+    report(['outcomes', 'ttci', 'baselineVisit'], `unknown visit '${ttci.baselineVisit}'`);
   }
   const catalog = itemCatalog(protocol);
   const groups = ['primary', 'secondary', 'exploratory'] as const;
