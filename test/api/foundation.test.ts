@@ -249,14 +249,14 @@ describeEachDatabase('administrator from the environment', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind, {
       EXOTRIAL_ADMIN_EMAIL: 'script@example.org',
-      EXOTRIAL_ADMIN_PASSWORD: 'a long scripted password',
+      EXOTRIAL_ADMIN_PASSWORD: 'tall ships sail at dawn',
     });
   });
   afterAll(async () => t?.close());
 
   it('creates the first administrator and issues no setup link', async () => {
     expect(t.setupSecret).toBeNull();
-    const { headers } = await signIn(t.app, 'script@example.org', 'a long scripted password');
+    const { headers } = await signIn(t.app, 'script@example.org', 'tall ships sail at dawn');
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers });
     expect(me.json().user).toMatchObject({ email: 'script@example.org', roles: ['administrator'] });
   });
