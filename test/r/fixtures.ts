@@ -63,3 +63,53 @@ export class Comparison {
     });
   }
 }
+
+/** Regenerated values may differ in the last bits between R builds and platforms; more is a real change. */
+const REGENERATION_TOLERANCE = 1e-13;
+/** Version stamps: informative, not part of the reference values. */
+const IGNORED_KEYS = new Set(['r', 'survival']);
+
+/** Differences between two parsed fixtures, as readable paths; numbers compared relatively. */
+export function fixtureDifferences(
+  actual: unknown,
+  expected: unknown,
+  path = '$',
+  out: string[] = [],
+): string[] {
+  if (out.length >= 10) return out;
+  if (typeof expected === 'number' || typeof actual === 'number') {
+    const difference = relativeDifference(
+      typeof actual === 'number' ? actual : null,
+      typeof expected === 'number' ? expected : null,
+    );
+    if (difference > REGENERATION_TOLERANCE)
+      out.push(`${path}: regenerated ${String(actual)}, committed ${String(expected)}`);
+    return out;
+  }
+  if (Array.isArray(expected) || Array.isArray(actual)) {
+    if (!Array.isArray(expected) || !Array.isArray(actual) || expected.length !== actual.length) {
+      out.push(`${path}: arrays differ in shape`);
+      return out;
+    }
+    expected.forEach((item, index) => {
+      fixtureDifferences(actual[index], item, `${path}[${index}]`, out);
+    });
+    return out;
+  }
+  if (expected !== null && typeof expected === 'object' && actual !== null && typeof actual === 'object') {
+    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+    for (const key of keys) {
+      if (IGNORED_KEYS.has(key)) continue;
+      fixtureDifferences(
+        (actual as Record<string, unknown>)[key],
+        (expected as Record<string, unknown>)[key],
+        `${path}.${key}`,
+        out,
+      );
+    }
+    return out;
+  }
+  if (actual !== expected)
+    out.push(`${path}: regenerated ${JSON.stringify(actual)}, committed ${JSON.stringify(expected)}`);
+  return out;
+}
