@@ -181,7 +181,9 @@ class Parser {
     if (token.text === 'true' || token.text === 'false') {
       return { kind: 'boolean', value: token.text === 'true', offset: token.offset };
     }
-    if (RESERVED_WORDS.has(token.text)) {
+    // `missing(x)` and `present(x)` are functions as well as the words of `x is missing`.
+    const presenceCall = (token.text === 'missing' || token.text === 'present') && this.isPunct('(');
+    if (RESERVED_WORDS.has(token.text) && !presenceCall) {
       throw new SyntaxProblem(`expected a value, found the keyword '${token.text}'`, token.offset);
     }
     if (!this.isPunct('(')) return { kind: 'reference', name: token.text, offset: token.offset };

@@ -127,6 +127,9 @@ function inferComparison(node: Extract<RuleNode, { kind: 'compare' }>, env: Env)
   const left = infer(node.left, env);
   const right = infer(node.right, env);
   if (left === null || right === null) return 'boolean';
+  if (left === 'list' || right === 'list') {
+    return problem(env, 'use includes(list, code) to test a multichoice item', node.offset);
+  }
   if (left !== right) {
     return problem(env, `cannot compare a ${left} with a ${right} using '${node.operator}'`, node.offset);
   }
