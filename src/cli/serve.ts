@@ -19,12 +19,11 @@ export function registerServeCommand(program: Command): void {
       const logger = createLogger(config);
       const server = await startServer(config, logger);
       const where = config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL';
-      process.stdout.write(`exotrial is running at ${server.url} (database: ${where})\n`);
-      if (server.setupUrl) {
-        process.stdout.write(
-          `No user yet. Create the first administrator here (one-time link, valid 24 hours):\n  ${server.setupUrl}\n`,
-        );
-      }
+      const setup = server.setupUrl
+        ? `No user yet. Create the first administrator here (one-time link, valid 24 hours):\n  ${server.setupUrl}\n`
+        : '';
+      // One write, so a reader of the output sees the address and the setup link together.
+      process.stdout.write(`exotrial is running at ${server.url} (database: ${where})\n${setup}`);
       const stop = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         server.close().then(

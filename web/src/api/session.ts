@@ -49,8 +49,10 @@ export function useSignOut() {
   return async () => {
     await api('POST', '/auth/logout');
     setCsrfToken(null);
-    client.clear();
+    // Drop every cached answer of the signed-out user, but keep (and update) the session query that
+    // the layout observes, so it sees the sign-out and sends the browser to the login page.
     client.setQueryData(['session'], null);
+    client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
   };
 }
 
