@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { exotrialVersion } from '../version.ts';
 import { describeFailure, EXIT_USER_ERROR } from './cli-errors.ts';
 import { registerMigrateCommand } from './migrate.ts';
+import { registerProtocolCommand } from './protocol.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerStatsCommand } from './stats.ts';
 import { registerUserCommand } from './user.ts';
 
 export function buildProgram(): Command {
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerUserCommand(program);
+  registerProtocolCommand(program);
+  registerStatsCommand(program);
   program
     .command('version')
     .description('print the version')
