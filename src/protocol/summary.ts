@@ -91,18 +91,7 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
     lines.push(`  ${form.id}${domain} — ${t(form.title)} (${form.items.length} ${h.items})`);
   }
   lines.push('');
-  lines.push(`${h.eligibility}:`);
-  for (const [heading, criteria] of [
-    [h.inclusion, eligibility.inclusion],
-    [h.exclusion, eligibility.exclusion],
-  ] as const) {
-    lines.push(`  ${heading}:`);
-    for (const criterion of criteria) {
-      lines.push(
-        `    ${criterion.id}. ${t(criterion.text)}${criterion.origin === 'default' ? ` ${h.default}` : ''}`,
-      );
-    }
-  }
+  lines.push(...eligibilityLines(eligibility, lang));
   lines.push('');
   lines.push(
     `${h.safety}: ${safety.grading.system} v${safety.grading.version}; ${safety.causality.scale}; ${safety.clocks.map((clock) => `${t(clock.name)} ≤ ${clock.deadline.value} ${clock.deadline.unit}`).join('; ')}`,
@@ -119,6 +108,22 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
     for (const outcome of list) lines.push(`  ${heading}: ${t(outcome.title)} (${outcome.timeFrameDays} d)`);
   }
   return lines.join('\n');
+}
+
+function eligibilityLines(eligibility: Protocol['eligibility'], lang: SummaryLanguage): string[] {
+  const h = HEADINGS[lang];
+  const lines = [`${h.eligibility}:`];
+  for (const [heading, criteria] of [
+    [h.inclusion, eligibility.inclusion],
+    [h.exclusion, eligibility.exclusion],
+  ] as const) {
+    lines.push(`  ${heading}:`);
+    for (const criterion of criteria) {
+      const mark = criterion.origin === 'default' ? ` ${h.default}` : '';
+      lines.push(`    ${criterion.id}. ${criterion.text[lang]}${mark}`);
+    }
+  }
+  return lines;
 }
 
 function thawedText(thawed: Protocol['product']['thawed']): string {

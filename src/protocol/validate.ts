@@ -24,7 +24,9 @@ export function validateProtocol(protocol: Protocol): ProtocolProblem[] {
   checkForms(protocol, report);
   checkSchedule(protocol, report);
   checkRegimenAndProduct(protocol, report);
-  checkSafetyAndOutcomes(protocol, report);
+  checkSafety(protocol, report);
+  checkEligibility(protocol, report);
+  checkOutcomes(protocol, report);
   problems.push(...validateRules(protocol));
   checkTranslations(protocol, [], report);
   return problems;
@@ -209,8 +211,8 @@ function checkRegimenAndProduct(protocol: Protocol, report: Report): void {
   });
 }
 
-function checkSafetyAndOutcomes(protocol: Protocol, report: Report): void {
-  const { safety, outcomes, schedule } = protocol;
+function checkSafety(protocol: Protocol, report: Report): void {
+  const { safety } = protocol;
   const grades = safety.grading.grades.map((grade) => grade.grade);
   if (new Set(grades).size !== grades.length)
     report(['safety', 'grading', 'grades'], 'each grade 1 to 5 must appear once');
@@ -236,6 +238,10 @@ function checkSafetyAndOutcomes(protocol: Protocol, report: Report): void {
     'stopping rule id',
     report,
   );
+}
+
+/** Criterion ids are unique across inclusion and exclusion: reports and the CRF name a criterion by id alone. */
+function checkEligibility(protocol: Protocol, report: Report): void {
   const criteria = [...protocol.eligibility.inclusion, ...protocol.eligibility.exclusion];
   const criterionPaths = [
     ...protocol.eligibility.inclusion.map((_, index): Path => ['eligibility', 'inclusion', index]),
@@ -247,7 +253,10 @@ function checkSafetyAndOutcomes(protocol: Protocol, report: Report): void {
       report(criterionPaths[index] ?? [], `duplicate criterion id '${criterion.id}'`);
     seenCriteria.add(criterion.id);
   });
+}
 
+function checkOutcomes(protocol: Protocol, report: Report): void {
+  const { outcomes, schedule } = protocol;
   const { ordinalScale, ttci } = outcomes;
   const scale = ordinalScale?.categories ?? [];
   if (!scale.every((category, index) => category.value === index + 1)) {

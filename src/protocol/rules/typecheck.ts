@@ -137,8 +137,6 @@ function inferComparison(node: Extract<RuleNode, { kind: 'compare' }>, env: Env)
   if (ordering && left !== 'number' && left !== 'date') {
     return problem(env, `'${node.operator}' orders numbers or dates, not ${left}s`, node.offset);
   }
-  if (left === 'list')
-    return problem(env, 'use includes(list, code) to test a multichoice item', node.offset);
   if (node.right.kind === 'string') checkCode(env, node.left, node.right.value, node.right.offset);
   if (node.left.kind === 'string') checkCode(env, node.right, node.left.value, node.left.offset);
   return 'boolean';

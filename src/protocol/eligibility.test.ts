@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { assessEligibility, deriveItemValues } from './eligibility.ts';
+import { defaultProtocolPath, loadProtocolFile } from './load.ts';
+import type { RuleValues } from './rules/ast.ts';
+import type { Protocol } from './schema.ts';
+
+const loaded = await loadProtocolFile(defaultProtocolPath());
+if (!loaded.ok) throw new Error('the shipped protocol must be valid');
+const protocol: Protocol = loaded.protocol;
+
+/** A 57-year-old man at sea level, SpO2 91% at rest on nasal oxygen, PCR-positive sputum: eligible. */
+const eligible: RuleValues = {
+  'informedConsent.consentSigned': true,
+  'informedConsent.consentDate': '2020-02-20',
+  'informedConsent.willingToReceive': true,
+  'demographics.birthDate': '1962-06-15',
+  'demographics.sex': 'M',
+  'demographics.weight': 70,
+  'medicalHistory.chronicLiverDisease': false,
+  'screening.pneumoniaConfirmed': true,
+  'screening.mechanicalVentilationForRespiratoryFailure': false,
+  'screening.shock': false,
+  'screening.organFailureNeedingIcu': false,
+  'screening.productAllergy': false,
+  'screening.otherPathogenPneumonia': false,
+  'screening.obstructivePneumonia': false,
+  'screening.carcinoidSyndrome': false,
+  'screening.longTermImmunosuppressants': false,
+  'screening.epilepsyContinuousAnticonvulsants': false,
+  'screening.anticonvulsantsLast3Years': false,
+  'screening.longTermOxygenTherapy': false,
+  'screening.dialysis': false,
+  'screening.valproicAcidExpected': false,
+  'screening.otherInterventionalTrial': false,
+  'vitals.respiratoryRate': 24,
+  'vitals.spo2': 91,
+  'vitals.atRest': true,
+  'bloodGas.pao2': 80,
+  'bloodGas.fio2': 33,
+  'bloodGas.altitude': 4,
+  'labs.creatinine': 80,
+  'chestCt.viralPneumonia': true,
+  'rtPcr.result': 'positive',
+  'rtPcr.specimen': 'sputum',
+};
+
+describe('derived items', () => {
+  it('computes age, PaO2/FiO2 and Cockcroft-Gault clearance', () => {
+    const derived = deriveItemValues(protocol, eligible);
+    expect(derived['demographics.age']).toBe(57);
+    expect(derived['bloodGas.pfRatio']).toBeCloseTo(242.4, 1);
+    // (140 − 57) × 70 / (0.815 × 80)
+    expect(derived['labs.creatinineClearance']).toBeCloseTo(89.1, 1);
+  });
+
+  it('prefers a measured clearance and corrects PaO2/FiO2 above 1000 m', () => {
+    const derived = deriveItemValues(protocol, {
+      ...eligible,
+      'labs.creatinineClearanceMeasured': 12,
+      'bloodGas.altitude': 3650,
+      'bloodGas.barometricPressure': 495,
+    });
+    expect(derived['labs.creatinineClearance']).toBe(12);
+    expect(derived['bloodGas.pfRatio']).toBeCloseTo((80 / 0.33) * (495 / 760), 3);
+  });
+});
+
+describe('assessEligibility on the MEXCOVID criteria', () => {
+  it('finds the sample patient eligible', () => {
+    const assessment = assessEligibility(protocol, eligible);
+    expect(assessment).toMatchObject({ status: 'eligible', failed: [], undecided: [] });
+    expect(assessment.criteria).toHaveLength(18);
+  });
+
+  it.each<[string, RuleValues, string[]]>([
+    ['no consent', { 'informedConsent.consentSigned': false }, ['in1']],
+    ['aged 76', { 'demographics.birthDate': '1943-06-15' }, ['in2']],
+    ['aged 17', { 'demographics.birthDate': '2002-06-15' }, ['in2']],
+    ['PCR negative', { 'rtPcr.result': 'negative' }, ['in4']],
+    ['PCR on stool only', { 'rtPcr.specimen': 'stool' }, ['in4']],
+    ['not severe', { 'vitals.spo2': 95, 'bloodGas.pao2': 110 }, ['in5']],
+    ['allergic to the product', { 'screening.productAllergy': true }, ['ex1']],
+    ['on dialysis', { 'screening.dialysis': true }, ['ex8']],
+    ['creatinine clearance 10 mL/min', { 'labs.creatinineClearanceMeasured': 10 }, ['ex9']],
+    [
+      'Child-Pugh 13',
+      { 'medicalHistory.chronicLiverDisease': true, 'screening.childPughScore': 13 },
+      ['ex10'],
+    ],
+    [
+      'pregnant',
+      { 'demographics.sex': 'F', 'screening.pregnant': true, 'screening.breastfeeding': false },
+      ['ex12'],
+    ],
+    ['in another trial', { 'screening.otherInterventionalTrial': true }, ['ex13']],
+    [
+      'two reasons at once',
+      { 'screening.carcinoidSyndrome': true, 'demographics.birthDate': '1930-01-01' },
+      ['in2', 'ex4'],
+    ],
+  ])('finds a patient %s ineligible', (_name, change, failed) => {
+    const assessment = assessEligibility(protocol, { ...eligible, ...change });
+    expect(assessment.status).toBe('ineligible');
+    expect(assessment.failed).toEqual(failed);
+  });
+
+  it('qualifies a critical patient with normal vitals (ventilated)', () => {
+    const critical = {
+      ...eligible,
+      'vitals.spo2': 97,
+      'bloodGas.pao2': 120,
+      'screening.mechanicalVentilationForRespiratoryFailure': true,
+    };
+    expect(assessEligibility(protocol, critical).status).toBe('eligible');
+  });
+
+  it('stays incomplete while a deciding value is missing, and does not ask men about pregnancy', () => {
+    const { 'screening.dialysis': _dialysis, ...withoutDialysis } = eligible;
+    const assessment = assessEligibility(protocol, withoutDialysis);
+    expect(assessment).toMatchObject({ status: 'incomplete', failed: [], undecided: ['ex8'] });
+    const woman = assessEligibility(protocol, { ...eligible, 'demographics.sex': 'F' });
+    expect(woman.undecided).toEqual(['ex12']);
+    expect(
+      assessEligibility(protocol, {
+        ...eligible,
+        'demographics.sex': 'F',
+        'screening.pregnant': false,
+        'screening.breastfeeding': false,
+      }).status,
+    ).toBe('eligible');
+  });
+
+  it('lets one failed criterion decide even with other values missing', () => {
+    const assessment = assessEligibility(protocol, { 'screening.productAllergy': true });
+    expect(assessment.status).toBe('ineligible');
+    expect(assessment.failed).toEqual(['ex1']);
+    expect(assessment.undecided.length).toBeGreaterThan(5);
+  });
+});
