@@ -25,6 +25,22 @@ const environmentSchema = z.object({
     .min(1)
     .max(24 * 60)
     .default(30),
+  EXOTRIAL_LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  EXOTRIAL_LOCKOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  EXOTRIAL_LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
+  EXOTRIAL_ADMIN_TOTP_REQUIRED: z.enum(['true', 'false']).default('false'),
+  EXOTRIAL_SECRET_KEY: z
+    .string()
+    .regex(
+      /^[0-9a-fA-F]{64}$/,
+      'EXOTRIAL_SECRET_KEY must be 64 hex digits (32 bytes): `openssl rand -hex 32`',
+    )
+    .optional(),
   EXOTRIAL_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -45,6 +61,14 @@ export interface Config {
   bootstrapAdmin: { email: string; password: string } | undefined;
   sessionIdleMinutes: number;
   bodyLimitBytes: number;
+  /** Failed sign-ins in a row that lock an account, and for how long. */
+  lockout: { attempts: number; minutes: number };
+  /** Sign-in, setup and token requests allowed per client address and minute. */
+  loginRateLimit: number;
+  /** Default of the study setting "administrators must use TOTP" when the protocol does not say. */
+  adminTotpRequired: boolean;
+  /** Key that seals TOTP secrets at rest (AES-256-GCM); without it they are stored unsealed. */
+  secretKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -85,5 +109,9 @@ export function loadConfig(
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     sessionIdleMinutes: env.EXOTRIAL_SESSION_IDLE_MINUTES,
     bodyLimitBytes: env.EXOTRIAL_BODY_LIMIT_BYTES,
+    lockout: { attempts: env.EXOTRIAL_LOCKOUT_ATTEMPTS, minutes: env.EXOTRIAL_LOCKOUT_MINUTES },
+    loginRateLimit: env.EXOTRIAL_LOGIN_RATE_LIMIT,
+    adminTotpRequired: env.EXOTRIAL_ADMIN_TOTP_REQUIRED === 'true',
+    secretKey: env.EXOTRIAL_SECRET_KEY ? Buffer.from(env.EXOTRIAL_SECRET_KEY, 'hex') : undefined,
   };
 }

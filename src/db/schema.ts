@@ -47,6 +47,27 @@ export interface AppUserTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   version: Generated<number>;
+  /** Sealed (see src/auth/secret-box.ts); never returned by the API after enrolment. */
+  totp_secret: string | null;
+  totp_pending_secret: string | null;
+  totp_enabled_at: Timestamp | null;
+  totp_last_step: number | null;
+  last_login_at: Timestamp | null;
+}
+
+export interface ApiTokenTable {
+  study_id: string;
+  token_id: string;
+  user_id: string;
+  name: string;
+  token_digest: string;
+  token_prefix: string;
+  created_at: Timestamp;
+  created_by: string;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
 }
 
 export interface UserSessionTable {
@@ -102,6 +123,7 @@ export interface Schema {
   protocol_version: ProtocolVersionTable;
   app_user: AppUserTable;
   user_session: UserSessionTable;
+  api_token: ApiTokenTable;
   setup_token: SetupTokenTable;
   audit_event: AuditEventTable;
   audit_chain_head: AuditChainHeadTable;

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as base from './2026_11_25_01_base.ts';
+import * as identity from './2026_11_25_02_identity.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -7,4 +8,5 @@ import * as base from './2026_11_25_01_base.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_25_01_base': base,
+  '2026_11_25_02_identity': identity,
 };
