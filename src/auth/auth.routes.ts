@@ -3,13 +3,13 @@ import { errorBodySchema } from '../server/api-schemas.ts';
 import { requestContext, SESSION_COOKIE, sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
-import { login, logout } from './session.service.ts';
+import { authSettings, login, logout, revokeUserSessions } from './session.service.ts';
 import { completeSetup, setupNeeded } from './setup.service.ts';
-
-const LOGIN_RATE = { max: 10, timeWindow: '1 minute' };
 
 export function authRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
+  const settings = authSettings(context.config);
+  const LOGIN_RATE = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
 
   app.post(
     '/api/v1/auth/login',
@@ -19,11 +19,23 @@ export function authRoutes(app: App, context: AppContext): void {
         tags: ['auth'],
         summary: 'Sign in: sets the session cookie and returns the user and the CSRF token',
         body: loginRequestSchema,
-        response: { 200: sessionViewSchema, 401: errorBodySchema, 429: errorBodySchema },
+        response: {
+          200: sessionViewSchema,
+          401: errorBodySchema,
+          423: errorBodySchema,
+          429: errorBodySchema,
+        },
       },
     },
     async (request, reply) => {
-      const { secret, session } = await login(database, studyId, request.body, requestContext(request));
+      const { secret, session } = await login(
+        database,
+        studyId,
+        request.body,
+        requestContext(request),
+        settings,
+        request.cookies[SESSION_COOKIE],
+      );
       reply.setCookie(SESSION_COOKIE, secret, {
         path: '/',
         httpOnly: true,
@@ -37,6 +49,7 @@ export function authRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/auth/logout',
     {
+      config: { permission: 'signed-in', beforeTotpEnrolment: true },
       schema: {
         tags: ['auth'],
         summary: 'Sign out: ends this session',
@@ -50,9 +63,30 @@ export function authRoutes(app: App, context: AppContext): void {
     },
   );
 
+  app.post(
+    '/api/v1/auth/logout-everywhere',
+    {
+      config: { permission: 'signed-in', beforeTotpEnrolment: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out everywhere: ends every session of the signed-in user, this one included',
+        response: { 200: z.object({ sessionsEnded: z.number().int() }), 401: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const sessionsEnded = await database.transaction((trx) =>
+        revokeUserSessions(trx, studyId, session.actor, session.user.userId, 'auth.logout_everywhere'),
+      );
+      if (session.via === 'session') reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { sessionsEnded };
+    },
+  );
+
   app.get(
     '/api/v1/auth/me',
     {
+      config: { permission: 'signed-in', beforeTotpEnrolment: true },
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and the CSRF token of this session',
@@ -61,7 +95,12 @@ export function authRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const session = sessionOf(request);
-      return { user: session.user, csrfToken: session.csrfToken };
+      return {
+        user: session.user,
+        csrfToken: session.csrfToken,
+        totpEnabled: session.totpEnabled,
+        totpEnrolmentRequired: session.totpEnrolmentRequired,
+      };
     },
   );
 

@@ -15,9 +15,15 @@ export const passwordSchema = z
 
 export const roleSchema = z.enum(roles);
 
+export const totpCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{6}$/, { message: 'Enter the 6-digit code from your authenticator app.' });
+
 export const loginRequestSchema = z.object({
   email: emailSchema,
   password: z.string().min(1, { message: 'Enter your password.' }).max(256),
+  totp: totpCodeSchema.optional(),
 });
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
@@ -48,5 +54,50 @@ export const userViewSchema = z.object({
 });
 export type UserView = z.infer<typeof userViewSchema>;
 
-export const sessionViewSchema = z.object({ user: userViewSchema, csrfToken: z.string() });
+export const sessionViewSchema = z.object({
+  user: userViewSchema,
+  csrfToken: z.string(),
+  /** The user has a second factor set up. */
+  totpEnabled: z.boolean().optional(),
+  /** The study requires this administrator to set up a second factor before anything else. */
+  totpEnrolmentRequired: z.boolean().optional(),
+});
 export type SessionView = z.infer<typeof sessionViewSchema>;
+
+export const userStatusSchema = z.enum(['active', 'disabled']);
+
+/** A user as administrators see it: the view plus the state of the account. */
+export const userAdminViewSchema = userViewSchema.extend({
+  version: z.number().int(),
+  totpEnabled: z.boolean(),
+  lockedUntil: z.string().nullable(),
+  lastLoginAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type UserAdminView = z.infer<typeof userAdminViewSchema>;
+
+const reasonSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'Give the reason for the change (it goes into the audit trail).' })
+  .max(500);
+
+/** A change to an account: only the fields sent change; `version` is the one last read. */
+export const userUpdateSchema = z.object({
+  version: z.number().int().min(1),
+  name: z.string().trim().min(1).max(200).optional(),
+  roles: z.array(roleSchema).min(1, { message: 'Give at least one role.' }).optional(),
+  siteIds: z.array(z.string().min(1).max(64)).optional(),
+  status: userStatusSchema.optional(),
+  /** Lift a lockout before it ends. */
+  unlock: z.literal(true).optional(),
+  reason: reasonSchema,
+});
+export type UserUpdate = z.infer<typeof userUpdateSchema>;
+
+export const passwordResetSchema = z.object({ password: passwordSchema, reason: reasonSchema });
+export const reasonOnlySchema = z.object({ reason: reasonSchema });
+
+export const totpConfirmSchema = z.object({ code: totpCodeSchema });
+export const totpDisableSchema = z.object({ password: z.string().min(1).max(256), code: totpCodeSchema });
+export const totpEnrolmentSchema = z.object({ secret: z.string(), otpauthUri: z.string() });

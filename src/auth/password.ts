@@ -1,4 +1,5 @@
 import { hash, verify } from '@node-rs/argon2';
+import { isCommonPassword } from './common-passwords.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -15,6 +16,9 @@ export function passwordProblem(password: string, email?: string): string | null
   const local = email?.split('@')[0]?.toLowerCase();
   if (local && local.length >= 4 && password.toLowerCase().includes(local)) {
     return 'The password must not contain your email name.';
+  }
+  if (isCommonPassword(password)) {
+    return 'This password is on the list of commonly used passwords. Choose another, e.g. a few unrelated words.';
   }
   return null;
 }

@@ -1,18 +1,30 @@
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Database } from '../db/connection.ts';
+import type { Config } from '../config.ts';
+import type { Database, Tx } from '../db/connection.ts';
 import { DomainError } from '../server/errors.ts';
 import type { LoginRequest, SessionView, UserView } from './auth.schema.ts';
 import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { newSecret, secretDigest } from './tokens.ts';
+import { adminTotpRequired, checkTotp } from './totp.service.ts';
 import { toUserView } from './user.service.ts';
 
 /** A session lives at most this long even when in constant use; re-login after. */
 const ABSOLUTE_SESSION_HOURS = 12;
 
-export interface SessionSettings {
+export interface AuthSettings {
   idleMinutes: number;
+  lockout: { attempts: number; minutes: number };
+  adminTotpRequired: boolean;
+  secretKey: Buffer | undefined;
 }
+
+export const authSettings = (config: Config): AuthSettings => ({
+  idleMinutes: config.sessionIdleMinutes,
+  lockout: config.lockout,
+  adminTotpRequired: config.adminTotpRequired,
+  secretKey: config.secretKey,
+});
 
 export interface RequestContext {
   ip: string | null;
@@ -20,24 +32,44 @@ export interface RequestContext {
   requestId: string;
 }
 
+/** Who is calling: a browser session (cookie + CSRF) or a script (bearer API token). */
 export interface AuthenticatedSession {
   user: UserView;
   actor: Actor;
+  via: 'session' | 'token';
+  /** Empty for bearer tokens, which need no CSRF token. */
   csrfToken: string;
-  sessionId: string;
+  sessionId: string | null;
+  tokenId: string | null;
+  /** An administrator who must set up TOTP before doing anything else. */
+  totpEnrolmentRequired: boolean;
+  totpEnabled: boolean;
 }
 
 const invalidCredentials = () => new DomainError('unauthenticated', 'The email or password is not correct.');
 
+const lockedError = (until: Date) =>
+  new DomainError(
+    'locked',
+    `Too many failed sign-ins: the account is locked until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
+      'Wait, or ask an administrator to reset your password.',
+    { lockedUntil: until.toISOString() },
+  );
+
+type FailureReason = 'unknown_email' | 'bad_password' | 'disabled' | 'locked' | 'bad_totp';
+
 /**
- * Checks the password and opens a session. A failed attempt is audited with the email tried (never
- * the password). The returned secret goes into the cookie; only its digest is stored.
+ * Checks the password (and the TOTP code when the user has one) and opens a new session; a session
+ * cookie sent along is ended (rotation). Failures are audited with the email tried, never the
+ * password; after `lockout.attempts` failures in a row the account is locked for `lockout.minutes`.
  */
 export async function login(
   database: Database,
   studyId: string,
   request: LoginRequest,
   context: RequestContext,
+  settings: AuthSettings,
+  previousSecret?: string,
 ): Promise<{ secret: string; session: SessionView }> {
   const user = await database.read((db) =>
     db
@@ -47,11 +79,37 @@ export async function login(
       .where((eb) => eb(eb.fn('lower', ['email']), '=', request.email.toLowerCase()))
       .executeTakeFirst(),
   );
-  const passwordOk = user
-    ? await verifyPassword(user.password_hash, request.password)
-    : await verifyPassword(await decoyPasswordHash(), request.password);
   const auditContext = { ip: context.ip, userAgent: context.userAgent, requestId: context.requestId };
-  if (!user || !passwordOk || user.status !== 'active') {
+  const now = new Date();
+  const fail = async (reason: FailureReason, count: boolean): Promise<never> => {
+    const lockedUntil = await database.transaction(async (trx) => {
+      const until = user && count ? await countFailure(trx, studyId, user.user_id, settings, now) : null;
+      await recordAudit(trx, studyId, { type: 'anonymous', label: request.email }, [
+        {
+          action: 'auth.login_failed',
+          entityType: 'user',
+          entityId: user?.user_id ?? request.email,
+          context: { ...auditContext, reason },
+        },
+        ...(until && user
+          ? [
+              {
+                action: 'auth.lockout',
+                entityType: 'user',
+                entityId: user.user_id,
+                field: 'locked_until',
+                newValue: until.toISOString(),
+                context: auditContext,
+              },
+            ]
+          : []),
+      ]);
+      return until;
+    });
+    throw lockedUntil ? lockedError(lockedUntil) : invalidCredentials();
+  };
+
+  if (user?.locked_until && new Date(user.locked_until) > now) {
     await database.transaction((trx) =>
       recordAudit(
         trx,
@@ -60,21 +118,44 @@ export async function login(
         {
           action: 'auth.login_failed',
           entityType: 'user',
-          entityId: user?.user_id ?? request.email,
-          context: {
-            ...auditContext,
-            reason: !user ? 'unknown_email' : passwordOk ? 'disabled' : 'bad_password',
-          },
+          entityId: user.user_id,
+          context: { ...auditContext, reason: 'locked' },
         },
       ),
     );
-    throw invalidCredentials();
+    throw lockedError(new Date(user.locked_until));
   }
+  const passwordOk = user
+    ? await verifyPassword(user.password_hash, request.password)
+    : await verifyPassword(await decoyPasswordHash(), request.password);
+  if (!user) return fail('unknown_email', false);
+  if (!passwordOk) return fail('bad_password', true);
+  if (user.status !== 'active') return fail('disabled', false);
+
+  let totpStep: number | null = null;
+  if (user.totp_secret) {
+    if (!request.totp) {
+      throw new DomainError('unauthenticated', 'Enter the 6-digit code from your authenticator app.', {
+        totpRequired: true,
+      });
+    }
+    totpStep = await checkTotp(user.totp_secret, request.totp, user.totp_last_step, settings.secretKey);
+    if (totpStep === null) return fail('bad_totp', true);
+  }
+
   const secret = newSecret();
   const csrfToken = newSecret();
-  const now = new Date();
   const view = toUserView(user);
-  await database.transaction(async (trx) => {
+  const totpEnrolmentRequired = await database.transaction(async (trx) => {
+    if (previousSecret) {
+      await trx
+        .updateTable('user_session')
+        .set({ revoked_at: now })
+        .where('study_id', '=', studyId)
+        .where('session_id', '=', secretDigest(previousSecret))
+        .where('revoked_at', 'is', null)
+        .execute();
+    }
     await trx
       .insertInto('user_session')
       .values({
@@ -89,22 +170,79 @@ export async function login(
         user_agent: context.userAgent,
       })
       .execute();
+    await trx
+      .updateTable('app_user')
+      .set({
+        failed_login_count: 0,
+        locked_until: null,
+        last_login_at: now,
+        ...(totpStep === null ? {} : { totp_last_step: totpStep }),
+      })
+      .where('study_id', '=', studyId)
+      .where('user_id', '=', user.user_id)
+      .execute();
     await recordAudit(
       trx,
       studyId,
       { type: 'user', userId: user.user_id, label: user.email },
-      { action: 'auth.login', entityType: 'user', entityId: user.user_id, context: auditContext },
+      {
+        action: 'auth.login',
+        entityType: 'user',
+        entityId: user.user_id,
+        context: { ...auditContext, secondFactor: totpStep !== null },
+      },
     );
+    return mustEnrolTotp(trx, studyId, view, user.totp_secret !== null, settings);
   });
-  return { secret, session: { user: view, csrfToken } };
+  return {
+    secret,
+    session: { user: view, csrfToken, totpEnabled: user.totp_secret !== null, totpEnrolmentRequired },
+  };
 }
 
-/** Resolves a session cookie; an idle, expired or revoked session is no session. */
+/** Adds a failure; returns the lock's end when this failure locks the account. */
+async function countFailure(
+  trx: Tx,
+  studyId: string,
+  userId: string,
+  settings: AuthSettings,
+  now: Date,
+): Promise<Date | null> {
+  const row = await trx
+    .updateTable('app_user')
+    .set((eb) => ({ failed_login_count: eb('failed_login_count', '+', 1) }))
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .returning('failed_login_count')
+    .executeTakeFirst();
+  if (!row || row.failed_login_count < settings.lockout.attempts) return null;
+  const until = new Date(now.getTime() + settings.lockout.minutes * 60_000);
+  await trx
+    .updateTable('app_user')
+    .set({ failed_login_count: 0, locked_until: until })
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .execute();
+  return until;
+}
+
+async function mustEnrolTotp(
+  trx: Tx,
+  studyId: string,
+  user: UserView,
+  totpEnabled: boolean,
+  settings: AuthSettings,
+): Promise<boolean> {
+  if (totpEnabled || !user.roles.includes('administrator')) return false;
+  return adminTotpRequired(trx, studyId, settings.adminTotpRequired);
+}
+
+/** Resolves a session cookie; an idle, expired or revoked session, or a disabled user's, is no session. */
 export async function resolveSession(
   database: Database,
   studyId: string,
   secret: string,
-  settings: SessionSettings,
+  settings: AuthSettings,
 ): Promise<AuthenticatedSession | null> {
   const sessionId = secretDigest(secret);
   const now = new Date();
@@ -124,6 +262,7 @@ export async function resolveSession(
         'u.roles',
         'u.site_ids',
         'u.status',
+        'u.totp_enabled_at',
       ])
       .where('s.study_id', '=', studyId)
       .where('s.session_id', '=', sessionId)
@@ -143,11 +282,16 @@ export async function resolveSession(
         .execute();
     }
     const user = toUserView(row);
+    const totpEnabled = row.totp_enabled_at !== null;
     return {
       user,
       actor: { type: 'user', userId: user.userId, label: user.email },
+      via: 'session',
       csrfToken: row.csrf_token,
       sessionId,
+      tokenId: null,
+      totpEnabled,
+      totpEnrolmentRequired: await mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
     };
   });
 }
@@ -158,12 +302,19 @@ export async function logout(
   session: AuthenticatedSession,
   context: RequestContext,
 ): Promise<void> {
+  if (!session.sessionId) {
+    throw new DomainError(
+      'bad_request',
+      'An API token has no session to end: revoke the token with DELETE /api/v1/tokens/{tokenId}.',
+    );
+  }
+  const sessionId = session.sessionId;
   await database.transaction(async (trx) => {
     await trx
       .updateTable('user_session')
       .set({ revoked_at: new Date() })
       .where('study_id', '=', studyId)
-      .where('session_id', '=', session.sessionId)
+      .where('session_id', '=', sessionId)
       .execute();
     await recordAudit(trx, studyId, session.actor, {
       action: 'auth.logout',
@@ -172,4 +323,30 @@ export async function logout(
       context: { ip: context.ip, requestId: context.requestId },
     });
   });
+}
+
+/** Ends every open session of a user (all browsers); returns how many were open. */
+export async function revokeUserSessions(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  userId: string,
+  action: 'auth.logout_everywhere' | 'session.revoke_all',
+): Promise<number> {
+  const ended = await trx
+    .updateTable('user_session')
+    .set({ revoked_at: new Date() })
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .returning('session_id')
+    .execute();
+  await recordAudit(trx, studyId, actor, {
+    action,
+    entityType: 'user',
+    entityId: userId,
+    context: { sessionsEnded: ended.length },
+  });
+  return ended.length;
 }

@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { exotrialVersion } from '../version.ts';
+import { registerAuditCommand } from './audit.ts';
 import { describeFailure, EXIT_USER_ERROR } from './cli-errors.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerStatsCommand } from './stats.ts';
+import { registerTokenCommand } from './token.ts';
 import { registerUserCommand } from './user.ts';
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerUserCommand(program);
   registerProtocolCommand(program);
   registerStatsCommand(program);
+  registerTokenCommand(program);
+  registerAuditCommand(program);
   program
     .command('version')
     .description('print the version')

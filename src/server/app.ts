@@ -14,7 +14,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { auditRoutes } from '../audit/audit.routes.ts';
+import { accountRoutes } from '../auth/account.routes.ts';
+import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
+import { tokenRoutes } from '../auth/token.routes.ts';
+import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
 import { installAuthentication } from './authentication.ts';
@@ -75,9 +80,12 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
           'X-CSRF-Token header on writes). Errors are `{ error, message, details }`.',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'exotrial_session' } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'exotrial_session' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API token: `exotrial token create`' },
+        },
       },
-      security: [{ session: [] }],
+      security: [{ session: [] }, { bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
@@ -94,7 +102,12 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   installAuthentication(app, context);
   healthRoutes(app, context);
   authRoutes(app, context);
+  accountRoutes(app, context);
+  adminRoutes(app, context);
+  tokenRoutes(app, context);
+  auditRoutes(app, context);
   studyRoutes(app, context);
+  siteRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -6,6 +6,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Permission } from '../auth/permissions.ts';
 import type { AuthenticatedSession } from '../auth/session.service.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
@@ -33,5 +34,14 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without signing in (health, login, setup, documentation). */
     public?: boolean;
+    /**
+     * What the caller must be allowed to do; the authentication hook checks it (`authorize`) before
+     * the body is even read. `signed-in` is for a person's own account (sign-out, own TOTP).
+     */
+    permission?: Permission | 'signed-in';
+    /** The path parameter naming the site whose records the route touches (site scope is checked). */
+    siteParam?: string;
+    /** Reachable by an administrator who still has to set up the required second factor. */
+    beforeTotpEnrolment?: boolean;
   }
 }

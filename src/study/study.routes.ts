@@ -9,6 +9,7 @@ export function studyRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/study',
     {
+      config: { permission: 'study.read' },
       schema: {
         tags: ['study'],
         summary: 'The study served: identity, sites, current protocol version and counts',

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { totpConfirmSchema, totpDisableSchema, totpEnrolmentSchema } from './auth.schema.ts';
+import { authSettings } from './session.service.ts';
+import { confirmTotp, disableTotp, startTotpEnrolment } from './totp.service.ts';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema };
+
+/** The signed-in person's own second factor. Reachable before enrolment where the study requires it. */
+export function accountRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const settings = authSettings(context.config);
+  const config = { permission: 'signed-in', beforeTotpEnrolment: true } as const;
+
+  app.post(
+    '/api/v1/account/totp/enrol',
+    {
+      config,
+      schema: {
+        tags: ['account'],
+        summary: 'Start TOTP enrolment: a new secret and its otpauth:// URI, shown this once',
+        response: { 200: totpEnrolmentSchema, ...errors },
+      },
+    },
+    async (request) =>
+      database.transaction((trx) => startTotpEnrolment(trx, studyId, sessionOf(request), settings)),
+  );
+
+  app.post(
+    '/api/v1/account/totp/confirm',
+    {
+      config,
+      schema: {
+        tags: ['account'],
+        summary: 'Finish TOTP enrolment with a first code from the authenticator app',
+        body: totpConfirmSchema,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await database.transaction((trx) =>
+        confirmTotp(trx, studyId, sessionOf(request), request.body.code, settings),
+      );
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/account/totp/disable',
+    {
+      config,
+      schema: {
+        tags: ['account'],
+        summary: 'Turn TOTP off with the password and a current code',
+        body: totpDisableSchema,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await database.transaction((trx) =>
+        disableTotp(trx, studyId, sessionOf(request), request.body, settings),
+      );
+      return reply.status(204).send(null);
+    },
+  );
+}

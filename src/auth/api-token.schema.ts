@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+export const newApiTokenSchema = z.object({
+  name: z.string().trim().min(1, { message: 'Name the token after the script that uses it.' }).max(100),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+export type NewApiToken = z.infer<typeof newApiTokenSchema>;
+
+export const apiTokenViewSchema = z.object({
+  tokenId: z.string(),
+  userId: z.string(),
+  userEmail: z.string(),
+  name: z.string(),
+  /** The first characters of the secret, to recognise it; the secret itself is never shown again. */
+  prefix: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiTokenView = z.infer<typeof apiTokenViewSchema>;
+
+export const createdApiTokenSchema = apiTokenViewSchema.extend({
+  /** Shown this once: send it as `Authorization: Bearer <token>`. */
+  token: z.string(),
+});
+export type CreatedApiToken = z.infer<typeof createdApiTokenSchema>;

@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../audit/audit.schema.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import { notFound } from '../server/errors.ts';
+import type { ApiTokenView, CreatedApiToken, NewApiToken } from './api-token.schema.ts';
+import type { AuthenticatedSession } from './session.service.ts';
+import { newSecret, secretDigest } from './tokens.ts';
+import { toUserView } from './user.service.ts';
+
+/** Tokens read `exo_…` so that secret scanners and people recognise them. */
+const TOKEN_PREFIX = 'exo_';
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+
+/** Issues a token for a user; the secret is returned this once and only its SHA-256 is kept. */
+export async function createApiToken(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  user: { userId: string; email: string },
+  input: NewApiToken,
+): Promise<CreatedApiToken> {
+  const token = `${TOKEN_PREFIX}${newSecret()}`;
+  const now = new Date();
+  const row = {
+    study_id: studyId,
+    token_id: randomUUID(),
+    user_id: user.userId,
+    name: input.name,
+    token_digest: secretDigest(token),
+    token_prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    created_at: now,
+    created_by: actor.label,
+    expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null,
+  };
+  await trx.insertInto('api_token').values(row).execute();
+  const view: ApiTokenView = {
+    tokenId: row.token_id,
+    userId: user.userId,
+    userEmail: user.email,
+    name: row.name,
+    prefix: row.token_prefix,
+    createdAt: now.toISOString(),
+    createdBy: row.created_by,
+    expiresAt: iso(row.expires_at),
+    lastUsedAt: null,
+    revokedAt: null,
+  };
+  await recordAudit(trx, studyId, actor, {
+    action: 'token.issue',
+    entityType: 'api_token',
+    entityId: row.token_id,
+    newValue: { userId: user.userId, name: row.name, prefix: row.token_prefix, expiresAt: view.expiresAt },
+  });
+  return { ...view, token };
+}
+
+/** Tokens of one user, or of everyone when `userId` is undefined (administrators). */
+export async function listApiTokens(db: Db, studyId: string, userId?: string): Promise<ApiTokenView[]> {
+  let query = db
+    .selectFrom('api_token as t')
+    .innerJoin('app_user as u', (join) =>
+      join.onRef('u.study_id', '=', 't.study_id').onRef('u.user_id', '=', 't.user_id'),
+    )
+    .select([
+      't.token_id',
+      't.user_id',
+      'u.email',
+      't.name',
+      't.token_prefix',
+      't.created_at',
+      't.created_by',
+      't.expires_at',
+      't.last_used_at',
+      't.revoked_at',
+    ])
+    .where('t.study_id', '=', studyId);
+  if (userId !== undefined) query = query.where('t.user_id', '=', userId);
+  const rows = await query.orderBy('t.created_at', 'desc').execute();
+  return rows.map((row) => ({
+    tokenId: row.token_id,
+    userId: row.user_id,
+    userEmail: row.email,
+    name: row.name,
+    prefix: row.token_prefix,
+    createdAt: new Date(row.created_at).toISOString(),
+    createdBy: row.created_by,
+    expiresAt: iso(row.expires_at),
+    lastUsedAt: iso(row.last_used_at),
+    revokedAt: iso(row.revoked_at),
+  }));
+}
+
+/**
+ * Revokes a token at once. `ownerId` limits it to that user's tokens (404 otherwise, so people
+ * cannot probe others' token ids); undefined lets an administrator revoke any.
+ */
+export async function revokeApiToken(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  tokenId: string,
+  ownerId: string | undefined,
+): Promise<void> {
+  let query = trx
+    .updateTable('api_token')
+    .set({ revoked_at: new Date(), revoked_by: actor.label })
+    .where('study_id', '=', studyId)
+    .where('token_id', '=', tokenId)
+    .where('revoked_at', 'is', null);
+  if (ownerId !== undefined) query = query.where('user_id', '=', ownerId);
+  const revoked = await query.returning(['token_id', 'user_id', 'name']).executeTakeFirst();
+  if (!revoked) throw notFound(`An active token ${tokenId}`);
+  await recordAudit(trx, studyId, actor, {
+    action: 'token.revoke',
+    entityType: 'api_token',
+    entityId: tokenId,
+    field: 'revoked',
+    oldValue: false,
+    newValue: true,
+    context: { userId: revoked.user_id, name: revoked.name },
+  });
+}
+
+/** Resolves `Authorization: Bearer <token>`: unknown, revoked, expired, or a disabled user's is none. */
+export async function resolveApiToken(
+  database: Database,
+  studyId: string,
+  token: string,
+): Promise<AuthenticatedSession | null> {
+  if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  const digest = secretDigest(token);
+  const now = new Date();
+  return database.transaction(async (trx) => {
+    const row = await trx
+      .selectFrom('api_token as t')
+      .innerJoin('app_user as u', (join) =>
+        join.onRef('u.study_id', '=', 't.study_id').onRef('u.user_id', '=', 't.user_id'),
+      )
+      .select([
+        't.token_id',
+        't.last_used_at',
+        't.expires_at',
+        'u.user_id',
+        'u.email',
+        'u.name',
+        'u.roles',
+        'u.site_ids',
+        'u.status',
+        'u.totp_enabled_at',
+      ])
+      .where('t.study_id', '=', studyId)
+      .where('t.token_digest', '=', digest)
+      .where('t.revoked_at', 'is', null)
+      .where('u.status', '=', 'active')
+      .executeTakeFirst();
+    if (!row || (row.expires_at !== null && new Date(row.expires_at) <= now)) return null;
+    if (row.last_used_at === null || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+      await trx
+        .updateTable('api_token')
+        .set({ last_used_at: now })
+        .where('study_id', '=', studyId)
+        .where('token_id', '=', row.token_id)
+        .execute();
+    }
+    const user = toUserView(row);
+    return {
+      user,
+      actor: {
+        type: 'user',
+        userId: user.userId,
+        label: `${user.email} (token ${row.token_id.slice(0, 8)})`,
+      },
+      via: 'token',
+      csrfToken: '',
+      sessionId: null,
+      tokenId: row.token_id,
+      totpEnabled: row.totp_enabled_at !== null,
+      totpEnrolmentRequired: false,
+    };
+  });
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { apiTokenViewSchema, createdApiTokenSchema, newApiTokenSchema } from './api-token.schema.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from './api-token.service.ts';
+import { can } from './permissions.ts';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
+
+/** API tokens: people issue and revoke their own; administrators see and revoke everyone's. */
+export function tokenRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tokenRate = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
+
+  app.get(
+    '/api/v1/tokens',
+    {
+      config: { permission: 'token.own' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Your API tokens (never their secrets)',
+        response: { 200: z.array(apiTokenViewSchema), ...errors },
+      },
+    },
+    async (request) => {
+      const session = sessionOf(request);
+      return database.read((db) => listApiTokens(db, studyId, session.user.userId));
+    },
+  );
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      config: { permission: 'token.own', rateLimit: tokenRate },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Issue an API token for yourself; the secret is in this answer only',
+        body: newApiTokenSchema,
+        response: { 201: createdApiTokenSchema, ...errors, 429: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const created = await database.transaction((trx) =>
+        createApiToken(trx, studyId, session.actor, session.user, request.body),
+      );
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete(
+    '/api/v1/tokens/:tokenId',
+    {
+      config: { permission: 'token.own' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Revoke a token: yours, or anyone’s for administrators',
+        params: z.object({ tokenId: z.uuid() }),
+        response: { 204: z.null(), ...errors, 404: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const session = sessionOf(request);
+      const owner = can(session.user, 'token.manage') ? undefined : session.user.userId;
+      await database.transaction((trx) =>
+        revokeApiToken(trx, studyId, session.actor, request.params.tokenId, owner),
+      );
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/tokens',
+    {
+      config: { permission: 'token.manage' },
+      schema: {
+        tags: ['tokens'],
+        summary: 'Every API token of the study',
+        response: { 200: z.array(apiTokenViewSchema), ...errors },
+      },
+    },
+    async () => database.read((db) => listApiTokens(db, studyId)),
+  );
+}

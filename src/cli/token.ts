@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { systemActor } from '../audit/audit.schema.ts';
+import { newApiTokenSchema } from '../auth/api-token.schema.ts';
+import { createApiToken } from '../auth/api-token.service.ts';
+import { CliUserError } from './cli-errors.ts';
+import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
+
+interface TokenCreateOptions extends DatabaseOptions {
+  email: string;
+  name: string;
+  expiresInDays?: string;
+}
+
+export function registerTokenCommand(program: Command): void {
+  const token = program.command('token').description('manage API tokens for scripts');
+  withDataOption(
+    token
+      .command('create')
+      .description('issue an API token for a user; it is printed once, on standard output')
+      .requiredOption('--email <email>', 'the user the token acts as')
+      .requiredOption('--name <name>', 'what the token is for, e.g. the script using it')
+      .option('--expires-in-days <n>', 'days until it stops working (default: until revoked)'),
+  ).action(async (options: TokenCreateOptions) => {
+    const parsed = newApiTokenSchema.safeParse({
+      name: options.name,
+      expiresInDays: options.expiresInDays === undefined ? undefined : Number(options.expiresInDays),
+    });
+    if (!parsed.success) {
+      const lines = parsed.error.issues.map(
+        (issue) => `  ${issue.path.join('.') || 'input'}: ${issue.message}`,
+      );
+      throw new CliUserError(`Cannot create the token:\n${lines.join('\n')}`);
+    }
+    const created = await withStudyDatabase(options, (database, studyId) =>
+      database.transaction(async (trx) => {
+        const user = await trx
+          .selectFrom('app_user')
+          .select(['user_id', 'email', 'status'])
+          .where('study_id', '=', studyId)
+          .where((eb) => eb(eb.fn('lower', ['email']), '=', options.email.trim().toLowerCase()))
+          .executeTakeFirst();
+        if (!user) throw new CliUserError(`No user has the email ${options.email}.`);
+        if (user.status !== 'active')
+          throw new CliUserError(`${user.email} is disabled: enable the account first.`);
+        return createApiToken(
+          trx,
+          studyId,
+          systemActor(`cli (${process.env.USER ?? 'unknown'})`),
+          { userId: user.user_id, email: user.email },
+          parsed.data,
+        );
+      }),
+    );
+    process.stderr.write(
+      `Token "${created.name}" for ${created.userEmail} (id ${created.tokenId}). ` +
+        'It is shown this once: store it now. Send it as `Authorization: Bearer <token>`.\n',
+    );
+    process.stdout.write(`${created.token}\n`);
+  });
+}

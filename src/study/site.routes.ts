@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { addSite, listSites, newSiteSchema, siteDetail, siteDetailSchema } from './site.service.ts';
+import { siteViewSchema } from './study.schema.ts';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
+
+export function siteRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+
+  app.get(
+    '/api/v1/sites',
+    {
+      config: { permission: 'study.read' },
+      schema: {
+        tags: ['sites'],
+        summary: 'The sites of the study',
+        response: { 200: z.array(siteViewSchema), ...errors },
+      },
+    },
+    async () => database.read((db) => listSites(db, studyId)),
+  );
+
+  app.get(
+    '/api/v1/sites/:siteId',
+    {
+      config: { permission: 'study.read', siteParam: 'siteId' },
+      schema: {
+        tags: ['sites'],
+        summary: 'One site and its staff (only for people who work there or see every site)',
+        params: z.object({ siteId: z.string().min(1).max(64) }),
+        response: { 200: siteDetailSchema, ...errors, 404: errorBodySchema },
+      },
+    },
+    async (request) => database.read((db) => siteDetail(db, studyId, request.params.siteId)),
+  );
+
+  app.post(
+    '/api/v1/sites',
+    {
+      config: { permission: 'site.manage' },
+      schema: {
+        tags: ['sites'],
+        summary: 'Add a site',
+        body: newSiteSchema,
+        response: { 201: siteViewSchema, ...errors, 409: errorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const site = await database.transaction((trx) =>
+        addSite(trx, studyId, sessionOf(request).actor, request.body),
+      );
+      return reply.status(201).send(site);
+    },
+  );
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { Actor } from '../audit/audit.schema.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import { canAccessSite } from '../auth/permissions.ts';
+import type { Db, Tx } from '../db/connection.ts';
+import { conflict, notFound } from '../server/errors.ts';
+import { siteViewSchema } from './study.schema.ts';
+
+export const newSiteSchema = z.object({
+  siteId: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,40}$/, { message: 'Use 2–41 lower-case letters, digits or dashes.' }),
+  code: z.string().regex(/^[A-Z0-9]{1,8}$/, { message: 'Use up to 8 capital letters or digits.' }),
+  name: z.object({ en: z.string().trim().min(1).max(200), zh: z.string().trim().min(1).max(200) }),
+  timeZone: z.string().refine((zone) => Intl.supportedValuesOf('timeZone').includes(zone) || zone === 'UTC', {
+    message: 'Use an IANA time zone such as Asia/Shanghai.',
+  }),
+});
+export type NewSite = z.infer<typeof newSiteSchema>;
+export type SiteView = z.infer<typeof siteViewSchema>;
+
+export const siteDetailSchema = siteViewSchema.extend({
+  staff: z.array(
+    z.object({ userId: z.string(), name: z.string(), roles: z.array(z.string()), status: z.string() }),
+  ),
+});
+export type SiteDetail = z.infer<typeof siteDetailSchema>;
+
+const toView = (row: {
+  site_id: string;
+  code: string;
+  name: { en: string; zh: string };
+  time_zone: string;
+}) => ({
+  siteId: row.site_id,
+  code: row.code,
+  name: row.name,
+  timeZone: row.time_zone,
+});
+
+export async function listSites(db: Db, studyId: string): Promise<SiteView[]> {
+  const rows = await db
+    .selectFrom('site')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .orderBy('site_id')
+    .execute();
+  return rows.map(toView);
+}
+
+/** One site with the people who work there (the caller's site scope is checked by the route). */
+export async function siteDetail(db: Db, studyId: string, siteId: string): Promise<SiteDetail> {
+  const row = await db
+    .selectFrom('site')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('site_id', '=', siteId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Site ${siteId}`);
+  const users = await db
+    .selectFrom('app_user')
+    .select(['user_id', 'name', 'roles', 'site_ids', 'status'])
+    .where('study_id', '=', studyId)
+    .orderBy('name')
+    .execute();
+  const staff = users
+    .filter((user) => canAccessSite({ roles: [], siteIds: user.site_ids }, siteId))
+    .map((user) => ({ userId: user.user_id, name: user.name, roles: user.roles, status: user.status }));
+  return { ...toView(row), staff };
+}
+
+/** Adds a site to the study (sites also come with the protocol); audited. */
+export async function addSite(trx: Tx, studyId: string, actor: Actor, site: NewSite): Promise<SiteView> {
+  const existing = await trx
+    .selectFrom('site')
+    .select('site_id')
+    .where('study_id', '=', studyId)
+    .where((eb) => eb.or([eb('site_id', '=', site.siteId), eb('code', '=', site.code)]))
+    .executeTakeFirst();
+  if (existing) throw conflict(`A site with the id ${site.siteId} or the code ${site.code} already exists.`);
+  await trx
+    .insertInto('site')
+    .values({
+      study_id: studyId,
+      site_id: site.siteId,
+      code: site.code,
+      name: JSON.stringify(site.name),
+      time_zone: site.timeZone,
+      created_at: new Date(),
+    })
+    .execute();
+  await recordAudit(trx, studyId, actor, {
+    action: 'site.create',
+    entityType: 'site',
+    entityId: site.siteId,
+    newValue: site,
+    context: { siteId: site.siteId },
+  });
+  return site;
+}
