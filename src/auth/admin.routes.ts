@@ -156,7 +156,7 @@ export function adminRoutes(app: App, context: AppContext): void {
         tags: ['sessions'],
         summary: 'End every session of one user',
         params: userParams,
-        response: { 200: z.object({ sessionsEnded: z.number().int() }), ...errors },
+        response: { 200: z.object({ sessionsEnded: z.number().int() }), ...errors, 404: errorBodySchema },
       },
     },
     async (request) => {

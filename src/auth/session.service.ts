@@ -333,6 +333,13 @@ export async function revokeUserSessions(
   userId: string,
   action: 'auth.logout_everywhere' | 'session.revoke_all',
 ): Promise<number> {
+  const user = await trx
+    .selectFrom('app_user')
+    .select('user_id')
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (!user) throw new DomainError('not_found', `User ${userId} was not found.`);
   const ended = await trx
     .updateTable('user_session')
     .set({ revoked_at: new Date() })

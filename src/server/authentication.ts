@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveApiToken } from '../auth/api-token.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import { type AuthenticatedSession, authSettings, resolveSession } from '../auth/session.service.ts';
@@ -8,6 +8,17 @@ import { DomainError, unauthenticated } from './errors.ts';
 export const SESSION_COOKIE = 'exotrial_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** A route as registered: what the permission matrix test walks. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  config: FastifyContextConfig;
+}
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route registered after authentication was installed, one entry per method. */
+export const routeTable = (app: FastifyInstance): readonly RouteEntry[] => routeTables.get(app) ?? [];
 
 /** The secret of `Authorization: Bearer <token>`, or undefined without one. */
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -27,6 +38,12 @@ function bearerToken(request: FastifyRequest): string | undefined {
  */
 export function installAuthentication(app: FastifyInstance, context: AppContext): void {
   const settings = authSettings(context.config);
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, config: route.config ?? {} });
+  });
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/api/') || request.routeOptions.config.public) return;

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  ADMIN,
+  createTestApp,
+  describeEachDatabase,
+  type SignedIn,
+  signIn,
+  type TestApp,
+} from '../support/test-app.ts';
+
+const injections = [
+  "' OR '1'='1",
+  "'; DROP TABLE audit_event; --",
+  "x' UNION SELECT password_hash FROM app_user --",
+  '1; DELETE FROM app_user',
+  "\\'; select pg_sleep(5); --",
+  '%',
+  '_',
+  "auth.*' OR 1=1 --",
+];
+const filters = [
+  'entityType',
+  'entityId',
+  'participantId',
+  'actor',
+  'action',
+  'siteId',
+  'from',
+  'to',
+  'beforeSeq',
+  'limit',
+];
+
+describeEachDatabase('audit trail API', (kind) => {
+  let t: TestApp;
+  let admin: SignedIn;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+      EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    });
+    admin = await signIn(t.app);
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: ADMIN.email, password: 'not the password at all' },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  const get = (query: string, headers = admin.headers) =>
+    t.app.inject({ method: 'GET', url: `/api/v1/audit?${query}`, headers });
+
+  it('lists the trail newest first, and pages with beforeSeq', async () => {
+    const first = await get('limit=2');
+    expect(first.statusCode, first.body).toBe(200);
+    const page = first.json();
+    expect(page.events).toHaveLength(2);
+    expect(page.events[0].seq).toBeGreaterThan(page.events[1].seq);
+    expect(page.total).toBeGreaterThan(2);
+    const next = (await get(`limit=2&beforeSeq=${page.nextBeforeSeq}`)).json();
+    expect(next.events[0].seq).toBeLessThan(page.events[1].seq);
+  });
+
+  it('filters by entity, actor, action and time', async () => {
+    const me = (await t.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: admin.headers })).json()
+      .user;
+    const byEntity = (await get(`entityType=user&entityId=${me.userId}`)).json();
+    expect(byEntity.events.length).toBeGreaterThan(0);
+    expect(byEntity.events.every((event: { entityId: string }) => event.entityId === me.userId)).toBe(true);
+    const byActor = (await get(`actor=${encodeURIComponent(ADMIN.email)}`)).json();
+    expect(byActor.events.map((event: { action: string }) => event.action)).toContain('auth.login');
+    const failed = (await get('action=auth.login_failed')).json();
+    expect(failed.total).toBe(1);
+    const area = (await get('action=auth.*')).json();
+    expect(area.events.every((event: { action: string }) => event.action.startsWith('auth.'))).toBe(true);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await get(`from=${today}&to=${today}`)).json().total).toBeGreaterThan(0);
+    expect((await get('to=2000-01-01')).json().total).toBe(0);
+  });
+
+  it('answers SQL injection in every filter with 400 or an empty result, never 500, and writes nothing', async () => {
+    const headBefore = (await get('limit=1')).json().events[0].seq;
+    const statuses = new Map<number, number>();
+    for (const filter of filters) {
+      for (const value of injections) {
+        const response = await get(`${filter}=${encodeURIComponent(value)}`);
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+        expect([200, 400], `${filter}=${value} → ${response.statusCode}`).toContain(response.statusCode);
+        if (response.statusCode === 200) expect(response.json().events, `${filter}=${value}`).toEqual([]);
+        else expect(response.json().error).toBe('validation_failed');
+      }
+    }
+    expect(statuses.get(400)).toBeGreaterThan(0);
+    const after = (await get('limit=1')).json();
+    expect(after.events[0].seq).toBe(headBefore);
+    const users = await t.database.read((db) => db.selectFrom('app_user').select('user_id').execute());
+    expect(users).toHaveLength(1);
+  });
+
+  it('refuses a reader without audit.read and an unknown filter value type', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/audit' })).statusCode).toBe(401);
+    expect((await get('limit=100000')).statusCode).toBe(400);
+    expect((await get('from=yesterday')).statusCode).toBe(400);
+  });
+});
