@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { ParticipantTables } from './schema-participants.ts';
 
 /** A jsonb column: read as parsed JSON, written as a JSON string (the same on PGlite and pg). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -10,6 +11,8 @@ export interface StudyTable {
   title: Json<{ en: string; zh: string }>;
   registry_id: string | null;
   current_protocol_version: number;
+  locked_at: Timestamp | null;
+  locked_by: string | null;
   created_at: Timestamp;
   version: Generated<number>;
 }
@@ -117,7 +120,7 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema {
+export interface Schema extends ParticipantTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

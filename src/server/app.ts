@@ -19,6 +19,9 @@ import { accountRoutes } from '../auth/account.routes.ts';
 import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
+import { crfRoutes } from '../crf/crf.routes.ts';
+import { participantRoutes } from '../participants/participant.routes.ts';
+import { protocolRoutes } from '../protocol/protocol.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
@@ -108,6 +111,9 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   auditRoutes(app, context);
   studyRoutes(app, context);
   siteRoutes(app, context);
+  protocolRoutes(app, context);
+  participantRoutes(app, context);
+  crfRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -24,6 +24,8 @@ export type ErrorCode = keyof typeof errorStatus;
 export interface FieldProblem {
   field: string;
   message: string;
+  /** The message in each language, where the check has both (protocol edit checks do). */
+  messages?: { en: string; zh: string };
 }
 
 export interface ErrorBody {

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { fieldInputSchema, missingReasons } from './entries.ts';
+
+const localized = z.object({ en: z.string(), zh: z.string() });
+
+export const formSlotParamsSchema = z.strictObject({
+  participantId: z.uuid({ message: 'Not a participant id.' }),
+  visitKey: z.string().min(1).max(100),
+  formId: z.string().min(1).max(100),
+});
+
+export const instanceQuerySchema = z.strictObject({
+  instance: z.coerce.number().int().min(1).max(10_000).default(1),
+});
+
+export const saveFormRequestSchema = z.strictObject({
+  /** The version you loaded; 0 for a form not saved before. A stale version gets 409 with the current record. */
+  version: z.number().int().min(0),
+  entries: z.record(z.string().min(1).max(100), fieldInputSchema),
+  /** Required when a value saved before is changed. */
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
+export type SaveFormRequest = z.infer<typeof saveFormRequestSchema>;
+
+export const fieldViewSchema = z.object({
+  value: z.unknown(),
+  missing: z.enum(missingReasons).optional(),
+  missingReason: z.string().optional(),
+  revision: z.number().int(),
+  verified: z.boolean(),
+});
+
+export const queryViewSchema = z.object({
+  queryId: z.string(),
+  recordId: z.string(),
+  participantId: z.string(),
+  siteId: z.string(),
+  visitKey: z.string(),
+  formId: z.string(),
+  itemId: z.string(),
+  origin: z.enum(['edit_check', 'manual']),
+  status: z.enum(['open', 'answered', 'closed']),
+  messages: z.array(z.object({ at: z.string(), by: z.string(), kind: z.string(), text: z.string() })),
+  raisedAt: z.string(),
+  version: z.number().int(),
+});
+export type QueryView = z.infer<typeof queryViewSchema>;
+
+export const formRecordViewSchema = z.object({
+  recordId: z.string().nullable(),
+  participantId: z.string(),
+  visitKey: z.string(),
+  formId: z.string(),
+  instance: z.number().int(),
+  entries: z.record(z.string(), fieldViewSchema),
+  version: z.number().int(),
+  protocolVersion: z.number().int(),
+  complete: z.boolean(),
+  incomplete: z.array(z.string()),
+  signed: z.object({ at: z.string(), by: z.string() }).nullable(),
+  locked: z.boolean(),
+  queries: z.array(queryViewSchema),
+});
+export type FormRecordView = z.infer<typeof formRecordViewSchema>;
+
+export const saveFormResponseSchema = formRecordViewSchema.extend({
+  /** Soft checks that failed: saved, each with an open query. */
+  warnings: z.array(z.object({ item: z.string(), message: localized })),
+});
+
+export const casebookCellSchema = z.object({
+  visitKey: z.string(),
+  formId: z.string(),
+  instance: z.number().int(),
+  recordId: z.string(),
+  state: z.enum(['incomplete', 'complete', 'queried', 'verified', 'signed', 'locked']),
+  openQueries: z.number().int(),
+  version: z.number().int(),
+});
+export const casebookSchema = z.object({
+  participantId: z.string(),
+  cells: z.array(casebookCellSchema),
+});
+
+export const raiseQueryRequestSchema = z.strictObject({
+  recordId: z.uuid(),
+  itemId: z.string().min(1).max(100),
+  text: z.string().trim().min(1).max(2000),
+});
+export const queryActionRequestSchema = z.strictObject({
+  text: z.string().trim().min(1).max(2000),
+  version: z.number().int().min(1),
+});
+export const queryListQuerySchema = z.strictObject({
+  status: z.enum(['open', 'answered', 'closed']).optional(),
+  siteId: z.string().max(64).optional(),
+  participantId: z.uuid().optional(),
+  formId: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const sdvRequestSchema = z.strictObject({
+  itemIds: z.array(z.string().min(1).max(100)).min(1).max(500),
+});
+export const lockRequestSchema = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
+export const unlockRequestSchema = z.strictObject({
+  reason: z.string().trim().min(1, { message: 'Give the reason for unlocking.' }).max(1000),
+});

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import { findParticipant, hasConsent, lockParticipant } from '../participants/participant.queries.ts';
+import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { findSlot, validInstance } from '../participants/schedule.ts';
+import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
+import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
+import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
+import { type Entries, type FieldInput, isBlank, sameEntry } from './entries.ts';
+import { checkForm, type SoftFailure } from './form-checks.ts';
+import {
+  entriesOf,
+  type FormRecordRow,
+  findRecord,
+  recordQueries,
+  type SlotKey,
+  verifiedItems,
+} from './form-record.queries.ts';
+import { syncEditCheckQueries } from './query.service.ts';
+import { participantValues } from './record-values.ts';
+import { breakSignatures } from './signature.service.ts';
+
+function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
+  const formSlot = findSlot(protocol, slot.visitKey, slot.formId);
+  if (!formSlot) throw notFound(`Form ${slot.formId} at visit ${slot.visitKey}`);
+  if (!validInstance(protocol, formSlot, slot.instance)) {
+    throw validationFailed([
+      { field: 'instance', message: `Instance ${slot.instance} does not exist for ${slot.visitKey}.` },
+    ]);
+  }
+  const form = protocol.forms.find((entry) => entry.id === slot.formId);
+  if (!form) throw notFound(`Form ${slot.formId}`);
+  return form;
+}
+
+/** A record as the API shows it; a slot never saved shows as version 0 with no entries. */
+export async function recordView(
+  db: Db,
+  studyId: string,
+  slot: SlotKey,
+  row: FormRecordRow | undefined,
+  protocol: Protocol,
+): Promise<FormRecordView> {
+  const form = resolveForm(protocol, slot);
+  const entries = entriesOf(row);
+  const context = await participantValues(db, studyId, slot.participantId, { preferVisits: [slot.visitKey] });
+  const check = checkForm(protocol, form, entries, context);
+  const verified = row ? await verifiedItems(db, studyId, row) : new Set<string>();
+  return {
+    recordId: row?.record_id ?? null,
+    participantId: slot.participantId,
+    visitKey: slot.visitKey,
+    formId: slot.formId,
+    instance: slot.instance,
+    entries: Object.fromEntries(
+      Object.entries(entries).map(([itemId, entry]) => [
+        itemId,
+        { ...entry, verified: verified.has(itemId) },
+      ]),
+    ),
+    version: row?.version ?? 0,
+    protocolVersion: row?.protocol_version ?? 0,
+    complete: row !== undefined && check.incomplete.length === 0,
+    incomplete: check.incomplete,
+    signed:
+      row?.signed_at && row.signed_by
+        ? { at: new Date(row.signed_at).toISOString(), by: row.signed_by }
+        : null,
+    locked: row?.locked_at !== null && row?.locked_at !== undefined,
+    queries: row ? await recordQueries(db, studyId, row.record_id) : [],
+  };
+}
+
+export async function getForm(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  slot: SlotKey,
+): Promise<FormRecordView> {
+  const participant = await findParticipant(db, studyId, slot.participantId);
+  authorize(caller.user, 'crf.read', { siteId: participant.site_id });
+  const row = await findRecord(db, studyId, slot);
+  const { protocol } = row
+    ? await protocolVersion(db, studyId, row.protocol_version)
+    : await currentProtocol(db, studyId);
+  return recordView(db, studyId, slot, row, protocol);
+}
+
+function changedItems(old: Entries, merged: Record<string, FieldInput>): string[] {
+  return Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
+}
+
+/**
+ * Saves a form: the fields sent replace those fields (others keep their values). Types, ranges, skip
+ * logic and hard edit checks refuse the save with each field's message; soft checks save and raise a
+ * query. A stale version gets 409 with the current record. Each changed field is one audit event with
+ * its old and new value; changing a value saved before needs a reason; a signature on the record breaks.
+ */
+export async function saveForm(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  slot: SlotKey,
+  request: SaveFormRequest,
+): Promise<FormRecordView & { warnings: SoftFailure[] }> {
+  return database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, slot.participantId);
+    authorize(caller.user, 'crf.enter', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    if (!(await hasConsent(trx, studyId, slot.participantId))) {
+      throw conflict(
+        `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
+      );
+    }
+    const row = await findRecord(trx, studyId, slot, true);
+    const { protocol, versionNo } = row
+      ? await protocolVersion(trx, studyId, row.protocol_version)
+      : await currentProtocol(trx, studyId);
+    const form = resolveForm(protocol, slot);
+    if ((row?.version ?? 0) !== request.version) {
+      throw conflict(
+        `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,
+        {
+          current: await recordView(trx, studyId, slot, row, protocol),
+        },
+      );
+    }
+    if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
+    const old = entriesOf(row);
+    const merged: Record<string, FieldInput> = { ...old, ...request.entries };
+    const context = await participantValues(trx, studyId, slot.participantId, {
+      preferVisits: [slot.visitKey],
+    });
+    const check = checkForm(protocol, form, merged, context);
+    if (check.hard.length > 0) {
+      throw validationFailed(
+        check.hard.map((problem) => ({
+          field: problem.item,
+          message: problem.message.en,
+          messages: problem.message,
+        })),
+        'Some values cannot be saved; nothing was saved.',
+      );
+    }
+    const changed = changedItems(old, merged);
+    const revised = changed.filter((itemId) => !isBlank(old[itemId]));
+    if (revised.length > 0 && !request.reason) {
+      throw validationFailed([
+        {
+          field: 'reason',
+          message: `Give a reason for changing ${revised.join(', ')}, which had been saved before.`,
+        },
+      ]);
+    }
+    if (row && changed.length === 0) {
+      return { ...(await recordView(trx, studyId, slot, row, protocol)), warnings: check.soft };
+    }
+    const saved = await writeRecord(trx, studyId, {
+      participant,
+      slot,
+      row,
+      versionNo,
+      old,
+      merged,
+      changed,
+    });
+    await recordAudit(
+      trx,
+      studyId,
+      caller.actor,
+      changed.map((itemId) => ({
+        action: row ? 'crf.value.change' : 'crf.value.enter',
+        entityType: 'form_record',
+        entityId: saved.record_id,
+        field: `${slot.visitKey}:${slot.formId}[${slot.instance}].${itemId}`,
+        oldValue: old[itemId] ?? null,
+        newValue: merged[itemId] ?? null,
+        reason: isBlank(old[itemId]) ? undefined : request.reason,
+      })),
+    );
+    if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
+    await syncEditCheckQueries(trx, studyId, caller, saved, check.soft);
+    return { ...(await recordView(trx, studyId, slot, saved, protocol)), warnings: check.soft };
+  });
+}
+
+async function writeRecord(
+  trx: Tx,
+  studyId: string,
+  change: {
+    participant: { site_id: string };
+    slot: SlotKey;
+    row: FormRecordRow | undefined;
+    versionNo: number;
+    old: Entries;
+    merged: Record<string, FieldInput>;
+    changed: string[];
+  },
+): Promise<FormRecordRow> {
+  const entries: Entries = { ...change.old };
+  for (const itemId of change.changed) {
+    const input = change.merged[itemId];
+    const revision = (change.old[itemId]?.revision ?? 0) + 1;
+    entries[itemId] = {
+      value: input?.missing ? null : (input?.value ?? null),
+      ...(input?.missing ? { missing: input.missing, missingReason: input.missingReason } : {}),
+      revision,
+    };
+  }
+  const now = new Date();
+  if (change.row) {
+    return trx
+      .updateTable('form_record')
+      .set((eb) => ({ entries: JSON.stringify(entries), updated_at: now, version: eb('version', '+', 1) }))
+      .where('study_id', '=', studyId)
+      .where('record_id', '=', change.row.record_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+  return trx
+    .insertInto('form_record')
+    .values({
+      study_id: studyId,
+      record_id: randomUUID(),
+      participant_id: change.slot.participantId,
+      site_id: change.participant.site_id,
+      visit_id: change.slot.visitKey,
+      form_id: change.slot.formId,
+      instance: change.slot.instance,
+      entries: JSON.stringify(entries),
+      protocol_version: change.versionNo,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,201 @@
+import { sql } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { Database, Db } from '../db/connection.ts';
+import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import type { Entries } from './entries.ts';
+import { checkForm } from './form-checks.ts';
+import { entriesOf, findRecordById } from './form-record.queries.ts';
+import { participantValues } from './record-values.ts';
+
+/** A monitor verifies fields against source; the mark holds for the field's current revision only. */
+export async function verifyFields(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  recordId: string,
+  itemIds: string[],
+): Promise<{ verified: string[] }> {
+  return database.transaction(async (trx) => {
+    const record = await findRecordById(trx, studyId, recordId, true);
+    if (!record) throw notFound(`Form record ${recordId}`);
+    authorize(caller.user, 'crf.sdv', { siteId: record.site_id });
+    const entries = entriesOf(record);
+    const unknown = itemIds.filter((itemId) => !entries[itemId]);
+    if (unknown.length > 0) {
+      throw validationFailed([
+        { field: 'itemIds', message: `No saved value to verify for ${unknown.join(', ')}.` },
+      ]);
+    }
+    const now = new Date();
+    for (const itemId of itemIds) {
+      const revision = entries[itemId]?.revision ?? 0;
+      await trx
+        .insertInto('field_sdv')
+        .values({
+          study_id: studyId,
+          record_id: recordId,
+          item_id: itemId,
+          verified_by: caller.user.name,
+          verified_at: now,
+          verified_revision: revision,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['study_id', 'record_id', 'item_id'])
+            .doUpdateSet({ verified_by: caller.user.name, verified_at: now, verified_revision: revision }),
+        )
+        .execute();
+    }
+    await recordAudit(
+      trx,
+      studyId,
+      caller.actor,
+      itemIds.map((itemId) => ({
+        action: 'crf.sdv',
+        entityType: 'form_record',
+        entityId: recordId,
+        field: `${record.visit_id}:${record.form_id}[${record.instance}].${itemId}`,
+        newValue: { revision: entries[itemId]?.revision ?? 0 },
+      })),
+    );
+    return { verified: itemIds };
+  });
+}
+
+type LockTarget =
+  | { kind: 'record'; recordId: string }
+  | { kind: 'participant'; participantId: string }
+  | { kind: 'study' };
+
+/** Data managers lock a form, a participant's casebook, or the whole study; unlocking needs a reason. */
+export async function setLock(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  target: LockTarget,
+  lock: boolean,
+  reason: string | undefined,
+): Promise<void> {
+  if (!lock && !reason)
+    throw validationFailed([{ field: 'reason', message: 'Give the reason for unlocking.' }]);
+  await database.transaction(async (trx) => {
+    const now = new Date();
+    const values = lock
+      ? { locked_at: now, locked_by: caller.user.name }
+      : { locked_at: null, locked_by: null };
+    let entityType: string;
+    let entityId: string;
+    let wasLocked: boolean;
+    if (target.kind === 'record') {
+      const record = await findRecordById(trx, studyId, target.recordId, true);
+      if (!record) throw notFound(`Form record ${target.recordId}`);
+      authorize(caller.user, 'crf.lock', { siteId: record.site_id });
+      wasLocked = record.locked_at !== null;
+      await trx
+        .updateTable('form_record')
+        .set(values)
+        .where('study_id', '=', studyId)
+        .where('record_id', '=', record.record_id)
+        .execute();
+      [entityType, entityId] = ['form_record', record.record_id];
+    } else if (target.kind === 'participant') {
+      const participant = await lockParticipant(trx, studyId, target.participantId);
+      authorize(caller.user, 'crf.lock', { siteId: participant.site_id });
+      wasLocked = participant.locked_at !== null;
+      await trx
+        .updateTable('participant')
+        .set((eb) => ({ ...values, version: eb('version', '+', 1) }))
+        .where('study_id', '=', studyId)
+        .where('participant_id', '=', participant.participant_id)
+        .execute();
+      [entityType, entityId] = ['participant', participant.participant_id];
+    } else {
+      authorize(caller.user, 'crf.lock');
+      const study = await trx
+        .selectFrom('study')
+        .select('locked_at')
+        .where('study_id', '=', studyId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      wasLocked = study.locked_at !== null;
+      await trx.updateTable('study').set(values).where('study_id', '=', studyId).execute();
+      [entityType, entityId] = ['study', studyId];
+    }
+    if (wasLocked === lock) throw conflict(lock ? 'It is locked already.' : 'It is not locked.');
+    await recordAudit(trx, studyId, caller.actor, {
+      action: lock ? 'lock.apply' : 'lock.release',
+      entityType,
+      entityId,
+      field: 'locked',
+      oldValue: wasLocked,
+      newValue: lock,
+      reason,
+    });
+  });
+}
+
+/** Every saved form of a participant with its state, for the casebook grid. */
+export async function casebook(db: Db, studyId: string, caller: Caller, participantId: string) {
+  const participant = await findParticipant(db, studyId, participantId);
+  authorize(caller.user, 'crf.read', { siteId: participant.site_id });
+  const rows = await db
+    .selectFrom('form_record as r')
+    .select([
+      'r.record_id',
+      'r.visit_id',
+      'r.form_id',
+      'r.instance',
+      'r.entries',
+      'r.signed_at',
+      'r.locked_at',
+      'r.version',
+      sql<number>`(select count(*) from data_query q where q.study_id = r.study_id and q.record_id = r.record_id and q.status <> 'closed')`.as(
+        'open_queries',
+      ),
+      sql<number>`(select count(*) from field_sdv s where s.study_id = r.study_id and s.record_id = r.record_id)`.as(
+        'sdv_count',
+      ),
+    ])
+    .where('r.study_id', '=', studyId)
+    .where('r.participant_id', '=', participantId)
+    .execute();
+  const locked = participant.locked_at !== null;
+  const { protocol } = await currentProtocol(db, studyId);
+  const context = await participantValues(db, studyId, participantId);
+  const incomplete = (formId: string, entries: Entries) => {
+    const form = protocol.forms.find((entry) => entry.id === formId);
+    return form ? checkForm(protocol, form, entries, context).incomplete.length > 0 : false;
+  };
+  return {
+    participantId,
+    cells: rows.map((row) => {
+      const openQueries = Number(row.open_queries);
+      const fields = Object.keys(row.entries as object).length;
+      const state =
+        locked || row.locked_at
+          ? 'locked'
+          : row.signed_at
+            ? 'signed'
+            : openQueries > 0
+              ? 'queried'
+              : fields > 0 && Number(row.sdv_count) >= fields
+                ? 'verified'
+                : incomplete(row.form_id, row.entries as Entries)
+                  ? 'incomplete'
+                  : 'complete';
+      return {
+        visitKey: row.visit_id,
+        formId: row.form_id,
+        instance: row.instance,
+        recordId: row.record_id,
+        state: state as 'locked' | 'signed' | 'queried' | 'verified' | 'incomplete' | 'complete',
+        openQueries,
+        version: row.version,
+      };
+    }),
+  };
+}

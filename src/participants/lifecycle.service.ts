@@ -1,0 +1,196 @@
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { Database } from '../db/connection.ts';
+import { conflict, validationFailed } from '../server/errors.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import { hasConsent, lockParticipant, nextSiteNumber } from './participant.queries.ts';
+import type { endStatuses } from './participant.schema.ts';
+import { assertWritable, type Caller, eligibilityOf } from './participant.service.ts';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function assertVersion(current: number, given: number, label: string): void {
+  if (current !== given) {
+    throw conflict(
+      `Participant ${label} changed since you loaded it (now version ${current}, yours ${given}). Reload and try again.`,
+      {
+        currentVersion: current,
+      },
+    );
+  }
+}
+
+/** Ends screening without enrolment: failed (the failing criteria are kept for CONSORT) or declined. */
+export async function recordScreenOutcome(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  input: { outcome: 'screen_failed' | 'declined'; reason: string; version: number },
+): Promise<void> {
+  await database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, participantId);
+    authorize(caller.user, 'participant.screen', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    assertVersion(participant.version, input.version, participant.screening_number);
+    if (participant.status !== 'screening') {
+      throw conflict(
+        `Participant ${participant.screening_number} is ${participant.status}, not in screening.`,
+      );
+    }
+    const failed =
+      input.outcome === 'screen_failed'
+        ? (await eligibilityOf(trx, studyId, caller, participantId)).failed
+        : [];
+    const now = new Date();
+    await trx
+      .updateTable('participant')
+      .set((eb) => ({
+        status: input.outcome,
+        status_date: today(),
+        status_reason: input.reason,
+        failed_criteria: JSON.stringify(failed),
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: `participant.${input.outcome}`,
+      entityType: 'participant',
+      entityId: participantId,
+      field: 'status',
+      oldValue: participant.status,
+      newValue: { status: input.outcome, failedCriteria: failed },
+      reason: input.reason,
+    });
+  });
+}
+
+/**
+ * Enrols a consented participant whose eligibility the investigator confirmed on the data as they are
+ * now: gives the study number (site code + sequence) and anchors day 1, the day of the first dose.
+ * There is no override: an ineligible participant is never enrolled.
+ */
+export async function enrolParticipant(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  input: { day1Date: string; version: number },
+): Promise<string> {
+  return database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, participantId);
+    authorize(caller.user, 'participant.enrol', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    assertVersion(participant.version, input.version, participant.screening_number);
+    if (participant.status !== 'screening') {
+      throw conflict(
+        `Participant ${participant.screening_number} is ${participant.status}; only a participant in screening can be enrolled.`,
+      );
+    }
+    if (!(await hasConsent(trx, studyId, participantId))) {
+      throw conflict('No informed consent is recorded: record consent before enrolment.');
+    }
+    const eligibility = await eligibilityOf(trx, studyId, caller, participantId);
+    if (eligibility.status !== 'eligible') {
+      throw conflict(
+        `The participant is ${eligibility.status} under the protocol's criteria and cannot be enrolled.`,
+        {
+          failed: eligibility.failed,
+          undecided: eligibility.undecided,
+        },
+      );
+    }
+    if (!eligibility.confirmedAt || eligibility.confirmationStale) {
+      throw conflict(
+        eligibility.confirmationStale
+          ? 'Screening data changed after the investigator confirmed eligibility: the investigator must confirm again.'
+          : 'An investigator must confirm eligibility with an e-signature before enrolment.',
+      );
+    }
+    if (input.day1Date < participant.screening_date) {
+      throw validationFailed([{ field: 'day1Date', message: 'Day 1 cannot be before the screening date.' }]);
+    }
+    const site = await trx
+      .selectFrom('site')
+      .select('code')
+      .where('study_id', '=', studyId)
+      .where('site_id', '=', participant.site_id)
+      .executeTakeFirstOrThrow();
+    const sequence = await nextSiteNumber(trx, studyId, participant.site_id, 'enrolment');
+    const studyNumber = `${site.code}-${String(sequence).padStart(3, '0')}`;
+    const { versionNo } = await currentProtocol(trx, studyId);
+    const now = new Date();
+    await trx
+      .updateTable('participant')
+      .set((eb) => ({
+        status: 'enrolled',
+        status_date: today(),
+        study_number: studyNumber,
+        day1_date: input.day1Date,
+        enrolled_at: now,
+        protocol_version: versionNo,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'participant.enrol',
+      entityType: 'participant',
+      entityId: participantId,
+      field: 'status',
+      oldValue: participant.status,
+      newValue: { status: 'enrolled', studyNumber, day1Date: input.day1Date },
+    });
+    return studyNumber;
+  });
+}
+
+/** Withdrawal, loss to follow-up, death, completion: they end the schedule and keep every record. */
+export async function changeStatus(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  input: { status: (typeof endStatuses)[number]; date: string; reason: string; version: number },
+): Promise<void> {
+  await database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, participantId);
+    authorize(caller.user, 'participant.status', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    assertVersion(participant.version, input.version, participant.screening_number);
+    if (participant.status !== 'enrolled') {
+      throw conflict(
+        `Participant ${participant.screening_number} is ${participant.status}; only an enrolled participant can become ${input.status}.`,
+      );
+    }
+    if (input.date > today() || (participant.day1_date && input.date < participant.day1_date)) {
+      throw validationFailed([{ field: 'date', message: 'The date must lie between day 1 and today.' }]);
+    }
+    await trx
+      .updateTable('participant')
+      .set((eb) => ({
+        status: input.status,
+        status_date: input.date,
+        status_reason: input.reason,
+        updated_at: new Date(),
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: `participant.${input.status}`,
+      entityType: 'participant',
+      entityId: participantId,
+      field: 'status',
+      oldValue: participant.status,
+      newValue: { status: input.status, date: input.date },
+      reason: input.reason,
+    });
+  });
+}

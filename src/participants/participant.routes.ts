@@ -1,0 +1,214 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { changeStatus, enrolParticipant, recordScreenOutcome } from './lifecycle.service.ts';
+import {
+  consentRequestSchema,
+  consortSchema,
+  eligibilityViewSchema,
+  enrolRequestSchema,
+  participantDetailSchema,
+  participantListQuerySchema,
+  participantSummarySchema,
+  screenOutcomeRequestSchema,
+  screenRequestSchema,
+  signatureRequestSchema,
+  statusRequestSchema,
+} from './participant.schema.ts';
+import {
+  confirmEligibility,
+  eligibilityOf,
+  recordConsent,
+  screenParticipant,
+} from './participant.service.ts';
+import { consortCounts, listParticipants, participantDetail } from './participant.views.ts';
+
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  423: errorBodySchema,
+};
+const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
+
+export function participantRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['participants'];
+  const detail = (request: FastifyRequest, participantId: string) =>
+    database.read((db) => participantDetail(db, studyId, sessionOf(request), participantId));
+
+  app.get(
+    '/api/v1/participants',
+    {
+      schema: {
+        tags,
+        summary: 'Participants with status, next visit and open queries (only the sites you work at)',
+        querystring: participantListQuerySchema,
+        response: {
+          200: z.object({ items: z.array(participantSummarySchema), total: z.number().int() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      database.read((db) => listParticipants(db, studyId, sessionOf(request), request.query)),
+  );
+
+  app.post(
+    '/api/v1/participants',
+    {
+      schema: {
+        tags,
+        summary: 'Screen a patient: a screening log entry with a screening number',
+        body: screenRequestSchema,
+        response: { 201: participantDetailSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const participantId = await screenParticipant(database, studyId, sessionOf(request), request.body);
+      return reply.status(201).send(await detail(request, participantId));
+    },
+  );
+
+  app.get(
+    '/api/v1/participants/:participantId',
+    {
+      schema: {
+        tags,
+        summary: 'One participant with consents and visit windows',
+        params,
+        response: { 200: participantDetailSchema, ...errors },
+      },
+    },
+    async (request) => detail(request, request.params.participantId),
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/consent',
+    {
+      schema: {
+        tags,
+        summary: 'Record informed consent',
+        params,
+        body: consentRequestSchema,
+        response: { 201: participantDetailSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await recordConsent(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      return reply.status(201).send(await detail(request, request.params.participantId));
+    },
+  );
+
+  app.get(
+    '/api/v1/participants/:participantId/eligibility',
+    {
+      schema: {
+        tags,
+        summary: "The protocol's criteria evaluated on the screening data",
+        params,
+        response: { 200: eligibilityViewSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { digest: _digest, ...view } = await database.read((db) =>
+        eligibilityOf(db, studyId, sessionOf(request), request.params.participantId),
+      );
+      return view;
+    },
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/eligibility/confirm',
+    {
+      schema: {
+        tags,
+        summary: 'Investigator e-signature confirming eligibility (re-enter the password)',
+        params,
+        body: signatureRequestSchema,
+        response: { 200: eligibilityViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      confirmEligibility(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body.password,
+      ),
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/screen-outcome',
+    {
+      schema: {
+        tags,
+        summary: 'End screening without enrolment: screen failure or declined',
+        params,
+        body: screenOutcomeRequestSchema,
+        response: { 200: participantDetailSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await recordScreenOutcome(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
+      return detail(request, request.params.participantId);
+    },
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/enrol',
+    {
+      schema: {
+        tags,
+        summary: 'Enrol an eligible, consented participant: study number and day 1',
+        params,
+        body: enrolRequestSchema,
+        response: { 200: participantDetailSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await enrolParticipant(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
+      return detail(request, request.params.participantId);
+    },
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/status',
+    {
+      schema: {
+        tags,
+        summary: 'Withdrawal, loss to follow-up, death or completion',
+        params,
+        body: statusRequestSchema,
+        response: { 200: participantDetailSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await changeStatus(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      return detail(request, request.params.participantId);
+    },
+  );
+
+  app.get(
+    '/api/v1/consort',
+    { schema: { tags, summary: 'CONSORT flow counts', response: { 200: consortSchema, ...errors } } },
+    async (request) => database.read((db) => consortCounts(db, studyId, sessionOf(request))),
+  );
+}

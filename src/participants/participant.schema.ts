@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+const isoDate = z.iso.date({ message: 'Use a date as YYYY-MM-DD.' });
+const isoDateTime = z.iso.datetime({ offset: true, message: 'Use a date and time as YYYY-MM-DDTHH:MM:SSZ.' });
+const localized = z.object({ en: z.string(), zh: z.string() });
+
+export const participantStatuses = [
+  'screening',
+  'screen_failed',
+  'declined',
+  'enrolled',
+  'withdrawn',
+  'lost_to_follow_up',
+  'died',
+  'completed',
+] as const;
+export type ParticipantStatus = (typeof participantStatuses)[number];
+
+/** States that end the schedule. They never delete data. */
+export const endStatuses = ['withdrawn', 'lost_to_follow_up', 'died', 'completed'] as const;
+
+export const screenRequestSchema = z.strictObject({
+  siteId: z.string().min(1).max(64),
+  screeningDate: isoDate,
+});
+
+export const consentRequestSchema = z
+  .strictObject({
+    formVersion: z.string().trim().min(1).max(50),
+    consentedAt: isoDateTime,
+    signer: z.enum(['participant', 'legal_representative']),
+    representativeName: z.string().trim().min(1).max(200).optional(),
+    representativeRelation: z.string().trim().min(1).max(100).optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.signer === 'legal_representative' && !value.representativeName) {
+      context.addIssue({
+        code: 'custom',
+        path: ['representativeName'],
+        message: "Give the representative's name.",
+      });
+    }
+  });
+export type ConsentRequest = z.infer<typeof consentRequestSchema>;
+
+export const signatureRequestSchema = z.strictObject({
+  password: z.string().min(1, { message: 'Re-enter your password to sign.' }).max(256),
+});
+
+export const screenOutcomeRequestSchema = z.strictObject({
+  outcome: z.enum(['screen_failed', 'declined']),
+  reason: z.string().trim().min(1, { message: 'Give the reason.' }).max(1000),
+  version: z.number().int().min(1),
+});
+
+export const enrolRequestSchema = z.strictObject({
+  day1Date: isoDate,
+  version: z.number().int().min(1),
+});
+
+export const statusRequestSchema = z.strictObject({
+  status: z.enum(endStatuses),
+  date: isoDate,
+  reason: z.string().trim().min(1, { message: 'Give the reason.' }).max(1000),
+  version: z.number().int().min(1),
+});
+
+export const participantListQuerySchema = z.strictObject({
+  status: z.enum(participantStatuses).optional(),
+  siteId: z.string().max(64).optional(),
+  search: z.string().max(50).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+});
+
+const visitSchema = z.object({
+  visitId: z.string(),
+  name: localized,
+  day: z.number(),
+  targetDate: z.string().nullable(),
+  earliestDate: z.string().nullable(),
+  latestDate: z.string().nullable(),
+  windowLabel: z.string(),
+});
+
+export const participantSummarySchema = z.object({
+  participantId: z.string(),
+  siteId: z.string(),
+  screeningNumber: z.string(),
+  screeningDate: z.string(),
+  studyNumber: z.string().nullable(),
+  status: z.enum(participantStatuses),
+  statusDate: z.string().nullable(),
+  day1Date: z.string().nullable(),
+  consented: z.boolean(),
+  nextVisit: visitSchema.nullable(),
+  openQueries: z.number().int(),
+  synthetic: z.boolean(),
+  version: z.number().int(),
+});
+export type ParticipantSummary = z.infer<typeof participantSummarySchema>;
+
+export const criterionViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['inclusion', 'exclusion']),
+  text: localized,
+  result: z.boolean().nullable(),
+});
+
+export const eligibilityViewSchema = z.object({
+  status: z.enum(['eligible', 'ineligible', 'incomplete']),
+  criteria: z.array(criterionViewSchema),
+  failed: z.array(z.string()),
+  undecided: z.array(z.string()),
+  confirmedAt: z.string().nullable(),
+  confirmedBy: z.string().nullable(),
+  /** Screening data changed after the investigator confirmed: confirm again before enrolment. */
+  confirmationStale: z.boolean(),
+});
+export type EligibilityView = z.infer<typeof eligibilityViewSchema>;
+
+export const consentViewSchema = z.object({
+  consentId: z.string(),
+  formVersion: z.string(),
+  consentedAt: z.string(),
+  obtainedBy: z.string(),
+  signer: z.enum(['participant', 'legal_representative']),
+  representativeName: z.string().nullable(),
+  representativeRelation: z.string().nullable(),
+});
+
+export const participantDetailSchema = participantSummarySchema.extend({
+  statusReason: z.string().nullable(),
+  failedCriteria: z.array(z.string()),
+  enrolledAt: z.string().nullable(),
+  locked: z.boolean(),
+  consents: z.array(consentViewSchema),
+  visits: z.array(visitSchema),
+});
+export type ParticipantDetail = z.infer<typeof participantDetailSchema>;
+
+export const consortSchema = z.object({
+  screened: z.number().int(),
+  inScreening: z.number().int(),
+  screenFailed: z.number().int(),
+  failedByCriterion: z.record(z.string(), z.number().int()),
+  declined: z.number().int(),
+  enrolled: z.number().int(),
+  ongoing: z.number().int(),
+  completed: z.number().int(),
+  withdrawn: z.number().int(),
+  lostToFollowUp: z.number().int(),
+  died: z.number().int(),
+});
+export type Consort = z.infer<typeof consortSchema>;

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../audit/audit.schema.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { UserView } from '../auth/auth.schema.ts';
+import { authorize } from '../auth/permissions.ts';
+import { participantValues } from '../crf/record-values.ts';
+import type { Database, Db } from '../db/connection.ts';
+import { assessEligibility } from '../protocol/eligibility.ts';
+import type { Protocol } from '../protocol/schema.ts';
+import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import {
+  findParticipant,
+  lockParticipant,
+  nextSiteNumber,
+  type ParticipantRow,
+} from './participant.queries.ts';
+import type { ConsentRequest, EligibilityView } from './participant.schema.ts';
+import { reauthenticate, signatureMeanings, stateDigest } from './signing.ts';
+
+export interface Caller {
+  user: UserView;
+  actor: Actor;
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** Refuses a write to a participant whose casebook, or the whole study, is locked. */
+export async function assertWritable(db: Db, studyId: string, participant: ParticipantRow): Promise<void> {
+  if (participant.locked_at) {
+    throw new DomainError(
+      'locked',
+      `Participant ${participant.screening_number} is locked; a data manager can unlock it.`,
+    );
+  }
+  const study = await db
+    .selectFrom('study')
+    .select('locked_at')
+    .where('study_id', '=', studyId)
+    .executeTakeFirst();
+  if (study?.locked_at) throw new DomainError('locked', 'The study is locked; no data can change.');
+}
+
+/** Opens a screening log entry: a screening number (site code + S + sequence) and the date. */
+export async function screenParticipant(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: { siteId: string; screeningDate: string; synthetic?: boolean },
+): Promise<string> {
+  authorize(caller.user, 'participant.screen', { siteId: input.siteId });
+  if (input.screeningDate > today()) {
+    throw validationFailed([
+      { field: 'screeningDate', message: 'The screening date cannot be in the future.' },
+    ]);
+  }
+  return database.transaction(async (trx) => {
+    const site = await trx
+      .selectFrom('site')
+      .select(['code'])
+      .where('study_id', '=', studyId)
+      .where('site_id', '=', input.siteId)
+      .executeTakeFirst();
+    if (!site) throw notFound(`Site ${input.siteId}`);
+    const { versionNo } = await currentProtocol(trx, studyId);
+    const sequence = await nextSiteNumber(trx, studyId, input.siteId, 'screening');
+    const participantId = randomUUID();
+    const screeningNumber = `${site.code}-S${String(sequence).padStart(3, '0')}`;
+    const now = new Date();
+    await trx
+      .insertInto('participant')
+      .values({
+        study_id: studyId,
+        participant_id: participantId,
+        site_id: input.siteId,
+        screening_number: screeningNumber,
+        screening_date: input.screeningDate,
+        status: 'screening',
+        protocol_version: versionNo,
+        synthetic: input.synthetic ?? false,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'participant.screen',
+      entityType: 'participant',
+      entityId: participantId,
+      newValue: { siteId: input.siteId, screeningNumber, screeningDate: input.screeningDate },
+    });
+    return participantId;
+  });
+}
+
+export async function recordConsent(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  input: ConsentRequest,
+): Promise<string> {
+  return database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, participantId);
+    authorize(caller.user, 'participant.consent', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    if (new Date(input.consentedAt).getTime() > Date.now() + 5 * 60_000) {
+      throw validationFailed([{ field: 'consentedAt', message: 'Consent cannot be dated in the future.' }]);
+    }
+    if (participant.status === 'screen_failed' || participant.status === 'declined') {
+      throw conflict(
+        `Participant ${participant.screening_number} has left screening (${participant.status}).`,
+      );
+    }
+    const consentId = randomUUID();
+    const row = {
+      study_id: studyId,
+      consent_id: consentId,
+      participant_id: participantId,
+      form_version: input.formVersion,
+      consented_at: new Date(input.consentedAt),
+      obtained_by: caller.user.userId,
+      signer: input.signer,
+      representative_name: input.representativeName ?? null,
+      representative_relation: input.representativeRelation ?? null,
+      created_at: new Date(),
+    };
+    await trx.insertInto('consent').values(row).execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'participant.consent',
+      entityType: 'participant',
+      entityId: participantId,
+      newValue: { ...input, obtainedBy: caller.user.email },
+    });
+    return consentId;
+  });
+}
+
+async function screeningValues(db: Db, studyId: string, protocol: Protocol, participantId: string) {
+  const screeningVisits = protocol.schedule.visits
+    .filter((visit) => visit.kind === 'screening')
+    .map((visit) => visit.id);
+  return participantValues(db, studyId, participantId, { onlyVisits: screeningVisits });
+}
+
+/** The protocol's eligibility rules evaluated on the participant's screening data, as of now. */
+export async function eligibilityOf(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+): Promise<EligibilityView & { digest: string }> {
+  const participant = await findParticipant(db, studyId, participantId);
+  authorize(caller.user, 'participant.read', { siteId: participant.site_id });
+  const { protocol } = await currentProtocol(db, studyId);
+  const values = await screeningValues(db, studyId, protocol, participantId);
+  const assessment = assessEligibility(protocol, values);
+  const texts = new Map(
+    [...protocol.eligibility.inclusion, ...protocol.eligibility.exclusion].map((criterion) => [
+      criterion.id,
+      criterion.text,
+    ]),
+  );
+  const digest = stateDigest({ values, criteria: assessment.criteria });
+  const signature = participant.eligibility_confirmed_at
+    ? await db
+        .selectFrom('signature')
+        .select(['signed_state', 'signer_name'])
+        .where('study_id', '=', studyId)
+        .where('participant_id', '=', participantId)
+        .where('scope', '=', 'eligibility')
+        .where('broken_at', 'is', null)
+        .orderBy('signed_at', 'desc')
+        .executeTakeFirst()
+    : undefined;
+  return {
+    status: assessment.status,
+    criteria: assessment.criteria.map((criterion) => ({
+      ...criterion,
+      text: texts.get(criterion.id) ?? { en: criterion.id, zh: criterion.id },
+    })),
+    failed: assessment.failed,
+    undecided: assessment.undecided,
+    confirmedAt: participant.eligibility_confirmed_at
+      ? new Date(participant.eligibility_confirmed_at).toISOString()
+      : null,
+    confirmedBy: signature?.signer_name ?? null,
+    confirmationStale:
+      signature !== undefined && (signature.signed_state as { digest?: string }).digest !== digest,
+    digest,
+  };
+}
+
+/** The investigator's e-signature on an eligible assessment. An ineligible or incomplete one cannot be signed. */
+export async function confirmEligibility(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  password: string,
+): Promise<EligibilityView> {
+  const participant = await database.read((db) => findParticipant(db, studyId, participantId));
+  authorize(caller.user, 'eligibility.confirm', { siteId: participant.site_id });
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, password));
+  return database.transaction(async (trx) => {
+    const locked = await lockParticipant(trx, studyId, participantId);
+    await assertWritable(trx, studyId, locked);
+    if (locked.status !== 'screening')
+      throw conflict(`Participant ${locked.screening_number} is not in screening.`);
+    const view = await eligibilityOf(trx, studyId, caller, participantId);
+    if (view.status !== 'eligible') {
+      throw conflict(
+        view.status === 'ineligible'
+          ? `Not eligible: criteria ${view.failed.join(', ')} decide against. An ineligible participant cannot be confirmed.`
+          : `Eligibility is incomplete: enter the data for ${view.undecided.join(', ')} first.`,
+        { failed: view.failed, undecided: view.undecided },
+      );
+    }
+    const now = new Date();
+    await trx
+      .updateTable('signature')
+      .set({ broken_at: now })
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .where('scope', '=', 'eligibility')
+      .where('broken_at', 'is', null)
+      .execute();
+    const signatureId = randomUUID();
+    await trx
+      .insertInto('signature')
+      .values({
+        study_id: studyId,
+        signature_id: signatureId,
+        scope: 'eligibility',
+        participant_id: participantId,
+        record_id: null,
+        signer_id: caller.user.userId,
+        signer_name: caller.user.name,
+        meaning: signatureMeanings.eligibility,
+        signed_at: now,
+        signed_state: JSON.stringify({ digest: view.digest }),
+      })
+      .execute();
+    await trx
+      .updateTable('participant')
+      .set((eb) => ({
+        eligibility_confirmed_at: now,
+        eligibility_confirmed_by: caller.user.userId,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'signature.apply',
+      entityType: 'participant',
+      entityId: participantId,
+      field: 'eligibility',
+      newValue: {
+        signatureId,
+        meaning: signatureMeanings.eligibility,
+        criteria: view.criteria.map((c) => [c.id, c.result]),
+      },
+    });
+    return {
+      ...view,
+      confirmedAt: now.toISOString(),
+      confirmedBy: caller.user.name,
+      confirmationStale: false,
+    };
+  });
+}
