@@ -1,7 +1,7 @@
 import { AppShell, Burger, Button, Center, Group, Loader, NavLink, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
-import { Navigate, Outlet, NavLink as RouterLink, useLocation } from 'react-router';
+import { Link, Navigate, Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { useSession, useSignOut } from './api/session.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 
@@ -21,6 +21,10 @@ export function Layout() {
     );
   }
   if (!session.data) return <Navigate to="/login" replace />;
+  // An administrator whom the study requires to use TOTP sets it up before anything else.
+  if (session.data.totpEnrolmentRequired && location.pathname !== '/account') {
+    return <Navigate to="/account" replace />;
+  }
   const links = [{ to: '/', key: 'overview' }, ...areas.map((area) => ({ to: `/${area}`, key: area }))];
   return (
     <AppShell
@@ -39,6 +43,9 @@ export function Layout() {
             <Text size="sm" visibleFrom="sm">
               {t('auth.signedInAs', { name: session.data.user.name })}
             </Text>
+            <Button variant="subtle" size="xs" component={Link} to="/account">
+              {t('auth.myAccount')}
+            </Button>
             <Button variant="subtle" size="xs" onClick={() => void signOut()}>
               {t('auth.signOut')}
             </Button>
@@ -52,7 +59,7 @@ export function Layout() {
             component={RouterLink}
             to={link.to}
             label={t(`nav.${link.key}`)}
-            active={location.pathname === link.to}
+            active={link.to === '/' ? location.pathname === '/' : location.pathname.startsWith(link.to)}
           />
         ))}
       </AppShell.Navbar>

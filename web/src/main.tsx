@@ -6,6 +6,13 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { initI18n } from './i18n/index.ts';
 import { areas, Layout } from './layout.tsx';
+import { AccountPage } from './pages/account-page.tsx';
+import { AdminLayout } from './pages/admin/admin-layout.tsx';
+import { AuditPage } from './pages/admin/audit-page.tsx';
+import { SessionsPage } from './pages/admin/sessions-page.tsx';
+import { SitesPage } from './pages/admin/sites-page.tsx';
+import { TokensPage } from './pages/admin/tokens-page.tsx';
+import { UsersPage } from './pages/admin/users-page.tsx';
 import { AreaPage } from './pages/area-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
@@ -19,7 +26,21 @@ const router = createBrowserRouter([
     element: <Layout />,
     children: [
       { index: true, element: <OverviewPage /> },
-      ...areas.map((area) => ({ path: area, element: <AreaPage area={area} /> })),
+      ...areas
+        .filter((area) => area !== 'admin')
+        .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
+      { path: 'account', element: <AccountPage /> },
+      {
+        path: 'admin',
+        element: <AdminLayout />,
+        children: [
+          { path: 'users', element: <UsersPage /> },
+          { path: 'sites', element: <SitesPage /> },
+          { path: 'tokens', element: <TokensPage /> },
+          { path: 'sessions', element: <SessionsPage /> },
+          { path: 'audit', element: <AuditPage /> },
+        ],
+      },
     ],
   },
 ]);

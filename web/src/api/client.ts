@@ -2,7 +2,12 @@
 export interface ApiErrorBody {
   error: string;
   message: string;
-  details?: { fields?: Array<{ field: string; message: string }> };
+  details?: {
+    fields?: Array<{ field: string; message: string }>;
+    totpRequired?: boolean;
+    totpEnrolmentRequired?: boolean;
+    lockedUntil?: string;
+  };
 }
 
 export class ApiError extends Error {

@@ -13,6 +13,8 @@ export interface User {
 export interface SessionInfo {
   user: User;
   csrfToken: string;
+  totpEnabled?: boolean;
+  totpEnrolmentRequired?: boolean;
 }
 
 /** The signed-in session, or null when the server answers 401. */
@@ -36,8 +38,12 @@ export function useSession() {
 
 export function useSignIn() {
   const client = useQueryClient();
-  return async (email: string, password: string) => {
-    const session = await api<SessionInfo>('POST', '/auth/login', { email, password });
+  return async (email: string, password: string, totp?: string) => {
+    const session = await api<SessionInfo>('POST', '/auth/login', {
+      email,
+      password,
+      ...(totp ? { totp } : {}),
+    });
     setCsrfToken(session.csrfToken);
     client.setQueryData(['session'], session);
     return session;
@@ -60,8 +66,18 @@ export function useSignOut() {
 export function errorMessage(t: TFunction, error: unknown): string {
   if (error instanceof ApiError) {
     const fields = error.body.details?.fields;
-    const known = ['unauthenticated', 'forbidden', 'rate_limited'];
+    if (error.body.details?.totpRequired) return t('auth.totpNeeded');
+    if (error.body.details?.totpEnrolmentRequired) return t('account.totpRequiredNotice');
+    if (error.body.error === 'locked' && error.body.details?.lockedUntil) {
+      return t('errors.locked', { until: new Date(error.body.details.lockedUntil).toLocaleString() });
+    }
+    const known = ['forbidden', 'rate_limited', 'csrf_failed', 'conflict'];
     if (known.includes(error.body.error)) return t(`errors.${error.body.error}`);
+    if (error.body.error === 'unauthenticated') {
+      return t(
+        error.body.message.includes('email or password') ? 'errors.unauthenticated' : 'errors.sessionEnded',
+      );
+    }
     if (fields?.length)
       return fields.map((field) => `${field.field.replace(/^body\./, '')}: ${field.message}`).join(' · ');
     return error.body.message;

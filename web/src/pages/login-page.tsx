@@ -2,6 +2,7 @@ import { Alert, Button, Center, Paper, PasswordInput, Stack, TextInput, Title } 
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { ApiError } from '../api/client.ts';
 import { errorMessage, useSignIn } from '../api/session.ts';
 import { LanguageSwitch } from '../language-switch.tsx';
 
@@ -11,6 +12,8 @@ export function LoginPage() {
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [totp, setTotp] = useState('');
+  const [askTotp, setAskTotp] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -19,9 +22,11 @@ export function LoginPage() {
     setBusy(true);
     setError(null);
     try {
-      await signIn(email, password);
-      navigate('/');
+      const session = await signIn(email, password, askTotp ? totp : undefined);
+      navigate(session.totpEnrolmentRequired ? '/account' : '/');
     } catch (caught) {
+      // The server asks for the second factor only after a correct password.
+      if (caught instanceof ApiError && caught.body.details?.totpRequired) setAskTotp(true);
       setError(errorMessage(t, caught));
     } finally {
       setBusy(false);
@@ -49,6 +54,17 @@ export function LoginPage() {
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}
             />
+            {askTotp && (
+              <TextInput
+                label={t('auth.totp')}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                required
+                autoFocus
+                value={totp}
+                onChange={(e) => setTotp(e.currentTarget.value)}
+              />
+            )}
             {error && (
               <Alert color="red" role="alert">
                 {error}

@@ -1,0 +1,168 @@
+import { Alert, Button, Code, Group, Loader, Stack, Table, Text, TextInput } from '@mantine/core';
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client.ts';
+import { errorMessage } from '../api/session.ts';
+
+export interface AuditFilters {
+  entityType?: string;
+  entityId?: string;
+  participantId?: string;
+  actor?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+}
+
+interface AuditEvent {
+  seq: number;
+  occurredAt: string;
+  actorLabel: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  field: string | null;
+  oldValue: unknown;
+  newValue: unknown;
+  reason: string | null;
+}
+
+interface AuditPage {
+  events: AuditEvent[];
+  total: number;
+  nextBeforeSeq: number | null;
+}
+
+const filterKeys = ['entityType', 'entityId', 'participantId', 'actor', 'action', 'from', 'to'] as const;
+const labels: Record<(typeof filterKeys)[number], string> = {
+  entityType: 'audit.filterEntityType',
+  entityId: 'audit.filterEntityId',
+  participantId: 'audit.filterParticipant',
+  actor: 'audit.filterActor',
+  action: 'audit.filterAction',
+  from: 'audit.filterFrom',
+  to: 'audit.filterTo',
+};
+
+const show = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value));
+
+/**
+ * The audit trail of a record, a participant, a user or the whole study. `fixed` filters are set by
+ * the page (e.g. one record's trail) and not shown as inputs; the others can be typed in.
+ */
+export function AuditTrail({
+  fixed = {},
+  filterable = true,
+}: {
+  fixed?: AuditFilters;
+  filterable?: boolean;
+}) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<AuditFilters>({});
+  const [applied, setApplied] = useState<AuditFilters>({});
+  const filters = { ...applied, ...fixed };
+  const query = useInfiniteQuery({
+    queryKey: ['audit', filters],
+    initialPageParam: undefined as number | undefined,
+    queryFn: ({ pageParam }) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+      if (pageParam) params.set('beforeSeq', String(pageParam));
+      params.set('limit', '50');
+      return api<AuditPage>('GET', `/audit?${params.toString()}`);
+    },
+    getNextPageParam: (last) => last.nextBeforeSeq ?? undefined,
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setApplied(draft);
+  };
+  const events = query.data?.pages.flatMap((page) => page.events) ?? [];
+  return (
+    <Stack>
+      {filterable && (
+        <form onSubmit={submit}>
+          <Group align="flex-end" gap="xs">
+            {filterKeys
+              .filter((key) => fixed[key] === undefined)
+              .map((key) => (
+                <TextInput
+                  key={key}
+                  size="xs"
+                  label={t(labels[key])}
+                  type={key === 'from' || key === 'to' ? 'date' : 'text'}
+                  value={draft[key] ?? ''}
+                  onChange={(e) => setDraft({ ...draft, [key]: e.currentTarget.value || undefined })}
+                />
+              ))}
+            <Button size="xs" type="submit">
+              {t('audit.apply')}
+            </Button>
+            <Button
+              size="xs"
+              variant="subtle"
+              onClick={() => {
+                setDraft({});
+                setApplied({});
+              }}
+            >
+              {t('audit.clear')}
+            </Button>
+          </Group>
+        </form>
+      )}
+      {query.isPending && <Loader />}
+      {query.isError && <Alert color="red">{errorMessage(t, query.error)}</Alert>}
+      {query.data && (
+        <Text size="sm" c="dimmed">
+          {t('audit.total', { count: query.data.pages[0]?.total ?? 0 })}
+        </Text>
+      )}
+      {query.data && events.length === 0 && <Alert color="gray">{t('audit.empty')}</Alert>}
+      {events.length > 0 && (
+        <Table striped withTableBorder fz="xs" data-testid="audit-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('audit.seq')}</Table.Th>
+              <Table.Th>{t('audit.when')}</Table.Th>
+              <Table.Th>{t('audit.who')}</Table.Th>
+              <Table.Th>{t('audit.action')}</Table.Th>
+              <Table.Th>{t('audit.record')}</Table.Th>
+              <Table.Th>{t('audit.field')}</Table.Th>
+              <Table.Th>{t('audit.change')}</Table.Th>
+              <Table.Th>{t('audit.reason')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {events.map((event) => (
+              <Table.Tr key={event.seq}>
+                <Table.Td>{event.seq}</Table.Td>
+                <Table.Td>{event.occurredAt.replace('T', ' ').slice(0, 19)}</Table.Td>
+                <Table.Td>{event.actorLabel}</Table.Td>
+                <Table.Td>
+                  <Code>{event.action}</Code>
+                </Table.Td>
+                <Table.Td>
+                  {event.entityType} {event.entityId.slice(0, 12)}
+                </Table.Td>
+                <Table.Td>{event.field ?? ''}</Table.Td>
+                <Table.Td>
+                  {event.field || event.oldValue !== null || event.newValue !== null
+                    ? `${show(event.oldValue)} → ${show(event.newValue)}`
+                    : ''}
+                </Table.Td>
+                <Table.Td>{event.reason ?? ''}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {query.hasNextPage && (
+        <Button variant="light" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>
+          {t('common.loadMore')}
+        </Button>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,240 @@
+import {
+  Alert,
+  Anchor,
+  Button,
+  Code,
+  CopyButton,
+  Group,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { can } from '../../../src/auth/permissions.ts';
+import { isRole } from '../../../src/auth/roles.ts';
+import { api, setCsrfToken } from '../api/client.ts';
+import { errorMessage, useSession } from '../api/session.ts';
+import { TokenTable } from './admin/tokens-page.tsx';
+
+/**
+ * The signed-in person's own settings: two-step sign-in (TOTP), API tokens, signing out everywhere.
+ * No QR-code library is installed, so enrolment shows the otpauth link (opens the app on a phone)
+ * and the key to type in.
+ */
+export function AccountPage() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const user = session.data?.user;
+  const mayHaveTokens = can({ roles: (user?.roles ?? []).filter(isRole) }, 'token.own');
+  return (
+    <Stack maw={900}>
+      <Title order={2}>{t('account.title')}</Title>
+      <TotpSection />
+      {mayHaveTokens && <TokensSection />}
+      <SignOutEverywhere />
+    </Stack>
+  );
+}
+
+function TotpSection() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const session = useSession();
+  const [enrolment, setEnrolment] = useState<{ secret: string; otpauthUri: string } | null>(null);
+  const [code, setCode] = useState('');
+  const [password, setPassword] = useState('');
+  const refresh = () => client.invalidateQueries({ queryKey: ['session'] });
+  const start = useMutation({
+    mutationFn: () => api<{ secret: string; otpauthUri: string }>('POST', '/account/totp/enrol'),
+    onSuccess: setEnrolment,
+  });
+  const confirm = useMutation({
+    mutationFn: () => api('POST', '/account/totp/confirm', { code }),
+    onSuccess: () => {
+      setEnrolment(null);
+      setCode('');
+      void refresh();
+    },
+  });
+  const disable = useMutation({
+    mutationFn: () => api('POST', '/account/totp/disable', { password, code }),
+    onSuccess: () => {
+      setCode('');
+      setPassword('');
+      void refresh();
+    },
+  });
+  const enabled = session.data?.totpEnabled === true;
+  const error = start.error ?? confirm.error ?? disable.error;
+  const submitConfirm = (event: FormEvent) => {
+    event.preventDefault();
+    confirm.mutate();
+  };
+  const submitDisable = (event: FormEvent) => {
+    event.preventDefault();
+    disable.mutate();
+  };
+  return (
+    <Paper withBorder p="md">
+      <Stack>
+        <Title order={4}>{t('account.totpTitle')}</Title>
+        {session.data?.totpEnrolmentRequired && (
+          <Alert color="orange">{t('account.totpRequiredNotice')}</Alert>
+        )}
+        <Text>{enabled ? t('account.totpOn') : t('account.totpOff')}</Text>
+        {!enabled && !enrolment && (
+          <Group>
+            <Button onClick={() => start.mutate()} loading={start.isPending}>
+              {t('account.totpStart')}
+            </Button>
+          </Group>
+        )}
+        {enrolment && (
+          <form onSubmit={submitConfirm}>
+            <Stack>
+              <Text size="sm">{t('account.totpScan')}</Text>
+              <Group>
+                <Text fw={600}>{t('account.totpKey')}:</Text>
+                <Code data-testid="totp-secret">{enrolment.secret}</Code>
+                <CopyButton value={enrolment.secret}>
+                  {({ copied, copy }) => (
+                    <Button size="xs" variant="light" onClick={copy}>
+                      {copied ? t('common.copied') : t('common.copy')}
+                    </Button>
+                  )}
+                </CopyButton>
+              </Group>
+              <Anchor href={enrolment.otpauthUri} size="sm">
+                {t('account.totpLink')}
+              </Anchor>
+              <Group align="flex-end">
+                <TextInput
+                  label={t('auth.totp')}
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  required
+                  value={code}
+                  onChange={(e) => setCode(e.currentTarget.value)}
+                />
+                <Button type="submit" loading={confirm.isPending}>
+                  {t('account.totpConfirm')}
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
+        {enabled && (
+          <form onSubmit={submitDisable}>
+            <Group align="flex-end">
+              <PasswordInput
+                label={t('account.password')}
+                autoComplete="current-password"
+                required
+                value={password}
+                onChange={(e) => setPassword(e.currentTarget.value)}
+              />
+              <TextInput
+                label={t('auth.totp')}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                required
+                value={code}
+                onChange={(e) => setCode(e.currentTarget.value)}
+              />
+              <Button type="submit" color="red" variant="light" loading={disable.isPending}>
+                {t('account.totpDisable')}
+              </Button>
+            </Group>
+          </form>
+        )}
+        {error && <Alert color="red">{errorMessage(t, error)}</Alert>}
+      </Stack>
+    </Paper>
+  );
+}
+
+function TokensSection() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const [name, setName] = useState('');
+  const create = useMutation({
+    mutationFn: () => api<{ token: string }>('POST', '/tokens', { name }),
+    onSuccess: () => {
+      setName('');
+      void client.invalidateQueries({ queryKey: ['my-tokens'] });
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <Paper withBorder p="md">
+      <Stack>
+        <Title order={4}>{t('account.tokensTitle')}</Title>
+        <Text size="sm">{t('account.tokensIntro')}</Text>
+        <form onSubmit={submit}>
+          <Group align="flex-end">
+            <TextInput
+              label={t('account.tokenName')}
+              required
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+            />
+            <Button type="submit" loading={create.isPending}>
+              {t('common.create')}
+            </Button>
+          </Group>
+        </form>
+        {create.data && (
+          <Alert color="green">
+            <Stack gap="xs">
+              <Text size="sm">{t('account.tokenCreated')}</Text>
+              <Group>
+                <Code data-testid="new-token">{create.data.token}</Code>
+                <CopyButton value={create.data.token}>
+                  {({ copied, copy }) => (
+                    <Button size="xs" variant="light" onClick={copy}>
+                      {copied ? t('common.copied') : t('common.copy')}
+                    </Button>
+                  )}
+                </CopyButton>
+              </Group>
+            </Stack>
+          </Alert>
+        )}
+        {create.isError && <Alert color="red">{errorMessage(t, create.error)}</Alert>}
+        <TokenTable path="/tokens" queryKey="my-tokens" />
+      </Stack>
+    </Paper>
+  );
+}
+
+function SignOutEverywhere() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const out = useMutation({
+    mutationFn: () => api<{ sessionsEnded: number }>('POST', '/auth/logout-everywhere'),
+    onSuccess: () => {
+      setCsrfToken(null);
+      client.clear();
+      client.setQueryData(['session'], null);
+      navigate('/login');
+    },
+  });
+  return (
+    <Group>
+      <Button color="red" variant="outline" onClick={() => out.mutate()} loading={out.isPending}>
+        {t('account.signOutEverywhere')}
+      </Button>
+      {out.isError && <Alert color="red">{errorMessage(t, out.error)}</Alert>}
+    </Group>
+  );
+}

@@ -1,0 +1,62 @@
+import { Alert, Badge, Button, Loader, Table } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api/client.ts';
+import { errorMessage } from '../../api/session.ts';
+import { type ApiToken, when } from './admin-api.ts';
+
+/** Every API token of the study; `path` is /admin/tokens here and /tokens on My account. */
+export function TokenTable({ path, queryKey }: { path: string; queryKey: string }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const tokens = useQuery({ queryKey: [queryKey], queryFn: () => api<ApiToken[]>('GET', path) });
+  const revoke = useMutation({
+    mutationFn: (tokenId: string) => api('DELETE', `/tokens/${tokenId}`),
+    onSettled: () => client.invalidateQueries({ queryKey: [queryKey] }),
+  });
+  if (tokens.isPending) return <Loader />;
+  if (tokens.isError) return <Alert color="red">{errorMessage(t, tokens.error)}</Alert>;
+  return (
+    <>
+      {revoke.isError && <Alert color="red">{errorMessage(t, revoke.error)}</Alert>}
+      <Table striped withTableBorder>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('admin.name')}</Table.Th>
+            <Table.Th>{t('admin.owner')}</Table.Th>
+            <Table.Th>{t('admin.prefix')}</Table.Th>
+            <Table.Th>{t('admin.created')}</Table.Th>
+            <Table.Th>{t('admin.lastUsed')}</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {tokens.data.map((token) => (
+            <Table.Tr key={token.tokenId}>
+              <Table.Td>{token.name}</Table.Td>
+              <Table.Td>{token.userEmail}</Table.Td>
+              <Table.Td>
+                <code>{token.prefix}…</code>
+              </Table.Td>
+              <Table.Td>{when(token.createdAt)}</Table.Td>
+              <Table.Td>{when(token.lastUsedAt)}</Table.Td>
+              <Table.Td>
+                {token.revokedAt ? (
+                  <Badge color="gray">{t('admin.revoked')}</Badge>
+                ) : (
+                  <Button size="xs" variant="light" color="red" onClick={() => revoke.mutate(token.tokenId)}>
+                    {t('common.revoke')}
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </>
+  );
+}
+
+export function TokensPage() {
+  return <TokenTable path="/admin/tokens" queryKey="admin-tokens" />;
+}
