@@ -1,0 +1,126 @@
+import type { Protocol, ProtocolItem } from '../../protocol/schema.ts';
+import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
+import type { FormRecordRow, SubjectSource } from '../source.ts';
+
+export interface SiteInfo {
+  siteId: string;
+  code: string;
+  country: string | null;
+}
+
+/** What every SDTM builder needs to know about the study. */
+export interface SdtmContext {
+  protocol: Protocol;
+  studyId: string;
+  sites: Map<string, SiteInfo>;
+  privacy: PrivacyOptions;
+  visits: Map<string, VisitNumbering>;
+}
+
+export interface VisitNumbering {
+  visitNum: number;
+  visit: string;
+  visitDay: number;
+  timepoint: { name: string; number: number; elapsed: string } | null;
+  repeating: boolean;
+}
+
+/** ISO 8601 duration of minutes from the dose, e.g. -PT30M, PT2H. */
+export function elapsedTime(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '';
+  const total = Math.abs(minutes);
+  const hours = Math.floor(total / 60);
+  const rest = total % 60;
+  return `${sign}PT${hours ? `${hours}H` : ''}${rest || !hours ? `${rest}M` : ''}`;
+}
+
+/** Visit numbers in schedule order (1, 2, …); a repeating visit's day n is number + n/1000. */
+export function visitNumbering(protocol: Protocol): Map<string, VisitNumbering> {
+  const map = new Map<string, VisitNumbering>();
+  protocol.schedule.visits.forEach((visit, index) => {
+    const base = {
+      visitNum: index + 1,
+      visit: visit.name.en,
+      visitDay: visit.day,
+      repeating: visit.repeat !== undefined,
+    };
+    map.set(visit.id, { ...base, timepoint: null });
+    visit.timepoints.forEach((timepoint, timepointIndex) => {
+      map.set(`${visit.id}/${timepoint.id}`, {
+        ...base,
+        timepoint: {
+          name: timepoint.name.en,
+          number: timepointIndex + 1,
+          elapsed: elapsedTime(timepoint.minutesFromDose),
+        },
+      });
+    });
+  });
+  return map;
+}
+
+/** The visit variables of a record (VISITNUM, VISIT, VISITDY; a repeating visit's day in its name). */
+export function visitOf(context: SdtmContext, record: FormRecordRow) {
+  const numbering = context.visits.get(record.visit_id);
+  if (!numbering) return { VISITNUM: null, VISIT: record.visit_id, VISITDY: null };
+  if (numbering.repeating) {
+    return {
+      VISITNUM: numbering.visitNum + record.instance / 1000,
+      VISIT: `${numbering.visit}, day ${record.instance}`,
+      VISITDY: record.instance,
+    };
+  }
+  return { VISITNUM: numbering.visitNum, VISIT: numbering.visit, VISITDY: numbering.visitDay };
+}
+
+export interface SubjectContext {
+  subject: SubjectSource;
+  usubjid: string;
+  subjid: string;
+  dates: SubjectDates;
+  /** Day 1 (first dose) as recorded, or null before enrolment. */
+  day1: string | null;
+  /** SDTM study day of a recorded date: day 1 is the first dose; there is no day 0. */
+  studyDay(dtc: string | null | undefined): number | null;
+}
+
+const MS_PER_DAY = 86_400_000;
+
+export function subjectContext(context: SdtmContext, subject: SubjectSource): SubjectContext {
+  const { participant } = subject;
+  const subjid = participant.study_number ?? participant.screening_number;
+  const day1 = participant.day1_date ?? null;
+  return {
+    subject,
+    subjid,
+    usubjid: `${context.studyId}-${subjid}`,
+    dates: subjectDates(context.privacy, participant.participant_id),
+    day1,
+    studyDay(dtc) {
+      if (!day1 || !dtc || !/^\d{4}-\d{2}-\d{2}/.test(dtc)) return null;
+      const difference = Math.round((Date.parse(dtc.slice(0, 10)) - Date.parse(day1)) / MS_PER_DAY);
+      return difference >= 0 ? difference + 1 : difference;
+    },
+  };
+}
+
+/** Y or N for a boolean, else null. */
+export const yesNo = (value: unknown): string | null => (value === true ? 'Y' : value === false ? 'N' : null);
+
+export function itemOf(protocol: Protocol, formId: string, itemId: string): ProtocolItem | undefined {
+  return protocol.forms.find((form) => form.id === formId)?.items.find((item) => item.id === itemId);
+}
+
+/** The English label of a code in an item's code list or choices. */
+export function codeLabel(protocol: Protocol, item: ProtocolItem | undefined, code: unknown): string | null {
+  if (code === null || code === undefined || !item) return null;
+  const choices = item.choices ?? protocol.codeLists.find((list) => list.id === item.codeList)?.items ?? [];
+  return choices.find((choice) => choice.code === code)?.label.en ?? String(code);
+}
+
+/** A date value as text, from a stored string or a timestamp column. */
+export function isoText(value: unknown): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}

@@ -1,0 +1,186 @@
+import { fieldValue, recordsOf } from '../source.ts';
+import {
+  codeLabel,
+  isoText,
+  itemOf,
+  type SdtmContext,
+  type SubjectContext,
+  visitOf,
+  yesNo,
+} from './context.ts';
+import type { SdtmRow } from './variables.ts';
+
+// MH, AE, CM and EX from the eCRF forms medicalHistory, adverseEvent, conmeds and exposure.
+
+const aeActions: Record<string, string> = {
+  none: 'DOSE NOT CHANGED',
+  interrupted: 'DRUG INTERRUPTED',
+  withdrawn: 'DRUG WITHDRAWN',
+  'not-applicable': 'NOT APPLICABLE',
+};
+const aeOutcomes: Record<string, string> = {
+  recovered: 'RECOVERED/RESOLVED',
+  recovering: 'RECOVERING/RESOLVING',
+  'not-recovered': 'NOT RECOVERED/NOT RESOLVED',
+  'recovered-with-sequelae': 'RECOVERED/RESOLVED WITH SEQUELAE',
+  fatal: 'FATAL',
+  unknown: 'UNKNOWN',
+};
+const routes: Record<string, string> = {
+  oral: 'ORAL',
+  intravenous: 'INTRAVENOUS',
+  subcutaneous: 'SUBCUTANEOUS',
+  intramuscular: 'INTRAMUSCULAR',
+  inhalation: 'RESPIRATORY (INHALATION)',
+  topical: 'TOPICAL',
+};
+const seriousness: Array<[code: string, variable: string]> = [
+  ['death', 'AESDTH'],
+  ['life-threatening', 'AESLIFE'],
+  ['hospitalisation', 'AESHOSP'],
+  ['disability', 'AESDISAB'],
+  ['congenital-anomaly', 'AESCONG'],
+  ['important-medical-event', 'AESMIE'],
+];
+
+const withSeq = (prefix: string, rows: SdtmRow[]) =>
+  rows.map((row, index) => ({ ...row, [`${prefix}SEQ`]: index + 1 }));
+
+export function buildMh(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const form = context.protocol.forms.find((entry) => entry.id === 'medicalHistory');
+  const record = recordsOf(subject.subject, 'medicalHistory')[0];
+  if (!form || !record) return [];
+  const base = { STUDYID: context.studyId, DOMAIN: 'MH', USUBJID: subject.usubjid };
+  const rows: SdtmRow[] = [];
+  const onset = isoText(fieldValue(record, 'symptomOnsetDate'));
+  if (onset) {
+    rows.push({
+      ...base,
+      MHTERM: context.protocol.study.condition.name.en,
+      MHCAT: 'PRIMARY DIAGNOSIS',
+      MHPRESP: 'Y',
+      MHOCCUR: 'Y',
+      MHSTDTC: subject.dates.date(onset),
+    });
+  }
+  for (const item of form.items) {
+    if (item.sdtm?.variable === 'MHOCCUR' && item.type === 'boolean') {
+      const occurred = yesNo(fieldValue(record, item.id));
+      if (occurred)
+        rows.push({
+          ...base,
+          MHTERM: item.label.en,
+          MHCAT: 'COMORBIDITIES',
+          MHPRESP: 'Y',
+          MHOCCUR: occurred,
+        });
+    }
+    if (item.sdtm?.variable === 'MHTERM') {
+      const text = fieldValue(record, item.id);
+      if (typeof text === 'string' && text.trim())
+        rows.push({ ...base, MHTERM: text.trim(), MHCAT: 'COMORBIDITIES' });
+    }
+  }
+  return withSeq('MH', rows);
+}
+
+export function buildAe(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const rows = recordsOf(subject.subject, 'adverseEvent').map((record) => {
+    const onset = isoText(fieldValue(record, 'onsetAt'));
+    const resolved = isoText(fieldValue(record, 'resolvedAt'));
+    const serious = fieldValue(record, 'serious');
+    const criteria = (fieldValue(record, 'seriousnessCriteria') as string[] | null) ?? [];
+    const causality = codeLabel(
+      context.protocol,
+      itemOf(context.protocol, 'adverseEvent', 'causality'),
+      fieldValue(record, 'causality'),
+    );
+    const grade = fieldValue(record, 'grade');
+    const ongoing = fieldValue(record, 'ongoing') === true;
+    return {
+      STUDYID: context.studyId,
+      DOMAIN: 'AE',
+      USUBJID: subject.usubjid,
+      AESPID: String(record.instance),
+      AETERM: (fieldValue(record, 'term') as string | null) ?? null,
+      AEDECOD: null,
+      AESER: yesNo(serious),
+      AEACN: aeActions[String(fieldValue(record, 'actionTaken'))] ?? null,
+      AEREL: causality?.toUpperCase() ?? null,
+      AEOUT: aeOutcomes[String(fieldValue(record, 'outcome'))] ?? null,
+      ...Object.fromEntries(
+        seriousness.map(([code, variable]) => [
+          variable,
+          serious === true ? (criteria.includes(code) ? 'Y' : 'N') : null,
+        ]),
+      ),
+      AETOXGR: typeof grade === 'number' ? String(grade) : null,
+      AESTDTC: subject.dates.date(onset),
+      AEENDTC: subject.dates.date(resolved),
+      AESTDY: subject.studyDay(onset),
+      AEENDY: subject.studyDay(resolved),
+      AEENRTPT: ongoing ? 'ONGOING' : null,
+      AEENTPT: ongoing ? 'END OF STUDY' : null,
+    };
+  });
+  return withSeq('AE', rows);
+}
+
+export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const categoryItem = itemOf(context.protocol, 'conmeds', 'category');
+  const rows = recordsOf(subject.subject, 'conmeds').map((record) => {
+    const start = isoText(fieldValue(record, 'startDate'));
+    const end = isoText(fieldValue(record, 'endDate'));
+    const ongoing = fieldValue(record, 'ongoing') === true;
+    const route = fieldValue(record, 'route');
+    return {
+      STUDYID: context.studyId,
+      DOMAIN: 'CM',
+      USUBJID: subject.usubjid,
+      CMSPID: String(record.instance),
+      CMTRT: (fieldValue(record, 'medication') as string | null) ?? null,
+      CMCAT: codeLabel(context.protocol, categoryItem, fieldValue(record, 'category'))?.toUpperCase() ?? null,
+      CMINDC: (fieldValue(record, 'indication') as string | null) ?? null,
+      CMDOSTXT: (fieldValue(record, 'dose') as string | null) ?? null,
+      CMROUTE: route === null ? null : (routes[String(route)] ?? 'OTHER'),
+      CMSTDTC: subject.dates.date(start),
+      CMENDTC: subject.dates.date(end),
+      CMSTDY: subject.studyDay(start),
+      CMENDY: subject.studyDay(end),
+      CMENRTPT: ongoing ? 'ONGOING' : null,
+      CMENTPT: ongoing ? 'END OF STUDY' : null,
+    };
+  });
+  return withSeq('CM', rows);
+}
+
+export function buildEx(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const { regimen, product } = context.protocol;
+  const rows = recordsOf(subject.subject, 'exposure')
+    .filter((record) => fieldValue(record, 'administered') === true)
+    .map((record) => {
+      const start = isoText(fieldValue(record, 'startedAt'));
+      const end = isoText(fieldValue(record, 'endedAt'));
+      const volume = fieldValue(record, 'volume');
+      return {
+        STUDYID: context.studyId,
+        DOMAIN: 'EX',
+        USUBJID: subject.usubjid,
+        EXTRT: product.code,
+        EXDOSE: typeof volume === 'number' ? volume : null,
+        EXDOSU: regimen.volume.unit,
+        EXDOSFRM: 'SUSPENSION',
+        EXDOSFRQ: regimen.intervalDays === 1 ? 'QD' : `EVERY ${regimen.intervalDays} DAYS`,
+        EXROUTE: routes[regimen.route] ?? null,
+        EXLOT: (fieldValue(record, 'vialNumber') as string | null) ?? null,
+        EXADJ: (fieldValue(record, 'interruptionReason') as string | null) ?? null,
+        ...visitOf(context, record),
+        EXSTDTC: subject.dates.date(start),
+        EXENDTC: subject.dates.date(end),
+        EXSTDY: subject.studyDay(start),
+        EXENDY: subject.studyDay(end),
+      };
+    })
+    .sort((a, b) => String(a.EXSTDTC).localeCompare(String(b.EXSTDTC)));
+  return withSeq('EX', rows);
+}

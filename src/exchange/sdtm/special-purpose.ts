@@ -1,0 +1,198 @@
+import { fieldValue, recordsOf } from '../source.ts';
+import { isoText, type SdtmContext, type SubjectContext, visitOf } from './context.ts';
+import type { SdtmRow } from './variables.ts';
+
+// DM, DS and SV: one participant's demographics, disposition and visits.
+
+const dispositionTerms: Record<string, string> = {
+  completed: 'COMPLETED',
+  death: 'DEATH',
+  'withdrew-consent': 'WITHDRAWAL BY SUBJECT',
+  'lost-to-follow-up': 'LOST TO FOLLOW-UP',
+  'adverse-event': 'ADVERSE EVENT',
+  'physician-decision': 'PHYSICIAN DECISION',
+  other: 'OTHER',
+};
+
+const statusTerms: Record<string, string> = {
+  screen_failed: 'SCREEN FAILURE',
+  declined: 'WITHDRAWAL BY SUBJECT',
+  withdrawn: 'WITHDRAWAL BY SUBJECT',
+  lost_to_follow_up: 'LOST TO FOLLOW-UP',
+  died: 'DEATH',
+  completed: 'COMPLETED',
+};
+
+function datesOfRecord(record: { entries: unknown }): string[] {
+  return Object.values((record.entries ?? {}) as Record<string, { value?: unknown }>)
+    .map((entry) => entry.value)
+    .filter((value): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value));
+}
+
+function exposureTimes(subject: SubjectContext): { first: string | null; last: string | null } {
+  const starts = recordsOf(subject.subject, 'exposure')
+    .filter((record) => fieldValue(record, 'administered') === true)
+    .flatMap((record) => [isoText(fieldValue(record, 'startedAt')), isoText(fieldValue(record, 'endedAt'))])
+    .filter((value): value is string => value !== null)
+    .sort();
+  return { first: starts[0] ?? null, last: starts.at(-1) ?? null };
+}
+
+function deathDate(subject: SubjectContext): string | null {
+  for (const record of [
+    ...recordsOf(subject.subject, 'endOfStudy'),
+    ...recordsOf(subject.subject, 'clinicalStatus'),
+  ]) {
+    const date = isoText(fieldValue(record, 'deathDate'));
+    if (date) return date;
+  }
+  return null;
+}
+
+function consentDate(subject: SubjectContext): string | null {
+  const consent = subject.subject.consents[0];
+  return consent ? isoText(consent.consented_at) : null;
+}
+
+function endOfParticipation(subject: SubjectContext): string | null {
+  const end = recordsOf(subject.subject, 'endOfStudy')[0];
+  return isoText(fieldValue(end, 'lastContactDate')) ?? subject.subject.participant.status_date ?? null;
+}
+
+export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const { participant } = subject.subject;
+  const demographics = recordsOf(subject.subject, 'demographics')[0];
+  const exposure = exposureTimes(subject);
+  const death = deathDate(subject);
+  const arm = context.protocol.study.design.arms[0];
+  const enrolled = participant.day1_date !== null;
+  const armCode =
+    enrolled && arm
+      ? arm.id.toUpperCase().slice(0, 20)
+      : participant.status === 'screen_failed'
+        ? 'SCRNFAIL'
+        : 'NOTASSGN';
+  const armName =
+    enrolled && arm
+      ? arm.name.en
+      : participant.status === 'screen_failed'
+        ? 'Screen Failure'
+        : 'Not Assigned';
+  const actual = exposure.first !== null;
+  const site = context.sites.get(participant.site_id);
+  const age = fieldValue(demographics, 'age');
+  const birthDate = isoText(fieldValue(demographics, 'birthDate'));
+  const date = subject.dates.date;
+  return [
+    {
+      STUDYID: context.studyId,
+      DOMAIN: 'DM',
+      USUBJID: subject.usubjid,
+      SUBJID: subject.subjid,
+      RFSTDTC: date(exposure.first ?? participant.day1_date),
+      RFENDTC: date(endOfParticipation(subject) ?? exposure.last),
+      RFXSTDTC: date(exposure.first),
+      RFXENDTC: date(exposure.last),
+      RFICDTC: date(consentDate(subject)),
+      RFPENDTC: date(endOfParticipation(subject)),
+      DTHDTC: date(death),
+      DTHFL: death ? 'Y' : null,
+      SITEID: site?.code ?? participant.site_id,
+      BRTHDTC: context.privacy.includeIdentifiers ? date(birthDate) : null,
+      AGE: typeof age === 'number' ? age : ageAt(birthDate, consentDate(subject)),
+      AGEU: 'YEARS',
+      SEX: (fieldValue(demographics, 'sex') as string | null) ?? null,
+      RACE: null,
+      ETHNIC: null,
+      ARMCD: armCode,
+      ARM: armName,
+      ACTARMCD: actual ? armCode : enrolled ? 'NOTTRT' : armCode,
+      ACTARM: actual ? armName : enrolled ? 'Not Treated' : armName,
+      COUNTRY: site?.country ?? null,
+    },
+  ];
+}
+
+/** Whole years from birth to a date (age at consent when it was not derived on the form). */
+function ageAt(birthDate: string | null, on: string | null): number | null {
+  if (!birthDate || !on) return null;
+  const [by, bm, bd] = birthDate.slice(0, 10).split('-').map(Number);
+  const [y, m, d] = on.slice(0, 10).split('-').map(Number);
+  if (!by || !bm || !bd || !y || !m || !d) return null;
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+}
+
+export function buildDs(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const rows: SdtmRow[] = [];
+  const date = subject.dates.date;
+  const base = { STUDYID: context.studyId, DOMAIN: 'DS', USUBJID: subject.usubjid };
+  for (const consent of subject.subject.consents.slice(0, 1)) {
+    const at = isoText(consent.consented_at);
+    rows.push({
+      ...base,
+      DSTERM: 'INFORMED CONSENT OBTAINED',
+      DSDECOD: 'INFORMED CONSENT OBTAINED',
+      DSCAT: 'PROTOCOL MILESTONE',
+      EPOCH: 'SCREENING',
+      DSSTDTC: date(at),
+      DSSTDY: subject.studyDay(at),
+    });
+  }
+  const { participant } = subject.subject;
+  const end = recordsOf(subject.subject, 'endOfStudy')[0];
+  const endStatus = fieldValue(end, 'status') as string | null;
+  if (endStatus) {
+    const at = isoText(fieldValue(end, 'lastContactDate'));
+    const reason = fieldValue(end, 'reason') as string | null;
+    rows.push({
+      ...base,
+      DSTERM: reason ?? dispositionTerms[endStatus] ?? endStatus.toUpperCase(),
+      DSDECOD: dispositionTerms[endStatus] ?? 'OTHER',
+      DSCAT: 'DISPOSITION EVENT',
+      EPOCH: 'FOLLOW-UP',
+      DSSTDTC: date(at),
+      DSSTDY: subject.studyDay(at),
+    });
+  } else if (statusTerms[participant.status]) {
+    const term = statusTerms[participant.status] ?? 'OTHER';
+    rows.push({
+      ...base,
+      DSTERM: participant.status_reason ?? term,
+      DSDECOD: term,
+      DSCAT: 'DISPOSITION EVENT',
+      EPOCH: participant.day1_date ? 'TREATMENT' : 'SCREENING',
+      DSSTDTC: date(participant.status_date),
+      DSSTDY: subject.studyDay(participant.status_date),
+    });
+  }
+  return rows.map((row, index) => ({ ...row, DSSEQ: index + 1 }));
+}
+
+export function buildSv(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
+  const visits = new Map<string, { visit: ReturnType<typeof visitOf>; dates: string[] }>();
+  for (const record of subject.subject.records) {
+    if (context.protocol.forms.find((form) => form.id === record.form_id)?.repeating) continue;
+    const visit = visitOf(context, record);
+    const key = `${visit.VISITNUM}`;
+    const entry = visits.get(key) ?? { visit, dates: [] };
+    entry.dates.push(...datesOfRecord(record));
+    visits.set(key, entry);
+  }
+  return [...visits.values()]
+    .sort((a, b) => (a.visit.VISITNUM ?? 0) - (b.visit.VISITNUM ?? 0))
+    .map(({ visit, dates }) => {
+      const sorted = dates.sort();
+      const start = sorted[0] ?? null;
+      const end = sorted.at(-1) ?? null;
+      return {
+        STUDYID: context.studyId,
+        DOMAIN: 'SV',
+        USUBJID: subject.usubjid,
+        ...visit,
+        SVSTDTC: subject.dates.date(start),
+        SVENDTC: subject.dates.date(end),
+        SVSTDY: subject.studyDay(start),
+        SVENDY: subject.studyDay(end),
+      };
+    });
+}

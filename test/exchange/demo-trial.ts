@@ -1,0 +1,165 @@
+// A small trial built through the API as a site would enter it: one participant followed from
+// screening through dosing to the end of the study, one screen failure. Exchange tests export it.
+import { expect } from 'vitest';
+import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
+import type { TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+
+const DAY = 86_400_000;
+export const isoDay = (offset: number, from = Date.now()) =>
+  new Date(from + offset * DAY).toISOString().slice(0, 10);
+
+export interface DemoTrial {
+  enrolledId: string;
+  failedId: string;
+  screeningDate: string;
+  day1: string;
+}
+
+type Values = Record<string, unknown>;
+const asEntries = (values: Values) =>
+  Object.fromEntries(
+    Object.entries(values).map(([item, value]) =>
+      value && typeof value === 'object' && 'missing' in value ? [item, value] : [item, { value }],
+    ),
+  );
+
+export async function buildDemoTrial(t: TestApp, users: TrialUsers): Promise<DemoTrial> {
+  const coordinator = as(t.app, users.coordinator);
+  const screeningDate = isoDay(-12);
+  const day1 = isoDay(-11);
+  const dayDate = (day: number) => isoDay(day - 1, Date.parse(`${day1}T00:00:00Z`));
+  const save = async (
+    participantId: string,
+    visitKey: string,
+    formId: string,
+    values: Values,
+    instance = 1,
+  ) => {
+    const response = await coordinator.put(
+      `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`,
+      { version: 0, entries: asEntries(values) },
+    );
+    expect(response.statusCode, `${visitKey} ${formId}: ${response.body}`).toBe(200);
+    return response.json() as { recordId: string };
+  };
+  const screen = async () => {
+    const response = await coordinator.post('/api/v1/participants', { siteId: users.siteId, screeningDate });
+    expect(response.statusCode, response.body).toBe(201);
+    const participantId = response.json().participantId as string;
+    const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
+      formVersion: '1.0',
+      consentedAt: `${screeningDate}T01:00:00Z`,
+      signer: 'participant',
+    });
+    expect(consent.statusCode, consent.body).toBe(201);
+    return participantId;
+  };
+
+  const enrolledId = await screen();
+  const forms = eligibleScreeningForms(screeningDate, `${screeningDate}T08:00:00Z`);
+  forms.medicalHistory = {
+    symptomOnsetDate: isoDay(-8, Date.parse(`${screeningDate}T00:00:00Z`)),
+    hypertension: true,
+    diabetes: false,
+    coronaryHeartDisease: false,
+    heartFailure: false,
+    chronicLungDisease: false,
+    chronicKidneyDisease: false,
+    chronicLiverDisease: false,
+    malignancy: false,
+    immunodeficiency: false,
+    otherConditions: 'Gout, "well controlled"',
+  };
+  forms.labs = {
+    collectedOn: screeningDate,
+    wbc: 6.45,
+    lymphocytes: 0.62,
+    crp: 48.3,
+    il6: { missing: 'not_done', missingReason: 'Assay not available' },
+    dDimer: 1.25,
+    alt: 42,
+    ast: 38,
+    bilirubin: 12.4,
+    creatinine: 80,
+  };
+  forms.demographics = { ...forms.demographics, height: 172 };
+  for (const [formId, values] of Object.entries(forms)) await save(enrolledId, 'screening', formId, values);
+  await save(enrolledId, 'screening', 'conmeds', {
+    medication: 'Lopinavir/ritonavir',
+    category: 'antiviral',
+    indication: 'COVID-19',
+    dose: '400/100 mg twice daily',
+    route: 'oral',
+    startDate: screeningDate,
+    ongoing: true,
+  });
+  const investigator = as(t.app, users.investigator);
+  const confirmed = await investigator.post(`/api/v1/participants/${enrolledId}/eligibility/confirm`, {
+    password: PASSWORD,
+  });
+  expect(confirmed.statusCode, confirmed.body).toBe(200);
+  const detail = await coordinator.get(`/api/v1/participants/${enrolledId}`);
+  const enrol = await coordinator.post(`/api/v1/participants/${enrolledId}/enrol`, {
+    day1Date: day1,
+    version: detail.json().version,
+  });
+  expect(enrol.statusCode, enrol.body).toBe(200);
+
+  for (const day of [1, 2]) {
+    const date = dayDate(day);
+    const exposure = await save(enrolledId, `day-${day}`, 'exposure', {
+      administered: true,
+      vialNumber: `LOT-A-00${day}`,
+      thawedAt: `${date}T07:30:00Z`,
+      startedAt: `${date}T09:00:00Z`,
+      endedAt: `${date}T09:20:00Z`,
+      volume: 3,
+      device: 'vibrating-mesh',
+      interrupted: false,
+    });
+    if (day === 1) {
+      const signed = await investigator.post(`/api/v1/records/${exposure.recordId}/sign`, {
+        password: PASSWORD,
+      });
+      expect(signed.statusCode, signed.body).toBe(200);
+    }
+    await save(enrolledId, `day-${day}/pre-dose`, 'vitals', sampleVitals(`${date}T08:30:00Z`));
+    await save(enrolledId, `day-${day}/post-30`, 'vitals', {
+      ...sampleVitals(`${date}T09:50:00Z`),
+      temperature: 37.9,
+    });
+    await save(
+      enrolledId,
+      'daily-status',
+      'clinicalStatus',
+      {
+        assessedOn: date,
+        died: false,
+        hospitalised: true,
+        supplementalOxygen: true,
+        hfnoOrNiv: false,
+        invasiveVentilation: false,
+        ecmo: false,
+        icu: false,
+        vasoactiveDrugs: false,
+      },
+      day,
+    );
+  }
+  await save(enrolledId, 'day-28', 'endOfStudy', {
+    status: 'completed',
+    lastContactDate: dayDate(10),
+    contactMode: 'telephone',
+  });
+
+  const failedId = await screen();
+  const failedDetail = await coordinator.get(`/api/v1/participants/${failedId}`);
+  const outcome = await coordinator.post(`/api/v1/participants/${failedId}/screen-outcome`, {
+    outcome: 'screen_failed',
+    reason: 'RT-PCR negative',
+    version: failedDetail.json().version,
+  });
+  expect(outcome.statusCode, outcome.body).toBe(200);
+  return { enrolledId, failedId, screeningDate, day1 };
+}
