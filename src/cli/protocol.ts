@@ -1,5 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { amendProtocol } from '../protocol/amendment.service.ts';
 import { loadProtocolFile, type ProtocolFileProblem, protocolSummary } from '../protocol/load.ts';
+import { cliCaller } from './cli-caller.ts';
+import { CliUserError } from './cli-errors.ts';
+import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 /** `FILE:LINE path: message`, the shape editors and CI logs turn into clickable locations. */
 function formatProblem(file: string, problem: ProtocolFileProblem): string {
@@ -47,4 +52,20 @@ export function registerProtocolCommand(program: Command): void {
       if (!result.ok) return reportProblems(file, result.problems);
       process.stdout.write(`${protocolSummary(result.protocol, options.lang)}\n`);
     });
+
+  withDataOption(
+    protocol
+      .command('amend')
+      .description("load an amended protocol file into the study's database as its next version")
+      .argument('<file>', 'the amended protocol YAML file')
+      .requiredOption('--reason <text>', 'the reason for the amendment (kept in the audit trail)'),
+  ).action(async (file: string, options: DatabaseOptions & { reason: string }) => {
+    const source = await readFile(file, 'utf8').catch((error: Error) => {
+      throw new CliUserError(`Cannot read ${file}: ${error.message}`);
+    });
+    const version = await withStudyDatabase(options, (database, studyId) =>
+      amendProtocol(database, studyId, cliCaller('protocol amend'), { source, reason: options.reason }),
+    );
+    process.stdout.write(`Protocol version ${version.versionNo} (${version.label}) is now current.\n`);
+  });
 }

@@ -35,6 +35,7 @@ const recordParams = z.strictObject({ recordId: z.uuid({ message: 'Not a form re
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 const queryParams = z.strictObject({ queryId: z.uuid({ message: 'Not a query id.' }) });
 const signatureResponse = z.object({ signatureId: z.string(), meaning: z.string() });
+const queryPermissions = { answer: 'query.answer', close: 'query.close', reopen: 'query.raise' } as const;
 const FORM_URL = '/api/v1/participants/:participantId/visits/:visitKey/forms/:formId';
 
 export function crfRoutes(app: App, context: AppContext): void {
@@ -44,6 +45,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.get(
     FORM_URL,
     {
+      config: { permission: 'crf.read' },
       schema: {
         tags,
         summary:
@@ -62,6 +64,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.put(
     FORM_URL,
     {
+      config: { permission: 'crf.enter' },
       schema: {
         tags,
         summary:
@@ -85,6 +88,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/participants/:participantId/casebook',
     {
+      config: { permission: 'crf.read' },
       schema: {
         tags,
         summary: 'Every saved form of a participant with its state',
@@ -99,6 +103,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/records/:recordId/sign',
     {
+      config: { permission: 'crf.sign' },
       schema: {
         tags,
         summary: 'Investigator e-signature on a form (re-enter the password)',
@@ -114,6 +119,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/sign',
     {
+      config: { permission: 'crf.sign' },
       schema: {
         tags,
         summary: "Investigator e-signature on a participant's casebook",
@@ -135,6 +141,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/records/:recordId/sdv',
     {
+      config: { permission: 'crf.sdv' },
       schema: {
         tags,
         summary: 'Source data verification of fields by a monitor',
@@ -167,6 +174,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     app.post(
       `${route.url}/lock`,
       {
+        config: { permission: 'crf.lock' },
         schema: {
           tags,
           summary: 'Lock (data manager)',
@@ -190,6 +198,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     app.post(
       `${route.url}/unlock`,
       {
+        config: { permission: 'crf.lock' },
         schema: {
           tags,
           summary: 'Unlock with a reason (data manager)',
@@ -215,6 +224,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/queries',
     {
+      config: { permission: 'crf.read' },
       schema: {
         tags,
         summary: 'Query inbox (your sites)',
@@ -228,6 +238,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/queries',
     {
+      config: { permission: 'query.raise' },
       schema: {
         tags,
         summary: 'Raise a query on a field (monitor, data manager)',
@@ -243,6 +254,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     app.post(
       `/api/v1/queries/:queryId/${action}`,
       {
+        config: { permission: queryPermissions[action] },
         schema: {
           tags,
           summary: `${action[0]?.toUpperCase()}${action.slice(1)} a query`,

@@ -44,6 +44,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/participants',
     {
+      config: { permission: 'participant.read' },
       schema: {
         tags,
         summary: 'Participants with status, next visit and open queries (only the sites you work at)',
@@ -61,6 +62,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants',
     {
+      config: { permission: 'participant.screen' },
       schema: {
         tags,
         summary: 'Screen a patient: a screening log entry with a screening number',
@@ -77,6 +79,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/participants/:participantId',
     {
+      config: { permission: 'participant.read' },
       schema: {
         tags,
         summary: 'One participant with consents and visit windows',
@@ -90,6 +93,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/consent',
     {
+      config: { permission: 'participant.consent' },
       schema: {
         tags,
         summary: 'Record informed consent',
@@ -107,6 +111,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.get(
     '/api/v1/participants/:participantId/eligibility',
     {
+      config: { permission: 'participant.read' },
       schema: {
         tags,
         summary: "The protocol's criteria evaluated on the screening data",
@@ -125,6 +130,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/eligibility/confirm',
     {
+      config: { permission: 'eligibility.confirm' },
       schema: {
         tags,
         summary: 'Investigator e-signature confirming eligibility (re-enter the password)',
@@ -146,6 +152,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/screen-outcome',
     {
+      config: { permission: 'participant.screen' },
       schema: {
         tags,
         summary: 'End screening without enrolment: screen failure or declined',
@@ -169,6 +176,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/enrol',
     {
+      config: { permission: 'participant.enrol' },
       schema: {
         tags,
         summary: 'Enrol an eligible, consented participant: study number and day 1',
@@ -192,6 +200,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/participants/:participantId/status',
     {
+      config: { permission: 'participant.status' },
       schema: {
         tags,
         summary: 'Withdrawal, loss to follow-up, death or completion',
@@ -208,7 +217,10 @@ export function participantRoutes(app: App, context: AppContext): void {
 
   app.get(
     '/api/v1/consort',
-    { schema: { tags, summary: 'CONSORT flow counts', response: { 200: consortSchema, ...errors } } },
+    {
+      config: { permission: 'participant.read' },
+      schema: { tags, summary: 'CONSORT flow counts', response: { 200: consortSchema, ...errors } },
+    },
     async (request) => database.read((db) => consortCounts(db, studyId, sessionOf(request))),
   );
 }

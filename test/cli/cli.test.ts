@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../src/config.ts';
@@ -115,6 +118,34 @@ describeEachDatabase('exotrial CLI on a database', (kind) => {
       expect(result.stderr).toMatch(message);
     }
   });
+});
+
+describeEachDatabase('exotrial protocol amend', (kind) => {
+  it('loads an amended file as the next version, with a reason', async () => {
+    const target = await freshTarget(kind);
+    try {
+      const database = await openDatabase(target.target);
+      await bootstrap(database, testConfig(target.target), pino({ level: 'silent' })).finally(() =>
+        database.close(),
+      );
+      const file = join(mkdtempSync(join(tmpdir(), 'amend-')), 'amended.yaml');
+      writeFileSync(
+        file,
+        readFileSync('protocols/mexcovid.yaml', 'utf8').replace(/^version: .*$/m, 'version: "1.1"'),
+      );
+      expect(exotrial(['protocol', 'amend', file], { target: target.target }).code).toBe(1);
+      const result = exotrial(['protocol', 'amend', file, '--reason', 'amendment 1'], {
+        target: target.target,
+      });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('Protocol version 2 (1.1) is now current');
+      const again = exotrial(['protocol', 'amend', file, '--reason', 'again'], { target: target.target });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('nothing to amend');
+    } finally {
+      await target.dispose();
+    }
+  }, 180_000);
 });
 
 describe('exotrial CLI on an empty database', () => {

@@ -1,0 +1,168 @@
+import canonicalize from 'canonicalize';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { Database, Db } from '../db/connection.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { studyIdentity } from '../study/protocol-source.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import { parseProtocolText } from './parse-text.ts';
+
+export interface ProtocolVersionSummary {
+  versionNo: number;
+  label: string;
+  loadedAt: string;
+  loadedBy: string | null;
+  current: boolean;
+}
+
+export async function listProtocolVersions(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+): Promise<ProtocolVersionSummary[]> {
+  authorize(caller.user, 'protocol.read');
+  const { versionNo } = await currentProtocol(db, studyId);
+  const rows = await db
+    .selectFrom('protocol_version')
+    .select(['version_no', 'label', 'loaded_at', 'loaded_by'])
+    .where('study_id', '=', studyId)
+    .orderBy('version_no')
+    .execute();
+  return rows.map((row) => ({
+    versionNo: row.version_no,
+    label: row.label,
+    loadedAt: new Date(row.loaded_at).toISOString(),
+    loadedBy: row.loaded_by,
+    current: row.version_no === versionNo,
+  }));
+}
+
+/** The YAML a version was loaded from: the protocol's source of truth, for download. */
+export async function protocolSource(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  versionNo?: number,
+): Promise<{ versionNo: number; source: string }> {
+  authorize(caller.user, 'protocol.read');
+  const number = versionNo ?? (await currentProtocol(db, studyId)).versionNo;
+  const row = await db
+    .selectFrom('protocol_version')
+    .select('source')
+    .where('study_id', '=', studyId)
+    .where('version_no', '=', number)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Protocol version ${number}`);
+  return { versionNo: number, source: row.source };
+}
+
+/**
+ * An amendment: a validated protocol file becomes the next version and new data is entered under it;
+ * data already entered keeps the version it was entered under. The study must stay the same study.
+ * Sites new in the file are added; sites missing from it stay (they may have been added in Admin).
+ * Audited with the reason.
+ */
+export async function amendProtocol(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: { source: string; reason: string },
+): Promise<ProtocolVersionSummary> {
+  authorize(caller.user, 'protocol.manage');
+  const parsed = parseProtocolText(input.source);
+  if (!parsed.ok) {
+    throw validationFailed(
+      parsed.problems.map((problem) => ({
+        field: problem.path,
+        message: problem.line === undefined ? problem.message : `line ${problem.line}: ${problem.message}`,
+      })),
+      'The protocol file is not valid; nothing was saved.',
+    );
+  }
+  const identity = studyIdentity(parsed.protocol);
+  if (identity.studyId !== studyId) {
+    throw validationFailed([
+      { field: 'study.id', message: `An amendment of study ${studyId} must keep study.id "${studyId}".` },
+    ]);
+  }
+  return database.transaction(async (trx) => {
+    const study = await trx
+      .selectFrom('study')
+      .selectAll()
+      .where('study_id', '=', studyId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const current = await currentProtocol(trx, studyId);
+    // jsonb reorders keys: compare canonical forms.
+    if (canonicalize(current.protocol) === canonicalize(parsed.protocol)) {
+      throw conflict('The file is the same as the current protocol version; there is nothing to amend.');
+    }
+    const sites = await trx.selectFrom('site').select('site_id').where('study_id', '=', studyId).execute();
+    const versionNo = study.current_protocol_version + 1;
+    const now = new Date();
+    await trx
+      .insertInto('protocol_version')
+      .values({
+        study_id: studyId,
+        version_no: versionNo,
+        label: identity.versionLabel,
+        content: JSON.stringify(parsed.protocol),
+        source: input.source,
+        loaded_at: now,
+        loaded_by: caller.actor.label,
+      })
+      .execute();
+    await trx
+      .updateTable('study')
+      .set((eb) => ({
+        current_protocol_version: versionNo,
+        short_title: identity.shortTitle,
+        title: JSON.stringify(identity.title),
+        registry_id: identity.registryId,
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .execute();
+    const existing = new Set(sites.map((site) => site.site_id));
+    const added = identity.sites.filter((site) => !existing.has(site.siteId));
+    if (added.length > 0) {
+      await trx
+        .insertInto('site')
+        .values(
+          added.map((site) => ({
+            study_id: studyId,
+            site_id: site.siteId,
+            code: site.code,
+            name: JSON.stringify(site.name),
+            time_zone: site.timeZone,
+            created_at: now,
+          })),
+        )
+        .execute();
+    }
+    await recordAudit(trx, studyId, caller.actor, [
+      {
+        action: 'protocol.amend',
+        entityType: 'protocol_version',
+        entityId: `${studyId}/${versionNo}`,
+        oldValue: { version: current.versionNo, label: current.label },
+        newValue: { version: versionNo, label: identity.versionLabel },
+        reason: input.reason,
+      },
+      ...added.map((site) => ({
+        action: 'site.create',
+        entityType: 'site',
+        entityId: site.siteId,
+        newValue: site,
+      })),
+    ]);
+    return {
+      versionNo,
+      label: identity.versionLabel,
+      loadedAt: now.toISOString(),
+      loadedBy: caller.actor.label,
+      current: true,
+    };
+  });
+}
