@@ -3,11 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DatabaseTarget } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
+
+// Each case spawns the real CLI (Node + tsx compiling the sources): allow for a loaded machine.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 function exotrial(args: string[], options: { target?: DatabaseTarget; input?: string } = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
