@@ -42,6 +42,11 @@ describeEachDatabase('audit trail tampering', (kind) => {
       }),
     );
   const verify = () => exotrial(['audit', 'verify'], { target: target.target });
+  /** After undoing a tampering: intact again (checked in-process; the CLI is exercised on the breaks). */
+  const expectIntact = async () => {
+    const result = await withDatabase((database) => verifyStudyChain(database, studyId));
+    expect(result.firstBreak).toBeNull();
+  };
   const expectBrokenAt = (seq: number) => {
     figures.cases += 1;
     const result = verify();
@@ -109,7 +114,7 @@ describeEachDatabase('audit trail tampering', (kind) => {
     await tamper([
       sql`update audit_event set new_value = ${JSON.stringify(fourth.new_value)}::jsonb where seq = 4`,
     ]);
-    expect(verify().code).toBe(0);
+    await expectIntact();
   });
 
   it('detects a changed row whose hash the tamperer recomputed, at the next link', async () => {
@@ -122,7 +127,7 @@ describeEachDatabase('audit trail tampering', (kind) => {
     await tamper([sql`update audit_event set reason = 'forged reason', hash = ${forgedHash} where seq = 2`]);
     expectBrokenAt(3);
     await tamper([sql`update audit_event set reason = ${row.reason}, hash = ${row.hash} where seq = 2`]);
-    expect(verify().code).toBe(0);
+    await expectIntact();
   });
 
   it('detects a deleted row, in the middle and at the end', async () => {
@@ -135,7 +140,7 @@ describeEachDatabase('audit trail tampering', (kind) => {
       sql`insert into audit_event select * from audit_event_saved`,
       sql`drop table audit_event_saved`,
     ]);
-    expect(verify().code).toBe(0);
+    await expectIntact();
 
     const last = await withDatabase((database) =>
       database.read((db) =>
@@ -155,7 +160,7 @@ describeEachDatabase('audit trail tampering', (kind) => {
       sql`insert into audit_event select * from audit_event_saved`,
       sql`drop table audit_event_saved`,
     ]);
-    expect(verify().code).toBe(0);
+    await expectIntact();
   });
 
   it('detects an inserted event, even with a correctly computed hash', async () => {
@@ -183,7 +188,7 @@ describeEachDatabase('audit trail tampering', (kind) => {
     ]);
     expectBrokenAt(seq);
     await tamper([sql`delete from audit_event where seq = ${seq}`]);
-    expect(verify().code).toBe(0);
+    await expectIntact();
   });
 
   it('exports the trail as CSV and JSON with every event and its hash', () => {
