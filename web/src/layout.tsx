@@ -5,7 +5,16 @@ import { Link, Navigate, Outlet, NavLink as RouterLink, useLocation } from 'reac
 import { useSession, useSignOut } from './api/session.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 
-export const areas = ['participants', 'forms', 'product', 'safety', 'analysis', 'exports', 'admin'] as const;
+export const areas = [
+  'participants',
+  'queries',
+  'forms',
+  'product',
+  'safety',
+  'analysis',
+  'exports',
+  'admin',
+] as const;
 
 export function Layout() {
   const { t } = useTranslation();

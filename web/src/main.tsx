@@ -14,8 +14,13 @@ import { SitesPage } from './pages/admin/sites-page.tsx';
 import { TokensPage } from './pages/admin/tokens-page.tsx';
 import { UsersPage } from './pages/admin/users-page.tsx';
 import { AreaPage } from './pages/area-page.tsx';
+import { FormPage } from './pages/crf/form-page.tsx';
+import { QueriesPage } from './pages/crf/queries-page.tsx';
+import { SdvPage } from './pages/crf/sdv-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
+import { ParticipantPage } from './pages/participants/participant-page.tsx';
+import { ParticipantsPage } from './pages/participants/participants-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 
 const router = createBrowserRouter([
@@ -27,8 +32,13 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <OverviewPage /> },
       ...areas
-        .filter((area) => area !== 'admin')
+        .filter((area) => area !== 'admin' && area !== 'participants' && area !== 'queries')
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
+      { path: 'participants', element: <ParticipantsPage /> },
+      { path: 'participants/:participantId', element: <ParticipantPage /> },
+      { path: 'participants/:participantId/forms/:formId', element: <FormPage /> },
+      { path: 'participants/:participantId/sdv', element: <SdvPage /> },
+      { path: 'queries', element: <QueriesPage /> },
       { path: 'account', element: <AccountPage /> },
       {
         path: 'admin',

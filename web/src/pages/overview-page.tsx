@@ -3,6 +3,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
+import { useCan } from '../api/trial.ts';
+import { ConsortPanel } from '../components/consort-panel.tsx';
 
 interface Localized {
   en: string;
@@ -22,6 +24,7 @@ interface StudyOverview {
 export function OverviewPage() {
   const { t, i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
+  const can = useCan();
   const study = useQuery({ queryKey: ['study'], queryFn: () => api<StudyOverview>('GET', '/study') });
   if (study.isPending) return <Loader />;
   if (study.isError) return <Alert color="red">{errorMessage(t, study.error)}</Alert>;
@@ -65,6 +68,7 @@ export function OverviewPage() {
           ))}
         </Table.Tbody>
       </Table>
+      {can('participant.read') && <ConsortPanel />}
     </Stack>
   );
 }

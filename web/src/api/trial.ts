@@ -1,0 +1,184 @@
+import { useQuery } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
+import { can, type Permission } from '../../../src/auth/permissions.ts';
+import { isRole } from '../../../src/auth/roles.ts';
+import type { FormRecordView, QueryView } from '../../../src/crf/crf.schema.ts';
+import type {
+  Consort,
+  EligibilityView,
+  ParticipantDetail,
+  ParticipantStatus,
+  ParticipantSummary,
+} from '../../../src/participants/participant.schema.ts';
+import type { Protocol } from '../../../src/protocol/schema.ts';
+import { ApiError, api } from './client.ts';
+import { useSession } from './session.ts';
+
+// Typed reads of the participant and eCRF API, shared by the participant, form, query and SDV pages.
+// The types come from the server's zod schemas, so the UI and the API cannot drift apart.
+
+export type {
+  Consort,
+  EligibilityView,
+  FormRecordView,
+  ParticipantDetail,
+  ParticipantStatus,
+  ParticipantSummary,
+  QueryView,
+};
+
+export interface Localized {
+  en: string;
+  zh: string;
+}
+
+export interface StudySite {
+  siteId: string;
+  code: string;
+  name: Localized;
+  timeZone: string;
+}
+
+export type CellState = 'incomplete' | 'complete' | 'queried' | 'verified' | 'signed' | 'locked';
+export interface CasebookCell {
+  visitKey: string;
+  formId: string;
+  instance: number;
+  recordId: string;
+  state: CellState;
+  openQueries: number;
+  version: number;
+}
+
+export interface SaveFormResponse extends FormRecordView {
+  warnings: Array<{ item: string; message: Localized }>;
+}
+
+/** The user's language as a key of a localized text. */
+export function useLanguage(): 'en' | 'zh' {
+  const { i18n } = useTranslation();
+  return i18n.language === 'zh' ? 'zh' : 'en';
+}
+
+/** Whether the signed-in user holds a permission (the server's one role table decides). */
+export function useCan(): (permission: Permission) => boolean {
+  const session = useSession();
+  const roles = (session.data?.user.roles ?? []).filter(isRole);
+  return (permission) => can({ roles }, permission);
+}
+
+export const participantKeys = {
+  all: ['participants'] as const,
+  one: (participantId: string) => ['participants', participantId] as const,
+};
+
+export function useStudySites() {
+  return useQuery({
+    queryKey: ['study'],
+    queryFn: () => api<{ sites: StudySite[] }>('GET', '/study'),
+    select: (study) => study.sites,
+    staleTime: 300_000,
+  });
+}
+
+export function useProtocol() {
+  return useQuery({
+    queryKey: ['protocol'],
+    queryFn: async () => {
+      const body = await api<{ versionNo: number; label: string; protocol: unknown }>('GET', '/protocol');
+      return { ...body, protocol: body.protocol as Protocol };
+    },
+    staleTime: 300_000,
+  });
+}
+
+export function useParticipant(participantId: string) {
+  return useQuery({
+    queryKey: participantKeys.one(participantId),
+    queryFn: () => api<ParticipantDetail>('GET', `/participants/${participantId}`),
+  });
+}
+
+export function useEligibility(participantId: string) {
+  return useQuery({
+    queryKey: [...participantKeys.one(participantId), 'eligibility'],
+    queryFn: () => api<EligibilityView>('GET', `/participants/${participantId}/eligibility`),
+  });
+}
+
+export function useCasebook(participantId: string) {
+  return useQuery({
+    queryKey: [...participantKeys.one(participantId), 'casebook'],
+    queryFn: () =>
+      api<{ participantId: string; cells: CasebookCell[] }>('GET', `/participants/${participantId}/casebook`),
+  });
+}
+
+export const formUrl = (participantId: string, visitKey: string, formId: string, instance: number) =>
+  `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`;
+
+export function useFormRecord(participantId: string, visitKey: string, formId: string, instance: number) {
+  return useQuery({
+    queryKey: [...participantKeys.one(participantId), 'form', visitKey, formId, instance],
+    queryFn: () => api<FormRecordView>('GET', formUrl(participantId, visitKey, formId, instance)),
+  });
+}
+
+/** The web address of a form of a visit (`visit` or `visit/timepoint`). */
+export const formPagePath = (participantId: string, visitKey: string, formId: string, instance = 1) =>
+  `/participants/${participantId}/forms/${formId}?visit=${encodeURIComponent(visitKey)}&instance=${instance}`;
+
+/**
+ * A message for people about an API error, in their language: edit-check failures carry both languages
+ * (`messages: {en, zh}`), known codes have a translation, anything else shows the API's own message.
+ */
+export function apiErrorText(t: TFunction, language: 'en' | 'zh', error: unknown): string {
+  if (error instanceof ApiError) {
+    const body = error.body;
+    const fields = (body.details as { fields?: FieldError[] } | undefined)?.fields;
+    if (fields?.length) {
+      return fields
+        .map((field) => {
+          const name = field.field.replace(/^(body|query|params)\./, '');
+          return `${name}: ${field.messages?.[language] ?? field.message}`;
+        })
+        .join(' · ');
+    }
+    // A wrong password at a signature is a 401 about the signature, not the end of the session.
+    if (body.error === 'unauthenticated' && /signature/.test(body.message)) return t('crf.wrongPassword');
+    if (body.error === 'forbidden' || body.error === 'csrf_failed' || body.error === 'rate_limited') {
+      return t(`errors.${body.error}`);
+    }
+    if (body.error === 'unauthenticated') return t('errors.sessionEnded');
+    return body.message;
+  }
+  if (error instanceof TypeError) return t('errors.network');
+  return t('errors.unknown', { message: error instanceof Error ? error.message : String(error) });
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+  messages?: Localized;
+}
+
+/** Per-field messages of a validation error, keyed by item id, in the user's language. */
+export function fieldErrors(error: unknown, language: 'en' | 'zh'): Record<string, string> {
+  if (!(error instanceof ApiError)) return {};
+  const fields = (error.body.details as { fields?: FieldError[] } | undefined)?.fields ?? [];
+  return Object.fromEntries(
+    fields.map((field) => [field.field.replace(/^body\./, ''), field.messages?.[language] ?? field.message]),
+  );
+}
+
+export const todayIso = () => {
+  const now = new Date();
+  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
+  return local.toISOString().slice(0, 10);
+};
+
+export const nowLocalMinutes = () => {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};

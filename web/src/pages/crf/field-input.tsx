@@ -1,0 +1,159 @@
+import { Checkbox, Group, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { FieldInput } from '../../../../src/crf/entries.ts';
+import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
+import { useLanguage } from '../../api/trial.ts';
+
+/** UCUM codes as people write them. */
+const unitDisplay: Record<string, string> = {
+  Cel: '°C',
+  'mm[Hg]': 'mmHg',
+  '10*9/L': '×10⁹/L',
+  '10*12/L': '×10¹²/L',
+  'umol/L': 'µmol/L',
+  '[IU]/L': 'IU/L',
+  'U/L': 'U/L',
+};
+export const displayUnit = (unit: string) => unitDisplay[unit] ?? unit.replace(/\[|\]/g, '');
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+/** The value a typed text means for an item: a number when it reads as one, else the text (which the checks refuse). */
+export function parseTyped(item: ProtocolItem, text: string): unknown {
+  if (text.trim() === '') return null;
+  if (item.type === 'integer' || item.type === 'decimal') {
+    const trimmed = text.trim().replace(',', '.');
+    return NUMBER.test(trimmed) ? Number(trimmed) : text;
+  }
+  return text;
+}
+
+function options(protocol: Protocol, item: ProtocolItem, language: 'en' | 'zh') {
+  const entries = item.choices ?? protocol.codeLists.find((list) => list.id === item.codeList)?.items ?? [];
+  return entries.map((entry) => ({ value: entry.code, label: entry.label[language] }));
+}
+
+/**
+ * One input per item type, labelled with the item's text. `raw` keeps what was typed in a number box
+ * (so "37." survives while typing); the parsed value goes to the checks.
+ */
+export function FieldInputControl({
+  protocol,
+  item,
+  field,
+  raw,
+  error,
+  disabled,
+  onChange,
+}: {
+  protocol: Protocol;
+  item: ProtocolItem;
+  field: FieldInput | undefined;
+  raw: string | undefined;
+  error: string | undefined;
+  disabled: boolean;
+  onChange: (value: unknown, raw?: string) => void;
+}) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const label = item.label[language];
+  const description = item.hint?.[language];
+  const value = field?.value;
+  const common = { label, description, error, disabled, withAsterisk: item.required, 'data-item': item.id };
+  switch (item.type) {
+    case 'integer':
+    case 'decimal': {
+      const unit = item.unit ? displayUnit(item.unit) : undefined;
+      const range = item.range
+        ? `${item.range.low ?? ''}–${item.range.high ?? ''}${unit ? ` ${unit}` : ''}`
+        : undefined;
+      return (
+        <TextInput
+          {...common}
+          inputMode={item.type === 'integer' ? 'numeric' : 'decimal'}
+          value={raw ?? (typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '')}
+          onChange={(event) =>
+            onChange(parseTyped(item, event.currentTarget.value), event.currentTarget.value)
+          }
+          rightSection={unit ? <Text size="sm">{unit}</Text> : undefined}
+          rightSectionWidth={unit ? Math.max(40, unit.length * 9 + 16) : undefined}
+          description={[
+            description,
+            range && t('crf.range', { range }),
+            item.precision !== undefined && item.type === 'decimal'
+              ? t('crf.precision', { count: item.precision })
+              : null,
+          ]
+            .filter(Boolean)
+            .join(' · ')}
+          maw={360}
+        />
+      );
+    }
+    case 'date':
+      return (
+        <TextInput
+          {...common}
+          type="date"
+          value={typeof value === 'string' ? value : ''}
+          onChange={(event) => onChange(event.currentTarget.value || null)}
+          maw={240}
+        />
+      );
+    case 'datetime':
+      return (
+        <TextInput
+          {...common}
+          type="datetime-local"
+          value={typeof value === 'string' ? value.slice(0, 16) : ''}
+          onChange={(event) => onChange(event.currentTarget.value || null)}
+          maw={280}
+        />
+      );
+    case 'choice':
+      return (
+        <NativeSelect
+          {...common}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(event) => onChange(event.currentTarget.value || null)}
+          data={[{ value: '', label: t('crf.choose') }, ...options(protocol, item, language)]}
+          maw={420}
+        />
+      );
+    case 'multichoice':
+      return (
+        <Checkbox.Group
+          {...common}
+          value={Array.isArray(value) ? (value as string[]) : []}
+          onChange={(codes) => onChange(codes.length ? codes : null)}
+        >
+          <Stack gap={4} mt={4}>
+            {options(protocol, item, language).map((option) => (
+              <Checkbox key={option.value} value={option.value} label={option.label} disabled={disabled} />
+            ))}
+          </Stack>
+        </Checkbox.Group>
+      );
+    case 'boolean':
+      return (
+        <Radio.Group
+          {...common}
+          value={value === true ? 'yes' : value === false ? 'no' : ''}
+          onChange={(choice) => onChange(choice === 'yes' ? true : choice === 'no' ? false : null)}
+        >
+          <Group mt={4}>
+            <Radio value="yes" label={t('common.yes')} disabled={disabled} />
+            <Radio value="no" label={t('common.no')} disabled={disabled} />
+          </Group>
+        </Radio.Group>
+      );
+    default:
+      return (
+        <TextInput
+          {...common}
+          value={typeof value === 'string' ? value : ''}
+          onChange={(event) => onChange(event.currentTarget.value || null)}
+        />
+      );
+  }
+}

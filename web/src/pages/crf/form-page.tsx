@@ -1,0 +1,80 @@
+import { Alert, Anchor, Breadcrumbs, Group, Loader, NumberInput, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { findSlot } from '../../../../src/participants/schedule.ts';
+import {
+  apiErrorText,
+  formPagePath,
+  useFormRecord,
+  useLanguage,
+  useParticipant,
+  useProtocol,
+} from '../../api/trial.ts';
+import { FormEditor } from './form-editor.tsx';
+
+/** A form of a visit (`?visit=day-1/pre-dose&instance=1`), rendered from the protocol. */
+export function FormPage() {
+  const { participantId = '', formId = '' } = useParams();
+  const [search] = useSearchParams();
+  const visitKey = search.get('visit') ?? '';
+  const instance = Number(search.get('instance') ?? '1') || 1;
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const navigate = useNavigate();
+  const protocol = useProtocol();
+  const participant = useParticipant(participantId);
+  const record = useFormRecord(participantId, visitKey, formId, instance);
+  if (protocol.isPending || participant.isPending || record.isPending) return <Loader />;
+  for (const query of [protocol, participant, record]) {
+    if (query.isError) return <Alert color="red">{apiErrorText(t, language, query.error)}</Alert>;
+  }
+  if (!protocol.data || !participant.data || !record.data) return <Loader />;
+  // A record keeps the protocol version it was first saved under; the current one renders new records.
+  const definition = protocol.data.protocol;
+  const form = definition.forms.find((entry) => entry.id === formId);
+  const slot = findSlot(definition, visitKey, formId);
+  if (!form || !slot) return <Alert color="red">{t('crf.noSuchForm')}</Alert>;
+  const [visitId, timepointId] = visitKey.split('/');
+  const visit = definition.schedule.visits.find((entry) => entry.id === visitId);
+  const timepoint = visit?.timepoints.find((entry) => entry.id === timepointId);
+  const where = [visit?.name[language], timepoint?.name[language]].filter(Boolean).join(' · ');
+  const number = participant.data.studyNumber ?? participant.data.screeningNumber;
+  return (
+    <Stack>
+      <Breadcrumbs>
+        <Anchor component={Link} to="/participants">
+          {t('participants.title')}
+        </Anchor>
+        <Anchor component={Link} to={`/participants/${participantId}`}>
+          {number}
+        </Anchor>
+        <Text>{where}</Text>
+      </Breadcrumbs>
+      <Group justify="space-between" align="flex-end">
+        <Title order={2}>{form.title[language]}</Title>
+        {slot.instances !== 'single' && (
+          <NumberInput
+            label={slot.instances === 'per-day' ? t('crf.studyDay') : t('crf.entryNumber')}
+            value={instance}
+            min={slot.instances === 'per-day' ? (visit?.day ?? 1) : 1}
+            max={slot.instances === 'per-day' ? (visit?.repeat?.lastDay ?? instance) : 10_000}
+            onChange={(value) => {
+              if (typeof value === 'number' && value >= 1)
+                navigate(formPagePath(participantId, visitKey, formId, value), { replace: true });
+            }}
+            w={140}
+          />
+        )}
+      </Group>
+      {form.description && <Text c="dimmed">{form.description[language]}</Text>}
+      <FormEditor
+        key={`${visitKey}|${formId}|${instance}`}
+        protocol={definition}
+        form={form}
+        participant={participant.data}
+        record={record.data}
+        slot={{ visitKey, formId, instance }}
+      />
+    </Stack>
+  );
+}

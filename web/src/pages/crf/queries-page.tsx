@@ -1,0 +1,126 @@
+import { Alert, Anchor, Group, Loader, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api } from '../../api/client.ts';
+import {
+  apiErrorText,
+  formPagePath,
+  type ParticipantSummary,
+  participantKeys,
+  type QueryView,
+  useLanguage,
+  useProtocol,
+} from '../../api/trial.ts';
+import { QueryThread } from './query-thread.tsx';
+
+/** The query inbox of the user's sites: filter by status and form; answer, close or re-open by role. */
+export function QueriesPage() {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const client = useQueryClient();
+  const protocol = useProtocol();
+  const [status, setStatus] = useState('open');
+  const [formId, setFormId] = useState('');
+  const queries = useQuery({
+    queryKey: ['queries', { status, formId }],
+    queryFn: () => {
+      const params = new URLSearchParams({ limit: '200' });
+      if (status) params.set('status', status);
+      if (formId) params.set('formId', formId);
+      return api<{ items: QueryView[]; total: number }>('GET', `/queries?${params}`);
+    },
+  });
+  const participants = useQuery({
+    queryKey: [...participantKeys.all, 'all-for-queries'],
+    queryFn: () => api<{ items: ParticipantSummary[] }>('GET', '/participants?limit=500'),
+  });
+  const numberOf = (participantId: string) => {
+    const participant = participants.data?.items.find((entry) => entry.participantId === participantId);
+    return participant ? (participant.studyNumber ?? participant.screeningNumber) : participantId.slice(0, 8);
+  };
+  const forms = protocol.data?.protocol.forms ?? [];
+  const formTitle = (id: string) => forms.find((form) => form.id === id)?.title[language] ?? id;
+  const itemLabel = (form: string, item: string) =>
+    forms.find((entry) => entry.id === form)?.items.find((entry) => entry.id === item)?.label[language] ??
+    item;
+  return (
+    <Stack>
+      <Title order={2}>{t('queries.title')}</Title>
+      <Group align="flex-end">
+        <NativeSelect
+          label={t('queries.filterStatus')}
+          value={status}
+          onChange={(event) => setStatus(event.currentTarget.value)}
+          data={[
+            { value: '', label: t('queries.all') },
+            ...(['open', 'answered', 'closed'] as const).map((value) => ({
+              value,
+              label: t(`queries.status.${value}`),
+            })),
+          ]}
+        />
+        <NativeSelect
+          label={t('queries.filterForm')}
+          value={formId}
+          onChange={(event) => setFormId(event.currentTarget.value)}
+          data={[
+            { value: '', label: t('queries.all') },
+            ...forms.map((form) => ({ value: form.id, label: form.title[language] })),
+          ]}
+        />
+      </Group>
+      {queries.isPending && <Loader />}
+      {queries.isError && <Alert color="red">{apiErrorText(t, language, queries.error)}</Alert>}
+      {queries.data && queries.data.items.length === 0 && <Alert color="gray">{t('queries.empty')}</Alert>}
+      {queries.data && queries.data.items.length > 0 && (
+        <Table withTableBorder verticalSpacing="xs" data-testid="query-inbox">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('participants.number')}</Table.Th>
+              <Table.Th>{t('queries.where')}</Table.Th>
+              <Table.Th w="55%">{t('queries.thread')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {queries.data.items.map((query) => (
+              <Table.Tr key={query.queryId}>
+                <Table.Td>
+                  <Anchor component={Link} to={`/participants/${query.participantId}`}>
+                    {numberOf(query.participantId)}
+                  </Anchor>
+                </Table.Td>
+                <Table.Td>
+                  <Anchor
+                    component={Link}
+                    to={formPagePath(query.participantId, query.visitKey, query.formId)}
+                  >
+                    {formTitle(query.formId)}
+                  </Anchor>
+                  <Text size="xs" c="dimmed">
+                    {query.visitKey} · {itemLabel(query.formId, query.itemId)}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <QueryThread
+                    query={query}
+                    onChanged={() => {
+                      void client.invalidateQueries({ queryKey: ['queries'] });
+                      void client.invalidateQueries({ queryKey: participantKeys.all });
+                    }}
+                  />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {queries.data && (
+        <Text size="sm" c="dimmed">
+          {t('queries.total', { count: queries.data.total })}
+        </Text>
+      )}
+    </Stack>
+  );
+}

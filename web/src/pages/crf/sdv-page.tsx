@@ -1,0 +1,156 @@
+import { Alert, Anchor, Button, Checkbox, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api } from '../../api/client.ts';
+import {
+  apiErrorText,
+  type FormRecordView,
+  formPagePath,
+  formUrl,
+  participantKeys,
+  useCasebook,
+  useLanguage,
+  useParticipant,
+  useProtocol,
+} from '../../api/trial.ts';
+
+/** A monitor's source data verification of one participant: every saved field not yet verified. */
+export function SdvPage() {
+  const { participantId = '' } = useParams();
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const client = useQueryClient();
+  const participant = useParticipant(participantId);
+  const protocol = useProtocol();
+  const casebook = useCasebook(participantId);
+  const cells = casebook.data?.cells ?? [];
+  const records = useQueries({
+    queries: cells.map((cell) => ({
+      queryKey: [...participantKeys.one(participantId), 'form', cell.visitKey, cell.formId, cell.instance],
+      queryFn: () =>
+        api<FormRecordView>('GET', formUrl(participantId, cell.visitKey, cell.formId, cell.instance)),
+    })),
+  });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const verify = useMutation({
+    mutationFn: async (keys: string[]) => {
+      const byRecord = new Map<string, string[]>();
+      for (const key of keys) {
+        const [recordId = '', itemId = ''] = key.split(':');
+        byRecord.set(recordId, [...(byRecord.get(recordId) ?? []), itemId]);
+      }
+      for (const [recordId, itemIds] of byRecord) await api('POST', `/records/${recordId}/sdv`, { itemIds });
+    },
+    onSuccess: () => {
+      setSelected(new Set());
+      void client.invalidateQueries({ queryKey: participantKeys.one(participantId) });
+    },
+  });
+  if (participant.isPending || protocol.isPending || casebook.isPending) return <Loader />;
+  const failed = [participant, protocol, casebook].find((query) => query.isError);
+  if (failed?.error) return <Alert color="red">{apiErrorText(t, language, failed.error)}</Alert>;
+  if (records.some((query) => query.isPending)) return <Loader />;
+  const forms = protocol.data?.protocol.forms ?? [];
+  const rows = records.flatMap((query) => {
+    const record = query.data;
+    if (!record?.recordId) return [];
+    const form = forms.find((entry) => entry.id === record.formId);
+    return Object.entries(record.entries)
+      .filter(([, entry]) => !entry.verified)
+      .map(([itemId, entry]) => ({
+        key: `${record.recordId}:${itemId}`,
+        record,
+        formTitle: form?.title[language] ?? record.formId,
+        label: form?.items.find((item) => item.id === itemId)?.label[language] ?? itemId,
+        value: entry.missing ? t(`crf.missingCode.${entry.missing}`) : JSON.stringify(entry.value),
+      }));
+  });
+  const toggle = (key: string) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  const number = participant.data?.studyNumber ?? participant.data?.screeningNumber ?? '';
+  return (
+    <Stack>
+      <Anchor component={Link} to={`/participants/${participantId}`} size="sm">
+        ← {number}
+      </Anchor>
+      <Title order={2}>
+        {t('sdv.title')} · {number}
+      </Title>
+      <Text size="sm" c="dimmed">
+        {t('sdv.intro')}
+      </Text>
+      {rows.length === 0 ? (
+        <Alert color="green">{t('sdv.allVerified')}</Alert>
+      ) : (
+        <>
+          <Group>
+            <Checkbox
+              label={t('sdv.selectAll', { count: rows.length })}
+              checked={selected.size === rows.length}
+              indeterminate={selected.size > 0 && selected.size < rows.length}
+              onChange={() =>
+                setSelected(selected.size === rows.length ? new Set() : new Set(rows.map((row) => row.key)))
+              }
+            />
+            <Button
+              disabled={selected.size === 0}
+              loading={verify.isPending}
+              onClick={() => verify.mutate([...selected])}
+            >
+              {t('sdv.verifySelected', { count: selected.size })}
+            </Button>
+          </Group>
+          {verify.isError && <Alert color="red">{apiErrorText(t, language, verify.error)}</Alert>}
+          <Table withTableBorder data-testid="sdv-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th />
+                <Table.Th>{t('queries.where')}</Table.Th>
+                <Table.Th>{t('sdv.field')}</Table.Th>
+                <Table.Th>{t('sdv.value')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((row) => (
+                <Table.Tr key={row.key}>
+                  <Table.Td>
+                    <Checkbox
+                      aria-label={t('sdv.verifyField', { label: `${row.formTitle} · ${row.label}` })}
+                      checked={selected.has(row.key)}
+                      onChange={() => toggle(row.key)}
+                    />
+                  </Table.Td>
+                  <Table.Td>
+                    <Anchor
+                      component={Link}
+                      to={formPagePath(
+                        participantId,
+                        row.record.visitKey,
+                        row.record.formId,
+                        row.record.instance,
+                      )}
+                    >
+                      {row.formTitle}
+                    </Anchor>
+                    <Text size="xs" c="dimmed">
+                      {row.record.visitKey}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{row.label}</Table.Td>
+                  <Table.Td>{row.value}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,114 @@
+import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api/client.ts';
+import {
+  apiErrorText,
+  type EligibilityView,
+  type ParticipantDetail,
+  participantKeys,
+  useCan,
+  useEligibility,
+  useLanguage,
+} from '../../api/trial.ts';
+import { SignatureModal } from '../../components/signature-modal.tsx';
+
+const overallColour = { eligible: 'green', ineligible: 'red', incomplete: 'yellow' } as const;
+
+/** What a criterion's rule value means for the participant: met, not met, or not decided yet. */
+function verdict(criterion: EligibilityView['criteria'][number]): 'met' | 'notMet' | 'unknown' {
+  if (criterion.result === null) return 'unknown';
+  // An exclusion criterion is "met" (the patient passes it) when its rule is false.
+  const passes = criterion.kind === 'inclusion' ? criterion.result : !criterion.result;
+  return passes ? 'met' : 'notMet';
+}
+
+const verdictColour = { met: 'green', notMet: 'red', unknown: 'gray' } as const;
+
+export function EligibilityPanel({ participant }: { participant: ParticipantDetail }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const can = useCan();
+  const client = useQueryClient();
+  const eligibility = useEligibility(participant.participantId);
+  const [signing, setSigning] = useState(false);
+  if (eligibility.isPending) return <Loader />;
+  if (eligibility.isError) return <Alert color="red">{apiErrorText(t, language, eligibility.error)}</Alert>;
+  const view = eligibility.data;
+  const confirmable =
+    participant.status === 'screening' &&
+    view.status === 'eligible' &&
+    (view.confirmedAt === null || view.confirmationStale) &&
+    can('eligibility.confirm');
+  return (
+    <Card withBorder data-testid="eligibility-panel">
+      <Stack gap="sm">
+        <Group justify="space-between">
+          <Title order={3}>{t('eligibility.title')}</Title>
+          <Group>
+            <Badge color={overallColour[view.status]} size="lg" data-testid="eligibility-status">
+              {t(`eligibility.status.${view.status}`)}
+            </Badge>
+            {confirmable && <Button onClick={() => setSigning(true)}>{t('eligibility.confirm')}</Button>}
+          </Group>
+        </Group>
+        {view.confirmedAt && !view.confirmationStale && (
+          <Alert color="green" data-testid="eligibility-confirmed">
+            {t('eligibility.confirmedBy', {
+              name: view.confirmedBy ?? '',
+              at: new Date(view.confirmedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB'),
+            })}
+          </Alert>
+        )}
+        {view.confirmationStale && <Alert color="orange">{t('eligibility.stale')}</Alert>}
+        {view.status === 'eligible' && !view.confirmedAt && !can('eligibility.confirm') && (
+          <Text size="sm" c="dimmed">
+            {t('eligibility.awaitingInvestigator')}
+          </Text>
+        )}
+        <Table withTableBorder>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('eligibility.criterion')}</Table.Th>
+              <Table.Th w={110}>{t('eligibility.kind')}</Table.Th>
+              <Table.Th w={120}>{t('eligibility.result')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {view.criteria.map((criterion) => {
+              const result = verdict(criterion);
+              return (
+                <Table.Tr key={criterion.id} data-testid={`criterion-${criterion.id}`}>
+                  <Table.Td>
+                    <Text size="sm">{criterion.text[language]}</Text>
+                  </Table.Td>
+                  <Table.Td>{t(`eligibility.${criterion.kind}`)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    <Badge color={verdictColour[result]} variant="light" style={{ overflow: 'visible' }}>
+                      {t(`eligibility.${result}`)}
+                    </Badge>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      </Stack>
+      {signing && (
+        <SignatureModal
+          meaning="eligibility"
+          title={t('eligibility.confirm')}
+          sign={(password) =>
+            api('POST', `/participants/${participant.participantId}/eligibility/confirm`, { password })
+          }
+          onSigned={() => {
+            setSigning(false);
+            void client.invalidateQueries({ queryKey: participantKeys.one(participant.participantId) });
+          }}
+          onClose={() => setSigning(false)}
+        />
+      )}
+    </Card>
+  );
+}

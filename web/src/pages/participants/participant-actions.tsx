@@ -1,0 +1,285 @@
+import { Alert, Button, Group, Modal, NativeSelect, Stack, Textarea, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { endStatuses } from '../../../../src/participants/participant.schema.ts';
+import { api } from '../../api/client.ts';
+import {
+  apiErrorText,
+  nowLocalMinutes,
+  type ParticipantDetail,
+  participantKeys,
+  todayIso,
+  useLanguage,
+} from '../../api/trial.ts';
+
+export type ParticipantAction = 'consent' | 'screenOutcome' | 'enrol' | 'status';
+
+/** One modal form that posts to the participant and refreshes everything shown about them. */
+function ActionModal({
+  title,
+  participant,
+  send,
+  canSubmit,
+  submitLabel,
+  onClose,
+  children,
+}: {
+  title: string;
+  participant: ParticipantDetail;
+  send: () => Promise<unknown>;
+  canSubmit: boolean;
+  submitLabel: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const client = useQueryClient();
+  const mutation = useMutation({
+    mutationFn: send,
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: participantKeys.one(participant.participantId) });
+      void client.invalidateQueries({ queryKey: participantKeys.all, exact: false });
+      void client.invalidateQueries({ queryKey: ['consort'] });
+      onClose();
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    mutation.mutate();
+  };
+  return (
+    <Modal opened onClose={onClose} title={title} size="lg">
+      <form onSubmit={submit}>
+        <Stack>
+          {children}
+          {mutation.isError && (
+            <Alert color="red" role="alert">
+              {apiErrorText(t, language, mutation.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={mutation.isPending} disabled={!canSubmit}>
+              {submitLabel}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function ConsentModal({
+  participant,
+  onClose,
+}: {
+  participant: ParticipantDetail;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [formVersion, setFormVersion] = useState('');
+  const [consentedAt, setConsentedAt] = useState(nowLocalMinutes());
+  const [signer, setSigner] = useState<'participant' | 'legal_representative'>('participant');
+  const [representativeName, setRepresentativeName] = useState('');
+  const [representativeRelation, setRepresentativeRelation] = useState('');
+  const representative = signer === 'legal_representative';
+  return (
+    <ActionModal
+      title={t('participant.recordConsent')}
+      participant={participant}
+      onClose={onClose}
+      submitLabel={t('participant.recordConsent')}
+      canSubmit={Boolean(formVersion.trim() && consentedAt && (!representative || representativeName.trim()))}
+      send={() =>
+        api('POST', `/participants/${participant.participantId}/consent`, {
+          formVersion: formVersion.trim(),
+          // The browser's local time, sent with its offset as the API expects.
+          consentedAt: new Date(consentedAt).toISOString(),
+          signer,
+          ...(representative
+            ? {
+                representativeName: representativeName.trim(),
+                ...(representativeRelation.trim()
+                  ? { representativeRelation: representativeRelation.trim() }
+                  : {}),
+              }
+            : {}),
+        })
+      }
+    >
+      <TextInput
+        label={t('consent.formVersion')}
+        value={formVersion}
+        onChange={(event) => setFormVersion(event.currentTarget.value)}
+        required
+        data-autofocus
+      />
+      <TextInput
+        type="datetime-local"
+        label={t('consent.consentedAt')}
+        value={consentedAt}
+        onChange={(event) => setConsentedAt(event.currentTarget.value)}
+        required
+      />
+      <NativeSelect
+        label={t('consent.signer')}
+        value={signer}
+        onChange={(event) => setSigner(event.currentTarget.value as typeof signer)}
+        data={[
+          { value: 'participant', label: t('consent.signerParticipant') },
+          { value: 'legal_representative', label: t('consent.signerRepresentative') },
+        ]}
+      />
+      {representative && (
+        <>
+          <TextInput
+            label={t('consent.representativeName')}
+            value={representativeName}
+            onChange={(event) => setRepresentativeName(event.currentTarget.value)}
+            required
+          />
+          <TextInput
+            label={t('consent.representativeRelation')}
+            value={representativeRelation}
+            onChange={(event) => setRepresentativeRelation(event.currentTarget.value)}
+          />
+        </>
+      )}
+    </ActionModal>
+  );
+}
+
+export function ScreenOutcomeModal({
+  participant,
+  onClose,
+}: {
+  participant: ParticipantDetail;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [outcome, setOutcome] = useState<'screen_failed' | 'declined'>('screen_failed');
+  const [reason, setReason] = useState('');
+  return (
+    <ActionModal
+      title={t('participant.endScreening')}
+      participant={participant}
+      onClose={onClose}
+      submitLabel={t('participant.endScreening')}
+      canSubmit={Boolean(reason.trim())}
+      send={() =>
+        api('POST', `/participants/${participant.participantId}/screen-outcome`, {
+          outcome,
+          reason: reason.trim(),
+          version: participant.version,
+        })
+      }
+    >
+      <Alert color="gray">{t('participant.screenOutcomeHint')}</Alert>
+      <NativeSelect
+        label={t('participant.outcome')}
+        value={outcome}
+        onChange={(event) => setOutcome(event.currentTarget.value as typeof outcome)}
+        data={[
+          { value: 'screen_failed', label: t('participantStatus.screen_failed') },
+          { value: 'declined', label: t('participantStatus.declined') },
+        ]}
+      />
+      <Textarea
+        label={t('participant.reason')}
+        value={reason}
+        onChange={(event) => setReason(event.currentTarget.value)}
+        required
+      />
+    </ActionModal>
+  );
+}
+
+export function EnrolModal({
+  participant,
+  onClose,
+}: {
+  participant: ParticipantDetail;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [day1Date, setDay1Date] = useState(todayIso());
+  return (
+    <ActionModal
+      title={t('participant.enrol')}
+      participant={participant}
+      onClose={onClose}
+      submitLabel={t('participant.enrol')}
+      canSubmit={Boolean(day1Date)}
+      send={() =>
+        api('POST', `/participants/${participant.participantId}/enrol`, {
+          day1Date,
+          version: participant.version,
+        })
+      }
+    >
+      <Alert color="gray">{t('participant.enrolHint')}</Alert>
+      <TextInput
+        type="date"
+        label={t('participant.day1Date')}
+        value={day1Date}
+        onChange={(event) => setDay1Date(event.currentTarget.value)}
+        required
+        data-autofocus
+      />
+    </ActionModal>
+  );
+}
+
+export function StatusModal({
+  participant,
+  onClose,
+}: {
+  participant: ParticipantDetail;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const [status, setStatus] = useState<(typeof endStatuses)[number]>('completed');
+  const [date, setDate] = useState(todayIso());
+  const [reason, setReason] = useState('');
+  return (
+    <ActionModal
+      title={t('participant.endParticipation')}
+      participant={participant}
+      onClose={onClose}
+      submitLabel={t('participant.endParticipation')}
+      canSubmit={Boolean(date && reason.trim())}
+      send={() =>
+        api('POST', `/participants/${participant.participantId}/status`, {
+          status,
+          date,
+          reason: reason.trim(),
+          version: participant.version,
+        })
+      }
+    >
+      <NativeSelect
+        label={t('participant.newStatus')}
+        value={status}
+        onChange={(event) => setStatus(event.currentTarget.value as typeof status)}
+        data={endStatuses.map((value) => ({ value, label: t(`participantStatus.${value}`) }))}
+      />
+      <TextInput
+        type="date"
+        label={t('participant.statusDate')}
+        value={date}
+        onChange={(event) => setDate(event.currentTarget.value)}
+        required
+      />
+      <Textarea
+        label={t('participant.reason')}
+        value={reason}
+        onChange={(event) => setReason(event.currentTarget.value)}
+        required
+      />
+    </ActionModal>
+  );
+}

@@ -1,0 +1,217 @@
+import {
+  Alert,
+  Anchor,
+  Button,
+  Card,
+  Group,
+  Loader,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import {
+  apiErrorText,
+  type ParticipantDetail,
+  useCan,
+  useEligibility,
+  useLanguage,
+  useParticipant,
+} from '../../api/trial.ts';
+import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
+import { CasebookGrid } from './casebook-grid.tsx';
+import { EligibilityPanel } from './eligibility-panel.tsx';
+import {
+  ConsentModal,
+  EnrolModal,
+  type ParticipantAction,
+  ScreenOutcomeModal,
+  StatusModal,
+} from './participant-actions.tsx';
+
+export function ParticipantPage() {
+  const { participantId = '' } = useParams();
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const participant = useParticipant(participantId);
+  if (participant.isPending) return <Loader />;
+  if (participant.isError) return <Alert color="red">{apiErrorText(t, language, participant.error)}</Alert>;
+  const data = participant.data;
+  return (
+    <Stack>
+      <ParticipantHeader participant={data} />
+      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+        <ConsentCard participant={data} />
+        <VisitsCard participant={data} />
+      </SimpleGrid>
+      {data.consented && <EligibilityPanel participant={data} />}
+      {data.consented ? (
+        <CasebookGrid participant={data} />
+      ) : (
+        <Alert color="yellow">{t('participant.consentFirst')}</Alert>
+      )}
+    </Stack>
+  );
+}
+
+function ParticipantHeader({ participant }: { participant: ParticipantDetail }) {
+  const { t } = useTranslation();
+  const can = useCan();
+  const eligibility = useEligibility(participant.participantId);
+  const [action, setAction] = useState<ParticipantAction | null>(null);
+  const screening = participant.status === 'screening';
+  const confirmed =
+    eligibility.data?.status === 'eligible' &&
+    eligibility.data.confirmedAt !== null &&
+    !eligibility.data.confirmationStale;
+  const close = () => setAction(null);
+  return (
+    <Card withBorder>
+      <Group justify="space-between" align="flex-start">
+        <Stack gap={4}>
+          <Anchor component={Link} to="/participants" size="sm">
+            ← {t('participants.title')}
+          </Anchor>
+          <Group>
+            <Title order={2} data-testid="participant-number">
+              {participant.studyNumber ?? participant.screeningNumber}
+            </Title>
+            <ParticipantStatusBadge status={participant.status} />
+            {participant.locked && <Text c="dimmed">{t('cellState.locked')}</Text>}
+          </Group>
+          <Text size="sm" c="dimmed">
+            {t('participant.screenedOn', {
+              number: participant.screeningNumber,
+              date: participant.screeningDate,
+            })}
+            {participant.day1Date ? ` · ${t('participant.day1', { date: participant.day1Date })}` : ''}
+          </Text>
+          {participant.statusReason && (
+            <Text size="sm">
+              {t('participant.reason')}: {participant.statusReason}
+              {participant.statusDate ? ` (${participant.statusDate})` : ''}
+            </Text>
+          )}
+        </Stack>
+        <Group>
+          {screening && can('participant.consent') && (
+            <Button
+              variant={participant.consented ? 'default' : 'filled'}
+              onClick={() => setAction('consent')}
+            >
+              {t('participant.recordConsent')}
+            </Button>
+          )}
+          {screening && participant.consented && can('participant.enrol') && (
+            <Button
+              onClick={() => setAction('enrol')}
+              disabled={!confirmed}
+              title={confirmed ? undefined : t('participant.enrolNeedsConfirmation')}
+            >
+              {t('participant.enrol')}
+            </Button>
+          )}
+          {screening && can('participant.screen') && (
+            <Button color="gray" variant="light" onClick={() => setAction('screenOutcome')}>
+              {t('participant.endScreening')}
+            </Button>
+          )}
+          {participant.status === 'enrolled' && can('participant.status') && (
+            <Button color="orange" variant="light" onClick={() => setAction('status')}>
+              {t('participant.endParticipation')}
+            </Button>
+          )}
+          {participant.consented && can('crf.sdv') && (
+            <Button variant="default" component={Link} to={`/participants/${participant.participantId}/sdv`}>
+              {t('sdv.title')}
+            </Button>
+          )}
+        </Group>
+      </Group>
+      {action === 'consent' && <ConsentModal participant={participant} onClose={close} />}
+      {action === 'enrol' && <EnrolModal participant={participant} onClose={close} />}
+      {action === 'screenOutcome' && <ScreenOutcomeModal participant={participant} onClose={close} />}
+      {action === 'status' && <StatusModal participant={participant} onClose={close} />}
+    </Card>
+  );
+}
+
+function ConsentCard({ participant }: { participant: ParticipantDetail }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  return (
+    <Card withBorder>
+      <Title order={4}>{t('consent.title')}</Title>
+      {participant.consents.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          {t('consent.none')}
+        </Text>
+      ) : (
+        <Table data-testid="consent-list">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('consent.formVersion')}</Table.Th>
+              <Table.Th>{t('consent.consentedAt')}</Table.Th>
+              <Table.Th>{t('consent.signer')}</Table.Th>
+              <Table.Th>{t('consent.obtainedBy')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {participant.consents.map((consent) => (
+              <Table.Tr key={consent.consentId}>
+                <Table.Td>{consent.formVersion}</Table.Td>
+                <Table.Td>
+                  {new Date(consent.consentedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}
+                </Table.Td>
+                <Table.Td>
+                  {consent.signer === 'participant'
+                    ? t('consent.signerParticipant')
+                    : `${t('consent.signerRepresentative')}: ${consent.representativeName ?? ''}${consent.representativeRelation ? ` (${consent.representativeRelation})` : ''}`}
+                </Table.Td>
+                <Table.Td>{consent.obtainedBy}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
+
+function VisitsCard({ participant }: { participant: ParticipantDetail }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  return (
+    <Card withBorder>
+      <Title order={4}>{t('participant.visits')}</Title>
+      {participant.day1Date === null ? (
+        <Text size="sm" c="dimmed">
+          {t('participant.visitsAfterEnrolment')}
+        </Text>
+      ) : (
+        <Table>
+          <Table.Tbody>
+            {participant.visits.map((visit) => (
+              <Table.Tr
+                key={visit.visitId}
+                fw={participant.nextVisit?.visitId === visit.visitId ? 700 : undefined}
+              >
+                <Table.Td>{visit.name[language]}</Table.Td>
+                <Table.Td>{visit.targetDate}</Table.Td>
+                <Table.Td>
+                  <Text size="xs" c="dimmed">
+                    {visit.earliestDate} – {visit.latestDate} ({visit.windowLabel})
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
