@@ -88,7 +88,17 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'token.own'],
   sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess'],
   study_coordinator: siteStaff,
-  pharmacist: [...read, 'product.store', 'product.ship', 'product.dispense', 'product.disposition'],
+  // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
+  // signs lot release, excursion dispositions and custody hand-overs.
+  pharmacist: [
+    ...read,
+    'product.manage',
+    'product.release',
+    'product.store',
+    'product.ship',
+    'product.dispense',
+    'product.disposition',
+  ],
   data_manager: [
     ...read,
     'protocol.manage',

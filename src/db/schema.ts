@@ -1,5 +1,6 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { ParticipantTables } from './schema-participants.ts';
+import type { ProductTables } from './schema-product.ts';
 
 /** A jsonb column: read as parsed JSON, written as a JSON string (the same on PGlite and pg). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -120,7 +121,7 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema extends ParticipantTables {
+export interface Schema extends ParticipantTables, ProductTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

@@ -21,6 +21,8 @@ import { authRoutes } from '../auth/auth.routes.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
+import { dispensingRoutes } from '../product/dispensing.routes.ts';
+import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
@@ -114,6 +116,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   protocolRoutes(app, context);
   participantRoutes(app, context);
   crfRoutes(app, context);
+  productRoutes(app, context);
+  dispensingRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as base from './2026_11_25_01_base.ts';
 import * as identity from './2026_11_25_02_identity.ts';
 import * as participantsCrf from './2026_11_25_03_participants_crf.ts';
+import * as product from './2026_11_25_04_product.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_01_base': base,
   '2026_11_25_02_identity': identity,
   '2026_11_25_03_participants_crf': participantsCrf,
+  '2026_11_25_04_product': product,
 };

@@ -1,0 +1,228 @@
+// Pure: drug accountability, reconciled from the custody events and the vials as they are now.
+
+export const DEPOT = 'depot';
+
+export interface CustodyEvent {
+  vialId: string;
+  lotId: string;
+  kind: 'received' | 'shipped_out' | 'dispensed' | 'destroyed' | 'lost';
+  /** Site id, or null for the central depot. */
+  siteId: string | null;
+  participantId: string | null;
+}
+
+export interface VialNow {
+  vialId: string;
+  lotId: string;
+  state: 'in_stock' | 'in_transit' | 'dispensed' | 'destroyed' | 'lost';
+  siteId: string | null;
+}
+
+export interface LotFacts {
+  lotId: string;
+  lotNumber: string;
+  vialCount: number;
+}
+
+export interface DispensingFacts {
+  participantId: string;
+  studyNumber: string | null;
+  siteId: string;
+  vialId: string;
+  lotId: string;
+  visitId: string;
+}
+
+export interface SiteBalance {
+  lotId: string;
+  lotNumber: string;
+  site: string;
+  received: number;
+  dispensed: number;
+  /** Sent away from the site (returned to the depot or passed to another site). */
+  returned: number;
+  destroyed: number;
+  lost: number;
+  onHand: number;
+  /** received − (dispensed + returned + destroyed + lost + on hand); 0 when balanced. */
+  difference: number;
+}
+
+export interface LotBalance {
+  lotId: string;
+  lotNumber: string;
+  manufactured: number;
+  registered: number;
+  dispensed: number;
+  destroyed: number;
+  lost: number;
+  onHand: number;
+  inTransit: number;
+  difference: number;
+}
+
+export interface ParticipantBalance {
+  participantId: string;
+  studyNumber: string | null;
+  siteId: string;
+  dispensed: number;
+  visits: string[];
+  lots: string[];
+  /** Vials recorded as dispensed to this participant in the custody trail. */
+  custodyDispensed: number;
+  overDosed: boolean;
+  difference: number;
+}
+
+export interface AccountabilityReport {
+  sites: SiteBalance[];
+  lots: LotBalance[];
+  participants: ParticipantBalance[];
+  imbalances: string[];
+}
+
+const key = (lotId: string, site: string) => `${lotId}\u0000${site}`;
+
+function siteRows(
+  events: readonly CustodyEvent[],
+  vials: readonly VialNow[],
+  lotNumber: (id: string) => string,
+) {
+  const rows = new Map<string, SiteBalance>();
+  const row = (lotId: string, siteId: string | null) => {
+    const site = siteId ?? DEPOT;
+    let entry = rows.get(key(lotId, site));
+    if (!entry) {
+      entry = {
+        lotId,
+        lotNumber: lotNumber(lotId),
+        site,
+        received: 0,
+        dispensed: 0,
+        returned: 0,
+        destroyed: 0,
+        lost: 0,
+        onHand: 0,
+        difference: 0,
+      };
+      rows.set(key(lotId, site), entry);
+    }
+    return entry;
+  };
+  const column = {
+    received: 'received',
+    shipped_out: 'returned',
+    dispensed: 'dispensed',
+    destroyed: 'destroyed',
+    lost: 'lost',
+  } as const;
+  for (const event of events) row(event.lotId, event.siteId)[column[event.kind]] += 1;
+  for (const vial of vials) if (vial.state === 'in_stock') row(vial.lotId, vial.siteId).onHand += 1;
+  for (const entry of rows.values()) {
+    entry.difference =
+      entry.received - (entry.dispensed + entry.returned + entry.destroyed + entry.lost + entry.onHand);
+  }
+  return [...rows.values()].sort(
+    (a, b) => a.lotNumber.localeCompare(b.lotNumber) || a.site.localeCompare(b.site),
+  );
+}
+
+/**
+ * Reconciles, per lot and site, received = dispensed + returned + destroyed + lost + on hand; per lot,
+ * the vials made = dispensed + destroyed + lost + on hand + in transit; per participant, the dispensing
+ * records against the custody trail and the protocol's number of doses. The two sides come from
+ * different rows (events against current state), so a vial that moved without its event shows up.
+ */
+export function reconcile(input: {
+  lots: readonly LotFacts[];
+  events: readonly CustodyEvent[];
+  vials: readonly VialNow[];
+  dispensings: readonly DispensingFacts[];
+  numberOfDoses: number;
+}): AccountabilityReport {
+  const lotNumbers = new Map(input.lots.map((lot) => [lot.lotId, lot.lotNumber]));
+  const lotNumber = (id: string) => lotNumbers.get(id) ?? id;
+  const sites = siteRows(input.events, input.vials, lotNumber);
+  const count = (lotId: string, predicate: (vial: VialNow) => boolean) =>
+    input.vials.filter((vial) => vial.lotId === lotId && predicate(vial)).length;
+  const lots = input.lots.map((lot): LotBalance => {
+    const lotEvents = input.events.filter((event) => event.lotId === lot.lotId);
+    const events = (kind: CustodyEvent['kind']) => lotEvents.filter((event) => event.kind === kind).length;
+    const balance = {
+      lotId: lot.lotId,
+      lotNumber: lot.lotNumber,
+      manufactured: lot.vialCount,
+      registered: count(lot.lotId, () => true),
+      dispensed: events('dispensed'),
+      destroyed: events('destroyed'),
+      lost: events('lost'),
+      onHand: count(lot.lotId, (vial) => vial.state === 'in_stock'),
+      inTransit: count(lot.lotId, (vial) => vial.state === 'in_transit'),
+      difference: 0,
+    };
+    balance.difference =
+      balance.manufactured -
+      (balance.dispensed + balance.destroyed + balance.lost + balance.onHand + balance.inTransit);
+    return balance;
+  });
+  const participants = new Map<string, ParticipantBalance>();
+  for (const dispensing of input.dispensings) {
+    let entry = participants.get(dispensing.participantId);
+    if (!entry) {
+      entry = {
+        participantId: dispensing.participantId,
+        studyNumber: dispensing.studyNumber,
+        siteId: dispensing.siteId,
+        dispensed: 0,
+        visits: [],
+        lots: [],
+        custodyDispensed: 0,
+        overDosed: false,
+        difference: 0,
+      };
+      participants.set(dispensing.participantId, entry);
+    }
+    entry.dispensed += 1;
+    entry.visits.push(dispensing.visitId);
+    const number = lotNumber(dispensing.lotId);
+    if (!entry.lots.includes(number)) entry.lots.push(number);
+  }
+  for (const event of input.events) {
+    if (event.kind !== 'dispensed' || !event.participantId) continue;
+    const entry = participants.get(event.participantId);
+    if (entry) entry.custodyDispensed += 1;
+  }
+  for (const entry of participants.values()) {
+    entry.overDosed = entry.dispensed > input.numberOfDoses;
+    entry.difference = entry.dispensed - entry.custodyDispensed;
+  }
+  const imbalances = [
+    ...sites
+      .filter((row) => row.difference !== 0)
+      .map((row) => `Lot ${row.lotNumber} at ${row.site}: ${signed(row.difference)} vials unaccounted for.`),
+    ...lots
+      .filter((row) => row.difference !== 0 || row.registered !== row.manufactured)
+      .map(
+        (row) =>
+          `Lot ${row.lotNumber}: ${row.manufactured} vials made, ${row.registered} registered, ` +
+          `${signed(row.difference)} unaccounted for.`,
+      ),
+    ...[...participants.values()]
+      .filter((row) => row.difference !== 0 || row.overDosed)
+      .map(
+        (row) =>
+          `Participant ${row.studyNumber ?? row.participantId}: ${row.dispensed} dispensing records, ` +
+          `${row.custodyDispensed} in the custody trail${row.overDosed ? `, more than the ${input.numberOfDoses} doses` : ''}.`,
+      ),
+  ];
+  return {
+    sites,
+    lots,
+    participants: [...participants.values()].sort((a, b) =>
+      (a.studyNumber ?? '').localeCompare(b.studyNumber ?? ''),
+    ),
+    imbalances,
+  };
+}
+
+const signed = (value: number) => (value > 0 ? `${value}` : `${value} (more than received)`);

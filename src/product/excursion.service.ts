@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Actor } from '../audit/audit.schema.ts';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Db, Tx } from '../db/connection.ts';
+import { type Excursion, ExcursionTracker } from './excursion.ts';
+import { addVialEvents, type UnitRow } from './product.queries.ts';
+import type { ExcursionView } from './product.schema.ts';
+
+const PAGE = 10_000;
+const FAR_FUTURE = new Date('9999-01-01T00:00:00Z');
+
+const inRange = (unit: UnitRow) => sql<boolean>`celsius between ${unit.low_celsius} and ${unit.high_celsius}`;
+
+/** The readings span to re-examine after new readings in [from, to]: out to the nearest in-range reading each side. */
+async function scanSpan(trx: Tx, studyId: string, unit: UnitRow, from: Date, to: Date) {
+  const before = await trx
+    .selectFrom('temperature_reading')
+    .select((eb) => eb.fn.max('recorded_at').as('at'))
+    .where('study_id', '=', studyId)
+    .where('unit_id', '=', unit.unit_id)
+    .where('recorded_at', '<', from)
+    .where(inRange(unit))
+    .executeTakeFirst();
+  const after = await trx
+    .selectFrom('temperature_reading')
+    .select((eb) => eb.fn.min('recorded_at').as('at'))
+    .where('study_id', '=', studyId)
+    .where('unit_id', '=', unit.unit_id)
+    .where('recorded_at', '>', to)
+    .where(inRange(unit))
+    .executeTakeFirst();
+  return {
+    start: before?.at ? new Date(before.at) : new Date(0),
+    end: after?.at ? new Date(after.at) : FAR_FUTURE,
+  };
+}
+
+/**
+ * Re-examines a unit's readings around newly added ones (in pages, so a million readings stream) and
+ * records every excursion longer than the unit's tolerance, quarantining the vials that were inside.
+ */
+export async function detectExcursions(
+  trx: Tx,
+  studyId: string,
+  unit: UnitRow,
+  from: Date,
+  to: Date,
+  actor: Actor,
+): Promise<string[]> {
+  const { start, end } = await scanSpan(trx, studyId, unit, from, to);
+  const tracker = new ExcursionTracker({
+    low: unit.low_celsius,
+    high: unit.high_celsius,
+    toleranceMinutes: unit.excursion_tolerance_minutes,
+  });
+  const found: Excursion[] = [];
+  let cursor = start;
+  let inclusive = true;
+  for (;;) {
+    const page = await trx
+      .selectFrom('temperature_reading')
+      .select(['recorded_at', 'celsius'])
+      .where('study_id', '=', studyId)
+      .where('unit_id', '=', unit.unit_id)
+      .where('recorded_at', inclusive ? '>=' : '>', cursor)
+      .where('recorded_at', '<=', end)
+      .orderBy('recorded_at')
+      .limit(PAGE)
+      .execute();
+    for (const row of page) tracker.push({ at: new Date(row.recorded_at), celsius: row.celsius });
+    found.push(...tracker.drain().filter((excursion) => excursion.quarantines));
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) break;
+    cursor = new Date(last.recorded_at);
+    inclusive = false;
+  }
+  const pending = tracker.pending();
+  if (pending?.quarantines) found.push(pending);
+  const ids: string[] = [];
+  for (const excursion of found) ids.push(await recordExcursion(trx, studyId, unit, excursion, actor));
+  return ids;
+}
+
+async function recordExcursion(
+  trx: Tx,
+  studyId: string,
+  unit: UnitRow,
+  excursion: Excursion,
+  actor: Actor,
+): Promise<string> {
+  const endOrFuture = excursion.endedAt ?? FAR_FUTURE;
+  const existing = await trx
+    .selectFrom('excursion')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('unit_id', '=', unit.unit_id)
+    .where('started_at', '<=', endOrFuture)
+    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', excursion.startedAt)]))
+    .forUpdate()
+    .executeTakeFirst();
+  const excursionId = existing?.excursion_id ?? randomUUID();
+  const { quarantined, alreadyUsed, codes } = await quarantineInside(
+    trx,
+    studyId,
+    unit,
+    excursionId,
+    excursion,
+    actor,
+  );
+  const now = new Date();
+  if (existing) {
+    const startedAt = new Date(Math.min(existing.started_at.getTime(), excursion.startedAt.getTime()));
+    await trx
+      .updateTable('excursion')
+      .set({
+        started_at: startedAt,
+        ended_at: excursion.endedAt,
+        minutes: excursion.minutes + (excursion.startedAt.getTime() - startedAt.getTime()) / 60_000,
+        min_celsius: Math.min(existing.min_celsius, excursion.minCelsius),
+        max_celsius: Math.max(existing.max_celsius, excursion.maxCelsius),
+        vials_quarantined: existing.vials_quarantined + quarantined,
+        vials_already_used: Math.max(existing.vials_already_used, alreadyUsed),
+      })
+      .where('study_id', '=', studyId)
+      .where('excursion_id', '=', excursionId)
+      .execute();
+  } else {
+    await trx
+      .insertInto('excursion')
+      .values({
+        study_id: studyId,
+        excursion_id: excursionId,
+        unit_id: unit.unit_id,
+        started_at: excursion.startedAt,
+        ended_at: excursion.endedAt,
+        minutes: excursion.minutes,
+        min_celsius: excursion.minCelsius,
+        max_celsius: excursion.maxCelsius,
+        detected_at: now,
+        vials_quarantined: quarantined,
+        vials_already_used: alreadyUsed,
+      })
+      .execute();
+  }
+  await recordAudit(trx, studyId, actor, {
+    action: existing ? 'excursion.extend' : 'excursion.detect',
+    entityType: 'storage_unit',
+    entityId: unit.unit_id,
+    newValue: {
+      excursionId,
+      unit: unit.code,
+      startedAt: excursion.startedAt.toISOString(),
+      endedAt: excursion.endedAt?.toISOString() ?? null,
+      minutes: excursion.minutes,
+      range: [excursion.minCelsius, excursion.maxCelsius],
+      quarantinedVials: codes,
+      alreadyUsed,
+    },
+  });
+  return excursionId;
+}
+
+/** Quarantines every vial that was in the unit during the excursion and is still in the trial's hands. */
+async function quarantineInside(
+  trx: Tx,
+  studyId: string,
+  unit: UnitRow,
+  excursionId: string,
+  excursion: Excursion,
+  actor: Actor,
+) {
+  const endOrFuture = excursion.endedAt ?? FAR_FUTURE;
+  const inside = await trx
+    .selectFrom('vial_location as l')
+    .innerJoin('vial as v', (join) =>
+      join.onRef('v.study_id', '=', 'l.study_id').onRef('v.vial_id', '=', 'l.vial_id'),
+    )
+    .select(['v.vial_id', 'v.lot_id', 'v.code', 'v.state', 'v.quarantined_at', 'v.site_id', 'v.version'])
+    .distinct()
+    .where('l.study_id', '=', studyId)
+    .where('l.unit_id', '=', unit.unit_id)
+    .where('l.entered_at', '<', endOrFuture)
+    .where((eb) => eb.or([eb('l.left_at', 'is', null), eb('l.left_at', '>', excursion.startedAt)]))
+    .execute();
+  const toQuarantine = inside.filter(
+    (vial) => (vial.state === 'in_stock' || vial.state === 'in_transit') && vial.quarantined_at === null,
+  );
+  const alreadyUsed = inside.filter((vial) => vial.state === 'dispensed').length;
+  const now = new Date();
+  const reason = `Temperature excursion in ${unit.code}: ${excursion.minutes.toFixed(0)} min at ${excursion.minCelsius}…${excursion.maxCelsius} °C (allowed ${unit.low_celsius}…${unit.high_celsius} °C).`;
+  for (let start = 0; start < toQuarantine.length; start += 500) {
+    const batch = toQuarantine.slice(start, start + 500);
+    await trx
+      .updateTable('vial')
+      .set((eb) => ({
+        quarantined_at: now,
+        quarantine_reason: reason,
+        quarantine_excursion_id: excursionId,
+        updated_at: now,
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where(
+        'vial_id',
+        'in',
+        batch.map((vial) => vial.vial_id),
+      )
+      .execute();
+  }
+  for (const vial of toQuarantine) {
+    await addVialEvents(trx, studyId, [vial], {
+      kind: 'quarantined',
+      at: now,
+      siteId: vial.site_id,
+      unitId: unit.unit_id,
+      actorLabel: actor.label,
+      reason,
+    });
+  }
+  return { quarantined: toQuarantine.length, alreadyUsed, codes: toQuarantine.map((vial) => vial.code) };
+}
+
+export async function excursionViews(
+  db: Db,
+  studyId: string,
+  filter: { unitId?: string; excursionIds?: string[] },
+): Promise<ExcursionView[]> {
+  if (filter.excursionIds && filter.excursionIds.length === 0) return [];
+  let query = db
+    .selectFrom('excursion as e')
+    .innerJoin('storage_unit as u', (join) =>
+      join.onRef('u.study_id', '=', 'e.study_id').onRef('u.unit_id', '=', 'e.unit_id'),
+    )
+    .select([
+      'e.excursion_id',
+      'e.unit_id',
+      'u.code',
+      'e.started_at',
+      'e.ended_at',
+      'e.minutes',
+      'e.min_celsius',
+      'e.max_celsius',
+      'e.vials_quarantined',
+      'e.vials_already_used',
+    ])
+    .select((eb) =>
+      eb
+        .selectFrom('vial')
+        .select((inner) => inner.fn.countAll<number>().as('n'))
+        .where('vial.study_id', '=', studyId)
+        .whereRef('vial.quarantine_excursion_id', '=', 'e.excursion_id')
+        .where('vial.quarantined_at', 'is not', null)
+        .as('awaiting'),
+    )
+    .where('e.study_id', '=', studyId);
+  if (filter.unitId) query = query.where('e.unit_id', '=', filter.unitId);
+  if (filter.excursionIds) query = query.where('e.excursion_id', 'in', filter.excursionIds);
+  const rows = await query.orderBy('e.started_at', 'desc').execute();
+  return rows.map((row) => ({
+    excursionId: row.excursion_id,
+    unitId: row.unit_id,
+    unitCode: row.code,
+    startedAt: new Date(row.started_at).toISOString(),
+    endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
+    minutes: row.minutes,
+    minCelsius: row.min_celsius,
+    maxCelsius: row.max_celsius,
+    vialsQuarantined: row.vials_quarantined,
+    vialsAlreadyUsed: row.vials_already_used,
+    vialsAwaitingDisposition: Number(row.awaiting ?? 0),
+  }));
+}

@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize } from '../auth/permissions.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import type { ProductLotTable } from '../db/schema-product.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { reauthenticate } from '../participants/signing.ts';
+import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { shelfExpiry, shelfUsedBy } from './expiry.ts';
+import { addVialEvents, findUnit, type Product, productOf } from './product.queries.ts';
+import type { LotRequest, LotView } from './product.schema.ts';
+import { judgeRelease, type ReleaseInput, unknownTests } from './release.ts';
+
+type LotRow = Selectable<ProductLotTable>;
+
+export const releaseMeaning =
+  'I certify that this lot was manufactured and tested as specified and that every release test meets the specification: I release it for use in the trial.';
+export const rejectMeaning = 'I reject this lot: it shall not be used in the trial.';
+
+/** A vial's scannable code: the lot number and a four-digit sequence, e.g. EXO-2026-001-0007. */
+export const vialCode = (lotNumber: string, sequence: number) =>
+  `${lotNumber}-${String(sequence).padStart(4, '0')}`;
+
+const inputsOf = (row: LotRow): ReleaseInput[] =>
+  (row.release_results ?? []).map((result) => ({ testId: result.testId, value: result.value }));
+
+export function lotView(product: Product, row: LotRow): LotView {
+  const judgements = judgeRelease(product.release, inputsOf(row), row.concentration_per_ml);
+  return {
+    lotId: row.lot_id,
+    lotNumber: row.lot_number,
+    manufacturer: row.manufacturer,
+    manufacturedOn: row.manufactured_on,
+    concentrationPerMl: row.concentration_per_ml,
+    volumeMl: row.volume_ml,
+    vialCount: row.vial_count,
+    status: row.status,
+    judgements: judgements.map((judgement) => ({
+      ...judgement,
+      name: product.release.find((test) => test.id === judgement.testId)?.name ?? { en: '', zh: '' },
+    })),
+    releasable: row.status === 'pending' && judgements.every((judgement) => judgement.pass),
+    releasedAt: row.released_at?.toISOString() ?? null,
+    releasedBy: row.released_by_name,
+    releaseMeaning: row.release_meaning,
+    rejectedReason: row.rejected_reason,
+    version: row.version,
+  };
+}
+
+async function lockLot(trx: Tx, studyId: string, lotId: string, version?: number): Promise<LotRow> {
+  const row = await trx
+    .selectFrom('product_lot')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('lot_id', '=', lotId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound(`Lot ${lotId}`);
+  if (version !== undefined && row.version !== version) {
+    throw conflict(`Lot ${row.lot_number} was changed by someone else (version ${row.version}); reload it.`);
+  }
+  return row;
+}
+
+/**
+ * Registers a lot and creates its vials in a storage unit, each with a unique code. The lot starts
+ * pending: nothing of it can be shipped or dispensed until it is released.
+ */
+export async function registerLot(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: LotRequest,
+  clock = new Date(),
+): Promise<string> {
+  authorize(caller.user, 'product.manage');
+  const now = input.receivedAt ? new Date(input.receivedAt) : clock;
+  if (now.getTime() > clock.getTime() + 5 * 60_000) {
+    throw validationFailed([
+      { field: 'receivedAt', message: 'The vials cannot have arrived in the future.' },
+    ]);
+  }
+  return database.transaction(async (trx) => {
+    const unit = await findUnit(trx, studyId, input.unitId);
+    authorize(caller.user, 'product.store', unit.site_id ? { siteId: unit.site_id } : undefined);
+    const product = await productOf(trx, studyId);
+    if (input.manufacturedOn > now.toISOString().slice(0, 10)) {
+      throw validationFailed([
+        { field: 'manufacturedOn', message: 'The manufacture date cannot be in the future.' },
+      ]);
+    }
+    const taken = await trx
+      .selectFrom('product_lot')
+      .select('lot_id')
+      .where('study_id', '=', studyId)
+      .where('lot_number', '=', input.lotNumber)
+      .executeTakeFirst();
+    if (taken) throw conflict(`Lot number ${input.lotNumber} is already registered.`);
+    const lotId = randomUUID();
+    await trx
+      .insertInto('product_lot')
+      .values({
+        study_id: studyId,
+        lot_id: lotId,
+        lot_number: input.lotNumber,
+        manufacturer: input.manufacturer,
+        manufactured_on: input.manufacturedOn,
+        concentration_per_ml: input.concentrationPerMl,
+        volume_ml: input.volumeMl,
+        vial_count: input.vialCount,
+        status: 'pending',
+        release_results: null,
+        results_entered_at: null,
+        results_entered_by: null,
+        released_at: null,
+        released_by: null,
+        released_by_name: null,
+        release_meaning: null,
+        rejected_reason: null,
+        created_at: now,
+        created_by: caller.user.userId,
+        updated_at: now,
+      })
+      .execute();
+    // Until registration the lot was kept at the product's storage temperature by the manufacturer.
+    const sinceManufacture = now.getTime() - Date.parse(`${input.manufacturedOn}T00:00:00Z`);
+    const shelfUsed = shelfUsedBy(product, product.storage.temperatureCelsius, sinceManufacture);
+    const expiresAt = shelfExpiry(product, shelfUsed, now, unit.nominal_celsius);
+    const vials = Array.from({ length: input.vialCount }, (_, index) => ({
+      vial_id: randomUUID(),
+      lot_id: lotId,
+      sequence: index + 1,
+    }));
+    for (let start = 0; start < vials.length; start += 500) {
+      const batch = vials.slice(start, start + 500);
+      await trx
+        .insertInto('vial')
+        .values(
+          batch.map((vial) => ({
+            study_id: studyId,
+            vial_id: vial.vial_id,
+            lot_id: lotId,
+            code: vialCode(input.lotNumber, vial.sequence),
+            sequence: vial.sequence,
+            state: 'in_stock' as const,
+            site_id: unit.site_id,
+            unit_id: unit.unit_id,
+            shelf_used: shelfUsed,
+            located_at: now,
+            expires_at: expiresAt,
+            thawed_at: null,
+            quarantined_at: null,
+            quarantine_reason: null,
+            quarantine_excursion_id: null,
+            updated_at: now,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('vial_location')
+        .values(
+          batch.map((vial) => ({
+            study_id: studyId,
+            vial_id: vial.vial_id,
+            unit_id: unit.unit_id,
+            entered_at: now,
+            left_at: null,
+          })),
+        )
+        .execute();
+    }
+    await addVialEvents(trx, studyId, vials, {
+      kind: 'received',
+      at: now,
+      siteId: unit.site_id,
+      unitId: unit.unit_id,
+      actorLabel: caller.actor.label,
+    });
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'lot.register',
+      entityType: 'product_lot',
+      entityId: lotId,
+      newValue: {
+        ...input,
+        unitCode: unit.code,
+        vialCodes: `${vialCode(input.lotNumber, 1)} … ${vialCode(input.lotNumber, input.vialCount)}`,
+        expiresAt: expiresAt.toISOString(),
+      },
+    });
+    return lotId;
+  });
+}
+
+/** Records (or corrects) the lot's release test results; they are judged against the protocol. */
+export async function enterReleaseResults(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  lotId: string,
+  input: { results: ReleaseInput[]; version: number },
+): Promise<void> {
+  authorize(caller.user, 'product.manage');
+  await database.transaction(async (trx) => {
+    const product = await productOf(trx, studyId);
+    const unknown = unknownTests(product.release, input.results);
+    if (unknown.length > 0) {
+      throw validationFailed(
+        unknown.map((testId) => ({
+          field: `results.${testId}`,
+          message: `The protocol has no release test "${testId}"; use one of ${product.release.map((t) => t.id).join(', ')}.`,
+        })),
+      );
+    }
+    const lot = await lockLot(trx, studyId, lotId, input.version);
+    if (lot.status !== 'pending')
+      throw conflict(`Lot ${lot.lot_number} is ${lot.status}; its results are final.`);
+    const merged = [
+      ...inputsOf(lot).filter((old) => !input.results.some((r) => r.testId === old.testId)),
+      ...input.results,
+    ];
+    const judged = judgeRelease(product.release, merged, lot.concentration_per_ml).filter(
+      (j) => j.value !== null,
+    );
+    const now = new Date();
+    await trx
+      .updateTable('product_lot')
+      .set({
+        release_results: JSON.stringify(
+          judged.map((j) => ({ testId: j.testId, value: j.value ?? '', pass: j.pass, message: j.message })),
+        ),
+        results_entered_at: now,
+        results_entered_by: caller.user.userId,
+        updated_at: now,
+        version: lot.version + 1,
+      })
+      .where('study_id', '=', studyId)
+      .where('lot_id', '=', lotId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'lot.release_results',
+      entityType: 'product_lot',
+      entityId: lotId,
+      oldValue: lot.release_results,
+      newValue: input.results,
+    });
+  });
+}
+
+/**
+ * The release e-signature: the signer re-enters the password; a lot with any test failing or missing
+ * is refused with the list of what fails.
+ */
+export async function releaseLot(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  lotId: string,
+  input: { password: string; version: number },
+  now = new Date(),
+): Promise<void> {
+  authorize(caller.user, 'product.release');
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  await database.transaction(async (trx) => {
+    const product = await productOf(trx, studyId);
+    const lot = await lockLot(trx, studyId, lotId, input.version);
+    if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);
+    const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
+      (j) => !j.pass,
+    );
+    if (failing.length > 0) {
+      throw conflict(`Lot ${lot.lot_number} does not meet the specification and cannot be released.`, {
+        reason: 'specification_not_met',
+        failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
+      });
+    }
+    await trx
+      .updateTable('product_lot')
+      .set({
+        status: 'released',
+        released_at: now,
+        released_by: caller.user.userId,
+        released_by_name: caller.user.name,
+        release_meaning: releaseMeaning,
+        updated_at: now,
+        version: lot.version + 1,
+      })
+      .where('study_id', '=', studyId)
+      .where('lot_id', '=', lotId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'lot.release',
+      entityType: 'product_lot',
+      entityId: lotId,
+      field: 'status',
+      oldValue: 'pending',
+      newValue: { status: 'released', signer: caller.user.name, meaning: releaseMeaning },
+    });
+  });
+}
+
+/** Rejects a pending lot with a reason (signed): its vials can never be shipped or dispensed. */
+export async function rejectLot(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  lotId: string,
+  input: { password: string; reason: string; version: number },
+): Promise<void> {
+  authorize(caller.user, 'product.release');
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  await database.transaction(async (trx) => {
+    const lot = await lockLot(trx, studyId, lotId, input.version);
+    if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);
+    const now = new Date();
+    await trx
+      .updateTable('product_lot')
+      .set({ status: 'rejected', rejected_reason: input.reason, updated_at: now, version: lot.version + 1 })
+      .where('study_id', '=', studyId)
+      .where('lot_id', '=', lotId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'lot.reject',
+      entityType: 'product_lot',
+      entityId: lotId,
+      field: 'status',
+      oldValue: 'pending',
+      newValue: { status: 'rejected', signer: caller.user.name, meaning: rejectMeaning },
+      reason: input.reason,
+    });
+  });
+}
+
+export async function getLot(db: Db, studyId: string, caller: Caller, lotId: string): Promise<LotView> {
+  authorize(caller.user, 'product.read');
+  const row = await db
+    .selectFrom('product_lot')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('lot_id', '=', lotId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`Lot ${lotId}`);
+  return lotView(await productOf(db, studyId), row);
+}
+
+export async function listLots(db: Db, studyId: string, caller: Caller): Promise<LotView[]> {
+  authorize(caller.user, 'product.read');
+  const product = await productOf(db, studyId);
+  const rows = await db
+    .selectFrom('product_lot')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((row) => lotView(product, row));
+}

@@ -1,0 +1,291 @@
+import { z } from 'zod';
+
+// Payloads of the investigational product API, shared by the server, the web app and the CLI.
+
+const isoDate = z.iso.date({ message: 'Use a date as YYYY-MM-DD.' });
+const isoDateTime = z.iso.datetime({
+  offset: true,
+  message: 'Use a date and time with its zone, as YYYY-MM-DDTHH:MM:SS+08:00 or …Z.',
+});
+const password = z.string().min(1, { message: 'Re-enter your password to sign.' }).max(256);
+const reason = z.string().trim().min(1, { message: 'Give the reason.' }).max(1000);
+const version = z.number().int().min(1);
+const uuid = (what: string) => z.uuid({ message: `Not a ${what} id.` });
+
+export const lotRequestSchema = z.strictObject({
+  lotNumber: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/, {
+      message: 'Use letters, digits and hyphens (up to 40), starting with a letter or digit.',
+    }),
+  manufacturer: z.string().trim().min(1).max(200),
+  manufacturedOn: isoDate,
+  concentrationPerMl: z.number().positive({ message: 'Give the label concentration (particles per mL).' }),
+  volumeMl: z.number().positive().max(1000),
+  vialCount: z.number().int().min(1).max(10_000),
+  /** The storage unit the vials are placed in when they arrive. */
+  unitId: uuid('storage unit'),
+  /** When the vials went into the unit, if before now (registration typed after the fact). */
+  receivedAt: isoDateTime.optional(),
+});
+export type LotRequest = z.infer<typeof lotRequestSchema>;
+
+export const releaseResultsRequestSchema = z.strictObject({
+  results: z
+    .array(
+      z.strictObject({ testId: z.string().min(1).max(64), value: z.union([z.number(), z.string().max(40)]) }),
+    )
+    .min(1),
+  version,
+});
+
+export const releaseRequestSchema = z.strictObject({ password, version });
+export const rejectRequestSchema = z.strictObject({ password, reason, version });
+
+const judgementSchema = z.object({
+  testId: z.string(),
+  name: z.object({ en: z.string(), zh: z.string() }),
+  value: z.union([z.number(), z.string()]).nullable(),
+  pass: z.boolean(),
+  message: z.string(),
+});
+
+export const lotViewSchema = z.object({
+  lotId: z.string(),
+  lotNumber: z.string(),
+  manufacturer: z.string(),
+  manufacturedOn: z.string(),
+  concentrationPerMl: z.number(),
+  volumeMl: z.number(),
+  vialCount: z.number().int(),
+  status: z.enum(['pending', 'released', 'rejected']),
+  judgements: z.array(judgementSchema),
+  releasable: z.boolean(),
+  releasedAt: z.string().nullable(),
+  releasedBy: z.string().nullable(),
+  releaseMeaning: z.string().nullable(),
+  rejectedReason: z.string().nullable(),
+  version: z.number().int(),
+});
+export type LotView = z.infer<typeof lotViewSchema>;
+
+export const storageKinds = ['freezer', 'refrigerator', 'shipping_container', 'room'] as const;
+
+export const storageUnitRequestSchema = z
+  .strictObject({
+    code: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,39}$/, { message: 'Use letters, digits and hyphens (up to 40).' }),
+    name: z.string().trim().min(1).max(200),
+    kind: z.enum(storageKinds),
+    siteId: z.string().min(1).max(64).nullable(),
+    nominalCelsius: z.number().min(-200).max(100),
+    lowCelsius: z.number().min(-200).max(100),
+    highCelsius: z.number().min(-200).max(100),
+    excursionToleranceMinutes: z.number().int().min(0).max(10_080),
+  })
+  .refine((unit) => unit.lowCelsius < unit.highCelsius, {
+    path: ['highCelsius'],
+    message: 'The high limit must be above the low limit.',
+  })
+  .refine((unit) => unit.nominalCelsius >= unit.lowCelsius && unit.nominalCelsius <= unit.highCelsius, {
+    path: ['nominalCelsius'],
+    message: 'The nominal temperature must be inside the allowed range.',
+  });
+export type StorageUnitRequest = z.infer<typeof storageUnitRequestSchema>;
+
+export const storageUnitViewSchema = z.object({
+  unitId: z.string(),
+  code: z.string(),
+  name: z.string(),
+  kind: z.enum(storageKinds),
+  siteId: z.string().nullable(),
+  nominalCelsius: z.number(),
+  lowCelsius: z.number(),
+  highCelsius: z.number(),
+  excursionToleranceMinutes: z.number().int(),
+  version: z.number().int(),
+});
+export type StorageUnitView = z.infer<typeof storageUnitViewSchema>;
+
+export const readingsRequestSchema = z.strictObject({
+  readings: z
+    .array(z.strictObject({ recordedAt: isoDateTime, celsius: z.number().min(-273.15).max(200) }))
+    .min(1)
+    .max(1000),
+});
+
+export const readingsQuerySchema = z.strictObject({
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  /** At most this many points; longer spans are thinned to min/max per bucket. */
+  points: z.coerce.number().int().min(10).max(5000).default(500),
+});
+
+export const excursionViewSchema = z.object({
+  excursionId: z.string(),
+  unitId: z.string(),
+  unitCode: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  minutes: z.number(),
+  minCelsius: z.number(),
+  maxCelsius: z.number(),
+  vialsQuarantined: z.number().int(),
+  vialsAlreadyUsed: z.number().int(),
+  vialsAwaitingDisposition: z.number().int(),
+});
+export type ExcursionView = z.infer<typeof excursionViewSchema>;
+
+export const readingsViewSchema = z.object({
+  unit: storageUnitViewSchema,
+  points: z.array(z.object({ at: z.string(), celsius: z.number() })),
+  total: z.number().int(),
+  excursions: z.array(excursionViewSchema),
+});
+
+export const readingsResultSchema = z.object({
+  inserted: z.number().int(),
+  duplicates: z.number().int(),
+  excursions: z.array(excursionViewSchema),
+});
+
+export const dispositionRequestSchema = z.strictObject({
+  decision: z.enum(['release', 'destroy']),
+  reason,
+  password,
+});
+
+export const vialViewSchema = z.object({
+  vialId: z.string(),
+  code: z.string(),
+  lotId: z.string(),
+  lotNumber: z.string(),
+  lotStatus: z.enum(['pending', 'released', 'rejected']),
+  state: z.enum(['in_stock', 'in_transit', 'dispensed', 'destroyed', 'lost']),
+  siteId: z.string().nullable(),
+  unitId: z.string().nullable(),
+  unitCode: z.string().nullable(),
+  expiresAt: z.string(),
+  thawedAt: z.string().nullable(),
+  useBy: z.string(),
+  quarantined: z.boolean(),
+  quarantineReason: z.string().nullable(),
+  version: z.number().int(),
+});
+export type VialView = z.infer<typeof vialViewSchema>;
+
+export const vialListQuerySchema = z.strictObject({
+  lotId: uuid('lot').optional(),
+  siteId: z.string().min(1).max(64).optional(),
+  unitId: uuid('storage unit').optional(),
+  state: z.enum(['in_stock', 'in_transit', 'dispensed', 'destroyed', 'lost']).optional(),
+  quarantined: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const vialActionRequestSchema = z.strictObject({ reason, version });
+export const thawRequestSchema = z.strictObject({ version });
+export const moveRequestSchema = z.strictObject({ unitId: uuid('storage unit'), version });
+
+export const proposalQuerySchema = z.strictObject({ visitId: z.string().min(1).max(64) });
+
+export const dispenseRequestSchema = z.strictObject({
+  participantId: uuid('participant'),
+  visitId: z.string().min(1).max(64),
+  /** The vial the system proposed. */
+  expectedVialId: uuid('vial'),
+  /** What the scanner typed (or the camera read) from the vial's label. */
+  scannedCode: z.string().trim().min(1, { message: 'Scan the vial label.' }).max(100),
+});
+export type DispenseRequest = z.infer<typeof dispenseRequestSchema>;
+
+export const dispensingViewSchema = z.object({
+  dispensingId: z.string(),
+  participantId: z.string(),
+  visitId: z.string(),
+  vialId: z.string(),
+  vialCode: z.string(),
+  lotNumber: z.string(),
+  siteId: z.string(),
+  dispensedAt: z.string(),
+  dispensedBy: z.string(),
+  thawedAt: z.string(),
+  useBy: z.string(),
+});
+export type DispensingView = z.infer<typeof dispensingViewSchema>;
+
+export const proposalViewSchema = z.object({
+  participantId: z.string(),
+  studyNumber: z.string().nullable(),
+  visitId: z.string(),
+  vial: vialViewSchema,
+  alternatives: z.number().int(),
+});
+
+export const shipmentRequestSchema = z.strictObject({
+  fromUnitId: uuid('storage unit'),
+  toUnitId: uuid('storage unit'),
+  containerUnitId: uuid('storage unit').nullable().default(null),
+  vialCodes: z.array(z.string().trim().min(1).max(100)).min(1).max(5000),
+  password,
+});
+export const shipRequestSchema = z.strictObject({
+  courier: z.string().trim().min(1, { message: 'Name the courier who takes the shipment.' }).max(200),
+  password,
+  version,
+});
+export const receiveRequestSchema = z
+  .strictObject({
+    condition: z.enum(['acceptable', 'not_acceptable']),
+    note: z.string().trim().max(1000).optional(),
+    password,
+    version,
+  })
+  .refine((body) => body.condition === 'acceptable' || !!body.note, {
+    path: ['note'],
+    message: 'Describe what is wrong with the shipment.',
+  });
+
+export const shipmentViewSchema = z.object({
+  shipmentId: z.string(),
+  fromUnitId: z.string(),
+  toUnitId: z.string(),
+  containerUnitId: z.string().nullable(),
+  status: z.enum(['packed', 'shipped', 'received']),
+  courier: z.string().nullable(),
+  packedAt: z.string(),
+  shippedAt: z.string().nullable(),
+  receivedAt: z.string().nullable(),
+  condition: z.enum(['acceptable', 'not_acceptable']).nullable(),
+  conditionNote: z.string().nullable(),
+  vialCodes: z.array(z.string()),
+  custody: z.array(
+    z.object({
+      step: z.enum(['pack', 'ship', 'receive']),
+      fromParty: z.string(),
+      toParty: z.string(),
+      signerName: z.string(),
+      meaning: z.string(),
+      signedAt: z.string(),
+    }),
+  ),
+  version: z.number().int(),
+});
+export type ShipmentView = z.infer<typeof shipmentViewSchema>;
+
+export const importResultSchema = z.object({
+  importId: z.string(),
+  rowsRead: z.number().int(),
+  rowsImported: z.number().int(),
+  rowsDuplicate: z.number().int(),
+  rowsBad: z.number().int(),
+  badRows: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  firstAt: z.string().nullable(),
+  lastAt: z.string().nullable(),
+  excursions: z.array(excursionViewSchema),
+});
+export type ImportResult = z.infer<typeof importResultSchema>;
