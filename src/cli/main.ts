@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { exotrialVersion } from '../version.ts';
 import { registerAuditCommand } from './audit.ts';
 import { describeFailure, EXIT_USER_ERROR } from './cli-errors.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerServeCommand } from './serve.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerTokenCommand(program);
   registerAuditCommand(program);
+  registerDemoCommand(program);
   program
     .command('version')
     .description('print the version')

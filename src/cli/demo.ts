@@ -1,0 +1,81 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { openDatabase } from '../db/connection.ts';
+import { bootstrap } from '../study/bootstrap.ts';
+import { generateSyntheticTrial } from '../synth/trial.ts';
+import { CliUserError } from './cli-errors.ts';
+import { configFor, type DatabaseOptions, withDataOption } from './database-options.ts';
+
+interface DemoOptions extends DatabaseOptions {
+  subjects: string;
+  sites: string;
+  seed: string;
+  force?: boolean;
+}
+
+function wholeNumber(name: string, text: string, low: number, high: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < low || value > high) {
+    throw new CliUserError(`--${name} must be a whole number from ${low} to ${high}, not "${text}".`);
+  }
+  return value;
+}
+
+export function registerDemoCommand(program: Command): void {
+  withDataOption(
+    program
+      .command('demo')
+      .description(
+        'fill the database with a synthetic MEXCOVID trial (participants marked synthetic), through the same services as the API',
+      )
+      .option('--subjects <n>', 'people screened (about 7 in 10 are enrolled)', '30')
+      .option('--sites <n>', 'sites taking part (more than the protocol lists are created)', '1')
+      .option('--seed <n>', 'seed of the generator: the same seed on the same day gives the same data', '1')
+      .option('--force', 'add to a database that already holds real (non-synthetic) participants'),
+  ).action(async (options: DemoOptions) => {
+    const subjects = wholeNumber('subjects', options.subjects, 1, 10_000);
+    const sites = wholeNumber('sites', options.sites, 1, 50);
+    const seed = wholeNumber('seed', options.seed, 0, 4_294_967_295);
+    const config = configFor(options);
+    const database = await openDatabase(config.database);
+    try {
+      const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
+      const bar = new SingleBar({
+        format: 'Synthetic trial [{bar}] {value}/{total} participants',
+        stream: process.stderr,
+        noTTYOutput: false,
+        hideCursor: true,
+      });
+      bar.start(subjects, 0);
+      const result = await generateSyntheticTrial(database, studyId, {
+        subjects,
+        sites,
+        seed,
+        force: options.force === true,
+        onProgress: (done) => bar.update(done),
+      }).finally(() => bar.stop());
+      const { counts } = result;
+      const statusLine = Object.entries(counts.byStatus)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([status, count]) => `${status} ${count}`)
+        .join(', ');
+      const where = config.database.kind === 'pglite' ? config.database.dataDir : 'PostgreSQL (DATABASE_URL)';
+      process.stdout.write(
+        [
+          `Synthetic MEXCOVID trial written to ${where} (seed ${seed}); every participant is marked synthetic.`,
+          `  sites: ${result.sites.map((site) => `${site.code} (${site.siteId})`).join(', ')}`,
+          `  screened ${counts.screened}: ${statusLine}`,
+          `  consented ${counts.consented}, forms saved ${counts.forms}`,
+          `  queries: open ${counts.queries.open}, answered ${counts.queries.answered}, closed ${counts.queries.closed}`,
+          'Sign in with any of these accounts; the password is shown only now:',
+          ...result.staff.map((user) => `  ${user.email.padEnd(40)} ${user.roles.join(', ')}`),
+          `  password: ${result.password}`,
+          '',
+        ].join('\n'),
+      );
+    } finally {
+      await database.close();
+    }
+  });
+}

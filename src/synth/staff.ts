@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { type Actor, systemActor } from '../audit/audit.schema.ts';
+import type { UserView } from '../auth/auth.schema.ts';
+import { isRole, type Role } from '../auth/roles.ts';
+import { createUser } from '../auth/user.service.ts';
+import { resetPassword, updateUser } from '../auth/user-admin.service.ts';
+import type { Tx } from '../db/connection.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { addSite, listSites, type SiteView } from '../study/site.service.ts';
+
+/** Who writes the synthetic trial's set-up rows (sites, accounts) into the audit trail. */
+export const demoActor: Actor = systemActor('demo (synthetic data)');
+
+export const DEMO_EMAIL_DOMAIN = 'demo.exotrial.org';
+
+/** Further sites for `--sites N`, in order; their altitude feeds the blood-gas form (Lhasa needs the correction). */
+const extraSites: Array<{ siteId: string; code: string; en: string; zh: string; altitude: number }> = [
+  { siteId: 'jinyintan', code: 'JYT', en: 'Wuhan Jinyintan Hospital', zh: '武汉市金银潭医院', altitude: 23 },
+  {
+    siteId: 'tibet-peoples',
+    code: 'TB',
+    en: "People's Hospital of Tibet Autonomous Region, Lhasa",
+    zh: '西藏自治区人民医院（拉萨）',
+    altitude: 3650,
+  },
+  {
+    siteId: 'xiangya',
+    code: 'XY',
+    en: 'Xiangya Hospital, Changsha',
+    zh: '中南大学湘雅医院（长沙）',
+    altitude: 45,
+  },
+  {
+    siteId: 'west-china',
+    code: 'WC',
+    en: 'West China Hospital, Chengdu',
+    zh: '四川大学华西医院（成都）',
+    altitude: 500,
+  },
+  {
+    siteId: 'zhongshan',
+    code: 'ZS',
+    en: 'Zhongshan Hospital, Fudan University, Shanghai',
+    zh: '复旦大学附属中山医院（上海）',
+    altitude: 4,
+  },
+];
+
+export interface DemoSite extends SiteView {
+  altitude: number;
+}
+
+/** The first `count` sites: the study's own (the protocol's), then the demo list, then numbered ones. */
+export async function demoSites(trx: Tx, studyId: string, count: number): Promise<DemoSite[]> {
+  const existing = await listSites(trx, studyId);
+  const sites: DemoSite[] = existing.slice(0, count).map((site) => ({
+    ...site,
+    altitude: extraSites.find((extra) => extra.siteId === site.siteId)?.altitude ?? 10,
+  }));
+  const candidates = [
+    ...extraSites,
+    ...Array.from({ length: count }, (_, i) => ({
+      siteId: `demo-site-${i + 1}`,
+      code: `D${i + 1}`,
+      en: `Demonstration hospital ${i + 1}`,
+      zh: `演示医院 ${i + 1}`,
+      altitude: 50,
+    })),
+  ];
+  for (const candidate of candidates) {
+    if (sites.length >= count) break;
+    if (existing.some((site) => site.siteId === candidate.siteId || site.code === candidate.code)) continue;
+    const site = await addSite(trx, studyId, demoActor, {
+      siteId: candidate.siteId,
+      code: candidate.code,
+      name: { en: candidate.en, zh: candidate.zh },
+      timeZone: 'Asia/Shanghai',
+    });
+    sites.push({ ...site, altitude: candidate.altitude });
+  }
+  return sites;
+}
+
+/** A password for the demonstration accounts, printed once by the demo command. */
+export const newDemoPassword = () => `demo-${randomBytes(9).toString('base64url')}`;
+
+export interface SiteStaff {
+  investigator: Caller;
+  coordinator: Caller;
+}
+
+export interface DemoStaff {
+  bySite: Map<string, SiteStaff>;
+  monitor: Caller;
+  dataManager: Caller;
+  /** Created only when the study had no administrator (so someone can manage the demo). */
+  administrator: Caller | null;
+  all: UserView[];
+}
+
+const callerOf = (user: UserView): Caller => ({
+  user,
+  actor: { type: 'user', userId: user.userId, label: user.email },
+});
+
+/**
+ * One account, created, or when a demo run made it before, given the new password and the sites it
+ * needs (both audited as changes by the demo actor).
+ */
+async function demoUser(
+  trx: Tx,
+  studyId: string,
+  input: { email: string; name: string; role: Role; siteIds: string[]; password: string },
+): Promise<UserView> {
+  const row = await trx
+    .selectFrom('app_user')
+    .select(['user_id', 'email', 'name', 'roles', 'site_ids', 'status', 'version'])
+    .where('study_id', '=', studyId)
+    .where('email', '=', input.email)
+    .executeTakeFirst();
+  if (!row) {
+    return createUser(trx, studyId, demoActor, {
+      email: input.email,
+      name: input.name,
+      roles: [input.role],
+      siteIds: input.siteIds,
+      password: input.password,
+    });
+  }
+  const reason = 'new demonstration run';
+  await resetPassword(trx, studyId, demoActor, row.user_id, { password: input.password, reason });
+  const siteIds = [...new Set([...row.site_ids, ...input.siteIds])];
+  const updated = await updateUser(trx, studyId, demoActor, row.user_id, {
+    version: row.version + 1,
+    reason,
+    roles: row.roles.includes(input.role) ? undefined : [...row.roles.filter(isRole), input.role],
+    siteIds,
+    status: 'active',
+  });
+  const { userId, email, name, roles, status } = updated;
+  return { userId, email, name, roles, siteIds: updated.siteIds, status };
+}
+
+/** The trial team: an investigator and a coordinator per site, a monitor of every site, a data manager. */
+export async function demoStaff(
+  trx: Tx,
+  studyId: string,
+  sites: DemoSite[],
+  password: string,
+): Promise<DemoStaff> {
+  const all: UserView[] = [];
+  const add = async (email: string, name: string, role: Role, siteIds: string[]) => {
+    const user = await demoUser(trx, studyId, {
+      email: `${email}@${DEMO_EMAIL_DOMAIN}`,
+      name,
+      role,
+      siteIds,
+      password,
+    });
+    all.push(user);
+    return callerOf(user);
+  };
+  const hasAdministrator = (
+    await trx.selectFrom('app_user').select('roles').where('study_id', '=', studyId).execute()
+  ).some((row) => row.roles.includes('administrator'));
+  const administrator = hasAdministrator
+    ? null
+    : await add('admin', 'Demo Administrator', 'administrator', []);
+  const bySite = new Map<string, SiteStaff>();
+  for (const site of sites) {
+    const code = site.code.toLowerCase();
+    bySite.set(site.siteId, {
+      investigator: await add(`investigator.${code}`, `Investigator ${site.code}`, 'investigator', [
+        site.siteId,
+      ]),
+      coordinator: await add(`coordinator.${code}`, `Coordinator ${site.code}`, 'study_coordinator', [
+        site.siteId,
+      ]),
+    });
+  }
+  const monitor = await add(
+    'monitor',
+    'Demo Monitor',
+    'monitor',
+    sites.map((site) => site.siteId),
+  );
+  const dataManager = await add('datamanager', 'Demo Data Manager', 'data_manager', []);
+  return { bySite, monitor, dataManager, administrator, all };
+}

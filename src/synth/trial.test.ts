@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { syntheticTrialCounts, syntheticTrialDigest } from './summary.ts';
+import { generateSyntheticTrial } from './trial.ts';
+
+const asOf = new Date().toISOString().slice(0, 10);
+const options = { subjects: 7, sites: 2, seed: 7, asOf, password: 'synthetic staff secret' };
+
+describe('synthetic trial generator', () => {
+  const apps: TestApp[] = [];
+  const fresh = async () => {
+    const t = await createTestApp('pglite');
+    apps.push(t);
+    return t;
+  };
+  let first: TestApp;
+  let firstDigest: string;
+
+  beforeAll(async () => {
+    first = await fresh();
+    await generateSyntheticTrial(first.database, first.studyId, options);
+    firstDigest = await first.database.read((db) => syntheticTrialDigest(db, first.studyId));
+  }, 300_000);
+  afterAll(async () => {
+    for (const t of apps) await t.close();
+  });
+
+  it('writes a whole trial through the services: every outcome, all marked synthetic', async () => {
+    const counts = await first.database.read((db) => syntheticTrialCounts(db, first.studyId));
+    expect(counts.screened).toBe(7);
+    expect(counts.byStatus.screen_failed).toBe(1);
+    expect(counts.byStatus.declined).toBe(1);
+    expect(counts.forms).toBeGreaterThan(50);
+    const participants = await first.database.read((db) =>
+      db.selectFrom('participant').selectAll().where('study_id', '=', first.studyId).execute(),
+    );
+    expect(participants.every((participant) => participant.synthetic)).toBe(true);
+    expect(new Set(participants.map((participant) => participant.site_id)).size).toBe(2);
+    for (const participant of participants.filter((p) => p.status === 'screen_failed')) {
+      expect((participant.failed_criteria ?? []).length, participant.status_reason ?? '').toBeGreaterThan(0);
+    }
+    const enrolled = participants.filter((participant) => participant.study_number !== null);
+    expect(enrolled.length).toBe(5);
+    expect(enrolled.every((participant) => participant.eligibility_confirmed_at !== null)).toBe(true);
+    // The trail shows who did it: the synthetic staff, not a system actor.
+    const actors = await first.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select('actor_label')
+        .distinct()
+        .where('study_id', '=', first.studyId)
+        .where('action', '=', 'crf.value.enter')
+        .execute(),
+    );
+    expect(actors.map((row) => row.actor_label).sort()).toEqual([
+      'coordinator.jyt@demo.exotrial.org',
+      'coordinator.rj@demo.exotrial.org',
+    ]);
+  });
+
+  it('gives the same data for the same seed and day, and other data for another seed', async () => {
+    const again = await fresh();
+    await generateSyntheticTrial(again.database, again.studyId, {
+      ...options,
+      password: 'another staff secret',
+    });
+    expect(await again.database.read((db) => syntheticTrialDigest(db, again.studyId))).toBe(firstDigest);
+    const other = await fresh();
+    await generateSyntheticTrial(other.database, other.studyId, { ...options, subjects: 3, seed: 8 });
+    const otherDigest = await other.database.read((db) => syntheticTrialDigest(db, other.studyId));
+    expect(otherDigest).not.toBe(firstDigest);
+  }, 300_000);
+
+  it('refuses a database that holds real participants unless forced', async () => {
+    const t = await fresh();
+    await generateSyntheticTrial(t.database, t.studyId, { ...options, subjects: 1 });
+    await t.database.transaction((trx) =>
+      trx.updateTable('participant').set({ synthetic: false }).where('study_id', '=', t.studyId).execute(),
+    );
+    await expect(generateSyntheticTrial(t.database, t.studyId, { ...options, subjects: 1 })).rejects.toThrow(
+      /real \(non-synthetic\) participant/,
+    );
+    await generateSyntheticTrial(t.database, t.studyId, { ...options, subjects: 1, force: true });
+    const counts = await t.database.read((db) => syntheticTrialCounts(db, t.studyId));
+    expect(counts.screened).toBe(1);
+  }, 120_000);
+});

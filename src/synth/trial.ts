@@ -1,0 +1,501 @@
+import type { FormRecordView } from '../crf/crf.schema.ts';
+import { saveForm } from '../crf/form.service.ts';
+import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
+import type { Database } from '../db/connection.ts';
+import { changeStatus, enrolParticipant, recordScreenOutcome } from '../participants/lifecycle.service.ts';
+import { findParticipant } from '../participants/participant.queries.ts';
+import {
+  type Caller,
+  confirmEligibility,
+  recordConsent,
+  screenParticipant,
+} from '../participants/participant.service.ts';
+import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
+import { conflict, validationFailed } from '../server/errors.ts';
+import { clinicalCourse, type DayState } from './clinical-course.ts';
+import {
+  addDays,
+  at,
+  bloodGas,
+  chestCt,
+  clinicalStatus,
+  conmeds,
+  type FormValues,
+  failureReasons,
+  fieldsOf,
+  labs,
+  makeProfile,
+  type PatientProfile,
+  rtPcr,
+  type ScreenFailure,
+  screenFailures,
+  screeningForms,
+  vitals,
+} from './patient-forms.ts';
+import { type Random, seededRandom } from './random.ts';
+import { type DemoSite, type DemoStaff, demoSites, demoStaff, newDemoPassword } from './staff.ts';
+import { type SyntheticTrialCounts, syntheticTrialCounts } from './summary.ts';
+
+export interface SyntheticTrialOptions {
+  /** People screened (every one gets a screening number); about 7 in 10 are enrolled. */
+  subjects: number;
+  sites: number;
+  seed: number;
+  /** The last day of the synthetic trial (default today, UTC); the same seed and day give the same data. */
+  asOf?: string;
+  /** Password of the demonstration accounts (default: a new random one). */
+  password?: string;
+  /** Add to a database that holds real (non-synthetic) participants. */
+  force?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface SyntheticTrialResult {
+  sites: DemoSite[];
+  staff: Array<{ email: string; name: string; roles: string[] }>;
+  password: string;
+  counts: SyntheticTrialCounts;
+}
+
+type Course = { kind: 'ongoing' } | { kind: 'withdraws'; day: number } | { kind: 'dies'; day: number };
+
+interface Plan {
+  siteId: string;
+  screeningDate: string;
+  outcome: 'enrolled' | 'screen_failed' | 'declined';
+  failure: ScreenFailure | null;
+  course: Course;
+  random: Random;
+}
+
+const SPAN_DAYS = 56;
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/** Who is screened where and when, and what becomes of them: all drawn from the seed before any write. */
+function planTrial(random: Random, subjects: number, sites: DemoSite[], asOf: string): Plan[] {
+  const failures = subjects >= 3 ? Math.max(1, Math.round(subjects * 0.2)) : 0;
+  const declines = subjects >= 5 ? Math.max(1, Math.round(subjects * 0.07)) : 0;
+  const outcomes = random.shuffle([
+    ...Array<Plan['outcome']>(failures).fill('screen_failed'),
+    ...Array<Plan['outcome']>(declines).fill('declined'),
+    ...Array<Plan['outcome']>(subjects - failures - declines).fill('enrolled'),
+  ]);
+  const failureKinds = random.shuffle(screenFailures);
+  let nextFailure = 0;
+  const plans = outcomes.map((outcome, index): Plan & { index: number } => ({
+    index,
+    siteId: random.pick(sites).siteId,
+    screeningDate: addDays(asOf, -random.int(1, SPAN_DAYS)),
+    outcome,
+    failure:
+      outcome === 'screen_failed' ? (failureKinds[nextFailure++ % failureKinds.length] ?? 'age') : null,
+    course: { kind: 'ongoing' },
+    random: random.fork(`participant ${index}`),
+  }));
+  plans.sort((a, b) => a.screeningDate.localeCompare(b.screeningDate) || a.index - b.index);
+  // One death and one withdrawal, among those enrolled long enough ago for them to have happened.
+  const daysFollowed = (plan: Plan) => studyDayOf(addDays(plan.screeningDate, 1), asOf);
+  const enrolled = plans.filter((plan) => plan.outcome === 'enrolled');
+  const dies = enrolled.find((plan) => daysFollowed(plan) >= 12);
+  if (dies) dies.course = { kind: 'dies', day: random.int(8, Math.min(20, daysFollowed(dies))) };
+  const withdraws = enrolled.find((plan) => plan !== dies && daysFollowed(plan) >= 5);
+  if (withdraws)
+    withdraws.course = { kind: 'withdraws', day: random.int(3, Math.min(8, daysFollowed(withdraws))) };
+  return plans;
+}
+
+/**
+ * Fills the study with a synthetic MEXCOVID trial through the same services the API calls, as the
+ * synthetic trial team: screening (failures with their criteria, declines), consent, eligibility
+ * signed by the investigator, enrolment, visits with form data (some failing soft edit checks, which
+ * raises queries that are then answered, corrected or closed), a withdrawal and a death. Every
+ * participant is marked synthetic. The same seed and `asOf` day give the same data.
+ */
+export async function generateSyntheticTrial(
+  database: Database,
+  studyId: string,
+  options: SyntheticTrialOptions,
+): Promise<SyntheticTrialResult> {
+  const asOf = options.asOf ?? todayUtc();
+  if (asOf > todayUtc())
+    throw validationFailed([{ field: 'asOf', message: 'The trial cannot end in the future.' }]);
+  if (!Number.isInteger(options.subjects) || options.subjects < 1 || options.subjects > 10_000) {
+    throw validationFailed([
+      { field: 'subjects', message: 'Give a whole number of subjects from 1 to 10000.' },
+    ]);
+  }
+  if (!Number.isInteger(options.sites) || options.sites < 1 || options.sites > 50) {
+    throw validationFailed([{ field: 'sites', message: 'Give a whole number of sites from 1 to 50.' }]);
+  }
+  const real = await database.read(async (db) =>
+    db
+      .selectFrom('participant')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('study_id', '=', studyId)
+      .where('synthetic', '=', false)
+      .executeTakeFirstOrThrow(),
+  );
+  if (Number(real.count) > 0 && !options.force) {
+    throw conflict(
+      `The database holds ${real.count} real (non-synthetic) participant(s): refusing to mix synthetic data in. ` +
+        'Use an empty database (--data DIR), or --force if you really mean it.',
+    );
+  }
+  const password = options.password ?? newDemoPassword();
+  const { sites, staff } = await database.transaction(async (trx) => {
+    const sites = await demoSites(trx, studyId, options.sites);
+    return { sites, staff: await demoStaff(trx, studyId, sites, password) };
+  });
+  const random = seededRandom(options.seed);
+  const plans = planTrial(random, options.subjects, sites, asOf);
+  const writer = new TrialWriter(database, studyId, staff, password, asOf);
+  let feverShown = false;
+  for (const [done, plan] of plans.entries()) {
+    const site = sites.find((entry) => entry.siteId === plan.siteId);
+    if (!site) throw new Error(`no site ${plan.siteId}`);
+    // The first enrolled participant always shows the soft edit check at work.
+    const forceFever = plan.outcome === 'enrolled' && !feverShown;
+    if (forceFever) feverShown = true;
+    await writer.participant(plan, site, forceFever);
+    options.onProgress?.(done + 1, plans.length);
+  }
+  return {
+    sites,
+    staff: staff.all.map((user) => ({ email: user.email, name: user.name, roles: user.roles })),
+    password,
+    counts: await database.read((db) => syntheticTrialCounts(db, studyId)),
+  };
+}
+
+const screeningFormOrder = [
+  'informedConsent',
+  'demographics',
+  'medicalHistory',
+  'screening',
+  'vitals',
+  'bloodGas',
+  'labs',
+  'chestCt',
+  'rtPcr',
+] as const;
+
+/** Writes one planned participant through the services, as the site's staff and the monitor. */
+class TrialWriter {
+  constructor(
+    private readonly database: Database,
+    private readonly studyId: string,
+    private readonly staff: DemoStaff,
+    private readonly password: string,
+    private readonly asOf: string,
+  ) {}
+
+  private siteStaff(siteId: string) {
+    const people = this.staff.bySite.get(siteId);
+    if (!people) throw new Error(`no staff at ${siteId}`);
+    return people;
+  }
+
+  private version(participantId: string): Promise<number> {
+    return this.database.read(async (db) => (await findParticipant(db, this.studyId, participantId)).version);
+  }
+
+  private save(
+    caller: Caller,
+    participantId: string,
+    visitKey: string,
+    formId: string,
+    values: FormValues,
+    instance = 1,
+  ) {
+    return saveForm(
+      this.database,
+      this.studyId,
+      caller,
+      { participantId, visitKey, formId, instance },
+      { version: 0, entries: fieldsOf(values) },
+    );
+  }
+
+  async participant(plan: Plan, site: DemoSite, forceFever: boolean): Promise<void> {
+    const { random } = plan;
+    const { coordinator, investigator } = this.siteStaff(plan.siteId);
+    const participantId = await screenParticipant(this.database, this.studyId, coordinator, {
+      siteId: plan.siteId,
+      screeningDate: plan.screeningDate,
+      synthetic: true,
+    });
+    if (plan.outcome === 'declined') {
+      await recordScreenOutcome(this.database, this.studyId, coordinator, participantId, {
+        outcome: 'declined',
+        reason: random.pick([
+          'Declined to take part after the information session',
+          'The family preferred standard care only',
+        ]),
+        version: await this.version(participantId),
+      });
+      return;
+    }
+    const profile = makeProfile(random, plan.failure, plan.screeningDate);
+    const byRepresentative = profile.baseline === 6;
+    await recordConsent(this.database, this.studyId, coordinator, participantId, {
+      formVersion: '1.0',
+      consentedAt: at(plan.screeningDate, '01:00'),
+      signer: byRepresentative ? 'legal_representative' : 'participant',
+      ...(byRepresentative
+        ? { representativeName: 'Synthetic Relative', representativeRelation: 'spouse' }
+        : {}),
+    });
+    await this.screeningVisit(plan, profile, participantId, site, byRepresentative);
+    if (plan.failure) {
+      await recordScreenOutcome(this.database, this.studyId, coordinator, participantId, {
+        outcome: 'screen_failed',
+        reason: failureReasons[plan.failure],
+        version: await this.version(participantId),
+      });
+      return;
+    }
+    await confirmEligibility(this.database, this.studyId, investigator, participantId, this.password);
+    const day1Date = addDays(plan.screeningDate, 1);
+    await enrolParticipant(this.database, this.studyId, coordinator, participantId, {
+      day1Date,
+      version: await this.version(participantId),
+    });
+    await this.followUp(plan, profile, participantId, site, day1Date, forceFever);
+  }
+
+  private async screeningVisit(
+    plan: Plan,
+    profile: PatientProfile,
+    participantId: string,
+    site: DemoSite,
+    byRepresentative: boolean,
+  ): Promise<void> {
+    const { random } = plan;
+    const { coordinator } = this.siteStaff(plan.siteId);
+    const forms = screeningForms(
+      random,
+      profile,
+      plan.screeningDate,
+      site.altitude,
+      byRepresentative ? 'representative' : 'participant',
+    );
+    let vitalsRecord: FormRecordView | undefined;
+    for (const formId of screeningFormOrder) {
+      const saved = await this.save(coordinator, participantId, 'screening', formId, forms[formId] ?? {});
+      if (formId === 'vitals') vitalsRecord = saved;
+    }
+    const baselineState: DayState = {
+      day: 0,
+      category: plan.failure === 'not-severe' ? 3 : profile.baseline,
+      icu: profile.baseline === 6,
+      vasoactive: false,
+      ecmo: false,
+      sofa: profile.baseline === 6 ? random.int(6, 11) : null,
+    };
+    await this.save(coordinator, participantId, 'screening', 'clinicalStatus', {
+      ...clinicalStatus(baselineState, plan.screeningDate),
+    });
+    for (const [index, medication] of conmeds(random, profile, plan.screeningDate).entries()) {
+      await this.save(coordinator, participantId, 'screening', 'conmeds', medication, index + 1);
+    }
+    // A monitor compares the screening vitals with the source now and then.
+    if (vitalsRecord?.recordId && random.chance(0.25)) {
+      await this.manualQuery(
+        plan,
+        vitalsRecord.recordId,
+        'heartRate',
+        random.pick(['open', 'answered', 'closed', 'closed'] as const),
+      );
+    }
+  }
+
+  private async manualQuery(
+    plan: Plan,
+    recordId: string,
+    itemId: string,
+    until: 'open' | 'answered' | 'closed',
+  ): Promise<void> {
+    const { coordinator } = this.siteStaff(plan.siteId);
+    const raised = await raiseQuery(this.database, this.studyId, this.staff.monitor, {
+      recordId,
+      itemId,
+      text: 'The source document shows a different value; please check.',
+    });
+    if (until === 'open') return;
+    const answered = await actOnQuery(this.database, this.studyId, coordinator, raised.queryId, 'answer', {
+      text: 'Checked against the nursing chart: the value entered is correct.',
+      version: raised.version,
+    });
+    if (until === 'closed') {
+      await actOnQuery(this.database, this.studyId, this.staff.monitor, raised.queryId, 'close', {
+        text: 'Agreed, thank you.',
+        version: answered.version,
+      });
+    }
+  }
+
+  /** Vitals, with the fever that trips the soft check now and then, and what the site does about it. */
+  private async saveVitals(
+    plan: Plan,
+    participantId: string,
+    visitKey: string,
+    values: FormValues,
+  ): Promise<void> {
+    const { random } = plan;
+    const { coordinator } = this.siteStaff(plan.siteId);
+    const saved = await this.save(coordinator, participantId, visitKey, 'vitals', values);
+    const query = saved.queries.find((entry) => entry.status === 'open' && entry.origin === 'edit_check');
+    if (!query || !saved.recordId) return;
+    const action = random.next();
+    // Some queries wait for the site: recent ones especially.
+    if (action >= 0.85) return;
+    if (action < 0.4) {
+      const corrected = random.decimal(38.1, 39.4, 1);
+      await saveForm(
+        this.database,
+        this.studyId,
+        coordinator,
+        { participantId, visitKey, formId: 'vitals', instance: 1 },
+        {
+          version: saved.version,
+          entries: { temperature: { value: corrected } },
+          reason: `Transcription error: the nursing chart reads ${corrected} °C`,
+        },
+      );
+      return;
+    }
+    const answered = await actOnQuery(this.database, this.studyId, coordinator, query.queryId, 'answer', {
+      text: 'Confirmed against the nursing chart: hyperpyrexia, treated with cooling.',
+      version: query.version,
+    });
+    if (random.chance(0.6)) {
+      await actOnQuery(this.database, this.studyId, this.staff.monitor, query.queryId, 'close', {
+        text: 'Accepted.',
+        version: answered.version,
+      });
+    }
+  }
+
+  private async followUp(
+    plan: Plan,
+    profile: PatientProfile,
+    participantId: string,
+    site: DemoSite,
+    day1Date: string,
+    forceFever: boolean,
+  ): Promise<void> {
+    const { random } = plan;
+    const { coordinator } = this.siteStaff(plan.siteId);
+    const course = clinicalCourse(
+      random,
+      profile.baseline,
+      plan.course.kind === 'dies' ? { kind: 'dies', day: plan.course.day } : { kind: 'recovers' },
+    );
+    const followed = Math.min(28, studyDayOf(day1Date, this.asOf));
+    const lastDay = plan.course.kind === 'ongoing' ? followed : Math.min(followed, plan.course.day);
+    const discharged = course[course.length - 1] as DayState;
+    for (let day = 1; day <= lastDay; day++) {
+      const date = studyDayDate(day1Date, day);
+      const inHospital = day <= course.length && (course[day - 1]?.category ?? 0) >= 3;
+      const state = course[day - 1] ?? discharged;
+      if (day <= course.length) {
+        await this.save(
+          coordinator,
+          participantId,
+          'daily-status',
+          'clinicalStatus',
+          clinicalStatus(state, date),
+          day,
+        );
+      }
+      if (state.category === 7) break;
+      const recovery = Math.min(1, day / 21);
+      const fever = () => random.chance(0.02);
+      let dayVitals: FormValues | undefined;
+      if (day <= 5 && inHospital) {
+        for (const [timepoint, time] of [
+          ['pre-dose', '00:30'],
+          ['post-30', '01:30'],
+          ['post-120', '03:00'],
+        ] as const) {
+          const forced = forceFever && day === 1 && timepoint === 'pre-dose';
+          const values = vitals(random, state, at(date, time), { fever: forced || fever() });
+          dayVitals ??= values;
+          await this.saveVitals(plan, participantId, `day-${day}/${timepoint}`, values);
+        }
+      }
+      const visitKey = `day-${day}`;
+      const inPerson = inHospital || [7, 14, 28].includes(day);
+      if ([6, 7, 14, 21, 28].includes(day) && inPerson) {
+        dayVitals = vitals(random, state, at(date, '02:00'), { fever: fever() });
+        await this.saveVitals(plan, participantId, visitKey, dayVitals);
+      }
+      if ([3, 5, 7, 14, 28].includes(day) && inPerson) {
+        await this.save(coordinator, participantId, visitKey, 'labs', labs(random, date, recovery));
+        if (inHospital && dayVitals) {
+          await this.save(
+            coordinator,
+            participantId,
+            visitKey,
+            'bloodGas',
+            bloodGas(random, dayVitals, site.altitude),
+          );
+        }
+      }
+      if (day === 7 || day === 28) {
+        const change =
+          state.category <= 3 ? 'improved' : random.pick(['stable', 'worse', 'improved'] as const);
+        await this.save(coordinator, participantId, visitKey, 'chestCt', chestCt(random, date, change));
+      }
+      if (day === 7 || day === 14) {
+        const positive = random.chance(day === 7 ? 0.5 : 0.15);
+        await this.save(coordinator, participantId, visitKey, 'rtPcr', rtPcr(random, date, positive));
+      }
+    }
+    await this.endOfStudy(plan, participantId, day1Date, followed);
+  }
+
+  private async endOfStudy(plan: Plan, participantId: string, day1Date: string, followed: number) {
+    const { coordinator } = this.siteStaff(plan.siteId);
+    const course = plan.course;
+    const ending =
+      course.kind === 'dies'
+        ? {
+            status: 'died' as const,
+            day: course.day,
+            form: { status: 'death', deathDate: studyDayDate(day1Date, course.day) },
+            reason: 'Death from progressive respiratory failure',
+          }
+        : course.kind === 'withdraws'
+          ? {
+              status: 'withdrawn' as const,
+              day: course.day,
+              form: {
+                status: 'withdrew-consent',
+                reason: 'Withdrew consent; agreed to keep the data collected',
+              },
+              reason: 'Withdrew consent',
+            }
+          : followed >= 28
+            ? {
+                status: 'completed' as const,
+                day: 28,
+                form: { status: 'completed' },
+                reason: 'Completed day 28',
+              }
+            : null;
+    if (!ending) return;
+    const date = studyDayDate(day1Date, ending.day);
+    await this.save(coordinator, participantId, 'day-28', 'endOfStudy', {
+      ...ending.form,
+      lastContactDate: date,
+      contactMode: ending.status === 'completed' && plan.random.chance(0.3) ? 'telephone' : 'visit',
+    });
+    await changeStatus(this.database, this.studyId, coordinator, participantId, {
+      status: ending.status,
+      date,
+      reason: ending.reason,
+      version: await this.version(participantId),
+    });
+  }
+}
