@@ -1,0 +1,274 @@
+import type { Database, Db } from '../../db/connection.ts';
+import type { Protocol } from '../../protocol/schema.ts';
+import { currentProtocol } from '../../study/protocol-store.ts';
+import { type PrivacyOptions, subjectDates } from '../privacy.ts';
+import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
+import { element, escapeXml, text } from '../xml.ts';
+import { COMMON_EVENT, oids, studyEvents, studyMetadata } from './odm-metadata.ts';
+
+// A whole study as one ODM 1.3.2 document, streamed: the metadata, the administrative data (users,
+// sites, signature meanings), then each participant's data with the last audit record of every value
+// and the investigator's signatures, a batch of participants at a time.
+
+export interface OdmExportOptions {
+  metadataOnly: boolean;
+  privacy: PrivacyOptions;
+  created?: Date;
+  batchSize?: number;
+  onProgress?: (subjectsDone: number) => void;
+}
+
+const SYSTEM_USER = 'USR.system';
+const userOid = (actorId: string | null) => (actorId ? `USR.${actorId}` : SYSTEM_USER);
+const locationOid = (siteId: string) => `LOC.${siteId}`;
+const signatureOid = (meaning: string) => `SD.${meaning.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}`;
+const stamp = (value: Date | string) => new Date(value).toISOString();
+
+interface AuditSummary {
+  actorId: string | null;
+  at: Date | string;
+  reason: string | null;
+  siteId: string;
+}
+
+async function adminData(db: Db, studyId: string, protocol: Protocol): Promise<string> {
+  const users = await db
+    .selectFrom('app_user')
+    .select(['user_id', 'name'])
+    .where('study_id', '=', studyId)
+    .orderBy('email')
+    .execute();
+  const sites = await db
+    .selectFrom('site')
+    .select(['site_id', 'name'])
+    .where('study_id', '=', studyId)
+    .orderBy('site_id')
+    .execute();
+  const meanings = await db
+    .selectFrom('signature')
+    .select('meaning')
+    .distinct()
+    .where('study_id', '=', studyId)
+    .execute();
+  const mdv = {
+    StudyOID: oids.study(protocol),
+    MetaDataVersionOID: oids.metaDataVersion(protocol),
+    EffectiveDate: '2000-01-01',
+  };
+  return element(
+    'AdminData',
+    { StudyOID: oids.study(protocol) },
+    element('User', { OID: SYSTEM_USER, UserType: 'Other' }, text('FullName', {}, 'exotrial (system)')),
+    ...users.map((user) =>
+      element('User', { OID: userOid(user.user_id), UserType: 'Other' }, text('FullName', {}, user.name)),
+    ),
+    ...sites.map((site) =>
+      element(
+        'Location',
+        {
+          OID: locationOid(site.site_id),
+          Name: (site.name as { en: string }).en ?? site.site_id,
+          LocationType: 'Site',
+        },
+        element('MetaDataVersionRef', mdv),
+      ),
+    ),
+    ...meanings.map((row) =>
+      element(
+        'SignatureDef',
+        { OID: signatureOid(row.meaning), Methodology: 'Electronic' },
+        text('Meaning', {}, row.meaning),
+        text('LegalReason', {}, 'Electronic signature under 21 CFR Part 11, by re-entering the password'),
+      ),
+    ),
+  );
+}
+
+function auditRecord(audit: AuditSummary, dates: ReturnType<typeof subjectDates>): string {
+  return element(
+    'AuditRecord',
+    {},
+    element('UserRef', { UserOID: userOid(audit.actorId) }),
+    element('LocationRef', { LocationOID: locationOid(audit.siteId) }),
+    text('DateTimeStamp', {}, dates.date(stamp(audit.at))),
+    audit.reason ? text('ReasonForChange', {}, audit.reason) : null,
+  );
+}
+
+function itemValue(value: unknown): string {
+  if (Array.isArray(value)) return value.map(String).join(',');
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return String(value);
+}
+
+function subjectData(
+  protocol: Protocol,
+  subject: SubjectSource,
+  audits: Map<string, AuditSummary>,
+  signatures: Map<string, Array<{ signer_id: string; meaning: string; signed_at: Date | string }>>,
+  privacy: PrivacyOptions,
+): string {
+  const dates = subjectDates(privacy, subject.participant.participant_id);
+  const events = studyEvents(protocol);
+  const forms = new Map(protocol.forms.map((form) => [form.id, form]));
+  const byEvent = new Map<string, FormRecordRow[]>();
+  for (const record of subject.records) {
+    const form = forms.get(record.form_id);
+    if (!form) continue;
+    const eventKey = events.get(record.visit_id)?.forms.includes(record.form_id)
+      ? record.visit_id
+      : COMMON_EVENT;
+    const eventRepeat = events.get(eventKey)?.repeating ? record.instance : null;
+    const key = `${eventKey}\u0000${eventRepeat ?? ''}`;
+    byEvent.set(key, [...(byEvent.get(key) ?? []), record]);
+  }
+  const eventXml = [...byEvent].map(([key, records]) => {
+    const [eventKey = '', repeat = ''] = key.split('\u0000');
+    return element(
+      'StudyEventData',
+      { StudyEventOID: oids.event(eventKey), StudyEventRepeatKey: repeat || undefined },
+      ...records.map((record) => {
+        const form = forms.get(record.form_id);
+        const entries = entriesOfRecord(record);
+        const formSignature = signatures.get(record.record_id)?.[0];
+        const items = (form?.items ?? []).flatMap((item) => {
+          const entry = entries[item.id];
+          if (!entry) return [];
+          const audit = audits.get(`${record.record_id}.${item.id}`);
+          const isDate = item.type === 'date' || item.type === 'datetime';
+          const value =
+            entry.value === null || entry.value === undefined
+              ? null
+              : isDate
+                ? dates.date(String(entry.value))
+                : itemValue(entry.value);
+          if (item.sdtm?.variable === 'BRTHDTC' && !privacy.includeIdentifiers) return [];
+          return [
+            element(
+              'ItemData',
+              entry.missing || value === null
+                ? { ItemOID: oids.item(record.form_id, item.id), IsNull: 'Yes' }
+                : { ItemOID: oids.item(record.form_id, item.id), Value: value },
+              audit ? auditRecord(audit, dates) : null,
+              entry.missing
+                ? element(
+                    'Annotation',
+                    { SeqNum: 1 },
+                    text(
+                      'Comment',
+                      {},
+                      `${entry.missing}${entry.missingReason ? `: ${entry.missingReason}` : ''}`,
+                    ),
+                  )
+                : null,
+            ),
+          ];
+        });
+        return element(
+          'FormData',
+          {
+            FormOID: oids.form(record.form_id),
+            FormRepeatKey: form?.repeating ? record.instance : undefined,
+          },
+          formSignature
+            ? element(
+                'Signature',
+                {},
+                element('UserRef', { UserOID: userOid(formSignature.signer_id) }),
+                element('LocationRef', { LocationOID: locationOid(record.site_id) }),
+                element('SignatureRef', { SignatureOID: signatureOid(formSignature.meaning) }),
+                text('DateTimeStamp', {}, dates.date(stamp(formSignature.signed_at))),
+              )
+            : null,
+          element('ItemGroupData', { ItemGroupOID: oids.group(record.form_id) }, ...items),
+        );
+      }),
+    );
+  });
+  const { participant } = subject;
+  return element(
+    'SubjectData',
+    { SubjectKey: participant.study_number ?? participant.screening_number },
+    element('SiteRef', { LocationOID: locationOid(participant.site_id) }),
+    ...eventXml,
+  );
+}
+
+/** The last audit event of every value, and the unbroken form signatures, of a batch of participants. */
+async function batchTrail(db: Db, studyId: string, batch: SubjectSource[]) {
+  const records = batch.flatMap((subject) => subject.records);
+  const audits = new Map<string, AuditSummary>();
+  const signatures = new Map<
+    string,
+    Array<{ signer_id: string; meaning: string; signed_at: Date | string }>
+  >();
+  if (records.length === 0) return { audits, signatures };
+  const ids = records.map((record) => record.record_id);
+  const siteOf = new Map(records.map((record) => [record.record_id, record.site_id]));
+  const events = await db
+    .selectFrom('audit_event')
+    .select(['entity_id', 'field', 'actor_id', 'occurred_at', 'reason'])
+    .where('study_id', '=', studyId)
+    .where('entity_type', '=', 'form_record')
+    .where('action', 'in', ['crf.value.enter', 'crf.value.change'])
+    .where('entity_id', 'in', ids)
+    .orderBy('seq')
+    .execute();
+  for (const event of events) {
+    const itemId = event.field?.split('.').at(-1);
+    if (!itemId) continue;
+    audits.set(`${event.entity_id}.${itemId}`, {
+      actorId: event.actor_id,
+      at: event.occurred_at,
+      reason: event.reason,
+      siteId: siteOf.get(event.entity_id) ?? '',
+    });
+  }
+  const signed = await db
+    .selectFrom('signature')
+    .select(['record_id', 'signer_id', 'meaning', 'signed_at'])
+    .where('study_id', '=', studyId)
+    .where('scope', '=', 'form')
+    .where('broken_at', 'is', null)
+    .where('record_id', 'in', ids)
+    .orderBy('signed_at', 'desc')
+    .execute();
+  for (const signature of signed) {
+    if (!signature.record_id) continue;
+    signatures.set(signature.record_id, [...(signatures.get(signature.record_id) ?? []), signature]);
+  }
+  return { audits, signatures };
+}
+
+/** The ODM document in chunks; each chunk is complete XML text (elements never split mid-name). */
+export async function* exportOdm(
+  database: Database,
+  studyId: string,
+  options: OdmExportOptions,
+): AsyncGenerator<string> {
+  const created = options.created ?? new Date();
+  const { protocol, admin } = await database.read(async (db) => {
+    const { protocol } = await currentProtocol(db, studyId);
+    return { protocol, admin: options.metadataOnly ? '' : await adminData(db, studyId, protocol) };
+  });
+  yield '<?xml version="1.0" encoding="UTF-8"?>\n';
+  yield `<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:xlink="http://www.w3.org/1999/xlink" ODMVersion="1.3.2" FileType="Snapshot" Granularity="${options.metadataOnly ? 'Metadata' : 'All'}" FileOID="${escapeXml(`exotrial.${protocol.study.id}.${created.getTime()}`)}" CreationDateTime="${created.toISOString()}" SourceSystem="exotrial">\n`;
+  yield `${element('Study', { OID: oids.study(protocol) }, studyMetadata(protocol))}\n`;
+  if (!options.metadataOnly) {
+    yield `${admin}\n`;
+    yield `<ClinicalData StudyOID="${escapeXml(oids.study(protocol))}" MetaDataVersionOID="${escapeXml(oids.metaDataVersion(protocol))}">\n`;
+    let done = 0;
+    for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+      const trail = await database.read((db) => batchTrail(db, studyId, batch));
+      yield batch
+        .map(
+          (subject) => `${subjectData(protocol, subject, trail.audits, trail.signatures, options.privacy)}\n`,
+        )
+        .join('');
+      done += batch.length;
+      options.onProgress?.(done);
+    }
+    yield '</ClinicalData>\n';
+  }
+  yield '</ODM>\n';
+}

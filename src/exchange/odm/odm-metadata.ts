@@ -1,0 +1,319 @@
+import { formSlots } from '../../participants/schedule.ts';
+import type { LocalizedText, Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
+import { element, text } from '../xml.ts';
+
+// The protocol as CDISC ODM 1.3.2 metadata: study events (one per visit or visit time point), forms,
+// item groups, items with questions in English and Chinese, code lists, measurement units, range and
+// edit checks, skip logic (ConditionDef) and derivations (MethodDef). Aliases in the `exotrial:`
+// contexts carry what ODM has no place for, so that importing the file gives back the same forms.
+
+export const oids = {
+  study: (protocol: Protocol) => `ST.${protocol.study.id}`,
+  metaDataVersion: (protocol: Protocol) => `MDV.${protocol.version}`,
+  event: (visitKey: string) => `SE.${visitKey}`,
+  form: (formId: string) => `F.${formId}`,
+  group: (formId: string) => `IG.${formId}`,
+  item: (formId: string, itemId: string) => `I.${formId}.${itemId}`,
+  codeList: (codeListId: string) => `CL.${codeListId}`,
+  choices: (formId: string, itemId: string) => `CL.${formId}.${itemId}`,
+  unit: (unit: string) => `MU.${unit}`,
+  condition: (formId: string, itemId: string) => `C.${formId}.${itemId}`,
+  method: (formId: string, itemId: string) => `M.${formId}.${itemId}`,
+};
+
+/** Events that hold forms no visit lists (e.g. the adverse event log): one common event. */
+export const COMMON_EVENT = 'common';
+
+export const translated = (value: LocalizedText) =>
+  text('TranslatedText', { 'xml:lang': 'en' }, value.en) +
+  text('TranslatedText', { 'xml:lang': 'zh' }, value.zh);
+
+const dataTypes: Record<ProtocolItem['type'], string> = {
+  text: 'text',
+  integer: 'integer',
+  decimal: 'float',
+  date: 'date',
+  datetime: 'datetime',
+  choice: 'text',
+  multichoice: 'text',
+  boolean: 'boolean',
+  file: 'text',
+};
+
+/** The study events of a protocol: each visit key (visit or visit/time point) with its name and forms. */
+export function studyEvents(protocol: Protocol) {
+  const events = new Map<
+    string,
+    { name: LocalizedText; forms: string[]; repeating: boolean; type: string }
+  >();
+  for (const slot of formSlots(protocol)) {
+    const visit = protocol.schedule.visits.find((entry) => entry.id === slot.visitId);
+    if (!visit) continue;
+    const timepoint = visit.timepoints.find((entry) => entry.id === slot.timepointId);
+    const event = events.get(slot.visitKey) ?? {
+      name: timepoint
+        ? { en: `${visit.name.en}: ${timepoint.name.en}`, zh: `${visit.name.zh}：${timepoint.name.zh}` }
+        : visit.name,
+      forms: [],
+      repeating: visit.repeat !== undefined,
+      type: visit.kind === 'unscheduled' ? 'Unscheduled' : 'Scheduled',
+    };
+    event.forms.push(slot.formId);
+    events.set(slot.visitKey, event);
+  }
+  const scheduled = new Set([...events.values()].flatMap((event) => event.forms));
+  const unscheduled = protocol.forms.filter((form) => !scheduled.has(form.id)).map((form) => form.id);
+  if (unscheduled.length > 0) {
+    events.set(COMMON_EVENT, {
+      name: { en: 'Any time during the study', zh: '研究期间任何时间' },
+      forms: unscheduled,
+      repeating: false,
+      type: 'Common',
+    });
+  }
+  return events;
+}
+
+function itemDef(protocol: Protocol, form: ProtocolForm, item: ProtocolItem): string {
+  const rangeChecks: string[] = [];
+  if (item.range?.low !== undefined) {
+    rangeChecks.push(
+      element(
+        'RangeCheck',
+        { Comparator: 'GE', SoftHard: 'Hard' },
+        text('CheckValue', {}, item.range.low),
+        element(
+          'ErrorMessage',
+          {},
+          translated({ en: `At least ${item.range.low}`, zh: `不小于 ${item.range.low}` }),
+        ),
+      ),
+    );
+  }
+  if (item.range?.high !== undefined) {
+    rangeChecks.push(
+      element(
+        'RangeCheck',
+        { Comparator: 'LE', SoftHard: 'Hard' },
+        text('CheckValue', {}, item.range.high),
+        element(
+          'ErrorMessage',
+          {},
+          translated({ en: `At most ${item.range.high}`, zh: `不大于 ${item.range.high}` }),
+        ),
+      ),
+    );
+  }
+  for (const check of item.checks) {
+    // An edit check is a rule that must hold: expressed as a formal expression of exotrial's rule language.
+    rangeChecks.push(
+      element(
+        'RangeCheck',
+        { SoftHard: check.severity === 'hard' ? 'Hard' : 'Soft' },
+        text('FormalExpression', { Context: 'exotrial:rule' }, check.rule),
+        element('ErrorMessage', {}, translated(check.message)),
+      ),
+    );
+  }
+  const codeList = item.codeList
+    ? oids.codeList(item.codeList)
+    : item.choices
+      ? oids.choices(form.id, item.id)
+      : undefined;
+  const aliases = [
+    element('Alias', { Context: 'exotrial:type', Name: item.type }),
+    item.sdtm
+      ? element('Alias', {
+          Context: 'SDTM',
+          Name: [item.sdtm.domain, item.sdtm.variable, item.sdtm.testCode].filter(Boolean).join('.'),
+        })
+      : null,
+  ];
+  return element(
+    'ItemDef',
+    {
+      OID: oids.item(form.id, item.id),
+      Name: item.id,
+      DataType: dataTypes[item.type],
+      SignificantDigits: item.precision,
+    },
+    item.hint ? element('Description', {}, translated(item.hint)) : null,
+    element('Question', {}, translated(item.label)),
+    item.unit ? element('MeasurementUnitRef', { MeasurementUnitOID: oids.unit(item.unit) }) : null,
+    ...rangeChecks,
+    codeList ? element('CodeListRef', { CodeListOID: codeList }) : null,
+    ...aliases,
+  );
+}
+
+function codeListDef(
+  oid: string,
+  name: string,
+  description: LocalizedText | undefined,
+  items: Protocol['codeLists'][number]['items'],
+): string {
+  return element(
+    'CodeList',
+    { OID: oid, Name: name, DataType: 'text' },
+    description ? element('Description', {}, translated(description)) : null,
+    ...items.map((entry) =>
+      element('CodeListItem', { CodedValue: entry.code }, element('Decode', {}, translated(entry.label))),
+    ),
+  );
+}
+
+/** Measurement units used by the protocol's items. */
+export const protocolUnits = (protocol: Protocol) =>
+  [
+    ...new Set(
+      protocol.forms.flatMap((form) => form.items.flatMap((item) => (item.unit ? [item.unit] : []))),
+    ),
+  ].sort();
+
+/** `<GlobalVariables>`, `<BasicDefinitions>` and `<MetaDataVersion>` of the protocol. */
+export function studyMetadata(protocol: Protocol): string {
+  const events = studyEvents(protocol);
+  const eventDefs = [...events].map(([key, event]) =>
+    element(
+      'StudyEventDef',
+      {
+        OID: oids.event(key),
+        Name: event.name.en,
+        Repeating: event.repeating ? 'Yes' : 'No',
+        Type: event.type,
+      },
+      element('Description', {}, translated(event.name)),
+      ...event.forms.map((formId, index) =>
+        element('FormRef', { FormOID: oids.form(formId), OrderNumber: index + 1, Mandatory: 'No' }),
+      ),
+    ),
+  );
+  const formDefs = protocol.forms.map((form) =>
+    element(
+      'FormDef',
+      { OID: oids.form(form.id), Name: form.title.en, Repeating: form.repeating ? 'Yes' : 'No' },
+      element('Description', {}, translated(form.title)),
+      element('ItemGroupRef', { ItemGroupOID: oids.group(form.id), Mandatory: 'Yes', OrderNumber: 1 }),
+      form.description
+        ? element('Alias', { Context: 'exotrial:description:en', Name: form.description.en })
+        : null,
+      form.description
+        ? element('Alias', { Context: 'exotrial:description:zh', Name: form.description.zh })
+        : null,
+    ),
+  );
+  const groupDefs = protocol.forms.map((form) =>
+    element(
+      'ItemGroupDef',
+      { OID: oids.group(form.id), Name: form.id, Repeating: 'No', Domain: form.sdtmDomain },
+      element('Description', {}, translated(form.title)),
+      ...form.items.map((item, index) =>
+        element('ItemRef', {
+          ItemOID: oids.item(form.id, item.id),
+          OrderNumber: index + 1,
+          Mandatory: item.required ? 'Yes' : 'No',
+          MethodOID: item.derivation ? oids.method(form.id, item.id) : undefined,
+          CollectionExceptionConditionOID: item.showIf ? oids.condition(form.id, item.id) : undefined,
+        }),
+      ),
+    ),
+  );
+  const itemDefs = protocol.forms.flatMap((form) => form.items.map((item) => itemDef(protocol, form, item)));
+  const codeLists = [
+    ...protocol.codeLists.map((list) => codeListDef(oids.codeList(list.id), list.id, list.name, list.items)),
+    ...protocol.forms.flatMap((form) =>
+      form.items.flatMap((item) =>
+        item.choices
+          ? [codeListDef(oids.choices(form.id, item.id), `${form.id}.${item.id}`, undefined, item.choices)]
+          : [],
+      ),
+    ),
+  ];
+  const conditions = protocol.forms.flatMap((form) =>
+    form.items.flatMap((item) =>
+      item.showIf
+        ? [
+            element(
+              'ConditionDef',
+              { OID: oids.condition(form.id, item.id), Name: `Skip ${form.id}.${item.id}` },
+              element(
+                'Description',
+                {},
+                translated({
+                  en: `${item.label.en} is not collected when this holds`,
+                  zh: `满足此条件时不采集“${item.label.zh}”`,
+                }),
+              ),
+              // ODM's condition says when the item is NOT collected: the negation of the item's showIf.
+              text('FormalExpression', { Context: 'exotrial:rule' }, `not (${item.showIf})`),
+            ),
+          ]
+        : [],
+    ),
+  );
+  const methods = protocol.forms.flatMap((form) =>
+    form.items.flatMap((item) =>
+      item.derivation
+        ? [
+            element(
+              'MethodDef',
+              {
+                OID: oids.method(form.id, item.id),
+                Name: `Derive ${form.id}.${item.id}`,
+                Type: 'Computation',
+              },
+              element(
+                'Description',
+                {},
+                translated({ en: `Computes ${item.label.en}`, zh: `计算${item.label.zh}` }),
+              ),
+              text('FormalExpression', { Context: 'exotrial:rule' }, item.derivation),
+            ),
+          ]
+        : [],
+    ),
+  );
+  const units = protocolUnits(protocol).map((unit) =>
+    element(
+      'MeasurementUnit',
+      { OID: oids.unit(unit), Name: unit },
+      element('Symbol', {}, text('TranslatedText', { 'xml:lang': 'en' }, unit)),
+    ),
+  );
+  return (
+    element(
+      'GlobalVariables',
+      {},
+      text('StudyName', {}, protocol.study.shortTitle),
+      text('StudyDescription', {}, protocol.study.title.en),
+      text('ProtocolName', {}, protocol.study.registryId),
+    ) +
+    (units.length ? element('BasicDefinitions', {}, ...units) : '') +
+    element(
+      'MetaDataVersion',
+      {
+        OID: oids.metaDataVersion(protocol),
+        Name: `${protocol.study.shortTitle} protocol ${protocol.version}`,
+      },
+      element(
+        'Protocol',
+        {},
+        element('Description', {}, translated(protocol.study.title)),
+        ...[...events.keys()].map((key, index) =>
+          element('StudyEventRef', {
+            StudyEventOID: oids.event(key),
+            OrderNumber: index + 1,
+            Mandatory: key === 'screening' ? 'Yes' : 'No',
+          }),
+        ),
+      ),
+      ...eventDefs,
+      ...formDefs,
+      ...groupDefs,
+      ...itemDefs,
+      ...codeLists,
+      ...conditions,
+      ...methods,
+    )
+  );
+}
