@@ -161,7 +161,7 @@ export const en = {
     clear: 'Clear',
     total: '{{count}} events',
     empty: 'No event matches these filters.',
-    verifyHint: 'Check the chain with `npx exotrial audit verify`; export with `npx exotrial audit export`.',
+    verifyHint: 'Check the chain with “npx exotrial audit verify”; export it with “npx exotrial audit export”.',
   },
   errors: {
     unauthenticated: 'The email or password is not correct.',

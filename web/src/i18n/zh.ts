@@ -159,7 +159,7 @@ export const zh: Translation = {
     clear: '清除',
     total: '共 {{count}} 条事件',
     empty: '没有符合条件的事件。',
-    verifyHint: '使用 `npx exotrial audit verify` 校验哈希链；使用 `npx exotrial audit export` 导出。',
+    verifyHint: '使用“npx exotrial audit verify”校验哈希链；使用“npx exotrial audit export”导出。',
   },
   errors: {
     unauthenticated: '电子邮箱或密码不正确。',

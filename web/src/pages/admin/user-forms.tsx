@@ -72,12 +72,14 @@ export function NewUserModal({ onClose }: { onClose: () => void }) {
             onChange={(e) => setForm({ ...form, email: e.currentTarget.value })}
           />
           <MultiSelect
+            searchable
             label={t('admin.roles')}
             data={roleData}
             value={form.roles}
             onChange={(value) => setForm({ ...form, roles: value })}
           />
           <MultiSelect
+            searchable
             label={t('admin.siteIds')}
             data={siteData}
             value={form.siteIds}
@@ -169,12 +171,14 @@ export function UserEditModal({ user, onClose }: { user: AdminUser; onClose: () 
             onChange={(e) => setForm({ ...form, name: e.currentTarget.value })}
           />
           <MultiSelect
+            searchable
             label={t('admin.roles')}
             data={roleData}
             value={form.roles}
             onChange={(value) => setForm({ ...form, roles: value })}
           />
           <MultiSelect
+            searchable
             label={t('admin.siteIds')}
             data={siteData}
             value={form.siteIds}

@@ -1,0 +1,92 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'otplib';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const ADMIN = { email: 'ada@example.org', password: 'a very long password' };
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-identity-'));
+let server: ServerProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('an administrator adds a user, reads the trail, sets up TOTP and signs in with a code', async () => {
+  const page = await browser.newPage({ locale: 'en-GB' });
+  mkdirSync('test-results', { recursive: true });
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .toBe(1);
+
+  await page.getByRole('link', { name: 'Admin' }).click();
+  await expect.poll(() => page.url()).toMatch(/\/admin\/users$/);
+  await page.getByRole('button', { name: 'New user' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Name').fill('Chen Wei');
+  await dialog.getByLabel('Email').fill('chen@example.org');
+  await dialog.getByLabel('Roles').click();
+  await page.getByRole('option', { name: 'Investigator', exact: true }).click();
+  await dialog.getByRole('textbox', { name: /First password/ }).fill('another long passphrase');
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await expect
+    .poll(() => page.getByRole('cell', { name: 'chen@example.org' }).count(), { timeout: 15_000 })
+    .toBe(1);
+  await page.screenshot({ path: 'test-results/admin-users.png', fullPage: true });
+
+  await page.getByRole('tab', { name: 'Audit trail' }).click();
+  await expect
+    .poll(() => page.getByTestId('audit-table').textContent(), { timeout: 15_000 })
+    .toContain('user.create');
+  await page.screenshot({ path: 'test-results/admin-audit.png', fullPage: true });
+
+  await page.getByRole('link', { name: 'My account' }).click();
+  await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+  const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
+  await page.getByLabel('Code from your authenticator app').fill(await generate({ secret }));
+  await page.getByRole('button', { name: 'Confirm with a code' }).click();
+  await expect.poll(() => page.getByText('Two-step sign-in is on').count(), { timeout: 15_000 }).toBe(1);
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect.poll(() => page.url()).toMatch(/\/login$/);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('alert').textContent()).toContain('6-digit code');
+  const nextStep = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+  await page.getByLabel('Code from your authenticator app').fill(nextStep);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .toBe(1);
+});
