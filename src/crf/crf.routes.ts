@@ -22,6 +22,7 @@ import { getForm, saveForm } from './form.service.ts';
 import { actOnQuery, listQueries, raiseQuery } from './query.service.ts';
 import { casebook, setLock, verifyFields } from './review.service.ts';
 import { signCasebook, signForm } from './signature.service.ts';
+import { valuesForChecks } from './values.service.ts';
 
 const errors = {
   400: errorBodySchema,
@@ -98,6 +99,32 @@ export function crfRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) => casebook(db, studyId, sessionOf(request), request.params.participantId)),
+  );
+
+  app.get(
+    '/api/v1/participants/:participantId/values',
+    {
+      config: { permission: 'crf.read' },
+      schema: {
+        tags,
+        summary:
+          'Recorded values keyed by `form.item`, as the edit checks and skip logic of a form at `visitKey` see them',
+        params: participantParams,
+        querystring: z.strictObject({ visitKey: z.string().min(1).max(100).optional() }),
+        response: { 200: z.object({ values: z.record(z.string(), z.unknown()) }), ...errors },
+      },
+    },
+    async (request) => ({
+      values: await database.read((db) =>
+        valuesForChecks(
+          db,
+          studyId,
+          sessionOf(request),
+          request.params.participantId,
+          request.query.visitKey,
+        ),
+      ),
+    }),
   );
 
   app.post(

@@ -11,6 +11,7 @@ import type {
   ParticipantStatus,
   ParticipantSummary,
 } from '../../../src/participants/participant.schema.ts';
+import type { RuleInputValue } from '../../../src/protocol/rules/ast.ts';
 import type { Protocol } from '../../../src/protocol/schema.ts';
 import { ApiError, api } from './client.ts';
 import { useSession } from './session.ts';
@@ -182,3 +183,16 @@ export const nowLocalMinutes = () => {
   const now = new Date();
   return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
+
+/** The participant's other recorded values (`form.item`), so rules reaching across forms run in the browser too. */
+export function useCheckContext(participantId: string, visitKey: string) {
+  return useQuery({
+    queryKey: [...participantKeys.one(participantId), 'values', visitKey],
+    queryFn: () =>
+      api<{ values: Record<string, RuleInputValue> }>(
+        'GET',
+        `/participants/${participantId}/values?visitKey=${encodeURIComponent(visitKey)}`,
+      ),
+    select: (body) => body.values,
+  });
+}

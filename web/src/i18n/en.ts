@@ -292,6 +292,7 @@ export const en = {
     unknown: 'Unknown',
   },
   casebook: {
+    sign: 'Sign casebook',
     title: 'Casebook',
     legend: 'Colours of the form states',
     visit: 'Visit / timepoint',

@@ -283,6 +283,7 @@ export const zh: Translation = {
     unknown: '未知',
   },
   casebook: {
+    sign: '签署病例报告表',
     title: '病例报告表',
     legend: '表单状态颜色',
     visit: '访视 / 时间点',

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
 import { checkForm } from '../../../../src/crf/form-checks.ts';
+import type { RuleInputValue } from '../../../../src/protocol/rules/ast.ts';
 import type { Protocol, ProtocolForm } from '../../../../src/protocol/schema.ts';
 import { ApiError, api } from '../../api/client.ts';
 import {
@@ -34,10 +35,15 @@ function draftOf(record: FormRecordView): Draft {
 }
 
 /** Hidden items lose their values as the skip logic hides them (as the server requires). */
-function withSkipLogic(protocol: Protocol, form: ProtocolForm, draft: Draft): Draft {
+function withSkipLogic(
+  protocol: Protocol,
+  form: ProtocolForm,
+  draft: Draft,
+  context: Record<string, RuleInputValue>,
+): Draft {
   let current = draft;
   for (let pass = 0; pass < 5; pass += 1) {
-    const { shown } = checkForm(protocol, form, current);
+    const { shown } = checkForm(protocol, form, current, context);
     const hiddenWithValue = form.items.filter((item) => !shown.has(item.id) && !isBlank(current[item.id]));
     if (hiddenWithValue.length === 0) return current;
     current = { ...current };
@@ -56,12 +62,15 @@ export function FormEditor({
   form,
   participant,
   record,
+  context,
   slot,
 }: {
   protocol: Protocol;
   form: ProtocolForm;
   participant: ParticipantDetail;
   record: FormRecordView;
+  /** The participant's other values (`form.item`) for rules that reach across forms. */
+  context: Record<string, RuleInputValue>;
   slot: { visitKey: string; formId: string; instance: number };
 }) {
   const { t } = useTranslation();
@@ -73,7 +82,7 @@ export function FormEditor({
   const [reason, setReason] = useState('');
   const [conflict, setConflict] = useState<FormRecordView | null>(null);
   const [saved, setSaved] = useState<SaveFormResponse['warnings'] | null>(null);
-  const check = useMemo(() => checkForm(protocol, form, draft), [protocol, form, draft]);
+  const check = useMemo(() => checkForm(protocol, form, draft, context), [protocol, form, draft, context]);
   const baseDraft = useMemo(() => draftOf(base), [base]);
   const changed = form.items
     .map((item) => item.id)
@@ -152,7 +161,7 @@ export function FormEditor({
       else next[itemId] = typed;
       return next;
     });
-    setDraft((current) => withSkipLogic(protocol, form, { ...current, [itemId]: field }));
+    setDraft((current) => withSkipLogic(protocol, form, { ...current, [itemId]: field }, context));
   };
 
   /** Redo after a conflict: the current record becomes the base and the user's changes go on top. */
@@ -160,7 +169,7 @@ export function FormEditor({
     const mine = Object.fromEntries(changed.map((itemId) => [itemId, draft[itemId] ?? {}]));
     client.setQueryData(recordKey, current);
     setBase(current);
-    setDraft(withSkipLogic(protocol, form, { ...draftOf(current), ...mine }));
+    setDraft(withSkipLogic(protocol, form, { ...draftOf(current), ...mine }, context));
     setConflict(null);
     save.reset();
   };

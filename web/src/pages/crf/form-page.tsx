@@ -5,6 +5,7 @@ import { findSlot } from '../../../../src/participants/schedule.ts';
 import {
   apiErrorText,
   formPagePath,
+  useCheckContext,
   useFormRecord,
   useLanguage,
   useParticipant,
@@ -24,11 +25,12 @@ export function FormPage() {
   const protocol = useProtocol();
   const participant = useParticipant(participantId);
   const record = useFormRecord(participantId, visitKey, formId, instance);
-  if (protocol.isPending || participant.isPending || record.isPending) return <Loader />;
-  for (const query of [protocol, participant, record]) {
+  const context = useCheckContext(participantId, visitKey);
+  if (protocol.isPending || participant.isPending || record.isPending || context.isPending) return <Loader />;
+  for (const query of [protocol, participant, record, context]) {
     if (query.isError) return <Alert color="red">{apiErrorText(t, language, query.error)}</Alert>;
   }
-  if (!protocol.data || !participant.data || !record.data) return <Loader />;
+  if (!protocol.data || !participant.data || !record.data || !context.data) return <Loader />;
   // A record keeps the protocol version it was first saved under; the current one renders new records.
   const definition = protocol.data.protocol;
   const form = definition.forms.find((entry) => entry.id === formId);
@@ -73,6 +75,7 @@ export function FormPage() {
         form={form}
         participant={participant.data}
         record={record.data}
+        context={context.data}
         slot={{ visitKey, formId, instance }}
       />
     </Stack>

@@ -11,9 +11,11 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { api } from '../../api/client.ts';
 import {
   apiErrorText,
   type ParticipantDetail,
@@ -22,6 +24,7 @@ import {
   useLanguage,
   useParticipant,
 } from '../../api/trial.ts';
+import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
 import { EligibilityPanel } from './eligibility-panel.tsx';
@@ -62,7 +65,8 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
   const { t } = useTranslation();
   const can = useCan();
   const eligibility = useEligibility(participant.participantId);
-  const [action, setAction] = useState<ParticipantAction | null>(null);
+  const client = useQueryClient();
+  const [action, setAction] = useState<ParticipantAction | 'signCasebook' | null>(null);
   const screening = participant.status === 'screening';
   const confirmed =
     eligibility.data?.status === 'eligible' &&
@@ -125,6 +129,11 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
               {t('participant.endParticipation')}
             </Button>
           )}
+          {participant.consented && can('crf.sign') && (
+            <Button variant="light" color="violet" onClick={() => setAction('signCasebook')}>
+              {t('casebook.sign')}
+            </Button>
+          )}
           {participant.consented && can('crf.sdv') && (
             <Button variant="default" component={Link} to={`/participants/${participant.participantId}/sdv`}>
               {t('sdv.title')}
@@ -136,6 +145,18 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
       {action === 'enrol' && <EnrolModal participant={participant} onClose={close} />}
       {action === 'screenOutcome' && <ScreenOutcomeModal participant={participant} onClose={close} />}
       {action === 'status' && <StatusModal participant={participant} onClose={close} />}
+      {action === 'signCasebook' && (
+        <SignatureModal
+          meaning="casebook"
+          title={t('casebook.sign')}
+          sign={(password) => api('POST', `/participants/${participant.participantId}/sign`, { password })}
+          onSigned={() => {
+            close();
+            void client.invalidateQueries({ queryKey: ['participants', participant.participantId] });
+          }}
+          onClose={close}
+        />
+      )}
     </Card>
   );
 }
