@@ -1,6 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 import type { ParticipantTables } from './schema-participants.ts';
 import type { ProductTables } from './schema-product.ts';
+import type { SafetyTables } from './schema-safety.ts';
 
 /** A jsonb column: read as parsed JSON, written as a JSON string (the same on PGlite and pg). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -121,7 +122,7 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema extends ParticipantTables, ProductTables {
+export interface Schema extends ParticipantTables, ProductTables, SafetyTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

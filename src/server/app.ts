@@ -20,10 +20,12 @@ import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
+import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
+import { safetyRoutes } from '../safety/safety.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
@@ -118,6 +120,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   crfRoutes(app, context);
   productRoutes(app, context);
   dispensingRoutes(app, context);
+  safetyRoutes(app, context);
+  dosingRoutes(app, context);
 
   await registerWebApp(app);
   return app;

@@ -3,6 +3,8 @@ import * as base from './2026_11_25_01_base.ts';
 import * as identity from './2026_11_25_02_identity.ts';
 import * as participantsCrf from './2026_11_25_03_participants_crf.ts';
 import * as product from './2026_11_25_04_product.ts';
+import * as safety from './2026_11_25_05_safety.ts';
+import * as dosing from './2026_11_25_06_dosing.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_02_identity': identity,
   '2026_11_25_03_participants_crf': participantsCrf,
   '2026_11_25_04_product': product,
+  '2026_11_25_05_safety': safety,
+  '2026_11_25_06_dosing': dosing,
 };

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
+import {
+  administrationViewSchema,
+  doseScheduleSchema,
+  recordAdministrationRequestSchema,
+  updateAdministrationRequestSchema,
+} from './dosing.schema.ts';
+
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  423: errorBodySchema,
+};
+const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
+const doseParams = participantParams.extend({ visitId: z.string().min(1).max(64) });
+const administrationParams = z.strictObject({
+  administrationId: z.uuid({ message: 'Not a dose record id.' }),
+});
+
+export function dosingRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['dosing'];
+
+  app.get(
+    '/api/v1/participants/:participantId/doses',
+    {
+      config: { permission: 'dosing.read' },
+      schema: {
+        tags,
+        summary:
+          "A participant's scheduled doses: windows, states, records, inhalation-event flags, compliance",
+        params: participantParams,
+        response: { 200: doseScheduleSchema, ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => doseSchedule(db, studyId, sessionOf(request), request.params.participantId)),
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/doses/:visitId',
+    {
+      config: { permission: 'dosing.record' },
+      schema: {
+        tags,
+        summary: 'Record a scheduled inhalation (given from a dispensed vial, interrupted, or not given)',
+        params: doseParams,
+        body: recordAdministrationRequestSchema,
+        response: { 201: administrationViewSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const view = await recordAdministration(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.params.visitId,
+        request.body,
+      );
+      return reply.status(201).send(view);
+    },
+  );
+
+  app.put(
+    '/api/v1/doses/:administrationId',
+    {
+      config: { permission: 'dosing.record' },
+      schema: {
+        tags,
+        summary: 'Correct a dose record (version and reason required)',
+        params: administrationParams,
+        body: updateAdministrationRequestSchema,
+        response: { 200: administrationViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      updateAdministration(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.administrationId,
+        request.body,
+      ),
+  );
+}

@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize, canAccessSite } from '../auth/permissions.ts';
+import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
+import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import type { AdverseEventTable } from '../db/schema-safety.ts';
+import { hasConsent, lockParticipant } from '../participants/participant.queries.ts';
+import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
+import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import { AE_FORM_ID, eventClocks, ruleValues, summarize } from './ae-summary.ts';
+import { parseClinicalTime } from './clocks.ts';
+import { applyStoppingRules } from './pause.service.ts';
+import type {
+  AdverseEventView,
+  CreateAdverseEventRequest,
+  SubmissionView,
+  UpdateAdverseEventRequest,
+} from './safety.schema.ts';
+
+export type AdverseEventRow = Selectable<AdverseEventTable>;
+type SaveResult = AdverseEventView & { warnings: SoftFailure[]; trippedRules: string[] };
+
+/** Items only an investigator (or the safety officer) may judge: causality and expectedness. */
+const ASSESSED_ITEMS = new Set(['causality', 'expected']);
+
+export function aeForm(protocol: Protocol): ProtocolForm {
+  const form = protocol.forms.find((entry) => entry.id === AE_FORM_ID);
+  if (!form) throw notFound(`The protocol's ${AE_FORM_ID} form`);
+  return form;
+}
+
+export async function findAdverseEvent(db: Db, studyId: string, aeId: string, forUpdate = false) {
+  let query = db
+    .selectFrom('adverse_event')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('ae_id', '=', aeId);
+  if (forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw notFound(`Adverse event ${aeId}`);
+  return row;
+}
+
+export interface ViewContext {
+  protocol: Protocol;
+  siteZones: Map<string, string>;
+  labels: Map<string, string>;
+  submissions: SubmissionView[];
+  now: Date;
+}
+
+export async function siteZones(db: Db, studyId: string): Promise<Map<string, string>> {
+  const sites = await db
+    .selectFrom('site')
+    .select(['site_id', 'time_zone'])
+    .where('study_id', '=', studyId)
+    .execute();
+  return new Map(sites.map((site) => [site.site_id, site.time_zone]));
+}
+
+export async function participantLabels(
+  db: Db,
+  studyId: string,
+  ids: string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('participant')
+    .select(['participant_id', 'study_number', 'screening_number'])
+    .where('study_id', '=', studyId)
+    .where('participant_id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.participant_id, row.study_number ?? row.screening_number]));
+}
+
+export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): Promise<SubmissionView[]> {
+  if (aeIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('safety_submission')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('ae_id', 'in', aeIds)
+    .orderBy('submitted_at')
+    .execute();
+  return rows.map((row) => ({
+    submissionId: row.submission_id,
+    aeId: row.ae_id,
+    clockId: row.clock_id,
+    kind: row.kind,
+    recipient: row.recipient,
+    submittedAt: new Date(row.submitted_at).toISOString(),
+    reference: row.reference,
+    note: row.note,
+    payloadSha256: row.payload_sha256,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+    recordedBy: row.recorded_by,
+  }));
+}
+
+export function toAdverseEventView(row: AdverseEventRow, context: ViewContext): AdverseEventView {
+  const entries = row.entries as Entries;
+  const { protocol } = context;
+  const summary = summarize(protocol, entries);
+  const check = checkForm(protocol, aeForm(protocol), entries);
+  const submissions = context.submissions.filter((entry) => entry.aeId === row.ae_id);
+  const clocks = eventClocks(
+    protocol,
+    summary,
+    submissions.map((entry) => ({ ...entry, submittedAt: new Date(entry.submittedAt) })),
+    { site: context.siteZones.get(row.site_id) ?? protocol.study.timeZone, sponsor: protocol.study.timeZone },
+    context.now,
+  );
+  return {
+    aeId: row.ae_id,
+    participantId: row.participant_id,
+    participantLabel: context.labels.get(row.participant_id) ?? row.participant_id,
+    siteId: row.site_id,
+    number: row.ae_number,
+    entries,
+    termCode: row.term_code,
+    administrationId: row.administration_id,
+    summary,
+    complete: check.incomplete.length === 0,
+    incomplete: check.incomplete,
+    clocks,
+    submissions,
+    protocolVersion: row.protocol_version,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+    version: row.version,
+  };
+}
+
+export async function viewContext(
+  db: Db,
+  studyId: string,
+  rows: AdverseEventRow[],
+  protocol?: Protocol,
+): Promise<ViewContext> {
+  return {
+    protocol: protocol ?? (await currentProtocol(db, studyId)).protocol,
+    siteZones: await siteZones(db, studyId),
+    labels: await participantLabels(db, studyId, [...new Set(rows.map((row) => row.participant_id))]),
+    submissions: await submissionsOf(
+      db,
+      studyId,
+      rows.map((row) => row.ae_id),
+    ),
+    now: new Date(),
+  };
+}
+
+async function viewOne(db: Db, studyId: string, row: AdverseEventRow): Promise<AdverseEventView> {
+  const { protocol } = await protocolVersion(db, studyId, row.protocol_version);
+  return toAdverseEventView(row, await viewContext(db, studyId, [row], protocol));
+}
+
+export async function getAdverseEvent(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  aeId: string,
+): Promise<AdverseEventView> {
+  const row = await findAdverseEvent(db, studyId, aeId);
+  authorize(caller.user, 'safety.read', { siteId: row.site_id });
+  return viewOne(db, studyId, row);
+}
+
+export async function listAdverseEvents(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  filter: { participantId?: string; serious?: 'true' | 'false'; limit: number; offset: number },
+): Promise<{ items: AdverseEventView[]; total: number }> {
+  authorize(caller.user, 'safety.read');
+  let query = db.selectFrom('adverse_event').selectAll().where('study_id', '=', studyId);
+  if (filter.participantId) query = query.where('participant_id', '=', filter.participantId);
+  const rows = (await query.orderBy('created_at', 'desc').execute()).filter((row) =>
+    canAccessSite(caller.user, row.site_id),
+  );
+  const context = await viewContext(db, studyId, rows);
+  const views = rows
+    .map((row) => toAdverseEventView(row, context))
+    .filter(
+      (view) => filter.serious === undefined || String(view.summary.serious === true) === filter.serious,
+    );
+  return { items: views.slice(filter.offset, filter.offset + filter.limit), total: views.length };
+}
+
+/**
+ * The form's checks plus what reporting needs: a serious event carries the time the site became aware
+ * (its clocks start there), which cannot be in the future, and neither can the onset.
+ */
+function checkEvent(protocol: Protocol, merged: Record<string, FieldInput>, timeZone: string) {
+  const check = checkForm(protocol, aeForm(protocol), merged);
+  if (check.hard.length > 0) {
+    throw validationFailed(
+      check.hard.map((problem) => ({
+        field: problem.item,
+        message: problem.message.en,
+        messages: problem.message,
+      })),
+      'Some values cannot be saved; nothing was saved.',
+    );
+  }
+  const problems: Array<{ field: string; message: string }> = [];
+  const now = Date.now() + 60_000;
+  for (const item of ['onsetAt', 'awareAt', 'resolvedAt']) {
+    const value = merged[item]?.value;
+    if (typeof value !== 'string') continue;
+    const at = parseClinicalTime(value, timeZone);
+    if (at && at.getTime() > now) problems.push({ field: item, message: `${item} cannot be in the future.` });
+  }
+  if (merged.serious?.value === true && isBlank(merged.awareAt)) {
+    problems.push({
+      field: 'awareAt',
+      message:
+        'A serious event needs the time the site became aware of it: the reporting clocks start there.',
+    });
+  }
+  if (problems.length > 0) throw validationFailed(problems);
+  return check;
+}
+
+function requireAssessmentRight(caller: Caller, changed: string[], siteId: string): void {
+  const assessed = changed.filter((item) => ASSESSED_ITEMS.has(item));
+  if (assessed.length > 0) authorize(caller.user, 'safety.assess', { siteId });
+  if (changed.some((item) => !ASSESSED_ITEMS.has(item))) authorize(caller.user, 'safety.report', { siteId });
+}
+
+export async function createAdverseEvent(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  request: CreateAdverseEventRequest,
+): Promise<SaveResult> {
+  return database.transaction(async (trx) => {
+    const participant = await lockParticipant(trx, studyId, participantId);
+    authorize(caller.user, 'safety.report', { siteId: participant.site_id });
+    await assertWritable(trx, studyId, participant);
+    if (!(await hasConsent(trx, studyId, participantId))) {
+      throw conflict(`No informed consent is recorded for ${participant.screening_number}.`);
+    }
+    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const zones = await siteZones(trx, studyId);
+    const changed = Object.keys(request.entries).filter((item) => !isBlank(request.entries[item]));
+    requireAssessmentRight(caller, changed, participant.site_id);
+    const check = checkEvent(
+      protocol,
+      request.entries,
+      zones.get(participant.site_id) ?? protocol.study.timeZone,
+    );
+    if (request.administrationId)
+      await assertAdministration(trx, studyId, participantId, request.administrationId);
+    const last = await trx
+      .selectFrom('adverse_event')
+      .select((eb) => eb.fn.max('ae_number').as('last'))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .executeTakeFirst();
+    const entries: Entries = {};
+    for (const item of changed) entries[item] = storedEntry(request.entries[item], 1);
+    const now = new Date();
+    const row = await trx
+      .insertInto('adverse_event')
+      .values({
+        study_id: studyId,
+        ae_id: randomUUID(),
+        participant_id: participantId,
+        site_id: participant.site_id,
+        ae_number: Number(last?.last ?? 0) + 1,
+        entries: JSON.stringify(entries),
+        term_code: request.termCode ?? null,
+        administration_id: request.administrationId ?? null,
+        protocol_version: versionNo,
+        created_at: now,
+        created_by: caller.actor.label,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const label = `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`;
+    await recordAudit(trx, studyId, caller.actor, [
+      {
+        action: 'safety.ae.create',
+        entityType: 'adverse_event',
+        entityId: row.ae_id,
+        newValue: { participantId, number: row.ae_number, administrationId: row.administration_id },
+      },
+      ...changed.map((item) => ({
+        action: 'safety.ae.value.enter',
+        entityType: 'adverse_event',
+        entityId: row.ae_id,
+        field: `AE${row.ae_number}.${item}`,
+        newValue: entries[item] ?? null,
+      })),
+      ...(row.term_code
+        ? [
+            {
+              action: 'safety.ae.value.enter',
+              entityType: 'adverse_event',
+              entityId: row.ae_id,
+              field: `AE${row.ae_number}.termCode`,
+              newValue: row.term_code,
+            },
+          ]
+        : []),
+    ]);
+    const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
+      aeId: row.ae_id,
+      participantId,
+      values: ruleValues(entries),
+      label,
+    });
+    return { ...(await viewOne(trx, studyId, row)), warnings: check.soft, trippedRules };
+  });
+}
+
+export async function updateAdverseEvent(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  aeId: string,
+  request: UpdateAdverseEventRequest,
+): Promise<SaveResult> {
+  return database.transaction(async (trx) => {
+    const existing = await findAdverseEvent(trx, studyId, aeId);
+    authorize(caller.user, 'safety.read', { siteId: existing.site_id });
+    const participant = await lockParticipant(trx, studyId, existing.participant_id);
+    await assertWritable(trx, studyId, participant);
+    const row = await findAdverseEvent(trx, studyId, aeId, true);
+    const { protocol } = await protocolVersion(trx, studyId, row.protocol_version);
+    if (row.version !== request.version) {
+      throw conflict(
+        `This adverse event was changed by someone else (now version ${row.version}, yours ${request.version}).`,
+        {
+          current: await viewOne(trx, studyId, row),
+        },
+      );
+    }
+    const old = row.entries as Entries;
+    const merged: Record<string, FieldInput> = { ...old, ...request.entries };
+    const changed = Object.keys(merged).filter((item) => !sameEntry(old[item], merged[item]));
+    const termCodeChanged = request.termCode !== undefined && (request.termCode || null) !== row.term_code;
+    requireAssessmentRight(caller, termCodeChanged ? [...changed, 'termCode'] : changed, row.site_id);
+    const zones = await siteZones(trx, studyId);
+    const check = checkEvent(protocol, merged, zones.get(row.site_id) ?? protocol.study.timeZone);
+    const revised = changed.filter((item) => !isBlank(old[item]));
+    if ((revised.length > 0 || (termCodeChanged && row.term_code)) && !request.reason) {
+      throw validationFailed([
+        {
+          field: 'reason',
+          message: `Give a reason for changing ${[...revised, ...(termCodeChanged && row.term_code ? ['termCode'] : [])].join(', ')}, which had been saved before.`,
+        },
+      ]);
+    }
+    if (changed.length === 0 && !termCodeChanged) {
+      return { ...(await viewOne(trx, studyId, row)), warnings: check.soft, trippedRules: [] };
+    }
+    const entries: Entries = { ...old };
+    for (const item of changed) entries[item] = storedEntry(merged[item], (old[item]?.revision ?? 0) + 1);
+    const updated = await trx
+      .updateTable('adverse_event')
+      .set((eb) => ({
+        entries: JSON.stringify(entries),
+        term_code: termCodeChanged ? request.termCode || null : row.term_code,
+        updated_at: new Date(),
+        version: eb('version', '+', 1),
+      }))
+      .where('study_id', '=', studyId)
+      .where('ae_id', '=', aeId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, studyId, caller.actor, [
+      ...changed.map((item) => ({
+        action: isBlank(old[item]) ? 'safety.ae.value.enter' : 'safety.ae.value.change',
+        entityType: 'adverse_event',
+        entityId: aeId,
+        field: `AE${row.ae_number}.${item}`,
+        oldValue: old[item] ?? null,
+        newValue: entries[item] ?? null,
+        reason: isBlank(old[item]) ? undefined : request.reason,
+      })),
+      ...(termCodeChanged
+        ? [
+            {
+              action: 'safety.ae.value.change',
+              entityType: 'adverse_event',
+              entityId: aeId,
+              field: `AE${row.ae_number}.termCode`,
+              oldValue: row.term_code,
+              newValue: updated.term_code,
+              reason: request.reason,
+            },
+          ]
+        : []),
+    ]);
+    const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
+      aeId,
+      participantId: row.participant_id,
+      values: ruleValues(entries),
+      label: `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`,
+    });
+    return { ...(await viewOne(trx, studyId, updated)), warnings: check.soft, trippedRules };
+  });
+}
+
+function storedEntry(input: FieldInput | undefined, revision: number) {
+  return {
+    value: input?.missing ? null : (input?.value ?? null),
+    ...(input?.missing ? { missing: input.missing, missingReason: input.missingReason } : {}),
+    revision,
+  };
+}
+
+async function assertAdministration(
+  trx: Tx,
+  studyId: string,
+  participantId: string,
+  administrationId: string,
+) {
+  const administration = await trx
+    .selectFrom('dosing_administration')
+    .select(['participant_id'])
+    .where('study_id', '=', studyId)
+    .where('administration_id', '=', administrationId)
+    .executeTakeFirst();
+  if (!administration || administration.participant_id !== participantId) {
+    throw validationFailed([{ field: 'administrationId', message: "Not a dose of this participant's." }]);
+  }
+}

@@ -1,0 +1,152 @@
+import type { Entries } from '../crf/entries.ts';
+import type { RuleInputValue } from '../protocol/rules/ast.ts';
+import type { Protocol } from '../protocol/schema.ts';
+import { addDuration, clockState, formatInZone, parseClinicalTime } from './clocks.ts';
+import type { AeSummary, ClockView } from './safety.schema.ts';
+
+// Pure: what an adverse event's eCRF fields mean for safety reporting, and which clocks run.
+
+/** The form of the protocol that holds adverse events. */
+export const AE_FORM_ID = 'adverseEvent';
+
+function itemValue(entries: Entries, item: string): unknown {
+  const entry = entries[item];
+  return entry && entry.missing === undefined ? entry.value : null;
+}
+const text = (value: unknown) => (typeof value === 'string' ? value : null);
+const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
+
+export function summarize(protocol: Protocol, entries: Entries): AeSummary {
+  const causality = text(itemValue(entries, 'causality'));
+  const category = protocol.safety.causality.categories.find((entry) => entry.id === causality);
+  const grade = itemValue(entries, 'grade');
+  const serious = bool(itemValue(entries, 'serious'));
+  const criteriaValue = itemValue(entries, 'seriousnessCriteria');
+  const seriousnessCriteria = Array.isArray(criteriaValue) ? criteriaValue.map(String) : [];
+  const outcome = text(itemValue(entries, 'outcome'));
+  const expected = bool(itemValue(entries, 'expected'));
+  const related = category ? category.related : null;
+  return {
+    term: text(itemValue(entries, 'term')),
+    onsetAt: text(itemValue(entries, 'onsetAt')),
+    ongoing: bool(itemValue(entries, 'ongoing')),
+    resolvedAt: text(itemValue(entries, 'resolvedAt')),
+    grade: typeof grade === 'number' ? grade : null,
+    serious,
+    seriousnessCriteria,
+    awareAt: text(itemValue(entries, 'awareAt')),
+    causality,
+    related,
+    expected,
+    inhalationAssociated: bool(itemValue(entries, 'inhalationAssociated')),
+    actionTaken: text(itemValue(entries, 'actionTaken')),
+    outcome,
+    susar: serious === true && related === true && expected === false,
+    fatalOrLifeThreatening:
+      grade === 5 ||
+      outcome === 'fatal' ||
+      seriousnessCriteria.includes('death') ||
+      seriousnessCriteria.includes('life-threatening'),
+  };
+}
+
+/** The event's values keyed `adverseEvent.item`, for the protocol's rules. */
+export function ruleValues(entries: Entries): Record<string, RuleInputValue> {
+  return Object.fromEntries(
+    Object.entries(entries).map(([item, entry]) => [
+      `${AE_FORM_ID}.${item}`,
+      entry.missing === undefined ? (entry.value as RuleInputValue) : null,
+    ]),
+  );
+}
+
+type ProtocolClock = Protocol['safety']['clocks'][number];
+
+/** Whether a clock applies to an event as it stands now. */
+export function clockApplies(clock: ProtocolClock, summary: AeSummary): boolean {
+  if (summary.serious !== true) return false;
+  if (clock.appliesTo === 'sae') return true;
+  if (!summary.susar) return false;
+  return clock.appliesTo === 'susar-fatal-or-life-threatening'
+    ? summary.fatalOrLifeThreatening
+    : !summary.fatalOrLifeThreatening;
+}
+
+export interface SubmissionFact {
+  clockId: string;
+  kind: 'initial' | 'follow-up';
+  submittedAt: Date;
+}
+
+/**
+ * The clocks of one event. A site clock starts when the site became aware (`awareAt`, read in the site's
+ * zone). A sponsor clock starts when the sponsor received the site's initial report (the first recorded
+ * site-to-sponsor submission); until one is recorded it runs from the site's awareness, which can only
+ * make it earlier. A clock with a follow-up period gets a second clock from its initial report. A clock
+ * that no longer applies (the event was downgraded) is still shown once something was submitted under it.
+ */
+export function eventClocks(
+  protocol: Protocol,
+  summary: AeSummary,
+  submissions: readonly SubmissionFact[],
+  zones: { site: string; sponsor: string },
+  now: Date,
+): ClockView[] {
+  const views: ClockView[] = [];
+  if (!summary.awareAt) return views;
+  const siteAware = parseClinicalTime(summary.awareAt, zones.site);
+  if (!siteAware) return views;
+  const firstOf = (clockId: string, kind: SubmissionFact['kind']) =>
+    submissions
+      .filter((entry) => entry.clockId === clockId && entry.kind === kind)
+      .sort((a, b) => a.submittedAt.getTime() - b.submittedAt.getTime())[0]?.submittedAt ?? null;
+  const siteReport = protocol.safety.clocks
+    .filter((clock) => clock.reporter === 'site')
+    .map((clock) => firstOf(clock.id, 'initial'))
+    .filter((at): at is Date => at !== null)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  for (const clock of protocol.safety.clocks) {
+    const initial = firstOf(clock.id, 'initial');
+    if (!clockApplies(clock, summary) && !initial) continue;
+    const timeZone = clock.reporter === 'site' ? zones.site : zones.sponsor;
+    const startBasis = clock.reporter === 'site' || !siteReport ? 'site-awareness' : 'sponsor-receipt';
+    const start = startBasis === 'sponsor-receipt' && siteReport ? siteReport : siteAware;
+    const base = {
+      clockId: clock.id,
+      name: clock.name,
+      reporter: clock.reporter,
+      recipient: clock.recipient,
+      timeZone,
+    };
+    const deadline = addDuration(start, clock.deadline, timeZone);
+    const state = clockState(deadline, initial, now);
+    views.push({
+      ...base,
+      kind: 'initial',
+      startBasis,
+      startsAt: start.toISOString(),
+      deadline: deadline.toISOString(),
+      deadlineLocal: formatInZone(deadline, timeZone),
+      status: state.status,
+      remainingMs: state.remainingMs,
+      submittedAt: initial?.toISOString() ?? null,
+    });
+    if (clock.followUp && initial) {
+      const followUpDeadline = addDuration(initial, clock.followUp, timeZone);
+      const followUp = firstOf(clock.id, 'follow-up');
+      const followState = clockState(followUpDeadline, followUp, now);
+      views.push({
+        ...base,
+        kind: 'follow-up',
+        startBasis: 'initial-report',
+        startsAt: initial.toISOString(),
+        deadline: followUpDeadline.toISOString(),
+        deadlineLocal: formatInZone(followUpDeadline, timeZone),
+        status: followState.status,
+        remainingMs: followState.remainingMs,
+        submittedAt: followUp?.toISOString() ?? null,
+      });
+    }
+  }
+  return views;
+}

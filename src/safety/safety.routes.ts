@@ -1,0 +1,279 @@
+import { z } from 'zod';
+import { errorBodySchema } from '../server/api-schemas.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import {
+  createAdverseEvent,
+  getAdverseEvent,
+  listAdverseEvents,
+  updateAdverseEvent,
+} from './adverse-event.service.ts';
+import { safetyDashboard } from './dashboard.service.ts';
+import { listPauses, pauseDosing, resumeDosing } from './pause.service.ts';
+import { renderReportPdf } from './report.ts';
+import {
+  adverseEventListQuerySchema,
+  adverseEventViewSchema,
+  createAdverseEventRequestSchema,
+  dashboardSchema,
+  pauseRequestSchema,
+  pauseViewSchema,
+  resumeRequestSchema,
+  saveAdverseEventResponseSchema,
+  submissionRequestSchema,
+  submissionViewSchema,
+  updateAdverseEventRequestSchema,
+} from './safety.schema.ts';
+import { currentReport, recordSubmission, submittedReport } from './submission.service.ts';
+
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  423: errorBodySchema,
+};
+const aeParams = z.strictObject({ aeId: z.uuid({ message: 'Not an adverse event id.' }) });
+const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
+const submissionParams = z.strictObject({ submissionId: z.uuid({ message: 'Not a submission id.' }) });
+const pauseParams = z.strictObject({ pauseId: z.uuid({ message: 'Not a pause id.' }) });
+const reportQuery = z.strictObject({ clockId: z.string().max(64).optional() });
+
+export function safetyRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['safety'];
+
+  app.get(
+    '/api/v1/adverse-events',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: "Adverse events of the caller's sites, newest first, with their clocks",
+        querystring: adverseEventListQuerySchema,
+        response: {
+          200: z.object({ items: z.array(adverseEventViewSchema), total: z.number().int() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      database.read((db) => listAdverseEvents(db, studyId, sessionOf(request), request.query)),
+  );
+
+  app.post(
+    '/api/v1/participants/:participantId/adverse-events',
+    {
+      config: { permission: 'safety.report' },
+      schema: {
+        tags,
+        summary:
+          "Record an adverse event (the protocol's adverseEvent form items); causality and expectedness need safety.assess",
+        params: participantParams,
+        body: createAdverseEventRequestSchema,
+        response: { 201: saveAdverseEventResponseSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const saved = await createAdverseEvent(
+        database,
+        studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
+      return reply.status(201).send(saved);
+    },
+  );
+
+  app.get(
+    '/api/v1/adverse-events/:aeId',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'One adverse event with its clocks and submissions',
+        params: aeParams,
+        response: { 200: adverseEventViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => getAdverseEvent(db, studyId, sessionOf(request), request.params.aeId)),
+  );
+
+  app.put(
+    '/api/v1/adverse-events/:aeId',
+    {
+      // Reporters change the facts (safety.report), investigators and the safety officer the judgement
+      // (causality, expectedness: safety.assess); the service checks which the change needs.
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'Change an adverse event: the fields sent replace those fields; a stale version gets 409',
+        params: aeParams,
+        body: updateAdverseEventRequestSchema,
+        response: { 200: saveAdverseEventResponseSchema, ...errors },
+      },
+    },
+    async (request) =>
+      updateAdverseEvent(database, studyId, sessionOf(request), request.params.aeId, request.body),
+  );
+
+  app.get(
+    '/api/v1/adverse-events/:aeId/report',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'The expedited report as structured data (CIOMS I fields), as it stands now',
+        params: aeParams,
+        querystring: reportQuery,
+        response: { 200: z.record(z.string(), z.unknown()), ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) =>
+        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
+      ),
+  );
+
+  app.get(
+    '/api/v1/adverse-events/:aeId/report.pdf',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'The expedited report as PDF, as it stands now',
+        params: aeParams,
+        querystring: reportQuery,
+      },
+    },
+    async (request, reply) => {
+      const report = await database.read((db) =>
+        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
+      );
+      const pdf = await renderReportPdf(report);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="${report.report.caseId}.pdf"`)
+        .send(pdf);
+    },
+  );
+
+  for (const reporter of ['site', 'sponsor'] as const) {
+    app.post(
+      `/api/v1/adverse-events/:aeId/submissions/${reporter}`,
+      {
+        config: { permission: reporter === 'site' ? 'safety.report' : 'safety.submit' },
+        schema: {
+          tags,
+          summary:
+            reporter === 'site'
+              ? "Record the site's report to the sponsor under a site clock (initial or follow-up)"
+              : "Record the sponsor's report to the regulator under a sponsor clock (initial or follow-up)",
+          params: aeParams,
+          body: submissionRequestSchema,
+          response: { 201: submissionViewSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const submission = await recordSubmission(
+          database,
+          studyId,
+          sessionOf(request),
+          request.params.aeId,
+          reporter,
+          request.body,
+        );
+        return reply.status(201).send(submission);
+      },
+    );
+  }
+
+  app.get(
+    '/api/v1/safety/submissions/:submissionId/report',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'A recorded report exactly as it was sent (structured data)',
+        params: submissionParams,
+        response: { 200: z.record(z.string(), z.unknown()), ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => submittedReport(db, studyId, sessionOf(request), request.params.submissionId)),
+  );
+
+  app.get(
+    '/api/v1/safety/submissions/:submissionId/report.pdf',
+    {
+      config: { permission: 'safety.read' },
+      schema: { tags, summary: 'A recorded report exactly as it was sent (PDF)', params: submissionParams },
+    },
+    async (request, reply) => {
+      const report = await database.read((db) =>
+        submittedReport(db, studyId, sessionOf(request), request.params.submissionId),
+      );
+      return reply.type('application/pdf').send(await renderReportPdf(report));
+    },
+  );
+
+  app.get(
+    '/api/v1/safety/dashboard',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'Events by grade and relatedness, clocks due and overdue, stopping rules, dosing pauses',
+        response: { 200: dashboardSchema, ...errors },
+      },
+    },
+    async (request) => database.read((db) => safetyDashboard(db, studyId, sessionOf(request))),
+  );
+
+  app.get(
+    '/api/v1/safety/pauses',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: 'Dosing pauses, newest first',
+        response: { 200: z.array(pauseViewSchema), ...errors },
+      },
+    },
+    async (request) => database.read((db) => listPauses(db, studyId, sessionOf(request))),
+  );
+
+  app.post(
+    '/api/v1/safety/pauses',
+    {
+      config: { permission: 'safety.decide' },
+      schema: {
+        tags,
+        summary: 'Pause dosing study-wide (safety officer)',
+        body: pauseRequestSchema,
+        response: { 201: pauseViewSchema, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await pauseDosing(database, studyId, sessionOf(request), request.body.reason)),
+  );
+
+  app.post(
+    '/api/v1/safety/pauses/:pauseId/resume',
+    {
+      config: { permission: 'safety.decide' },
+      schema: {
+        tags,
+        summary: "Resume dosing after a pause: the safety officer's decision, with its grounds",
+        params: pauseParams,
+        body: resumeRequestSchema,
+        response: { 200: pauseViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      resumeDosing(database, studyId, sessionOf(request), request.params.pauseId, request.body),
+  );
+}

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { createSafetyOfficer, enrolledParticipant, fields } from './safety-support.ts';
+
+const DAY = 86_400_000;
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+// Day 1 was two days ago (site dates in Asia/Shanghai, UTC+8, no daylight saving).
+const shanghaiToday = dateOf(Date.now() + 8 * 3_600_000);
+const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 2 * DAY);
+const day2 = dateOf(Date.parse(`${day1}T00:00:00Z`) + DAY);
+
+/** A lot, a vial and its dispensing to a participant at a visit, as the pharmacy module stores them. */
+async function dispensedVial(
+  t: TestApp,
+  siteId: string,
+  participantId: string,
+  visitId: string,
+  code: string,
+) {
+  const now = new Date();
+  const lotId = randomUUID();
+  const vialId = randomUUID();
+  await t.database.transaction(async (trx) => {
+    await trx
+      .insertInto('product_lot')
+      .values({
+        study_id: t.studyId,
+        lot_id: lotId,
+        lot_number: `L-${code}`,
+        manufacturer: 'Test manufacturer',
+        manufactured_on: day1,
+        concentration_per_ml: 6.7e7,
+        volume_ml: 3,
+        vial_count: 1,
+        status: 'released',
+        created_at: now,
+        created_by: 'test',
+        updated_at: now,
+      } as never)
+      .execute();
+    await trx
+      .insertInto('vial')
+      .values({
+        study_id: t.studyId,
+        vial_id: vialId,
+        lot_id: lotId,
+        code,
+        sequence: 1,
+        state: 'dispensed',
+        site_id: siteId,
+        shelf_used: 0,
+        located_at: now,
+        expires_at: new Date(now.getTime() + 30 * DAY),
+        updated_at: now,
+      } as never)
+      .execute();
+    await trx
+      .insertInto('dispensing')
+      .values({
+        study_id: t.studyId,
+        dispensing_id: randomUUID(),
+        participant_id: participantId,
+        visit_id: visitId,
+        vial_id: vialId,
+        lot_id: lotId,
+        site_id: siteId,
+        dispensed_at: now,
+        dispensed_by: 'test',
+        dispensed_by_name: 'Test Pharmacist',
+        thawed_at: now,
+      })
+      .execute();
+  });
+}
+
+describeEachDatabase('dosing records', (kind) => {
+  let t: TestApp;
+  let users: TrialUsers;
+  let officer: SignedIn;
+  let participantId: string;
+  let otherParticipantId: string;
+  let dose1Id: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
+      EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+    });
+    users = await createTrialUsers(t);
+    officer = await createSafetyOfficer(t);
+    participantId = await enrolledParticipant(t, users, day1);
+    otherParticipantId = await enrolledParticipant(t, users, day1);
+    await dispensedVial(t, users.siteId, participantId, 'day-1', 'VIAL-0001');
+    await dispensedVial(t, users.siteId, otherParticipantId, 'day-1', 'VIAL-0002');
+    await dispensedVial(t, users.siteId, participantId, 'day-2', 'VIAL-0003');
+  });
+  afterAll(async () => t?.close());
+
+  const coordinator = () => as(t.app, users.coordinator);
+  const doseUrl = (visitId: string, who = participantId) => `/api/v1/participants/${who}/doses/${visitId}`;
+  const given = {
+    status: 'completed',
+    vialCode: 'VIAL-0001',
+    startedAt: `${day1}T08:00`,
+    endedAt: `${day1}T08:15`,
+    volumeMl: 3,
+    device: 'vibrating-mesh',
+  };
+  const vitalsUrl = (visitKey: string) =>
+    `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`;
+
+  describe('recording a dose', () => {
+    it('names every missing field of a given dose, and of a dose not given', async () => {
+      const bare = await coordinator().post(doseUrl('day-1'), { status: 'completed' });
+      expect(bare.statusCode).toBe(400);
+      const named = bare.json().details.fields.map((field: { field: string }) => field.field);
+      expect(named).toEqual(expect.arrayContaining(['startedAt', 'endedAt', 'volumeMl', 'device']));
+      const notGiven = await coordinator().post(doseUrl('day-1'), { status: 'not-given' });
+      expect(notGiven.json().details.fields[0]).toMatchObject({ field: 'notGivenReason' });
+    });
+
+    it('refuses a vial dispensed to someone else, or never dispensed', async () => {
+      const others = await coordinator().post(doseUrl('day-1'), { ...given, vialCode: 'VIAL-0002' });
+      expect(others.statusCode).toBe(400);
+      expect(others.json().details.fields[0].message).toContain('another participant');
+      const unknown = await coordinator().post(doseUrl('day-1'), { ...given, vialCode: 'VIAL-9999' });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().details.fields[0].message).toContain('No dispensing record');
+    });
+
+    it('records dose 1 from the scanned vial; it is given and counted', async () => {
+      const response = await coordinator().post(doseUrl('day-1'), given);
+      expect(response.statusCode, response.body).toBe(201);
+      dose1Id = response.json().administrationId;
+      expect(response.json()).toMatchObject({
+        doseNumber: 1,
+        status: 'completed',
+        vialNumber: 'VIAL-0001',
+        flags: [],
+      });
+      expect(response.json().startedAt).toBe(new Date(`${day1}T00:00:00Z`).toISOString());
+      const again = await coordinator().post(doseUrl('day-1'), given);
+      expect(again.statusCode).toBe(409);
+    });
+
+    it('a dose outside its window needs a reason: day 2 is dose 1’s time ± 6 hours', async () => {
+      const late = { ...given, vialCode: 'VIAL-0003', startedAt: `${day2}T14:01`, endedAt: `${day2}T14:20` };
+      const refused = await coordinator().post(doseUrl('day-2'), late);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().details.fields[0]).toMatchObject({ field: 'windowReason' });
+      const accepted = await coordinator().post(doseUrl('day-2'), {
+        ...late,
+        windowReason: 'CT scan in the morning',
+      });
+      expect(accepted.statusCode, accepted.body).toBe(201);
+      expect(accepted.json().windowReason).toBe('CT scan in the morning');
+    });
+
+    it('shows missed doses and compliance', async () => {
+      const schedule = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
+      expect(schedule.doses.map((dose: { state: string }) => dose.state).slice(0, 2)).toEqual([
+        'given',
+        'given',
+      ]);
+      expect(schedule.doses[0]).toMatchObject({ earliest: new Date(`${day1}T00:00:00+08:00`).toISOString() });
+      expect(schedule.compliance.given).toBe(2);
+      const other = (await coordinator().get(`/api/v1/participants/${otherParticipantId}/doses`)).json();
+      expect(other.doses.slice(0, 2).map((dose: { state: string }) => dose.state)).toEqual([
+        'missed',
+        'missed',
+      ]);
+      expect(other.compliance).toMatchObject({ given: 0 });
+    });
+  });
+
+  describe('inhalation-associated events', () => {
+    it('flags a post-dose SpO2 fall from the vitals at the dose’s timepoints, and links the AE recorded from it', async () => {
+      const pre = await coordinator().put(vitalsUrl('day-1/pre-dose'), {
+        version: 0,
+        entries: fields({ ...sampleVitals(`${day1}T07:30`), spo2: 95 }),
+      });
+      expect(pre.statusCode, pre.body).toBe(200);
+      const post = await coordinator().put(vitalsUrl('day-1/post-30'), {
+        version: 0,
+        entries: fields({ ...sampleVitals(`${day1}T08:45`), spo2: 91 }),
+      });
+      expect(post.statusCode, post.body).toBe(200);
+      const schedule = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
+      const flags = schedule.doses[0].administration.flags;
+      expect(flags).toEqual([
+        expect.objectContaining({ kind: 'spo2-drop', observed: 91, baseline: 95, source: 'day-1/post-30' }),
+      ]);
+      const ae = await as(t.app, users.investigator).post(
+        `/api/v1/participants/${participantId}/adverse-events`,
+        {
+          administrationId: dose1Id,
+          entries: fields({
+            term: flags[0].suggestedTerm.en,
+            onsetAt: `${day1}T08:45`,
+            ongoing: false,
+            resolvedAt: `${day1}T10:00`,
+            grade: 2,
+            serious: false,
+            causality: 'probable',
+            inhalationAssociated: true,
+            actionTaken: 'none',
+            outcome: 'recovered',
+          }),
+        },
+      );
+      expect(ae.statusCode, ae.body).toBe(201);
+      const after = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
+      expect(after.doses[0].administration.adverseEventIds).toEqual([ae.json().aeId]);
+    });
+  });
+
+  describe('a paused study', () => {
+    it('refuses a given dose with the pause reason, but records a dose not given', async () => {
+      const paused = await as(t.app, officer).post('/api/v1/safety/pauses', {
+        reason: 'Grade 4 bronchospasm under review',
+      });
+      expect(paused.statusCode).toBe(201);
+      await dispensedVial(t, users.siteId, otherParticipantId, 'day-3', 'VIAL-0004');
+      const refused = await coordinator().post(doseUrl('day-3', otherParticipantId), {
+        ...given,
+        vialCode: 'VIAL-0004',
+        startedAt: `${shanghaiToday}T08:00`,
+        endedAt: `${shanghaiToday}T08:10`,
+        windowReason: 'late',
+      });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toContain('Grade 4 bronchospasm under review');
+      const notGiven = await coordinator().post(doseUrl('day-1', otherParticipantId), {
+        status: 'not-given',
+        notGivenReason: 'Dosing paused by the safety officer',
+      });
+      expect(notGiven.statusCode, notGiven.body).toBe(201);
+      const schedule = (await coordinator().get(`/api/v1/participants/${otherParticipantId}/doses`)).json();
+      expect(schedule.dosingPaused).toContain('Grade 4 bronchospasm');
+      await as(t.app, officer).post(`/api/v1/safety/pauses/${paused.json().pauseId}/resume`, {
+        version: 1,
+        reason: 'Reviewed',
+      });
+    });
+
+    it('a correction needs the current version and a reason, and is audited', async () => {
+      const stale = await coordinator().put(`/api/v1/doses/${dose1Id}`, {
+        ...given,
+        volumeMl: 2.5,
+        version: 9,
+        reason: 'x',
+      });
+      expect(stale.statusCode).toBe(409);
+      const fixed = await coordinator().put(`/api/v1/doses/${dose1Id}`, {
+        ...given,
+        volumeMl: 2.5,
+        version: 1,
+        reason: 'Residual volume measured',
+      });
+      expect(fixed.statusCode, fixed.body).toBe(200);
+      expect(fixed.json()).toMatchObject({ volumeMl: 2.5, version: 2 });
+      const trail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .selectAll()
+          .where('study_id', '=', t.studyId)
+          .where('entity_id', '=', dose1Id)
+          .orderBy('seq')
+          .execute(),
+      );
+      expect(trail.at(-1)).toMatchObject({
+        action: 'dosing.administration.change',
+        field: 'day-1.volume_ml',
+        reason: 'Residual volume measured',
+      });
+    });
+  });
+});
