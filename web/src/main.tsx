@@ -17,10 +17,12 @@ import { AreaPage } from './pages/area-page.tsx';
 import { FormPage } from './pages/crf/form-page.tsx';
 import { QueriesPage } from './pages/crf/queries-page.tsx';
 import { SdvPage } from './pages/crf/sdv-page.tsx';
+import { DosingPage } from './pages/dosing/dosing-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ParticipantPage } from './pages/participants/participant-page.tsx';
 import { ParticipantsPage } from './pages/participants/participants-page.tsx';
+import { SafetyPage } from './pages/safety/safety-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 
 const router = createBrowserRouter([
@@ -32,13 +34,17 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <OverviewPage /> },
       ...areas
-        .filter((area) => area !== 'admin' && area !== 'participants' && area !== 'queries')
+        .filter(
+          (area) => area !== 'admin' && area !== 'safety' && area !== 'participants' && area !== 'queries',
+        )
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
       { path: 'participants', element: <ParticipantsPage /> },
       { path: 'participants/:participantId', element: <ParticipantPage /> },
       { path: 'participants/:participantId/forms/:formId', element: <FormPage /> },
       { path: 'participants/:participantId/sdv', element: <SdvPage /> },
       { path: 'queries', element: <QueriesPage /> },
+      { path: 'safety', element: <SafetyPage /> },
+      { path: 'safety/dosing', element: <DosingPage /> },
       { path: 'account', element: <AccountPage /> },
       {
         path: 'admin',
