@@ -3,6 +3,8 @@ import { exotrialVersion } from '../version.ts';
 import { registerAuditCommand } from './audit.ts';
 import { describeFailure, EXIT_USER_ERROR } from './cli-errors.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerExportCommand } from './export.ts';
+import { registerImportCommand } from './import.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerServeCommand } from './serve.ts';
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   registerAuditCommand(program);
   registerDemoCommand(program);
+  registerExportCommand(program);
+  registerImportCommand(program);
   program
     .command('version')
     .description('print the version')
