@@ -15,8 +15,26 @@ const endOf = (value: string) =>
 const siteOf = sql<string>`context->>'siteId'`;
 
 /**
+ * Events that belong to one of the sites: marked with `context.siteId`, or about a participant of
+ * the site (the participant itself, or a record whose `context.participantId` names one).
+ */
+function ofSites(eb: AuditExpression, studyId: string, siteIds: string[]) {
+  const participantsOfSites = eb
+    .selectFrom('participant')
+    // participant_id is a uuid, entity ids are text.
+    .select(sql<string>`participant.participant_id::text`.as('participant_id'))
+    .where('participant.study_id', '=', studyId)
+    .where('participant.site_id', 'in', siteIds);
+  return eb.or([
+    eb(siteOf, 'in', siteIds),
+    eb.and([eb('entity_type', '=', 'participant'), eb('entity_id', 'in', participantsOfSites)]),
+    eb(sql<string>`context->>'participantId'`, 'in', participantsOfSites),
+  ]);
+}
+
+/**
  * The WHERE clause of a filtered trail. Readers bound to sites see only events of their sites
- * (`context.siteId`, which services put on every site record's events).
+ * (see `ofSites`).
  */
 function matching(studyId: string, query: AuditQuery, reader: UserView) {
   return (eb: AuditExpression) => {
@@ -47,9 +65,9 @@ function matching(studyId: string, query: AuditQuery, reader: UserView) {
     }
     if (query.from) conditions.push(eb('occurred_at', '>=', startOf(query.from)));
     if (query.to) conditions.push(eb('occurred_at', '<', endOf(query.to)));
-    if (query.siteId) conditions.push(eb(siteOf, '=', query.siteId));
+    if (query.siteId) conditions.push(ofSites(eb, studyId, [query.siteId]));
     if (!reader.roles.some((role) => studyWideRoles.has(role))) {
-      conditions.push(reader.siteIds.length > 0 ? eb(siteOf, 'in', reader.siteIds) : eb.lit(false));
+      conditions.push(reader.siteIds.length > 0 ? ofSites(eb, studyId, reader.siteIds) : eb.lit(false));
     }
     return eb.and(conditions);
   };

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
@@ -25,14 +26,11 @@ export async function adminTotpRequired(db: Db, studyId: string, fallback: boole
     .innerJoin('study as s', (join) =>
       join.onRef('s.study_id', '=', 'p.study_id').onRef('s.current_protocol_version', '=', 'p.version_no'),
     )
-    .select('p.content')
+    // Only the one flag, not the whole protocol document: this runs on each request of such an admin.
+    .select(sql<unknown>`p.content->'security'->'administratorsMustUseTotp'`.as('required'))
     .where('p.study_id', '=', studyId)
     .executeTakeFirst();
-  const security = (row?.content as { security?: { administratorsMustUseTotp?: unknown } } | undefined)
-    ?.security;
-  return typeof security?.administratorsMustUseTotp === 'boolean'
-    ? security.administratorsMustUseTotp
-    : fallback;
+  return typeof row?.required === 'boolean' ? row.required : fallback;
 }
 
 /**

@@ -105,3 +105,73 @@ describeEachDatabase('audit trail API', (kind) => {
     expect((await get('from=yesterday')).statusCode).toBe(400);
   });
 });
+
+describeEachDatabase('audit trail of site-bound readers', (kind) => {
+  let t: TestApp;
+  let admin: SignedIn;
+  const participants: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, {
+      EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+      EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+      EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+    });
+    admin = await signIn(t.app);
+    const post = (url: string, headers: Record<string, string>, payload: object) =>
+      t.app.inject({ method: 'POST', url, headers, payload });
+    for (const siteId of ['site-a', 'site-b']) {
+      const site = await post('/api/v1/sites', admin.headers, {
+        siteId,
+        code: siteId.slice(-1).toUpperCase(),
+        name: { en: siteId, zh: siteId },
+        timeZone: 'UTC',
+      });
+      expect(site.statusCode, site.body).toBe(201);
+      const user = await post('/api/v1/users', admin.headers, {
+        email: `investigator-${siteId}@example.org`,
+        name: siteId,
+        roles: ['investigator'],
+        siteIds: [siteId],
+        password: 'a sufficiently long password',
+      });
+      expect(user.statusCode, user.body).toBe(201);
+      const investigator = await signIn(
+        t.app,
+        `investigator-${siteId}@example.org`,
+        'a sufficiently long password',
+      );
+      const screened = await post('/api/v1/participants', investigator.headers, {
+        siteId,
+        screeningDate: new Date().toISOString().slice(0, 10),
+      });
+      expect(screened.statusCode, screened.body).toBe(201);
+      participants[siteId] = screened.json().participantId;
+    }
+    const monitor = await post('/api/v1/users', admin.headers, {
+      email: 'monitor@example.org',
+      name: 'Monitor',
+      roles: ['monitor'],
+      siteIds: ['site-a'],
+      password: 'a sufficiently long password',
+    });
+    expect(monitor.statusCode).toBe(201);
+  });
+  afterAll(async () => t?.close());
+
+  it('shows a monitor the events of their site’s participants only', async () => {
+    const monitor = await signIn(t.app, 'monitor@example.org', 'a sufficiently long password');
+    const get = (query: string, headers: Record<string, string>) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/audit?${query}`, headers });
+    const seen = (await get('limit=500', monitor.headers)).json().events as Array<{ entityId: string }>;
+    const ids = new Set(seen.map((event) => event.entityId));
+    expect(ids.has(participants['site-a'] ?? '')).toBe(true);
+    expect(ids.has(participants['site-b'] ?? '')).toBe(false);
+    expect(seen.every((event) => event.entityId !== ADMIN.email)).toBe(true);
+    const other = await get(`participantId=${participants['site-b']}`, monitor.headers);
+    expect(other.json().events).toEqual([]);
+    expect((await get('siteId=site-b', monitor.headers)).statusCode).toBe(403);
+    const all = (await get(`participantId=${participants['site-b']}`, admin.headers)).json();
+    expect(all.events.length).toBeGreaterThan(0);
+  });
+});
