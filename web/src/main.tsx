@@ -9,6 +9,7 @@ import { areas, Layout } from './layout.tsx';
 import { AccountPage } from './pages/account-page.tsx';
 import { AdminLayout } from './pages/admin/admin-layout.tsx';
 import { AuditPage } from './pages/admin/audit-page.tsx';
+import { RolesPage } from './pages/admin/roles-page.tsx';
 import { SessionsPage } from './pages/admin/sessions-page.tsx';
 import { SitesPage } from './pages/admin/sites-page.tsx';
 import { TokensPage } from './pages/admin/tokens-page.tsx';
@@ -51,6 +52,7 @@ const router = createBrowserRouter([
         element: <AdminLayout />,
         children: [
           { path: 'users', element: <UsersPage /> },
+          { path: 'roles', element: <RolesPage /> },
           { path: 'sites', element: <SitesPage /> },
           { path: 'tokens', element: <TokensPage /> },
           { path: 'sessions', element: <SessionsPage /> },

@@ -105,6 +105,9 @@ export const en = {
     sites: 'Sites',
     tokens: 'API tokens',
     sessions: 'Who is signed in',
+    rolesTab: 'Roles',
+    rolesIntro:
+      'What each role may do. Roles marked * see every site; the others only the sites in their account.',
     audit: 'Audit trail',
     name: 'Name',
     email: 'Email',
@@ -161,7 +164,8 @@ export const en = {
     clear: 'Clear',
     total: '{{count}} events',
     empty: 'No event matches these filters.',
-    verifyHint: 'Check the chain with “npx exotrial audit verify”; export it with “npx exotrial audit export”.',
+    verifyHint:
+      'Check the chain with “npx exotrial audit verify”; export it with “npx exotrial audit export”.',
   },
   errors: {
     unauthenticated: 'The email or password is not correct.',

@@ -103,6 +103,8 @@ export const zh: Translation = {
     sites: '研究中心',
     tokens: 'API 令牌',
     sessions: '在线用户',
+    rolesTab: '角色',
+    rolesIntro: '各角色的权限。标 * 的角色可查看所有研究中心，其他角色仅可查看其账户中的中心。',
     audit: '稽查轨迹',
     name: '姓名',
     email: '电子邮箱',

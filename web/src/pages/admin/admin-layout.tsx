@@ -8,6 +8,7 @@ import { useSession } from '../../api/session.ts';
 /** The administration tabs and the permission each needs (the server checks it again). */
 export const adminTabs: Array<{ path: string; label: string; permission: Permission }> = [
   { path: 'users', label: 'admin.users', permission: 'user.read' },
+  { path: 'roles', label: 'admin.rolesTab', permission: 'user.read' },
   { path: 'sites', label: 'admin.sites', permission: 'study.read' },
   { path: 'tokens', label: 'admin.tokens', permission: 'token.manage' },
   { path: 'sessions', label: 'admin.sessions', permission: 'session.manage' },
