@@ -52,6 +52,7 @@ export async function loadOutcomeSources(
       'status',
       'status_date',
       'day1_date',
+      'failed_criteria',
     ])
     .where('study_id', '=', studyId)
     .orderBy('study_number')
@@ -84,6 +85,7 @@ export async function loadOutcomeSources(
       status: row.status,
       statusDate: row.status_date,
       day1Date: row.day1_date,
+      failedCriteria: (row.failed_criteria as string[] | null) ?? [],
       records: own,
     };
   });

@@ -26,6 +26,8 @@ export interface ParticipantSource {
   statusDate: string | null;
   /** Calendar date of study day 1 (the first dose); null when never dosed. */
   day1Date: string | null;
+  /** Criteria a screen failure did not meet (ids), for the CONSORT diagram. */
+  failedCriteria?: readonly string[];
   records: OutcomeRecord[];
 }
 
