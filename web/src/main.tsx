@@ -23,6 +23,7 @@ import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ParticipantPage } from './pages/participants/participant-page.tsx';
 import { ParticipantsPage } from './pages/participants/participants-page.tsx';
+import { ProtocolPage } from './pages/protocol/protocol-page.tsx';
 import { SafetyPage } from './pages/safety/safety-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 
@@ -34,9 +35,15 @@ const router = createBrowserRouter([
     element: <Layout />,
     children: [
       { index: true, element: <OverviewPage /> },
+      { path: 'forms', element: <ProtocolPage /> },
       ...areas
         .filter(
-          (area) => area !== 'admin' && area !== 'safety' && area !== 'participants' && area !== 'queries',
+          (area) =>
+            area !== 'admin' &&
+            area !== 'safety' &&
+            area !== 'participants' &&
+            area !== 'queries' &&
+            area !== 'forms',
         )
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
       { path: 'participants', element: <ParticipantsPage /> },

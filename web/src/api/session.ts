@@ -71,8 +71,10 @@ export function errorMessage(t: TFunction, error: unknown): string {
     if (error.body.error === 'locked' && error.body.details?.lockedUntil) {
       return t('errors.locked', { until: new Date(error.body.details.lockedUntil).toLocaleString() });
     }
-    const known = ['forbidden', 'rate_limited', 'csrf_failed', 'conflict'];
+    const known = ['forbidden', 'rate_limited', 'csrf_failed'];
     if (known.includes(error.body.error)) return t(`errors.${error.body.error}`);
+    // A conflict's reason is specific (not eligible, nothing to amend, changed meanwhile): keep it.
+    if (error.body.error === 'conflict') return `${t('errors.conflict')} ${error.body.message}`;
     if (error.body.error === 'unauthenticated') {
       return t(
         error.body.message.includes('email or password') ? 'errors.unauthenticated' : 'errors.sessionEnded',

@@ -1,0 +1,93 @@
+import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { can } from '../../../../src/auth/permissions.ts';
+import type { Role } from '../../../../src/auth/roles.ts';
+import { errorMessage, useSession } from '../../api/session.ts';
+import { EligibilityList } from './eligibility-list.tsx';
+import { FormPreview } from './form-preview.tsx';
+import { useProtocol, useProtocolVersions } from './protocol-api.ts';
+import { ProtocolEditor } from './protocol-editor.tsx';
+import { ScheduleGrid } from './schedule-grid.tsx';
+
+function Versions() {
+  const { t } = useTranslation();
+  const versions = useProtocolVersions();
+  if (versions.isPending) return <Loader />;
+  if (versions.isError) return <Alert color="red">{errorMessage(t, versions.error)}</Alert>;
+  return (
+    <Table withTableBorder striped fz="sm">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>#</Table.Th>
+          <Table.Th>{t('protocolPage.versionLabel')}</Table.Th>
+          <Table.Th>{t('protocolPage.loadedAt')}</Table.Th>
+          <Table.Th>{t('protocolPage.loadedBy')}</Table.Th>
+          <Table.Th>YAML</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {versions.data.map((version) => (
+          <Table.Tr key={version.versionNo}>
+            <Table.Td>
+              {version.versionNo} {version.current && <Badge size="xs">{t('protocolPage.current')}</Badge>}
+            </Table.Td>
+            <Table.Td>{version.label}</Table.Td>
+            <Table.Td>{new Date(version.loadedAt).toLocaleString()}</Table.Td>
+            <Table.Td>{version.loadedBy}</Table.Td>
+            <Table.Td>
+              <Anchor href={`/api/v1/protocol/versions/${version.versionNo}/source`} download>
+                {t('protocolPage.download')}
+              </Anchor>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+/** The Forms area: the protocol as the study runs it, and (for data managers) its builder. */
+export function ProtocolPage() {
+  const { t, i18n } = useTranslation();
+  const lang = i18n.language === 'zh' ? 'zh' : 'en';
+  const protocol = useProtocol();
+  const session = useSession();
+  if (protocol.isPending) return <Loader />;
+  if (protocol.isError) return <Alert color="red">{errorMessage(t, protocol.error)}</Alert>;
+  const { protocol: current, versionNo, label } = protocol.data;
+  const mayEdit = can({ roles: (session.data?.user.roles ?? []) as Role[] }, 'protocol.manage');
+  return (
+    <Stack>
+      <Title order={2}>{t('nav.forms')}</Title>
+      <Text c="dimmed">
+        {current.study.title[lang]} · {t('protocolPage.version', { label, number: versionNo })}
+      </Text>
+      <Tabs defaultValue="schedule" keepMounted={false}>
+        <Tabs.List>
+          <Tabs.Tab value="schedule">{t('protocolPage.schedule')}</Tabs.Tab>
+          <Tabs.Tab value="forms">{t('protocolPage.forms')}</Tabs.Tab>
+          <Tabs.Tab value="eligibility">{t('protocolPage.eligibility')}</Tabs.Tab>
+          <Tabs.Tab value="versions">{t('protocolPage.versions')}</Tabs.Tab>
+          {mayEdit && <Tabs.Tab value="edit">{t('protocolPage.edit')}</Tabs.Tab>}
+        </Tabs.List>
+        <Tabs.Panel value="schedule" pt="md">
+          <ScheduleGrid protocol={current} />
+        </Tabs.Panel>
+        <Tabs.Panel value="forms" pt="md">
+          <FormPreview protocol={current} />
+        </Tabs.Panel>
+        <Tabs.Panel value="eligibility" pt="md">
+          <EligibilityList protocol={current} />
+        </Tabs.Panel>
+        <Tabs.Panel value="versions" pt="md">
+          <Versions />
+        </Tabs.Panel>
+        {mayEdit && (
+          <Tabs.Panel value="edit" pt="md">
+            <ProtocolEditor versionNo={versionNo} current={current} />
+          </Tabs.Panel>
+        )}
+      </Tabs>
+    </Stack>
+  );
+}
