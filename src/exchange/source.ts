@@ -15,6 +15,9 @@ export interface SubjectSource {
   records: FormRecordRow[];
 }
 
+/** Adverse events belong to no visit; they are read as records of the adverseEvent form at this key. */
+export const ADVERSE_EVENT_VISIT = 'common';
+
 /** Participants per database read: bounds memory whatever the size of the study. */
 export const SUBJECT_BATCH = 200;
 
@@ -48,7 +51,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents] = await Promise.all([
+      const [records, consents, adverseEvents] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -66,6 +69,14 @@ export async function* subjectBatches(
           .where('participant_id', 'in', ids)
           .orderBy('consented_at')
           .execute(),
+        // Adverse events live in their own table (src/safety), in the fields of the protocol's adverseEvent form.
+        db
+          .selectFrom('adverse_event')
+          .selectAll()
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .orderBy('ae_number')
+          .execute(),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
@@ -74,6 +85,27 @@ export async function* subjectBatches(
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);
+      for (const event of adverseEvents) {
+        byParticipant.get(event.participant_id)?.records.push({
+          study_id: event.study_id,
+          record_id: event.ae_id,
+          participant_id: event.participant_id,
+          site_id: event.site_id,
+          visit_id: ADVERSE_EVENT_VISIT,
+          form_id: 'adverseEvent',
+          instance: event.ae_number,
+          entries: event.entries,
+          protocol_version: event.protocol_version,
+          signed_at: null,
+          signed_by: null,
+          signed_version: null,
+          locked_at: null,
+          locked_by: null,
+          created_at: event.created_at,
+          updated_at: event.updated_at,
+          version: event.version,
+        });
+      }
       for (const consent of consents) byParticipant.get(consent.participant_id)?.consents.push(consent);
       return [...byParticipant.values()];
     });

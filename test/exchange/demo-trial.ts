@@ -147,6 +147,22 @@ export async function buildDemoTrial(t: TestApp, users: TrialUsers): Promise<Dem
       day,
     );
   }
+  // Causality is the investigator's assessment.
+  const adverseEvent = await investigator.post(`/api/v1/participants/${enrolledId}/adverse-events`, {
+    entries: asEntries({
+      term: 'Cough after nebulisation',
+      onsetAt: `${dayDate(1)}T09:40:00Z`,
+      ongoing: false,
+      resolvedAt: `${dayDate(1)}T12:00:00Z`,
+      grade: 1,
+      serious: false,
+      causality: 'possible',
+      inhalationAssociated: true,
+      actionTaken: 'none',
+      outcome: 'recovered',
+    }),
+  });
+  expect(adverseEvent.statusCode, adverseEvent.body).toBe(201);
   await save(enrolledId, 'day-28', 'endOfStudy', {
     status: 'completed',
     lastContactDate: dayDate(10),

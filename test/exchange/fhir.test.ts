@@ -79,6 +79,7 @@ describe('FHIR R4 Bundle', () => {
     const kinds = new Set(bundle.entry.map((entry) => entry.resource.resourceType));
     expect([...kinds].sort()).toEqual(
       [
+        'AdverseEvent',
         'Consent',
         'MedicationAdministration',
         'Observation',

@@ -81,7 +81,7 @@ describe('SDTM export', () => {
       csv.files.map((file) => [file.domain, file.rows]),
     );
     const rows = Object.fromEntries(csv.files.map((file) => [file.domain, file.rows]));
-    expect(rows).toMatchObject({ DM: 2, EX: 2, CM: 1, TA: 3, TV: 12, AE: 0 });
+    expect(rows).toMatchObject({ DM: 2, EX: 2, CM: 1, TA: 3, TV: 12, AE: 1 });
     expect(rows.DS).toBe(4); // two consents, one completion, one screen failure
   });
 
@@ -129,6 +129,20 @@ describe('SDTM export', () => {
     expect(csvTable('lb').find((row) => row.LBTESTCD === 'WBC')).toMatchObject({
       LBORRES: '6.45',
       LBORRESU: '10^9/L',
+    });
+  });
+
+  it('builds AE from the adverse events recorded in safety', () => {
+    expect(csvTable('ae')[0]).toMatchObject({
+      AESEQ: '1',
+      AETERM: 'Cough after nebulisation',
+      AESER: 'N',
+      AEREL: 'POSSIBLE',
+      AEACN: 'DOSE NOT CHANGED',
+      AEOUT: 'RECOVERED/RESOLVED',
+      AETOXGR: '1',
+      AESTDY: '1',
+      AESDTH: '',
     });
   });
 
