@@ -74,7 +74,7 @@ export function studyEvents(protocol: Protocol) {
   return events;
 }
 
-function itemDef(protocol: Protocol, form: ProtocolForm, item: ProtocolItem): string {
+function itemDef(form: ProtocolForm, item: ProtocolItem): string {
   const rangeChecks: string[] = [];
   if (item.range?.low !== undefined) {
     rangeChecks.push(
@@ -218,7 +218,7 @@ export function studyMetadata(protocol: Protocol): string {
       ),
     ),
   );
-  const itemDefs = protocol.forms.flatMap((form) => form.items.map((item) => itemDef(protocol, form, item)));
+  const itemDefs = protocol.forms.flatMap((form) => form.items.map((item) => itemDef(form, item)));
   const codeLists = [
     ...protocol.codeLists.map((list) => codeListDef(oids.codeList(list.id), list.id, list.name, list.items)),
     ...protocol.forms.flatMap((form) =>
