@@ -1,5 +1,5 @@
 import { type Alternative, clopperPearson } from '../analysis/binomial.ts';
-import { type MedianIqr, medianIqr } from '../analysis/descriptive.ts';
+import { type MedianIqr, medianIqr as medianIqrOf } from '../analysis/descriptive.ts';
 import { type KaplanMeierFit, kaplanMeier } from '../analysis/kaplan-meier.ts';
 import { type WilcoxonResult, wilcoxonSignedRank } from '../analysis/wilcoxon.ts';
 import { evaluateRule, type RuleNode, referencedItems } from '../protocol/rules/index.ts';
@@ -68,6 +68,22 @@ export type OutcomeResult = OutcomeBase &
         };
       }
   );
+
+/** Median (IQR) of the values; n = 0 with NaN quantities (null in JSON) when there are none. */
+export function medianIqr(values: readonly number[]): MedianIqr {
+  if (!values.some((value) => Number.isFinite(value))) {
+    return {
+      n: 0,
+      median: Number.NaN,
+      q1: Number.NaN,
+      q3: Number.NaN,
+      iqr: Number.NaN,
+      min: Number.NaN,
+      max: Number.NaN,
+    };
+  }
+  return medianIqrOf(values);
+}
 
 export function proportion(count: number, n: number, alternative: Alternative = 'two.sided'): Proportion {
   if (n === 0) return { n, count, proportion: null, lower: null, upper: null };

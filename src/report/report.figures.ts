@@ -1,11 +1,11 @@
 import { cumulativeIncidenceSvg } from '../analysis/cif-plot.ts';
 import { consortSvg } from '../analysis/consort-diagram.ts';
-import { medianIqr } from '../analysis/descriptive.ts';
 import type { KaplanMeierFit } from '../analysis/kaplan-meier.ts';
 import { kaplanMeierSvg } from '../analysis/km-plot.ts';
 import { type OrdinalDay, ordinalBarsSvg } from '../analysis/ordinal-bars-plot.ts';
 import { type SwimmerLane, swimmerSvg } from '../analysis/swimmer-plot.ts';
 import { type TrajectorySeries, trajectorySvg } from '../analysis/trajectory-plot.ts';
+import { medianIqr } from '../outcomes/secondary.ts';
 import { recordDateItem, recordStudyDay, visitDays, visitIdOf } from '../outcomes/source.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import type { ReportModel } from './report.model.ts';

@@ -1,9 +1,10 @@
 import type { AalenJohansenFit } from '../analysis/competing-risks.ts';
-import { type MedianIqr, medianIqr } from '../analysis/descriptive.ts';
+import type { MedianIqr } from '../analysis/descriptive.ts';
 import { type IncidenceRow, incidenceTable } from '../analysis/incidence.ts';
 import type { KaplanMeierFit } from '../analysis/kaplan-meier.ts';
 import { type AnalyseOptions, analyseOutcomes, type TrialOutcomes } from '../outcomes/analyse.ts';
 import type { OutcomeResult } from '../outcomes/secondary.ts';
+import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { binomialTest } from '../../src/analysis/binomial.ts';
+import { kaplanMeier } from '../../src/analysis/kaplan-meier.ts';
+import { compileTtci, deriveTtci } from '../../src/outcomes/ttci.ts';
+import { renderReportHtml } from '../../src/report/report.html.ts';
+import { buildReportModel, reportJson } from '../../src/report/report.model.ts';
+import { mexcovid, syntheticCohort } from '../outcomes/fixtures.ts';
+
+const protocol = await mexcovid();
+const CUT = '2021-01-01T00:00:00.000Z';
+
+function cohortWithSafetyAndDosing() {
+  const cohort = syntheticCohort(80, 7);
+  cohort.forEach((participant, index) => {
+    for (const visitKey of protocol.regimen.doseVisits) {
+      participant.records.push({
+        visitKey,
+        formId: 'exposure',
+        instance: 1,
+        values: { 'exposure.administered': index % 10 !== 0 || visitKey === 'day-1' },
+      });
+    }
+    if (index % 4 === 0) {
+      participant.records.push({
+        visitKey: 'adverse-events',
+        formId: 'adverseEvent',
+        instance: 1,
+        values: {
+          'adverseEvent.term': index % 8 === 0 ? 'Cough' : 'Headache',
+          'adverseEvent.onsetAt': `${participant.day1Date}T10:00:00Z`,
+          'adverseEvent.grade': index % 16 === 0 ? 3 : 1,
+          'adverseEvent.serious': index % 16 === 0,
+          'adverseEvent.causality': index % 8 === 0 ? 'possible' : 'unlikely',
+          'adverseEvent.outcome': 'recovered',
+        },
+      });
+    }
+  });
+  return cohort;
+}
+
+describe('trial report', () => {
+  const sources = cohortWithSafetyAndDosing();
+  const model = buildReportModel({
+    dataCut: CUT,
+    protocolVersion: '1.0',
+    protocolVersionNo: 1,
+    protocol,
+    sources,
+  });
+  const json = reportJson(model);
+
+  it('JSON numbers equal the pure functions on the same derived data', () => {
+    const compiled = compileTtci(protocol);
+    const rows = sources.map((participant) => deriveTtci(compiled, participant, CUT.slice(0, 10)).analysis);
+    const fit = kaplanMeier(rows.flatMap((row) => (row ? [{ time: row.time, event: row.event }] : [])));
+    expect(json.efficacy.ttci?.kaplanMeier?.median).toEqual(fit.median);
+    expect(json.efficacy.ttci?.kaplanMeier?.rows).toEqual(fit.rows);
+    const deaths = sources.filter((participant) => participant.status === 'died').length;
+    expect(json.efficacy.mortality?.deaths).toBe(deaths);
+    expect(json.efficacy.mortality?.test.pValue).toBe(
+      binomialTest(deaths, 80, { p: 0.1, alternative: 'less' }).pValue,
+    );
+    expect(json.consort.enrolled).toBe(80);
+    expect(json.dosing.doses[0]?.given).toBe(80);
+    expect(json.dosing.doses[1]?.given).toBe(72);
+    expect(json.dosing.allDoses).toBe(72);
+    expect(json.safety?.participantsWithAnyEvent.participants).toBe(20);
+    expect(json.safety?.related.participants).toBe(10);
+    expect(json.safety?.serious.participants).toBe(5);
+    expect(json.safety?.seriousListing).toHaveLength(5);
+    expect(json.safety?.seriousListing[0]).toMatchObject({ onsetDay: 1, grade: 3, term: 'Cough' });
+    expect(json.dataCut).toBe(CUT);
+    // The serialised report round-trips through JSON without losing numbers (no Infinity where R has none).
+    expect(JSON.parse(JSON.stringify(json)).efficacy.ttci.kaplanMeier.n).toBe(fit.n);
+  });
+
+  it('HTML holds every section, each table stamped with the data cut and protocol version, and the plots inline', () => {
+    const html = renderReportHtml(model, protocol);
+    for (const id of ['summary', 'consort', 'baseline', 'dosing', 'safety', 'efficacy']) {
+      expect(html).toContain(`<section id="${id}">`);
+    }
+    const tables = html.match(/<table>/g)?.length ?? 0;
+    const stamps =
+      html.match(/<caption>[^]*?Data cut 2021-01-01T00:00:00.000Z · protocol version 1.0/g)?.length ?? 0;
+    expect(tables).toBeGreaterThan(8);
+    expect(stamps).toBe(tables);
+    for (const figure of [
+      'CONSORT flow diagram',
+      'Time to clinical improvement',
+      'Cumulative incidence',
+      'by study day',
+      'Participants day by day',
+      'Change in lymphocyte count',
+    ]) {
+      expect(html).toContain(figure);
+    }
+    expect(html.match(/<svg /g)?.length ?? 0).toBeGreaterThanOrEqual(9);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(html).toContain('Listing of serious adverse events');
+  });
+});
