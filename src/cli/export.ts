@@ -69,8 +69,7 @@ export function registerExportCommand(program: Command): void {
         options.out,
         exportOdm(database, studyId, { metadataOnly: options.metadataOnly === true, privacy }),
       );
-      await recordExport(database, studyId, actor(), options.metadataOnly ? 'odm-metadata' : 'odm', {
-        privacy,
+      await recordExport(database, studyId, actor(), options.metadataOnly ? 'odm-metadata' : 'odm', privacy, {
         bytes,
       });
       process.stderr.write(`Wrote ${options.out} (${bytes} bytes)\n`);
@@ -101,8 +100,7 @@ export function registerExportCommand(program: Command): void {
           ),
       });
       process.stderr.write('\n');
-      await recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', {
-        privacy,
+      await recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         rows: Object.fromEntries(result.files.map((file) => [file.domain, file.rows])),
       });
       for (const file of result.files)
@@ -124,7 +122,7 @@ export function registerExportCommand(program: Command): void {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       const bytes = await writeChunks(options.out, exportFhirBundle(database, studyId, { privacy }));
-      await recordExport(database, studyId, actor(), 'fhir', { privacy, bytes });
+      await recordExport(database, studyId, actor(), 'fhir', privacy, { bytes });
       process.stderr.write(`Wrote ${options.out} (${bytes} bytes)\n`);
     });
   });

@@ -21,6 +21,7 @@ import { authRoutes } from '../auth/auth.routes.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { dosingRoutes } from '../dosing/dosing.routes.ts';
+import { exchangeRoutes } from '../exchange/exchange.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   dispensingRoutes(app, context);
   safetyRoutes(app, context);
   dosingRoutes(app, context);
+  exchangeRoutes(app, context);
   reportRoutes(app, context);
 
   await registerWebApp(app);
