@@ -5,6 +5,7 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
 import { assertWritable, type Caller } from '../participants/participant.service.ts';
 import { visitWindows } from '../participants/schedule.ts';
+import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { DomainError, notFound } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { usabilityAt, usableUntil } from './expiry.ts';
@@ -262,6 +263,8 @@ export async function dispenseVial(
       now,
     );
     await assertWritable(trx, studyId, participant);
+    // A study paused by a stopping rule or the safety officer dispenses nothing until resumed.
+    await assertDosingAllowed(trx, studyId);
     const vial = await findVial(trx, studyId, { code: input.scannedCode }, true);
     if (!vial)
       throw refuse(
