@@ -82,7 +82,7 @@ describe('trial report', () => {
     }
     const tables = html.match(/<table>/g)?.length ?? 0;
     const stamps =
-      html.match(/<caption>[^]*?Data cut 2021-01-01T00:00:00.000Z · protocol version 1.0/g)?.length ?? 0;
+      html.match(/<caption>[\s\S]*?Data cut 2021-01-01T00:00:00.000Z · protocol version 1.0/g)?.length ?? 0;
     expect(tables).toBeGreaterThan(8);
     expect(stamps).toBe(tables);
     for (const figure of [
