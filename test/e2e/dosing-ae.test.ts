@@ -1,0 +1,328 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
+import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const PASSWORD = 'site staff password e2e';
+const COORDINATOR = 'coordinator@example.org';
+const INVESTIGATOR = 'investigator@example.org';
+const PHARMACIST = 'pharmacist@example.org';
+const SITE = 'ruijin';
+const ZONE = 'Asia/Shanghai';
+const SHOTS = 'test-results';
+const TIMEOUT = { timeout: 15_000 };
+const MINUTE = 60_000;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-dosing-'));
+let server: ServerProcess;
+let browser: Browser;
+
+type Headers = Record<string, string>;
+
+async function call(headers: Headers, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, text, json: () => JSON.parse(text) };
+}
+
+/** Calls the API and expects the given status; the parsed body. */
+async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
+  const response = await call(headers, method, path, body);
+  expect(response.status, `${method} ${path}: ${response.text}`).toBe(status);
+  return response.json();
+}
+
+/** Wall-clock text at the site (YYYY-MM-DDTHH:MM) for an instant. */
+function siteLocal(at: Date): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
+}
+
+const entries = (values: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+
+/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
+async function enrolParticipant(day1: string, assessedAt: string): Promise<string> {
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const { participantId } = await expectCall(
+    coordinator,
+    'POST',
+    '/participants',
+    { siteId: SITE, screeningDate: day1 },
+    201,
+  );
+  await expectCall(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/consent`,
+    {
+      formVersion: '1.0',
+      consentedAt: new Date(Date.now() - 3 * 60 * MINUTE).toISOString(),
+      signer: 'participant',
+    },
+    201,
+  );
+  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
+    await expectCall(
+      coordinator,
+      'PUT',
+      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
+      { version: 0, entries: entries(values) },
+      200,
+    );
+  }
+  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
+  await expectCall(
+    investigator,
+    'POST',
+    `/participants/${participantId}/eligibility/confirm`,
+    { password: PASSWORD },
+    200,
+  );
+  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
+  await expectCall(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/enrol`,
+    { day1Date: day1, version: detail.version },
+    200,
+  );
+  return participantId;
+}
+
+/** A freezer at the site, a released lot in it, and the proposed vial dispensed for day 1; its code. */
+async function dispenseDay1(participantId: string): Promise<string> {
+  const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
+  const unit = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/storage-units',
+    {
+      code: 'RJ-F1',
+      name: 'Pharmacy freezer 1',
+      kind: 'freezer',
+      siteId: SITE,
+      nominalCelsius: -80,
+      lowCelsius: -90,
+      highCelsius: -60,
+      excursionToleranceMinutes: 30,
+    },
+    201,
+  );
+  const concentration = 2.0e8 / 3;
+  const lot = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/lots',
+    {
+      lotNumber: 'EXO-E2E',
+      manufacturer: 'Cellular Biomedicine Lab',
+      manufacturedOn: new Date(Date.now() - 10 * 1440 * MINUTE).toISOString().slice(0, 10),
+      concentrationPerMl: concentration,
+      volumeMl: 3,
+      vialCount: 2,
+      unitId: unit.unitId,
+    },
+    201,
+  );
+  const results = [
+    { testId: 'particle-count', value: concentration * 1.05 },
+    { testId: 'modal-size', value: 118 },
+    { testId: 'cd9', value: 'present' },
+    { testId: 'cd63', value: 'present' },
+    { testId: 'cd81', value: 'present' },
+    { testId: 'tsg101', value: 'present' },
+    { testId: 'calnexin', value: 'absent' },
+    { testId: 'sterility', value: 'negative' },
+    { testId: 'mycoplasma', value: 'negative' },
+    { testId: 'endotoxin', value: 0.12 },
+  ];
+  await expectCall(
+    pharmacist,
+    'PUT',
+    `/product/lots/${lot.lotId}/release-results`,
+    { results, version: 1 },
+    200,
+  );
+  await expectCall(
+    pharmacist,
+    'POST',
+    `/product/lots/${lot.lotId}/release`,
+    { password: PASSWORD, version: 2 },
+    200,
+  );
+  const proposal = await expectCall(
+    pharmacist,
+    'GET',
+    `/product/participants/${participantId}/proposal?visitId=day-1`,
+    undefined,
+    200,
+  );
+  await expectCall(
+    pharmacist,
+    'POST',
+    '/product/dispensings',
+    {
+      participantId,
+      visitId: 'day-1',
+      expectedVialId: proposal.vial.vialId,
+      scannedCode: proposal.vial.code,
+    },
+    201,
+  );
+  return proposal.vial.code;
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+  });
+  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
+  for (const [email, name, role] of [
+    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
+    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
+    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
+  ] as const) {
+    await expectCall(
+      admin,
+      'POST',
+      '/users',
+      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
+      201,
+    );
+  }
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(email: string): Promise<Page> {
+  // The browser runs in the site's zone, as the ward's computers do.
+  const context = await browser.newContext({
+    locale: 'en-GB',
+    timezoneId: ZONE,
+    viewport: { width: 1400, height: 1000 },
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
+  return page;
+}
+
+/** Fills a vitals card of the Dosing screen and saves it. */
+async function saveVitals(page: Page, visitKey: string, assessedAt: string, spo2: number) {
+  const card = page.getByTestId(`vitals-${visitKey}`);
+  await card.getByLabel('Measured at').fill(assessedAt);
+  await card.getByLabel('SpO2 %').fill(String(spo2));
+  await card.getByRole('button', { name: 'Save vital signs' }).click();
+  await expect.poll(() => card.getByText('Saved.').count(), TIMEOUT).toBe(1);
+}
+
+it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records the suggested adverse event', async () => {
+  const loaded = await loadProtocolFile(defaultProtocolPath());
+  if (!loaded.ok) throw new Error('the default protocol does not load');
+  const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
+  const now = Date.now();
+  const day1 = siteLocal(new Date(now)).slice(0, 10);
+  // The dose started at most 50 minutes ago and on day 1 itself; vitals 10 minutes before and 30 after.
+  const start = Math.max(now - 50 * MINUTE, Date.parse(`${day1}T00:05:00+08:00`));
+  const participantId = await enrolParticipant(day1, new Date(now - 2 * 60 * MINUTE).toISOString());
+  const vialCode = await dispenseDay1(participantId);
+
+  const page = await signIn(COORDINATOR);
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/dosing-ae-failure.png`, fullPage: true });
+  });
+  await page.goto(`${server.url}/safety/dosing`);
+  await page.getByLabel('Participant').first().click();
+  await page.getByRole('option').first().click();
+  await page.getByTestId('open-day-1').click();
+  await expect.poll(() => page.getByTestId('dose-form').count(), TIMEOUT).toBe(1);
+
+  // Pre-dose vitals, then the dose with the vial scanned (typed), then post-dose vitals with a fall in SpO2.
+  const baseline = 96;
+  const fallen = Math.max(baseline - spo2DropPoints - 1, spo2BelowPercent);
+  await saveVitals(
+    page,
+    'day-1/pre-dose',
+    siteLocal(new Date(Math.max(start - 10 * MINUTE, Date.parse(`${day1}T00:00:00+08:00`)))),
+    baseline,
+  );
+  const dose = page.getByTestId('dose-form');
+  await dose.getByLabel('Vial (scan the code)').fill(vialCode);
+  await dose.getByLabel('Started').fill(siteLocal(new Date(start)));
+  await dose.getByLabel('Ended').fill(siteLocal(new Date(start + 15 * MINUTE)));
+  await dose.getByRole('button', { name: 'Record the dose' }).click();
+  await expect.poll(() => page.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT).toBe(1);
+  await saveVitals(page, 'day-1/post-30', siteLocal(new Date(start + 30 * MINUTE)), fallen);
+
+  // The flag, with the suggested adverse event, recorded from the suggestion.
+  const flag = page.getByTestId('inhalation-flag');
+  await expect.poll(() => flag.count(), TIMEOUT).toBe(1);
+  expect(await flag.textContent()).toContain('SpO2');
+  const suggestion = flag.getByRole('button', { name: /^Record as adverse event: / });
+  const term = ((await suggestion.textContent()) ?? '').replace('Record as adverse event: ', '');
+  expect(term.length).toBeGreaterThan(3);
+  await suggestion.click();
+  const form = page.getByTestId('ae-form');
+  expect(await form.getByLabel(/^Adverse event \(diagnosis or sign\)/).inputValue()).toBe(term);
+  expect(await form.getByLabel('Inhalation-associated (prespecified)').isChecked()).toBe(true);
+  await form.getByLabel('CTCAE grade').fill('2');
+  await form.getByRole('button', { name: 'Record adverse event' }).click();
+  await expect
+    .poll(() => page.getByText('An adverse event was recorded from this dose.').count(), TIMEOUT)
+    .toBe(1);
+  await page.screenshot({ path: `${SHOTS}/dosing-flag-ae.png`, fullPage: true });
+
+  // The Safety page lists it.
+  await page.goto(`${server.url}/safety`);
+  await page.getByRole('tab', { name: 'Adverse events' }).click();
+  await expect.poll(() => page.getByTestId('ae-row').count(), TIMEOUT).toBe(1);
+  const row = (await page.getByTestId('ae-row').textContent()) ?? '';
+  expect(row).toContain(term);
+  expect(row).toContain('Grade 2');
+
+  // The record behind the screen: the dose links the event, which is inhalation-associated.
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const schedule = await expectCall(
+    coordinator,
+    'GET',
+    `/participants/${participantId}/doses`,
+    undefined,
+    200,
+  );
+  const administration = schedule.doses[0].administration;
+  expect(administration).toMatchObject({ vialNumber: vialCode, status: 'completed' });
+  expect(administration.flags.map((entry: { kind: string }) => entry.kind)).toContain('spo2-drop');
+  expect(administration.adverseEventIds).toHaveLength(1);
+});
