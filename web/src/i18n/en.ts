@@ -245,6 +245,7 @@ export const en = {
     total: '{{count}} participants',
   },
   participant: {
+    auditTrail: 'Audit trail of this participant',
     recordConsent: 'Record consent',
     endScreening: 'Screen failure / declined',
     screenOutcomeHint:

@@ -238,6 +238,7 @@ export const zh: Translation = {
     total: '共 {{count}} 名受试者',
   },
   participant: {
+    auditTrail: '该受试者的稽查轨迹',
     recordConsent: '记录知情同意',
     endScreening: '筛选失败 / 拒绝参加',
     screenOutcomeHint: '结束筛选且不入组。筛选数据保留在记录中，CONSORT 流程图统计该结局。',

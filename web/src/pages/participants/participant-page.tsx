@@ -15,7 +15,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { can } from '../../../../src/auth/permissions.ts';
+import type { Role } from '../../../../src/auth/roles.ts';
 import { api } from '../../api/client.ts';
+import { useSession } from '../../api/session.ts';
 import {
   apiErrorText,
   type ParticipantDetail,
@@ -24,6 +27,7 @@ import {
   useLanguage,
   useParticipant,
 } from '../../api/trial.ts';
+import { AuditTrail } from '../../components/audit-trail.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
@@ -41,6 +45,8 @@ export function ParticipantPage() {
   const { t } = useTranslation();
   const language = useLanguage();
   const participant = useParticipant(participantId);
+  const session = useSession();
+  const mayReadTrail = can({ roles: (session.data?.user.roles ?? []) as Role[] }, 'audit.read');
   if (participant.isPending) return <Loader />;
   if (participant.isError) return <Alert color="red">{apiErrorText(t, language, participant.error)}</Alert>;
   const data = participant.data;
@@ -56,6 +62,12 @@ export function ParticipantPage() {
         <CasebookGrid participant={data} />
       ) : (
         <Alert color="yellow">{t('participant.consentFirst')}</Alert>
+      )}
+      {mayReadTrail && (
+        <Stack gap="xs">
+          <Title order={4}>{t('participant.auditTrail')}</Title>
+          <AuditTrail fixed={{ participantId }} filterable={false} />
+        </Stack>
       )}
     </Stack>
   );
