@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { fieldInputSchema, missingReasons } from './entries.ts';
+import { fieldInputSchema, missingReasons, plainId, plainText } from './entries.ts';
 
 const localized = z.object({ en: z.string(), zh: z.string() });
 
 export const formSlotParamsSchema = z.strictObject({
   participantId: z.uuid({ message: 'Not a participant id.' }),
-  visitKey: z.string().min(1).max(100),
-  formId: z.string().min(1).max(100),
+  visitKey: plainId(100),
+  formId: plainId(100),
 });
 
 export const instanceQuerySchema = z.strictObject({
@@ -16,9 +16,9 @@ export const instanceQuerySchema = z.strictObject({
 export const saveFormRequestSchema = z.strictObject({
   /** The version you loaded; 0 for a form not saved before. A stale version gets 409 with the current record. */
   version: z.number().int().min(0),
-  entries: z.record(z.string().min(1).max(100), fieldInputSchema),
+  entries: z.record(plainId(100), fieldInputSchema),
   /** Required when a value saved before is changed. */
-  reason: z.string().trim().min(1).max(1000).optional(),
+  reason: plainText(1000).pipe(z.string().min(1)).optional(),
 });
 export type SaveFormRequest = z.infer<typeof saveFormRequestSchema>;
 
@@ -84,26 +84,28 @@ export const casebookSchema = z.object({
 
 export const raiseQueryRequestSchema = z.strictObject({
   recordId: z.uuid(),
-  itemId: z.string().min(1).max(100),
-  text: z.string().trim().min(1).max(2000),
+  itemId: plainId(100),
+  text: plainText(2000).pipe(z.string().min(1)),
 });
 export const queryActionRequestSchema = z.strictObject({
-  text: z.string().trim().min(1).max(2000),
+  text: plainText(2000).pipe(z.string().min(1)),
   version: z.number().int().min(1),
 });
 export const queryListQuerySchema = z.strictObject({
   status: z.enum(['open', 'answered', 'closed']).optional(),
-  siteId: z.string().max(64).optional(),
+  siteId: plainId(64).optional(),
   participantId: z.uuid().optional(),
-  formId: z.string().max(100).optional(),
+  formId: plainId(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
 
 export const sdvRequestSchema = z.strictObject({
-  itemIds: z.array(z.string().min(1).max(100)).min(1).max(500),
+  itemIds: z.array(plainId(100)).min(1).max(500),
 });
-export const lockRequestSchema = z.strictObject({ reason: z.string().trim().min(1).max(1000).optional() });
+export const lockRequestSchema = z.strictObject({
+  reason: plainText(1000).pipe(z.string().min(1)).optional(),
+});
 export const unlockRequestSchema = z.strictObject({
-  reason: z.string().trim().min(1, { message: 'Give the reason for unlocking.' }).max(1000),
+  reason: plainText(1000).pipe(z.string().min(1, { message: 'Give the reason for unlocking.' })),
 });

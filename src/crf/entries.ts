@@ -14,11 +14,38 @@ export interface FieldEntry {
 
 export type Entries = Record<string, FieldEntry>;
 
+// Text PostgreSQL cannot store (NUL; a lone UTF-16 surrogate, which text and jsonb refuse) or that has
+// no place in a clinical record (other control characters). Tab, line feed and carriage return are fine.
+const UNSTORABLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether a text holds characters that cannot be stored (see UNSTORABLE). */
+export const hasUnstorableCharacters = (text: string): boolean => UNSTORABLE.test(text);
+
+/** Free text from a client (reasons, query messages): trimmed, at most `max` characters, storable. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((text) => !hasUnstorableCharacters(text), {
+      message: 'Remove control characters and broken (unpaired surrogate) characters.',
+    });
+
+/** An identifier or filter from a client (visit key, form id, site id): as given, storable. */
+export const plainId = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((text) => !hasUnstorableCharacters(text), { message: 'Remove control characters.' });
+
 /** One field as a client sends it: a value, or a missing-data code with a reason, or nothing (blank). */
 export const fieldInputSchema = z.strictObject({
   value: z.unknown().optional(),
   missing: z.enum(missingReasons).optional(),
-  missingReason: z.string().trim().max(500).optional(),
+  missingReason: plainText(500).optional(),
 });
 export type FieldInput = z.infer<typeof fieldInputSchema>;
 

@@ -4,7 +4,7 @@ import { parseIsoDate } from '../protocol/rules/dates.ts';
 import { evaluateRule } from '../protocol/rules/evaluate.ts';
 import { parseRule } from '../protocol/rules/parser.ts';
 import type { LocalizedText, Protocol, ProtocolForm, ProtocolItem } from '../protocol/schema.ts';
-import { type FieldInput, isBlank, missingReasons } from './entries.ts';
+import { type FieldInput, hasUnstorableCharacters, isBlank, missingReasons } from './entries.ts';
 
 // Pure: the same checks run in the browser as the user types and on the server before a save.
 
@@ -55,10 +55,6 @@ function decimalPlaces(value: number): number {
   return /e/i.test(String(value)) ? 99 : fraction.length;
 }
 
-// Characters PostgreSQL text and jsonb cannot hold, or that have no place in a clinical value.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
 /** Why a value does not fit its item's type, range and precision; null when it fits. */
 export function typeProblem(protocol: Protocol, item: ProtocolItem, value: unknown): LocalizedText | null {
   switch (item.type) {
@@ -66,7 +62,7 @@ export function typeProblem(protocol: Protocol, item: ProtocolItem, value: unkno
     case 'file':
       if (typeof value !== 'string') return text('Enter text.', '请输入文本。');
       if (value.length > 4000) return text('At most 4000 characters.', '最多 4000 个字符。');
-      if (CONTROL.test(value)) return text('Remove control characters.', '请删除控制字符。');
+      if (hasUnstorableCharacters(value)) return text('Remove control characters.', '请删除控制字符。');
       return null;
     case 'integer':
     case 'decimal': {

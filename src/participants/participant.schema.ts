@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainId, plainText } from '../crf/entries.ts';
 
 const isoDate = z.iso.date({ message: 'Use a date as YYYY-MM-DD.' });
 const isoDateTime = z.iso.datetime({ offset: true, message: 'Use a date and time as YYYY-MM-DDTHH:MM:SSZ.' });
@@ -20,17 +21,17 @@ export type ParticipantStatus = (typeof participantStatuses)[number];
 export const endStatuses = ['withdrawn', 'lost_to_follow_up', 'died', 'completed'] as const;
 
 export const screenRequestSchema = z.strictObject({
-  siteId: z.string().min(1).max(64),
+  siteId: plainId(64),
   screeningDate: isoDate,
 });
 
 export const consentRequestSchema = z
   .strictObject({
-    formVersion: z.string().trim().min(1).max(50),
+    formVersion: plainText(50).pipe(z.string().min(1)),
     consentedAt: isoDateTime,
     signer: z.enum(['participant', 'legal_representative']),
-    representativeName: z.string().trim().min(1).max(200).optional(),
-    representativeRelation: z.string().trim().min(1).max(100).optional(),
+    representativeName: plainText(200).pipe(z.string().min(1)).optional(),
+    representativeRelation: plainText(100).pipe(z.string().min(1)).optional(),
   })
   .superRefine((value, context) => {
     if (value.signer === 'legal_representative' && !value.representativeName) {
@@ -49,7 +50,7 @@ export const signatureRequestSchema = z.strictObject({
 
 export const screenOutcomeRequestSchema = z.strictObject({
   outcome: z.enum(['screen_failed', 'declined']),
-  reason: z.string().trim().min(1, { message: 'Give the reason.' }).max(1000),
+  reason: plainText(1000).pipe(z.string().min(1, { message: 'Give the reason.' })),
   version: z.number().int().min(1),
 });
 
@@ -61,14 +62,14 @@ export const enrolRequestSchema = z.strictObject({
 export const statusRequestSchema = z.strictObject({
   status: z.enum(endStatuses),
   date: isoDate,
-  reason: z.string().trim().min(1, { message: 'Give the reason.' }).max(1000),
+  reason: plainText(1000).pipe(z.string().min(1, { message: 'Give the reason.' })),
   version: z.number().int().min(1),
 });
 
 export const participantListQuerySchema = z.strictObject({
   status: z.enum(participantStatuses).optional(),
-  siteId: z.string().max(64).optional(),
-  search: z.string().max(50).optional(),
+  siteId: plainId(64).optional(),
+  search: plainText(50).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
 });
