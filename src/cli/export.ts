@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
@@ -7,7 +8,9 @@ import { recordExport } from '../exchange/export-audit.ts';
 import { exportFhirBundle } from '../exchange/fhir/fhir-bundle.ts';
 import { exportOdm } from '../exchange/odm/odm-export.ts';
 import type { PrivacyOptions } from '../exchange/privacy.ts';
+import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
@@ -50,7 +53,7 @@ const actor = () => systemActor(`cli (${process.env.USER ?? 'unknown user'})`);
 export function registerExportCommand(program: Command): void {
   const exportCommand = program
     .command('export')
-    .description('export the trial as CDISC ODM, SDTM (SAS XPORT or CSV) or a FHIR R4 Bundle');
+    .description('export the trial as CDISC ODM, SDTM (SAS XPORT or CSV), a FHIR R4 Bundle or REDCap CSV');
 
   withPrivacyOptions(
     withDataOption(
@@ -124,6 +127,30 @@ export function registerExportCommand(program: Command): void {
       const bytes = await writeChunks(options.out, exportFhirBundle(database, studyId, { privacy }));
       await recordExport(database, studyId, actor(), 'fhir', privacy, { bytes });
       process.stderr.write(`Wrote ${options.out} (${bytes} bytes)\n`);
+    });
+  });
+
+  withPrivacyOptions(
+    withDataOption(
+      exportCommand
+        .command('redcap')
+        .description(
+          "REDCap's data dictionary (data-dictionary.csv) and flat records CSV (data.csv) of a longitudinal project",
+        )
+        .requiredOption('--out <dir>', 'the folder to write into (created if missing)'),
+    ),
+  ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+    const privacy = privacyOf(options);
+    await withStudyDatabase(options, async (database, studyId) => {
+      mkdirSync(options.out, { recursive: true });
+      const dictionaryFile = join(options.out, 'data-dictionary.csv');
+      const dataFile = join(options.out, 'data.csv');
+      await writeChunks(dictionaryFile, redcapDictionaryCsv(database, studyId));
+      const bytes = await writeChunks(dataFile, redcapDataCsv(database, studyId, { privacy }));
+      await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes });
+      const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+      for (const note of redcapDictionary(protocol).notes) process.stderr.write(`not in REDCap: ${note}\n`);
+      process.stdout.write(`dictionary\t${dictionaryFile}\ndata\t${dataFile}\n`);
     });
   });
 }

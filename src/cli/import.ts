@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { importOdmMetadata } from '../exchange/odm/odm-import.ts';
+import { type ImportResult, importOdmMetadata } from '../exchange/odm/odm-import.ts';
+import { importRedcapDictionary } from '../exchange/redcap/redcap-import.ts';
 import { CliUserError } from './cli-errors.ts';
 
 export function registerImportCommand(program: Command): void {
@@ -12,20 +13,35 @@ export function registerImportCommand(program: Command): void {
     .command('odm <file>')
     .description('read the metadata of a CDISC ODM 1.3.2 file into protocol forms and code lists (YAML)')
     .option('--out <file>', 'write the YAML here instead of standard output')
-    .action((file: string, options: { out?: string }) => {
-      let xml: string;
-      try {
-        xml = readFileSync(file, 'utf8');
-      } catch {
-        throw new CliUserError(`Cannot read ${file}.`);
-      }
-      const result = importOdmMetadata(xml);
-      const yaml = stringify({ forms: result.forms, codeLists: result.codeLists });
-      if (options.out) writeFileSync(options.out, yaml);
-      else process.stdout.write(yaml);
-      for (const note of result.notes) process.stderr.write(`not imported: ${note}\n`);
-      process.stderr.write(
-        `${result.forms.length} forms, ${result.codeLists.length} code lists; paste them into a protocol file and run \`exotrial protocol validate\`.\n`,
-      );
-    });
+    .action((file: string, options: { out?: string }) =>
+      writeImport(importOdmMetadata(readInput(file)), options.out),
+    );
+  importCommand
+    .command('redcap <file>')
+    .description(
+      'read a REDCap data dictionary (CSV) into protocol forms (YAML): field types, choices, validation, required fields, branching logic as showIf rules',
+    )
+    .option('--out <file>', 'write the YAML here instead of standard output')
+    .action((file: string, options: { out?: string }) =>
+      writeImport(importRedcapDictionary(readInput(file)), options.out),
+    );
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new CliUserError(`Cannot read ${file}.`);
+  }
+}
+
+/** The forms as YAML, and on standard error each thing that could not be carried over. */
+function writeImport(result: ImportResult, out: string | undefined): void {
+  const yaml = stringify({ forms: result.forms, codeLists: result.codeLists });
+  if (out) writeFileSync(out, yaml);
+  else process.stdout.write(yaml);
+  for (const note of result.notes) process.stderr.write(`not imported: ${note}\n`);
+  process.stderr.write(
+    `${result.forms.length} forms, ${result.codeLists.length} code lists, ${result.notes.length} things not imported; paste them into a protocol file and run \`exotrial protocol validate\`.\n`,
+  );
 }

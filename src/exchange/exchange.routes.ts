@@ -12,6 +12,7 @@ import { type ExportKind, recordExport } from './export-audit.ts';
 import { exportFhirBundle } from './fhir/fhir-bundle.ts';
 import { exportOdm } from './odm/odm-export.ts';
 import type { PrivacyOptions } from './privacy.ts';
+import { redcapDataCsv, redcapDictionaryCsv } from './redcap/redcap-export.ts';
 import { type ChunkSink, loadSdtmStudy, writeSdtm } from './sdtm/sdtm-export.ts';
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
 import { type SdtmDomainCode, sdtmDomainCodes } from './sdtm/variables.ts';
@@ -198,6 +199,47 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       });
       const type = format === 'xpt' ? 'application/x-sas-xport' : 'text/csv; charset=utf-8';
       return download(reply, type, `${code.toLowerCase()}.${format}`, body);
+    },
+  );
+
+  const redcapPart = z
+    .enum(['all', 'data', 'dictionary'])
+    .default('all')
+    .describe('all: a ZIP of both; data: the flat records CSV; dictionary: the data dictionary CSV');
+  app.get(
+    '/api/v1/exports/redcap',
+    {
+      config,
+      schema: {
+        tags: ['exchange'],
+        summary:
+          "REDCap's flat CSV (one row per participant and event) with its data dictionary, ready for REDCap's data import tool",
+        querystring: z.strictObject({ ...privacyQuery, part: redcapPart }),
+        headers: privacyHeaders,
+        response: { 200: binary, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const privacy = privacyOf(request.query, request.headers);
+      const { part } = request.query;
+      const kind: ExportKind =
+        part === 'all' ? 'redcap' : part === 'data' ? 'redcap-data' : 'redcap-dictionary';
+      await audit(request, kind, privacy);
+      if (part === 'dictionary') {
+        const body = Readable.from(redcapDictionaryCsv(database, studyId));
+        return download(reply, 'text/csv; charset=utf-8', 'redcap-data-dictionary.csv', body);
+      }
+      if (part === 'data') {
+        const body = Readable.from(redcapDataCsv(database, studyId, { privacy }));
+        return download(reply, 'text/csv; charset=utf-8', `redcap-data-${stamp()}.csv`, body);
+      }
+      const body = Readable.from(
+        zipStream([
+          { name: 'redcap/data-dictionary.csv', chunks: redcapDictionaryCsv(database, studyId) },
+          { name: 'redcap/data.csv', chunks: redcapDataCsv(database, studyId, { privacy }) },
+        ]),
+      );
+      return download(reply, 'application/zip', `redcap-${stamp()}.zip`, body);
     },
   );
 }

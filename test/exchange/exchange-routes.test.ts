@@ -45,6 +45,7 @@ describe('export downloads over HTTP', () => {
     '/api/v1/exports/odm',
     '/api/v1/exports/sdtm',
     '/api/v1/exports/sdtm/dm',
+    '/api/v1/exports/redcap',
   ];
 
   it('refuses roles without export.run, and records nothing for them', async () => {
@@ -150,5 +151,46 @@ describe('export downloads over HTTP', () => {
     );
     const dm = execFileSync('unzip', ['-p', file, 'sdtm/dm.csv']).toString();
     expect(dm.split('\r\n').filter(Boolean)).toHaveLength(3); // header and two participants
+  });
+
+  it("exports REDCap's flat records CSV and its dictionary, zipped together by default", async () => {
+    const data = await download(users.dataManager, '/api/v1/exports/redcap?part=data');
+    expect(data.statusCode, data.body).toBe(200);
+    const [header = '', ...lines] = data.body.split('\r\n').filter(Boolean);
+    const columns = header.split(',');
+    expect(columns.slice(0, 4)).toEqual([
+      'record_id',
+      'redcap_event_name',
+      'redcap_repeat_instrument',
+      'redcap_repeat_instance',
+    ]);
+    expect(columns).toEqual(expect.arrayContaining(['vitals_spo2', 'demographics_complete']));
+    const cell = (line: string, name: string) => line.split(',')[columns.indexOf(name)];
+    const preDose = lines.find((line) => line.includes(',day_1_pre_dose_arm_1,'));
+    expect(preDose && cell(preDose, 'vitals_complete')).toBe('1');
+    const adverse = lines.find((line) => line.includes(',common_arm_1,adverseevent,1,'));
+    expect(adverse && cell(adverse, 'adverseevent_term')).toBe('Cough after nebulisation');
+    expect(adverse && cell(adverse, 'adverseevent_serious')).toBe('0');
+    // The date of birth leaves only with includeIdentifiers.
+    const screening = lines.find(
+      (line) => line.includes(',screening_arm_1,,,') && cell(line, 'demographics_sex'),
+    );
+    expect(screening && cell(screening, 'demographics_birthdate')).toBe('');
+    const withIdentifiers = await download(
+      users.dataManager,
+      '/api/v1/exports/redcap?part=data&includeIdentifiers=true',
+    );
+    expect(withIdentifiers.body).toMatch(/,\d{4}-\d{2}-\d{2},/);
+
+    const archive = await download(users.dataManager, '/api/v1/exports/redcap');
+    const file = join(folder, 'redcap.zip');
+    writeFileSync(file, archive.rawPayload);
+    expect(execFileSync('unzip', ['-Z1', file]).toString().trim().split('\n')).toEqual([
+      'redcap/data-dictionary.csv',
+      'redcap/data.csv',
+    ]);
+    const dictionary = execFileSync('unzip', ['-p', file, 'redcap/data-dictionary.csv']).toString();
+    expect(dictionary.startsWith('Variable / Field Name,Form Name,Section Header,Field Type')).toBe(true);
+    expect(execFileSync('unzip', ['-p', file, 'redcap/data.csv']).toString()).toBe(data.body);
   });
 });
