@@ -73,6 +73,8 @@ it('an administrator adds a user, reads the trail, sets up TOTP and signs in wit
   await page.getByRole('link', { name: 'My account' }).click();
   await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
   const secret = (await page.getByTestId('totp-secret').textContent()) ?? '';
+  // The otpauth URI is offered as a QR code to scan.
+  expect(await page.getByTestId('totp-qr').locator('svg').count()).toBe(1);
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret }));
   await page.getByRole('button', { name: 'Confirm with a code' }).click();
   await expect.poll(() => page.getByText('Two-step sign-in is on').count(), { timeout: 15_000 }).toBe(1);
