@@ -6,7 +6,8 @@ import {
   type RuleNode,
 } from '../protocol/rules/index.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import type { OutcomeRecord, ParticipantSource } from './source.ts';
+import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import type { AdverseEventSource, DoseSource, OutcomeRecord, ParticipantSource } from './source.ts';
 
 interface StoredEntry {
   value?: unknown;
@@ -34,8 +35,9 @@ function derivations(protocol: Protocol): { formId: string; itemId: string; ast:
 }
 
 /**
- * Reads every participant of the study with their form records, as the outcome derivations' source
- * rows (one query for participants, one for records). Pass the transaction's `db`.
+ * Reads every participant of the study with their form records, doses (dosing module) and adverse
+ * events (safety module), as the source rows of the outcome derivations and the report (one query per
+ * table). Pass the transaction's `db`.
  */
 export async function loadOutcomeSources(
   db: Db,
@@ -63,6 +65,38 @@ export async function loadOutcomeSources(
     .select(['participant_id', 'visit_id', 'form_id', 'instance', 'entries'])
     .where('study_id', '=', studyId)
     .execute();
+  const administrations = await db
+    .selectFrom('dosing_administration')
+    .select(['participant_id', 'visit_id', 'dose_number', 'status', 'started_local'])
+    .where('study_id', '=', studyId)
+    .orderBy('dose_number')
+    .execute();
+  const doses = new Map<string, DoseSource[]>();
+  for (const row of administrations) {
+    const list = doses.get(row.participant_id) ?? [];
+    list.push({
+      visitId: row.visit_id,
+      doseNumber: row.dose_number,
+      status: row.status,
+      startedLocal: row.started_local,
+    });
+    doses.set(row.participant_id, list);
+  }
+  const events = await db
+    .selectFrom('adverse_event')
+    .select(['participant_id', 'ae_number', 'entries'])
+    .where('study_id', '=', studyId)
+    .orderBy('ae_number')
+    .execute();
+  const adverseEvents = new Map<string, AdverseEventSource[]>();
+  for (const row of events) {
+    const list = adverseEvents.get(row.participant_id) ?? [];
+    list.push({
+      aeNumber: row.ae_number,
+      values: valuesOf(AE_FORM_ID, row.entries as Record<string, StoredEntry>),
+    });
+    adverseEvents.set(row.participant_id, list);
+  }
   const byParticipant = new Map<string, OutcomeRecord[]>();
   for (const row of records) {
     const list = byParticipant.get(row.participant_id) ?? [];
@@ -87,6 +121,8 @@ export async function loadOutcomeSources(
       day1Date: row.day1_date,
       failedCriteria: (row.failed_criteria as string[] | null) ?? [],
       records: own,
+      doses: doses.get(row.participant_id) ?? [],
+      adverseEvents: adverseEvents.get(row.participant_id) ?? [],
     };
   });
 }

@@ -14,6 +14,22 @@ export interface OutcomeRecord {
   values: Record<string, RuleInputValue>;
 }
 
+/** One scheduled dose as the dosing module recorded it (dosing_administration). */
+export interface DoseSource {
+  /** The dose visit of the regimen (e.g. `day-3`). */
+  visitId: string;
+  doseNumber: number;
+  status: 'completed' | 'interrupted' | 'not-given';
+  /** When the inhalation started, as entered at the site (YYYY-MM-DDTHH:MM…); null when not given. */
+  startedLocal: string | null;
+}
+
+/** One adverse event as the safety module recorded it (adverse_event), values keyed `form.item`. */
+export interface AdverseEventSource {
+  aeNumber: number;
+  values: Record<string, RuleInputValue>;
+}
+
 export type ParticipantEndStatus = 'withdrawn' | 'lost_to_follow_up' | 'died' | 'completed';
 
 export interface ParticipantSource {
@@ -29,6 +45,10 @@ export interface ParticipantSource {
   /** Criteria a screen failure did not meet (ids), for the CONSORT diagram. */
   failedCriteria?: readonly string[];
   records: OutcomeRecord[];
+  /** Doses from the dosing module (absent = none recorded). */
+  doses?: readonly DoseSource[];
+  /** Adverse events from the safety module (absent = none recorded). */
+  adverseEvents?: readonly AdverseEventSource[];
 }
 
 const MS_PER_DAY = 86_400_000;

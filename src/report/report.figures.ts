@@ -6,8 +6,9 @@ import { type OrdinalDay, ordinalBarsSvg } from '../analysis/ordinal-bars-plot.t
 import { type SwimmerLane, swimmerSvg } from '../analysis/swimmer-plot.ts';
 import { type TrajectorySeries, trajectorySvg } from '../analysis/trajectory-plot.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
-import { recordDateItem, recordStudyDay, visitDays, visitIdOf } from '../outcomes/source.ts';
+import { recordDateItem, recordStudyDay, studyDay, visitDays, visitIdOf } from '../outcomes/source.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { AE_FORM_ID } from '../safety/ae-summary.ts';
 import type { ReportModel } from './report.model.ts';
 
 // The report's figures as SVG strings, built from the report model by the pure plot builders.
@@ -128,24 +129,19 @@ export function swimmerFigure(model: ReportModel, protocol: Protocol): string | 
   const ttci = model.efficacy.ttci;
   if (!scale || !ttci) return null;
   const sources = new Map(model.sources.map((participant) => [participant.participantId, participant]));
-  const exposure = protocol.forms.find((form) => form.sdtmDomain === 'EX');
-  const occurred = exposure?.items.find((item) => item.sdtm?.variable === 'EXOCCUR');
-  const ae = protocol.forms.find((form) => form.sdtmDomain === 'AE');
+  const ae = protocol.forms.find((form) => form.id === AE_FORM_ID);
   const serious = ae?.items.find((item) => item.sdtm?.variable === 'AESER');
   const aeDate = ae ? recordDateItem(protocol, ae.id) : undefined;
   const visits = visitDays(protocol);
   const lanes: SwimmerLane[] = ttci.participants.slice(0, SWIMMER_LANES).map((participant) => {
     const source = sources.get(participant.participantId);
-    const records = source?.records ?? [];
-    const doses = records
-      .filter(
-        (record) =>
-          exposure &&
-          occurred &&
-          record.formId === exposure.id &&
-          record.values[`${exposure.id}.${occurred.id}`] === true,
+    const doses = (source?.doses ?? [])
+      .filter((dose) => dose.status !== 'not-given')
+      .map((dose) =>
+        source?.day1Date && dose.startedLocal
+          ? studyDay(source.day1Date, dose.startedLocal)
+          : (visits.get(dose.visitId)?.day ?? 0),
       )
-      .map((record) => visits.get(visitIdOf(record.visitKey))?.day ?? 0)
       .filter((day) => day >= 1);
     const events: SwimmerLane['events'][number][] = [];
     if (participant.analysis?.reason === 'improved')
@@ -153,10 +149,13 @@ export function swimmerFigure(model: ReportModel, protocol: Protocol): string | 
     if (participant.dischargeDay !== null) events.push({ day: participant.dischargeDay, kind: 'discharged' });
     if (participant.deathDay !== null && participant.deathDay <= 28)
       events.push({ day: participant.deathDay, kind: 'died' });
-    for (const record of records) {
-      if (!ae || !serious || record.formId !== ae.id || record.values[`${ae.id}.${serious.id}`] !== true)
-        continue;
-      const day = source ? recordStudyDay(record, source.day1Date, visits, aeDate) : null;
+    for (const event of source?.adverseEvents ?? []) {
+      if (!ae || !serious || event.values[`${ae.id}.${serious.id}`] !== true) continue;
+      const date = aeDate === undefined ? undefined : event.values[aeDate];
+      const day =
+        source?.day1Date && typeof date === 'string' && /^\d{4}-\d{2}-\d{2}/.test(date)
+          ? studyDay(source.day1Date, date)
+          : null;
       if (day !== null && day >= 1) events.push({ day, kind: 'serious-event' });
     }
     const days = participant.days.filter(

@@ -129,12 +129,14 @@ function dosingSection(model: ReportModel): string {
   const { dosing } = model;
   return `<section id="dosing"><h2>4. Dosing compliance</h2>
 ${table(
-  'Doses given per dosing visit',
+  'Doses given per dosing visit (dose records of the dosing module)',
   model,
-  ['Visit', 'Given', 'Not given', 'Not recorded'],
+  ['Visit', 'Given', 'Completed', 'Interrupted', 'Not given', 'Not recorded'],
   dosing.doses.map((dose) => [
     dose.name.en,
     `${dose.given}/${dosing.enrolled}`,
+    String(dose.completed),
+    String(dose.interrupted),
     String(dose.notGiven),
     String(dose.notRecorded),
   ]),

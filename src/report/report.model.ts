@@ -7,6 +7,7 @@ import type { OutcomeResult } from '../outcomes/secondary.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
+import { AE_FORM_ID } from '../safety/ae-summary.ts';
 
 // The report model: every number of the trial report, computed from source rows by the pure
 // functions of src/outcomes and src/analysis. The HTML, PDF and JSON renderings all read this one
@@ -46,7 +47,10 @@ export interface BaselineRow {
 export interface DosingRow {
   visitId: string;
   name: LocalizedText;
+  /** Completed plus interrupted. */
   given: number;
+  completed: number;
+  interrupted: number;
   notGiven: number;
   notRecorded: number;
 }
@@ -199,10 +203,6 @@ export function baselineTable(
   return rows;
 }
 
-function formByDomain(protocol: Protocol, domain: string) {
-  return protocol.forms.find((form) => form.sdtmDomain === domain);
-}
-
 function itemBySdtm(protocol: Protocol, formId: string, variable: string): string | undefined {
   const item = protocol.forms
     .find((form) => form.id === formId)
@@ -210,30 +210,34 @@ function itemBySdtm(protocol: Protocol, formId: string, variable: string): strin
   return item ? `${formId}.${item.id}` : undefined;
 }
 
-/** Doses given per dose visit (exposure form, SDTM EX, EXOCCUR), and participants given every dose. */
+/** Doses given per dose visit, as the dosing module recorded them, and participants given every dose. */
 export function dosingTable(protocol: Protocol, enrolled: readonly ParticipantSource[]) {
-  const exposure = formByDomain(protocol, 'EX');
-  const occurred = exposure ? itemBySdtm(protocol, exposure.id, 'EXOCCUR') : undefined;
   const visits = protocol.regimen.doseVisits;
   const given = new Map<string, number>();
   const doses: DosingRow[] = visits.map((visitId) => {
     const visit = protocol.schedule.visits.find((candidate) => candidate.id === visitId);
-    let yes = 0;
-    let no = 0;
+    let completed = 0;
+    let interrupted = 0;
+    let notGiven = 0;
     for (const participant of enrolled) {
-      const value =
-        exposure && occurred ? valuesAt(participant, exposure.id, visitId)?.[occurred] : undefined;
-      if (value === true) {
-        yes++;
-        given.set(participant.participantId, (given.get(participant.participantId) ?? 0) + 1);
-      } else if (value === false) no++;
+      const dose = participant.doses?.find((candidate) => candidate.visitId === visitId);
+      if (!dose) continue;
+      if (dose.status === 'not-given') {
+        notGiven++;
+        continue;
+      }
+      if (dose.status === 'completed') completed++;
+      else interrupted++;
+      given.set(participant.participantId, (given.get(participant.participantId) ?? 0) + 1);
     }
     return {
       visitId,
       name: visit?.name ?? { en: visitId, zh: visitId },
-      given: yes,
-      notGiven: no,
-      notRecorded: enrolled.length - yes - no,
+      given: completed + interrupted,
+      completed,
+      interrupted,
+      notGiven,
+      notRecorded: enrolled.length - completed - interrupted - notGiven,
     };
   });
   const allDoses = [...given.values()].filter((count) => count === visits.length).length;
@@ -241,15 +245,16 @@ export function dosingTable(protocol: Protocol, enrolled: readonly ParticipantSo
 }
 
 /**
- * Adverse events from the adverse-event form (SDTM AE): participants with at least one event
- * overall, by term, by worst grade, related (causality categories marked related), serious and
- * serious related, each with Clopper–Pearson limits; and the listing of serious events.
+ * Adverse events as the safety module recorded them (the protocol's adverse-event form, SDTM AE):
+ * participants with at least one event overall, by term, by worst grade, related (causality
+ * categories marked related), serious and serious related, each with Clopper–Pearson limits; and the
+ * listing of serious events.
  */
 export function safetyTables(
   protocol: Protocol,
   enrolled: readonly ParticipantSource[],
 ): SafetyTables | null {
-  const form = formByDomain(protocol, 'AE');
+  const form = protocol.forms.find((candidate) => candidate.id === AE_FORM_ID);
   if (!form || enrolled.length === 0) return null;
   const item = (variable: string) => itemBySdtm(protocol, form.id, variable) ?? '';
   const [term, grade, serious, causality, onset, outcome] = [
@@ -276,14 +281,13 @@ export function safetyTables(
   const listing: SeriousEvent[] = [];
   let events = 0;
   for (const participant of enrolled) {
-    for (const record of participant.records.filter((candidate) => candidate.formId === form.id)) {
-      const values = record.values;
-      const name = typeof values[term] === 'string' ? String(values[term]).trim() : '';
-      if (!name) continue;
+    for (const event of participant.adverseEvents ?? []) {
+      const values = event.values;
       events++;
       const id = participant.participantId;
       sets.any.add(id);
-      const key = name.toLowerCase();
+      const name = typeof values[term] === 'string' ? String(values[term]).trim() : '';
+      const key = name ? name.toLowerCase() : '(term not recorded)';
       const members = byTerm.get(key) ?? new Set<string>();
       members.add(id);
       byTerm.set(key, members);
@@ -297,7 +301,7 @@ export function safetyTables(
         const onsetValue = values[onset];
         listing.push({
           participant: participant.label,
-          term: name,
+          term: name || key,
           onsetDay:
             participant.day1Date && typeof onsetValue === 'string'
               ? studyDay(participant.day1Date, onsetValue)

@@ -12,28 +12,31 @@ const CUT = '2021-01-01T00:00:00.000Z';
 function cohortWithSafetyAndDosing() {
   const cohort = syntheticCohort(80, 7);
   cohort.forEach((participant, index) => {
-    for (const visitKey of protocol.regimen.doseVisits) {
-      participant.records.push({
-        visitKey,
-        formId: 'exposure',
-        instance: 1,
-        values: { 'exposure.administered': index % 10 !== 0 || visitKey === 'day-1' },
-      });
-    }
+    participant.doses = protocol.regimen.doseVisits.map((visitId, dose) => ({
+      visitId,
+      doseNumber: dose + 1,
+      status:
+        index % 10 !== 0 || visitId === 'day-1'
+          ? index % 20 === 1
+            ? 'interrupted'
+            : 'completed'
+          : 'not-given',
+      startedLocal: null,
+    }));
     if (index % 4 === 0) {
-      participant.records.push({
-        visitKey: 'adverse-events',
-        formId: 'adverseEvent',
-        instance: 1,
-        values: {
-          'adverseEvent.term': index % 8 === 0 ? 'Cough' : 'Headache',
-          'adverseEvent.onsetAt': `${participant.day1Date}T10:00:00Z`,
-          'adverseEvent.grade': index % 16 === 0 ? 3 : 1,
-          'adverseEvent.serious': index % 16 === 0,
-          'adverseEvent.causality': index % 8 === 0 ? 'possible' : 'unlikely',
-          'adverseEvent.outcome': 'recovered',
+      participant.adverseEvents = [
+        {
+          aeNumber: 1,
+          values: {
+            'adverseEvent.term': index % 8 === 0 ? 'Cough' : 'Headache',
+            'adverseEvent.onsetAt': `${participant.day1Date}T10:00`,
+            'adverseEvent.grade': index % 16 === 0 ? 3 : 1,
+            'adverseEvent.serious': index % 16 === 0,
+            'adverseEvent.causality': index % 8 === 0 ? 'possible' : 'unlikely',
+            'adverseEvent.outcome': 'recovered',
+          },
         },
-      });
+      ];
     }
   });
   return cohort;
@@ -64,6 +67,8 @@ describe('trial report', () => {
     expect(json.consort.enrolled).toBe(80);
     expect(json.dosing.doses[0]?.given).toBe(80);
     expect(json.dosing.doses[1]?.given).toBe(72);
+    expect(json.dosing.doses[1]?.notGiven).toBe(8);
+    expect(json.dosing.doses[0]?.interrupted).toBe(4);
     expect(json.dosing.allDoses).toBe(72);
     expect(json.safety?.participantsWithAnyEvent.participants).toBe(20);
     expect(json.safety?.related.participants).toBe(10);
