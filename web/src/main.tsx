@@ -14,6 +14,7 @@ import { SessionsPage } from './pages/admin/sessions-page.tsx';
 import { SitesPage } from './pages/admin/sites-page.tsx';
 import { TokensPage } from './pages/admin/tokens-page.tsx';
 import { UsersPage } from './pages/admin/users-page.tsx';
+import { AnalysisPage } from './pages/analysis/analysis-page.tsx';
 import { AreaPage } from './pages/area-page.tsx';
 import { FormPage } from './pages/crf/form-page.tsx';
 import { QueriesPage } from './pages/crf/queries-page.tsx';
@@ -40,6 +41,7 @@ const router = createBrowserRouter([
         .filter(
           (area) =>
             area !== 'admin' &&
+            area !== 'analysis' &&
             area !== 'safety' &&
             area !== 'participants' &&
             area !== 'queries' &&
@@ -53,6 +55,7 @@ const router = createBrowserRouter([
       { path: 'queries', element: <QueriesPage /> },
       { path: 'safety', element: <SafetyPage /> },
       { path: 'safety/dosing', element: <DosingPage /> },
+      { path: 'analysis', element: <AnalysisPage /> },
       { path: 'account', element: <AccountPage /> },
       {
         path: 'admin',

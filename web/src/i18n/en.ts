@@ -524,6 +524,17 @@ export const en = {
       upcoming: 'Upcoming',
     },
   },
+  analysis: {
+    title: 'Trial report',
+    intro:
+      'Study summary, CONSORT flow, baseline, dosing compliance, safety and efficacy, computed from the data as they stand now (the data cut named in every table).',
+    refresh: 'New data cut',
+    download: { html: 'Download HTML', pdf: 'Download PDF', json: 'Download JSON' },
+    downloadFailed: 'The download failed.',
+    pdfWait: 'Printing the PDF; this takes a few seconds.',
+    loading: 'Computing the report…',
+    frameTitle: 'Trial report',
+  },
 };
 
 type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

@@ -510,4 +510,15 @@ export const zh: Translation = {
       upcoming: '未到期',
     },
   },
+  analysis: {
+    title: '试验报告',
+    intro:
+      '研究概况、CONSORT 流程、基线、给药依从性、安全性与有效性，均按当前数据计算（每张表均注明数据截止时间）。',
+    refresh: '重新截取数据',
+    download: { html: '下载 HTML', pdf: '下载 PDF', json: '下载 JSON' },
+    downloadFailed: '下载失败。',
+    pdfWait: '正在生成 PDF，需要几秒钟。',
+    loading: '正在计算报告…',
+    frameTitle: '试验报告',
+  },
 };
