@@ -6,6 +6,7 @@ import { registerDemoCommand } from './demo.ts';
 import { registerExportCommand } from './export.ts';
 import { registerImportCommand } from './import.ts';
 import { registerMigrateCommand } from './migrate.ts';
+import { registerProductCommand } from './product.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerReportCommand } from './report.ts';
 import { registerServeCommand } from './serve.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStatsCommand(program);
   registerTokenCommand(program);
   registerAuditCommand(program);
+  registerProductCommand(program);
   registerDemoCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);

@@ -30,6 +30,9 @@ function simulate(plan: Array<{ vial: number; actions: Array<{ action: Action; s
       } else if (state === 'in_stock' && siteId && action === 'dispense') {
         events.push({ vialId, lotId, kind: 'dispensed', siteId, participantId: `p${index}` });
         state = 'dispensed';
+      } else if (state === 'in_transit' && action === 'lose') {
+        events.push({ vialId, lotId, kind: 'lost', siteId: null, participantId: null, inTransit: true });
+        state = 'lost';
       } else if (state === 'in_stock' && (action === 'destroy' || action === 'lose')) {
         events.push({
           vialId,

@@ -9,6 +9,8 @@ export interface CustodyEvent {
   /** Site id, or null for the central depot. */
   siteId: string | null;
   participantId: string | null;
+  /** Lost on the road: after the sender's shipment and before any receipt, so charged to no site. */
+  inTransit?: boolean;
 }
 
 export interface VialNow {
@@ -116,7 +118,9 @@ function siteRows(
     destroyed: 'destroyed',
     lost: 'lost',
   } as const;
-  for (const event of events) row(event.lotId, event.siteId)[column[event.kind]] += 1;
+  for (const event of events) {
+    if (!event.inTransit) row(event.lotId, event.siteId)[column[event.kind]] += 1;
+  }
   for (const vial of vials) if (vial.state === 'in_stock') row(vial.lotId, vial.siteId).onHand += 1;
   for (const entry of rows.values()) {
     entry.difference =

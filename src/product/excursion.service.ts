@@ -58,16 +58,21 @@ export async function detectExcursions(
   let cursor = start;
   let inclusive = true;
   for (;;) {
-    const page = await trx
-      .selectFrom('temperature_reading')
-      .select(['recorded_at', 'celsius'])
-      .where('study_id', '=', studyId)
-      .where('unit_id', '=', unit.unit_id)
-      .where('recorded_at', inclusive ? '>=' : '>', cursor)
-      .where('recorded_at', '<=', end)
-      .orderBy('recorded_at')
-      .limit(PAGE)
-      .execute();
+    // Only readings that can change the tracker's state leave the database: those out of range, and
+    // the first one back in range after them. A million in-range readings stay where they are.
+    const page = (
+      await sql<{ recorded_at: Date; celsius: number }>`
+        select recorded_at, celsius from (
+          select recorded_at, celsius, lag(celsius) over (order by recorded_at) as previous
+          from temperature_reading
+          where study_id = ${studyId} and unit_id = ${unit.unit_id} and recorded_at >= ${start} and recorded_at <= ${end}
+        ) as series
+        where (celsius not between ${unit.low_celsius} and ${unit.high_celsius}
+               or previous not between ${unit.low_celsius} and ${unit.high_celsius})
+          and recorded_at ${inclusive ? sql`>=` : sql`>`} ${cursor}
+        order by recorded_at
+        limit ${PAGE}`.execute(trx)
+    ).rows;
     for (const row of page) tracker.push({ at: new Date(row.recorded_at), celsius: row.celsius });
     found.push(...tracker.drain().filter((excursion) => excursion.quarantines));
     const last = page.at(-1);

@@ -18,6 +18,7 @@ import {
   storageUnitRequestSchema,
   storageUnitViewSchema,
 } from './product.schema.ts';
+import { shipmentRoutes } from './shipment.routes.ts';
 import {
   addReadings,
   createStorageUnit,
@@ -26,6 +27,7 @@ import {
   listStorageUnits,
   readingSeries,
 } from './storage.service.ts';
+import { temperatureImportRoutes } from './temperature-import.routes.ts';
 import { dispositionVials } from './vial.service.ts';
 
 export const productErrors = {
@@ -45,6 +47,8 @@ export function productRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tags = ['product'];
   const errors = productErrors;
+  temperatureImportRoutes(app, context);
+  shipmentRoutes(app, context);
 
   app.get(
     '/api/v1/product/lots',

@@ -208,20 +208,20 @@ async function writeOff(
   reason: string,
   now: Date,
 ): Promise<void> {
-  // A vial lost in transit is charged to the site that sent it (the last one to hold it).
-  const siteId =
+  // A vial lost in transit left its sender with the shipment and never reached anyone: its event names
+  // the shipment, and accountability charges it to the lot, not to a site.
+  const shipped =
     vial.state === 'in_transit'
-      ? ((
-          await trx
-            .selectFrom('vial_event')
-            .select('site_id')
-            .where('study_id', '=', studyId)
-            .where('vial_id', '=', vial.vial_id)
-            .where('kind', '=', 'shipped_out')
-            .orderBy('at', 'desc')
-            .executeTakeFirst()
-        )?.site_id ?? null)
-      : vial.site_id;
+      ? await trx
+          .selectFrom('vial_event')
+          .select(['site_id', 'shipment_id'])
+          .where('study_id', '=', studyId)
+          .where('vial_id', '=', vial.vial_id)
+          .where('kind', '=', 'shipped_out')
+          .orderBy('at', 'desc')
+          .executeTakeFirst()
+      : undefined;
+  const siteId = shipped ? shipped.site_id : vial.site_id;
   await relocateVial(trx, studyId, product, vial, { unit: null, state: kind, at: now });
   await trx
     .updateTable('vial')
@@ -234,6 +234,7 @@ async function writeOff(
     at: now,
     siteId,
     unitId: vial.unit_id,
+    shipmentId: shipped?.shipment_id ?? null,
     actorLabel: caller.actor.label,
     reason,
   });

@@ -1,0 +1,98 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { systemActor } from '../audit/audit.schema.ts';
+import { importTemperatures } from '../product/temperature-import.service.ts';
+import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
+import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function registerProductCommand(program: Command): void {
+  const product = program.command('product').description('investigational product: temperature logs');
+
+  withDataOption(
+    product
+      .command('import-temperatures')
+      .description(
+        "import a data logger's CSV into a storage unit's temperature log (UNIT is the unit's code or id); " +
+          'bad rows are listed by line, a file that is not a logger file imports nothing',
+      )
+      .argument('<unit>', 'storage unit code (e.g. RJ-F1) or id')
+      .argument('<file>', 'the CSV file exported by the data logger')
+      .option('--quiet', 'no progress bar'),
+  ).action(async (unitArgument: string, file: string, options: DatabaseOptions & { quiet?: boolean }) => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      throw new CliUserError(`Cannot read ${file}: check the path.`);
+    }
+    const result = await withStudyDatabase(options, async (database, studyId) => {
+      const unit = await database.read((db) =>
+        db
+          .selectFrom('storage_unit')
+          .select(['unit_id', 'code'])
+          .where('study_id', '=', studyId)
+          .where((eb) =>
+            UUID.test(unitArgument) ? eb('unit_id', '=', unitArgument) : eb('code', '=', unitArgument),
+          )
+          .executeTakeFirst(),
+      );
+      if (!unit) throw new CliUserError(`There is no storage unit ${unitArgument}.`);
+      const showBar = !options.quiet && process.stderr.isTTY;
+      const bar = new SingleBar({
+        format: `${unit.code} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | bad {bad}`,
+        stream: process.stderr,
+        noTTYOutput: false,
+      });
+      const started = Date.now();
+      let bytes = 0;
+      if (showBar) bar.start(size, 0, { rows: 0, rate: 0, bad: 0 });
+      const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+      stream.on('data', (chunk) => {
+        bytes += chunk.length;
+      });
+      try {
+        return await importTemperatures(
+          database,
+          studyId,
+          systemActor(`cli (${process.env.USER ?? 'unknown'})`),
+          unit.unit_id,
+          stream,
+          {
+            fileName: basename(file),
+            onProgress: (progress) => {
+              const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+              if (showBar)
+                bar.update(bytes, {
+                  rows: progress.rowsRead,
+                  rate: Math.round(progress.rowsRead / seconds),
+                  bad: progress.rowsBad,
+                });
+            },
+          },
+        );
+      } finally {
+        if (showBar) {
+          bar.update(bytes);
+          bar.stop();
+        }
+      }
+    });
+    const lines = [
+      `Imported ${result.rowsImported} of ${result.rowsRead} rows into the log (${result.rowsDuplicate} already present, ${result.rowsBad} bad).`,
+      ...(result.firstAt ? [`Readings from ${result.firstAt} to ${result.lastAt}.`] : []),
+      ...result.badRows.slice(0, 20).map((row) => `  line ${row.line}: ${row.message}`),
+      ...(result.rowsBad > 20 ? [`  … and ${result.rowsBad - 20} more bad rows.`] : []),
+      ...result.excursions.map(
+        (excursion) =>
+          `Excursion ${excursion.startedAt} → ${excursion.endedAt ?? 'ongoing'} (${Math.round(excursion.minutes)} min, ` +
+          `${excursion.minCelsius}…${excursion.maxCelsius} °C): ${excursion.vialsQuarantined} vials quarantined.`,
+      ),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (result.rowsBad > 0) process.exitCode = EXIT_USER_ERROR;
+  });
+}

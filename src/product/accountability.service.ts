@@ -1,0 +1,73 @@
+import { authorize, canAccessSite } from '../auth/permissions.ts';
+import type { Db } from '../db/connection.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import { type AccountabilityReport, DEPOT, reconcile } from './accountability.ts';
+
+/** The accountability report from the custody events and the vials as they are (see accountability.ts). */
+export async function accountabilityReport(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+): Promise<AccountabilityReport> {
+  authorize(caller.user, 'product.read');
+  const { protocol } = await currentProtocol(db, studyId);
+  const lots = await db
+    .selectFrom('product_lot')
+    .select(['lot_id', 'lot_number', 'vial_count'])
+    .where('study_id', '=', studyId)
+    .execute();
+  const events = await db
+    .selectFrom('vial_event')
+    .select(['vial_id', 'lot_id', 'kind', 'site_id', 'participant_id', 'shipment_id'])
+    .where('study_id', '=', studyId)
+    .where('kind', 'in', ['received', 'shipped_out', 'dispensed', 'destroyed', 'lost'])
+    .execute();
+  const vials = await db
+    .selectFrom('vial')
+    .select(['vial_id', 'lot_id', 'state', 'site_id'])
+    .where('study_id', '=', studyId)
+    .execute();
+  const dispensings = await db
+    .selectFrom('dispensing as d')
+    .innerJoin('participant as p', (join) =>
+      join.onRef('p.study_id', '=', 'd.study_id').onRef('p.participant_id', '=', 'd.participant_id'),
+    )
+    .select(['d.participant_id', 'p.study_number', 'd.site_id', 'd.vial_id', 'd.lot_id', 'd.visit_id'])
+    .where('d.study_id', '=', studyId)
+    .execute();
+  const report = reconcile({
+    lots: lots.map((lot) => ({ lotId: lot.lot_id, lotNumber: lot.lot_number, vialCount: lot.vial_count })),
+    events: events.map((event) => ({
+      vialId: event.vial_id,
+      lotId: event.lot_id,
+      kind: event.kind as 'received' | 'shipped_out' | 'dispensed' | 'destroyed' | 'lost',
+      siteId: event.site_id,
+      participantId: event.participant_id,
+      inTransit: event.kind === 'lost' && event.shipment_id !== null,
+    })),
+    vials: vials.map((vial) => ({
+      vialId: vial.vial_id,
+      lotId: vial.lot_id,
+      state: vial.state,
+      siteId: vial.site_id,
+    })),
+    dispensings: dispensings.map((row) => ({
+      participantId: row.participant_id,
+      studyNumber: row.study_number,
+      siteId: row.site_id,
+      vialId: row.vial_id,
+      lotId: row.lot_id,
+      visitId: row.visit_id,
+    })),
+    numberOfDoses: protocol.regimen.numberOfDoses,
+  });
+  // People of one site see their site's rows and the depot's; study-wide roles see everything.
+  const visible = (site: string) => site === DEPOT || canAccessSite(caller.user, site);
+  return {
+    sites: report.sites.filter((row) => visible(row.site)),
+    lots: report.lots,
+    participants: report.participants.filter((row) => visible(row.siteId)),
+    imbalances: report.imbalances,
+  };
+}

@@ -1,0 +1,409 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import { authorize, canAccessSite } from '../auth/permissions.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import type { ShipmentTable } from '../db/schema-product.ts';
+import type { Caller } from '../participants/participant.service.ts';
+import { reauthenticate } from '../participants/signing.ts';
+import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { refreezeForbidden } from './expiry.ts';
+import {
+  addVialEvents,
+  findUnit,
+  productOf,
+  relocateVial,
+  type UnitRow,
+  type VialRow,
+} from './product.queries.ts';
+import type { ShipmentView } from './product.schema.ts';
+
+type ShipmentRow = Selectable<ShipmentTable>;
+const scope = (unit: UnitRow) => (unit.site_id ? { siteId: unit.site_id } : undefined);
+
+export const custodyMeanings = {
+  pack: 'I packed and sealed the vials listed in this shipment.',
+  ship: 'I handed this sealed shipment to the courier named.',
+  receive: 'I received this shipment from the courier and checked its condition as recorded.',
+} as const;
+
+async function signStep(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  shipmentId: string,
+  step: keyof typeof custodyMeanings,
+  parties: { from: string; to: string },
+  at: Date,
+): Promise<void> {
+  await trx
+    .insertInto('custody_signature')
+    .values({
+      study_id: studyId,
+      signature_id: randomUUID(),
+      shipment_id: shipmentId,
+      step,
+      from_party: parties.from,
+      to_party: parties.to,
+      signer_id: caller.user.userId,
+      signer_name: caller.user.name,
+      meaning: custodyMeanings[step],
+      signed_at: at,
+    })
+    .execute();
+}
+
+async function lockShipment(
+  trx: Tx,
+  studyId: string,
+  shipmentId: string,
+  version: number,
+): Promise<ShipmentRow> {
+  const row = await trx
+    .selectFrom('shipment')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('shipment_id', '=', shipmentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound(`Shipment ${shipmentId}`);
+  if (row.version !== version)
+    throw conflict(`The shipment was changed by someone else (version ${row.version}); reload it.`);
+  return row;
+}
+
+async function shipmentVials(trx: Tx, studyId: string, shipmentId: string): Promise<VialRow[]> {
+  return trx
+    .selectFrom('vial')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('vial_id', 'in', (eb) =>
+      eb
+        .selectFrom('shipment_vial')
+        .select('vial_id')
+        .where('study_id', '=', studyId)
+        .where('shipment_id', '=', shipmentId),
+    )
+    .forUpdate()
+    .execute();
+}
+
+/** Packs vials of one unit for another (signed): each must be in that unit, unquarantined, of a released lot. */
+export async function packShipment(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: {
+    fromUnitId: string;
+    toUnitId: string;
+    containerUnitId: string | null;
+    vialCodes: string[];
+    password: string;
+  },
+  now = new Date(),
+): Promise<string> {
+  authorize(caller.user, 'product.ship');
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  return database.transaction(async (trx) => {
+    const from = await findUnit(trx, studyId, input.fromUnitId);
+    const to = await findUnit(trx, studyId, input.toUnitId);
+    authorize(caller.user, 'product.ship', scope(from));
+    if (from.unit_id === to.unit_id)
+      throw validationFailed([{ field: 'toUnitId', message: 'Ship to another unit.' }]);
+    if (input.containerUnitId) {
+      const container = await findUnit(trx, studyId, input.containerUnitId);
+      if (container.kind !== 'shipping_container') {
+        throw validationFailed([
+          { field: 'containerUnitId', message: `${container.code} is not a shipping container.` },
+        ]);
+      }
+    }
+    const codes = [...new Set(input.vialCodes)];
+    const vials = await trx
+      .selectFrom('vial')
+      .selectAll()
+      .where('study_id', '=', studyId)
+      .where('code', 'in', codes)
+      .forUpdate()
+      .execute();
+    const lots = await trx
+      .selectFrom('product_lot')
+      .select(['lot_id', 'status'])
+      .where('study_id', '=', studyId)
+      .execute();
+    const product = await productOf(trx, studyId);
+    const problems = codes.flatMap((code) => {
+      const vial = vials.find((entry) => entry.code === code);
+      const problem = !vial
+        ? 'no vial has this code'
+        : vial.unit_id !== from.unit_id || vial.state !== 'in_stock'
+          ? `it is not in stock in ${from.code}`
+          : vial.quarantined_at
+            ? 'it is quarantined'
+            : vial.expires_at.getTime() <= now.getTime()
+              ? 'it has expired'
+              : lots.find((lot) => lot.lot_id === vial.lot_id)?.status !== 'released' && to.site_id !== null
+                ? 'its lot is not released'
+                : refreezeForbidden(product, vial.thawed_at !== null, to.nominal_celsius)
+                  ? 'it has been thawed'
+                  : null;
+      return problem ? [{ field: `vialCodes.${code}`, message: `${code}: ${problem}.` }] : [];
+    });
+    if (problems.length > 0) throw validationFailed(problems, 'Some vials cannot be shipped.');
+    const shipmentId = randomUUID();
+    await trx
+      .insertInto('shipment')
+      .values({
+        study_id: studyId,
+        shipment_id: shipmentId,
+        from_unit_id: from.unit_id,
+        to_unit_id: to.unit_id,
+        container_unit_id: input.containerUnitId,
+        status: 'packed',
+        courier: null,
+        packed_at: now,
+        shipped_at: null,
+        received_at: null,
+        condition: null,
+        condition_note: null,
+      })
+      .execute();
+    await trx
+      .insertInto('shipment_vial')
+      .values(vials.map((vial) => ({ study_id: studyId, shipment_id: shipmentId, vial_id: vial.vial_id })))
+      .execute();
+    await signStep(trx, studyId, caller, shipmentId, 'pack', { from: from.code, to: caller.user.name }, now);
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'shipment.pack',
+      entityType: 'shipment',
+      entityId: shipmentId,
+      newValue: { from: from.code, to: to.code, vials: codes, signer: caller.user.name },
+    });
+    return shipmentId;
+  });
+}
+
+/** Hands the shipment to the courier (signed): the vials leave the site's stock and are in transit. */
+export async function shipShipment(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  shipmentId: string,
+  input: { courier: string; password: string; version: number },
+  now = new Date(),
+): Promise<void> {
+  authorize(caller.user, 'product.ship');
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  await database.transaction(async (trx) => {
+    const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
+    const from = await findUnit(trx, studyId, shipment.from_unit_id);
+    authorize(caller.user, 'product.ship', scope(from));
+    if (shipment.status !== 'packed') throw conflict(`The shipment is already ${shipment.status}.`);
+    const vials = await shipmentVials(trx, studyId, shipmentId);
+    const moved = vials.filter(
+      (vial) => vial.unit_id !== from.unit_id || vial.state !== 'in_stock' || vial.quarantined_at,
+    );
+    if (moved.length > 0) {
+      throw conflict(
+        `Since packing, ${moved.map((vial) => vial.code).join(', ')} left stock or were quarantined: repack.`,
+      );
+    }
+    const container = shipment.container_unit_id
+      ? await findUnit(trx, studyId, shipment.container_unit_id)
+      : null;
+    const product = await productOf(trx, studyId);
+    for (const vial of vials)
+      await relocateVial(trx, studyId, product, vial, { unit: container, state: 'in_transit', at: now });
+    await addVialEvents(trx, studyId, vials, {
+      kind: 'shipped_out',
+      at: now,
+      siteId: from.site_id,
+      unitId: from.unit_id,
+      shipmentId,
+      actorLabel: caller.actor.label,
+    });
+    await trx
+      .updateTable('shipment')
+      .set({ status: 'shipped', courier: input.courier, shipped_at: now, version: shipment.version + 1 })
+      .where('study_id', '=', studyId)
+      .where('shipment_id', '=', shipmentId)
+      .execute();
+    await signStep(
+      trx,
+      studyId,
+      caller,
+      shipmentId,
+      'ship',
+      { from: caller.user.name, to: input.courier },
+      now,
+    );
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'shipment.ship',
+      entityType: 'shipment',
+      entityId: shipmentId,
+      newValue: { courier: input.courier, vials: vials.length, signer: caller.user.name },
+    });
+  });
+}
+
+/**
+ * Receives the shipment at its destination (signed) with the condition check: the vials enter the
+ * destination unit; a shipment found not acceptable has every vial quarantined with the note.
+ * Excursions in the container's logger data (imported for the container unit) quarantine on their own.
+ */
+export async function receiveShipment(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  shipmentId: string,
+  input: { condition: 'acceptable' | 'not_acceptable'; note?: string; password: string; version: number },
+  now = new Date(),
+): Promise<void> {
+  authorize(caller.user, 'product.ship');
+  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  await database.transaction(async (trx) => {
+    const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
+    const to = await findUnit(trx, studyId, shipment.to_unit_id);
+    authorize(caller.user, 'product.ship', scope(to));
+    if (shipment.status !== 'shipped') throw conflict(`The shipment is ${shipment.status}, not on its way.`);
+    const vials = (await shipmentVials(trx, studyId, shipmentId)).filter(
+      (vial) => vial.state === 'in_transit',
+    );
+    const product = await productOf(trx, studyId);
+    for (const vial of vials)
+      await relocateVial(trx, studyId, product, vial, { unit: to, state: 'in_stock', at: now });
+    await addVialEvents(trx, studyId, vials, {
+      kind: 'received',
+      at: now,
+      siteId: to.site_id,
+      unitId: to.unit_id,
+      shipmentId,
+      actorLabel: caller.actor.label,
+    });
+    if (input.condition === 'not_acceptable') {
+      const reason = `Shipment received in unacceptable condition: ${input.note ?? ''}`;
+      await trx
+        .updateTable('vial')
+        .set({ quarantined_at: now, quarantine_reason: reason })
+        .where('study_id', '=', studyId)
+        .where(
+          'vial_id',
+          'in',
+          vials.length ? vials.map((vial) => vial.vial_id) : ['00000000-0000-0000-0000-000000000000'],
+        )
+        .where('quarantined_at', 'is', null)
+        .execute();
+      await addVialEvents(trx, studyId, vials, {
+        kind: 'quarantined',
+        at: now,
+        siteId: to.site_id,
+        unitId: to.unit_id,
+        shipmentId,
+        actorLabel: caller.actor.label,
+        reason,
+      });
+    }
+    await trx
+      .updateTable('shipment')
+      .set({
+        status: 'received',
+        received_at: now,
+        condition: input.condition,
+        condition_note: input.note ?? null,
+        version: shipment.version + 1,
+      })
+      .where('study_id', '=', studyId)
+      .where('shipment_id', '=', shipmentId)
+      .execute();
+    await signStep(
+      trx,
+      studyId,
+      caller,
+      shipmentId,
+      'receive',
+      { from: shipment.courier ?? 'courier', to: caller.user.name },
+      now,
+    );
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'shipment.receive',
+      entityType: 'shipment',
+      entityId: shipmentId,
+      newValue: {
+        condition: input.condition,
+        note: input.note ?? null,
+        vials: vials.length,
+        signer: caller.user.name,
+      },
+    });
+  });
+}
+
+export async function shipmentViews(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  shipmentId?: string,
+): Promise<ShipmentView[]> {
+  authorize(caller.user, 'product.read');
+  const rows = await db
+    .selectFrom('shipment')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .$if(!!shipmentId, (q) => q.where('shipment_id', '=', shipmentId ?? ''))
+    .orderBy('packed_at', 'desc')
+    .execute();
+  const units = await db
+    .selectFrom('storage_unit')
+    .select(['unit_id', 'site_id'])
+    .where('study_id', '=', studyId)
+    .execute();
+  const visible = (unitId: string) => {
+    const site = units.find((unit) => unit.unit_id === unitId)?.site_id;
+    return !site || canAccessSite(caller.user, site);
+  };
+  const views: ShipmentView[] = [];
+  for (const row of rows.filter((entry) => visible(entry.from_unit_id) || visible(entry.to_unit_id))) {
+    const vials = await db
+      .selectFrom('shipment_vial as s')
+      .innerJoin('vial as v', (join) =>
+        join.onRef('v.study_id', '=', 's.study_id').onRef('v.vial_id', '=', 's.vial_id'),
+      )
+      .select('v.code')
+      .where('s.study_id', '=', studyId)
+      .where('s.shipment_id', '=', row.shipment_id)
+      .orderBy('v.code')
+      .execute();
+    const custody = await db
+      .selectFrom('custody_signature')
+      .selectAll()
+      .where('study_id', '=', studyId)
+      .where('shipment_id', '=', row.shipment_id)
+      .orderBy('signed_at')
+      .execute();
+    views.push({
+      shipmentId: row.shipment_id,
+      fromUnitId: row.from_unit_id,
+      toUnitId: row.to_unit_id,
+      containerUnitId: row.container_unit_id,
+      status: row.status,
+      courier: row.courier,
+      packedAt: new Date(row.packed_at).toISOString(),
+      shippedAt: row.shipped_at ? new Date(row.shipped_at).toISOString() : null,
+      receivedAt: row.received_at ? new Date(row.received_at).toISOString() : null,
+      condition: row.condition,
+      conditionNote: row.condition_note,
+      vialCodes: vials.map((vial) => vial.code),
+      custody: custody.map((entry) => ({
+        step: entry.step,
+        fromParty: entry.from_party,
+        toParty: entry.to_party,
+        signerName: entry.signer_name,
+        meaning: entry.meaning,
+        signedAt: new Date(entry.signed_at).toISOString(),
+      })),
+      version: row.version,
+    });
+  }
+  if (shipmentId && views.length === 0) throw notFound(`Shipment ${shipmentId}`);
+  return views;
+}

@@ -1,0 +1,52 @@
+import type { Readable } from 'node:stream';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { authorize } from '../auth/permissions.ts';
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { findUnit } from './product.queries.ts';
+import { productErrors as errors } from './product.routes.ts';
+import { importResultSchema } from './product.schema.ts';
+import { importTemperatures } from './temperature-import.service.ts';
+
+const unitParams = z.strictObject({ unitId: z.uuid({ message: 'Not a storage unit id.' }) });
+const fileQuery = z.strictObject({ fileName: z.string().trim().min(1).max(255).default('upload.csv') });
+
+/** A logger's CSV file sent as the request body (text/csv), read as a stream: no size held in memory. */
+export function temperatureImportRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    scope.addContentTypeParser(['text/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
+    scope.post(
+      '/api/v1/product/storage-units/:unitId/temperature-imports',
+      {
+        config: { permission: 'product.store' },
+        schema: {
+          tags: ['product'],
+          summary:
+            "Import a data logger's CSV (body text/csv): bad rows are reported by line; a file that is not a logger file imports nothing",
+          params: unitParams,
+          querystring: fileQuery,
+          response: { 201: importResultSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const caller = sessionOf(request);
+        const unit = await database.read((db) => findUnit(db, studyId, request.params.unitId));
+        authorize(caller.user, 'product.store', unit.site_id ? { siteId: unit.site_id } : undefined);
+        const body = request.body as Readable | undefined;
+        if (!body || typeof (body as Readable)[Symbol.asyncIterator] !== 'function') {
+          return reply.status(415).send({
+            error: 'unsupported_media_type',
+            message: 'Send the logger file as the request body with Content-Type: text/csv.',
+          });
+        }
+        const result = await importTemperatures(database, studyId, caller.actor, unit.unit_id, body, {
+          fileName: request.query.fileName,
+        });
+        return reply.status(201).send(result);
+      },
+    );
+  });
+}
