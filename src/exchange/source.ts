@@ -7,16 +7,37 @@ export type ParticipantRow = Selectable<ParticipantTable>;
 export type FormRecordRow = Selectable<FormRecordTable>;
 export type ConsentRow = Selectable<ConsentTable>;
 
+/** One dose as the dosing module recorded it, with the lot and vial it came from (src/product). */
+export interface DoseSource {
+  id: string;
+  visitId: string;
+  doseNumber: number;
+  status: 'completed' | 'interrupted' | 'not-given';
+  startedAt: string | null;
+  endedAt: string | null;
+  volumeMl: number | null;
+  interruptionReason: string | null;
+  notGivenReason: string | null;
+  lotNumber: string | null;
+  vialCode: string | null;
+}
+
 /** One participant with everything recorded for them: the unit every export is built from. */
 export interface SubjectSource {
   participant: ParticipantRow;
   consents: ConsentRow[];
   /** In visit, form and instance order. */
   records: FormRecordRow[];
+  /** Dose records of the dosing module, in dose order; empty where doses were kept only on the eCRF. */
+  doses: DoseSource[];
 }
 
 /** Adverse events belong to no visit; they are read as records of the adverseEvent form at this key. */
 export const ADVERSE_EVENT_VISIT = 'common';
+
+/** An instant as ISO 8601 in UTC, to the second (`2020-02-15T01:00:00Z`). */
+const instantText = (value: Date | string | null) =>
+  value === null ? null : new Date(value).toISOString().replace(/\.000Z$/, 'Z');
 
 /** Participants per database read: bounds memory whatever the size of the study. */
 export const SUBJECT_BATCH = 200;
@@ -51,7 +72,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents] = await Promise.all([
+      const [records, consents, adverseEvents, doses] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -77,11 +98,47 @@ export async function* subjectBatches(
           .where('participant_id', 'in', ids)
           .orderBy('ae_number')
           .execute(),
+        db
+          .selectFrom('dosing_administration as dose')
+          .leftJoin('dispensing', (join) =>
+            join
+              .onRef('dispensing.study_id', '=', 'dose.study_id')
+              .onRef('dispensing.dispensing_id', '=', 'dose.dispensing_id'),
+          )
+          .leftJoin('product_lot as lot', (join) =>
+            join
+              .onRef('lot.study_id', '=', 'dispensing.study_id')
+              .onRef('lot.lot_id', '=', 'dispensing.lot_id'),
+          )
+          .leftJoin('vial', (join) =>
+            join
+              .onRef('vial.study_id', '=', 'dispensing.study_id')
+              .onRef('vial.vial_id', '=', 'dispensing.vial_id'),
+          )
+          .select([
+            'dose.participant_id',
+            'dose.administration_id',
+            'dose.visit_id',
+            'dose.dose_number',
+            'dose.status',
+            'dose.started_at',
+            'dose.ended_at',
+            'dose.volume_ml',
+            'dose.interruption_reason',
+            'dose.not_given_reason',
+            'dose.vial_number',
+            'lot.lot_number',
+            'vial.code as vial_code',
+          ])
+          .where('dose.study_id', '=', studyId)
+          .where('dose.participant_id', 'in', ids)
+          .orderBy('dose.dose_number')
+          .execute(),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
-          { participant, consents: [], records: [] },
+          { participant, consents: [], records: [], doses: [] },
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);
@@ -104,6 +161,21 @@ export async function* subjectBatches(
           created_at: event.created_at,
           updated_at: event.updated_at,
           version: event.version,
+        });
+      }
+      for (const dose of doses) {
+        byParticipant.get(dose.participant_id)?.doses.push({
+          id: dose.administration_id,
+          visitId: dose.visit_id,
+          doseNumber: dose.dose_number,
+          status: dose.status,
+          startedAt: instantText(dose.started_at),
+          endedAt: instantText(dose.ended_at),
+          volumeMl: dose.volume_ml === null ? null : Number(dose.volume_ml),
+          interruptionReason: dose.interruption_reason,
+          notGivenReason: dose.not_given_reason,
+          lotNumber: dose.lot_number ?? null,
+          vialCode: dose.vial_code ?? dose.vial_number,
         });
       }
       for (const consent of consents) byParticipant.get(consent.participant_id)?.consents.push(consent);
@@ -133,4 +205,63 @@ export function recordsOf(subject: SubjectSource, formId: string, visitKey?: str
   return subject.records.filter(
     (record) => record.form_id === formId && (visitKey === undefined || record.visit_id === visitKey),
   );
+}
+
+/** A dose given, whichever module recorded it. */
+export interface GivenDose {
+  id: string;
+  visitId: string;
+  instance: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  volumeMl: number | null;
+  /** The product lot (from the dispensing record); the eCRF form knows only the vial. */
+  lotNumber: string | null;
+  vialCode: string | null;
+  interruptionReason: string | null;
+}
+
+/**
+ * The doses a participant was given: from the dosing module's records when it holds any (with the
+ * lot of the dispensed vial), else from the eCRF exposure form, where trials without the dosing
+ * screen (and data imported from elsewhere) keep them. Doses not given are left out.
+ */
+export function givenDoses(subject: SubjectSource): GivenDose[] {
+  if (subject.doses.length > 0) {
+    return subject.doses
+      .filter((dose) => dose.status !== 'not-given')
+      .map((dose) => ({
+        id: dose.id,
+        visitId: dose.visitId,
+        instance: 1,
+        startedAt: dose.startedAt,
+        endedAt: dose.endedAt,
+        volumeMl: dose.volumeMl,
+        lotNumber: dose.lotNumber,
+        vialCode: dose.vialCode,
+        interruptionReason: dose.status === 'interrupted' ? dose.interruptionReason : null,
+      }));
+  }
+  const text = (value: unknown) =>
+    value === null || value === undefined || value === ''
+      ? null
+      : value instanceof Date
+        ? value.toISOString()
+        : String(value);
+  return recordsOf(subject, 'exposure')
+    .filter((record) => fieldValue(record, 'administered') === true)
+    .map((record) => {
+      const volume = fieldValue(record, 'volume');
+      return {
+        id: record.record_id,
+        visitId: record.visit_id,
+        instance: record.instance,
+        startedAt: text(fieldValue(record, 'startedAt')),
+        endedAt: text(fieldValue(record, 'endedAt')),
+        volumeMl: typeof volume === 'number' ? volume : null,
+        lotNumber: null,
+        vialCode: text(fieldValue(record, 'vialNumber')),
+        interruptionReason: text(fieldValue(record, 'interruptionReason')),
+      };
+    });
 }

@@ -4,7 +4,14 @@ import { type PrivacyOptions, subjectDates } from '../privacy.ts';
 import { isoText, type SdtmContext } from '../sdtm/context.ts';
 import { findingForms } from '../sdtm/findings.ts';
 import { loadSdtmStudy } from '../sdtm/sdtm-export.ts';
-import { entriesOfRecord, fieldValue, recordsOf, type SubjectSource, subjectBatches } from '../source.ts';
+import {
+  entriesOfRecord,
+  fieldValue,
+  givenDoses,
+  recordsOf,
+  type SubjectSource,
+  subjectBatches,
+} from '../source.ts';
 
 // The trial as a FHIR R4 Bundle (type collection), streamed as JSON a batch of participants at a time:
 // ResearchStudy; per participant a pseudonymised Patient (no name, no identifiers of the hospital, no
@@ -147,14 +154,13 @@ function subjectResources(context: SdtmContext, subject: SubjectSource, privacy:
       }
     }
   }
-  for (const record of recordsOf(subject, 'exposure')) {
-    if (fieldValue(record, 'administered') !== true) continue;
-    const start = fhirDateTime(dates.date(isoText(fieldValue(record, 'startedAt'))));
-    const end = fhirDateTime(dates.date(isoText(fieldValue(record, 'endedAt'))));
-    const volume = fieldValue(record, 'volume');
+  for (const dose of givenDoses(subject)) {
+    const start = fhirDateTime(dates.date(dose.startedAt));
+    const end = fhirDateTime(dates.date(dose.endedAt));
+    const volume = dose.volumeMl;
     resources.push({
       resourceType: 'MedicationAdministration',
-      id: `ma-${record.record_id}`,
+      id: `ma-${dose.id}`,
       status: 'completed',
       medicationCodeableConcept: {
         text: `${context.protocol.product.code}: ${context.protocol.product.name.en}`,

@@ -60,7 +60,7 @@ export function visitNumbering(protocol: Protocol): Map<string, VisitNumbering> 
 }
 
 /** The visit variables of a record (VISITNUM, VISIT, VISITDY; a repeating visit's day in its name). */
-export function visitOf(context: SdtmContext, record: FormRecordRow) {
+export function visitOf(context: SdtmContext, record: Pick<FormRecordRow, 'visit_id' | 'instance'>) {
   const numbering = context.visits.get(record.visit_id);
   if (!numbering) return { VISITNUM: null, VISIT: record.visit_id, VISITDY: null };
   if (numbering.repeating) {

@@ -1,4 +1,4 @@
-import { fieldValue, recordsOf } from '../source.ts';
+import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import {
   codeLabel,
   isoText,
@@ -10,7 +10,8 @@ import {
 } from './context.ts';
 import type { SdtmRow } from './variables.ts';
 
-// MH, AE, CM and EX from the eCRF forms medicalHistory, adverseEvent, conmeds and exposure.
+// MH, AE and CM from the eCRF forms medicalHistory, adverseEvent and conmeds; EX from the dose records
+// of the dosing module (or the eCRF exposure form where doses were kept there).
 
 const aeActions: Record<string, string> = {
   none: 'DOSE NOT CHANGED',
@@ -156,31 +157,26 @@ export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[
 
 export function buildEx(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
   const { regimen, product } = context.protocol;
-  const rows = recordsOf(subject.subject, 'exposure')
-    .filter((record) => fieldValue(record, 'administered') === true)
-    .map((record) => {
-      const start = isoText(fieldValue(record, 'startedAt'));
-      const end = isoText(fieldValue(record, 'endedAt'));
-      const volume = fieldValue(record, 'volume');
-      return {
-        STUDYID: context.studyId,
-        DOMAIN: 'EX',
-        USUBJID: subject.usubjid,
-        EXTRT: product.code,
-        EXDOSE: typeof volume === 'number' ? volume : null,
-        EXDOSU: regimen.volume.unit,
-        EXDOSFRM: 'SUSPENSION',
-        EXDOSFRQ: regimen.intervalDays === 1 ? 'QD' : `EVERY ${regimen.intervalDays} DAYS`,
-        EXROUTE: routes[regimen.route] ?? null,
-        EXLOT: (fieldValue(record, 'vialNumber') as string | null) ?? null,
-        EXADJ: (fieldValue(record, 'interruptionReason') as string | null) ?? null,
-        ...visitOf(context, record),
-        EXSTDTC: subject.dates.date(start),
-        EXENDTC: subject.dates.date(end),
-        EXSTDY: subject.studyDay(start),
-        EXENDY: subject.studyDay(end),
-      };
-    })
+  const rows = givenDoses(subject.subject)
+    .map((dose) => ({
+      STUDYID: context.studyId,
+      DOMAIN: 'EX',
+      USUBJID: subject.usubjid,
+      EXTRT: product.code,
+      EXDOSE: dose.volumeMl,
+      EXDOSU: regimen.volume.unit,
+      EXDOSFRM: 'SUSPENSION',
+      EXDOSFRQ: regimen.intervalDays === 1 ? 'QD' : `EVERY ${regimen.intervalDays} DAYS`,
+      EXROUTE: routes[regimen.route] ?? null,
+      // The lot of the dispensed vial; a dose kept only on the eCRF form names its vial instead.
+      EXLOT: dose.lotNumber ?? dose.vialCode,
+      EXADJ: dose.interruptionReason,
+      ...visitOf(context, { visit_id: dose.visitId, instance: dose.instance }),
+      EXSTDTC: subject.dates.date(dose.startedAt),
+      EXENDTC: subject.dates.date(dose.endedAt),
+      EXSTDY: subject.studyDay(dose.startedAt),
+      EXENDY: subject.studyDay(dose.endedAt),
+    }))
     .sort((a, b) => String(a.EXSTDTC).localeCompare(String(b.EXSTDTC)));
   return withSeq('EX', rows);
 }

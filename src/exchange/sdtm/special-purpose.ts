@@ -1,4 +1,4 @@
-import { fieldValue, recordsOf } from '../source.ts';
+import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import { isoText, type SdtmContext, type SubjectContext, visitOf } from './context.ts';
 import type { SdtmRow } from './variables.ts';
 
@@ -30,9 +30,8 @@ function datesOfRecord(record: { entries: unknown }): string[] {
 }
 
 function exposureTimes(subject: SubjectContext): { first: string | null; last: string | null } {
-  const starts = recordsOf(subject.subject, 'exposure')
-    .filter((record) => fieldValue(record, 'administered') === true)
-    .flatMap((record) => [isoText(fieldValue(record, 'startedAt')), isoText(fieldValue(record, 'endedAt'))])
+  const starts = givenDoses(subject.subject)
+    .flatMap((dose) => [dose.startedAt, dose.endedAt])
     .filter((value): value is string => value !== null)
     .sort();
   return { first: starts[0] ?? null, last: starts.at(-1) ?? null };
