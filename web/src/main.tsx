@@ -20,6 +20,7 @@ import { FormPage } from './pages/crf/form-page.tsx';
 import { QueriesPage } from './pages/crf/queries-page.tsx';
 import { SdvPage } from './pages/crf/sdv-page.tsx';
 import { DosingPage } from './pages/dosing/dosing-page.tsx';
+import { ExportsPage } from './pages/exports/exports-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ParticipantPage } from './pages/participants/participant-page.tsx';
@@ -45,6 +46,7 @@ const router = createBrowserRouter([
             area !== 'safety' &&
             area !== 'participants' &&
             area !== 'queries' &&
+            area !== 'exports' &&
             area !== 'forms',
         )
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
@@ -55,6 +57,7 @@ const router = createBrowserRouter([
       { path: 'queries', element: <QueriesPage /> },
       { path: 'safety', element: <SafetyPage /> },
       { path: 'safety/dosing', element: <DosingPage /> },
+      { path: 'exports', element: <ExportsPage /> },
       { path: 'analysis', element: <AnalysisPage /> },
       { path: 'account', element: <AccountPage /> },
       {

@@ -179,6 +179,52 @@ export const en = {
     network: 'The server cannot be reached. Check your connection.',
     unknown: 'Something went wrong: {{message}}',
   },
+  exports: {
+    title: 'Exports',
+    intro:
+      'Take the trial out in the standard formats: CDISC ODM, SDTM, FHIR R4 and REDCap. Every download streams and is recorded in the audit trail under your name.',
+    download: 'Download',
+    received: '{{size}} received…',
+    done: 'Saved {{file}} ({{size}}).',
+    audited:
+      'Each download is written to the audit trail: who exported what, with which options (never the key).',
+    privacy: {
+      title: 'Privacy options (apply to every export)',
+      includeIdentifiers: 'Include direct identifiers',
+      includeIdentifiersHint: 'Dates of birth are left out unless you tick this.',
+      dateShiftKey: 'Date-shifting key',
+      dateShiftKeyHint:
+        "Moves each participant's dates by 1–180 days, the same for all their dates; keep the key to repeat the same shift. Leave empty to keep dates as recorded.",
+      keyTooShort: 'Use at least 8 characters.',
+    },
+    odm: {
+      title: 'CDISC ODM 1.3.2',
+      description:
+        'Forms, items, code lists and checks, with the clinical data, audit records and signatures.',
+      metadataOnly: 'Metadata only (no participant data)',
+    },
+    sdtm: {
+      title: 'SDTM',
+      description: 'DM DS SV EX AE CM MH VS LB TS TA TV with define.xml, as SAS transport files or CSV.',
+      xpt: 'SAS XPORT (.xpt)',
+      csv: 'CSV',
+      domain: 'Domains',
+      allDomains: 'All domains and define.xml (ZIP)',
+    },
+    fhir: {
+      title: 'FHIR R4 Bundle',
+      description:
+        'ResearchStudy, ResearchSubject, pseudonymised Patient, Consent, Observation, MedicationAdministration, AdverseEvent.',
+    },
+    redcap: {
+      title: 'REDCap',
+      description:
+        "The flat records CSV of a longitudinal project and its data dictionary, for REDCap's import tools.",
+      all: 'Both (ZIP)',
+      data: 'Records CSV',
+      dictionary: 'Data dictionary',
+    },
+  },
   participantStatus: {
     screening: 'Screening',
     screen_failed: 'Screen failure',

@@ -175,6 +175,49 @@ export const zh: Translation = {
     network: '无法连接服务器，请检查网络。',
     unknown: '出现错误：{{message}}',
   },
+  exports: {
+    title: '数据导出',
+    intro:
+      '以标准格式导出试验数据：CDISC ODM、SDTM、FHIR R4 和 REDCap。每次下载均以流式传输，并以您的名义记入稽查轨迹。',
+    download: '下载',
+    received: '已接收 {{size}}…',
+    done: '已保存 {{file}}（{{size}}）。',
+    audited: '每次下载都会写入稽查轨迹：谁以何种选项导出了什么（密钥本身从不记录）。',
+    privacy: {
+      title: '隐私选项（适用于所有导出）',
+      includeIdentifiers: '包含直接标识符',
+      includeIdentifiersHint: '除非勾选此项，否则不导出出生日期。',
+      dateShiftKey: '日期偏移密钥',
+      dateShiftKeyHint:
+        '将每位受试者的所有日期统一偏移 1–180 天；保存好密钥即可重复同样的偏移。留空则保留原始日期。',
+      keyTooShort: '密钥至少需要 8 个字符。',
+    },
+    odm: {
+      title: 'CDISC ODM 1.3.2',
+      description: '表单、条目、代码表和核查规则，以及临床数据、稽查记录和签名。',
+      metadataOnly: '仅元数据（不含受试者数据）',
+    },
+    sdtm: {
+      title: 'SDTM',
+      description: 'DM DS SV EX AE CM MH VS LB TS TA TV 及 define.xml，SAS 传输文件或 CSV 格式。',
+      xpt: 'SAS XPORT（.xpt）',
+      csv: 'CSV',
+      domain: '域',
+      allDomains: '全部域及 define.xml（ZIP）',
+    },
+    fhir: {
+      title: 'FHIR R4 Bundle',
+      description:
+        'ResearchStudy、ResearchSubject、假名化的 Patient、Consent、Observation、MedicationAdministration、AdverseEvent。',
+    },
+    redcap: {
+      title: 'REDCap',
+      description: '纵向项目的平面记录 CSV 及其数据字典，可用 REDCap 的导入工具导入。',
+      all: '两者（ZIP）',
+      data: '记录 CSV',
+      dictionary: '数据字典',
+    },
+  },
   participantStatus: {
     screening: '筛选中',
     screen_failed: '筛选失败',
