@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
+import { isDoseRecordForm } from '../dosing/exposure-form.ts';
 import { findParticipant, hasConsent, lockParticipant } from '../participants/participant.queries.ts';
 import { assertWritable, type Caller } from '../participants/participant.service.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
@@ -120,6 +121,12 @@ export async function saveForm(
       ? await protocolVersion(trx, studyId, row.protocol_version)
       : await currentProtocol(trx, studyId);
     const form = resolveForm(protocol, slot);
+    if (isDoseRecordForm(form)) {
+      throw conflict(
+        `The ${form.title.en} form is filled from the dose record: record or correct the dose in the Dosing screen (POST /api/v1/participants/{id}/doses/{visitId}, PUT /api/v1/doses/{administrationId}).`,
+        { recordedIn: 'dosing' },
+      );
+    }
     if ((row?.version ?? 0) !== request.version) {
       throw conflict(
         `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,

@@ -24,6 +24,7 @@ import type {
   RecordAdministrationRequest,
   UpdateAdministrationRequest,
 } from './dosing.schema.ts';
+import { syncExposureForm } from './exposure-form.ts';
 import { inhalationFlags, type VitalsReading } from './inhalation-flags.ts';
 
 type AdministrationRow = Selectable<DosingAdministrationTable>;
@@ -410,8 +411,9 @@ async function viewAfterWrite(
 /**
  * Records one scheduled inhalation: the dispensed vial (scanned), times, device, volume, completed or
  * interrupted and why, or not given and why. A given dose is refused while dosing is paused; a dose
- * outside its window needs a reason. The inhalation-event flags are computed from the vitals recorded
- * at the dose's timepoints whenever the record is read.
+ * outside its window needs a reason. The visit's exposure form is written from the record in the same
+ * transaction. The inhalation-event flags are computed from the vitals recorded at the dose's
+ * timepoints whenever the record is read.
  */
 export async function recordAdministration(
   database: Database,
@@ -463,6 +465,13 @@ export async function recordAdministration(
       entityId: row.administration_id,
       newValue: { participantId, visitId, ...fields },
     });
+    await syncExposureForm(trx, studyId, caller, {
+      protocol,
+      versionNo,
+      siteId: participant.site_id,
+      zone,
+      row,
+    });
     return viewAfterWrite(trx, studyId, protocol, row, zone);
   });
 }
@@ -489,7 +498,7 @@ export async function updateAdministration(
     const rows = await administrations(trx, studyId, found.participant_id);
     const row = rows.find((entry) => entry.administration_id === administrationId);
     if (!row) throw notFound(`Dose record ${administrationId}`);
-    const { protocol } = await currentProtocol(trx, studyId);
+    const { protocol, versionNo } = await currentProtocol(trx, studyId);
     if (row.version !== request.version) {
       throw conflict(
         `This dose record was changed by someone else (now version ${row.version}, yours ${request.version}).`,
@@ -528,6 +537,14 @@ export async function updateAdministration(
         reason: request.reason,
       })),
     );
+    await syncExposureForm(trx, studyId, caller, {
+      protocol,
+      versionNo,
+      siteId: participant.site_id,
+      zone,
+      row: updated,
+      reason: request.reason,
+    });
     return viewAfterWrite(trx, studyId, protocol, updated, zone);
   });
 }

@@ -19,6 +19,7 @@ async function dispensedVial(
   participantId: string,
   visitId: string,
   code: string,
+  thawedAt = new Date(),
 ) {
   const now = new Date();
   const lotId = randomUUID();
@@ -67,10 +68,10 @@ async function dispensedVial(
         vial_id: vialId,
         lot_id: lotId,
         site_id: siteId,
-        dispensed_at: now,
+        dispensed_at: thawedAt,
         dispensed_by: 'test',
         dispensed_by_name: 'Test Pharmacist',
-        thawed_at: now,
+        thawed_at: thawedAt,
       })
       .execute();
   });
@@ -93,9 +94,24 @@ describeEachDatabase('dosing records', (kind) => {
     officer = await createSafetyOfficer(t);
     participantId = await enrolledParticipant(t, users, day1);
     otherParticipantId = await enrolledParticipant(t, users, day1);
-    await dispensedVial(t, users.siteId, participantId, 'day-1', 'VIAL-0001');
+    // Each vial thawed half an hour before its dose (the exposure form's checks want use within 6 hours).
+    await dispensedVial(
+      t,
+      users.siteId,
+      participantId,
+      'day-1',
+      'VIAL-0001',
+      new Date(`${day1}T07:30+08:00`),
+    );
     await dispensedVial(t, users.siteId, otherParticipantId, 'day-1', 'VIAL-0002');
-    await dispensedVial(t, users.siteId, participantId, 'day-2', 'VIAL-0003');
+    await dispensedVial(
+      t,
+      users.siteId,
+      participantId,
+      'day-2',
+      'VIAL-0003',
+      new Date(`${day2}T13:30+08:00`),
+    );
   });
   afterAll(async () => t?.close());
 
@@ -144,6 +160,49 @@ describeEachDatabase('dosing records', (kind) => {
       expect(response.json().startedAt).toBe(new Date(`${day1}T00:00:00Z`).toISOString());
       const again = await coordinator().post(doseUrl('day-1'), given);
       expect(again.statusCode).toBe(409);
+    });
+
+    it('writes the visit’s exposure form from the dose record, audited; the eCRF refuses to save it directly', async () => {
+      const exposureUrl = `/api/v1/participants/${participantId}/visits/day-1/forms/exposure?instance=1`;
+      const form = (await coordinator().get(exposureUrl)).json();
+      const values = Object.fromEntries(
+        Object.entries(form.entries as Record<string, { value: unknown }>).map(([item, entry]) => [
+          item,
+          entry.value,
+        ]),
+      );
+      expect(values).toEqual({
+        administered: true,
+        vialNumber: 'VIAL-0001',
+        thawedAt: `${day1}T07:30`,
+        startedAt: `${day1}T08:00`,
+        endedAt: `${day1}T08:15`,
+        volume: 3,
+        device: 'vibrating-mesh',
+        interrupted: false,
+      });
+      expect(form).toMatchObject({ version: 1, complete: true });
+      const typed = await coordinator().put(exposureUrl, {
+        version: 1,
+        entries: fields({ volume: 2 }),
+        reason: 'typed again',
+      });
+      expect(typed.statusCode).toBe(409);
+      expect(typed.json().message).toContain('Dosing screen');
+      const trail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'field', 'actor_label'])
+          .where('study_id', '=', t.studyId)
+          .where('entity_id', '=', form.recordId)
+          .execute(),
+      );
+      expect(trail.map((event) => event.field).sort()).toEqual(
+        Object.keys(values)
+          .map((item) => `day-1:exposure[1].${item}`)
+          .sort(),
+      );
+      expect(new Set(trail.map((event) => event.action))).toEqual(new Set(['crf.value.enter']));
     });
 
     it('a dose outside its window needs a reason: day 2 is dose 1’s time ± 6 hours', async () => {
@@ -238,6 +297,17 @@ describeEachDatabase('dosing records', (kind) => {
         notGivenReason: 'Dosing paused by the safety officer',
       });
       expect(notGiven.statusCode, notGiven.body).toBe(201);
+      // The exposure form of a dose not given holds that and the reason, nothing else.
+      const form = (
+        await coordinator().get(
+          `/api/v1/participants/${otherParticipantId}/visits/day-1/forms/exposure?instance=1`,
+        )
+      ).json();
+      expect(form.entries).toEqual({
+        administered: expect.objectContaining({ value: false }),
+        reasonNotGiven: expect.objectContaining({ value: 'Dosing paused by the safety officer' }),
+      });
+      expect(form.complete).toBe(true);
       const schedule = (await coordinator().get(`/api/v1/participants/${otherParticipantId}/doses`)).json();
       expect(schedule.dosingPaused).toContain('Grade 4 bronchospasm');
       await as(t.app, officer).post(`/api/v1/safety/pauses/${paused.json().pauseId}/resume`, {
@@ -262,6 +332,29 @@ describeEachDatabase('dosing records', (kind) => {
       });
       expect(fixed.statusCode, fixed.body).toBe(200);
       expect(fixed.json()).toMatchObject({ volumeMl: 2.5, version: 2 });
+      // The exposure form follows the correction, with its reason, and its soft check (3 mL) opens a query.
+      const form = (
+        await coordinator().get(
+          `/api/v1/participants/${participantId}/visits/day-1/forms/exposure?instance=1`,
+        )
+      ).json();
+      expect(form.entries.volume).toMatchObject({ value: 2.5, revision: 2 });
+      expect(form.version).toBe(2);
+      expect(form.queries).toEqual([
+        expect.objectContaining({ itemId: 'volume', origin: 'edit_check', status: 'open' }),
+      ]);
+      const formTrail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'field', 'reason'])
+          .where('study_id', '=', t.studyId)
+          .where('entity_id', '=', form.recordId)
+          .where('action', '=', 'crf.value.change')
+          .execute(),
+      );
+      expect(formTrail).toEqual([
+        { action: 'crf.value.change', field: 'day-1:exposure[1].volume', reason: 'Residual volume measured' },
+      ]);
       const trail = await t.database.read((db) =>
         db
           .selectFrom('audit_event')

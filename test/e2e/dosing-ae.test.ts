@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -110,89 +111,6 @@ async function enrolParticipant(day1: string, assessedAt: string): Promise<strin
   return participantId;
 }
 
-/** A freezer at the site, a released lot in it, and the proposed vial dispensed for day 1; its code. */
-async function dispenseDay1(participantId: string): Promise<string> {
-  const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
-  const unit = await expectCall(
-    pharmacist,
-    'POST',
-    '/product/storage-units',
-    {
-      code: 'RJ-F1',
-      name: 'Pharmacy freezer 1',
-      kind: 'freezer',
-      siteId: SITE,
-      nominalCelsius: -80,
-      lowCelsius: -90,
-      highCelsius: -60,
-      excursionToleranceMinutes: 30,
-    },
-    201,
-  );
-  const concentration = 2.0e8 / 3;
-  const lot = await expectCall(
-    pharmacist,
-    'POST',
-    '/product/lots',
-    {
-      lotNumber: 'EXO-E2E',
-      manufacturer: 'Cellular Biomedicine Lab',
-      manufacturedOn: new Date(Date.now() - 10 * 1440 * MINUTE).toISOString().slice(0, 10),
-      concentrationPerMl: concentration,
-      volumeMl: 3,
-      vialCount: 2,
-      unitId: unit.unitId,
-    },
-    201,
-  );
-  const results = [
-    { testId: 'particle-count', value: concentration * 1.05 },
-    { testId: 'modal-size', value: 118 },
-    { testId: 'cd9', value: 'present' },
-    { testId: 'cd63', value: 'present' },
-    { testId: 'cd81', value: 'present' },
-    { testId: 'tsg101', value: 'present' },
-    { testId: 'calnexin', value: 'absent' },
-    { testId: 'sterility', value: 'negative' },
-    { testId: 'mycoplasma', value: 'negative' },
-    { testId: 'endotoxin', value: 0.12 },
-  ];
-  await expectCall(
-    pharmacist,
-    'PUT',
-    `/product/lots/${lot.lotId}/release-results`,
-    { results, version: 1 },
-    200,
-  );
-  await expectCall(
-    pharmacist,
-    'POST',
-    `/product/lots/${lot.lotId}/release`,
-    { password: PASSWORD, version: 2 },
-    200,
-  );
-  const proposal = await expectCall(
-    pharmacist,
-    'GET',
-    `/product/participants/${participantId}/proposal?visitId=day-1`,
-    undefined,
-    200,
-  );
-  await expectCall(
-    pharmacist,
-    'POST',
-    '/product/dispensings',
-    {
-      participantId,
-      visitId: 'day-1',
-      expectedVialId: proposal.vial.vialId,
-      scannedCode: proposal.vial.code,
-    },
-    201,
-  );
-  return proposal.vial.code;
-}
-
 beforeAll(async () => {
   const port = await freePort();
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
@@ -252,12 +170,17 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
-  const now = Date.now();
-  const day1 = siteLocal(new Date(now)).slice(0, 10);
-  // The dose started at most 50 minutes ago and on day 1 itself; vitals 10 minutes before and 30 after.
-  const start = Math.max(now - 50 * MINUTE, Date.parse(`${day1}T00:05:00+08:00`));
-  const participantId = await enrolParticipant(day1, new Date(now - 2 * 60 * MINUTE).toISOString());
-  const vialCode = await dispenseDay1(participantId);
+  const day1 = siteLocal(new Date()).slice(0, 10);
+  const participantId = await enrolParticipant(day1, new Date(Date.now() - 2 * 60 * MINUTE).toISOString());
+  const vialCode = await dispenseThroughApi(server.url, await apiSignIn(server.url, PHARMACIST, PASSWORD), {
+    siteId: SITE,
+    participantId,
+    visitId: 'day-1',
+    password: PASSWORD,
+  });
+  // Dispensing thawed the vial now, so the dose starts now (the exposure form refuses a dose started
+  // before its vial was thawed); the vitals are 10 minutes before and 30 after, as the ward records them.
+  const start = Math.floor(Date.now() / MINUTE) * MINUTE;
 
   const page = await signIn(COORDINATOR);
   onTestFailed(async () => {
@@ -272,12 +195,7 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   // Pre-dose vitals, then the dose with the vial scanned (typed), then post-dose vitals with a fall in SpO2.
   const baseline = 96;
   const fallen = Math.max(baseline - spo2DropPoints - 1, spo2BelowPercent);
-  await saveVitals(
-    page,
-    'day-1/pre-dose',
-    siteLocal(new Date(Math.max(start - 10 * MINUTE, Date.parse(`${day1}T00:00:00+08:00`)))),
-    baseline,
-  );
+  await saveVitals(page, 'day-1/pre-dose', siteLocal(new Date(start - 10 * MINUTE)), baseline);
   const dose = page.getByTestId('dose-form');
   await dose.getByLabel('Vial (scan the code)').fill(vialCode);
   await dose.getByLabel('Started').fill(siteLocal(new Date(start)));
@@ -297,6 +215,9 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   const form = page.getByTestId('ae-form');
   expect(await form.getByLabel(/^Adverse event \(diagnosis or sign\)/).inputValue()).toBe(term);
   expect(await form.getByLabel('Inhalation-associated (prespecified)').isChecked()).toBe(true);
+  // The suggestion dates the onset at the flagged reading, which this test placed 30 minutes ahead of
+  // the clock; an onset cannot be in the future, so the coordinator enters the time it was noticed.
+  await form.getByLabel('Onset').fill(siteLocal(new Date()));
   await form.getByLabel('CTCAE grade').fill('2');
   await form.getByRole('button', { name: 'Record adverse event' }).click();
   await expect

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { dateInZone } from '../../src/product/dispensing.service.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
+import { apiSignIn } from '../support/browser.ts';
+import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -25,6 +28,7 @@ const ADMIN = { email: 'admin@example.org', password: 'mexcovid oversight 2026' 
 const STAFF_PASSWORD = 'site staff password e2e';
 const COORDINATOR = 'coordinator@example.org';
 const INVESTIGATOR = 'investigator@example.org';
+const PHARMACIST = 'pharmacist@example.org';
 const SHOTS = 'test-results';
 const TIMEOUT = { timeout: 15_000 };
 
@@ -65,6 +69,7 @@ beforeAll(async () => {
   server = await startServerProcess(['--port', String(port), '--data', dataDir], env);
   await addUser(COORDINATOR, 'Chen Coordinator', 'study_coordinator');
   await addUser(INVESTIGATOR, 'Ivy Investigator', 'investigator');
+  await addUser(PHARMACIST, 'Pia Pharmacist', 'pharmacist');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -128,7 +133,8 @@ async function saveAndReturn(page: Page, how: 'click' | 'enter' = 'click') {
 }
 
 it('screens, consents, confirms eligibility, enrols and records day 1 through the browser', async () => {
-  const today = new Date().toISOString().slice(0, 10);
+  // Day 1 is today at the site (Shanghai): the pharmacy dispenses and the dose is given within it.
+  const today = dateInZone(new Date(), 'Asia/Shanghai');
   const coordinator = await signIn(COORDINATOR, STAFF_PASSWORD);
   onTestFailed(async () => {
     await coordinator.screenshot({ path: `${SHOTS}/participant-day1-failure.png`, fullPage: true });
@@ -201,19 +207,36 @@ it('screens, consents, confirms eligibility, enrols and records day 1 through th
     .poll(() => coordinator.getByTestId('participant-number').textContent(), TIMEOUT)
     .toMatch(/^RJ-\d+$/);
 
-  // Day 1: the dose, and the vitals before and 30 and 120 minutes after it.
+  // Day 1: the pharmacy dispenses a vial (through the API; its screens are tested elsewhere). The
+  // exposure form is filled from the dose record: the casebook sends the coordinator to the Dosing
+  // screen, where the dose is recorded once with the vial scanned.
+  const vialCode = await dispenseThroughApi(
+    server.url,
+    await apiSignIn(server.url, PHARMACIST, STAFF_PASSWORD),
+    {
+      siteId: 'ruijin',
+      participantId,
+      visitId: 'day-1',
+      password: STAFF_PASSWORD,
+    },
+  );
   await openCell(coordinator, 'day-1', 'exposure');
-  await fillForm(coordinator, 'exposure', {
-    administered: true,
-    vialNumber: 'MSC-EXO-0001',
-    thawedAt: `${today}T07:30`,
-    startedAt: `${today}T08:00`,
-    endedAt: `${today}T08:20`,
-    volume: 3,
-    device: 'vibrating-mesh',
-    interrupted: false,
-  });
-  await saveAndReturn(coordinator);
+  expect(await coordinator.getByTestId('from-dosing').textContent()).toContain('filled from the dose record');
+  await coordinator.getByRole('link', { name: 'Open the Dosing screen' }).click();
+  const doseForm = coordinator.getByTestId('dose-form');
+  await expect.poll(() => doseForm.count(), TIMEOUT).toBe(1);
+  // The vial was thawed when dispensed, just now: the dose starts now and lasts 20 minutes.
+  const doseStart = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const local = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
+  await doseForm.getByLabel('Vial (scan the code)').fill(vialCode);
+  await doseForm.getByLabel('Started').fill(local(doseStart));
+  await doseForm.getByLabel('Ended').fill(local(new Date(doseStart.getTime() + 20 * 60_000)));
+  await doseForm.getByRole('button', { name: 'Record the dose' }).click();
+  await expect
+    .poll(() => coordinator.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT)
+    .toBe(1);
+  await coordinator.goto(participantUrl);
+  await expect.poll(() => coordinator.getByTestId('casebook-grid').count(), TIMEOUT).toBe(1);
   const vitalsAt: Array<[string, string]> = [
     ['day-1/pre-dose', `${today}T07:40`],
     ['day-1/post-30', `${today}T08:50`],

@@ -370,6 +370,9 @@ export const en = {
     unlockHint:
       'Unlocking lets the site change the data again. Give the reason; it is kept in the audit trail.',
     readOnly: 'This form cannot be changed now (locked, or the participant’s participation has ended).',
+    fromDosing:
+      'This form is filled from the dose record: record or correct the dose in the Dosing screen, and it updates here.',
+    openDosing: 'Open the Dosing screen',
     reasonForChange: 'Reason for change',
     reasonForChangeHint:
       'You are changing values saved before: {{items}}. The reason is kept in the audit trail.',

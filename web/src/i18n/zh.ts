@@ -355,6 +355,8 @@ export const zh: Translation = {
     lockHint: '表单锁定后不能修改，须由数据管理员解锁。',
     unlockHint: '解锁后研究中心可再次修改数据。请填写原因，原因将记入稽查轨迹。',
     readOnly: '此表单目前不能修改（已锁定，或受试者已结束参与）。',
+    fromDosing: '此表单由给药记录自动填写：请在给药界面记录或更正给药，此处随之更新。',
+    openDosing: '打开给药界面',
     reasonForChange: '修改原因',
     reasonForChangeHint: '您正在修改已保存的数值：{{items}}。修改原因将记入稽查轨迹。',
     reasonNeeded: '请填写修改原因。',

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Divider, Group, Stack, Table, Text, Textarea } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Divider, Group, Stack, Table, Text, Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -92,8 +92,13 @@ export function FormEditor({
         !(isBlank(baseDraft[itemId]) && isBlank(draft[itemId])),
     );
   const revised = changed.filter((itemId) => !isBlank(baseDraft[itemId]));
+  // The exposure (SDTM EX) form is written from the dose records of the Dosing screen, never typed here.
+  const fromDosing = form.sdtmDomain === 'EX';
   const readOnly =
-    base.locked || participant.locked || !['screening', 'enrolled'].includes(participant.status);
+    fromDosing ||
+    base.locked ||
+    participant.locked ||
+    !['screening', 'enrolled'].includes(participant.status);
   const recordKey = [
     ...participantKeys.one(participant.participantId),
     'form',
@@ -188,7 +193,19 @@ export function FormEditor({
     <Card withBorder>
       <Stack>
         <RecordToolbar record={base} onChanged={() => void refresh()} />
-        {readOnly && <Alert color="gray">{t('crf.readOnly')}</Alert>}
+        {fromDosing ? (
+          <Alert color="blue" data-testid="from-dosing">
+            {t('crf.fromDosing')}{' '}
+            <Anchor
+              component={Link}
+              to={`/safety/dosing?participant=${participant.participantId}&visit=${encodeURIComponent(slot.visitKey)}`}
+            >
+              {t('crf.openDosing')}
+            </Anchor>
+          </Alert>
+        ) : (
+          readOnly && <Alert color="gray">{t('crf.readOnly')}</Alert>
+        )}
         <form onSubmit={submit} aria-label={form.title[language]}>
           <Stack gap="md">
             {form.items

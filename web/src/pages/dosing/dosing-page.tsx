@@ -17,6 +17,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { AdverseEventForm } from '../safety/adverse-event-form.tsx';
@@ -271,8 +272,10 @@ export function DosingPage() {
   const { t, i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const participants = useParticipants();
-  const [participantId, setParticipantId] = useState<string | null>(null);
-  const [visitId, setVisitId] = useState<string | null>(null);
+  // The exposure form links here with the participant and the dose visit.
+  const [params] = useSearchParams();
+  const [participantId, setParticipantId] = useState<string | null>(params.get('participant'));
+  const [visitId, setVisitId] = useState<string | null>(params.get('visit'));
   const schedule = useDoseSchedule(participantId);
   const enrolled = (participants.data?.items ?? []).filter((entry) => entry.day1Date);
   return (
