@@ -15,6 +15,7 @@ import { openDurablePglite } from '../src/db/durable-pglite.ts';
 import { buildApp } from '../src/server/app.ts';
 import { bootstrap } from '../src/study/bootstrap.ts';
 import { findPostgresBin, freePort, startTestPostgres } from '../test/support/postgres.ts';
+import { crfSaveFigures } from './crf-saves.ts';
 
 const INSERTS = Number(process.env.BENCH_INSERTS ?? 2000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -141,5 +142,6 @@ const figures = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
   single_row_insert_transactions: { pglite: await pgliteFigures(), postgres: await postgresFigures() },
   http_health: await httpFigures(),
+  crf_form_saves: await crfSaveFigures(),
 };
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
