@@ -15,6 +15,7 @@ const PASSWORD = 'site staff password e2e';
 const COORDINATOR = 'coordinator@example.org';
 const INVESTIGATOR = 'investigator@example.org';
 const PHARMACIST = 'pharmacist@example.org';
+const OFFICER = 'safety@example.org';
 const SITE = 'ruijin';
 const ZONE = 'Asia/Shanghai';
 const SHOTS = 'test-results';
@@ -122,12 +123,14 @@ beforeAll(async () => {
     [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
     [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
     [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
+    [OFFICER, 'Sam Safety', 'safety_officer'],
   ] as const) {
+    const siteIds = role === 'safety_officer' ? [] : [SITE];
     await expectCall(
       admin,
       'POST',
       '/users',
-      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
+      { email, name, roles: [role], siteIds, password: PASSWORD },
       201,
     );
   }
@@ -246,4 +249,43 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   expect(administration).toMatchObject({ vialNumber: vialCode, status: 'completed' });
   expect(administration.flags.map((entry: { kind: string }) => entry.kind)).toContain('spo2-drop');
   expect(administration.adverseEventIds).toHaveLength(1);
+});
+
+it('lets the safety officer pause and resume dosing from the Safety page, in Chinese', async () => {
+  const page = await signIn(OFFICER);
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/dosing-pause-failure.png`, fullPage: true });
+  });
+  await page.getByText('简体中文').click();
+  await page.goto(`${server.url}/safety`);
+  const controls = page.getByTestId('pause-controls');
+  await expect.poll(() => controls.count(), TIMEOUT).toBe(1);
+  await controls.getByLabel('暂停依据（记入稽查轨迹）').fill('Cluster of bronchospasm at one site');
+  await controls.getByRole('button', { name: '全研究暂停给药' }).click();
+  await expect.poll(() => page.getByTestId('dosing-paused').textContent(), TIMEOUT).toContain('bronchospasm');
+  // The pause reaches the Dosing screen's data, for every participant.
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const participants = await expectCall(coordinator, 'GET', '/participants?limit=5', undefined, 200);
+  const schedule = await expectCall(
+    coordinator,
+    'GET',
+    `/participants/${participants.items[0].participantId}/doses`,
+    undefined,
+    200,
+  );
+  expect(schedule.dosingPaused).toContain('Cluster of bronchospasm');
+  await page.screenshot({ path: `${SHOTS}/safety-pause-zh.png`, fullPage: true });
+  const open = page.getByTestId('open-pause');
+  await open.getByLabel('恢复给药的决定依据（记入稽查轨迹）').fill('Device fault found and fixed');
+  await open.getByRole('button', { name: '恢复给药' }).click();
+  await expect.poll(() => page.getByTestId('dosing-paused').count(), TIMEOUT).toBe(0);
+  await expect.poll(() => page.getByTestId('open-pause').count(), TIMEOUT).toBe(0);
+  const after = await expectCall(
+    coordinator,
+    'GET',
+    `/participants/${participants.items[0].participantId}/doses`,
+    undefined,
+    200,
+  );
+  expect(after.dosingPaused).toBeNull();
 });

@@ -15,6 +15,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
+import { PauseControls } from './pause-controls.tsx';
 import { type AdverseEventView, useAdverseEvents, useDashboard } from './safety-api.ts';
 
 const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
@@ -35,6 +36,7 @@ function Dashboard() {
       ) : (
         <Alert color="green">{t('safety.notPaused')}</Alert>
       )}
+      <PauseControls pauses={data.pauses} />
       <Group>
         <Card withBorder>
           <Text size="sm">{t('safety.totalEvents')}</Text>
