@@ -24,8 +24,17 @@ export function fileSink(path: string): FileSink {
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
       if (!stream.write(chunk))
         await new Promise<void>((resolve, reject) => {
-          stream.once('drain', resolve);
-          stream.once('error', reject);
+          // Both listeners go once either fires: a long export waits for drain thousands of times.
+          const drained = () => {
+            stream.off('error', failed);
+            resolve();
+          };
+          const failed = (error: Error) => {
+            stream.off('drain', drained);
+            reject(error);
+          };
+          stream.once('drain', drained);
+          stream.once('error', failed);
         });
     },
     async close() {
