@@ -66,7 +66,17 @@ function streamFromSink(run: (sink: ChunkSink) => Promise<void>): Readable {
   const stream = new PassThrough();
   const sink: ChunkSink = async (chunk) => {
     if (stream.destroyed) throw new Error('the client went away');
-    if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+    if (stream.write(chunk)) return;
+    // Wait for the client to read, or for the reply to close (the client went away) so the export stops.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off('drain', done);
+        stream.off('close', done);
+        resolve();
+      };
+      stream.once('drain', done);
+      stream.once('close', done);
+    });
   };
   run(sink).then(
     () => stream.end(),
