@@ -30,7 +30,11 @@ export function parseIsoDate(text: string): RuleDate | null {
   const zone = dateTime[8];
   if (zone && zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+    const offsetHours = Number(zone.slice(1, 3));
+    const offsetRest = Number(zone.slice(4, 6));
+    // Real UTC offsets run from −12:00 to +14:00; anything else is a typing error, not a time.
+    if (offsetHours > 14 || offsetRest > 59) return null;
+    offsetMinutes = sign * (offsetHours * 60 + offsetRest);
   }
   const epochMs = day + ((hours * 60 + minutes - offsetMinutes) * 60 + seconds) * 1000 + millis;
   return { kind: 'date', epochMs, hasTime: true };
