@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { signatureRequestSchema } from '../participants/participant.schema.ts';
-import { errorBodySchema } from '../server/api-schemas.ts';
+import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import {
@@ -24,14 +24,7 @@ import { casebook, setLock, verifyFields } from './review.service.ts';
 import { signCasebook, signForm } from './signature.service.ts';
 import { valuesForChecks } from './values.service.ts';
 
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  423: errorBodySchema,
-};
+const errors = recordErrorResponses;
 const recordParams = z.strictObject({ recordId: z.uuid({ message: 'Not a form record id.' }) });
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 const queryParams = z.strictObject({ queryId: z.uuid({ message: 'Not a query id.' }) });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
+import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
@@ -10,14 +10,7 @@ import {
   updateAdministrationRequestSchema,
 } from './dosing.schema.ts';
 
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  423: errorBodySchema,
-};
+const errors = recordErrorResponses;
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 const doseParams = participantParams.extend({ visitId: z.string().min(1).max(64) });
 const administrationParams = z.strictObject({

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
+import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { changeStatus, enrolParticipant, recordScreenOutcome } from './lifecycle.service.ts';
@@ -25,14 +25,7 @@ import {
 } from './participant.service.ts';
 import { consortCounts, listParticipants, participantDetail } from './participant.views.ts';
 
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  423: errorBodySchema,
-};
+const errors = recordErrorResponses;
 const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 
 export function participantRoutes(app: App, context: AppContext): void {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
+import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import {
@@ -26,14 +26,7 @@ import {
 } from './safety.schema.ts';
 import { currentReport, recordSubmission, submittedReport } from './submission.service.ts';
 
-const errors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  423: errorBodySchema,
-};
+const errors = recordErrorResponses;
 const aeParams = z.strictObject({ aeId: z.uuid({ message: 'Not an adverse event id.' }) });
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 const submissionParams = z.strictObject({ submissionId: z.uuid({ message: 'Not a submission id.' }) });

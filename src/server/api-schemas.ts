@@ -9,3 +9,16 @@ export const errorBodySchema = z.object({
   message: z.string(),
   details: z.unknown().optional(),
 });
+
+/**
+ * The error answers of a route that reads or changes a participant's records: bad input, not signed
+ * in, not allowed, not found, a conflict (stale version, wrong state) and locked data.
+ */
+export const recordErrorResponses = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  404: errorBodySchema,
+  409: errorBodySchema,
+  423: errorBodySchema,
+};
