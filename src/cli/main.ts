@@ -22,6 +22,8 @@ const commandModules: Record<string, () => Promise<Registrar>> = {
   report: async () => (await import('./report.ts')).registerReportCommand,
   export: async () => (await import('./export.ts')).registerExportCommand,
   import: async () => (await import('./import.ts')).registerImportCommand,
+  backup: async () => (await import('./backup.ts')).registerBackupCommand,
+  restore: async () => (await import('./backup.ts')).registerRestoreCommand,
 };
 
 /**
