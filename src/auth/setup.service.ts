@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { systemActor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database } from '../db/connection.ts';
@@ -85,6 +86,9 @@ export async function bootstrapAdmin(
   admin: { email: string; password: string },
 ): Promise<UserView | null> {
   return database.transaction(async (trx) => {
+    // Several servers may start at once with the same EXOTRIAL_ADMIN_EMAIL: one creates the
+    // administrator, the others wait on this lock and then find a user.
+    await sql`select pg_advisory_xact_lock(hashtext('exotrial.bootstrap'))`.execute(trx);
     if ((await countUsers(trx, studyId)) > 0) return null;
     return createUser(trx, studyId, systemActor('EXOTRIAL_ADMIN_EMAIL'), {
       email: admin.email.trim().toLowerCase(),

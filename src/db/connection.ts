@@ -27,6 +27,90 @@ export interface Database {
 const INT8_OID = 20;
 const DATE_OID = 1082;
 
+/**
+ * The database cannot serve the request right now: it is down or restarting, unreachable, refusing
+ * connections, or out of disk. The request's transaction rolled back, except in the one case no
+ * database can rule out: the connection cut while COMMIT was on its way. So the change is "not
+ * confirmed": a client reloads and tries again after `retryAfterSeconds`, and record versions make
+ * the retry safe (a save that did land turns the retry into a 409 showing it). The API answers 503.
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError';
+  constructor(
+    readonly reason: 'unreachable' | 'disk_full',
+    readonly retryAfterSeconds: number,
+    options: { cause: unknown },
+  ) {
+    super(
+      reason === 'disk_full'
+        ? "The database's disk is full: nothing was saved. An administrator must free space on the data volume; try again then."
+        : 'The database is not reachable right now (restarting or down): your change was not confirmed. Reload and try again in a few seconds.',
+      options,
+    );
+  }
+}
+
+/** Socket errors of a connection that could not be made or was cut. */
+const networkErrorCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * SQLSTATEs that say "not now" rather than "not this": class 08 (connection exception), the server
+ * shutting down, restarting or starting up (57P01-57P03), too many connections (53300).
+ */
+const unavailableStates = new Set(['57P01', '57P02', '57P03', '53300']);
+const DISK_FULL_STATE = '53100';
+
+/** What node-postgres throws, without a code, when a connection ends or cannot be had in time. */
+const droppedConnectionMessages = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+];
+
+/** The unavailability behind a database error, or null when the error is about the request itself. */
+export function asDatabaseUnavailable(error: unknown): DatabaseUnavailableError | null {
+  if (error instanceof DatabaseUnavailableError) return error;
+  if (!(error instanceof Error)) return null;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code === DISK_FULL_STATE) return new DatabaseUnavailableError('disk_full', 60, { cause: error });
+    if (networkErrorCodes.has(code) || unavailableStates.has(code) || /^08[0-9A-Z]{3}$/.test(code)) {
+      return new DatabaseUnavailableError('unreachable', 2, { cause: error });
+    }
+  }
+  if (droppedConnectionMessages.some((message) => error.message.startsWith(message))) {
+    return new DatabaseUnavailableError('unreachable', 2, { cause: error });
+  }
+  // A pool of sockets that all failed (e.g. localhost resolving to ::1 and 127.0.0.1, both refused).
+  if (error instanceof AggregateError && error.errors.some((inner) => asDatabaseUnavailable(inner))) {
+    return new DatabaseUnavailableError('unreachable', 2, { cause: error });
+  }
+  return null;
+}
+
+/** Runs database work, turning "the database cannot serve now" errors into DatabaseUnavailableError. */
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asDatabaseUnavailable(error) ?? error;
+  }
+}
+
+/** How long a request waits for a pooled connection (or a new one) before it is answered 503. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 function postgresPool(url: string): pg.Pool {
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
@@ -35,9 +119,22 @@ function postgresPool(url: string): pg.Pool {
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: 10, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A TCP keep-alive notices a database host that vanished without closing its sockets.
+    keepAlive: true,
+  });
   // A connection that the server drops while idle must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // pg-pool listens for errors only on idle clients. A connection cut while checked out (between the
+  // statements of a transaction) would emit an unhandled 'error' and kill the process; the transaction's
+  // next statement fails instead ("not queryable"), and on release the pool discards the client.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
 }
 
@@ -48,8 +145,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: 'postgres',
       kysely,
-      transaction: (work) => kysely.transaction().execute(work),
-      read: (work) => work(kysely),
+      transaction: (work) => translated(() => kysely.transaction().execute(work)),
+      read: (work) => translated(() => work(kysely)),
       close: () => kysely.destroy(),
     };
   }
@@ -61,8 +158,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: 'pglite',
       kysely,
-      transaction: (work) => mutex.runExclusive(() => kysely.transaction().execute(work)),
-      read: (work) => mutex.runExclusive(() => work(kysely)),
+      transaction: (work) => translated(() => mutex.runExclusive(() => kysely.transaction().execute(work))),
+      read: (work) => translated(() => mutex.runExclusive(() => work(kysely))),
       close: async () => {
         await mutex.runExclusive(() => kysely.destroy());
         await lock.release();

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { asDatabaseUnavailable } from '../db/connection.ts';
 import { DomainError, type ErrorBody, type ErrorCode, errorStatus } from './errors.ts';
 
 /** Fastify's own client errors, by code, mapped onto our closed set. */
@@ -49,9 +50,26 @@ function toBody(error: FastifyError): { status: number; body: ErrorBody } | null
   return null;
 }
 
-/** One mapping from errors to `{ error, message, details }`; unknown errors are faults, logged as such. */
+/**
+ * One mapping from errors to `{ error, message, details }`; unknown errors are faults, logged as such.
+ * A database that cannot serve for now (restarting, unreachable, disk full) is a 503 with Retry-After,
+ * so clients and load balancers try again instead of reporting a fault.
+ */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const unavailable = error instanceof DomainError ? null : asDatabaseUnavailable(error);
+    if (unavailable) {
+      request.log.warn(
+        { err: { reason: unavailable.reason, cause: String(unavailable.cause) } },
+        'database unavailable',
+      );
+      const body: ErrorBody = {
+        error: 'unavailable',
+        message: unavailable.message,
+        details: { reason: unavailable.reason },
+      };
+      return reply.status(503).header('retry-after', String(unavailable.retryAfterSeconds)).send(body);
+    }
     const mapped = toBody(error);
     if (mapped) {
       request.log.info({ err: { code: mapped.body.error, message: mapped.body.message } }, 'request refused');

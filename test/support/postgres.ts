@@ -13,6 +13,10 @@ export interface TestPostgres {
   url: string;
   /** A URL for another database on the same server. */
   urlFor(database: string): string;
+  /** Stops the server (`pg_ctl stop -m fast`: open sessions are cut) and keeps its data, for `resume`. */
+  halt(): void;
+  /** Starts a halted server again on the same data and port. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -67,39 +71,28 @@ export async function startTestPostgres(bin: string): Promise<TestPostgres> {
   const port = await freePort();
   const logFile = join(dir, 'postgres.log');
   const options = `-p ${port} -h 127.0.0.1 -k ${dir} -c max_connections=200 -c fsync=on`;
-  const [cmd, args] = asPostgresUser(join(bin, 'pg_ctl'), [
-    '-D',
-    dataDir,
-    '-l',
-    logFile,
-    '-o',
-    options,
-    '-w',
-    '-t',
-    '60',
-    'start',
-  ]);
-  try {
-    execFileSync(cmd, args, { stdio: 'pipe' });
-  } catch (error) {
-    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
-    throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${log}`);
-  }
+  const pgCtl = (args: string[]) => {
+    const [cmd, cmdArgs] = asPostgresUser(join(bin, 'pg_ctl'), ['-D', dataDir, ...args]);
+    execFileSync(cmd, cmdArgs, { stdio: 'pipe' });
+  };
+  const start = () => {
+    try {
+      pgCtl(['-l', logFile, '-o', options, '-w', '-t', '60', 'start']);
+    } catch (error) {
+      const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
+      throw new Error(`PostgreSQL did not start: ${(error as Error).message}\n${log}`);
+    }
+  };
+  start();
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     url: urlFor('postgres'),
     urlFor,
+    halt: () => pgCtl(['-m', 'fast', '-w', 'stop']),
+    resume: start,
     stop: async () => {
-      const [stopCmd, stopArgs] = asPostgresUser(join(bin, 'pg_ctl'), [
-        '-D',
-        dataDir,
-        '-m',
-        'fast',
-        '-w',
-        'stop',
-      ]);
       try {
-        execFileSync(stopCmd, stopArgs, { stdio: 'pipe' });
+        pgCtl(['-m', 'fast', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

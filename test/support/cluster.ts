@@ -1,0 +1,166 @@
+import { sql } from 'kysely';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import type { Role } from '../../src/auth/roles.ts';
+import { createUser } from '../../src/auth/user.service.ts';
+import type { DatabaseTarget } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/connection.ts';
+import { exotrial } from './cli.ts';
+import { type ServerProcess, startServerProcess } from './server-process.ts';
+
+/**
+ * Helpers for tests that drive real `exotrial serve` processes over HTTP: start servers on a
+ * database, sign staff in, call the API with fetch, and check the audit chain afterwards.
+ */
+
+export const STAFF_PASSWORD = 'hardening staff password';
+
+/** Starts `exotrial serve` on a PGlite folder or a PostgreSQL URL, on a given loopback port. */
+export function startExotrial(
+  target: DatabaseTarget,
+  port: number,
+  environment: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const env: NodeJS.ProcessEnv = { HOST: '127.0.0.1', EXOTRIAL_LOGIN_RATE_LIMIT: '1000', ...environment };
+  const args = ['--port', String(port)];
+  if (target.kind === 'postgres') env.DATABASE_URL = target.url;
+  else args.push('--data', target.dataDir);
+  return startServerProcess(args, env);
+}
+
+/** Waits for a process to exit (at once if it already has). */
+export function exited(server: ServerProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) resolve();
+    else server.child.once('exit', () => resolve());
+  });
+}
+
+export interface Staff {
+  siteId: string;
+  studyId: string;
+}
+
+/** Creates signed-in-able staff of the study's first site (`<name>@example.org`, STAFF_PASSWORD). */
+export async function createStaff(
+  target: DatabaseTarget,
+  people: Array<[name: string, role: Role]>,
+): Promise<Staff> {
+  const database = await openDatabase(target);
+  try {
+    return await database.transaction(async (trx) => {
+      const site = await trx.selectFrom('site').select(['study_id', 'site_id']).executeTakeFirstOrThrow();
+      for (const [name, role] of people) {
+        await createUser(trx, site.study_id, systemActor('hardening test'), {
+          email: `${name}@example.org`,
+          name: `${name[0]?.toUpperCase()}${name.slice(1)}`,
+          roles: [role],
+          siteIds: role === 'data_manager' ? [] : [site.site_id],
+          password: STAFF_PASSWORD,
+        });
+      }
+      return { siteId: site.site_id, studyId: site.study_id };
+    });
+  } finally {
+    await database.close();
+  }
+}
+
+export interface Session {
+  headers: Record<string, string>;
+}
+
+/** Signs in over HTTP; the session is kept in the database, so any server of the study accepts it. */
+export async function signInOver(base: string, email: string, password = STAFF_PASSWORD): Promise<Session> {
+  const response = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+  const cookie = /exotrial_session=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+  if (!cookie) throw new Error('no session cookie');
+  const { csrfToken } = (await response.json()) as { csrfToken: string };
+  return { headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' } };
+}
+
+export interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: API answers are checked field by field in the tests
+  body: any;
+  retryAfter: string | null;
+}
+
+/** One API call; throws when the connection fails (server gone), like a real client would see it. */
+export async function call(
+  base: string,
+  session: Session,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: session.headers,
+    signal: AbortSignal.timeout(timeoutMs),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: kept as text for the failure message.
+  }
+  return { status: response.status, body: parsed, retryAfter: response.headers.get('retry-after') };
+}
+
+export const formPath = (participantId: string, visitKey: string, formId: string, instance = 1) =>
+  `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`;
+
+/** A concomitant medication log entry: five fields, so a new record carries five audit events. */
+export const conmedEntry = (medication: string) => ({
+  medication: { value: medication },
+  category: { value: 'other' },
+  indication: { value: 'hardening test' },
+  startDate: { value: '2026-01-01' },
+  ongoing: { value: true },
+});
+
+export interface ChainFacts {
+  events: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** Sequence numbers missing between 1 and the last. */
+  missing: number[];
+  verifyCode: number | null;
+  verifyOutput: string;
+}
+
+/** The audit chain as stored (count, first and last seq, holes) and what `exotrial audit verify` says. */
+export async function auditChainFacts(target: DatabaseTarget): Promise<ChainFacts> {
+  const database = await openDatabase(target);
+  let seqs: number[];
+  try {
+    seqs = await database.read(async (db) =>
+      (await sql<{ seq: number }>`select seq from audit_event order by seq`.execute(db)).rows.map((row) =>
+        Number(row.seq),
+      ),
+    );
+  } finally {
+    await database.close();
+  }
+  const present = new Set(seqs);
+  const lastSeq = seqs.at(-1) ?? 0;
+  const missing: number[] = [];
+  for (let seq = 1; seq <= lastSeq; seq++) if (!present.has(seq)) missing.push(seq);
+  const verify = exotrial(['audit', 'verify'], { target });
+  return {
+    events: seqs.length,
+    firstSeq: seqs[0] ?? 0,
+    lastSeq,
+    missing,
+    verifyCode: verify.code,
+    verifyOutput: verify.stdout + verify.stderr,
+  };
+}
