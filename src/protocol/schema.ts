@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evaluateRateStoppingRule } from '../analysis/beta-binomial.ts';
 import {
   codeListSchema,
   durationSchema,
@@ -195,18 +196,58 @@ const stoppingRuleSchema = z.discriminatedUnion('kind', [
     rule: ruleTextSchema,
     action: z.enum(['pause-dosing', 'flag']),
   }),
-  z.strictObject({
-    kind: z.literal('bayesian-beta'),
-    id: slugSchema,
-    description: textSchema,
-    prior: z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() }),
-    /** Which adverse event records count as an event of the monitored rate. */
-    eventRule: ruleTextSchema,
-    rateThreshold: z.number().gt(0).lt(1),
-    probabilityThreshold: z.number().gt(0).lt(1),
-    action: z.enum(['pause-dosing', 'flag']),
-  }),
+  z
+    .strictObject({
+      kind: z.literal('bayesian-beta'),
+      id: slugSchema,
+      description: textSchema,
+      prior: z.strictObject({ alpha: z.number().positive(), beta: z.number().positive() }),
+      /** Which adverse event records count as an event of the monitored rate. */
+      eventRule: ruleTextSchema,
+      rateThreshold: z.number().gt(0).lt(1),
+      probabilityThreshold: z.number().gt(0).lt(1),
+      /** The monitor may trip only with at least this many participants with a counted event. */
+      minimumEvents: z.number().int().min(0).max(1000).default(1),
+      /** …and at least this many evaluable participants (the safety population: at least one dose). */
+      minimumParticipants: z.number().int().min(1).max(100_000).default(1),
+      action: z.enum(['pause-dosing', 'flag']),
+    })
+    .superRefine((rule, context) => {
+      const trap = tripsWithoutData(rule);
+      if (trap) context.addIssue({ code: 'custom', path: ['minimumEvents'], message: trap });
+    }),
 ]);
+
+/**
+ * A rate monitor must not trip on no data. With a vague prior P(rate > threshold) can exceed the bound
+ * before any event (Beta(1, 1): 0.9 with no participant, 0.81 after one, for a 10% threshold). With
+ * minimumEvents 0 the prior alone must be below the bound once minimumParticipants are evaluable.
+ * P(rate > t | 0 events in n) = 1 − I_t(α, β + n), which falls as n grows.
+ */
+function tripsWithoutData(rule: {
+  prior: { alpha: number; beta: number };
+  rateThreshold: number;
+  probabilityThreshold: number;
+  minimumEvents: number;
+  minimumParticipants: number;
+}): string | null {
+  if (rule.minimumEvents > 0) return null;
+  const monitor = {
+    threshold: rule.rateThreshold,
+    probability: rule.probabilityThreshold,
+    prior: { a: rule.prior.alpha, b: rule.prior.beta },
+  };
+  const atMinimum = evaluateRateStoppingRule(0, rule.minimumParticipants, monitor);
+  if (!atMinimum.triggered) return null;
+  let enough = rule.minimumParticipants;
+  while (enough <= 10_000 && evaluateRateStoppingRule(0, enough, monitor).triggered) enough += 1;
+  const fix = enough <= 10_000 ? `, or minimumParticipants to at least ${enough}` : '';
+  return (
+    `with this prior the monitor is above its bound with no event among ${rule.minimumParticipants} ` +
+    `participant(s) (P = ${atMinimum.probabilityAbove.toFixed(3)} > ${rule.probabilityThreshold}), so it ` +
+    `would trip on no data: set minimumEvents to 1 or more${fix}`
+  );
+}
 
 const safetySchema = z.strictObject({
   grading: z.strictObject({

@@ -182,6 +182,12 @@ export const stoppingRuleViewSchema = z.object({
   rateThreshold: z.number().optional(),
   probabilityThreshold: z.number().optional(),
   posteriorMean: z.number().optional(),
+  /** Why a rate monitor has tripped or not (see stopping-rules.ts). */
+  verdict: z.enum(['tripped', 'too-few-participants', 'too-few-events', 'within-bound']).optional(),
+  minimumEvents: z.number().int().optional(),
+  minimumParticipants: z.number().int().optional(),
+  /** P(rate > threshold) from the prior alone, before any participant. */
+  priorProbabilityAbove: z.number().optional(),
   boundary: z.number().int().nullable().optional(),
   sequence: z.array(ratePointSchema).optional(),
 });

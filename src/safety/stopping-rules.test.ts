@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../protocol/load.ts';
+import { protocolSchema } from '../protocol/schema.ts';
 import {
   evaluateEventRule,
   evaluateRateRule,
@@ -165,5 +166,91 @@ describe('Bayesian beta-binomial monitor of related serious events (Beta(1,1), P
       ['related-death', false],
       ['related-serious-rate', true],
     ]);
+  });
+});
+
+describe('the monitor’s minimums: explicit in the protocol, checked by its schema', () => {
+  const related = (participantId: string) =>
+    event(participantId, { serious: true, causality: 'possible', grade: 3 });
+  const population = (count: number) => Array.from({ length: count }, (_, index) => `p${index + 1}`);
+  const base = () => rule('related-serious-rate', 'bayesian-beta');
+
+  it('MEXCOVID states them: at least one event, at least one evaluable participant', () => {
+    expect(base()).toMatchObject({ minimumEvents: 1, minimumParticipants: 1 });
+  });
+
+  it('says why it has not tripped: no participant, no event (prior above the bound), within the bound', () => {
+    const none = evaluateRateRule(base(), [], []);
+    expect(none).toMatchObject({ tripped: false, verdict: 'too-few-participants', boundary: null });
+    expect(none.priorProbabilityAbove).toBeCloseTo(0.9, 12);
+    const noEvent = evaluateRateRule(base(), [], population(1));
+    expect(noEvent.probabilityAbove).toBeGreaterThan(0.8);
+    expect(noEvent).toMatchObject({ tripped: false, verdict: 'too-few-events', boundary: 1 });
+    const eight = evaluateRateRule(base(), [related('p1')], population(8));
+    expect(eight).toMatchObject({ tripped: false, verdict: 'within-bound', boundary: 2 });
+    const seven = evaluateRateRule(base(), [related('p1')], population(7));
+    expect(seven).toMatchObject({ tripped: true, verdict: 'tripped' });
+  });
+
+  it('minimumParticipants 5: an event in participant 1 trips only when the fifth is evaluable', () => {
+    const monitor = { ...base(), minimumParticipants: 5 };
+    const status = evaluateRateRule(monitor, [related('p1')], population(8));
+    expect(status.sequence.map((point) => point.tripped)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(evaluateRateRule(monitor, [related('p1')], population(4))).toMatchObject({
+      verdict: 'too-few-participants',
+      boundary: null,
+    });
+  });
+
+  it('minimumEvents 2: one event never trips, the second trips exactly where the posterior allows', () => {
+    const monitor = { ...base(), minimumEvents: 2 };
+    const one = evaluateRateRule(monitor, [related('p1')], population(3));
+    expect(one).toMatchObject({ tripped: false, verdict: 'too-few-events', boundary: 2 });
+    expect(one.probabilityAbove).toBeGreaterThan(0.8);
+    // P(rate > 10% | 2 of 14) > 0.8 and P(· | 2 of 15) ≤ 0.8 (binomial identity above).
+    expect(binomialTail(2, 14, 0.1)).toBeGreaterThan(0.8);
+    expect(binomialTail(2, 15, 0.1)).toBeLessThanOrEqual(0.8);
+    const second = (at: number) =>
+      evaluateRateRule(monitor, [related('p1'), related(`p${at}`)], population(at));
+    expect(second(14)).toMatchObject({ tripped: true, verdict: 'tripped', events: 2 });
+    expect(second(15)).toMatchObject({ tripped: false, verdict: 'within-bound', events: 2 });
+  });
+
+  it('a protocol stored before the minimums existed is read with their defaults', () => {
+    const { minimumEvents: _events, minimumParticipants: _participants, ...old } = base();
+    const status = evaluateRateRule(old as StoppingRule & { kind: 'bayesian-beta' }, [], population(1));
+    expect(status).toMatchObject({ minimumEvents: 1, minimumParticipants: 1, verdict: 'too-few-events' });
+  });
+
+  it('the schema refuses a monitor that would trip on no data, and says what to set', () => {
+    const parse = (changes: Record<string, unknown>) =>
+      protocolSchema.shape.safety.shape.stoppingRules.safeParse([{ ...base(), ...changes }]);
+    const trap = parse({ minimumEvents: 0, minimumParticipants: 1 });
+    expect(trap.success).toBe(false);
+    const message = trap.error?.issues[0]?.message ?? '';
+    expect(message).toContain('P = 0.810 > 0.8');
+    expect(message).toContain('minimumParticipants to at least 2');
+    expect(trap.error?.issues[0]?.path).toEqual([0, 'minimumEvents']);
+    // 0.9³ = 0.729 ≤ 0.8: with two evaluable participants and no event, the prior no longer trips it.
+    expect(parse({ minimumEvents: 0, minimumParticipants: 2 }).success).toBe(true);
+    expect(parse({ minimumEvents: -1 }).success).toBe(false);
+    expect(parse({ minimumParticipants: 0 }).success).toBe(false);
+    expect(parse({ minimumEvents: 1.5 }).success).toBe(false);
+  });
+
+  it('with minimumEvents 0 and a valid minimum, no data below the bound does not trip', () => {
+    const monitor = { ...base(), minimumEvents: 0, minimumParticipants: 2 };
+    const status = evaluateRateRule(monitor, [], population(2));
+    expect(status.probabilityAbove).toBeCloseTo(0.729, 12);
+    expect(status).toMatchObject({ tripped: false, verdict: 'within-bound' });
   });
 });
