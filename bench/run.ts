@@ -1,5 +1,6 @@
 // npm run bench: prints one JSON document of figures. Each exotrial figure stands beside a raw
-// baseline measured in the same run on the same machine.
+// baseline measured in the same run on the same machine. Name sections to run only those:
+// `npm run bench -- load scale` (sections: inserts, http, crf, load, scale).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { buildApp } from '../src/server/app.ts';
 import { bootstrap } from '../src/study/bootstrap.ts';
 import { findPostgresBin, freePort, startTestPostgres } from '../test/support/postgres.ts';
 import { crfSaveFigures } from './crf-saves.ts';
+import { scaleBenchFigures } from './scale.ts';
 
 const INSERTS = Number(process.env.BENCH_INSERTS ?? 2000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -138,10 +140,30 @@ async function httpFigures() {
   }
 }
 
-const figures = {
-  machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
-  single_row_insert_transactions: { pglite: await pgliteFigures(), postgres: await postgresFigures() },
-  http_health: await httpFigures(),
-  crf_form_saves: await crfSaveFigures(),
+const chosen = process.argv.slice(2);
+const sections: Record<string, () => Promise<unknown>> = {
+  inserts: async () => ({ pglite: await pgliteFigures(), postgres: await postgresFigures() }),
+  http: httpFigures,
+  crf: crfSaveFigures,
+  scale: scaleBenchFigures,
 };
+const unknown = chosen.filter((name) => !(name in sections));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `Unknown section ${unknown.join(', ')}; choose from ${Object.keys(sections).join(', ')}.\n`,
+  );
+  process.exit(2);
+}
+const names: Record<string, string> = {
+  inserts: 'single_row_insert_transactions',
+  http: 'http_health',
+  crf: 'crf_form_saves',
+  scale: 'scale_participants',
+};
+const figures: Record<string, unknown> = {
+  machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+};
+for (const [section, run] of Object.entries(sections)) {
+  if (chosen.length === 0 || chosen.includes(section)) figures[names[section] ?? section] = await run();
+}
 process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
