@@ -1,7 +1,6 @@
-// Minimal RFC 4180 CSV reader for numeric analysis inputs (`exotrial stats`). The project has no CSV
-// library (csv-parse is proposed in the analysis README); this covers quoted fields, doubled
-// quotes, embedded separators and newlines, CRLF or LF line ends and a UTF-8 byte-order mark.
-// It is pure: text in, records out.
+// CSV input for numeric analysis (`exotrial stats`), read with csv-parse (RFC 4180: quoted
+// fields, doubled quotes, embedded separators and newlines, CRLF or LF, a UTF-8 byte-order mark).
+import { CsvError, parse } from 'csv-parse/sync';
 
 export interface CsvRecord {
   /** 1-based line number in the file where the record starts (the header is line 1). */
@@ -19,56 +18,32 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-/** Splits CSV text into records (RFC 4180), skipping blank lines; throws CsvSyntaxError on a bad quote. */
+/** Splits CSV text into records, skipping blank lines; throws CsvSyntaxError on a malformed quote. */
 export function parseCsv(text: string, separator = ','): CsvRecord[] {
-  const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let index = 0;
-  let quoted = false;
-  const endRecord = (): void => {
-    fields.push(field);
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
-  };
-  while (index < source.length) {
-    const char = source[index];
-    if (quoted) {
-      if (char === '"' && source[index + 1] === '"') {
-        field += '"';
-        index += 2;
-        continue;
-      }
-      if (char === '"') {
-        quoted = false;
-        const next = source[index + 1];
-        if (next !== undefined && next !== separator && next !== '\n' && next !== '\r') {
-          throw new CsvSyntaxError('unexpected character after a closing quote', line);
-        }
-      } else {
-        if (char === '\n') line++;
-        field += char;
-      }
-      index++;
-      continue;
+  let parsed: Array<{ record: string[]; info: { lines: number; empty_lines: number } }>;
+  try {
+    parsed = parse(text, {
+      bom: true,
+      delimiter: separator,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as typeof parsed;
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines ?? 1;
+      throw new CsvSyntaxError(error.message.replace(/^[A-Za-z ]+: /, ''), line);
     }
-    if (char === '"' && field === '') quoted = true;
-    else if (char === separator) {
-      fields.push(field);
-      field = '';
-    } else if (char === '\n' || char === '\r') {
-      endRecord();
-      if (char === '\r' && source[index + 1] === '\n') index++;
-      line++;
-      recordLine = line;
-    } else field += char;
-    index++;
+    throw error;
   }
-  if (quoted) throw new CsvSyntaxError('a quoted field is not closed', recordLine);
-  if (field !== '' || fields.length > 0) endRecord();
-  return records;
+  // csv-parse reports the line where a record ends; a record starts after the previous one and
+  // the blank lines skipped between them.
+  let previousEnd = 0;
+  let previousEmpty = 0;
+  return parsed.map(({ record, info }) => {
+    const line = previousEnd + (info.empty_lines - previousEmpty) + 1;
+    previousEnd = info.lines;
+    previousEmpty = info.empty_lines;
+    return { line, fields: record };
+  });
 }

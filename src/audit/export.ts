@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/connection.ts';
 import { auditEventPages, toEventView } from './audit.query.ts';
 
@@ -22,14 +23,26 @@ const columns = [
   'hash',
 ] as const;
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text =
-    typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
-  // A leading =, +, - or @ would run as a formula in a spreadsheet (CSV injection): prefix a quote.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/**
+ * One CSV line (csv-stringify, RFC 4180). Values that are not text are written as JSON. A text
+ * starting with =, +, -, @, tab or CR is prefixed with a quote, so a spreadsheet does not run it
+ * as a formula (CSV injection); the JSON export keeps every value exactly, for verification.
+ */
+function csvLine(values: readonly unknown[]): string {
+  return stringify(
+    [
+      values.map((value) =>
+        value === null || value === undefined || typeof value === 'string' || typeof value === 'number'
+          ? value
+          : JSON.stringify(value),
+      ),
+    ],
+    {
+      record_delimiter: 'windows',
+      quoted_match: /[\r\n]/,
+      escape_formulas: true,
+    },
+  );
 }
 
 /**
@@ -43,7 +56,7 @@ export async function* exportAuditTrail(
   format: ExportFormat,
 ): AsyncGenerator<string> {
   let first = true;
-  if (format === 'csv') yield `${columns.join(',')}\r\n`;
+  if (format === 'csv') yield csvLine(columns);
   else yield '[';
   for await (const rows of auditEventPages(database, studyId)) {
     const lines = rows.map((row) => {
@@ -52,7 +65,7 @@ export async function* exportAuditTrail(
         prevHash: row.prev_hash,
         hash: row.hash,
       };
-      if (format === 'csv') return `${columns.map((column) => csvField(record[column])).join(',')}\r\n`;
+      if (format === 'csv') return csvLine(columns.map((column) => record[column]));
       const json = `${first ? '\n' : ',\n'}${JSON.stringify(record)}`;
       first = false;
       return json;

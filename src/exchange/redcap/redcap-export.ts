@@ -2,7 +2,7 @@ import type { Database } from '../../db/connection.ts';
 import { parseRule, type RuleNode } from '../../protocol/rules/index.ts';
 import type { Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
-import { csvLine } from '../csv.ts';
+import { csvLine, csvLines } from '../csv.ts';
 import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
 import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
 import {
@@ -107,7 +107,7 @@ export async function* redcapDictionaryCsv(database: Database, studyId: string):
   const { protocol } = await database.read((db) => currentProtocol(db, studyId));
   const dictionary = redcapDictionary(protocol);
   yield csvLine(dictionaryColumns);
-  for (const row of dictionary.rows) yield csvLine(dictionaryCells(row));
+  yield csvLines(dictionary.rows.map(dictionaryCells));
 }
 
 /** A REDCap unique event name from a visit key: `day-1/pre-dose` → `day_1_pre_dose_arm_1`. */
@@ -261,5 +261,5 @@ function subjectLines(
     // REDCap: 2 complete (signed or locked here), 1 unverified (entered, not signed).
     if (complete !== undefined) row[complete] = record.signed_at || record.locked_at ? 2 : 1;
   }
-  return [...rows.values()].map(csvLine).join('');
+  return csvLines([...rows.values()]);
 }

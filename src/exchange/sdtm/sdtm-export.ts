@@ -1,6 +1,6 @@
 import type { Database } from '../../db/connection.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
-import { csvLine } from '../csv.ts';
+import { csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
 import { type SubjectSource, subjectBatches } from '../source.ts';
 import { libraryHeader, memberHeader, type XptDataset, XptObservationWriter } from '../xpt/xpt-writer.ts';
@@ -200,7 +200,7 @@ export async function writeSdtm(
     rows.set(code, (rows.get(code) ?? 0) + domainRows.length);
     const names = sdtmDomains[code].variables.map((variable) => variable.name);
     if (options.format === 'csv') {
-      await sink(domainRows.map((row) => csvLine(names.map((name) => row[name]))).join(''));
+      await sink(csvLines(domainRows.map((row) => names.map((name) => row[name]))));
       return;
     }
     const writer = writers.get(code);
