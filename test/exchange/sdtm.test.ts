@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { exportSdtmDirectory, type SdtmDirectoryResult } from '../../src/exchange/sdtm/sdtm-files.ts';
@@ -11,33 +12,8 @@ import { createTrialUsers } from '../support/trial-users.ts';
 import { buildDemoTrial, type DemoTrial } from './demo-trial.ts';
 import { type HavenFile, readWithHaven, requireHaven } from './r-support.ts';
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const character = text[index];
-    if (quoted) {
-      if (character === '"' && text[index + 1] === '"') {
-        cell += '"';
-        index += 1;
-      } else if (character === '"') quoted = false;
-      else cell += character;
-    } else if (character === '"') quoted = true;
-    else if (character === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (character === '\r' && text[index + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      index += 1;
-    } else cell += character;
-  }
-  return rows;
-}
+/** The rows of an exported CSV file (CRLF record ends), header first. */
+const parseCsv = (text: string): string[][] => parse(text, { record_delimiter: '\r\n' });
 
 describe('SDTM export', () => {
   let t: TestApp;
