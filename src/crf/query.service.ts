@@ -9,6 +9,15 @@ import type { SoftFailure } from './form-checks.ts';
 import { type FormRecordRow, findRecordById, toQueryView } from './form-record.queries.ts';
 
 type Message = { at: string; by: string; kind: string; text: string };
+/**
+ * What a query is raised on: a form record, or a record that holds a form's items outside a visit (an
+ * adverse event: its id as record_id, the form adverseEvent, `AE n` in place of the visit).
+ */
+export type QueryTarget = Pick<
+  FormRecordRow,
+  'record_id' | 'participant_id' | 'site_id' | 'visit_id' | 'form_id'
+>;
+
 const message = (by: string, kind: string, text: string): Message => ({
   at: new Date().toISOString(),
   by,
@@ -24,7 +33,7 @@ export async function syncEditCheckQueries(
   trx: Tx,
   studyId: string,
   caller: Caller,
-  record: FormRecordRow,
+  record: QueryTarget,
   failures: SoftFailure[],
 ): Promise<void> {
   const existing = await trx
@@ -81,7 +90,7 @@ async function insertQuery(
   trx: Tx,
   studyId: string,
   caller: Caller,
-  record: FormRecordRow,
+  record: QueryTarget,
   query: {
     itemId: string;
     origin: 'edit_check' | 'manual';

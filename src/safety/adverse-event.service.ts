@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize, canAccessSite } from '../auth/permissions.ts';
+import type { QueryView } from '../crf/crf.schema.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
+import { toQueryView } from '../crf/form-record.queries.ts';
+import { type QueryTarget, syncEditCheckQueries } from '../crf/query.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { AdverseEventTable } from '../db/schema-safety.ts';
 import { hasConsent, lockParticipant } from '../participants/participant.queries.ts';
@@ -50,6 +53,7 @@ export interface ViewContext {
   siteZones: Map<string, string>;
   labels: Map<string, string>;
   submissions: SubmissionView[];
+  queries: QueryView[];
   now: Date;
 }
 
@@ -101,6 +105,34 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
   }));
 }
 
+/**
+ * Where the data queries of an adverse event live: soft-check findings on its fields open queries as
+ * they do on a form record, named by the event's id, the protocol's adverseEvent form and `AE n` in
+ * place of a visit, so the query inbox lists them and they are answered and closed the same way.
+ */
+export function aeQueryTarget(row: AdverseEventRow): QueryTarget {
+  return {
+    record_id: row.ae_id,
+    participant_id: row.participant_id,
+    site_id: row.site_id,
+    visit_id: `AE ${row.ae_number}`,
+    form_id: AE_FORM_ID,
+  };
+}
+
+export async function queriesOf(db: Db, studyId: string, aeIds: string[]): Promise<QueryView[]> {
+  if (aeIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('data_query')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('form_id', '=', AE_FORM_ID)
+    .where('record_id', 'in', aeIds)
+    .orderBy('raised_at')
+    .execute();
+  return rows.map(toQueryView);
+}
+
 export function toAdverseEventView(row: AdverseEventRow, context: ViewContext): AdverseEventView {
   const entries = row.entries as Entries;
   const { protocol } = context;
@@ -128,6 +160,7 @@ export function toAdverseEventView(row: AdverseEventRow, context: ViewContext): 
     incomplete: check.incomplete,
     clocks,
     submissions,
+    queries: context.queries.filter((query) => query.recordId === row.ae_id),
     protocolVersion: row.protocol_version,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
@@ -146,6 +179,11 @@ export async function viewContext(
     siteZones: await siteZones(db, studyId),
     labels: await participantLabels(db, studyId, [...new Set(rows.map((row) => row.participant_id))]),
     submissions: await submissionsOf(
+      db,
+      studyId,
+      rows.map((row) => row.ae_id),
+    ),
+    queries: await queriesOf(
       db,
       studyId,
       rows.map((row) => row.ae_id),
@@ -311,6 +349,7 @@ export async function createAdverseEvent(
           ]
         : []),
     ]);
+    await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(row), check.soft);
     const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
       aeId: row.ae_id,
       participantId,
@@ -400,6 +439,7 @@ export async function updateAdverseEvent(
           ]
         : []),
     ]);
+    await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(updated), check.soft);
     const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
       aeId,
       participantId: row.participant_id,

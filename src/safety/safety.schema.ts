@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryViewSchema } from '../crf/crf.schema.ts';
 import { fieldInputSchema, missingReasons } from '../crf/entries.ts';
 
 const localized = z.object({ en: z.string(), zh: z.string() });
@@ -107,6 +108,8 @@ export const adverseEventViewSchema = z.object({
   incomplete: z.array(z.string()),
   clocks: z.array(clockViewSchema),
   submissions: z.array(submissionViewSchema),
+  /** Data queries on the event's fields (soft-check findings and their threads), oldest first. */
+  queries: z.array(queryViewSchema),
   protocolVersion: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
+import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
+
+const HOUR = 3_600_000;
+const today = new Date().toISOString().slice(0, 10);
+
+// MEXCOVID's adverseEvent form has hard checks only; this amendment adds a soft one to the grade.
+const gradeItem = `        range: { low: 1, high: 5 }
+        required: true
+        sdtm: { domain: AE, variable: AETOXGR }`;
+const softCheck = `        range: { low: 1, high: 5 }
+        required: true
+        checks:
+          - rule: adverseEvent.grade < 4 or adverseEvent.serious = true
+            severity: soft
+            message: { en: A grade 4 event is life-threatening; confirm it is not serious., zh: 4 级事件危及生命，请确认其是否为严重不良事件。 }
+        sdtm: { domain: AE, variable: AETOXGR }`;
+const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
+const amended = shipped.replace(/^version: .*$/m, 'version: "1.1"').replace(gradeItem, softCheck);
+
+describeEachDatabase('soft checks on adverse events open data queries', (kind) => {
+  let t: TestApp;
+  let users: TrialUsers;
+  let participantId: string;
+  let aeId: string;
+  let queryId: string;
+
+  beforeAll(async () => {
+    expect(amended).not.toBe(shipped.replace(/^version: .*$/m, 'version: "1.1"'));
+    t = await createTestApp(kind, {
+      EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
+      EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+    });
+    users = await createTrialUsers(t);
+    const amendment = await as(t.app, users.dataManager).post('/api/v1/protocol/versions', {
+      source: amended,
+      reason: 'Soft check: grade 4 and not serious',
+    });
+    expect(amendment.statusCode, amendment.body).toBe(201);
+    participantId = await enrolledParticipant(t, users, today);
+  });
+  afterAll(async () => t?.close());
+
+  const coordinator = () => as(t.app, users.coordinator);
+  const investigator = () => as(t.app, users.investigator);
+  const monitor = () => as(t.app, users.monitor);
+  const queryRows = () =>
+    t.database.read((db) =>
+      db.selectFrom('data_query').selectAll().where('study_id', '=', t.studyId).execute(),
+    );
+
+  const grade4 = {
+    term: 'Hypoxaemia',
+    onsetAt: shanghaiLocal(new Date(Date.now() - 3 * HOUR)),
+    ongoing: true,
+    grade: 4,
+    serious: false,
+    inhalationAssociated: false,
+    actionTaken: 'none',
+    outcome: 'recovering',
+  };
+
+  describe('opening', () => {
+    it('a failing soft check saves the event with a warning and opens one query on the item', async () => {
+      const saved = await coordinator().post(`/api/v1/participants/${participantId}/adverse-events`, {
+        entries: fields(grade4),
+      });
+      expect(saved.statusCode, saved.body).toBe(201);
+      const body = saved.json();
+      aeId = body.aeId;
+      expect(body.warnings).toEqual([
+        { item: 'grade', message: expect.objectContaining({ en: expect.stringContaining('grade 4') }) },
+      ]);
+      expect(body.queries).toHaveLength(1);
+      expect(body.queries[0]).toMatchObject({
+        recordId: aeId,
+        participantId,
+        siteId: users.siteId,
+        formId: 'adverseEvent',
+        visitKey: `AE ${body.number}`,
+        itemId: 'grade',
+        origin: 'edit_check',
+        status: 'open',
+        messages: [{ by: 'system', kind: 'raise' }],
+      });
+      queryId = body.queries[0].queryId;
+      const trail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action'])
+          .where('study_id', '=', t.studyId)
+          .where('entity_id', '=', queryId)
+          .execute(),
+      );
+      expect(trail.map((event) => event.action)).toEqual(['query.raise']);
+    });
+
+    it('the query inbox lists it beside form queries, filtered by the adverseEvent form', async () => {
+      const inbox = await coordinator().get('/api/v1/queries?status=open&formId=adverseEvent');
+      expect(inbox.statusCode, inbox.body).toBe(200);
+      expect(inbox.json()).toMatchObject({ total: 1, items: [{ queryId, recordId: aeId }] });
+      const list = await coordinator().get('/api/v1/participants?limit=500');
+      const participant = list
+        .json()
+        .items.find((entry: { participantId: string }) => entry.participantId === participantId);
+      expect(participant.openQueries).toBe(1);
+    });
+
+    it('saving the event again with the check still failing opens no second query', async () => {
+      const current = (await coordinator().get(`/api/v1/adverse-events/${aeId}`)).json();
+      const saved = await investigator().put(`/api/v1/adverse-events/${aeId}`, {
+        version: current.version,
+        entries: fields({ causality: 'unlikely' }),
+      });
+      expect(saved.statusCode, saved.body).toBe(200);
+      expect(saved.json().warnings).toHaveLength(1);
+      expect(await queryRows()).toHaveLength(1);
+    });
+
+    it('an event whose values pass opens no query', async () => {
+      const saved = await coordinator().post(`/api/v1/participants/${participantId}/adverse-events`, {
+        entries: fields({ ...grade4, term: 'Nausea', grade: 2 }),
+      });
+      expect(saved.statusCode, saved.body).toBe(201);
+      expect(saved.json()).toMatchObject({ warnings: [], queries: [] });
+      expect(await queryRows()).toHaveLength(1);
+    });
+  });
+
+  describe('answering and closing, as for form queries', () => {
+    it('site staff answer, a monitor closes; the site cannot close; a stale version gets 409', async () => {
+      const answered = await coordinator().post(`/api/v1/queries/${queryId}/answer`, {
+        text: 'Checked with the investigator: hospitalisation was not prolonged.',
+        version: 1,
+      });
+      expect(answered.statusCode, answered.body).toBe(200);
+      expect(answered.json()).toMatchObject({ status: 'answered', version: 2 });
+      const bySite = await coordinator().post(`/api/v1/queries/${queryId}/close`, { text: 'ok', version: 2 });
+      expect(bySite.statusCode).toBe(403);
+      const stale = await monitor().post(`/api/v1/queries/${queryId}/close`, { text: 'ok', version: 1 });
+      expect(stale.statusCode).toBe(409);
+      const closed = await monitor().post(`/api/v1/queries/${queryId}/close`, {
+        text: 'Accepted.',
+        version: 2,
+      });
+      expect(closed.json()).toMatchObject({
+        status: 'closed',
+        messages: [{ kind: 'raise' }, { kind: 'answer' }, { kind: 'close' }],
+      });
+      const event = (await coordinator().get(`/api/v1/adverse-events/${aeId}`)).json();
+      expect(event.queries).toMatchObject([{ queryId, status: 'closed' }]);
+    });
+
+    it('a re-opened query closes by itself once the corrected value passes', async () => {
+      const reopened = await monitor().post(`/api/v1/queries/${queryId}/reopen`, {
+        text: 'Source shows ICU transfer.',
+        version: 3,
+      });
+      expect(reopened.json()).toMatchObject({ status: 'open' });
+      const current = (await coordinator().get(`/api/v1/adverse-events/${aeId}`)).json();
+      const corrected = await coordinator().put(`/api/v1/adverse-events/${aeId}`, {
+        version: current.version,
+        entries: fields({
+          serious: true,
+          seriousnessCriteria: ['life-threatening'],
+          awareAt: shanghaiLocal(new Date(Date.now() - 2 * HOUR)),
+        }),
+        reason: 'Source verified: ICU transfer, life-threatening.',
+      });
+      expect(corrected.statusCode, corrected.body).toBe(200);
+      expect(corrected.json().warnings).toEqual([]);
+      const query = corrected.json().queries.find((entry: { queryId: string }) => entry.queryId === queryId);
+      expect(query).toMatchObject({ status: 'closed' });
+      expect(query.messages.at(-1)).toMatchObject({ by: 'system', kind: 'close' });
+      const open = await coordinator().get('/api/v1/queries?status=open&formId=adverseEvent');
+      expect(open.json().total).toBe(0);
+    });
+
+    it('people of another site see neither the event nor its query', async () => {
+      const other = as(t.app, users.otherCoordinator);
+      const inbox = await other.get('/api/v1/queries?formId=adverseEvent');
+      expect(inbox.json().total).toBe(0);
+      expect((await other.get(`/api/v1/adverse-events/${aeId}`)).statusCode).toBe(403);
+    });
+  });
+});
