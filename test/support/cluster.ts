@@ -164,3 +164,126 @@ export async function auditChainFacts(target: DatabaseTarget): Promise<ChainFact
     verifyOutput: verify.stdout + verify.stderr,
   };
 }
+
+/**
+ * Form records of `formId` that do not carry exactly `fieldsPerRecord` "crf.value.enter" audit
+ * events: a record written without its trail, or a trail without its record, would show here.
+ */
+export async function recordsWithoutTheirTrail(
+  target: DatabaseTarget,
+  formId: string,
+  fieldsPerRecord: number,
+): Promise<{ records: number; incomplete: string[] }> {
+  const database = await openDatabase(target);
+  try {
+    return await database.read(async (db) => {
+      const records = await db
+        .selectFrom('form_record')
+        .select('record_id')
+        .where('form_id', '=', formId)
+        .execute();
+      const events = await db
+        .selectFrom('audit_event')
+        .select('entity_id')
+        .where('action', '=', 'crf.value.enter')
+        .where('entity_type', '=', 'form_record')
+        .execute();
+      const perRecord = new Map<string, number>();
+      for (const event of events) perRecord.set(event.entity_id, (perRecord.get(event.entity_id) ?? 0) + 1);
+      const known = new Set(records.map((record) => record.record_id));
+      const incomplete = [
+        ...records
+          .filter((record) => perRecord.get(record.record_id) !== fieldsPerRecord)
+          .map((r) => r.record_id),
+        ...[...perRecord.keys()].filter((entityId) => !known.has(entityId)),
+      ];
+      return { records: records.length, incomplete };
+    });
+  } finally {
+    await database.close();
+  }
+}
+
+export interface SaveAttempt {
+  /** ms since the run began, when the attempt was sent and when it was answered. */
+  sentAt: number;
+  answeredAt: number;
+  server: string;
+  /** HTTP status, or "network" when the connection failed or was cut. */
+  outcome: number | 'network';
+  retryAfter: string | null;
+  error: string | null;
+}
+
+export interface SaveResult {
+  acknowledged: boolean;
+  /** The save had landed before its answer was lost: a retry found it (409 with the same values). */
+  confirmedByRetry: boolean;
+}
+
+/**
+ * Saves a new conmeds entry the way a careful client behind a load balancer does: on a cut
+ * connection it tries the next server, on 503 it waits (Retry-After, capped for the test) and tries
+ * again, with the same version 0. A 409 whose current record holds exactly this entry means an
+ * earlier attempt landed and its answer was lost: that is an acknowledgement too.
+ */
+export async function saveWithRetry(
+  servers: () => string[],
+  session: Session,
+  slot: { participantId: string; instance: number },
+  medication: string,
+  attempts: SaveAttempt[],
+  clock: () => number,
+  deadline: number,
+): Promise<SaveResult> {
+  const path = formPath(slot.participantId, 'screening', 'conmeds', slot.instance);
+  let turn = slot.instance;
+  let retried = false;
+  while (clock() < deadline) {
+    const list = servers();
+    const server = list[turn % list.length] ?? '';
+    const sentAt = clock();
+    let answer: Answer;
+    try {
+      answer = await call(
+        server,
+        session,
+        'PUT',
+        path,
+        { version: 0, entries: conmedEntry(medication) },
+        20_000,
+      );
+    } catch (error) {
+      attempts.push({
+        sentAt,
+        answeredAt: clock(),
+        server,
+        outcome: 'network',
+        retryAfter: null,
+        error: (error as Error).message,
+      });
+      turn += 1;
+      retried = true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    attempts.push({
+      sentAt,
+      answeredAt: clock(),
+      server,
+      outcome: answer.status,
+      retryAfter: answer.retryAfter,
+      error: answer.status >= 300 ? JSON.stringify(answer.body) : null,
+    });
+    if (answer.status === 200) return { acknowledged: true, confirmedByRetry: false };
+    const current = answer.body?.details?.current;
+    if (answer.status === 409 && retried && current?.entries?.medication?.value === medication) {
+      return { acknowledged: true, confirmedByRetry: true };
+    }
+    if (answer.status !== 503) return { acknowledged: false, confirmedByRetry: false };
+    retried = true;
+    const wait = Math.min(Number(answer.retryAfter ?? 1) * 1000, 250);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  return { acknowledged: false, confirmedByRetry: false };
+}

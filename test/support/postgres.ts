@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,9 +14,9 @@ export interface TestPostgres {
   /** A URL for another database on the same server. */
   urlFor(database: string): string;
   /** Stops the server (`pg_ctl stop -m fast`: open sessions are cut) and keeps its data, for `resume`. */
-  halt(): void;
+  halt(): Promise<void>;
   /** Starts a halted server again on the same data and port. */
-  resume(): void;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,12 +84,18 @@ export async function startTestPostgres(bin: string): Promise<TestPostgres> {
     }
   };
   start();
+  // Asynchronous twins for tests that keep clients running while the server stops and starts.
+  const pgCtlAsync = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const [cmd, cmdArgs] = asPostgresUser(join(bin, 'pg_ctl'), ['-D', dataDir, ...args]);
+      execFile(cmd, cmdArgs, (error) => (error ? reject(error) : resolve()));
+    });
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     url: urlFor('postgres'),
     urlFor,
-    halt: () => pgCtl(['-m', 'fast', '-w', 'stop']),
-    resume: start,
+    halt: () => pgCtlAsync(['-m', 'fast', '-w', 'stop']),
+    resume: () => pgCtlAsync(['-l', logFile, '-o', options, '-w', '-t', '60', 'start']),
     stop: async () => {
       try {
         pgCtl(['-m', 'fast', '-w', 'stop']);
