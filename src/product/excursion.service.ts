@@ -262,6 +262,21 @@ export async function excursionViews(
   if (filter.unitId) query = query.where('e.unit_id', '=', filter.unitId);
   if (filter.excursionIds) query = query.where('e.excursion_id', 'in', filter.excursionIds);
   const rows = await query.orderBy('e.started_at', 'desc').execute();
+  const decisions = rows.length
+    ? await db
+        .selectFrom('vial_disposition')
+        .select(['excursion_id', 'decision', 'reason', 'decided_by_name', 'decided_at'])
+        .select((eb) => eb.fn.countAll<number>().as('vials'))
+        .where('study_id', '=', studyId)
+        .where(
+          'excursion_id',
+          'in',
+          rows.map((row) => row.excursion_id),
+        )
+        .groupBy(['excursion_id', 'decision', 'reason', 'decided_by_name', 'decided_at'])
+        .orderBy('decided_at')
+        .execute()
+    : [];
   return rows.map((row) => ({
     excursionId: row.excursion_id,
     unitId: row.unit_id,
@@ -274,5 +289,14 @@ export async function excursionViews(
     vialsQuarantined: row.vials_quarantined,
     vialsAlreadyUsed: row.vials_already_used,
     vialsAwaitingDisposition: Number(row.awaiting ?? 0),
+    dispositions: decisions
+      .filter((decision) => decision.excursion_id === row.excursion_id)
+      .map((decision) => ({
+        decision: decision.decision,
+        vials: Number(decision.vials),
+        reason: decision.reason,
+        decidedBy: decision.decided_by_name,
+        decidedAt: new Date(decision.decided_at).toISOString(),
+      })),
   }));
 }

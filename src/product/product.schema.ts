@@ -136,6 +136,16 @@ export const excursionViewSchema = z.object({
   vialsQuarantined: z.number().int(),
   vialsAlreadyUsed: z.number().int(),
   vialsAwaitingDisposition: z.number().int(),
+  /** The signed decisions on its quarantined vials, oldest first. */
+  dispositions: z.array(
+    z.object({
+      decision: z.enum(['release', 'destroy']),
+      vials: z.number().int(),
+      reason: z.string(),
+      decidedBy: z.string(),
+      decidedAt: z.string(),
+    }),
+  ),
 });
 export type ExcursionView = z.infer<typeof excursionViewSchema>;
 

@@ -24,6 +24,7 @@ import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { exchangeRoutes } from '../exchange/exchange.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
+import { inventoryRoutes } from '../product/inventory.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
 import { reportRoutes } from '../report/report.routes.ts';
@@ -122,6 +123,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   crfRoutes(app, context);
   productRoutes(app, context);
   dispensingRoutes(app, context);
+  inventoryRoutes(app, context);
   safetyRoutes(app, context);
   dosingRoutes(app, context);
   exchangeRoutes(app, context);

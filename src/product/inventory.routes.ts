@@ -1,0 +1,54 @@
+import { sessionOf } from '../server/authentication.ts';
+import type { App, AppContext } from '../server/context.ts';
+import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
+import { inventorySummary } from './inventory.service.ts';
+import { vialLabels } from './label.service.ts';
+import { renderLabelsPdf } from './label-pdf.ts';
+import { productErrors as errors } from './product.routes.ts';
+
+/** The inventory dashboard's summary and the vial label PDF. */
+export function inventoryRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['product'];
+
+  app.get(
+    '/api/v1/product/inventory',
+    {
+      config: { permission: 'product.read' },
+      schema: {
+        tags,
+        summary:
+          'Vials by site, storage unit and lot: states, available, quarantined, expired and soon to expire',
+        querystring: inventoryQuerySchema,
+        response: { 200: inventoryViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => inventorySummary(db, studyId, sessionOf(request), request.query)),
+  );
+
+  app.get(
+    '/api/v1/product/labels.pdf',
+    {
+      config: { permission: 'product.manage' },
+      schema: {
+        tags,
+        summary:
+          'Vial labels as a PDF (Data Matrix or QR code of the vial code, the code, lot and expiry) for a lot or a list of vial codes',
+        querystring: labelQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const { symbology, layout, ...which } = request.query;
+      const { labels, header, fileName } = await database.read((db) =>
+        vialLabels(db, studyId, sessionOf(request), which),
+      );
+      const pdf = await renderLabelsPdf(labels, header, { symbology, layout });
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="${fileName}"`)
+        .header('x-label-count', String(labels.length))
+        .send(pdf);
+    },
+  );
+}
