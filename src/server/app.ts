@@ -37,6 +37,7 @@ import type { App, AppContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import type { ErrorBody } from './errors.ts';
 import { healthRoutes } from './health.routes.ts';
+import { installStorableInput } from './storable-input.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -60,6 +61,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installStorableInput(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
