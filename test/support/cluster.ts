@@ -1,11 +1,14 @@
 import { sql } from 'kysely';
+import pino from 'pino';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import type { Role } from '../../src/auth/roles.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import type { DatabaseTarget } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/connection.ts';
+import { bootstrap } from '../../src/study/bootstrap.ts';
 import { exotrial } from './cli.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { testConfig } from './test-app.ts';
 
 /**
  * Helpers for tests that drive real `exotrial serve` processes over HTTP: start servers on a
@@ -33,6 +36,16 @@ export function exited(server: ServerProcess): Promise<void> {
     if (server.child.exitCode !== null || server.child.signalCode !== null) resolve();
     else server.child.once('exit', () => resolve());
   });
+}
+
+/** Migrates an empty database and loads the default protocol, as a first server start would. */
+export async function prepareStudy(target: DatabaseTarget): Promise<void> {
+  const database = await openDatabase(target);
+  try {
+    await bootstrap(database, testConfig(target), pino({ level: 'silent' }));
+  } finally {
+    await database.close();
+  }
 }
 
 export interface Staff {
