@@ -1,9 +1,11 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import {
   evaluateExpression,
   parseRule,
   type RuleInputValue,
   type RuleNode,
+  referencedItems,
 } from '../protocol/rules/index.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { AE_FORM_ID } from '../safety/ae-summary.ts';
@@ -17,10 +19,56 @@ interface StoredEntry {
 /** Stored entries as rule values keyed by `form.item`; an explicit missing-data code is null. */
 function valuesOf(formId: string, entries: Record<string, StoredEntry>): Record<string, RuleInputValue> {
   const values: Record<string, RuleInputValue> = {};
-  for (const [itemId, entry] of Object.entries(entries)) {
-    values[`${formId}.${itemId}`] = entry.missing ? null : ((entry.value ?? null) as RuleInputValue);
+  const prefix = `${formId}.`;
+  for (const itemId in entries) {
+    const entry = entries[itemId] as StoredEntry;
+    values[prefix + itemId] = entry.missing ? null : ((entry.value ?? null) as RuleInputValue);
   }
   return values;
+}
+
+/** Every string inside a value (the outcome definitions hold rules and item names at several depths). */
+function stringsIn(value: unknown, into: string[] = []): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (Array.isArray(value)) for (const entry of value) stringsIn(entry, into);
+  else if (value !== null && typeof value === 'object')
+    for (const entry of Object.values(value)) stringsIn(entry, into);
+  return into;
+}
+
+/**
+ * The forms the outcomes and the report read: every form an outcome definition names (rules, items,
+ * the ordinal scale), the demographics and laboratory forms of the baseline table (SDTM DM, LB), and
+ * the forms the derived items of those forms read, transitively. Other forms (vital signs, conmeds,
+ * exposure…, most of a trial's rows) are not read.
+ */
+export function formsTheReportReads(protocol: Protocol): string[] {
+  const formIds = new Set(protocol.forms.map((form) => form.id));
+  const wanted = new Set<string>();
+  const addNamed = (text: string) => {
+    for (const match of text.matchAll(/\b([A-Za-z_][A-Za-z0-9_]*)\.[A-Za-z_][A-Za-z0-9_]*/g)) {
+      if (formIds.has(match[1] as string)) wanted.add(match[1] as string);
+    }
+  };
+  for (const text of stringsIn(protocol.outcomes)) addNamed(text);
+  for (const form of protocol.forms) {
+    if (form.sdtmDomain === 'DM' || form.sdtmDomain === 'LB') wanted.add(form.id);
+  }
+  const derived = derivations(protocol);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const derivation of derived) {
+      if (!wanted.has(derivation.formId)) continue;
+      for (const item of referencedItems(derivation.ast)) {
+        const formId = item.split('.')[0] ?? '';
+        if (formIds.has(formId) && !wanted.has(formId)) {
+          wanted.add(formId);
+          grew = true;
+        }
+      }
+    }
+  }
+  return [...wanted].sort();
 }
 
 /** Derived items (e.g. age at consent) are computed, never stored: evaluate them over the participant's values. */
@@ -35,9 +83,10 @@ function derivations(protocol: Protocol): { formId: string; itemId: string; ast:
 }
 
 /**
- * Reads every participant of the study with their form records, doses (dosing module) and adverse
- * events (safety module), as the source rows of the outcome derivations and the report (one query per
- * table). Pass the transaction's `db`.
+ * Reads every participant of the study with the records of the forms the report reads
+ * (`formsTheReportReads`), doses (dosing module) and adverse events (safety module), as the source
+ * rows of the outcome derivations and the report (one query per table, set-based). Pass the
+ * transaction's `db`.
  */
 export async function loadOutcomeSources(
   db: Db,
@@ -60,11 +109,24 @@ export async function loadOutcomeSources(
     .orderBy('study_number')
     .orderBy('screening_number')
     .execute();
-  const records = await db
-    .selectFrom('form_record')
-    .select(['participant_id', 'visit_id', 'form_id', 'instance', 'entries'])
-    .where('study_id', '=', studyId)
-    .execute();
+  // One row per participant with its records as one JSON text, parsed once here: PGlite's result
+  // parser costs far more per row and per jsonb value than JSON.parse does per character.
+  const forms = formsTheReportReads(protocol);
+  const recordRows =
+    forms.length === 0
+      ? []
+      : await db
+          .selectFrom('form_record')
+          .select([
+            'participant_id',
+            sql<string>`json_agg(json_build_array(visit_id, form_id, instance, entries) order by visit_id, form_id, instance)::text`.as(
+              'records',
+            ),
+          ])
+          .where('study_id', '=', studyId)
+          .where('form_id', 'in', forms)
+          .groupBy('participant_id')
+          .execute();
   const administrations = await db
     .selectFrom('dosing_administration')
     .select(['participant_id', 'visit_id', 'dose_number', 'status', 'started_local'])
@@ -98,15 +160,17 @@ export async function loadOutcomeSources(
     adverseEvents.set(row.participant_id, list);
   }
   const byParticipant = new Map<string, OutcomeRecord[]>();
-  for (const row of records) {
-    const list = byParticipant.get(row.participant_id) ?? [];
-    list.push({
-      visitKey: row.visit_id,
-      formId: row.form_id,
-      instance: row.instance,
-      values: valuesOf(row.form_id, row.entries as Record<string, StoredEntry>),
-    });
-    byParticipant.set(row.participant_id, list);
+  for (const row of recordRows) {
+    const parsed = JSON.parse(row.records) as [string, string, number, Record<string, StoredEntry>][];
+    byParticipant.set(
+      row.participant_id,
+      parsed.map(([visitKey, formId, instance, entries]) => ({
+        visitKey,
+        formId,
+        instance,
+        values: valuesOf(formId, entries),
+      })),
+    );
   }
   const derived = derivations(protocol);
   return participants.map((row) => {
