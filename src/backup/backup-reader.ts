@@ -26,8 +26,13 @@ export type BackupItem =
 async function* gzipLines(file: string): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
+  const input = createReadStream(file);
+  const gunzip = createGunzip();
+  // pipe() does not pass on a read error (a missing file): hand it to the stream being iterated.
+  input.on('error', (error) => gunzip.destroy(error));
+  input.pipe(gunzip);
   try {
-    for await (const chunk of createReadStream(file).pipe(createGunzip()) as AsyncIterable<Buffer>) {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       pending += decoder.write(chunk);
       let newline = pending.indexOf('\n');
       while (newline >= 0) {
@@ -44,7 +49,9 @@ async function* gzipLines(file: string): AsyncGenerator<string> {
         ? 'no such file'
         : code === 'Z_BUF_ERROR'
           ? 'the file ends early (truncated)'
-          : (error as Error).message;
+          : code === 'Z_DATA_ERROR'
+            ? `it is not gzip data, or it is damaged (${(error as Error).message})`
+            : (error as Error).message;
     throw new BackupFileError(`${file} cannot be read as an exotrial backup: ${reason}.`);
   }
   pending += decoder.end();
