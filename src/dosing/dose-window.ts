@@ -72,13 +72,49 @@ export function doseState(
   return now.getTime() >= window.earliest.getTime() ? 'due' : 'upcoming';
 }
 
-/** Compliance: doses given (completed or interrupted) over doses whose window has opened. */
-export function compliance(states: readonly DoseState[]): {
+/** When a given dose started against its window: before it opened, within it, or after it closed. */
+export type DoseTiming = 'early' | 'on-time' | 'late';
+
+export function doseTiming(window: DoseWindow, startedAt: Date): DoseTiming {
+  if (startedAt.getTime() < window.earliest.getTime()) return 'early';
+  return startedAt.getTime() > window.latest.getTime() ? 'late' : 'on-time';
+}
+
+export interface Compliance {
+  /** Doses given (completed or interrupted). */
   given: number;
+  /** Doses whose window has opened (what should have been given by now). */
   expected: number;
   percent: number | null;
-} {
-  const given = states.filter((state) => state === 'given' || state === 'interrupted').length;
-  const expected = states.filter((state) => state !== 'upcoming').length;
-  return { given, expected, percent: expected === 0 ? null : Math.round((given / expected) * 1000) / 10 };
+  /** Of the given doses: completed in full, and started outside the window (late = delayed). */
+  completed: number;
+  interrupted: number;
+  notGiven: number;
+  missed: number;
+  early: number;
+  delayed: number;
+}
+
+/**
+ * Compliance: doses given (completed or interrupted) over doses whose window has opened, with what
+ * went wrong counted apart: interrupted, recorded as not given, missed (no record once the window
+ * closed), and given early or late (delayed) against the window.
+ */
+export function compliance(
+  doses: ReadonlyArray<{ state: DoseState; timing?: DoseTiming | null }>,
+): Compliance {
+  const count = (test: (dose: (typeof doses)[number]) => boolean) => doses.filter(test).length;
+  const given = count((dose) => dose.state === 'given' || dose.state === 'interrupted');
+  const expected = count((dose) => dose.state !== 'upcoming');
+  return {
+    given,
+    expected,
+    percent: expected === 0 ? null : Math.round((given / expected) * 1000) / 10,
+    completed: count((dose) => dose.state === 'given'),
+    interrupted: count((dose) => dose.state === 'interrupted'),
+    notGiven: count((dose) => dose.state === 'not-given'),
+    missed: count((dose) => dose.state === 'missed'),
+    early: count((dose) => dose.timing === 'early'),
+    delayed: count((dose) => dose.timing === 'late'),
+  };
 }

@@ -2,10 +2,16 @@ import { z } from 'zod';
 import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
-import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
+import {
+  doseSchedule,
+  dosingOverview,
+  recordAdministration,
+  updateAdministration,
+} from './administration.service.ts';
 import {
   administrationViewSchema,
   doseScheduleSchema,
+  dosingOverviewSchema,
   recordAdministrationRequestSchema,
   updateAdministrationRequestSchema,
 } from './dosing.schema.ts';
@@ -20,6 +26,20 @@ const administrationParams = z.strictObject({
 export function dosingRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tags = ['dosing'];
+
+  app.get(
+    '/api/v1/dosing/overview',
+    {
+      config: { permission: 'dosing.read' },
+      schema: {
+        tags,
+        summary:
+          "Every enrolled participant of the caller's sites: each dose's state (missed) and timing (early, delayed), and compliance",
+        response: { 200: dosingOverviewSchema, ...errors },
+      },
+    },
+    async (request) => database.read((db) => dosingOverview(db, studyId, sessionOf(request))),
+  );
 
   app.get(
     '/api/v1/participants/:participantId/doses',

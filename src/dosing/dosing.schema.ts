@@ -72,6 +72,23 @@ export const administrationViewSchema = z.object({
 });
 export type AdministrationView = z.infer<typeof administrationViewSchema>;
 
+const doseStateSchema = z.enum(['given', 'interrupted', 'not-given', 'missed', 'due', 'upcoming']);
+const doseTimingSchema = z.enum(['early', 'on-time', 'late']);
+const complianceSchema = z.object({
+  /** Doses given (completed or interrupted) over doses whose window has opened. */
+  given: z.number().int(),
+  expected: z.number().int(),
+  percent: z.number().nullable(),
+  completed: z.number().int(),
+  interrupted: z.number().int(),
+  notGiven: z.number().int(),
+  /** No record once the window closed. */
+  missed: z.number().int(),
+  /** Given before the window opened, or after it closed (delayed). */
+  early: z.number().int(),
+  delayed: z.number().int(),
+});
+
 export const doseScheduleSchema = z.object({
   participantId: z.string(),
   participantLabel: z.string(),
@@ -84,15 +101,38 @@ export const doseScheduleSchema = z.object({
       name: localized,
       earliest: z.string().nullable(),
       latest: z.string().nullable(),
-      state: z.enum(['given', 'interrupted', 'not-given', 'missed', 'due', 'upcoming']),
+      state: doseStateSchema,
+      /** A given dose's start against its window: early, on time, or late (a delayed dose). */
+      timing: doseTimingSchema.nullable(),
       administration: administrationViewSchema.nullable(),
     }),
   ),
-  compliance: z.object({
-    given: z.number().int(),
-    expected: z.number().int(),
-    percent: z.number().nullable(),
-  }),
+  compliance: complianceSchema,
   dosingPaused: z.string().nullable(),
 });
 export type DoseSchedule = z.infer<typeof doseScheduleSchema>;
+
+export const dosingOverviewSchema = z.object({
+  /** Enrolled participants of the caller's sites, by study number. */
+  participants: z.array(
+    z.object({
+      participantId: z.string(),
+      participantLabel: z.string(),
+      siteId: z.string(),
+      day1Date: z.string(),
+      doses: z.array(
+        z.object({
+          visitId: z.string(),
+          doseNumber: z.number().int(),
+          state: doseStateSchema,
+          timing: doseTimingSchema.nullable(),
+          latest: z.string(),
+        }),
+      ),
+      compliance: complianceSchema,
+    }),
+  ),
+  /** The same counts over every participant listed. */
+  totals: complianceSchema,
+});
+export type DosingOverview = z.infer<typeof dosingOverviewSchema>;

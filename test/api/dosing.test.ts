@@ -233,6 +233,57 @@ describeEachDatabase('dosing records', (kind) => {
       ]);
       expect(other.compliance).toMatchObject({ given: 0 });
     });
+
+    it('shows a dose given after its window as delayed, and counts it apart', async () => {
+      const schedule = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
+      expect(schedule.doses.slice(0, 2).map((dose: { timing: string }) => dose.timing)).toEqual([
+        'on-time',
+        'late',
+      ]);
+      expect(schedule.compliance).toMatchObject({
+        given: 2,
+        completed: 2,
+        delayed: 1,
+        early: 0,
+        // Dose 3's window may have closed already, depending on the hour the test runs.
+        missed: schedule.doses.filter((dose: { state: string }) => dose.state === 'missed').length,
+      });
+      const other = (await coordinator().get(`/api/v1/participants/${otherParticipantId}/doses`)).json();
+      expect(other.doses[0]).toMatchObject({ state: 'missed', timing: null });
+      expect(other.compliance).toMatchObject({
+        given: 0,
+        missed: other.doses.filter((dose: { state: string }) => dose.state === 'missed').length,
+      });
+      expect(other.compliance.missed).toBeGreaterThan(0);
+    });
+
+    it('the Dosing overview lists each participant of the caller’s sites with missed and delayed doses', async () => {
+      const overview = await coordinator().get('/api/v1/dosing/overview');
+      expect(overview.statusCode, overview.body).toBe(200);
+      const body = overview.json();
+      const mine = body.participants.find(
+        (entry: { participantId: string }) => entry.participantId === participantId,
+      );
+      const other = body.participants.find(
+        (entry: { participantId: string }) => entry.participantId === otherParticipantId,
+      );
+      expect(mine.doses.slice(0, 2)).toMatchObject([
+        { doseNumber: 1, state: 'given', timing: 'on-time' },
+        { doseNumber: 2, state: 'given', timing: 'late' },
+      ]);
+      expect(mine.compliance).toMatchObject({ given: 2, delayed: 1 });
+      expect(other.compliance).toMatchObject({ given: 0, percent: 0 });
+      expect(other.compliance.missed).toBeGreaterThan(0);
+      expect(body.totals).toMatchObject({
+        given: 2,
+        delayed: 1,
+        missed: mine.compliance.missed + other.compliance.missed,
+        expected: mine.compliance.expected + other.compliance.expected,
+      });
+      const elsewhere = (await as(t.app, users.otherCoordinator).get('/api/v1/dosing/overview')).json();
+      expect(elsewhere.participants).toEqual([]);
+      expect((await t.app.inject({ method: 'GET', url: '/api/v1/dosing/overview' })).statusCode).toBe(401);
+    });
   });
 
   describe('inhalation-associated events', () => {
