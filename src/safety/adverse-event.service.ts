@@ -212,7 +212,14 @@ export async function listAdverseEvents(
   db: Db,
   studyId: string,
   caller: Caller,
-  filter: { participantId?: string; serious?: 'true' | 'false'; limit: number; offset: number },
+  filter: {
+    participantId?: string;
+    serious?: 'true' | 'false';
+    related?: 'true' | 'false' | 'not-assessed';
+    grade?: number;
+    limit: number;
+    offset: number;
+  },
 ): Promise<{ items: AdverseEventView[]; total: number }> {
   authorize(caller.user, 'safety.read');
   let query = db.selectFrom('adverse_event').selectAll().where('study_id', '=', studyId);
@@ -224,7 +231,13 @@ export async function listAdverseEvents(
   const views = rows
     .map((row) => toAdverseEventView(row, context))
     .filter(
-      (view) => filter.serious === undefined || String(view.summary.serious === true) === filter.serious,
+      (view) =>
+        (filter.serious === undefined || String(view.summary.serious === true) === filter.serious) &&
+        (filter.grade === undefined || view.summary.grade === filter.grade) &&
+        (filter.related === undefined ||
+          (filter.related === 'not-assessed'
+            ? view.summary.related === null
+            : view.summary.related === (filter.related === 'true'))),
     );
   return { items: views.slice(filter.offset, filter.offset + filter.limit), total: views.length };
 }

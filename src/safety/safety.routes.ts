@@ -9,11 +9,13 @@ import {
   updateAdverseEvent,
 } from './adverse-event.service.ts';
 import { safetyDashboard } from './dashboard.service.ts';
+import { adverseEventHistory } from './history.service.ts';
 import { listPauses, pauseDosing, resumeDosing } from './pause.service.ts';
 import { renderReportPdf } from './report.ts';
 import {
   adverseEventListQuerySchema,
   adverseEventViewSchema,
+  aeHistoryEntrySchema,
   createAdverseEventRequestSchema,
   dashboardSchema,
   pauseRequestSchema,
@@ -43,7 +45,8 @@ export function safetyRoutes(app: App, context: AppContext): void {
       config: { permission: 'safety.read' },
       schema: {
         tags,
-        summary: "Adverse events of the caller's sites, newest first, with their clocks",
+        summary:
+          "Adverse events of the caller's sites, newest first, with their clocks; filter by participant, grade, seriousness, relatedness",
         querystring: adverseEventListQuerySchema,
         response: {
           200: z.object({ items: z.array(adverseEventViewSchema), total: z.number().int() }),
@@ -93,6 +96,22 @@ export function safetyRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) => getAdverseEvent(db, studyId, sessionOf(request), request.params.aeId)),
+  );
+
+  app.get(
+    '/api/v1/adverse-events/:aeId/history',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary:
+          'The history of one adverse event from the audit trail: values entered and changed with reasons, reports sent, queries',
+        params: aeParams,
+        response: { 200: z.array(aeHistoryEntrySchema), ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => adverseEventHistory(db, studyId, sessionOf(request), request.params.aeId)),
   );
 
   app.put(

@@ -125,8 +125,11 @@ export const saveAdverseEventResponseSchema = adverseEventViewSchema.extend({
 });
 
 export const adverseEventListQuerySchema = z.strictObject({
-  participantId: z.uuid().optional(),
+  participantId: z.uuid({ message: 'Not a participant id.' }).optional(),
   serious: z.enum(['true', 'false']).optional(),
+  /** At least possibly related (per the protocol's causality categories), or judged not related. */
+  related: z.enum(['true', 'false', 'not-assessed']).optional(),
+  grade: z.coerce.number().int().min(1).max(5).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
@@ -226,3 +229,17 @@ export const dashboardSchema = z.object({
   pauseReason: z.string().nullable(),
 });
 export type Dashboard = z.infer<typeof dashboardSchema>;
+
+export const aeHistoryEntrySchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  by: z.string(),
+  /** safety.ae.create, safety.ae.value.enter / .change, safety.report.submit, query.raise / .close … */
+  action: z.string(),
+  /** The item changed (e.g. grade), when the event names one. */
+  item: z.string().nullable(),
+  oldValue: z.unknown(),
+  newValue: z.unknown(),
+  reason: z.string().nullable(),
+});
+export type AeHistoryEntry = z.infer<typeof aeHistoryEntrySchema>;

@@ -21,7 +21,7 @@ const softCheck = `        range: { low: 1, high: 5 }
 const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
 const amended = shipped.replace(/^version: .*$/m, 'version: "1.1"').replace(gradeItem, softCheck);
 
-describeEachDatabase('soft checks on adverse events open data queries', (kind) => {
+describeEachDatabase('soft checks on adverse events open data queries; history and filters', (kind) => {
   let t: TestApp;
   let users: TrialUsers;
   let participantId: string;
@@ -177,6 +177,45 @@ describeEachDatabase('soft checks on adverse events open data queries', (kind) =
       expect(query.messages.at(-1)).toMatchObject({ by: 'system', kind: 'close' });
       const open = await coordinator().get('/api/v1/queries?status=open&formId=adverseEvent');
       expect(open.json().total).toBe(0);
+    });
+
+    it('the event’s history lists values entered and changed with reasons, and its queries', async () => {
+      const response = await coordinator().get(`/api/v1/adverse-events/${aeId}/history`);
+      expect(response.statusCode, response.body).toBe(200);
+      const history = response.json();
+      expect(history.map((entry: { action: string }) => entry.action)).toEqual(
+        expect.arrayContaining(['safety.ae.create', 'safety.ae.value.enter', 'query.raise', 'query.answer']),
+      );
+      const change = history.find(
+        (entry: { action: string; item: string }) =>
+          entry.action === 'safety.ae.value.change' && entry.item === 'serious',
+      );
+      expect(change).toMatchObject({
+        oldValue: { value: false },
+        newValue: { value: true },
+        reason: 'Source verified: ICU transfer, life-threatening.',
+        by: expect.any(String),
+      });
+      const seqs = history.map((entry: { seq: number }) => entry.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect((await coordinator().get('/api/v1/adverse-events/not-an-id/history')).statusCode).toBe(400);
+    });
+
+    it('filters the list by grade, seriousness, relatedness and participant', async () => {
+      const list = async (query: string) =>
+        (await coordinator().get(`/api/v1/adverse-events?${query}`))
+          .json()
+          .items.map((item: { summary: { term: string } }) => item.summary.term);
+      expect(await list('grade=4')).toEqual(['Hypoxaemia']);
+      expect(await list('grade=2')).toEqual(['Nausea']);
+      expect(await list('serious=true')).toEqual(['Hypoxaemia']);
+      expect(await list('related=false')).toEqual(['Hypoxaemia']);
+      expect(await list('related=not-assessed')).toEqual(['Nausea']);
+      expect(await list('related=true')).toEqual([]);
+      expect((await list(`participantId=${participantId}`)).sort()).toEqual(['Hypoxaemia', 'Nausea']);
+      const bad = await coordinator().get('/api/v1/adverse-events?grade=7');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().details.fields[0].field).toContain('grade');
     });
 
     it('people of another site see neither the event nor its query', async () => {
