@@ -3,11 +3,13 @@ import type { Json, Timestamp } from './schema.ts';
 
 export type LotStatus = 'pending' | 'released' | 'rejected';
 export type StorageKind = 'freezer' | 'refrigerator' | 'shipping_container' | 'room';
-export type VialState = 'in_stock' | 'in_transit' | 'dispensed' | 'destroyed' | 'lost';
+/** `returned`: dispensed, then brought back to the pharmacy unused; held apart until destroyed. */
+export type VialState = 'in_stock' | 'in_transit' | 'dispensed' | 'returned' | 'destroyed' | 'lost';
 export type VialEventKind =
   | 'received'
   | 'shipped_out'
   | 'dispensed'
+  | 'returned_unused'
   | 'destroyed'
   | 'lost'
   | 'quarantined'
@@ -214,6 +216,11 @@ export interface DispensingTable {
   dispensed_by: string;
   dispensed_by_name: string;
   thawed_at: Timestamp;
+  /** Set when the vial came back unused: the dose visit may then be dispensed again. */
+  returned_at: Timestamp | null;
+  returned_by: string | null;
+  returned_by_name: string | null;
+  return_reason: string | null;
 }
 
 export interface ProductTables {

@@ -2,7 +2,7 @@ import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { type AccountabilityReport, DEPOT, reconcile } from './accountability.ts';
+import { type AccountabilityReport, type CustodyEvent, DEPOT, reconcile } from './accountability.ts';
 
 /** The accountability report from the custody events and the vials as they are (see accountability.ts). */
 export async function accountabilityReport(
@@ -21,7 +21,7 @@ export async function accountabilityReport(
     .selectFrom('vial_event')
     .select(['vial_id', 'lot_id', 'kind', 'site_id', 'participant_id', 'shipment_id'])
     .where('study_id', '=', studyId)
-    .where('kind', 'in', ['received', 'shipped_out', 'dispensed', 'destroyed', 'lost'])
+    .where('kind', 'in', ['received', 'shipped_out', 'dispensed', 'returned_unused', 'destroyed', 'lost'])
     .execute();
   const vials = await db
     .selectFrom('vial')
@@ -33,7 +33,15 @@ export async function accountabilityReport(
     .innerJoin('participant as p', (join) =>
       join.onRef('p.study_id', '=', 'd.study_id').onRef('p.participant_id', '=', 'd.participant_id'),
     )
-    .select(['d.participant_id', 'p.study_number', 'd.site_id', 'd.vial_id', 'd.lot_id', 'd.visit_id'])
+    .select([
+      'd.participant_id',
+      'p.study_number',
+      'd.site_id',
+      'd.vial_id',
+      'd.lot_id',
+      'd.visit_id',
+      'd.returned_at',
+    ])
     .where('d.study_id', '=', studyId)
     .execute();
   const report = reconcile({
@@ -41,7 +49,7 @@ export async function accountabilityReport(
     events: events.map((event) => ({
       vialId: event.vial_id,
       lotId: event.lot_id,
-      kind: event.kind as 'received' | 'shipped_out' | 'dispensed' | 'destroyed' | 'lost',
+      kind: event.kind as CustodyEvent['kind'],
       siteId: event.site_id,
       participantId: event.participant_id,
       inTransit: event.kind === 'lost' && event.shipment_id !== null,
@@ -59,6 +67,7 @@ export async function accountabilityReport(
       vialId: row.vial_id,
       lotId: row.lot_id,
       visitId: row.visit_id,
+      returned: row.returned_at !== null,
     })),
     numberOfDoses: protocol.regimen.numberOfDoses,
   });

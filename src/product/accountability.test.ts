@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CustodyEvent, reconcile, type VialNow } from './accountability.ts';
 
-type Action = 'ship' | 'receive' | 'dispense' | 'destroy' | 'lose';
+type Action = 'ship' | 'receive' | 'dispense' | 'return' | 'destroy' | 'lose';
 
 /**
  * Simulates vials moving through depot and sites by the rules the services follow, writing the
@@ -30,10 +30,17 @@ function simulate(plan: Array<{ vial: number; actions: Array<{ action: Action; s
       } else if (state === 'in_stock' && siteId && action === 'dispense') {
         events.push({ vialId, lotId, kind: 'dispensed', siteId, participantId: `p${index}` });
         state = 'dispensed';
+      } else if (state === 'dispensed' && action === 'return') {
+        // Came back unused: the pharmacy holds it again, apart, until it is destroyed.
+        events.push({ vialId, lotId, kind: 'returned_unused', siteId, participantId: `p${index}` });
+        state = 'returned';
       } else if (state === 'in_transit' && action === 'lose') {
         events.push({ vialId, lotId, kind: 'lost', siteId: null, participantId: null, inTransit: true });
         state = 'lost';
-      } else if (state === 'in_stock' && (action === 'destroy' || action === 'lose')) {
+      } else if (
+        (state === 'in_stock' || state === 'returned') &&
+        (action === 'destroy' || action === 'lose')
+      ) {
         events.push({
           vialId,
           lotId,
@@ -60,6 +67,7 @@ function simulate(plan: Array<{ vial: number; actions: Array<{ action: Action; s
       vialId: event.vialId,
       lotId: event.lotId,
       visitId: 'day-1',
+      returned: events.some((other) => other.kind === 'returned_unused' && other.vialId === event.vialId),
     }));
   return { events, vials, lots, dispensings };
 }
@@ -69,7 +77,7 @@ const planArbitrary = fc.array(
     vial: fc.nat(),
     actions: fc.array(
       fc.record({
-        action: fc.constantFrom<Action>('ship', 'receive', 'dispense', 'destroy', 'lose'),
+        action: fc.constantFrom<Action>('ship', 'receive', 'dispense', 'return', 'destroy', 'lose'),
         site: fc.nat(),
       }),
       { maxLength: 8 },
@@ -153,6 +161,52 @@ describe('accountability', () => {
         },
       ),
     );
+  });
+
+  it('balances a vial returned unused: held for destruction, then destroyed', () => {
+    const toRuijin = [
+      { action: 'ship', site: 0 },
+      { action: 'receive', site: 1 },
+      { action: 'dispense', site: 0 },
+      { action: 'return', site: 0 },
+    ] as const;
+    const held = simulate([{ vial: 0, actions: [...toRuijin] }]);
+    const report = reconcile({ ...held, numberOfDoses: 5 });
+    expect(report.imbalances).toEqual([]);
+    expect(report.sites.find((row) => row.site === 'ruijin')).toMatchObject({
+      received: 1,
+      dispensed: 1,
+      returnedUnused: 1,
+      awaitingDestruction: 1,
+      destroyed: 0,
+      onHand: 0,
+      difference: 0,
+    });
+    expect(report.lots[0]).toMatchObject({ returnedUnused: 1, awaitingDestruction: 1, difference: 0 });
+    expect(report.participants[0]).toMatchObject({
+      dispensed: 1,
+      returnedUnused: 1,
+      custodyReturned: 1,
+      visits: [],
+      difference: 0,
+    });
+    const destroyed = simulate([{ vial: 0, actions: [...toRuijin, { action: 'destroy', site: 0 }] }]);
+    const after = reconcile({ ...destroyed, numberOfDoses: 5 });
+    expect(after.imbalances).toEqual([]);
+    expect(after.sites.find((row) => row.site === 'ruijin')).toMatchObject({
+      returnedUnused: 1,
+      awaitingDestruction: 0,
+      destroyed: 1,
+      difference: 0,
+    });
+    // The vial comes back without its return being recorded: the site and the lot are out.
+    const unrecorded = {
+      ...held,
+      events: held.events.filter((event) => event.kind !== 'returned_unused'),
+    };
+    const flagged = reconcile({ ...unrecorded, numberOfDoses: 5 });
+    expect(flagged.imbalances.some((line) => line.startsWith('Lot L0 at ruijin: -1'))).toBe(true);
+    expect(flagged.imbalances.some((line) => line.includes('1 returned unused'))).toBe(true);
   });
 
   it('flags a participant given more vials than the protocol has doses, or a dispensing outside the trail', () => {

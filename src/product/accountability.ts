@@ -5,7 +5,7 @@ export const DEPOT = 'depot';
 export interface CustodyEvent {
   vialId: string;
   lotId: string;
-  kind: 'received' | 'shipped_out' | 'dispensed' | 'destroyed' | 'lost';
+  kind: 'received' | 'shipped_out' | 'dispensed' | 'returned_unused' | 'destroyed' | 'lost';
   /** Site id, or null for the central depot. */
   siteId: string | null;
   participantId: string | null;
@@ -16,7 +16,7 @@ export interface CustodyEvent {
 export interface VialNow {
   vialId: string;
   lotId: string;
-  state: 'in_stock' | 'in_transit' | 'dispensed' | 'destroyed' | 'lost';
+  state: 'in_stock' | 'in_transit' | 'dispensed' | 'returned' | 'destroyed' | 'lost';
   siteId: string | null;
 }
 
@@ -33,6 +33,8 @@ export interface DispensingFacts {
   vialId: string;
   lotId: string;
   visitId: string;
+  /** The vial came back unused. */
+  returned: boolean;
 }
 
 export interface SiteBalance {
@@ -43,10 +45,17 @@ export interface SiteBalance {
   dispensed: number;
   /** Sent away from the site (returned to the depot or passed to another site). */
   returned: number;
+  /** Dispensed vials that came back to the pharmacy unused: back in its custody, held for destruction. */
+  returnedUnused: number;
   destroyed: number;
   lost: number;
   onHand: number;
-  /** received − (dispensed + returned + destroyed + lost + on hand); 0 when balanced. */
+  /** Returned unused and not yet destroyed. */
+  awaitingDestruction: number;
+  /**
+   * received + returned unused − (dispensed + returned + destroyed + lost + on hand + awaiting
+   * destruction); 0 when balanced.
+   */
   difference: number;
 }
 
@@ -56,10 +65,12 @@ export interface LotBalance {
   manufactured: number;
   registered: number;
   dispensed: number;
+  returnedUnused: number;
   destroyed: number;
   lost: number;
   onHand: number;
   inTransit: number;
+  awaitingDestruction: number;
   difference: number;
 }
 
@@ -68,10 +79,14 @@ export interface ParticipantBalance {
   studyNumber: string | null;
   siteId: string;
   dispensed: number;
+  /** Dispensing records whose vial came back unused. */
+  returnedUnused: number;
   visits: string[];
   lots: string[];
   /** Vials recorded as dispensed to this participant in the custody trail. */
   custodyDispensed: number;
+  /** Vials recorded as returned unused by this participant in the custody trail. */
+  custodyReturned: number;
   overDosed: boolean;
   difference: number;
 }
@@ -102,9 +117,11 @@ function siteRows(
         received: 0,
         dispensed: 0,
         returned: 0,
+        returnedUnused: 0,
         destroyed: 0,
         lost: 0,
         onHand: 0,
+        awaitingDestruction: 0,
         difference: 0,
       };
       rows.set(key(lotId, site), entry);
@@ -115,16 +132,27 @@ function siteRows(
     received: 'received',
     shipped_out: 'returned',
     dispensed: 'dispensed',
+    returned_unused: 'returnedUnused',
     destroyed: 'destroyed',
     lost: 'lost',
   } as const;
   for (const event of events) {
     if (!event.inTransit) row(event.lotId, event.siteId)[column[event.kind]] += 1;
   }
-  for (const vial of vials) if (vial.state === 'in_stock') row(vial.lotId, vial.siteId).onHand += 1;
+  for (const vial of vials) {
+    if (vial.state === 'in_stock') row(vial.lotId, vial.siteId).onHand += 1;
+    if (vial.state === 'returned') row(vial.lotId, vial.siteId).awaitingDestruction += 1;
+  }
   for (const entry of rows.values()) {
     entry.difference =
-      entry.received - (entry.dispensed + entry.returned + entry.destroyed + entry.lost + entry.onHand);
+      entry.received +
+      entry.returnedUnused -
+      (entry.dispensed +
+        entry.returned +
+        entry.destroyed +
+        entry.lost +
+        entry.onHand +
+        entry.awaitingDestruction);
   }
   return [...rows.values()].sort(
     (a, b) => a.lotNumber.localeCompare(b.lotNumber) || a.site.localeCompare(b.site),
@@ -132,9 +160,11 @@ function siteRows(
 }
 
 /**
- * Reconciles, per lot and site, received = dispensed + returned + destroyed + lost + on hand; per lot,
- * the vials made = dispensed + destroyed + lost + on hand + in transit; per participant, the dispensing
- * records against the custody trail and the protocol's number of doses. The two sides come from
+ * Reconciles, per lot and site, received + returned unused = dispensed + returned + destroyed + lost +
+ * on hand + awaiting destruction (a dispensed vial that comes back unused re-enters the pharmacy's
+ * custody, held apart until destroyed); per lot, the vials made + returned unused = dispensed +
+ * destroyed + lost + on hand + in transit + awaiting destruction; per participant, the dispensing
+ * records (less those returned) against the custody trail and the protocol's number of doses. The two sides come from
  * different rows (events against current state), so a vial that moved without its event shows up.
  */
 export function reconcile(input: {
@@ -158,15 +188,23 @@ export function reconcile(input: {
       manufactured: lot.vialCount,
       registered: count(lot.lotId, () => true),
       dispensed: events('dispensed'),
+      returnedUnused: events('returned_unused'),
       destroyed: events('destroyed'),
       lost: events('lost'),
       onHand: count(lot.lotId, (vial) => vial.state === 'in_stock'),
       inTransit: count(lot.lotId, (vial) => vial.state === 'in_transit'),
+      awaitingDestruction: count(lot.lotId, (vial) => vial.state === 'returned'),
       difference: 0,
     };
     balance.difference =
-      balance.manufactured -
-      (balance.dispensed + balance.destroyed + balance.lost + balance.onHand + balance.inTransit);
+      balance.manufactured +
+      balance.returnedUnused -
+      (balance.dispensed +
+        balance.destroyed +
+        balance.lost +
+        balance.onHand +
+        balance.inTransit +
+        balance.awaitingDestruction);
     return balance;
   });
   const participants = new Map<string, ParticipantBalance>();
@@ -178,27 +216,32 @@ export function reconcile(input: {
         studyNumber: dispensing.studyNumber,
         siteId: dispensing.siteId,
         dispensed: 0,
+        returnedUnused: 0,
         visits: [],
         lots: [],
         custodyDispensed: 0,
+        custodyReturned: 0,
         overDosed: false,
         difference: 0,
       };
       participants.set(dispensing.participantId, entry);
     }
     entry.dispensed += 1;
-    entry.visits.push(dispensing.visitId);
+    if (dispensing.returned) entry.returnedUnused += 1;
+    else entry.visits.push(dispensing.visitId);
     const number = lotNumber(dispensing.lotId);
     if (!entry.lots.includes(number)) entry.lots.push(number);
   }
   for (const event of input.events) {
-    if (event.kind !== 'dispensed' || !event.participantId) continue;
+    if (!event.participantId) continue;
     const entry = participants.get(event.participantId);
-    if (entry) entry.custodyDispensed += 1;
+    if (entry && event.kind === 'dispensed') entry.custodyDispensed += 1;
+    if (entry && event.kind === 'returned_unused') entry.custodyReturned += 1;
   }
   for (const entry of participants.values()) {
-    entry.overDosed = entry.dispensed > input.numberOfDoses;
-    entry.difference = entry.dispensed - entry.custodyDispensed;
+    const kept = entry.dispensed - entry.returnedUnused;
+    entry.overDosed = kept > input.numberOfDoses;
+    entry.difference = kept - (entry.custodyDispensed - entry.custodyReturned);
   }
   const imbalances = [
     ...sites
@@ -215,8 +258,10 @@ export function reconcile(input: {
       .filter((row) => row.difference !== 0 || row.overDosed)
       .map(
         (row) =>
-          `Participant ${row.studyNumber ?? row.participantId}: ${row.dispensed} dispensing records, ` +
-          `${row.custodyDispensed} in the custody trail${row.overDosed ? `, more than the ${input.numberOfDoses} doses` : ''}.`,
+          `Participant ${row.studyNumber ?? row.participantId}: ${row.dispensed} dispensing records` +
+          `${row.returnedUnused ? ` (${row.returnedUnused} returned unused)` : ''}, ` +
+          `${row.custodyDispensed} in the custody trail${row.custodyReturned ? ` (${row.custodyReturned} returned)` : ''}` +
+          `${row.overDosed ? `, more than the ${input.numberOfDoses} doses` : ''}.`,
       ),
   ];
   return {

@@ -15,15 +15,17 @@ import {
   vialListQuerySchema,
   vialViewSchema,
 } from './product.schema.ts';
+import { returnRoutes } from './return.routes.ts';
 import { dispositionVials, getVial, listVials, moveVial, thawVial, writeOffVial } from './vial.service.ts';
 
 const vialParams = z.strictObject({ vialId: z.uuid({ message: 'Not a vial id.' }) });
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 
-/** Vials (find, scan, thaw, move, destroy, lose, disposition) and dispensing. */
+/** Vials (find, scan, thaw, move, destroy, lose, disposition), dispensing and returns. */
 export function dispensingRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tags = ['product'];
+  returnRoutes(app, context);
 
   app.get(
     '/api/v1/product/vials',

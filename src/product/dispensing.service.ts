@@ -105,6 +105,8 @@ async function checkDose(
     .where('dispensing.study_id', '=', studyId)
     .where('dispensing.participant_id', '=', participantId)
     .where('dispensing.visit_id', '=', visitId)
+    // A vial that came back unused leaves its dose visit to be dispensed again.
+    .where('dispensing.returned_at', 'is', null)
     .executeTakeFirst();
   if (given) {
     throw refuse(
@@ -124,6 +126,12 @@ async function vialProblem(
   siteId: string,
   now: Date,
 ) {
+  if (vial.state === 'returned') {
+    return refuse(
+      'already_used',
+      `Vial ${vial.code} was dispensed before and returned unused: it is held for destruction, never dispensed again. Scan another vial.`,
+    );
+  }
   if (vial.state === 'dispensed' || vial.state === 'destroyed' || vial.state === 'lost') {
     return refuse(
       'already_used',
@@ -364,6 +372,9 @@ export async function dispensingViews(
       'd.dispensed_by_name',
       'd.thawed_at',
       'v.expires_at',
+      'd.returned_at',
+      'd.returned_by_name',
+      'd.return_reason',
     ])
     .where('d.study_id', '=', studyId)
     .$if(!!filter.dispensingId, (q) => q.where('d.dispensing_id', '=', filter.dispensingId ?? ''))
@@ -385,6 +396,9 @@ export async function dispensingViews(
       expiresAt: new Date(row.expires_at),
       thawedAt: new Date(row.thawed_at),
     }).toISOString(),
+    returnedAt: row.returned_at ? new Date(row.returned_at).toISOString() : null,
+    returnedBy: row.returned_by_name,
+    returnReason: row.return_reason,
   }));
 }
 

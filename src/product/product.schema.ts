@@ -168,13 +168,22 @@ export const dispositionRequestSchema = z.strictObject({
   password,
 });
 
+export const vialStateSchema = z.enum([
+  'in_stock',
+  'in_transit',
+  'dispensed',
+  'returned',
+  'destroyed',
+  'lost',
+]);
+
 export const vialViewSchema = z.object({
   vialId: z.string(),
   code: z.string(),
   lotId: z.string(),
   lotNumber: z.string(),
   lotStatus: z.enum(['pending', 'released', 'rejected']),
-  state: z.enum(['in_stock', 'in_transit', 'dispensed', 'destroyed', 'lost']),
+  state: vialStateSchema,
   siteId: z.string().nullable(),
   unitId: z.string().nullable(),
   unitCode: z.string().nullable(),
@@ -191,7 +200,7 @@ export const vialListQuerySchema = z.strictObject({
   lotId: uuid('lot').optional(),
   siteId: z.string().min(1).max(64).optional(),
   unitId: uuid('storage unit').optional(),
-  state: z.enum(['in_stock', 'in_transit', 'dispensed', 'destroyed', 'lost']).optional(),
+  state: vialStateSchema.optional(),
   quarantined: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
   offset: z.coerce.number().int().min(0).default(0),
@@ -225,6 +234,10 @@ export const dispensingViewSchema = z.object({
   dispensedBy: z.string(),
   thawedAt: z.string(),
   useBy: z.string(),
+  /** When the vial came back unused (then the dose visit may be dispensed again), by whom and why. */
+  returnedAt: z.string().nullable(),
+  returnedBy: z.string().nullable(),
+  returnReason: z.string().nullable(),
 });
 export type DispensingView = z.infer<typeof dispensingViewSchema>;
 

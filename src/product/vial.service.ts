@@ -187,7 +187,12 @@ export async function writeOffVial(
   return database.transaction(async (trx) => {
     const vial = await lockedVial(trx, studyId, vialId, input.version);
     authorize(caller.user, 'product.disposition', scopeOf(vial));
-    if (vial.state !== 'in_stock' && !(input.kind === 'lost' && vial.state === 'in_transit')) {
+    // A returned vial waits in the pharmacy for exactly this: its destruction (or, at worst, its loss).
+    const allowed =
+      vial.state === 'in_stock' ||
+      vial.state === 'returned' ||
+      (input.kind === 'lost' && vial.state === 'in_transit');
+    if (!allowed) {
       throw conflict(
         `Vial ${vial.code} is ${vial.state.replace('_', ' ')}; it cannot be recorded as ${input.kind}.`,
       );
