@@ -17,6 +17,7 @@ import { buildApp } from '../src/server/app.ts';
 import { bootstrap } from '../src/study/bootstrap.ts';
 import { findPostgresBin, freePort, startTestPostgres } from '../test/support/postgres.ts';
 import { crfSaveFigures } from './crf-saves.ts';
+import { loadBenchFigures } from './load.ts';
 import { scaleBenchFigures } from './scale.ts';
 
 const INSERTS = Number(process.env.BENCH_INSERTS ?? 2000);
@@ -145,6 +146,7 @@ const sections: Record<string, () => Promise<unknown>> = {
   inserts: async () => ({ pglite: await pgliteFigures(), postgres: await postgresFigures() }),
   http: httpFigures,
   crf: crfSaveFigures,
+  load: loadBenchFigures,
   scale: scaleBenchFigures,
 };
 const unknown = chosen.filter((name) => !(name in sections));
@@ -158,6 +160,7 @@ const names: Record<string, string> = {
   inserts: 'single_row_insert_transactions',
   http: 'http_health',
   crf: 'crf_form_saves',
+  load: 'load_100_clients',
   scale: 'scale_participants',
 };
 const figures: Record<string, unknown> = {

@@ -53,9 +53,9 @@ const SPAN_DAYS = 730;
 const BATCH = 5_000;
 /** Bump when the generated rows change, so cached databases are loaded again. */
 const GENERATOR = 'scale-v1';
-const PASSWORD = 'bench scale password';
-const DATA_MANAGER = 'scale.datamanager@example.org';
-const COORDINATOR = 'scale.coordinator@example.org';
+export const PASSWORD = 'bench scale password';
+export const DATA_MANAGER = 'scale.datamanager@example.org';
+export const COORDINATOR = 'scale.coordinator@example.org';
 const TARGET_P99_MS = 100;
 
 // ── PostgreSQL on a folder that outlives the run ────────────────────────────────────────────────
@@ -162,16 +162,28 @@ interface Loaded {
   seconds: number;
 }
 
-async function bulkLoad(
+export interface BulkOptions {
+  size: number;
+  sites: number;
+  /** Screening dates spread evenly over this many days up to today. */
+  spanDays: number;
+}
+
+/**
+ * A synthetic study in bulk (see the head of this file), with a data manager and a coordinator of the
+ * first site who sign in with PASSWORD. bench/load.ts seeds its study with it too.
+ */
+export async function bulkLoad(
   database: Database,
   studyId: string,
   protocol: Protocol,
-  size: number,
+  options: BulkOptions,
 ): Promise<Loaded> {
+  const { size, spanDays } = options;
   const started = performance.now();
-  const sites = await database.transaction((trx) => demoSites(trx, studyId, SITES));
+  const sites = await database.transaction((trx) => demoSites(trx, studyId, options.sites));
   const today = new Date().toISOString().slice(0, 10);
-  const firstDay = addDays(today, -SPAN_DAYS);
+  const firstDay = addDays(today, -spanDays);
   const random = seededRandom(size);
   const counters = new Map<string, { screening: number; enrolment: number }>(
     sites.map((site) => [site.siteId, { screening: 0, enrolment: 0 }]),
@@ -190,7 +202,7 @@ async function bulkLoad(
       if (!site || !counter) throw new Error('no site');
       counter.screening += 1;
       const participantId = randomUUID();
-      const screeningDate = addDays(firstDay, Math.floor((index * SPAN_DAYS) / size));
+      const screeningDate = addDays(firstDay, Math.floor((index * spanDays) / size));
       const at = new Date(`${screeningDate}T02:00:00Z`);
       const draw = random.next();
       const recent = screeningDate >= addDays(today, -1);
@@ -405,7 +417,7 @@ async function prepareDatabase(adminUrl: string, url: string, name: string, size
     try {
       const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
       const { protocol } = await database.read((db) => currentProtocol(db, studyId));
-      const loaded = await bulkLoad(database, studyId, protocol, size);
+      const loaded = await bulkLoad(database, studyId, protocol, { size, sites: SITES, spanDays: SPAN_DAYS });
       await sql`vacuum analyze`.execute(database.kysely);
       await admin.query(`comment on database ${name} is '${marker}'`);
       return { reused: false as const, loaded };
