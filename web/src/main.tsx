@@ -25,6 +25,10 @@ import { LoginPage } from './pages/login-page.tsx';
 import { OverviewPage } from './pages/overview-page.tsx';
 import { ParticipantPage } from './pages/participants/participant-page.tsx';
 import { ParticipantsPage } from './pages/participants/participants-page.tsx';
+import { DispensingPage as ProductDispensingPage } from './pages/product/dispensing-page.tsx';
+import { InventoryPage } from './pages/product/inventory-page.tsx';
+import { LotPage } from './pages/product/lot-page.tsx';
+import { UnitPage } from './pages/product/unit-page.tsx';
 import { ProtocolPage } from './pages/protocol/protocol-page.tsx';
 import { SafetyPage } from './pages/safety/safety-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
@@ -47,7 +51,8 @@ const router = createBrowserRouter([
             area !== 'participants' &&
             area !== 'queries' &&
             area !== 'exports' &&
-            area !== 'forms',
+            area !== 'forms' &&
+            area !== 'product',
         )
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
       { path: 'participants', element: <ParticipantsPage /> },
@@ -57,6 +62,10 @@ const router = createBrowserRouter([
       { path: 'queries', element: <QueriesPage /> },
       { path: 'safety', element: <SafetyPage /> },
       { path: 'safety/dosing', element: <DosingPage /> },
+      { path: 'product', element: <InventoryPage /> },
+      { path: 'product/units/:unitId', element: <UnitPage /> },
+      { path: 'product/lots/:lotId', element: <LotPage /> },
+      { path: 'product/dispensing', element: <ProductDispensingPage /> },
       { path: 'exports', element: <ExportsPage /> },
       { path: 'analysis', element: <AnalysisPage /> },
       { path: 'account', element: <AccountPage /> },

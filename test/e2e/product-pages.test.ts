@@ -1,0 +1,332 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const PASSWORD = 'site staff password e2e';
+const COORDINATOR = 'coordinator@example.org';
+const INVESTIGATOR = 'investigator@example.org';
+const PHARMACIST = 'pharmacist@example.org';
+const SITE = 'ruijin';
+const ZONE = 'Asia/Shanghai';
+const SHOTS = 'test-results';
+const TIMEOUT = { timeout: 15_000 };
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** The MEXCOVID release specification, every test passing (label 6.67e7 particles per mL). */
+const CONCENTRATION = 2.0e8 / 3;
+const passingResults = [
+  { testId: 'particle-count', value: CONCENTRATION * 1.05 },
+  { testId: 'modal-size', value: 118 },
+  { testId: 'cd9', value: 'present' },
+  { testId: 'cd63', value: 'present' },
+  { testId: 'cd81', value: 'present' },
+  { testId: 'tsg101', value: 'present' },
+  { testId: 'calnexin', value: 'absent' },
+  { testId: 'sterility', value: 'negative' },
+  { testId: 'mycoplasma', value: 'negative' },
+  { testId: 'endotoxin', value: 0.12 },
+];
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-product-'));
+let server: ServerProcess;
+let browser: Browser;
+type Headers = Record<string, string>;
+
+async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  expect(response.status, `${method} ${path}: ${text}`).toBe(status);
+  return JSON.parse(text);
+}
+
+function siteDate(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+const entries = (values: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+
+/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
+async function enrolParticipant(): Promise<{ participantId: string; studyNumber: string }> {
+  const day1 = siteDate(new Date());
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const { participantId } = await expectCall(
+    coordinator,
+    'POST',
+    '/participants',
+    { siteId: SITE, screeningDate: day1 },
+    201,
+  );
+  await expectCall(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/consent`,
+    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
+    201,
+  );
+  const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
+  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
+    await expectCall(
+      coordinator,
+      'PUT',
+      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
+      { version: 0, entries: entries(values) },
+      200,
+    );
+  }
+  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
+  await expectCall(
+    investigator,
+    'POST',
+    `/participants/${participantId}/eligibility/confirm`,
+    { password: PASSWORD },
+    200,
+  );
+  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
+  const enrolled = await expectCall(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/enrol`,
+    { day1Date: day1, version: detail.version },
+    200,
+  );
+  return { participantId, studyNumber: enrolled.studyNumber };
+}
+
+/** A freezer of the site with a released lot of `vialCount` vials that arrived a day ago. */
+async function freezerWithLot(pharmacist: Headers, code: string, lotNumber: string, vialCount: number) {
+  const unit = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/storage-units',
+    {
+      code,
+      name: `Pharmacy freezer ${code}`,
+      kind: 'freezer',
+      siteId: SITE,
+      nominalCelsius: -80,
+      lowCelsius: -90,
+      highCelsius: -60,
+      excursionToleranceMinutes: 30,
+    },
+    201,
+  );
+  const lot = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/lots',
+    {
+      lotNumber,
+      manufacturer: 'Cellular Biomedicine Lab',
+      manufacturedOn: new Date(Date.now() - 10 * 24 * HOUR).toISOString().slice(0, 10),
+      concentrationPerMl: CONCENTRATION,
+      volumeMl: 3,
+      vialCount,
+      unitId: unit.unitId,
+      receivedAt: new Date(Date.now() - 24 * HOUR).toISOString(),
+    },
+    201,
+  );
+  await expectCall(
+    pharmacist,
+    'PUT',
+    `/product/lots/${lot.lotId}/release-results`,
+    { results: passingResults, version: 1 },
+    200,
+  );
+  await expectCall(
+    pharmacist,
+    'POST',
+    `/product/lots/${lot.lotId}/release`,
+    { password: PASSWORD, version: 2 },
+    200,
+  );
+  return { unitId: unit.unitId as string, lotId: lot.lotId as string };
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+  });
+  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
+  for (const [email, name, role] of [
+    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
+    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
+    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
+  ] as const) {
+    await expectCall(
+      admin,
+      'POST',
+      '/users',
+      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
+      201,
+    );
+  }
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(email: string): Promise<Page> {
+  const context = await browser.newContext({
+    locale: 'en-GB',
+    timezoneId: ZONE,
+    viewport: { width: 1400, height: 1000 },
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
+  return page;
+}
+
+it('shows an imported excursion on the dashboard and the chart, dispositions it, and dispenses by scan with a refusal', async () => {
+  const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
+  await freezerWithLot(pharmacist, 'RJ-F1', 'EXO-MAIN', 2);
+  const warm = await freezerWithLot(pharmacist, 'RJ-F2', 'EXO-WARM', 3);
+  const { participantId, studyNumber } = await enrolParticipant();
+
+  // The second freezer's logger file: 90 minutes above −60 °C two hours ago.
+  const at = (hoursAgo: number) => new Date(Date.now() - hoursAgo * HOUR).toISOString();
+  const csv = [
+    'Logger serial: E2E-42',
+    'Time zone: +00:00',
+    'Timestamp,Temperature (°C)',
+    `${at(5)},-80.1`,
+    `${at(4)},-79.8`,
+    `${at(3.5)},-52.0`,
+    `${at(3)},-48.5`,
+    `${at(2.5)},-55.0`,
+    `${at(2)},-80.3`,
+    `${at(1)},-80.0`,
+  ].join('\n');
+  const imported = await expectCall(
+    { ...pharmacist, 'content-type': 'text/csv' },
+    'POST',
+    `/product/storage-units/${warm.unitId}/temperature-imports?fileName=rj-f2.csv`,
+    csv,
+    201,
+  );
+  expect(imported).toMatchObject({ rowsImported: 7, rowsBad: 0 });
+  expect(imported.excursions).toHaveLength(1);
+  expect(imported.excursions[0].vialsQuarantined).toBe(3);
+
+  const page = await signIn(PHARMACIST);
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/product-pages-failure.png`, fullPage: true });
+  });
+
+  // Dashboard: the quarantined vials of the warm freezer and its open excursion.
+  await page.getByRole('link', { name: 'Product', exact: true }).click();
+  const warmRow = page.getByTestId('unit-row-RJ-F2');
+  await expect.poll(() => warmRow.getByTestId('quarantined').textContent(), TIMEOUT).toBe('3');
+  expect(await warmRow.getByTestId('excursions-open').textContent()).toBe('1');
+  expect(await page.getByTestId('unit-row-RJ-F1').getByTestId('quarantined').textContent()).toBe('0');
+  await page.screenshot({ path: `${SHOTS}/product-dashboard.png`, fullPage: true });
+
+  // The unit's chart: the allowed band, the excursion highlighted, the readings outside the range marked.
+  await warmRow.getByRole('link', { name: 'RJ-F2' }).click();
+  const chart = page.getByTestId('temperature-chart');
+  await expect.poll(() => chart.count(), TIMEOUT).toBe(1);
+  expect(await chart.getByTestId('excursion-band').count()).toBe(1);
+  expect(await chart.getByTestId('reading-outside').count()).toBe(3);
+  expect(await chart.getByTestId('allowed-range').count()).toBe(1);
+  const row = page.getByTestId('excursion-row');
+  expect(await row.getByTestId('excursion-state').textContent()).toBe('Awaiting disposition (3 vials)');
+  await page.screenshot({ path: `${SHOTS}/product-unit-chart.png`, fullPage: true });
+
+  // The disposition, signed with the password and a reason.
+  const reason = 'Ninety minutes at −48 °C are covered by the −20 °C stability data.';
+  await row.getByRole('button', { name: 'Disposition…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/^Reason/).fill(reason);
+  await dialog.getByLabel('Your password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Sign' }).click();
+  await expect.poll(() => row.getByTestId('excursion-state').textContent(), TIMEOUT).toBe('Dispositioned');
+  expect(await row.getByTestId('disposition').textContent()).toContain(reason);
+  expect(await row.getByTestId('disposition').textContent()).toContain(
+    'Released (vials: 3) by Pia Pharmacist',
+  );
+
+  // Back on the dashboard nothing is quarantined any more.
+  await page.getByRole('link', { name: '← Investigational product' }).click();
+  await expect.poll(() => warmRow.getByTestId('quarantined').textContent(), TIMEOUT).toBe('0');
+
+  // Dispensing: the proposed vial, a scan of another vial refused with its reason, then the right one.
+  await page.getByRole('link', { name: 'Dispensing', exact: true }).click();
+  await page.getByTestId('participant-select').click();
+  await page.getByRole('option', { name: studyNumber }).click();
+  await page.getByTestId('dose-select').click();
+  await page.getByRole('option').first().click();
+  const proposed = (await page.getByTestId('proposed-code').textContent({ timeout: 15_000 })) ?? '';
+  expect(proposed).toMatch(/^EXO-(MAIN|WARM)-\d{4}$/);
+  const vials = await expectCall(pharmacist, 'GET', '/product/vials?state=in_stock&limit=50', undefined, 200);
+  const other = vials.items
+    .map((vial: { code: string }) => vial.code)
+    .find((code: string) => code !== proposed);
+  const scan = page.getByTestId('scan-input');
+  await scan.fill(other);
+  await scan.press('Enter');
+  const refusal = page.getByTestId('dispense-refusal');
+  await expect.poll(() => refusal.count(), TIMEOUT).toBe(1);
+  expect(await refusal.getAttribute('data-reason')).toBe('wrong_vial');
+  const refusalText = (await refusal.textContent()) ?? '';
+  expect(refusalText).toContain('Not the proposed vial');
+  expect(refusalText).toContain(`You scanned ${other}, but the vial to dispense is ${proposed}`);
+  expect(await scan.inputValue()).toBe('');
+  await page.screenshot({ path: `${SHOTS}/product-dispensing-refused.png`, fullPage: true });
+  // The scanner types the code and Enter.
+  await scan.pressSequentially(proposed);
+  await scan.press('Enter');
+  const dispensed = page.getByTestId('dispensed');
+  await expect.poll(() => dispensed.count(), TIMEOUT).toBe(1);
+  expect(await dispensed.textContent()).toContain(`Vial ${proposed} dispensed for day-1`);
+  await expect.poll(() => page.getByTestId('dispensing-history').textContent(), TIMEOUT).toContain(proposed);
+
+  // The record behind the screen.
+  const dispensings = await expectCall(
+    pharmacist,
+    'GET',
+    `/product/participants/${participantId}/dispensings`,
+    undefined,
+    200,
+  );
+  expect(dispensings.map((entry: { vialCode: string }) => entry.vialCode)).toEqual([proposed]);
+
+  // The lot page's label button points at the PDF of the lot.
+  await page.goto(`${server.url}/product/lots/${warm.lotId}`);
+  const print = page.getByTestId('print-lot-labels');
+  await expect.poll(() => print.count(), TIMEOUT).toBe(1);
+  const href = (await print.getAttribute('href')) ?? '';
+  expect(href).toContain(`lotId=${warm.lotId}`);
+  const pdf = await page.request.get(`${server.url}${href}`);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()['content-type']).toBe('application/pdf');
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+});

@@ -1,0 +1,118 @@
+import { useQuery } from '@tanstack/react-query';
+import type { DoseSchedule } from '../../../../src/dosing/dosing.schema.ts';
+import type { InventoryView } from '../../../../src/product/inventory.schema.ts';
+import type {
+  DispensingView,
+  ExcursionView,
+  LotView,
+  StorageUnitView,
+  VialView,
+} from '../../../../src/product/product.schema.ts';
+import { ApiError, api } from '../../api/client.ts';
+
+// Typed reads of the investigational product API for the product pages; the types come from the
+// server's zod schemas.
+
+export type {
+  DispensingView,
+  DoseSchedule,
+  ExcursionView,
+  InventoryView,
+  LotView,
+  StorageUnitView,
+  VialView,
+};
+
+export interface ReadingsView {
+  unit: StorageUnitView;
+  points: Array<{ at: string; celsius: number }>;
+  total: number;
+  excursions: ExcursionView[];
+}
+
+export interface ProposalView {
+  participantId: string;
+  studyNumber: string | null;
+  visitId: string;
+  vial: VialView;
+  alternatives: number;
+}
+
+export const productKeys = {
+  all: ['product'] as const,
+  inventory: (days: number) => ['product', 'inventory', days] as const,
+  readings: (unitId: string) => ['product', 'readings', unitId] as const,
+  lot: (lotId: string) => ['product', 'lot', lotId] as const,
+  vials: (filter: string) => ['product', 'vials', filter] as const,
+};
+
+export const useInventory = (expiringWithinDays: number) =>
+  useQuery({
+    queryKey: productKeys.inventory(expiringWithinDays),
+    queryFn: () => api<InventoryView>('GET', `/product/inventory?expiringWithinDays=${expiringWithinDays}`),
+  });
+
+export const useReadings = (unitId: string) =>
+  useQuery({
+    queryKey: productKeys.readings(unitId),
+    queryFn: () => api<ReadingsView>('GET', `/product/storage-units/${unitId}/readings?points=600`),
+  });
+
+export const useLot = (lotId: string) =>
+  useQuery({
+    queryKey: productKeys.lot(lotId),
+    queryFn: () => api<LotView>('GET', `/product/lots/${lotId}`),
+  });
+
+export const useVials = (filter: string) =>
+  useQuery({
+    queryKey: productKeys.vials(filter),
+    queryFn: () => api<{ items: VialView[]; total: number }>('GET', `/product/vials?${filter}&limit=1000`),
+  });
+
+export const useEnrolled = () =>
+  useQuery({
+    queryKey: ['participants', 'enrolled'],
+    queryFn: () =>
+      api<{
+        items: Array<{
+          participantId: string;
+          studyNumber: string | null;
+          screeningNumber: string;
+          day1Date: string | null;
+        }>;
+      }>('GET', '/participants?limit=500'),
+    select: (body) => body.items.filter((entry) => entry.day1Date),
+  });
+
+export const useDoses = (participantId: string | null) =>
+  useQuery({
+    queryKey: ['dosing', participantId],
+    enabled: participantId !== null,
+    queryFn: () => api<DoseSchedule>('GET', `/participants/${participantId}/doses`),
+  });
+
+export const useDispensings = (participantId: string | null) =>
+  useQuery({
+    queryKey: ['product', 'dispensings', participantId],
+    enabled: participantId !== null,
+    queryFn: () => api<DispensingView[]>('GET', `/product/participants/${participantId}/dispensings`),
+  });
+
+/** The refusal reason the API sends as `details.reason` with a 409 (or 404 for an unknown code). */
+export function refusalReason(error: unknown): string | null {
+  if (!(error instanceof ApiError)) return null;
+  const details = error.body.details as { reason?: unknown } | undefined;
+  return typeof details?.reason === 'string' ? details.reason : null;
+}
+
+/** A date and time in the browser's zone, short. */
+export const when = (iso: string | null, language: 'en' | 'zh') =>
+  iso
+    ? new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+      }).format(new Date(iso))
+    : '—';
+
+export const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
