@@ -213,6 +213,7 @@ class Recorder {
         transport_errors: 0,
         latencies: [],
         examples: [],
+        conflictExamples: [],
       };
       this.kinds.set(kind, stats);
     }
