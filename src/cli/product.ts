@@ -50,17 +50,23 @@ export function registerProductCommand(program: Command): void {
       const started = Date.now();
       let bytes = 0;
       if (showBar) bar.start(size, 0, { rows: 0, rate: 0, bad: 0 });
+      // Bytes are counted as the importer pulls them. A 'data' listener here would start the stream
+      // flowing before the importer reads it (it first looks the unit up), and the first chunks, the
+      // header among them, would be lost.
       const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-      stream.on('data', (chunk) => {
-        bytes += chunk.length;
-      });
+      const counted = (async function* () {
+        for await (const chunk of stream) {
+          bytes += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+      })();
       try {
         return await importTemperatures(
           database,
           studyId,
           systemActor(`cli (${process.env.USER ?? 'unknown'})`),
           unit.unit_id,
-          stream,
+          counted,
           {
             fileName: basename(file),
             onProgress: (progress) => {
@@ -86,6 +92,13 @@ export function registerProductCommand(program: Command): void {
       ...(result.firstAt ? [`Readings from ${result.firstAt} to ${result.lastAt}.`] : []),
       ...result.badRows.slice(0, 20).map((row) => `  line ${row.line}: ${row.message}`),
       ...(result.rowsBad > 20 ? [`  … and ${result.rowsBad - 20} more bad rows.`] : []),
+      // The good rows are kept (an excursion in them must not wait for a clean file); a corrected file
+      // can be imported again, its rows already in the log counted as duplicates.
+      ...(result.rowsBad > 0
+        ? [
+            'The good rows were imported. Correct the bad rows and import the file again: rows already in the log are skipped.',
+          ]
+        : []),
       ...result.excursions.map(
         (excursion) =>
           `Excursion ${excursion.startedAt} → ${excursion.endedAt ?? 'ongoing'} (${Math.round(excursion.minutes)} min, ` +
