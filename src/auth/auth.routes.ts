@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorBodySchema } from '../server/api-schemas.ts';
 import { requestContext, SESSION_COOKIE, sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
+import { servedOverTls } from '../server/security-headers.ts';
 import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
 import { authSettings, login, logout, revokeUserSessions } from './session.service.ts';
 import { completeSetup, setupNeeded } from './setup.service.ts';
@@ -40,7 +41,8 @@ export function authRoutes(app: App, context: AppContext): void {
         path: '/',
         httpOnly: true,
         sameSite: 'strict',
-        secure: 'auto',
+        // Behind a TLS proxy the request looks like plain HTTP: PUBLIC_URL decides.
+        secure: servedOverTls(context.config) ? true : 'auto',
       });
       return session;
     },

@@ -37,6 +37,7 @@ import type { App, AppContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import type { ErrorBody } from './errors.ts';
 import { healthRoutes } from './health.routes.ts';
+import { helmetOptions, swaggerCsp } from './security-headers.ts';
 import { installStorableInput } from './storable-input.ts';
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -66,20 +67,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // Mantine sets style attributes at run time.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-  });
+  await app.register(fastifyHelmet, helmetOptions(context.config));
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifySwagger, {
@@ -107,8 +95,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/api/docs',
-    staticCSP: true,
-    uiConfig: { deepLinking: false },
+    staticCSP: swaggerCsp(context.config),
+    uiConfig: { deepLinking: false, validatorUrl: null },
   });
 
   installAuthentication(app, context);
@@ -142,7 +130,9 @@ async function registerWebApp(app: App): Promise<void> {
     await app.register(fastifyStatic, { root: webDistDir, prefix: '/', wildcard: false, index: false });
   }
   app.setNotFoundHandler((request, reply) => {
-    const wantsPage = request.method === 'GET' && !request.url.startsWith('/api/');
+    // A missing script or style is a 404, not the app's page served as text/html in its place.
+    const wantsPage =
+      request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
     if (wantsPage && hasWeb) return reply.type('text/html').sendFile('index.html');
     const body: ErrorBody = {
       error: 'not_found',
