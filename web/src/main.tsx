@@ -30,6 +30,7 @@ import { InventoryPage } from './pages/product/inventory-page.tsx';
 import { LotPage } from './pages/product/lot-page.tsx';
 import { UnitPage } from './pages/product/unit-page.tsx';
 import { ProtocolPage } from './pages/protocol/protocol-page.tsx';
+import { AdverseEventRedirect } from './pages/safety/event-redirect.tsx';
 import { SafetyPage } from './pages/safety/safety-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 
@@ -57,6 +58,8 @@ const router = createBrowserRouter([
         .map((area) => ({ path: area, element: <AreaPage area={area} /> })),
       { path: 'participants', element: <ParticipantsPage /> },
       { path: 'participants/:participantId', element: <ParticipantPage /> },
+      // Adverse events are not visit forms: their queries' links open the event on the Safety page.
+      { path: 'participants/:participantId/forms/adverseEvent', element: <AdverseEventRedirect /> },
       { path: 'participants/:participantId/forms/:formId', element: <FormPage /> },
       { path: 'participants/:participantId/sdv', element: <SdvPage /> },
       { path: 'queries', element: <QueriesPage /> },

@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Card,
   Checkbox,
@@ -22,15 +21,7 @@ import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { AdverseEventForm } from '../safety/adverse-event-form.tsx';
 import { type DoseSchedule, localNow, useDoseSchedule, useParticipants } from '../safety/safety-api.ts';
-
-const stateColor = {
-  given: 'green',
-  interrupted: 'orange',
-  'not-given': 'gray',
-  missed: 'red',
-  due: 'blue',
-  upcoming: 'gray',
-} as const;
+import { ComplianceText, DoseBadge, DosingOverviewTable } from './dosing-overview.tsx';
 
 interface Vitals {
   assessedAt: string;
@@ -293,7 +284,16 @@ export function DosingPage() {
           setVisitId(null);
         }}
         searchable
+        clearable
       />
+      {!participantId && (
+        <DosingOverviewTable
+          onOpen={(id) => {
+            setParticipantId(id);
+            setVisitId(null);
+          }}
+        />
+      )}
       {schedule.isPending && participantId && <Loader />}
       {schedule.isError && <Alert color="red">{errorMessage(t, schedule.error)}</Alert>}
       {schedule.data && (
@@ -303,19 +303,21 @@ export function DosingPage() {
               {schedule.data.dosingPaused}
             </Alert>
           )}
-          <Text>
-            {t('dosing.compliance', {
-              given: schedule.data.compliance.given,
-              expected: schedule.data.compliance.expected,
-            })}
-          </Text>
+          <ComplianceText compliance={schedule.data.compliance} />
           <Table withTableBorder>
             <Table.Tbody>
               {schedule.data.doses.map((dose) => (
                 <Table.Tr key={dose.visitId}>
                   <Table.Td>{dose.name[language]}</Table.Td>
                   <Table.Td>
-                    <Badge color={stateColor[dose.state]}>{t(`dosing.states.${dose.state}`)}</Badge>
+                    <DoseBadge state={dose.state} timing={dose.timing} />
+                  </Table.Td>
+                  <Table.Td>
+                    {dose.administration?.windowReason && (
+                      <Text size="xs" c="dimmed">
+                        {t('dosing.windowReasonShown', { reason: dose.administration.windowReason })}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>{dose.administration?.vialNumber ?? ''}</Table.Td>
                   <Table.Td>

@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Card,
@@ -9,16 +10,43 @@ import {
   Table,
   Tabs,
   Text,
-  Timeline,
   Title,
 } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
+import { EventDetail } from './event-detail.tsx';
+import { EventList } from './event-list.tsx';
 import { PauseControls } from './pause-controls.tsx';
-import { type AdverseEventView, useAdverseEvents, useDashboard } from './safety-api.ts';
+import { statusColor } from './sae-timeline.tsx';
+import { type Dashboard as DashboardData, type EventFilter, useDashboard } from './safety-api.ts';
 
-const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
+type RuleStatus = DashboardData['stoppingRules'][number];
+
+/** Why a stopping rule stands where it does, in words and figures. */
+function ruleExplanation(t: (key: string, options?: Record<string, unknown>) => string, rule: RuleStatus) {
+  if (rule.kind === 'event') return t('safety.matching', { count: rule.aeIds?.length ?? 0 });
+  const figures = {
+    probability: (rule.probabilityAbove ?? 0).toFixed(3),
+    bound: rule.probabilityThreshold,
+    threshold: `${Math.round((rule.rateThreshold ?? 0) * 1000) / 10}%`,
+    events: rule.events,
+    participants: rule.participants,
+    minimumEvents: rule.minimumEvents,
+    minimumParticipants: rule.minimumParticipants,
+    prior: (rule.priorProbabilityAbove ?? 0).toFixed(3),
+    boundary: rule.boundary,
+  };
+  const lines = [
+    t('safety.posterior', figures),
+    t(`safety.verdict.${rule.verdict ?? 'within-bound'}`, figures),
+  ];
+  if (rule.verdict !== 'tripped' && rule.boundary !== null && rule.boundary !== undefined) {
+    lines.push(t('safety.boundary', figures));
+  }
+  lines.push(t('safety.minimums', figures));
+  return lines.join(' ');
+}
 
 function Dashboard() {
   const { t, i18n } = useTranslation();
@@ -85,7 +113,9 @@ function Dashboard() {
             {data.clocks.map((clock) => (
               <Table.Tr key={`${clock.aeId}-${clock.clockId}-${clock.kind}`}>
                 <Table.Td>
-                  {clock.participantLabel} · AE {clock.aeNumber} · {clock.term}
+                  <Anchor component={Link} to={`/safety?tab=events&ae=${clock.aeId}`}>
+                    {clock.participantLabel} · AE {clock.aeNumber} · {clock.term}
+                  </Anchor>
                 </Table.Td>
                 <Table.Td>{clock.name[language]}</Table.Td>
                 <Table.Td>{clock.deadlineLocal}</Table.Td>
@@ -103,15 +133,7 @@ function Dashboard() {
           {data.stoppingRules.map((rule) => (
             <Table.Tr key={rule.ruleId}>
               <Table.Td>{rule.description[language]}</Table.Td>
-              <Table.Td>
-                {rule.kind === 'bayesian-beta'
-                  ? t('safety.posterior', {
-                      probability: (rule.probabilityAbove ?? 0).toFixed(3),
-                      events: rule.events,
-                      participants: rule.participants,
-                    })
-                  : t('safety.matching', { count: rule.aeIds?.length ?? 0 })}
-              </Table.Td>
+              <Table.Td data-testid={`rule-${rule.ruleId}`}>{ruleExplanation(t, rule)}</Table.Td>
               <Table.Td>
                 <Badge color={rule.tripped ? 'red' : 'green'}>
                   {rule.tripped ? t('safety.tripped') : t('safety.clear')}
@@ -125,73 +147,26 @@ function Dashboard() {
   );
 }
 
-/** The SAE timeline: awareness, each clock's deadline, and what was submitted when. */
-export function SaeTimeline({ event }: { event: AdverseEventView }) {
-  const { t, i18n } = useTranslation();
-  const language = i18n.language === 'zh' ? 'zh' : 'en';
-  return (
-    <Timeline bulletSize={16} lineWidth={2}>
-      <Timeline.Item title={t('safety.awareAt')}>
-        <Text size="sm">{event.summary.awareAt}</Text>
-      </Timeline.Item>
-      {event.clocks.map((clock) => (
-        <Timeline.Item
-          key={`${clock.clockId}-${clock.kind}`}
-          title={`${clock.name[language]} (${t(`safety.kind.${clock.kind}`)})`}
-        >
-          <Text size="sm">
-            {t('safety.deadline')}: {clock.deadlineLocal}{' '}
-            <Badge color={statusColor[clock.status]}>{t(`safety.status.${clock.status}`)}</Badge>
-          </Text>
-          {clock.submittedAt && (
-            <Text size="sm" c="dimmed">
-              {t('safety.submittedAt')}: {clock.submittedAt}
-            </Text>
-          )}
-        </Timeline.Item>
-      ))}
-    </Timeline>
-  );
-}
-
-function EventList() {
-  const { t } = useTranslation();
-  const events = useAdverseEvents();
-  if (events.isPending) return <Loader />;
-  if (events.isError) return <Alert color="red">{errorMessage(t, events.error)}</Alert>;
-  if (events.data.items.length === 0) return <Text c="dimmed">{t('safety.noEvents')}</Text>;
-  return (
-    <Stack>
-      {events.data.items.map((event) => (
-        <Card key={event.aeId} withBorder data-testid="ae-row">
-          <Group justify="space-between">
-            <Text fw={600}>
-              {event.participantLabel} · AE {event.number} · {event.summary.term}
-            </Text>
-            <Group>
-              <Badge>{t('safety.gradeN', { grade: event.summary.grade ?? '?' })}</Badge>
-              {event.summary.serious && <Badge color="red">{t('safety.serious')}</Badge>}
-              {event.summary.susar && <Badge color="grape">SUSAR</Badge>}
-              <Button
-                component="a"
-                size="xs"
-                variant="light"
-                href={`/api/v1/adverse-events/${event.aeId}/report.pdf`}
-                target="_blank"
-              >
-                PDF
-              </Button>
-            </Group>
-          </Group>
-          {event.clocks.length > 0 && <SaeTimeline event={event} />}
-        </Card>
-      ))}
-    </Stack>
-  );
-}
-
 export function SafetyPage() {
   const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const aeId = params.get('ae');
+  const tab = aeId ? 'events' : (params.get('tab') ?? 'dashboard');
+  const filter: EventFilter = {
+    participantId: params.get('participant') ?? undefined,
+    grade: params.get('grade') ?? undefined,
+    serious: (params.get('serious') as EventFilter['serious']) ?? undefined,
+    related: (params.get('related') as EventFilter['related']) ?? undefined,
+  };
+  // The tab, the filters and the open event live in the address, so a link or reload keeps them.
+  const update = (changes: Record<string, string | undefined>) => {
+    const next = new URLSearchParams(params);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next);
+  };
   return (
     <Stack>
       <Group justify="space-between">
@@ -200,16 +175,32 @@ export function SafetyPage() {
           {t('dosing.title')}
         </Button>
       </Group>
-      <Tabs defaultValue="dashboard">
+      <Tabs value={tab} onChange={(value) => update({ tab: value ?? undefined, ae: undefined })}>
         <Tabs.List>
           <Tabs.Tab value="dashboard">{t('safety.dashboard')}</Tabs.Tab>
           <Tabs.Tab value="events">{t('safety.events')}</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="dashboard" pt="md">
-          <Dashboard />
+          {tab === 'dashboard' && <Dashboard />}
         </Tabs.Panel>
         <Tabs.Panel value="events" pt="md">
-          <EventList />
+          {tab === 'events' && (
+            <Stack>
+              {aeId && <EventDetail key={aeId} aeId={aeId} onClose={() => update({ ae: undefined })} />}
+              <EventList
+                filter={filter}
+                onFilter={(next) =>
+                  update({
+                    participant: next.participantId,
+                    grade: next.grade,
+                    serious: next.serious,
+                    related: next.related,
+                  })
+                }
+                onOpen={(id) => update({ ae: id, tab: 'events' })}
+              />
+            </Stack>
+          )}
         </Tabs.Panel>
       </Tabs>
     </Stack>

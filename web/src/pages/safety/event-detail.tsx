@@ -1,0 +1,151 @@
+import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from '../../api/session.ts';
+import { useCan } from '../../api/trial.ts';
+import { QueryThread } from '../crf/query-thread.tsx';
+import { AdverseEventForm } from './adverse-event-form.tsx';
+import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
+import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
+
+const shown = (value: unknown): string => {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'object' && 'value' in (value as Record<string, unknown>)) {
+    const entry = value as { value: unknown; missing?: string };
+    return entry.missing ? `(${entry.missing})` : shown(entry.value);
+  }
+  return Array.isArray(value)
+    ? value.join(', ')
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value);
+};
+
+/** The audit trail of one event: each value entered or changed, with its reason; reports; queries. */
+function History({ aeId }: { aeId: string }) {
+  const { t } = useTranslation();
+  const history = useEventHistory(aeId);
+  if (history.isPending) return <Loader size="sm" />;
+  if (history.isError) return <Alert color="red">{errorMessage(t, history.error)}</Alert>;
+  const rows = history.data.filter((entry: AeHistoryEntry) => entry.action !== 'safety.ae.create');
+  return (
+    <Table withTableBorder data-testid="ae-history" fz="sm">
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>{t('safety.historyWhen')}</Table.Th>
+          <Table.Th>{t('safety.historyWho')}</Table.Th>
+          <Table.Th>{t('safety.historyWhat')}</Table.Th>
+          <Table.Th>{t('safety.historyOld')}</Table.Th>
+          <Table.Th>{t('safety.historyNew')}</Table.Th>
+          <Table.Th>{t('safety.historyReason')}</Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((entry) => (
+          <Table.Tr key={entry.seq}>
+            <Table.Td>{entry.at.slice(0, 16).replace('T', ' ')} UTC</Table.Td>
+            <Table.Td>{entry.by}</Table.Td>
+            <Table.Td>
+              {t(`safety.actions.${entry.action.replaceAll('.', '_')}`, { defaultValue: entry.action })}
+              {entry.item ? ` · ${entry.item}` : ''}
+            </Table.Td>
+            <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.oldValue) : ''}</Table.Td>
+            <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.newValue) : ''}</Table.Td>
+            <Table.Td>{entry.reason ?? ''}</Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+/** One adverse event: its summary, change form, SAE timeline, submissions, downloads, queries, history. */
+export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => void }) {
+  const { t } = useTranslation();
+  const can = useCan();
+  const event = useAdverseEvent(aeId);
+  const [editing, setEditing] = useState(false);
+  if (event.isPending) return <Loader />;
+  if (event.isError) return <Alert color="red">{errorMessage(t, event.error)}</Alert>;
+  const data = event.data;
+  const mayEdit = can('safety.report') || can('safety.assess');
+  return (
+    <Card withBorder data-testid="ae-detail">
+      <Stack>
+        <Group justify="space-between">
+          <Title order={4}>
+            {data.participantLabel} · AE {data.number} · {data.summary.term}
+          </Title>
+          <Group>
+            <Badge>{t('safety.gradeN', { grade: data.summary.grade ?? '?' })}</Badge>
+            {data.summary.serious && <Badge color="red">{t('safety.serious')}</Badge>}
+            {data.summary.susar && <Badge color="grape">SUSAR</Badge>}
+            <Badge variant="outline">{t('safety.versionN', { version: data.version })}</Badge>
+            <Button size="xs" variant="subtle" onClick={onClose}>
+              {t('safety.close')}
+            </Button>
+          </Group>
+        </Group>
+        <Text size="sm">
+          {t('safety.causality')}:{' '}
+          {data.summary.causality
+            ? t(`safety.causalities.${data.summary.causality}`)
+            : t('safety.notAssessed')}
+          {' · '}
+          {t('safety.outcome')}: {data.summary.outcome ?? '—'}
+          {!data.complete && ` · ${t('safety.incomplete', { items: data.incomplete.join(', ') })}`}
+        </Text>
+        <Group>
+          <Button
+            component="a"
+            size="xs"
+            variant="light"
+            href={`/api/v1/adverse-events/${aeId}/report.pdf`}
+            target="_blank"
+          >
+            {t('safety.downloadPdf')}
+          </Button>
+          <Button
+            component="a"
+            size="xs"
+            variant="light"
+            href={`/api/v1/adverse-events/${aeId}/report`}
+            download={`AE-${data.participantLabel}-${data.number}.json`}
+          >
+            {t('safety.downloadJson')}
+          </Button>
+          {mayEdit && (
+            <Button size="xs" onClick={() => setEditing(!editing)} data-testid="ae-edit">
+              {editing ? t('safety.stopEditing') : t('safety.edit')}
+            </Button>
+          )}
+        </Group>
+        {editing && (
+          <AdverseEventForm
+            key={data.version}
+            participantId={data.participantId}
+            event={data}
+            onSaved={() => setEditing(false)}
+          />
+        )}
+        {data.clocks.length > 0 && (
+          <>
+            <Title order={5}>{t('safety.timeline')}</Title>
+            <SaeTimeline event={data} />
+            <SubmissionForm event={data} />
+          </>
+        )}
+        {data.queries.length > 0 && (
+          <>
+            <Title order={5}>{t('safety.queries')}</Title>
+            {data.queries.map((query) => (
+              <QueryThread key={query.queryId} query={query} onChanged={() => void event.refetch()} />
+            ))}
+          </>
+        )}
+        <Title order={5}>{t('safety.history')}</Title>
+        <History aeId={aeId} />
+      </Stack>
+    </Card>
+  );
+}

@@ -1,0 +1,168 @@
+import { Alert, Anchor, Badge, Button, Group, Select, Stack, Text, TextInput, Timeline } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../../api/client.ts';
+import { errorMessage } from '../../api/session.ts';
+import { useCan } from '../../api/trial.ts';
+import { type AdverseEventView, type ClockView, localNow } from './safety-api.ts';
+
+export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
+
+/** "in 5 h 20 min" / "12 h 3 min ago" from a clock's remaining milliseconds. */
+function remaining(t: (key: string, options?: Record<string, unknown>) => string, ms: number): string {
+  const minutes = Math.round(Math.abs(ms) / 60_000);
+  const span =
+    minutes >= 48 * 60
+      ? t('safety.spanDays', { days: Math.floor(minutes / 1440), hours: Math.floor((minutes % 1440) / 60) })
+      : t('safety.spanHours', { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
+  return ms >= 0 ? t('safety.remaining', { span }) : t('safety.overdueBy', { span });
+}
+
+const clockKey = (clock: Pick<ClockView, 'clockId' | 'kind'>) => `${clock.clockId}:${clock.kind}`;
+
+/**
+ * The SAE timeline: when the site became aware, each clock (initial report to the sponsor, the
+ * regulator's 7- or 15-day SUSAR clock, follow-ups) with its deadline and state, and each report
+ * recorded as sent, with the report exactly as it was sent.
+ */
+export function SaeTimeline({ event }: { event: AdverseEventView }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language === 'zh' ? 'zh' : 'en';
+  return (
+    <Timeline bulletSize={16} lineWidth={2} data-testid="sae-timeline">
+      <Timeline.Item title={t('safety.awareAt')}>
+        <Text size="sm">{event.summary.awareAt}</Text>
+      </Timeline.Item>
+      {event.clocks.map((clock) => {
+        const sent = event.submissions.filter(
+          (entry) => entry.clockId === clock.clockId && entry.kind === clock.kind,
+        );
+        return (
+          <Timeline.Item
+            key={clockKey(clock)}
+            title={`${clock.name[language]} (${t(`safety.kind.${clock.kind}`)})`}
+            color={statusColor[clock.status]}
+            data-testid={`clock-${clock.clockId}-${clock.kind}`}
+          >
+            <Text size="sm">
+              {t('safety.deadline')}: {clock.deadlineLocal}{' '}
+              <Badge color={statusColor[clock.status]} data-testid="clock-status">
+                {t(`safety.status.${clock.status}`)}
+              </Badge>
+            </Text>
+            <Text size="xs" c="dimmed">
+              {t(`safety.startBasis.${clock.startBasis}`)} · {t(`safety.reporter.${clock.reporter}`)} →{' '}
+              {t(`safety.recipient.${clock.recipient}`, { defaultValue: clock.recipient })}
+              {clock.remainingMs !== null && ` · ${remaining(t, clock.remainingMs)}`}
+            </Text>
+            {sent.map((submission) => (
+              <Text size="sm" key={submission.submissionId} data-testid="submission">
+                {t('safety.submittedAt')}: {submission.submittedAt.slice(0, 16).replace('T', ' ')} UTC
+                {submission.reference ? ` · ${submission.reference}` : ''} ·{' '}
+                <Anchor
+                  href={`/api/v1/safety/submissions/${submission.submissionId}/report.pdf`}
+                  target="_blank"
+                >
+                  PDF
+                </Anchor>{' '}
+                ·{' '}
+                <Anchor href={`/api/v1/safety/submissions/${submission.submissionId}/report`} target="_blank">
+                  JSON
+                </Anchor>
+              </Text>
+            ))}
+          </Timeline.Item>
+        );
+      })}
+    </Timeline>
+  );
+}
+
+/**
+ * Record that a report was sent under one of the event's clocks: what (initial or follow-up), to whom
+ * (the clock's recipient), when, and the recipient's reference. The API checks it; its messages show.
+ */
+export function SubmissionForm({ event }: { event: AdverseEventView }) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language === 'zh' ? 'zh' : 'en';
+  const can = useCan();
+  const client = useQueryClient();
+  const open = event.clocks.filter(
+    (clock) =>
+      clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
+  );
+  const [choice, setChoice] = useState<string | null>(open[0] ? clockKey(open[0]) : null);
+  const [submittedAt, setSubmittedAt] = useState(localNow());
+  const [reference, setReference] = useState('');
+  const [note, setNote] = useState('');
+  const clock = open.find((entry) => clockKey(entry) === choice) ?? open[0];
+  const record = useMutation({
+    mutationFn: () => {
+      if (!clock) throw new Error('no clock');
+      return api('POST', `/adverse-events/${event.aeId}/submissions/${clock.reporter}`, {
+        clockId: clock.clockId,
+        kind: clock.kind,
+        submittedAt,
+        ...(reference.trim() ? { reference: reference.trim() } : {}),
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
+    },
+    onSuccess: () => {
+      setReference('');
+      setNote('');
+      void client.invalidateQueries({ queryKey: ['safety'] });
+    },
+  });
+  if (open.length === 0) return null;
+  return (
+    <Stack gap="xs" data-testid="submission-form">
+      <Group grow align="flex-end">
+        <Select
+          label={t('safety.submissionClock')}
+          data={open.map((entry) => ({
+            value: clockKey(entry),
+            label: `${entry.name[language]} (${t(`safety.kind.${entry.kind}`)})`,
+          }))}
+          value={clock ? clockKey(clock) : null}
+          onChange={setChoice}
+          allowDeselect={false}
+        />
+        <TextInput
+          type="datetime-local"
+          label={t('safety.sentAt')}
+          description={t('safety.sentAtHint')}
+          value={submittedAt}
+          onChange={(e) => setSubmittedAt(e.currentTarget.value)}
+          data-testid="submission-sent-at"
+        />
+      </Group>
+      <Group grow>
+        <TextInput
+          label={t('safety.reference')}
+          value={reference}
+          onChange={(e) => setReference(e.currentTarget.value)}
+        />
+        <TextInput label={t('safety.note')} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
+      </Group>
+      {clock && (
+        <Text size="xs" c="dimmed">
+          {t('safety.sentTo', {
+            recipient: t(`safety.recipient.${clock.recipient}`, { defaultValue: clock.recipient }),
+          })}
+        </Text>
+      )}
+      {record.isError && (
+        <Alert color="red" data-testid="submission-error">
+          {errorMessage(t, record.error)}
+        </Alert>
+      )}
+      {record.isSuccess && <Alert color="green">{t('safety.submissionRecorded')}</Alert>}
+      <Group>
+        <Button onClick={() => record.mutate()} loading={record.isPending}>
+          {t('safety.recordSubmission')}
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
