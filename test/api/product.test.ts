@@ -519,6 +519,16 @@ describeEachDatabase('investigational product', (kind) => {
       );
       expect(response.statusCode).toBe(409);
       expect(response.json().details.reason).toBe('no_vial_available');
+      // A destroyed vial scanned anyway is refused as used, like a dispensed one.
+      const destroyed = await vialByCode(t, staff.otherPharmacist, otherSite[0] ?? '');
+      const scanned = await other.post('/api/v1/product/dispensings', {
+        participantId: otherParticipant,
+        visitId: 'day-1',
+        expectedVialId: destroyed.vialId,
+        scannedCode: otherSite[0],
+      });
+      await expectRefusal(scanned, 'already_used');
+      expect(scanned.json().message).toContain('is destroyed');
     });
   });
 });
