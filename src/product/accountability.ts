@@ -81,6 +81,7 @@ export interface ParticipantBalance {
   dispensed: number;
   /** Dispensing records whose vial came back unused. */
   returnedUnused: number;
+  /** Dose visits whose vial was kept (a returned vial's visit is not counted as dosed). */
   visits: string[];
   lots: string[];
   /** Vials recorded as dispensed to this participant in the custody trail. */
