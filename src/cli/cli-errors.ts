@@ -1,4 +1,5 @@
 import { ConfigError } from '../config.ts';
+import { DatabaseUnavailableError } from '../db/connection.ts';
 import { DataDirBusyError } from '../db/data-dir-lock.ts';
 import { DatabaseTooNewError } from '../db/migrate.ts';
 import { DomainError } from '../server/errors.ts';
@@ -32,6 +33,16 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
     error instanceof DatabaseTooNewError
   ) {
     return { exitCode: EXIT_USER_ERROR, message: error.message };
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    const what =
+      error.reason === 'disk_full'
+        ? 'its disk is full: free space on the data volume'
+        : 'check DATABASE_URL and that PostgreSQL is running';
+    return {
+      exitCode: EXIT_INTERNAL,
+      message: `The database cannot serve now (${String(error.cause)}): ${what}, then run the command again.`,
+    };
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { exitCode: EXIT_INTERNAL, message: `Internal error: ${message}` };

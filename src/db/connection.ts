@@ -1,5 +1,5 @@
 import { Mutex } from 'async-mutex';
-import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
@@ -168,5 +168,31 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+/**
+ * Waits for a PostgreSQL server that is not up yet (a host that boots the database and exotrial
+ * together, or a database restarting): tries `select 1` with growing pauses until `timeoutMs`, then
+ * gives up with the last unavailability. Only unavailability is waited out; other errors are thrown at once.
+ */
+export async function waitForDatabase(
+  database: Database,
+  options: { timeoutMs: number; onWait?: (error: DatabaseUnavailableError, waitedMs: number) => void },
+): Promise<void> {
+  const started = Date.now();
+  let pause = 250;
+  for (;;) {
+    try {
+      await database.read((db) => sql`select 1`.execute(db));
+      return;
+    } catch (error) {
+      const unavailable = asDatabaseUnavailable(error);
+      const waited = Date.now() - started;
+      if (!unavailable || waited + pause > options.timeoutMs) throw unavailable ?? error;
+      options.onWait?.(unavailable, waited);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 2_000);
+    }
   }
 }

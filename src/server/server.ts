@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import { openDatabase } from '../db/connection.ts';
+import { openDatabase, waitForDatabase } from '../db/connection.ts';
 import { bootstrap } from '../study/bootstrap.ts';
 import { buildApp } from './app.ts';
 import type { App } from './context.ts';
@@ -16,6 +16,15 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const database = await openDatabase(config.database);
   try {
+    // A database server that is still starting is waited for (a minute), not a reason to exit.
+    await waitForDatabase(database, {
+      timeoutMs: 60_000,
+      onWait: (error, waitedMs) =>
+        logger.warn(
+          { reason: error.reason, cause: String(error.cause), waitedMs },
+          'waiting for the database',
+        ),
+    });
     const { studyId, setupSecret } = await bootstrap(database, config, logger);
     const app = await buildApp({ config, database, studyId }, { logger });
     await app.listen({ port: config.port, host: config.host });

@@ -286,4 +286,32 @@ const postgresBin = findPostgresBin();
       `fault PostgreSQL restart: stop took ${outage.halted - outage.haltStarted} ms, down ${outage.resumeStarted - outage.halted} ms, start took ${outage.resumed - outage.resumeStarted} ms; ${during.length} requests during the outage, answers ${JSON.stringify(countBy(during))}, slowest ${slowest} ms; first save ${recoveryMs} ms after PostgreSQL was back; overall ${JSON.stringify(counts)}; ${acks.length} acknowledged (${acks.filter((ack) => ack.confirmedByRetry).length} confirmed by a retry's 409), all present; audit chain 1..${chain.lastSeq} verified`,
     );
   }, 400_000);
+
+  it('a server started while PostgreSQL is down waits for it and then serves', async () => {
+    const target = { kind: 'postgres' as const, url: postgres.urlFor('restart_test') };
+    await server?.stop();
+    server = undefined;
+    await postgres.halt();
+    const port = await freePort();
+    const began = Date.now();
+    let output = '';
+    const starting = startExotrial(target, port, {}, (chunk) => {
+      output += chunk;
+    });
+    // Until the starting server has said twice that it waits for the database.
+    const waits = () => output.split('waiting for the database').length - 1;
+    while (waits() < 2 && Date.now() - began < 60_000)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(waits()).toBeGreaterThanOrEqual(2);
+    const resumeStarted = Date.now();
+    await postgres.resume();
+    const resumed = Date.now();
+    server = await starting;
+    const up = Date.now();
+    const health = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+    expect(health.status).toBe(200);
+    console.info(
+      `fault PostgreSQL down at start: server waited ${resumeStarted - began} ms for PostgreSQL, PostgreSQL took ${resumed - resumeStarted} ms to start, server listening ${up - resumed} ms after`,
+    );
+  }, 180_000);
 });

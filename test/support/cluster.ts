@@ -22,12 +22,13 @@ export function startExotrial(
   target: DatabaseTarget,
   port: number,
   environment: NodeJS.ProcessEnv = {},
+  onOutput?: (chunk: string) => void,
 ): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = { HOST: '127.0.0.1', EXOTRIAL_LOGIN_RATE_LIMIT: '1000', ...environment };
   const args = ['--port', String(port)];
   if (target.kind === 'postgres') env.DATABASE_URL = target.url;
   else args.push('--data', target.dataDir);
-  return startServerProcess(args, env);
+  return startServerProcess(args, env, onOutput);
 }
 
 /** Waits for a process to exit (at once if it already has). */

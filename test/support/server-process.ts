@@ -8,8 +8,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `exotrial serve` as a real process and waits for it to print its URL (and setup link). */
-export function startServerProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+/**
+ * Starts `exotrial serve` as a real process and waits for it to print its URL (and setup link);
+ * `onOutput` sees its output as it comes, also while it starts.
+ */
+export function startServerProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  onOutput?: (chunk: string) => void,
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['bin/exotrial.js', 'serve', ...args], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,6 +36,7 @@ export function startServerProcess(args: string[], env: NodeJS.ProcessEnv = {}):
     }, 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
+      onOutput?.(chunk.toString());
       const url = /exotrial is running at (\S+)/.exec(output)?.[1];
       const waitsForSetup = /No user yet/.test(output);
       const setupUrl = /(http\S+\/setup\?token=\S+)/.exec(output)?.[1] ?? null;
