@@ -130,7 +130,37 @@ async function insertQuery(
   return queryId;
 }
 
-/** A monitor or data manager raises a query on a field. */
+/** An adverse event as a query target: its id, the adverseEvent form, `AE n` in place of a visit. */
+export function adverseEventTarget(event: {
+  ae_id: string;
+  participant_id: string;
+  site_id: string;
+  ae_number: number;
+}): QueryTarget {
+  return {
+    record_id: event.ae_id,
+    participant_id: event.participant_id,
+    site_id: event.site_id,
+    visit_id: `AE ${event.ae_number}`,
+    form_id: 'adverseEvent',
+  };
+}
+
+/** A form record, or an adverse event (which holds the adverseEvent form's items), to raise a query on. */
+async function queryable(trx: Tx, studyId: string, recordId: string) {
+  const record = await findRecordById(trx, studyId, recordId);
+  if (record) return record;
+  if (!/^[0-9a-f-]{36}$/i.test(recordId)) return undefined;
+  const event = await trx
+    .selectFrom('adverse_event')
+    .select(['ae_id', 'participant_id', 'site_id', 'ae_number', 'entries'])
+    .where('study_id', '=', studyId)
+    .where('ae_id', '=', recordId)
+    .executeTakeFirst();
+  return event ? { ...adverseEventTarget(event), entries: event.entries } : undefined;
+}
+
+/** A monitor or data manager raises a query on a field (of a form record or an adverse event). */
 export async function raiseQuery(
   database: Database,
   studyId: string,
@@ -138,8 +168,8 @@ export async function raiseQuery(
   input: { recordId: string; itemId: string; text: string },
 ): Promise<QueryView> {
   return database.transaction(async (trx) => {
-    const record = await findRecordById(trx, studyId, input.recordId);
-    if (!record) throw notFound(`Form record ${input.recordId}`);
+    const record = await queryable(trx, studyId, input.recordId);
+    if (!record) throw notFound(`Form record or adverse event ${input.recordId}`);
     authorize(caller.user, 'query.raise', { siteId: record.site_id });
     if (!(input.itemId in (record.entries as Record<string, unknown>))) {
       throw validationFailed([{ field: 'itemId', message: `The form has no saved item ${input.itemId}.` }]);

@@ -6,7 +6,7 @@ import type { QueryView } from '../crf/crf.schema.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
 import { toQueryView } from '../crf/form-record.queries.ts';
-import { type QueryTarget, syncEditCheckQueries } from '../crf/query.service.ts';
+import { adverseEventTarget, type QueryTarget, syncEditCheckQueries } from '../crf/query.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { AdverseEventTable } from '../db/schema-safety.ts';
 import { hasConsent, lockParticipant } from '../participants/participant.queries.ts';
@@ -111,13 +111,7 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
  * place of a visit, so the query inbox lists them and they are answered and closed the same way.
  */
 export function aeQueryTarget(row: AdverseEventRow): QueryTarget {
-  return {
-    record_id: row.ae_id,
-    participant_id: row.participant_id,
-    site_id: row.site_id,
-    visit_id: `AE ${row.ae_number}`,
-    form_id: AE_FORM_ID,
-  };
+  return adverseEventTarget(row);
 }
 
 export async function queriesOf(db: Db, studyId: string, aeIds: string[]): Promise<QueryView[]> {

@@ -218,6 +218,35 @@ describeEachDatabase('soft checks on adverse events open data queries; history a
       expect(bad.json().details.fields[0].field).toContain('grade');
     });
 
+    it('a monitor raises a manual query on an event’s field; an item never saved is refused', async () => {
+      const raised = await monitor().post('/api/v1/queries', {
+        recordId: aeId,
+        itemId: 'onsetAt',
+        text: 'Source notes the onset one day earlier?',
+      });
+      expect(raised.statusCode, raised.body).toBe(201);
+      expect(raised.json()).toMatchObject({
+        recordId: aeId,
+        formId: 'adverseEvent',
+        itemId: 'onsetAt',
+        origin: 'manual',
+        status: 'open',
+      });
+      const unknown = await monitor().post('/api/v1/queries', {
+        recordId: aeId,
+        itemId: 'resolvedAt',
+        text: 'x',
+      });
+      expect(unknown.statusCode).toBe(400);
+      const event = (await coordinator().get(`/api/v1/adverse-events/${aeId}`)).json();
+      expect(event.queries.filter((query: { origin: string }) => query.origin === 'manual')).toHaveLength(1);
+      const answered = await coordinator().post(`/api/v1/queries/${raised.json().queryId}/answer`, {
+        text: 'Onset confirmed as entered.',
+        version: 1,
+      });
+      expect(answered.json()).toMatchObject({ status: 'answered' });
+    });
+
     it('people of another site see neither the event nor its query', async () => {
       const other = as(t.app, users.otherCoordinator);
       const inbox = await other.get('/api/v1/queries?formId=adverseEvent');
