@@ -173,7 +173,10 @@ export function bloodGas(random: Random, vitalsValues: FormValues, altitude: num
   };
 }
 
-/** Laboratory values; `recovery` runs from 0 (admission) to 1 (recovered). */
+/**
+ * Laboratory values; `recovery` runs from 0 (admission) to 1 (recovered), below 0 for a patient who
+ * worsens: lymphocytes rise with it, CRP, IL-6 and D-dimer fall.
+ */
 export function labs(random: Random, collectedOn: string, recovery: number): FormValues {
   const wbc = random.decimal(3.5, 11, 2);
   return {
@@ -185,7 +188,9 @@ export function labs(random: Random, collectedOn: string, recovery: number): For
     platelets: random.int(120, 380),
     crp: random.decimal(5 + 100 * (1 - recovery), 20 + 120 * (1 - recovery), 1),
     // IL-6 is sent out; now and then the sample does not make it.
-    il6: random.chance(0.1) ? new Missing('not_done', 'Sample haemolysed') : random.decimal(3, 80, 1),
+    il6: random.chance(0.1)
+      ? new Missing('not_done', 'Sample haemolysed')
+      : random.decimal(3 + 40 * (1 - recovery), 20 + 70 * (1 - recovery), 1),
     dDimer: random.decimal(0.3, 3.5 - 2 * recovery, 2),
     alt: random.int(12, 70),
     ast: random.int(14, 75),

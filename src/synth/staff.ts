@@ -93,6 +93,9 @@ export interface DemoStaff {
   bySite: Map<string, SiteStaff>;
   monitor: Caller;
   dataManager: Caller;
+  /** The trial pharmacist: depot, release, shipments and dispensing at every site. */
+  pharmacist: Caller;
+  safetyOfficer: Caller;
   /** Created only when the study had no administrator (so someone can manage the demo). */
   administrator: Caller | null;
   all: UserView[];
@@ -141,7 +144,10 @@ async function demoUser(
   return { userId, email, name, roles, siteIds: updated.siteIds, status };
 }
 
-/** The trial team: an investigator and a coordinator per site, a monitor of every site, a data manager. */
+/**
+ * The trial team: an investigator and a coordinator per site, a monitor and a pharmacist of every
+ * site, a data manager and a safety officer.
+ */
 export async function demoStaff(
   trx: Tx,
   studyId: string,
@@ -185,5 +191,12 @@ export async function demoStaff(
     sites.map((site) => site.siteId),
   );
   const dataManager = await add('datamanager', 'Demo Data Manager', 'data_manager', []);
-  return { bySite, monitor, dataManager, administrator, all };
+  const pharmacist = await add(
+    'pharmacist',
+    'Demo Trial Pharmacist',
+    'pharmacist',
+    sites.map((site) => site.siteId),
+  );
+  const safetyOfficer = await add('safety', 'Demo Safety Officer', 'safety_officer', []);
+  return { bySite, monitor, dataManager, pharmacist, safetyOfficer, administrator, all };
 }

@@ -13,6 +13,7 @@ import {
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
 import { conflict, validationFailed } from '../server/errors.ts';
 import { clinicalCourse, type DayState } from './clinical-course.ts';
+import { type DosingSafetyCounts, DosingSafetyWriter } from './dosing-safety.ts';
 import {
   addDays,
   at,
@@ -32,6 +33,7 @@ import {
   screeningForms,
   vitals,
 } from './patient-forms.ts';
+import { ProductSupply, type SupplyCounts } from './product-supply.ts';
 import { type Random, seededRandom } from './random.ts';
 import { type DemoSite, type DemoStaff, demoSites, demoStaff, newDemoPassword } from './staff.ts';
 import { type SyntheticTrialCounts, syntheticTrialCounts } from './summary.ts';
@@ -55,6 +57,8 @@ export interface SyntheticTrialResult {
   staff: Array<{ email: string; name: string; roles: string[] }>;
   password: string;
   counts: SyntheticTrialCounts;
+  /** What the generator wrote through the product, dosing and safety services. */
+  written: { product: SupplyCounts } & DosingSafetyCounts;
 }
 
 type Course = { kind: 'ongoing' } | { kind: 'withdraws'; day: number } | { kind: 'dies'; day: number };
@@ -93,14 +97,22 @@ function planTrial(random: Random, subjects: number, sites: DemoSite[], asOf: st
     random: random.fork(`participant ${index}`),
   }));
   plans.sort((a, b) => a.screeningDate.localeCompare(b.screeningDate) || a.index - b.index);
-  // One death and one withdrawal, among those enrolled long enough ago for them to have happened.
+  // About 7% of those enrolled long enough ago die (the background's ~10% in severe disease) and 2%
+  // withdraw; at least one of each when the trial is long enough for them to have happened.
   const daysFollowed = (plan: Plan) => studyDayOf(addDays(plan.screeningDate, 1), asOf);
   const enrolled = plans.filter((plan) => plan.outcome === 'enrolled');
-  const dies = enrolled.find((plan) => daysFollowed(plan) >= 12);
-  if (dies) dies.course = { kind: 'dies', day: random.int(8, Math.min(20, daysFollowed(dies))) };
-  const withdraws = enrolled.find((plan) => plan !== dies && daysFollowed(plan) >= 5);
-  if (withdraws)
-    withdraws.course = { kind: 'withdraws', day: random.int(3, Math.min(8, daysFollowed(withdraws))) };
+  let deaths = 0;
+  let withdrawals = 0;
+  for (const plan of enrolled) {
+    const followed = daysFollowed(plan);
+    if (followed >= 12 && (deaths === 0 || random.chance(0.07))) {
+      plan.course = { kind: 'dies', day: random.int(8, Math.min(20, followed)) };
+      deaths++;
+    } else if (followed >= 5 && (withdrawals === 0 || random.chance(0.02))) {
+      plan.course = { kind: 'withdraws', day: random.int(3, Math.min(8, followed)) };
+      withdrawals++;
+    }
+  }
   return plans;
 }
 
@@ -148,7 +160,32 @@ export async function generateSyntheticTrial(
   });
   const random = seededRandom(options.seed);
   const plans = planTrial(random, options.subjects, sites, asOf);
-  const writer = new TrialWriter(database, studyId, staff, password, asOf);
+  const large = options.subjects > 300;
+  const supply = new ProductSupply(
+    database,
+    studyId,
+    staff.pharmacist,
+    password,
+    random.fork('product'),
+    large ? 2000 : 200,
+    large ? 100 : 30,
+  );
+  const firstScreening = plans[0]?.screeningDate ?? asOf;
+  const now = new Date();
+  const endOfDay = new Date(Date.parse(`${asOf}T23:00:00Z`));
+  await supply.setUp(
+    sites,
+    new Date(Date.parse(`${addDays(firstScreening, -14)}T01:00:00Z`)),
+    endOfDay < now ? endOfDay : now,
+  );
+  const dosingSafety = new DosingSafetyWriter(
+    database,
+    studyId,
+    staff.pharmacist,
+    staff.safetyOfficer,
+    supply,
+  );
+  const writer = new TrialWriter(database, studyId, staff, password, asOf, dosingSafety);
   let feverShown = false;
   for (const [done, plan] of plans.entries()) {
     const site = sites.find((entry) => entry.siteId === plan.siteId);
@@ -164,6 +201,7 @@ export async function generateSyntheticTrial(
     staff: staff.all.map((user) => ({ email: user.email, name: user.name, roles: user.roles })),
     password,
     counts: await database.read((db) => syntheticTrialCounts(db, studyId)),
+    written: { product: supply.counts, ...dosingSafety.counts },
   };
 }
 
@@ -187,6 +225,7 @@ class TrialWriter {
     private readonly staff: DemoStaff,
     private readonly password: string,
     private readonly asOf: string,
+    private readonly dosingSafety: DosingSafetyWriter,
   ) {}
 
   private siteStaff(siteId: string) {
@@ -394,6 +433,11 @@ class TrialWriter {
     const followed = Math.min(28, studyDayOf(day1Date, this.asOf));
     const lastDay = plan.course.kind === 'ongoing' ? followed : Math.min(followed, plan.course.day);
     const discharged = course[course.length - 1] as DayState;
+    const last = course[course.length - 1];
+    const improves = last !== undefined && last.category <= 2;
+    const dischargeDay = improves ? course.length : null;
+    const deathDay = plan.course.kind === 'dies' ? plan.course.day : null;
+    const worsens = deathDay === null && course.some((state) => state.category > profile.baseline);
     for (let day = 1; day <= lastDay; day++) {
       const date = studyDayDate(day1Date, day);
       const inHospital = day <= course.length && (course[day - 1]?.category ?? 0) >= 3;
@@ -409,7 +453,13 @@ class TrialWriter {
         );
       }
       if (state.category === 7) break;
-      const recovery = Math.min(1, day / 21);
+      // Labs follow the course: improvers recover by discharge, deaths worsen, the others barely move.
+      const recovery =
+        deathDay !== null
+          ? -0.3 * Math.min(1, day / deathDay)
+          : dischargeDay !== null
+            ? Math.min(1, day / dischargeDay)
+            : 0.3 * Math.min(1, day / 28);
       const fever = () => random.chance(0.02);
       let dayVitals: FormValues | undefined;
       if (day <= 5 && inHospital) {
@@ -422,6 +472,16 @@ class TrialWriter {
           const values = vitals(random, state, at(date, time), { fever: forced || fever() });
           dayVitals ??= values;
           await this.saveVitals(plan, participantId, `day-${day}/${timepoint}`, values);
+          // The dose is given after the pre-dose vitals, when its time has come.
+          if (timepoint === 'pre-dose' && Date.parse(at(date, '01:00')) < Date.now()) {
+            await this.dosingSafety.dose(random, {
+              participantId,
+              siteId: plan.siteId,
+              visitId: `day-${day}`,
+              date,
+              coordinator,
+            });
+          }
         }
       }
       const visitKey = `day-${day}`;
@@ -452,6 +512,14 @@ class TrialWriter {
         await this.save(coordinator, participantId, visitKey, 'rtPcr', rtPcr(random, date, positive));
       }
     }
+    await this.dosingSafety.adverseEvents(
+      random,
+      { participantId, investigator: this.siteStaff(plan.siteId).investigator, coordinator },
+      day1Date,
+      plan.course.kind === 'withdraws' ? Math.min(followed, plan.course.day) : followed,
+      worsens,
+      deathDay,
+    );
     await this.endOfStudy(plan, participantId, day1Date, followed);
   }
 
