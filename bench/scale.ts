@@ -91,6 +91,8 @@ async function startCachedPostgres(bin: string) {
     `-p ${port} -h 127.0.0.1 -k ${CACHE}`,
     '-c max_connections=200 -c shared_buffers=512MB -c effective_cache_size=4GB',
     '-c work_mem=16MB -c maintenance_work_mem=256MB -c random_page_cost=1.1 -c fsync=on',
+    // Fewer checkpoints while a large study is bulk-loaded.
+    '-c max_wal_size=8GB -c checkpoint_timeout=30min',
   ].join(' ');
   const [cmd, args] = asPostgres(join(bin, 'pg_ctl'), [
     '-D',

@@ -43,7 +43,13 @@ export function participantRoutes(app: App, context: AppContext): void {
         summary: 'Participants with status, next visit and open queries (only the sites you work at)',
         querystring: participantListQuerySchema,
         response: {
-          200: z.object({ items: z.array(participantSummarySchema), total: z.number().int() }),
+          200: z.object({
+            items: z.array(participantSummarySchema),
+            /** Matches, counted up to 10,000. */
+            total: z.number().int(),
+            /** More than `total` participants match: narrow the search or filter to count them. */
+            totalCapped: z.boolean(),
+          }),
           ...errors,
         },
       },

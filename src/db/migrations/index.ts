@@ -5,6 +5,7 @@ import * as participantsCrf from './2026_11_25_03_participants_crf.ts';
 import * as product from './2026_11_25_04_product.ts';
 import * as safety from './2026_11_25_05_safety.ts';
 import * as dosing from './2026_11_25_06_dosing.ts';
+import * as scaleIndexes from './2026_11_25_07_scale_indexes.ts';
 import * as productReturns from './2026_11_25_09_product_returns.ts';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_04_product': product,
   '2026_11_25_05_safety': safety,
   '2026_11_25_06_dosing': dosing,
+  '2026_11_25_07_scale_indexes': scaleIndexes,
   '2026_11_25_09_product_returns': productReturns,
 };
