@@ -86,6 +86,10 @@ export const labelQuerySchema = z
     path: ['lotId'],
     message: 'Give either lotId (every vial of a lot) or codes (vial codes separated by commas), not both.',
   })
+  .refine((query) => !query.codes || query.codes.length > 0, {
+    path: ['codes'],
+    message: 'Name at least one vial code.',
+  })
   .refine((query) => !query.codes || query.codes.length <= 1000, {
     path: ['codes'],
     message: 'Print at most 1000 labels at a time.',

@@ -314,6 +314,9 @@ describeEachDatabase('product inventory and labels', (kind) => {
       expect(neither.json().details.fields[0].message).toContain('either lotId');
       const both = await labels(`lotId=${lots.fresh.lotId}&codes=${lots.fresh.codes[0]}`);
       expect(both.statusCode).toBe(400);
+      const empty = await labels('codes=%2C%20%2C');
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json().details.fields[0].message).toBe('Name at least one vial code.');
       const unknown = await labels(`codes=${lots.fresh.codes[0]},NO-SUCH-1`);
       expect(unknown.statusCode).toBe(400);
       expect(unknown.json().details.fields[0].message).toContain('NO-SUCH-1');
