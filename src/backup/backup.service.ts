@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -43,12 +44,26 @@ const CURSOR = 'exotrial_backup_rows';
 /** Lines into a gzip stream, hashed as written, waiting for the disk when it falls behind. */
 class LineWriter {
   private readonly hash = createHash('sha256');
-  constructor(private readonly gzip: Gzip) {}
+  /** Settles when the file is complete, or rejects with the reason it cannot be written. */
+  private readonly closed: Promise<never>;
+
+  constructor(
+    private readonly gzip: Gzip,
+    written: Promise<void>,
+  ) {
+    this.closed = written.then(() => {
+      throw new Error('the backup file was closed before the backup was complete');
+    });
+    this.closed.catch(() => undefined);
+  }
 
   async write(line: string, hashed = true): Promise<void> {
+    // A file that cannot be written (no folder, disk full) ends the backup with that error
+    // instead of leaving it waiting for a drain that never comes.
+    if (this.gzip.destroyed) await this.closed;
     const text = `${line}\n`;
     if (hashed) this.hash.update(text, 'utf8');
-    if (!this.gzip.write(text)) await new Promise((resolve) => this.gzip.once('drain', resolve));
+    if (!this.gzip.write(text)) await Promise.race([once(this.gzip, 'drain'), this.closed]);
   }
 
   digest(): string {
@@ -79,7 +94,9 @@ export async function writeBackup(
   const partial = `${file}.partial-${process.pid}`;
   const gzip = createGzip({ level: 6 });
   const written = pipeline(gzip, createWriteStream(partial));
-  const writer = new LineWriter(gzip);
+  // Observed at once so that a write error while the snapshot is still being read is not unhandled.
+  written.catch(() => undefined);
+  const writer = new LineWriter(gzip, written);
   try {
     const summary = await database.read((db) =>
       db

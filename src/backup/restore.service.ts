@@ -30,6 +30,8 @@ export interface RestoreOptions {
 }
 
 export interface RestoreSummary {
+  /** The file's SHA-256, as its trailer states and the restore recomputed. */
+  sha256: string;
   tables: number;
   rows: number;
   replacedRows: number;
@@ -209,7 +211,7 @@ export async function restoreBackup(
   file: string,
   options: RestoreOptions = {},
 ): Promise<RestoreSummary> {
-  const { header } = await checkBackupFile(file, options.onProgress);
+  const { header, trailer } = await checkBackupFile(file, options.onProgress);
   checkKnownMigrations(header);
   const before = await database.read(async (db) => occupiedTables(db, await readTables(db)));
   if (before.length > 0 && !options.force) refuseNonEmpty(before);
@@ -276,5 +278,5 @@ export async function restoreBackup(
     };
   });
   const migratedAfter = await migrateToLatest(database.kysely);
-  return { ...result, migratedAfter };
+  return { sha256: trailer.sha256, ...result, migratedAfter };
 }

@@ -112,7 +112,8 @@ export function registerRestoreCommand(program: Command): void {
           config.database.kind === 'pglite' ? config.database.dataDir : 'PostgreSQL (DATABASE_URL)';
         const lines = [
           `Restored ${summary.rows} rows of ${summary.tables} tables from ${file} into ${where} in ${seconds.toFixed(1)} s` +
-            (summary.replacedRows > 0 ? `, replacing ${summary.replacedRows} rows it held.` : '.'),
+            (summary.replacedRows > 0 ? `, replacing ${summary.replacedRows} rows it held` : '') +
+            ` (SHA-256 ${summary.sha256}).`,
           ...summary.studies.map(({ studyId, audit }) =>
             audit.intact
               ? `  study ${studyId}: audit trail intact, ${audit.events} events, head ${audit.lastHash}`
