@@ -108,8 +108,12 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** How long a request waits for a pooled connection (or a new one) before it is answered 503. */
-const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long a request waits for a pooled connection (a free one, or a new one to a database that
+ * does not answer) before it is answered 503. Generous, because under heavy load requests queue for
+ * the pool's 10 connections; a database that is down refuses at once and needs no timeout.
+ */
+const CONNECT_TIMEOUT_MS = 30_000;
 
 function postgresPool(url: string): pg.Pool {
   const types = {
