@@ -329,4 +329,13 @@ it('shows an imported excursion on the dashboard and the chart, dispositions it,
   expect(pdf.status()).toBe(200);
   expect(pdf.headers()['content-type']).toBe('application/pdf');
   expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+
+  // The same pages in Chinese.
+  await page.getByText('简体中文').click();
+  await page.goto(`${server.url}/product`);
+  await expect.poll(() => page.getByRole('heading', { name: '研究药物' }).count(), TIMEOUT).toBe(1);
+  expect(await page.getByRole('columnheader', { name: '隔离' }).count()).toBeGreaterThan(0);
+  await page.getByRole('link', { name: '发药', exact: true }).click();
+  await expect.poll(() => page.getByRole('heading', { name: '发药' }).count(), TIMEOUT).toBe(1);
+  await page.screenshot({ path: `${SHOTS}/product-dispensing-zh.png`, fullPage: true });
 });
