@@ -333,7 +333,7 @@ it('shows an imported excursion on the dashboard and the chart, dispositions it,
   // The same pages in Chinese.
   await page.getByText('简体中文').click();
   await page.goto(`${server.url}/product`);
-  await expect.poll(() => page.getByRole('heading', { name: '研究药物' }).count(), TIMEOUT).toBe(1);
+  await expect.poll(() => page.getByRole('heading', { name: '研究用药品' }).count(), TIMEOUT).toBe(1);
   expect(await page.getByRole('columnheader', { name: '隔离' }).count()).toBeGreaterThan(0);
   await page.getByRole('link', { name: '发药', exact: true }).click();
   await expect.poll(() => page.getByRole('heading', { name: '发药' }).count(), TIMEOUT).toBe(1);

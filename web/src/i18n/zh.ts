@@ -653,7 +653,7 @@ export const zh: Translation = {
     frameTitle: '试验报告',
   },
   product: {
-    title: '研究药物',
+    title: '研究用药品',
     dispensing: '发药',
     horizon: '即将过期：使用期限在',
     horizonDays: '{{count}} 天内',
