@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize, canAccessSite } from '../auth/permissions.ts';
+import { authorize } from '../auth/permissions.ts';
 import type { Entries } from '../crf/entries.ts';
 import { allowedCodes } from '../crf/form-checks.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
@@ -29,7 +29,6 @@ import {
 import type {
   AdministrationView,
   DoseSchedule,
-  DosingOverview,
   RecordAdministrationRequest,
   UpdateAdministrationRequest,
 } from './dosing.schema.ts';
@@ -168,7 +167,7 @@ async function linkedEvents(db: Db, studyId: string, participantId: string) {
     .execute();
 }
 
-function windowsOf(
+export function windowsOf(
   protocol: Protocol,
   participant: ParticipantRow,
   rows: AdministrationRow[],
@@ -237,67 +236,9 @@ export async function doseSchedule(
 }
 
 /** A given dose's start against its window (null for a dose not given or not recorded). */
-function timingOf(window: DoseWindow | undefined, row: AdministrationRow | null): DoseTiming | null {
+export function timingOf(window: DoseWindow | undefined, row: AdministrationRow | null): DoseTiming | null {
   if (!window || !row?.started_at || row.status === 'not-given') return null;
   return doseTiming(window, new Date(row.started_at));
-}
-
-/**
- * Every enrolled participant of the caller's sites with each dose's state (missed doses stand out)
- * and timing (delayed doses stand out) and their compliance, for the Dosing screen; with totals.
- */
-export async function dosingOverview(db: Db, studyId: string, caller: Caller): Promise<DosingOverview> {
-  authorize(caller.user, 'dosing.read');
-  const { protocol } = await currentProtocol(db, studyId);
-  const participants = (
-    await db
-      .selectFrom('participant')
-      .selectAll()
-      .where('study_id', '=', studyId)
-      .where('day1_date', 'is not', null)
-      .execute()
-  ).filter((participant) => canAccessSite(caller.user, participant.site_id));
-  const rows = await db
-    .selectFrom('dosing_administration')
-    .selectAll()
-    .where('study_id', '=', studyId)
-    .orderBy('dose_number')
-    .execute();
-  const zones = new Map(
-    (
-      await db.selectFrom('site').select(['site_id', 'time_zone']).where('study_id', '=', studyId).execute()
-    ).map((site) => [site.site_id, site.time_zone]),
-  );
-  const now = new Date();
-  const listed = participants.map((participant) => {
-    const own = rows.filter((row) => row.participant_id === participant.participant_id);
-    const zone = zones.get(participant.site_id) ?? protocol.study.timeZone;
-    const windows = windowsOf(protocol, participant, own, zone);
-    const doses = protocol.regimen.doseVisits.flatMap((visitId, index) => {
-      const window = windows[index];
-      if (!window) return [];
-      const row = own.find((entry) => entry.visit_id === visitId) ?? null;
-      return [
-        {
-          visitId,
-          doseNumber: index + 1,
-          state: doseState(window, row, now),
-          timing: timingOf(window, row),
-          latest: window.latest.toISOString(),
-        },
-      ];
-    });
-    return {
-      participantId: participant.participant_id,
-      participantLabel: participant.study_number ?? participant.screening_number,
-      siteId: participant.site_id,
-      day1Date: String(participant.day1_date),
-      doses,
-      compliance: compliance(doses),
-    };
-  });
-  listed.sort((a, b) => a.participantLabel.localeCompare(b.participantLabel));
-  return { participants: listed, totals: compliance(listed.flatMap((entry) => entry.doses)) };
 }
 
 interface Normalized {

@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { recordErrorResponses } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
-import {
-  doseSchedule,
-  dosingOverview,
-  recordAdministration,
-  updateAdministration,
-} from './administration.service.ts';
+import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
 import {
   administrationViewSchema,
   doseScheduleSchema,
@@ -15,6 +10,7 @@ import {
   recordAdministrationRequestSchema,
   updateAdministrationRequestSchema,
 } from './dosing.schema.ts';
+import { dosingOverview } from './dosing-overview.service.ts';
 
 const errors = recordErrorResponses;
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });

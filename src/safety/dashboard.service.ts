@@ -2,7 +2,7 @@ import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { toAdverseEventView, viewContext } from './adverse-event.service.ts';
+import { toAdverseEventView, viewContext } from './adverse-event.views.ts';
 import { ruleValues } from './ae-summary.ts';
 import { dosingPauseReason, openPauses, safetyPopulation, toPauseView } from './pause.service.ts';
 import type { Dashboard } from './safety.schema.ts';
