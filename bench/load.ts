@@ -540,6 +540,10 @@ export async function loadBenchFigures() {
     const server = await startServerProcess(['--port', String(port)], {
       DATABASE_URL: target.url,
       EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+      // e.g. --max-old-space-size=160: a leak then ends in an out-of-memory crash, a lazy heap levels off.
+      ...(process.env.BENCH_LOAD_SERVER_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_LOAD_SERVER_NODE_OPTIONS }
+        : {}),
     });
     const pid = server.child.pid ?? 0;
     try {
