@@ -48,9 +48,12 @@ export function registerDemoCommand(program: Command): void {
         await database.transaction((trx) => sql`set synchronous_commit = off`.execute(trx));
       }
       const bar = new SingleBar({
-        format: 'Synthetic trial [{bar}] {value}/{total} participants',
+        format:
+          'Synthetic trial [{bar}] {value}/{total} participants, {duration_formatted} elapsed, ETA {eta_formatted}',
         stream: process.stderr,
-        noTTYOutput: false,
+        // Without a terminal (a log file, CI), a line every ten seconds instead of a redrawn bar.
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
         hideCursor: true,
       });
       bar.start(subjects, 0);

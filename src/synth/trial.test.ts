@@ -20,7 +20,7 @@ describe('synthetic trial generator', () => {
     first = await fresh();
     await generateSyntheticTrial(first.database, first.studyId, options);
     firstDigest = await first.database.read((db) => syntheticTrialDigest(db, first.studyId));
-  }, 300_000);
+  }, 600_000);
   afterAll(async () => {
     for (const t of apps) await t.close();
   });
@@ -69,7 +69,8 @@ describe('synthetic trial generator', () => {
     await generateSyntheticTrial(other.database, other.studyId, { ...options, subjects: 3, seed: 8 });
     const otherDigest = await other.database.read((db) => syntheticTrialDigest(db, other.studyId));
     expect(otherDigest).not.toBe(firstDigest);
-  }, 300_000);
+    // Three whole trials, product and safety included, through the services.
+  }, 900_000);
 
   it('refuses a database that holds real participants unless forced', async () => {
     const t = await fresh();
@@ -83,5 +84,5 @@ describe('synthetic trial generator', () => {
     await generateSyntheticTrial(t.database, t.studyId, { ...options, subjects: 1, force: true });
     const counts = await t.database.read((db) => syntheticTrialCounts(db, t.studyId));
     expect(counts.screened).toBe(1);
-  }, 120_000);
+  }, 600_000);
 });
