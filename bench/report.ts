@@ -5,15 +5,18 @@
 // takes hours, so the rows are inserted in bulk with SQL into an embedded PGlite database migrated
 // and bootstrapped as the server does. Then the report is timed as GET /api/v1/report does it:
 // loadReport (one read of every source row + the model) and the HTML rendering, three rounds each.
+// BENCH_REPORT_DATA=DIR keeps the database in DIR and reuses it on the next run (the counts inserted
+// are kept beside it in DIR.json), so only the first run pays for the insert.
 // Prints JSON figures. Run: node bin/run-ts.js bench/report.ts
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase, type Tx } from '../src/db/connection.ts';
+import { type Database, openDatabase, type Tx } from '../src/db/connection.ts';
 import { loadOutcomeSources } from '../src/outcomes/outcomes.loader.ts';
+import type { Protocol } from '../src/protocol/schema.ts';
 import { renderReportHtml } from '../src/report/report.html.ts';
 import { buildReportModel, reportJson } from '../src/report/report.model.ts';
 import { loadReport } from '../src/report/report.service.ts';
@@ -39,17 +42,20 @@ async function insertChunked(trx: Tx, table: string, rows: Record<string, unknow
   }
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'bench-report-'));
-const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), database: { kind: 'pglite' as const, dataDir } };
-const database = await openDatabase(config.database);
-try {
-  const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
-  const { protocol, siteId } = await database.read(async (db) => ({
-    protocol: (await currentProtocol(db, studyId)).protocol,
-    siteId: (
-      await db.selectFrom('site').select('site_id').where('study_id', '=', studyId).executeTakeFirstOrThrow()
-    ).site_id,
-  }));
+interface Inserted {
+  rows: Record<'form_record' | 'dosing_administration' | 'dispensing' | 'adverse_event', number>;
+  recorded: { completed: number; interrupted: number; notGiven: number };
+  events: number;
+  insertSeconds: number;
+}
+
+/** Inserts the synthetic study in bulk; returns what was inserted, for the report's figures to match. */
+async function insertStudy(
+  database: Database,
+  studyId: string,
+  protocol: Protocol,
+  siteId: string,
+): Promise<Inserted> {
   const doseVisits = protocol.regimen.doseVisits;
   const random = seededRandom(2020);
   const now = new Date();
@@ -208,7 +214,7 @@ try {
     }
   }
 
-  let t0 = performance.now();
+  const t0 = performance.now();
   await database.transaction(async (trx) => {
     await trx
       .insertInto('product_lot')
@@ -234,7 +240,46 @@ try {
     await insertChunked(trx, 'dosing_administration', doses);
     await insertChunked(trx, 'adverse_event', events);
   });
-  const insertSeconds = (performance.now() - t0) / 1000;
+  return {
+    rows: {
+      form_record: records.length,
+      dosing_administration: doses.length,
+      dispensing: dispensings.length,
+      adverse_event: events.length,
+    },
+    recorded,
+    events: events.length,
+    insertSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+  };
+}
+
+const cacheDir = process.env.BENCH_REPORT_DATA;
+const dataDir = cacheDir ?? mkdtempSync(join(tmpdir(), 'bench-report-'));
+const cacheFile = `${dataDir.replace(/\/+$/, '')}.json`;
+const cached =
+  cacheDir && existsSync(cacheFile)
+    ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Inserted & { subjects: number })
+    : null;
+if (cached && cached.subjects !== SUBJECTS) {
+  throw new Error(
+    `${dataDir} holds ${cached.subjects} participants, not ${SUBJECTS}: remove it and ${cacheFile}, or set BENCH_REPORT_SUBJECTS=${cached.subjects}.`,
+  );
+}
+const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), database: { kind: 'pglite' as const, dataDir } };
+const database = await openDatabase(config.database);
+try {
+  const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
+  const { protocol, siteId } = await database.read(async (db) => ({
+    protocol: (await currentProtocol(db, studyId)).protocol,
+    siteId: (
+      await db.selectFrom('site').select('site_id').where('study_id', '=', studyId).executeTakeFirstOrThrow()
+    ).site_id,
+  }));
+  const inserted = cached ?? (await insertStudy(database, studyId, protocol, siteId));
+  if (cacheDir && !cached) writeFileSync(cacheFile, JSON.stringify({ subjects: SUBJECTS, ...inserted }));
+  const { recorded } = inserted;
+  const rssBefore = process.memoryUsage().rss;
+  let t0 = performance.now();
 
   const loads: number[] = [];
   const htmls: number[] = [];
@@ -275,16 +320,14 @@ try {
     { completed: 0, interrupted: 0, notGiven: 0 },
   );
   const round = (value: number) => Math.round(value);
+  const megabytes = (bytes: number) => Math.round(bytes / 1_048_576);
   const best = (values: number[]) => round(Math.min(...values));
   const figures = {
     subjects: SUBJECTS,
-    rows: {
-      form_record: records.length,
-      dosing_administration: doses.length,
-      dispensing: dispensings.length,
-      adverse_event: events.length,
-    },
-    bulkInsertSeconds: Number(insertSeconds.toFixed(1)),
+    rows: inserted.rows,
+    bulkInsertSeconds: cached
+      ? `${inserted.insertSeconds} (earlier run; reused ${dataDir})`
+      : inserted.insertSeconds,
     loadAndModelMs: { best: best(loads), rounds: loads.map(round) },
     of_which: { readSourcesMs: round(readMs), modelMs: round(modelMs) },
     htmlMs: { best: best(htmls), rounds: htmls.map(round) },
@@ -297,14 +340,17 @@ try {
         reportedDoses.completed === recorded.completed &&
         reportedDoses.interrupted === recorded.interrupted &&
         reportedDoses.notGiven === recorded.notGiven,
-      eventsAsRecorded: json.safety?.events === events.length,
+      eventsAsRecorded: json.safety?.events === inserted.events,
       enrolled: json.consort.enrolled,
       ttciMedian: json.efficacy.ttci?.kaplanMeier?.median ?? null,
     },
+    // Resident memory of the process (PGlite's heap included) before the report rounds, and the
+    // process's peak (with a reused database, the peak of the report rounds; else of the insert too).
+    rssMb: { beforeReport: megabytes(rssBefore), peak: megabytes(process.resourceUsage().maxRSS * 1024) },
     node: process.version,
   };
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 } finally {
   await database.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!cacheDir) rmSync(dataDir, { recursive: true, force: true });
 }
