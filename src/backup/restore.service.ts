@@ -78,7 +78,8 @@ function checkKnownMigrations(header: BackupHeader): void {
     if (known[index] !== name) {
       throw new RestoreRefusedError(
         known.includes(name)
-          ? `The backup's migrations differ from this exotrial's at ${name}: it was not written by exotrial.`
+          ? `The backup's migrations are not this exotrial's in order: where this version has ${known[index]}, ` +
+              `the backup has ${name} (exotrial ${header.exotrialVersion} wrote it). Restore it with that version.`
           : `The backup was taken at migration ${name}, which this version of exotrial does not know. Upgrade exotrial to restore it.`,
       );
     }

@@ -1,10 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { verifyStudyChain } from '../../src/audit/audit.query.ts';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import { createUser } from '../../src/auth/user.service.ts';
 import { writeBackup } from '../../src/backup/backup.service.ts';
 import { BackupFileError, RestoreRefusedError } from '../../src/backup/backup-format.ts';
 import { readAppliedMigrations } from '../../src/backup/catalog.ts';
@@ -109,6 +111,16 @@ describe('backup of a study', () => {
     expect(position.get('adverse_event')).toBeGreaterThan(position.get('dosing_administration') ?? Infinity);
   });
 
+  it('fails with the write error, leaving no file, when the file cannot be written', async () => {
+    const nowhere = join(folder, 'no-such-folder', 'study.gz');
+    await expect(writeBackup(source.database, nowhere)).rejects.toThrow(/ENOENT/);
+    expect(existsSync(join(folder, 'no-such-folder'))).toBe(false);
+    // The database is free again: another backup runs.
+    await expect(writeBackup(source.database, join(folder, 'after-failure.gz'))).resolves.toMatchObject({
+      rows: [...sourceDump.values()].reduce((sum, rows) => sum + rows.length, 0),
+    });
+  });
+
   it.skipIf(!hasPostgres)(
     'round-trips exactly PGlite → PostgreSQL → PGlite: same rows, same audit chain, same file rows',
     async () => {
@@ -137,7 +149,21 @@ describe('backup of a study', () => {
     await withFresh('pglite', async (pglite) => {
       await restoreBackup(pglite, studyFile);
       expect(await dumpEveryTable(pglite)).toEqual(sourceDump);
-      expect((await verifyStudyChain(pglite, source.studyId)).intact).toBe(true);
+      const restored = await verifyStudyChain(pglite, source.studyId);
+      expect(restored.intact).toBe(true);
+      // A change after the restore extends the same chain.
+      await pglite.transaction((trx) =>
+        createUser(trx, source.studyId, systemActor('test'), {
+          email: 'after.restore@example.org',
+          name: 'After Restore',
+          roles: ['monitor'],
+          siteIds: [],
+          password: 'a password after the restore',
+        }),
+      );
+      const extended = await verifyStudyChain(pglite, source.studyId);
+      expect(extended.intact).toBe(true);
+      expect(extended.lastSeq).toBeGreaterThan(restored.lastSeq);
     });
   });
 });
