@@ -272,7 +272,13 @@ async function resolveDispensing(
         .onRef('vial.study_id', '=', 'dispensing.study_id')
         .onRef('vial.vial_id', '=', 'dispensing.vial_id'),
     )
-    .select(['dispensing.dispensing_id', 'dispensing.participant_id', 'dispensing.visit_id', 'vial.code'])
+    .select([
+      'dispensing.dispensing_id',
+      'dispensing.participant_id',
+      'dispensing.visit_id',
+      'dispensing.returned_at',
+      'vial.code',
+    ])
     .where('dispensing.study_id', '=', studyId);
   if (request.dispensingId) query = query.where('dispensing.dispensing_id', '=', request.dispensingId);
   else if (request.vialCode) query = query.where('vial.code', '=', request.vialCode);
@@ -288,6 +294,15 @@ async function resolveDispensing(
   const mine = found.find(
     (row) => row.participant_id === participant.participant_id && row.visit_id === visitId,
   );
+  if (mine?.returned_at) {
+    throw validationFailed([
+      {
+        field,
+        message:
+          'This vial came back to the pharmacy unused and is held for destruction: do not give it; the pharmacy dispenses a new vial for this dose.',
+      },
+    ]);
+  }
   if (mine) return { dispensingId: mine.dispensing_id, vialNumber: mine.code };
   if (found.some((row) => row.participant_id !== participant.participant_id)) {
     throw validationFailed([

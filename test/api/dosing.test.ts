@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { createPharmacists } from './product-fixtures.ts';
 import { createSafetyOfficer, enrolledParticipant, fields } from './safety-support.ts';
 
 const DAY = 86_400_000;
@@ -145,6 +146,43 @@ describeEachDatabase('dosing records', (kind) => {
       const unknown = await coordinator().post(doseUrl('day-1'), { ...given, vialCode: 'VIAL-9999' });
       expect(unknown.statusCode).toBe(400);
       expect(unknown.json().details.fields[0].message).toContain('No dispensing record');
+    });
+
+    it('refuses a vial that came back to the pharmacy unused', async () => {
+      const { pharmacist } = await createPharmacists(t, users);
+      await dispensedVial(t, users.siteId, otherParticipantId, 'day-2', 'VIAL-0104');
+      const dispensingId = await t.database.read(async (db) => {
+        const row = await db
+          .selectFrom('dispensing')
+          .innerJoin('vial', 'vial.vial_id', 'dispensing.vial_id')
+          .select('dispensing.dispensing_id')
+          .where('vial.code', '=', 'VIAL-0104')
+          .executeTakeFirstOrThrow();
+        return row.dispensing_id;
+      });
+      const back = await as(t.app, pharmacist).post(`/api/v1/product/dispensings/${dispensingId}/return`, {
+        scannedCode: 'VIAL-0104',
+        reason: 'Dose not given: the participant was in CT.',
+      });
+      expect(back.statusCode, back.body).toBe(200);
+      const refused = await coordinator().post(doseUrl('day-2', otherParticipantId), {
+        ...given,
+        vialCode: 'VIAL-0104',
+        startedAt: `${day2}T08:00`,
+        endedAt: `${day2}T08:15`,
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().details.fields[0]).toMatchObject({ field: 'vialCode' });
+      expect(refused.json().details.fields[0].message).toContain('came back to the pharmacy unused');
+      const doses = await t.database.read((db) =>
+        db
+          .selectFrom('dosing_administration')
+          .select('visit_id')
+          .where('participant_id', '=', otherParticipantId)
+          .where('visit_id', '=', 'day-2')
+          .execute(),
+      );
+      expect(doses).toEqual([]);
     });
 
     it('records dose 1 from the scanned vial; it is given and counted', async () => {
