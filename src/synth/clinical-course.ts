@@ -50,7 +50,8 @@ export function clinicalCourse(random: Random, baseline: 4 | 5 | 6, fate: Fate):
     const current = clampCategory(category);
     category = current;
     if (current === 3) daysAtThree += 1;
-    if (fate.kind === 'recovers' && daysAtThree >= 2 && random.chance(0.5)) {
+    // Discharge comes after the fifth and last dose at the earliest: the regimen is given in hospital.
+    if (fate.kind === 'recovers' && day >= 6 && daysAtThree >= 2 && random.chance(0.5)) {
       days.push({
         day,
         category: random.chance(0.6) ? 2 : 1,
