@@ -33,7 +33,14 @@ export async function migrateToLatest<S>(db: Kysely<S>): Promise<string[]> {
         'Upgrade exotrial to a version that includes that migration.',
     );
   }
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  // Each migration is a self-contained addition; one numbered before a migration the database
+  // already ran (two landed side by side, e.g. 07 after 09) still runs, instead of the database
+  // refusing to start.
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) throw result.error;
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

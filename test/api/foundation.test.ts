@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, migrateToLatest } from '../../src/db/migrate.ts';
+import * as scaleIndexes from '../../src/db/migrations/2026_11_25_07_scale_indexes.ts';
 import { ADMIN, createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
 
 describeEachDatabase('foundation API', (kind) => {
@@ -231,6 +232,20 @@ describeEachDatabase('foundation API', (kind) => {
         t.database.transaction((trx) => sql`delete from audit_event where seq = 1`.execute(trx)),
       ).rejects.toThrow(/append-only/);
     });
+  });
+
+  it('runs a migration numbered before one the database already ran (migrations landed side by side)', async () => {
+    await t.database.transaction(async (trx) => {
+      await scaleIndexes.down(trx);
+      await sql`delete from kysely_migration where name = '2026_11_25_07_scale_indexes'`.execute(trx);
+    });
+    expect(await migrateToLatest(t.database.kysely)).toEqual(['2026_11_25_07_scale_indexes']);
+    const index = await t.database.read((db) =>
+      sql<{ present: boolean }>`select to_regclass('participant_list_order') is not null as present`.execute(
+        db,
+      ),
+    );
+    expect(index.rows[0]?.present).toBe(true);
   });
 
   it('refuses to run on a database at a newer migration', async () => {
