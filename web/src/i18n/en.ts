@@ -289,6 +289,7 @@ export const en = {
     window: 'window {{from}} – {{to}} ({{label}})',
     openQueries: 'Open queries',
     total: '{{count}} participants',
+    totalMore: 'More than {{count}} participants',
   },
   participant: {
     auditTrail: 'Audit trail of this participant',

@@ -279,6 +279,7 @@ export const zh: Translation = {
     window: '访视窗口 {{from}} – {{to}}（{{label}}）',
     openQueries: '未关闭质疑',
     total: '共 {{count}} 名受试者',
+    totalMore: '超过 {{count}} 名受试者',
   },
   participant: {
     auditTrail: '该受试者的稽查轨迹',

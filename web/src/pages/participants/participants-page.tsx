@@ -46,7 +46,10 @@ export function ParticipantsPage() {
       const params = new URLSearchParams({ limit: '200' });
       if (status) params.set('status', status);
       if (search.trim()) params.set('search', search.trim());
-      return api<{ items: ParticipantSummary[]; total: number }>('GET', `/participants?${params}`);
+      return api<{ items: ParticipantSummary[]; total: number; totalCapped: boolean }>(
+        'GET',
+        `/participants?${params}`,
+      );
     },
   });
   const siteCode = (siteId: string) => sites.data?.find((site) => site.siteId === siteId)?.code ?? siteId;
@@ -145,7 +148,9 @@ export function ParticipantsPage() {
       )}
       {list.data && (
         <Text size="sm" c="dimmed">
-          {t('participants.total', { count: list.data.total })}
+          {list.data.totalCapped
+            ? t('participants.totalMore', { count: list.data.total })
+            : t('participants.total', { count: list.data.total })}
         </Text>
       )}
       {screening && <ScreenModal onClose={() => setScreening(false)} />}
