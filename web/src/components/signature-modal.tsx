@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useSession } from '../api/session.ts';
 import { apiErrorText, useLanguage } from '../api/trial.ts';
 
-export type SignatureMeaning = 'eligibility' | 'form' | 'casebook';
+export type SignatureMeaning = 'eligibility' | 'form' | 'casebook' | 'lotRelease';
 
 /**
  * An electronic signature: shows who signs and what the signature means (21 CFR 11.50), and asks for

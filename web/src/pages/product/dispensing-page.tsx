@@ -17,7 +17,7 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
-import { apiErrorText, useLanguage } from '../../api/trial.ts';
+import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import {
   type DispensingView,
   day,
@@ -26,8 +26,10 @@ import {
   useDispensings,
   useDoses,
   useEnrolled,
+  type VialView,
   when,
 } from './product-api.ts';
+import { ReturnModal, ThawButton, ThawWindow } from './thaw-return.tsx';
 
 /** A refusal as the pharmacist reads it: what it is (translated) and the API's own account of it. */
 function Refusal({ error, testId }: { error: unknown; testId: string }) {
@@ -52,9 +54,11 @@ function Refusal({ error, testId }: { error: unknown; testId: string }) {
 function ScanAndDispense({
   proposal,
   onDispensed,
+  onThawed,
 }: {
   proposal: ProposalView;
   onDispensed: (dispensing: DispensingView) => void;
+  onThawed: (vial: VialView) => void;
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -96,8 +100,13 @@ function ScanAndDispense({
             useBy: vial.thawedAt ? when(vial.useBy, language) : day(vial.useBy),
           })}
         </Text>
-        {vial.thawedAt && (
-          <Text size="sm">{t('product.alreadyThawed', { time: when(vial.thawedAt, language) })}</Text>
+        {vial.thawedAt ? (
+          <>
+            <Text size="sm">{t('product.alreadyThawed', { time: when(vial.thawedAt, language) })}</Text>
+            <ThawWindow thawedAt={vial.thawedAt} useBy={vial.useBy} />
+          </>
+        ) : (
+          <ThawButton vial={vial} onThawed={onThawed} />
         )}
         <Text size="xs" c="dimmed">
           {t('product.alternatives', { count: proposal.alternatives })}
@@ -130,10 +139,13 @@ export function DispensingPage() {
   const { t } = useTranslation();
   const language = useLanguage();
   const client = useQueryClient();
+  const can = useCan();
   const participants = useEnrolled();
   const [participantId, setParticipantId] = useState<string | null>(null);
   const [visitId, setVisitId] = useState<string | null>(null);
   const [done, setDone] = useState<DispensingView | null>(null);
+  const [returning, setReturning] = useState<DispensingView | null>(null);
+  const [returned, setReturned] = useState<string | null>(null);
   const doses = useDoses(participantId);
   const dispensings = useDispensings(participantId);
   const proposal = useQuery({
@@ -146,7 +158,14 @@ export function DispensingPage() {
         `/product/participants/${participantId}/proposal?visitId=${encodeURIComponent(visitId ?? '')}`,
       ),
   });
-  const given = new Set((dispensings.data ?? []).map((entry) => entry.visitId));
+  // A dose whose vial came back unused may be dispensed again.
+  const given = new Set(
+    (dispensings.data ?? []).filter((entry) => !entry.returnedAt).map((entry) => entry.visitId),
+  );
+  const refresh = () => {
+    void client.invalidateQueries({ queryKey: ['product'] });
+    void client.invalidateQueries({ queryKey: ['dosing'] });
+  };
   return (
     <Stack>
       <Anchor component={Link} to="/product" size="sm">
@@ -165,6 +184,7 @@ export function DispensingPage() {
             setParticipantId(value);
             setVisitId(null);
             setDone(null);
+            setReturned(null);
           }}
           searchable
           w={260}
@@ -183,6 +203,7 @@ export function DispensingPage() {
             setDone(null);
           }}
           disabled={!doses.data}
+          allowDeselect={false}
           w={320}
           data-testid="dose-select"
         />
@@ -192,6 +213,11 @@ export function DispensingPage() {
           {doses.data.dosingPaused}
         </Alert>
       )}
+      {returned && (
+        <Alert color="blue" data-testid="return-done">
+          {t('product.returnDone', { code: returned })}
+        </Alert>
+      )}
       {done ? (
         <Alert color="green" data-testid="dispensed">
           {t('product.dispensed', {
@@ -199,6 +225,7 @@ export function DispensingPage() {
             visit: done.visitId,
             useBy: when(done.useBy, language),
           })}
+          <ThawWindow thawedAt={done.thawedAt} useBy={done.useBy} />
         </Alert>
       ) : (
         <>
@@ -210,9 +237,12 @@ export function DispensingPage() {
               proposal={proposal.data}
               onDispensed={(dispensing) => {
                 setDone(dispensing);
-                void client.invalidateQueries({ queryKey: ['product', 'dispensings'] });
+                setReturned(null);
+                refresh();
+              }}
+              onThawed={() => {
+                void client.invalidateQueries({ queryKey: ['product', 'proposal', participantId, visitId] });
                 void client.invalidateQueries({ queryKey: ['product', 'inventory'] });
-                void client.invalidateQueries({ queryKey: ['dosing'] });
               }}
             />
           )}
@@ -229,6 +259,7 @@ export function DispensingPage() {
                 <Table.Th>{t('product.lot')}</Table.Th>
                 <Table.Th>{t('product.dispensedAt')}</Table.Th>
                 <Table.Th>{t('product.useBy')}</Table.Th>
+                <Table.Th>{t('product.returnState')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -241,11 +272,47 @@ export function DispensingPage() {
                     {when(entry.dispensedAt, language)} · {entry.dispensedBy}
                   </Table.Td>
                   <Table.Td>{when(entry.useBy, language)}</Table.Td>
+                  <Table.Td>
+                    {entry.returnedAt ? (
+                      <Text size="sm" data-testid="returned">
+                        {t('product.states.returned')} ·{' '}
+                        {t('product.returned', {
+                          time: when(entry.returnedAt, language),
+                          by: entry.returnedBy ?? '',
+                          reason: entry.returnReason ?? '',
+                        })}
+                      </Text>
+                    ) : (
+                      can('product.dispense') && (
+                        <Button
+                          size="xs"
+                          variant="light"
+                          color="orange"
+                          onClick={() => setReturning(entry)}
+                          data-testid={`return-${entry.vialCode}`}
+                        >
+                          {t('product.returnVial')}
+                        </Button>
+                      )
+                    )}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
         </>
+      )}
+      {returning && (
+        <ReturnModal
+          dispensing={returning}
+          onClose={() => setReturning(null)}
+          onReturned={(view) => {
+            setReturning(null);
+            setReturned(view.vial.code);
+            if (done?.dispensingId === view.dispensingId) setDone(null);
+            refresh();
+          }}
+        />
       )}
     </Stack>
   );

@@ -16,7 +16,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
-import { useLanguage, useStudySites } from '../../api/trial.ts';
+import { useCan, useLanguage, useStudySites } from '../../api/trial.ts';
+import { RegisterLotModal } from './lot-register.tsx';
 import { day, type InventoryView, useInventory, when } from './product-api.ts';
 
 const horizons = [7, 30, 60, 90];
@@ -148,6 +149,8 @@ export function InventoryPage() {
   const [horizon, setHorizon] = useState(30);
   const inventory = useInventory(horizon);
   const sites = useStudySites();
+  const can = useCan();
+  const [registering, setRegistering] = useState(false);
   const siteName = (siteId: string | null) =>
     siteId === null
       ? t('product.depot')
@@ -156,10 +159,18 @@ export function InventoryPage() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t('product.title')}</Title>
-        <Button component={Link} to="/product/dispensing">
-          {t('product.dispensing')}
-        </Button>
+        <Group>
+          {can('product.manage') && (
+            <Button variant="light" onClick={() => setRegistering(true)}>
+              {t('product.registerLot')}
+            </Button>
+          )}
+          <Button component={Link} to="/product/dispensing">
+            {t('product.dispensing')}
+          </Button>
+        </Group>
       </Group>
+      {registering && <RegisterLotModal onClose={() => setRegistering(false)} />}
       <Group align="end">
         <Select
           label={t('product.horizon')}

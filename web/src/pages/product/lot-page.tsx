@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
+import { ReleaseLot, ReleaseResultsForm } from './lot-release.tsx';
 import { day, useLot, useVials, when } from './product-api.ts';
 
 const statusColour = { pending: 'yellow', released: 'green', rejected: 'red' } as const;
@@ -83,11 +84,11 @@ export function LotPage() {
       <Table withTableBorder>
         <Table.Tbody>
           {data.judgements.map((judgement) => (
-            <Table.Tr key={judgement.testId}>
+            <Table.Tr key={judgement.testId} data-testid={`judgement-${judgement.testId}`}>
               <Table.Td>{judgement.name[language]}</Table.Td>
               <Table.Td>{judgement.value ?? '—'}</Table.Td>
               <Table.Td>
-                <Badge color={judgement.pass ? 'green' : 'red'} variant="light">
+                <Badge color={judgement.pass ? 'green' : 'red'} variant="light" data-testid="judgement">
                   {t(judgement.pass ? 'product.meets' : 'product.fails')}
                 </Badge>
               </Table.Td>
@@ -98,6 +99,8 @@ export function LotPage() {
           ))}
         </Table.Tbody>
       </Table>
+      {data.status === 'pending' && can('product.manage') && <ReleaseResultsForm lot={data} />}
+      {data.status === 'pending' && can('product.release') && <ReleaseLot lot={data} />}
       {can('product.manage') && (
         <>
           <Title order={4}>{t('product.labels')}</Title>
