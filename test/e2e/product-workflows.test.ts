@@ -166,6 +166,22 @@ it('registers a lot, enters its release results, is refused then signs the relea
     },
     201,
   );
+  const ward = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/storage-units',
+    {
+      code: 'WF-F2',
+      name: 'Ward freezer',
+      kind: 'freezer',
+      siteId: SITE,
+      nominalCelsius: -80,
+      lowCelsius: -90,
+      highCelsius: -60,
+      excursionToleranceMinutes: 30,
+    },
+    201,
+  );
   const { participantId, studyNumber } = await enrolParticipant();
   const page = await signIn(PHARMACIST);
   onTestFailed(async () => {
@@ -305,6 +321,52 @@ it('registers a lot, enters its release results, is refused then signs the relea
     .toMatch(/^EXO-WF-001-000[1-3]$/);
   expect(await page.getByTestId('proposed-code').textContent()).not.toBe(proposed);
   expect(await page.getByTestId('thaw').count()).toBe(1);
+
+  // A shipment of one vial to the ward freezer: packed, handed to the courier, received, each signed.
+  await page.goto(`${server.url}/product/shipments`);
+  await page.getByRole('button', { name: 'Pack a shipment…' }).click();
+  const pack = page.getByRole('dialog');
+  await choose(page, 'pack-from', /^WF-F1 /);
+  await choose(page, 'pack-to', /^WF-F2 /);
+  const box = pack.getByTestId('pack-vials').getByRole('checkbox').first();
+  await expect.poll(() => box.count(), TIMEOUT).toBe(1);
+  await box.check();
+  expect(await pack.getByTestId('custody-meaning').textContent()).toContain('I packed and sealed the vials');
+  await pack.getByLabel('Your password').fill(PASSWORD);
+  await pack.getByRole('button', { name: 'Sign' }).click();
+  const shipment = page.getByTestId('shipment');
+  await expect.poll(() => shipment.getByTestId('shipment-status').textContent(), TIMEOUT).toBe('Packed');
+  await shipment.getByRole('button', { name: 'Hand to the courier…' }).click();
+  await page
+    .getByRole('dialog')
+    .getByLabel(/^Courier/)
+    .fill('SF Express, Wang Li');
+  await page.getByRole('dialog').getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign' }).click();
+  await expect
+    .poll(() => shipment.getByTestId('shipment-status').textContent(), TIMEOUT)
+    .toBe('With the courier');
+  await shipment.getByRole('button', { name: 'Receive…' }).click();
+  await page.getByRole('dialog').getByLabel('Your password').fill(PASSWORD);
+  await page.getByRole('dialog').getByRole('button', { name: 'Sign' }).click();
+  await expect.poll(() => shipment.getByTestId('shipment-status').textContent(), TIMEOUT).toBe('Received');
+  const custody = shipment.getByTestId('custody').locator('tbody tr');
+  expect(await custody.count()).toBe(3);
+  expect(await custody.nth(1).textContent()).toContain('Handed to the courier');
+  expect(await custody.nth(2).textContent()).toContain('Pia Pharmacist');
+  expect(await shipment.textContent()).toContain('courier SF Express, Wang Li');
+  await page.screenshot({ path: `${SHOTS}/product-shipments.png`, fullPage: true });
+  const shipped = await expectCall(pharmacist, 'GET', '/product/shipments', undefined, 200);
+  expect(shipped).toHaveLength(1);
+  expect(shipped[0]).toMatchObject({ status: 'received', condition: 'acceptable', toUnitId: ward.unitId });
+  const moved = await expectCall(
+    pharmacist,
+    'GET',
+    `/product/vials/by-code/${shipped[0].vialCodes[0]}`,
+    undefined,
+    200,
+  );
+  expect(moved).toMatchObject({ unitId: ward.unitId, state: 'in_stock' });
 
   // The returned state in Chinese.
   await page.getByText('简体中文').click();

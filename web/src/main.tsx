@@ -28,6 +28,7 @@ import { ParticipantsPage } from './pages/participants/participants-page.tsx';
 import { DispensingPage as ProductDispensingPage } from './pages/product/dispensing-page.tsx';
 import { InventoryPage } from './pages/product/inventory-page.tsx';
 import { LotPage } from './pages/product/lot-page.tsx';
+import { ShipmentsPage } from './pages/product/shipments-page.tsx';
 import { UnitPage } from './pages/product/unit-page.tsx';
 import { ProtocolPage } from './pages/protocol/protocol-page.tsx';
 import { AdverseEventRedirect } from './pages/safety/event-redirect.tsx';
@@ -69,6 +70,7 @@ const router = createBrowserRouter([
       { path: 'product/units/:unitId', element: <UnitPage /> },
       { path: 'product/lots/:lotId', element: <LotPage /> },
       { path: 'product/dispensing', element: <ProductDispensingPage /> },
+      { path: 'product/shipments', element: <ShipmentsPage /> },
       { path: 'exports', element: <ExportsPage /> },
       { path: 'analysis', element: <AnalysisPage /> },
       { path: 'account', element: <AccountPage /> },

@@ -165,6 +165,9 @@ export function InventoryPage() {
               {t('product.registerLot')}
             </Button>
           )}
+          <Button component={Link} to="/product/shipments" variant="light">
+            {t('product.shipments')}
+          </Button>
           <Button component={Link} to="/product/dispensing">
             {t('product.dispensing')}
           </Button>
