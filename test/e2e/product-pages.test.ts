@@ -334,7 +334,10 @@ it('shows an imported excursion on the dashboard and the chart, dispositions it,
   await page.getByText('简体中文').click();
   await page.goto(`${server.url}/product`);
   await expect.poll(() => page.getByRole('heading', { name: '研究用药品' }).count(), TIMEOUT).toBe(1);
-  expect(await page.getByRole('columnheader', { name: '隔离' }).count()).toBeGreaterThan(0);
+  // The heading shows before the inventory has loaded: wait for its tables.
+  await expect
+    .poll(() => page.getByRole('columnheader', { name: '隔离' }).count(), TIMEOUT)
+    .toBeGreaterThan(0);
   await page.getByRole('link', { name: '发药', exact: true }).click();
   await expect.poll(() => page.getByRole('heading', { name: '发药' }).count(), TIMEOUT).toBe(1);
   await page.screenshot({ path: `${SHOTS}/product-dispensing-zh.png`, fullPage: true });
