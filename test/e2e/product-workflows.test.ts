@@ -148,7 +148,7 @@ async function choose(page: Page, testId: string, option: string | RegExp) {
   await page.getByRole('option', { name: option, exact: typeof option === 'string' }).click();
 }
 
-it('registers a lot, enters its release results, is refused then signs the release; thaws, dispenses and returns a vial', async () => {
+it('registers a lot, enters its results, is refused then signs the release; thaws, dispenses and returns a vial; ships one with its custody trail; rejects a failed lot', async () => {
   const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
   await expectCall(
     pharmacist,
@@ -367,6 +367,34 @@ it('registers a lot, enters its release results, is refused then signs the relea
     200,
   );
   expect(moved).toMatchObject({ unitId: ward.unitId, state: 'in_stock' });
+
+  // A second lot that failed sterility is rejected, signed with the reason.
+  const failed = await expectCall(
+    pharmacist,
+    'POST',
+    '/product/lots',
+    {
+      lotNumber: 'EXO-WF-002',
+      manufacturer: 'Cellular Biomedicine Lab',
+      manufacturedOn: siteDate(new Date(Date.now() - 5 * 24 * HOUR)),
+      concentrationPerMl: 6.67e7,
+      volumeMl: 3,
+      vialCount: 2,
+      unitId: ward.unitId,
+    },
+    201,
+  );
+  await page.goto(`${server.url}/product/lots/${failed.lotId}`);
+  await page.getByTestId('reject-lot').click();
+  const reject = page.getByRole('dialog');
+  await reject
+    .getByLabel(/^Reason for the rejection/)
+    .fill('Sterility test positive (batch record 2026-117).');
+  await reject.getByLabel('Your password').fill(PASSWORD);
+  await reject.getByRole('button', { name: 'Sign' }).click();
+  await expect.poll(() => page.getByTestId('lot-status').textContent(), TIMEOUT).toBe('Rejected');
+  expect(await page.getByText('Rejected: Sterility test positive (batch record 2026-117).').count()).toBe(1);
+  expect(await page.getByTestId('release-lot').count()).toBe(0);
 
   // The returned state in Chinese.
   await page.getByText('简体中文').click();

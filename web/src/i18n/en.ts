@@ -864,6 +864,10 @@ export const en = {
       ship: 'I handed this sealed shipment to the courier named.',
       receive: 'I received this shipment from the courier and checked its condition as recorded.',
     },
+    rejectLot: 'Reject the lot…',
+    rejectTitle: 'Rejection of lot {{lot}}',
+    rejectReason: 'Reason for the rejection',
+    rejectMeaning: 'I reject this lot: it shall not be used in the trial.',
   },
 };
 

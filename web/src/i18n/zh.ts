@@ -838,5 +838,9 @@ export const zh: Translation = {
       ship: '本人已将本封箱货件交给所列承运人。',
       receive: '本人已从承运人处接收本货件，并按记录检查其状况。',
     },
+    rejectLot: '拒绝放行该批次…',
+    rejectTitle: '拒绝放行批次 {{lot}}',
+    rejectReason: '拒绝理由',
+    rejectMeaning: '本人拒绝放行该批次：该批次不得用于本试验。',
   },
 };

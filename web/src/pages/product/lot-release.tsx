@@ -1,9 +1,24 @@
-import { Alert, Button, Card, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Card,
+  Group,
+  Modal,
+  PasswordInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
+import { useSession } from '../../api/session.ts';
 import { apiErrorText, useLanguage, useProtocol } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type LotView, productKeys } from './product-api.ts';
@@ -152,6 +167,7 @@ export function ReleaseLot({ lot }: { lot: LotView }) {
   const language = useLanguage();
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [rejecting, setRejecting] = useState(false);
   const failing = lot.judgements.filter((judgement) => !judgement.pass);
   return (
     <Stack gap="xs">
@@ -167,7 +183,20 @@ export function ReleaseLot({ lot }: { lot: LotView }) {
         <Button onClick={() => setOpen(true)} data-testid="release-lot">
           {t('product.releaseLot')}
         </Button>
+        <Button variant="light" color="red" onClick={() => setRejecting(true)} data-testid="reject-lot">
+          {t('product.rejectLot')}
+        </Button>
       </Group>
+      {rejecting && (
+        <RejectModal
+          lot={lot}
+          onClose={() => setRejecting(false)}
+          onDone={() => {
+            setRejecting(false);
+            void client.invalidateQueries({ queryKey: ['product'] });
+          }}
+        />
+      )}
       {open && (
         <SignatureModal
           meaning="lotRelease"
@@ -183,5 +212,72 @@ export function ReleaseLot({ lot }: { lot: LotView }) {
         />
       )}
     </Stack>
+  );
+}
+
+/** The qualified person's signed rejection of a pending lot, with the reason: its vials are never used. */
+function RejectModal({ lot, onDone, onClose }: { lot: LotView; onDone: () => void; onClose: () => void }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const session = useSession();
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const reject = useMutation({
+    mutationFn: () =>
+      api<LotView>('POST', `/product/lots/${lot.lotId}/reject`, {
+        reason: reason.trim(),
+        password,
+        version: lot.version,
+      }),
+    onSuccess: onDone,
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    reject.mutate();
+  };
+  return (
+    <Modal opened onClose={onClose} title={t('product.rejectTitle', { lot: lot.lotNumber })}>
+      <form onSubmit={submit}>
+        <Stack>
+          <Textarea
+            label={t('product.rejectReason')}
+            value={reason}
+            onChange={(event) => setReason(event.currentTarget.value)}
+            required
+            autosize
+            minRows={2}
+            data-autofocus
+          />
+          <Alert color="blue" role="note" title={t('signature.meaningTitle')}>
+            <Text size="sm">{t('product.rejectMeaning')}</Text>
+          </Alert>
+          <Text size="sm">{t('signature.signer', { name: session.data?.user.name ?? '' })}</Text>
+          <PasswordInput
+            label={t('signature.password')}
+            value={password}
+            onChange={(event) => setPassword(event.currentTarget.value)}
+            required
+          />
+          {reject.isError && (
+            <Alert color="red" role="alert" data-testid="reject-error">
+              {apiErrorText(t, language, reject.error)}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button
+              type="submit"
+              color="red"
+              loading={reject.isPending}
+              disabled={!password || !reason.trim()}
+            >
+              {t('signature.sign')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
   );
 }
