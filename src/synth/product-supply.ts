@@ -38,6 +38,8 @@ export class ProductSupply {
   private readonly depotQueue: string[] = [];
   private readonly sites = new Map<string, SiteStock>();
   private lotNumber = 0;
+  /** '' on a study's first demo run; '-R2', '-R3', … on later runs, so codes and lot numbers stay unique. */
+  private runSuffix = '';
   readonly counts: SupplyCounts = {
     lots: 0,
     vialsMade: 0,
@@ -61,7 +63,7 @@ export class ProductSupply {
 
   private unit(code: string, name: string, siteId: string | null, kind: 'freezer' = 'freezer') {
     return createStorageUnit(this.database, this.studyId, this.pharmacist, {
-      code,
+      code: `${code}${this.runSuffix}`,
       name,
       kind,
       siteId,
@@ -75,7 +77,7 @@ export class ProductSupply {
   /** A lot registered into a unit at `at`, its release tests entered and the release signed. */
   private async lot(unitId: string, vials: number, at: Date): Promise<string> {
     this.lotNumber += 1;
-    const lotNumber = `EXO-${String(this.lotNumber).padStart(3, '0')}`;
+    const lotNumber = `EXO${this.runSuffix}-${String(this.lotNumber).padStart(3, '0')}`;
     const lotId = await registerLot(
       this.database,
       this.studyId,
@@ -143,6 +145,16 @@ export class ProductSupply {
    * logs hourly from `start` to `until`.
    */
   async setUp(sites: readonly DemoSite[], start: Date, until: Date): Promise<void> {
+    const earlierRuns = await this.database.read(async (db) => {
+      const row = await db
+        .selectFrom('storage_unit')
+        .select((eb) => eb.fn.countAll<number>().as('runs'))
+        .where('study_id', '=', this.studyId)
+        .where('code', 'like', 'DEPOT-A%')
+        .executeTakeFirstOrThrow();
+      return Number(row.runs);
+    });
+    if (earlierRuns > 0) this.runSuffix = `-R${earlierRuns + 1}`;
     const depotA = await this.unit('DEPOT-A', 'Central depot, freezer A (−80 °C)', null);
     const depotB = await this.unit('DEPOT-B', 'Central depot, freezer B (−80 °C)', null);
     this.depotUnitId = depotA.unitId;
