@@ -73,7 +73,10 @@ async function main(argv: string[]): Promise<void> {
     }
     const { exitCode, message } = describeFailure(error);
     process.stderr.write(`${message}\n`);
-    process.exitCode = exitCode;
+    // A failed command ends here: nothing it started is worth waiting for. (A restore refused
+    // part-way through reading a gzip file, on an existing PGlite folder, left the process idle but
+    // alive with no handle Node reports.) Standard error is synchronous for files and pipes on Linux.
+    process.exit(exitCode);
   }
 }
 

@@ -21,6 +21,9 @@ export function exotrial(
     env,
     input: options.input ?? '',
     encoding: 'utf8',
+    // A command that never ends fails its test instead of holding the whole run.
+    timeout: 240_000,
+    killSignal: 'SIGKILL',
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
