@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -40,75 +40,17 @@ let server: ServerProcess;
 let browser: Browser;
 type Headers = Record<string, string>;
 
-async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+const expectCall = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
+  expectApiCall(server.url, headers, method, path, body, status);
+
+const enrolParticipant = () =>
+  enrolThroughApi(server.url, {
+    site: SITE,
+    zone: ZONE,
+    coordinator: COORDINATOR,
+    investigator: INVESTIGATOR,
+    password: PASSWORD,
   });
-  const text = await response.text();
-  expect(response.status, `${method} ${path}: ${text}`).toBe(status);
-  return JSON.parse(text);
-}
-
-function siteDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-}
-
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-
-/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
-async function enrolParticipant(): Promise<{ participantId: string; studyNumber: string }> {
-  const day1 = siteDate(new Date());
-  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const { participantId } = await expectCall(
-    coordinator,
-    'POST',
-    '/participants',
-    { siteId: SITE, screeningDate: day1 },
-    201,
-  );
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/consent`,
-    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
-    201,
-  );
-  const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
-  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
-    await expectCall(
-      coordinator,
-      'PUT',
-      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
-      { version: 0, entries: entries(values) },
-      200,
-    );
-  }
-  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
-  await expectCall(
-    investigator,
-    'POST',
-    `/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-    200,
-  );
-  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
-  const enrolled = await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/enrol`,
-    { day1Date: day1, version: detail.version },
-    200,
-  );
-  return { participantId, studyNumber: enrolled.studyNumber };
-}
 
 /** A freezer of the site with a released lot of `vialCount` vials that arrived a day ago. */
 async function freezerWithLot(pharmacist: Headers, code: string, lotNumber: string, vialCount: number) {

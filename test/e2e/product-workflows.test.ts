@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -27,75 +27,17 @@ let server: ServerProcess;
 let browser: Browser;
 type Headers = Record<string, string>;
 
-async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+const expectCall = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
+  expectApiCall(server.url, headers, method, path, body, status);
+
+const enrolParticipant = () =>
+  enrolThroughApi(server.url, {
+    site: SITE,
+    zone: ZONE,
+    coordinator: COORDINATOR,
+    investigator: INVESTIGATOR,
+    password: PASSWORD,
   });
-  const text = await response.text();
-  expect(response.status, `${method} ${path}: ${text}`).toBe(status);
-  return JSON.parse(text);
-}
-
-function siteDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-}
-
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-
-/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
-async function enrolParticipant(): Promise<{ participantId: string; studyNumber: string }> {
-  const day1 = siteDate(new Date());
-  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const { participantId } = await expectCall(
-    coordinator,
-    'POST',
-    '/participants',
-    { siteId: SITE, screeningDate: day1 },
-    201,
-  );
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/consent`,
-    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
-    201,
-  );
-  const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
-  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
-    await expectCall(
-      coordinator,
-      'PUT',
-      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
-      { version: 0, entries: entries(values) },
-      200,
-    );
-  }
-  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
-  await expectCall(
-    investigator,
-    'POST',
-    `/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-    200,
-  );
-  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
-  const enrolled = await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/enrol`,
-    { day1Date: day1, version: detail.version },
-    200,
-  );
-  return { participantId, studyNumber: enrolled.studyNumber };
-}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -194,7 +136,7 @@ it('registers a lot, enters its results, is refused then signs the release; thaw
   const form = page.getByRole('dialog');
   await form.getByLabel('Lot number').fill('EXO-WF-001');
   await form.getByLabel('Manufacturer').fill('Cellular Biomedicine Lab');
-  await form.getByLabel('Manufacture date').fill(siteDate(new Date(Date.now() - 10 * 24 * HOUR)));
+  await form.getByLabel('Manufacture date').fill(siteDate(new Date(Date.now() - 10 * 24 * HOUR), ZONE));
   await form.getByLabel(/^Label concentration/).fill(CONCENTRATION);
   await form.getByLabel(/^Volume per vial/).fill('3');
   await form.getByLabel(/^Number of vials/).fill('3');
@@ -376,7 +318,7 @@ it('registers a lot, enters its results, is refused then signs the release; thaw
     {
       lotNumber: 'EXO-WF-002',
       manufacturer: 'Cellular Biomedicine Lab',
-      manufacturedOn: siteDate(new Date(Date.now() - 5 * 24 * HOUR)),
+      manufacturedOn: siteDate(new Date(Date.now() - 5 * 24 * HOUR), ZONE),
       concentrationPerMl: 6.67e7,
       volumeMl: 3,
       vialCount: 2,
