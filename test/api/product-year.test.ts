@@ -29,7 +29,9 @@ describeEachDatabase('accountability over a synthetic year', (kind) => {
   const freezer = new Map<string, string>();
   let depot: string;
   let container: string;
-  const start = Date.now() - 380 * DAY;
+  // Midnight UTC, so each day 1 starts at 08:00 in Shanghai and its doses at 10:00 fall on that
+  // calendar day whatever the hour the test runs.
+  const start = Math.floor(Date.now() / DAY) * DAY - 380 * DAY;
   let random = 20261125;
   const next = () => {
     random = (random * 1103515245 + 12345) % 2 ** 31;
