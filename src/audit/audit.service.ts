@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import type { Tx } from '../db/connection.ts';
+import type { Schema } from '../db/schema.ts';
 import { type Actor, type AuditInput, GENESIS_HASH, type HashedAuditEvent } from './audit.schema.ts';
 import { auditEventHash } from './audit-hash.ts';
+
+/** 17 columns a row: 1,000 rows stay far below PostgreSQL's 65,535 parameters per statement. */
+const AUDIT_INSERT_CHUNK = 1_000;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
@@ -39,6 +44,7 @@ export async function recordAudit(
   }
   let { seq, hash } = head;
   const occurredAt = new Date();
+  const rows: Insertable<Schema['audit_event']>[] = [];
   for (const input of events) {
     seq += 1;
     const event: HashedAuditEvent = {
@@ -60,27 +66,31 @@ export async function recordAudit(
     };
     const prevHash = hash;
     hash = auditEventHash(prevHash, event);
+    rows.push({
+      study_id: studyId,
+      seq,
+      event_id: event.eventId,
+      occurred_at: occurredAt,
+      actor_type: event.actorType,
+      actor_id: event.actorId,
+      actor_label: event.actorLabel,
+      action: event.action,
+      entity_type: event.entityType,
+      entity_id: event.entityId,
+      field: event.field,
+      old_value: json(event.oldValue),
+      new_value: json(event.newValue),
+      reason: event.reason,
+      context: json(event.context),
+      prev_hash: prevHash,
+      hash,
+    });
+  }
+  // One statement per chunk instead of one per event: a form save writes one event per changed field.
+  for (let start = 0; start < rows.length; start += AUDIT_INSERT_CHUNK) {
     await trx
       .insertInto('audit_event')
-      .values({
-        study_id: studyId,
-        seq,
-        event_id: event.eventId,
-        occurred_at: occurredAt,
-        actor_type: event.actorType,
-        actor_id: event.actorId,
-        actor_label: event.actorLabel,
-        action: event.action,
-        entity_type: event.entityType,
-        entity_id: event.entityId,
-        field: event.field,
-        old_value: json(event.oldValue),
-        new_value: json(event.newValue),
-        reason: event.reason,
-        context: json(event.context),
-        prev_hash: prevHash,
-        hash,
-      })
+      .values(rows.slice(start, start + AUDIT_INSERT_CHUNK))
       .execute();
   }
   await trx.updateTable('audit_chain_head').set({ seq, hash }).where('study_id', '=', studyId).execute();

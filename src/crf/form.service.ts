@@ -11,7 +11,7 @@ import { conflict, DomainError, notFound, validationFailed } from '../server/err
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from './entries.ts';
-import { checkForm, type SoftFailure } from './form-checks.ts';
+import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
 import {
   entriesOf,
   type FormRecordRow,
@@ -37,18 +37,29 @@ function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
   return form;
 }
 
-/** A record as the API shows it; a slot never saved shows as version 0 with no entries. */
+/**
+ * A record as the API shows it; a slot never saved shows as version 0 with no entries. A save passes
+ * the check it has just run on the same values (`checked`), which spares reading the participant's
+ * other forms again.
+ */
 export async function recordView(
   db: Db,
   studyId: string,
   slot: SlotKey,
   row: FormRecordRow | undefined,
   protocol: Protocol,
+  checked?: FormCheckResult,
 ): Promise<FormRecordView> {
   const form = resolveForm(protocol, slot);
   const entries = entriesOf(row);
-  const context = await participantValues(db, studyId, slot.participantId, { preferVisits: [slot.visitKey] });
-  const check = checkForm(protocol, form, entries, context);
+  const check =
+    checked ??
+    checkForm(
+      protocol,
+      form,
+      entries,
+      await participantValues(db, studyId, slot.participantId, { preferVisits: [slot.visitKey] }),
+    );
   const verified = row ? await verifiedItems(db, studyId, row) : new Set<string>();
   return {
     recordId: row?.record_id ?? null,
@@ -190,7 +201,7 @@ export async function saveForm(
     );
     if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
     await syncEditCheckQueries(trx, studyId, caller, saved, check.soft);
-    return { ...(await recordView(trx, studyId, slot, saved, protocol)), warnings: check.soft };
+    return { ...(await recordView(trx, studyId, slot, saved, protocol, check)), warnings: check.soft };
   });
 }
 
