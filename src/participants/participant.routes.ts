@@ -11,7 +11,7 @@ import {
   enrolRequestSchema,
   participantDetailSchema,
   participantListQuerySchema,
-  participantSummarySchema,
+  participantListSchema,
   screenOutcomeRequestSchema,
   screenRequestSchema,
   signatureRequestSchema,
@@ -41,17 +41,10 @@ export function participantRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary: 'Participants with status, next visit and open queries (only the sites you work at)',
+        description:
+          "Newest screening first. Page with `cursor` (the previous answer's `nextCursor`, quick at any depth) or `offset`; a malformed or altered cursor, one made under other filters, or a cursor together with `offset` is a 400: start again from the first page.",
         querystring: participantListQuerySchema,
-        response: {
-          200: z.object({
-            items: z.array(participantSummarySchema),
-            /** Matches, counted up to 10,000. */
-            total: z.number().int(),
-            /** More than `total` participants match: narrow the search or filter to count them. */
-            totalCapped: z.boolean(),
-          }),
-          ...errors,
-        },
+        response: { 200: participantListSchema, ...errors },
       },
     },
     async (request) =>

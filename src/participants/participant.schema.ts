@@ -66,13 +66,34 @@ export const statusRequestSchema = z.strictObject({
   version: z.number().int().min(1),
 });
 
+/**
+ * The participant list, newest screening first (screening date, then screening number, both
+ * descending; the screening number is unique in the study, so the order is total). Page through it
+ * with `cursor` (each page's `nextCursor`), or with `offset` for a page by number.
+ */
 export const participantListQuerySchema = z.strictObject({
   status: z.enum(participantStatuses).optional(),
   siteId: plainId(64).optional(),
-  search: plainText(50).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  search: plainText(50).optional().describe('part of a screening or study number, in any case'),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('rows per page, 1 to 500'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .optional()
+    .describe(
+      'rows to skip (default 0); the database still walks the skipped rows, so for deep pages follow `nextCursor` instead. Not together with `cursor`.',
+    ),
+  cursor: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe(
+      "the previous page's `nextCursor`: this page starts right after that page's last row, with the same filters (status, siteId, search) — a cursor made under other filters is refused. Quick at any depth. Not together with `offset`.",
+    ),
 });
+export type ParticipantListQuery = z.infer<typeof participantListQuerySchema>;
 
 const visitSchema = z.object({
   visitId: z.string(),
@@ -100,6 +121,21 @@ export const participantSummarySchema = z.object({
   version: z.number().int(),
 });
 export type ParticipantSummary = z.infer<typeof participantSummarySchema>;
+
+export const participantListSchema = z.object({
+  items: z.array(participantSummarySchema),
+  total: z.number().int().describe('participants matching the filters, counted up to 10,000'),
+  totalCapped: z
+    .boolean()
+    .describe('more than `total` participants match: narrow the search or filter to count them'),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe(
+      'pass as `cursor` (with the same filters) for the page after this one; null on the last page. Opaque: do not build or edit one.',
+    ),
+});
+export type ParticipantList = z.infer<typeof participantListSchema>;
 
 export const criterionViewSchema = z.object({
   id: z.string(),

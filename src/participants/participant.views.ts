@@ -1,11 +1,16 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
+import { validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import type {
   Consort,
   ParticipantDetail,
+  ParticipantList,
+  ParticipantListQuery,
   ParticipantStatus,
   ParticipantSummary,
 } from './participant.schema.ts';
@@ -69,13 +74,75 @@ async function summaries(db: Db, studyId: string, rows: ParticipantRow[]): Promi
  */
 export const LIST_COUNT_CAP = 10_000;
 
-export async function listParticipants(
-  db: Db,
-  studyId: string,
-  caller: Caller,
-  filter: { status?: ParticipantStatus; siteId?: string; search?: string; limit: number; offset: number },
-): Promise<{ items: ParticipantSummary[]; total: number; totalCapped: boolean }> {
-  authorize(caller.user, 'participant.read', filter.siteId ? { siteId: filter.siteId } : undefined);
+type ListFilter = Pick<ParticipantListQuery, 'status' | 'siteId' | 'search'>;
+
+/** Where a page ends in the list's order: the sort key of its last row. */
+export interface ListPosition {
+  screeningDate: string;
+  screeningNumber: string;
+}
+
+const CURSOR_VERSION = 1;
+const digest = (text: string) => createHash('sha256').update(text).digest('base64url');
+/** The filters a cursor was made under, so it is not followed under others. */
+const filterMark = (filter: ListFilter) =>
+  digest(JSON.stringify([filter.status ?? null, filter.siteId ?? null, filter.search ?? null])).slice(0, 16);
+
+/**
+ * A cursor is `payload.check`: the base64url JSON of the position and the filters' mark, and a
+ * checksum of it that catches a truncated or edited cursor. It is not a secret: it only places a page
+ * among rows the caller may see anyway, so a forged one shows nothing more than the list itself.
+ */
+export function encodeListCursor(position: ListPosition, filter: ListFilter): string {
+  const payload = Buffer.from(
+    JSON.stringify({
+      v: CURSOR_VERSION,
+      d: position.screeningDate,
+      n: position.screeningNumber,
+      f: filterMark(filter),
+    }),
+  ).toString('base64url');
+  return `${payload}.${digest(payload).slice(0, 22)}`;
+}
+
+const cursorSchema = z.strictObject({
+  v: z.literal(CURSOR_VERSION),
+  d: z.iso.date(),
+  n: z.string().min(1).max(100),
+  f: z.string(),
+});
+
+const badCursor = (reason: string) => {
+  const message = `${reason} Start again from the first page (leave out cursor).`;
+  return validationFailed([{ field: 'querystring.cursor', message }], message);
+};
+
+/** The position a cursor continues from; a 400 for anything but an intact cursor of these filters. */
+export function decodeListCursor(cursor: string, filter: ListFilter): ListPosition {
+  const [payload, check, ...rest] = cursor.split('.');
+  if (!payload || !check || rest.length > 0 || digest(payload).slice(0, 22) !== check) {
+    throw badCursor('This page cursor is malformed or was altered.');
+  }
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw badCursor('This page cursor is malformed or from another version of exotrial.');
+  }
+  if (parsed.f !== filterMark(filter)) {
+    throw badCursor('This page cursor was made for other filters (status, site or search).');
+  }
+  return { screeningDate: parsed.d, screeningNumber: parsed.n };
+}
+
+/**
+ * The participants a caller may see, newest screening first: screening date then screening number,
+ * both descending. The screening number is unique in the study (index participant_screening_number),
+ * so the order is total without a further tie-break, and the index participant_list_order
+ * (study_id, screening_date desc, screening_number desc) serves it: a page — also one after a cursor,
+ * a row comparison on the same columns — walks the index from its start and stops after `limit` rows.
+ */
+export function listQuery(db: Db, studyId: string, caller: Caller, filter: ListFilter) {
   const sites = visibleSites(caller);
   let query = db.selectFrom('participant').where('study_id', '=', studyId);
   if (sites !== 'all') query = query.where('site_id', 'in', sites.length ? sites : ['']);
@@ -87,17 +154,57 @@ export async function listParticipants(
       eb.or([eb('screening_number', 'ilike', pattern), eb('study_number', 'ilike', pattern)]),
     );
   }
+  return query;
+}
+
+/** One page of the list: after `after` (a cursor's position) or after `offset` rows. */
+export function listPageQuery(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  filter: ListFilter,
+  page: { limit: number; offset: number; after: ListPosition | null },
+) {
+  let query = listQuery(db, studyId, caller, filter);
+  const { after } = page;
+  if (after) {
+    query = query.where(
+      (eb) => eb.refTuple('screening_date', 'screening_number'),
+      '<',
+      (eb) => eb.tuple(after.screeningDate, after.screeningNumber),
+    );
+  }
+  return query
+    .selectAll()
+    .orderBy('screening_date', 'desc')
+    .orderBy('screening_number', 'desc')
+    .limit(page.limit)
+    .offset(after ? 0 : page.offset);
+}
+
+export async function listParticipants(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  request: ParticipantListQuery,
+): Promise<ParticipantList> {
+  authorize(caller.user, 'participant.read', request.siteId ? { siteId: request.siteId } : undefined);
+  const filter: ListFilter = { status: request.status, siteId: request.siteId, search: request.search };
+  if (request.cursor !== undefined && request.offset !== undefined) {
+    const message = 'Give either cursor or offset, not both: a cursor already says where the page starts.';
+    throw validationFailed([{ field: 'querystring.offset', message }], message);
+  }
+  const after = request.cursor === undefined ? null : decodeListCursor(request.cursor, filter);
   const [rows, count] = await Promise.all([
-    query
-      .selectAll()
-      .orderBy('screening_date', 'desc')
-      .orderBy('screening_number', 'desc')
-      .limit(filter.limit)
-      .offset(filter.offset)
-      .execute(),
+    // One row more than the page tells whether another page follows.
+    listPageQuery(db, studyId, caller, filter, {
+      limit: request.limit + 1,
+      offset: request.offset ?? 0,
+      after,
+    }).execute(),
     db
       .selectFrom(
-        query
+        listQuery(db, studyId, caller, filter)
           .select(sql<number>`1`.as('one'))
           .limit(LIST_COUNT_CAP + 1)
           .as('matching'),
@@ -105,11 +212,20 @@ export async function listParticipants(
       .select((eb) => eb.fn.countAll<number>().as('total'))
       .executeTakeFirstOrThrow(),
   ]);
+  const page = rows.slice(0, request.limit);
+  const last = page.at(-1);
   const counted = Number(count.total);
   return {
-    items: await summaries(db, studyId, rows),
+    items: await summaries(db, studyId, page),
     total: Math.min(counted, LIST_COUNT_CAP),
     totalCapped: counted > LIST_COUNT_CAP,
+    nextCursor:
+      rows.length > request.limit && last
+        ? encodeListCursor(
+            { screeningDate: last.screening_date, screeningNumber: last.screening_number },
+            filter,
+          )
+        : null,
   };
 }
 
