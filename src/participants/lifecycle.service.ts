@@ -1,13 +1,16 @@
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
-import type { Database } from '../db/connection.ts';
+import type { Database, Db } from '../db/connection.ts';
 import { conflict, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { hasConsent, lockParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
 import { assertWritable, type Caller, eligibilityOf } from './participant.service.ts';
 
-const today = () => new Date().toISOString().slice(0, 10);
+/** Today at the participant's site, in the site's time zone (a status date is the site's date, not UTC's). */
+const siteToday = async (db: Db, studyId: string, siteId: string, clock: Date) =>
+  dateInZone(clock, await siteTimeZone(db, studyId, siteId));
 
 function assertVersion(current: number, given: number, label: string): void {
   if (current !== given) {
@@ -27,6 +30,7 @@ export async function recordScreenOutcome(
   caller: Caller,
   participantId: string,
   input: { outcome: 'screen_failed' | 'declined'; reason: string; version: number },
+  clock = new Date(),
 ): Promise<void> {
   await database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, participantId);
@@ -42,12 +46,13 @@ export async function recordScreenOutcome(
       input.outcome === 'screen_failed'
         ? (await eligibilityOf(trx, studyId, caller, participantId)).failed
         : [];
-    const now = new Date();
+    const now = clock;
+    const statusDate = await siteToday(trx, studyId, participant.site_id, clock);
     await trx
       .updateTable('participant')
       .set((eb) => ({
         status: input.outcome,
-        status_date: today(),
+        status_date: statusDate,
         status_reason: input.reason,
         failed_criteria: JSON.stringify(failed),
         updated_at: now,
@@ -79,6 +84,7 @@ export async function enrolParticipant(
   caller: Caller,
   participantId: string,
   input: { day1Date: string; version: number },
+  clock = new Date(),
 ): Promise<string> {
   return database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, participantId);
@@ -115,19 +121,19 @@ export async function enrolParticipant(
     }
     const site = await trx
       .selectFrom('site')
-      .select('code')
+      .select(['code', 'time_zone'])
       .where('study_id', '=', studyId)
       .where('site_id', '=', participant.site_id)
       .executeTakeFirstOrThrow();
     const sequence = await nextSiteNumber(trx, studyId, participant.site_id, 'enrolment');
     const studyNumber = `${site.code}-${String(sequence).padStart(3, '0')}`;
     const { versionNo } = await currentProtocol(trx, studyId);
-    const now = new Date();
+    const now = clock;
     await trx
       .updateTable('participant')
       .set((eb) => ({
         status: 'enrolled',
-        status_date: today(),
+        status_date: dateInZone(clock, site.time_zone),
         study_number: studyNumber,
         day1_date: input.day1Date,
         enrolled_at: now,
@@ -157,6 +163,7 @@ export async function changeStatus(
   caller: Caller,
   participantId: string,
   input: { status: (typeof endStatuses)[number]; date: string; reason: string; version: number },
+  clock = new Date(),
 ): Promise<void> {
   await database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, participantId);
@@ -168,8 +175,14 @@ export async function changeStatus(
         `Participant ${participant.screening_number} is ${participant.status}; only an enrolled participant can become ${input.status}.`,
       );
     }
-    if (input.date > today() || (participant.day1_date && input.date < participant.day1_date)) {
-      throw validationFailed([{ field: 'date', message: 'The date must lie between day 1 and today.' }]);
+    const today = await siteToday(trx, studyId, participant.site_id, clock);
+    if (input.date > today || (participant.day1_date && input.date < participant.day1_date)) {
+      throw validationFailed([
+        {
+          field: 'date',
+          message: `The date must lie between day 1 (${participant.day1_date}) and today at the site (${today}).`,
+        },
+      ]);
     }
     await trx
       .updateTable('participant')
@@ -177,7 +190,7 @@ export async function changeStatus(
         status: input.status,
         status_date: input.date,
         status_reason: input.reason,
-        updated_at: new Date(),
+        updated_at: clock,
         version: eb('version', '+', 1),
       }))
       .where('study_id', '=', studyId)

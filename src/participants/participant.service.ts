@@ -9,6 +9,7 @@ import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { dateInZone } from '../study/site-time.ts';
 import {
   findParticipant,
   lockParticipant,
@@ -22,8 +23,6 @@ export interface Caller {
   user: UserView;
   actor: Actor;
 }
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 /** Refuses a write to a participant whose casebook, or the whole study, is locked. */
 export async function assertWritable(db: Db, studyId: string, participant: ParticipantRow): Promise<void> {
@@ -41,32 +40,40 @@ export async function assertWritable(db: Db, studyId: string, participant: Parti
   if (study?.locked_at) throw new DomainError('locked', 'The study is locked; no data can change.');
 }
 
-/** Opens a screening log entry: a screening number (site code + S + sequence) and the date. */
+/**
+ * Opens a screening log entry: a screening number (site code + S + sequence) and the date. The date
+ * may not be after today at the site (in the site's time zone, not UTC).
+ */
 export async function screenParticipant(
   database: Database,
   studyId: string,
   caller: Caller,
   input: { siteId: string; screeningDate: string; synthetic?: boolean },
+  clock = new Date(),
 ): Promise<string> {
   authorize(caller.user, 'participant.screen', { siteId: input.siteId });
-  if (input.screeningDate > today()) {
-    throw validationFailed([
-      { field: 'screeningDate', message: 'The screening date cannot be in the future.' },
-    ]);
-  }
   return database.transaction(async (trx) => {
     const site = await trx
       .selectFrom('site')
-      .select(['code'])
+      .select(['code', 'time_zone'])
       .where('study_id', '=', studyId)
       .where('site_id', '=', input.siteId)
       .executeTakeFirst();
     if (!site) throw notFound(`Site ${input.siteId}`);
+    const today = dateInZone(clock, site.time_zone);
+    if (input.screeningDate > today) {
+      throw validationFailed([
+        {
+          field: 'screeningDate',
+          message: `The screening date cannot be in the future (today at the site is ${today}).`,
+        },
+      ]);
+    }
     const { versionNo } = await currentProtocol(trx, studyId);
     const sequence = await nextSiteNumber(trx, studyId, input.siteId, 'screening');
     const participantId = randomUUID();
     const screeningNumber = `${site.code}-S${String(sequence).padStart(3, '0')}`;
-    const now = new Date();
+    const now = clock;
     await trx
       .insertInto('participant')
       .values({

@@ -8,6 +8,7 @@ import { visitWindows } from '../participants/schedule.ts';
 import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { DomainError, notFound } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { dateInZone } from '../study/site-time.ts';
 import { usabilityAt, usableUntil } from './expiry.ts';
 import {
   addVialEvents,
@@ -40,10 +41,7 @@ const refuse = (reason: RefusalReason, message: string) =>
   new DomainError(reason === 'unknown_vial' ? 'not_found' : 'conflict', message, { reason });
 
 /** The calendar date of an instant in a site's time zone. */
-export const dateInZone = (at: Date, timeZone: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    at,
-  );
+export { dateInZone };
 
 interface DoseContext {
   participant: ParticipantRow;

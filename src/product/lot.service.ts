@@ -7,6 +7,8 @@ import type { ProductLotTable } from '../db/schema-product.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { reauthenticate } from '../participants/signing.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { shelfExpiry, shelfUsedBy } from './expiry.ts';
 import { addVialEvents, findUnit, type Product, productOf } from './product.queries.ts';
 import type { LotRequest, LotView } from './product.schema.ts';
@@ -86,9 +88,17 @@ export async function registerLot(
     const unit = await findUnit(trx, studyId, input.unitId);
     authorize(caller.user, 'product.store', unit.site_id ? { siteId: unit.site_id } : undefined);
     const product = await productOf(trx, studyId);
-    if (input.manufacturedOn > now.toISOString().slice(0, 10)) {
+    // "Today" where the vials arrive: the unit's site zone, or the study's for a central depot.
+    const zone = unit.site_id
+      ? await siteTimeZone(trx, studyId, unit.site_id)
+      : (await currentProtocol(trx, studyId)).protocol.study.timeZone;
+    const today = dateInZone(now, zone);
+    if (input.manufacturedOn > today) {
       throw validationFailed([
-        { field: 'manufacturedOn', message: 'The manufacture date cannot be in the future.' },
+        {
+          field: 'manufacturedOn',
+          message: `The manufacture date cannot be in the future (today in ${zone} is ${today}).`,
+        },
       ]);
     }
     const taken = await trx

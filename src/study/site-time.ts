@@ -1,0 +1,24 @@
+import type { Db } from '../db/connection.ts';
+import { notFound } from '../server/errors.ts';
+
+/**
+ * The calendar date (YYYY-MM-DD) of an instant in a time zone. A site's "today" is its own: in
+ * Asia/Shanghai the date turns at 16:00 UTC, so a date taken from the UTC clock is a day behind for the
+ * first eight hours of every local day.
+ */
+export const dateInZone = (at: Date, timeZone: string): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    at,
+  );
+
+/** A site's time zone (IANA name); 404 for a site not in the study. */
+export async function siteTimeZone(db: Db, studyId: string, siteId: string): Promise<string> {
+  const site = await db
+    .selectFrom('site')
+    .select('time_zone')
+    .where('study_id', '=', studyId)
+    .where('site_id', '=', siteId)
+    .executeTakeFirst();
+  if (!site) throw notFound(`Site ${siteId}`);
+  return site.time_zone;
+}
