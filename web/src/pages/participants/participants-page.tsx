@@ -13,17 +13,21 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate } from 'react-router';
-import { participantStatuses } from '../../../../src/participants/participant.schema.ts';
-import { api } from '../../api/client.ts';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { studyWideRoles } from '../../../../src/auth/permissions.ts';
+import { isRole } from '../../../../src/auth/roles.ts';
+import {
+  type ParticipantList,
+  participantStatuses,
+} from '../../../../src/participants/participant.schema.ts';
+import { ApiError, api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import {
   apiErrorText,
   type ParticipantDetail,
-  type ParticipantSummary,
   participantKeys,
   todayIso,
   useCan,
@@ -32,27 +36,89 @@ import {
 } from '../../api/trial.ts';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 
+/** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
+const badCursor = (error: unknown) =>
+  error instanceof ApiError &&
+  ((error.body.details as { fields?: Array<{ field: string }> } | undefined)?.fields ?? []).some(
+    (problem) => problem.field === 'querystring.cursor',
+  );
+
+/** Page sizes offered under the list; the first page of a filter change or size change is page 1. */
+const PAGE_SIZES = [25, 50, 100, 200] as const;
+const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * Where the list stands, all in the URL so reload and back keep it: the filters (status, site,
+ * search), the page size and number, and `after`, the API cursor a page after the first starts from
+ * (without it, a page is read by offset).
+ */
+function useListState() {
+  const [params, setParams] = useSearchParams();
+  const sizeParam = Number(params.get('size'));
+  const size = (PAGE_SIZES as readonly number[]).includes(sizeParam) ? sizeParam : DEFAULT_PAGE_SIZE;
+  const pageParam = Number(params.get('page'));
+  const page = Number.isInteger(pageParam) && pageParam >= 1 ? pageParam : 1;
+  const state = {
+    status: params.get('status') ?? '',
+    site: params.get('site') ?? '',
+    search: params.get('search') ?? '',
+    size,
+    page,
+    after: page > 1 ? (params.get('after') ?? '') : '',
+  };
+  type State = typeof state;
+  const write = (next: State, options?: { replace?: boolean }) => {
+    const query = new URLSearchParams();
+    if (next.status) query.set('status', next.status);
+    if (next.site) query.set('site', next.site);
+    if (next.search) query.set('search', next.search);
+    if (next.size !== DEFAULT_PAGE_SIZE) query.set('size', String(next.size));
+    if (next.page > 1) query.set('page', String(next.page));
+    if (next.page > 1 && next.after) query.set('after', next.after);
+    setParams(query, options);
+  };
+  return {
+    ...state,
+    /** A filter or the page size changed: back to page 1. */
+    refilter: (change: Partial<Pick<State, 'status' | 'site' | 'search' | 'size'>>, replace = false) =>
+      write({ ...state, ...change, page: 1, after: '' }, { replace }),
+    goTo: (page: number, after: string) => write({ ...state, page, after }),
+  };
+}
+
 export function ParticipantsPage() {
   const { t } = useTranslation();
   const language = useLanguage();
   const can = useCan();
+  const session = useSession();
   const sites = useStudySites();
-  const [status, setStatus] = useState('');
-  const [search, setSearch] = useState('');
+  const list$ = useListState();
+  const { status, site, search, size, page, after } = list$;
   const [screening, setScreening] = useState(false);
+  // The cursor each visited page started from, so "previous" reads by cursor too where it can.
+  const cursors = useRef(new Map<string, string>());
+  const pageKey = (number: number) => JSON.stringify([status, site, search.trim(), size, number]);
+  if (after) cursors.current.set(pageKey(page), after);
   const list = useQuery({
-    queryKey: [...participantKeys.all, { status, search }],
+    queryKey: [...participantKeys.all, { status, site, search: search.trim(), size, page, after }],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: '200' });
+      const params = new URLSearchParams({ limit: String(size) });
       if (status) params.set('status', status);
+      if (site) params.set('siteId', site);
       if (search.trim()) params.set('search', search.trim());
-      return api<{ items: ParticipantSummary[]; total: number; totalCapped: boolean }>(
-        'GET',
-        `/participants?${params}`,
-      );
+      if (after) params.set('cursor', after);
+      else if (page > 1) params.set('offset', String((page - 1) * size));
+      return api<ParticipantList>('GET', `/participants?${params}`);
     },
+    placeholderData: keepPreviousData,
   });
-  const siteCode = (siteId: string) => sites.data?.find((site) => site.siteId === siteId)?.code ?? siteId;
+  const siteCode = (siteId: string) => sites.data?.find((one) => one.siteId === siteId)?.code ?? siteId;
+  const user = session.data?.user;
+  const studyWide = user?.roles.some((role) => isRole(role) && studyWideRoles.has(role)) ?? false;
+  const siteChoices = (sites.data ?? []).filter((one) => studyWide || user?.siteIds.includes(one.siteId));
+  const number = new Intl.NumberFormat(language === 'zh' ? 'zh-CN' : 'en-GB');
+  const data = list.data;
+  const first = (page - 1) * size + 1;
   return (
     <Stack>
       <Group justify="space-between">
@@ -70,23 +136,55 @@ export function ParticipantsPage() {
         <NativeSelect
           label={t('participants.filterStatus')}
           value={status}
-          onChange={(event) => setStatus(event.currentTarget.value)}
+          onChange={(event) => list$.refilter({ status: event.currentTarget.value })}
           data={[
             { value: '', label: t('participants.allStatuses') },
             ...participantStatuses.map((value) => ({ value, label: t(`participantStatus.${value}`) })),
           ]}
         />
+        {siteChoices.length > 1 && (
+          <NativeSelect
+            label={t('participants.filterSite')}
+            value={site}
+            onChange={(event) => list$.refilter({ site: event.currentTarget.value })}
+            data={[
+              { value: '', label: t('participants.allSites') },
+              ...siteChoices.map((one) => ({
+                value: one.siteId,
+                label: `${one.code} · ${one.name[language]}`,
+              })),
+            ]}
+          />
+        )}
         <TextInput
           label={t('participants.search')}
           placeholder="RJ-S001"
           value={search}
-          onChange={(event) => setSearch(event.currentTarget.value)}
+          // Each keystroke replaces the history entry, so back leaves the page rather than the letters.
+          onChange={(event) => list$.refilter({ search: event.currentTarget.value }, true)}
         />
       </Group>
       {list.isPending && <Loader />}
-      {list.isError && <Alert color="red">{apiErrorText(t, language, list.error)}</Alert>}
-      {list.data && list.data.items.length === 0 && <Alert color="gray">{t('participants.empty')}</Alert>}
-      {list.data && list.data.items.length > 0 && (
+      {list.isError && (
+        <Alert color="red">
+          <Stack gap="xs" align="flex-start">
+            <Text size="sm">
+              {badCursor(list.error)
+                ? t('participants.pager.badLink')
+                : apiErrorText(t, language, list.error)}
+            </Text>
+            {page > 1 && (
+              <Button size="xs" variant="default" onClick={() => list$.goTo(1, '')}>
+                {t('participants.pager.first')}
+              </Button>
+            )}
+          </Stack>
+        </Alert>
+      )}
+      {data && data.items.length === 0 && (
+        <Alert color="gray">{page > 1 ? t('participants.pager.pastEnd') : t('participants.empty')}</Alert>
+      )}
+      {data && data.items.length > 0 && (
         <Table striped highlightOnHover withTableBorder data-testid="participant-list">
           <Table.Thead>
             <Table.Tr>
@@ -99,7 +197,7 @@ export function ParticipantsPage() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {list.data.items.map((participant) => (
+            {data.items.map((participant) => (
               <Table.Tr key={participant.participantId}>
                 <Table.Td>
                   <Anchor component={Link} to={`/participants/${participant.participantId}`}>
@@ -146,12 +244,48 @@ export function ParticipantsPage() {
           </Table.Tbody>
         </Table>
       )}
-      {list.data && (
-        <Text size="sm" c="dimmed">
-          {list.data.totalCapped
-            ? t('participants.totalMore', { count: list.data.total })
-            : t('participants.total', { count: list.data.total })}
-        </Text>
+      {data && (
+        <Group justify="space-between" data-testid="participant-pager">
+          <Text size="sm" c="dimmed" data-testid="participant-range">
+            {data.items.length === 0
+              ? data.totalCapped
+                ? t('participants.totalMore', { count: data.total })
+                : t('participants.total', { count: data.total })
+              : t(data.totalCapped ? 'participants.pager.rangeOfMore' : 'participants.pager.range', {
+                  from: number.format(first),
+                  to: number.format(first + data.items.length - 1),
+                  total: number.format(data.total),
+                })}
+          </Text>
+          <Group gap="xs">
+            <NativeSelect
+              aria-label={t('participants.pager.size')}
+              value={String(size)}
+              onChange={(event) => list$.refilter({ size: Number(event.currentTarget.value) })}
+              data={PAGE_SIZES.map((value) => ({
+                value: String(value),
+                label: t('participants.pager.perPage', { size: value }),
+              }))}
+            />
+            <Button
+              variant="default"
+              disabled={page <= 1}
+              onClick={() => list$.goTo(page - 1, cursors.current.get(pageKey(page - 1)) ?? '')}
+            >
+              {t('participants.pager.previous')}
+            </Button>
+            <Text size="sm" data-testid="participant-page">
+              {t('participants.pager.page', { page: number.format(page) })}
+            </Text>
+            <Button
+              variant="default"
+              disabled={!data.nextCursor || list.isPlaceholderData}
+              onClick={() => data.nextCursor && list$.goTo(page + 1, data.nextCursor)}
+            >
+              {t('participants.pager.next')}
+            </Button>
+          </Group>
+        </Group>
       )}
       {screening && <ScreenModal onClose={() => setScreening(false)} />}
     </Stack>
