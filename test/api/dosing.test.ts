@@ -8,10 +8,13 @@ import { createSafetyOfficer, enrolledParticipant, fields } from './safety-suppo
 
 const DAY = 86_400_000;
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-// Day 1 was two days ago (site dates in Asia/Shanghai, UTC+8, no daylight saving).
+// Day 1 was three days ago (site dates in Asia/Shanghai, UTC+8, no daylight saving), so the window of
+// the day-2 dose (its day ±6 hours, to 06:00 of day 3 at the site) has closed at any hour the test
+// runs; two days ago it was still open until 06:00 in Shanghai (22:00 UTC).
 const shanghaiToday = dateOf(Date.now() + 8 * 3_600_000);
-const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 2 * DAY);
+const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 3 * DAY);
 const day2 = dateOf(Date.parse(`${day1}T00:00:00Z`) + DAY);
+const day3 = dateOf(Date.parse(`${day1}T00:00:00Z`) + 2 * DAY);
 
 /** A lot, a vial and its dispensing to a participant at a visit, as the pharmacy module stores them. */
 async function dispensedVial(
@@ -375,8 +378,8 @@ describeEachDatabase('dosing records', (kind) => {
       const refused = await coordinator().post(doseUrl('day-3', otherParticipantId), {
         ...given,
         vialCode: 'VIAL-0004',
-        startedAt: `${shanghaiToday}T08:00`,
-        endedAt: `${shanghaiToday}T08:10`,
+        startedAt: `${day3}T08:00`,
+        endedAt: `${day3}T08:10`,
         windowReason: 'late',
       });
       expect(refused.statusCode).toBe(409);
