@@ -5,6 +5,7 @@ import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
 import { validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import type {
   Consort,
@@ -17,7 +18,6 @@ import type {
 import type { Caller } from './participant.service.ts';
 import { nextVisit, visitWindows } from './schedule.ts';
 
-const today = () => new Date().toISOString().slice(0, 10);
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
 /** The sites a caller sees: all for study-wide roles, else the account's sites. */
@@ -25,10 +25,16 @@ function visibleSites(caller: Caller): string[] | 'all' {
   return caller.user.roles.some((role) => studyWideRoles.has(role)) ? 'all' : caller.user.siteIds;
 }
 
-async function summaries(db: Db, studyId: string, rows: ParticipantRow[]): Promise<ParticipantSummary[]> {
+/** Each participant's next visit is the first whose window has not closed by today at its site (the site's zone). */
+async function summaries(
+  db: Db,
+  studyId: string,
+  rows: ParticipantRow[],
+  clock: Date,
+): Promise<ParticipantSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.participant_id);
-  const [queries, consents, { protocol }] = await Promise.all([
+  const [queries, consents, sites, { protocol }] = await Promise.all([
     db
       .selectFrom('data_query')
       .select(['participant_id', (eb) => eb.fn.countAll<number>().as('open')])
@@ -44,8 +50,10 @@ async function summaries(db: Db, studyId: string, rows: ParticipantRow[]): Promi
       .where('study_id', '=', studyId)
       .where('participant_id', 'in', ids)
       .execute(),
+    db.selectFrom('site').select(['site_id', 'time_zone']).where('study_id', '=', studyId).execute(),
     currentProtocol(db, studyId),
   ]);
+  const today = new Map(sites.map((site) => [site.site_id, dateInZone(clock, site.time_zone)]));
   const openQueries = new Map(queries.map((row) => [row.participant_id, Number(row.open)]));
   const consented = new Set(consents.map((row) => row.participant_id));
   return rows.map((row) => {
@@ -60,7 +68,12 @@ async function summaries(db: Db, studyId: string, rows: ParticipantRow[]): Promi
       statusDate: row.status_date,
       day1Date: row.day1_date,
       consented: consented.has(row.participant_id),
-      nextVisit: ongoing ? nextVisit(visitWindows(protocol, row.day1_date), today()) : null,
+      nextVisit: ongoing
+        ? nextVisit(
+            visitWindows(protocol, row.day1_date),
+            today.get(row.site_id) ?? dateInZone(clock, protocol.study.timeZone),
+          )
+        : null,
       openQueries: openQueries.get(row.participant_id) ?? 0,
       synthetic: row.synthetic,
       version: row.version,
@@ -187,6 +200,7 @@ export async function listParticipants(
   studyId: string,
   caller: Caller,
   request: ParticipantListQuery,
+  clock = new Date(),
 ): Promise<ParticipantList> {
   authorize(caller.user, 'participant.read', request.siteId ? { siteId: request.siteId } : undefined);
   const filter: ListFilter = { status: request.status, siteId: request.siteId, search: request.search };
@@ -216,7 +230,7 @@ export async function listParticipants(
   const last = page.at(-1);
   const counted = Number(count.total);
   return {
-    items: await summaries(db, studyId, page),
+    items: await summaries(db, studyId, page, clock),
     total: Math.min(counted, LIST_COUNT_CAP),
     totalCapped: counted > LIST_COUNT_CAP,
     nextCursor:
@@ -234,11 +248,12 @@ export async function participantDetail(
   studyId: string,
   caller: Caller,
   participantId: string,
+  clock = new Date(),
 ): Promise<ParticipantDetail> {
   const row = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: row.site_id });
   const [[summary], consents, { protocol }] = await Promise.all([
-    summaries(db, studyId, [row]),
+    summaries(db, studyId, [row], clock),
     db
       .selectFrom('consent')
       .selectAll()

@@ -4,6 +4,7 @@ import type { UserView } from '../../src/auth/auth.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import { changeStatus, recordScreenOutcome } from '../../src/participants/lifecycle.service.ts';
 import { screenParticipant } from '../../src/participants/participant.service.ts';
+import { listParticipants, participantDetail } from '../../src/participants/participant.views.ts';
 import { registerLot } from '../../src/product/lot.service.ts';
 import { DomainError } from '../../src/server/errors.ts';
 import { dateInZone } from '../../src/study/site-time.ts';
@@ -167,6 +168,26 @@ describeEachDatabase("a site's today is its own calendar date", (kind) => {
           .executeTakeFirstOrThrow(),
       );
       expect(row).toEqual({ status: 'withdrawn', status_date: shanghaiNextDay });
+    });
+  });
+
+  describe('the participant list', () => {
+    it("shows as next visit the first whose window is still open on the site's today", async () => {
+      const participantId = await enrolledParticipant(t, users.siteId, 'RJ-902', utcDate);
+      const next = async (clock: Date) => {
+        const list = await t.database.read((db) =>
+          listParticipants(db, t.studyId, coordinator, { limit: 50, search: 'RJ-902' }, clock),
+        );
+        const detail = await t.database.read((db) =>
+          participantDetail(db, t.studyId, coordinator, participantId, clock),
+        );
+        expect(list.items.map((item) => item.nextVisit?.visitId)).toEqual([detail.nextVisit?.visitId]);
+        return detail.nextVisit?.visitId;
+      };
+      // The day-1 dose visit (window ±0 days) is open through its own date at the site; once that date
+      // has passed there, the first open visit is the daily status (from day 1 to day 28).
+      expect(await next(before)).toBe('day-1');
+      expect(await next(after)).toBe('daily-status');
     });
   });
 
