@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
+import { plainId } from '../crf/entries.ts';
 import type { Db } from '../db/connection.ts';
 import { validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
@@ -121,7 +122,8 @@ export function encodeListCursor(position: ListPosition, filter: ListFilter): st
 const cursorSchema = z.strictObject({
   v: z.literal(CURSOR_VERSION),
   d: z.iso.date(),
-  n: z.string().min(1).max(100),
+  // Unkeyed, so anyone can build one: only text the database can compare reaches the query.
+  n: plainId(100),
   f: z.string(),
 });
 

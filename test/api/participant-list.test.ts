@@ -187,6 +187,9 @@ describeEachDatabase('participant list paging', (kind) => {
     if (!nextCursor) throw new Error('no cursor');
     const [payload = '', check = ''] = nextCursor.split('.');
     const altered = `${payload.slice(0, 10)}${payload[10] === 'A' ? 'B' : 'A'}${payload.slice(11)}.${check}`;
+    // The mark of "no filters", read from a real cursor of the unfiltered list.
+    const unfiltered = (await getPage(dataManager, 'limit=5')).nextCursor ?? '';
+    const mark = JSON.parse(Buffer.from(unfiltered.split('.')[0] ?? '', 'base64url').toString()).f;
     const forged = (body: object) => {
       const text = Buffer.from(JSON.stringify(body)).toString('base64url');
       // A well-formed checksum over a payload that is not a list position.
@@ -197,6 +200,13 @@ describeEachDatabase('participant list paging', (kind) => {
       [`status=screening&cursor=${encodeURIComponent(altered)}`, 'malformed or was altered'],
       [`status=screening&cursor=${encodeURIComponent(nextCursor.slice(0, -3))}`, 'malformed'],
       [`status=screening&cursor=${encodeURIComponent(forged({ v: 1, d: 'x' }))}`, 'malformed'],
+      // Well-formed and checksummed, but holding text no screening number has (NUL, a lone surrogate).
+      [
+        `cursor=${encodeURIComponent(forged({ v: 1, d: '2026-01-01', n: 'RJ\u0000', f: mark }))}`,
+        'malformed',
+      ],
+      [`cursor=${encodeURIComponent(forged({ v: 1, d: '2026-01-01', n: '\ud800', f: mark }))}`, 'malformed'],
+      [`cursor=${encodeURIComponent(forged({ v: 1, d: '2026-13-45', n: 'RJ-S001', f: mark }))}`, 'malformed'],
       [`status=declined&cursor=${encodeURIComponent(nextCursor)}`, 'other filters'],
       [`cursor=${encodeURIComponent(nextCursor)}`, 'other filters'],
     ];
@@ -209,6 +219,13 @@ describeEachDatabase('participant list paging', (kind) => {
       expect(body.message).toContain('Start again from the first page');
       expect(body.details.fields[0].field).toBe('querystring.cursor');
     }
+    // A cursor is not a secret: one built by hand from a real row places the page after that row.
+    const row = people[100];
+    const built = forged({ v: 1, d: row?.screeningDate, n: row?.screeningNumber, f: mark });
+    const afterRow = await getPage(dataManager, `limit=3&cursor=${encodeURIComponent(built)}`);
+    expect(afterRow.items.map((item) => item.participantId)).toEqual(
+      people.slice(101, 104).map((person) => person.participantId),
+    );
     for (const offset of ['0', '25']) {
       const both = await dataManager().get(
         `/api/v1/participants?status=screening&offset=${offset}&cursor=${encodeURIComponent(nextCursor)}`,
