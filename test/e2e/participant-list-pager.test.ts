@@ -151,6 +151,13 @@ it('pages through 60 participants 25 at a time, keeps the page on reload and bac
   await expectPage(page, numbersDown(60, 1, declines), 'Showing 1–10 of 10', 1);
   expect(await page.getByLabel('Status').first().inputValue()).toBe('declined');
 
+  // In Chinese, the same range and pager.
+  await page.getByText('简体中文').click();
+  await expect.poll(() => rangeText(page), TIMEOUT).toBe('显示第 1–10 条，共 10 条');
+  expect(await page.getByTestId('participant-page').textContent()).toBe('第 1 页');
+  expect(await page.getByRole('button', { name: '下一页' }).isDisabled()).toBe(true);
+  await page.getByText('English').click();
+
   // A page link with a damaged cursor says what to do and offers the first page.
   await page.goto(`${server.url}/participants?size=25&page=2&after=damaged`);
   await expect
