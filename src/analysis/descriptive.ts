@@ -1,7 +1,10 @@
-function sortedFinite(values: readonly number[]): number[] {
-  const finite = values.filter((value) => !Number.isNaN(value));
-  if (finite.length === 0) throw new RangeError('need at least one non-missing value');
-  return finite.sort((a, b) => a - b);
+/** The non-missing values in ascending order (a typed array sorts numerically without a comparator). */
+function sortedFinite(values: readonly number[]): Float64Array {
+  const finite = new Float64Array(values.length);
+  let n = 0;
+  for (const value of values) if (!Number.isNaN(value)) finite[n++] = value;
+  if (n === 0) throw new RangeError('need at least one non-missing value');
+  return finite.subarray(0, n).sort();
 }
 
 function checkProbability(p: number): void {
@@ -14,7 +17,10 @@ function checkProbability(p: number): void {
  * (1 − γ)x₍ⱼ₊₁₎ + γx₍ⱼ₊₂₎. Missing values (NaN) are dropped. Matches `quantile(x, probs, type = 7)`.
  */
 export function quantileType7(values: readonly number[], probs: readonly number[]): number[] {
-  const sorted = sortedFinite(values);
+  return quantilesOfSorted(sortedFinite(values), probs);
+}
+
+function quantilesOfSorted(sorted: Float64Array, probs: readonly number[]): number[] {
   const n = sorted.length;
   return probs.map((p) => {
     checkProbability(p);
@@ -31,7 +37,10 @@ export function quantileType7(values: readonly number[], probs: readonly number[
 
 /** Sample median: the middle value, or the mean of the two middle values (R's `median`). */
 export function median(values: readonly number[]): number {
-  const sorted = sortedFinite(values);
+  return medianOfSorted(sortedFinite(values));
+}
+
+function medianOfSorted(sorted: Float64Array): number {
   const half = Math.floor((sorted.length + 1) / 2);
   if (sorted.length % 2 === 1) return sorted[half - 1] ?? Number.NaN;
   return ((sorted[half - 1] ?? Number.NaN) + (sorted[half] ?? Number.NaN)) / 2;
@@ -52,10 +61,10 @@ export interface MedianIqr {
 /** Median with interquartile range (quartiles by type 7), the usual "median (IQR)" of a baseline table. */
 export function medianIqr(values: readonly number[]): MedianIqr {
   const sorted = sortedFinite(values);
-  const [q1 = Number.NaN, q3 = Number.NaN] = quantileType7(sorted, [0.25, 0.75]);
+  const [q1 = Number.NaN, q3 = Number.NaN] = quantilesOfSorted(sorted, [0.25, 0.75]);
   return {
     n: sorted.length,
-    median: median(sorted),
+    median: medianOfSorted(sorted),
     q1,
     q3,
     iqr: q3 - q1,

@@ -70,7 +70,10 @@ export function visitDays(protocol: Protocol): Map<string, { day: number; daily:
 }
 
 /** The visit id of a visit key (`day-1/post-30` → `day-1`). */
-export const visitIdOf = (visitKey: string): string => visitKey.split('/')[0] ?? visitKey;
+export const visitIdOf = (visitKey: string): string => {
+  const slash = visitKey.indexOf('/');
+  return slash === -1 ? visitKey : visitKey.slice(0, slash);
+};
 
 /** The first item of a form whose type is a date or date-time: the date the record describes. */
 export function recordDateItem(protocol: Protocol, formId: string): string | undefined {

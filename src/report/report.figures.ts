@@ -6,7 +6,15 @@ import { type OrdinalDay, ordinalBarsSvg } from '../analysis/ordinal-bars-plot.t
 import { type SwimmerLane, swimmerSvg } from '../analysis/swimmer-plot.ts';
 import { type TrajectorySeries, trajectorySvg } from '../analysis/trajectory-plot.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
-import { recordDateItem, recordStudyDay, studyDay, visitDays, visitIdOf } from '../outcomes/source.ts';
+import {
+  type OutcomeRecord,
+  type ParticipantSource,
+  recordDateItem,
+  recordStudyDay,
+  studyDay,
+  visitDays,
+  visitIdOf,
+} from '../outcomes/source.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { AE_FORM_ID } from '../safety/ae-summary.ts';
 import type { ReportModel } from './report.model.ts';
@@ -175,9 +183,28 @@ export function swimmerFigure(model: ReportModel, protocol: Protocol): string | 
   });
 }
 
+/** Each dosed participant's records of one form (the lab figures read a few forms of many records). */
+type RecordsOfForm = { participant: ParticipantSource; records: OutcomeRecord[] }[];
+
+function recordsOfForm(model: ReportModel, formId: string): RecordsOfForm {
+  const found: RecordsOfForm = [];
+  for (const participant of model.sources) {
+    if (participant.day1Date === null) continue;
+    const records = participant.records.filter((record) => record.formId === formId);
+    if (records.length) found.push({ participant, records });
+  }
+  return found;
+}
+
 /** Median (IQR) of a lab item by nominal study day, for improvers and the others, from TTCI. */
-export function labTrajectory(model: ReportModel, protocol: Protocol, item: string): TrajectorySeries[] {
+export function labTrajectory(
+  model: ReportModel,
+  protocol: Protocol,
+  item: string,
+  ofForm?: RecordsOfForm,
+): TrajectorySeries[] {
   const [formId = '', itemId = ''] = item.split('.');
+  const key = `${formId}.${itemId}`;
   const visits = visitDays(protocol);
   const dateItem = recordDateItem(protocol, formId);
   const improved = new Set(
@@ -189,14 +216,12 @@ export function labTrajectory(model: ReportModel, protocol: Protocol, item: stri
     ['Improved by day 28', new Map()],
     ['Not improved (incl. deaths)', new Map()],
   ]);
-  for (const participant of model.sources) {
-    if (participant.day1Date === null) continue;
+  for (const { participant, records } of ofForm ?? recordsOfForm(model, formId)) {
     const group = groups.get(
       improved.has(participant.participantId) ? 'Improved by day 28' : 'Not improved (incl. deaths)',
     );
-    for (const record of participant.records) {
-      if (record.formId !== formId) continue;
-      const value = record.values[`${formId}.${itemId}`];
+    for (const record of records) {
+      const value = record.values[key];
       if (typeof value !== 'number') continue;
       const nominal =
         visits.get(visitIdOf(record.visitKey))?.day ??
@@ -219,14 +244,25 @@ export function labTrajectory(model: ReportModel, protocol: Protocol, item: stri
 }
 
 export function labFigures(model: ReportModel, protocol: Protocol): { item: string; svg: string }[] {
+  // Several items of one laboratory form share one pass over the participants' records.
+  const byForm = new Map<string, RecordsOfForm>();
   return model.efficacy.outcomes
     .filter((outcome) => outcome.measure === 'change-from-baseline')
     .filter(
       (outcome) => protocol.forms.find((form) => form.id === outcome.item.split('.')[0])?.sdtmDomain === 'LB',
     )
-    .map((outcome) => ({
-      item: outcome.item,
-      svg: trajectorySvg(labTrajectory(model, protocol, outcome.item), {
+    .map((outcome) => {
+      const formId = outcome.item.split('.')[0] ?? '';
+      let ofForm = byForm.get(formId);
+      if (!ofForm) {
+        ofForm = recordsOfForm(model, formId);
+        byForm.set(formId, ofForm);
+      }
+      return { item: outcome.item, ofForm, outcome };
+    })
+    .map(({ item, ofForm, outcome }) => ({
+      item,
+      svg: trajectorySvg(labTrajectory(model, protocol, item, ofForm), {
         title: outcome.title.en,
         yLabel: outcome.measure === 'change-from-baseline' && outcome.unit ? outcome.unit : '',
       }),

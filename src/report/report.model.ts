@@ -150,13 +150,13 @@ export function baselineTable(
   );
   for (const form of forms) {
     if (form.sdtmDomain === 'LB' && !visitForms.has(form.id)) continue;
+    // Each participant's record of the form, found once for all of its items.
+    const records = enrolled.map((participant) =>
+      valuesAt(participant, form.id, form.sdtmDomain === 'DM' ? undefined : baselineVisit),
+    );
     for (const item of form.items) {
-      const values = enrolled.map(
-        (participant) =>
-          valuesAt(participant, form.id, form.sdtmDomain === 'DM' ? undefined : baselineVisit)?.[
-            `${form.id}.${item.id}`
-          ],
-      );
+      const key = `${form.id}.${item.id}`;
+      const values = records.map((values) => values?.[key]);
       const present = values.filter((value) => value !== null && value !== undefined);
       if (item.type === 'integer' || item.type === 'decimal') {
         const numbers = present.filter((value): value is number => typeof value === 'number');

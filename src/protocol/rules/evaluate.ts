@@ -124,7 +124,9 @@ function arithmetic(node: Extract<RuleNode, { kind: 'arithmetic' }>, values: Rul
 }
 
 function compare(operator: string, left: RuleValue, right: RuleValue, node: { offset: number }): boolean {
-  const [a, b] = comparable(left, right, node);
+  // Two numbers or two booleans (most comparisons of daily data) need no conversion.
+  const same = typeof left === typeof right && (typeof left === 'number' || typeof left === 'boolean');
+  const [a, b] = same ? [left as Primitive, right as Primitive] : comparable(left, right, node);
   if (operator === '=') return a === b;
   if (operator === '!=') return a !== b;
   if (typeof a === 'boolean' || typeof a === 'string' || typeof b === 'boolean' || typeof b === 'string') {
@@ -163,11 +165,6 @@ function comparable(left: RuleValue, right: RuleValue, node: { offset: number })
 
 function call(node: Extract<RuleNode, { kind: 'call' }>, values: RuleValues): RuleValue {
   const args = node.args;
-  const at = (index: number): RuleNode => {
-    const arg = args[index];
-    if (!arg) throw new RuleEvaluationError(`${node.name}() is missing argument ${index + 1}`, node.offset);
-    return arg;
-  };
   switch (node.name) {
     case 'any':
     case 'all':
@@ -176,11 +173,11 @@ function call(node: Extract<RuleNode, { kind: 'call' }>, values: RuleValues): Ru
       // Unknown if any argument is unknown: "how many" cannot be answered with an unanswered question.
       const results = args.map((arg) => evaluate(arg, values));
       if (results.some((result) => result === null)) return null;
-      return results.filter((result, index) => asBoolean(result, at(index))).length;
+      return results.filter((result, index) => asBoolean(result, argument(node, index))).length;
     }
     case 'missing':
     case 'present': {
-      const value = evaluate(at(0), values);
+      const value = evaluate(argument(node, 0), values);
       const isMissing = value === null || (Array.isArray(value) && value.length === 0);
       return node.name === 'missing' ? isMissing : !isMissing;
     }
@@ -191,9 +188,11 @@ function call(node: Extract<RuleNode, { kind: 'call' }>, values: RuleValues): Ru
       }
       return null;
     case 'if': {
-      const condition = evaluate(at(0), values);
+      const condition = evaluate(argument(node, 0), values);
       if (condition === null) return null;
-      return asBoolean(condition, at(0)) ? evaluate(at(1), values) : evaluate(at(2), values);
+      return asBoolean(condition, argument(node, 0))
+        ? evaluate(argument(node, 1), values)
+        : evaluate(argument(node, 2), values);
     }
     default:
       return strictCall(
@@ -201,6 +200,12 @@ function call(node: Extract<RuleNode, { kind: 'call' }>, values: RuleValues): Ru
         args.map((arg) => evaluate(arg, values)),
       );
   }
+}
+
+function argument(node: Extract<RuleNode, { kind: 'call' }>, index: number): RuleNode {
+  const arg = node.args[index];
+  if (!arg) throw new RuleEvaluationError(`${node.name}() is missing argument ${index + 1}`, node.offset);
+  return arg;
 }
 
 /** Functions that are unknown as soon as one argument is unknown. */
