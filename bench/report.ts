@@ -7,13 +7,15 @@
 // loadReport (one read of every source row + the model) and the HTML rendering, three rounds each.
 // BENCH_REPORT_DATA=DIR keeps the database in DIR and reuses it on the next run (the counts inserted
 // are kept beside it in DIR.json), so only the first run pays for the insert.
+// BENCH_REPORT_DATABASE_URL=postgres://… runs it on PostgreSQL instead (an empty database is filled;
+// one that already holds the participants is reused).
 // Prints JSON figures. Run: node bin/run-ts.js bench/report.ts
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadConfig } from '../src/config.ts';
+import { type DatabaseTarget, loadConfig } from '../src/config.ts';
 import { type Database, openDatabase, type Tx } from '../src/db/connection.ts';
 import { loadOutcomeSources } from '../src/outcomes/outcomes.loader.ts';
 import type { Protocol } from '../src/protocol/schema.ts';
@@ -46,7 +48,49 @@ interface Inserted {
   rows: Record<'form_record' | 'dosing_administration' | 'dispensing' | 'adverse_event', number>;
   recorded: { completed: number; interrupted: number; notGiven: number };
   events: number;
-  insertSeconds: number;
+  /** null when the rows were counted back from a reused PostgreSQL database. */
+  insertSeconds: number | null;
+}
+
+/** What an earlier run left in a PostgreSQL database, counted back; null when it holds no participants. */
+async function insertedOnServer(
+  database: Database,
+  studyId: string,
+): Promise<(Inserted & { subjects: number }) | null> {
+  return database.read(async (db) => {
+    const count = async (table: 'participant' | keyof Inserted['rows']) =>
+      Number(
+        (
+          await db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('count'))
+            .where('study_id', '=', studyId)
+            .executeTakeFirstOrThrow()
+        ).count,
+      );
+    const subjects = await count('participant');
+    if (subjects === 0) return null;
+    const statuses = await db
+      .selectFrom('dosing_administration')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('study_id', '=', studyId)
+      .groupBy('status')
+      .execute();
+    const of = (status: string) => Number(statuses.find((row) => row.status === status)?.count ?? 0);
+    const events = await count('adverse_event');
+    return {
+      subjects,
+      rows: {
+        form_record: await count('form_record'),
+        dosing_administration: await count('dosing_administration'),
+        dispensing: await count('dispensing'),
+        adverse_event: events,
+      },
+      recorded: { completed: of('completed'), interrupted: of('interrupted'), notGiven: of('not-given') },
+      events,
+      insertSeconds: null,
+    };
+  });
 }
 
 /** Inserts the synthetic study in bulk; returns what was inserted, for the report's figures to match. */
@@ -253,11 +297,12 @@ async function insertStudy(
   };
 }
 
-const cacheDir = process.env.BENCH_REPORT_DATA;
-const dataDir = cacheDir ?? mkdtempSync(join(tmpdir(), 'bench-report-'));
-const cacheFile = `${dataDir.replace(/\/+$/, '')}.json`;
+const databaseUrl = process.env.BENCH_REPORT_DATABASE_URL;
+const cacheDir = databaseUrl ? undefined : process.env.BENCH_REPORT_DATA;
+const dataDir = databaseUrl ? null : (cacheDir ?? mkdtempSync(join(tmpdir(), 'bench-report-')));
+const cacheFile = dataDir ? `${dataDir.replace(/\/+$/, '')}.json` : null;
 const cached =
-  cacheDir && existsSync(cacheFile)
+  cacheDir && cacheFile && existsSync(cacheFile)
     ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Inserted & { subjects: number })
     : null;
 if (cached && cached.subjects !== SUBJECTS) {
@@ -265,7 +310,10 @@ if (cached && cached.subjects !== SUBJECTS) {
     `${dataDir} holds ${cached.subjects} participants, not ${SUBJECTS}: remove it and ${cacheFile}, or set BENCH_REPORT_SUBJECTS=${cached.subjects}.`,
   );
 }
-const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), database: { kind: 'pglite' as const, dataDir } };
+const target: DatabaseTarget = databaseUrl
+  ? { kind: 'postgres', url: databaseUrl }
+  : { kind: 'pglite', dataDir: dataDir as string };
+const config = { ...loadConfig({ LOG_LEVEL: 'silent' }), database: target };
 const database = await openDatabase(config.database);
 try {
   const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
@@ -275,8 +323,18 @@ try {
       await db.selectFrom('site').select('site_id').where('study_id', '=', studyId).executeTakeFirstOrThrow()
     ).site_id,
   }));
-  const inserted = cached ?? (await insertStudy(database, studyId, protocol, siteId));
-  if (cacheDir && !cached) writeFileSync(cacheFile, JSON.stringify({ subjects: SUBJECTS, ...inserted }));
+  // On PostgreSQL the database at the URL is reused when it already holds the study's participants;
+  // what was inserted is then counted back from it.
+  const onServer = databaseUrl ? await insertedOnServer(database, studyId) : null;
+  if (onServer && onServer.subjects !== SUBJECTS) {
+    throw new Error(
+      `The database at BENCH_REPORT_DATABASE_URL holds ${onServer.subjects} participants, not ${SUBJECTS}: use an empty database or set BENCH_REPORT_SUBJECTS=${onServer.subjects}.`,
+    );
+  }
+  const reused = cached ?? onServer;
+  const inserted = reused ?? (await insertStudy(database, studyId, protocol, siteId));
+  if (cacheDir && cacheFile && !cached)
+    writeFileSync(cacheFile, JSON.stringify({ subjects: SUBJECTS, ...inserted }));
   const { recorded } = inserted;
   const rssBefore = process.memoryUsage().rss;
   let t0 = performance.now();
@@ -325,8 +383,9 @@ try {
   const figures = {
     subjects: SUBJECTS,
     rows: inserted.rows,
-    bulkInsertSeconds: cached
-      ? `${inserted.insertSeconds} (earlier run; reused ${dataDir})`
+    database: target.kind,
+    bulkInsertSeconds: reused
+      ? `${inserted.insertSeconds ?? '?'} (earlier run; reused ${dataDir ?? 'the database at BENCH_REPORT_DATABASE_URL'})`
       : inserted.insertSeconds,
     loadAndModelMs: { best: best(loads), rounds: loads.map(round) },
     of_which: { readSourcesMs: round(readMs), modelMs: round(modelMs) },
@@ -352,5 +411,5 @@ try {
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 } finally {
   await database.close();
-  if (!cacheDir) rmSync(dataDir, { recursive: true, force: true });
+  if (dataDir && !cacheDir) rmSync(dataDir, { recursive: true, force: true });
 }
