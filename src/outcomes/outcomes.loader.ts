@@ -127,22 +127,30 @@ export async function loadOutcomeSources(
           .where('form_id', 'in', forms)
           .groupBy('participant_id')
           .execute();
-  const administrations = await db
+  // Doses likewise, one row per participant (five rows each would cost more to parse than the text).
+  const doseRows = await db
     .selectFrom('dosing_administration')
-    .select(['participant_id', 'visit_id', 'dose_number', 'status', 'started_local'])
+    .select([
+      'participant_id',
+      sql<string>`json_agg(json_build_array(visit_id, dose_number, status, started_local) order by dose_number)::text`.as(
+        'doses',
+      ),
+    ])
     .where('study_id', '=', studyId)
-    .orderBy('dose_number')
+    .groupBy('participant_id')
     .execute();
   const doses = new Map<string, DoseSource[]>();
-  for (const row of administrations) {
-    const list = doses.get(row.participant_id) ?? [];
-    list.push({
-      visitId: row.visit_id,
-      doseNumber: row.dose_number,
-      status: row.status,
-      startedLocal: row.started_local,
-    });
-    doses.set(row.participant_id, list);
+  for (const row of doseRows) {
+    const parsed = JSON.parse(row.doses) as [string, number, DoseSource['status'], string | null][];
+    doses.set(
+      row.participant_id,
+      parsed.map(([visitId, doseNumber, status, startedLocal]) => ({
+        visitId,
+        doseNumber,
+        status,
+        startedLocal,
+      })),
+    );
   }
   const events = await db
     .selectFrom('adverse_event')
