@@ -379,7 +379,7 @@ describeEachDatabase('participants and eCRF', (kind) => {
       expect((await other.get(`/api/v1/participants/${participantId}`)).statusCode).toBe(403);
       expect((await other.get(formUrl(participantId, 'screening', 'demographics'))).statusCode).toBe(403);
       const list = await other.get('/api/v1/participants');
-      expect(list.json()).toEqual({ items: [], total: 0, totalCapped: false });
+      expect(list.json()).toEqual({ items: [], total: 0, totalCapped: false, nextCursor: null });
       expect(
         (await other.post('/api/v1/participants', { siteId: users.siteId, screeningDate: today })).statusCode,
       ).toBe(403);
