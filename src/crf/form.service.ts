@@ -39,8 +39,8 @@ function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
 
 /**
  * A record as the API shows it; a slot never saved shows as version 0 with no entries. A save passes
- * the check it has just run on the same values (`checked`), which spares reading the participant's
- * other forms again.
+ * what it already knows: the check it has just run on the same values, and whether it created the
+ * record (`created`: no SDV mark can exist yet, and a query only if the check just raised one).
  */
 export async function recordView(
   db: Db,
@@ -48,19 +48,20 @@ export async function recordView(
   slot: SlotKey,
   row: FormRecordRow | undefined,
   protocol: Protocol,
-  checked?: FormCheckResult,
+  known?: { check: FormCheckResult; created: boolean },
 ): Promise<FormRecordView> {
   const form = resolveForm(protocol, slot);
   const entries = entriesOf(row);
   const check =
-    checked ??
+    known?.check ??
     checkForm(
       protocol,
       form,
       entries,
       await participantValues(db, studyId, slot.participantId, { preferVisits: [slot.visitKey] }),
     );
-  const verified = row ? await verifiedItems(db, studyId, row) : new Set<string>();
+  const verified = row && !known?.created ? await verifiedItems(db, studyId, row) : new Set<string>();
+  const hasQueries = row !== undefined && !(known?.created && known.check.soft.length === 0);
   return {
     recordId: row?.record_id ?? null,
     participantId: slot.participantId,
@@ -82,7 +83,7 @@ export async function recordView(
         ? { at: new Date(row.signed_at).toISOString(), by: row.signed_by }
         : null,
     locked: row?.locked_at !== null && row?.locked_at !== undefined,
-    queries: row ? await recordQueries(db, studyId, row.record_id) : [],
+    queries: row && hasQueries ? await recordQueries(db, studyId, row.record_id) : [],
   };
 }
 
@@ -200,8 +201,11 @@ export async function saveForm(
       })),
     );
     if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
-    await syncEditCheckQueries(trx, studyId, caller, saved, check.soft);
-    return { ...(await recordView(trx, studyId, slot, saved, protocol, check)), warnings: check.soft };
+    await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !row });
+    return {
+      ...(await recordView(trx, studyId, slot, saved, protocol, { check, created: !row })),
+      warnings: check.soft,
+    };
   });
 }
 

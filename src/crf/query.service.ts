@@ -35,15 +35,19 @@ export async function syncEditCheckQueries(
   caller: Caller,
   record: QueryTarget,
   failures: SoftFailure[],
+  options: { created?: boolean } = {},
 ): Promise<void> {
-  const existing = await trx
-    .selectFrom('data_query')
-    .selectAll()
-    .where('study_id', '=', studyId)
-    .where('record_id', '=', record.record_id)
-    .where('origin', '=', 'edit_check')
-    .where('status', '!=', 'closed')
-    .execute();
+  // A record created in this transaction has no queries yet.
+  const existing = options.created
+    ? []
+    : await trx
+        .selectFrom('data_query')
+        .selectAll()
+        .where('study_id', '=', studyId)
+        .where('record_id', '=', record.record_id)
+        .where('origin', '=', 'edit_check')
+        .where('status', '!=', 'closed')
+        .execute();
   const failing = new Set(failures.map((failure) => failure.checkKey));
   const now = new Date();
   for (const query of existing) {
