@@ -24,6 +24,7 @@ import { systemActor } from '../src/audit/audit.schema.ts';
 import { createUser } from '../src/auth/user.service.ts';
 import { loadConfig } from '../src/config.ts';
 import { type Database, openDatabase, type Tx } from '../src/db/connection.ts';
+import { encodeListCursor } from '../src/participants/participant.views.ts';
 import { assessEligibility } from '../src/protocol/eligibility.ts';
 import type { RuleInputValue } from '../src/protocol/rules/ast.ts';
 import type { Protocol } from '../src/protocol/schema.ts';
@@ -474,10 +475,11 @@ async function scaleFigures(adminUrl: string, urlFor: (name: string) => string, 
       await client.query<{
         participant_id: string;
         screening_number: string;
+        screening_date: string;
         study_number: string | null;
         site_id: string;
       }>(
-        'select participant_id, screening_number, study_number, site_id from participant order by random() limit 2000',
+        "select participant_id, screening_number, to_char(screening_date, 'YYYY-MM-DD') as screening_date, study_number, site_id from participant order by random() limit 2000",
       )
     ).rows;
     const counts = (
@@ -500,7 +502,21 @@ async function scaleFigures(adminUrl: string, urlFor: (name: string) => string, 
     };
     const deepest = Math.max(0, size - 50);
     const samples: Sample[] = [
+      { kind: 'list_first_page_50_all_sites', session: dataManager, path: () => '/participants?limit=50' },
       { kind: 'list_first_page_200_all_sites', session: dataManager, path: () => '/participants?limit=200' },
+      {
+        // The web pager's next page: a cursor after a random participant, anywhere in the list.
+        kind: 'list_page_50_by_cursor_at_random_depth',
+        session: dataManager,
+        path: () => {
+          const after = next(people);
+          const cursor = encodeListCursor(
+            { screeningDate: after.screening_date, screeningNumber: after.screening_number },
+            {},
+          );
+          return `/participants?limit=50&cursor=${encodeURIComponent(cursor)}`;
+        },
+      },
       {
         kind: 'list_page_50_at_random_offset',
         session: dataManager,
