@@ -25,7 +25,7 @@ export async function accountabilityReport(
     .execute();
   const vials = await db
     .selectFrom('vial')
-    .select(['vial_id', 'lot_id', 'state', 'site_id'])
+    .select(['vial_id', 'code', 'lot_id', 'state', 'site_id'])
     .where('study_id', '=', studyId)
     .execute();
   const dispensings = await db
@@ -56,6 +56,7 @@ export async function accountabilityReport(
     })),
     vials: vials.map((vial) => ({
       vialId: vial.vial_id,
+      code: vial.code,
       lotId: vial.lot_id,
       state: vial.state,
       siteId: vial.site_id,

@@ -163,6 +163,31 @@ describe('accountability', () => {
     );
   });
 
+  it('flags a vial held for destruction that is back in stock without an event, though every sum balances', () => {
+    // fast-check's counterexample (seed -1614933839): the returned vial turns up in stock at the same site.
+    const data = simulate([
+      { vial: 0, actions: [] },
+      {
+        vial: 0,
+        actions: [
+          { action: 'ship', site: 0 },
+          { action: 'receive', site: 1 },
+          { action: 'dispense', site: 0 },
+          { action: 'return', site: 0 },
+        ],
+      },
+    ]);
+    expect(reconcile({ ...data, numberOfDoses: 5 }).imbalances).toEqual([]);
+    const held = data.vials[1];
+    expect(held).toMatchObject({ state: 'returned', siteId: 'ruijin' });
+    data.vials[1] = { ...(held as VialNow), state: 'in_stock' };
+    const report = reconcile({ ...data, numberOfDoses: 5 });
+    expect(report.sites.every((row) => row.difference === 0)).toBe(true);
+    expect(report.imbalances).toEqual([
+      'Vial v1: recorded as in stock, but its custody trail leaves it returned.',
+    ]);
+  });
+
   it('balances a vial returned unused: held for destruction, then destroyed', () => {
     const toRuijin = [
       { action: 'ship', site: 0 },

@@ -15,6 +15,8 @@ export interface CustodyEvent {
 
 export interface VialNow {
   vialId: string;
+  /** The vial's printed code, named in an imbalance (the id when absent). */
+  code?: string;
   lotId: string;
   state: 'in_stock' | 'in_transit' | 'dispensed' | 'returned' | 'destroyed' | 'lost';
   siteId: string | null;
@@ -99,6 +101,51 @@ export interface AccountabilityReport {
   imbalances: string[];
 }
 
+/**
+ * The state a vial's custody events leave it in, whatever their order: destroyed or lost is final;
+ * a dispensing not followed by a return leaves it dispensed; a return leaves it held for destruction;
+ * else it is in stock when it was received as often as it was shipped out plus one, in transit when
+ * as often. Null when the events fit no custody (e.g. shipped more often than received).
+ */
+function stateFromTrail(counts: Record<CustodyEvent['kind'], number>): VialNow['state'] | null {
+  if (counts.destroyed + counts.lost > 1) return null;
+  if (counts.destroyed === 1) return 'destroyed';
+  if (counts.lost === 1) return 'lost';
+  const out = counts.dispensed - counts.returned_unused;
+  if (out === 1) return 'dispensed';
+  if (out !== 0) return null;
+  if (counts.returned_unused > 0) return 'returned';
+  const held = counts.received - counts.shipped_out;
+  return held === 1 ? 'in_stock' : held === 0 && counts.received > 0 ? 'in_transit' : null;
+}
+
+const describeState = (state: VialNow['state'] | null) =>
+  state === null ? 'in no possible state' : state.replace('_', ' ');
+
+/** Vials whose recorded state is not the one their own custody trail leaves them in. */
+function vialMismatches(events: readonly CustodyEvent[], vials: readonly VialNow[]): string[] {
+  const trails = new Map<string, Record<CustodyEvent['kind'], number>>();
+  for (const event of events) {
+    let counts = trails.get(event.vialId);
+    if (!counts) {
+      counts = { received: 0, shipped_out: 0, dispensed: 0, returned_unused: 0, destroyed: 0, lost: 0 };
+      trails.set(event.vialId, counts);
+    }
+    counts[event.kind] += 1;
+  }
+  const mismatches: string[] = [];
+  for (const vial of vials) {
+    const counts = trails.get(vial.vialId);
+    const expected = counts ? stateFromTrail(counts) : null;
+    if (expected !== vial.state) {
+      mismatches.push(
+        `Vial ${vial.code ?? vial.vialId}: recorded as ${describeState(vial.state)}, but its custody trail leaves it ${describeState(expected)}.`,
+      );
+    }
+  }
+  return mismatches;
+}
+
 const key = (lotId: string, site: string) => `${lotId}\u0000${site}`;
 
 function siteRows(
@@ -165,8 +212,10 @@ function siteRows(
  * on hand + awaiting destruction (a dispensed vial that comes back unused re-enters the pharmacy's
  * custody, held apart until destroyed); per lot, the vials made + returned unused = dispensed +
  * destroyed + lost + on hand + in transit + awaiting destruction; per participant, the dispensing
- * records (less those returned) against the custody trail and the protocol's number of doses. The two sides come from
- * different rows (events against current state), so a vial that moved without its event shows up.
+ * records (less those returned) against the custody trail and the protocol's number of doses; and per
+ * vial, its state against the one its own custody events leave it in (a vial held for destruction put
+ * back in stock balances every sum, but not this). The two sides come from different rows (events
+ * against current state), so a vial that moved without its event shows up.
  */
 export function reconcile(input: {
   lots: readonly LotFacts[];
@@ -245,6 +294,7 @@ export function reconcile(input: {
     entry.difference = kept - (entry.custodyDispensed - entry.custodyReturned);
   }
   const imbalances = [
+    ...vialMismatches(input.events, input.vials),
     ...sites
       .filter((row) => row.difference !== 0)
       .map((row) => `Lot ${row.lotNumber} at ${row.site}: ${signed(row.difference)} vials unaccounted for.`),
