@@ -263,17 +263,17 @@ const postgresBin = findPostgresBin();
     expect(
       unavailable.filter((attempt) => !attempt.retryAfter || !attempt.error?.includes('"unavailable"')),
     ).toEqual([]);
-    // No request hangs: every answer during the outage comes within seconds (generous for a loaded CI).
+    // No request hangs: every answer during the outage came within a few seconds.
     const during = attempts.filter(
       (attempt) => attempt.sentAt >= outage.haltStarted && attempt.sentAt <= outage.resumed,
     );
     const slowest = Math.max(...during.map((attempt) => attempt.answeredAt - attempt.sentAt));
-    expect(slowest).toBeLessThan(10_000);
+    expect(slowest).toBeLessThan(5_000);
     const firstSaveAfter = attempts
       .filter((attempt) => attempt.outcome === 200 && attempt.sentAt >= outage.resumed)
       .reduce((first, attempt) => Math.min(first, attempt.answeredAt), Number.POSITIVE_INFINITY);
     const recoveryMs = firstSaveAfter - outage.resumed;
-    expect(recoveryMs).toBeLessThan(10_000);
+    expect(recoveryMs).toBeLessThan(5_000);
 
     expect(await missingAcks(base, session, acks)).toEqual([]);
     const trail = await recordsWithoutTheirTrail(target, 'conmeds', 5);
