@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -144,21 +144,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(email: string): Promise<Page> {
-  // The browser runs in the site's zone, as the ward's computers do.
-  const context = await browser.newContext({
-    locale: 'en-GB',
-    timezoneId: ZONE,
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
-  return page;
-}
+/** Signs in in the site's zone, as the ward's computers do. */
+const signIn = (email: string): Promise<Page> =>
+  signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
 /** Fills a vitals card of the Dosing screen and saves it. */
 async function saveVitals(page: Page, visitKey: string, assessedAt: string, spo2: number) {

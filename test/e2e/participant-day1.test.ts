@@ -7,7 +7,7 @@ import { dateInZone } from '../../src/product/dispensing.service.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiSignIn } from '../support/browser.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -80,16 +80,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
-  return page;
-}
+const signIn = (email: string, password: string): Promise<Page> =>
+  signInPage(browser, server.url, email, password);
 
 /** An input's label: the item's text, with the asterisk a required item shows. */
 const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -94,13 +94,7 @@ async function expectPage(page: Page, numbers: string[], range: string, pageNumb
 }
 
 it('pages through 60 participants 25 at a time, keeps the page on reload and back, and a filter returns to page 1', async () => {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(COORDINATOR);
-  await page.getByLabel(/^Password/).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
+  const page = await signInPage(browser, server.url, COORDINATOR, PASSWORD);
   await page.getByRole('link', { name: 'Participants' }).first().click();
 
   // 50 a page by default; 25 a page shows the first 25.
@@ -165,5 +159,5 @@ it('pages through 60 participants 25 at a time, keeps the page on reload and bac
     .toBeGreaterThan(0);
   await page.getByRole('button', { name: 'First page' }).click();
   await expectPage(page, numbersDown(60, 36), 'Showing 1–25 of 60', 1);
-  await context.close();
+  await page.context().close();
 });

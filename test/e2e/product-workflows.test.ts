@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -69,20 +69,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(email: string): Promise<Page> {
-  const context = await browser.newContext({
-    locale: 'en-GB',
-    timezoneId: ZONE,
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
-  return page;
-}
+/** Signs in in the site's zone, as the ward's computers do. */
+const signIn = (email: string): Promise<Page> =>
+  signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
 /** Chooses an option of a Mantine select found by its test id. */
 async function choose(page: Page, testId: string, option: string | RegExp) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -140,21 +140,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function signIn(email: string): Promise<Page> {
-  // The browser runs in the site's zone, as the ward's computers do.
-  const context = await browser.newContext({
-    locale: 'en-GB',
-    timezoneId: ZONE,
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel(/^Password/).fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect.poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), TIMEOUT).toBe(1);
-  return page;
-}
+/** Signs in in the site's zone, as the ward's computers do. */
+const signIn = (email: string): Promise<Page> =>
+  signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
 it('edits an SAE with a reason, sees its clocks on the timeline and records the submission that meets one', async () => {
   const day1 = siteLocal(new Date()).slice(0, 10);

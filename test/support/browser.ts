@@ -1,4 +1,5 @@
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Debian's Chromium, never a downloaded browser. The flags keep it off this machine's closed network. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,4 +31,31 @@ export async function apiSignIn(
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   const { csrfToken } = (await response.json()) as { csrfToken: string };
   return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+}
+
+/**
+ * Signs in through the login page in a new browser context (English, a desktop window, and the
+ * given time zone, as a ward's computer) and waits for the study overview.
+ */
+export async function signInPage(
+  browser: Browser,
+  baseUrl: string,
+  email: string,
+  password: string,
+  options: { timeZone?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    locale: 'en-GB',
+    viewport: { width: 1400, height: 1000 },
+    ...(options.timeZone ? { timezoneId: options.timeZone } : {}),
+  });
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .toBe(1);
+  return page;
 }
