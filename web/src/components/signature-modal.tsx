@@ -1,6 +1,6 @@
 import { Alert, Button, Group, Modal, PasswordInput, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../api/session.ts';
 import { apiErrorText, useLanguage } from '../api/trial.ts';
@@ -9,17 +9,33 @@ export type SignatureMeaning = 'eligibility' | 'form' | 'casebook' | 'lotRelease
 
 /**
  * An electronic signature: shows who signs and what the signature means (21 CFR 11.50), and asks for
- * the password again (11.200) before `sign` sends it.
+ * the password again (11.200) before `sign` sends it. A signature that carries its own fields (a
+ * reason, a decision, the vials of a shipment) puts them first as `children`, states its meaning as
+ * `meaningText`, and holds the Sign button until `ready`.
  */
 export function SignatureModal({
   meaning,
+  meaningText,
   title,
+  children,
+  ready = true,
+  danger = false,
+  size,
+  testId = 'signature',
   sign,
   onSigned,
   onClose,
 }: {
-  meaning: SignatureMeaning;
+  meaning?: SignatureMeaning;
+  meaningText?: string;
   title: string;
+  children?: ReactNode;
+  ready?: boolean;
+  /** The Sign button in red (a rejection, a destruction). */
+  danger?: boolean;
+  size?: string;
+  /** Prefix of the meaning's and the error's test ids (`signature-meaning`, `signature-error`). */
+  testId?: string;
   sign: (password: string) => Promise<unknown>;
   onSigned: () => void;
   onClose: () => void;
@@ -34,11 +50,17 @@ export function SignatureModal({
     mutation.mutate();
   };
   return (
-    <Modal opened onClose={onClose} title={title}>
+    <Modal opened onClose={onClose} title={title} size={size}>
       <form onSubmit={submit}>
         <Stack>
-          <Alert color="blue" role="note" title={t('signature.meaningTitle')} data-testid="signature-meaning">
-            <Text size="sm">{t(`signature.meaning.${meaning}`)}</Text>
+          {children}
+          <Alert
+            color="blue"
+            role="note"
+            title={t('signature.meaningTitle')}
+            data-testid={`${testId}-meaning`}
+          >
+            <Text size="sm">{meaningText ?? t(`signature.meaning.${meaning ?? 'form'}`)}</Text>
           </Alert>
           <Text size="sm">{t('signature.signer', { name: session.data?.user.name ?? '' })}</Text>
           <PasswordInput
@@ -46,10 +68,10 @@ export function SignatureModal({
             value={password}
             onChange={(event) => setPassword(event.currentTarget.value)}
             required
-            data-autofocus
+            data-autofocus={children ? undefined : true}
           />
           {mutation.isError && (
-            <Alert color="red" role="alert" data-testid="signature-error">
+            <Alert color="red" role="alert" data-testid={`${testId}-error`}>
               {apiErrorText(t, language, mutation.error)}
             </Alert>
           )}
@@ -57,7 +79,12 @@ export function SignatureModal({
             <Button variant="default" onClick={onClose}>
               {t('common.cancel')}
             </Button>
-            <Button type="submit" loading={mutation.isPending} disabled={!password}>
+            <Button
+              type="submit"
+              color={danger ? 'red' : undefined}
+              loading={mutation.isPending}
+              disabled={!password || !ready}
+            >
               {t('signature.sign')}
             </Button>
           </Group>

@@ -218,66 +218,33 @@ export function ReleaseLot({ lot }: { lot: LotView }) {
 /** The qualified person's signed rejection of a pending lot, with the reason: its vials are never used. */
 function RejectModal({ lot, onDone, onClose }: { lot: LotView; onDone: () => void; onClose: () => void }) {
   const { t } = useTranslation();
-  const language = useLanguage();
-  const session = useSession();
   const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const reject = useMutation({
-    mutationFn: () =>
-      api<LotView>('POST', `/product/lots/${lot.lotId}/reject`, {
-        reason: reason.trim(),
-        password,
-        version: lot.version,
-      }),
-    onSuccess: onDone,
-  });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    reject.mutate();
-  };
   return (
-    <Modal opened onClose={onClose} title={t('product.rejectTitle', { lot: lot.lotNumber })}>
-      <form onSubmit={submit}>
-        <Stack>
-          <Textarea
-            label={t('product.rejectReason')}
-            value={reason}
-            onChange={(event) => setReason(event.currentTarget.value)}
-            required
-            autosize
-            minRows={2}
-            data-autofocus
-          />
-          <Alert color="blue" role="note" title={t('signature.meaningTitle')}>
-            <Text size="sm">{t('product.rejectMeaning')}</Text>
-          </Alert>
-          <Text size="sm">{t('signature.signer', { name: session.data?.user.name ?? '' })}</Text>
-          <PasswordInput
-            label={t('signature.password')}
-            value={password}
-            onChange={(event) => setPassword(event.currentTarget.value)}
-            required
-          />
-          {reject.isError && (
-            <Alert color="red" role="alert" data-testid="reject-error">
-              {apiErrorText(t, language, reject.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button
-              type="submit"
-              color="red"
-              loading={reject.isPending}
-              disabled={!password || !reason.trim()}
-            >
-              {t('signature.sign')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <SignatureModal
+      title={t('product.rejectTitle', { lot: lot.lotNumber })}
+      meaningText={t('product.rejectMeaning')}
+      ready={reason.trim() !== ''}
+      danger
+      testId="reject"
+      sign={(password) =>
+        api<LotView>('POST', `/product/lots/${lot.lotId}/reject`, {
+          reason: reason.trim(),
+          password,
+          version: lot.version,
+        })
+      }
+      onSigned={onDone}
+      onClose={onClose}
+    >
+      <Textarea
+        label={t('product.rejectReason')}
+        value={reason}
+        onChange={(event) => setReason(event.currentTarget.value)}
+        required
+        autosize
+        minRows={2}
+        data-autofocus
+      />
+    </SignatureModal>
   );
 }

@@ -26,6 +26,7 @@ import type { ShipmentView } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
+import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type StorageUnitView, type VialView, when } from './product-api.ts';
 
 type Step = 'pack' | 'ship' | 'receive';
@@ -59,45 +60,19 @@ function CustodySignature({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const language = useLanguage();
-  const session = useSession();
-  const [password, setPassword] = useState('');
-  const sign = useMutation({ mutationFn: () => send(password), onSuccess: onDone });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    sign.mutate();
-  };
   return (
-    <Modal opened onClose={onClose} title={title} size="lg">
-      <form onSubmit={submit}>
-        <Stack>
-          {children}
-          <Alert color="blue" role="note" title={t('signature.meaningTitle')} data-testid="custody-meaning">
-            <Text size="sm">{t(`product.custodyMeaning.${step}`)}</Text>
-          </Alert>
-          <Text size="sm">{t('signature.signer', { name: session.data?.user.name ?? '' })}</Text>
-          <PasswordInput
-            label={t('signature.password')}
-            value={password}
-            onChange={(event) => setPassword(event.currentTarget.value)}
-            required
-          />
-          {sign.isError && (
-            <Alert color="red" role="alert" data-testid="custody-error">
-              {apiErrorText(t, language, sign.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={sign.isPending} disabled={!password || !ready}>
-              {t('signature.sign')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <SignatureModal
+      title={title}
+      meaningText={t(`product.custodyMeaning.${step}`)}
+      ready={ready}
+      size="lg"
+      testId="custody"
+      sign={send}
+      onSigned={onDone}
+      onClose={onClose}
+    >
+      {children}
+    </SignatureModal>
   );
 }
 
