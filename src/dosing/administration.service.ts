@@ -17,6 +17,7 @@ import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { siteTimeZone } from '../study/site-time.ts';
 import {
   compliance,
   type DoseTiming,
@@ -36,16 +37,6 @@ import { syncExposureForm } from './exposure-form.ts';
 import { inhalationFlags, type VitalsReading } from './inhalation-flags.ts';
 
 type AdministrationRow = Selectable<DosingAdministrationTable>;
-
-async function siteZone(db: Db, studyId: string, siteId: string, protocol: Protocol): Promise<string> {
-  const site = await db
-    .selectFrom('site')
-    .select('time_zone')
-    .where('study_id', '=', studyId)
-    .where('site_id', '=', siteId)
-    .executeTakeFirst();
-  return site?.time_zone ?? protocol.study.timeZone;
-}
 
 function doseVisit(protocol: Protocol, visitId: string): ProtocolVisit {
   const visit = protocol.schedule.visits.find((entry) => entry.id === visitId);
@@ -191,7 +182,7 @@ export async function doseSchedule(
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'dosing.read', { siteId: participant.site_id });
   const { protocol } = await currentProtocol(db, studyId);
-  const zone = await siteZone(db, studyId, participant.site_id, protocol);
+  const zone = await siteTimeZone(db, studyId, participant.site_id);
   const rows = await administrations(db, studyId, participantId);
   const readings = await vitalsReadings(db, studyId, participantId, zone);
   const links = await linkedEvents(db, studyId, participantId);
@@ -466,7 +457,7 @@ export async function recordAdministration(
     if (existing.some((row) => row.visit_id === visitId)) {
       throw conflict(`Dose at ${visitId} is already recorded; correct it instead.`);
     }
-    const zone = await siteZone(trx, studyId, participant.site_id, protocol);
+    const zone = await siteTimeZone(trx, studyId, participant.site_id);
     const window = windowsOf(protocol, participant, existing, zone)[
       protocol.regimen.doseVisits.indexOf(visit.id)
     ];
@@ -535,7 +526,7 @@ export async function updateAdministration(
       );
     }
     if (row.status === 'not-given' && request.status !== 'not-given') await assertDosingAllowed(trx, studyId);
-    const zone = await siteZone(trx, studyId, participant.site_id, protocol);
+    const zone = await siteTimeZone(trx, studyId, participant.site_id);
     const window = windowsOf(protocol, participant, rows, zone)[row.dose_number - 1];
     const fields = await normalize(trx, studyId, protocol, participant, row.visit_id, request, zone, window);
     const next = columns(fields);

@@ -8,7 +8,7 @@ import { visitWindows } from '../participants/schedule.ts';
 import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { DomainError, notFound } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { dateInZone } from '../study/site-time.ts';
+import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { usabilityAt, usableUntil } from './expiry.ts';
 import {
   addVialEvents,
@@ -74,14 +74,9 @@ async function checkDose(
       `Visit ${visitId} is not a dose visit; the dose visits are ${protocol.regimen.doseVisits.join(', ')}.`,
     );
   }
-  const site = await db
-    .selectFrom('site')
-    .select('time_zone')
-    .where('study_id', '=', studyId)
-    .where('site_id', '=', participant.site_id)
-    .executeTakeFirstOrThrow();
+  const zone = await siteTimeZone(db, studyId, participant.site_id);
   const window = visitWindows(protocol, participant.day1_date).find((entry) => entry.visitId === visitId);
-  const today = dateInZone(now, site.time_zone);
+  const today = dateInZone(now, zone);
   if (
     window?.earliestDate &&
     window.latestDate &&
@@ -112,7 +107,7 @@ async function checkDose(
       `Vial ${given.code} was already dispensed to ${label} for ${visitId} at ${new Date(given.dispensed_at).toISOString()}.`,
     );
   }
-  return { participant, product: protocol.product, siteZone: site.time_zone };
+  return { participant, product: protocol.product, siteZone: zone };
 }
 
 /** Whether a vial can be given to a participant of `siteId` now; the first problem found, or null. */
