@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -8,6 +8,7 @@ import { recordExport } from '../exchange/export-audit.ts';
 import { exportFhirBundle } from '../exchange/fhir/fhir-bundle.ts';
 import { exportOdm } from '../exchange/odm/odm-export.ts';
 import type { PrivacyOptions } from '../exchange/privacy.ts';
+import { writeFileWhole, writeFolderWhole } from '../exchange/publish.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
@@ -38,13 +39,20 @@ function privacyOf(flags: PrivacyFlags): PrivacyOptions {
 
 async function writeChunks(path: string, chunks: AsyncIterable<string>): Promise<number> {
   const out: Writable = createWriteStream(path);
+  // An error of the file (a full disk) ends the export instead of hanging on a drain that never comes.
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
+  failed.catch(() => {});
   let bytes = 0;
-  for await (const chunk of chunks) {
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+  try {
+    for await (const chunk of chunks) {
+      bytes += Buffer.byteLength(chunk);
+      if (!out.write(chunk))
+        await Promise.race([new Promise((resolve) => out.once('drain', resolve)), failed]);
+    }
+  } finally {
+    out.end();
+    await finished(out);
   }
-  out.end();
-  await finished(out);
   return bytes;
 }
 
@@ -68,13 +76,26 @@ export function registerExportCommand(program: Command): void {
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; metadataOnly?: boolean }) => {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
-      const bytes = await writeChunks(
+      // Written whole under a temporary name and renamed when complete: a failed export leaves nothing.
+      const bytes = await writeFileWhole(
         options.out,
-        exportOdm(database, studyId, { metadataOnly: options.metadataOnly === true, privacy }),
+        async (path) => {
+          const written = await writeChunks(
+            path,
+            exportOdm(database, studyId, { metadataOnly: options.metadataOnly === true, privacy }),
+          );
+          await recordExport(
+            database,
+            studyId,
+            actor(),
+            options.metadataOnly ? 'odm-metadata' : 'odm',
+            privacy,
+            { bytes: written },
+          );
+          return written;
+        },
+        '--out',
       );
-      await recordExport(database, studyId, actor(), options.metadataOnly ? 'odm-metadata' : 'odm', privacy, {
-        bytes,
-      });
       process.stderr.write(`Wrote ${options.out} (${bytes} bytes)\n`);
     });
   });
@@ -85,7 +106,10 @@ export function registerExportCommand(program: Command): void {
         .command('sdtm')
         .description('SDTM domains DM DS SV EX AE CM MH VS LB TS TA TV and define.xml')
         .option('--format <format>', 'xpt (SAS XPORT version 5) or csv', 'xpt')
-        .requiredOption('--out <dir>', 'the folder to write into (created if missing)'),
+        .requiredOption(
+          '--out <dir>',
+          'the folder to write into (created if missing; its parent must exist); filled only when every data set is complete',
+        ),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; format: string }) => {
     if (options.format !== 'xpt' && options.format !== 'csv') {
@@ -94,17 +118,24 @@ export function registerExportCommand(program: Command): void {
     const format = options.format;
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
+      let progressShown = false;
       const result = await exportSdtmDirectory(database, studyId, options.out, {
         format,
         privacy,
-        onProgress: (progress) =>
+        option: '--out',
+        onProgress: (progress) => {
+          progressShown = true;
           process.stderr.write(
             `\r${progress.phase} ${progress.subjectsDone}/${progress.subjectsTotal} participants`,
-          ),
-      });
-      process.stderr.write('\n');
-      await recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
-        rows: Object.fromEntries(result.files.map((file) => [file.domain, file.rows])),
+          );
+        },
+        beforePublish: (rows) =>
+          recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
+            rows: Object.fromEntries(rows),
+          }),
+      }).finally(() => {
+        // The progress line ends, so a message that follows has its own line.
+        if (progressShown) process.stderr.write('\n');
       });
       for (const file of result.files)
         process.stdout.write(`${file.domain}\t${file.rows} rows\t${file.file}\n`);
@@ -124,8 +155,15 @@ export function registerExportCommand(program: Command): void {
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
-      const bytes = await writeChunks(options.out, exportFhirBundle(database, studyId, { privacy }));
-      await recordExport(database, studyId, actor(), 'fhir', privacy, { bytes });
+      const bytes = await writeFileWhole(
+        options.out,
+        async (path) => {
+          const written = await writeChunks(path, exportFhirBundle(database, studyId, { privacy }));
+          await recordExport(database, studyId, actor(), 'fhir', privacy, { bytes: written });
+          return written;
+        },
+        '--out',
+      );
       process.stderr.write(`Wrote ${options.out} (${bytes} bytes)\n`);
     });
   });
@@ -137,17 +175,28 @@ export function registerExportCommand(program: Command): void {
         .description(
           "REDCap's data dictionary (data-dictionary.csv) and flat records CSV (data.csv) of a longitudinal project",
         )
-        .requiredOption('--out <dir>', 'the folder to write into (created if missing)'),
+        .requiredOption(
+          '--out <dir>',
+          'the folder to write into (created if missing; its parent must exist); filled only when both files are complete',
+        ),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
-      mkdirSync(options.out, { recursive: true });
+      await writeFolderWhole(
+        options.out,
+        async (folder) => {
+          await writeChunks(join(folder, 'data-dictionary.csv'), redcapDictionaryCsv(database, studyId));
+          const bytes = await writeChunks(
+            join(folder, 'data.csv'),
+            redcapDataCsv(database, studyId, { privacy }),
+          );
+          await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes });
+        },
+        { option: '--out' },
+      );
       const dictionaryFile = join(options.out, 'data-dictionary.csv');
       const dataFile = join(options.out, 'data.csv');
-      await writeChunks(dictionaryFile, redcapDictionaryCsv(database, studyId));
-      const bytes = await writeChunks(dataFile, redcapDataCsv(database, studyId, { privacy }));
-      await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes });
       const { protocol } = await database.read((db) => currentProtocol(db, studyId));
       for (const note of redcapDictionary(protocol).notes) process.stderr.write(`not in REDCap: ${note}\n`);
       process.stdout.write(`dictionary\t${dictionaryFile}\ndata\t${dataFile}\n`);

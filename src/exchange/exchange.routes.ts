@@ -15,7 +15,8 @@ import type { PrivacyOptions } from './privacy.ts';
 import { redcapDataCsv, redcapDictionaryCsv } from './redcap/redcap-export.ts';
 import { type ChunkSink, loadSdtmStudy, writeSdtm } from './sdtm/sdtm-export.ts';
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
-import { type SdtmDomainCode, sdtmDomainCodes } from './sdtm/variables.ts';
+import { planSdtm } from './sdtm/sdtm-plan.ts';
+import { type SdtmDatasetCode, sdtmDomainCodes, suppCodes } from './sdtm/variables.ts';
 import { zipStream } from './zip.ts';
 
 // Downloads of every export. Each streams: the reply starts while the data is still being read, a
@@ -24,6 +25,7 @@ import { zipStream } from './zip.ts';
 
 const DATE_SHIFT_HEADER = 'x-date-shift-key';
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
+const sdtmErrors = { ...errors, 409: errorBodySchema, 422: errorBodySchema };
 const binary = z.unknown().describe('the file, streamed');
 const flag = z.enum(['true', 'false']).default('false');
 
@@ -50,7 +52,11 @@ function privacyOf(query: { includeIdentifiers: 'true' | 'false' }, headers: unk
   return { includeIdentifiers: query.includeIdentifiers === 'true', dateShiftKey: key || null };
 }
 
-const sdtmDomainParam = z.enum(sdtmDomainCodes.map((code) => code.toLowerCase()) as [string, ...string[]]);
+const sdtmDatasetCodes: readonly string[] = [...sdtmDomainCodes, ...suppCodes];
+// Domain names in either case: dm or DM, suppcm or SUPPCM.
+const sdtmDomainParam = z.enum(
+  sdtmDatasetCodes.flatMap((code) => [code.toLowerCase(), code]) as [string, ...string[]],
+);
 const stamp = () => new Date().toISOString().slice(0, 10);
 
 function download(reply: FastifyReply, type: string, fileName: string, body: Readable) {
@@ -85,21 +91,30 @@ function streamFromSink(run: (sink: ChunkSink) => Promise<void>): Readable {
   return stream;
 }
 
-/** Every SDTM domain and define.xml as one ZIP, through a temporary folder removed afterwards. */
-async function* sdtmZip(
+/**
+ * Every SDTM data set and define.xml as one ZIP. The files are written whole into a temporary folder
+ * before the reply starts, so a value that cannot be written is a 422 and never a broken archive;
+ * the folder goes when the reply ends, however it ends.
+ */
+async function sdtmZip(
   context: AppContext,
   format: 'xpt' | 'csv',
   privacy: PrivacyOptions,
-): AsyncGenerator<Buffer> {
+): Promise<{ body: Readable; rows: Record<string, number> }> {
   const folder = mkdtempSync(join(tmpdir(), 'exotrial-sdtm-'));
+  const remove = () => rmSync(folder, { recursive: true, force: true });
   try {
-    await exportSdtmDirectory(context.database, context.studyId, folder, { format, privacy });
-    const files = readdirSync(folder).sort();
-    yield* zipStream(
-      files.map((file) => ({ name: `sdtm/${file}`, chunks: createReadStream(join(folder, file)) })),
+    const sdtm = join(folder, 'sdtm');
+    const result = await exportSdtmDirectory(context.database, context.studyId, sdtm, { format, privacy });
+    const files = readdirSync(sdtm).sort();
+    const body = Readable.from(
+      zipStream(files.map((file) => ({ name: `sdtm/${file}`, chunks: createReadStream(join(sdtm, file)) }))),
     );
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
+    body.once('close', remove);
+    return { body, rows: Object.fromEntries(result.files.map((file) => [file.domain, file.rows])) };
+  } catch (error) {
+    remove();
+    throw error;
   }
 }
 
@@ -164,17 +179,23 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       config,
       schema: {
         tags: ['exchange'],
-        summary: 'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV) and define.xml, as one ZIP',
+        summary:
+          'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written',
         querystring: z.strictObject({ ...privacyQuery, format: sdtmFormat }),
         headers: privacyHeaders,
-        response: { 200: binary, ...errors },
+        response: { 200: binary, ...sdtmErrors },
       },
     },
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
-      await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, { domains: 'all' });
-      const body = Readable.from(sdtmZip(context, format, privacy));
+      const { body, rows } = await sdtmZip(context, format, privacy);
+      try {
+        await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, { domains: 'all', rows });
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
       return download(reply, 'application/zip', `sdtm-${format}-${stamp()}.zip`, body);
     },
   );
@@ -185,27 +206,30 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       config,
       schema: {
         tags: ['exchange'],
-        summary: 'One SDTM domain as a SAS transport file or CSV',
+        summary:
+          'One SDTM data set as a SAS transport file or CSV: a domain, or (XPT) its SUPP-- with the rest of text over 200 bytes; 422 when a value cannot be written',
         params: z.strictObject({
-          domain: sdtmDomainParam.describe('the domain code in lower case, e.g. dm'),
+          domain: sdtmDomainParam.describe('the data set code in either case, e.g. dm, CM or suppcm'),
         }),
         querystring: z.strictObject({ ...privacyQuery, format: sdtmFormat }),
         headers: privacyHeaders,
-        response: { 200: binary, ...errors },
+        response: { 200: binary, ...sdtmErrors },
       },
     },
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
-      const code = request.params.domain.toUpperCase() as SdtmDomainCode;
-      await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, { domains: [code] });
+      const code = request.params.domain.toUpperCase() as SdtmDatasetCode;
+      // Every row is built, counted and checked before the reply starts: what cannot be written is a
+      // 422 here, never a 200 whose file ends short.
+      const study = await loadSdtmStudy(database, studyId, privacy);
+      const plan = await planSdtm(database, studyId, study, { format, datasets: [code] });
+      await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
+        domains: [code],
+        rows: plan.rows.get(code) ?? 0,
+      });
       const body = streamFromSink(async (sink) => {
-        const study = await loadSdtmStudy(database, studyId, privacy);
-        await writeSdtm(database, studyId, study, new Map([[code, sink]]), {
-          format,
-          domains: [code],
-          created: new Date(),
-        });
+        await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), { created: new Date() });
       });
       const type = format === 'xpt' ? 'application/x-sas-xport' : 'text/csv; charset=utf-8';
       return download(reply, type, `${code.toLowerCase()}.${format}`, body);

@@ -13,6 +13,7 @@ export const errorStatus = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  export_unwritable: 422,
   locked: 423,
   rate_limited: 429,
   internal: 500,

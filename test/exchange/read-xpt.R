@@ -23,4 +23,5 @@ out <- lapply(files, function(path) {
   list(file = sc(basename(path)), label = sc(if (is.null(label)) "" else label),
        rows = sc(nrow(data)), columns = columns)
 })
-cat(to_json(out), "\n")
+# Text is UTF-8 whatever the locale: written as bytes, so a C locale does not turn 发 into <U+53D1>.
+writeLines(to_json(out), con = stdout(), useBytes = TRUE)

@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { exportSdtmDirectory, type SdtmDirectoryResult } from '../../src/exchange/sdtm/sdtm-files.ts';
+import { datasetDefinition } from '../../src/exchange/sdtm/supplemental.ts';
 import { sdtmDomains } from '../../src/exchange/sdtm/variables.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTrialUsers } from '../support/trial-users.ts';
@@ -189,7 +190,7 @@ describe('SDTM export', () => {
     it('has every domain with SDTM names, labels and types, and the CSV values', () => {
       for (const file of xpt.files) {
         const read = files.find((entry) => entry.file === `${file.domain.toLowerCase()}.xpt`);
-        const domain = sdtmDomains[file.domain];
+        const domain = datasetDefinition(file.domain);
         expect(read?.label, file.domain).toBe(domain.label);
         expect(read?.rows, file.domain).toBe(file.rows);
         expect(read?.columns.map((column) => [column.name, column.label, column.type])).toEqual(

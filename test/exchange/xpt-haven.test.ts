@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { splitLongValues, suppDomain } from '../../src/exchange/sdtm/supplemental.ts';
+import { sdtmDomains } from '../../src/exchange/sdtm/variables.ts';
 import { IBM_MIN } from '../../src/exchange/xpt/ibm-float.ts';
 import { writeXpt, type XptDataset, type XptValue } from '../../src/exchange/xpt/xpt-writer.ts';
 import { readWithHaven, requireHaven } from './r-support.ts';
@@ -99,5 +101,54 @@ describe('XPORT files read back with haven::read_xpt', () => {
         );
       });
     });
+  });
+
+  it('reads text over 200 bytes back whole from the parent variable and its SUPP-- pieces', () => {
+    const texts = [
+      `Amoxicillin ${'500 mg three times daily for community-acquired pneumonia, '.repeat(16)}end`,
+      '阿莫西林胶囊，每日三次，每次五百毫克，用于社区获得性肺炎；'.repeat(9),
+      `${'x'.repeat(199)}  two blanks at the cut and a ${'long '.repeat(50)}tail`,
+      'Aspirin',
+    ];
+    const parents = texts.map((text, index) => ({
+      STUDYID: 'S',
+      DOMAIN: 'CM',
+      USUBJID: `S-${index}`,
+      CMSEQ: 1,
+      CMTRT: text,
+    }));
+    const split = splitLongValues('CM', parents);
+    const write = (name: string, variables: typeof sdtmDomains.CM.variables, rows: typeof parents) => {
+      const dataset: XptDataset = {
+        name,
+        label: name,
+        variables: variables.map((variable) => ({ ...variable, length: variable.type === 'num' ? 8 : 200 })),
+      };
+      const path = join(folder, `${name.toLowerCase()}.xpt`);
+      const values = rows.map((row) =>
+        variables.map((variable) => (row as Record<string, XptValue>)[variable.name]),
+      );
+      writeFileSync(path, writeXpt(dataset, values, created));
+      return path;
+    };
+    const [cm, supp] = readWithHaven([
+      write('CM', sdtmDomains.CM.variables, split.rows as typeof parents),
+      write('SUPPCM', suppDomain('CM').variables, split.supplemental as unknown as typeof parents),
+    ]);
+    const column = (file: typeof cm, name: string) =>
+      file?.columns.find((entry) => entry.name === name)?.values.map(String) ?? [];
+    const subjects = column(supp, 'USUBJID');
+    const qnams = column(supp, 'QNAM');
+    const qvals = column(supp, 'QVAL');
+    column(cm, 'USUBJID').forEach((usubjid, index) => {
+      const pieces = qnams
+        .map((qnam, row) => ({ qnam, subject: subjects[row], value: qvals[row] ?? '' }))
+        .filter((piece) => piece.subject === usubjid && /^CMTRT\d+$/.test(piece.qnam))
+        .sort((a, b) => Number(a.qnam.slice(5)) - Number(b.qnam.slice(5)));
+      expect(column(cm, 'CMTRT')[index] + pieces.map((piece) => piece.value).join(''), usubjid).toBe(
+        texts[index],
+      );
+    });
+    expect(qnams.length).toBeGreaterThan(6);
   });
 });

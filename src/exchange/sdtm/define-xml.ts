@@ -1,29 +1,46 @@
 import { element, text } from '../xml.ts';
-import type { LengthTable, SdtmStudy } from './sdtm-export.ts';
-import { type SdtmDomainCode, sdtmDomains } from './variables.ts';
+import type { SdtmStudy } from './sdtm-export.ts';
+import type { SdtmPlan } from './sdtm-plan.ts';
+import { datasetDefinition, qualifierName, suppCodeOf } from './supplemental.ts';
+import { isSuppCode, isTrialDesignCode, parentOf, type SubjectDomainCode } from './variables.ts';
+
+/** The comment of a variable whose long values continue in SUPP--, or undefined. */
+function continuation(plan: SdtmPlan, code: string, variable: string): string | undefined {
+  const pieces = plan.continued.get(code as SubjectDomainCode)?.get(variable);
+  if (!pieces) return undefined;
+  const parent = code as SubjectDomainCode;
+  const first = qualifierName(parent, variable, 1);
+  const names = pieces === 1 ? first : `${first} to ${qualifierName(parent, variable, pieces)}`;
+  return (
+    `Text over 200 bytes continues in ${suppCodeOf(parent)}.QVAL (QNAM ${names}), cut between words ` +
+    `where possible; ${variable} followed by the QVALs in QNAM order is the whole text.`
+  );
+}
 
 /**
- * Define-XML 2.0 describing the data sets written: one ItemGroupDef per domain (class, structure,
- * keys, the file it lives in) and one ItemDef per variable with its type, length, label and origin.
+ * Define-XML 2.0 describing the data sets written: one ItemGroupDef per data set (class, structure,
+ * keys, the file it lives in) and one ItemDef per variable with its type, length, label and origin; a
+ * variable whose long text continues in SUPP-- says so in its comment.
  */
 export function defineXml(
   study: SdtmStudy,
-  domains: readonly SdtmDomainCode[],
-  lengths: LengthTable,
+  plan: SdtmPlan,
   options: { created: Date; fileExtension: 'xpt' | 'csv' },
 ): string {
   const { context } = study;
+  const { lengths } = plan;
+  const domains = plan.datasets;
   const oidOf = (code: string, name: string) => `IT.${code}.${name}`;
   const groups = domains.map((code) => {
-    const domain = sdtmDomains[code];
+    const domain = datasetDefinition(code);
     return element(
       'ItemGroupDef',
       {
         OID: `IG.${code}`,
-        Domain: code,
+        Domain: parentOf(code),
         Name: code,
         Repeating: code === 'DM' ? 'No' : 'Yes',
-        IsReferenceData: code === 'TS' || code === 'TA' || code === 'TV' ? 'Yes' : 'No',
+        IsReferenceData: isTrialDesignCode(code) ? 'Yes' : 'No',
         SASDatasetName: code,
         Purpose: 'Tabulation',
         'def:Structure': domain.structure,
@@ -36,7 +53,9 @@ export function defineXml(
           ItemOID: oidOf(code, variable.name),
           OrderNumber: index + 1,
           Mandatory:
-            ['STUDYID', 'DOMAIN', 'USUBJID'].includes(variable.name) || variable.name.endsWith('SEQ')
+            ['STUDYID', 'DOMAIN', 'USUBJID'].includes(variable.name) ||
+            variable.name.endsWith('SEQ') ||
+            (isSuppCode(code) && ['RDOMAIN', 'QNAM', 'QLABEL', 'QVAL', 'QORIG'].includes(variable.name))
               ? 'Yes'
               : 'No',
           KeySequence: domain.keys.includes(variable.name)
@@ -51,9 +70,20 @@ export function defineXml(
       ),
     );
   });
+  const comments: string[] = [];
   const items = domains.flatMap((code) =>
-    sdtmDomains[code].variables.map((variable) =>
-      element(
+    datasetDefinition(code).variables.map((variable) => {
+      const comment = continuation(plan, code, variable.name);
+      const commentOid = comment ? `COM.${code}.${variable.name}` : undefined;
+      if (comment && commentOid)
+        comments.push(
+          element(
+            'def:CommentDef',
+            { OID: commentOid },
+            element('Description', {}, text('TranslatedText', { 'xml:lang': 'en' }, comment)),
+          ),
+        );
+      return element(
         'ItemDef',
         {
           OID: oidOf(code, variable.name),
@@ -68,11 +98,12 @@ export function defineXml(
                 : 'text',
           Length: variable.type === 'char' ? (lengths.get(code)?.get(variable.name) ?? 1) : 8,
           SASFieldName: variable.name,
+          'def:CommentOID': commentOid,
         },
         element('Description', {}, text('TranslatedText', { 'xml:lang': 'en' }, variable.label)),
         element('def:Origin', { Type: variable.origin }),
-      ),
-    ),
+      );
+    }),
   );
   const stamp = options.created.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return (
@@ -110,6 +141,7 @@ export function defineXml(
           },
           ...groups,
           ...items,
+          ...comments,
         ),
       ),
     ) +

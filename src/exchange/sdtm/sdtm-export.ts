@@ -1,4 +1,5 @@
 import type { Database } from '../../db/connection.ts';
+import { conflict } from '../../server/errors.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
 import { csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
@@ -7,9 +8,19 @@ import { libraryHeader, memberHeader, type XptDataset, XptObservationWriter } fr
 import { type SdtmContext, type SiteInfo, subjectContext, visitNumbering } from './context.ts';
 import { buildAe, buildCm, buildEx, buildMh } from './events-interventions.ts';
 import { buildFindings } from './findings.ts';
+import type { SdtmPlan } from './sdtm-plan.ts';
 import { buildDm, buildDs, buildSv } from './special-purpose.ts';
+import { datasetDefinition, splitLongValues, suppCodeOf } from './supplemental.ts';
 import { buildTa, buildTs, buildTv } from './trial-design.ts';
-import { type SdtmDomainCode, type SdtmRow, sdtmDomainCodes, sdtmDomains } from './variables.ts';
+import {
+  isTrialDesignCode,
+  parentOf,
+  type SdtmDatasetCode,
+  type SdtmDomainCode,
+  type SdtmRow,
+  type SubjectDomainCode,
+  sdtmDomainCodes,
+} from './variables.ts';
 
 export type SdtmFormat = 'xpt' | 'csv';
 
@@ -21,7 +32,7 @@ export interface SdtmStudy {
 }
 
 const subjectBuilders: Record<
-  Exclude<SdtmDomainCode, 'TS' | 'TA' | 'TV'>,
+  SubjectDomainCode,
   (context: SdtmContext, subject: ReturnType<typeof subjectContext>) => SdtmRow[]
 > = {
   DM: buildDm,
@@ -34,9 +45,6 @@ const subjectBuilders: Record<
   VS: (context, subject) => buildFindings('VS', context, subject),
   LB: (context, subject) => buildFindings('LB', context, subject),
 };
-
-const isSubjectDomain = (code: SdtmDomainCode): code is keyof typeof subjectBuilders =>
-  code in subjectBuilders;
 
 /** The protocol, sites and trial-level facts an SDTM export starts from. */
 export async function loadSdtmStudy(
@@ -92,43 +100,72 @@ export async function loadSdtmStudy(
   });
 }
 
-/** The rows of one participant in each requested subject-level domain. */
+/** The rows of one participant in each requested subject-level domain, whole (as CSV writes them). */
 export function subjectRows(
   study: SdtmStudy,
   subject: SubjectSource,
-  domains: readonly SdtmDomainCode[],
-): Map<SdtmDomainCode, SdtmRow[]> {
+  domains: readonly SubjectDomainCode[],
+): Map<SubjectDomainCode, SdtmRow[]> {
   const subjectView = subjectContext(study.context, subject);
-  const out = new Map<SdtmDomainCode, SdtmRow[]>();
-  for (const code of domains)
-    if (isSubjectDomain(code)) out.set(code, subjectBuilders[code](study.context, subjectView));
+  const out = new Map<SubjectDomainCode, SdtmRow[]>();
+  for (const code of domains) out.set(code, subjectBuilders[code](study.context, subjectView));
   return out;
 }
 
-const encoder = new TextEncoder();
-
-/** Byte lengths of the longest value of each character variable (at least 1). */
-export type LengthTable = Map<SdtmDomainCode, Map<string, number>>;
-
-function measure(lengths: LengthTable, code: SdtmDomainCode, rows: SdtmRow[]): void {
-  const table = lengths.get(code) ?? new Map<string, number>();
-  lengths.set(code, table);
-  for (const variable of sdtmDomains[code].variables) {
-    if (variable.type !== 'char') continue;
-    let longest = table.get(variable.name) ?? 1;
-    for (const row of rows) {
-      const value = row[variable.name];
-      if (value === null || value === undefined) continue;
-      const text = String(value);
-      const bytes = text.length * 3 <= longest ? text.length : encoder.encode(text).length;
-      if (bytes > longest) longest = bytes;
-    }
-    table.set(variable.name, longest);
-  }
+/** Rows of each data set and the variables continued in SUPP--, as one format writes them. */
+export interface DatasetRows {
+  rows: Map<SdtmDatasetCode, SdtmRow[]>;
+  continued: Map<SubjectDomainCode, Map<string, number>>;
 }
 
-export function xptDataset(code: SdtmDomainCode, lengths: LengthTable): XptDataset {
-  const domain = sdtmDomains[code];
+/**
+ * The rows of a batch of participants in the domains asked for: whole for CSV, which has no length
+ * limit; for XPT with every character value over 200 bytes split into the domain's SUPP--.
+ */
+export function batchRows(
+  study: SdtmStudy,
+  batch: readonly SubjectSource[],
+  domains: readonly SubjectDomainCode[],
+  format: SdtmFormat,
+): DatasetRows {
+  const rows = new Map<SdtmDatasetCode, SdtmRow[]>();
+  const continued = new Map<SubjectDomainCode, Map<string, number>>();
+  const add = (code: SdtmDatasetCode, more: SdtmRow[]) => {
+    const list = rows.get(code);
+    if (list) list.push(...more);
+    else rows.set(code, [...more]);
+  };
+  for (const subject of batch) {
+    for (const [code, domainRows] of subjectRows(study, subject, domains)) {
+      if (format === 'csv') {
+        add(code, domainRows);
+        continue;
+      }
+      const split = splitLongValues(code, domainRows);
+      add(code, split.rows);
+      add(suppCodeOf(code), split.supplemental);
+      const seen = continued.get(code) ?? new Map<string, number>();
+      for (const [variable, pieces] of split.continued)
+        seen.set(variable, Math.max(seen.get(variable) ?? 0, pieces));
+      if (seen.size > 0) continued.set(code, seen);
+    }
+  }
+  return { rows, continued };
+}
+
+/** The subject-level domains whose rows the data sets need (CM for SUPPCM). */
+export function subjectDomainsOf(datasets: readonly SdtmDatasetCode[]): SubjectDomainCode[] {
+  const parents = new Set(datasets.map(parentOf));
+  return sdtmDomainCodes.filter(
+    (code): code is SubjectDomainCode => parents.has(code) && !isTrialDesignCode(code),
+  );
+}
+
+/** Byte lengths of the longest value of each character variable (at least 1). */
+export type LengthTable = Map<SdtmDatasetCode, Map<string, number>>;
+
+export function xptDataset(code: SdtmDatasetCode, lengths: LengthTable): XptDataset {
+  const domain = datasetDefinition(code);
   return {
     name: code,
     label: domain.label,
@@ -151,89 +188,79 @@ export interface SdtmProgress {
 export type ChunkSink = (chunk: Uint8Array | string) => Promise<void>;
 
 export interface SdtmWriteOptions {
-  format: SdtmFormat;
-  domains: readonly SdtmDomainCode[];
   created: Date;
   onProgress?: (progress: SdtmProgress) => void;
   batchSize?: number;
 }
 
-export interface SdtmWriteResult {
-  rows: Map<SdtmDomainCode, number>;
-  lengths: LengthTable;
-}
+/** The data changed between the check and the writing: the output is incomplete and must not be used. */
+const changedDuringExport = (code: SdtmDatasetCode, detail: string) =>
+  conflict(
+    `The data of ${code} changed while it was being exported (${detail}); nothing complete was written. Export again.`,
+  );
 
 /**
- * Writes the requested domains to their sinks, streaming: participants are read a batch at a time and
- * every domain's rows of a batch are encoded and written before the next batch is read. Transport
- * files need each character variable's length before the first observation, so XPT takes two passes
- * over the data (measure, then write); CSV takes one.
+ * Writes the data sets of a plan (see planSdtm, which checked every value and counted every row) to
+ * their sinks, streaming: participants are read a batch at a time and every data set's rows of a
+ * batch are encoded and written before the next batch is read. A data set that ends with other than
+ * the planned rows is an error, so its sink is never closed as if complete.
  */
 export async function writeSdtm(
   database: Database,
   studyId: string,
   study: SdtmStudy,
-  sinks: Map<SdtmDomainCode, ChunkSink>,
+  plan: SdtmPlan,
+  sinks: Map<SdtmDatasetCode, ChunkSink>,
   options: SdtmWriteOptions,
-): Promise<SdtmWriteResult> {
-  const lengths: LengthTable = new Map();
-  const subjectDomains = options.domains.filter(isSubjectDomain);
-  const progress = (phase: SdtmProgress['phase'], subjectsDone: number) =>
-    options.onProgress?.({ phase, subjectsDone, subjectsTotal: study.subjects });
-  for (const code of options.domains)
-    if (!isSubjectDomain(code)) measure(lengths, code, study.trialDesign[code]);
-  if (options.format === 'xpt' && subjectDomains.length > 0) {
-    let done = 0;
-    for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
-      for (const subject of batch) {
-        for (const [code, rows] of subjectRows(study, subject, subjectDomains)) measure(lengths, code, rows);
-      }
-      done += batch.length;
-      progress('measuring', done);
-    }
-  }
-  const rows = new Map<SdtmDomainCode, number>(options.domains.map((code) => [code, 0]));
-  const writers = new Map<SdtmDomainCode, XptObservationWriter>();
-  const emit = async (code: SdtmDomainCode, domainRows: SdtmRow[]) => {
+): Promise<Map<SdtmDatasetCode, number>> {
+  const datasets = plan.datasets.filter((code) => sinks.has(code));
+  const written = new Map<SdtmDatasetCode, number>(datasets.map((code) => [code, 0]));
+  const writers = new Map<SdtmDatasetCode, XptObservationWriter>();
+  const emit = async (code: SdtmDatasetCode, rows: SdtmRow[]) => {
     const sink = sinks.get(code);
-    if (!sink || domainRows.length === 0) return;
-    rows.set(code, (rows.get(code) ?? 0) + domainRows.length);
-    const names = sdtmDomains[code].variables.map((variable) => variable.name);
-    if (options.format === 'csv') {
-      await sink(csvLines(domainRows.map((row) => names.map((name) => row[name]))));
-      return;
+    if (!sink || rows.length === 0) return;
+    written.set(code, (written.get(code) ?? 0) + rows.length);
+    const names = datasetDefinition(code).variables.map((variable) => variable.name);
+    const values = rows.map((row) => names.map((name) => row[name]));
+    if (plan.format === 'csv') return sink(csvLines(values));
+    let chunk: Uint8Array | undefined;
+    try {
+      chunk = writers.get(code)?.rows(values);
+    } catch (error) {
+      // The plan measured every value; one that no longer fits was changed since.
+      throw changedDuringExport(code, error instanceof Error ? error.message : String(error));
     }
-    const writer = writers.get(code);
-    if (writer) await sink(writer.rows(domainRows.map((row) => names.map((name) => row[name]))));
+    if (chunk) await sink(chunk);
   };
-  for (const code of options.domains) {
-    const sink = sinks.get(code);
-    if (!sink) continue;
-    if (options.format === 'csv') {
-      await sink(csvLine(sdtmDomains[code].variables.map((variable) => variable.name)));
-    } else {
-      const dataset = xptDataset(code, lengths);
-      writers.set(code, new XptObservationWriter(dataset));
-      await sink(libraryHeader(options.created));
-      await sink(memberHeader(dataset, options.created));
+  for (const code of datasets) {
+    const sink = sinks.get(code) as ChunkSink;
+    if (plan.format === 'csv') {
+      await sink(csvLine(datasetDefinition(code).variables.map((variable) => variable.name)));
+      continue;
     }
+    const dataset = xptDataset(code, plan.lengths);
+    writers.set(code, new XptObservationWriter(dataset));
+    await sink(libraryHeader(options.created));
+    await sink(memberHeader(dataset, options.created));
   }
-  for (const code of options.domains) if (!isSubjectDomain(code)) await emit(code, study.trialDesign[code]);
+  for (const code of datasets) if (isTrialDesignCode(code)) await emit(code, study.trialDesign[code]);
+  const subjectDomains = subjectDomainsOf(datasets);
   if (subjectDomains.length > 0) {
     let done = 0;
     for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
-      const byDomain = new Map<SdtmDomainCode, SdtmRow[]>(subjectDomains.map((code) => [code, []]));
-      for (const subject of batch) {
-        for (const [code, domainRows] of subjectRows(study, subject, subjectDomains))
-          byDomain.get(code)?.push(...domainRows);
-      }
-      for (const [code, domainRows] of byDomain) await emit(code, domainRows);
+      const { rows } = batchRows(study, batch, subjectDomains, plan.format);
+      for (const code of datasets) await emit(code, rows.get(code) ?? []);
       done += batch.length;
-      progress('writing', done);
+      options.onProgress?.({ phase: 'writing', subjectsDone: done, subjectsTotal: study.subjects });
     }
   }
+  for (const code of datasets) {
+    const planned = plan.rows.get(code) ?? 0;
+    const count = written.get(code) ?? 0;
+    if (count !== planned) throw changedDuringExport(code, `${count} rows instead of ${planned}`);
+  }
   for (const [code, writer] of writers) await sinks.get(code)?.(writer.end());
-  return { rows, lengths };
+  return written;
 }
 
 export const allSdtmDomains: readonly SdtmDomainCode[] = sdtmDomainCodes;

@@ -1,27 +1,36 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import type { PrivacyOptions } from '../privacy.ts';
+import { writeFolderWhole } from '../publish.ts';
 import { type FileSink, fileSink } from '../stream-file.ts';
 import { defineXml } from './define-xml.ts';
 import {
-  allSdtmDomains,
   type ChunkSink,
   loadSdtmStudy,
   type SdtmFormat,
   type SdtmProgress,
   writeSdtm,
 } from './sdtm-export.ts';
-import type { SdtmDomainCode } from './variables.ts';
+import { planSdtm } from './sdtm-plan.ts';
+import type { SdtmDatasetCode } from './variables.ts';
 
 export interface SdtmDirectoryResult {
   directory: string;
-  files: Array<{ domain: SdtmDomainCode; file: string; rows: number; bytes: number }>;
+  files: Array<{ domain: SdtmDatasetCode; file: string; rows: number; bytes: number }>;
   define: string;
   subjects: number;
 }
 
-/** Writes every SDTM domain (dm.xpt … tv.xpt, or .csv) and define.xml into `directory`. */
+/** The files an SDTM export writes, so a new export into the same folder removes an earlier one's. */
+const sdtmFileNames = /^((supp)?[a-z]{2}\.(xpt|csv)|define\.xml)$/;
+
+/**
+ * Writes every SDTM domain (dm.xpt … tv.xpt, or .csv), the SUPP-- data sets the data needs and
+ * define.xml into `directory`. Every value is checked before a file is made, and the files are
+ * written beside `directory` and moved into it only when all are complete: a failed export leaves
+ * nothing behind.
+ */
 export async function exportSdtmDirectory(
   database: Database,
   studyId: string,
@@ -32,44 +41,58 @@ export async function exportSdtmDirectory(
     created?: Date;
     onProgress?: (progress: SdtmProgress) => void;
     batchSize?: number;
+    /** The option the folder was given by, for messages about it (e.g. "--out"). */
+    option?: string;
+    /** Runs when every file is complete, before they move into `directory` (to record the export). */
+    beforePublish?: (rows: Map<SdtmDatasetCode, number>) => Promise<void>;
   },
 ): Promise<SdtmDirectoryResult> {
-  mkdirSync(directory, { recursive: true });
   const created = options.created ?? new Date();
   const study = await loadSdtmStudy(database, studyId, options.privacy);
-  const files = new Map<SdtmDomainCode, FileSink>();
-  const sinks = new Map<SdtmDomainCode, ChunkSink>();
-  for (const code of allSdtmDomains) {
-    const file = fileSink(join(directory, `${code.toLowerCase()}.${options.format}`));
-    files.set(code, file);
-    sinks.set(code, (chunk) => file.write(chunk));
-  }
-  let result: Awaited<ReturnType<typeof writeSdtm>>;
-  try {
-    result = await writeSdtm(database, studyId, study, sinks, {
-      format: options.format,
-      domains: allSdtmDomains,
-      created,
-      onProgress: options.onProgress,
-      batchSize: options.batchSize,
-    });
-  } finally {
-    for (const file of files.values()) await file.close();
-  }
-  const define = join(directory, 'define.xml');
-  writeFileSync(
-    define,
-    defineXml(study, allSdtmDomains, result.lengths, { created, fileExtension: options.format }),
+  const plan = await planSdtm(database, studyId, study, {
+    format: options.format,
+    datasets: 'all',
+    onProgress: options.onProgress,
+    batchSize: options.batchSize,
+  });
+  const fileName = (code: SdtmDatasetCode) => `${code.toLowerCase()}.${options.format}`;
+  const bytes = await writeFolderWhole(
+    directory,
+    async (folder) => {
+      const files = new Map<SdtmDatasetCode, FileSink>();
+      const sinks = new Map<SdtmDatasetCode, ChunkSink>();
+      for (const code of plan.datasets) {
+        const file = fileSink(join(folder, fileName(code)));
+        files.set(code, file);
+        sinks.set(code, (chunk) => file.write(chunk));
+      }
+      try {
+        await writeSdtm(database, studyId, study, plan, sinks, {
+          created,
+          onProgress: options.onProgress,
+          batchSize: options.batchSize,
+        });
+      } finally {
+        for (const file of files.values()) await file.close();
+      }
+      writeFileSync(
+        join(folder, 'define.xml'),
+        defineXml(study, plan, { created, fileExtension: options.format }),
+      );
+      await options.beforePublish?.(plan.rows);
+      return new Map([...files].map(([code, file]) => [code, file.bytes]));
+    },
+    { option: options.option, stale: sdtmFileNames },
   );
   return {
     directory,
-    define,
+    define: join(directory, 'define.xml'),
     subjects: study.subjects,
-    files: allSdtmDomains.map((code) => ({
+    files: plan.datasets.map((code) => ({
       domain: code,
-      file: join(directory, `${code.toLowerCase()}.${options.format}`),
-      rows: result.rows.get(code) ?? 0,
-      bytes: files.get(code)?.bytes ?? 0,
+      file: join(directory, fileName(code)),
+      rows: plan.rows.get(code) ?? 0,
+      bytes: bytes.get(code) ?? 0,
     })),
   };
 }

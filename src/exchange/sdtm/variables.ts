@@ -11,9 +11,9 @@ export interface SdtmVariable {
   origin: 'Collected' | 'Derived' | 'Assigned' | 'Protocol';
 }
 export interface SdtmDomain {
-  code: SdtmDomainCode;
+  code: SdtmDatasetCode;
   label: string;
-  sdtmClass: 'SPECIAL PURPOSE' | 'INTERVENTIONS' | 'EVENTS' | 'FINDINGS' | 'TRIAL DESIGN';
+  sdtmClass: 'SPECIAL PURPOSE' | 'INTERVENTIONS' | 'EVENTS' | 'FINDINGS' | 'TRIAL DESIGN' | 'RELATIONSHIP';
   structure: string;
   keys: string[];
   variables: SdtmVariable[];
@@ -34,6 +34,25 @@ export const sdtmDomainCodes = [
   'TV',
 ] as const;
 export type SdtmDomainCode = (typeof sdtmDomainCodes)[number];
+/** The domains built from the protocol alone: no participant, so no supplemental qualifiers. */
+export type TrialDesignCode = 'TS' | 'TA' | 'TV';
+/** The domains with a record per participant (or per participant's event or finding). */
+export type SubjectDomainCode = Exclude<SdtmDomainCode, TrialDesignCode>;
+/** A supplemental qualifier data set: SUPPCM holds what does not fit in CM. */
+export type SuppCode = `SUPP${SubjectDomainCode}`;
+/** Any data set the export writes. */
+export type SdtmDatasetCode = SdtmDomainCode | SuppCode;
+
+export const isTrialDesignCode = (code: string): code is TrialDesignCode =>
+  code === 'TS' || code === 'TA' || code === 'TV';
+export const subjectDomainCodes = sdtmDomainCodes.filter(
+  (code): code is SubjectDomainCode => !isTrialDesignCode(code),
+);
+export const suppCodes: readonly SuppCode[] = subjectDomainCodes.map((code) => `SUPP${code}` as const);
+export const isSuppCode = (code: string): code is SuppCode => (suppCodes as readonly string[]).includes(code);
+/** The domain a data set qualifies: CM for SUPPCM, the domain itself otherwise. */
+export const parentOf = (code: SdtmDatasetCode): SdtmDomainCode =>
+  isSuppCode(code) ? (code.slice(4) as SubjectDomainCode) : code;
 
 type Spec = [name: string, label: string, type?: SdtmType, origin?: SdtmVariable['origin']];
 

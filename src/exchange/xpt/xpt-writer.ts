@@ -1,4 +1,4 @@
-import { writeIbmDouble } from './ibm-float.ts';
+import { IBM_MAX, writeIbmDouble } from './ibm-float.ts';
 
 // SAS XPORT version 5 transport files, byte for byte as SAS technical note TS-140 lays them out:
 // 80-byte records; a library header, then per data set a member header, 140-byte NAMESTR descriptors
@@ -84,6 +84,26 @@ export function datasetProblems(dataset: XptDataset): string[] {
       problems.push(`length of ${variable.name}: numbers are 8 bytes`);
   }
   return problems;
+}
+
+/**
+ * Why a value cannot be written to a variable of a transport file (of at most `maxBytes` bytes when
+ * text), or null when it can: the check the writer makes, run before anything is written.
+ */
+export function valueProblem(
+  variable: Pick<XptVariable, 'type'>,
+  value: XptValue,
+  maxBytes = 200,
+): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (variable.type === 'num') {
+    if (typeof value !== 'number') return 'a numeric variable holds text';
+    if (!Number.isFinite(value)) return 'not a finite number';
+    if (Math.abs(value) > IBM_MAX) return 'too large for a transport file number';
+    return null;
+  }
+  const bytes = Buffer.byteLength(typeof value === 'number' ? String(value) : value, 'utf8');
+  return bytes > maxBytes ? `${bytes} bytes, more than the ${maxBytes} a transport file holds` : null;
 }
 
 /** The library header: three 80-byte records. */
