@@ -84,6 +84,24 @@ describe('exotrial export and import', () => {
     expect(existsSync(join(folder, 'bad.json'))).toBe(false);
   });
 
+  it('refuses an --out it cannot fill in one line, exit 1, creating nothing', () => {
+    const missingParent = join(folder, 'no-such-folder', 'odm.xml');
+    const odm = withData(['export', 'odm', '--out', missingParent]);
+    expect(odm.code).toBe(1);
+    expect(odm.stderr.trim()).toBe(
+      `The folder ${join(folder, 'no-such-folder')} does not exist: create it, or choose another --out.`,
+    );
+    expect(existsSync(join(folder, 'no-such-folder'))).toBe(false);
+    const fhir = withData(['export', 'fhir', '--out', folder]);
+    expect(fhir.code).toBe(1);
+    expect(fhir.stderr.trim()).toMatch(/is a folder: give --out a file name/);
+    const before = readdirSync(folder).sort();
+    const redcap = withData(['export', 'redcap', '--out', join(folder, 'metadata.xml')]);
+    expect(redcap.code).toBe(1);
+    expect(redcap.stderr.trim()).toMatch(/metadata\.xml is a file: give --out a folder\.$/);
+    expect(readdirSync(folder).sort()).toEqual(before); // no temporary file or folder left beside it
+  });
+
   it('export redcap writes the dictionary and records; import redcap reads the dictionary back into forms', () => {
     const out = join(folder, 'redcap');
     const exported = withData(['export', 'redcap', '--out', out]);
