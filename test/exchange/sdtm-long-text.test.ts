@@ -18,6 +18,9 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/connection.ts';
+import { defaultPrivacy } from '../../src/exchange/privacy.ts';
+import { loadSdtmStudy, writeSdtm } from '../../src/exchange/sdtm/sdtm-export.ts';
+import { planSdtm } from '../../src/exchange/sdtm/sdtm-plan.ts';
 import { buildApp } from '../../src/server/app.ts';
 import type { App } from '../../src/server/context.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
@@ -238,6 +241,36 @@ describeEachDatabase('SDTM text over 200 bytes and values a transport file canno
     }
   });
 
+  it('breaks a data set off rather than end it short when the data change between count and write', async () => {
+    if (!database || !app) throw new Error('the app is closed');
+    const study = await loadSdtmStudy(database, studyId, defaultPrivacy);
+    const plan = await planSdtm(database, studyId, study, { format: 'xpt', datasets: ['CM'] });
+    expect(plan.rows.get('CM')).toBe(2);
+    const added = await as(app, users.coordinator).put(
+      `/api/v1/participants/${demo.enrolledId}/visits/screening/forms/conmeds?instance=3`,
+      {
+        version: 0,
+        entries: {
+          medication: { value: 'Ibuprofen' },
+          category: { value: 'antiviral' },
+          indication: { value: 'Fever' },
+          startDate: { value: demo.screeningDate },
+          ongoing: { value: true },
+        },
+      },
+    );
+    expect(added.statusCode, added.body).toBe(200);
+    const chunks: Array<Uint8Array | string> = [];
+    const sink = async (chunk: Uint8Array | string) => {
+      chunks.push(chunk);
+    };
+    await expect(
+      writeSdtm(database, studyId, study, plan, new Map([['CM', sink]]), { created: new Date() }),
+    ).rejects.toThrow('The data of CM changed while it was being exported (3 rows instead of 2)');
+    // The closing padding never went out: the reply is destroyed, not ended as if complete.
+    expect(chunks.length).toBe(3); // library header, member header, the rows
+  });
+
   const exotrial = (args: string[]) => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;
@@ -261,10 +294,10 @@ describeEachDatabase('SDTM text over 200 bytes and values a transport file canno
     mkdirSync(join(folder, 'cli'));
     const done = exotrial(['export', 'sdtm', '--out', out]);
     expect(done.code, done.stderr).toBe(0);
-    expect(done.stdout).toMatch(/^CM\t2 rows\t.*cm\.xpt$/m);
+    expect(done.stdout).toMatch(/^CM\t3 rows\t.*cm\.xpt$/m);
     expect(done.stdout).toMatch(/^SUPPCM\t\d+ rows\t.*suppcm\.xpt$/m);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['cm.xpt', 'suppcm.xpt', 'define.xml']));
-    if (haven) expectWholeText(join(out, 'cm.xpt'), join(out, 'suppcm.xpt'), 2);
+    if (haven) expectWholeText(join(out, 'cm.xpt'), join(out, 'suppcm.xpt'), 3);
 
     const before = readdirSync(out).sort();
     const cmBefore = readFileSync(join(out, 'cm.xpt'));
