@@ -85,15 +85,15 @@ export async function reauthenticate(
       await failed('locked');
       return { kind: 'locked', until: new Date(user.locked_until) };
     }
-    const ok =
-      (await verifyPassword(user.password_hash, password)) &&
-      (options.secondFactor === undefined || (await options.secondFactor(trx)));
+    const passwordOk = await verifyPassword(user.password_hash, password);
+    const ok = passwordOk && (options.secondFactor === undefined || (await options.secondFactor(trx)));
     if (ok) {
       if (user.failed_login_count > 0 || user.locked_until) await resetFailures(trx, studyId, signer);
       return { kind: 'ok' };
     }
     const until = await countFailure(trx, studyId, signer.user.userId, lockout, now);
-    await failed('bad_password', until ? [lockoutEvent(signer.user.userId, until, {})] : []);
+    const reason = passwordOk ? 'bad_second_factor' : 'bad_password';
+    await failed(reason, until ? [lockoutEvent(signer.user.userId, until, {})] : []);
     return until ? { kind: 'locked', until } : { kind: 'wrong' };
   });
   if (outcome.kind === 'locked') throw signatureLocked(outcome.until);

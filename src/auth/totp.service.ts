@@ -112,49 +112,55 @@ export async function confirmTotp(
     input.password,
     totpTarget(session, 'enable'),
     settings.lockout,
-    {
-      failureMessage: 'The password is not correct: the second factor was not set up.',
-    },
+    { failureMessage: 'The password is not correct: the second factor was not set up.' },
   );
-  await database.transaction(async (trx) => {
-    const user = await trx
-      .selectFrom('app_user')
-      .select(['totp_pending_secret', 'totp_enabled_at'])
-      .where('study_id', '=', studyId)
-      .where('user_id', '=', session.user.userId)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!user?.totp_pending_secret) {
-      throw conflict('No second-factor enrolment is waiting: start it again.');
-    }
-    const step = await checkTotp(user.totp_pending_secret, input.code, null, settings.secretKey);
-    if (step === null) {
-      throw new DomainError('validation_failed', 'The code is not correct. Check the time on your phone.', {
-        fields: [{ field: 'code', message: 'The code is not correct.' }],
-      });
-    }
-    const now = new Date();
-    await trx
-      .updateTable('app_user')
-      .set({
-        totp_secret: user.totp_pending_secret,
-        totp_pending_secret: null,
-        totp_enabled_at: now,
-        totp_last_step: step,
-        updated_at: now,
-        version: (eb) => eb('version', '+', 1),
-      })
-      .where('study_id', '=', studyId)
-      .where('user_id', '=', session.user.userId)
-      .execute();
-    await recordAudit(trx, studyId, session.actor, {
-      action: 'user.totp_enable',
-      entityType: 'user',
-      entityId: session.user.userId,
-      field: 'totp',
-      oldValue: false,
-      newValue: true,
+  await database.transaction((trx) => enableTotp(trx, studyId, session, input.code, settings));
+}
+
+async function enableTotp(
+  trx: Tx,
+  studyId: string,
+  session: AuthenticatedSession,
+  code: string,
+  settings: TotpSettings,
+): Promise<void> {
+  const user = await trx
+    .selectFrom('app_user')
+    .select(['totp_pending_secret', 'totp_enabled_at'])
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', session.user.userId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!user?.totp_pending_secret) {
+    throw conflict('No second-factor enrolment is waiting: start it again.');
+  }
+  const step = await checkTotp(user.totp_pending_secret, code, null, settings.secretKey);
+  if (step === null) {
+    throw new DomainError('validation_failed', 'The code is not correct. Check the time on your phone.', {
+      fields: [{ field: 'code', message: 'The code is not correct.' }],
     });
+  }
+  const now = new Date();
+  await trx
+    .updateTable('app_user')
+    .set({
+      totp_secret: user.totp_pending_secret,
+      totp_pending_secret: null,
+      totp_enabled_at: now,
+      totp_last_step: step,
+      updated_at: now,
+      version: (eb) => eb('version', '+', 1),
+    })
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', session.user.userId)
+    .execute();
+  await recordAudit(trx, studyId, session.actor, {
+    action: 'user.totp_enable',
+    entityType: 'user',
+    entityId: session.user.userId,
+    field: 'totp',
+    oldValue: false,
+    newValue: true,
   });
 }
 

@@ -277,8 +277,16 @@ describeEachDatabase('e-signatures: one lockout with sign-in', (kind) => {
       'eligibility',
       'form',
     ]);
+    // Turning TOTP off with the right password but a wrong code is a counted failure too, with one
+    // message for both (it must not tell a session thief that the password was right).
+    const wrongCode = await attempts.totpDisable(PASSWORD, 10);
+    expect(wrongCode.statusCode, wrongCode.body).toBe(401);
+    expect(wrongCode.json().message).toContain('The password or the code is not correct');
+    expect((await failures(signerId)).at(-1)?.context).toMatchObject({ reason: 'bad_second_factor' });
+    expect((await account()).failed_login_count).toBe(1);
     const disabled = await attempts.totpDisable(PASSWORD);
     expect(disabled.statusCode, disabled.body).toBe(204);
+    expect(await account()).toMatchObject({ failed_login_count: 0, totp_secret: null });
     expect((await login('signer@example.org', PASSWORD)).statusCode).toBe(200);
   });
 
