@@ -51,7 +51,7 @@ export interface AuthenticatedSession {
  * look the same (status, code, message), so the answer does not tell which accounts exist or are
  * locked. The audit event records the true reason.
  */
-export const signInRefused = () =>
+const signInRefused = () =>
   new DomainError(
     'unauthenticated',
     'The email or password is not correct, or the account is locked after too many failed attempts; ' +
