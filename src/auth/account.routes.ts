@@ -6,7 +6,13 @@ import { totpConfirmSchema, totpDisableSchema, totpEnrolmentSchema } from './aut
 import { authSettings } from './session.service.ts';
 import { confirmTotp, disableTotp, startTotpEnrolment } from './totp.service.ts';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema };
+const errors = {
+  400: errorBodySchema,
+  401: errorBodySchema,
+  403: errorBodySchema,
+  409: errorBodySchema,
+  423: errorBodySchema,
+};
 
 /** The signed-in person's own second factor. Reachable before enrolment where the study requires it. */
 export function accountRoutes(app: App, context: AppContext): void {
@@ -34,15 +40,13 @@ export function accountRoutes(app: App, context: AppContext): void {
       config,
       schema: {
         tags: ['account'],
-        summary: 'Finish TOTP enrolment with a first code from the authenticator app',
+        summary: 'Finish TOTP enrolment with the password and a first code from the authenticator app',
         body: totpConfirmSchema,
         response: { 204: z.null(), ...errors },
       },
     },
     async (request, reply) => {
-      await database.transaction((trx) =>
-        confirmTotp(trx, studyId, sessionOf(request), request.body.code, settings),
-      );
+      await confirmTotp(database, studyId, sessionOf(request), request.body, settings);
       return reply.status(204).send(null);
     },
   );
@@ -59,9 +63,7 @@ export function accountRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      await database.transaction((trx) =>
-        disableTotp(trx, studyId, sessionOf(request), request.body, settings),
-      );
+      await disableTotp(database, studyId, sessionOf(request), request.body, settings);
       return reply.status(204).send(null);
     },
   );

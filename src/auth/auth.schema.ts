@@ -98,6 +98,7 @@ export type UserUpdate = z.infer<typeof userUpdateSchema>;
 export const passwordResetSchema = z.object({ password: passwordSchema, reason: reasonSchema });
 export const reasonOnlySchema = z.object({ reason: reasonSchema });
 
-export const totpConfirmSchema = z.object({ code: totpCodeSchema });
+/** The password too: a session taken over without it cannot give itself a second factor. */
+export const totpConfirmSchema = z.object({ code: totpCodeSchema, password: z.string().min(1).max(256) });
 export const totpDisableSchema = z.object({ password: z.string().min(1).max(256), code: totpCodeSchema });
 export const totpEnrolmentSchema = z.object({ secret: z.string(), otpauthUri: z.string() });

@@ -46,14 +46,16 @@ export interface AuthenticatedSession {
   totpEnabled: boolean;
 }
 
-const invalidCredentials = () => new DomainError('unauthenticated', 'The email or password is not correct.');
-
-const lockedError = (until: Date) =>
+/**
+ * The one answer to every failed sign-in: a wrong password, an unknown, locked or disabled account
+ * look the same (status, code, message), so the answer does not tell which accounts exist or are
+ * locked. The audit event records the true reason.
+ */
+const signInRefused = () =>
   new DomainError(
-    'locked',
-    `Too many failed sign-ins: the account is locked until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
-      'Wait, or ask an administrator to reset your password.',
-    { lockedUntil: until.toISOString() },
+    'unauthenticated',
+    'The email or password is not correct, or the account is locked after too many failed attempts; ' +
+      'ask an administrator if this persists.',
   );
 
 type FailureReason = 'unknown_email' | 'bad_password' | 'disabled' | 'locked' | 'bad_totp';
@@ -82,8 +84,9 @@ export async function login(
   const auditContext = { ip: context.ip, userAgent: context.userAgent, requestId: context.requestId };
   const now = new Date();
   const fail = async (reason: FailureReason, count: boolean): Promise<never> => {
-    const lockedUntil = await database.transaction(async (trx) => {
-      const until = user && count ? await countFailure(trx, studyId, user.user_id, settings, now) : null;
+    await database.transaction(async (trx) => {
+      const until =
+        user && count ? await countFailure(trx, studyId, user.user_id, settings.lockout, now) : null;
       await recordAudit(trx, studyId, { type: 'anonymous', label: request.email }, [
         {
           action: 'auth.login_failed',
@@ -91,44 +94,19 @@ export async function login(
           entityId: user?.user_id ?? request.email,
           context: { ...auditContext, reason },
         },
-        ...(until && user
-          ? [
-              {
-                action: 'auth.lockout',
-                entityType: 'user',
-                entityId: user.user_id,
-                field: 'locked_until',
-                newValue: until.toISOString(),
-                context: auditContext,
-              },
-            ]
-          : []),
+        ...(until && user ? [lockoutEvent(user.user_id, until, auditContext)] : []),
       ]);
-      return until;
     });
-    throw lockedUntil ? lockedError(lockedUntil) : invalidCredentials();
+    throw signInRefused();
   };
 
-  if (user?.locked_until && new Date(user.locked_until) > now) {
-    await database.transaction((trx) =>
-      recordAudit(
-        trx,
-        studyId,
-        { type: 'anonymous', label: request.email },
-        {
-          action: 'auth.login_failed',
-          entityType: 'user',
-          entityId: user.user_id,
-          context: { ...auditContext, reason: 'locked' },
-        },
-      ),
-    );
-    throw lockedError(new Date(user.locked_until));
-  }
+  // One argon2 verification in every branch (a decoy hash for an unknown email, the real one even
+  // when locked), so the time taken tells nothing either.
   const passwordOk = user
     ? await verifyPassword(user.password_hash, request.password)
     : await verifyPassword(await decoyPasswordHash(), request.password);
   if (!user) return fail('unknown_email', false);
+  if (user.locked_until && new Date(user.locked_until) > now) return fail('locked', false);
   if (!passwordOk) return fail('bad_password', true);
   if (user.status !== 'active') return fail('disabled', false);
 
@@ -200,12 +178,15 @@ export async function login(
   };
 }
 
-/** Adds a failure; returns the lock's end when this failure locks the account. */
-async function countFailure(
+/**
+ * Adds a failure (of a sign-in or of a password re-entered at a signature: one counter for both);
+ * returns the lock's end when this failure locks the account.
+ */
+export async function countFailure(
   trx: Tx,
   studyId: string,
   userId: string,
-  settings: AuthSettings,
+  lockout: AuthSettings['lockout'],
   now: Date,
 ): Promise<Date | null> {
   const row = await trx
@@ -215,8 +196,8 @@ async function countFailure(
     .where('user_id', '=', userId)
     .returning('failed_login_count')
     .executeTakeFirst();
-  if (!row || row.failed_login_count < settings.lockout.attempts) return null;
-  const until = new Date(now.getTime() + settings.lockout.minutes * 60_000);
+  if (!row || row.failed_login_count < lockout.attempts) return null;
+  const until = new Date(now.getTime() + lockout.minutes * 60_000);
   await trx
     .updateTable('app_user')
     .set({ failed_login_count: 0, locked_until: until })
@@ -225,6 +206,16 @@ async function countFailure(
     .execute();
   return until;
 }
+
+/** The audit event of an account being locked, written with the failure that locked it. */
+export const lockoutEvent = (userId: string, until: Date, context: Record<string, unknown>) => ({
+  action: 'auth.lockout',
+  entityType: 'user',
+  entityId: userId,
+  field: 'locked_until',
+  newValue: until.toISOString(),
+  context,
+});
 
 async function mustEnrolTotp(
   trx: Tx,

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { recordAudit } from '../audit/audit.service.ts';
-import type { Db, Tx } from '../db/connection.ts';
-import { conflict, DomainError, notFound, unauthenticated } from '../server/errors.ts';
-import { verifyPassword } from './password.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import { conflict, DomainError, notFound } from '../server/errors.ts';
+import { type LockoutPolicy, reauthenticate } from './reauthentication.service.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 import type { AuthenticatedSession } from './session.service.ts';
 
@@ -14,6 +14,7 @@ const TOLERANCE_SECONDS = 30;
 export interface TotpSettings {
   secretKey: Buffer | undefined;
   adminTotpRequired: boolean;
+  lockout: LockoutPolicy;
 }
 
 /**
@@ -83,8 +84,40 @@ export async function startTotpEnrolment(
   };
 }
 
-/** Confirms enrolment with a first code from the app; from then on sign-in asks for a code. */
+/** What the password confirms, named in `signature.failed` when it is wrong. */
+const totpTarget = (session: AuthenticatedSession, change: 'enable' | 'disable') => ({
+  entityType: 'user',
+  entityId: session.user.userId,
+  meaning:
+    change === 'enable'
+      ? 'Set up a second factor (TOTP) for my account.'
+      : 'Turn off my second factor (TOTP).',
+});
+
+/**
+ * Confirms enrolment with the password and a first code from the app; from then on sign-in asks for
+ * a code. The password is checked (and a wrong one counted toward the lockout) before the code.
+ */
 export async function confirmTotp(
+  database: Database,
+  studyId: string,
+  session: AuthenticatedSession,
+  input: { code: string; password: string },
+  settings: TotpSettings,
+): Promise<void> {
+  await reauthenticate(
+    database,
+    studyId,
+    session,
+    input.password,
+    totpTarget(session, 'enable'),
+    settings.lockout,
+    { failureMessage: 'The password is not correct: the second factor was not set up.' },
+  );
+  await database.transaction((trx) => enableTotp(trx, studyId, session, input.code, settings));
+}
+
+async function enableTotp(
   trx: Tx,
   studyId: string,
   session: AuthenticatedSession,
@@ -131,43 +164,67 @@ export async function confirmTotp(
   });
 }
 
-/** Turns the second factor off: needs the password and a current code, and is refused where required. */
+/**
+ * Turns the second factor off: needs the password and a current code (a wrong one of either counts
+ * toward the lockout, with one message for both), and is refused where the study requires it.
+ */
 export async function disableTotp(
-  trx: Tx,
+  database: Database,
   studyId: string,
   session: AuthenticatedSession,
   input: { password: string; code: string },
   settings: TotpSettings,
 ): Promise<void> {
-  const user = await trx
-    .selectFrom('app_user')
-    .select(['password_hash', 'totp_secret', 'totp_last_step'])
-    .where('study_id', '=', studyId)
-    .where('user_id', '=', session.user.userId)
-    .forUpdate()
-    .executeTakeFirst();
+  const user = await database.read((db) => totpState(db, studyId, session.user.userId));
   if (!user?.totp_secret) throw conflict('No second factor is set up.');
   if (
     session.user.roles.includes('administrator') &&
-    (await adminTotpRequired(trx, studyId, settings.adminTotpRequired))
+    (await database.read((db) => adminTotpRequired(db, studyId, settings.adminTotpRequired)))
   ) {
     throw new DomainError('forbidden', 'This study requires administrators to use a second factor.');
   }
-  const passwordOk = await verifyPassword(user.password_hash, input.password);
-  const step = passwordOk
-    ? await checkTotp(user.totp_secret, input.code, user.totp_last_step, settings.secretKey)
-    : null;
-  if (step === null) throw unauthenticated('The password or the code is not correct.');
-  await clearTotp(trx, studyId, session.user.userId);
-  await recordAudit(trx, studyId, session.actor, {
-    action: 'user.totp_disable',
-    entityType: 'user',
-    entityId: session.user.userId,
-    field: 'totp',
-    oldValue: true,
-    newValue: false,
+  await reauthenticate(
+    database,
+    studyId,
+    session,
+    input.password,
+    totpTarget(session, 'disable'),
+    settings.lockout,
+    {
+      secondFactor: async (trx) => {
+        const current = await totpState(trx, studyId, session.user.userId);
+        if (!current?.totp_secret) return false;
+        const step = await checkTotp(
+          current.totp_secret,
+          input.code,
+          current.totp_last_step,
+          settings.secretKey,
+        );
+        return step !== null;
+      },
+      failureMessage: 'The password or the code is not correct: the second factor is still on.',
+    },
+  );
+  await database.transaction(async (trx) => {
+    await clearTotp(trx, studyId, session.user.userId);
+    await recordAudit(trx, studyId, session.actor, {
+      action: 'user.totp_disable',
+      entityType: 'user',
+      entityId: session.user.userId,
+      field: 'totp',
+      oldValue: true,
+      newValue: false,
+    });
   });
 }
+
+const totpState = (db: Db, studyId: string, userId: string) =>
+  db
+    .selectFrom('app_user')
+    .select(['totp_secret', 'totp_last_step'])
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
 
 export async function clearTotp(trx: Tx, studyId: string, userId: string): Promise<void> {
   await trx

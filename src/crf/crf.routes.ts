@@ -133,7 +133,14 @@ export function crfRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      signForm(database, studyId, sessionOf(request), request.params.recordId, request.body.password),
+      signForm(
+        database,
+        studyId,
+        sessionOf(request),
+        context.config.lockout,
+        request.params.recordId,
+        request.body.password,
+      ),
   );
 
   app.post(
@@ -153,6 +160,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         database,
         studyId,
         sessionOf(request),
+        context.config.lockout,
         request.params.participantId,
         request.body.password,
       ),

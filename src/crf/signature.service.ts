@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Tx } from '../db/connection.ts';
 import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
 import { assertWritable, type Caller } from '../participants/participant.service.ts';
-import { reauthenticate, signatureMeanings } from '../participants/signing.ts';
+import { signatureMeanings } from '../participants/signing.ts';
 import { conflict, notFound } from '../server/errors.ts';
 import { type FormRecordRow, findRecordById } from './form-record.queries.ts';
 
@@ -109,13 +110,16 @@ export async function signForm(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   recordId: string,
   password: string,
 ): Promise<{ signatureId: string; meaning: string }> {
   const record = await database.read((db) => findRecordById(db, studyId, recordId));
   if (!record) throw notFound(`Form record ${recordId}`);
   authorize(caller.user, 'crf.sign', { siteId: record.site_id });
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, password));
+  const context = { participantId: record.participant_id, siteId: record.site_id };
+  const target = { entityType: 'form_record', entityId: recordId, meaning: signatureMeanings.form, context };
+  await reauthenticate(database, studyId, caller, password, target, lockout);
   const signatureId = await database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, record.participant_id);
     await assertWritable(trx, studyId, participant);
@@ -136,12 +140,20 @@ export async function signCasebook(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   participantId: string,
   password: string,
 ): Promise<{ signatureId: string; meaning: string; forms: number }> {
   const participant = await database.read((db) => findParticipant(db, studyId, participantId));
   authorize(caller.user, 'crf.sign', { siteId: participant.site_id });
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, password));
+  const context = { participantId, siteId: participant.site_id };
+  const target = {
+    entityType: 'participant',
+    entityId: participantId,
+    meaning: signatureMeanings.casebook,
+    context,
+  };
+  await reauthenticate(database, studyId, caller, password, target, lockout);
   return database.transaction(async (trx) => {
     const locked = await lockParticipant(trx, studyId, participantId);
     await assertWritable(trx, studyId, locked);

@@ -136,6 +136,7 @@ export function participantRoutes(app: App, context: AppContext): void {
         database,
         studyId,
         sessionOf(request),
+        context.config.lockout,
         request.params.participantId,
         request.body.password,
       ),

@@ -3,6 +3,7 @@ import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { UserView } from '../auth/auth.schema.ts';
 import { authorize } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
@@ -17,7 +18,7 @@ import {
   type ParticipantRow,
 } from './participant.queries.ts';
 import type { ConsentRequest, EligibilityView } from './participant.schema.ts';
-import { reauthenticate, signatureMeanings, stateDigest } from './signing.ts';
+import { signatureMeanings, stateDigest } from './signing.ts';
 
 export interface Caller {
   user: UserView;
@@ -202,12 +203,25 @@ export async function confirmEligibility(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   participantId: string,
   password: string,
 ): Promise<EligibilityView> {
   const participant = await database.read((db) => findParticipant(db, studyId, participantId));
   authorize(caller.user, 'eligibility.confirm', { siteId: participant.site_id });
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, password));
+  await reauthenticate(
+    database,
+    studyId,
+    caller,
+    password,
+    {
+      entityType: 'participant',
+      entityId: participantId,
+      meaning: signatureMeanings.eligibility,
+      context: { participantId, siteId: participant.site_id },
+    },
+    lockout,
+  );
   return database.transaction(async (trx) => {
     const locked = await lockParticipant(trx, studyId, participantId);
     await assertWritable(trx, studyId, locked);

@@ -1,29 +1,5 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
-import { verifyPassword } from '../auth/password.ts';
-import type { Db } from '../db/connection.ts';
-import { DomainError } from '../server/errors.ts';
-
-/**
- * An electronic signature re-authenticates the signer (21 CFR 11.200: both components, the password
- * here, at each signing that is not continuous) and names its meaning (11.50).
- */
-export async function reauthenticate(
-  db: Db,
-  studyId: string,
-  userId: string,
-  password: string,
-): Promise<void> {
-  const user = await db
-    .selectFrom('app_user')
-    .select('password_hash')
-    .where('study_id', '=', studyId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  if (!user || !(await verifyPassword(user.password_hash, password))) {
-    throw new DomainError('unauthenticated', 'The password is not correct: the signature was not applied.');
-  }
-}
 
 /** A digest of what was signed, so a later change is seen to break the signature. */
 export const stateDigest = (state: unknown): string =>

@@ -131,7 +131,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await dispositionVials(database, studyId, caller, request.params, request.body);
+      await dispositionVials(database, studyId, caller, context.config.lockout, request.params, request.body);
       return database.read((db) => getVial(db, studyId, caller, request.params));
     },
   );

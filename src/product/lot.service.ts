@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { ProductLotTable } from '../db/schema-product.ts';
 import type { Caller } from '../participants/participant.service.ts';
-import { reauthenticate } from '../participants/signing.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
@@ -266,12 +266,14 @@ export async function releaseLot(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   lotId: string,
   input: { password: string; version: number },
   now = new Date(),
 ): Promise<void> {
   authorize(caller.user, 'product.release');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  const target = { entityType: 'product_lot', entityId: lotId, meaning: releaseMeaning };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
   await database.transaction(async (trx) => {
     const product = await productOf(trx, studyId);
     const lot = await lockLot(trx, studyId, lotId, input.version);
@@ -315,11 +317,13 @@ export async function rejectLot(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   lotId: string,
   input: { password: string; reason: string; version: number },
 ): Promise<void> {
   authorize(caller.user, 'product.release');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  const target = { entityType: 'product_lot', entityId: lotId, meaning: rejectMeaning };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
   await database.transaction(async (trx) => {
     const lot = await lockLot(trx, studyId, lotId, input.version);
     if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);

@@ -129,7 +129,7 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await releaseLot(database, studyId, caller, request.params.lotId, request.body);
+      await releaseLot(database, studyId, caller, context.config.lockout, request.params.lotId, request.body);
       return database.read((db) => getLot(db, studyId, caller, request.params.lotId));
     },
   );
@@ -148,7 +148,7 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await rejectLot(database, studyId, caller, request.params.lotId, request.body);
+      await rejectLot(database, studyId, caller, context.config.lockout, request.params.lotId, request.body);
       return database.read((db) => getLot(db, studyId, caller, request.params.lotId));
     },
   );
@@ -253,7 +253,14 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      const { vials } = await dispositionVials(database, studyId, caller, request.params, request.body);
+      const { vials } = await dispositionVials(
+        database,
+        studyId,
+        caller,
+        context.config.lockout,
+        request.params,
+        request.body,
+      );
       const excursion = await database.read((db) =>
         getExcursion(db, studyId, caller, request.params.excursionId),
       );

@@ -101,7 +101,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const caller = sessionOf(request);
-      const shipmentId = await packShipment(database, studyId, caller, request.body);
+      const shipmentId = await packShipment(database, studyId, caller, context.config.lockout, request.body);
       return reply.status(201).send(await one(caller, shipmentId));
     },
   );
@@ -120,7 +120,14 @@ export function shipmentRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await shipShipment(database, studyId, caller, request.params.shipmentId, request.body);
+      await shipShipment(
+        database,
+        studyId,
+        caller,
+        context.config.lockout,
+        request.params.shipmentId,
+        request.body,
+      );
       return one(caller, request.params.shipmentId);
     },
   );
@@ -140,7 +147,14 @@ export function shipmentRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await receiveShipment(database, studyId, caller, request.params.shipmentId, request.body);
+      await receiveShipment(
+        database,
+        studyId,
+        caller,
+        context.config.lockout,
+        request.params.shipmentId,
+        request.body,
+      );
       return one(caller, request.params.shipmentId);
     },
   );

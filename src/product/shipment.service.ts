@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize, canAccessSite } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { ShipmentTable } from '../db/schema-product.ts';
 import type { Caller } from '../participants/participant.service.ts';
-import { reauthenticate } from '../participants/signing.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { refreezeForbidden } from './expiry.ts';
 import {
@@ -93,6 +93,7 @@ export async function packShipment(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   input: {
     fromUnitId: string;
     toUnitId: string;
@@ -103,7 +104,9 @@ export async function packShipment(
   now = new Date(),
 ): Promise<string> {
   authorize(caller.user, 'product.ship');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  // The shipment has no id before it is packed: the failure names the unit it leaves from.
+  const target = { entityType: 'storage_unit', entityId: input.fromUnitId, meaning: custodyMeanings.pack };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
   return database.transaction(async (trx) => {
     const from = await findUnit(trx, studyId, input.fromUnitId);
     const to = await findUnit(trx, studyId, input.toUnitId);
@@ -188,12 +191,14 @@ export async function shipShipment(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   shipmentId: string,
   input: { courier: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
   authorize(caller.user, 'product.ship');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  const target = { entityType: 'shipment', entityId: shipmentId, meaning: custodyMeanings.ship };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
   await database.transaction(async (trx) => {
     const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
     const from = await findUnit(trx, studyId, shipment.from_unit_id);
@@ -255,12 +260,14 @@ export async function receiveShipment(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   shipmentId: string,
   input: { condition: 'acceptable' | 'not_acceptable'; note?: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
   authorize(caller.user, 'product.ship');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  const target = { entityType: 'shipment', entityId: shipmentId, meaning: custodyMeanings.receive };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
   await database.transaction(async (trx) => {
     const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
     const to = await findUnit(trx, studyId, shipment.to_unit_id);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize, canAccessSite, studyWideRoles } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
-import { reauthenticate } from '../participants/signing.ts';
 import { conflict, notFound } from '../server/errors.ts';
 import { refreezeForbidden } from './expiry.ts';
 import {
@@ -262,12 +262,18 @@ export async function dispositionVials(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   target: { vialId: string } | { excursionId: string },
   input: { decision: 'release' | 'destroy'; reason: string; password: string },
   now = new Date(),
 ): Promise<{ vials: number }> {
   authorize(caller.user, 'product.disposition');
-  await database.read((db) => reauthenticate(db, studyId, caller.user.userId, input.password));
+  const signed =
+    'vialId' in target
+      ? { entityType: 'vial', entityId: target.vialId }
+      : { entityType: 'excursion', entityId: target.excursionId };
+  const meaning = dispositionMeanings[input.decision];
+  await reauthenticate(database, studyId, caller, input.password, { ...signed, meaning }, lockout);
   return database.transaction(async (trx) => {
     const product = await productOf(trx, studyId);
     let vials: VialRow[];

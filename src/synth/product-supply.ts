@@ -5,7 +5,7 @@ import { packShipment, receiveShipment, shipShipment } from '../product/shipment
 import { addReadings, createStorageUnit } from '../product/storage.service.ts';
 import { dispositionVials } from '../product/vial.service.ts';
 import type { Random } from './random.ts';
-import type { DemoSite } from './staff.ts';
+import { type DemoSite, demoLockout } from './staff.ts';
 
 // The investigational product of the synthetic trial, through the product services: a central depot
 // with two freezers, lots registered, tested and released, hourly temperature logs, one excursion that
@@ -114,6 +114,7 @@ export class ProductSupply {
       this.database,
       this.studyId,
       this.pharmacist,
+      demoLockout,
       lotId,
       { password: this.password, version: 2 },
       new Date(at.getTime() + 2 * HOUR),
@@ -187,6 +188,7 @@ export class ProductSupply {
         this.database,
         this.studyId,
         this.pharmacist,
+        demoLockout,
         { excursionId },
         {
           decision: 'destroy',
@@ -231,6 +233,7 @@ export class ProductSupply {
       this.database,
       this.studyId,
       this.pharmacist,
+      demoLockout,
       {
         fromUnitId: this.depotUnitId,
         toUnitId: site.unitId,
@@ -244,6 +247,7 @@ export class ProductSupply {
       this.database,
       this.studyId,
       this.pharmacist,
+      demoLockout,
       shipmentId,
       { courier: 'Cold-chain courier (dry ice)', password: this.password, version: 1 },
       new Date(packedAt.getTime() + HOUR),
@@ -252,6 +256,7 @@ export class ProductSupply {
       this.database,
       this.studyId,
       this.pharmacist,
+      demoLockout,
       shipmentId,
       { condition: 'acceptable', password: this.password, version: 2 },
       new Date(packedAt.getTime() + 4 * HOUR),

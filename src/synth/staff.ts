@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Actor, systemActor } from '../audit/audit.schema.ts';
 import type { UserView } from '../auth/auth.schema.ts';
+import type { LockoutPolicy } from '../auth/reauthentication.service.ts';
 import { isRole, type Role } from '../auth/roles.ts';
 import { createUser } from '../auth/user.service.ts';
 import { resetPassword, updateUser } from '../auth/user-admin.service.ts';
@@ -10,6 +11,12 @@ import { addSite, listSites, type SiteView } from '../study/site.service.ts';
 
 /** Who writes the synthetic trial's set-up rows (sites, accounts) into the audit trail. */
 export const demoActor: Actor = systemActor('demo (synthetic data)');
+
+/**
+ * The lockout the generator's signatures run under: the server's defaults. The generator signs with
+ * the accounts' own password, so it only matters if a signature ever failed.
+ */
+export const demoLockout: LockoutPolicy = { attempts: 5, minutes: 15 };
 
 export const DEMO_EMAIL_DOMAIN = 'demo.exotrial.org';
 

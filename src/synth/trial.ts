@@ -35,7 +35,14 @@ import {
 } from './patient-forms.ts';
 import { ProductSupply, type SupplyCounts } from './product-supply.ts';
 import { type Random, seededRandom } from './random.ts';
-import { type DemoSite, type DemoStaff, demoSites, demoStaff, newDemoPassword } from './staff.ts';
+import {
+  type DemoSite,
+  type DemoStaff,
+  demoLockout,
+  demoSites,
+  demoStaff,
+  newDemoPassword,
+} from './staff.ts';
 import { type SyntheticTrialCounts, syntheticTrialCounts } from './summary.ts';
 
 export interface SyntheticTrialOptions {
@@ -293,7 +300,14 @@ class TrialWriter {
       });
       return;
     }
-    await confirmEligibility(this.database, this.studyId, investigator, participantId, this.password);
+    await confirmEligibility(
+      this.database,
+      this.studyId,
+      investigator,
+      demoLockout,
+      participantId,
+      this.password,
+    );
     const day1Date = addDays(plan.screeningDate, 1);
     await enrolParticipant(this.database, this.studyId, coordinator, participantId, {
       day1Date,

@@ -84,7 +84,9 @@ describeEachDatabase('foundation API', (kind) => {
       expect(response.statusCode).toBe(401);
       expect(response.json()).toEqual({
         error: 'unauthenticated',
-        message: 'The email or password is not correct.',
+        message:
+          'The email or password is not correct, or the account is locked after too many failed attempts; ' +
+          'ask an administrator if this persists.',
       });
       const failed = await t.database.read((db) =>
         db.selectFrom('audit_event').selectAll().where('action', '=', 'auth.login_failed').execute(),

@@ -136,7 +136,7 @@ describeEachDatabase('secrets never reach the log', (kind) => {
       method: 'POST',
       url: '/api/v1/account/totp/confirm',
       headers: admin.headers,
-      payload: { code },
+      payload: { code, password: ADMIN_PASSWORD },
     });
     expect(confirm.statusCode, confirm.body).toBe(204);
 

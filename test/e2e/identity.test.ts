@@ -76,6 +76,13 @@ it('an administrator adds a user, reads the trail, sets up TOTP and signs in wit
   // The otpauth URI is offered as a QR code to scan.
   expect(await page.getByTestId('totp-qr').locator('svg').count()).toBe(1);
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret }));
+  // Setting up the second factor asks for the password: a wrong one is refused and nothing changes.
+  await page.getByLabel('Your password').fill('not the password');
+  await page.getByRole('button', { name: 'Confirm with a code' }).click();
+  await expect
+    .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
+    .toContain('The password or the code is not correct');
+  await page.getByLabel('Your password').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Confirm with a code' }).click();
   await expect.poll(() => page.getByText('Two-step sign-in is on').count(), { timeout: 15_000 }).toBe(1);
 

@@ -448,6 +448,9 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
       EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
       EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
       EXOTRIAL_LOGIN_RATE_LIMIT: '10000',
+      // Hostile values land in signature passwords too, and each wrong one counts toward the lockout
+      // (test/api/signature-lockout.test.ts): a locked fuzzer could not sign in again mid-run.
+      EXOTRIAL_LOCKOUT_ATTEMPTS: '100',
     });
     await generateSyntheticTrial(t.database, t.studyId, {
       subjects: 3,

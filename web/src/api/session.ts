@@ -76,9 +76,11 @@ export function errorMessage(t: TFunction, error: unknown): string {
     // A conflict's reason is specific (not eligible, nothing to amend, changed meanwhile): keep it.
     if (error.body.error === 'conflict') return `${t('errors.conflict')} ${error.body.message}`;
     if (error.body.error === 'unauthenticated') {
-      return t(
-        error.body.message.includes('email or password') ? 'errors.unauthenticated' : 'errors.sessionEnded',
-      );
+      if (error.body.message.includes('email or password')) return t('errors.unauthenticated');
+      // A password re-entered on a signed-in page (two-step sign-in on or off) was wrong: the
+      // session goes on.
+      if (error.body.message.includes('not correct')) return t('errors.wrongPassword');
+      return t('errors.sessionEnded');
     }
     if (fields?.length)
       return fields.map((field) => `${field.field.replace(/^body\./, '')}: ${field.message}`).join(' · ');

@@ -152,6 +152,11 @@ export function apiErrorText(t: TFunction, language: 'en' | 'zh', error: unknown
       return t(`errors.${body.error}`);
     }
     if (body.error === 'unauthenticated') return t('errors.sessionEnded');
+    // The signer's account is locked after too many wrong passwords (not a locked record).
+    const lockedUntil = (body.details as { lockedUntil?: string } | undefined)?.lockedUntil;
+    if (body.error === 'locked' && lockedUntil) {
+      return t('errors.locked', { until: new Date(lockedUntil).toLocaleString(language) });
+    }
     return body.message;
   }
   if (error instanceof TypeError) return t('errors.network');

@@ -91,6 +91,7 @@ export const en = {
     totpDisable: 'Turn two-step sign-in off',
     totpEnabled: 'Two-step sign-in is set up.',
     password: 'Your password',
+    totpPasswordHint: 'Enter your password too: only you can turn two-step sign-in on for your account.',
     tokensTitle: 'API tokens for scripts',
     tokensIntro:
       'Scripts send a token as “Authorization: Bearer <token>”. A token acts with your roles until revoked.',
@@ -168,9 +169,12 @@ export const en = {
       'Check the chain with “npx exotrial audit verify”; export it with “npx exotrial audit export”.',
   },
   errors: {
-    unauthenticated: 'The email or password is not correct.',
+    unauthenticated:
+      'The email or password is not correct, or the account is locked after too many failed attempts; ask an administrator if this persists.',
     sessionEnded: 'Your session has ended. Sign in again.',
-    locked: 'Too many failed sign-ins: the account is locked until {{until}}. Wait, or ask an administrator.',
+    locked:
+      'Too many wrong passwords: your account is locked until {{until}} and nothing can be signed until then. Wait, or ask an administrator to unlock your account.',
+    wrongPassword: 'The password or the code is not correct: nothing was changed.',
     csrf_failed: 'The page is out of date. Reload it and try again.',
     conflict: 'Someone changed this meanwhile. Reload and make your change again.',
     forbidden: 'You are not allowed to do this.',

@@ -57,10 +57,11 @@ function TotpSection() {
     onSuccess: setEnrolment,
   });
   const confirm = useMutation({
-    mutationFn: () => api('POST', '/account/totp/confirm', { code }),
+    mutationFn: () => api('POST', '/account/totp/confirm', { code, password }),
     onSuccess: () => {
       setEnrolment(null);
       setCode('');
+      setPassword('');
       void refresh();
     },
   });
@@ -124,6 +125,7 @@ function TotpSection() {
               <Anchor href={enrolment.otpauthUri} size="sm">
                 {t('account.totpLink')}
               </Anchor>
+              <Text size="sm">{t('account.totpPasswordHint')}</Text>
               <Group align="flex-end">
                 <TextInput
                   label={t('auth.totp')}
@@ -132,6 +134,13 @@ function TotpSection() {
                   required
                   value={code}
                   onChange={(e) => setCode(e.currentTarget.value)}
+                />
+                <PasswordInput
+                  label={t('account.password')}
+                  autoComplete="current-password"
+                  required
+                  value={password}
+                  onChange={(e) => setPassword(e.currentTarget.value)}
                 />
                 <Button type="submit" loading={confirm.isPending}>
                   {t('account.totpConfirm')}
