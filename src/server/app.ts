@@ -168,15 +168,27 @@ async function registerWebApp(app: App, webDir: string): Promise<void> {
 }
 
 /**
- * A path the web app's router could show: plain segments of letters, digits, `-`, `_` and `.`
- * (no percent-encoding, `;`, empty or dot segments), not under /api or /assets in any letter case.
- * A missing script or style is a 404, not the app's page served as text/html in its place.
+ * A path the web app's router could show: decoded, it has no empty, `.` or `..` segment, no slash,
+ * backslash or `;` hidden inside a segment, and does not start with /api or /assets in any letter
+ * case. Ids with other characters (percent-encoded) stay pages. A missing script or style is a 404,
+ * not the app's page served as text/html in its place.
  */
 export function isClientRoute(url: string): boolean {
   const path = url.split('?')[0] ?? '';
-  if (!/^(\/[A-Za-z0-9_.-]+)*\/?$/.test(path)) return false;
-  const segments = path.split('/').filter((segment) => segment !== '');
-  if (segments.some((segment) => /^\.+$/.test(segment))) return false;
-  const first = segments[0]?.toLowerCase();
+  if (!path.startsWith('/') || path.includes(';') || path.includes('\\')) return false;
+  const segments = path.slice(1).split('/');
+  if (segments.at(-1) === '') segments.pop(); // a trailing slash
+  const decoded: string[] = [];
+  for (const segment of segments) {
+    try {
+      decoded.push(decodeURIComponent(segment));
+    } catch {
+      return false;
+    }
+  }
+  if (decoded.some((segment) => segment === '' || /^\.+$/.test(segment) || /[/\\;]/.test(segment))) {
+    return false;
+  }
+  const first = decoded[0]?.toLowerCase();
   return first !== 'api' && first !== 'assets';
 }

@@ -1,6 +1,8 @@
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { requestIdFrom } from '../../src/server/app.ts';
+import { buildApp, requestIdFrom } from '../../src/server/app.ts';
+import type { App } from '../../src/server/context.ts';
 import { ADMIN, createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
 
 const admin = { EXOTRIAL_ADMIN_EMAIL: ADMIN.email, EXOTRIAL_ADMIN_PASSWORD: ADMIN.password };
@@ -28,31 +30,40 @@ async function signInAddress(t: TestApp): Promise<unknown> {
 }
 
 describeEachDatabase('client address behind a proxy (TRUST_PROXY)', (kind) => {
-  const apps: TestApp[] = [];
-  const start = async (trustProxy?: string) => {
-    const t = await createTestApp(
-      kind,
-      trustProxy === undefined ? admin : { ...admin, TRUST_PROXY: trustProxy },
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, admin);
+  });
+  afterAll(async () => t?.close());
+
+  /** The server again on the same database, as started with this TRUST_PROXY. */
+  async function withTrustProxy(value: string | undefined): Promise<TestApp> {
+    const config = loadConfig(value === undefined ? {} : { TRUST_PROXY: value });
+    const app = await buildApp(
+      { config: { ...t.config, trustProxy: config.trustProxy }, database: t.database, studyId: t.studyId },
+      { logger: pino({ level: 'silent' }) },
     );
-    apps.push(t);
-    return t;
-  };
+    apps.push(app);
+    return { ...t, app };
+  }
+  const apps: App[] = [];
   afterAll(async () => {
-    for (const t of apps) await t.close();
+    for (const app of apps) await app.close();
   });
 
   it('ignores X-Forwarded-For without TRUST_PROXY: the audit trail has the connection’s address', async () => {
-    expect(await signInAddress(await start())).toBe('127.0.0.1');
+    expect(await signInAddress(t)).toBe('127.0.0.1');
+    expect(await signInAddress(await withTrustProxy(undefined))).toBe('127.0.0.1');
   });
 
   it('records the forwarded client address when the proxy is trusted by address or by hop count', async () => {
     // inject() connects from 127.0.0.1: that is the proxy here.
-    expect(await signInAddress(await start('127.0.0.1'))).toBe(CLIENT);
-    expect(await signInAddress(await start('1'))).toBe(CLIENT);
+    expect(await signInAddress(await withTrustProxy('127.0.0.1'))).toBe(CLIENT);
+    expect(await signInAddress(await withTrustProxy('1'))).toBe(CLIENT);
   });
 
   it('ignores X-Forwarded-For from an address that is not a trusted proxy', async () => {
-    expect(await signInAddress(await start('10.0.0.0/8'))).toBe('127.0.0.1');
+    expect(await signInAddress(await withTrustProxy('10.0.0.0/8'))).toBe('127.0.0.1');
   });
 });
 

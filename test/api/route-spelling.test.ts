@@ -298,9 +298,10 @@ describe('route declarations', () => {
     await app.close();
   });
 
-  it('takes a path as a page of the web app only when it is plain and not under /api or /assets', () => {
+  it('takes a path as a page of the web app only when, decoded, it has no hidden separator or dot segment and is not under /api or /assets', () => {
     expect(isClientRoute('/participants/00000000-0000-4000-8000-000000000000?tab=forms')).toBe(true);
     expect(isClientRoute('/')).toBe(true);
+    expect(isClientRoute('/product/lots/LOT%202026%C3%A9')).toBe(true);
     for (const path of [
       '/API/v1/sites',
       '/%61pi/v1/sites',
@@ -309,6 +310,11 @@ describe('route declarations', () => {
       '/a;b',
       '/assets/x.js',
       '/Assets/x',
+      '/%41PI/v1/sites',
+      '/sites%2F..%2Fapi',
+      '/%2e%2e/api',
+      '/a%ZZ',
+      '/a\\b',
     ]) {
       expect(isClientRoute(path), path).toBe(false);
     }
