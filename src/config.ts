@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -41,6 +42,7 @@ const environmentSchema = z.object({
       'EXOTRIAL_SECRET_KEY must be 64 hex digits (32 bytes): `openssl rand -hex 32`',
     )
     .optional(),
+  TRUST_PROXY: z.string().optional(),
   EXOTRIAL_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -67,6 +69,11 @@ export interface Config {
   loginRateLimit: number;
   /** Default of the study setting "administrators must use TOTP" when the protocol does not say. */
   adminTotpRequired: boolean;
+  /**
+   * Which proxies in front of the server to believe about the client's address (X-Forwarded-For):
+   * none (false), the number of hops, or their addresses and ranges. Passed to Fastify's trustProxy.
+   */
+  trustProxy: false | number | string[];
   /** Key that seals TOTP secrets at rest (AES-256-GCM); without it they are stored unsealed. */
   secretKey: Buffer | undefined;
 }
@@ -113,5 +120,42 @@ export function loadConfig(
     loginRateLimit: env.EXOTRIAL_LOGIN_RATE_LIMIT,
     adminTotpRequired: env.EXOTRIAL_ADMIN_TOTP_REQUIRED === 'true',
     secretKey: env.EXOTRIAL_SECRET_KEY ? Buffer.from(env.EXOTRIAL_SECRET_KEY, 'hex') : undefined,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
   };
+}
+
+const TRUST_PROXY_HELP =
+  'TRUST_PROXY must be the number of proxies in front of the server (1–20), or their IP addresses ' +
+  'and CIDR ranges separated by commas (e.g. 10.0.0.1,192.168.0.0/16); leave it unset without a proxy';
+
+/**
+ * TRUST_PROXY: unset or empty trusts no proxy (X-Forwarded-For is ignored, the client is the
+ * connection's address); a number of hops; or addresses/ranges. Anything else stops the start, since
+ * trusting the wrong hop lets any client choose the address that rate limits and the audit trail see.
+ */
+export function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const text = value?.trim() ?? '';
+  if (text === '') return false;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops < 1 || hops > 20) throw new ConfigError(`Invalid configuration:\n  ${TRUST_PROXY_HELP}.`);
+    return hops;
+  }
+  const entries = text.split(',').map((entry) => entry.trim());
+  const invalid = entries.filter((entry) => !isAddressOrRange(entry));
+  if (invalid.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n  ${TRUST_PROXY_HELP}; not an address or range: ${invalid.map((entry) => JSON.stringify(entry)).join(', ')}.`,
+    );
+  }
+  return entries;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
 }

@@ -10,6 +10,7 @@ import {
   userUpdateSchema,
   userViewSchema,
 } from './auth.schema.ts';
+import { authorize } from './permissions.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { activeSessionSchema, listActiveSessions, revokeSession } from './session-admin.service.ts';
 import { createUser } from './user.service.ts';
@@ -125,7 +126,11 @@ export function adminRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(activeSessionSchema), ...errors },
       },
     },
-    async () => database.read((db) => listActiveSessions(db, studyId, context.config.sessionIdleMinutes)),
+    async (request) => {
+      // The handler checks its caller too, so it stays closed should the route's declaration change.
+      authorize(sessionOf(request).user, 'session.manage');
+      return database.read((db) => listActiveSessions(db, studyId, context.config.sessionIdleMinutes));
+    },
   );
 
   app.delete(

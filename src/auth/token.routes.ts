@@ -4,7 +4,7 @@ import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { apiTokenViewSchema, createdApiTokenSchema, newApiTokenSchema } from './api-token.schema.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-token.service.ts';
-import { can } from './permissions.ts';
+import { authorize, can } from './permissions.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 
@@ -80,6 +80,10 @@ export function tokenRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(apiTokenViewSchema), ...errors },
       },
     },
-    async () => database.read((db) => listApiTokens(db, studyId)),
+    async (request) => {
+      // The handler checks its caller too, so it stays closed should the route's declaration change.
+      authorize(sessionOf(request).user, 'token.manage');
+      return database.read((db) => listApiTokens(db, studyId));
+    },
   );
 }

@@ -14,7 +14,8 @@ function formatProblem(file: string, problem: ProtocolFileProblem): string {
 
 function reportProblems(file: string, problems: ProtocolFileProblem[]): void {
   for (const problem of problems) process.stderr.write(`${formatProblem(file, problem)}\n`);
-  process.stderr.write(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+  // One problem is one line; a count only helps when there are several.
+  if (problems.length > 1) process.stderr.write(`${file}: ${problems.length} problems\n`);
   process.exitCode = 1;
 }
 

@@ -1,9 +1,9 @@
 import canonicalize from 'canonicalize';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
+import { authorize, can } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { conflict, forbidden, notFound, validationFailed } from '../server/errors.ts';
 import { studyIdentity } from '../study/protocol-source.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { parseProtocolText } from './parse-text.ts';
@@ -60,7 +60,8 @@ export async function protocolSource(
 /**
  * An amendment: a validated protocol file becomes the next version and new data is entered under it;
  * data already entered keeps the version it was entered under. The study must stay the same study.
- * Sites new in the file are added; sites missing from it stay (they may have been added in Admin).
+ * Sites new in the file are added, only if the author may manage sites (403 otherwise); sites missing
+ * from it stay (they may have been added in Admin).
  * Audited with the reason.
  */
 export async function amendProtocol(
@@ -99,6 +100,15 @@ export async function amendProtocol(
       throw conflict('The file is the same as the current protocol version; there is nothing to amend.');
     }
     const sites = await trx.selectFrom('site').select('site_id').where('study_id', '=', studyId).execute();
+    const existing = new Set(sites.map((site) => site.site_id));
+    const added = identity.sites.filter((site) => !existing.has(site.siteId));
+    // Who works where is an administrator's decision: a protocol file cannot add sites past it.
+    if (added.length > 0 && !can(caller.user, 'site.manage')) {
+      const ids = added.map((site) => site.siteId).join(', ');
+      throw forbidden(
+        `This amendment adds the site${added.length === 1 ? '' : 's'} ${ids}, and adding sites needs the site.manage permission (an administrator's). Have an administrator add ${added.length === 1 ? 'it' : 'them'} under Admin → Sites first, or leave ${added.length === 1 ? 'it' : 'them'} out of the file; nothing was saved.`,
+      );
+    }
     const versionNo = study.current_protocol_version + 1;
     const now = new Date();
     await trx
@@ -124,8 +134,6 @@ export async function amendProtocol(
       }))
       .where('study_id', '=', studyId)
       .execute();
-    const existing = new Set(sites.map((site) => site.site_id));
-    const added = identity.sites.filter((site) => !existing.has(site.siteId));
     if (added.length > 0) {
       await trx
         .insertInto('site')

@@ -1,5 +1,5 @@
 import type { Document } from 'yaml';
-import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { type Protocol, protocolSchema } from './schema.ts';
 import { validateProtocol } from './validate.ts';
 
@@ -23,9 +23,15 @@ export type ParseProtocolResult =
  */
 export function parseProtocolText(text: string, fileName?: string): ParseProtocolResult {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const withFile = (problem: ProtocolFileProblem): ProtocolFileProblem =>
     fileName === undefined ? problem : { ...problem, file: fileName };
+  let document: Document;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    // The parser reports syntax as document.errors; a throw is the input defeating it (e.g. nesting too deep).
+    return { ok: false, problems: [withFile({ path: '(yaml)', message: yamlFailure(error) })] };
+  }
 
   if (document.errors.length > 0) {
     return {
@@ -40,7 +46,22 @@ export function parseProtocolText(text: string, fileName?: string): ParseProtoco
     };
   }
 
-  const parsed = protocolSchema.safeParse(document.toJS({ maxAliasCount: 1000 }));
+  let content: unknown;
+  try {
+    content = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [
+        withFile({
+          path: '(yaml)',
+          line: firstAliasLine(document, lineCounter),
+          message: yamlFailure(error),
+        }),
+      ],
+    };
+  }
+  const parsed = protocolSchema.safeParse(content);
   if (!parsed.success) {
     return {
       ok: false,
@@ -108,6 +129,34 @@ function startOf(document: Document, path: ReadonlyArray<string | number>): numb
   }
   const node = document.getIn(path, true);
   return isNode(node) ? node.range?.[0] : undefined;
+}
+
+/**
+ * Copies that aliases (`*name`) may make of their anchors in one file. A protocol needs few; a file of
+ * nested aliases ("billion laughs") would otherwise expand to gigabytes in memory. The yaml package
+ * counts and throws past this bound.
+ */
+const MAX_ALIAS_COUNT = 1000;
+
+function yamlFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/alias/i.test(message)) {
+    return `the YAML's aliases (*name) would expand to more than ${MAX_ALIAS_COUNT} copies: write the values out instead of nesting aliases`;
+  }
+  if (error instanceof RangeError) return 'the YAML is nested too deeply to read: flatten it';
+  return `the YAML cannot be read: ${firstLine(message)}`;
+}
+
+/** The line of the first alias in the file: where to start looking when aliases expand too much. */
+function firstAliasLine(document: Document, lineCounter: LineCounter): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
 function firstLine(message: string): string {

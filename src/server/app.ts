@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
@@ -19,6 +21,7 @@ import { accountRoutes } from '../auth/account.routes.ts';
 import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
+import type { Config } from '../config.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { exchangeRoutes } from '../exchange/exchange.routes.ts';
@@ -32,7 +35,7 @@ import { safetyRoutes } from '../safety/safety.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
-import { installAuthentication } from './authentication.ts';
+import { installAuthentication, registerPublic } from './authentication.ts';
 import type { App, AppContext } from './context.ts';
 import { installErrorHandler } from './error-handler.ts';
 import type { ErrorBody } from './errors.ts';
@@ -44,6 +47,25 @@ export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.u
 
 export interface BuildOptions {
   logger?: FastifyBaseLogger | boolean;
+  /** Folder of the built web app (tests give their own); web/dist by default. */
+  webDir?: string;
+}
+
+/**
+ * TRUST_PROXY for Fastify. A hop count becomes "trust the nearest N hops", as Express reads it:
+ * Fastify itself now ignores a bare number (it cannot tell a proxy from a client that connects
+ * directly), so with a count the server must be reachable only through those proxies (README).
+ */
+function trustedProxies(
+  setting: Config['trustProxy'],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  return (_address, hop) => hop < setting;
+}
+
+/** A client-sent X-Request-Id is kept only if short and plain (it goes into logs and audit events). */
+export function requestIdFrom(given: unknown): string {
+  return typeof given === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(given) ? given : randomUUID();
 }
 
 /** The HTTP application, separate from `listen` so tests drive it with `inject`. */
@@ -52,11 +74,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
     loggerInstance: typeof options.logger === 'object' ? options.logger : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     bodyLimit: context.config.bodyLimitBytes,
-    genReqId: (request) => {
-      const given = request.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
-    },
-    trustProxy: false,
+    genReqId: (request) => requestIdFrom(request.headers['x-request-id']),
+    trustProxy: trustedProxies(context.config.trustProxy),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -70,6 +89,8 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   await app.register(fastifyHelmet, helmetOptions(context.config));
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
+  // Before any route: from here on every route must declare public or a permission.
+  installAuthentication(app, context);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -89,17 +110,14 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
     },
     transform: jsonSchemaTransform,
   });
-  // The documentation routes are public.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, public: true };
-  });
-  await app.register(fastifySwaggerUi, {
-    routePrefix: '/api/docs',
-    staticCSP: swaggerCsp(context.config),
-    uiConfig: { deepLinking: false, validatorUrl: null },
-  });
+  await registerPublic(app, (scope) =>
+    scope.register(fastifySwaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: swaggerCsp(context.config),
+      uiConfig: { deepLinking: false, validatorUrl: null },
+    }),
+  );
 
-  installAuthentication(app, context);
   healthRoutes(app, context);
   authRoutes(app, context);
   accountRoutes(app, context);
@@ -119,27 +137,58 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   exchangeRoutes(app, context);
   reportRoutes(app, context);
 
-  await registerWebApp(app);
+  await registerWebApp(app, options.webDir ?? webDistDir);
   return app;
 }
 
-/** Serves the built React app; any non-API GET falls back to index.html for client-side routes. */
-async function registerWebApp(app: App): Promise<void> {
-  const hasWeb = existsSync(`${webDistDir}index.html`);
+/**
+ * Serves the built React app (public files) and, for a GET of a client-side route, its index.html.
+ * Anything else unknown is a JSON 404 that names no route: in particular any spelling of an API path
+ * (`/API/…`, `/%61pi/…`, `//api/…`) gets the 404, never the app's page with a 200.
+ */
+async function registerWebApp(app: App, webDir: string): Promise<void> {
+  const indexFile = join(webDir, 'index.html');
+  const hasWeb = existsSync(indexFile);
   if (hasWeb) {
-    await app.register(fastifyStatic, { root: webDistDir, prefix: '/', wildcard: false, index: false });
+    await registerPublic(app, (scope) =>
+      scope.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: false }),
+    );
   }
-  app.setNotFoundHandler((request, reply) => {
-    // A missing script or style is a 404, not the app's page served as text/html in its place.
-    const wantsPage =
-      request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/assets/');
-    if (wantsPage && hasWeb) return reply.type('text/html').sendFile('index.html');
+  app.setNotFoundHandler(async (request, reply) => {
+    const wantsPage = request.method === 'GET' && isClientRoute(request.url);
+    if (wantsPage && hasWeb) return reply.type('text/html').send(await readFile(indexFile));
     const body: ErrorBody = {
       error: 'not_found',
       message: wantsPage
         ? 'The web app is not built: run `npm run build` (npm start does it).'
-        : `No route ${request.method} ${request.url.split('?')[0]}. See /api/docs for the API.`,
+        : `No such ${request.method} route. See /api/docs for the API.`,
     };
     return reply.status(404).send(body);
   });
+}
+
+/**
+ * A path the web app's router could show: decoded, it has no empty, `.` or `..` segment, no slash,
+ * backslash or `;` hidden inside a segment, and does not start with /api or /assets in any letter
+ * case. Ids with other characters (percent-encoded) stay pages. A missing script or style is a 404,
+ * not the app's page served as text/html in its place.
+ */
+export function isClientRoute(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  if (!path.startsWith('/') || path.includes(';') || path.includes('\\')) return false;
+  const segments = path.slice(1).split('/');
+  if (segments.at(-1) === '') segments.pop(); // a trailing slash
+  const decoded: string[] = [];
+  for (const segment of segments) {
+    try {
+      decoded.push(decodeURIComponent(segment));
+    } catch {
+      return false;
+    }
+  }
+  if (decoded.some((segment) => segment === '' || /^\.+$/.test(segment) || /[/\\;]/.test(segment))) {
+    return false;
+  }
+  const first = decoded[0]?.toLowerCase();
+  return first !== 'api' && first !== 'assets';
 }

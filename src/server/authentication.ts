@@ -1,8 +1,14 @@
-import type { FastifyContextConfig, FastifyInstance, FastifyRequest } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { resolveApiToken } from '../auth/api-token.service.ts';
 import { authorize } from '../auth/permissions.ts';
-import { type AuthenticatedSession, authSettings, resolveSession } from '../auth/session.service.ts';
-import type { AppContext } from './context.ts';
+import {
+  type AuthenticatedSession,
+  type AuthSettings,
+  authSettings,
+  resolveSession,
+} from '../auth/session.service.ts';
+import type { App, AppContext } from './context.ts';
 import { DomainError, unauthenticated } from './errors.ts';
 
 export const SESSION_COOKIE = 'exotrial_session';
@@ -17,7 +23,7 @@ export interface RouteEntry {
 }
 const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
 
-/** Every route registered after authentication was installed, one entry per method. */
+/** Every route registered after authentication was installed (all of them), one entry per method. */
 export const routeTable = (app: FastifyInstance): readonly RouteEntry[] => routeTables.get(app) ?? [];
 
 /** The secret of `Authorization: Bearer <token>`, or undefined without one. */
@@ -29,44 +35,83 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match[1];
 }
 
+/** Marks an encapsulated scope whose routes (and its plugins' routes) are all public. */
+const PUBLIC_SCOPE = Symbol('exotrial.publicScope');
+
 /**
- * Every API route needs a caller unless its config says `public: true`: a session cookie, or an API
- * token in `Authorization: Bearer`. State-changing requests made with the cookie must also carry the
+ * Registers a plugin whose routes are public by nature (static web files, the API documentation):
+ * it runs in an encapsulated scope marked public, so the declaration sits where the plugin is
+ * registered, not in a list of path prefixes elsewhere.
+ */
+export async function registerPublic(
+  app: App,
+  register: (scope: App) => PromiseLike<unknown>,
+): Promise<void> {
+  await app.register(async (scope) => {
+    scope.decorate(PUBLIC_SCOPE, true);
+    await register(scope);
+  });
+}
+
+/**
+ * Every route must say who may call it: `public: true`, or the `permission` it needs. A route that
+ * says neither (or both) stops the server at start-up, so a forgotten declaration cannot ship as an
+ * open door. Routes of a public scope (registerPublic) are marked public here: onRoute hooks run
+ * parent first, so a child's own hook would come too late for this check.
+ */
+function declaredConfig(scope: FastifyInstance, route: RouteOptions): FastifyContextConfig {
+  const config: FastifyContextConfig = route.config ?? {};
+  if (scope.hasDecorator(PUBLIC_SCOPE)) {
+    if (config.permission) {
+      throw new Error(`${route.method} ${route.url} is in a public scope but declares a permission.`);
+    }
+    return { ...config, public: true };
+  }
+  if (config.public === true && config.permission) {
+    throw new Error(`${route.method} ${route.url} declares both public: true and a permission.`);
+  }
+  if (config.public !== true && !config.permission) {
+    throw new Error(
+      `${route.method} ${route.url} declares neither config.public nor config.permission: say who may call it.`,
+    );
+  }
+  return config;
+}
+
+/** Compares the CSRF header with the session's token in constant time (no timing hint per character). */
+function csrfMatches(sent: string | string[] | undefined, expected: string): boolean {
+  if (typeof sent !== 'string') return false;
+  const sentBytes = Buffer.from(sent);
+  const expectedBytes = Buffer.from(expected);
+  return sentBytes.length === expectedBytes.length && timingSafeEqual(sentBytes, expectedBytes);
+}
+
+/**
+ * Whether a request needs a caller is decided from the matched route's own declaration, never from
+ * the path text: the router decodes and matches the path, so any spelling that reaches a route gets
+ * that route's rule. Non-public routes need a session cookie or an API token in
+ * `Authorization: Bearer`. State-changing requests made with the cookie must also carry the
  * session's CSRF token in X-CSRF-Token (a bearer token cannot be sent by a browser on its own, so it
  * needs none). Then the route's declared permission is checked, with the site of `siteParam`. All of
  * this runs on request, before the body is read: a refused caller learns nothing about validation.
+ * Install it before any route or route-registering plugin, so every route passes its check.
  */
 export function installAuthentication(app: FastifyInstance, context: AppContext): void {
   const settings = authSettings(context.config);
   const routes: RouteEntry[] = [];
   routeTables.set(app, routes);
-  app.addHook('onRoute', (route) => {
+  app.addHook('onRoute', function checkDeclaration(route) {
+    const config = declaredConfig(this, route);
+    route.config = config;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push({ method, url: route.url, config: route.config ?? {} });
+    for (const method of methods) routes.push({ method, url: route.url, config });
   });
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/') || request.routeOptions.config.public) return;
-    if (request.routeOptions.url === undefined) return; // unknown route: the 404 handler answers
-    const token = bearerToken(request);
-    let session: AuthenticatedSession | null;
-    if (token !== undefined) {
-      session = await resolveApiToken(context.database, context.studyId, token);
-      if (!session) throw unauthenticated('The API token is not valid: it is unknown, expired or revoked.');
-    } else {
-      const secret = request.cookies[SESSION_COOKIE];
-      session = secret ? await resolveSession(context.database, context.studyId, secret, settings) : null;
-      if (!session) {
-        throw unauthenticated(secret ? 'Your session has ended. Sign in again.' : 'Sign in first.');
-      }
-      if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrfToken) {
-        throw new DomainError(
-          'csrf_failed',
-          `Missing or wrong ${CSRF_HEADER} header: send the csrfToken returned at sign-in.`,
-        );
-      }
-    }
+    if (request.routeOptions.url === undefined) return; // no route matched: the 404 handler answers
     const config = request.routeOptions.config;
+    if (config.public === true) return;
+    const session = await callerOf(request, context, settings);
     if (session.totpEnrolmentRequired && !config.beforeTotpEnrolment) {
       throw new DomainError(
         'forbidden',
@@ -74,7 +119,9 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
         { totpEnrolmentRequired: true },
       );
     }
-    if (config.permission && config.permission !== 'signed-in') {
+    // declaredConfig makes a permission certain; refuse anyway should a route ever lack one.
+    if (!config.permission) throw new DomainError('forbidden', 'This route declares no permission.');
+    if (config.permission !== 'signed-in') {
       const siteId = config.siteParam
         ? (request.params as Record<string, string | undefined>)[config.siteParam]
         : undefined;
@@ -82,6 +129,30 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     }
     request.auth = session;
   });
+}
+
+/** The session of the API token or cookie sent, with the CSRF check for cookie writes; 401 without one. */
+async function callerOf(
+  request: FastifyRequest,
+  context: AppContext,
+  settings: AuthSettings,
+): Promise<AuthenticatedSession> {
+  const token = bearerToken(request);
+  if (token !== undefined) {
+    const session = await resolveApiToken(context.database, context.studyId, token);
+    if (!session) throw unauthenticated('The API token is not valid: it is unknown, expired or revoked.');
+    return session;
+  }
+  const secret = request.cookies[SESSION_COOKIE];
+  const session = secret ? await resolveSession(context.database, context.studyId, secret, settings) : null;
+  if (!session) throw unauthenticated(secret ? 'Your session has ended. Sign in again.' : 'Sign in first.');
+  if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], session.csrfToken)) {
+    throw new DomainError(
+      'csrf_failed',
+      `Missing or wrong ${CSRF_HEADER} header: send the csrfToken returned at sign-in.`,
+    );
+  }
+  return session;
 }
 
 /** The caller of a route that is not public (set by the hook above). */

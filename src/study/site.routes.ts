@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authorize } from '../auth/permissions.ts';
 import { errorBodySchema } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
@@ -20,7 +21,11 @@ export function siteRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(siteViewSchema), ...errors },
       },
     },
-    async () => database.read((db) => listSites(db, studyId)),
+    async (request) => {
+      // The handler checks its caller too, so it stays closed should the route's declaration change.
+      authorize(sessionOf(request).user, 'study.read');
+      return database.read((db) => listSites(db, studyId));
+    },
   );
 
   app.get(
@@ -34,7 +39,10 @@ export function siteRoutes(app: App, context: AppContext): void {
         response: { 200: siteDetailSchema, ...errors, 404: errorBodySchema },
       },
     },
-    async (request) => database.read((db) => siteDetail(db, studyId, request.params.siteId)),
+    async (request) => {
+      authorize(sessionOf(request).user, 'study.read', { siteId: request.params.siteId });
+      return database.read((db) => siteDetail(db, studyId, request.params.siteId));
+    },
   );
 
   app.post(

@@ -1,14 +1,42 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import { createUser } from '../../src/auth/user.service.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 
 const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
 const amended = shipped
   .replace(/^version: .*$/m, 'version: "1.1"')
   .replace('Body temperature', 'Body temperature (axillary)');
 const today = new Date().toISOString().slice(0, 10);
+/** The amended file with a second site of its own, as a new version 1.2. */
+const withNewSite = amended
+  .replace(/^version: .*$/m, 'version: "1.2"')
+  .replace(
+    /^ {2}relatedStudies:$/m,
+    [
+      '    - id: huashan',
+      '      code: HS',
+      '      name:',
+      '        en: Huashan Hospital, Shanghai',
+      '        zh: 复旦大学附属华山医院（上海）',
+      '      timeZone: Asia/Shanghai',
+      '      country: CN',
+      '  relatedStudies:',
+    ].join('\n'),
+  );
+/** Nested aliases that would expand to 9^9 strings ("billion laughs"). */
+const aliasBomb = [
+  'study:',
+  '  id: mexcovid',
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...'bcdefghi'.split('').map((name, index) => {
+    const previous = 'abcdefgh'[index];
+    return `${name}: &${name} [${Array(9).fill(`*${previous}`).join(',')}]`;
+  }),
+].join('\n');
 
 describeEachDatabase('protocol amendments', (kind) => {
   let t: TestApp;
@@ -110,4 +138,76 @@ describeEachDatabase('protocol amendments', (kind) => {
       }),
     ]);
   });
+
+  it('answers an alias bomb or unreadable YAML with a 400 naming the line, never a 500, and saves nothing', async () => {
+    const dataManager = as(t.app, users.dataManager);
+    const versionsBefore = (await dataManager.get('/api/v1/protocol/versions')).json().length;
+    for (const source of [aliasBomb, 'study: [unclosed', 'a: &x 1\nb: *missing']) {
+      const response = await dataManager.post('/api/v1/protocol/versions', { source, reason: 'attack' });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toBe('validation_failed');
+      expect(response.json().details.fields[0].field).toBe('(yaml)');
+    }
+    const bomb = await dataManager.post('/api/v1/protocol/versions', { source: aliasBomb, reason: 'attack' });
+    expect(bomb.json().details.fields[0].message).toMatch(/^line 4: .*aliases .* more than 1000 copies/);
+    // Checking a file answers its problems (ok: false) rather than an error, like any invalid file.
+    const check = await dataManager.post('/api/v1/protocol/validate', { source: aliasBomb });
+    expect(check.statusCode).toBe(200);
+    expect(check.json()).toMatchObject({
+      ok: false,
+      problems: [{ path: '(yaml)', line: 4, message: expect.stringContaining('aliases') }],
+    });
+    expect((await dataManager.get('/api/v1/protocol/versions')).json()).toHaveLength(versionsBefore);
+  });
+
+  it('refuses an amendment that adds a site unless its author holds site.manage, naming the site; nothing written', async () => {
+    const headBefore = await auditHead();
+    const refused = await as(t.app, users.dataManager).post('/api/v1/protocol/versions', {
+      source: withNewSite,
+      reason: 'Amendment 2: a second site',
+    });
+    expect(refused.statusCode, refused.body).toBe(403);
+    expect(refused.json()).toMatchObject({
+      error: 'forbidden',
+      message: expect.stringMatching(/huashan.*site\.manage/),
+    });
+    expect(await auditHead()).toBe(headBefore);
+    expect(await siteIds()).not.toContain('huashan');
+    expect((await as(t.app, users.dataManager).get('/api/v1/protocol')).json().label).toBe('1.1');
+
+    await t.database.transaction((trx) =>
+      createUser(trx, t.studyId, systemActor('test'), {
+        email: 'sites-and-protocol@example.org',
+        name: 'Sites And Protocol',
+        roles: ['data_manager', 'administrator'],
+        siteIds: [],
+        password: PASSWORD,
+      }),
+    );
+    const administrator = await signIn(t.app, 'sites-and-protocol@example.org', PASSWORD);
+    const accepted = await as(t.app, administrator).post('/api/v1/protocol/versions', {
+      source: withNewSite,
+      reason: 'Amendment 2: a second site',
+    });
+    expect(accepted.statusCode, accepted.body).toBe(201);
+    expect(await siteIds()).toContain('huashan');
+  });
+
+  async function auditHead(): Promise<number> {
+    const head = await t.database.read((db) =>
+      db
+        .selectFrom('audit_chain_head')
+        .select('seq')
+        .where('study_id', '=', t.studyId)
+        .executeTakeFirstOrThrow(),
+    );
+    return Number(head.seq);
+  }
+
+  async function siteIds(): Promise<string[]> {
+    const rows = await t.database.read((db) =>
+      db.selectFrom('site').select('site_id').where('study_id', '=', t.studyId).execute(),
+    );
+    return rows.map((row) => row.site_id);
+  }
 });

@@ -44,6 +44,25 @@ describe('exotrial CLI without a database', () => {
     expect(exotrial(['serve', '--no-such-flag']).code).toBe(1);
   });
 
+  it('answers a YAML alias bomb in protocol validate with one line and exit 1, no stack trace', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'exotrial-bomb-')), 'bomb.yaml');
+    const levels = 'abcdefghi'.split('');
+    const lines = levels.map((name, index) =>
+      index === 0
+        ? `a: &a [${Array(9).fill('"lol"').join(',')}]`
+        : `${name}: &${name} [${Array(9)
+            .fill(`*${levels[index - 1]}`)
+            .join(',')}]`,
+    );
+    writeFileSync(file, ['study:', '  id: mexcovid', ...lines].join('\n'));
+    const result = exotrial(['protocol', 'validate', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `${file}:4 (yaml): the YAML's aliases (*name) would expand to more than 1000 copies: write the values out instead of nesting aliases`,
+    ]);
+  });
+
   it('exits 1 with a message on a bad port', () => {
     const result = exotrial(['serve', '--port', 'eighty']);
     expect(result.code).toBe(1);
