@@ -7,7 +7,12 @@ import type { Caller } from '../participants/participant.service.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { detectExcursions, excursionViews } from './excursion.service.ts';
 import { findUnit, type UnitRow, unitView } from './product.queries.ts';
-import type { ExcursionView, StorageUnitRequest, StorageUnitView } from './product.schema.ts';
+import type {
+  ExcursionView,
+  StorageUnitRequest,
+  StorageUnitSettingsRequest,
+  StorageUnitView,
+} from './product.schema.ts';
 
 const siteScope = (unit: { site_id: string | null }) => (unit.site_id ? { siteId: unit.site_id } : undefined);
 
@@ -49,6 +54,7 @@ export async function createStorageUnit(
         low_celsius: input.lowCelsius,
         high_celsius: input.highCelsius,
         excursion_tolerance_minutes: input.excursionToleranceMinutes,
+        max_logging_gap_minutes: input.maxLoggingGapMinutes ?? null,
         created_at: new Date(),
       })
       .execute();
@@ -59,6 +65,40 @@ export async function createStorageUnit(
       newValue: input,
     });
     return unitView(await findUnit(trx, studyId, unitId));
+  });
+}
+
+/** Changes a unit's settings for its temperature log (the longest silence allowed), versioned and audited. */
+export async function updateStorageUnitSettings(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  unitId: string,
+  input: StorageUnitSettingsRequest,
+): Promise<StorageUnitView> {
+  return database.transaction(async (trx) => {
+    const unit = await findUnit(trx, studyId, unitId);
+    authorize(caller.user, 'product.manage', siteScope(unit));
+    const updated = await trx
+      .updateTable('storage_unit')
+      .set((eb) => ({ max_logging_gap_minutes: input.maxLoggingGapMinutes, version: eb('version', '+', 1) }))
+      .where('study_id', '=', studyId)
+      .where('unit_id', '=', unit.unit_id)
+      .where('version', '=', input.version)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      throw conflict(
+        `Storage unit ${unit.code} was changed meanwhile (now version ${unit.version}): reload it.`,
+      );
+    }
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'storage_unit.update',
+      entityType: 'storage_unit',
+      entityId: unit.unit_id,
+      oldValue: { maxLoggingGapMinutes: unit.max_logging_gap_minutes },
+      newValue: { maxLoggingGapMinutes: input.maxLoggingGapMinutes },
+    });
+    return unitView(await findUnit(trx, studyId, unit.unit_id));
   });
 }
 
