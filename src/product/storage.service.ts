@@ -142,6 +142,7 @@ export async function addReadings(
         ? [{ field: `readings.${index}.recordedAt`, message: 'A reading cannot be in the future.' }]
         : [],
     );
+    problems.push(...(await disagreeing(trx, studyId, unit.unit_id, readings)));
     if (problems.length > 0) throw validationFailed(problems);
     const rows = readings.map((reading) => ({
       study_id: studyId,
@@ -180,6 +181,53 @@ export async function addReadings(
       duplicates: rows.length - inserted.length,
       excursions: await excursionViews(trx, studyId, { excursionIds: ids }),
     };
+  });
+}
+
+/**
+ * Readings of the same instant with another temperature, in the entry or already in the log: which is
+ * true cannot be known, so none is kept silently (the same temperature again is a duplicate).
+ */
+async function disagreeing(
+  trx: Db,
+  studyId: string,
+  unitId: string,
+  readings: Array<{ recordedAt: string; celsius: number }>,
+) {
+  const instants = readings.map((reading) => Date.parse(reading.recordedAt));
+  const stored = await trx
+    .selectFrom('temperature_reading')
+    .select(['recorded_at', 'celsius'])
+    .where('study_id', '=', studyId)
+    .where('unit_id', '=', unitId)
+    .where(
+      'recorded_at',
+      'in',
+      [...new Set(instants)].map((at) => new Date(at)),
+    )
+    .execute();
+  const log = new Map(stored.map((row) => [new Date(row.recorded_at).getTime(), row.celsius]));
+  const entered = new Map<number, number>();
+  return readings.flatMap((reading, index) => {
+    const at = instants[index] ?? Number.NaN;
+    const inLog = log.get(at);
+    const earlier = entered.get(at);
+    if (earlier === undefined) entered.set(at, reading.celsius);
+    const field = `readings.${index}.celsius`;
+    if (inLog !== undefined && inLog !== reading.celsius) {
+      return [
+        {
+          field,
+          message: `The log already holds ${inLog} °C at this instant: correct the one that is wrong.`,
+        },
+      ];
+    }
+    if (earlier !== undefined && earlier !== reading.celsius) {
+      return [
+        { field, message: 'Another reading of this entry has the same instant with another temperature.' },
+      ];
+    }
+    return [];
   });
 }
 
