@@ -70,6 +70,7 @@ async function run(rows: number) {
             low_celsius: -90,
             high_celsius: -60,
             excursion_tolerance_minutes: 30,
+            max_logging_gap_minutes: null,
             created_at: new Date(),
           })
           .execute(),

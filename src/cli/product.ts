@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
+import type { ExcursionView } from '../product/product.schema.ts';
 import { importTemperatures } from '../product/temperature-import.service.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
@@ -16,13 +17,14 @@ export function registerProductCommand(program: Command): void {
     product
       .command('import-temperatures')
       .description(
-        "import a data logger's CSV into a storage unit's temperature log (UNIT is the unit's code or id); " +
-          'bad rows are listed by line, a file that is not a logger file imports nothing',
+        "import a data logger's CSV into a storage unit's temperature log (UNIT is the unit's code or id), " +
+          'all or nothing: a file with bad rows stores nothing and lists them by line',
       )
       .argument('<unit>', 'storage unit code (e.g. RJ-F1) or id')
       .argument('<file>', 'the CSV file exported by the data logger')
+      .option('--skip-bad-rows', 'store the good rows of a file with bad rows (the bad ones are listed)')
       .option('--quiet', 'no progress bar'),
-  ).action(async (unitArgument: string, file: string, options: DatabaseOptions & { quiet?: boolean }) => {
+  ).action(async (unitArgument: string, file: string, options: ImportCommandOptions) => {
     let size: number;
     try {
       size = statSync(file).size;
@@ -43,13 +45,14 @@ export function registerProductCommand(program: Command): void {
       if (!unit) throw new CliUserError(`There is no storage unit ${unitArgument}.`);
       const showBar = !options.quiet && process.stderr.isTTY;
       const bar = new SingleBar({
-        format: `${unit.code} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | bad {bad}`,
+        format: `${unit.code} {phase} [{bar}] {percentage}% | {rows} rows | {rate} rows/s | bad {bad}`,
         stream: process.stderr,
         noTTYOutput: false,
       });
       const started = Date.now();
       let bytes = 0;
-      if (showBar) bar.start(size, 0, { rows: 0, rate: 0, bad: 0 });
+      if (showBar) bar.start(size, 0, { phase: 'checking', rows: 0, rate: 0, bad: 0 });
+      let rowsChecked = 0;
       // Bytes are counted as the importer pulls them. A 'data' listener here would start the stream
       // flowing before the importer reads it (it first looks the unit up), and the first chunks, the
       // header among them, would be lost.
@@ -69,43 +72,50 @@ export function registerProductCommand(program: Command): void {
           counted,
           {
             fileName: basename(file),
+            skipBadRows: options.skipBadRows === true,
             onProgress: (progress) => {
               const seconds = Math.max(0.001, (Date.now() - started) / 1000);
-              if (showBar)
-                bar.update(bytes, {
-                  rows: progress.rowsRead,
-                  rate: Math.round(progress.rowsRead / seconds),
-                  bad: progress.rowsBad,
-                });
+              if (!showBar) return;
+              // Checking reads the file (progress in bytes); writing reads the checked copy (in rows).
+              if (progress.phase === 'checking') rowsChecked = progress.rowsRead;
+              else if (bar.getTotal() !== rowsChecked) bar.setTotal(rowsChecked);
+              bar.update(progress.phase === 'checking' ? bytes : progress.rowsRead, {
+                phase: progress.phase,
+                rows: progress.rowsRead,
+                rate: Math.round(progress.rowsRead / seconds),
+                bad: progress.rowsBad,
+              });
             },
           },
         );
       } finally {
-        if (showBar) {
-          bar.update(bytes);
-          bar.stop();
-        }
+        if (showBar) bar.stop();
       }
     });
     const lines = [
       `Imported ${result.rowsImported} of ${result.rowsRead} rows into the log (${result.rowsDuplicate} already present, ${result.rowsBad} bad).`,
       ...(result.firstAt ? [`Readings from ${result.firstAt} to ${result.lastAt}.`] : []),
-      ...result.badRows.slice(0, 20).map((row) => `  line ${row.line}: ${row.message}`),
-      ...(result.rowsBad > 20 ? [`  … and ${result.rowsBad - 20} more bad rows.`] : []),
-      // The good rows are kept (an excursion in them must not wait for a clean file); a corrected file
-      // can be imported again, its rows already in the log counted as duplicates.
+      ...result.badRows.map((row) => `  line ${row.line}: ${row.message}`),
+      ...(result.rowsBad > result.badRows.length
+        ? [`  … and ${result.rowsBad - result.badRows.length} more bad rows.`]
+        : []),
       ...(result.rowsBad > 0
         ? [
-            'The good rows were imported. Correct the bad rows and import the file again: rows already in the log are skipped.',
+            'The bad rows were skipped. Correct them and import the file again: readings already in the log are counted as already present.',
           ]
         : []),
-      ...result.excursions.map(
-        (excursion) =>
-          `Excursion ${excursion.startedAt} → ${excursion.endedAt ?? 'ongoing'} (${Math.round(excursion.minutes)} min, ` +
-          `${excursion.minCelsius}…${excursion.maxCelsius} °C): ${excursion.vialsQuarantined} vials quarantined.`,
-      ),
+      ...result.excursions.map(describeExcursion),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (result.rowsBad > 0) process.exitCode = EXIT_USER_ERROR;
   });
+}
+
+type ImportCommandOptions = DatabaseOptions & { quiet?: boolean; skipBadRows?: boolean };
+
+function describeExcursion(excursion: ExcursionView): string {
+  const span = `${excursion.startedAt} → ${excursion.endedAt ?? 'ongoing'} (${Math.round(excursion.minutes)} min`;
+  return excursion.kind === 'data_gap'
+    ? `Data gap ${span} without readings): ${excursion.vialsQuarantined} vials quarantined.`
+    : `Excursion ${span}, ${excursion.minCelsius}…${excursion.maxCelsius} °C): ${excursion.vialsQuarantined} vials quarantined.`;
 }

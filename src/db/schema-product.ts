@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { Json, Timestamp } from './schema.ts';
 
 export type LotStatus = 'pending' | 'released' | 'rejected';
+export type ExcursionKind = 'temperature' | 'data_gap';
 export type StorageKind = 'freezer' | 'refrigerator' | 'shipping_container' | 'room';
 /** `returned`: dispensed, then brought back to the pharmacy unused; held apart until destroyed. */
 export type VialState = 'in_stock' | 'in_transit' | 'dispensed' | 'returned' | 'destroyed' | 'lost';
@@ -60,6 +61,8 @@ export interface StorageUnitTable {
   low_celsius: number;
   high_celsius: number;
   excursion_tolerance_minutes: number;
+  /** Longest silence allowed in the log; null: three times the median interval of each imported file. */
+  max_logging_gap_minutes: number | null;
   created_at: Timestamp;
   version: Generated<number>;
 }
@@ -146,12 +149,15 @@ export interface ExcursionTable {
   study_id: string;
   excursion_id: string;
   unit_id: string;
+  /** `data_gap`: no reading for longer than the unit's logging interval, temperature unknown. */
+  kind: ExcursionKind;
   started_at: Timestamp;
   /** Null while the unit is still out of range at its last reading. */
   ended_at: Timestamp | null;
   minutes: number;
-  min_celsius: number;
-  max_celsius: number;
+  /** Null for a data gap. */
+  min_celsius: number | null;
+  max_celsius: number | null;
   detected_at: Timestamp;
   vials_quarantined: number;
   vials_already_used: number;

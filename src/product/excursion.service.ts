@@ -83,15 +83,108 @@ export async function detectExcursions(
   const pending = tracker.pending();
   if (pending?.quarantines) found.push(pending);
   const ids: string[] = [];
-  for (const excursion of found) ids.push(await recordExcursion(trx, studyId, unit, excursion, actor));
+  for (const excursion of found) {
+    ids.push(await recordExcursion(trx, studyId, unit, { kind: 'temperature', ...excursion }, actor));
+  }
   return ids;
 }
+
+/** The instants around [from, to] a gap may run to: the nearest stored readings each side. */
+async function neighbours(trx: Tx, studyId: string, unit: UnitRow, from: Date, to: Date) {
+  const near = await trx
+    .selectFrom('temperature_reading')
+    .select((eb) => [
+      eb
+        .selectFrom('temperature_reading')
+        .select((inner) => inner.fn.max('recorded_at').as('at'))
+        .where('study_id', '=', studyId)
+        .where('unit_id', '=', unit.unit_id)
+        .where('recorded_at', '<', from)
+        .as('before'),
+      eb
+        .selectFrom('temperature_reading')
+        .select((inner) => inner.fn.min('recorded_at').as('at'))
+        .where('study_id', '=', studyId)
+        .where('unit_id', '=', unit.unit_id)
+        .where('recorded_at', '>', to)
+        .as('after'),
+    ])
+    .executeTakeFirst();
+  return {
+    start: near?.before ? new Date(near.before) : from,
+    end: near?.after ? new Date(near.after) : to,
+  };
+}
+
+/**
+ * Records each silence in the unit's log around newly added readings [from, to] longer than
+ * `gapMinutes` as a data gap: the temperature in it is unknown, so the vials that were inside are
+ * quarantined for a qualified person's decision, as for an excursion. Silences that touch (one
+ * reading between two) are one gap: a lone reading does not make a silence watched.
+ */
+export async function detectDataGaps(
+  trx: Tx,
+  studyId: string,
+  unit: UnitRow,
+  from: Date,
+  to: Date,
+  gapMinutes: number,
+  actor: Actor,
+): Promise<string[]> {
+  const { start, end } = await neighbours(trx, studyId, unit, from, to);
+  const gaps: Array<{ startedAt: Date; endedAt: Date }> = [];
+  let cursor = start;
+  for (;;) {
+    const page = (
+      await sql<{ previous_at: Date; recorded_at: Date }>`
+        select previous_at, recorded_at from (
+          select recorded_at, lag(recorded_at) over (order by recorded_at) as previous_at
+          from temperature_reading
+          where study_id = ${studyId} and unit_id = ${unit.unit_id} and recorded_at >= ${start} and recorded_at <= ${end}
+        ) as series
+        where recorded_at - previous_at > make_interval(secs => ${gapMinutes * 60})
+          and recorded_at > ${cursor}
+        order by recorded_at
+        limit ${PAGE}`.execute(trx)
+    ).rows;
+    for (const row of page) {
+      const startedAt = new Date(row.previous_at);
+      const endedAt = new Date(row.recorded_at);
+      const last = gaps.at(-1);
+      if (last && last.endedAt.getTime() === startedAt.getTime()) last.endedAt = endedAt;
+      else gaps.push({ startedAt, endedAt });
+    }
+    const last = page.at(-1);
+    if (!last || page.length < PAGE) break;
+    cursor = new Date(last.recorded_at);
+  }
+  const ids: string[] = [];
+  for (const gap of gaps) {
+    const minutes = (gap.endedAt.getTime() - gap.startedAt.getTime()) / 60_000;
+    ids.push(
+      await recordExcursion(trx, studyId, unit, { kind: 'data_gap', ...gap, minutes, gapMinutes }, actor),
+    );
+  }
+  return ids;
+}
+
+/** An excursion or a data gap (no readings, so no temperatures) as it is recorded. */
+type Recorded = Omit<Excursion, 'minCelsius' | 'maxCelsius' | 'quarantines'> &
+  (
+    | { kind: 'temperature'; minCelsius: number; maxCelsius: number }
+    | { kind: 'data_gap'; gapMinutes: number }
+  );
+
+const quarantineReason = (unit: UnitRow, found: Recorded) =>
+  found.kind === 'data_gap'
+    ? `No temperature recorded in ${unit.code} for ${found.minutes.toFixed(0)} min, from ${found.startedAt.toISOString()} to ${found.endedAt?.toISOString()} (longest allowed silence ${found.gapMinutes} min): temperature unknown.`
+    : `Temperature excursion in ${unit.code}: ${found.minutes.toFixed(0)} min at ${found.minCelsius}…${found.maxCelsius} °C (allowed ${unit.low_celsius}…${unit.high_celsius} °C).`;
 
 async function recordExcursion(
   trx: Tx,
   studyId: string,
   unit: UnitRow,
-  excursion: Excursion,
+  excursion: Recorded,
   actor: Actor,
 ): Promise<string> {
   const endOrFuture = excursion.endedAt ?? FAR_FUTURE;
@@ -100,20 +193,33 @@ async function recordExcursion(
     .selectAll()
     .where('study_id', '=', studyId)
     .where('unit_id', '=', unit.unit_id)
+    .where('kind', '=', excursion.kind)
     .where('started_at', '<=', endOrFuture)
     .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', excursion.startedAt)]))
     .forUpdate()
     .executeTakeFirst();
   const excursionId = existing?.excursion_id ?? randomUUID();
+  const same =
+    existing &&
+    new Date(existing.started_at).getTime() === excursion.startedAt.getTime() &&
+    (existing.ended_at ? new Date(existing.ended_at).getTime() : null) ===
+      (excursion.endedAt?.getTime() ?? null);
+  // A gap found again by a later import of the same span is the same gap: nothing new to record.
+  if (same && excursion.kind === 'data_gap') return excursionId;
   const { quarantined, alreadyUsed, codes } = await quarantineInside(
     trx,
     studyId,
     unit,
     excursionId,
     excursion,
+    quarantineReason(unit, excursion),
     actor,
   );
   const now = new Date();
+  const low = excursion.kind === 'temperature' ? excursion.minCelsius : null;
+  const high = excursion.kind === 'temperature' ? excursion.maxCelsius : null;
+  const lower = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.min(a, b));
+  const higher = (a: number | null, b: number | null) => (a === null || b === null ? null : Math.max(a, b));
   if (existing) {
     const startedAt = new Date(Math.min(existing.started_at.getTime(), excursion.startedAt.getTime()));
     await trx
@@ -122,8 +228,8 @@ async function recordExcursion(
         started_at: startedAt,
         ended_at: excursion.endedAt,
         minutes: excursion.minutes + (excursion.startedAt.getTime() - startedAt.getTime()) / 60_000,
-        min_celsius: Math.min(existing.min_celsius, excursion.minCelsius),
-        max_celsius: Math.max(existing.max_celsius, excursion.maxCelsius),
+        min_celsius: lower(existing.min_celsius, low),
+        max_celsius: higher(existing.max_celsius, high),
         vials_quarantined: existing.vials_quarantined + quarantined,
         vials_already_used: Math.max(existing.vials_already_used, alreadyUsed),
       })
@@ -137,11 +243,12 @@ async function recordExcursion(
         study_id: studyId,
         excursion_id: excursionId,
         unit_id: unit.unit_id,
+        kind: excursion.kind,
         started_at: excursion.startedAt,
         ended_at: excursion.endedAt,
         minutes: excursion.minutes,
-        min_celsius: excursion.minCelsius,
-        max_celsius: excursion.maxCelsius,
+        min_celsius: low,
+        max_celsius: high,
         detected_at: now,
         vials_quarantined: quarantined,
         vials_already_used: alreadyUsed,
@@ -154,11 +261,12 @@ async function recordExcursion(
     entityId: unit.unit_id,
     newValue: {
       excursionId,
+      kind: excursion.kind,
       unit: unit.code,
       startedAt: excursion.startedAt.toISOString(),
       endedAt: excursion.endedAt?.toISOString() ?? null,
       minutes: excursion.minutes,
-      range: [excursion.minCelsius, excursion.maxCelsius],
+      range: low === null ? null : [low, high],
       quarantinedVials: codes,
       alreadyUsed,
     },
@@ -172,7 +280,8 @@ async function quarantineInside(
   studyId: string,
   unit: UnitRow,
   excursionId: string,
-  excursion: Excursion,
+  excursion: Recorded,
+  reason: string,
   actor: Actor,
 ) {
   const endOrFuture = excursion.endedAt ?? FAR_FUTURE;
@@ -193,7 +302,6 @@ async function quarantineInside(
   );
   const alreadyUsed = inside.filter((vial) => vial.state === 'dispensed').length;
   const now = new Date();
-  const reason = `Temperature excursion in ${unit.code}: ${excursion.minutes.toFixed(0)} min at ${excursion.minCelsius}…${excursion.maxCelsius} °C (allowed ${unit.low_celsius}…${unit.high_celsius} °C).`;
   for (let start = 0; start < toQuarantine.length; start += 500) {
     const batch = toQuarantine.slice(start, start + 500);
     await trx
@@ -240,6 +348,7 @@ export async function excursionViews(
     .select([
       'e.excursion_id',
       'e.unit_id',
+      'e.kind',
       'u.code',
       'e.started_at',
       'e.ended_at',
@@ -281,6 +390,7 @@ export async function excursionViews(
     excursionId: row.excursion_id,
     unitId: row.unit_id,
     unitCode: row.code,
+    kind: row.kind,
     startedAt: new Date(row.started_at).toISOString(),
     endedAt: row.ended_at ? new Date(row.ended_at).toISOString() : null,
     minutes: row.minutes,

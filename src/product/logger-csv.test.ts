@@ -29,16 +29,16 @@ describe('logger CSV', () => {
     ]);
   });
 
-  it('reports bad rows by line and keeps reading', async () => {
+  it('reports bad rows by line and keeps reading, never quoting the file', async () => {
     const rows = await readAll(
       'timestamp,temp\n2026-03-01T00:00:00Z,-80\nyesterday,-80\n2026-03-01T00:10:00Z,cold\n2026-02-30T00:00:00Z,-80\n2026-03-01T00:20:00,-80\n2026-03-01T00:30:00+0800,-81\n',
     );
     expect(rows.map((row) => (row.ok ? row.reading.line : `${row.bad.line}: ${row.bad.message}`))).toEqual([
       2,
-      '3: "yesterday" is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
-      '4: "cold" is not a temperature.',
-      '5: "2026-02-30T00:00:00Z" is not a real date and time.',
-      '6: The time "2026-03-01T00:20:00" has no zone; add one to the time, a zone column, or a "Time zone: +08:00" line.',
+      '3: The time is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
+      '4: The temperature is not a number.',
+      '5: The time is not a real date and time.',
+      '6: The time has no zone; add one to the time, a zone column, or a "Time zone: +08:00" line.',
       7,
     ]);
   });

@@ -2,6 +2,9 @@ import type { BadRow } from '../db/schema-product.ts';
 
 // Streaming reader of data-logger CSV exports: a few preamble lines (serial number, time zone…), a
 // header naming a time and a temperature column, then one reading per line. Constant memory.
+// A bad row's message says which cell is wrong and why, never quoting the file: the list of bad rows
+// goes back to the person importing, into the audit trail and to the terminal, and a logger file may
+// hold anything.
 
 export class NotALoggerFileError extends Error {
   override name = 'NotALoggerFileError';
@@ -77,11 +80,11 @@ const TIME =
 /** A logger time with its zone (in the cell, the zone column, or the file's preamble) as an instant. */
 export function parseLoggerTime(text: string, fallbackZone: string | null): Date | string {
   const match = TIME.exec(text.trim());
-  if (!match) return `"${text}" is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).`;
+  if (!match) return 'The time is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).';
   const [, y, mo, d, h, mi, s, fraction, zoneText] = match;
   const zone = zoneText ? normaliseOffset(zoneText) : fallbackZone;
   if (!zone)
-    return `The time "${text}" has no zone; add one to the time, a zone column, or a "Time zone: +08:00" line.`;
+    return 'The time has no zone; add one to the time, a zone column, or a "Time zone: +08:00" line.';
   const offsetMinutes =
     zone === 'Z'
       ? 0
@@ -103,7 +106,7 @@ export function parseLoggerTime(text: string, fallbackZone: string | null): Date
     Number(mi) > 59 ||
     Number(s ?? 0) > 59
   ) {
-    return `"${text}" is not a real date and time.`;
+    return 'The time is not a real date and time.';
   }
   return new Date(ms - offsetMinutes * 60_000);
 }
@@ -114,14 +117,17 @@ function readRow(cells: readonly string[], line: number, layout: Layout, fileZon
   const text = layout.date === null ? timeCell : `${cells[layout.date] ?? ''} ${timeCell}`;
   const zoneCell = layout.zone === null ? '' : (cells[layout.zone] ?? '').trim();
   const zone = zoneCell ? normaliseOffset(zoneCell) : fileZone;
-  if (zoneCell && !zone) return bad(`"${zoneCell}" is not a zone (use Z or ±HH:MM).`);
+  if (zoneCell && !zone) return bad('The zone column is not a zone (use Z or ±HH:MM).');
   const at = parseLoggerTime(text, zone);
   if (typeof at === 'string') return bad(at);
   const raw = (cells[layout.temperature] ?? '').trim();
   const value = raw === '' ? Number.NaN : Number(raw);
-  if (!Number.isFinite(value)) return bad(`"${raw}" is not a temperature.`);
+  if (raw === '') return bad('The temperature is empty.');
+  if (!Number.isFinite(value)) return bad('The temperature is not a number.');
   const celsius = layout.fahrenheit ? ((value - 32) * 5) / 9 : value;
-  if (celsius < -273.15 || celsius > 200) return bad(`${raw} is not a possible temperature.`);
+  if (celsius < -273.15 || celsius > 200) {
+    return bad('The temperature is not possible (below absolute zero or above 200 °C).');
+  }
   return { ok: true, reading: { line, at, celsius } };
 }
 

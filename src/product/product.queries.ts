@@ -40,6 +40,7 @@ export const unitView = (unit: UnitRow): StorageUnitView => ({
   lowCelsius: unit.low_celsius,
   highCelsius: unit.high_celsius,
   excursionToleranceMinutes: unit.excursion_tolerance_minutes,
+  maxLoggingGapMinutes: unit.max_logging_gap_minutes,
   version: unit.version,
 });
 

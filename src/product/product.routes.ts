@@ -16,6 +16,7 @@ import {
   releaseRequestSchema,
   releaseResultsRequestSchema,
   storageUnitRequestSchema,
+  storageUnitSettingsRequestSchema,
   storageUnitViewSchema,
 } from './product.schema.ts';
 import { shipmentRoutes } from './shipment.routes.ts';
@@ -26,6 +27,7 @@ import {
   listExcursions,
   listStorageUnits,
   readingSeries,
+  updateStorageUnitSettings,
 } from './storage.service.ts';
 import { temperatureImportRoutes } from './temperature-import.routes.ts';
 import { dispositionVials } from './vial.service.ts';
@@ -179,6 +181,23 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) =>
       reply.status(201).send(await createStorageUnit(database, studyId, sessionOf(request), request.body)),
+  );
+
+  app.patch(
+    '/api/v1/product/storage-units/:unitId',
+    {
+      config: { permission: 'product.manage' },
+      schema: {
+        tags,
+        summary:
+          "Change a unit's temperature-log settings: the longest silence allowed before a data gap (null: 3× each file's median interval)",
+        params: unitParams,
+        body: storageUnitSettingsRequestSchema,
+        response: { 200: storageUnitViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      updateStorageUnitSettings(database, studyId, sessionOf(request), request.params.unitId, request.body),
   );
 
   app.get(

@@ -70,6 +70,26 @@ export const lotViewSchema = z.object({
 });
 export type LotView = z.infer<typeof lotViewSchema>;
 
+/**
+ * The longest silence allowed in a unit's log before it is a data gap; null (the default): three times
+ * the median interval of each imported file.
+ */
+const loggingGapField = {
+  maxLoggingGapMinutes: z
+    .number()
+    .int({ message: 'Give whole minutes.' })
+    .min(1, { message: 'Give at least 1 minute, or leave empty for 3× the file’s median interval.' })
+    .max(525_600, { message: 'At most a year (525,600 minutes).' })
+    .nullable()
+    .default(null),
+};
+
+export const storageUnitSettingsRequestSchema = z.strictObject({
+  ...loggingGapField,
+  version,
+});
+export type StorageUnitSettingsRequest = z.infer<typeof storageUnitSettingsRequestSchema>;
+
 export const storageKinds = ['freezer', 'refrigerator', 'shipping_container', 'room'] as const;
 
 export const storageUnitRequestSchema = z
@@ -85,6 +105,7 @@ export const storageUnitRequestSchema = z
     lowCelsius: z.number().min(-200).max(100),
     highCelsius: z.number().min(-200).max(100),
     excursionToleranceMinutes: z.number().int().min(0).max(10_080),
+    ...loggingGapField,
   })
   .refine((unit) => unit.lowCelsius < unit.highCelsius, {
     path: ['highCelsius'],
@@ -94,7 +115,7 @@ export const storageUnitRequestSchema = z
     path: ['nominalCelsius'],
     message: 'The nominal temperature must be inside the allowed range.',
   });
-export type StorageUnitRequest = z.infer<typeof storageUnitRequestSchema>;
+export type StorageUnitRequest = z.input<typeof storageUnitRequestSchema>;
 
 export const storageUnitViewSchema = z.object({
   unitId: z.string(),
@@ -106,6 +127,7 @@ export const storageUnitViewSchema = z.object({
   lowCelsius: z.number(),
   highCelsius: z.number(),
   excursionToleranceMinutes: z.number().int(),
+  maxLoggingGapMinutes: z.number().int().nullable(),
   version: z.number().int(),
 });
 export type StorageUnitView = z.infer<typeof storageUnitViewSchema>;
@@ -128,11 +150,14 @@ export const excursionViewSchema = z.object({
   excursionId: z.string(),
   unitId: z.string(),
   unitCode: z.string(),
+  /** `data_gap`: the log fell silent for longer than the unit's logging interval; temperature unknown. */
+  kind: z.enum(['temperature', 'data_gap']),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   minutes: z.number(),
-  minCelsius: z.number(),
-  maxCelsius: z.number(),
+  /** Null for a data gap. */
+  minCelsius: z.number().nullable(),
+  maxCelsius: z.number().nullable(),
   vialsQuarantined: z.number().int(),
   vialsAlreadyUsed: z.number().int(),
   vialsAwaitingDisposition: z.number().int(),
@@ -306,9 +331,15 @@ export const importResultSchema = z.object({
   rowsImported: z.number().int(),
   rowsDuplicate: z.number().int(),
   rowsBad: z.number().int(),
+  /** The first bad rows by line (at most 100; `rowsBad` counts them all). */
   badRows: z.array(z.object({ line: z.number().int(), message: z.string() })),
+  /** True when the file had bad rows and its good rows were stored all the same (skipBadRows). */
+  skippedBadRows: z.boolean(),
   firstAt: z.string().nullable(),
   lastAt: z.string().nullable(),
+  /** The longest silence allowed in the log (the unit's setting, or 3× the file's median interval). */
+  gapMinutes: z.number().nullable(),
+  /** Excursions and data gaps found over the imported span. */
   excursions: z.array(excursionViewSchema),
 });
 export type ImportResult = z.infer<typeof importResultSchema>;

@@ -7,7 +7,12 @@ import type { Caller } from '../participants/participant.service.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { detectExcursions, excursionViews } from './excursion.service.ts';
 import { findUnit, type UnitRow, unitView } from './product.queries.ts';
-import type { ExcursionView, StorageUnitRequest, StorageUnitView } from './product.schema.ts';
+import type {
+  ExcursionView,
+  StorageUnitRequest,
+  StorageUnitSettingsRequest,
+  StorageUnitView,
+} from './product.schema.ts';
 
 const siteScope = (unit: { site_id: string | null }) => (unit.site_id ? { siteId: unit.site_id } : undefined);
 
@@ -49,6 +54,7 @@ export async function createStorageUnit(
         low_celsius: input.lowCelsius,
         high_celsius: input.highCelsius,
         excursion_tolerance_minutes: input.excursionToleranceMinutes,
+        max_logging_gap_minutes: input.maxLoggingGapMinutes ?? null,
         created_at: new Date(),
       })
       .execute();
@@ -59,6 +65,40 @@ export async function createStorageUnit(
       newValue: input,
     });
     return unitView(await findUnit(trx, studyId, unitId));
+  });
+}
+
+/** Changes a unit's settings for its temperature log (the longest silence allowed), versioned and audited. */
+export async function updateStorageUnitSettings(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  unitId: string,
+  input: StorageUnitSettingsRequest,
+): Promise<StorageUnitView> {
+  return database.transaction(async (trx) => {
+    const unit = await findUnit(trx, studyId, unitId);
+    authorize(caller.user, 'product.manage', siteScope(unit));
+    const updated = await trx
+      .updateTable('storage_unit')
+      .set((eb) => ({ max_logging_gap_minutes: input.maxLoggingGapMinutes, version: eb('version', '+', 1) }))
+      .where('study_id', '=', studyId)
+      .where('unit_id', '=', unit.unit_id)
+      .where('version', '=', input.version)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) {
+      throw conflict(
+        `Storage unit ${unit.code} was changed meanwhile (now version ${unit.version}): reload it.`,
+      );
+    }
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'storage_unit.update',
+      entityType: 'storage_unit',
+      entityId: unit.unit_id,
+      oldValue: { maxLoggingGapMinutes: unit.max_logging_gap_minutes },
+      newValue: { maxLoggingGapMinutes: input.maxLoggingGapMinutes },
+    });
+    return unitView(await findUnit(trx, studyId, unit.unit_id));
   });
 }
 
@@ -102,6 +142,7 @@ export async function addReadings(
         ? [{ field: `readings.${index}.recordedAt`, message: 'A reading cannot be in the future.' }]
         : [],
     );
+    problems.push(...(await disagreeing(trx, studyId, unit.unit_id, readings)));
     if (problems.length > 0) throw validationFailed(problems);
     const rows = readings.map((reading) => ({
       study_id: studyId,
@@ -140,6 +181,53 @@ export async function addReadings(
       duplicates: rows.length - inserted.length,
       excursions: await excursionViews(trx, studyId, { excursionIds: ids }),
     };
+  });
+}
+
+/**
+ * Readings of the same instant with another temperature, in the entry or already in the log: which is
+ * true cannot be known, so none is kept silently (the same temperature again is a duplicate).
+ */
+async function disagreeing(
+  trx: Db,
+  studyId: string,
+  unitId: string,
+  readings: Array<{ recordedAt: string; celsius: number }>,
+) {
+  const instants = readings.map((reading) => Date.parse(reading.recordedAt));
+  const stored = await trx
+    .selectFrom('temperature_reading')
+    .select(['recorded_at', 'celsius'])
+    .where('study_id', '=', studyId)
+    .where('unit_id', '=', unitId)
+    .where(
+      'recorded_at',
+      'in',
+      [...new Set(instants)].map((at) => new Date(at)),
+    )
+    .execute();
+  const log = new Map(stored.map((row) => [new Date(row.recorded_at).getTime(), row.celsius]));
+  const entered = new Map<number, number>();
+  return readings.flatMap((reading, index) => {
+    const at = instants[index] ?? Number.NaN;
+    const inLog = log.get(at);
+    const earlier = entered.get(at);
+    if (earlier === undefined) entered.set(at, reading.celsius);
+    const field = `readings.${index}.celsius`;
+    if (inLog !== undefined && inLog !== reading.celsius) {
+      return [
+        {
+          field,
+          message: `The log already holds ${inLog} °C at this instant: correct the one that is wrong.`,
+        },
+      ];
+    }
+    if (earlier !== undefined && earlier !== reading.celsius) {
+      return [
+        { field, message: 'Another reading of this entry has the same instant with another temperature.' },
+      ];
+    }
+    return [];
   });
 }
 

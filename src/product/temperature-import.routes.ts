@@ -10,7 +10,14 @@ import { importResultSchema } from './product.schema.ts';
 import { importTemperatures } from './temperature-import.service.ts';
 
 const unitParams = z.strictObject({ unitId: z.uuid({ message: 'Not a storage unit id.' }) });
-const fileQuery = z.strictObject({ fileName: z.string().trim().min(1).max(255).default('upload.csv') });
+const fileQuery = z.strictObject({
+  fileName: z.string().trim().min(1).max(255).default('upload.csv'),
+  /** `true`: store the good rows of a file with bad rows (by default such a file stores nothing). */
+  skipBadRows: z
+    .enum(['true', 'false'], { message: 'Use skipBadRows=true or skipBadRows=false.' })
+    .default('false')
+    .transform((value) => value === 'true'),
+});
 
 /** A logger's CSV file sent as the request body (text/csv), read as a stream: no size held in memory. */
 export function temperatureImportRoutes(app: App, context: AppContext): void {
@@ -25,7 +32,7 @@ export function temperatureImportRoutes(app: App, context: AppContext): void {
         schema: {
           tags: ['product'],
           summary:
-            "Import a data logger's CSV (body text/csv): bad rows are reported by line; a file that is not a logger file imports nothing",
+            "Import a data logger's CSV (body text/csv), all or nothing: a file with bad rows (unreadable, in the future, out of time order, or disagreeing with another reading of the same instant) stores nothing and lists them by line; with skipBadRows=true its good rows are stored. Excursions and data gaps are detected over what was stored",
           params: unitParams,
           querystring: fileQuery,
           response: { 201: importResultSchema, ...errors },
@@ -44,6 +51,7 @@ export function temperatureImportRoutes(app: App, context: AppContext): void {
         }
         const result = await importTemperatures(database, studyId, caller.actor, unit.unit_id, body, {
           fileName: request.query.fileName,
+          skipBadRows: request.query.skipBadRows,
         });
         return reply.status(201).send(result);
       },

@@ -211,6 +211,29 @@ describeEachDatabase('investigational product', (kind) => {
       expect((await vialByCode(t, staff.pharmacist, codes[0] ?? '')).quarantined).toBe(false);
     });
 
+    it('refuses a typed reading that disagrees with one in the log or in the same entry, keeping what was there', async () => {
+      const response = await pharmacist().post(`/api/v1/product/storage-units/${unitId}/readings`, {
+        readings: [
+          { recordedAt: iso(start + 0.6 * HOUR), celsius: -80 },
+          { recordedAt: iso(start + 0.7 * HOUR), celsius: -80 },
+          { recordedAt: iso(start + 0.7 * HOUR), celsius: -81 },
+        ],
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().details.fields).toEqual([
+        {
+          field: 'readings.0.celsius',
+          message: 'The log already holds -55 °C at this instant: correct the one that is wrong.',
+        },
+        {
+          field: 'readings.2.celsius',
+          message: 'Another reading of this entry has the same instant with another temperature.',
+        },
+      ]);
+      const series = await pharmacist().get(`/api/v1/product/storage-units/${unitId}/readings`);
+      expect(series.json().total).toBe(3);
+    });
+
     it('quarantines every vial inside for an excursion longer than allowed, with zoned times', async () => {
       // The same instants written in Shanghai time: +08:00.
       const shanghai = (ms: number) => new Date(ms + 8 * HOUR).toISOString().replace('Z', '+08:00');

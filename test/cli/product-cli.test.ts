@@ -136,31 +136,56 @@ describeEachDatabase('exotrial product import-temperatures', (kind) => {
     ]);
   });
 
-  it('imports the good rows of a logger file with bad rows, lists the bad ones by line, and exits 1', async () => {
+  it('stores nothing from a logger file with bad rows, listing each by line, and exits 1', async () => {
     const later = start + 120 * MINUTE;
     const file = loggerFile(
       later,
       [-80, -80, -80],
-      ['2026-13-01 00:00,-80', 'soon,cold', '2026-11-01 00:00,'],
+      [
+        '2026-13-01 00:00,-80',
+        'soon,cold',
+        `${new Date(later + 3 * MINUTE + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ')},`,
+      ],
     );
-    const result = run(['RJ-F1', write('partly-bad.csv', file)]);
+    const path = write('partly-bad.csv', file);
+    const before = await counts();
+    const result = run(['RJ-F1', path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toContain('3 of 6 rows are not valid readings: nothing was imported.');
+    expect(lines.slice(1)).toEqual([
+      '  line 7: The time is not a real date and time.',
+      '  line 8: The time is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
+      '  line 9: The temperature is empty.',
+    ]);
+    expect(result.stderr).not.toContain('soon');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('with --skip-bad-rows stores the good rows, lists the bad ones by line, and exits 1', async () => {
+    const later = start + 120 * MINUTE;
+    const file = loggerFile(later, [-80, -80, -80], ['2026-13-01 00:00,-80', 'soon,cold']);
+    const result = run(['RJ-F1', write('partly-bad.csv', file), '--skip-bad-rows']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('Imported 3 of 6 rows into the log (0 already present, 3 bad).');
-    expect(result.stdout).toContain('  line 7: "2026-13-01 00:00" is not a real date and time.');
+    expect(result.stdout).toContain('Imported 3 of 5 rows into the log (0 already present, 2 bad).');
+    expect(result.stdout).toContain('  line 7: The time is not a real date and time.');
     expect(result.stdout).toContain(
-      '  line 8: "soon" is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
+      '  line 8: The time is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
     );
-    expect(result.stdout).toContain('  line 9: "" is not a temperature.');
-    expect(result.stdout).toContain('Correct the bad rows and import the file again');
+    expect(result.stdout).toContain('The bad rows were skipped. Correct them and import the file again');
     const after = await counts();
     expect(after.readings).toBe(123);
     expect(after.imports.at(-1)).toEqual({
       file_name: 'partly-bad.csv',
       status: 'completed',
       rows_imported: 3,
-      rows_bad: 3,
+      rows_bad: 2,
     });
+    const corrected = run(['RJ-F1', write('corrected.csv', loggerFile(later, [-80, -80, -80, -80]))]);
+    expect(corrected.code).toBe(0);
+    expect(corrected.stdout).toContain('Imported 1 of 4 rows into the log (3 already present, 0 bad).');
   });
 
   it('imports nothing from a file that is not a logger file, and exits 1 saying why', async () => {
@@ -175,7 +200,7 @@ describeEachDatabase('exotrial product import-temperatures', (kind) => {
     ]);
     expect(noReadings.code).toBe(1);
     expect(noReadings.stderr).toContain('Nothing was imported');
-    expect(noReadings.stderr).toContain('line 2: "not a time" is not a date and time');
+    expect(noReadings.stderr).toContain('line 2: The time is not a date and time');
     expect(await counts()).toEqual(before);
   });
 

@@ -273,3 +273,41 @@ it('shows an imported excursion on the dashboard and the chart, dispositions it,
   await expect.poll(() => page.getByRole('heading', { name: '发药' }).count(), TIMEOUT).toBe(1);
   await page.screenshot({ path: `${SHOTS}/product-dispensing-zh.png`, fullPage: true });
 });
+
+it('imports a logger file on the unit page: refused with its bad row listed, then stored with "skip bad rows"', async () => {
+  const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
+  const { unitId } = await freezerWithLot(pharmacist, 'RJ-F3', 'EXO-FILE', 1);
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * MINUTE).toISOString();
+  const csv = [
+    'Time zone: +00:00',
+    'Timestamp,Temperature (°C)',
+    `${at(50)},-80.1`,
+    `${at(40)},-80.0`,
+    'not a time,-80',
+    `${at(30)},-79.9`,
+    `${at(20)},-80.2`,
+  ].join('\n');
+  const page = await signIn(PHARMACIST);
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/product-import-failure.png`, fullPage: true });
+  });
+  await page.goto(`${server.url}/product/units/${unitId}`);
+  const file = { name: 'rj-f3.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) };
+  await page.locator('input[type="file"]').setInputFiles(file);
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const refused = page.getByTestId('import-refused');
+  await expect.poll(() => refused.count(), TIMEOUT).toBe(1);
+  expect(await refused.getByTestId('bad-rows').textContent()).toBe(
+    'Line 5: The time is not a date and time (use YYYY-MM-DD HH:MM[:SS] with a zone).',
+  );
+  expect(await page.getByText('No temperature reading yet.').count()).toBe(1);
+
+  await page.getByLabel('Skip bad rows (store the good ones)').check();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const result = page.getByTestId('import-result');
+  await expect.poll(() => result.count(), TIMEOUT).toBe(1);
+  expect(await result.textContent()).toContain('4 of 5 rows stored (0 already present, 1 bad).');
+  expect(await result.getByTestId('bad-rows').textContent()).toContain('Line 5:');
+  await expect.poll(() => page.getByTestId('temperature-chart').count(), TIMEOUT).toBe(1);
+  await page.screenshot({ path: `${SHOTS}/product-unit-import.png`, fullPage: true });
+});

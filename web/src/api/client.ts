@@ -7,6 +7,9 @@ export interface ApiErrorBody {
     totpRequired?: boolean;
     totpEnrolmentRequired?: boolean;
     lockedUntil?: string;
+    /** A refused logger file's bad rows, by line (the first hundred; rowsBad counts them all). */
+    badRows?: Array<{ line: number; message: string }>;
+    rowsBad?: number;
   };
 }
 
@@ -24,6 +27,19 @@ export const setCsrfToken = (token: string | null) => {
   csrfToken = token;
 };
 
+/** fetch for /api/v1 with a file as the body (CSV), the answer as JSON, errors as ApiError. */
+export async function apiUpload<T>(path: string, file: Blob, contentType: string): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': contentType };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers,
+    body: file,
+    credentials: 'same-origin',
+  });
+  return answer<T>(response);
+}
+
 /** fetch for /api/v1: JSON in and out, the CSRF header on writes, errors as ApiError. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -35,6 +51,10 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
   });
+  return answer<T>(response);
+}
+
+async function answer<T>(response: Response): Promise<T> {
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const data: unknown = text ? JSON.parse(text) : undefined;

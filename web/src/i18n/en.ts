@@ -757,6 +757,28 @@ export const en = {
     rangeLabel: 'allowed {{low}} to {{high}} °C',
     tolerance: 'an excursion longer than {{minutes}} min quarantines the vials inside',
     excursion: 'Excursion',
+    import: {
+      file: 'Data logger file (CSV)',
+      skipBadRows: 'Skip bad rows (store the good ones)',
+      submit: 'Import',
+      done: '{{imported}} of {{read}} rows stored ({{present}} already present, {{bad}} bad).',
+      found: 'Found over the stored span: {{excursions}} excursions, {{gaps}} data gaps.',
+      skipped:
+        'The bad rows below were skipped; correct them and import the file again: readings already stored are skipped.',
+      badRow: 'Line {{line}}: {{message}}',
+      moreBadRows: '… and {{count}} more bad rows.',
+      refused: 'Nothing was imported: the file has bad rows',
+      refusedHint:
+        'Correct these rows and import the file again, or tick "Skip bad rows" to store the good ones.',
+    },
+    loggingGap: {
+      label: 'Longest silence allowed in the log (minutes)',
+      placeholder: '3 × the file’s median interval',
+      default: 'A silence in the log longer than 3 × the median interval of the imported file is a data gap.',
+      set: 'A silence in the log longer than {{minutes}} min is a data gap.',
+      save: 'Save',
+    },
+    dataGap: 'Data gap: no readings, temperature unknown',
     readingsShown:
       '{{shown}} points shown of {{total}} readings (long spans show the lowest and highest of each interval).',
     noReadings: 'No temperature reading yet.',

@@ -6,8 +6,10 @@ import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
 import { DispositionModal } from './disposition-modal.tsx';
+import { LoggingGapSetting } from './logging-gap-setting.tsx';
 import { day, type ExcursionView, productKeys, useReadings, useVials, when } from './product-api.ts';
 import { TemperatureChart } from './temperature-chart.tsx';
+import { TemperatureImport } from './temperature-import.tsx';
 
 function excursionState(excursion: ExcursionView): 'awaiting' | 'decided' | 'none' {
   if (excursion.vialsAwaitingDisposition > 0) return 'awaiting';
@@ -47,6 +49,12 @@ export function UnitPage() {
         {t('product.rangeLabel', { low: unit.lowCelsius, high: unit.highCelsius })} ·{' '}
         {t('product.tolerance', { minutes: unit.excursionToleranceMinutes })}
       </Text>
+      <LoggingGapSetting
+        key={unit.version}
+        unit={unit}
+        editable={can('product.manage')}
+        onSaved={() => void client.invalidateQueries({ queryKey: productKeys.all })}
+      />
       <Title order={4}>{t('product.temperatures')}</Title>
       {total === 0 ? (
         <Text c="dimmed">{t('product.noReadings')}</Text>
@@ -67,6 +75,12 @@ export function UnitPage() {
             {t('product.readingsShown', { shown: points.length, total })}
           </Text>
         </>
+      )}
+      {can('product.store') && (
+        <TemperatureImport
+          unitId={unit.unitId}
+          onImported={() => void client.invalidateQueries({ queryKey: productKeys.all })}
+        />
       )}
       <Title order={4}>{t('product.excursions')}</Title>
       {excursions.length === 0 ? (
@@ -95,7 +109,13 @@ export function UnitPage() {
                   </Table.Td>
                   <Table.Td>{Math.round(excursion.minutes)}</Table.Td>
                   <Table.Td>
-                    {excursion.minCelsius} … {excursion.maxCelsius} °C
+                    {excursion.kind === 'data_gap' ? (
+                      <Badge color="orange" variant="light" data-testid="data-gap">
+                        {t('product.dataGap')}
+                      </Badge>
+                    ) : (
+                      `${excursion.minCelsius} … ${excursion.maxCelsius} °C`
+                    )}
                   </Table.Td>
                   <Table.Td>{excursion.vialsQuarantined}</Table.Td>
                   <Table.Td>
