@@ -44,11 +44,13 @@ export interface AuthenticatedSession {
   /** An administrator who must set up TOTP before doing anything else. */
   totpEnrolmentRequired: boolean;
   totpEnabled: boolean;
+  /** An administrator chose this user's password: they must change it before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 const invalidCredentials = () => new DomainError('unauthenticated', 'The email or password is not correct.');
 
-const lockedError = (until: Date) =>
+export const lockedError = (until: Date) =>
   new DomainError(
     'locked',
     `Too many failed sign-ins: the account is locked until ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC. ` +
@@ -196,12 +198,18 @@ export async function login(
   });
   return {
     secret,
-    session: { user: view, csrfToken, totpEnabled: user.totp_secret !== null, totpEnrolmentRequired },
+    session: {
+      user: view,
+      csrfToken,
+      totpEnabled: user.totp_secret !== null,
+      totpEnrolmentRequired,
+      passwordChangeRequired: user.must_change_password,
+    },
   };
 }
 
 /** Adds a failure; returns the lock's end when this failure locks the account. */
-async function countFailure(
+export async function countFailure(
   trx: Tx,
   studyId: string,
   userId: string,
@@ -263,6 +271,7 @@ export async function resolveSession(
         'u.site_ids',
         'u.status',
         'u.totp_enabled_at',
+        'u.must_change_password',
       ])
       .where('s.study_id', '=', studyId)
       .where('s.session_id', '=', sessionId)
@@ -292,6 +301,7 @@ export async function resolveSession(
       tokenId: null,
       totpEnabled,
       totpEnrolmentRequired: await mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
+      passwordChangeRequired: row.must_change_password,
     };
   });
 }

@@ -7,6 +7,7 @@ export interface ApiErrorBody {
     totpRequired?: boolean;
     totpEnrolmentRequired?: boolean;
     lockedUntil?: string;
+    currentPasswordWrong?: boolean;
   };
 }
 
