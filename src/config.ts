@@ -43,6 +43,9 @@ const environmentSchema = z.object({
     )
     .optional(),
   TRUST_PROXY: z.string().optional(),
+  EXOTRIAL_PASSWORD_HISTORY: z.coerce.number().int().min(1).max(24).default(5),
+  EXOTRIAL_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  EXOTRIAL_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   EXOTRIAL_BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()
@@ -76,6 +79,10 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Key that seals TOTP secrets at rest (AES-256-GCM); without it they are stored unsealed. */
   secretKey: Buffer | undefined;
+  /** How many recent passwords (the current one included) a new password must differ from. */
+  passwordHistory: number;
+  /** API token lifetime in days: the default, and the most a token may be given. */
+  tokenDays: { default: number; max: number };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +110,11 @@ export function loadConfig(
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError('Set both EXOTRIAL_ADMIN_EMAIL and EXOTRIAL_ADMIN_PASSWORD, or neither.');
   }
+  if (env.EXOTRIAL_TOKEN_DAYS > env.EXOTRIAL_TOKEN_MAX_DAYS) {
+    throw new ConfigError(
+      `EXOTRIAL_TOKEN_DAYS (${env.EXOTRIAL_TOKEN_DAYS}) must not exceed EXOTRIAL_TOKEN_MAX_DAYS (${env.EXOTRIAL_TOKEN_MAX_DAYS}).`,
+    );
+  }
   return {
     port: overrides.port ?? env.PORT,
     host: env.HOST,
@@ -121,6 +133,8 @@ export function loadConfig(
     adminTotpRequired: env.EXOTRIAL_ADMIN_TOTP_REQUIRED === 'true',
     secretKey: env.EXOTRIAL_SECRET_KEY ? Buffer.from(env.EXOTRIAL_SECRET_KEY, 'hex') : undefined,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    passwordHistory: env.EXOTRIAL_PASSWORD_HISTORY,
+    tokenDays: { default: env.EXOTRIAL_TOKEN_DAYS, max: env.EXOTRIAL_TOKEN_MAX_DAYS },
   };
 }
 

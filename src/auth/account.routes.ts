@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
+import { requestContext, sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
-import { totpConfirmSchema, totpDisableSchema, totpEnrolmentSchema } from './auth.schema.ts';
+import {
+  passwordChangeSchema,
+  totpConfirmSchema,
+  totpDisableSchema,
+  totpEnrolmentSchema,
+} from './auth.schema.ts';
+import { changeOwnPassword } from './password-change.service.ts';
 import { authSettings } from './session.service.ts';
 import { confirmTotp, disableTotp, startTotpEnrolment } from './totp.service.ts';
 
@@ -14,11 +20,43 @@ const errors = {
   423: errorBodySchema,
 };
 
-/** The signed-in person's own second factor. Reachable before enrolment where the study requires it. */
+/**
+ * The signed-in person's own password and second factor. Reachable before TOTP enrolment where the
+ * study requires it; the password change also before anything else when an administrator set it.
+ */
 export function accountRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const settings = authSettings(context.config);
+  const passwordRate = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
   const config = { permission: 'signed-in', beforeTotpEnrolment: true } as const;
+
+  app.post(
+    '/api/v1/account/password',
+    {
+      config: { ...config, beforePasswordChange: true, rateLimit: passwordRate },
+      schema: {
+        tags: ['account'],
+        summary:
+          'Change your own password: the current one, then a new one not among your recent ones; ends your other sessions and revokes your API tokens',
+        body: passwordChangeSchema,
+        response: {
+          200: z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int() }),
+          ...errors,
+          423: errorBodySchema,
+          429: errorBodySchema,
+        },
+      },
+    },
+    async (request) =>
+      changeOwnPassword(
+        database,
+        studyId,
+        sessionOf(request),
+        request.body,
+        { ...settings, passwordHistory: context.config.passwordHistory },
+        requestContext(request),
+      ),
+  );
 
   app.post(
     '/api/v1/account/totp/enrol',

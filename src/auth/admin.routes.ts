@@ -42,14 +42,17 @@ export function adminRoutes(app: App, context: AppContext): void {
       config: { permission: 'user.manage' },
       schema: {
         tags: ['users'],
-        summary: 'Create an account with roles, sites and a first password',
+        summary:
+          'Create an account with roles, sites and a first password, which the user must change at the first sign-in',
         body: newUserSchema,
         response: { 201: userViewSchema, ...errors, 409: errorBodySchema },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
-      const user = await database.transaction((trx) => createUser(trx, studyId, session.actor, request.body));
+      const user = await database.transaction((trx) =>
+        createUser(trx, studyId, session.actor, request.body, { mustChangePassword: true }),
+      );
       return reply.status(201).send(user);
     },
   );
@@ -80,7 +83,8 @@ export function adminRoutes(app: App, context: AppContext): void {
       config: { permission: 'user.manage' },
       schema: {
         tags: ['users'],
-        summary: 'Set a new password; ends the user’s sessions and any lockout',
+        summary:
+          'Set a new password, which the user must change at the next sign-in; ends the user’s sessions, API tokens and any lockout',
         params: userParams,
         body: passwordResetSchema,
         response: { 204: z.null(), ...errors, 404: errorBodySchema },
@@ -89,7 +93,10 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const session = sessionOf(request);
       await database.transaction((trx) =>
-        resetPassword(trx, studyId, session.actor, request.params.userId, request.body),
+        resetPassword(trx, studyId, session.actor, request.params.userId, request.body, {
+          passwordHistory: context.config.passwordHistory,
+          mustChangePassword: true,
+        }),
       );
       return reply.status(204).send(null);
     },

@@ -2,9 +2,15 @@ import { z } from 'zod';
 
 export const newApiTokenSchema = z.object({
   name: z.string().trim().min(1, { message: 'Name the token after the script that uses it.' }).max(100),
-  expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** Days until the token stops working; the study's default (EXOTRIAL_TOKEN_DAYS) when left out. */
+  expiresInDays: z.number().int().min(1, { message: 'A token lasts at least one day.' }).max(3650).optional(),
 });
 export type NewApiToken = z.infer<typeof newApiTokenSchema>;
+
+/** Issuing a token over the API asks for the password again: a stolen session cannot mint one. */
+export const newApiTokenRequestSchema = newApiTokenSchema.extend({
+  password: z.string().min(1, { message: 'Enter your password to issue a token.' }).max(256),
+});
 
 export const apiTokenViewSchema = z.object({
   tokenId: z.string(),

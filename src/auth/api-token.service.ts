@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
-import { notFound } from '../server/errors.ts';
+import { notFound, validationFailed } from '../server/errors.ts';
 import type { ApiTokenView, CreatedApiToken, NewApiToken } from './api-token.schema.ts';
 import type { AuthenticatedSession } from './session.service.ts';
 import { newSecret, secretDigest } from './tokens.ts';
@@ -12,16 +12,35 @@ import { toUserView } from './user.service.ts';
 const TOKEN_PREFIX = 'exo_';
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 
-/** Issues a token for a user; the secret is returned this once and only its SHA-256 is kept. */
+/** How long tokens last, in days (EXOTRIAL_TOKEN_DAYS and EXOTRIAL_TOKEN_MAX_DAYS). */
+export interface TokenLifetime {
+  default: number;
+  max: number;
+}
+
+/**
+ * Issues a token for a user; the secret is returned this once and only its SHA-256 is kept. Every
+ * token ends: after `expiresInDays`, or the study's default, never past the maximum.
+ */
 export async function createApiToken(
   trx: Tx,
   studyId: string,
   actor: Actor,
   user: { userId: string; email: string },
   input: NewApiToken,
+  lifetime: TokenLifetime,
+  now = new Date(),
 ): Promise<CreatedApiToken> {
+  const days = input.expiresInDays ?? lifetime.default;
+  if (days > lifetime.max) {
+    throw validationFailed([
+      {
+        field: 'expiresInDays',
+        message: `A token may last at most ${lifetime.max} days here: choose ${lifetime.max} or fewer.`,
+      },
+    ]);
+  }
   const token = `${TOKEN_PREFIX}${newSecret()}`;
-  const now = new Date();
   const row = {
     study_id: studyId,
     token_id: randomUUID(),
@@ -31,7 +50,7 @@ export async function createApiToken(
     token_prefix: token.slice(0, TOKEN_PREFIX.length + 6),
     created_at: now,
     created_by: actor.label,
-    expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null,
+    expires_at: new Date(now.getTime() + days * 86_400_000),
   };
   await trx.insertInto('api_token').values(row).execute();
   const view: ApiTokenView = {
@@ -122,15 +141,59 @@ export async function revokeApiToken(
   });
 }
 
+/** Why a user's tokens were all revoked at once; recorded with each revocation. */
+export type TokenRevocationCause =
+  | 'password_changed'
+  | 'password_reset'
+  | 'signed_out_everywhere'
+  | 'deactivated'
+  | 'role_changed';
+
+/** Revokes every live token of a user, each with its own audit event naming the cause. */
+export async function revokeUserTokens(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  userId: string,
+  cause: TokenRevocationCause,
+): Promise<number> {
+  const now = new Date();
+  const revoked = await trx
+    .updateTable('api_token')
+    .set({ revoked_at: now, revoked_by: actor.label })
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .returning(['token_id', 'name'])
+    .execute();
+  if (revoked.length === 0) return 0;
+  await recordAudit(
+    trx,
+    studyId,
+    actor,
+    revoked.map((row) => ({
+      action: 'token.revoke',
+      entityType: 'api_token',
+      entityId: row.token_id,
+      field: 'revoked',
+      oldValue: false,
+      newValue: true,
+      context: { userId, name: row.name, cause },
+    })),
+  );
+  return revoked.length;
+}
+
 /** Resolves `Authorization: Bearer <token>`: unknown, revoked, expired, or a disabled user's is none. */
 export async function resolveApiToken(
   database: Database,
   studyId: string,
   token: string,
+  now = new Date(),
 ): Promise<AuthenticatedSession | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const digest = secretDigest(token);
-  const now = new Date();
   return database.transaction(async (trx) => {
     const row = await trx
       .selectFrom('api_token as t')
@@ -148,13 +211,15 @@ export async function resolveApiToken(
         'u.site_ids',
         'u.status',
         'u.totp_enabled_at',
+        'u.must_change_password',
       ])
       .where('t.study_id', '=', studyId)
       .where('t.token_digest', '=', digest)
       .where('t.revoked_at', 'is', null)
       .where('u.status', '=', 'active')
       .executeTakeFirst();
-    if (!row || (row.expires_at !== null && new Date(row.expires_at) <= now)) return null;
+    // A token without an end predates expiry (the 2026_12_04 migration gave the live ones an end).
+    if (!row || row.expires_at === null || new Date(row.expires_at) <= now) return null;
     if (row.last_used_at === null || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
       await trx
         .updateTable('api_token')
@@ -177,6 +242,7 @@ export async function resolveApiToken(
       tokenId: row.token_id,
       totpEnabled: row.totp_enabled_at !== null,
       totpEnrolmentRequired: false,
+      passwordChangeRequired: row.must_change_password,
     };
   });
 }

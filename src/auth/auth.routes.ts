@@ -3,6 +3,7 @@ import { errorBodySchema } from '../server/api-schemas.ts';
 import { requestContext, SESSION_COOKIE, sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { servedOverTls } from '../server/security-headers.ts';
+import { revokeUserTokens } from './api-token.service.ts';
 import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
 import { authSettings, login, logout, revokeUserSessions } from './session.service.ts';
 import { completeSetup, setupNeeded } from './setup.service.ts';
@@ -51,7 +52,7 @@ export function authRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/auth/logout',
     {
-      config: { permission: 'signed-in', beforeTotpEnrolment: true },
+      config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
         tags: ['auth'],
         summary: 'Sign out: ends this session',
@@ -68,27 +69,39 @@ export function authRoutes(app: App, context: AppContext): void {
   app.post(
     '/api/v1/auth/logout-everywhere',
     {
-      config: { permission: 'signed-in', beforeTotpEnrolment: true },
+      config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
         tags: ['auth'],
-        summary: 'Sign out everywhere: ends every session of the signed-in user, this one included',
-        response: { 200: z.object({ sessionsEnded: z.number().int() }), 401: errorBodySchema },
+        summary:
+          'Sign out everywhere: ends every session of the signed-in user, this one included, and revokes their API tokens',
+        response: {
+          200: z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int() }),
+          401: errorBodySchema,
+        },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
-      const sessionsEnded = await database.transaction((trx) =>
-        revokeUserSessions(trx, studyId, session.actor, session.user.userId, 'auth.logout_everywhere'),
-      );
+      const userId = session.user.userId;
+      const ended = await database.transaction(async (trx) => ({
+        sessionsEnded: await revokeUserSessions(
+          trx,
+          studyId,
+          session.actor,
+          userId,
+          'auth.logout_everywhere',
+        ),
+        tokensRevoked: await revokeUserTokens(trx, studyId, session.actor, userId, 'signed_out_everywhere'),
+      }));
       if (session.via === 'session') reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      return { sessionsEnded };
+      return ended;
     },
   );
 
   app.get(
     '/api/v1/auth/me',
     {
-      config: { permission: 'signed-in', beforeTotpEnrolment: true },
+      config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
         tags: ['auth'],
         summary: 'The signed-in user and the CSRF token of this session',
@@ -102,6 +115,7 @@ export function authRoutes(app: App, context: AppContext): void {
         csrfToken: session.csrfToken,
         totpEnabled: session.totpEnabled,
         totpEnrolmentRequired: session.totpEnrolmentRequired,
+        passwordChangeRequired: session.passwordChangeRequired,
       };
     },
   );

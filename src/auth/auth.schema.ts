@@ -61,6 +61,8 @@ export const sessionViewSchema = z.object({
   totpEnabled: z.boolean().optional(),
   /** The study requires this administrator to set up a second factor before anything else. */
   totpEnrolmentRequired: z.boolean().optional(),
+  /** An administrator chose the password: it must be changed before anything else. */
+  passwordChangeRequired: z.boolean().optional(),
 });
 export type SessionView = z.infer<typeof sessionViewSchema>;
 
@@ -97,6 +99,12 @@ export type UserUpdate = z.infer<typeof userUpdateSchema>;
 
 export const passwordResetSchema = z.object({ password: passwordSchema, reason: reasonSchema });
 export const reasonOnlySchema = z.object({ reason: reasonSchema });
+
+export const passwordChangeSchema = z.object({
+  currentPassword: z.string().min(1, { message: 'Enter your current password.' }).max(256),
+  newPassword: passwordSchema,
+});
+export type PasswordChange = z.infer<typeof passwordChangeSchema>;
 
 /** The password too: a session taken over without it cannot give itself a second factor. */
 export const totpConfirmSchema = z.object({ code: totpCodeSchema, password: z.string().min(1).max(256) });

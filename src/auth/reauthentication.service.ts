@@ -27,6 +27,10 @@ export interface ReauthenticationOptions {
   secondFactor?: (trx: Tx) => Promise<boolean>;
   /** The 401 message for a failure (default: about a signature not applied). */
   failureMessage?: string;
+  /** Details of that 401, for the client to tell this failure from others. */
+  failureDetails?: Record<string, unknown>;
+  /** The audit action of a failure: `signature.failed` unless the password confirms something else. */
+  failureAction?: string;
 }
 
 const signatureLocked = (until: Date) =>
@@ -74,7 +78,7 @@ export async function reauthenticate(
     const failed = (reason: string, extra: AuditInput[] = []) =>
       recordAudit(trx, studyId, signer.actor, [
         {
-          action: 'signature.failed',
+          action: options.failureAction ?? 'signature.failed',
           entityType: target.entityType,
           entityId: target.entityId,
           context: { ...target.context, reason, meaning: target.meaning },
@@ -98,8 +102,10 @@ export async function reauthenticate(
   });
   if (outcome.kind === 'locked') throw signatureLocked(outcome.until);
   if (outcome.kind === 'wrong') {
-    throw unauthenticated(
+    throw new DomainError(
+      'unauthenticated',
       options.failureMessage ?? 'The password is not correct: the signature was not applied.',
+      options.failureDetails,
     );
   }
 }

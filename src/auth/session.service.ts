@@ -44,6 +44,8 @@ export interface AuthenticatedSession {
   /** An administrator who must set up TOTP before doing anything else. */
   totpEnrolmentRequired: boolean;
   totpEnabled: boolean;
+  /** An administrator chose this user's password: they must change it before anything else. */
+  passwordChangeRequired: boolean;
 }
 
 /**
@@ -174,7 +176,13 @@ export async function login(
   });
   return {
     secret,
-    session: { user: view, csrfToken, totpEnabled: user.totp_secret !== null, totpEnrolmentRequired },
+    session: {
+      user: view,
+      csrfToken,
+      totpEnabled: user.totp_secret !== null,
+      totpEnrolmentRequired,
+      passwordChangeRequired: user.must_change_password,
+    },
   };
 }
 
@@ -254,6 +262,7 @@ export async function resolveSession(
         'u.site_ids',
         'u.status',
         'u.totp_enabled_at',
+        'u.must_change_password',
       ])
       .where('s.study_id', '=', studyId)
       .where('s.session_id', '=', sessionId)
@@ -283,6 +292,7 @@ export async function resolveSession(
       tokenId: null,
       totpEnabled,
       totpEnrolmentRequired: await mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
+      passwordChangeRequired: row.must_change_password,
     };
   });
 }

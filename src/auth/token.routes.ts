@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
+import { requestContext, sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
-import { apiTokenViewSchema, createdApiTokenSchema, newApiTokenSchema } from './api-token.schema.ts';
+import { apiTokenViewSchema, createdApiTokenSchema, newApiTokenRequestSchema } from './api-token.schema.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-token.service.ts';
+import { confirmOwnPassword } from './password-check.ts';
 import { authorize, can } from './permissions.ts';
+import { authSettings } from './session.service.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 
@@ -12,6 +14,7 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
 export function tokenRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tokenRate = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
+  const settings = authSettings(context.config);
 
   app.get(
     '/api/v1/tokens',
@@ -35,15 +38,27 @@ export function tokenRoutes(app: App, context: AppContext): void {
       config: { permission: 'token.own', rateLimit: tokenRate },
       schema: {
         tags: ['tokens'],
-        summary: 'Issue an API token for yourself; the secret is in this answer only',
-        body: newApiTokenSchema,
-        response: { 201: createdApiTokenSchema, ...errors, 429: errorBodySchema },
+        summary:
+          'Issue an API token for yourself with your password; it ends after expiresInDays (the secret is in this answer only)',
+        body: newApiTokenRequestSchema,
+        response: { 201: createdApiTokenSchema, ...errors, 423: errorBodySchema, 429: errorBodySchema },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
+      const { password, ...input } = request.body;
+      await confirmOwnPassword(
+        database,
+        studyId,
+        session.user,
+        session.actor,
+        password,
+        settings,
+        'token_issue',
+        requestContext(request),
+      );
       const created = await database.transaction((trx) =>
-        createApiToken(trx, studyId, session.actor, session.user, request.body),
+        createApiToken(trx, studyId, session.actor, session.user, input, context.config.tokenDays),
       );
       return reply.status(201).send(created);
     },

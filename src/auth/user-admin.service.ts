@@ -4,8 +4,10 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import type { AppUserTable } from '../db/schema.ts';
 import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import { revokeUserTokens } from './api-token.service.ts';
 import type { UserAdminView, UserUpdate, UserView } from './auth.schema.ts';
 import { hashPassword, passwordProblem } from './password.ts';
+import { rememberPassword } from './password-change.service.ts';
 import { studyWideRoles } from './permissions.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { clearTotp } from './totp.service.ts';
@@ -148,8 +150,13 @@ export async function updateUser(
     .returning(adminColumns)
     .executeTakeFirstOrThrow();
   await recordAudit(trx, studyId, actor, events);
-  if (change.status === 'disabled')
+  if (change.status === 'disabled') {
     await revokeUserSessions(trx, studyId, actor, userId, 'session.revoke_all');
+    await revokeUserTokens(trx, studyId, actor, userId, 'deactivated');
+  } else if (set.roles !== undefined) {
+    // A token was issued for what its owner could do then: a new role needs a new token.
+    await revokeUserTokens(trx, studyId, actor, userId, 'role_changed');
+  }
   return toAdminView(updated);
 }
 
@@ -163,24 +170,39 @@ async function activeAdministrators(trx: Tx, studyId: string): Promise<number> {
   return rows.filter((row) => row.roles.includes('administrator')).length;
 }
 
-/** Sets a new password chosen by an administrator; ends the user's sessions and any lockout. */
+/**
+ * Sets a new password chosen by an administrator; ends the user's sessions, API tokens and any
+ * lockout. With `mustChangePassword` (always, from the API) the user must change it at the next
+ * sign-in: only they may know their password (§11.300). The replaced password joins the history of
+ * the last `passwordHistory`.
+ */
 export async function resetPassword(
   trx: Tx,
   studyId: string,
   actor: Actor,
   userId: string,
   input: { password: string; reason: string },
+  policy: { passwordHistory: number; mustChangePassword: boolean },
 ): Promise<void> {
   const row = await lockedUser(trx, studyId, userId);
   const problem = passwordProblem(input.password, row.email);
   if (problem) throw validationFailed([{ field: 'password', message: problem }]);
+  const now = new Date();
+  const previous = await trx
+    .selectFrom('app_user')
+    .select('password_hash')
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  await rememberPassword(trx, studyId, userId, previous.password_hash, policy.passwordHistory, now);
   await trx
     .updateTable('app_user')
     .set({
       password_hash: await hashPassword(input.password),
+      must_change_password: policy.mustChangePassword,
       failed_login_count: 0,
       locked_until: null,
-      updated_at: new Date(),
+      updated_at: now,
       version: row.version + 1,
     })
     .where('study_id', '=', studyId)
@@ -193,8 +215,10 @@ export async function resetPassword(
     entityId: userId,
     field: 'password',
     reason: input.reason,
+    context: { mustChangePassword: policy.mustChangePassword },
   });
   await revokeUserSessions(trx, studyId, actor, userId, 'session.revoke_all');
+  await revokeUserTokens(trx, studyId, actor, userId, 'password_reset');
 }
 
 /** Removes a user's second factor (lost phone); they sign in with the password and enrol again. */

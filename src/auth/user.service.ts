@@ -22,8 +22,19 @@ export const toUserView = (row: UserRow): UserView => ({
   status: row.status,
 });
 
-/** Creates an account; the email is unique per study (case-insensitive). */
-export async function createUser(trx: Tx, studyId: string, actor: Actor, input: NewUser): Promise<UserView> {
+/**
+ * Creates an account; the email is unique per study (case-insensitive). `mustChangePassword` when
+ * someone other than the user chose the password (an administrator, `exotrial user add`): they
+ * replace it at the first sign-in. The setup link and EXOTRIAL_ADMIN_* create the first
+ * administrator with a password of their own.
+ */
+export async function createUser(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  input: NewUser,
+  options: { mustChangePassword?: boolean } = {},
+): Promise<UserView> {
   const problem = passwordProblem(input.password, input.email);
   if (problem) throw validationFailed([{ field: 'password', message: problem }]);
   const unknownSites = await unknownSiteIds(trx, studyId, input.siteIds);
@@ -47,6 +58,7 @@ export async function createUser(trx: Tx, studyId: string, actor: Actor, input: 
     roles: JSON.stringify(input.roles),
     site_ids: JSON.stringify(input.siteIds),
     status: 'active' as const,
+    must_change_password: options.mustChangePassword === true,
     created_at: now,
     updated_at: now,
   };
@@ -64,6 +76,7 @@ export async function createUser(trx: Tx, studyId: string, actor: Actor, input: 
     entityType: 'user',
     entityId: row.user_id,
     newValue: view,
+    context: { mustChangePassword: row.must_change_password },
   });
   return view;
 }

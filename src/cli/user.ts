@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
 import { newUserSchema } from '../auth/auth.schema.ts';
 import { roles } from '../auth/roles.ts';
-import { createUser } from '../auth/user.service.ts';
+import { countUsers, createUser } from '../auth/user.service.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 import { readSecret } from './prompt.ts';
@@ -27,7 +27,10 @@ export function registerUserCommand(program: Command): void {
   withDataOption(
     user
       .command('add')
-      .description('create a user; the password is read from the terminal, or from standard input when piped')
+      .description(
+        'create a user; the password is read from the terminal, or from standard input when piped. ' +
+          'Except for the first account of a study, the user must change it at the first sign-in',
+      )
       .requiredOption('--email <email>', 'sign-in email')
       .requiredOption('--name <name>', 'full name')
       .option('--role <role>', `role, repeatable or comma-separated: ${roles.join(', ')}`, collect, [])
@@ -47,11 +50,17 @@ export function registerUserCommand(program: Command): void {
       );
       throw new CliUserError(`Cannot create the user:\n${lines.join('\n')}`);
     }
-    const created = await withStudyDatabase(options, (database, studyId) =>
-      database.transaction((trx) =>
-        createUser(trx, studyId, systemActor(`cli (${process.env.USER ?? 'unknown'})`), parsed.data),
-      ),
+    const actor = systemActor(`cli (${process.env.USER ?? 'unknown'})`);
+    // The operator typed this password for someone else, unless this is the study's first account
+    // (the operator's own, like the setup link): only its owner may keep knowing it (§11.300).
+    const { created, mustChange } = await withStudyDatabase(options, (database, studyId) =>
+      database.transaction(async (trx) => {
+        const mustChangePassword = (await countUsers(trx, studyId)) > 0;
+        const user = await createUser(trx, studyId, actor, parsed.data, { mustChangePassword });
+        return { created: user, mustChange: mustChangePassword };
+      }),
     );
     process.stdout.write(`Created ${created.email} (${created.roles.join(', ')}), id ${created.userId}\n`);
+    if (mustChange) process.stdout.write('They must change the password at the first sign-in.\n');
   });
 }

@@ -58,6 +58,17 @@ export interface AppUserTable {
   totp_enabled_at: Timestamp | null;
   totp_last_step: number | null;
   last_login_at: Timestamp | null;
+  /** Set when an administrator chose the password (account created or reset): change it first. */
+  must_change_password: Generated<boolean>;
+  password_changed_at: Timestamp | null;
+}
+
+/** Hashes of a user's earlier passwords, so that a recent one cannot be chosen again. */
+export interface PasswordHistoryTable {
+  study_id: string;
+  user_id: string;
+  password_hash: string;
+  replaced_at: Timestamp;
 }
 
 export interface ApiTokenTable {
@@ -129,6 +140,7 @@ export interface Schema extends ParticipantTables, ProductTables, SafetyTables {
   app_user: AppUserTable;
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
+  password_history: PasswordHistoryTable;
   setup_token: SetupTokenTable;
   audit_event: AuditEventTable;
   audit_chain_head: AuditChainHeadTable;

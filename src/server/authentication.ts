@@ -112,6 +112,12 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     const config = request.routeOptions.config;
     if (config.public === true) return;
     const session = await callerOf(request, context, settings);
+    if (session.passwordChangeRequired && !config.beforePasswordChange) {
+      throw new DomainError(
+        'password_change_required',
+        'An administrator set your password: change it first (POST /api/v1/account/password, or My account).',
+      );
+    }
     if (session.totpEnrolmentRequired && !config.beforeTotpEnrolment) {
       throw new DomainError(
         'forbidden',

@@ -43,5 +43,7 @@ declare module 'fastify' {
     siteParam?: string;
     /** Reachable by an administrator who still has to set up the required second factor. */
     beforeTotpEnrolment?: boolean;
+    /** Reachable by a user who must first replace a password an administrator chose. */
+    beforePasswordChange?: boolean;
   }
 }

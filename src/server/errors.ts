@@ -9,6 +9,7 @@ export const errorStatus = {
   unauthenticated: 401,
   csrf_failed: 403,
   forbidden: 403,
+  password_change_required: 403,
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,

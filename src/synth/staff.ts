@@ -138,7 +138,16 @@ async function demoUser(
     });
   }
   const reason = 'new demonstration run';
-  await resetPassword(trx, studyId, demoActor, row.user_id, { password: input.password, reason });
+  // Demonstration accounts get a new password each run, printed for whoever explores the demo: it
+  // is theirs to use as it stands, and no history of throwaway passwords is worth keeping.
+  await resetPassword(
+    trx,
+    studyId,
+    demoActor,
+    row.user_id,
+    { password: input.password, reason },
+    { passwordHistory: 1, mustChangePassword: false },
+  );
   const siteIds = [...new Set([...row.site_ids, ...input.siteIds])];
   const updated = await updateUser(trx, studyId, demoActor, row.user_id, {
     version: row.version + 1,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { addAccount } from '../support/accounts.ts';
 import {
   ADMIN,
   createTestApp,
@@ -132,14 +133,13 @@ describeEachDatabase('audit trail of site-bound readers', (kind) => {
         timeZone: 'UTC',
       });
       expect(site.statusCode, site.body).toBe(201);
-      const user = await post('/api/v1/users', admin.headers, {
+      await addAccount(t.app, admin.headers, {
         email: `investigator-${siteId}@example.org`,
         name: siteId,
         roles: ['investigator'],
         siteIds: [siteId],
         password: 'a sufficiently long password',
       });
-      expect(user.statusCode, user.body).toBe(201);
       const investigator = await signIn(
         t.app,
         `investigator-${siteId}@example.org`,
@@ -152,14 +152,13 @@ describeEachDatabase('audit trail of site-bound readers', (kind) => {
       expect(screened.statusCode, screened.body).toBe(201);
       participants[siteId] = screened.json().participantId;
     }
-    const monitor = await post('/api/v1/users', admin.headers, {
+    await addAccount(t.app, admin.headers, {
       email: 'monitor@example.org',
       name: 'Monitor',
       roles: ['monitor'],
       siteIds: ['site-a'],
       password: 'a sufficiently long password',
     });
-    expect(monitor.statusCode).toBe(201);
   });
   afterAll(async () => t?.close());
 

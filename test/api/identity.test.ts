@@ -1,5 +1,6 @@
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addAccount } from '../support/accounts.ts';
 import {
   ADMIN,
   createTestApp,
@@ -55,17 +56,16 @@ describeEachDatabase('identity: users, tokens, lockout, sessions, TOTP', (kind) 
       ['locked', ['monitor']],
       ['totp', ['data_manager']],
     ] as const) {
-      const response = await inject('POST', '/api/v1/users', admin.headers, {
+      users[key] = await addAccount(t.app, admin.headers, {
         email: `${key}@example.org`,
         name: key,
-        roles,
+        roles: [...roles],
         siteIds: [siteId],
         password: PASSWORD,
       });
-      expect(response.statusCode, response.body).toBe(201);
-      users[key] = response.json();
     }
-  });
+    // Each account's creation and first password change is several argon2 hashes.
+  }, 300_000);
   afterAll(async () => t?.close());
 
   describe('passwords', () => {
@@ -92,6 +92,7 @@ describeEachDatabase('identity: users, tokens, lockout, sessions, TOTP', (kind) 
       investigator = await signIn(t.app, 'investigator@example.org', PASSWORD);
       const created = await inject('POST', '/api/v1/tokens', investigator.headers, {
         name: 'nightly export',
+        password: PASSWORD,
       });
       expect(created.statusCode, created.body).toBe(201);
       ({ token, tokenId } = created.json());
@@ -109,7 +110,10 @@ describeEachDatabase('identity: users, tokens, lockout, sessions, TOTP', (kind) 
     it('works as Authorization: Bearer on reads and on writes without a CSRF token', async () => {
       const study = await inject('GET', '/api/v1/study', bearer(token));
       expect(study.statusCode).toBe(200);
-      const second = await inject('POST', '/api/v1/tokens', bearer(token), { name: 'second' });
+      const second = await inject('POST', '/api/v1/tokens', bearer(token), {
+        name: 'second',
+        password: PASSWORD,
+      });
       expect(second.statusCode).toBe(201);
       const events = await t.database.read((db) =>
         db
@@ -138,6 +142,7 @@ describeEachDatabase('identity: users, tokens, lockout, sessions, TOTP', (kind) 
     it('refuses the token of a disabled user, and roles without token.own', async () => {
       const created = await inject('POST', '/api/v1/tokens', investigator.headers, {
         name: 'to be disabled',
+        password: PASSWORD,
       });
       const secret = created.json().token as string;
       const current = (await inject('GET', '/api/v1/users', admin.headers))
@@ -158,12 +163,21 @@ describeEachDatabase('identity: users, tokens, lockout, sessions, TOTP', (kind) 
       });
       expect(enable.statusCode).toBe(200);
       const coordinator = await signIn(t.app, 'coordinator@example.org', PASSWORD);
-      expect((await inject('POST', '/api/v1/tokens', coordinator.headers, { name: 'x' })).statusCode).toBe(
-        403,
-      );
+      const refused = await inject('POST', '/api/v1/tokens', coordinator.headers, {
+        name: 'x',
+        password: PASSWORD,
+      });
+      expect(refused.statusCode).toBe(403);
     });
 
     it('lets an administrator list and revoke anyone’s token', async () => {
+      // Disabling the investigator revoked their tokens: a new one, after the account came back.
+      investigator = await signIn(t.app, 'investigator@example.org', PASSWORD);
+      const fresh = await inject('POST', '/api/v1/tokens', investigator.headers, {
+        name: 'after return',
+        password: PASSWORD,
+      });
+      expect(fresh.statusCode, fresh.body).toBe(201);
       const all = await inject('GET', '/api/v1/admin/tokens', admin.headers);
       const active = all.json().filter((item: { revokedAt: string | null }) => item.revokedAt === null);
       expect(active.length).toBeGreaterThan(0);
@@ -488,7 +502,7 @@ describeEachDatabase('rate limits on sign-in and token issue', (kind) => {
         method: 'POST',
         url: '/api/v1/tokens',
         headers: session.headers,
-        payload: { name: `token ${attempt}` },
+        payload: { name: `token ${attempt}`, password: ADMIN.password },
       });
       tokens.push(response.statusCode);
     }

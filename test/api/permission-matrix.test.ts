@@ -60,7 +60,14 @@ describeEachDatabase('permission matrix', (kind) => {
           siteIds: studyWideRoles.has(role) ? [] : [SITE_A],
           password: 'matrix password long enough',
         });
-        const token = await createApiToken(trx, t.studyId, systemActor('matrix'), user, { name: 'matrix' });
+        const token = await createApiToken(
+          trx,
+          t.studyId,
+          systemActor('matrix'),
+          user,
+          { name: 'matrix' },
+          t.config.tokenDays,
+        );
         tokens.set(role, token.token);
       });
     }

@@ -154,7 +154,17 @@ describeEachDatabase('every route, every spelling, no way in without signing in'
         siteIds: [],
         password: 'spelling password long enough',
       });
-      const token = await createApiToken(trx, studyId, systemActor('spelling'), user, { name: 'spelling' });
+      const token = await createApiToken(
+        trx,
+        studyId,
+        systemActor('spelling'),
+        user,
+        { name: 'spelling' },
+        {
+          default: 90,
+          max: 365,
+        },
+      );
       await revokeApiToken(trx, studyId, systemActor('spelling'), token.tokenId, undefined);
       return token.token;
     });

@@ -13,10 +13,12 @@ import { describeEachDatabase, freshTarget, testConfig } from '../support/test-a
 const ADMIN_PASSWORD = 'Quiet heron ledger 4821';
 const NEW_PASSWORD = 'Amber walrus comet 7305';
 const STAFF_PASSWORD = 'Violet canyon drum 9164';
+const CHOSEN_PASSWORD = 'Copper lantern fjord 2257';
 
 /**
  * The app's own logger (src/server/logger.ts, at trace level, so every line it can write is written)
- * into a buffer, while a person signs in, an administrator sets a password, an API token is issued and
+ * into a buffer, while a person signs in, an administrator sets a password that its owner then changes,
+ * an API token is issued (with the password) and
  * used, TOTP is enrolled and confirmed, and the setup page is opened with its one-time token: none of
  * the passwords, token, TOTP secret or code, session cookie or CSRF token appears in the log.
  */
@@ -107,11 +109,20 @@ describeEachDatabase('secrets never reach the log', (kind) => {
 
     const staffSession = await signIn('staff@example.org', NEW_PASSWORD);
     secrets.set('second session cookie', staffSession.value);
+    // The password an administrator set must be replaced by one only its owner knows.
+    const change = await app.inject({
+      method: 'POST',
+      url: '/api/v1/account/password',
+      headers: staffSession.headers,
+      payload: { currentPassword: NEW_PASSWORD, newPassword: CHOSEN_PASSWORD },
+    });
+    expect(change.statusCode, change.body).toBe(200);
+    secrets.set('chosen password', CHOSEN_PASSWORD);
     const token = await app.inject({
       method: 'POST',
       url: '/api/v1/tokens',
       headers: staffSession.headers,
-      payload: { name: 'nightly export', expiresInDays: 30 },
+      payload: { name: 'nightly export', expiresInDays: 30, password: CHOSEN_PASSWORD },
     });
     expect(token.statusCode, token.body).toBe(201);
     const tokenSecret: string = token.json().token;

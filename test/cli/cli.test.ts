@@ -114,6 +114,8 @@ describeEachDatabase('exotrial CLI on a database', (kind) => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Created coordinator@example.org (study_coordinator)');
+    // The study's first account, like the setup link's, keeps the password its owner typed.
+    expect(result.stdout).not.toContain('must change');
   });
 
   it('user add refuses a duplicate email, a bad role, an unknown site and a short password with exit 1', () => {

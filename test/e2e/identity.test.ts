@@ -99,3 +99,72 @@ it('an administrator adds a user, reads the trail, sets up TOTP and signs in wit
     .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
     .toBe(1);
 });
+
+it('a user the administrator created must choose a password first, then uses the app and changes it again on My account', async () => {
+  const page = await browser.newPage({ locale: 'en-GB' });
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill('chen@example.org');
+  await page.getByRole('textbox', { name: 'Password' }).fill('another long passphrase');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Choose your own password' }).count(), { timeout: 15_000 })
+    .toBe(1);
+  // Nothing else is offered: no navigation, only the form and sign-out.
+  expect(await page.getByRole('link', { name: 'Participants' }).count()).toBe(0);
+  await page.goto(`${server.url}/participants`);
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Choose your own password' }).count(), { timeout: 15_000 })
+    .toBe(1);
+
+  const current = page.getByLabel('Current password');
+  const fresh = page.getByRole('textbox', { name: /^New password/ }).first();
+  const repeat = page.getByLabel('New password again');
+  await current.fill('another long passphrase');
+  await fresh.fill('chen chose this phrase');
+  await repeat.fill('chen chose this phrase, or not');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect.poll(() => page.getByText('The two new passwords differ').count()).toBe(1);
+  await current.fill('not the current one at all');
+  await repeat.fill('chen chose this phrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect
+    .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
+    .toContain('current password is not correct');
+  await current.fill('another long passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .toBe(1);
+  await page.getByRole('link', { name: 'Participants' }).click();
+  await expect.poll(() => page.url()).toMatch(/\/participants$/);
+
+  await page.getByRole('link', { name: 'My account' }).click();
+  await page.getByLabel('Current password').fill('chen chose this phrase');
+  await page
+    .getByRole('textbox', { name: /^New password/ })
+    .first()
+    .fill('another long passphrase');
+  await page.getByLabel('New password again').fill('another long passphrase');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect
+    .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
+    .toContain('one of your last 5 passwords');
+  await page.getByLabel('Current password').fill('chen chose this phrase');
+  await page
+    .getByRole('textbox', { name: /^New password/ })
+    .first()
+    .fill('a second phrase of chen');
+  await page.getByLabel('New password again').fill('a second phrase of chen');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await expect.poll(() => page.getByText('Your password is changed').count(), { timeout: 15_000 }).toBe(1);
+  await page.screenshot({ path: 'test-results/account-password.png', fullPage: true });
+
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await expect.poll(() => page.url()).toMatch(/\/login$/);
+  await page.getByLabel('Email').fill('chen@example.org');
+  await page.getByRole('textbox', { name: 'Password' }).fill('a second phrase of chen');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect
+    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .toBe(1);
+});

@@ -7,7 +7,7 @@ import { dateInZone } from '../../src/product/dispensing.service.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -52,12 +52,14 @@ async function adminSession(): Promise<{ cookie: string; csrfToken: string }> {
 
 async function addUser(email: string, name: string, role: string) {
   const { cookie, csrfToken } = await adminSession();
-  const response = await fetch(`${server.url}/api/v1/users`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ email, name, roles: [role], siteIds: ['ruijin'], password: STAFF_PASSWORD }),
+  const headers = { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken };
+  await apiAddAccount(server.url, headers, {
+    email,
+    name,
+    roles: [role],
+    siteIds: ['ruijin'],
+    password: STAFF_PASSWORD,
   });
-  expect(response.status, await response.clone().text()).toBe(201);
 }
 
 beforeAll(async () => {

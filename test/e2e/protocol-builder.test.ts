@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser } from '../support/browser.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -20,12 +20,12 @@ beforeAll(async () => {
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
   });
   const headers = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  const created = await fetch(`${server.url}/api/v1/users`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ ...MANAGER, name: 'Dana Manager', roles: ['data_manager'], siteIds: [] }),
+  await apiAddAccount(server.url, headers, {
+    ...MANAGER,
+    name: 'Dana Manager',
+    roles: ['data_manager'],
+    siteIds: [],
   });
-  expect(created.status, await created.text()).toBe(201);
   browser = await launchBrowser();
 });
 

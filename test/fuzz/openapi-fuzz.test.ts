@@ -448,8 +448,9 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
       EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
       EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
       EXOTRIAL_LOGIN_RATE_LIMIT: '10000',
-      // Hostile values land in signature passwords too, and each wrong one counts toward the lockout
-      // (test/api/signature-lockout.test.ts): a locked fuzzer could not sign in again mid-run.
+      // Hostile values land in signature passwords, password changes and token issues, and each
+      // wrong one counts toward the lockout: allow more than the fuzzer sends (rounds × perRoute
+      // each) so its sign-ins go on.
       EXOTRIAL_LOCKOUT_ATTEMPTS: '100',
     });
     await generateSyntheticTrial(t.database, t.studyId, {
@@ -612,7 +613,7 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
         { email: 'nul@example.org', name: 'a\u0000b', roles: ['monitor'], password: PASSWORD },
         'body.name',
       ],
-      ['POST', '/api/v1/tokens', { name: 'x\ud800', expiresInDays: 3 }, 'body.name'],
+      ['POST', '/api/v1/tokens', { name: 'x\ud800', expiresInDays: 3, password: PASSWORD }, 'body.name'],
       ['GET', '/api/v1/product/vials/by-code/%00', undefined, 'params.code'],
       ['GET', '/api/v1/participants?search=a%00b', undefined, 'query.search'],
     ];

@@ -1,5 +1,6 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { FIRST_PASSWORD } from './accounts.ts';
 
 /** Debian's Chromium, never a downloaded browser. The flags keep it off this machine's closed network. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -58,4 +59,30 @@ export async function signInPage(
     .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
     .toBe(1);
   return page;
+}
+
+/**
+ * An account made as in a real study, over HTTP: the administrator (signed in with `adminHeaders`)
+ * creates it with a first password, and its owner signs in and replaces it with `account.password`,
+ * which the server requires before anything else.
+ */
+export async function apiAddAccount(
+  baseUrl: string,
+  adminHeaders: Record<string, string>,
+  account: { email: string; name: string; roles: string[]; siteIds: string[]; password: string },
+): Promise<void> {
+  const firstPassword = FIRST_PASSWORD;
+  const created = await fetch(`${baseUrl}/api/v1/users`, {
+    method: 'POST',
+    headers: adminHeaders,
+    body: JSON.stringify({ ...account, password: firstPassword }),
+  });
+  if (created.status !== 201) throw new Error(`create user: ${created.status} ${await created.text()}`);
+  const owner = await apiSignIn(baseUrl, account.email, firstPassword);
+  const changed = await fetch(`${baseUrl}/api/v1/account/password`, {
+    method: 'POST',
+    headers: owner,
+    body: JSON.stringify({ currentPassword: firstPassword, newPassword: account.password }),
+  });
+  if (changed.status !== 200) throw new Error(`change password: ${changed.status} ${await changed.text()}`);
 }

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { useSession, useSignOut } from './api/session.ts';
 import { LanguageSwitch } from './language-switch.tsx';
+import { PasswordChangePage } from './pages/change-password.tsx';
 
 export const areas = [
   'participants',
@@ -30,6 +31,8 @@ export function Layout() {
     );
   }
   if (!session.data) return <Navigate to="/login" replace />;
+  // A password an administrator chose is replaced before anything else (21 CFR 11.300).
+  if (session.data.passwordChangeRequired) return <PasswordChangePage />;
   // An administrator whom the study requires to use TOTP sets it up before anything else.
   if (session.data.totpEnrolmentRequired && location.pathname !== '/account') {
     return <Navigate to="/account" replace />;

@@ -7,6 +7,7 @@ import * as safety from './2026_11_25_05_safety.ts';
 import * as dosing from './2026_11_25_06_dosing.ts';
 import * as scaleIndexes from './2026_11_25_07_scale_indexes.ts';
 import * as productReturns from './2026_11_25_09_product_returns.ts';
+import * as accountControls from './2026_12_04_01_account_controls.ts';
 import * as loggerGaps from './2026_12_04_03_logger_gaps.ts';
 
 /**
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_06_dosing': dosing,
   '2026_11_25_07_scale_indexes': scaleIndexes,
   '2026_11_25_09_product_returns': productReturns,
+  '2026_12_04_01_account_controls': accountControls,
   '2026_12_04_03_logger_gaps': loggerGaps,
 };

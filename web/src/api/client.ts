@@ -10,6 +10,7 @@ export interface ApiErrorBody {
     /** A refused logger file's bad rows, by line (the first hundred; rowsBad counts them all). */
     badRows?: Array<{ line: number; message: string }>;
     rowsBad?: number;
+    currentPasswordWrong?: boolean;
   };
 }
 

@@ -15,6 +15,8 @@ export interface SessionInfo {
   csrfToken: string;
   totpEnabled?: boolean;
   totpEnrolmentRequired?: boolean;
+  /** An administrator set the password: the user must choose their own before anything else. */
+  passwordChangeRequired?: boolean;
 }
 
 /** The signed-in session, or null when the server answers 401. */
@@ -68,10 +70,11 @@ export function errorMessage(t: TFunction, error: unknown): string {
     const fields = error.body.details?.fields;
     if (error.body.details?.totpRequired) return t('auth.totpNeeded');
     if (error.body.details?.totpEnrolmentRequired) return t('account.totpRequiredNotice');
+    if (error.body.details?.currentPasswordWrong) return t('errors.currentPasswordWrong');
     if (error.body.error === 'locked' && error.body.details?.lockedUntil) {
       return t('errors.locked', { until: new Date(error.body.details.lockedUntil).toLocaleString() });
     }
-    const known = ['forbidden', 'rate_limited', 'csrf_failed'];
+    const known = ['forbidden', 'rate_limited', 'csrf_failed', 'password_change_required'];
     if (known.includes(error.body.error)) return t(`errors.${error.body.error}`);
     // A conflict's reason is specific (not eligible, nothing to amend, changed meanwhile): keep it.
     if (error.body.error === 'conflict') return `${t('errors.conflict')} ${error.body.message}`;

@@ -6,6 +6,7 @@ import {
   Code,
   CopyButton,
   Group,
+  NumberInput,
   Paper,
   PasswordInput,
   Stack,
@@ -23,6 +24,7 @@ import { isRole } from '../../../src/auth/roles.ts';
 import { api, setCsrfToken } from '../api/client.ts';
 import { errorMessage, useSession } from '../api/session.ts';
 import { TokenTable } from './admin/tokens-page.tsx';
+import { ChangePasswordForm } from './change-password.tsx';
 
 /**
  * The signed-in person's own settings: two-step sign-in (TOTP), API tokens, signing out everywhere.
@@ -37,6 +39,9 @@ export function AccountPage() {
   return (
     <Stack maw={900}>
       <Title order={2}>{t('account.title')}</Title>
+      <Paper withBorder p="md">
+        <ChangePasswordForm />
+      </Paper>
       <TotpSection />
       {mayHaveTokens && <TokensSection />}
       <SignOutEverywhere />
@@ -183,10 +188,18 @@ function TokensSection() {
   const { t } = useTranslation();
   const client = useQueryClient();
   const [name, setName] = useState('');
+  const [days, setDays] = useState<number | string>('');
+  const [password, setPassword] = useState('');
   const create = useMutation({
-    mutationFn: () => api<{ token: string }>('POST', '/tokens', { name }),
+    mutationFn: () =>
+      api<{ token: string }>('POST', '/tokens', {
+        name,
+        password,
+        ...(typeof days === 'number' ? { expiresInDays: days } : {}),
+      }),
     onSuccess: () => {
       setName('');
+      setPassword('');
       void client.invalidateQueries({ queryKey: ['my-tokens'] });
     },
   });
@@ -207,8 +220,25 @@ function TokensSection() {
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}
             />
+            <NumberInput
+              label={t('account.tokenDays')}
+              placeholder={t('account.tokenDaysDefault')}
+              min={1}
+              allowDecimal={false}
+              w={170}
+              value={days}
+              onChange={setDays}
+            />
+            <PasswordInput
+              label={t('account.password')}
+              description={t('account.tokenPasswordHint')}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+            />
             <Button type="submit" loading={create.isPending}>
-              {t('common.create')}
+              {t('account.issueToken')}
             </Button>
           </Group>
         </form>

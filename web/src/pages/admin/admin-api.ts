@@ -32,6 +32,7 @@ export interface ApiToken {
   name: string;
   prefix: string;
   createdAt: string;
+  expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }

@@ -26,6 +26,7 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
             <Table.Th>{t('admin.owner')}</Table.Th>
             <Table.Th>{t('admin.prefix')}</Table.Th>
             <Table.Th>{t('admin.created')}</Table.Th>
+            <Table.Th>{t('admin.expires')}</Table.Th>
             <Table.Th>{t('admin.lastUsed')}</Table.Th>
             <Table.Th />
           </Table.Tr>
@@ -39,10 +40,13 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
                 <code>{token.prefix}…</code>
               </Table.Td>
               <Table.Td>{when(token.createdAt)}</Table.Td>
+              <Table.Td>{when(token.expiresAt)}</Table.Td>
               <Table.Td>{when(token.lastUsedAt)}</Table.Td>
               <Table.Td>
                 {token.revokedAt ? (
                   <Badge color="gray">{t('admin.revoked')}</Badge>
+                ) : token.expiresAt && new Date(token.expiresAt) <= new Date() ? (
+                  <Badge color="gray">{t('admin.expired')}</Badge>
                 ) : (
                   <Button size="xs" variant="light" color="red" onClick={() => revoke.mutate(token.tokenId)}>
                     {t('common.revoke')}

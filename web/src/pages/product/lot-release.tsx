@@ -3,8 +3,6 @@ import {
   Button,
   Card,
   Group,
-  Modal,
-  PasswordInput,
   Select,
   Stack,
   Table,
@@ -18,7 +16,6 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
-import { useSession } from '../../api/session.ts';
 import { apiErrorText, useLanguage, useProtocol } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type LotView, productKeys } from './product-api.ts';

@@ -7,8 +7,6 @@ import {
   Checkbox,
   Group,
   Loader,
-  Modal,
-  PasswordInput,
   SegmentedControl,
   Select,
   Stack,
@@ -18,13 +16,12 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { ShipmentView } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
-import { useSession } from '../../api/session.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type StorageUnitView, type VialView, when } from './product-api.ts';
