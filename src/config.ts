@@ -46,6 +46,10 @@ const environmentSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  EXOTRIAL_ANCHOR_FILE: z.string().min(1).optional(),
+  EXOTRIAL_TSA_URL: z
+    .url({ protocol: /^https?$/, message: 'EXOTRIAL_TSA_URL must be an http(s) URL' })
+    .optional(),
 });
 
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -69,6 +73,8 @@ export interface Config {
   adminTotpRequired: boolean;
   /** Key that seals TOTP secrets at rest (AES-256-GCM); without it they are stored unsealed. */
   secretKey: Buffer | undefined;
+  /** Where the audit chain head is anchored (one JSON line a day), and the time-stamp authority. */
+  anchor: { file: string | undefined; tsaUrl: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -113,5 +119,9 @@ export function loadConfig(
     loginRateLimit: env.EXOTRIAL_LOGIN_RATE_LIMIT,
     adminTotpRequired: env.EXOTRIAL_ADMIN_TOTP_REQUIRED === 'true',
     secretKey: env.EXOTRIAL_SECRET_KEY ? Buffer.from(env.EXOTRIAL_SECRET_KEY, 'hex') : undefined,
+    anchor: {
+      file: env.EXOTRIAL_ANCHOR_FILE ? resolve(env.EXOTRIAL_ANCHOR_FILE) : undefined,
+      tsaUrl: env.EXOTRIAL_TSA_URL,
+    },
   };
 }
