@@ -8,6 +8,7 @@ import { AnchorError, AnchorFileError, parseAnchorFile, writeAnchor } from '../a
 import { verifyAgainstAnchors } from '../audit/anchor-verify.ts';
 import { verifyStudyChain } from '../audit/audit.query.ts';
 import { type ExportFormat, exportAuditTrail } from '../audit/export.ts';
+import { OWNER_ONLY_FILE } from '../exchange/stream-file.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
@@ -85,7 +86,9 @@ export function registerAuditCommand(program: Command): void {
     }
     const format: ExportFormat = options.format;
     await withStudyDatabase(options, async (database, studyId) => {
-      const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
+      const out: Writable = options.out
+        ? createWriteStream(options.out, { mode: OWNER_ONLY_FILE })
+        : process.stdout;
       for await (const chunk of exportAuditTrail(database, studyId, format)) await write(out, chunk);
       if (options.out) {
         out.end();

@@ -1,7 +1,5 @@
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
 import { recordExport } from '../exchange/export-audit.ts';
@@ -10,6 +8,7 @@ import { exportOdm } from '../exchange/odm/odm-export.ts';
 import type { PrivacyOptions } from '../exchange/privacy.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
+import { fileSink, OWNER_ONLY_DIRECTORY } from '../exchange/stream-file.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
@@ -36,16 +35,15 @@ function privacyOf(flags: PrivacyFlags): PrivacyOptions {
   return { includeIdentifiers: flags.includeIdentifiers === true, dateShiftKey: flags.shiftDates ?? null };
 }
 
+/** One writer for every exported file: created 0600, waiting for the disk when its buffer is full. */
 async function writeChunks(path: string, chunks: AsyncIterable<string>): Promise<number> {
-  const out: Writable = createWriteStream(path);
-  let bytes = 0;
-  for await (const chunk of chunks) {
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await new Promise((resolve) => out.once('drain', resolve));
+  const sink = fileSink(path);
+  try {
+    for await (const chunk of chunks) await sink.write(chunk);
+  } finally {
+    await sink.close();
   }
-  out.end();
-  await finished(out);
-  return bytes;
+  return sink.bytes;
 }
 
 const actor = () => systemActor(`cli (${process.env.USER ?? 'unknown user'})`);
@@ -142,7 +140,7 @@ export function registerExportCommand(program: Command): void {
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
-      mkdirSync(options.out, { recursive: true });
+      mkdirSync(options.out, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
       const dictionaryFile = join(options.out, 'data-dictionary.csv');
       const dataFile = join(options.out, 'data.csv');
       await writeChunks(dictionaryFile, redcapDictionaryCsv(database, studyId));

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import type { PrivacyOptions } from '../privacy.ts';
-import { type FileSink, fileSink } from '../stream-file.ts';
+import { type FileSink, fileSink, OWNER_ONLY_DIRECTORY, OWNER_ONLY_FILE } from '../stream-file.ts';
 import { defineXml } from './define-xml.ts';
 import {
   allSdtmDomains,
@@ -34,7 +34,7 @@ export async function exportSdtmDirectory(
     batchSize?: number;
   },
 ): Promise<SdtmDirectoryResult> {
-  mkdirSync(directory, { recursive: true });
+  mkdirSync(directory, { recursive: true, mode: OWNER_ONLY_DIRECTORY });
   const created = options.created ?? new Date();
   const study = await loadSdtmStudy(database, studyId, options.privacy);
   const files = new Map<SdtmDomainCode, FileSink>();
@@ -60,6 +60,7 @@ export async function exportSdtmDirectory(
   writeFileSync(
     define,
     defineXml(study, allSdtmDomains, result.lengths, { created, fileExtension: options.format }),
+    { mode: OWNER_ONLY_FILE },
   );
   return {
     directory,
