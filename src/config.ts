@@ -51,6 +51,10 @@ const environmentSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  EXOTRIAL_ANCHOR_FILE: z.string().min(1).optional(),
+  EXOTRIAL_TSA_URL: z
+    .url({ protocol: /^https?$/, message: 'EXOTRIAL_TSA_URL must be an http(s) URL' })
+    .optional(),
 });
 
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -83,6 +87,8 @@ export interface Config {
   passwordHistory: number;
   /** API token lifetime in days: the default, and the most a token may be given. */
   tokenDays: { default: number; max: number };
+  /** Where the audit chain head is anchored (one JSON line a day), and the time-stamp authority. */
+  anchor: { file: string | undefined; tsaUrl: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -135,6 +141,10 @@ export function loadConfig(
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     passwordHistory: env.EXOTRIAL_PASSWORD_HISTORY,
     tokenDays: { default: env.EXOTRIAL_TOKEN_DAYS, max: env.EXOTRIAL_TOKEN_MAX_DAYS },
+    anchor: {
+      file: env.EXOTRIAL_ANCHOR_FILE ? resolve(env.EXOTRIAL_ANCHOR_FILE) : undefined,
+      tsaUrl: env.EXOTRIAL_TSA_URL,
+    },
   };
 }
 

@@ -95,3 +95,31 @@ export async function recordAudit(
   }
   await trx.updateTable('audit_chain_head').set({ seq, hash }).where('study_id', '=', studyId).execute();
 }
+
+/** The participant an event is about, as its row names it (every writer of a participant's data holds it). */
+export interface AuditSubject {
+  participant_id: string;
+  site_id: string;
+}
+
+/**
+ * `recordAudit` for events about a participant's data: each event's context carries
+ * `{ participantId, siteId }`, so the participant's trail and a site's trail are one indexed
+ * filter (and a site-bound reader sees its sites' events and no others'). A null subject (the whole
+ * study, e.g. a study lock) records the events as they are.
+ */
+export function recordParticipantAudit(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  subject: AuditSubject | null,
+  inputs: AuditInput | AuditInput[],
+): Promise<void> {
+  if (!subject) return recordAudit(trx, studyId, actor, inputs);
+  const about = { participantId: subject.participant_id, siteId: subject.site_id };
+  const events = (Array.isArray(inputs) ? inputs : [inputs]).map((input) => ({
+    ...input,
+    context: { ...input.context, ...about },
+  }));
+  return recordAudit(trx, studyId, actor, events);
+}

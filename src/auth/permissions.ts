@@ -85,7 +85,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'token.manage',
     'audit.read',
   ],
-  investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'token.own'],
+  // The investigator answers for the site's records (ICH E6 §2.12), so reads their trail: site-bound,
+  // like the monitor's, it holds the events of the investigator's own sites only (audit.query.ts).
+  investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'token.own', 'audit.read'],
   sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess'],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and

@@ -5,6 +5,7 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { Database } from '../db/connection.ts';
+import { OWNER_ONLY_FILE } from '../exchange/stream-file.ts';
 import { exotrialVersion } from '../version.ts';
 import {
   BACKUP_FORMAT,
@@ -93,7 +94,8 @@ export async function writeBackup(
   const batchRows = options.batchRows ?? 1000;
   const partial = `${file}.partial-${process.pid}`;
   const gzip = createGzip({ level: 6 });
-  const written = pipeline(gzip, createWriteStream(partial));
+  // The whole trial, identifiers included: readable by its owner only.
+  const written = pipeline(gzip, createWriteStream(partial, { mode: OWNER_ONLY_FILE }));
   // Observed at once so that a write error while the snapshot is still being read is not unhandled.
   written.catch(() => undefined);
   const writer = new LineWriter(gzip, written);

@@ -1,7 +1,4 @@
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
 import { recordExport } from '../exchange/export-audit.ts';
@@ -11,6 +8,7 @@ import type { PrivacyOptions } from '../exchange/privacy.ts';
 import { writeFileWhole, writeFolderWhole } from '../exchange/publish.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
+import { fileSink } from '../exchange/stream-file.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
@@ -37,23 +35,15 @@ function privacyOf(flags: PrivacyFlags): PrivacyOptions {
   return { includeIdentifiers: flags.includeIdentifiers === true, dateShiftKey: flags.shiftDates ?? null };
 }
 
+/** One writer for every exported file: created 0600, waiting for the disk when its buffer is full. */
 async function writeChunks(path: string, chunks: AsyncIterable<string>): Promise<number> {
-  const out: Writable = createWriteStream(path);
-  // An error of the file (a full disk) ends the export instead of hanging on a drain that never comes.
-  const failed = new Promise<never>((_, reject) => out.once('error', reject));
-  failed.catch(() => {});
-  let bytes = 0;
+  const sink = fileSink(path);
   try {
-    for await (const chunk of chunks) {
-      bytes += Buffer.byteLength(chunk);
-      if (!out.write(chunk))
-        await Promise.race([new Promise((resolve) => out.once('drain', resolve)), failed]);
-    }
+    for await (const chunk of chunks) await sink.write(chunk);
   } finally {
-    out.end();
-    await finished(out);
+    await sink.close();
   }
-  return bytes;
+  return sink.bytes;
 }
 
 const actor = () => systemActor(`cli (${process.env.USER ?? 'unknown user'})`);

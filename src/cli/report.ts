@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { OWNER_ONLY_FILE } from '../exchange/stream-file.ts';
 import { renderReportHtml } from '../report/report.html.ts';
 import { reportJson } from '../report/report.model.ts';
-import { htmlToPdf, PdfUnavailableError } from '../report/report.pdf.ts';
+import { htmlToPdf, PdfTimeoutError, PdfUnavailableError } from '../report/report.pdf.ts';
 import { loadReport } from '../report/report.service.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
@@ -47,7 +48,9 @@ export function registerReportCommand(program: Command): void {
         try {
           content = options.format === 'pdf' ? await htmlToPdf(html) : html;
         } catch (error) {
-          if (error instanceof PdfUnavailableError) throw new CliUserError(error.message);
+          if (error instanceof PdfUnavailableError || error instanceof PdfTimeoutError) {
+            throw new CliUserError(error.message);
+          }
           throw error;
         }
       }
@@ -56,7 +59,7 @@ export function registerReportCommand(program: Command): void {
         return;
       }
       try {
-        writeFileSync(options.out, content);
+        writeFileSync(options.out, content, { mode: OWNER_ONLY_FILE });
       } catch (error) {
         throw new CliUserError(
           `cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,

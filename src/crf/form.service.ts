@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import { isDoseRecordForm } from '../dosing/exposure-form.ts';
@@ -186,10 +186,11 @@ export async function saveForm(
       merged,
       changed,
     });
-    await recordAudit(
+    await recordParticipantAudit(
       trx,
       studyId,
       caller.actor,
+      participant,
       changed.map((itemId) => ({
         action: row ? 'crf.value.change' : 'crf.value.enter',
         entityType: 'form_record',

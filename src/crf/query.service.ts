@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
@@ -67,7 +67,7 @@ export async function syncEditCheckQueries(
       .where('study_id', '=', studyId)
       .where('query_id', '=', query.query_id)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, query, {
       action: 'query.close',
       entityType: 'query',
       entityId: query.query_id,
@@ -125,7 +125,7 @@ async function insertQuery(
       updated_at: now,
     })
     .execute();
-  await recordAudit(trx, studyId, caller.actor, {
+  await recordParticipantAudit(trx, studyId, caller.actor, record, {
     action: 'query.raise',
     entityType: 'query',
     entityId: queryId,
@@ -252,7 +252,7 @@ export async function actOnQuery(
       .where('study_id', '=', studyId)
       .where('query_id', '=', queryId)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, row, {
       action: `query.${action}`,
       entityType: 'query',
       entityId: queryId,

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { type AuditSubject, recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
 import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
@@ -50,10 +50,11 @@ export async function verifyFields(
         )
         .execute();
     }
-    await recordAudit(
+    await recordParticipantAudit(
       trx,
       studyId,
       caller.actor,
+      record,
       itemIds.map((itemId) => ({
         action: 'crf.sdv',
         entityType: 'form_record',
@@ -90,6 +91,7 @@ export async function setLock(
     let entityType: string;
     let entityId: string;
     let wasLocked: boolean;
+    let subject: AuditSubject | null = null;
     if (target.kind === 'record') {
       const record = await findRecordById(trx, studyId, target.recordId, true);
       if (!record) throw notFound(`Form record ${target.recordId}`);
@@ -101,7 +103,7 @@ export async function setLock(
         .where('study_id', '=', studyId)
         .where('record_id', '=', record.record_id)
         .execute();
-      [entityType, entityId] = ['form_record', record.record_id];
+      [entityType, entityId, subject] = ['form_record', record.record_id, record];
     } else if (target.kind === 'participant') {
       const participant = await lockParticipant(trx, studyId, target.participantId);
       authorize(caller.user, 'crf.lock', { siteId: participant.site_id });
@@ -112,7 +114,7 @@ export async function setLock(
         .where('study_id', '=', studyId)
         .where('participant_id', '=', participant.participant_id)
         .execute();
-      [entityType, entityId] = ['participant', participant.participant_id];
+      [entityType, entityId, subject] = ['participant', participant.participant_id, participant];
     } else {
       authorize(caller.user, 'crf.lock');
       const study = await trx
@@ -126,7 +128,7 @@ export async function setLock(
       [entityType, entityId] = ['study', studyId];
     }
     if (wasLocked === lock) throw conflict(lock ? 'It is locked already.' : 'It is not locked.');
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, subject, {
       action: lock ? 'lock.apply' : 'lock.release',
       entityType,
       entityId,

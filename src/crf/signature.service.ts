@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { type AuditSubject, recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Tx } from '../db/connection.ts';
@@ -44,10 +44,11 @@ export async function breakSignatures(
       broken.some((s) => s.scope === 'casebook') ? eb.val(true) : eb('record_id', '=', record.record_id),
     )
     .execute();
-  await recordAudit(
+  await recordParticipantAudit(
     trx,
     studyId,
     caller.actor,
+    record,
     broken.map((signature) => ({
       action: 'signature.broken',
       entityType: signature.scope === 'form' ? 'form_record' : 'participant',
@@ -64,7 +65,7 @@ async function applySignature(
   caller: Caller,
   target: {
     scope: 'form' | 'casebook';
-    participantId: string;
+    participant: AuditSubject;
     records: FormRecordRow[];
     recordId: string | null;
   },
@@ -79,7 +80,7 @@ async function applySignature(
       study_id: studyId,
       signature_id: signatureId,
       scope: target.scope,
-      participant_id: target.participantId,
+      participant_id: target.participant.participant_id,
       record_id: target.recordId,
       signer_id: caller.user.userId,
       signer_name: caller.user.name,
@@ -96,10 +97,10 @@ async function applySignature(
       .where('record_id', '=', record.record_id)
       .execute();
   }
-  await recordAudit(trx, studyId, caller.actor, {
+  await recordParticipantAudit(trx, studyId, caller.actor, target.participant, {
     action: 'signature.apply',
     entityType: target.scope === 'form' ? 'form_record' : 'participant',
-    entityId: target.recordId ?? target.participantId,
+    entityId: target.recordId ?? target.participant.participant_id,
     newValue: { signatureId, meaning, signer: caller.user.name, records: state },
   });
   return signatureId;
@@ -127,7 +128,7 @@ export async function signForm(
     if (!current) throw notFound(`Form record ${recordId}`);
     return applySignature(trx, studyId, caller, {
       scope: 'form',
-      participantId: record.participant_id,
+      participant,
       records: [current],
       recordId,
     });
@@ -166,7 +167,7 @@ export async function signCasebook(
     if (records.length === 0) throw conflict('The casebook has no saved form to sign.');
     const signatureId = await applySignature(trx, studyId, caller, {
       scope: 'casebook',
-      participantId,
+      participant: locked,
       records,
       recordId: null,
     });

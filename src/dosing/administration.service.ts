@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Entries } from '../crf/entries.ts';
 import { allowedCodes } from '../crf/form-checks.ts';
@@ -480,7 +480,7 @@ export async function recordAdministration(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
       action: 'dosing.administration.record',
       entityType: 'dosing_administration',
       entityId: row.administration_id,
@@ -544,10 +544,11 @@ export async function updateAdministration(
       .where('administration_id', '=', administrationId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(
+    await recordParticipantAudit(
       trx,
       studyId,
       caller.actor,
+      participant,
       changed.map((key) => ({
         action: 'dosing.administration.change',
         entityType: 'dosing_administration',

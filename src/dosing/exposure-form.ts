@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { type Entries, type FieldInput, sameEntry } from '../crf/entries.ts';
 import { checkForm } from '../crf/form-checks.ts';
 import { entriesOf, findRecord, type SlotKey } from '../crf/form-record.queries.ts';
@@ -173,10 +173,11 @@ export async function syncExposureForm(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-  await recordAudit(
+  await recordParticipantAudit(
     trx,
     studyId,
     caller.actor,
+    saved,
     changed.map((itemId) => ({
       action: existing && old[itemId] !== undefined ? 'crf.value.change' : 'crf.value.enter',
       entityType: 'form_record',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { DomainError } from '../server/errors.ts';
+import { OWNER_ONLY_DIRECTORY } from './stream-file.ts';
 
 // Export files appear whole or not at all: they are written under a temporary name beside the target
 // (same folder, so the final rename is atomic and never crosses a file system) and renamed into place
@@ -77,7 +78,7 @@ export async function writeFolderWhole<T>(
   if (existing === 'file') throw outputProblem(`${target} is a file: give ${option} a folder.`);
   const temporary = temporaryBeside(target, parent);
   try {
-    mkdirSync(temporary);
+    mkdirSync(temporary, { mode: OWNER_ONLY_DIRECTORY });
   } catch (error) {
     throw cannotWrite(error, parent, option);
   }

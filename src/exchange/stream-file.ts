@@ -1,6 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 
+/** Files and folders of exported trial data are created readable by their owner only. */
+export const OWNER_ONLY_FILE = 0o600;
+export const OWNER_ONLY_DIRECTORY = 0o700;
+
 /** A file written chunk by chunk, waiting for the disk when its buffer is full (flat memory). */
 export interface FileSink {
   write(chunk: Uint8Array | string): Promise<void>;
@@ -9,7 +13,7 @@ export interface FileSink {
 }
 
 export function fileSink(path: string): FileSink {
-  const stream: WriteStream = createWriteStream(path);
+  const stream: WriteStream = createWriteStream(path, { mode: OWNER_ONLY_FILE });
   let bytes = 0;
   let failure: Error | null = null;
   stream.on('error', (error) => {

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
 import { conflict, validationFailed } from '../server/errors.ts';
@@ -61,7 +61,7 @@ export async function recordScreenOutcome(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
       action: `participant.${input.outcome}`,
       entityType: 'participant',
       entityId: participantId,
@@ -144,7 +144,7 @@ export async function enrolParticipant(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
       action: 'participant.enrol',
       entityType: 'participant',
       entityId: participantId,
@@ -196,7 +196,7 @@ export async function changeStatus(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
       action: `participant.${input.status}`,
       entityType: 'participant',
       entityId: participantId,

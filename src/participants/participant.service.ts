@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/audit.schema.ts';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { UserView } from '../auth/auth.schema.ts';
 import { authorize } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
@@ -90,7 +90,8 @@ export async function screenParticipant(
         updated_at: now,
       })
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    const subject = { participant_id: participantId, site_id: input.siteId };
+    await recordParticipantAudit(trx, studyId, caller.actor, subject, {
       action: 'participant.screen',
       entityType: 'participant',
       entityId: participantId,
@@ -133,7 +134,7 @@ export async function recordConsent(
       created_at: new Date(),
     };
     await trx.insertInto('consent').values(row).execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
       action: 'participant.consent',
       entityType: 'participant',
       entityId: participantId,
@@ -272,7 +273,7 @@ export async function confirmEligibility(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .execute();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, locked, {
       action: 'signature.apply',
       entityType: 'participant',
       entityId: participantId,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
@@ -328,7 +328,7 @@ async function recordDispensing(
     participantId: participant.participant_id,
     actorLabel: caller.actor.label,
   });
-  await recordAudit(trx, studyId, caller.actor, {
+  await recordParticipantAudit(trx, studyId, caller.actor, participant, {
     action: 'vial.dispense',
     entityType: 'participant',
     entityId: participant.participant_id,

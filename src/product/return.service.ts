@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
@@ -89,7 +89,7 @@ export async function returnVial(
       actorLabel: caller.actor.label,
       reason: input.reason,
     });
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, dispensing, {
       action: 'vial.return',
       entityType: 'participant',
       entityId: dispensing.participant_id,

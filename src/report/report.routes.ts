@@ -5,7 +5,7 @@ import type { App, AppContext } from '../server/context.ts';
 import { DomainError } from '../server/errors.ts';
 import { renderReportHtml } from './report.html.ts';
 import { reportJson } from './report.model.ts';
-import { htmlToPdf, PdfUnavailableError } from './report.pdf.ts';
+import { htmlToPdf, PdfTimeoutError, PdfUnavailableError } from './report.pdf.ts';
 import { loadReport } from './report.service.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema };
@@ -44,7 +44,9 @@ export function reportRoutes(app: App, context: AppContext): void {
           .header('content-disposition', `attachment; filename="${model.study.shortTitle}-report.pdf"`)
           .send(pdf);
       } catch (error) {
-        if (error instanceof PdfUnavailableError) throw new DomainError('unavailable', error.message);
+        if (error instanceof PdfUnavailableError || error instanceof PdfTimeoutError) {
+          throw new DomainError('unavailable', error.message);
+        }
         throw error;
       }
     },

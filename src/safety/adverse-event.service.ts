@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize, canAccessSite } from '../auth/permissions.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
@@ -188,7 +188,7 @@ export async function createAdverseEvent(
       .returningAll()
       .executeTakeFirstOrThrow();
     const label = `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`;
-    await recordAudit(trx, studyId, caller.actor, [
+    await recordParticipantAudit(trx, studyId, caller.actor, participant, [
       {
         action: 'safety.ae.create',
         entityType: 'adverse_event',
@@ -280,7 +280,7 @@ export async function updateAdverseEvent(
       .where('ae_id', '=', aeId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, studyId, caller.actor, [
+    await recordParticipantAudit(trx, studyId, caller.actor, row, [
       ...changed.map((item) => ({
         action: isBlank(old[item]) ? 'safety.ae.value.enter' : 'safety.ae.value.change',
         entityType: 'adverse_event',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/audit.service.ts';
+import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
@@ -164,7 +164,7 @@ export async function recordSubmission(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, studyId, caller.actor, {
+    await recordParticipantAudit(trx, studyId, caller.actor, row, {
       action: 'safety.report.submit',
       entityType: 'safety_submission',
       entityId: submission.submission_id,

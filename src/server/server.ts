@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import { type AnchorSchedule, startAnchorSchedule } from '../audit/anchor-schedule.ts';
 import type { Config } from '../config.ts';
-import { openDatabase, waitForDatabase } from '../db/connection.ts';
+import { type Database, openDatabase, waitForDatabase } from '../db/connection.ts';
 import { bootstrap } from '../study/bootstrap.ts';
 import { buildApp } from './app.ts';
 import type { App } from './context.ts';
@@ -32,13 +33,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = (config.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
     const setupUrl = setupSecret ? `${url}/setup?token=${setupSecret}` : null;
+    const anchors = anchorSchedule(config, database, studyId, logger);
     let closing: Promise<void> | undefined;
     return {
       app,
       url,
       setupUrl,
       close: () => {
-        closing ??= app.close().then(() => database.close());
+        closing ??= (anchors?.stop() ?? Promise.resolve())
+          .then(() => app.close())
+          .then(() => database.close());
         return closing;
       },
     };
@@ -46,4 +50,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await database.close();
     throw error;
   }
+}
+
+function anchorSchedule(
+  config: Config,
+  database: Database,
+  studyId: string,
+  logger: Logger,
+): AnchorSchedule | null {
+  if (!config.anchor.file) {
+    logger.warn('EXOTRIAL_ANCHOR_FILE is not set: the audit chain head is not anchored outside the database');
+    return null;
+  }
+  return startAnchorSchedule({
+    database,
+    studyId,
+    file: config.anchor.file,
+    tsaUrl: config.anchor.tsaUrl,
+    logger,
+  });
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { addAccount } from '../support/accounts.ts';
 import {
   ADMIN,
@@ -8,6 +9,8 @@ import {
   signIn,
   type TestApp,
 } from '../support/test-app.ts';
+
+const today = new Date().toISOString().slice(0, 10);
 
 const injections = [
   "' OR '1'='1",
@@ -147,10 +150,28 @@ describeEachDatabase('audit trail of site-bound readers', (kind) => {
       );
       const screened = await post('/api/v1/participants', investigator.headers, {
         siteId,
-        screeningDate: new Date().toISOString().slice(0, 10),
+        screeningDate: today,
       });
       expect(screened.statusCode, screened.body).toBe(201);
-      participants[siteId] = screened.json().participantId;
+      const participantId = screened.json().participantId as string;
+      participants[siteId] = participantId;
+      const consent = await post(`/api/v1/participants/${participantId}/consent`, investigator.headers, {
+        formVersion: '1.0',
+        consentedAt: new Date().toISOString(),
+        signer: 'participant',
+      });
+      expect(consent.statusCode, consent.body).toBe(201);
+      const [formId, values] = Object.entries(eligibleScreeningForms(today, `${today}T08:00:00Z`))[0] ?? [];
+      const form = await t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
+        headers: investigator.headers,
+        payload: {
+          version: 0,
+          entries: Object.fromEntries(Object.entries(values ?? {}).map(([item, value]) => [item, { value }])),
+        },
+      });
+      expect(form.statusCode, form.body).toBe(200);
     }
     await addAccount(t.app, admin.headers, {
       email: 'monitor@example.org',
@@ -176,5 +197,44 @@ describeEachDatabase('audit trail of site-bound readers', (kind) => {
     expect((await get('siteId=site-b', monitor.headers)).statusCode).toBe(403);
     const all = (await get(`participantId=${participants['site-b']}`, admin.headers)).json();
     expect(all.events.length).toBeGreaterThan(0);
+  });
+
+  it("shows an investigator their site's whole trail (consent, form values) and nothing else", async () => {
+    const investigator = await signIn(
+      t.app,
+      'investigator-site-a@example.org',
+      'a sufficiently long password',
+    );
+    const get = (query: string) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/audit?${query}`, headers: investigator.headers });
+    const seen = (await get('limit=500')).json().events as Array<{
+      action: string;
+      entityType: string;
+      context: Record<string, unknown> | null;
+    }>;
+    const actions = new Set(seen.map((event) => event.action));
+    for (const action of ['participant.screen', 'participant.consent', 'crf.value.enter']) {
+      expect(actions.has(action), action).toBe(true);
+    }
+    // Every event is site A's and says so: its participants' data, or site A's own settings; no
+    // site B, no users or sign-ins.
+    for (const event of seen) {
+      expect(event.context?.siteId, event.action).toBe('site-a');
+      if (event.entityType !== 'site') {
+        expect(event.context?.participantId, event.action).toBe(participants['site-a']);
+      }
+    }
+    const everything = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/audit?limit=500', headers: admin.headers })
+    ).json().events as Array<{ action: string; context: Record<string, unknown> | null }>;
+    expect(everything.some((event) => event.context?.siteId === 'site-b')).toBe(true);
+    expect(everything.some((event) => event.action === 'user.create')).toBe(true);
+    // The participant page's trail: the form values are in it now, through the event's context.
+    const trail = (await get(`participantId=${participants['site-a']}`)).json().events as Array<{
+      entityType: string;
+    }>;
+    expect(trail.some((event) => event.entityType === 'form_record')).toBe(true);
+    expect((await get(`participantId=${participants['site-b']}`)).json().events).toEqual([]);
+    expect((await get('siteId=site-b')).statusCode).toBe(403);
   });
 });

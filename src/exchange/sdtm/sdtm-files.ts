@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Database } from '../../db/connection.ts';
 import type { PrivacyOptions } from '../privacy.ts';
 import { writeFolderWhole } from '../publish.ts';
-import { type FileSink, fileSink } from '../stream-file.ts';
+import { type FileSink, fileSink, OWNER_ONLY_FILE } from '../stream-file.ts';
 import { defineXml } from './define-xml.ts';
 import {
   type ChunkSink,
@@ -78,6 +78,7 @@ export async function exportSdtmDirectory(
       writeFileSync(
         join(folder, 'define.xml'),
         defineXml(study, plan, { created, fileExtension: options.format }),
+        { mode: OWNER_ONLY_FILE },
       );
       await options.beforePublish?.(plan.rows);
       return new Map([...files].map(([code, file]) => [code, file.bytes]));
