@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
-import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import type { Protocol } from '../../src/protocol/schema.ts';
+import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
 import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
@@ -25,6 +26,11 @@ const MINUTE = 60_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-dosing-'));
 let server: ServerProcess;
 let browser: Browser;
+let protocol: Protocol;
+
+const vitalsLabel = (itemId: string) =>
+  protocol.forms.find((form) => form.id === 'vitals')?.items.find((item) => item.id === itemId)?.label.en ??
+  itemId;
 
 type Headers = Record<string, string>;
 
@@ -113,6 +119,9 @@ async function enrolParticipant(day1: string, assessedAt: string): Promise<strin
 }
 
 beforeAll(async () => {
+  const loaded = await loadProtocolFile(defaultProtocolPath());
+  if (!loaded.ok) throw new Error('the default protocol does not load');
+  protocol = loaded.protocol;
   const port = await freePort();
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
@@ -148,13 +157,44 @@ afterAll(async () => {
 const signIn = (email: string): Promise<Page> =>
   signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
-/** Fills a vitals card of the Dosing screen and saves it. */
+/** An input's label: the item's text, with the asterisk a required item shows. */
+const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
+
+/**
+ * Types a whole reading into a vitals card of the Dosing screen (the boxes start empty) and saves it;
+ * context items copied from an earlier reading of the day are confirmed.
+ */
 async function saveVitals(page: Page, visitKey: string, assessedAt: string, spo2: number) {
   const card = page.getByTestId(`vitals-${visitKey}`);
-  await card.getByLabel('Measured at').fill(assessedAt);
-  await card.getByLabel('SpO2 %').fill(String(spo2));
+  const values = { ...sampleVitals(assessedAt), spo2 };
+  for (const [itemId, value] of Object.entries(values)) {
+    const label = vitalsLabel(itemId);
+    if (itemId === 'atRest') {
+      await card
+        .getByRole('radiogroup', { name: label })
+        .getByLabel(value ? 'Yes' : 'No')
+        .check();
+    } else if (itemId === 'oxygenSupport') {
+      await card.getByLabel(labelled(label)).selectOption(String(value));
+    } else {
+      await card.getByLabel(labelled(label)).fill(String(value));
+    }
+  }
+  if ((await card.getByTestId('copied-mark').count()) > 0) {
+    await card.getByLabel(/^The values copied from the reading of/).check();
+  }
   await card.getByRole('button', { name: 'Save vital signs' }).click();
   await expect.poll(() => card.getByText('Saved.').count(), TIMEOUT).toBe(1);
+}
+
+/** The dose's questions that nothing answers for the ward: how it went, volume, device, symptoms. */
+async function answerDoseQuestions(page: Page) {
+  const dose = page.getByTestId('dose-form');
+  await dose.getByLabel(/^Nebulisation/).selectOption('completed');
+  await dose.getByLabel(/^Volume nebulised/).fill('3');
+  await dose.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await dose.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
+  await dose.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
 }
 
 it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records the suggested adverse event', async () => {
@@ -191,6 +231,7 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   await dose.getByLabel('Vial (scan the code)').fill(vialCode);
   await dose.getByLabel('Started').fill(siteLocal(new Date(start)));
   await dose.getByLabel('Ended').fill(siteLocal(new Date(start + 15 * MINUTE)));
+  await answerDoseQuestions(page);
   await dose.getByRole('button', { name: 'Record the dose' }).click();
   await expect.poll(() => page.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT).toBe(1);
   await saveVitals(page, 'day-1/post-30', siteLocal(new Date(start + 30 * MINUTE)), fallen);

@@ -225,6 +225,12 @@ it('screens, consents, confirms eligibility, enrols and records day 1 through th
   await doseForm.getByLabel('Vial (scan the code)').fill(vialCode);
   await doseForm.getByLabel('Started').fill(local(doseStart));
   await doseForm.getByLabel('Ended').fill(local(new Date(doseStart.getTime() + 20 * 60_000)));
+  // Nothing is answered for the ward: how the nebulisation went, the volume, the device, the symptoms.
+  await doseForm.getByLabel(/^Nebulisation/).selectOption('completed');
+  await doseForm.getByLabel(/^Volume nebulised/).fill('3');
+  await doseForm.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await doseForm.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
+  await doseForm.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
   await doseForm.getByRole('button', { name: 'Record the dose' }).click();
   await expect
     .poll(() => coordinator.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT)

@@ -24,6 +24,13 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | null = null;
+// How far the server's clock is ahead of this computer's, from the Date header of its last answer, so
+// that times offered as "now" come from the server's clock (a ward PC's clock may be wrong).
+let serverClockOffset = 0;
+
+/** Now by the server's clock (to the second), as last seen in an answer of the API. */
+export const serverNow = (): Date => new Date(Date.now() + serverClockOffset);
+
 export const setCsrfToken = (token: string | null) => {
   csrfToken = token;
 };
@@ -56,6 +63,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 }
 
 async function answer<T>(response: Response): Promise<T> {
+  const serverDate = Date.parse(response.headers.get('date') ?? '');
+  if (Number.isFinite(serverDate)) serverClockOffset = serverDate - Date.now();
   if (response.status === 204) return undefined as T;
   const text = await response.text();
   const data: unknown = text ? JSON.parse(text) : undefined;

@@ -134,7 +134,13 @@ export const formPagePath = (participantId: string, visitKey: string, formId: st
  * A message for people about an API error, in their language: edit-check failures carry both languages
  * (`messages: {en, zh}`), known codes have a translation, anything else shows the API's own message.
  */
-export function apiErrorText(t: TFunction, language: 'en' | 'zh', error: unknown): string {
+export function apiErrorText(
+  t: TFunction,
+  language: 'en' | 'zh',
+  error: unknown,
+  /** The page's labels of the fields it sends, to name a field as the page does (never by its key). */
+  labels: Record<string, string> = {},
+): string {
   if (error instanceof ApiError) {
     const body = error.body;
     const fields = (body.details as { fields?: FieldError[] } | undefined)?.fields;
@@ -142,9 +148,11 @@ export function apiErrorText(t: TFunction, language: 'en' | 'zh', error: unknown
       return fields
         .map((field) => {
           const name = field.field.replace(/^(body|query|params)\./, '');
-          return `${name}: ${field.messages?.[language] ?? field.message}`;
+          const message = field.messages?.[language] ?? field.message;
+          const label = labels[name];
+          return label ? `${label}: ${message}` : message;
         })
-        .join(' · ');
+        .join(' ');
     }
     // A wrong password at a signature is a 401 about the signature, not the end of the session.
     if (body.error === 'unauthenticated' && /signature/.test(body.message)) return t('crf.wrongPassword');

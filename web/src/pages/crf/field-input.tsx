@@ -2,6 +2,7 @@ import { Checkbox, Group, NativeSelect, Radio, Stack, Text, TextInput } from '@m
 import { useTranslation } from 'react-i18next';
 import type { FieldInput } from '../../../../src/crf/entries.ts';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
+import { LAST_DATE, LAST_DATE_TIME, zoneLabel } from '../../api/site-clock.ts';
 import { useLanguage } from '../../api/trial.ts';
 
 /** UCUM codes as people write them. */
@@ -45,6 +46,7 @@ export function FieldInputControl({
   error,
   disabled,
   onChange,
+  timeZone,
 }: {
   protocol: Protocol;
   item: ProtocolItem;
@@ -53,6 +55,8 @@ export function FieldInputControl({
   error: string | undefined;
   disabled: boolean;
   onChange: (value: unknown, raw?: string) => void;
+  /** The site's zone, in which the server reads a typed date and time (shown beside such a field). */
+  timeZone?: string;
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -95,6 +99,7 @@ export function FieldInputControl({
         <TextInput
           {...common}
           type="date"
+          max={LAST_DATE}
           value={typeof value === 'string' ? value : ''}
           onChange={(event) => onChange(event.currentTarget.value || null)}
           maw={240}
@@ -105,6 +110,8 @@ export function FieldInputControl({
         <TextInput
           {...common}
           type="datetime-local"
+          max={LAST_DATE_TIME}
+          description={[description, timeZone && zoneLabel(timeZone)].filter(Boolean).join(' · ')}
           value={typeof value === 'string' ? value.slice(0, 16) : ''}
           onChange={(event) => onChange(event.currentTarget.value || null)}
           maw={280}

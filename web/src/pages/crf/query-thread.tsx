@@ -1,12 +1,23 @@
 import { Alert, Badge, Button, Card, Group, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type KeyboardEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { apiErrorText, type QueryView, useCan, useLanguage } from '../../api/trial.ts';
 
 const statusColour = { open: 'red', answered: 'yellow', closed: 'gray' } as const;
 type QueryAction = 'answer' | 'close' | 'reopen';
+
+/**
+ * Enter in a query's box does the box's own action and nothing else. The boxes sit inside a form page's
+ * <form> (a <form> cannot hold another), where Enter would otherwise submit the whole page.
+ */
+const onEnter = (action: () => void) => (event: KeyboardEvent<HTMLInputElement>) => {
+  if (event.key !== 'Enter') return;
+  event.preventDefault();
+  event.stopPropagation();
+  action();
+};
 
 /** The actions a user's role allows on a query in its state (the server's rules, mirrored for the buttons). */
 export function useQueryActions(query: QueryView): QueryAction[] {
@@ -36,9 +47,9 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
       onChanged();
     },
   });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (text.trim()) mutation.mutate(action);
+  const act = (chosen: QueryAction) => {
+    setAction(chosen);
+    if (text.trim()) mutation.mutate(chosen);
   };
   return (
     <Card withBorder padding="xs" data-testid={`query-${query.itemId}`}>
@@ -59,30 +70,29 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
           </Text>
         ))}
         {actions.length > 0 && (
-          <form onSubmit={submit}>
-            <Group align="flex-end" gap="xs">
-              <TextInput
+          <Group align="flex-end" gap="xs">
+            <TextInput
+              size="xs"
+              label={t('queries.reply')}
+              value={text}
+              onChange={(event) => setText(event.currentTarget.value)}
+              onKeyDown={onEnter(() => act(actions[0] ?? 'answer'))}
+              style={{ flex: 1 }}
+            />
+            {actions.map((entry) => (
+              <Button
+                key={entry}
                 size="xs"
-                label={t('queries.reply')}
-                value={text}
-                onChange={(event) => setText(event.currentTarget.value)}
-                style={{ flex: 1 }}
-              />
-              {actions.map((entry) => (
-                <Button
-                  key={entry}
-                  size="xs"
-                  type="submit"
-                  variant={entry === 'answer' ? 'filled' : 'light'}
-                  disabled={!text.trim()}
-                  loading={mutation.isPending && action === entry}
-                  onClick={() => setAction(entry)}
-                >
-                  {t(`queries.action.${entry}`)}
-                </Button>
-              ))}
-            </Group>
-          </form>
+                type="button"
+                variant={entry === 'answer' ? 'filled' : 'light'}
+                disabled={!text.trim()}
+                loading={mutation.isPending && action === entry}
+                onClick={() => act(entry)}
+              >
+                {t(`queries.action.${entry}`)}
+              </Button>
+            ))}
+          </Group>
         )}
         {mutation.isError && (
           <Alert color="red" role="alert" p="xs">
@@ -118,33 +128,32 @@ export function RaiseQuery({
       onRaised();
     },
   });
+  const raise = () => {
+    if (text.trim() && !mutation.isPending) mutation.mutate();
+  };
   if (!open) {
     return (
-      <Button size="compact-xs" variant="subtle" onClick={() => setOpen(true)}>
+      <Button type="button" size="compact-xs" variant="subtle" onClick={() => setOpen(true)}>
         {t('queries.raise')}
       </Button>
     );
   }
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        mutation.mutate();
-      }}
-    >
+    <Stack gap={4} data-testid={`raise-query-${itemId}`}>
       <Group align="flex-end" gap="xs">
         <TextInput
           size="xs"
           label={t('queries.question')}
           value={text}
           onChange={(event) => setText(event.currentTarget.value)}
+          onKeyDown={onEnter(raise)}
           style={{ flex: 1 }}
           data-autofocus
         />
-        <Button size="xs" type="submit" disabled={!text.trim()} loading={mutation.isPending}>
+        <Button size="xs" type="button" disabled={!text.trim()} loading={mutation.isPending} onClick={raise}>
           {t('queries.raise')}
         </Button>
-        <Button size="xs" variant="default" onClick={() => setOpen(false)}>
+        <Button size="xs" type="button" variant="default" onClick={() => setOpen(false)}>
           {t('common.cancel')}
         </Button>
       </Group>
@@ -153,6 +162,6 @@ export function RaiseQuery({
           {apiErrorText(t, language, mutation.error)}
         </Text>
       )}
-    </form>
+    </Stack>
   );
 }

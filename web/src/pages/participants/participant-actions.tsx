@@ -4,12 +4,12 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { endStatuses } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
+import { LAST_DATE, siteToday, useSiteTimeZone, zoneLabel } from '../../api/site-clock.ts';
 import {
   apiErrorText,
   nowLocalMinutes,
   type ParticipantDetail,
   participantKeys,
-  todayIso,
   useLanguage,
 } from '../../api/trial.ts';
 
@@ -206,7 +206,11 @@ export function EnrolModal({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const [day1Date, setDay1Date] = useState(todayIso());
+  const zone = useSiteTimeZone(participant.siteId);
+  // Day 1 is a date at the site: today there by default (a browser elsewhere may be a day behind,
+  // which made dose 1 look missed the moment the participant was enrolled).
+  const [typed, setDay1Date] = useState<string | null>(null);
+  const day1Date = typed ?? (zone ? siteToday(zone) : '');
   return (
     <ActionModal
       title={t('participant.enrol')}
@@ -225,6 +229,8 @@ export function EnrolModal({
       <TextInput
         type="date"
         label={t('participant.day1Date')}
+        description={zone && zoneLabel(zone)}
+        max={LAST_DATE}
         value={day1Date}
         onChange={(event) => setDay1Date(event.currentTarget.value)}
         required
@@ -243,7 +249,9 @@ export function StatusModal({
 }) {
   const { t } = useTranslation();
   const [status, setStatus] = useState<(typeof endStatuses)[number]>('completed');
-  const [date, setDate] = useState(todayIso());
+  const zone = useSiteTimeZone(participant.siteId);
+  const [typed, setDate] = useState<string | null>(null);
+  const date = typed ?? (zone ? siteToday(zone) : '');
   const [reason, setReason] = useState('');
   return (
     <ActionModal
@@ -270,6 +278,7 @@ export function StatusModal({
       <TextInput
         type="date"
         label={t('participant.statusDate')}
+        max={LAST_DATE}
         value={date}
         onChange={(event) => setDate(event.currentTarget.value)}
         required

@@ -25,11 +25,11 @@ import {
 } from '../../../../src/participants/participant.schema.ts';
 import { ApiError, api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
+import { LAST_DATE, siteToday } from '../../api/site-clock.ts';
 import {
   apiErrorText,
   type ParticipantDetail,
   participantKeys,
-  todayIso,
   useCan,
   useLanguage,
   useStudySites,
@@ -303,8 +303,11 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
     (site) => session.data?.user.siteIds.includes(site.siteId) ?? false,
   );
   const [siteId, setSiteId] = useState('');
-  const [screeningDate, setScreeningDate] = useState(todayIso());
+  const [typedDate, setScreeningDate] = useState<string | null>(null);
   const chosenSite = siteId || mySites[0]?.siteId || '';
+  const zone = mySites.find((site) => site.siteId === chosenSite)?.timeZone;
+  // Today at the chosen site, not in the browser's zone.
+  const screeningDate = typedDate ?? (zone ? siteToday(zone) : '');
   const screen = useMutation({
     mutationFn: () => api<ParticipantDetail>('POST', '/participants', { siteId: chosenSite, screeningDate }),
     onSuccess: (participant) => {
@@ -334,6 +337,7 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
           <TextInput
             type="date"
             label={t('participants.screeningDate')}
+            max={LAST_DATE}
             value={screeningDate}
             onChange={(event) => setScreeningDate(event.currentTarget.value)}
             required

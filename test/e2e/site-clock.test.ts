@@ -1,0 +1,238 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
+import type { Protocol } from '../../src/protocol/schema.ts';
+import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { dispenseThroughApi } from '../support/e2e-product.ts';
+import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+// A ward computer set to another zone than the site's: every "now" and "today" the pages offer is the
+// site's, so a post-dose reading lands after the dose (and raises its flag) and dose 1 is due, not
+// missed, right after enrolment.
+
+const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const PASSWORD = 'site staff password e2e';
+const COORDINATOR = 'coordinator@example.org';
+const INVESTIGATOR = 'investigator@example.org';
+const PHARMACIST = 'pharmacist@example.org';
+const SITE = 'ruijin';
+const SITE_ZONE = 'Asia/Shanghai';
+const BROWSER_ZONE = 'America/New_York';
+const SHOTS = 'test-results';
+const TIMEOUT = { timeout: 15_000 };
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-clock-'));
+let server: ServerProcess;
+let browser: Browser;
+let protocol: Protocol;
+
+beforeAll(async () => {
+  const loaded = await loadProtocolFile(defaultProtocolPath());
+  if (!loaded.ok) throw new Error('the default protocol does not load');
+  protocol = loaded.protocol;
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+  });
+  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
+  for (const [email, name, role] of [
+    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
+    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
+    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
+  ] as const) {
+    await expectApiCall(
+      server.url,
+      admin,
+      'POST',
+      '/users',
+      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
+      201,
+    );
+  }
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Wall-clock text (YYYY-MM-DDTHH:MM) in a zone for an instant. */
+function wallClock(at: Date, zone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
+}
+
+/** Adds minutes to a wall-clock text (read as if UTC, which keeps the arithmetic on the wall clock). */
+const plusMinutes = (text: string, minutes: number) =>
+  new Date(Date.parse(`${text}:00Z`) + minutes * MINUTE).toISOString().slice(0, 16);
+
+const entries = (values: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+
+/** Screens, consents and confirms an eligible participant through the API; enrolment is left to the page. */
+async function eligibleParticipant(): Promise<string> {
+  const today = siteDate(new Date(), SITE_ZONE);
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const call = (method: string, path: string, body: unknown, status: number) =>
+    expectApiCall(server.url, coordinator, method, path, body, status);
+  const { participantId } = await call('POST', '/participants', { siteId: SITE, screeningDate: today }, 201);
+  await call(
+    'POST',
+    `/participants/${participantId}/consent`,
+    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
+    201,
+  );
+  const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
+  for (const [formId, values] of Object.entries(eligibleScreeningForms(today, assessedAt))) {
+    await call(
+      'PUT',
+      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
+      { version: 0, entries: entries(values) },
+      200,
+    );
+  }
+  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
+  await expectApiCall(
+    server.url,
+    investigator,
+    'POST',
+    `/participants/${participantId}/eligibility/confirm`,
+    { password: PASSWORD },
+    200,
+  );
+  return participantId;
+}
+
+const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
+const vitalsLabel = (itemId: string) =>
+  protocol.forms.find((form) => form.id === 'vitals')?.items.find((item) => item.id === itemId)?.label.en ??
+  itemId;
+
+/** Types a reading into a vitals card (the time is typed or already set) and saves it. */
+async function saveReading(card: Locator, values: Record<string, unknown>) {
+  for (const [itemId, value] of Object.entries(values)) {
+    const label = vitalsLabel(itemId);
+    if (itemId === 'atRest') {
+      await card
+        .getByRole('radiogroup', { name: label })
+        .getByLabel(value ? 'Yes' : 'No')
+        .check();
+    } else if (itemId === 'oxygenSupport') {
+      await card.getByLabel(labelled(label)).selectOption(String(value));
+    } else {
+      await card.getByLabel(labelled(label)).fill(String(value));
+    }
+  }
+  if ((await card.getByTestId('copied-mark').count()) > 0) {
+    await card.getByLabel(/^The values copied from the reading of/).check();
+  }
+  await card.getByRole('button', { name: 'Save vital signs' }).click();
+  await expect.poll(() => card.getByText('Saved.').count(), TIMEOUT).toBe(1);
+}
+
+it("offers the site's time from a browser in another zone: the post-dose reading lands after the dose and raises its flag", async () => {
+  const participantId = await eligibleParticipant();
+  const page = await signInPage(browser, server.url, COORDINATOR, PASSWORD, { timeZone: BROWSER_ZONE });
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/site-clock-failure.png`, fullPage: true });
+  });
+  expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(BROWSER_ZONE);
+
+  // Enrolment offers today at the site as day 1, and dose 1 is then due, not missed.
+  await page.goto(`${server.url}/participants/${participantId}`);
+  await page.getByRole('button', { name: 'Enrol', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  const day1 = dialog.getByLabel('Day 1 (first dose) date');
+  await expect.poll(() => day1.inputValue(), TIMEOUT).toBe(siteDate(new Date(), SITE_ZONE));
+  expect(await day1.getAttribute('max')).toBe('9999-12-31');
+  expect(await dialog.textContent()).toContain(SITE_ZONE);
+  await dialog.getByRole('button', { name: 'Enrol' }).click();
+  await expect.poll(() => page.getByTestId('participant-status').textContent(), TIMEOUT).toBe('Enrolled');
+
+  const vialCode = await dispenseThroughApi(server.url, await apiSignIn(server.url, PHARMACIST, PASSWORD), {
+    siteId: SITE,
+    participantId,
+    visitId: 'day-1',
+    password: PASSWORD,
+  });
+  await page.goto(`${server.url}/safety/dosing?participant=${participantId}&visit=day-1`);
+  const doseForm = page.getByTestId('dose-form');
+  await expect.poll(() => doseForm.count(), TIMEOUT).toBe(1);
+  const doseRow = page.getByRole('row').filter({ hasText: 'Day 1 (dose 1)' });
+  expect(await doseRow.textContent()).toContain('Due');
+  expect(await doseRow.textContent()).not.toContain('Missed');
+
+  // Pre-dose vitals measured "now": the site's wall clock, not New York's.
+  const preDose = page.getByTestId('vitals-day-1/pre-dose');
+  const before = new Date();
+  await preDose.getByRole('button', { name: 'Now at the site' }).click();
+  const measured = await preDose.getByLabel(labelled(vitalsLabel('assessedAt'))).inputValue();
+  const after = new Date();
+  expect([wallClock(before, SITE_ZONE), wallClock(after, SITE_ZONE)]).toContain(measured);
+  expect(measured).not.toBe(wallClock(before, BROWSER_ZONE));
+  expect(await preDose.textContent()).toContain('Asia/Shanghai (UTC+8)');
+  const { assessedAt: _typedLater, ...baseline } = sampleVitals(measured);
+  await saveReading(preDose, { ...baseline, spo2: 96 });
+
+  // The dose: started now at the site; an end equal to the start is refused at once, in a sentence.
+  await doseForm.getByLabel(/^Vial \(scan the code\)/).fill(vialCode);
+  await doseForm.getByRole('button', { name: 'Now at the site' }).first().click();
+  const started = await doseForm.getByLabel(/^Started/).inputValue();
+  expect([wallClock(before, SITE_ZONE), wallClock(new Date(), SITE_ZONE)]).toContain(started);
+  await doseForm.getByLabel(/^Ended/).fill(started);
+  await expect.poll(() => doseForm.getByText('The end must be after the start.').count(), TIMEOUT).toBe(1);
+  await doseForm.getByLabel(/^Ended/).fill(plusMinutes(started, 15));
+  await doseForm.getByLabel(/^Nebulisation/).selectOption('completed');
+  await doseForm.getByLabel(/^Volume nebulised/).fill('3');
+  await doseForm.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await doseForm.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
+  await doseForm.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
+  expect(await doseForm.getByText('The end must be after the start.').count()).toBe(0);
+  await doseForm.getByRole('button', { name: 'Record the dose' }).click();
+  await expect.poll(() => page.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT).toBe(1);
+
+  // Thirty minutes after the start, SpO2 87 %: typed in site time, read in site time, after the dose.
+  const post30 = page.getByTestId('vitals-day-1/post-30');
+  await saveReading(post30, { ...sampleVitals(plusMinutes(started, 30)), spo2: 87 });
+  const flags = page.getByTestId('inhalation-flag');
+  await expect.poll(() => flags.count(), TIMEOUT).toBeGreaterThan(0);
+  expect(await flags.allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('SpO2')]));
+  await page.screenshot({ path: `${SHOTS}/site-clock-dosing.png`, fullPage: true });
+
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const schedule = await expectApiCall(
+    server.url,
+    coordinator,
+    'GET',
+    `/participants/${participantId}/doses`,
+    undefined,
+    200,
+  );
+  const administration = schedule.doses[0].administration;
+  expect(administration.startedLocal.slice(0, 16)).toBe(started);
+  const low = administration.flags.find((flag: { kind: string }) => flag.kind === 'spo2-low');
+  expect(low).toMatchObject({ observed: 87, source: 'day-1/post-30' });
+  expect(Date.parse(low.at)).toBeGreaterThan(Date.parse(administration.startedAt));
+  expect(Date.parse(low.at) - Date.parse(administration.startedAt)).toBe(30 * MINUTE);
+});
