@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { verifyStudyChain } from '../audit/audit.query.ts';
 import { type ExportFormat, exportAuditTrail } from '../audit/export.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
+import { checkOutputFile } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 async function write(stream: Writable, chunk: string): Promise<void> {
@@ -47,6 +48,7 @@ export function registerAuditCommand(program: Command): void {
       throw new CliUserError(`--format must be csv or json, not "${options.format}".`);
     }
     const format: ExportFormat = options.format;
+    if (options.out) checkOutputFile(options.out, 'the audit trail');
     await withStudyDatabase(options, async (database, studyId) => {
       const out: Writable = options.out ? createWriteStream(options.out) : process.stdout;
       for await (const chunk of exportAuditTrail(database, studyId, format)) await write(out, chunk);

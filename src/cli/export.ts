@@ -12,6 +12,7 @@ import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchang
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { CliUserError } from './cli-errors.ts';
+import { checkOutputFile, checkOutputFolder } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 interface PrivacyFlags {
@@ -66,6 +67,7 @@ export function registerExportCommand(program: Command): void {
         .requiredOption('--out <file>', 'the XML file to write'),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; metadataOnly?: boolean }) => {
+    checkOutputFile(options.out, 'the ODM file');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       const bytes = await writeChunks(
@@ -85,13 +87,17 @@ export function registerExportCommand(program: Command): void {
         .command('sdtm')
         .description('SDTM domains DM DS SV EX AE CM MH VS LB TS TA TV and define.xml')
         .option('--format <format>', 'xpt (SAS XPORT version 5) or csv', 'xpt')
-        .requiredOption('--out <dir>', 'the folder to write into (created if missing)'),
+        .requiredOption(
+          '--out <dir>',
+          'the folder to write into (created if missing; its parent must exist)',
+        ),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; format: string }) => {
     if (options.format !== 'xpt' && options.format !== 'csv') {
       throw new CliUserError(`--format must be xpt or csv, not "${options.format}".`);
     }
     const format = options.format;
+    checkOutputFolder(options.out, 'the SDTM files');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       const result = await exportSdtmDirectory(database, studyId, options.out, {
@@ -122,6 +128,7 @@ export function registerExportCommand(program: Command): void {
         .requiredOption('--out <file>', 'the JSON file to write'),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+    checkOutputFile(options.out, 'the FHIR Bundle');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       const bytes = await writeChunks(options.out, exportFhirBundle(database, studyId, { privacy }));
@@ -137,9 +144,13 @@ export function registerExportCommand(program: Command): void {
         .description(
           "REDCap's data dictionary (data-dictionary.csv) and flat records CSV (data.csv) of a longitudinal project",
         )
-        .requiredOption('--out <dir>', 'the folder to write into (created if missing)'),
+        .requiredOption(
+          '--out <dir>',
+          'the folder to write into (created if missing; its parent must exist)',
+        ),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+    checkOutputFolder(options.out, 'the REDCap files');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       mkdirSync(options.out, { recursive: true });

@@ -4,7 +4,13 @@ import { newUserSchema } from '../auth/auth.schema.ts';
 import { roles } from '../auth/roles.ts';
 import { createUser } from '../auth/user.service.ts';
 import { CliUserError } from './cli-errors.ts';
-import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
+import {
+  checkDataFolder,
+  configFor,
+  type DatabaseOptions,
+  withDataOption,
+  withStudyDatabase,
+} from './database-options.ts';
 import { readSecret } from './prompt.ts';
 
 const collect = (value: string, previous: string[]) => [
@@ -33,6 +39,8 @@ export function registerUserCommand(program: Command): void {
       .option('--role <role>', `role, repeatable or comma-separated: ${roles.join(', ')}`, collect, [])
       .option('--site <siteId>', 'site the user works at, repeatable or comma-separated', collect, []),
   ).action(async (options: UserAddOptions) => {
+    // Before the password is asked for: a data folder that cannot be used is said at once.
+    checkDataFolder(configFor(options), 'create');
     const password = await readSecret('Password: ');
     const parsed = newUserSchema.safeParse({
       email: options.email,
@@ -47,10 +55,13 @@ export function registerUserCommand(program: Command): void {
       );
       throw new CliUserError(`Cannot create the user:\n${lines.join('\n')}`);
     }
-    const created = await withStudyDatabase(options, (database, studyId) =>
-      database.transaction((trx) =>
-        createUser(trx, studyId, systemActor(`cli (${process.env.USER ?? 'unknown'})`), parsed.data),
-      ),
+    const created = await withStudyDatabase(
+      options,
+      (database, studyId) =>
+        database.transaction((trx) =>
+          createUser(trx, studyId, systemActor(`cli (${process.env.USER ?? 'unknown'})`), parsed.data),
+        ),
+      'create',
     );
     process.stdout.write(`Created ${created.email} (${created.roles.join(', ')}), id ${created.userId}\n`);
   });
