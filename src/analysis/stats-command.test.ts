@@ -2,10 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Comparison, readFixture } from '../../test/r/fixtures.ts';
-import { registerStatsCommand } from '../cli/stats.ts';
+import { runCli } from '../cli/program.ts';
 import { parseCsv } from './csv.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'exotrial-stats-'));
@@ -28,16 +27,14 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string; ex
     stderr += String(chunk);
     return true;
   });
-  const program = new Command('exotrial').exitOverride();
-  registerStatsCommand(program);
   process.exitCode = 0;
+  let exitCode: number;
   try {
-    await program.parseAsync(['node', 'exotrial', ...args]);
+    exitCode = (await runCli(['node', 'exotrial', ...args])).exitCode;
   } finally {
     out.mockRestore();
     err.mockRestore();
   }
-  const exitCode = Number(process.exitCode ?? 0);
   process.exitCode = 0;
   return { stdout, stderr, exitCode };
 }
@@ -126,7 +123,9 @@ describe('exotrial stats km', () => {
       'e',
     ]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/cannot read CSV file ".*nope\.csv": no such file/);
+    expect(result.stderr).toMatch(
+      /^\S*nope\.csv does not exist: give the path of a CSV file with a header row\.\n$/,
+    );
     expect(result.stdout).toBe('');
   });
 

@@ -10,6 +10,7 @@ import { verifyStudyChain } from '../audit/audit.query.ts';
 import { type ExportFormat, exportAuditTrail } from '../audit/export.ts';
 import { OWNER_ONLY_FILE } from '../exchange/stream-file.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
+import { checkOutputFile } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 async function write(stream: Writable, chunk: string): Promise<void> {
@@ -85,6 +86,7 @@ export function registerAuditCommand(program: Command): void {
       throw new CliUserError(`--format must be csv or json, not "${options.format}".`);
     }
     const format: ExportFormat = options.format;
+    if (options.out) checkOutputFile(options.out, 'the audit trail');
     await withStudyDatabase(options, async (database, studyId) => {
       const out: Writable = options.out
         ? createWriteStream(options.out, { mode: OWNER_ONLY_FILE })

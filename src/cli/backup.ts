@@ -4,9 +4,9 @@ import { writeBackup } from '../backup/backup.service.ts';
 import { BackupFileError, type BackupProgress, RestoreRefusedError } from '../backup/backup-format.ts';
 import { readAppliedMigrations } from '../backup/catalog.ts';
 import { restoreBackup } from '../backup/restore.service.ts';
-import { openDatabase } from '../db/connection.ts';
 import { CliUserError } from './cli-errors.ts';
-import { configFor, type DatabaseOptions, withDataOption } from './database-options.ts';
+import { checkInputFile, checkOutputFile } from './cli-files.ts';
+import { type DatabaseOptions, openCommandDatabase, withDataOption } from './database-options.ts';
 
 const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
 
@@ -61,7 +61,8 @@ export function registerBackupCommand(program: Command): void {
       )
       .requiredOption('--out <file>', 'the backup file to write (replaced once the new one is complete)'),
   ).action(async (options: DatabaseOptions & { out: string }) => {
-    const database = await openDatabase(configFor(options).database);
+    checkOutputFile(options.out, 'the backup');
+    const { database } = await openCommandDatabase(options, 'read');
     const bar = progressBar();
     try {
       const migrations = await database.read(readAppliedMigrations);
@@ -95,8 +96,9 @@ export function registerRestoreCommand(program: Command): void {
       .option('--allow-broken-audit', 'restore even when an audit trail in the backup does not verify'),
   ).action(
     async (file: string, options: DatabaseOptions & { force?: boolean; allowBrokenAudit?: boolean }) => {
-      const config = configFor(options);
-      const database = await openDatabase(config.database);
+      // A file that is not even gzip is refused before a database is created for it.
+      checkInputFile(file, 'a backup written by `exotrial backup`', 'gzip');
+      const { database, config } = await openCommandDatabase(options, 'create');
       const bar = progressBar();
       try {
         const started = performance.now();

@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '../config.ts';
 import { DatabaseUnavailableError } from '../db/connection.ts';
 import { DataDirBusyError } from '../db/data-dir-lock.ts';
@@ -14,15 +17,47 @@ export const EXIT_OK = 0;
 export const EXIT_USER_ERROR = 1;
 export const EXIT_INTERNAL = 2;
 
-/** The exit code and message for an error escaping a command. */
+/** Several lines (a list of fields, a configuration's problems) as one line. */
+const oneLine = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+
+/** The field messages of a DomainError that say more than its message does. */
+function fieldText(error: DomainError): string {
+  const fields = (error.details as { fields?: Array<{ field: string; message: string }> } | undefined)
+    ?.fields;
+  const extra = (fields ?? []).filter((field) => !error.message.includes(field.message));
+  return extra.map((field) => `${field.field}: ${field.message}`).join('; ');
+}
+
+/**
+ * Keeps what a person cannot act on (the stack) out of the terminal: it goes to a file, readable by
+ * its owner only, whose path the one-line message gives for a bug report.
+ */
+function writeErrorLog(error: unknown): string | undefined {
+  const path = join(
+    tmpdir(),
+    `exotrial-error-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.log`,
+  );
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  try {
+    writeFileSync(path, `exotrial ${process.argv.slice(2).join(' ')}\n${text}\n`, { mode: 0o600 });
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The exit code and one-line message for an error escaping a command. */
 export function describeFailure(error: unknown): { exitCode: number; message: string } {
-  if (error instanceof DomainError) {
-    const fields = (error.details as { fields?: Array<{ field: string; message: string }> } | undefined)
-      ?.fields;
-    const lines = fields?.map((f) => `  ${f.field}: ${f.message}`) ?? [];
+  if (error instanceof DomainError && error.status < 500) {
+    const fields = fieldText(error);
     return {
-      exitCode: error.status < 500 ? EXIT_USER_ERROR : EXIT_INTERNAL,
-      message: [error.message, ...lines].join('\n'),
+      exitCode: EXIT_USER_ERROR,
+      message: oneLine(fields ? `${error.message} (${fields})` : error.message),
     };
   }
   if (
@@ -32,7 +67,7 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
     error instanceof DataDirBusyError ||
     error instanceof DatabaseTooNewError
   ) {
-    return { exitCode: EXIT_USER_ERROR, message: error.message };
+    return { exitCode: EXIT_USER_ERROR, message: oneLine(error.message) };
   }
   if (error instanceof DatabaseUnavailableError) {
     const what =
@@ -41,9 +76,15 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
         : 'check DATABASE_URL and that PostgreSQL is running';
     return {
       exitCode: EXIT_INTERNAL,
-      message: `The database cannot serve now (${String(error.cause)}): ${what}, then run the command again.`,
+      message: oneLine(
+        `The database cannot serve now (${String(error.cause)}): ${what}, then run the command again.`,
+      ),
     };
   }
-  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return { exitCode: EXIT_INTERNAL, message: `Internal error: ${message}` };
+  const log = writeErrorLog(error);
+  const summary = oneLine(error instanceof Error ? error.message : String(error)).slice(0, 300);
+  return {
+    exitCode: EXIT_INTERNAL,
+    message: `Internal error: ${summary}. ${log ? `Details are in ${log}; send that file with a bug report.` : 'Run the command again; report it if it recurs.'}`,
+  };
 }

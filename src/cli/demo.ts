@@ -2,11 +2,10 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { openDatabase } from '../db/connection.ts';
 import { bootstrap } from '../study/bootstrap.ts';
 import { generateSyntheticTrial } from '../synth/trial.ts';
 import { CliUserError } from './cli-errors.ts';
-import { configFor, type DatabaseOptions, withDataOption } from './database-options.ts';
+import { type DatabaseOptions, openCommandDatabase, withDataOption } from './database-options.ts';
 
 interface DemoOptions extends DatabaseOptions {
   subjects: string;
@@ -38,8 +37,7 @@ export function registerDemoCommand(program: Command): void {
     const subjects = wholeNumber('subjects', options.subjects, 1, 10_000);
     const sites = wholeNumber('sites', options.sites, 1, 50);
     const seed = wholeNumber('seed', options.seed, 0, 4_294_967_295);
-    const config = configFor(options);
-    const database = await openDatabase(config.database);
+    const { database, config } = await openCommandDatabase(options, 'create');
     try {
       const { studyId } = await bootstrap(database, config, pino({ level: 'silent' }));
       // Synthetic data need not wait for each commit's WAL flush (a crash loses at most the last few

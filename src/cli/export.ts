@@ -11,6 +11,7 @@ import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { fileSink } from '../exchange/stream-file.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { CliUserError } from './cli-errors.ts';
+import { checkOutputFile, checkOutputFolder } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 interface PrivacyFlags {
@@ -64,6 +65,7 @@ export function registerExportCommand(program: Command): void {
         .requiredOption('--out <file>', 'the XML file to write'),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; metadataOnly?: boolean }) => {
+    checkOutputFile(options.out, 'the ODM file');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       // Written whole under a temporary name and renamed when complete: a failed export leaves nothing.
@@ -106,6 +108,7 @@ export function registerExportCommand(program: Command): void {
       throw new CliUserError(`--format must be xpt or csv, not "${options.format}".`);
     }
     const format = options.format;
+    checkOutputFolder(options.out, 'the SDTM files');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       let progressShown = false;
@@ -143,6 +146,7 @@ export function registerExportCommand(program: Command): void {
         .requiredOption('--out <file>', 'the JSON file to write'),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+    checkOutputFile(options.out, 'the FHIR Bundle');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       const bytes = await writeFileWhole(
@@ -171,6 +175,7 @@ export function registerExportCommand(program: Command): void {
         ),
     ),
   ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+    checkOutputFolder(options.out, 'the REDCap files');
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       await writeFolderWhole(

@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { type ImportResult, importOdmMetadata } from '../exchange/odm/odm-import.ts';
 import { importRedcapDictionary } from '../exchange/redcap/redcap-import.ts';
-import { CliUserError } from './cli-errors.ts';
+import { aboutFile, checkOutputFile, readTextInput } from './cli-files.ts';
 
 export function registerImportCommand(program: Command): void {
   const importCommand = program
@@ -13,26 +13,22 @@ export function registerImportCommand(program: Command): void {
     .command('odm <file>')
     .description('read the metadata of a CDISC ODM 1.3.2 file into protocol forms and code lists (YAML)')
     .option('--out <file>', 'write the YAML here instead of standard output')
-    .action((file: string, options: { out?: string }) =>
-      writeImport(importOdmMetadata(readInput(file)), options.out),
-    );
+    .action(async (file: string, options: { out?: string }) => {
+      const text = readTextInput(file, 'a CDISC ODM 1.3.2 XML file');
+      if (options.out) checkOutputFile(options.out, 'the YAML');
+      writeImport(await aboutFile(file, () => importOdmMetadata(text)), options.out);
+    });
   importCommand
     .command('redcap <file>')
     .description(
       'read a REDCap data dictionary (CSV) into protocol forms (YAML): field types, choices, validation, required fields, branching logic as showIf rules',
     )
     .option('--out <file>', 'write the YAML here instead of standard output')
-    .action((file: string, options: { out?: string }) =>
-      writeImport(importRedcapDictionary(readInput(file)), options.out),
-    );
-}
-
-function readInput(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    throw new CliUserError(`Cannot read ${file}.`);
-  }
+    .action(async (file: string, options: { out?: string }) => {
+      const text = readTextInput(file, 'a REDCap data dictionary (CSV)');
+      if (options.out) checkOutputFile(options.out, 'the YAML');
+      writeImport(await aboutFile(file, () => importRedcapDictionary(text)), options.out);
+    });
 }
 
 /** The forms as YAML, and on standard error each thing that could not be carried over. */

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { openDatabase } from '../db/connection.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { configFor, type DatabaseOptions, withDataOption } from './database-options.ts';
+import { type DatabaseOptions, openCommandDatabase, withDataOption } from './database-options.ts';
 
 export function registerMigrateCommand(program: Command): void {
   withDataOption(
@@ -9,7 +8,7 @@ export function registerMigrateCommand(program: Command): void {
       .command('migrate')
       .description('bring the database schema up to this version (serve does it too)'),
   ).action(async (options: DatabaseOptions) => {
-    const database = await openDatabase(configFor(options).database);
+    const { database } = await openCommandDatabase(options, 'create');
     try {
       const applied = await migrateToLatest(database.kysely);
       process.stdout.write(

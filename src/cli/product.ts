@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { systemActor } from '../audit/audit.schema.ts';
 import type { ExcursionView } from '../product/product.schema.ts';
 import { importTemperatures } from '../product/temperature-import.service.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
+import { checkInputFile, namingFile } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -25,12 +26,7 @@ export function registerProductCommand(program: Command): void {
       .option('--skip-bad-rows', 'store the good rows of a file with bad rows (the bad ones are listed)')
       .option('--quiet', 'no progress bar'),
   ).action(async (unitArgument: string, file: string, options: ImportCommandOptions) => {
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch {
-      throw new CliUserError(`Cannot read ${file}: check the path.`);
-    }
+    const size = checkInputFile(file, "a data logger's CSV file");
     const result = await withStudyDatabase(options, async (database, studyId) => {
       const unit = await database.read((db) =>
         db
@@ -88,6 +84,8 @@ export function registerProductCommand(program: Command): void {
             },
           },
         );
+      } catch (error) {
+        throw namingFile(file, error);
       } finally {
         if (showBar) bar.stop();
       }

@@ -6,6 +6,7 @@ import { reportJson } from '../report/report.model.ts';
 import { htmlToPdf, PdfTimeoutError, PdfUnavailableError } from '../report/report.pdf.ts';
 import { loadReport } from '../report/report.service.ts';
 import { CliUserError } from './cli-errors.ts';
+import { checkOutputFile } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
 
 interface ReportOptions extends DatabaseOptions {
@@ -39,6 +40,7 @@ export function registerReportCommand(program: Command): void {
   ).action(async (options: ReportOptions) => {
     const historicalMortality = parseRate(options.historicalMortality);
     if (options.format === 'pdf' && !options.out) throw new CliUserError('PDF output needs --out FILE.');
+    if (options.out) checkOutputFile(options.out, 'the report');
     await withStudyDatabase(options, async (database, studyId) => {
       const { model, protocol } = await loadReport(database, studyId, null, { historicalMortality });
       let content: string | Buffer;

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/server.ts';
 import { CliUserError } from './cli-errors.ts';
+import { checkDataFolder } from './database-options.ts';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -16,6 +17,7 @@ export function registerServeCommand(program: Command): void {
         throw new CliUserError(`--port must be a whole number from 0 to 65535, not "${options.port}".`);
       }
       const config = loadConfig(process.env, { port, dataDir: options.data });
+      checkDataFolder(config, 'create');
       const logger = createLogger(config);
       const server = await startServer(config, logger);
       const where = config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL';

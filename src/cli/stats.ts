@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { CsvSyntaxError, parseCsv } from '../analysis/csv.ts';
 import {
@@ -7,9 +6,11 @@ import {
   kaplanMeier,
   kaplanMeierByGroup,
 } from '../analysis/kaplan-meier.ts';
+import { CliUserError } from './cli-errors.ts';
+import { readTextInput } from './cli-files.ts';
 
 /** A mistake in the command's input: reported on stderr with exit code 1, no stack trace. */
-class StatsInputError extends Error {
+class StatsInputError extends CliUserError {
   override name = 'StatsInputError';
 }
 
@@ -26,17 +27,6 @@ interface SurvivalRow {
   time: number;
   event: 0 | 1;
   group: string;
-}
-
-function readCsvFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(code ?? error);
-    throw new StatsInputError(`cannot read CSV file "${path}": ${reason}`);
-  }
 }
 
 function columnIndex(header: readonly string[], name: string, path: string, role: string): number {
@@ -75,7 +65,7 @@ export function readSurvivalCsv(
 ): SurvivalRow[] {
   let records: ReturnType<typeof parseCsv>;
   try {
-    records = parseCsv(readCsvFile(path));
+    records = parseCsv(readTextInput(path, 'a CSV file with a header row'));
   } catch (error) {
     if (error instanceof CsvSyntaxError) throw new StatsInputError(`${path}: ${error.message}`);
     throw error;
@@ -153,13 +143,5 @@ export function registerStatsCommand(program: Command): void {
         .default('log'),
     )
     .option('--conf-level <level>', 'confidence level', '0.95')
-    .action((options: KmCommandOptions) => {
-      try {
-        runKm(options);
-      } catch (error) {
-        if (!(error instanceof StatsInputError)) throw error;
-        process.stderr.write(`exotrial stats km: ${error.message}\n`);
-        process.exitCode = 1;
-      }
-    });
+    .action((options: KmCommandOptions) => runKm(options));
 }

@@ -49,8 +49,12 @@ export const fieldInputSchema = z.strictObject({
 });
 export type FieldInput = z.infer<typeof fieldInputSchema>;
 
+/** A value that says nothing: none, or a text of only spaces (a required text so filled is still empty). */
+export const isBlankValue = (value: unknown): boolean =>
+  value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
+
 export const isBlank = (field: { value?: unknown; missing?: MissingReason } | undefined): boolean =>
-  field === undefined || ((field.value === null || field.value === undefined) && field.missing === undefined);
+  field === undefined || (isBlankValue(field.value) && field.missing === undefined);
 
 /** Two entries say the same thing (value and missing code); revisions aside. */
 export function sameEntry(

@@ -4,6 +4,7 @@ import { parseIsoDate } from '../protocol/rules/dates.ts';
 import { evaluateRule } from '../protocol/rules/evaluate.ts';
 import { parseRule } from '../protocol/rules/parser.ts';
 import type { LocalizedText, Protocol, ProtocolForm, ProtocolItem } from '../protocol/schema.ts';
+import { type DateContext, dateProblems } from './date-checks.ts';
 import { type FieldInput, hasUnstorableCharacters, isBlank, missingReasons } from './entries.ts';
 
 // Pure: the same checks run in the browser as the user types and on the server before a save.
@@ -119,12 +120,14 @@ function ruleValue(field: FieldInput | undefined): RuleInputValue {
  * Checks a form's fields: types and ranges, skip logic (a hidden item must be blank), missing-data codes,
  * then edit checks. `context` holds the participant's other values keyed by `form.item`, for rules
  * reaching across forms. An edit check fires when its rule is false; unknown (missing values) does not fire.
+ * With `dates` (the server's: today at the site and the screening date) the date rules of date-checks.ts run too.
  */
 export function checkForm(
   protocol: Protocol,
   form: ProtocolForm,
   fields: Record<string, FieldInput>,
   context: Record<string, RuleInputValue> = {},
+  dates?: DateContext,
 ): FormCheckResult {
   const hard: FieldMessage[] = [];
   const soft: SoftFailure[] = [];
@@ -154,6 +157,12 @@ export function checkForm(
     }
     if (visible && item.required && item.derivation === undefined && isBlank(field)) incomplete.push(item.id);
     if (!visible || isBlank(field) || field?.missing !== undefined) continue;
+    const dated = dateProblems(protocol, form, item, field?.value, allValues, dates);
+    if (dated.hard) {
+      hard.push({ item: item.id, message: dated.hard });
+      continue;
+    }
+    for (const { key, message } of dated.soft) soft.push({ item: item.id, message, checkKey: key });
     item.checks.forEach((check, index) => {
       if (evaluateRule(compiled(check.rule), allValues) !== false) return;
       const failure = { item: item.id, message: check.message };

@@ -9,8 +9,9 @@ import { findSlot, validInstance } from '../participants/schedule.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
-import { type Entries, type FieldInput, isBlank, sameEntry } from './entries.ts';
+import { type Entries, type FieldInput, isBlank, isBlankValue, sameEntry } from './entries.ts';
 import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
 import {
   entriesOf,
@@ -102,6 +103,16 @@ export async function getForm(
   return recordView(db, studyId, slot, row, protocol);
 }
 
+/** The fields as sent, a text of only spaces being no value (it is saved as blank, not as spaces). */
+function withoutBlankText(entries: Record<string, FieldInput>): Record<string, FieldInput> {
+  return Object.fromEntries(
+    Object.entries(entries).map(([itemId, field]) => [
+      itemId,
+      typeof field.value === 'string' && isBlankValue(field.value) ? { ...field, value: null } : field,
+    ]),
+  );
+}
+
 function changedItems(old: Entries, merged: Record<string, FieldInput>): string[] {
   return Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
 }
@@ -111,6 +122,7 @@ function changedItems(old: Entries, merged: Record<string, FieldInput>): string[
  * logic and hard edit checks refuse the save with each field's message; soft checks save and raise a
  * query. A stale version gets 409 with the current record. Each changed field is one audit event with
  * its old and new value; changing a value saved before needs a reason; a signature on the record breaks.
+ * Dates are checked against today at the participant's site by `clock` and its screening date.
  */
 export async function saveForm(
   database: Database,
@@ -118,6 +130,7 @@ export async function saveForm(
   caller: Caller,
   slot: SlotKey,
   request: SaveFormRequest,
+  clock = new Date(),
 ): Promise<FormRecordView & { warnings: SoftFailure[] }> {
   return database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, slot.participantId);
@@ -149,11 +162,15 @@ export async function saveForm(
     }
     if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
     const old = entriesOf(row);
-    const merged: Record<string, FieldInput> = { ...old, ...request.entries };
+    const merged: Record<string, FieldInput> = { ...old, ...withoutBlankText(request.entries) };
     const context = await participantValues(trx, studyId, slot.participantId, {
       preferVisits: [slot.visitKey],
     });
-    const check = checkForm(protocol, form, merged, context);
+    const today = dateInZone(clock, await siteTimeZone(trx, studyId, participant.site_id));
+    const check = checkForm(protocol, form, merged, context, {
+      today,
+      screeningDate: participant.screening_date,
+    });
     if (check.hard.length > 0) {
       throw validationFailed(
         check.hard.map((problem) => ({

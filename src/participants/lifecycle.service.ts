@@ -7,6 +7,7 @@ import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { hasConsent, lockParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
 import { assertWritable, type Caller, eligibilityOf } from './participant.service.ts';
+import { screeningWindowFor } from './schedule.ts';
 
 /** Today at the participant's site, in the site's time zone (a status date is the site's date, not UTC's). */
 const siteToday = async (db: Db, studyId: string, siteId: string, clock: Date) =>
@@ -119,6 +120,19 @@ export async function enrolParticipant(
     if (input.day1Date < participant.screening_date) {
       throw validationFailed([{ field: 'day1Date', message: 'Day 1 cannot be before the screening date.' }]);
     }
+    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const window = screeningWindowFor(protocol, participant.screening_date);
+    if (window && input.day1Date > window.latestDay1) {
+      throw validationFailed([
+        {
+          field: 'day1Date',
+          message:
+            `Day 1 (${input.day1Date}) is past the screening window: screening runs from day ${window.firstDay} ` +
+            `to day ${window.lastDay}, so screening on ${participant.screening_date} allows day 1 up to ` +
+            `${window.latestDay1}. Screen the participant again.`,
+        },
+      ]);
+    }
     const site = await trx
       .selectFrom('site')
       .select(['code', 'time_zone'])
@@ -127,7 +141,6 @@ export async function enrolParticipant(
       .executeTakeFirstOrThrow();
     const sequence = await nextSiteNumber(trx, studyId, participant.site_id, 'enrolment');
     const studyNumber = `${site.code}-${String(sequence).padStart(3, '0')}`;
-    const { versionNo } = await currentProtocol(trx, studyId);
     const now = clock;
     await trx
       .updateTable('participant')

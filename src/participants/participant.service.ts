@@ -10,7 +10,7 @@ import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { dateInZone } from '../study/site-time.ts';
+import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import {
   findParticipant,
   lockParticipant,
@@ -101,19 +101,39 @@ export async function screenParticipant(
   });
 }
 
+/**
+ * Records informed consent. Its time may not be in the future (five minutes' grace for clocks) nor its
+ * date at the site before the screening date: the rules the informed-consent form's date obeys too.
+ */
 export async function recordConsent(
   database: Database,
   studyId: string,
   caller: Caller,
   participantId: string,
   input: ConsentRequest,
+  clock = new Date(),
 ): Promise<string> {
   return database.transaction(async (trx) => {
     const participant = await lockParticipant(trx, studyId, participantId);
     authorize(caller.user, 'participant.consent', { siteId: participant.site_id });
     await assertWritable(trx, studyId, participant);
-    if (new Date(input.consentedAt).getTime() > Date.now() + 5 * 60_000) {
-      throw validationFailed([{ field: 'consentedAt', message: 'Consent cannot be dated in the future.' }]);
+    const consentedAt = new Date(input.consentedAt);
+    const zone = await siteTimeZone(trx, studyId, participant.site_id);
+    if (consentedAt.getTime() > clock.getTime() + 5 * 60_000) {
+      throw validationFailed([
+        {
+          field: 'consentedAt',
+          message: `Consent cannot be dated in the future (now at the site it is ${dateInZone(clock, zone)}).`,
+        },
+      ]);
+    }
+    if (dateInZone(consentedAt, zone) < participant.screening_date) {
+      throw validationFailed([
+        {
+          field: 'consentedAt',
+          message: `Consent cannot be dated before the screening date (${participant.screening_date}).`,
+        },
+      ]);
     }
     if (participant.status === 'screen_failed' || participant.status === 'declined') {
       throw conflict(
@@ -126,12 +146,12 @@ export async function recordConsent(
       consent_id: consentId,
       participant_id: participantId,
       form_version: input.formVersion,
-      consented_at: new Date(input.consentedAt),
+      consented_at: consentedAt,
       obtained_by: caller.user.userId,
       signer: input.signer,
       representative_name: input.representativeName ?? null,
       representative_relation: input.representativeRelation ?? null,
-      created_at: new Date(),
+      created_at: clock,
     };
     await trx.insertInto('consent').values(row).execute();
     await recordParticipantAudit(trx, studyId, caller.actor, participant, {

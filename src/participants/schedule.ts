@@ -130,3 +130,23 @@ export function nextVisit(windows: VisitWindow[], today: string): VisitWindow | 
     .sort((a, b) => (a.targetDate ?? '').localeCompare(b.targetDate ?? ''));
   return open[0] ?? null;
 }
+
+/**
+ * The screening window as it bounds enrolment: the protocol's screening visit (day 0, window −2/+0
+ * days in MEXCOVID: screening from day −2 to day 0) must hold the screening date. Day d falls on
+ * day 1 + (d − 1) days, so the latest day 1 is the screening date + (1 − day + before) days.
+ * Null when the protocol has no screening visit.
+ */
+export function screeningWindowFor(
+  protocol: Protocol,
+  screeningDate: string,
+): { latestDay1: string; firstDay: number; lastDay: number } | null {
+  const visit = protocol.schedule.visits.find((entry) => entry.kind === 'screening');
+  if (!visit) return null;
+  const { before, after } = windowDays(visit);
+  return {
+    latestDay1: addDays(screeningDate, 1 - visit.day + before),
+    firstDay: visit.day - before,
+    lastDay: visit.day + after,
+  };
+}

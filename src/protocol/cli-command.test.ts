@@ -1,9 +1,8 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { registerProtocolCommand } from '../cli/protocol.ts';
+import { runCli } from '../cli/program.ts';
 import { defaultProtocolPath } from './load.ts';
 
 // The CLI command lives in src/cli/protocol.ts; its tests sit here with the protocol module it drives.
@@ -20,15 +19,13 @@ async function run(...args: string[]): Promise<{ stdout: string; stderr: string;
     return true;
   });
   process.exitCode = undefined;
+  let exitCode: number;
   try {
-    const program = new Command('exotrial').exitOverride();
-    registerProtocolCommand(program);
-    await program.parseAsync(['node', 'exotrial', ...args]);
+    exitCode = (await runCli(['node', 'exotrial', ...args])).exitCode;
   } finally {
     out.mockRestore();
     err.mockRestore();
   }
-  const exitCode = Number(process.exitCode ?? 0);
   process.exitCode = undefined;
   return { stdout, stderr, exitCode };
 }
@@ -61,10 +58,27 @@ describe('exotrial protocol', () => {
     expect(result.stderr).toContain(`${broken}:${line} study.plannedEnrolment: `);
   });
 
-  it('validate reports an unreadable file as a problem, exit 1', async () => {
+  it('validate refuses a YAML alias bomb in one line, exit 1', async () => {
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [index, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h'].entries()) {
+      const previous = `*${String.fromCharCode(97 + index)}`;
+      levels.push(`${name}: &${name} [${Array(9).fill(previous).join(',')}]`);
+    }
+    const bomb = join(directory, 'bomb.yaml');
+    await writeFile(bomb, `${levels.join('\n')}\n`);
+    const result = await run('protocol', 'validate', bomb);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(
+      /^\S*bomb\.yaml cannot be read as a protocol: Excessive alias count[^\n]*\n$/,
+    );
+  });
+
+  it('validate reports a missing file in one line, exit 1', async () => {
     const result = await run('protocol', 'validate', join(directory, 'missing.yaml'));
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('cannot read the protocol file');
+    expect(result.stderr).toBe(
+      `${join(directory, 'missing.yaml')} does not exist: give the path of a protocol YAML file.\n`,
+    );
   });
 
   it('show prints a summary in English and in Chinese', async () => {

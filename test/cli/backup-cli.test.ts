@@ -83,7 +83,7 @@ describe.skipIf(inject('postgresUrl') === null)('exotrial backup and restore', (
     targets.push(empty);
     const missing = exotrial(['restore', join(folder, 'nowhere.gz')], { target: empty.target });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/nowhere\.gz cannot be read as an exotrial backup: no such file/);
+    expect(missing.stderr).toMatch(/nowhere\.gz does not exist: give the path of a backup/);
 
     const damaged = join(folder, 'damaged.gz');
     const bytes = readFileSync(fromPglite);

@@ -118,7 +118,7 @@ describe('exotrial export and import', () => {
     expect(forms.map((form) => form.id)).toEqual(shipped.protocol.forms.map((form) => form.id));
     const missing = exotrial(['import', 'redcap', join(folder, 'no-such.csv')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('Cannot read');
+    expect(missing.stderr).toContain('no-such.csv does not exist');
     const notDictionary = exotrial(['import', 'redcap', join(out, 'data.csv')]);
     expect(notDictionary.code).toBe(1);
     expect(notDictionary.stderr).toContain('not a REDCap data dictionary');

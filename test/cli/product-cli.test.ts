@@ -212,7 +212,7 @@ describeEachDatabase('exotrial product import-temperatures', (kind) => {
     expect(unknown.stderr.trim()).toBe('There is no storage unit NO-SUCH-UNIT.');
     const missing = run(['RJ-F1', join(folder, 'missing.csv')]);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('check the path');
+    expect(missing.stderr).toContain('does not exist');
     const noArguments = run([]);
     expect(noArguments.code).toBe(1);
     expect(noArguments.stderr).toContain("missing required argument 'unit'");

@@ -37,6 +37,11 @@ export function siteDate(at: Date, zone: string): string {
 const entries = (values: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
 
+function consentTime(zone: string, screeningDate: string): string {
+  const earlier = new Date(Date.now() - 3 * HOUR);
+  return (siteDate(earlier, zone) === screeningDate ? earlier : new Date()).toISOString();
+}
+
 /**
  * Screens, consents, confirms (the investigator's e-signature) and enrols a participant through the
  * API, with day 1 today at the site.
@@ -60,7 +65,8 @@ export async function enrolThroughApi(
     coordinator,
     'POST',
     `/participants/${participantId}/consent`,
-    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
+    // Three hours ago, unless that was the day before screening at the site (consent may not precede it).
+    { formVersion: '1.0', consentedAt: consentTime(staff.zone, day1), signer: 'participant' },
     201,
   );
   const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
