@@ -289,7 +289,8 @@ export const en = {
     screeningDate: 'Screening date',
     nextVisit: 'Next visit',
     window: 'window {{from}} – {{to}} ({{label}})',
-    openQueries: 'Open queries',
+    queriesColumn: 'Queries',
+    queryCounts: '{{open}} open · {{answered}} answered',
     total: '{{count}} participants',
     totalMore: 'More than {{count}} participants',
     filterSite: 'Site',
@@ -422,6 +423,11 @@ export const en = {
     where: 'Form and field',
     thread: 'Query',
     total: '{{count}} queries',
+    counts: '{{open}} open · {{answered}} answered',
+    needsText: {
+      close: 'Write a comment first: a query is closed with a note saying why.',
+      other: 'Write your answer first.',
+    },
   },
   sdv: {
     title: 'Source data verification',

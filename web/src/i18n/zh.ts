@@ -278,7 +278,8 @@ export const zh: Translation = {
     screeningDate: '筛选日期',
     nextVisit: '下次访视',
     window: '访视窗口 {{from}} – {{to}}（{{label}}）',
-    openQueries: '未关闭质疑',
+    queriesColumn: '质疑',
+    queryCounts: '{{open}} 条未回复 · {{answered}} 条已回复',
     total: '共 {{count}} 名受试者',
     totalMore: '超过 {{count}} 名受试者',
     filterSite: '中心',
@@ -404,6 +405,11 @@ export const zh: Translation = {
     where: '表单及字段',
     thread: '质疑',
     total: '共 {{count}} 条质疑',
+    counts: '{{open}} 条未回复 · {{answered}} 条已回复',
+    needsText: {
+      close: '请先填写说明：关闭质疑需写明理由。',
+      other: '请先填写回复。',
+    },
   },
   sdv: {
     title: '源数据核查',

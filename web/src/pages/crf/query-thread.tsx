@@ -36,6 +36,8 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
       onChanged();
     },
   });
+  const needsText = !text.trim();
+  const hintId = `query-hint-${query.queryId}`;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (text.trim()) mutation.mutate(action);
@@ -74,7 +76,11 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
                   size="xs"
                   type="submit"
                   variant={entry === 'answer' ? 'filled' : 'light'}
-                  disabled={!text.trim()}
+                  disabled={needsText}
+                  aria-describedby={needsText ? hintId : undefined}
+                  title={
+                    needsText ? t(`queries.needsText.${entry === 'close' ? 'close' : 'other'}`) : undefined
+                  }
                   loading={mutation.isPending && action === entry}
                   onClick={() => setAction(entry)}
                 >
@@ -82,6 +88,11 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
                 </Button>
               ))}
             </Group>
+            {needsText && (
+              <Text size="xs" c="dimmed" id={hintId}>
+                {t(`queries.needsText.${actions.includes('close') ? 'close' : 'other'}`)}
+              </Text>
+            )}
           </form>
         )}
         {mutation.isError && (
