@@ -440,6 +440,10 @@ export const en = {
     verifySelected: 'Verify {{count}} selected',
     field: 'Field',
     value: 'Value',
+    verifyForm: 'Verify all {{count}} fields',
+    confirmTitle: 'Verify {{form}}',
+    confirmText:
+      'These {{count}} fields are marked verified against the source documents, each in the audit trail:',
   },
   protocolPage: {
     version: 'protocol version {{label}} (#{{number}})',
