@@ -216,6 +216,12 @@ export const en = {
       description:
         'ResearchStudy, ResearchSubject, pseudonymised Patient, Consent, Observation, MedicationAdministration, AdverseEvent.',
     },
+    report: {
+      title: 'Trial report',
+      description:
+        'The report of the Analysis page as it stands now: study summary, CONSORT flow, dosing, safety and efficacy.',
+      view: 'View it on the Analysis page.',
+    },
     redcap: {
       title: 'REDCap',
       description:

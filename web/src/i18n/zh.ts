@@ -210,6 +210,11 @@ export const zh: Translation = {
       description:
         'ResearchStudy、ResearchSubject、假名化的 Patient、Consent、Observation、MedicationAdministration、AdverseEvent。',
     },
+    report: {
+      title: '试验报告',
+      description: '分析页面的当前报告：研究概况、CONSORT 流程、给药、安全性与有效性。',
+      view: '在分析页面查看。',
+    },
     redcap: {
       title: 'REDCap',
       description: '纵向项目的平面记录 CSV 及其数据字典，可用 REDCap 的导入工具导入。',
