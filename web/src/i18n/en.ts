@@ -446,10 +446,10 @@ export const en = {
     verifySelected: 'Verify {{count}} selected',
     field: 'Field',
     value: 'Value',
-    verifyForm: 'Verify all {{count}} fields',
+    verifyForm: 'Verify all fields ({{count}})',
     confirmTitle: 'Verify {{form}}',
     confirmText:
-      'These {{count}} fields are marked verified against the source documents, each in the audit trail:',
+      'These fields are marked verified against the source documents ({{count}}), each in the audit trail:',
   },
   protocolPage: {
     version: 'protocol version {{label}} (#{{number}})',

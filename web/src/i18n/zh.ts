@@ -426,7 +426,7 @@ export const zh: Translation = {
     verifySelected: '核查所选 {{count}} 项',
     field: '字段',
     value: '数值',
-    verifyForm: '核查全部 {{count}} 个字段',
+    verifyForm: '核查全部字段（{{count}}）',
     confirmTitle: '核查 {{form}}',
     confirmText: '以下 {{count}} 个字段将标记为已与源文件核对，每项均记入稽查轨迹：',
   },
