@@ -116,7 +116,10 @@ export const participantSummarySchema = z.object({
   day1Date: z.string().nullable(),
   consented: z.boolean(),
   nextVisit: visitSchema.nullable(),
+  /** Queries waiting for the site's answer. */
   openQueries: z.number().int(),
+  /** Queries answered and waiting for a monitor or data manager to close them. */
+  answeredQueries: z.number().int(),
   synthetic: z.boolean(),
   version: z.number().int(),
 });

@@ -38,11 +38,11 @@ async function summaries(
   const [queries, consents, sites, { protocol }] = await Promise.all([
     db
       .selectFrom('data_query')
-      .select(['participant_id', (eb) => eb.fn.countAll<number>().as('open')])
+      .select(['participant_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
       .where('study_id', '=', studyId)
       .where('participant_id', 'in', ids)
       .where('status', '!=', 'closed')
-      .groupBy('participant_id')
+      .groupBy(['participant_id', 'status'])
       .execute(),
     db
       .selectFrom('consent')
@@ -55,7 +55,9 @@ async function summaries(
     currentProtocol(db, studyId),
   ]);
   const today = new Map(sites.map((site) => [site.site_id, dateInZone(clock, site.time_zone)]));
-  const openQueries = new Map(queries.map((row) => [row.participant_id, Number(row.open)]));
+  // Open queries wait for the site, answered ones for the monitor: counted apart so each sees their own.
+  const counts = new Map(queries.map((row) => [`${row.participant_id}:${row.status}`, Number(row.count)]));
+  const queryCount = (participantId: string, status: string) => counts.get(`${participantId}:${status}`) ?? 0;
   const consented = new Set(consents.map((row) => row.participant_id));
   return rows.map((row) => {
     const ongoing = row.status === 'enrolled';
@@ -75,7 +77,8 @@ async function summaries(
             today.get(row.site_id) ?? dateInZone(clock, protocol.study.timeZone),
           )
         : null,
-      openQueries: openQueries.get(row.participant_id) ?? 0,
+      openQueries: queryCount(row.participant_id, 'open'),
+      answeredQueries: queryCount(row.participant_id, 'answered'),
       synthetic: row.synthetic,
       version: row.version,
     };

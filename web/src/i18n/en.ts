@@ -240,6 +240,12 @@ export const en = {
       description:
         'ResearchStudy, ResearchSubject, pseudonymised Patient, Consent, Observation, MedicationAdministration, AdverseEvent.',
     },
+    report: {
+      title: 'Trial report',
+      description:
+        'The report of the Analysis page as it stands now: study summary, CONSORT flow, dosing, safety and efficacy.',
+      view: 'View it on the Analysis page.',
+    },
     redcap: {
       title: 'REDCap',
       description:
@@ -313,7 +319,8 @@ export const en = {
     screeningDate: 'Screening date',
     nextVisit: 'Next visit',
     window: 'window {{from}} – {{to}} ({{label}})',
-    openQueries: 'Open queries',
+    queriesColumn: 'Queries',
+    queryCounts: '{{open}} open · {{answered}} answered',
     total: '{{count}} participants',
     totalMore: 'More than {{count}} participants',
     filterSite: 'Site',
@@ -446,6 +453,11 @@ export const en = {
     where: 'Form and field',
     thread: 'Query',
     total: '{{count}} queries',
+    counts: '{{open}} open · {{answered}} answered',
+    needsText: {
+      close: 'Write a comment first: a query is closed with a note saying why.',
+      other: 'Write your answer first.',
+    },
   },
   sdv: {
     title: 'Source data verification',
@@ -458,6 +470,10 @@ export const en = {
     verifySelected: 'Verify {{count}} selected',
     field: 'Field',
     value: 'Value',
+    verifyForm: 'Verify all fields ({{count}})',
+    confirmTitle: 'Verify {{form}}',
+    confirmText:
+      'These fields are marked verified against the source documents ({{count}}), each in the audit trail:',
   },
   protocolPage: {
     version: 'protocol version {{label}} (#{{number}})',

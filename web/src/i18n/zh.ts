@@ -230,6 +230,11 @@ export const zh: Translation = {
       description:
         'ResearchStudy、ResearchSubject、假名化的 Patient、Consent、Observation、MedicationAdministration、AdverseEvent。',
     },
+    report: {
+      title: '试验报告',
+      description: '分析页面的当前报告：研究概况、CONSORT 流程、给药、安全性与有效性。',
+      view: '在分析页面查看。',
+    },
     redcap: {
       title: 'REDCap',
       description: '纵向项目的平面记录 CSV 及其数据字典，可用 REDCap 的导入工具导入。',
@@ -298,7 +303,8 @@ export const zh: Translation = {
     screeningDate: '筛选日期',
     nextVisit: '下次访视',
     window: '访视窗口 {{from}} – {{to}}（{{label}}）',
-    openQueries: '未关闭质疑',
+    queriesColumn: '质疑',
+    queryCounts: '{{open}} 条未回复 · {{answered}} 条已回复',
     total: '共 {{count}} 名受试者',
     totalMore: '超过 {{count}} 名受试者',
     filterSite: '中心',
@@ -424,6 +430,11 @@ export const zh: Translation = {
     where: '表单及字段',
     thread: '质疑',
     total: '共 {{count}} 条质疑',
+    counts: '{{open}} 条未回复 · {{answered}} 条已回复',
+    needsText: {
+      close: '请先填写说明：关闭质疑需写明理由。',
+      other: '请先填写回复。',
+    },
   },
   sdv: {
     title: '源数据核查',
@@ -435,6 +446,9 @@ export const zh: Translation = {
     verifySelected: '核查所选 {{count}} 项',
     field: '字段',
     value: '数值',
+    verifyForm: '核查全部字段（{{count}}）',
+    confirmTitle: '核查 {{form}}',
+    confirmText: '以下 {{count}} 个字段将标记为已与源文件核对，每项均记入稽查轨迹：',
   },
   protocolPage: {
     version: '方案版本 {{label}}（第 {{number}} 版）',

@@ -10,6 +10,7 @@ import {
   type ParticipantSummary,
   participantKeys,
   type QueryView,
+  useCan,
   useLanguage,
   useProtocol,
 } from '../../api/trial.ts';
@@ -21,8 +22,22 @@ export function QueriesPage() {
   const language = useLanguage();
   const client = useQueryClient();
   const protocol = useProtocol();
-  const [status, setStatus] = useState('open');
+  const can = useCan();
+  // Open queries wait for the site, answered ones for whoever closes them: each opens on their own.
+  const [status, setStatus] = useState(() => (can('query.close') ? 'answered' : 'open'));
   const [formId, setFormId] = useState('');
+  const counts = useQuery({
+    queryKey: ['queries', 'counts', { formId }],
+    queryFn: async () => {
+      const total = async (wanted: string) => {
+        const params = new URLSearchParams({ limit: '1', status: wanted });
+        if (formId) params.set('formId', formId);
+        return (await api<{ total: number }>('GET', `/queries?${params}`)).total;
+      };
+      const [open, answered] = await Promise.all([total('open'), total('answered')]);
+      return { open, answered };
+    },
+  });
   const queries = useQuery({
     queryKey: ['queries', { status, formId }],
     queryFn: () => {
@@ -48,6 +63,7 @@ export function QueriesPage() {
   return (
     <Stack>
       <Title order={2}>{t('queries.title')}</Title>
+      {counts.data && <Text data-testid="query-counts">{t('queries.counts', counts.data)}</Text>}
       <Group align="flex-end">
         <NativeSelect
           label={t('queries.filterStatus')}

@@ -47,6 +47,8 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
       onChanged();
     },
   });
+  const needsText = !text.trim();
+  const hintId = `query-hint-${query.queryId}`;
   const act = (chosen: QueryAction) => {
     setAction(chosen);
     if (text.trim()) mutation.mutate(chosen);
@@ -85,7 +87,11 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
                 size="xs"
                 type="button"
                 variant={entry === 'answer' ? 'filled' : 'light'}
-                disabled={!text.trim()}
+                disabled={needsText}
+                aria-describedby={needsText ? hintId : undefined}
+                title={
+                  needsText ? t(`queries.needsText.${entry === 'close' ? 'close' : 'other'}`) : undefined
+                }
                 loading={mutation.isPending && action === entry}
                 onClick={() => act(entry)}
               >
@@ -93,6 +99,11 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
               </Button>
             ))}
           </Group>
+        )}
+        {actions.length > 0 && needsText && (
+          <Text size="xs" c="dimmed" id={hintId}>
+            {t(`queries.needsText.${actions.includes('close') ? 'close' : 'other'}`)}
+          </Text>
         )}
         {mutation.isError && (
           <Alert color="red" role="alert" p="xs">

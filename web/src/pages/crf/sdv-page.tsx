@@ -15,6 +15,8 @@ import {
   useParticipant,
   useProtocol,
 } from '../../api/trial.ts';
+import { displayValue, visitLabel } from './display-value.ts';
+import { VerifyFormButton } from './sdv-verify-form.tsx';
 
 /** A monitor's source data verification of one participant: every saved field not yet verified. */
 export function SdvPage() {
@@ -52,21 +54,32 @@ export function SdvPage() {
   const failed = [participant, protocol, casebook].find((query) => query.isError);
   if (failed?.error) return <Alert color="red">{apiErrorText(t, language, failed.error)}</Alert>;
   if (records.some((query) => query.isPending)) return <Loader />;
-  const forms = protocol.data?.protocol.forms ?? [];
+  const definition = protocol.data?.protocol;
+  if (!definition) return <Loader />;
   const rows = records.flatMap((query) => {
     const record = query.data;
     if (!record?.recordId) return [];
-    const form = forms.find((entry) => entry.id === record.formId);
+    const form = definition.forms.find((entry) => entry.id === record.formId);
     return Object.entries(record.entries)
       .filter(([, entry]) => !entry.verified)
-      .map(([itemId, entry]) => ({
-        key: `${record.recordId}:${itemId}`,
-        record,
-        formTitle: form?.title[language] ?? record.formId,
-        label: form?.items.find((item) => item.id === itemId)?.label[language] ?? itemId,
-        value: entry.missing ? t(`crf.missingCode.${entry.missing}`) : JSON.stringify(entry.value),
-      }));
+      .map(([itemId, entry]) => {
+        const item = form?.items.find((candidate) => candidate.id === itemId);
+        return {
+          key: `${record.recordId}:${itemId}`,
+          record,
+          formTitle: form?.title[language] ?? record.formId,
+          visit: visitLabel(definition, record.visitKey, language),
+          label: item?.label[language] ?? itemId,
+          value: entry.missing
+            ? t(`crf.missingCode.${entry.missing}`)
+            : displayValue(definition, item, entry.value, t, language),
+        };
+      });
   });
+  // One group per form record, in casebook order, so a whole form can be verified at once.
+  const groups = [...new Set(rows.map((row) => row.record.recordId))].map((recordId) =>
+    rows.filter((row) => row.record.recordId === recordId),
+  );
   const toggle = (key: string) =>
     setSelected((current) => {
       const next = new Set(current);
@@ -117,37 +130,56 @@ export function SdvPage() {
                 <Table.Th>{t('sdv.value')}</Table.Th>
               </Table.Tr>
             </Table.Thead>
-            <Table.Tbody>
-              {rows.map((row) => (
-                <Table.Tr key={row.key}>
-                  <Table.Td>
-                    <Checkbox
-                      aria-label={t('sdv.verifyField', { label: `${row.formTitle} · ${row.label}` })}
-                      checked={selected.has(row.key)}
-                      onChange={() => toggle(row.key)}
-                    />
+            {groups.map((group) => (
+              <Table.Tbody key={group[0]?.record.recordId} data-testid="sdv-form">
+                <Table.Tr>
+                  <Table.Td colSpan={4} bg="var(--mantine-color-gray-light)">
+                    <Group justify="space-between">
+                      <Text fw={600} size="sm">
+                        {group[0]?.formTitle} · {group[0]?.visit}
+                      </Text>
+                      <VerifyFormButton
+                        formTitle={`${group[0]?.formTitle} · ${group[0]?.visit}`}
+                        rows={group}
+                        pending={verify.isPending}
+                        onConfirm={(keys) => verify.mutate(keys)}
+                      />
+                    </Group>
                   </Table.Td>
-                  <Table.Td>
-                    <Anchor
-                      component={Link}
-                      to={formPagePath(
-                        participantId,
-                        row.record.visitKey,
-                        row.record.formId,
-                        row.record.instance,
-                      )}
-                    >
-                      {row.formTitle}
-                    </Anchor>
-                    <Text size="xs" c="dimmed">
-                      {row.record.visitKey}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{row.label}</Table.Td>
-                  <Table.Td>{row.value}</Table.Td>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
+                {group.map((row) => (
+                  <Table.Tr key={row.key}>
+                    <Table.Td>
+                      <Checkbox
+                        aria-label={t('sdv.verifyField', {
+                          label: `${row.formTitle} · ${row.visit} · ${row.label}`,
+                        })}
+                        checked={selected.has(row.key)}
+                        onChange={() => toggle(row.key)}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Anchor
+                        component={Link}
+                        to={formPagePath(
+                          participantId,
+                          row.record.visitKey,
+                          row.record.formId,
+                          row.record.instance,
+                        )}
+                      >
+                        {row.formTitle}
+                      </Anchor>
+                      <Text size="xs" c="dimmed">
+                        {row.visit}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>{row.label}</Table.Td>
+                    <Table.Td>{row.value}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            ))}
           </Table>
         </>
       )}

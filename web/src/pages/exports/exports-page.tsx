@@ -17,6 +17,7 @@ import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
 import { type DownloadProgress, downloadExport, formatBytes, type PrivacyChoice } from './export-download.ts';
+import { ReportCard } from './report-card.tsx';
 
 const sdtmDomains = ['dm', 'ds', 'sv', 'ex', 'ae', 'cm', 'mh', 'vs', 'lb', 'ts', 'ta', 'tv'] as const;
 
@@ -188,6 +189,7 @@ export function ExportsPage() {
             ]}
           />
         </ExportCard>
+        <ReportCard />
       </SimpleGrid>
     </Stack>
   );

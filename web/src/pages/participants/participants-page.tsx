@@ -193,7 +193,7 @@ export function ParticipantsPage() {
               <Table.Th>{t('participants.site')}</Table.Th>
               <Table.Th>{t('participants.screeningDate')}</Table.Th>
               <Table.Th>{t('participants.nextVisit')}</Table.Th>
-              <Table.Th>{t('participants.openQueries')}</Table.Th>
+              <Table.Th>{t('participants.queriesColumn')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -233,11 +233,23 @@ export function ParticipantsPage() {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  {participant.openQueries > 0 ? (
-                    <Badge color="red">{participant.openQueries}</Badge>
-                  ) : (
-                    <Text size="sm">0</Text>
-                  )}
+                  <Badge
+                    color={
+                      participant.openQueries > 0
+                        ? 'red'
+                        : participant.answeredQueries > 0
+                          ? 'yellow'
+                          : 'gray'
+                    }
+                    variant={participant.openQueries + participant.answeredQueries > 0 ? 'filled' : 'light'}
+                    tt="none"
+                    data-testid="query-counts"
+                  >
+                    {t('participants.queryCounts', {
+                      open: participant.openQueries,
+                      answered: participant.answeredQueries,
+                    })}
+                  </Badge>
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,0 +1,260 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
+import type { Protocol } from '../../src/protocol/schema.ts';
+import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+// A monitor's day: the query inbox, the participant list's query counts, SDV of a whole form, and
+// the trial report among the exports; in English, then the same pages in Chinese.
+
+const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const PASSWORD = 'site staff password e2e';
+const COORDINATOR = 'coordinator@example.org';
+const INVESTIGATOR = 'investigator@example.org';
+const MONITOR = 'monitor@example.org';
+const DATA_MANAGER = 'datamanager@example.org';
+const SITE = 'ruijin';
+const ZONE = 'Asia/Shanghai';
+const SHOTS = 'test-results';
+const TIMEOUT = { timeout: 15_000 };
+const ANSWERED_QUESTION = 'Is the temperature from the ward thermometer?';
+const OPEN_QUESTION = 'Please confirm the heart rate against the monitor strip.';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-monitor-'));
+let server: ServerProcess;
+let browser: Browser;
+let protocol: Protocol;
+let participantId = '';
+let studyNumber = '';
+
+type Headers = Record<string, string>;
+const call = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
+  expectApiCall(server.url, headers, method, path, body, status);
+
+async function addUser(admin: Headers, email: string, name: string, role: string) {
+  await call(
+    admin,
+    'POST',
+    '/users',
+    { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
+    201,
+  );
+}
+
+const formUrl = (formId: string) =>
+  `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
+
+beforeAll(async () => {
+  const loaded = await loadProtocolFile(defaultProtocolPath());
+  if (!loaded.ok) throw new Error('the default protocol does not load');
+  protocol = loaded.protocol;
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Sign-ins of five people in two languages from one address exceed the default per-minute limit.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  });
+  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
+  await addUser(admin, COORDINATOR, 'Chen Coordinator', 'study_coordinator');
+  await addUser(admin, INVESTIGATOR, 'Ivy Investigator', 'investigator');
+  await addUser(admin, MONITOR, 'Mo Monitor', 'monitor');
+  await addUser(admin, DATA_MANAGER, 'Dana Manager', 'data_manager');
+  ({ participantId, studyNumber } = await enrolThroughApi(server.url, {
+    site: SITE,
+    zone: ZONE,
+    coordinator: COORDINATOR,
+    investigator: INVESTIGATOR,
+    password: PASSWORD,
+  }));
+  // Two queries on the screening vitals: the site answers one, the other stays open.
+  const monitor = await apiSignIn(server.url, MONITOR, PASSWORD);
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const vitals = await call(coordinator, 'GET', formUrl('vitals'), undefined, 200);
+  const answered = await call(
+    monitor,
+    'POST',
+    '/queries',
+    { recordId: vitals.recordId, itemId: 'temperature', text: ANSWERED_QUESTION },
+    201,
+  );
+  await call(
+    monitor,
+    'POST',
+    '/queries',
+    { recordId: vitals.recordId, itemId: 'heartRate', text: OPEN_QUESTION },
+    201,
+  );
+  await call(
+    coordinator,
+    'POST',
+    `/queries/${answered.queryId}/answer`,
+    { text: 'Yes, the calibrated ward thermometer.', version: answered.version },
+    200,
+  );
+  browser = await launchBrowser();
+  mkdirSync(SHOTS, { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const pages = new Map<string, Promise<Page>>();
+
+/**
+ * A signed-in page per user and language (the language switch in the header, kept across pages),
+ * signed in once and reused, so a loaded machine spends its time on the pages under test.
+ */
+async function signIn(email: string, language: 'en' | 'zh'): Promise<Page> {
+  const key = `${email}:${language}`;
+  if (!pages.has(key)) {
+    pages.set(
+      key,
+      (async () => {
+        const page = await signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
+        if (language === 'zh') {
+          await page.getByText('简体中文').click();
+          await expect.poll(() => page.getByRole('heading', { name: '研究概览' }).count(), TIMEOUT).toBe(1);
+        }
+        return page;
+      })(),
+    );
+  }
+  const page = await (pages.get(key) as Promise<Page>);
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/monitor-day-failure-${language}.png`, fullPage: true });
+  });
+  return page;
+}
+
+it('a monitor opens the query inbox on the answered query, with open and answered counted apart', async () => {
+  const page = await signIn(MONITOR, 'en');
+  await page.goto(`${server.url}/queries`);
+  const inbox = page.getByTestId('query-inbox');
+  await expect.poll(() => inbox.count(), TIMEOUT).toBe(1);
+  expect(await page.getByLabel('Status').inputValue()).toBe('answered');
+  expect(await inbox.textContent()).toContain(ANSWERED_QUESTION);
+  expect(await inbox.textContent()).not.toContain(OPEN_QUESTION);
+  await expect
+    .poll(() => page.getByTestId('query-counts').textContent(), TIMEOUT)
+    .toBe('1 open · 1 answered');
+  // Close waits for a comment, and says so beside the button.
+  const close = inbox.getByRole('button', { name: 'Close' });
+  expect(await close.isDisabled()).toBe(true);
+  expect(
+    await inbox.getByText('Write a comment first: a query is closed with a note saying why.').count(),
+  ).toBe(1);
+  // Site staff still open on what waits for them.
+  const site = await signIn(COORDINATOR, 'en');
+  await site.goto(`${server.url}/queries`);
+  await expect.poll(() => site.getByTestId('query-inbox').count(), TIMEOUT).toBe(1);
+  expect(await site.getByLabel('Status').inputValue()).toBe('open');
+  expect(await site.getByTestId('query-inbox').textContent()).toContain(OPEN_QUESTION);
+  await page.screenshot({ path: `${SHOTS}/monitor-query-inbox.png`, fullPage: true });
+}, 120_000);
+
+it('the participant list shows open and answered queries apart', async () => {
+  const page = await signIn(MONITOR, 'en');
+  await page.goto(`${server.url}/participants`);
+  const row = page.getByTestId('participant-list').getByRole('row').filter({ hasText: studyNumber });
+  await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+  expect(await row.getByTestId('query-counts').textContent()).toBe('1 open · 1 answered');
+}, 60_000);
+
+it('SDV names every checkbox, shows values as read, and verifies a whole form in one action', async () => {
+  const page = await signIn(MONITOR, 'en');
+  await page.goto(`${server.url}/participants/${participantId}/sdv`);
+  const table = page.getByTestId('sdv-table');
+  await expect.poll(() => table.count(), TIMEOUT).toBe(1);
+  const boxes = await page.getByRole('checkbox').count();
+  expect(boxes).toBeGreaterThan(10);
+  expect(await page.getByRole('checkbox', { name: /\S/ }).count()).toBe(boxes);
+
+  const demographics = protocol.forms.find((form) => form.id === 'demographics');
+  const sexLabel = protocol.codeLists
+    .find((list) => list.id === 'sex')
+    ?.items.find((entry) => entry.code === 'M')?.label.en;
+  expect(sexLabel).toBeTruthy();
+  const group = page.getByTestId('sdv-form').filter({ hasText: demographics?.title.en ?? 'Demographics' });
+  const text = (await table.textContent()) ?? '';
+  expect(text).not.toMatch(/"|\btrue\b|\bfalse\b/);
+  expect(text).toContain('Yes');
+  expect(await group.getByRole('cell', { name: sexLabel, exact: true }).count()).toBe(1);
+  expect(await group.getByRole('cell', { name: '70 kg', exact: true }).count()).toBe(1);
+
+  const saved = await call(
+    await apiSignIn(server.url, MONITOR, PASSWORD),
+    'GET',
+    formUrl('demographics'),
+    undefined,
+    200,
+  );
+  const fieldCount = Object.keys(saved.entries).length;
+  await group.getByRole('button', { name: `Verify all fields (${fieldCount})` }).click();
+  const dialog = page.getByRole('dialog');
+  await expect
+    .poll(() => dialog.getByTestId('sdv-confirm-list').getByRole('listitem').count(), TIMEOUT)
+    .toBe(fieldCount);
+  expect(await dialog.textContent()).toContain('Date of birth');
+  await page.screenshot({ path: `${SHOTS}/monitor-sdv-confirm.png`, fullPage: true });
+  await dialog.getByRole('button', { name: `Verify all fields (${fieldCount})` }).click();
+  await expect.poll(() => group.count(), TIMEOUT).toBe(0);
+  const after = await call(
+    await apiSignIn(server.url, MONITOR, PASSWORD),
+    'GET',
+    formUrl('demographics'),
+    undefined,
+    200,
+  );
+  expect(Object.values(after.entries).every((entry) => (entry as { verified: boolean }).verified)).toBe(true);
+}, 120_000);
+
+it('the Exports page offers the trial report, PDF and HTML', async () => {
+  const page = await signIn(DATA_MANAGER, 'en');
+  await page.goto(`${server.url}/exports`);
+  const card = page.getByTestId('export-report');
+  await expect.poll(() => card.count(), TIMEOUT).toBe(1);
+  expect(await card.getByRole('heading', { name: 'Trial report' }).count()).toBe(1);
+  expect(await card.getByRole('link', { name: 'Download PDF' }).getAttribute('href')).toBe(
+    '/api/v1/report?format=pdf',
+  );
+  const href = await card.getByRole('link', { name: 'Download HTML' }).getAttribute('href');
+  const report = await page.context().request.get(`${server.url}${href}`);
+  expect(report.status()).toBe(200);
+  expect(report.headers()['content-type']).toContain('text/html');
+  await page.screenshot({ path: `${SHOTS}/monitor-exports-report.png`, fullPage: true });
+}, 120_000);
+
+it('the same pages in Chinese', async () => {
+  const page = await signIn(MONITOR, 'zh');
+  await page.goto(`${server.url}/queries`);
+  await expect.poll(() => page.getByTestId('query-inbox').count(), TIMEOUT).toBe(1);
+  expect(await page.getByRole('heading', { name: '质疑' }).count()).toBe(1);
+  await expect
+    .poll(() => page.getByTestId('query-counts').textContent(), TIMEOUT)
+    .toBe('1 条未回复 · 1 条已回复');
+  await page.goto(`${server.url}/participants`);
+  const row = page.getByTestId('participant-list').getByRole('row').filter({ hasText: studyNumber });
+  await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+  expect(await row.getByTestId('query-counts').textContent()).toBe('1 条未回复 · 1 条已回复');
+  await page.goto(`${server.url}/participants/${participantId}/sdv`);
+  await expect.poll(() => page.getByTestId('sdv-table').count(), TIMEOUT).toBe(1);
+  expect(await page.getByRole('button', { name: /^核查全部字段（\d+）$/ }).count()).toBeGreaterThan(0);
+  const boxes = await page.getByRole('checkbox').count();
+  expect(await page.getByRole('checkbox', { name: /\S/ }).count()).toBe(boxes);
+  await page.screenshot({ path: `${SHOTS}/monitor-sdv-zh.png`, fullPage: true });
+  const manager = await signIn(DATA_MANAGER, 'zh');
+  await manager.goto(`${server.url}/exports`);
+  const card = manager.getByTestId('export-report');
+  await expect.poll(() => card.count(), TIMEOUT).toBe(1);
+  expect(await card.getByRole('heading', { name: '试验报告' }).count()).toBe(1);
+}, 120_000);
