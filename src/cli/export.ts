@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
+import type { CsvCells } from '../exchange/csv.ts';
 import { recordExport } from '../exchange/export-audit.ts';
 import { exportFhirBundle } from '../exchange/fhir/fhir-bundle.ts';
 import { exportOdm } from '../exchange/odm/odm-export.ts';
@@ -18,6 +19,14 @@ interface PrivacyFlags {
   includeIdentifiers?: boolean;
   shiftDates?: string;
 }
+
+interface RawFlag {
+  raw?: boolean;
+}
+
+const RAW_HELP =
+  "CSV: write every value exactly (by default a text cell a spreadsheet would run as a formula gets a leading ')";
+const cellsOf = (flags: RawFlag): CsvCells => (flags.raw === true ? 'raw' : 'spreadsheet');
 
 const withPrivacyOptions = (command: Command) =>
   command
@@ -98,12 +107,13 @@ export function registerExportCommand(program: Command): void {
         .command('sdtm')
         .description('SDTM domains DM DS SV EX AE CM MH VS LB TS TA TV and define.xml')
         .option('--format <format>', 'xpt (SAS XPORT version 5) or csv', 'xpt')
+        .option('--raw', RAW_HELP)
         .requiredOption(
           '--out <dir>',
           'the folder to write into (created if missing; its parent must exist); filled only when every data set is complete',
         ),
     ),
-  ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string; format: string }) => {
+  ).action(async (options: DatabaseOptions & PrivacyFlags & RawFlag & { out: string; format: string }) => {
     if (options.format !== 'xpt' && options.format !== 'csv') {
       throw new CliUserError(`--format must be xpt or csv, not "${options.format}".`);
     }
@@ -112,9 +122,11 @@ export function registerExportCommand(program: Command): void {
     const privacy = privacyOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       let progressShown = false;
+      const csvCells = cellsOf(options);
       const result = await exportSdtmDirectory(database, studyId, options.out, {
         format,
         privacy,
+        csvCells,
         option: '--out',
         onProgress: (progress) => {
           progressShown = true;
@@ -125,6 +137,7 @@ export function registerExportCommand(program: Command): void {
         beforePublish: (rows) =>
           recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
             rows: Object.fromEntries(rows),
+            ...(format === 'csv' ? { csvCells } : {}),
           }),
       }).finally(() => {
         // The progress line ends, so a message that follows has its own line.
@@ -169,24 +182,29 @@ export function registerExportCommand(program: Command): void {
         .description(
           "REDCap's data dictionary (data-dictionary.csv) and flat records CSV (data.csv) of a longitudinal project",
         )
+        .option('--raw', `${RAW_HELP}; use it for REDCap's data import tool`)
         .requiredOption(
           '--out <dir>',
           'the folder to write into (created if missing; its parent must exist); filled only when both files are complete',
         ),
     ),
-  ).action(async (options: DatabaseOptions & PrivacyFlags & { out: string }) => {
+  ).action(async (options: DatabaseOptions & PrivacyFlags & RawFlag & { out: string }) => {
     checkOutputFolder(options.out, 'the REDCap files');
     const privacy = privacyOf(options);
+    const cells = cellsOf(options);
     await withStudyDatabase(options, async (database, studyId) => {
       await writeFolderWhole(
         options.out,
         async (folder) => {
-          await writeChunks(join(folder, 'data-dictionary.csv'), redcapDictionaryCsv(database, studyId));
+          await writeChunks(
+            join(folder, 'data-dictionary.csv'),
+            redcapDictionaryCsv(database, studyId, cells),
+          );
           const bytes = await writeChunks(
             join(folder, 'data.csv'),
-            redcapDataCsv(database, studyId, { privacy }),
+            redcapDataCsv(database, studyId, { privacy, cells }),
           );
-          await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes });
+          await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes, csvCells: cells });
         },
         { option: '--out' },
       );

@@ -8,6 +8,7 @@ import { errorBodySchema } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { validationFailed } from '../server/errors.ts';
+import type { CsvCells } from './csv.ts';
 import { type ExportKind, recordExport } from './export-audit.ts';
 import { exportFhirBundle } from './fhir/fhir-bundle.ts';
 import { exportOdm } from './odm/odm-export.ts';
@@ -32,6 +33,13 @@ const flag = z.enum(['true', 'false']).default('false');
 const privacyQuery = {
   includeIdentifiers: flag.describe('keep direct identifiers (dates of birth); left out by default'),
 };
+const rawQuery = {
+  raw: flag.describe(
+    "CSV only: write every value exactly. By default a text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return, and not a plain number) is written with a leading '; the choice is in the export's audit event",
+  ),
+};
+const cellsOf = (query: { raw: 'true' | 'false' }): CsvCells =>
+  query.raw === 'true' ? 'raw' : 'spreadsheet';
 const privacyHeaders = z.object({
   [DATE_SHIFT_HEADER]: z
     .string()
@@ -100,12 +108,17 @@ async function sdtmZip(
   context: AppContext,
   format: 'xpt' | 'csv',
   privacy: PrivacyOptions,
+  csvCells: CsvCells,
 ): Promise<{ body: Readable; rows: Record<string, number> }> {
   const folder = mkdtempSync(join(tmpdir(), 'exotrial-sdtm-'));
   const remove = () => rmSync(folder, { recursive: true, force: true });
   try {
     const sdtm = join(folder, 'sdtm');
-    const result = await exportSdtmDirectory(context.database, context.studyId, sdtm, { format, privacy });
+    const result = await exportSdtmDirectory(context.database, context.studyId, sdtm, {
+      format,
+      privacy,
+      csvCells,
+    });
     const files = readdirSync(sdtm).sort();
     const body = Readable.from(
       zipStream(files.map((file) => ({ name: `sdtm/${file}`, chunks: createReadStream(join(sdtm, file)) }))),
@@ -181,7 +194,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
         tags: ['exchange'],
         summary:
           'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written',
-        querystring: z.strictObject({ ...privacyQuery, format: sdtmFormat }),
+        querystring: z.strictObject({ ...privacyQuery, ...rawQuery, format: sdtmFormat }),
         headers: privacyHeaders,
         response: { 200: binary, ...sdtmErrors },
       },
@@ -189,9 +202,14 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
-      const { body, rows } = await sdtmZip(context, format, privacy);
+      const cells = cellsOf(request.query);
+      const { body, rows } = await sdtmZip(context, format, privacy, cells);
       try {
-        await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, { domains: 'all', rows });
+        await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
+          domains: 'all',
+          rows,
+          ...(format === 'csv' ? { csvCells: cells } : {}),
+        });
       } catch (error) {
         body.destroy();
         throw error;
@@ -211,7 +229,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
         params: z.strictObject({
           domain: sdtmDomainParam.describe('the data set code in either case, e.g. dm, CM or suppcm'),
         }),
-        querystring: z.strictObject({ ...privacyQuery, format: sdtmFormat }),
+        querystring: z.strictObject({ ...privacyQuery, ...rawQuery, format: sdtmFormat }),
         headers: privacyHeaders,
         response: { 200: binary, ...sdtmErrors },
       },
@@ -219,6 +237,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
+      const cells = cellsOf(request.query);
       const code = request.params.domain.toUpperCase() as SdtmDatasetCode;
       // Every row is built, counted and checked before the reply starts: what cannot be written is a
       // 422 here, never a 200 whose file ends short.
@@ -227,9 +246,13 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         domains: [code],
         rows: plan.rows.get(code) ?? 0,
+        ...(format === 'csv' ? { csvCells: cells } : {}),
       });
       const body = streamFromSink(async (sink) => {
-        await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), { created: new Date() });
+        await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), {
+          created: new Date(),
+          csvCells: cells,
+        });
       });
       const type = format === 'xpt' ? 'application/x-sas-xport' : 'text/csv; charset=utf-8';
       return download(reply, type, `${code.toLowerCase()}.${format}`, body);
@@ -248,7 +271,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
         tags: ['exchange'],
         summary:
           "REDCap's flat CSV (one row per participant and event) with its data dictionary, ready for REDCap's data import tool",
-        querystring: z.strictObject({ ...privacyQuery, part: redcapPart }),
+        querystring: z.strictObject({ ...privacyQuery, ...rawQuery, part: redcapPart }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
       },
@@ -256,21 +279,22 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const { part } = request.query;
+      const cells = cellsOf(request.query);
       const kind: ExportKind =
         part === 'all' ? 'redcap' : part === 'data' ? 'redcap-data' : 'redcap-dictionary';
-      await audit(request, kind, privacy);
+      await audit(request, kind, privacy, { csvCells: cells });
       if (part === 'dictionary') {
-        const body = Readable.from(redcapDictionaryCsv(database, studyId));
+        const body = Readable.from(redcapDictionaryCsv(database, studyId, cells));
         return download(reply, 'text/csv; charset=utf-8', 'redcap-data-dictionary.csv', body);
       }
       if (part === 'data') {
-        const body = Readable.from(redcapDataCsv(database, studyId, { privacy }));
+        const body = Readable.from(redcapDataCsv(database, studyId, { privacy, cells }));
         return download(reply, 'text/csv; charset=utf-8', `redcap-data-${stamp()}.csv`, body);
       }
       const body = Readable.from(
         zipStream([
-          { name: 'redcap/data-dictionary.csv', chunks: redcapDictionaryCsv(database, studyId) },
-          { name: 'redcap/data.csv', chunks: redcapDataCsv(database, studyId, { privacy }) },
+          { name: 'redcap/data-dictionary.csv', chunks: redcapDictionaryCsv(database, studyId, cells) },
+          { name: 'redcap/data.csv', chunks: redcapDataCsv(database, studyId, { privacy, cells }) },
         ]),
       );
       return download(reply, 'application/zip', `redcap-${stamp()}.zip`, body);

@@ -2,7 +2,7 @@ import type { Database } from '../../db/connection.ts';
 import { parseRule, type RuleNode } from '../../protocol/rules/index.ts';
 import type { Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
-import { csvLine, csvLines } from '../csv.ts';
+import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
 import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
 import {
@@ -103,11 +103,15 @@ function dateLimits(rule: string, reference: string): { min?: string; max?: stri
   return visit(parsed.ast) ? limits : null;
 }
 
-export async function* redcapDictionaryCsv(database: Database, studyId: string): AsyncGenerator<string> {
+export async function* redcapDictionaryCsv(
+  database: Database,
+  studyId: string,
+  cells: CsvCells = 'spreadsheet',
+): AsyncGenerator<string> {
   const { protocol } = await database.read((db) => currentProtocol(db, studyId));
   const dictionary = redcapDictionary(protocol);
-  yield csvLine(dictionaryColumns);
-  yield csvLines(dictionary.rows.map(dictionaryCells));
+  yield csvLine(dictionaryColumns, cells);
+  yield csvLines(dictionary.rows.map(dictionaryCells), cells);
 }
 
 /** A REDCap unique event name from a visit key: `day-1/pre-dose` → `day_1_pre_dose_arm_1`. */
@@ -192,7 +196,7 @@ function itemColumns(
 export async function* redcapDataCsv(
   database: Database,
   studyId: string,
-  options: { privacy: PrivacyOptions; batchSize?: number },
+  options: { privacy: PrivacyOptions; batchSize?: number; cells?: CsvCells },
 ): AsyncGenerator<string> {
   const { protocol } = await database.read((db) => currentProtocol(db, studyId));
   const forms = new Map(
@@ -218,10 +222,11 @@ export async function* redcapDataCsv(
   const repeatingVisits = new Set(
     protocol.schedule.visits.filter((visit) => visit.repeat).map((visit) => visit.id),
   );
-  yield csvLine(header);
+  const cells = options.cells ?? 'spreadsheet';
+  yield csvLine(header, cells);
   for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
     yield batch
-      .map((subject) => subjectLines(subject, forms, position, repeatingVisits, options.privacy))
+      .map((subject) => subjectLines(subject, forms, position, repeatingVisits, options.privacy, cells))
       .join('');
   }
 }
@@ -232,6 +237,7 @@ function subjectLines(
   position: Map<string, number>,
   repeatingVisits: ReadonlySet<string>,
   privacy: PrivacyOptions,
+  cells: CsvCells,
 ): string {
   const { participant } = subject;
   const recordId = participant.study_number ?? participant.screening_number;
@@ -261,5 +267,5 @@ function subjectLines(
     // REDCap: 2 complete (signed or locked here), 1 unverified (entered, not signed).
     if (complete !== undefined) row[complete] = record.signed_at || record.locked_at ? 2 : 1;
   }
-  return csvLines([...rows.values()]);
+  return csvLines([...rows.values()], cells);
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../../db/connection.ts';
 import { conflict } from '../../server/errors.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
-import { csvLine, csvLines } from '../csv.ts';
+import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
 import { type SubjectSource, subjectBatches } from '../source.ts';
 import { libraryHeader, memberHeader, type XptDataset, XptObservationWriter } from '../xpt/xpt-writer.ts';
@@ -189,6 +189,8 @@ export type ChunkSink = (chunk: Uint8Array | string) => Promise<void>;
 
 export interface SdtmWriteOptions {
   created: Date;
+  /** CSV text cells: neutralised for spreadsheets (default) or exact. */
+  csvCells?: CsvCells;
   onProgress?: (progress: SdtmProgress) => void;
   batchSize?: number;
 }
@@ -222,7 +224,7 @@ export async function writeSdtm(
     written.set(code, (written.get(code) ?? 0) + rows.length);
     const names = datasetDefinition(code).variables.map((variable) => variable.name);
     const values = rows.map((row) => names.map((name) => row[name]));
-    if (plan.format === 'csv') return sink(csvLines(values));
+    if (plan.format === 'csv') return sink(csvLines(values, options.csvCells));
     let chunk: Uint8Array | undefined;
     try {
       chunk = writers.get(code)?.rows(values);

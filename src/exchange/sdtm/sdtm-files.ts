@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../../db/connection.ts';
+import type { CsvCells } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
 import { writeFolderWhole } from '../publish.ts';
 import { type FileSink, fileSink, OWNER_ONLY_FILE } from '../stream-file.ts';
@@ -38,6 +39,8 @@ export async function exportSdtmDirectory(
   options: {
     format: SdtmFormat;
     privacy: PrivacyOptions;
+    /** CSV text cells: neutralised for spreadsheets (default) or exact. */
+    csvCells?: CsvCells;
     created?: Date;
     onProgress?: (progress: SdtmProgress) => void;
     batchSize?: number;
@@ -69,6 +72,7 @@ export async function exportSdtmDirectory(
       try {
         await writeSdtm(database, studyId, study, plan, sinks, {
           created,
+          csvCells: options.csvCells,
           onProgress: options.onProgress,
           batchSize: options.batchSize,
         });
