@@ -42,6 +42,10 @@ export interface SafetySubmissionTable {
   payload_sha256: string;
   recorded_at: Timestamp;
   recorded_by: string;
+  /** The e-signature of the record (null on submissions recorded before it was signed). */
+  signer_id: string | null;
+  signer_name: string | null;
+  signature_meaning: string | null;
 }
 
 /** A study-wide pause of dosing: by a stopping rule or by the safety officer; ended only by a decision. */

@@ -76,6 +76,8 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
     payloadSha256: row.payload_sha256,
     recordedAt: new Date(row.recorded_at).toISOString(),
     recordedBy: row.recorded_by,
+    signerName: row.signer_name,
+    signatureMeaning: row.signature_meaning,
   }));
 }
 

@@ -182,8 +182,8 @@ export function safetyRoutes(app: App, context: AppContext): void {
           tags,
           summary:
             reporter === 'site'
-              ? "Record the site's report to the sponsor under a site clock (initial or follow-up)"
-              : "Record the sponsor's report to the regulator under a sponsor clock (initial or follow-up)",
+              ? "Record the site's report to the sponsor under a site clock (initial or follow-up); an e-signature with the password"
+              : "Record the sponsor's report to the regulator under a sponsor clock (initial or follow-up); an e-signature with the password",
           params: aeParams,
           body: submissionRequestSchema,
           response: { 201: submissionViewSchema, ...errors },
@@ -194,6 +194,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
           database,
           studyId,
           sessionOf(request),
+          context.config.lockout,
           request.params.aeId,
           reporter,
           request.body,

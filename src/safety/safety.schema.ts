@@ -69,6 +69,9 @@ export const submissionViewSchema = z.object({
   payloadSha256: z.string(),
   recordedAt: z.string(),
   recordedBy: z.string(),
+  /** The e-signature (21 CFR 11.50): who signed, at recordedAt, and what it meant; null before signing. */
+  signerName: z.string().nullable(),
+  signatureMeaning: z.string().nullable(),
 });
 export type SubmissionView = z.infer<typeof submissionViewSchema>;
 
@@ -141,6 +144,8 @@ export const submissionRequestSchema = z.strictObject({
   submittedAt: z.string().min(10).max(40),
   reference: z.string().trim().max(200).optional(),
   note: z.string().trim().max(2000).optional(),
+  /** The signer's password: recording the submission is an electronic signature. */
+  password: z.string().min(1, { message: 'Re-enter your password to sign.' }).max(256),
 });
 export type SubmissionRequest = z.infer<typeof submissionRequestSchema>;
 

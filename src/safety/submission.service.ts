@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { authorize } from '../auth/permissions.ts';
+import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
@@ -72,22 +73,46 @@ export async function currentReport(
   return (await reportFor(db, studyId, aeId, { clockId, kind: 'initial' })).payload;
 }
 
+/** What the signer of a recorded submission attests (21 CFR 11.50), shown with the signature. */
+export const submissionMeaning =
+  'I confirm that this report was submitted to the named recipient at the time given.';
+
 /**
  * Records that a report was sent under a clock: the structured report is frozen with its SHA-256.
  * Site clocks are the site's to report (safety.report), sponsor clocks the sponsor's (safety.submit).
  * An initial report is recorded once per clock; follow-ups need the initial one first.
+ * The record is an electronic signature: the signer re-enters the password first, and a wrong
+ * password, or a locked account, writes nothing of the submission.
  */
 export async function recordSubmission(
   database: Database,
   studyId: string,
   caller: Caller,
+  lockout: LockoutPolicy,
   aeId: string,
   reporter: 'site' | 'sponsor',
   request: SubmissionRequest,
 ): Promise<SubmissionView> {
+  const permission = reporter === 'site' ? 'safety.report' : 'safety.submit';
+  // The event's existence and the caller's right to it are checked before the password, so a
+  // signature.failed event is only ever written about an event the signer may report.
+  const event = await database.read((db) => findAdverseEvent(db, studyId, aeId));
+  authorize(caller.user, permission, { siteId: event.site_id });
+  const target = {
+    entityType: 'adverse_event',
+    entityId: aeId,
+    meaning: submissionMeaning,
+    context: {
+      participantId: event.participant_id,
+      siteId: event.site_id,
+      clockId: request.clockId,
+      kind: request.kind,
+    },
+  };
+  await reauthenticate(database, studyId, caller, request.password, target, lockout);
   return database.transaction(async (trx) => {
     const row = await findAdverseEvent(trx, studyId, aeId, true);
-    authorize(caller.user, reporter === 'site' ? 'safety.report' : 'safety.submit', { siteId: row.site_id });
+    authorize(caller.user, permission, { siteId: row.site_id });
     const { protocol } = await protocolVersion(trx, studyId, row.protocol_version);
     const clock = protocol.safety.clocks.find((entry) => entry.id === request.clockId);
     if (!clock) {
@@ -161,6 +186,9 @@ export async function recordSubmission(
         payload_sha256: digest,
         recorded_at: new Date(),
         recorded_by: caller.actor.label,
+        signer_id: caller.user.userId,
+        signer_name: caller.user.name,
+        signature_meaning: submissionMeaning,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -175,6 +203,8 @@ export async function recordSubmission(
         recipient: clock.recipient,
         submittedAt: submittedAt.toISOString(),
         sha256: digest,
+        signer: caller.user.name,
+        meaning: submissionMeaning,
       },
       context: { reference: request.reference ?? null },
     });
@@ -190,6 +220,8 @@ export async function recordSubmission(
       payloadSha256: digest,
       recordedAt: new Date(submission.recorded_at).toISOString(),
       recordedBy: submission.recorded_by,
+      signerName: submission.signer_name,
+      signatureMeaning: submission.signature_meaning,
     };
   });
 }

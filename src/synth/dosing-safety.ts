@@ -7,6 +7,7 @@ import { recordSubmission } from '../safety/submission.service.ts';
 import { addDays, at, type FormValues, fieldsOf } from './patient-forms.ts';
 import type { ProductSupply } from './product-supply.ts';
 import type { Random } from './random.ts';
+import { demoLockout } from './staff.ts';
 
 // Doses and adverse events of the synthetic trial, through the dosing, product and safety services:
 // the pharmacist dispenses a vial (the one the system proposes) before each inhalation, the
@@ -69,6 +70,8 @@ export class DosingSafetyWriter {
     private readonly pharmacist: Caller,
     private readonly safetyOfficer: Caller,
     private readonly supply: ProductSupply,
+    /** The accounts' password: a recorded report is signed with it. */
+    private readonly password: string,
   ) {}
 
   /**
@@ -156,11 +159,12 @@ export class DosingSafetyWriter {
     const late = !this.lateWritten && random.chance(0.25);
     if (late) this.lateWritten = true;
     const hours = late ? random.int(28, 40) : random.decimal(2, 20, 1);
-    await recordSubmission(this.database, this.studyId, coordinator, aeId, 'site', {
+    await recordSubmission(this.database, this.studyId, coordinator, demoLockout, aeId, 'site', {
       clockId: 'sae-to-sponsor',
       kind: 'initial',
       submittedAt: new Date(awareAt.getTime() + hours * 3_600_000).toISOString(),
       reference: `SAE-${aeId.slice(0, 8)}`,
+      password: this.password,
     });
     if (late) this.counts.siteReports.late++;
     else this.counts.siteReports.onTime++;
@@ -222,11 +226,12 @@ export class DosingSafetyWriter {
         outcome: 'recovered',
       });
       await this.siteReport(random, who.coordinator, aeId, awareAt);
-      await recordSubmission(this.database, this.studyId, this.safetyOfficer, aeId, 'sponsor', {
+      await recordSubmission(this.database, this.studyId, this.safetyOfficer, demoLockout, aeId, 'sponsor', {
         clockId: 'susar-other',
         kind: 'initial',
         submittedAt: new Date(awareAt.getTime() + 6 * 86_400_000).toISOString(),
         reference: 'SUSAR-CN-0001',
+        password: this.password,
       });
       this.counts.sponsorReports++;
     }

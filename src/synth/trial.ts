@@ -191,6 +191,7 @@ export async function generateSyntheticTrial(
     staff.pharmacist,
     staff.safetyOfficer,
     supply,
+    password,
   );
   const writer = new TrialWriter(database, studyId, staff, password, asOf, dosingSafety);
   let feverShown = false;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dosingPauseReason } from '../../src/safety/pause.service.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { createSafetyOfficer, enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
 
 const HOUR = 3_600_000;
@@ -222,12 +222,14 @@ describeEachDatabase('adverse events, reporting clocks and stopping rules', (kin
         clockId: 'sae-to-sponsor',
         kind: 'follow-up',
         submittedAt: sentAt.toISOString(),
+        password: PASSWORD,
       });
       expect(followUpFirst.statusCode).toBe(409);
       const wrongReporter = await coordinator().post(`/api/v1/adverse-events/${seriousId}/submissions/site`, {
         clockId: 'susar-other',
         kind: 'initial',
         submittedAt: sentAt.toISOString(),
+        password: PASSWORD,
       });
       expect(wrongReporter.statusCode).toBe(400);
       const sent = await coordinator().post(`/api/v1/adverse-events/${seriousId}/submissions/site`, {
@@ -235,17 +237,22 @@ describeEachDatabase('adverse events, reporting clocks and stopping rules', (kin
         kind: 'initial',
         submittedAt: shanghaiLocal(sentAt),
         reference: 'email to sponsor PV',
+        password: PASSWORD,
       });
       expect(sent.statusCode, sent.body).toBe(201);
       expect(sent.json()).toMatchObject({
         recipient: 'sponsor',
         kind: 'initial',
         payloadSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        signerName: 'Coordinator',
+        signatureMeaning:
+          'I confirm that this report was submitted to the named recipient at the time given.',
       });
       const again = await coordinator().post(`/api/v1/adverse-events/${seriousId}/submissions/site`, {
         clockId: 'sae-to-sponsor',
         kind: 'initial',
         submittedAt: sentAt.toISOString(),
+        password: PASSWORD,
       });
       expect(again.statusCode).toBe(409);
       const event = (await investigator().get(`/api/v1/adverse-events/${seriousId}`)).json();
@@ -267,7 +274,12 @@ describeEachDatabase('adverse events, reporting clocks and stopping rules', (kin
     });
 
     it('only the sponsor side records regulator reports', async () => {
-      const body = { clockId: 'susar-other', kind: 'initial', submittedAt: new Date().toISOString() };
+      const body = {
+        clockId: 'susar-other',
+        kind: 'initial',
+        submittedAt: new Date().toISOString(),
+        password: PASSWORD,
+      };
       expect(
         (await investigator().post(`/api/v1/adverse-events/${seriousId}/submissions/sponsor`, body))
           .statusCode,

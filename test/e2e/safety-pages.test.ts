@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -122,13 +122,8 @@ beforeAll(async () => {
     [OFFICER, 'Sam Safety', 'safety_officer'],
   ] as const) {
     const siteIds = role === 'safety_officer' ? [] : [SITE];
-    await expectCall(
-      admin,
-      'POST',
-      '/users',
-      { email, name, roles: [role], siteIds, password: PASSWORD },
-      201,
-    );
+    // Each owner replaces the administrator's first password, as the server requires before anything else.
+    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
   }
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
@@ -230,21 +225,41 @@ it('edits an SAE with a reason, sees its clocks on the timeline and records the 
   await expect.poll(() => history.getByText('Chest CT on day 2 shows progression').count(), TIMEOUT).toBe(1);
   expect(await history.textContent()).toContain('Pneumonia, worsening');
 
-  // Record the site's report to the sponsor: first a time before awareness (the API refuses, its message
-  // shows), then the real one, an hour ago; the clock is then met.
+  // Record the site's report to the sponsor, an e-signature: a wrong password is refused and nothing
+  // is recorded; then a time before awareness (the API refuses, its message shows), then the real one,
+  // an hour ago; the clock is then met and the submission shows who signed it and what it meant.
   const submission = detail.getByTestId('submission-form');
-  await submission.getByLabel('Sent at').fill(siteLocal(new Date(Date.now() - 5 * 60 * MINUTE)));
-  await submission.getByLabel('Recipient’s reference').fill('SPONSOR-SAE-0001');
   await submission.getByRole('button', { name: 'Record the submission' }).click();
+  const dialog = page.getByRole('dialog');
+  expect(await dialog.getByTestId('submission-meaning').textContent()).toContain(
+    'I confirm that this report was submitted to the named recipient at the time given.',
+  );
+  await dialog.getByLabel('Sent at').fill(siteLocal(new Date(Date.now() - 60 * MINUTE)));
+  await dialog.getByLabel('Recipient’s reference').fill('SPONSOR-SAE-0001');
+  await dialog.getByLabel('Your password').fill('not the password');
+  await dialog.getByRole('button', { name: 'Sign' }).click();
   await expect
-    .poll(() => submission.getByTestId('submission-error').textContent(), TIMEOUT)
+    .poll(() => dialog.getByTestId('submission-error').textContent(), TIMEOUT)
+    .toContain('password is not correct');
+  expect(await siteClock.getByTestId('clock-status').textContent()).toBe('Due');
+  await dialog.getByLabel('Sent at').fill(siteLocal(new Date(Date.now() - 5 * 60 * MINUTE)));
+  await dialog.getByLabel('Your password').fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Sign' }).click();
+  await expect
+    .poll(() => dialog.getByTestId('submission-error').textContent(), TIMEOUT)
     .toContain('before the site became aware');
-  await submission.getByLabel('Sent at').fill(siteLocal(new Date(Date.now() - 60 * MINUTE)));
-  await submission.getByRole('button', { name: 'Record the submission' }).click();
+  await dialog.getByLabel('Sent at').fill(siteLocal(new Date(Date.now() - 60 * MINUTE)));
+  await dialog.getByRole('button', { name: 'Sign' }).click();
   await expect
     .poll(() => siteClock.getByTestId('clock-status').textContent(), TIMEOUT)
     .toBe('Reported in time');
+  await expect.poll(() => dialog.count(), TIMEOUT).toBe(0);
   expect(await siteClock.getByTestId('submission').textContent()).toContain('SPONSOR-SAE-0001');
+  const signed = await siteClock.getByTestId('submission-signature').textContent();
+  expect(signed).toMatch(/^Signed by \S.*, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:/);
+  expect(signed).toContain(
+    'I confirm that this report was submitted to the named recipient at the time given.',
+  );
   // The regulator's clock is the sponsor's to meet: still due, and now counted from the sponsor's receipt.
   expect(await regulatorClock.getByTestId('clock-status').textContent()).toBe('Due');
   expect(await regulatorClock.textContent()).toContain('From the sponsor’s receipt of the site’s report');
@@ -258,7 +273,13 @@ it('edits an SAE with a reason, sees its clocks on the timeline and records the 
     summary: { term: 'Pneumonia, worsening' },
   });
   expect(event.submissions).toMatchObject([
-    { clockId: 'sae-to-sponsor', kind: 'initial', reference: 'SPONSOR-SAE-0001' },
+    {
+      clockId: 'sae-to-sponsor',
+      kind: 'initial',
+      reference: 'SPONSOR-SAE-0001',
+      signerName: expect.any(String),
+      signatureMeaning: 'I confirm that this report was submitted to the named recipient at the time given.',
+    },
   ]);
   expect(event.clocks.find((clock: { clockId: string }) => clock.clockId === 'sae-to-sponsor').status).toBe(
     'met',

@@ -622,6 +622,8 @@ export const en = {
     sentTo: 'Sent to the {{recipient}}; the report is kept exactly as it is now.',
     submissionRecorded: 'Submission recorded.',
     recordSubmission: 'Record the submission',
+    submissionMeaning: 'I confirm that this report was submitted to the named recipient at the time given.',
+    submissionSigned: 'Signed by {{name}}, {{at}}:',
     historyWhen: 'When',
     historyWho: 'Who',
     historyWhat: 'What',

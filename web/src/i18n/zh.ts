@@ -596,6 +596,8 @@ export const zh: Translation = {
     sentTo: '发送至{{recipient}}；报告按当前内容原样保存。',
     submissionRecorded: '已记录报告提交。',
     recordSubmission: '记录报告提交',
+    submissionMeaning: '我确认本报告已于所填时间提交给所列接收方。',
+    submissionSigned: '{{name}} 于 {{at}} 签名：',
     historyWhen: '时间',
     historyWho: '操作人',
     historyWhat: '操作',

@@ -1,10 +1,10 @@
 import { Alert, Anchor, Badge, Button, Group, Select, Stack, Text, TextInput, Timeline } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
-import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
+import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type AdverseEventView, type ClockView, localNow } from './safety-api.ts';
 
 export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
@@ -70,6 +70,15 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
                 <Anchor href={`/api/v1/safety/submissions/${submission.submissionId}/report`} target="_blank">
                   JSON
                 </Anchor>
+                {submission.signerName && (
+                  <Text span size="xs" c="dimmed" display="block" data-testid="submission-signature">
+                    {t('safety.submissionSigned', {
+                      name: submission.signerName,
+                      at: `${submission.recordedAt.slice(0, 16).replace('T', ' ')} UTC`,
+                    })}{' '}
+                    {submission.signatureMeaning}
+                  </Text>
+                )}
               </Text>
             ))}
           </Timeline.Item>
@@ -81,70 +90,114 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
 
 /**
  * Record that a report was sent under one of the event's clocks: what (initial or follow-up), to whom
- * (the clock's recipient), when, and the recipient's reference. The API checks it; its messages show.
+ * (the clock's recipient), when, and the recipient's reference. Recording it is an electronic
+ * signature: the fields are asked in the signature dialog, with its meaning and the password.
  */
 export function SubmissionForm({ event }: { event: AdverseEventView }) {
-  const { t, i18n } = useTranslation();
-  const language = i18n.language === 'zh' ? 'zh' : 'en';
+  const { t } = useTranslation();
   const can = useCan();
   const client = useQueryClient();
+  const [signing, setSigning] = useState(false);
+  const [recorded, setRecorded] = useState(false);
   const open = event.clocks.filter(
     (clock) =>
       clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
   );
+  if (open.length === 0) return null;
+  return (
+    <Stack gap="xs" data-testid="submission-form">
+      {recorded && <Alert color="green">{t('safety.submissionRecorded')}</Alert>}
+      <Group>
+        <Button
+          onClick={() => {
+            setRecorded(false);
+            setSigning(true);
+          }}
+        >
+          {t('safety.recordSubmission')}
+        </Button>
+      </Group>
+      {signing && (
+        <SubmissionSignature
+          event={event}
+          open={open}
+          onClose={() => setSigning(false)}
+          onSigned={() => {
+            setSigning(false);
+            setRecorded(true);
+            void client.invalidateQueries({ queryKey: ['safety'] });
+          }}
+        />
+      )}
+    </Stack>
+  );
+}
+
+/** The signature dialog of a submission: the clock, when it was sent, reference and note, then the password. */
+function SubmissionSignature({
+  event,
+  open,
+  onClose,
+  onSigned,
+}: {
+  event: AdverseEventView;
+  open: ClockView[];
+  onClose: () => void;
+  onSigned: () => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const language = i18n.language === 'zh' ? 'zh' : 'en';
   const [choice, setChoice] = useState<string | null>(open[0] ? clockKey(open[0]) : null);
   const [submittedAt, setSubmittedAt] = useState(localNow());
   const [reference, setReference] = useState('');
   const [note, setNote] = useState('');
   const clock = open.find((entry) => clockKey(entry) === choice) ?? open[0];
-  const record = useMutation({
-    mutationFn: () => {
-      if (!clock) throw new Error('no clock');
-      return api('POST', `/adverse-events/${event.aeId}/submissions/${clock.reporter}`, {
-        clockId: clock.clockId,
-        kind: clock.kind,
-        submittedAt,
-        ...(reference.trim() ? { reference: reference.trim() } : {}),
-        ...(note.trim() ? { note: note.trim() } : {}),
-      });
-    },
-    onSuccess: () => {
-      setReference('');
-      setNote('');
-      void client.invalidateQueries({ queryKey: ['safety'] });
-    },
-  });
-  if (open.length === 0) return null;
   return (
-    <Stack gap="xs" data-testid="submission-form">
-      <Group grow align="flex-end">
-        <Select
-          label={t('safety.submissionClock')}
-          data={open.map((entry) => ({
-            value: clockKey(entry),
-            label: `${entry.name[language]} (${t(`safety.kind.${entry.kind}`)})`,
-          }))}
-          value={clock ? clockKey(clock) : null}
-          onChange={setChoice}
-          allowDeselect={false}
-        />
-        <TextInput
-          type="datetime-local"
-          label={t('safety.sentAt')}
-          description={t('safety.sentAtHint')}
-          value={submittedAt}
-          onChange={(e) => setSubmittedAt(e.currentTarget.value)}
-          data-testid="submission-sent-at"
-        />
-      </Group>
-      <Group grow>
-        <TextInput
-          label={t('safety.reference')}
-          value={reference}
-          onChange={(e) => setReference(e.currentTarget.value)}
-        />
-        <TextInput label={t('safety.note')} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
-      </Group>
+    <SignatureModal
+      title={t('safety.recordSubmission')}
+      meaningText={t('safety.submissionMeaning')}
+      size="lg"
+      testId="submission"
+      ready={clock !== undefined && submittedAt !== ''}
+      sign={(password) => {
+        if (!clock) throw new Error('no clock');
+        return api('POST', `/adverse-events/${event.aeId}/submissions/${clock.reporter}`, {
+          clockId: clock.clockId,
+          kind: clock.kind,
+          submittedAt,
+          ...(reference.trim() ? { reference: reference.trim() } : {}),
+          ...(note.trim() ? { note: note.trim() } : {}),
+          password,
+        });
+      }}
+      onSigned={onSigned}
+      onClose={onClose}
+    >
+      <Select
+        label={t('safety.submissionClock')}
+        data={open.map((entry) => ({
+          value: clockKey(entry),
+          label: `${entry.name[language]} (${t(`safety.kind.${entry.kind}`)})`,
+        }))}
+        value={clock ? clockKey(clock) : null}
+        onChange={setChoice}
+        allowDeselect={false}
+      />
+      <TextInput
+        type="datetime-local"
+        label={t('safety.sentAt')}
+        description={t('safety.sentAtHint')}
+        value={submittedAt}
+        onChange={(e) => setSubmittedAt(e.currentTarget.value)}
+        data-testid="submission-sent-at"
+        data-autofocus
+      />
+      <TextInput
+        label={t('safety.reference')}
+        value={reference}
+        onChange={(e) => setReference(e.currentTarget.value)}
+      />
+      <TextInput label={t('safety.note')} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
       {clock && (
         <Text size="xs" c="dimmed">
           {t('safety.sentTo', {
@@ -152,17 +205,6 @@ export function SubmissionForm({ event }: { event: AdverseEventView }) {
           })}
         </Text>
       )}
-      {record.isError && (
-        <Alert color="red" data-testid="submission-error">
-          {errorMessage(t, record.error)}
-        </Alert>
-      )}
-      {record.isSuccess && <Alert color="green">{t('safety.submissionRecorded')}</Alert>}
-      <Group>
-        <Button onClick={() => record.mutate()} loading={record.isPending}>
-          {t('safety.recordSubmission')}
-        </Button>
-      </Group>
-    </Stack>
+    </SignatureModal>
   );
 }
