@@ -57,8 +57,9 @@ export function registerAuditCommand(program: Command): void {
         'append the chain head (study, seq, hash, time) as one JSON line to a file kept outside the database, ' +
           'time-stamped by EXOTRIAL_TSA_URL when set',
       )
-      .option('--file <file>', 'the anchor file (default: EXOTRIAL_ANCHOR_FILE)'),
+      .option('--file <anchor-file>', 'the anchor file, appended to (default: EXOTRIAL_ANCHOR_FILE)'),
   ).action(async (options: DatabaseOptions & { file?: string }) => {
+    if (options.file) checkOutputFile(options.file, 'the anchor file');
     await withStudyDatabase(options, async (database, studyId, config) => {
       const file = options.file ? resolve(options.file) : config.anchor.file;
       if (!file) throw new CliUserError('Name the anchor file: --file FILE or EXOTRIAL_ANCHOR_FILE.');

@@ -5,7 +5,13 @@ import { createApiToken } from '../auth/api-token.service.ts';
 import { confirmOwnPassword } from '../auth/password-check.ts';
 import { authSettings } from '../auth/session.service.ts';
 import { CliUserError } from './cli-errors.ts';
-import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
+import {
+  checkDataFolder,
+  configFor,
+  type DatabaseOptions,
+  withDataOption,
+  withStudyDatabase,
+} from './database-options.ts';
 import { readSecret } from './prompt.ts';
 
 interface TokenCreateOptions extends DatabaseOptions {
@@ -39,6 +45,8 @@ export function registerTokenCommand(program: Command): void {
       );
       throw new CliUserError(`Cannot create the token:\n${lines.join('\n')}`);
     }
+    // A wrong --data is said before the password is asked, not after it was typed.
+    checkDataFolder(configFor(options), 'read');
     const password = await readSecret(`Password of ${options.email}: `);
     const actor = systemActor(`cli (${process.env.USER ?? 'unknown'})`);
     const created = await withStudyDatabase(options, async (database, studyId, config) => {

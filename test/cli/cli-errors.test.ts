@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { Argument, Command, Option } from 'commander';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { anchorImprint } from '../../src/audit/anchor.ts';
 import { cliCaller } from '../../src/cli/cli-caller.ts';
 import { describeFailure, EXIT_INTERNAL, EXIT_USER_ERROR } from '../../src/cli/cli-errors.ts';
 import { buildProgram, runCli } from '../../src/cli/program.ts';
@@ -53,6 +54,10 @@ const validInputs: Record<string, () => string | Buffer> = {
   'import redcap': () =>
     '"Variable / Field Name","Form Name","Section Header","Field Type","Field Label"\nrecord_id,intake,,text,Record ID\n',
   restore: () => gzipSync('{"format":"not really a backup"}\n'),
+  'audit verify': () => {
+    const anchor = { studyId: 'a-study', seq: 1, hash: 'ab'.repeat(32), anchoredAt: '2026-12-01T00:00:00Z' };
+    return `${JSON.stringify({ ...anchor, imprint: anchorImprint(anchor).toString('hex') })}\n`;
+  },
 };
 
 interface Leaf {
@@ -72,7 +77,10 @@ function leavesOf(command: Command, path: string[] = []): Leaf[] {
   const inputOption = command.options.find(
     (option) => option.flags.includes('<file>') && option.long !== '--out',
   );
-  const outOption = command.options.find((option) => option.long === '--out');
+  // An output is `--out`, or a file the command appends to (`<anchor-file>`).
+  const outOption = command.options.find(
+    (option) => option.long === '--out' || option.flags.includes('<anchor-file>'),
+  );
   const hasData = command.options.some((option) => option.long === '--data');
   return [
     {
@@ -116,7 +124,7 @@ function argvFor(leaf: Leaf, values: { input?: string; out?: string; data?: stri
   for (const option of leaf.command.options) {
     const long = option.long ?? '';
     if (option === leaf.input?.option) argv.push(long, values.input ?? '');
-    else if (long === '--out' && values.out !== undefined) argv.push(long, values.out);
+    else if (option === leaf.out?.option && values.out !== undefined) argv.push(long, values.out);
     else if (long === '--data' && values.data !== undefined) argv.push(long, values.data);
     else if (option.mandatory) argv.push(long, fillers[long] ?? 'x');
   }
@@ -397,7 +405,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(22);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(23);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
