@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { systemActor } from '../audit/audit.schema.ts';
 import type { ExcursionView } from '../product/product.schema.ts';
 import { importTemperatures } from '../product/temperature-import.service.ts';
+import { DomainError } from '../server/errors.ts';
 import { CliUserError, EXIT_USER_ERROR } from './cli-errors.ts';
 import { checkInputFile, namingFile } from './cli-files.ts';
 import { type DatabaseOptions, withDataOption, withStudyDatabase } from './database-options.ts';
@@ -85,11 +86,21 @@ export function registerProductCommand(program: Command): void {
           },
         );
       } catch (error) {
+        // A refused file's bad rows are listed one a line, as the import's answer lists them.
+        const badRows = refusedRows(error);
+        if (badRows) return { refused: `${file}: ${(error as Error).message}`, badRows };
         throw namingFile(file, error);
       } finally {
         if (showBar) bar.stop();
       }
     });
+    if ('refused' in result) {
+      process.stderr.write(
+        `${[result.refused, ...result.badRows.map((row) => `  line ${row.line}: ${row.message}`)].join('\n')}\n`,
+      );
+      process.exitCode = EXIT_USER_ERROR;
+      return;
+    }
     const lines = [
       `Imported ${result.rowsImported} of ${result.rowsRead} rows into the log (${result.rowsDuplicate} already present, ${result.rowsBad} bad).`,
       ...(result.firstAt ? [`Readings from ${result.firstAt} to ${result.lastAt}.`] : []),
@@ -116,4 +127,11 @@ function describeExcursion(excursion: ExcursionView): string {
   return excursion.kind === 'data_gap'
     ? `Data gap ${span} without readings): ${excursion.vialsQuarantined} vials quarantined.`
     : `Excursion ${span}, ${excursion.minCelsius}…${excursion.maxCelsius} °C): ${excursion.vialsQuarantined} vials quarantined.`;
+}
+
+/** The bad rows of a file the import refused whole, or null for any other failure. */
+function refusedRows(error: unknown): Array<{ line: number; message: string }> | null {
+  if (!(error instanceof DomainError) || error.code !== 'validation_failed') return null;
+  const badRows = (error.details as { badRows?: unknown } | undefined)?.badRows;
+  return Array.isArray(badRows) ? (badRows as Array<{ line: number; message: string }>) : null;
 }

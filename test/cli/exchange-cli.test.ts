@@ -89,16 +89,18 @@ describe('exotrial export and import', () => {
     const odm = withData(['export', 'odm', '--out', missingParent]);
     expect(odm.code).toBe(1);
     expect(odm.stderr.trim()).toBe(
-      `The folder ${join(folder, 'no-such-folder')} does not exist: create it, or choose another --out.`,
+      `Cannot write ${missingParent}: the folder ${join(folder, 'no-such-folder')} does not exist. Create it first or choose another path.`,
     );
     expect(existsSync(join(folder, 'no-such-folder'))).toBe(false);
     const fhir = withData(['export', 'fhir', '--out', folder]);
     expect(fhir.code).toBe(1);
-    expect(fhir.stderr.trim()).toMatch(/is a folder: give --out a file name/);
+    expect(fhir.stderr.trim()).toBe(`${folder} is a folder: give a file name for the FHIR Bundle.`);
     const before = readdirSync(folder).sort();
     const redcap = withData(['export', 'redcap', '--out', join(folder, 'metadata.xml')]);
     expect(redcap.code).toBe(1);
-    expect(redcap.stderr.trim()).toMatch(/metadata\.xml is a file: give --out a folder\.$/);
+    expect(redcap.stderr.trim()).toBe(
+      `${join(folder, 'metadata.xml')} is a file: give a folder for the REDCap files.`,
+    );
     expect(readdirSync(folder).sort()).toEqual(before); // no temporary file or folder left beside it
   });
 
