@@ -69,7 +69,7 @@ describe('exotrial protocol', () => {
     const result = await run('protocol', 'validate', bomb);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(
-      /^\S*bomb\.yaml cannot be read as a protocol: Excessive alias count[^\n]*\n$/,
+      /^\S*bomb\.yaml:\d+ \(yaml\): the YAML's aliases \(\*name\) would expand to more than 1000 copies[^\n]*\n$/,
     );
   });
 
