@@ -88,10 +88,14 @@ export function SubmissionForm({ event }: { event: AdverseEventView }) {
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const can = useCan();
   const client = useQueryClient();
-  const open = event.clocks.filter(
-    (clock) =>
-      clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
-  );
+  // The report due first is offered first: the site's 24-hour report to the sponsor comes before the
+  // regulator's 7- or 15-day report, whatever order the protocol lists the clocks in.
+  const open = event.clocks
+    .filter(
+      (clock) =>
+        clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
+    )
+    .sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline));
   const [choice, setChoice] = useState<string | null>(open[0] ? clockKey(open[0]) : null);
   const [submittedAt, setSubmittedAt] = useState(localNow());
   const [reference, setReference] = useState('');
