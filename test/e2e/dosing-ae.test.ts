@@ -351,6 +351,19 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
     outcome: { value: 'not-recovered' },
     inhalationAssociated: { value: true },
   });
+
+  // In Chinese: the same flag, once, in its reading's card, with the button and the link to the event.
+  await page.goto(`${server.url}/safety/dosing?participant=${participantId}&visit=day-1`);
+  await page.getByText('简体中文').click();
+  const zhFlag = page.getByTestId('vitals-day-1/post-30').getByTestId('inhalation-flag');
+  await expect.poll(() => zhFlag.count(), TIMEOUT).toBe(1);
+  expect(await page.getByTestId('inhalation-flag').count()).toBe(1);
+  expect(await zhFlag.textContent()).toContain(`SpO2 由 ${baseline}% 降至 ${fallen}%`);
+  expect(await zhFlag.getByRole('button', { name: '记录不良事件' }).count()).toBe(1);
+  await expect
+    .poll(() => zhFlag.getByTestId('flag-events').getByRole('link').textContent(), TIMEOUT)
+    .toBe('已根据本次给药记录：不良事件 1（Hypoxia）');
+  await page.screenshot({ path: `${SHOTS}/bedside-flag-zh.png`, fullPage: true });
 });
 
 it('lets the safety officer pause and resume dosing from the Safety page, in Chinese', async () => {
