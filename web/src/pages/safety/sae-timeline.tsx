@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
+import { dueFirst } from './report-order.ts';
 import { type AdverseEventView, type ClockView, localNow } from './safety-api.ts';
 
 export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
@@ -88,14 +89,12 @@ export function SubmissionForm({ event }: { event: AdverseEventView }) {
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const can = useCan();
   const client = useQueryClient();
-  // The report due first is offered first: the site's 24-hour report to the sponsor comes before the
-  // regulator's 7- or 15-day report, whatever order the protocol lists the clocks in.
-  const open = event.clocks
-    .filter(
+  const open = dueFirst(
+    event.clocks.filter(
       (clock) =>
         clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
-    )
-    .sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline));
+    ),
+  );
   const [choice, setChoice] = useState<string | null>(open[0] ? clockKey(open[0]) : null);
   const [submittedAt, setSubmittedAt] = useState(localNow());
   const [reference, setReference] = useState('');
