@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -126,6 +126,9 @@ beforeAll(async () => {
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Every account signs in once to replace its first password, and the tests sign in again from
+    // several browsers within the minute that the sign-in rate limit counts.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
   });
   const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
   for (const [email, name, role] of [
@@ -135,13 +138,7 @@ beforeAll(async () => {
     [OFFICER, 'Sam Safety', 'safety_officer'],
   ] as const) {
     const siteIds = role === 'safety_officer' ? [] : [SITE];
-    await expectCall(
-      admin,
-      'POST',
-      '/users',
-      { email, name, roles: [role], siteIds, password: PASSWORD },
-      201,
-    );
+    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
   }
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
@@ -197,7 +194,7 @@ async function answerDoseQuestions(page: Page) {
   await dose.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
 }
 
-it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records the suggested adverse event', async () => {
+it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its reading and records the adverse event from the flag', async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
@@ -213,7 +210,8 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   // before its vial was thawed); the vitals are 10 minutes before and 30 after, as the ward records them.
   const start = Math.floor(Date.now() / MINUTE) * MINUTE;
 
-  const page = await signIn(COORDINATOR);
+  // The investigator at the bedside: the one who may also assess whether a serious event was expected.
+  const page = await signIn(INVESTIGATOR);
   onTestFailed(async () => {
     await page.screenshot({ path: `${SHOTS}/dosing-ae-failure.png`, fullPage: true });
   });
@@ -223,9 +221,12 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   await page.getByTestId('open-day-1').click();
   await expect.poll(() => page.getByTestId('dose-form').count(), TIMEOUT).toBe(1);
 
-  // Pre-dose vitals, then the dose with the vial scanned (typed), then post-dose vitals with a fall in SpO2.
+  // Pre-dose vitals, then the dose with the vial scanned (typed), then post-dose vitals with SpO2 87%: a
+  // fall from the baseline and a value below the threshold, two flags of one reading.
   const baseline = 96;
-  const fallen = Math.max(baseline - spo2DropPoints - 1, spo2BelowPercent);
+  const fallen = 87;
+  expect(baseline - fallen).toBeGreaterThanOrEqual(spo2DropPoints);
+  expect(fallen).toBeLessThan(spo2BelowPercent);
   await saveVitals(page, 'day-1/pre-dose', siteLocal(new Date(start - 10 * MINUTE)), baseline);
   const dose = page.getByTestId('dose-form');
   await dose.getByLabel('Vial (scan the code)').fill(vialCode);
@@ -236,37 +237,92 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   await expect.poll(() => page.getByText(`Dose recorded from vial ${vialCode}.`).count(), TIMEOUT).toBe(1);
   await saveVitals(page, 'day-1/post-30', siteLocal(new Date(start + 30 * MINUTE)), fallen);
 
-  // The flag, with the suggested adverse event, recorded from the suggestion.
-  const flag = page.getByTestId('inhalation-flag');
+  // The flags of the 30-minute reading, once, in that reading's card; nowhere else on the page.
+  const reading = page.getByTestId('vitals-day-1/post-30');
+  const flag = reading.getByTestId('inhalation-flag');
   await expect.poll(() => flag.count(), TIMEOUT).toBe(1);
-  expect(await flag.textContent()).toContain('SpO2');
-  const suggestion = flag.getByRole('button', { name: /^Record as adverse event: / });
-  const term = ((await suggestion.textContent()) ?? '').replace('Record as adverse event: ', '');
-  expect(term.length).toBeGreaterThan(3);
-  await suggestion.click();
-  const form = page.getByTestId('ae-form');
-  expect(await form.getByLabel(/^Adverse event \(diagnosis or sign\)/).inputValue()).toBe(term);
+  expect(await page.getByTestId('inhalation-flag').count()).toBe(1);
+  const flagText = (await flag.textContent()) ?? '';
+  expect(flagText).toContain(`SpO2 fell from ${baseline}% to ${fallen}%`);
+  expect(flagText).toContain(`SpO2 ${fallen}% is below ${spo2BelowPercent}%`);
+  await page.screenshot({ path: `${SHOTS}/bedside-flag.png`, fullPage: true });
+
+  // "Record an adverse event" opens the form filled from the flag, with no clinical answer chosen.
+  await flag.getByRole('button', { name: 'Record an adverse event' }).click();
+  const form = flag.getByTestId('ae-form');
+  const term = form.getByLabel(/^Adverse event \(diagnosis or sign\)/);
+  expect(await term.inputValue()).toBe('Hypoxia');
   expect(await form.getByLabel('Inhalation-associated (prespecified)').isChecked()).toBe(true);
-  // The suggestion dates the onset at the flagged reading, which this test placed 30 minutes ahead of
-  // the clock; an onset cannot be in the future, so the coordinator enters the time it was noticed.
-  await form.getByLabel('Onset').fill(siteLocal(new Date()));
-  await form.getByLabel('CTCAE grade').fill('2');
+  expect(await form.getByLabel('Onset').inputValue()).toBe(siteLocal(new Date(start + 30 * MINUTE)));
+  expect(await form.getByLabel('CTCAE grade').inputValue()).toBe('');
+  for (const answer of await form.getByTestId('ae-serious').getByRole('radio').all()) {
+    expect(await answer.isChecked()).toBe(false);
+  }
+  expect(await form.getByTestId('ae-expected').count()).toBe(0);
+  expect(await form.getByLabel('Outcome').inputValue()).toBe('');
+
+  // Saving without the answers is refused in the form, with a message naming them; nothing is stored.
+  await form.getByRole('button', { name: 'Record adverse event' }).click();
+  const refusal = form.getByTestId('ae-unanswered');
+  await expect.poll(() => refusal.count(), TIMEOUT).toBe(1);
+  expect(await refusal.textContent()).toBe('Answer these before saving: CTCAE grade, Serious, Outcome.');
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const none = await expectCall(
+    coordinator,
+    'GET',
+    `/adverse-events?participantId=${participantId}`,
+    undefined,
+    200,
+  );
+  expect(none.total).toBe(0);
+
+  // Serious asks whether it was expected, and that too must be answered.
+  await form.getByTestId('ae-serious').getByLabel('Yes').check();
   await form.getByRole('button', { name: 'Record adverse event' }).click();
   await expect
-    .poll(() => page.getByText('An adverse event was recorded from this dose.').count(), TIMEOUT)
-    .toBe(1);
+    .poll(() => refusal.textContent(), TIMEOUT)
+    .toBe(
+      'Answer these before saving: CTCAE grade, Expected (listed in the investigator’s brochure), Outcome.',
+    );
+
+  // The reading was placed 30 minutes ahead of the clock and an onset cannot be in the future, so the
+  // investigator enters the time it was noticed; then answers every question.
+  await form.getByLabel('Onset').fill(siteLocal(new Date()));
+  await form.getByLabel('CTCAE grade').fill('3');
+  await form.getByTestId('ae-expected').getByLabel('No').check();
+  await form.getByLabel('Hospitalisation or its prolongation').check();
+  await form.getByLabel('Outcome').click();
+  await page.getByRole('option', { name: 'not-recovered' }).click();
+  await form.getByRole('button', { name: 'Record adverse event' }).click();
+  const recorded = form.getByTestId('ae-recorded');
+  await expect.poll(() => recorded.count(), TIMEOUT).toBe(1);
+  expect(await recorded.textContent()).toBe('Adverse event 1 (Hypoxia) was recorded: open its page.');
+  // The flag now links to the event recorded from its dose.
+  const linked = flag.getByTestId('flag-events').getByRole('link');
+  await expect.poll(() => linked.textContent(), TIMEOUT).toBe('Recorded from this dose: AE 1 (Hypoxia)');
   await page.screenshot({ path: `${SHOTS}/dosing-flag-ae.png`, fullPage: true });
+
+  // The confirmation opens the event's page, where the first report offered is the site's 24-hour report
+  // to the sponsor.
+  await recorded.getByRole('link').click();
+  const detail = page.getByTestId('ae-detail');
+  await expect.poll(() => detail.count(), TIMEOUT).toBe(1);
+  const sponsorClock = protocol.safety.clocks.find((clock) => clock.id === 'sae-to-sponsor');
+  const submission = detail.getByTestId('submission-form');
+  await expect.poll(() => submission.count(), TIMEOUT).toBe(1);
+  expect(await submission.getByLabel('Report sent under').inputValue()).toBe(
+    `${sponsorClock?.name.en} (initial)`,
+  );
 
   // The Safety page lists it.
   await page.goto(`${server.url}/safety`);
   await page.getByRole('tab', { name: 'Adverse events' }).click();
   await expect.poll(() => page.getByTestId('ae-row').count(), TIMEOUT).toBe(1);
   const row = (await page.getByTestId('ae-row').textContent()) ?? '';
-  expect(row).toContain(term);
-  expect(row).toContain('Grade 2');
+  expect(row).toContain('Hypoxia');
+  expect(row).toContain('Grade 3');
 
-  // The record behind the screen: the dose links the event, which is inhalation-associated.
-  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  // The record behind the screen: the dose links the event, which is serious and not expected.
   const schedule = await expectCall(
     coordinator,
     'GET',
@@ -276,8 +332,38 @@ it('records the day-1 dose from the scanned vial, flags an SpO2 fall and records
   );
   const administration = schedule.doses[0].administration;
   expect(administration).toMatchObject({ vialNumber: vialCode, status: 'completed' });
-  expect(administration.flags.map((entry: { kind: string }) => entry.kind)).toContain('spo2-drop');
+  expect(administration.flags.map((entry: { kind: string }) => entry.kind)).toEqual([
+    'spo2-drop',
+    'spo2-low',
+  ]);
   expect(administration.adverseEventIds).toHaveLength(1);
+  const event = await expectCall(
+    coordinator,
+    'GET',
+    `/adverse-events/${administration.adverseEventIds[0]}`,
+    undefined,
+    200,
+  );
+  expect(event.entries).toMatchObject({
+    grade: { value: 3 },
+    serious: { value: true },
+    expected: { value: false },
+    outcome: { value: 'not-recovered' },
+    inhalationAssociated: { value: true },
+  });
+
+  // In Chinese: the same flag, once, in its reading's card, with the button and the link to the event.
+  await page.goto(`${server.url}/safety/dosing?participant=${participantId}&visit=day-1`);
+  await page.getByText('简体中文').click();
+  const zhFlag = page.getByTestId('vitals-day-1/post-30').getByTestId('inhalation-flag');
+  await expect.poll(() => zhFlag.count(), TIMEOUT).toBe(1);
+  expect(await page.getByTestId('inhalation-flag').count()).toBe(1);
+  expect(await zhFlag.textContent()).toContain(`SpO2 由 ${baseline}% 降至 ${fallen}%`);
+  expect(await zhFlag.getByRole('button', { name: '记录不良事件' }).count()).toBe(1);
+  await expect
+    .poll(() => zhFlag.getByTestId('flag-events').getByRole('link').textContent(), TIMEOUT)
+    .toBe('已根据本次给药记录：不良事件 1（Hypoxia）');
+  await page.screenshot({ path: `${SHOTS}/bedside-flag-zh.png`, fullPage: true });
 });
 
 it('lets the safety officer pause and resume dosing from the Safety page, in Chinese', async () => {

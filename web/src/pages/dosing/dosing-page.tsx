@@ -5,16 +5,23 @@ import { useSearchParams } from 'react-router';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useProtocol } from '../../api/trial.ts';
-import { AdverseEventForm } from '../safety/adverse-event-form.tsx';
 import { type DoseSchedule, useDoseSchedule, useParticipants } from '../safety/safety-api.ts';
 import { DoseForm } from './dose-form.tsx';
 import { ComplianceText, DoseBadge, DosingOverviewTable } from './dosing-overview.tsx';
+import { ReadingFlags } from './reading-flags.tsx';
 import { VitalsCard, type VitalsSlot } from './vitals-card.tsx';
 
-function Flags({ schedule, visitId }: { schedule: DoseSchedule; visitId: string }) {
-  const { t, i18n } = useTranslation();
-  const language = i18n.language === 'zh' ? 'zh' : 'en';
-  const [open, setOpen] = useState<string | null>(null);
+/** The dose as recorded, and the flags that belong to no vitals card of the day (bedside observations). */
+function DoseRecorded({
+  schedule,
+  visitId,
+  readings,
+}: {
+  schedule: DoseSchedule;
+  visitId: string;
+  readings: string[];
+}) {
+  const { t } = useTranslation();
   const administration = schedule.doses.find((dose) => dose.visitId === visitId)?.administration;
   if (!administration) return null;
   return (
@@ -32,39 +39,14 @@ function Flags({ schedule, visitId }: { schedule: DoseSchedule; visitId: string 
           </Text>
         )}
       </Alert>
-      {administration.flags.map((flag) => (
-        <Alert key={flag.kind} color="orange" title={t('dosing.flagTitle')} data-testid="inhalation-flag">
-          <Text size="sm">{flag.message[language]}</Text>
-          {administration.adverseEventIds.length > 0 ? (
-            <Text size="sm" c="dimmed">
-              {t('dosing.aeRecorded')}
-            </Text>
-          ) : (
-            <Button mt="xs" size="xs" onClick={() => setOpen(flag.kind)}>
-              {t('dosing.suggestedAe', { term: flag.suggestedTerm[language] })}
-            </Button>
-          )}
-          {open === flag.kind && (
-            <AdverseEventForm
-              participantId={schedule.participantId}
-              administrationId={administration.administrationId}
-              initial={{
-                term: flag.suggestedTerm[language],
-                inhalationAssociated: true,
-                ...(flag.at ? { onsetAt: toLocal(flag.at) } : {}),
-              }}
-              onSaved={() => setOpen(null)}
-            />
-          )}
-        </Alert>
-      ))}
+      <ReadingFlags
+        participantId={schedule.participantId}
+        administration={administration}
+        flags={administration.flags.filter((flag) => !flag.source || !readings.includes(flag.source))}
+        timeZone={schedule.timeZone}
+      />
     </Stack>
   );
-}
-
-function toLocal(iso: string): string {
-  const at = new Date(iso);
-  return new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
 export function DosingPage() {
@@ -190,6 +172,9 @@ function DoseDay({
   const { i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const slots = vitalsSlots(protocol, visitId, language);
+  const dose = schedule.doses.find((entry) => entry.visitId === visitId);
+  const administration = dose?.administration;
+  // Each reading's flags sit in its own card, once, however many thresholds the reading crossed.
   const card = (slot: VitalsSlot, index: number) => (
     <VitalsCard
       key={slot.visitKey}
@@ -198,9 +183,17 @@ function DoseDay({
       slot={slot}
       earlier={slots.all.slice(0, index)}
       timeZone={schedule.timeZone}
-    />
+    >
+      {administration && (
+        <ReadingFlags
+          participantId={schedule.participantId}
+          administration={administration}
+          flags={administration.flags.filter((flag) => flag.source === slot.visitKey)}
+          timeZone={schedule.timeZone}
+        />
+      )}
+    </VitalsCard>
   );
-  const dose = schedule.doses.find((entry) => entry.visitId === visitId);
   return (
     <Stack>
       {slots.before.map((slot) => card(slot, slots.all.indexOf(slot)))}
@@ -212,7 +205,7 @@ function DoseDay({
           timeZone={schedule.timeZone}
         />
       )}
-      <Flags schedule={schedule} visitId={visitId} />
+      <DoseRecorded schedule={schedule} visitId={visitId} readings={slots.all.map((slot) => slot.visitKey)} />
       {slots.after.map((slot) => card(slot, slots.all.indexOf(slot)))}
     </Stack>
   );

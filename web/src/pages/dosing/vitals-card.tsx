@@ -49,10 +49,13 @@ export function VitalsCard({
   slot,
   earlier,
   timeZone,
+  children,
 }: {
   protocol: Protocol;
   participantId: string;
   slot: VitalsSlot;
+  /** Shown under the reading: the flags it raised. */
+  children?: ReactNode;
   /** The earlier vitals timepoints of the same dose day, in schedule order. */
   earlier: VitalsSlot[];
   timeZone: string;
@@ -87,6 +90,7 @@ export function VitalsCard({
           }}
         </EarlierReadings>
       )}
+      {children}
     </Card>
   );
 }

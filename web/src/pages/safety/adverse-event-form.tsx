@@ -1,19 +1,25 @@
 import {
   Alert,
+  Anchor,
   Button,
   Checkbox,
   Group,
   NumberInput,
+  Radio,
   Select,
   Stack,
+  Text,
   Textarea,
   TextInput,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
+import { siteNow } from '../../api/site-clock.ts';
+import { useCan } from '../../api/trial.ts';
 import { type AdverseEventView, localNow } from './safety-api.ts';
 
 export interface AeDraft {
@@ -21,34 +27,52 @@ export interface AeDraft {
   onsetAt: string;
   ongoing: boolean;
   resolvedAt: string;
-  grade: number;
-  serious: boolean;
+  /** Null until the user answers: grade, seriousness, expectedness and outcome have no default. */
+  grade: number | null;
+  serious: boolean | null;
   seriousnessCriteria: string[];
   awareAt: string;
   causality: string;
-  expected: boolean;
+  expected: boolean | null;
   inhalationAssociated: boolean;
   actionTaken: string;
   outcome: string;
   termCode: string;
 }
 
-export const emptyDraft = (): AeDraft => ({
+// A new event starts with no clinical answer: a grade, seriousness, expectedness or outcome nobody chose
+// would be recorded as if assessed (an unticked "expected" made every serious event a SUSAR), and an
+// onset of "now" dates the event at the moment of typing, not when it began.
+export const emptyDraft = (timeZone?: string): AeDraft => ({
   term: '',
-  onsetAt: localNow(),
+  onsetAt: '',
   ongoing: true,
   resolvedAt: '',
-  grade: 1,
-  serious: false,
+  grade: null,
+  serious: null,
   seriousnessCriteria: [],
-  awareAt: localNow(),
+  // Awareness is the moment of recording unless changed: read from the site's clock, as the server reads it.
+  awareAt: timeZone ? siteNow(timeZone) : localNow(),
   causality: '',
-  expected: false,
+  expected: null,
   inhalationAssociated: false,
   actionTaken: 'none',
-  outcome: 'recovering',
+  outcome: '',
   termCode: '',
 });
+
+/** The questions the user has not answered yet (their labels' keys), in the form's order. */
+export function unanswered(draft: AeDraft, assesses: boolean): string[] {
+  const missing: string[] = [];
+  if (!draft.onsetAt) missing.push('safety.onset');
+  if (draft.grade === null) missing.push('safety.grade');
+  if (draft.serious === null) missing.push('safety.serious');
+  if (assesses && draft.serious === true && draft.expected === null) missing.push('safety.expected');
+  if (!draft.outcome) missing.push('safety.outcome');
+  return missing;
+}
+
+const yesNo = (value: boolean | null) => (value === null ? null : value ? 'yes' : 'no');
 
 const criteria = [
   'death',
@@ -70,26 +94,27 @@ export function draftOf(event: AdverseEventView): AeDraft {
     return typeof found === 'string' ? found.slice(0, 16) : fallback;
   };
   const criteriaValue = value('seriousnessCriteria');
+  const answer = (item: string) => (typeof value(item) === 'boolean' ? (value(item) as boolean) : null);
   return {
     term: text('term'),
     onsetAt: text('onsetAt'),
     ongoing: value('ongoing') !== false,
     resolvedAt: text('resolvedAt'),
-    grade: typeof value('grade') === 'number' ? (value('grade') as number) : 1,
-    serious: value('serious') === true,
+    grade: typeof value('grade') === 'number' ? (value('grade') as number) : null,
+    serious: answer('serious'),
     seriousnessCriteria: Array.isArray(criteriaValue) ? criteriaValue.map(String) : [],
     awareAt: text('awareAt'),
     causality: text('causality'),
-    expected: value('expected') === true,
+    expected: answer('expected'),
     inhalationAssociated: value('inhalationAssociated') === true,
     actionTaken: text('actionTaken', 'none'),
-    outcome: text('outcome', 'unknown'),
+    outcome: text('outcome'),
     termCode: event.termCode ?? '',
   };
 }
 
 /** The items the draft holds, as the form shows them (hidden items are not sent). */
-function valuesOf(draft: AeDraft): Record<string, unknown> {
+function valuesOf(draft: AeDraft, assesses: boolean): Record<string, unknown> {
   const values: Record<string, unknown> = {
     term: draft.term,
     onsetAt: draft.onsetAt,
@@ -105,7 +130,8 @@ function valuesOf(draft: AeDraft): Record<string, unknown> {
   if (draft.serious) {
     values.seriousnessCriteria = draft.seriousnessCriteria;
     values.awareAt = draft.awareAt;
-    values.expected = draft.expected;
+    // Expectedness is the investigator's assessment: the server refuses it from anyone else.
+    if (assesses || draft.expected !== null) values.expected = draft.expected;
   }
   return values;
 }
@@ -122,21 +148,28 @@ export function AdverseEventForm(props: {
   administrationId?: string;
   initial?: Partial<AeDraft>;
   event?: AdverseEventView;
-  onSaved?: () => void;
+  /** The site's zone, for "Now at the site"; without it the button reads the browser's clock. */
+  timeZone?: string;
+  onSaved?: (saved: AdverseEventView) => void;
 }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const { event } = props;
   const [base, setBase] = useState<AdverseEventView | undefined>(event);
-  const [draft, setDraft] = useState<AeDraft>(event ? draftOf(event) : { ...emptyDraft(), ...props.initial });
+  const [draft, setDraft] = useState<AeDraft>(() =>
+    event ? draftOf(event) : { ...emptyDraft(props.timeZone), ...props.initial },
+  );
   const [reason, setReason] = useState('');
+  const [tried, setTried] = useState(false);
+  const assesses = useCan()('safety.assess');
+  const missing = unanswered(draft, assesses);
   const set = <K extends keyof AeDraft>(key: K, value: AeDraft[K]) => setDraft({ ...draft, [key]: value });
   const save = useMutation({
     mutationFn: () => {
-      const values = valuesOf(draft);
+      const values = valuesOf(draft, assesses);
       if (base) {
         const saved = draftOf(base);
-        const before = valuesOf(saved);
+        const before = valuesOf(saved, assesses);
         const changed = Object.entries(values).filter(
           ([item, value]) => !same(value, before[item]) || base.entries[item] === undefined,
         );
@@ -162,9 +195,15 @@ export function AdverseEventForm(props: {
       }
       void client.invalidateQueries({ queryKey: ['safety'] });
       void client.invalidateQueries({ queryKey: ['dosing'] });
-      props.onSaved?.();
+      props.onSaved?.(saved as AdverseEventView);
     },
   });
+  const submit = () => {
+    setTried(true);
+    if (missing.length === 0) save.mutate();
+  };
+  const now = () => set('onsetAt', props.timeZone ? siteNow(props.timeZone) : localNow());
+  const created = !base && save.isSuccess ? (save.data as AdverseEventView) : null;
   const stale =
     save.error instanceof ApiError && save.error.status === 409
       ? ((save.error.body.details as { current?: AdverseEventView } | undefined)?.current ?? null)
@@ -191,12 +230,18 @@ export function AdverseEventForm(props: {
         />
       </Group>
       <Group grow>
-        <TextInput
-          type="datetime-local"
-          label={t('safety.onset')}
-          value={draft.onsetAt}
-          onChange={(e) => set('onsetAt', e.currentTarget.value)}
-        />
+        <Stack gap={0}>
+          <TextInput
+            type="datetime-local"
+            label={t('safety.onset')}
+            value={draft.onsetAt}
+            onChange={(e) => set('onsetAt', e.currentTarget.value)}
+            withAsterisk
+          />
+          <Button size="compact-xs" variant="subtle" onClick={now} w="fit-content">
+            {t('dosing.nowAtSite')}
+          </Button>
+        </Stack>
         <Checkbox
           mt="lg"
           label={t('safety.ongoing')}
@@ -217,8 +262,9 @@ export function AdverseEventForm(props: {
           label={t('safety.grade')}
           min={1}
           max={5}
-          value={draft.grade}
-          onChange={(value) => set('grade', Number(value))}
+          value={draft.grade ?? ''}
+          onChange={(value) => set('grade', value === '' ? null : Number(value))}
+          withAsterisk
         />
         <Select
           label={t('safety.causality')}
@@ -229,10 +275,11 @@ export function AdverseEventForm(props: {
         />
       </Group>
       <Group>
-        <Checkbox
+        <YesNo
+          testId="ae-serious"
           label={t('safety.serious')}
-          checked={draft.serious}
-          onChange={(e) => set('serious', e.currentTarget.checked)}
+          value={draft.serious}
+          onChange={(value) => set('serious', value)}
         />
         <Checkbox
           label={t('safety.inhalationAssociated')}
@@ -260,11 +307,18 @@ export function AdverseEventForm(props: {
               value={draft.awareAt}
               onChange={(e) => set('awareAt', e.currentTarget.value)}
             />
-            <Checkbox
-              label={t('safety.expected')}
-              checked={draft.expected}
-              onChange={(e) => set('expected', e.currentTarget.checked)}
-            />
+            {assesses ? (
+              <YesNo
+                testId="ae-expected"
+                label={t('safety.expected')}
+                value={draft.expected}
+                onChange={(value) => set('expected', value)}
+              />
+            ) : (
+              <Text size="sm" c="dimmed" data-testid="ae-expected-later">
+                {t('safety.expectedByInvestigator')}
+              </Text>
+            )}
           </Group>
         </Stack>
       )}
@@ -278,8 +332,10 @@ export function AdverseEventForm(props: {
         <Select
           label={t('safety.outcome')}
           data={outcomes}
-          value={draft.outcome}
-          onChange={(value) => set('outcome', value ?? 'unknown')}
+          value={draft.outcome || null}
+          onChange={(value) => set('outcome', value ?? '')}
+          placeholder={t('safety.choose')}
+          withAsterisk
         />
       </Group>
       {base && (
@@ -305,12 +361,51 @@ export function AdverseEventForm(props: {
       ) : (
         save.isError && <Alert color="red">{errorMessage(t, save.error)}</Alert>
       )}
-      {save.isSuccess && <Alert color="green">{t('safety.saved')}</Alert>}
-      <Group>
-        <Button onClick={() => save.mutate()} loading={save.isPending}>
-          {base ? t('safety.saveChanges') : t('safety.recordEvent')}
-        </Button>
-      </Group>
+      {tried && missing.length > 0 && (
+        <Alert color="orange" data-testid="ae-unanswered">
+          {t('safety.answerFirst', { items: missing.map((key) => t(key)).join(', ') })}
+        </Alert>
+      )}
+      {created ? (
+        <Alert color="green" data-testid="ae-recorded">
+          <Anchor component={Link} to={`/safety?tab=events&ae=${created.aeId}`}>
+            {t('safety.recordedLink', { number: created.number, term: created.summary.term })}
+          </Anchor>
+        </Alert>
+      ) : (
+        save.isSuccess && <Alert color="green">{t('safety.saved')}</Alert>
+      )}
+      {!created && (
+        <Group>
+          <Button onClick={submit} loading={save.isPending}>
+            {base ? t('safety.saveChanges') : t('safety.recordEvent')}
+          </Button>
+        </Group>
+      )}
     </Stack>
+  );
+}
+
+/** A yes/no question with no answer until one is chosen. */
+function YesNo(props: {
+  label: string;
+  value: boolean | null;
+  onChange: (value: boolean) => void;
+  testId: string;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Radio.Group
+      label={props.label}
+      value={yesNo(props.value)}
+      onChange={(value) => props.onChange(value === 'yes')}
+      withAsterisk
+      data-testid={props.testId}
+    >
+      <Group gap="sm">
+        <Radio value="yes" label={t('safety.yes')} />
+        <Radio value="no" label={t('safety.no')} />
+      </Group>
+    </Radio.Group>
   );
 }

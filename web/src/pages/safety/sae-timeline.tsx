@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { useCan } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
+import { dueFirst } from './report-order.ts';
 import { type AdverseEventView, type ClockView, localNow } from './safety-api.ts';
 
 export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
@@ -99,9 +100,11 @@ export function SubmissionForm({ event }: { event: AdverseEventView }) {
   const client = useQueryClient();
   const [signing, setSigning] = useState(false);
   const [recorded, setRecorded] = useState(false);
-  const open = event.clocks.filter(
-    (clock) =>
-      clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
+  const open = dueFirst(
+    event.clocks.filter(
+      (clock) =>
+        clock.submittedAt === null && can(clock.reporter === 'site' ? 'safety.report' : 'safety.submit'),
+    ),
   );
   if (open.length === 0) return null;
   return (
