@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -38,13 +38,7 @@ const call = (headers: Headers, method: string, path: string, body: unknown, sta
   expectApiCall(server.url, headers, method, path, body, status);
 
 async function addUser(admin: Headers, email: string, name: string, role: string) {
-  await call(
-    admin,
-    'POST',
-    '/users',
-    { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
-    201,
-  );
+  await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds: [SITE], password: PASSWORD });
 }
 
 const formUrl = (formId: string) =>

@@ -7,7 +7,7 @@ import { formSlots } from '../../src/participants/schedule.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -40,20 +40,21 @@ beforeAll(async () => {
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Each account signs in once more to replace the administrator's first password.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
   });
   const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
   for (const [email, name, role] of [
     [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
     [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
   ] as const) {
-    await expectApiCall(
-      server.url,
-      admin,
-      'POST',
-      '/users',
-      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
-      201,
-    );
+    await apiAddAccount(server.url, admin, {
+      email,
+      name,
+      roles: [role],
+      siteIds: [SITE],
+      password: PASSWORD,
+    });
   }
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });

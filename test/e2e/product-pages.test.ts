@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
@@ -108,6 +108,8 @@ beforeAll(async () => {
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Each account signs in once more to replace the administrator's first password.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
   });
   const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
   for (const [email, name, role] of [
@@ -115,13 +117,13 @@ beforeAll(async () => {
     [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
     [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
   ] as const) {
-    await expectCall(
-      admin,
-      'POST',
-      '/users',
-      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
-      201,
-    );
+    await apiAddAccount(server.url, admin, {
+      email,
+      name,
+      roles: [role],
+      siteIds: [SITE],
+      password: PASSWORD,
+    });
   }
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });

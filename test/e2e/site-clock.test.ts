@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
 import { freePort } from '../support/postgres.ts';
@@ -42,6 +42,8 @@ beforeAll(async () => {
   server = await startServerProcess(['--port', String(port), '--data', dataDir], {
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Each account signs in once more to replace the administrator's first password.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
   });
   const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
   for (const [email, name, role] of [
@@ -49,14 +51,13 @@ beforeAll(async () => {
     [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
     [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
   ] as const) {
-    await expectApiCall(
-      server.url,
-      admin,
-      'POST',
-      '/users',
-      { email, name, roles: [role], siteIds: [SITE], password: PASSWORD },
-      201,
-    );
+    await apiAddAccount(server.url, admin, {
+      email,
+      name,
+      roles: [role],
+      siteIds: [SITE],
+      password: PASSWORD,
+    });
   }
   browser = await launchBrowser();
   mkdirSync(SHOTS, { recursive: true });
