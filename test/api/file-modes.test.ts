@@ -29,13 +29,13 @@ describeEachDatabase('files written for the operator', (kind) => {
   }, 300_000);
 
   it('an SDTM export folder is created 0700 and its files 0600', async () => {
-    const directory = join(folder, 'sdtm', 'inner');
+    // The folder is made (its parent must exist: a mistyped parent is refused, not created).
+    const directory = join(folder, 'sdtm');
     await exportSdtmDirectory(t.database, t.studyId, directory, {
       format: 'csv',
       privacy: { includeIdentifiers: false, dateShiftKey: null },
     });
     expect(modeOf(directory)).toBe(0o700);
-    expect(modeOf(join(folder, 'sdtm'))).toBe(0o700);
     const files = readdirSync(directory);
     expect(files).toContain('define.xml');
     for (const file of files) expect(modeOf(join(directory, file)), file).toBe(0o600);
