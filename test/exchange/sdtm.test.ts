@@ -37,9 +37,12 @@ describe('SDTM export', () => {
       created,
       batchSize: 1,
     });
+    // The values exactly as stored (raw): the default neutralises text a spreadsheet would run, such
+    // as an elapsed time '-PT30M' (test/exchange/csv-cells.test.ts).
     csv = await exportSdtmDirectory(t.database, t.studyId, join(folder, 'csv'), {
       format: 'csv',
       privacy: defaultPrivacy,
+      csvCells: 'raw',
       created,
     });
   });
@@ -150,6 +153,7 @@ describe('SDTM export', () => {
     const shifted = await exportSdtmDirectory(t.database, t.studyId, join(folder, 'shifted'), {
       format: 'csv',
       privacy: { includeIdentifiers: true, dateShiftKey: 'test key' },
+      csvCells: 'raw',
       created,
     });
     expect(shifted.files.find((file) => file.domain === 'VS')?.rows).toBe(
