@@ -310,9 +310,14 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   const sponsorClock = protocol.safety.clocks.find((clock) => clock.id === 'sae-to-sponsor');
   const submission = detail.getByTestId('submission-form');
   await expect.poll(() => submission.count(), TIMEOUT).toBe(1);
-  expect(await submission.getByLabel('Report sent under').inputValue()).toBe(
+  // Recording a submission is an e-signature: its fields are in the signature dialog.
+  await submission.getByRole('button', { name: 'Record the submission' }).click();
+  const signing = page.getByRole('dialog');
+  expect(await signing.getByLabel('Report sent under').inputValue()).toBe(
     `${sponsorClock?.name.en} (initial)`,
   );
+  await signing.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => page.getByRole('dialog').count(), TIMEOUT).toBe(0);
 
   // The Safety page lists it.
   await page.goto(`${server.url}/safety`);
