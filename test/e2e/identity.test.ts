@@ -77,12 +77,13 @@ it('an administrator adds a user, reads the trail, sets up TOTP and signs in wit
   expect(await page.getByTestId('totp-qr').locator('svg').count()).toBe(1);
   await page.getByLabel('Code from your authenticator app').fill(await generate({ secret }));
   // Setting up the second factor asks for the password: a wrong one is refused and nothing changes.
-  await page.getByLabel('Your password').fill('not the password');
+  const totpPassword = page.getByTestId('totp-confirm').getByLabel('Your password');
+  await totpPassword.fill('not the password');
   await page.getByRole('button', { name: 'Confirm with a code' }).click();
   await expect
     .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
     .toContain('The password or the code is not correct');
-  await page.getByLabel('Your password').fill(ADMIN.password);
+  await totpPassword.fill(ADMIN.password);
   await page.getByRole('button', { name: 'Confirm with a code' }).click();
   await expect.poll(() => page.getByText('Two-step sign-in is on').count(), { timeout: 15_000 }).toBe(1);
 
@@ -120,26 +121,27 @@ it('a user the administrator created must choose a password first, then uses the
   const fresh = page.getByRole('textbox', { name: /^New password/ }).first();
   const repeat = page.getByLabel('New password again');
   await current.fill('another long passphrase');
-  await fresh.fill('chen chose this phrase');
-  await repeat.fill('chen chose this phrase, or not');
+  await fresh.fill('my own sunrise phrase');
+  await repeat.fill('my own sunrise phrase, or not');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect.poll(() => page.getByText('The two new passwords differ').count()).toBe(1);
   await current.fill('not the current one at all');
-  await repeat.fill('chen chose this phrase');
+  await repeat.fill('my own sunrise phrase');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect
     .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
     .toContain('current password is not correct');
   await current.fill('another long passphrase');
   await page.getByRole('button', { name: 'Change password' }).click();
+  // The app opens where the person was going (/participants), with its navigation.
   await expect
-    .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })
+    .poll(() => page.getByRole('link', { name: 'Participants' }).count(), { timeout: 15_000 })
     .toBe(1);
   await page.getByRole('link', { name: 'Participants' }).click();
   await expect.poll(() => page.url()).toMatch(/\/participants$/);
 
   await page.getByRole('link', { name: 'My account' }).click();
-  await page.getByLabel('Current password').fill('chen chose this phrase');
+  await page.getByLabel('Current password').fill('my own sunrise phrase');
   await page
     .getByRole('textbox', { name: /^New password/ })
     .first()
@@ -149,12 +151,12 @@ it('a user the administrator created must choose a password first, then uses the
   await expect
     .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
     .toContain('one of your last 5 passwords');
-  await page.getByLabel('Current password').fill('chen chose this phrase');
+  await page.getByLabel('Current password').fill('my own sunrise phrase');
   await page
     .getByRole('textbox', { name: /^New password/ })
     .first()
-    .fill('a second phrase of chen');
-  await page.getByLabel('New password again').fill('a second phrase of chen');
+    .fill('a second phrase of mine');
+  await page.getByLabel('New password again').fill('a second phrase of mine');
   await page.getByRole('button', { name: 'Change password' }).click();
   await expect.poll(() => page.getByText('Your password is changed').count(), { timeout: 15_000 }).toBe(1);
   await page.screenshot({ path: 'test-results/account-password.png', fullPage: true });
@@ -162,7 +164,7 @@ it('a user the administrator created must choose a password first, then uses the
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect.poll(() => page.url()).toMatch(/\/login$/);
   await page.getByLabel('Email').fill('chen@example.org');
-  await page.getByRole('textbox', { name: 'Password' }).fill('a second phrase of chen');
+  await page.getByRole('textbox', { name: 'Password' }).fill('a second phrase of mine');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect
     .poll(() => page.getByRole('heading', { name: 'Study overview' }).count(), { timeout: 15_000 })

@@ -104,7 +104,7 @@ function TotpSection() {
           </Group>
         )}
         {enrolment && (
-          <form onSubmit={submitConfirm}>
+          <form onSubmit={submitConfirm} data-testid="totp-confirm">
             <Stack>
               <Text size="sm">{t('account.totpScan')}</Text>
               <Group>
