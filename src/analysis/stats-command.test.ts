@@ -148,6 +148,42 @@ describe('exotrial stats km', () => {
     );
   });
 
+  it('reports a malformed quote, a header with no rows and a bad value after blank lines by line', async () => {
+    const open = csvFile('open-quote.csv', 't,e\n1,1\n"2,1\n');
+    const openResult = await run(['stats', 'km', '--csv', open, '--time', 't', '--event', 'e']);
+    expect(openResult.exitCode).toBe(1);
+    expect(openResult.stderr).toMatch(/open-quote\.csv: line 3: .*opening quote/);
+    expect(openResult.stdout).toBe('');
+    const headerOnly = csvFile('header-only.csv', 't,e\n');
+    const headerResult = await run(['stats', 'km', '--csv', headerOnly, '--time', 't', '--event', 'e']);
+    expect(headerResult.stderr).toContain('has a header but no data rows');
+    const gaps = csvFile('gaps.csv', 't,e\n1,1\n\n\n2,1\n-3,0\n');
+    const gapResult = await run(['stats', 'km', '--csv', gaps, '--time', 't', '--event', 'e']);
+    expect(gapResult.stderr).toContain('line 6: time column "t" must be a non-negative number, got "-3"');
+  });
+
+  it('fits each group from one streamed pass, in label order', async () => {
+    const grouped = csvFile('grouped.csv', 't,e,g\n5,1,b\n3,0,a\n4,1,b\n2,1,a\n');
+    const result = await run([
+      'stats',
+      'km',
+      '--csv',
+      grouped,
+      '--time',
+      't',
+      '--event',
+      'e',
+      '--group',
+      'g',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const output = JSON.parse(result.stdout) as KmOutput;
+    expect(output.groups.map((group) => [group.group, group.times, group.nRisk, group.survival])).toEqual([
+      ['a', [2, 3], [2, 1], [0.5, 0.5]],
+      ['b', [4, 5], [2, 1], [0.5, 0]],
+    ]);
+  });
+
   it('rejects a confidence level outside (0, 1) and an empty file', async () => {
     const level = await run([
       'stats',
