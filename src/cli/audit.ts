@@ -33,8 +33,11 @@ export function registerAuditCommand(program: Command): void {
       await verifyWithAnchors(options, options.anchors);
       return;
     }
-    const result = await withStudyDatabase(options, (database, studyId) =>
-      verifyStudyChain(database, studyId),
+    const result = await withStudyDatabase(
+      options,
+      (database, studyId) => verifyStudyChain(database, studyId),
+      'read',
+      'read-only',
     );
     if (result.intact) {
       process.stdout.write(
@@ -126,8 +129,11 @@ async function readAnchorFile(file: string) {
 
 async function verifyWithAnchors(options: DatabaseOptions, file: string): Promise<void> {
   const anchors = await readAnchorFile(file);
-  const result = await withStudyDatabase(options, (database, studyId) =>
-    verifyAgainstAnchors(database, studyId, anchors),
+  const result = await withStudyDatabase(
+    options,
+    (database, studyId) => verifyAgainstAnchors(database, studyId, anchors),
+    'read',
+    'read-only',
   );
   if (result.problems.length === 0) {
     const latest = result.latest;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../config.ts';
 import { DatabaseUnavailableError } from '../db/connection.ts';
 import { DataDirBusyError } from '../db/data-dir-lock.ts';
-import { DatabaseTooNewError } from '../db/migrate.ts';
+import { DatabaseTooNewError, DatabaseTooOldError } from '../db/migrate.ts';
 import { DomainError } from '../server/errors.ts';
 import { ProtocolFileError } from '../study/protocol-source.ts';
 
@@ -65,7 +65,8 @@ export function describeFailure(error: unknown): { exitCode: number; message: st
     error instanceof ConfigError ||
     error instanceof ProtocolFileError ||
     error instanceof DataDirBusyError ||
-    error instanceof DatabaseTooNewError
+    error instanceof DatabaseTooNewError ||
+    error instanceof DatabaseTooOldError
   ) {
     return { exitCode: EXIT_USER_ERROR, message: oneLine(error.message) };
   }

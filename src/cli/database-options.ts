@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/connection.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { assertCurrentSchema, migrateToLatest } from '../db/migrate.ts';
 import { findStudyId } from '../study/study.service.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkOutputFolder } from './cli-files.ts';
@@ -81,15 +81,24 @@ export async function openCommandDatabase(
   return { database: await openDatabase(config.database), config };
 }
 
-/** Opens the configured database, migrated, and finds its study; closes it after `work`. */
+/**
+ * What a command does to the database's schema: a command that writes brings it up to date first;
+ * one that only reads (`report`, `audit verify`) leaves it as it is and refuses a schema that is
+ * behind, rather than upgrade a database under the servers that use it.
+ */
+export type SchemaUse = 'migrate' | 'read-only';
+
+/** Opens the configured database, migrated (or checked current), and finds its study; closes it after `work`. */
 export async function withStudyDatabase<T>(
   options: DatabaseOptions,
   work: (database: Database, studyId: string, config: Config) => Promise<T>,
   use: DatabaseUse = 'read',
+  schema: SchemaUse = 'migrate',
 ): Promise<T> {
   const { database, config } = await openCommandDatabase(options, use);
   try {
-    await migrateToLatest(database.kysely);
+    if (schema === 'migrate') await migrateToLatest(database.kysely);
+    else await assertCurrentSchema(database.kysely);
     const studyId = await database.read(findStudyId);
     if (!studyId) {
       throw new CliUserError(

@@ -41,35 +41,41 @@ export function registerReportCommand(program: Command): void {
     const historicalMortality = parseRate(options.historicalMortality);
     if (options.format === 'pdf' && !options.out) throw new CliUserError('PDF output needs --out FILE.');
     if (options.out) checkOutputFile(options.out, 'the report');
-    await withStudyDatabase(options, async (database, studyId) => {
-      const { model, protocol } = await loadReport(database, studyId, null, { historicalMortality });
-      let content: string | Buffer;
-      if (options.format === 'json') content = `${JSON.stringify(reportJson(model), null, 2)}\n`;
-      else {
-        const html = renderReportHtml(model, protocol);
-        try {
-          content = options.format === 'pdf' ? await htmlToPdf(html) : html;
-        } catch (error) {
-          if (error instanceof PdfUnavailableError || error instanceof PdfTimeoutError) {
-            throw new CliUserError(error.message);
+    // The report only reads: it leaves the schema as the servers left it ('read-only').
+    await withStudyDatabase(
+      options,
+      async (database, studyId) => {
+        const { model, protocol } = await loadReport(database, studyId, null, { historicalMortality });
+        let content: string | Buffer;
+        if (options.format === 'json') content = `${JSON.stringify(reportJson(model), null, 2)}\n`;
+        else {
+          const html = renderReportHtml(model, protocol);
+          try {
+            content = options.format === 'pdf' ? await htmlToPdf(html) : html;
+          } catch (error) {
+            if (error instanceof PdfUnavailableError || error instanceof PdfTimeoutError) {
+              throw new CliUserError(error.message);
+            }
+            throw error;
           }
-          throw error;
         }
-      }
-      if (!options.out) {
-        process.stdout.write(content);
-        return;
-      }
-      try {
-        writeFileSync(options.out, content, { mode: OWNER_ONLY_FILE });
-      } catch (error) {
-        throw new CliUserError(
-          `cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+        if (!options.out) {
+          process.stdout.write(content);
+          return;
+        }
+        try {
+          writeFileSync(options.out, content, { mode: OWNER_ONLY_FILE });
+        } catch (error) {
+          throw new CliUserError(
+            `cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+          );
+        }
+        process.stderr.write(
+          `Wrote ${options.out} (${options.format}; data cut ${model.dataCut}, protocol version ${model.protocolVersion}, ${model.consort.enrolled} enrolled).\n`,
         );
-      }
-      process.stderr.write(
-        `Wrote ${options.out} (${options.format}; data cut ${model.dataCut}, protocol version ${model.protocolVersion}, ${model.consort.enrolled} enrolled).\n`,
-      );
-    });
+      },
+      'read',
+      'read-only',
+    );
   });
 }

@@ -6,6 +6,10 @@ export class DatabaseTooNewError extends Error {
   override name = 'DatabaseTooNewError';
 }
 
+export class DatabaseTooOldError extends Error {
+  override name = 'DatabaseTooOldError';
+}
+
 const MIGRATION_TABLE = 'kysely_migration';
 
 async function appliedMigrationNames<S>(db: Kysely<S>): Promise<string[]> {
@@ -16,6 +20,31 @@ async function appliedMigrationNames<S>(db: Kysely<S>): Promise<string[]> {
     name: string;
   }>`select name from ${sql.table(MIGRATION_TABLE)} order by name`.execute(db);
   return rows.rows.map((row) => row.name);
+}
+
+/**
+ * Checks, without changing anything, that the database is at this code's newest migration: for a
+ * command that only reads (a report, an audit verification), which must not upgrade a database
+ * behind the servers' backs. Throws DatabaseTooNewError or DatabaseTooOldError.
+ */
+export async function assertCurrentSchema<S>(db: Kysely<S>): Promise<void> {
+  const applied = await appliedMigrationNames(db);
+  const known = Object.keys(migrations);
+  const unknown = applied.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new DatabaseTooNewError(
+      `The database is at migration ${unknown.at(-1)}, newer than this version of exotrial knows. ` +
+        'Upgrade exotrial to a version that includes that migration.',
+    );
+  }
+  const pending = known.filter((name) => !applied.includes(name));
+  if (pending.length > 0) {
+    throw new DatabaseTooOldError(
+      `The database lacks ${pending.length} migration${pending.length === 1 ? '' : 's'} of this version ` +
+        `(the first is ${pending[0]}); this command only reads and does not upgrade it. ` +
+        'Run `exotrial migrate` (or start the server, which migrates) first.',
+    );
+  }
 }
 
 /**
