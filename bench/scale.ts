@@ -66,7 +66,7 @@ const asPostgres = (command: string, args: string[]): [string, string[]] =>
   isRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 
 /**
- * PostgreSQL with settings for a dedicated database host (README, "Running at scale"): shared
+ * PostgreSQL with settings for a dedicated database host (docs/operations.md, "PostgreSQL set-up"): shared
  * buffers and cache sized to the data, SSD page costs, durable commits (fsync on).
  */
 async function startCachedPostgres(bin: string) {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * Every environment variable exotrial reads, validated at boot. The README's configuration table
+ * Every environment variable exotrial reads, validated at boot. The configuration table of docs/operations.md
  * lists the same variables; keep both in step.
  */
 const environmentSchema = z.object({

@@ -48,7 +48,7 @@ function csvLine(values: readonly unknown[]): string {
 /**
  * The whole trail of a study in seq order, as CSV (one event a line, JSON values in cells) or as a
  * JSON array, yielded in chunks a page at a time so that any length streams. Hashes are included,
- * so a reader can verify the chain independently (see README: audit chain).
+ * so a reader can verify the chain independently (see docs/architecture.md, design notes: audit chain).
  */
 export async function* exportAuditTrail(
   database: Database,

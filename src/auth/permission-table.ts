@@ -14,7 +14,7 @@ const shortNames: Record<Role, string> = {
   sponsor_viewer: 'sponsor',
 };
 
-/** The README's roles × permissions table, generated from `rolePermissions` (a test checks for drift). */
+/** The roles × permissions table of docs/security.md, generated from `rolePermissions` (a test checks for drift). */
 export function permissionTableMarkdown(): string {
   const header = `| permission | ${roles.map((role) => `${shortNames[role]}${studyWideRoles.has(role) ? '*' : ''}`).join(' | ')} |`;
   const rule = `|---|${roles.map(() => ':-:').join('|')}|`;

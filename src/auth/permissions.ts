@@ -4,7 +4,7 @@ import type { Role } from './roles.ts';
 
 /**
  * What each role may do. One table, in code, read by every service (`authorize`) and printed in the
- * README; a test walks the route table against it. Names are `area.action`.
+ * docs/security.md; a test walks the route table against it. Names are `area.action`.
  */
 export const permissions = [
   'study.read',

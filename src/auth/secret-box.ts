@@ -4,7 +4,7 @@ import { DomainError } from '../server/errors.ts';
 /**
  * Seals small secrets (TOTP keys) for storage. With EXOTRIAL_SECRET_KEY set they are encrypted with
  * AES-256-GCM (`gcm1:iv:tag:ciphertext`, base64url), so a copy of the database alone cannot mint
- * second-factor codes; without a key they are stored as `plain:` and the README says so.
+ * second-factor codes; without a key they are stored as `plain:` and docs/operations.md says so.
  */
 export function sealSecret(secret: string, key: Buffer | undefined): string {
   if (!key) return `plain:${secret}`;

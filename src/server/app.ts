@@ -54,7 +54,7 @@ export interface BuildOptions {
 /**
  * TRUST_PROXY for Fastify. A hop count becomes "trust the nearest N hops", as Express reads it:
  * Fastify itself now ignores a bare number (it cannot tell a proxy from a client that connects
- * directly), so with a count the server must be reachable only through those proxies (README).
+ * directly), so with a count the server must be reachable only through those proxies (docs/operations.md, TRUST_PROXY).
  */
 function trustedProxies(
   setting: Config['trustProxy'],

@@ -240,7 +240,7 @@ describeEachDatabase('participant list paging', (kind) => {
   it('reads a page after a cursor by walking the list index, with no sort of the table', async () => {
     const plan = await t.database.transaction(async (trx) => {
       // On 230 rows scanning and sorting is cheapest; with both priced out the planner shows the plan it
-      // takes on a large table (README "Running at scale" has the EXPLAIN ANALYZE of 100,000).
+      // takes on a large table (docs/benchmarks.md, "Scale", has the EXPLAIN ANALYZE of 100,000).
       await sql`analyze participant`.execute(trx);
       for (const setting of ['enable_seqscan', 'enable_bitmapscan', 'enable_sort']) {
         await sql`select set_config(${setting}, 'off', true)`.execute(trx);
