@@ -2,6 +2,7 @@ import { Mutex } from 'async-mutex';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
+import { withCommitSteps } from './commit-steps.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { openDurablePglite } from './durable-pglite.ts';
 import type { Schema } from './schema.ts';
@@ -12,7 +13,8 @@ export type Db = Kysely<Schema>;
 
 /**
  * The one way into the database. All work goes through `transaction` (writes, together with their
- * audit events) or `read`. On PGlite, which is a single connection in this process, both hold one
+ * audit events, which are written in one statement just before the commit: see commit-steps.ts) or
+ * `read`. On PGlite, which is a single connection in this process, both hold one
  * mutex so that two requests never interleave statements inside each other's transactions.
  */
 export interface Database {
@@ -149,7 +151,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: 'postgres',
       kysely,
-      transaction: (work) => translated(() => kysely.transaction().execute(work)),
+      transaction: (work) =>
+        translated(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
       read: (work) => translated(() => work(kysely)),
       close: () => kysely.destroy(),
     };
@@ -162,7 +165,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return {
       kind: 'pglite',
       kysely,
-      transaction: (work) => translated(() => mutex.runExclusive(() => kysely.transaction().execute(work))),
+      transaction: (work) =>
+        translated(() =>
+          mutex.runExclusive(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
+        ),
       read: (work) => translated(() => mutex.runExclusive(() => work(kysely))),
       close: async () => {
         await mutex.runExclusive(() => kysely.destroy());
