@@ -144,10 +144,21 @@ function postgresPool(url: string): pg.Pool {
   return pool;
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/** For benchmarks: `onQuery` is called once for every statement the database runs. */
+export interface OpenOptions {
+  onQuery?: () => void;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  const { onQuery } = options;
+  const log = onQuery
+    ? (event: { level: string }) => {
+        if (event.level === 'query') onQuery();
+      }
+    : undefined;
   if (target.kind === 'postgres') {
     const pool = postgresPool(target.url);
-    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log });
     return {
       kind: 'postgres',
       kysely,
@@ -160,7 +171,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const lock: DataDirLock = await acquireDataDirLock(target.dataDir);
   try {
     const pglite = await openDurablePglite(target.dataDir);
-    const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }) });
+    const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }), log });
     const mutex = new Mutex();
     return {
       kind: 'pglite',
