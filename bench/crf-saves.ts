@@ -22,6 +22,14 @@ const SECONDS = Number(process.env.BENCH_CRF_SECONDS ?? 10);
 const LEVELS = [1, 10, 50];
 const EMAIL = 'bench.coordinator@example.org';
 const PASSWORD = 'bench coordinator password';
+const STATEMENT_SAMPLE = 20;
+/** The raw save's statements: begin, lock the head, the record, five audit rows, the head, commit. */
+const RAW_STATEMENTS_PER_SAVE = 10;
+
+interface StatementCounter {
+  statements: number;
+}
+
 const ITEMS = ['medication', 'category', 'indication', 'startDate', 'ongoing'] as const;
 
 interface LevelFigures {
@@ -117,7 +125,11 @@ async function prepareStudy(database: Database, target: DatabaseTarget) {
 }
 
 /** Saves through PUT /api/v1/participants/:id/visits/screening/forms/conmeds, each a new log entry. */
-async function httpSaves(database: Database, target: DatabaseTarget): Promise<LevelFigures[]> {
+async function httpSaves(
+  database: Database,
+  target: DatabaseTarget,
+  counter: StatementCounter,
+): Promise<{ figures: LevelFigures[]; statementsPerSave: number }> {
   const { config, studyId, participants } = await prepareStudy(database, target);
   const app = await buildApp({ config, database, studyId }, { logger: pino({ level: 'silent' }) });
   const port = await freePort();
@@ -133,27 +145,29 @@ async function httpSaves(database: Database, target: DatabaseTarget): Promise<Le
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
     const nextInstance = participants.map(() => 1);
+    const save = async (client: number) => {
+      const instance = nextInstance[client] ?? 1;
+      nextInstance[client] = instance + 1;
+      const response = await fetch(
+        `${base}/api/v1/participants/${participants[client]}/visits/screening/forms/conmeds?instance=${instance}`,
+        {
+          method: 'PUT',
+          headers,
+          body: JSON.stringify({ version: 0, entries: entriesFor(client, instance) }),
+        },
+      );
+      await response.arrayBuffer();
+      return response.status === 200;
+    };
+    // Statements per save: counted over a few saves from one client (session lookup included).
+    const countedFrom = counter.statements;
+    for (let i = 0; i < STATEMENT_SAMPLE; i++) await save(0);
+    const statementsPerSave = (counter.statements - countedFrom) / STATEMENT_SAMPLE;
     const figures: LevelFigures[] = [];
     for (const clients of LEVELS) {
-      figures.push(
-        await runLevel(clients, async (client) => {
-          const instance = nextInstance[client] ?? 1;
-          nextInstance[client] = instance + 1;
-          const participantId = participants[client];
-          const response = await fetch(
-            `${base}/api/v1/participants/${participantId}/visits/screening/forms/conmeds?instance=${instance}`,
-            {
-              method: 'PUT',
-              headers,
-              body: JSON.stringify({ version: 0, entries: entriesFor(client, instance) }),
-            },
-          );
-          await response.arrayBuffer();
-          return response.status === 200;
-        }),
-      );
+      figures.push(await runLevel(clients, save));
     }
-    return figures;
+    return { figures, statementsPerSave };
   } finally {
     await app.close();
   }
@@ -222,22 +236,39 @@ async function rawLevels(acquire: (work: (query: Query) => Promise<void>) => Pro
   return figures;
 }
 
-const table = (http: LevelFigures[], raw: LevelFigures[]) =>
-  Object.fromEntries(
-    LEVELS.map((clients, index) => [
-      `clients_${clients}`,
-      { exotrial_http_audited_saves: http[index], raw_sql_same_rows: raw[index] },
-    ]),
-  );
+const table = (http: { figures: LevelFigures[]; statementsPerSave: number }, raw: LevelFigures[]) => ({
+  statements_per_save: {
+    exotrial_http: http.statementsPerSave,
+    raw_sql: RAW_STATEMENTS_PER_SAVE,
+  },
+  ...Object.fromEntries(
+    LEVELS.map((clients, index) => {
+      const exotrial = http.figures[index];
+      const rawLevel = raw[index];
+      const ratio =
+        exotrial && rawLevel && rawLevel.saves_per_second > 0
+          ? Number((exotrial.saves_per_second / rawLevel.saves_per_second).toFixed(2))
+          : null;
+      return [
+        `clients_${clients}`,
+        { exotrial_http_audited_saves: exotrial, raw_sql_same_rows: rawLevel, ratio_exotrial_to_raw: ratio },
+      ];
+    }),
+  ),
+});
 
 async function pgliteFigures() {
   const appDir = mkdtempSync(join(tmpdir(), 'bench-crf-app-'));
   const rawDir = mkdtempSync(join(tmpdir(), 'bench-crf-raw-'));
   try {
-    const database = await openDatabase({ kind: 'pglite', dataDir: appDir });
-    let http: LevelFigures[];
+    const counter: StatementCounter = { statements: 0 };
+    const database = await openDatabase(
+      { kind: 'pglite', dataDir: appDir },
+      { onQuery: () => counter.statements++ },
+    );
+    let http: Awaited<ReturnType<typeof httpSaves>>;
     try {
-      http = await httpSaves(database, { kind: 'pglite', dataDir: appDir });
+      http = await httpSaves(database, { kind: 'pglite', dataDir: appDir }, counter);
     } finally {
       await database.close();
     }
@@ -276,10 +307,11 @@ async function postgresFigures() {
     await admin.query('create database bench_crf_raw');
     await admin.end();
     const appTarget = { kind: 'postgres' as const, url: server.urlFor('bench_crf_app') };
-    const database = await openDatabase(appTarget);
-    let http: LevelFigures[];
+    const counter: StatementCounter = { statements: 0 };
+    const database = await openDatabase(appTarget, { onQuery: () => counter.statements++ });
+    let http: Awaited<ReturnType<typeof httpSaves>>;
     try {
-      http = await httpSaves(database, appTarget);
+      http = await httpSaves(database, appTarget, counter);
     } finally {
       await database.close();
     }

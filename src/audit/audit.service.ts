@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
+import { type CommitStep, commitStep } from '../db/commit-steps.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Schema } from '../db/schema.ts';
 import { type Actor, type AuditInput, GENESIS_HASH, type HashedAuditEvent } from './audit.schema.ts';
@@ -10,10 +11,40 @@ const AUDIT_INSERT_CHUNK = 1_000;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
+/** One event waiting for the transaction's audit write, with who did it. */
+interface PendingEvent {
+  actor: Actor;
+  input: AuditInput;
+}
+
+const AUDIT_STEP = Symbol('audit');
+
+/** The events a transaction has recorded, per study, written together just before it commits. */
+class PendingAudit implements CommitStep {
+  private readonly byStudy = new Map<string, PendingEvent[]>();
+
+  constructor(private readonly trx: Tx) {}
+
+  add(studyId: string, actor: Actor, inputs: AuditInput[]): void {
+    let events = this.byStudy.get(studyId);
+    if (!events) {
+      events = [];
+      this.byStudy.set(studyId, events);
+    }
+    for (const input of inputs) events.push({ actor, input });
+  }
+
+  async run(): Promise<void> {
+    for (const [studyId, events] of this.byStudy) await appendToChain(this.trx, studyId, events);
+    this.byStudy.clear();
+  }
+}
+
 /**
- * Appends events to the study's hash chain inside the caller's transaction, so the change and its
- * trail commit or roll back together. Locking the chain head row serialises writers of one study:
- * sequence numbers stay gapless and every event links to the one before it, across servers.
+ * Records events in the study's hash chain inside the caller's transaction, so the change and its
+ * trail commit or roll back together. In a transaction opened by `Database.transaction` the events
+ * are gathered and written once, just before the commit (one lock of the chain head, held only for
+ * the end of the transaction, one insert); elsewhere they are written at once.
  */
 export async function recordAudit(
   trx: Tx,
@@ -22,6 +53,22 @@ export async function recordAudit(
   inputs: AuditInput | AuditInput[],
 ): Promise<void> {
   const events = Array.isArray(inputs) ? inputs : [inputs];
+  if (events.length === 0) return;
+  const pending = commitStep(trx, AUDIT_STEP, () => new PendingAudit(trx));
+  if (pending) pending.add(studyId, actor, events);
+  else
+    await appendToChain(
+      trx,
+      studyId,
+      events.map((input) => ({ actor, input })),
+    );
+}
+
+/**
+ * Appends events to the study's hash chain. Locking the chain head row serialises writers of one
+ * study: sequence numbers stay gapless and every event links to the one before it, across servers.
+ */
+async function appendToChain(trx: Tx, studyId: string, events: readonly PendingEvent[]): Promise<void> {
   if (events.length === 0) return;
   let head = await trx
     .selectFrom('audit_chain_head')
@@ -45,7 +92,7 @@ export async function recordAudit(
   let { seq, hash } = head;
   const occurredAt = new Date();
   const rows: Insertable<Schema['audit_event']>[] = [];
-  for (const input of events) {
+  for (const { actor, input } of events) {
     seq += 1;
     const event: HashedAuditEvent = {
       studyId,

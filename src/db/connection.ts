@@ -2,6 +2,7 @@ import { Mutex } from 'async-mutex';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
+import { withCommitSteps } from './commit-steps.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { openDurablePglite } from './durable-pglite.ts';
 import type { Schema } from './schema.ts';
@@ -12,7 +13,8 @@ export type Db = Kysely<Schema>;
 
 /**
  * The one way into the database. All work goes through `transaction` (writes, together with their
- * audit events) or `read`. On PGlite, which is a single connection in this process, both hold one
+ * audit events, which are written in one statement just before the commit: see commit-steps.ts) or
+ * `read`. On PGlite, which is a single connection in this process, both hold one
  * mutex so that two requests never interleave statements inside each other's transactions.
  */
 export interface Database {
@@ -142,14 +144,26 @@ function postgresPool(url: string): pg.Pool {
   return pool;
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/** For benchmarks: `onQuery` is called once for every statement the database runs. */
+export interface OpenOptions {
+  onQuery?: () => void;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  const { onQuery } = options;
+  const log = onQuery
+    ? (event: { level: string }) => {
+        if (event.level === 'query') onQuery();
+      }
+    : undefined;
   if (target.kind === 'postgres') {
     const pool = postgresPool(target.url);
-    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log });
     return {
       kind: 'postgres',
       kysely,
-      transaction: (work) => translated(() => kysely.transaction().execute(work)),
+      transaction: (work) =>
+        translated(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
       read: (work) => translated(() => work(kysely)),
       close: () => kysely.destroy(),
     };
@@ -157,12 +171,15 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   const lock: DataDirLock = await acquireDataDirLock(target.dataDir);
   try {
     const pglite = await openDurablePglite(target.dataDir);
-    const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }) });
+    const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }), log });
     const mutex = new Mutex();
     return {
       kind: 'pglite',
       kysely,
-      transaction: (work) => translated(() => mutex.runExclusive(() => kysely.transaction().execute(work))),
+      transaction: (work) =>
+        translated(() =>
+          mutex.runExclusive(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
+        ),
       read: (work) => translated(() => mutex.runExclusive(() => work(kysely))),
       close: async () => {
         await mutex.runExclusive(() => kysely.destroy());

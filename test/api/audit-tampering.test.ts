@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { verifyStudyChain } from '../../src/audit/audit.query.ts';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { auditEventHash } from '../../src/audit/audit-hash.ts';
@@ -13,6 +13,10 @@ import { type Database, openDatabase } from '../../src/db/connection.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { exotrial } from '../support/cli.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
+
+// Several cases spawn the CLI (Node + tsx compiling the sources) more than once: as the spawn's own
+// limit in test/support/cli.ts, allow for a loaded machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 /**
  * Tampering by someone with direct database access: the trigger is disabled (as a DBA could), a
