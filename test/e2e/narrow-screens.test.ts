@@ -91,6 +91,7 @@ function visits(): Visit[] {
 }
 
 const started = Date.now();
+/** Prints how long the set-up took so far (a synthetic trial and a server start are most of the file). */
 const lap = (what: string) => console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 beforeAll(async () => {
@@ -104,7 +105,7 @@ beforeAll(async () => {
   });
   lap('server');
   await findPages();
-  lap('pages found');
+  lap('records found');
   browser = await launchBrowser();
   console.log(`narrow-screen screenshots: ${shots}`);
 }, 300_000);
@@ -166,8 +167,26 @@ async function findPages(): Promise<void> {
   expect(ids.lot && ids.unit, 'a lot and a storage unit').toBeTruthy();
 }
 
-async function signIn(account: Account, viewport: { width: number; height: number }): Promise<Page> {
-  const context: BrowserContext = await browser.newContext({ locale: 'en-GB', viewport });
+/** One signed-in phone-sized page per account, kept for the whole file (signing in hashes a password). */
+const signedIn = new Map<Account, Page>();
+
+async function phonePage(account: Account, language: Language): Promise<Page> {
+  let page = signedIn.get(account);
+  if (!page) {
+    page = await signIn(account);
+    signedIn.set(account, page);
+  }
+  await page.setViewportSize(PHONE);
+  const lang = language === 'zh' ? 'zh-CN' : 'en';
+  if ((await page.evaluate(() => document.documentElement.lang)) !== lang) {
+    await page.getByText(language === 'zh' ? '简体中文' : 'English', { exact: true }).click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang), TIMEOUT).toBe(lang);
+  }
+  return page;
+}
+
+async function signIn(account: Account): Promise<Page> {
+  const context: BrowserContext = await browser.newContext({ locale: 'en-GB', viewport: PHONE });
   const page = await context.newPage();
   await page.goto(`${server.url}/login`);
   await page.getByLabel('Email').fill(staff(account));
@@ -215,7 +234,7 @@ async function open(page: Page, path: string, ready?: string): Promise<void> {
 
 /**
  * In the page: elements drawn past the right edge of the window that are not inside a frame that
- * scrolls sideways (a frame itself within the window), and badges whose word is cut short. Only the
+ * scrolls sideways (a frame itself within the window), and badges or segmented choices (the language switch) whose words are cut short. Only the
  * outermost element of each overflowing subtree is named, as a short selector path.
  */
 function overflowInPage(): { scrollWidth: number; innerWidth: number; offenders: string[] } {
@@ -262,7 +281,7 @@ function overflowInPage(): { scrollWidth: number; innerWidth: number; offenders:
     if (!reported)
       offenders.push(`${path(element)} reaches ${Math.round(box.right)} px ("${text(element)}")`);
   }
-  for (const label of document.querySelectorAll('.mantine-Badge-label')) {
+  for (const label of document.querySelectorAll('.mantine-Badge-label, .mantine-SegmentedControl-label')) {
     if (label.scrollWidth > label.clientWidth + 1) {
       offenders.push(
         `${path(label)} is cut: ${label.clientWidth} of ${label.scrollWidth} px ("${text(label)}")`,
@@ -293,34 +312,26 @@ async function everyPage(language: Language): Promise<string[]> {
   const problems: string[] = [];
   const all = visits();
   for (const account of [...new Set(all.map((visit) => visit.account))]) {
-    const page = await signIn(account, PHONE);
-    lap(`signed in ${account}`);
-    if (language === 'zh') {
-      await page.getByText('简体中文').click();
-      await expect.poll(() => page.evaluate(() => document.documentElement.lang), TIMEOUT).toBe('zh-CN');
-    }
+    const page = await phonePage(account, language);
     for (const visit of all.filter((entry) => entry.account === account)) {
       await open(page, visit.path, visit.ready);
       problems.push(...(await overflowOf(page, visit, language)));
-      lap(visit.name);
     }
-    await page.context().close();
   }
   return problems;
 }
 
-it('no page is wider than a 390 px screen, and no badge is cut, in English', async () => {
+it('no page is wider than a 390 px screen, and no badge or switch is cut, in English', async () => {
   expect(await everyPage('en')).toEqual([]);
 });
 
-it('no page is wider than a 390 px screen, and no badge is cut, in Chinese', async () => {
+it('no page is wider than a 390 px screen, and no badge or switch is cut, in Chinese', async () => {
   expect(await everyPage('zh')).toEqual([]);
 });
 
 it('the header leaves the breadcrumb of a form page in view, in English and Chinese', async () => {
-  const page = await signIn('investigator.rj', PHONE);
   for (const language of ['en', 'zh'] as const) {
-    if (language === 'zh') await page.getByText('简体中文').click();
+    const page = await phonePage('investigator.rj', language);
     await open(page, ids.formPath);
     const layout = await page.evaluate(() => {
       const header = document.querySelector('header');
@@ -343,7 +354,6 @@ it('the header leaves the breadcrumb of a form page in view, in English and Chin
     );
     expect(layout?.linkOnTop, `${language}: nothing covers the breadcrumb's first link`).toBe(true);
   }
-  await page.context().close();
 });
 
 /** The casebook grid's frame, its first visit cell and last heading, where they are on the screen. */
@@ -375,7 +385,8 @@ function casebookInPage(scrollTo: number | null) {
 
 it('the casebook grid scrolls inside its frame with the visit column in place, at 390 and 1440 px', async () => {
   for (const viewport of [PHONE, DESKTOP]) {
-    const page = await signIn('investigator.rj', viewport);
+    const page = await phonePage('investigator.rj', 'en');
+    await page.setViewportSize(viewport);
     await open(page, `/participants/${ids.participant}`, 'casebook-grid');
     const at = `${viewport.width} px`;
     const start = await page.evaluate(casebookInPage, 0);
@@ -396,6 +407,5 @@ it('the casebook grid scrolls inside its frame with the visit column in place, a
       1,
     );
     expect(end.visitOnTop, `${at}: the visit column is drawn over the scrolled cells`).toBe(true);
-    await page.context().close();
   }
 });
