@@ -1,10 +1,22 @@
-import { AppShell, Burger, Button, Center, Group, Loader, NavLink, Text, Title } from '@mantine/core';
+import {
+  AppShell,
+  Burger,
+  Button,
+  Center,
+  Divider,
+  Group,
+  Loader,
+  NavLink,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, NavLink as RouterLink, useLocation } from 'react-router';
 import { useSession, useSignOut } from './api/session.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 import { PasswordChangePage } from './pages/change-password.tsx';
+import './narrow-screens.css';
 
 export const areas = [
   'participants',
@@ -22,7 +34,7 @@ export function Layout() {
   const session = useSession();
   const signOut = useSignOut();
   const location = useLocation();
-  const [opened, { toggle }] = useDisclosure();
+  const [opened, { toggle, close }] = useDisclosure();
   if (session.isPending) {
     return (
       <Center mih="100vh">
@@ -44,21 +56,23 @@ export function Layout() {
       navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
       padding="md"
     >
+      {/* On a phone the header holds one line (menu, name, language) so that it never grows over the
+          page; the account links move into the menu. */}
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group wrap="nowrap" gap="sm">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" />
             <Title order={4}>{t('app.name')}</Title>
           </Group>
-          <Group>
+          <Group wrap="nowrap" gap="xs">
             <LanguageSwitch />
             <Text size="sm" visibleFrom="sm">
               {t('auth.signedInAs', { name: session.data.user.name })}
             </Text>
-            <Button variant="subtle" size="xs" component={Link} to="/account">
+            <Button variant="subtle" size="xs" component={Link} to="/account" visibleFrom="sm">
               {t('auth.myAccount')}
             </Button>
-            <Button variant="subtle" size="xs" onClick={() => void signOut()}>
+            <Button variant="subtle" size="xs" onClick={() => void signOut()} visibleFrom="sm">
               {t('auth.signOut')}
             </Button>
           </Group>
@@ -72,8 +86,25 @@ export function Layout() {
             to={link.to}
             label={t(`nav.${link.key}`)}
             active={link.to === '/' ? location.pathname === '/' : location.pathname.startsWith(link.to)}
+            onClick={close}
           />
         ))}
+        <Divider my="xs" hiddenFrom="sm" />
+        <NavLink
+          component={RouterLink}
+          to="/account"
+          label={t('auth.myAccount')}
+          description={t('auth.signedInAs', { name: session.data.user.name })}
+          active={location.pathname === '/account'}
+          onClick={close}
+          hiddenFrom="sm"
+        />
+        <NavLink
+          component="button"
+          label={t('auth.signOut')}
+          onClick={() => void signOut()}
+          hiddenFrom="sm"
+        />
       </AppShell.Navbar>
       <AppShell.Main>
         <Outlet />

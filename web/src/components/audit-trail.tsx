@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
+import { ScrollTable } from './scroll-table.tsx';
 
 export interface AuditFilters {
   entityType?: string;
@@ -121,7 +122,7 @@ export function AuditTrail({
       )}
       {query.data && events.length === 0 && <Alert color="gray">{t('audit.empty')}</Alert>}
       {events.length > 0 && (
-        <Table striped withTableBorder fz="xs" data-testid="audit-table">
+        <ScrollTable striped withTableBorder fz="xs" data-testid="audit-table">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('audit.seq')}</Table.Th>
@@ -156,7 +157,7 @@ export function AuditTrail({
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       {query.hasNextPage && (
         <Button variant="light" onClick={() => void query.fetchNextPage()} loading={query.isFetchingNextPage}>

@@ -5,6 +5,7 @@ import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
 import { useCan } from '../api/trial.ts';
 import { ConsortPanel } from '../components/consort-panel.tsx';
+import { ScrollTable } from '../components/scroll-table.tsx';
 
 interface Localized {
   en: string;
@@ -50,7 +51,7 @@ export function OverviewPage() {
         <Figure label={t('overview.auditEvents')} value={String(data.counts.auditEvents)} />
       </SimpleGrid>
       <Title order={3}>{t('overview.sites')}</Title>
-      <Table striped withTableBorder>
+      <ScrollTable striped withTableBorder>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('overview.siteCode')}</Table.Th>
@@ -67,7 +68,7 @@ export function OverviewPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
       {can('participant.read') && <ConsortPanel />}
     </Stack>
   );

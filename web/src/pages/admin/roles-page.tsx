@@ -2,6 +2,7 @@ import { Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { permissions, rolePermissions, studyWideRoles } from '../../../../src/auth/permissions.ts';
 import { roles } from '../../../../src/auth/roles.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 
 /** The permission table the server enforces, read from the same module. */
 export function RolesPage() {
@@ -11,7 +12,7 @@ export function RolesPage() {
       <Text size="sm" c="dimmed">
         {t('admin.rolesIntro')}
       </Text>
-      <Table striped withTableBorder fz="xs" data-testid="roles-table">
+      <ScrollTable striped withTableBorder fz="xs" data-testid="roles-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th />
@@ -37,7 +38,7 @@ export function RolesPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
     </>
   );
 }

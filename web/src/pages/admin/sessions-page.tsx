@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { when } from './admin-api.ts';
 
 interface ActiveSession {
@@ -31,7 +32,7 @@ export function SessionsPage() {
   return (
     <>
       {end.isError && <Alert color="red">{errorMessage(t, end.error)}</Alert>}
-      <Table striped withTableBorder>
+      <ScrollTable striped withTableBorder>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('admin.name')}</Table.Th>
@@ -60,7 +61,7 @@ export function SessionsPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
     </>
   );
 }

@@ -6,6 +6,7 @@ import { can } from '../../../../src/auth/permissions.ts';
 import { isRole } from '../../../../src/auth/roles.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { useSites } from './admin-api.ts';
 
 const emptySite = { siteId: '', code: '', nameEn: '', nameZh: '', timeZone: 'Asia/Shanghai' };
@@ -43,7 +44,7 @@ export function SitesPage() {
   if (sites.isError) return <Alert color="red">{errorMessage(t, sites.error)}</Alert>;
   return (
     <Stack>
-      <Table striped withTableBorder>
+      <ScrollTable striped withTableBorder>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('admin.code')}</Table.Th>
@@ -62,7 +63,7 @@ export function SitesPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
       {mayAdd && (
         <Paper withBorder p="md">
           <form onSubmit={submit}>

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { type ApiToken, when } from './admin-api.ts';
 
 /** Every API token of the study; `path` is /admin/tokens here and /tokens on My account. */
@@ -19,7 +20,7 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
   return (
     <>
       {revoke.isError && <Alert color="red">{errorMessage(t, revoke.error)}</Alert>}
-      <Table striped withTableBorder>
+      <ScrollTable striped withTableBorder>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('admin.name')}</Table.Th>
@@ -56,7 +57,7 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
     </>
   );
 }

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { type AdminUser, when } from './admin-api.ts';
 import { NewUserModal, UserEditModal } from './user-forms.tsx';
 
@@ -20,7 +21,7 @@ export function UsersPage() {
       <Group>
         <Button onClick={() => setCreating(true)}>{t('admin.newUser')}</Button>
       </Group>
-      <Table striped withTableBorder highlightOnHover>
+      <ScrollTable striped withTableBorder highlightOnHover>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('admin.name')}</Table.Th>
@@ -70,7 +71,7 @@ export function UsersPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
       {creating && <NewUserModal onClose={() => setCreating(false)} />}
       {editing && <UserEditModal user={editing} onClose={() => setEditing(null)} />}
     </Stack>

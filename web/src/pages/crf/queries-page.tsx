@@ -14,6 +14,7 @@ import {
   useLanguage,
   useProtocol,
 } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { QueryThread } from './query-thread.tsx';
 
 /** The query inbox of the user's sites: filter by status and form; answer, close or re-open by role. */
@@ -91,7 +92,7 @@ export function QueriesPage() {
       {queries.isError && <Alert color="red">{apiErrorText(t, language, queries.error)}</Alert>}
       {queries.data && queries.data.items.length === 0 && <Alert color="gray">{t('queries.empty')}</Alert>}
       {queries.data && queries.data.items.length > 0 && (
-        <Table withTableBorder verticalSpacing="xs" data-testid="query-inbox">
+        <ScrollTable withTableBorder verticalSpacing="xs" data-testid="query-inbox">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('participants.number')}</Table.Th>
@@ -130,7 +131,7 @@ export function QueriesPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       {queries.data && (
         <Text size="sm" c="dimmed">

@@ -15,6 +15,7 @@ import {
   useParticipant,
   useProtocol,
 } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { displayValue, visitLabel } from './display-value.ts';
 import { VerifyFormButton } from './sdv-verify-form.tsx';
 
@@ -121,7 +122,7 @@ export function SdvPage() {
             </Button>
           </Group>
           {verify.isError && <Alert color="red">{apiErrorText(t, language, verify.error)}</Alert>}
-          <Table withTableBorder data-testid="sdv-table">
+          <ScrollTable withTableBorder data-testid="sdv-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th />
@@ -180,7 +181,7 @@ export function SdvPage() {
                 ))}
               </Table.Tbody>
             ))}
-          </Table>
+          </ScrollTable>
         </>
       )}
     </Stack>

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Loader, Table, Text, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { type DosingOverview, useDosingOverview } from '../safety/safety-api.ts';
 
 export const stateColor = {
@@ -58,7 +59,7 @@ export function DosingOverviewTable({ onOpen }: { onOpen: (participantId: string
   return (
     <>
       <ComplianceText compliance={totals} />
-      <Table withTableBorder data-testid="dosing-overview">
+      <ScrollTable withTableBorder data-testid="dosing-overview">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('dosing.participant')}</Table.Th>
@@ -110,7 +111,7 @@ export function DosingOverviewTable({ onOpen }: { onOpen: (participantId: string
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
     </>
   );
 }

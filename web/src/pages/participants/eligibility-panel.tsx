@@ -12,6 +12,7 @@ import {
   useEligibility,
   useLanguage,
 } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 
 const overallColour = { eligible: 'green', ineligible: 'red', incomplete: 'yellow' } as const;
@@ -67,7 +68,7 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
             {t('eligibility.awaitingInvestigator')}
           </Text>
         )}
-        <Table withTableBorder>
+        <ScrollTable withTableBorder>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('eligibility.criterion')}</Table.Th>
@@ -93,7 +94,7 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
               );
             })}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       </Stack>
       {signing && (
         <SignatureModal

@@ -28,6 +28,7 @@ import {
   useParticipant,
 } from '../../api/trial.ts';
 import { AuditTrail } from '../../components/audit-trail.tsx';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
@@ -184,7 +185,7 @@ function ConsentCard({ participant }: { participant: ParticipantDetail }) {
           {t('consent.none')}
         </Text>
       ) : (
-        <Table data-testid="consent-list">
+        <ScrollTable data-testid="consent-list">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('consent.formVersion')}</Table.Th>
@@ -209,7 +210,7 @@ function ConsentCard({ participant }: { participant: ParticipantDetail }) {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
     </Card>
   );
@@ -226,7 +227,7 @@ function VisitsCard({ participant }: { participant: ParticipantDetail }) {
           {t('participant.visitsAfterEnrolment')}
         </Text>
       ) : (
-        <Table>
+        <ScrollTable>
           <Table.Tbody>
             {participant.visits.map((visit) => (
               <Table.Tr
@@ -243,7 +244,7 @@ function VisitsCard({ participant }: { participant: ParticipantDetail }) {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
     </Card>
   );

@@ -34,6 +34,7 @@ import {
   useLanguage,
   useStudySites,
 } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 
 /** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
@@ -185,7 +186,7 @@ export function ParticipantsPage() {
         <Alert color="gray">{page > 1 ? t('participants.pager.pastEnd') : t('participants.empty')}</Alert>
       )}
       {data && data.items.length > 0 && (
-        <Table striped highlightOnHover withTableBorder data-testid="participant-list">
+        <ScrollTable striped highlightOnHover withTableBorder data-testid="participant-list">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('participants.number')}</Table.Th>
@@ -254,7 +255,7 @@ export function ParticipantsPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       {data && (
         <Group justify="space-between" data-testid="participant-pager">

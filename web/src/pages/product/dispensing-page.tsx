@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import {
   type DispensingView,
   day,
@@ -251,7 +252,7 @@ export function DispensingPage() {
       {dispensings.data && dispensings.data.length > 0 && (
         <>
           <Title order={4}>{t('product.history')}</Title>
-          <Table withTableBorder data-testid="dispensing-history">
+          <ScrollTable withTableBorder data-testid="dispensing-history">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>{t('product.dose')}</Table.Th>
@@ -299,7 +300,7 @@ export function DispensingPage() {
                 </Table.Tr>
               ))}
             </Table.Tbody>
-          </Table>
+          </ScrollTable>
         </>
       )}
       {returning && (

@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage, useStudySites } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { RegisterLotModal } from './lot-register.tsx';
 import { day, type InventoryView, useInventory, when } from './product-api.ts';
 
@@ -39,7 +40,7 @@ function Count({ value, color, testId }: { value: number; color: string; testId:
 function UnitsTable({ units }: { units: Counts[] }) {
   const { t } = useTranslation();
   return (
-    <Table striped withTableBorder>
+    <ScrollTable striped withTableBorder>
       <Table.Thead>
         <Table.Tr>
           <Table.Th>{t('product.unit')}</Table.Th>
@@ -87,7 +88,7 @@ function UnitsTable({ units }: { units: Counts[] }) {
           </Table.Tr>
         ))}
       </Table.Tbody>
-    </Table>
+    </ScrollTable>
   );
 }
 
@@ -95,7 +96,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
   const { t } = useTranslation();
   const colour = { pending: 'yellow', released: 'green', rejected: 'red' } as const;
   return (
-    <Table striped withTableBorder>
+    <ScrollTable striped withTableBorder>
       <Table.Thead>
         <Table.Tr>
           <Table.Th>{t('product.lot')}</Table.Th>
@@ -138,7 +139,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
           </Table.Tr>
         ))}
       </Table.Tbody>
-    </Table>
+    </ScrollTable>
   );
 }
 

@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { ReleaseLot, ReleaseResultsForm } from './lot-release.tsx';
 import { day, useLot, useVials, when } from './product-api.ts';
 
@@ -81,7 +82,7 @@ export function LotPage() {
         <Alert color="red">{t('product.rejected', { reason: data.rejectedReason })}</Alert>
       )}
       <Title order={4}>{t('product.releaseTests')}</Title>
-      <Table withTableBorder>
+      <ScrollTable withTableBorder>
         <Table.Tbody>
           {data.judgements.map((judgement) => (
             <Table.Tr key={judgement.testId} data-testid={`judgement-${judgement.testId}`}>
@@ -98,7 +99,7 @@ export function LotPage() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
       {data.status === 'pending' && can('product.manage') && <ReleaseResultsForm lot={data} />}
       {data.status === 'pending' && can('product.release') && <ReleaseLot lot={data} />}
       {can('product.manage') && (
@@ -150,7 +151,7 @@ export function LotPage() {
       )}
       <Title order={4}>{t('product.vialsOfLot', { count: vials.data?.total ?? 0 })}</Title>
       {vials.data && (
-        <Table striped withTableBorder>
+        <ScrollTable striped withTableBorder>
           <Table.Thead>
             <Table.Tr>
               <Table.Th />
@@ -187,7 +188,7 @@ export function LotPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
     </Stack>
   );

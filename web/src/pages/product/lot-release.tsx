@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useLanguage, useProtocol } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type LotView, productKeys } from './product-api.ts';
 
@@ -75,7 +76,7 @@ export function ReleaseResultsForm({ lot }: { lot: LotView }) {
           <Text size="xs" c="dimmed">
             {t('product.resultsHint')}
           </Text>
-          <Table>
+          <ScrollTable>
             <Table.Tbody>
               {tests.map((test) => {
                 const value = current(test.id)?.value;
@@ -121,7 +122,7 @@ export function ReleaseResultsForm({ lot }: { lot: LotView }) {
                 );
               })}
             </Table.Tbody>
-          </Table>
+          </ScrollTable>
           {save.isError && (
             <Alert color="red" role="alert" data-testid="results-error">
               {apiErrorText(t, language, save.error)}

@@ -23,6 +23,7 @@ import { Link } from 'react-router';
 import type { ShipmentView } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { type StorageUnitView, type VialView, when } from './product-api.ts';
 
@@ -315,7 +316,7 @@ export function ShipmentsPage() {
               })}
             </Text>
             {shipment.conditionNote && <Text size="sm">{shipment.conditionNote}</Text>}
-            <Table withTableBorder data-testid="custody">
+            <ScrollTable withTableBorder data-testid="custody">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('product.custodyStep')}</Table.Th>
@@ -336,7 +337,7 @@ export function ShipmentsPage() {
                   </Table.Tr>
                 ))}
               </Table.Tbody>
-            </Table>
+            </ScrollTable>
           </Stack>
         </Card>
       ))}

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { DispositionModal } from './disposition-modal.tsx';
 import { LoggingGapSetting } from './logging-gap-setting.tsx';
 import { day, type ExcursionView, productKeys, useReadings, useVials, when } from './product-api.ts';
@@ -86,7 +87,7 @@ export function UnitPage() {
       {excursions.length === 0 ? (
         <Text c="dimmed">{t('product.noExcursions')}</Text>
       ) : (
-        <Table withTableBorder>
+        <ScrollTable withTableBorder>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('product.started')}</Table.Th>
@@ -149,11 +150,11 @@ export function UnitPage() {
               );
             })}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       <Title order={4}>{t('product.vialsInUnit', { count: vials.data?.total ?? 0 })}</Title>
       {vials.data && vials.data.items.length > 0 && (
-        <Table striped withTableBorder>
+        <ScrollTable striped withTableBorder>
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('product.code')}</Table.Th>
@@ -176,7 +177,7 @@ export function UnitPage() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       {deciding && (
         <DispositionModal

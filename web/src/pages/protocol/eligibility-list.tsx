@@ -1,6 +1,7 @@
 import { Stack, Table, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 
 export function EligibilityList({ protocol }: { protocol: Protocol }) {
   const { t, i18n } = useTranslation();
@@ -10,7 +11,7 @@ export function EligibilityList({ protocol }: { protocol: Protocol }) {
       {(['inclusion', 'exclusion'] as const).map((kind) => (
         <Stack key={kind} gap="xs">
           <Title order={4}>{t(`protocolPage.${kind}`)}</Title>
-          <Table withTableBorder striped fz="sm">
+          <ScrollTable withTableBorder striped fz="sm">
             <Table.Tbody>
               {protocol.eligibility[kind].map((criterion) => (
                 <Table.Tr key={criterion.id}>
@@ -25,7 +26,7 @@ export function EligibilityList({ protocol }: { protocol: Protocol }) {
                 </Table.Tr>
               ))}
             </Table.Tbody>
-          </Table>
+          </ScrollTable>
         </Stack>
       ))}
     </Stack>

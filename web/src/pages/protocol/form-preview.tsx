@@ -2,6 +2,7 @@ import { Badge, Group, Select, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 
 function choicesOf(protocol: Protocol, item: ProtocolItem, lang: 'en' | 'zh'): string {
   const list = item.choices ?? protocol.codeLists.find((entry) => entry.id === item.codeList)?.items ?? [];
@@ -25,7 +26,7 @@ export function FormPreview({ protocol }: { protocol: Protocol }) {
         w={360}
       />
       {form && (
-        <Table withTableBorder striped fz="sm" data-testid="form-preview">
+        <ScrollTable withTableBorder striped fz="sm" data-testid="form-preview">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('protocolPage.item')}</Table.Th>
@@ -82,7 +83,7 @@ export function FormPreview({ protocol }: { protocol: Protocol }) {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
     </Stack>
   );

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/auth/permissions.ts';
 import type { Role } from '../../../../src/auth/roles.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';
 import { FormPreview } from './form-preview.tsx';
 import { useProtocol, useProtocolVersions } from './protocol-api.ts';
@@ -15,7 +16,7 @@ function Versions() {
   if (versions.isPending) return <Loader />;
   if (versions.isError) return <Alert color="red">{errorMessage(t, versions.error)}</Alert>;
   return (
-    <Table withTableBorder striped fz="sm">
+    <ScrollTable withTableBorder striped fz="sm">
       <Table.Thead>
         <Table.Tr>
           <Table.Th>#</Table.Th>
@@ -42,7 +43,7 @@ function Versions() {
           </Table.Tr>
         ))}
       </Table.Tbody>
-    </Table>
+    </ScrollTable>
   );
 }
 

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
@@ -29,7 +30,7 @@ function History({ aeId }: { aeId: string }) {
   if (history.isError) return <Alert color="red">{errorMessage(t, history.error)}</Alert>;
   const rows = history.data.filter((entry: AeHistoryEntry) => entry.action !== 'safety.ae.create');
   return (
-    <Table withTableBorder data-testid="ae-history" fz="sm">
+    <ScrollTable withTableBorder data-testid="ae-history" fz="sm">
       <Table.Thead>
         <Table.Tr>
           <Table.Th>{t('safety.historyWhen')}</Table.Th>
@@ -55,7 +56,7 @@ function History({ aeId }: { aeId: string }) {
           </Table.Tr>
         ))}
       </Table.Tbody>
-    </Table>
+    </ScrollTable>
   );
 }
 

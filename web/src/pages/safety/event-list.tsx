@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Loader, Select, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { statusColor } from './sae-timeline.tsx';
 import { type EventFilter, useAdverseEvents, useParticipants } from './safety-api.ts';
 
@@ -62,7 +63,7 @@ export function EventList(props: {
       {events.isError && <Alert color="red">{errorMessage(t, events.error)}</Alert>}
       {events.data && events.data.items.length === 0 && <Text c="dimmed">{t('safety.noEvents')}</Text>}
       {events.data && events.data.items.length > 0 && (
-        <Table withTableBorder data-testid="ae-list">
+        <ScrollTable withTableBorder data-testid="ae-list">
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('dosing.participant')}</Table.Th>
@@ -121,7 +122,7 @@ export function EventList(props: {
               );
             })}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       {events.data && (
         <Text size="sm" c="dimmed">

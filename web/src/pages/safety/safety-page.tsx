@@ -15,6 +15,7 @@ import {
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EventDetail } from './event-detail.tsx';
 import { EventList } from './event-list.tsx';
 import { PauseControls } from './pause-controls.tsx';
@@ -84,7 +85,7 @@ function Dashboard() {
         </Card>
       </Group>
       <Title order={4}>{t('safety.byGrade')}</Title>
-      <Table withTableBorder>
+      <ScrollTable withTableBorder>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('safety.grade')}</Table.Th>
@@ -103,12 +104,12 @@ function Dashboard() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
       <Title order={4}>{t('safety.clocksDue')}</Title>
       {data.clocks.length === 0 ? (
         <Text c="dimmed">{t('safety.noClocks')}</Text>
       ) : (
-        <Table withTableBorder data-testid="clocks">
+        <ScrollTable withTableBorder data-testid="clocks">
           <Table.Tbody>
             {data.clocks.map((clock) => (
               <Table.Tr key={`${clock.aeId}-${clock.clockId}-${clock.kind}`}>
@@ -125,10 +126,10 @@ function Dashboard() {
               </Table.Tr>
             ))}
           </Table.Tbody>
-        </Table>
+        </ScrollTable>
       )}
       <Title order={4}>{t('safety.stoppingRules')}</Title>
-      <Table withTableBorder>
+      <ScrollTable withTableBorder>
         <Table.Tbody>
           {data.stoppingRules.map((rule) => (
             <Table.Tr key={rule.ruleId}>
@@ -142,7 +143,7 @@ function Dashboard() {
             </Table.Tr>
           ))}
         </Table.Tbody>
-      </Table>
+      </ScrollTable>
     </Stack>
   );
 }
