@@ -7,7 +7,7 @@ import { RouterProvider } from 'react-router';
 import { initI18n } from './i18n/index.ts';
 import { createQueryClient } from './query-client.ts';
 import { router } from './routes.tsx';
-import { theme } from './theme.ts';
+import { cssVariablesResolver, theme } from './theme.ts';
 
 const queryClient = createQueryClient();
 
@@ -16,7 +16,7 @@ const root = document.getElementById('root');
 if (!root) throw new Error('#root is missing from index.html');
 createRoot(root).render(
   <StrictMode>
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver}>
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
       </QueryClientProvider>
