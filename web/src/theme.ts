@@ -1,4 +1,4 @@
-import { createTheme, DEFAULT_THEME, type MantineColorsTuple } from '@mantine/core';
+import { Anchor, createTheme, DEFAULT_THEME, type MantineColorsTuple } from '@mantine/core';
 
 // Mantine's default palettes put coloured text and white-on-colour below WCAG AA (4.5:1) in most
 // hues: green 9 on green 1, which a light badge draws, is 3.8:1; white on blue 6, the default button,
@@ -56,6 +56,10 @@ const colors = Object.fromEntries(
 export const theme = createTheme({
   colors,
   primaryShade: { light: 8, dark: 8 },
+  components: {
+    // A link inside a sentence must not be told apart by colour alone (WCAG 1.4.1).
+    Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
+  },
 });
 
 /** The light scheme's text colours, from the theme rather than Mantine's lighter defaults. */
