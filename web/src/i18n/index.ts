@@ -21,10 +21,13 @@ async function chineseTable(): Promise<typeof en> {
 }
 
 export async function setLanguage(language: Language): Promise<void> {
+  // The choice is kept at once: a page opened while the table downloads opens in it.
+  localStorage.setItem(STORAGE_KEY, language);
   if (language === 'zh' && !i18next.hasResourceBundle('zh', 'translation')) {
     i18next.addResourceBundle('zh', 'translation', await chineseTable());
+    // Another language was chosen while the table downloaded: that later choice stands.
+    if (localStorage.getItem(STORAGE_KEY) !== language) return;
   }
-  localStorage.setItem(STORAGE_KEY, language);
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
   await i18next.changeLanguage(language);
 }
