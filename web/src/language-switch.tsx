@@ -9,7 +9,7 @@ export function LanguageSwitch() {
       aria-label={t('language.label')}
       size="xs"
       value={i18n.language}
-      onChange={(value) => setLanguage(value as Language)}
+      onChange={(value) => void setLanguage(value as Language)}
       data={[
         { value: 'en', label: t('language.en') },
         { value: 'zh', label: t('language.zh') },

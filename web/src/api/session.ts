@@ -47,6 +47,8 @@ export function useSignIn() {
       ...(totp ? { totp } : {}),
     });
     setCsrfToken(session.csrfToken);
+    // Answers cached for whoever was signed in before (a session that expired) are not this person's.
+    client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'session' });
     client.setQueryData(['session'], session);
     return session;
   };

@@ -74,6 +74,7 @@ export const en = {
     copied: 'Copied',
     loadMore: 'Older events',
     done: 'Done',
+    loading: 'Loading the page…',
   },
   account: {
     title: 'My account',
@@ -87,6 +88,7 @@ export const en = {
       'Add this account to your authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…): open the link on your phone, or type the key by hand. It is shown only now.',
     totpKey: 'Key',
     totpLink: 'otpauth link',
+    totpQrCode: 'QR code of the otpauth link, to scan with your authenticator app',
     totpConfirm: 'Confirm with a code',
     totpDisable: 'Turn two-step sign-in off',
     totpEnabled: 'Two-step sign-in is set up.',

@@ -1,7 +1,6 @@
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
-import { zh } from './zh.ts';
 
 export const languages = ['en', 'zh'] as const;
 export type Language = (typeof languages)[number];
@@ -13,17 +12,35 @@ function initialLanguage(): Language {
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 }
 
-export function setLanguage(language: Language): void {
+/**
+ * English is in the main script (it is also the fallback for any key); the Chinese table is its own
+ * chunk, downloaded only when Chinese is chosen, before the language switches so no English flashes.
+ */
+async function chineseTable(): Promise<typeof en> {
+  return (await import('./zh.ts')).zh;
+}
+
+export async function setLanguage(language: Language): Promise<void> {
+  // The choice is kept at once: a page opened while the table downloads opens in it.
   localStorage.setItem(STORAGE_KEY, language);
+  if (language === 'zh' && !i18next.hasResourceBundle('zh', 'translation')) {
+    i18next.addResourceBundle('zh', 'translation', await chineseTable());
+    // Another language was chosen while the table downloaded: that later choice stands.
+    if (localStorage.getItem(STORAGE_KEY) !== language) return;
+  }
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
-  void i18next.changeLanguage(language);
+  await i18next.changeLanguage(language);
 }
 
 export async function initI18n(): Promise<void> {
   const language = initialLanguage();
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
+  const resources = {
+    en: { translation: en },
+    ...(language === 'zh' ? { zh: { translation: await chineseTable() } } : {}),
+  };
   await i18next.use(initReactI18next).init({
-    resources: { en: { translation: en }, zh: { translation: zh } },
+    resources,
     lng: language,
     fallbackLng: 'en',
     interpolation: { escapeValue: false },

@@ -74,6 +74,7 @@ export const zh: Translation = {
     copied: '已复制',
     loadMore: '更早的事件',
     done: '完成',
+    loading: '正在加载页面…',
   },
   account: {
     title: '我的账户',
@@ -86,6 +87,7 @@ export const zh: Translation = {
       '将此账户添加到身份验证器应用（Google 身份验证器、Microsoft Authenticator、FreeOTP 等）：在手机上打开链接，或手动输入密钥。密钥仅显示这一次。',
     totpKey: '密钥',
     totpLink: 'otpauth 链接',
+    totpQrCode: 'otpauth 链接的二维码，请用身份验证器应用扫描',
     totpConfirm: '输入验证码确认',
     totpDisable: '关闭两步登录',
     totpEnabled: '两步登录已设置。',

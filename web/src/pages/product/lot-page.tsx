@@ -138,10 +138,13 @@ export function LotPage() {
             <Button
               component="a"
               variant="light"
-              href={labelsUrl({ codes: selected }, symbology, layout)}
+              // With nothing selected the link has no target and says it is unavailable, so neither a
+              // keyboard nor a screen reader takes it for a live one.
+              href={selected.length === 0 ? undefined : labelsUrl({ codes: selected }, symbology, layout)}
               target="_blank"
               rel="noopener"
               disabled={selected.length === 0}
+              aria-disabled={selected.length === 0}
               data-testid="print-selected-labels"
             >
               {t('product.printSelected', { count: selected.length })}

@@ -114,6 +114,8 @@ export function ProtocolEditor({ versionNo, current }: { versionNo: number; curr
         text: t('protocolPage.saved', { version: saved.versionNo, label: saved.label }),
       });
       setReason('');
+      // A new version changes forms, visits and rules on every page: none of their answers is fresh.
+      void client.invalidateQueries({ refetchType: 'none' });
       await client.invalidateQueries({ queryKey: ['protocol'] });
     } catch (error) {
       setStatus({ kind: 'error', text: errorMessage(t, error) });

@@ -1,0 +1,208 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiAddAccount, apiSignIn, launchBrowser } from '../support/browser.ts';
+import { dispenseThroughApi } from '../support/e2e-product.ts';
+import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
+import { freePort } from '../support/postgres.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+
+// axe-core's WCAG 2.0 and 2.1 level A and AA rules on every page, signed in as a role that uses it,
+// in English and in Chinese. Any violation fails, listed by rule, with the elements it found.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const PASSWORD = 'site staff password axe';
+const SITE = 'ruijin';
+const ZONE = 'Asia/Shanghai';
+const people = {
+  coordinator: ['coordinator@example.org', 'Chen Coordinator', 'study_coordinator'],
+  investigator: ['investigator@example.org', 'Ivy Investigator', 'investigator'],
+  monitor: ['monitor@example.org', 'Mo Monitor', 'monitor'],
+  pharmacist: ['pharmacist@example.org', 'Pat Pharmacist', 'pharmacist'],
+  dataManager: ['datamanager@example.org', 'Dana Manager', 'data_manager'],
+  safetyOfficer: ['safety@example.org', 'Sam Safety', 'safety_officer'],
+} as const;
+type Person = keyof typeof people | 'admin';
+type Language = 'en' | 'zh';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-axe-'));
+let server: ServerProcess;
+let browser: Browser;
+const seeded = { participantId: '', lotId: '', unitId: '' };
+
+beforeAll(async () => {
+  const port = await freePort();
+  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
+    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Every person signs in once per language, within the minute the sign-in rate limit counts.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  });
+  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
+  for (const [email, name, role] of Object.values(people)) {
+    const siteIds = role === 'safety_officer' || role === 'data_manager' ? [] : [SITE];
+    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
+  }
+  // An enrolled participant with a dispensed vial, so the participant, form, dosing and product
+  // pages show their content rather than their empty states.
+  const { participantId } = await enrolThroughApi(server.url, {
+    site: SITE,
+    zone: ZONE,
+    coordinator: people.coordinator[0],
+    investigator: people.investigator[0],
+    password: PASSWORD,
+  });
+  const pharmacist = await apiSignIn(server.url, people.pharmacist[0], PASSWORD);
+  await dispenseThroughApi(server.url, pharmacist, {
+    siteId: SITE,
+    participantId,
+    visitId: 'day-1',
+    password: PASSWORD,
+  });
+  const [lot] = await expectApiCall(server.url, pharmacist, 'GET', '/product/lots', undefined, 200);
+  const [unit] = await expectApiCall(server.url, pharmacist, 'GET', '/product/storage-units', undefined, 200);
+  Object.assign(seeded, { participantId, lotId: lot.lotId, unitId: unit.unitId });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A desktop browser in `language`, signed in as `person` through the API's session cookie. */
+async function browserAs(person: Person | null, language: Language): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    locale: language === 'zh' ? 'zh-CN' : 'en-GB',
+    timezoneId: ZONE,
+    viewport: { width: 1400, height: 1000 },
+    // The server's Content-Security-Policy forbids inline scripts, which is how axe is injected.
+    bypassCSP: true,
+  });
+  await context.addInitScript((chosen) => localStorage.setItem('exotrial.language', chosen), language);
+  if (person) {
+    const [email, password] =
+      person === 'admin' ? [ADMIN.email, ADMIN.password] : [people[person][0], PASSWORD];
+    const headers = await apiSignIn(server.url, email, password);
+    const [name, value = ''] = (headers.cookie ?? '').split('=');
+    await context.addCookies([{ name: name ?? '', value, url: server.url }]);
+  }
+  return context;
+}
+
+/** Opens `path` and waits until the page has drawn its content: a heading, and no skeleton or loader. */
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  const drawn = async () =>
+    (await page.locator('h1, h2').count()) > 0 &&
+    (await page.locator('[aria-busy="true"], .mantine-Loader-root').count()) === 0;
+  await expect.poll(drawn, { timeout: 60_000 }).toBe(true);
+}
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[]; failureSummary?: string }>;
+}
+
+async function violations(page: Page): Promise<Violation[]> {
+  await page.addScriptTag({ content: AXE });
+  return page.evaluate(async (tags) => {
+    const axe = (
+      window as unknown as { axe: { run: (...args: unknown[]) => Promise<{ violations: Violation[] }> } }
+    ).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations;
+  }, WCAG_TAGS);
+}
+
+const describeViolations = (found: Violation[]) =>
+  found
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help}\n` +
+        violation.nodes
+          .slice(0, 5)
+          .map(
+            (node) =>
+              `    ${JSON.stringify(node.target)} ${node.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`,
+          )
+          .join('\n') +
+        (violation.nodes.length > 5 ? `\n    … and ${violation.nodes.length - 5} more` : ''),
+    )
+    .join('\n');
+
+/** Each page with the person who uses it. */
+const pages: Array<{
+  name: string;
+  person: Person | null;
+  path: () => string;
+  check?: (page: Page) => Promise<void>;
+}> = [
+  { name: 'sign-in', person: null, path: () => '/login' },
+  { name: 'overview', person: 'coordinator', path: () => '/' },
+  { name: 'participants', person: 'coordinator', path: () => '/participants' },
+  { name: 'participant', person: 'coordinator', path: () => `/participants/${seeded.participantId}` },
+  {
+    name: 'form (vital signs)',
+    person: 'coordinator',
+    path: () => `/participants/${seeded.participantId}/forms/vitals?visit=screening&instance=1`,
+  },
+  {
+    name: 'dosing',
+    person: 'coordinator',
+    path: () => `/safety/dosing?participant=${seeded.participantId}&visit=day-1`,
+  },
+  { name: 'queries', person: 'monitor', path: () => '/queries' },
+  { name: 'SDV', person: 'monitor', path: () => `/participants/${seeded.participantId}/sdv` },
+  { name: 'safety', person: 'safetyOfficer', path: () => '/safety' },
+  { name: 'product inventory', person: 'pharmacist', path: () => '/product' },
+  { name: 'storage unit', person: 'pharmacist', path: () => `/product/units/${seeded.unitId}` },
+  { name: 'lot', person: 'pharmacist', path: () => `/product/lots/${seeded.lotId}` },
+  { name: 'dispensing', person: 'pharmacist', path: () => '/product/dispensing' },
+  { name: 'shipments', person: 'pharmacist', path: () => '/product/shipments' },
+  { name: 'protocol and forms', person: 'dataManager', path: () => '/forms' },
+  { name: 'exports', person: 'dataManager', path: () => '/exports' },
+  { name: 'analysis', person: 'dataManager', path: () => '/analysis' },
+  {
+    name: 'my account, with the TOTP set-up open',
+    person: 'investigator',
+    path: () => '/account',
+    check: async (page) => {
+      await page.getByTestId('totp-start').click();
+      await expect
+        .poll(() => page.getByTestId('totp-qr').locator('svg').count(), { timeout: 15_000 })
+        .toBe(1);
+    },
+  },
+  { name: 'users', person: 'admin', path: () => '/admin/users' },
+  { name: 'roles', person: 'admin', path: () => '/admin/roles' },
+  { name: 'sites', person: 'admin', path: () => '/admin/sites' },
+  { name: 'tokens', person: 'admin', path: () => '/admin/tokens' },
+  { name: 'sessions', person: 'admin', path: () => '/admin/sessions' },
+  { name: 'audit trail', person: 'admin', path: () => '/admin/audit' },
+];
+
+describe.each(['en', 'zh'] as const)('WCAG 2.1 A and AA (axe-core), in %s', (language) => {
+  it.each(pages)('$name, as $person', async ({ person, path, check }) => {
+    const context = await browserAs(person, language);
+    try {
+      const page = await context.newPage();
+      await open(page, path());
+      await check?.(page);
+      const found = await violations(page);
+      expect(
+        found.map((violation) => violation.id),
+        describeViolations(found),
+      ).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
