@@ -276,8 +276,18 @@ it('keeps the missing-data code out of the Tab order, one shortcut away, and ask
   await page.keyboard.press('1');
   await page.keyboard.press('Enter');
   expect(await focused(page)).toMatchObject({ item: 'spo2', part: 'reason' });
-  await page.keyboard.type('Probe would not read');
   expect(await page.locator('[data-item="spo2"]').isDisabled()).toBe(true);
+  // From the reason, Alt+M goes back to the code; 0 takes it away and the answer box opens again.
+  await page.keyboard.press('Alt+M');
+  expect(await focused(page)).toMatchObject({ item: 'spo2', part: 'missing' });
+  await page.keyboard.press('0');
+  expect(await page.locator('[data-item="spo2"]').isDisabled()).toBe(false);
+  await page.keyboard.press('Alt+M');
+  expect(await focused(page)).toMatchObject({ item: 'spo2', part: 'field' });
+  await page.keyboard.press('Alt+M');
+  await page.keyboard.press('1');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Probe would not read');
 
   // Leaving in the app asks; "Keep editing" stays with everything typed.
   await page.getByRole('link', { name: 'Participants' }).first().click();

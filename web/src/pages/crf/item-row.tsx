@@ -84,6 +84,12 @@ export function ItemRow({
                 disabled={readOnly}
                 onChange={(event) => chooseMissing(event.currentTarget.value as MissingReason | '')}
                 onKeyDown={(event) => {
+                  // 0 takes the code away again (the answer box opens); 1–3 choose one.
+                  if (event.key === '0' && !event.altKey && !event.ctrlKey && !event.metaKey) {
+                    event.preventDefault();
+                    chooseMissing('');
+                    return;
+                  }
                   const index = digitChoice(event, missingReasons.length);
                   if (index !== null) chooseMissing(missingReasons[index] ?? '');
                 }}
