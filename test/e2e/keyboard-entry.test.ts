@@ -7,6 +7,7 @@ import { en } from '../../web/src/i18n/en.ts';
 import { zh } from '../../web/src/i18n/zh.ts';
 import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
 import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
+import { CountingKeyboard, dateTimeLayout, siteNow } from '../support/keyboard.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -60,20 +61,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The keyboard, counting: one keystroke per key pressed and per character typed. */
-class CountingKeyboard {
-  count = 0;
-  constructor(private readonly page: Page) {}
-  async press(key: string) {
-    await this.page.keyboard.press(key);
-    this.count += 1;
-  }
-  async type(text: string) {
-    await this.page.keyboard.type(text);
-    this.count += text.length;
-  }
-}
-
 /** Where focus is: the item of the form it is in, and which part of the item (answer, missing code, reason). */
 const focused = (page: Page) =>
   page.evaluate(() => {
@@ -89,55 +76,6 @@ const focused = (page: Page) =>
 
 const formPage = (participantId: string, formId: string, visitKey: string) =>
   `${server.url}/participants/${participantId}/forms/${formId}?visit=${encodeURIComponent(visitKey)}&instance=1`;
-
-type ClockParts = Record<'year' | 'month' | 'day' | 'hour' | 'minute', string>;
-
-/** The keys a date-time box takes for a moment, in each layout Chromium may give it (by its own locale). */
-const layouts: Array<(parts: ClockParts) => string> = [
-  // Month, day, year, hour on a 12-hour clock, minute, AM or PM (en-US).
-  ({ year, month, day, hour, minute }) =>
-    `${month}${day}${year}${String(Number(hour) % 12 || 12).padStart(2, '0')}${minute}${Number(hour) < 12 ? 'A' : 'P'}`,
-  ({ year, month, day, hour, minute }) => `${day}${month}${year}${hour}${minute}`,
-  ({ year, month, day, hour, minute }) => `${year}${month}${day}${hour}${minute}`,
-];
-
-/**
- * Which layout this browser's date-time boxes have, found on a scratch page of the same context (its
- * keys are not part of any count): the one whose keys give back the moment typed.
- */
-async function dateTimeLayout(page: Page): Promise<(parts: ClockParts) => string> {
-  const probe = await page.context().newPage();
-  try {
-    const sample: ClockParts = { year: '2026', month: '03', day: '14', hour: '15', minute: '09' };
-    for (const layout of layouts) {
-      await probe.setContent('<input type="datetime-local" max="9999-12-31T23:59" autofocus>');
-      await probe.focus('input');
-      await probe.keyboard.type(layout(sample));
-      if ((await probe.inputValue('input')) === '2026-03-14T15:09') return layout;
-    }
-    throw new Error('no known layout of a date-time box fits this browser');
-  } finally {
-    await probe.close();
-  }
-}
-
-/** The site's wall clock now, to the minute. */
-function siteNow(): { parts: ClockParts; iso: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: ZONE,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date())
-      .map((part) => [part.type, part.value]),
-  ) as ClockParts;
-  return { parts, iso: `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}` };
-}
 
 async function openAs(language: Language): Promise<Page> {
   const page = await signInPage(browser, server.url, COORDINATOR, PASSWORD, { timeZone: ZONE });
@@ -167,7 +105,7 @@ for (const language of ['en', 'zh'] as const) {
     expect(await page.getByTestId('keyboard-help').textContent()).toBe(t.crf.keyboardHelp);
 
     const keys = new CountingKeyboard(page);
-    const now = siteNow();
+    const now = siteNow(ZONE);
     const enter = async (itemId: string, text: string) => {
       expect(await focused(page), `focus before ${itemId}`).toMatchObject({ item: itemId, part: 'field' });
       await keys.type(text);
