@@ -124,8 +124,13 @@ async function openCell(page: Page, visitKey: string, formId: string) {
 }
 
 async function saveAndReturn(page: Page, how: 'click' | 'enter' = 'click') {
-  if (how === 'enter') await page.keyboard.press('Enter');
-  else await page.getByRole('button', { name: 'Save', exact: true }).click();
+  if (how === 'enter') {
+    // Enter walks field to field and after the last one to Save; Enter there saves.
+    const onSave = () => page.evaluate(() => document.activeElement?.getAttribute('type') === 'submit');
+    for (let field = 0; field < 30 && !(await onSave()); field += 1) await page.keyboard.press('Enter');
+    expect(await onSave()).toBe(true);
+    await page.keyboard.press('Enter');
+  } else await page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect.poll(() => page.getByTestId('save-status').textContent(), TIMEOUT).toBe('Saved.');
   await page.getByRole('link', { name: 'Back to the casebook' }).click();
   await expect.poll(() => page.getByTestId('casebook-grid').count(), TIMEOUT).toBe(1);
@@ -158,7 +163,7 @@ it('screens, consents, confirms eligibility, enrols and records day 1 through th
   await expect.poll(() => coordinator.getByTestId('consent-list').count(), TIMEOUT).toBe(1);
   await expect.poll(() => coordinator.getByTestId('casebook-grid').count(), TIMEOUT).toBe(1);
 
-  // The screening forms, with the sample eligible patient's values; one is saved with Enter.
+  // The screening forms, with the sample eligible patient's values; one is saved with Enter (walking to Save).
   const screening = eligibleScreeningForms(today, `${today}T08:00:00Z`);
   for (const [formId, values] of Object.entries(screening)) {
     await openCell(coordinator, 'screening', formId);

@@ -391,6 +391,7 @@ export const en = {
     met: 'Met',
     notMet: 'Not met',
     unknown: 'Unknown',
+    openChecklist: 'Answer the checklist',
   },
   casebook: {
     sign: 'Sign casebook',
@@ -438,6 +439,15 @@ export const en = {
     conflictText:
       'The form is now at version {{version}} with these values. Nothing of yours was saved: take the current values and your changes are kept on top; check them and save again.',
     redo: 'Take the current values and redo my changes',
+    keyboardHelp:
+      'Keyboard: Enter moves to the next field (in a text box it starts a new line) and, after the last, to Save; keys 1–9 choose an answer (Y or N for yes or no); Alt+M opens the field’s missing-data reason.',
+    missingShortcut: 'Missing data: press Alt+M in the field',
+    unsaved: {
+      title: 'Leave without saving?',
+      text: '{{count}} changed field(s) on this form are not saved. If you leave now, the changes are lost.',
+      stay: 'Keep editing',
+      leave: 'Leave without saving',
+    },
   },
   queries: {
     title: 'Queries',

@@ -371,6 +371,7 @@ export const zh: Translation = {
     met: '符合',
     notMet: '不符合',
     unknown: '未知',
+    openChecklist: '填写核查表',
   },
   casebook: {
     sign: '签署病例报告表',
@@ -415,6 +416,15 @@ export const zh: Translation = {
     conflictText:
       '表单当前为第 {{version}} 版，数值如下。您的修改尚未保存：载入当前数值后将保留您的修改，请核对后再次保存。',
     redo: '载入当前数值并重新应用我的修改',
+    keyboardHelp:
+      '键盘录入：回车键跳到下一项（多行文本框内为换行），最后一项后跳到“保存”；数字键 1–9 选择答案（Y 或 N 表示是或否）；Alt+M 打开该项的数据缺失原因。',
+    missingShortcut: '数据缺失：在该项中按 Alt+M',
+    unsaved: {
+      title: '不保存就离开？',
+      text: '本表单有 {{count}} 项修改尚未保存。现在离开，这些修改将丢失。',
+      stay: '继续编辑',
+      leave: '不保存，离开',
+    },
   },
   queries: {
     title: '质疑',

@@ -1,9 +1,11 @@
 import { Checkbox, Group, NativeSelect, Radio, Stack, Text, TextInput } from '@mantine/core';
+import type { KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FieldInput } from '../../../../src/crf/entries.ts';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import { LAST_DATE, LAST_DATE_TIME, zoneLabel } from '../../api/site-clock.ts';
 import { useLanguage } from '../../api/trial.ts';
+import { digitChoice, MISSING_SHORTCUT } from './keyboard-entry.ts';
 
 /** UCUM codes as people write them. */
 const unitDisplay: Record<string, string> = {
@@ -64,6 +66,8 @@ export function FieldInputControl({
   const description = item.hint?.[language];
   const value = field?.value;
   const common = { label, description, error, disabled, withAsterisk: item.required, 'data-item': item.id };
+  // On each control that takes focus (a group's wrapper is not one).
+  const shortcut = { 'aria-keyshortcuts': MISSING_SHORTCUT };
   switch (item.type) {
     case 'integer':
     case 'decimal': {
@@ -74,6 +78,7 @@ export function FieldInputControl({
       return (
         <TextInput
           {...common}
+          {...shortcut}
           inputMode={item.type === 'integer' ? 'numeric' : 'decimal'}
           value={raw ?? (typeof value === 'number' ? String(value) : typeof value === 'string' ? value : '')}
           onChange={(event) =>
@@ -98,6 +103,7 @@ export function FieldInputControl({
       return (
         <TextInput
           {...common}
+          {...shortcut}
           type="date"
           max={LAST_DATE}
           value={typeof value === 'string' ? value : ''}
@@ -109,6 +115,7 @@ export function FieldInputControl({
       return (
         <TextInput
           {...common}
+          {...shortcut}
           type="datetime-local"
           max={LAST_DATE_TIME}
           description={[description, timeZone && zoneLabel(timeZone)].filter(Boolean).join(' · ')}
@@ -117,31 +124,60 @@ export function FieldInputControl({
           maw={280}
         />
       );
-    case 'choice':
+    case 'choice': {
+      const choices = options(protocol, item, language);
       return (
         <NativeSelect
           {...common}
+          {...shortcut}
           value={typeof value === 'string' ? value : ''}
           onChange={(event) => onChange(event.currentTarget.value || null)}
-          data={[{ value: '', label: t('crf.choose') }, ...options(protocol, item, language)]}
+          onKeyDown={(event) => {
+            const index = digitChoice(event, choices.length);
+            if (index !== null) onChange(choices[index]?.value ?? null);
+          }}
+          data={[{ value: '', label: t('crf.choose') }, ...choices]}
           maw={420}
         />
       );
-    case 'multichoice':
+    }
+    case 'multichoice': {
+      const choices = options(protocol, item, language);
+      const codes = Array.isArray(value) ? (value as string[]) : [];
+      const toggle = (code: string) => {
+        const next = codes.includes(code) ? codes.filter((entry) => entry !== code) : [...codes, code];
+        onChange(next.length ? next : null);
+      };
       return (
-        <Checkbox.Group
-          {...common}
-          value={Array.isArray(value) ? (value as string[]) : []}
-          onChange={(codes) => onChange(codes.length ? codes : null)}
-        >
+        <Checkbox.Group {...common} value={codes} onChange={(next) => onChange(next.length ? next : null)}>
           <Stack gap={4} mt={4}>
-            {options(protocol, item, language).map((option) => (
-              <Checkbox key={option.value} value={option.value} label={option.label} disabled={disabled} />
+            {choices.map((option) => (
+              <Checkbox
+                key={option.value}
+                value={option.value}
+                label={option.label}
+                disabled={disabled}
+                {...shortcut}
+                onKeyDown={(event) => {
+                  const index = digitChoice(event, choices.length);
+                  const chosen = index === null ? undefined : choices[index];
+                  if (chosen) toggle(chosen.value);
+                }}
+              />
             ))}
           </Stack>
         </Checkbox.Group>
       );
-    case 'boolean':
+    }
+    case 'boolean': {
+      // 1 or Y answers yes, 2 or N answers no, in either language.
+      const answer = (event: KeyboardEvent) => {
+        const key = event.key.toLowerCase();
+        const index = key === 'y' ? 0 : key === 'n' ? 1 : digitChoice(event, 2);
+        if (index === null || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        onChange(index === 0);
+      };
       return (
         <Radio.Group
           {...common}
@@ -149,15 +185,17 @@ export function FieldInputControl({
           onChange={(choice) => onChange(choice === 'yes' ? true : choice === 'no' ? false : null)}
         >
           <Group mt={4}>
-            <Radio value="yes" label={t('common.yes')} disabled={disabled} />
-            <Radio value="no" label={t('common.no')} disabled={disabled} />
+            <Radio value="yes" label={t('common.yes')} disabled={disabled} {...shortcut} onKeyDown={answer} />
+            <Radio value="no" label={t('common.no')} disabled={disabled} {...shortcut} onKeyDown={answer} />
           </Group>
         </Radio.Group>
       );
+    }
     default:
       return (
         <TextInput
           {...common}
+          {...shortcut}
           value={typeof value === 'string' ? value : ''}
           onChange={(event) => onChange(event.currentTarget.value || null)}
         />

@@ -1,6 +1,6 @@
 import { Alert, Anchor, Button, Card, Divider, Group, Stack, Table, Text, Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
@@ -19,7 +19,9 @@ import {
   useLanguage,
 } from '../../api/trial.ts';
 import { ItemRow } from './item-row.tsx';
+import { focusFirstField, onEntryKeyDown } from './keyboard-entry.ts';
 import { RecordToolbar } from './record-toolbar.tsx';
+import { UnsavedChangesGuard } from './unsaved-changes.tsx';
 
 type Draft = Record<string, FieldInput>;
 
@@ -83,6 +85,7 @@ export function FormEditor({
   const [conflict, setConflict] = useState<FormRecordView | null>(null);
   const [saved, setSaved] = useState<SaveFormResponse['warnings'] | null>(null);
   const check = useMemo(() => checkForm(protocol, form, draft, context), [protocol, form, draft, context]);
+  const formElement = useRef<HTMLFormElement>(null);
   const baseDraft = useMemo(() => draftOf(base), [base]);
   const changed = form.items
     .map((item) => item.id)
@@ -179,6 +182,16 @@ export function FormEditor({
     save.reset();
   };
 
+  // Focus starts on the first empty answer when the form opens (not on the page's header or menu).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per opened form; the editor is keyed by it.
+  useEffect(() => {
+    if (readOnly || !formElement.current) return;
+    const empty = form.items
+      .filter((item) => item.derivation === undefined && check.shown.has(item.id) && isBlank(draft[item.id]))
+      .map((item) => item.id);
+    focusFirstField(formElement.current, empty);
+  }, []);
+
   const serverErrors = fieldErrors(save.error, language);
   const hardByItem = new Map(check.hard.map((problem) => [problem.item, problem.message[language]]));
   const softByItem = new Map(check.soft.map((problem) => [problem.item, problem.message[language]]));
@@ -206,7 +219,18 @@ export function FormEditor({
         ) : (
           readOnly && <Alert color="gray">{t('crf.readOnly')}</Alert>
         )}
-        <form onSubmit={submit} aria-label={form.title[language]}>
+        {!readOnly && (
+          <Text size="sm" c="dimmed" data-testid="keyboard-help">
+            {t('crf.keyboardHelp')}
+          </Text>
+        )}
+        <UnsavedChangesGuard changedCount={readOnly ? 0 : changed.length} />
+        <form
+          ref={formElement}
+          onSubmit={submit}
+          onKeyDown={onEntryKeyDown}
+          aria-label={form.title[language]}
+        >
           <Stack gap="md">
             {form.items
               .filter((item) => check.shown.has(item.id))

@@ -1,10 +1,11 @@
-import { Box, Checkbox, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Box, Checkbox, Group, NativeSelect, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { type FieldInput, type MissingReason, missingReasons } from '../../../../src/crf/entries.ts';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import type { FormRecordView } from '../../api/trial.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
 import { FieldInputControl } from './field-input.tsx';
+import { digitChoice, MISSING_SHORTCUT } from './keyboard-entry.ts';
 import { QueryThread, RaiseQuery } from './query-thread.tsx';
 
 export interface ItemMessages {
@@ -53,11 +54,13 @@ export function ItemRow({
     );
   }
   const missing = field?.missing;
+  const chooseMissing = (code: MissingReason | '') =>
+    onChange(code ? { missing: code, missingReason: field?.missingReason ?? '' } : {});
   return (
-    <Box data-testid={`item-${item.id}`}>
+    <Box data-testid={`item-${item.id}`} data-entry-item={item.id}>
       <Stack gap={4}>
         <Group align="flex-start" wrap="wrap" gap="md">
-          <Box style={{ flex: '1 1 320px' }}>
+          <Box style={{ flex: '1 1 320px' }} data-entry="field">
             <FieldInputControl
               protocol={protocol}
               item={item}
@@ -68,22 +71,36 @@ export function ItemRow({
               onChange={(value, typed) => onChange({ value }, typed)}
             />
           </Box>
-          <NativeSelect
-            size="xs"
-            aria-label={t('crf.missingFor', { label })}
-            label={t('crf.missing')}
-            value={missing ?? ''}
-            disabled={readOnly}
-            onChange={(event) => {
-              const code = event.currentTarget.value as MissingReason | '';
-              onChange(code ? { missing: code, missingReason: field?.missingReason ?? '' } : {});
-            }}
-            data={[
-              { value: '', label: '—' },
-              ...missingReasons.map((code) => ({ value: code, label: t(`crf.missingCode.${code}`) })),
-            ]}
-            w={150}
-          />
+          {/* Out of the Tab order (one stop per field, not two); Alt+M on the field reaches it. */}
+          <Box data-entry="missing">
+            <Tooltip label={t('crf.missingShortcut')} events={{ hover: true, focus: true, touch: false }}>
+              <NativeSelect
+                size="xs"
+                tabIndex={-1}
+                aria-label={t('crf.missingFor', { label })}
+                aria-keyshortcuts={MISSING_SHORTCUT}
+                label={t('crf.missing')}
+                value={missing ?? ''}
+                disabled={readOnly}
+                onChange={(event) => chooseMissing(event.currentTarget.value as MissingReason | '')}
+                onKeyDown={(event) => {
+                  // 0 takes the code away again (the answer box opens); 1–3 choose one.
+                  if (event.key === '0' && !event.altKey && !event.ctrlKey && !event.metaKey) {
+                    event.preventDefault();
+                    chooseMissing('');
+                    return;
+                  }
+                  const index = digitChoice(event, missingReasons.length);
+                  if (index !== null) chooseMissing(missingReasons[index] ?? '');
+                }}
+                data={[
+                  { value: '', label: '—' },
+                  ...missingReasons.map((code) => ({ value: code, label: t(`crf.missingCode.${code}`) })),
+                ]}
+                w={150}
+              />
+            </Tooltip>
+          </Box>
           {can('crf.sdv') && saved && record.recordId && (
             <Checkbox
               mt={24}
@@ -96,14 +113,16 @@ export function ItemRow({
           )}
         </Group>
         {missing !== undefined && (
-          <TextInput
-            size="xs"
-            label={t('crf.missingReason', { label })}
-            value={field?.missingReason ?? ''}
-            disabled={readOnly}
-            onChange={(event) => onChange({ missing, missingReason: event.currentTarget.value })}
-            maw={480}
-          />
+          <Box data-entry="reason">
+            <TextInput
+              size="xs"
+              label={t('crf.missingReason', { label })}
+              value={field?.missingReason ?? ''}
+              disabled={readOnly}
+              onChange={(event) => onChange({ missing, missingReason: event.currentTarget.value })}
+              maw={480}
+            />
+          </Box>
         )}
         {messages.warning && (
           <Text size="sm" c="orange.8" data-testid={`warning-${item.id}`}>

@@ -2,15 +2,19 @@ import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } 
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import {
   apiErrorText,
   type EligibilityView,
+  formPagePath,
   type ParticipantDetail,
   participantKeys,
   useCan,
   useEligibility,
   useLanguage,
+  useProtocol,
 } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
@@ -27,12 +31,24 @@ function verdict(criterion: EligibilityView['criteria'][number]): 'met' | 'notMe
 
 const verdictColour = { met: 'green', notMet: 'red', unknown: 'gray' } as const;
 
+/** The page of the eligibility checklist (the screening visit's IE form), where its answers are entered. */
+function checklistPath(protocol: Protocol, participantId: string): string | null {
+  for (const visit of protocol.schedule.visits.filter((entry) => entry.kind === 'screening')) {
+    const formId = visit.forms?.find(
+      (id) => protocol.forms.find((form) => form.id === id)?.sdtmDomain === 'IE',
+    );
+    if (formId) return formPagePath(participantId, visit.id, formId);
+  }
+  return null;
+}
+
 export function EligibilityPanel({ participant }: { participant: ParticipantDetail }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const can = useCan();
   const client = useQueryClient();
   const eligibility = useEligibility(participant.participantId);
+  const protocol = useProtocol();
   const [signing, setSigning] = useState(false);
   if (eligibility.isPending) return <Loader />;
   if (eligibility.isError) return <Alert color="red">{apiErrorText(t, language, eligibility.error)}</Alert>;
@@ -42,6 +58,11 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
     view.status === 'eligible' &&
     (view.confirmedAt === null || view.confirmationStale) &&
     can('eligibility.confirm');
+  // The checklist opens with focus on its first unanswered question (see the form page).
+  const checklist =
+    participant.status === 'screening' && can('crf.enter') && protocol.data
+      ? checklistPath(protocol.data.protocol, participant.participantId)
+      : null;
   return (
     <Card withBorder data-testid="eligibility-panel">
       <Stack gap="sm">
@@ -51,6 +72,11 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
             <Badge color={overallColour[view.status]} size="lg" data-testid="eligibility-status">
               {t(`eligibility.status.${view.status}`)}
             </Badge>
+            {checklist && (
+              <Button component={Link} to={checklist} variant={confirmable ? 'default' : 'light'}>
+                {t('eligibility.openChecklist')}
+              </Button>
+            )}
             {confirmable && <Button onClick={() => setSigning(true)}>{t('eligibility.confirm')}</Button>}
           </Group>
         </Group>
