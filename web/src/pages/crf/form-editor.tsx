@@ -5,8 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
 import { checkForm } from '../../../../src/crf/form-checks.ts';
+import { consentRecordItems } from '../../../../src/participants/consent-form.ts';
 import type { RuleInputValue } from '../../../../src/protocol/rules/ast.ts';
-import type { Protocol, ProtocolForm } from '../../../../src/protocol/schema.ts';
+import type { Protocol, ProtocolForm, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import { ApiError, api } from '../../api/client.ts';
 import {
   apiErrorText,
@@ -18,6 +19,8 @@ import {
   type SaveFormResponse,
   useLanguage,
 } from '../../api/trial.ts';
+import { ConsentRecordNote, useConsentRecord, withConsentRecord } from './consent-record.tsx';
+import { displayValue } from './display-value.ts';
 import { ItemRow } from './item-row.tsx';
 import { RecordToolbar } from './record-toolbar.tsx';
 
@@ -77,7 +80,8 @@ export function FormEditor({
   const language = useLanguage();
   const client = useQueryClient();
   const [base, setBase] = useState(record);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(record));
+  const recorded = useConsentRecord(protocol, form, participant);
+  const [draft, setDraft] = useState<Draft>(() => withConsentRecord(draftOf(record), recorded));
   const [raw, setRaw] = useState<Record<string, string>>({});
   const [reason, setReason] = useState('');
   const [conflict, setConflict] = useState<FormRecordView | null>(null);
@@ -180,6 +184,14 @@ export function FormEditor({
   };
 
   const serverErrors = fieldErrors(save.error, language);
+  // A computed item shows its value as the rules compute it from the answers so far.
+  const derivedText = (item: ProtocolItem) => {
+    if (item.derivation === undefined) return undefined;
+    const value = check.values[`${form.id}.${item.id}`];
+    return value === null || value === undefined
+      ? undefined
+      : displayValue(protocol, item, value, t, language);
+  };
   const hardByItem = new Map(check.hard.map((problem) => [problem.item, problem.message[language]]));
   const softByItem = new Map(check.soft.map((problem) => [problem.item, problem.message[language]]));
   const reasonMissing = revised.length > 0 && !reason.trim();
@@ -206,6 +218,7 @@ export function FormEditor({
         ) : (
           readOnly && <Alert color="gray">{t('crf.readOnly')}</Alert>
         )}
+        {consentRecordItems(protocol, form).size > 0 && <ConsentRecordNote participant={participant} />}
         <form onSubmit={submit} aria-label={form.title[language]}>
           <Stack gap="md">
             {form.items
@@ -218,7 +231,8 @@ export function FormEditor({
                   field={draft[item.id]}
                   raw={raw[item.id]}
                   record={base}
-                  readOnly={readOnly}
+                  readOnly={readOnly || recorded.has(item.id)}
+                  derived={derivedText(item)}
                   messages={{
                     error: hardByItem.get(item.id) ?? serverErrors[item.id],
                     warning: softByItem.get(item.id),

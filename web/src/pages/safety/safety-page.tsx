@@ -17,6 +17,7 @@ import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { EventDetail } from './event-detail.tsx';
 import { EventList } from './event-list.tsx';
+import { FlaggedDoses } from './flagged-doses.tsx';
 import { PauseControls } from './pause-controls.tsx';
 import { statusColor } from './sae-timeline.tsx';
 import { type Dashboard as DashboardData, type EventFilter, useDashboard } from './safety-api.ts';
@@ -65,6 +66,7 @@ function Dashboard() {
         <Alert color="green">{t('safety.notPaused')}</Alert>
       )}
       <PauseControls pauses={data.pauses} />
+      <FlaggedDoses doses={data.flaggedDoses} />
       <Group>
         <Card withBorder>
           <Text size="sm">{t('safety.totalEvents')}</Text>
