@@ -109,7 +109,7 @@ it('records consent once: the informed-consent form shows the consent record rea
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Consent form version').fill('1.0');
   // When consent was given defaults to now at the site by the server's clock, with the zone named.
-  expect((await dialog.getByLabel('Consented at').inputValue()).slice(0, 10)).toBe(today);
+  expect((await dialog.getByLabel('Signed on (date and time)').inputValue()).slice(0, 10)).toBe(today);
   expect(await dialog.textContent()).toContain('Asia/Shanghai (UTC+8)');
   await dialog.getByRole('button', { name: 'Record consent' }).click();
   await expect
@@ -125,7 +125,9 @@ it('records consent once: the informed-consent form shows the consent record rea
   const date = page.getByTestId('item-consentDate').locator('input');
   expect(await date.inputValue()).toBe(today);
   expect(await date.isDisabled()).toBe(true);
-  expect(await page.getByTestId('item-signedBy').locator('select').inputValue()).toBe('participant');
+  expect(await page.getByTestId('item-signedBy').locator('select[data-item="signedBy"]').inputValue()).toBe(
+    'participant',
+  );
   expect(await page.getByTestId('item-consentSigned').getByLabel('Yes').isChecked()).toBe(true);
   expect(await page.getByTestId('item-consentSigned').getByLabel('Yes').isDisabled()).toBe(true);
   // Only what the consent record does not hold is asked.
@@ -239,14 +241,15 @@ it('shows names, visit labels, criteria and flags in words, in English and Chine
     expect(name).not.toMatch(UUID);
     expect(name).not.toContain('@');
   }
+  // The newest events (the trail's first page) include the post-dose vitals.
   const fields = await page.getByTestId('audit-field').allTextContents();
   expect(fields).toContain(
-    'Screening and baseline · Informed consent · Willing to receive the study treatment',
+    'Day 1 (dose 1) · 30 minutes after the dose · Vital signs and oxygen support · Oxygen saturation (SpO2)',
   );
-  expect(fields).toContain('Day 1 (dose 1) · 30 minutes after the dose · Vital signs · SpO2');
   expect(fields.join('\n')).not.toMatch(/screening:|day-1\//);
   // Visits by the protocol's names; absent exclusion criteria neutral, not a green "Met".
-  expect(await page.getByText('Day 2 (dose 2)', { exact: true }).count()).toBe(1);
+  expect(await page.getByText('Day 2 (dose 2)', { exact: true }).count()).toBeGreaterThan(0);
+  expect(await page.locator('main').textContent()).not.toMatch(/\bday-\d/);
   const exclusions = page.locator('[data-testid^="criterion-ex"] [data-verdict]');
   expect(await exclusions.count()).toBeGreaterThan(5);
   expect(new Set(await exclusions.allTextContents())).toEqual(new Set(['Not present']));
@@ -261,7 +264,7 @@ it('shows names, visit labels, criteria and flags in words, in English and Chine
   await page.getByText('简体中文').click();
   await expect.poll(() => page.getByText('雾化吸入标记').count(), TIMEOUT).toBeGreaterThan(0);
   expect(new Set(await exclusions.allTextContents())).toEqual(new Set(['无']));
-  expect(await page.getByText('第 2 天（第 2 次给药）', { exact: true }).count()).toBe(1);
+  expect(await page.getByText('第 2 天（第 2 次给药）', { exact: true }).count()).toBeGreaterThan(0);
   const [year, month, day] = today.split('-').map(Number);
   expect(await page.getByTestId('consent-list').textContent()).toMatch(
     new RegExp(`${year}年${month}月${day}日 \\d{2}:\\d{2} UTC\\+8`),
@@ -270,7 +273,7 @@ it('shows names, visit labels, criteria and flags in words, in English and Chine
     '第 1 次给药 · 第 1 天（第 1 次给药） · 给药后 30 分钟',
   );
   expect(await page.getByTestId('audit-field').allTextContents()).toContain(
-    '筛选及基线 · 知情同意 · 愿意接受研究治疗',
+    '第 1 天（第 1 次给药） · 给药后 30 分钟 · 生命体征及氧疗支持 · 血氧饱和度（SpO2）',
   );
   await page.screenshot({ path: `${SHOTS}/readable-participant-zh.png`, fullPage: true });
   await page.context().close();
@@ -284,7 +287,7 @@ it("lists the flagged dose on the safety officer's dashboard until an AE is reco
   await officer.goto(`${server.url}/safety`);
   await expect.poll(() => officer.getByTestId('flagged-dose').count(), TIMEOUT).toBe(1);
   const row = officer.getByTestId('flagged-dose');
-  expect(await row.textContent()).toContain('Dose 1 · Day 1 (dose 1)');
+  await expect.poll(() => row.textContent(), TIMEOUT).toContain('Dose 1 · Day 1 (dose 1)');
   const link = row.getByRole('link', { name: 'Record an adverse event' });
   expect(await link.getAttribute('href')).toBe(`/safety/dosing?participant=${participantId}&visit=day-1`);
   await officer.getByText('简体中文').click();
@@ -317,8 +320,8 @@ it("lists the flagged dose on the safety officer's dashboard until an AE is reco
     201,
   );
   await officer.reload();
-  await expect.poll(() => officer.getByTestId('flagged-doses').count(), TIMEOUT).toBe(0);
-  expect(await officer.getByText('所有触发标记的给药均已记录不良事件。').count()).toBe(1);
+  await expect.poll(() => officer.getByText('所有触发标记的给药均已记录不良事件。').count(), TIMEOUT).toBe(1);
+  expect(await officer.getByTestId('flagged-doses').count()).toBe(0);
   await officer.context().close();
 
   // On the participant page the reading's flags now link the event recorded from the dose.

@@ -79,6 +79,9 @@ export function readableField(
   return { label: word ? t(`words.field.${field}`, { defaultValue: field }) : field, item: undefined };
 }
 
+/** Keys of a stored change that name a visit (`day-1`), shown by the visit's name. */
+const visitKeys = new Set(['visitId', 'visitKey', 'visit']);
+
 /** A saved value as people read it: an eCRF entry's value, a code's label, yes/no, a time; never JSON. */
 export function readableValue(
   protocol: Protocol | undefined,
@@ -115,7 +118,11 @@ export function readableValue(
         const name = /^[A-Za-z][A-Za-z0-9_]*$/.test(key)
           ? t(`words.field.${key}`, { defaultValue: key })
           : key;
-        return `${name}: ${readableValue(protocol, undefined, entry, t, language, timeZone)}`;
+        const shown =
+          visitKeys.has(key) && typeof entry === 'string'
+            ? readableVisit(protocol, entry, t, language)
+            : readableValue(protocol, undefined, entry, t, language, timeZone);
+        return `${name}: ${shown}`;
       })
       .join('; ');
   }
