@@ -14,6 +14,7 @@ import {
   useLanguage,
   useProtocol,
 } from '../../api/trial.ts';
+import { readableVisit } from '../../readable.ts';
 import { QueryThread } from './query-thread.tsx';
 
 /** The query inbox of the user's sites: filter by status and form; answer, close or re-open by role. */
@@ -115,7 +116,8 @@ export function QueriesPage() {
                     {formTitle(query.formId)}
                   </Anchor>
                   <Text size="xs" c="dimmed">
-                    {query.visitKey} · {itemLabel(query.formId, query.itemId)}
+                    {readableVisit(protocol.data?.protocol, query.visitKey, t, language)} ·{' '}
+                    {itemLabel(query.formId, query.itemId)}
                   </Text>
                 </Table.Td>
                 <Table.Td>
