@@ -42,6 +42,8 @@ export const auditEventViewSchema = z.object({
   actorType: z.enum(['user', 'system', 'anonymous']),
   actorId: z.string().nullable(),
   actorLabel: z.string(),
+  /** The account's name for a user actor (an API token's events name its owner); null for the system or an unknown account. */
+  actorName: z.string().nullable(),
   action: z.string(),
   entityType: z.string(),
   entityId: z.string(),

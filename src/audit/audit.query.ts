@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { UserView } from '../auth/auth.schema.ts';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
+import { namesById } from '../auth/user-names.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Schema } from '../db/schema.ts';
 import type { AuditEventView, AuditPage, AuditQuery } from './audit-query.schema.ts';
@@ -73,7 +74,7 @@ function matching(studyId: string, query: AuditQuery, reader: UserView) {
   };
 }
 
-export function toEventView(row: StoredAuditEvent): AuditEventView {
+export function toEventView(row: StoredAuditEvent, names: Map<string, string> = new Map()): AuditEventView {
   return {
     seq: Number(row.seq),
     eventId: row.event_id,
@@ -81,6 +82,7 @@ export function toEventView(row: StoredAuditEvent): AuditEventView {
     actorType: row.actor_type,
     actorId: row.actor_id,
     actorLabel: row.actor_label,
+    actorName: (row.actor_id && names.get(row.actor_id)) ?? null,
     action: row.action,
     entityType: row.entity_type,
     entityId: row.entity_id,
@@ -114,7 +116,13 @@ export async function listAuditEvents(
       .where(where)
       .executeTakeFirstOrThrow(),
   ]);
-  const events = rows.slice(0, query.limit).map(toEventView);
+  const shown = rows.slice(0, query.limit);
+  const names = await namesById(
+    db,
+    studyId,
+    shown.flatMap((row) => (row.actor_id ? [row.actor_id] : [])),
+  );
+  const events = shown.map((row) => toEventView(row, names));
   const last = events.at(-1);
   return {
     events,

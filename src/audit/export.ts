@@ -60,8 +60,10 @@ export async function* exportAuditTrail(
   else yield '[';
   for await (const rows of auditEventPages(database, studyId)) {
     const lines = rows.map((row) => {
+      // The export is the stored event, as its hash covers it: names are read at display time only.
+      const { actorName: _display, ...stored } = toEventView(row);
       const record: Record<(typeof columns)[number], unknown> = {
-        ...toEventView(row),
+        ...stored,
         prevHash: row.prev_hash,
         hash: row.hash,
       };

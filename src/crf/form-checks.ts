@@ -28,6 +28,8 @@ export interface FormCheckResult {
   shown: Set<string>;
   /** Required shown items with neither a value nor a missing-data code. */
   incomplete: string[];
+  /** Every value the rules saw, keyed by `form.item`, computed (derived) items included. */
+  values: Record<string, RuleInputValue>;
 }
 
 const text = (en: string, zh: string): LocalizedText => ({ en, zh });
@@ -170,7 +172,7 @@ export function checkForm(
       else soft.push({ ...failure, checkKey: `${item.id}#${index}` });
     });
   }
-  return { hard, soft, shown, incomplete };
+  return { hard, soft, shown, incomplete, values: allValues };
 }
 
 function fieldProblem(

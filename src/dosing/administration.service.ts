@@ -47,7 +47,7 @@ function doseVisit(protocol: Protocol, visitId: string): ProtocolVisit {
 }
 
 /** Every vitals record of a participant, read in the site's zone, keyed by where it was recorded. */
-async function vitalsReadings(
+export async function vitalsReadings(
   db: Db,
   studyId: string,
   participantId: string,
@@ -81,7 +81,7 @@ async function vitalsReadings(
   return readings;
 }
 
-function toView(
+export function toView(
   protocol: Protocol,
   row: AdministrationRow,
   readings: VitalsReading[],

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { authorize, studyWideRoles } from '../auth/permissions.ts';
+import { namesById } from '../auth/user-names.ts';
 import { plainId } from '../crf/entries.ts';
 import type { Db } from '../db/connection.ts';
 import { validationFailed } from '../server/errors.ts';
@@ -269,6 +270,11 @@ export async function participantDetail(
     currentProtocol(db, studyId),
   ]);
   if (!summary) throw new Error('summary of one participant is missing');
+  const names = await namesById(
+    db,
+    studyId,
+    consents.map((consent) => consent.obtained_by),
+  );
   return {
     ...summary,
     statusReason: row.status_reason,
@@ -280,6 +286,7 @@ export async function participantDetail(
       formVersion: consent.form_version,
       consentedAt: new Date(consent.consented_at).toISOString(),
       obtainedBy: consent.obtained_by,
+      obtainedByName: names.get(consent.obtained_by) ?? consent.obtained_by,
       signer: consent.signer,
       representativeName: consent.representative_name,
       representativeRelation: consent.representative_relation,

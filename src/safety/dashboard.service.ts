@@ -1,5 +1,6 @@
 import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
+import { flagsWithoutEvent } from '../dosing/flag-review.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { toAdverseEventView, viewContext } from './adverse-event.views.ts';
@@ -93,5 +94,6 @@ export async function safetyDashboard(db: Db, studyId: string, caller: Caller): 
     pauses: pauses.map(toPauseView),
     dosingPaused: open.length > 0,
     pauseReason: await dosingPauseReason(db, studyId),
+    flaggedDoses: await flagsWithoutEvent(db, studyId, caller, protocol),
   };
 }

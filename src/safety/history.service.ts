@@ -1,4 +1,5 @@
 import { authorize } from '../auth/permissions.ts';
+import { namesByLabel } from '../auth/user-names.ts';
 import type { Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { findAdverseEvent } from './adverse-event.service.ts';
@@ -45,10 +46,16 @@ export async function adverseEventHistory(
     .orderBy('seq')
     .execute();
   const prefix = `AE${row.ae_number}.`;
+  const names = await namesByLabel(
+    db,
+    studyId,
+    events.map((event) => event.actor_label),
+  );
   return events.map((event) => ({
     seq: Number(event.seq),
     at: new Date(event.occurred_at).toISOString(),
     by: event.actor_label,
+    byName: names.get(event.actor_label) ?? event.actor_label,
     action: event.action,
     item: event.field?.startsWith(prefix) ? event.field.slice(prefix.length) : event.field,
     oldValue: event.old_value ?? null,

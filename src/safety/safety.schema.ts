@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { queryViewSchema } from '../crf/crf.schema.ts';
 import { fieldInputSchema, missingReasons } from '../crf/entries.ts';
+import { inhalationFlagSchema } from '../dosing/dosing.schema.ts';
 
 const localized = z.object({ en: z.string(), zh: z.string() });
 const termCodeSchema = z
@@ -232,13 +233,28 @@ export const dashboardSchema = z.object({
   pauses: z.array(pauseViewSchema),
   dosingPaused: z.boolean(),
   pauseReason: z.string().nullable(),
+  /** Doses of the caller's sites whose readings raised inhalation flags with no adverse event recorded from them yet. */
+  flaggedDoses: z.array(
+    z.object({
+      participantId: z.string(),
+      participantLabel: z.string(),
+      siteId: z.string(),
+      administrationId: z.string(),
+      visitId: z.string(),
+      doseNumber: z.number().int(),
+      flags: z.array(inhalationFlagSchema),
+    }),
+  ),
 });
 export type Dashboard = z.infer<typeof dashboardSchema>;
 
 export const aeHistoryEntrySchema = z.object({
   seq: z.number().int(),
   at: z.string(),
+  /** The actor as the audit trail holds it (a sign-in email). */
   by: z.string(),
+  /** The person's name, as people read it (the label above when no account matches). */
+  byName: z.string(),
   /** safety.ae.create, safety.ae.value.enter / .change, safety.report.submit, query.raise / .close … */
   action: z.string(),
   /** The item changed (e.g. grade), when the event names one. */

@@ -167,7 +167,15 @@ it('screens, consents, confirms eligibility, enrols and records day 1 through th
   const screening = eligibleScreeningForms(today, `${today}T08:00:00Z`);
   for (const [formId, values] of Object.entries(screening)) {
     await openCell(coordinator, 'screening', formId);
-    await fillForm(coordinator, formId, values);
+    if (formId === 'informedConsent') {
+      // The consent form holds the consent record's answers read-only: only what it lacks is asked.
+      expect(await coordinator.getByTestId('item-consentVersion').getByRole('textbox').inputValue()).toBe(
+        '1.0',
+      );
+      await fillForm(coordinator, formId, { willingToReceive: values.willingToReceive });
+    } else {
+      await fillForm(coordinator, formId, values);
+    }
     await saveAndReturn(coordinator, formId === 'labs' ? 'enter' : 'click');
   }
   await expect

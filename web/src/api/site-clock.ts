@@ -44,3 +44,17 @@ export function useSiteTimeZone(siteId: string | undefined): string | undefined 
 /** The latest date a date input offers: four-digit years only (a browser would take six). */
 export const LAST_DATE = '9999-12-31';
 export const LAST_DATE_TIME = '9999-12-31T23:59';
+
+/**
+ * The instant a wall-clock time at the site stands for (`YYYY-MM-DDTHH:MM` read in `timeZone`), as ISO
+ * text with Z, for APIs that take an instant. The zone's offset is found by reading a first guess back.
+ */
+export function siteInstant(wall: string, timeZone: string): string {
+  const asUtc = Date.parse(`${wall.slice(0, 16)}:00Z`);
+  let instant = asUtc;
+  for (let pass = 0; pass < 2; pass += 1) {
+    const readBack = Date.parse(`${wallClock(new Date(instant), timeZone)}:00Z`);
+    instant += asUtc - readBack;
+  }
+  return new Date(instant).toISOString();
+}

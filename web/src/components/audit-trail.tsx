@@ -4,6 +4,10 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
+import { useSiteTimeZone } from '../api/site-clock.ts';
+import { useLanguage, useProtocol } from '../api/trial.ts';
+import { formatDateTime } from '../format.ts';
+import { readableField, readableValue } from '../readable.ts';
 import { ScrollTable } from './scroll-table.tsx';
 
 export interface AuditFilters {
@@ -20,6 +24,8 @@ interface AuditEvent {
   seq: number;
   occurredAt: string;
   actorLabel: string;
+  /** The person's name (null for the system or an account that no longer exists). */
+  actorName: string | null;
   action: string;
   entityType: string;
   entityId: string;
@@ -46,8 +52,6 @@ const labels: Record<(typeof filterKeys)[number], string> = {
   to: 'audit.filterTo',
 };
 
-const show = (value: unknown) => (value === null || value === undefined ? '—' : JSON.stringify(value));
-
 /**
  * The audit trail of a record, a participant, a user or the whole study. `fixed` filters are set by
  * the page (e.g. one record's trail) and not shown as inputs; the others can be typed in.
@@ -55,11 +59,17 @@ const show = (value: unknown) => (value === null || value === undefined ? '—' 
 export function AuditTrail({
   fixed = {},
   filterable = true,
+  siteId,
 }: {
   fixed?: AuditFilters;
   filterable?: boolean;
+  /** The site whose zone times are read in (a participant's); else the study's zone. */
+  siteId?: string;
 }) {
   const { t } = useTranslation();
+  const language = useLanguage();
+  const protocol = useProtocol().data?.protocol;
+  const zone = useSiteTimeZone(siteId) ?? protocol?.study.timeZone ?? 'UTC';
   const [draft, setDraft] = useState<AuditFilters>({});
   const [applied, setApplied] = useState<AuditFilters>({});
   const filters = { ...applied, ...fixed };
@@ -136,26 +146,35 @@ export function AuditTrail({
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {events.map((event) => (
-              <Table.Tr key={event.seq}>
-                <Table.Td>{event.seq}</Table.Td>
-                <Table.Td>{event.occurredAt.replace('T', ' ').slice(0, 19)}</Table.Td>
-                <Table.Td>{event.actorLabel}</Table.Td>
-                <Table.Td>
-                  <Code>{event.action}</Code>
-                </Table.Td>
-                <Table.Td>
-                  {event.entityType} {event.entityId.slice(0, 12)}
-                </Table.Td>
-                <Table.Td>{event.field ?? ''}</Table.Td>
-                <Table.Td>
-                  {event.field || event.oldValue !== null || event.newValue !== null
-                    ? `${show(event.oldValue)} → ${show(event.newValue)}`
-                    : ''}
-                </Table.Td>
-                <Table.Td>{event.reason ?? ''}</Table.Td>
-              </Table.Tr>
-            ))}
+            {events.map((event) => {
+              const field = readableField(protocol, event.field, t, language);
+              const value = (entry: unknown) => readableValue(protocol, field.item, entry, t, language, zone);
+              return (
+                <Table.Tr key={event.seq}>
+                  <Table.Td>{event.seq}</Table.Td>
+                  <Table.Td style={{ whiteSpace: 'nowrap' }}>
+                    {formatDateTime(event.occurredAt, zone, language)}
+                  </Table.Td>
+                  <Table.Td data-testid="audit-who" title={event.actorLabel}>
+                    {event.actorName ??
+                      (event.actorLabel === 'system' ? t('words.code.system') : event.actorLabel)}
+                  </Table.Td>
+                  <Table.Td>
+                    <Code>{event.action}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    {event.entityType} {event.entityId.slice(0, 12)}
+                  </Table.Td>
+                  <Table.Td data-testid="audit-field">{field.label}</Table.Td>
+                  <Table.Td>
+                    {event.field || event.oldValue !== null || event.newValue !== null
+                      ? `${value(event.oldValue)} → ${value(event.newValue)}`
+                      : ''}
+                  </Table.Td>
+                  <Table.Td>{event.reason ?? ''}</Table.Td>
+                </Table.Tr>
+              );
+            })}
           </Table.Tbody>
         </ScrollTable>
       )}

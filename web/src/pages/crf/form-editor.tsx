@@ -5,8 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
 import { checkForm } from '../../../../src/crf/form-checks.ts';
+import { consentRecordItems } from '../../../../src/participants/consent-form.ts';
 import type { RuleInputValue } from '../../../../src/protocol/rules/ast.ts';
-import type { Protocol, ProtocolForm } from '../../../../src/protocol/schema.ts';
+import type { Protocol, ProtocolForm, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import { ApiError, api } from '../../api/client.ts';
 import {
   apiErrorText,
@@ -18,6 +19,8 @@ import {
   type SaveFormResponse,
   useLanguage,
 } from '../../api/trial.ts';
+import { ConsentRecordNote, useConsentRecord, withConsentRecord } from './consent-record.tsx';
+import { displayValue } from './display-value.ts';
 import { ItemRow } from './item-row.tsx';
 import { focusFirstField, onEntryKeyDown } from './keyboard-entry.ts';
 import { RecordToolbar } from './record-toolbar.tsx';
@@ -79,7 +82,8 @@ export function FormEditor({
   const language = useLanguage();
   const client = useQueryClient();
   const [base, setBase] = useState(record);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(record));
+  const recorded = useConsentRecord(protocol, form, participant);
+  const [draft, setDraft] = useState<Draft>(() => withConsentRecord(draftOf(record), recorded));
   const [raw, setRaw] = useState<Record<string, string>>({});
   const [reason, setReason] = useState('');
   const [conflict, setConflict] = useState<FormRecordView | null>(null);
@@ -193,6 +197,14 @@ export function FormEditor({
   }, []);
 
   const serverErrors = fieldErrors(save.error, language);
+  // A computed item shows its value as the rules compute it from the answers so far.
+  const derivedText = (item: ProtocolItem) => {
+    if (item.derivation === undefined) return undefined;
+    const value = check.values[`${form.id}.${item.id}`];
+    return value === null || value === undefined
+      ? undefined
+      : displayValue(protocol, item, value, t, language);
+  };
   const hardByItem = new Map(check.hard.map((problem) => [problem.item, problem.message[language]]));
   const softByItem = new Map(check.soft.map((problem) => [problem.item, problem.message[language]]));
   const reasonMissing = revised.length > 0 && !reason.trim();
@@ -224,6 +236,7 @@ export function FormEditor({
             {t('crf.keyboardHelp')}
           </Text>
         )}
+        {consentRecordItems(protocol, form).size > 0 && <ConsentRecordNote participant={participant} />}
         <UnsavedChangesGuard changedCount={readOnly ? 0 : changed.length} />
         <form
           ref={formElement}
@@ -242,7 +255,8 @@ export function FormEditor({
                   field={draft[item.id]}
                   raw={raw[item.id]}
                   record={base}
-                  readOnly={readOnly}
+                  readOnly={readOnly || recorded.has(item.id)}
+                  derived={derivedText(item)}
                   messages={{
                     error: hardByItem.get(item.id) ?? serverErrors[item.id],
                     warning: softByItem.get(item.id),

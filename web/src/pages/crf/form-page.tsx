@@ -10,6 +10,7 @@ import {
   useLanguage,
   useParticipant,
   useProtocol,
+  useStudySites,
 } from '../../api/trial.ts';
 import { FormEditor } from './form-editor.tsx';
 
@@ -26,7 +27,10 @@ export function FormPage() {
   const participant = useParticipant(participantId);
   const record = useFormRecord(participantId, visitKey, formId, instance);
   const context = useCheckContext(participantId, visitKey);
-  if (protocol.isPending || participant.isPending || record.isPending || context.isPending) return <Loader />;
+  // The site's zone dates the consent record's answers on the consent form: loaded before the editor.
+  const sites = useStudySites();
+  if (protocol.isPending || participant.isPending || record.isPending || context.isPending || sites.isPending)
+    return <Loader />;
   for (const query of [protocol, participant, record, context]) {
     if (query.isError) return <Alert color="red">{apiErrorText(t, language, query.error)}</Alert>;
   }

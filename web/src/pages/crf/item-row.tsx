@@ -25,6 +25,7 @@ export function ItemRow({
   messages,
   record,
   readOnly,
+  derived,
   onChange,
   onVerify,
   onQueriesChanged,
@@ -36,6 +37,8 @@ export function ItemRow({
   messages: ItemMessages;
   record: FormRecordView;
   readOnly: boolean;
+  /** A computed item's value as computed so far (none until its inputs are entered). */
+  derived?: string;
   onChange: (field: FieldInput, raw?: string) => void;
   onVerify: (itemId: string) => void;
   onQueriesChanged: () => void;
@@ -48,8 +51,13 @@ export function ItemRow({
   const queries = record.queries.filter((query) => query.itemId === item.id);
   if (item.derivation !== undefined) {
     return (
-      <Text size="sm" c="dimmed" data-item={item.id}>
-        {label}: {t('crf.derived')}
+      <Text size="sm" data-item={item.id} data-testid={`item-${item.id}`}>
+        {label}:{' '}
+        {derived ?? (
+          <Text span c="dimmed">
+            {t('words.derivedNotYet')}
+          </Text>
+        )}
       </Text>
     );
   }

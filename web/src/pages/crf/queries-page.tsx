@@ -15,6 +15,7 @@ import {
   useProtocol,
 } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { readableVisit } from '../../readable.ts';
 import { QueryThread } from './query-thread.tsx';
 
 /** The query inbox of the user's sites: filter by status and form; answer, close or re-open by role. */
@@ -116,7 +117,8 @@ export function QueriesPage() {
                     {formTitle(query.formId)}
                   </Anchor>
                   <Text size="xs" c="dimmed">
-                    {query.visitKey} · {itemLabel(query.formId, query.itemId)}
+                    {readableVisit(protocol.data?.protocol, query.visitKey, t, language)} ·{' '}
+                    {itemLabel(query.formId, query.itemId)}
                   </Text>
                 </Table.Td>
                 <Table.Td>

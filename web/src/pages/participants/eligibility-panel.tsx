@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
+import { useSiteTimeZone } from '../../api/site-clock.ts';
 import {
   apiErrorText,
   type EligibilityView,
@@ -18,18 +19,37 @@ import {
 } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
+import { formatDateTime } from '../../format.ts';
 
 const overallColour = { eligible: 'green', ineligible: 'red', incomplete: 'yellow' } as const;
 
-/** What a criterion's rule value means for the participant: met, not met, or not decided yet. */
-function verdict(criterion: EligibilityView['criteria'][number]): 'met' | 'notMet' | 'unknown' {
+type Verdict = 'met' | 'notMet' | 'absent' | 'present' | 'unknown';
+
+/**
+ * What a criterion's rule value means for the participant. An inclusion criterion is met or not; an
+ * exclusion criterion is present (the participant is excluded) or not present, which is no
+ * achievement to show in green, only the absence of a reason to exclude.
+ */
+function verdict(criterion: EligibilityView['criteria'][number]): Verdict {
   if (criterion.result === null) return 'unknown';
-  // An exclusion criterion is "met" (the patient passes it) when its rule is false.
-  const passes = criterion.kind === 'inclusion' ? criterion.result : !criterion.result;
-  return passes ? 'met' : 'notMet';
+  if (criterion.kind === 'inclusion') return criterion.result ? 'met' : 'notMet';
+  return criterion.result ? 'present' : 'absent';
 }
 
-const verdictColour = { met: 'green', notMet: 'red', unknown: 'gray' } as const;
+const verdictColour = {
+  met: 'green',
+  notMet: 'red',
+  present: 'red',
+  absent: 'gray',
+  unknown: 'gray',
+} as const;
+const verdictKey = {
+  met: 'eligibility.met',
+  notMet: 'eligibility.notMet',
+  present: 'words.eligibility.present',
+  absent: 'words.eligibility.notPresent',
+  unknown: 'eligibility.unknown',
+} as const;
 
 /** The page of the eligibility checklist (the screening visit's IE form), where its answers are entered. */
 function checklistPath(protocol: Protocol, participantId: string): string | null {
@@ -49,6 +69,7 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
   const client = useQueryClient();
   const eligibility = useEligibility(participant.participantId);
   const protocol = useProtocol();
+  const zone = useSiteTimeZone(participant.siteId);
   const [signing, setSigning] = useState(false);
   if (eligibility.isPending) return <Loader />;
   if (eligibility.isError) return <Alert color="red">{apiErrorText(t, language, eligibility.error)}</Alert>;
@@ -84,7 +105,7 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
           <Alert color="green" data-testid="eligibility-confirmed">
             {t('eligibility.confirmedBy', {
               name: view.confirmedBy ?? '',
-              at: new Date(view.confirmedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB'),
+              at: formatDateTime(view.confirmedAt, zone ?? 'UTC', language),
             })}
           </Alert>
         )}
@@ -112,8 +133,13 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
                   </Table.Td>
                   <Table.Td>{t(`eligibility.${criterion.kind}`)}</Table.Td>
                   <Table.Td style={{ whiteSpace: 'nowrap' }}>
-                    <Badge color={verdictColour[result]} variant="light" style={{ overflow: 'visible' }}>
-                      {t(`eligibility.${result}`)}
+                    <Badge
+                      color={verdictColour[result]}
+                      variant="light"
+                      style={{ overflow: 'visible' }}
+                      data-verdict={result}
+                    >
+                      {t(verdictKey[result])}
                     </Badge>
                   </Table.Td>
                 </Table.Tr>

@@ -4,14 +4,16 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { endStatuses } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
-import { LAST_DATE, siteToday, useSiteTimeZone, zoneLabel } from '../../api/site-clock.ts';
 import {
-  apiErrorText,
-  nowLocalMinutes,
-  type ParticipantDetail,
-  participantKeys,
-  useLanguage,
-} from '../../api/trial.ts';
+  LAST_DATE,
+  LAST_DATE_TIME,
+  siteInstant,
+  siteNow,
+  siteToday,
+  useSiteTimeZone,
+  zoneLabel,
+} from '../../api/site-clock.ts';
+import { apiErrorText, type ParticipantDetail, participantKeys, useLanguage } from '../../api/trial.ts';
 
 export type ParticipantAction = 'consent' | 'screenOutcome' | 'enrol' | 'status';
 
@@ -81,8 +83,11 @@ export function ConsentModal({
   onClose: () => void;
 }) {
   const { t } = useTranslation();
+  const zone = useSiteTimeZone(participant.siteId);
   const [formVersion, setFormVersion] = useState('');
-  const [consentedAt, setConsentedAt] = useState(nowLocalMinutes());
+  // Now at the site by the server's clock unless typed; the typed time is read in the site's zone.
+  const [typedAt, setConsentedAt] = useState<string | null>(null);
+  const consentedAt = typedAt ?? (zone ? siteNow(zone) : '');
   const [signer, setSigner] = useState<'participant' | 'legal_representative'>('participant');
   const [representativeName, setRepresentativeName] = useState('');
   const [representativeRelation, setRepresentativeRelation] = useState('');
@@ -93,12 +98,14 @@ export function ConsentModal({
       participant={participant}
       onClose={onClose}
       submitLabel={t('participant.recordConsent')}
-      canSubmit={Boolean(formVersion.trim() && consentedAt && (!representative || representativeName.trim()))}
+      canSubmit={Boolean(
+        zone && formVersion.trim() && consentedAt && (!representative || representativeName.trim()),
+      )}
       send={() =>
         api('POST', `/participants/${participant.participantId}/consent`, {
           formVersion: formVersion.trim(),
-          // The browser's local time, sent with its offset as the API expects.
-          consentedAt: new Date(consentedAt).toISOString(),
+          // The site's wall-clock time, sent as the instant it stands for, as the API expects.
+          consentedAt: siteInstant(consentedAt, zone ?? 'UTC'),
           signer,
           ...(representative
             ? {
@@ -121,6 +128,8 @@ export function ConsentModal({
       <TextInput
         type="datetime-local"
         label={t('consent.consentedAt')}
+        description={zone && zoneLabel(zone)}
+        max={LAST_DATE_TIME}
         value={consentedAt}
         onChange={(event) => setConsentedAt(event.currentTarget.value)}
         required

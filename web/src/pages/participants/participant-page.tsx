@@ -19,6 +19,7 @@ import { can } from '../../../../src/auth/permissions.ts';
 import type { Role } from '../../../../src/auth/roles.ts';
 import { api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
+import { useSiteTimeZone } from '../../api/site-clock.ts';
 import {
   apiErrorText,
   type ParticipantDetail,
@@ -31,8 +32,10 @@ import { AuditTrail } from '../../components/audit-trail.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
+import { formatDate, formatDateTime } from '../../format.ts';
 import { CasebookGrid } from './casebook-grid.tsx';
 import { EligibilityPanel } from './eligibility-panel.tsx';
+import { FlagsPanel } from './flags-panel.tsx';
 import {
   ConsentModal,
   EnrolModal,
@@ -64,10 +67,11 @@ export function ParticipantPage() {
       ) : (
         <Alert color="yellow">{t('participant.consentFirst')}</Alert>
       )}
+      {data.day1Date !== null && <FlagsPanel participant={data} />}
       {mayReadTrail && (
         <Stack gap="xs">
           <Title order={4}>{t('participant.auditTrail')}</Title>
-          <AuditTrail fixed={{ participantId }} filterable={false} />
+          <AuditTrail fixed={{ participantId }} filterable={false} siteId={data.siteId} />
         </Stack>
       )}
     </Stack>
@@ -76,6 +80,7 @@ export function ParticipantPage() {
 
 function ParticipantHeader({ participant }: { participant: ParticipantDetail }) {
   const { t } = useTranslation();
+  const language = useLanguage();
   const can = useCan();
   const eligibility = useEligibility(participant.participantId);
   const client = useQueryClient();
@@ -103,14 +108,16 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
           <Text size="sm" c="dimmed">
             {t('participant.screenedOn', {
               number: participant.screeningNumber,
-              date: participant.screeningDate,
+              date: formatDate(participant.screeningDate, language),
             })}
-            {participant.day1Date ? ` · ${t('participant.day1', { date: participant.day1Date })}` : ''}
+            {participant.day1Date
+              ? ` · ${t('participant.day1', { date: formatDate(participant.day1Date, language) })}`
+              : ''}
           </Text>
           {participant.statusReason && (
             <Text size="sm">
               {t('participant.reason')}: {participant.statusReason}
-              {participant.statusDate ? ` (${participant.statusDate})` : ''}
+              {participant.statusDate ? ` (${formatDate(participant.statusDate, language)})` : ''}
             </Text>
           )}
         </Stack>
@@ -177,6 +184,7 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
 function ConsentCard({ participant }: { participant: ParticipantDetail }) {
   const { t } = useTranslation();
   const language = useLanguage();
+  const zone = useSiteTimeZone(participant.siteId) ?? 'UTC';
   return (
     <Card withBorder>
       <Title order={4}>{t('consent.title')}</Title>
@@ -198,15 +206,13 @@ function ConsentCard({ participant }: { participant: ParticipantDetail }) {
             {participant.consents.map((consent) => (
               <Table.Tr key={consent.consentId}>
                 <Table.Td>{consent.formVersion}</Table.Td>
-                <Table.Td>
-                  {new Date(consent.consentedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}
-                </Table.Td>
+                <Table.Td>{formatDateTime(consent.consentedAt, zone, language)}</Table.Td>
                 <Table.Td>
                   {consent.signer === 'participant'
                     ? t('consent.signerParticipant')
                     : `${t('consent.signerRepresentative')}: ${consent.representativeName ?? ''}${consent.representativeRelation ? ` (${consent.representativeRelation})` : ''}`}
                 </Table.Td>
-                <Table.Td>{consent.obtainedBy}</Table.Td>
+                <Table.Td data-testid="consent-obtained-by">{consent.obtainedByName}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -235,10 +241,11 @@ function VisitsCard({ participant }: { participant: ParticipantDetail }) {
                 fw={participant.nextVisit?.visitId === visit.visitId ? 700 : undefined}
               >
                 <Table.Td>{visit.name[language]}</Table.Td>
-                <Table.Td>{visit.targetDate}</Table.Td>
+                <Table.Td>{formatDate(visit.targetDate, language)}</Table.Td>
                 <Table.Td>
                   <Text size="xs" c="dimmed">
-                    {visit.earliestDate} – {visit.latestDate} ({visit.windowLabel})
+                    {formatDate(visit.earliestDate, language)} – {formatDate(visit.latestDate, language)} (
+                    {visit.windowLabel})
                   </Text>
                 </Table.Td>
               </Table.Tr>

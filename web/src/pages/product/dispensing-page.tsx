@@ -17,8 +17,9 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
-import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
+import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { readableVisit } from '../../readable.ts';
 import {
   type DispensingView,
   day,
@@ -139,6 +140,7 @@ function ScanAndDispense({
 export function DispensingPage() {
   const { t } = useTranslation();
   const language = useLanguage();
+  const protocol = useProtocol().data?.protocol;
   const client = useQueryClient();
   const can = useCan();
   const participants = useEnrolled();
@@ -266,7 +268,7 @@ export function DispensingPage() {
             <Table.Tbody>
               {dispensings.data.map((entry) => (
                 <Table.Tr key={entry.dispensingId}>
-                  <Table.Td>{entry.visitId}</Table.Td>
+                  <Table.Td>{readableVisit(protocol, entry.visitId, t, language)}</Table.Td>
                   <Table.Td>{entry.vialCode}</Table.Td>
                   <Table.Td>{entry.lotNumber}</Table.Td>
                   <Table.Td>

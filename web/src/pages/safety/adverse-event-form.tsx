@@ -18,9 +18,9 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
-import { siteNow } from '../../api/site-clock.ts';
+import { LAST_DATE_TIME, siteNow, zoneLabel } from '../../api/site-clock.ts';
 import { useCan } from '../../api/trial.ts';
-import { type AdverseEventView, localNow } from './safety-api.ts';
+import type { AdverseEventView } from './safety-api.ts';
 
 export interface AeDraft {
   term: string;
@@ -43,7 +43,7 @@ export interface AeDraft {
 // A new event starts with no clinical answer: a grade, seriousness, expectedness or outcome nobody chose
 // would be recorded as if assessed (an unticked "expected" made every serious event a SUSAR), and an
 // onset of "now" dates the event at the moment of typing, not when it began.
-export const emptyDraft = (timeZone?: string): AeDraft => ({
+export const emptyDraft = (): AeDraft => ({
   term: '',
   onsetAt: '',
   ongoing: true,
@@ -51,8 +51,9 @@ export const emptyDraft = (timeZone?: string): AeDraft => ({
   grade: null,
   serious: null,
   seriousnessCriteria: [],
-  // Awareness is the moment of recording unless changed: read from the site's clock, as the server reads it.
-  awareAt: timeZone ? siteNow(timeZone) : localNow(),
+  // Awareness is the moment the event is judged serious unless changed: filled from the server's clock
+  // at the site when "serious" is answered yes (see AdverseEventForm), never from the browser's clock.
+  awareAt: '',
   causality: '',
   expected: null,
   inhalationAssociated: false,
@@ -157,13 +158,20 @@ export function AdverseEventForm(props: {
   const { event } = props;
   const [base, setBase] = useState<AdverseEventView | undefined>(event);
   const [draft, setDraft] = useState<AeDraft>(() =>
-    event ? draftOf(event) : { ...emptyDraft(props.timeZone), ...props.initial },
+    event ? draftOf(event) : { ...emptyDraft(), ...props.initial },
   );
   const [reason, setReason] = useState('');
   const [tried, setTried] = useState(false);
   const assesses = useCan()('safety.assess');
   const missing = unanswered(draft, assesses);
-  const set = <K extends keyof AeDraft>(key: K, value: AeDraft[K]) => setDraft({ ...draft, [key]: value });
+  const set = <K extends keyof AeDraft>(key: K, value: AeDraft[K]) => {
+    const next = { ...draft, [key]: value };
+    // The site became aware of a serious event when it was judged serious: now by the server's clock.
+    if (key === 'serious' && value === true && !draft.awareAt && props.timeZone) {
+      next.awareAt = siteNow(props.timeZone);
+    }
+    setDraft(next);
+  };
   const save = useMutation({
     mutationFn: () => {
       const values = valuesOf(draft, assesses);
@@ -202,7 +210,9 @@ export function AdverseEventForm(props: {
     setTried(true);
     if (missing.length === 0) save.mutate();
   };
-  const now = () => set('onsetAt', props.timeZone ? siteNow(props.timeZone) : localNow());
+  const now = () => {
+    if (props.timeZone) set('onsetAt', siteNow(props.timeZone));
+  };
   const created = !base && save.isSuccess ? (save.data as AdverseEventView) : null;
   const stale =
     save.error instanceof ApiError && save.error.status === 409
@@ -304,6 +314,8 @@ export function AdverseEventForm(props: {
             <TextInput
               type="datetime-local"
               label={t('safety.awareAt')}
+              description={props.timeZone && zoneLabel(props.timeZone)}
+              max={LAST_DATE_TIME}
               value={draft.awareAt}
               onChange={(e) => set('awareAt', e.currentTarget.value)}
             />

@@ -2,29 +2,22 @@ import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } 
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
-import { useCan } from '../../api/trial.ts';
+import { useSiteTimeZone } from '../../api/site-clock.ts';
+import { useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { formatDateTime } from '../../format.ts';
+import { readableField, readableValue } from '../../readable.ts';
 import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
 
-const shown = (value: unknown): string => {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'object' && 'value' in (value as Record<string, unknown>)) {
-    const entry = value as { value: unknown; missing?: string };
-    return entry.missing ? `(${entry.missing})` : shown(entry.value);
-  }
-  return Array.isArray(value)
-    ? value.join(', ')
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value);
-};
-
 /** The audit trail of one event: each value entered or changed, with its reason; reports; queries. */
-function History({ aeId }: { aeId: string }) {
+function History({ aeId, siteId }: { aeId: string; siteId: string }) {
   const { t } = useTranslation();
+  const language = useLanguage();
+  const protocol = useProtocol().data?.protocol;
+  const zone = useSiteTimeZone(siteId) ?? protocol?.study.timeZone ?? 'UTC';
   const history = useEventHistory(aeId);
   if (history.isPending) return <Loader size="sm" />;
   if (history.isError) return <Alert color="red">{errorMessage(t, history.error)}</Alert>;
@@ -42,19 +35,23 @@ function History({ aeId }: { aeId: string }) {
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>
-        {rows.map((entry) => (
-          <Table.Tr key={entry.seq}>
-            <Table.Td>{entry.at.slice(0, 16).replace('T', ' ')} UTC</Table.Td>
-            <Table.Td>{entry.by}</Table.Td>
-            <Table.Td>
-              {t(`safety.actions.${entry.action.replaceAll('.', '_')}`, { defaultValue: entry.action })}
-              {entry.item ? ` · ${entry.item}` : ''}
-            </Table.Td>
-            <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.oldValue) : ''}</Table.Td>
-            <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.newValue) : ''}</Table.Td>
-            <Table.Td>{entry.reason ?? ''}</Table.Td>
-          </Table.Tr>
-        ))}
+        {rows.map((entry) => {
+          const field = readableField(protocol, entry.item, t, language);
+          const shown = (value: unknown) => readableValue(protocol, field.item, value, t, language, zone);
+          return (
+            <Table.Tr key={entry.seq}>
+              <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(entry.at, zone, language)}</Table.Td>
+              <Table.Td title={entry.by}>{entry.byName}</Table.Td>
+              <Table.Td>
+                {t(`safety.actions.${entry.action.replaceAll('.', '_')}`, { defaultValue: entry.action })}
+                {field.label ? ` · ${field.label}` : ''}
+              </Table.Td>
+              <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.oldValue) : ''}</Table.Td>
+              <Table.Td>{entry.action.startsWith('safety.ae') ? shown(entry.newValue) : ''}</Table.Td>
+              <Table.Td>{entry.reason ?? ''}</Table.Td>
+            </Table.Tr>
+          );
+        })}
       </Table.Tbody>
     </ScrollTable>
   );
@@ -65,6 +62,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
   const { t } = useTranslation();
   const can = useCan();
   const event = useAdverseEvent(aeId);
+  const zone = useSiteTimeZone(event.data?.siteId);
   const [editing, setEditing] = useState(false);
   if (event.isPending) return <Loader />;
   if (event.isError) return <Alert color="red">{errorMessage(t, event.error)}</Alert>;
@@ -126,6 +124,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
             key={data.version}
             participantId={data.participantId}
             event={data}
+            timeZone={zone}
             onSaved={() => setEditing(false)}
           />
         )}
@@ -145,7 +144,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
           </>
         )}
         <Title order={5}>{t('safety.history')}</Title>
-        <History aeId={aeId} />
+        <History aeId={aeId} siteId={data.siteId} />
       </Stack>
     </Card>
   );

@@ -3,10 +3,11 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
-import { useCan } from '../../api/trial.ts';
+import { LAST_DATE_TIME, siteNow, useSiteTimeZone, zoneLabel } from '../../api/site-clock.ts';
+import { useCan, useProtocol } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { dueFirst } from './report-order.ts';
-import { type AdverseEventView, type ClockView, localNow } from './safety-api.ts';
+import type { AdverseEventView, ClockView } from './safety-api.ts';
 
 export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
 
@@ -151,10 +152,16 @@ function SubmissionSignature({
   const { t, i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const [choice, setChoice] = useState<string | null>(open[0] ? clockKey(open[0]) : null);
-  const [submittedAt, setSubmittedAt] = useState(localNow());
+  const siteZone = useSiteTimeZone(event.siteId);
+  const sponsorZone = useProtocol().data?.protocol.study.timeZone;
+  const [typed, setSubmittedAt] = useState<string | null>(null);
   const [reference, setReference] = useState('');
   const [note, setNote] = useState('');
   const clock = open.find((entry) => clockKey(entry) === choice) ?? open[0];
+  // When it was sent: now by the server's clock in the reporter's zone (the site's, or the sponsor's for
+  // a sponsor's report) unless typed; the server reads the typed wall-clock time in that same zone.
+  const zone = clock?.reporter === 'sponsor' ? sponsorZone : siteZone;
+  const submittedAt = typed ?? (zone ? siteNow(zone) : '');
   return (
     <SignatureModal
       title={t('safety.recordSubmission')}
@@ -189,7 +196,8 @@ function SubmissionSignature({
       <TextInput
         type="datetime-local"
         label={t('safety.sentAt')}
-        description={t('safety.sentAtHint')}
+        description={zone ? `${t('safety.sentAtHint')} ${zoneLabel(zone)}` : t('safety.sentAtHint')}
+        max={LAST_DATE_TIME}
         value={submittedAt}
         onChange={(e) => setSubmittedAt(e.currentTarget.value)}
         data-testid="submission-sent-at"

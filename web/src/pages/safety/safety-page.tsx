@@ -18,6 +18,7 @@ import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EventDetail } from './event-detail.tsx';
 import { EventList } from './event-list.tsx';
+import { FlaggedDoses } from './flagged-doses.tsx';
 import { PauseControls } from './pause-controls.tsx';
 import { statusColor } from './sae-timeline.tsx';
 import { type Dashboard as DashboardData, type EventFilter, useDashboard } from './safety-api.ts';
@@ -66,6 +67,7 @@ function Dashboard() {
         <Alert color="green">{t('safety.notPaused')}</Alert>
       )}
       <PauseControls pauses={data.pauses} />
+      <FlaggedDoses doses={data.flaggedDoses} />
       <Group>
         <Card withBorder>
           <Text size="sm">{t('safety.totalEvents')}</Text>
