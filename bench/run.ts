@@ -1,6 +1,6 @@
 // npm run bench: prints one JSON document of figures. Each exotrial figure stands beside a raw
 // baseline measured in the same run on the same machine. Name sections to run only those:
-// `npm run bench -- load scale` (sections: inserts, http, crf, load, scale).
+// `npm run bench -- load scale` (sections: inserts, http, crf, load, scale, startup).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { findPostgresBin, freePort, startTestPostgres } from '../test/support/po
 import { crfSaveFigures } from './crf-saves.ts';
 import { loadBenchFigures } from './load.ts';
 import { scaleBenchFigures } from './scale.ts';
+import { startupBenchFigures } from './startup.ts';
 
 const INSERTS = Number(process.env.BENCH_INSERTS ?? 2000);
 const HTTP_SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
@@ -148,6 +149,7 @@ const sections: Record<string, () => Promise<unknown>> = {
   crf: crfSaveFigures,
   load: loadBenchFigures,
   scale: scaleBenchFigures,
+  startup: startupBenchFigures,
 };
 const unknown = chosen.filter((name) => !(name in sections));
 if (unknown.length > 0) {
@@ -162,6 +164,7 @@ const names: Record<string, string> = {
   crf: 'crf_form_saves',
   load: 'load_100_clients',
   scale: 'scale_participants',
+  startup: 'startup',
 };
 const figures: Record<string, unknown> = {
   machine: { node: process.version, cpus: (await import('node:os')).cpus().length },

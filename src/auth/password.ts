@@ -1,4 +1,3 @@
-import { hash, verify } from '@node-rs/argon2';
 import { isCommonPassword } from './common-passwords.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -23,11 +22,14 @@ export function passwordProblem(password: string, email?: string): string | null
   return null;
 }
 
-export const hashPassword = (password: string) => hash(password, hashOptions);
+// The native hasher loads with the first password, not at every start of the server.
+const argon2 = () => import('@node-rs/argon2');
+
+export const hashPassword = async (password: string) => (await argon2()).hash(password, hashOptions);
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await (await argon2()).verify(passwordHash, password);
   } catch {
     return false;
   }

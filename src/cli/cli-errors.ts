@@ -7,15 +7,10 @@ import { DataDirBusyError } from '../db/data-dir-lock.ts';
 import { DatabaseTooNewError, DatabaseTooOldError } from '../db/migrate.ts';
 import { DomainError } from '../server/errors.ts';
 import { ProtocolFileError } from '../study/protocol-source.ts';
+import { CliUserError, EXIT_INTERNAL, EXIT_USER_ERROR } from './cli-user-error.ts';
 
-/** A mistake of the person running the command: exit code 1 with a message, no stack trace. */
-export class CliUserError extends Error {
-  override name = 'CliUserError';
-}
-
-export const EXIT_OK = 0;
-export const EXIT_USER_ERROR = 1;
-export const EXIT_INTERNAL = 2;
+// The error and exit codes live apart, so that defining a command loads none of the classes below.
+export { CliUserError, EXIT_INTERNAL, EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
 
 /** Several lines (a list of fields, a configuration's problems) as one line. */
 const oneLine = (text: string) =>

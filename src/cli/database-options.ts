@@ -1,16 +1,14 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/connection.ts';
 import { assertCurrentSchema, migrateToLatest } from '../db/migrate.ts';
 import { findStudyId } from '../study/study.service.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkOutputFolder } from './cli-files.ts';
+import type { DatabaseOptions } from './data-option.ts';
 
-export interface DatabaseOptions {
-  data?: string;
-}
+export type { DatabaseOptions } from './data-option.ts';
 
 /**
  * What a command does with the database: only `serve`, `migrate`, `demo`, `restore` and `user add`
@@ -18,13 +16,6 @@ export interface DatabaseOptions {
  * error instead of a new 40 MB database in the wrong place.
  */
 export type DatabaseUse = 'read' | 'create';
-
-/** Adds --data DIR to a command that touches the database. */
-export const withDataOption = (command: Command) =>
-  command.option(
-    '--data <dir>',
-    'PGlite data folder (default: DATA_DIR, else ./data); ignored with DATABASE_URL',
-  );
 
 export const configFor = (options: DatabaseOptions): Config =>
   loadConfig(process.env, { dataDir: options.data });

@@ -1,9 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
-import { type ImportResult, importOdmMetadata } from '../exchange/odm/odm-import.ts';
-import { importRedcapDictionary } from '../exchange/redcap/redcap-import.ts';
-import { aboutFile, checkOutputFile, readTextInput } from './cli-files.ts';
+import { lazyAction } from './lazy-action.ts';
 
 export function registerImportCommand(program: Command): void {
   const importCommand = program
@@ -13,31 +9,12 @@ export function registerImportCommand(program: Command): void {
     .command('odm <file>')
     .description('read the metadata of a CDISC ODM 1.3.2 file into protocol forms and code lists (YAML)')
     .option('--out <file>', 'write the YAML here instead of standard output')
-    .action(async (file: string, options: { out?: string }) => {
-      const text = readTextInput(file, 'a CDISC ODM 1.3.2 XML file');
-      if (options.out) checkOutputFile(options.out, 'the YAML');
-      writeImport(await aboutFile(file, () => importOdmMetadata(text)), options.out);
-    });
+    .action(lazyAction(async () => (await import('./import.actions.ts')).importOdm));
   importCommand
     .command('redcap <file>')
     .description(
       'read a REDCap data dictionary (CSV) into protocol forms (YAML): field types, choices, validation, required fields, branching logic as showIf rules',
     )
     .option('--out <file>', 'write the YAML here instead of standard output')
-    .action(async (file: string, options: { out?: string }) => {
-      const text = readTextInput(file, 'a REDCap data dictionary (CSV)');
-      if (options.out) checkOutputFile(options.out, 'the YAML');
-      writeImport(await aboutFile(file, () => importRedcapDictionary(text)), options.out);
-    });
-}
-
-/** The forms as YAML, and on standard error each thing that could not be carried over. */
-function writeImport(result: ImportResult, out: string | undefined): void {
-  const yaml = stringify({ forms: result.forms, codeLists: result.codeLists });
-  if (out) writeFileSync(out, yaml);
-  else process.stdout.write(yaml);
-  for (const note of result.notes) process.stderr.write(`not imported: ${note}\n`);
-  process.stderr.write(
-    `${result.forms.length} forms, ${result.codeLists.length} code lists, ${result.notes.length} things not imported; paste them into a protocol file and run \`exotrial protocol validate\`.\n`,
-  );
+    .action(lazyAction(async () => (await import('./import.actions.ts')).importRedcap));
 }

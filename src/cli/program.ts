@@ -1,56 +1,48 @@
 import { Command, CommanderError } from 'commander';
 import { exotrialVersion } from '../version.ts';
-import { describeFailure, EXIT_OK, EXIT_USER_ERROR } from './cli-errors.ts';
-
-type Registrar = (program: Command) => void;
-
-/**
- * Each top-level command and the module that registers it. Modules load on demand: a command
- * loads only its own module (and the services it uses), so `exotrial version` or
- * `exotrial protocol validate` do not pay for the server, the exports and the report.
- */
-const commandModules: Record<string, () => Promise<Registrar>> = {
-  serve: async () => (await import('./serve.ts')).registerServeCommand,
-  migrate: async () => (await import('./migrate.ts')).registerMigrateCommand,
-  user: async () => (await import('./user.ts')).registerUserCommand,
-  protocol: async () => (await import('./protocol.ts')).registerProtocolCommand,
-  stats: async () => (await import('./stats.ts')).registerStatsCommand,
-  token: async () => (await import('./token.ts')).registerTokenCommand,
-  audit: async () => (await import('./audit.ts')).registerAuditCommand,
-  product: async () => (await import('./product.ts')).registerProductCommand,
-  demo: async () => (await import('./demo.ts')).registerDemoCommand,
-  report: async () => (await import('./report.ts')).registerReportCommand,
-  export: async () => (await import('./export.ts')).registerExportCommand,
-  import: async () => (await import('./import.ts')).registerImportCommand,
-  backup: async () => (await import('./backup.ts')).registerBackupCommand,
-  restore: async () => (await import('./backup.ts')).registerRestoreCommand,
-};
+import { registerAuditCommand } from './audit.ts';
+import { registerBackupCommand, registerRestoreCommand } from './backup.ts';
+import { EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
+import { registerDemoCommand } from './demo.ts';
+import { registerExportCommand } from './export.ts';
+import { registerImportCommand } from './import.ts';
+import { registerMigrateCommand } from './migrate.ts';
+import { registerProductCommand } from './product.ts';
+import { registerProtocolCommand } from './protocol.ts';
+import { registerReportCommand } from './report.ts';
+import { registerServeCommand } from './serve.ts';
+import { registerStatsCommand } from './stats.ts';
+import { registerTokenCommand } from './token.ts';
+import { registerUserCommand } from './user.ts';
 
 /**
- * The command modules a command line needs: its own command's, none for the version, and
- * every one for help, usage errors and unknown commands (so help lists them all).
+ * Every top-level command, in the order help lists them. A command's definition loads only
+ * commander; what it does (the database, the server, the exports, the report) is imported when it
+ * runs (see lazyAction), so `exotrial --help` and `exotrial version` answer at once.
  */
-function modulesFor(argv: readonly string[]): string[] {
-  const args = argv.slice(2);
-  const first = args.find((argument) => !argument.startsWith('-'));
-  if (first === undefined) {
-    const asksVersion = args.includes('-V') || args.includes('--version');
-    return asksVersion ? [] : Object.keys(commandModules);
-  }
-  if (first === 'version') return [];
-  return Object.hasOwn(commandModules, first) ? [first] : Object.keys(commandModules);
-}
+const registrars: ReadonlyArray<(program: Command) => void> = [
+  registerServeCommand,
+  registerMigrateCommand,
+  registerUserCommand,
+  registerProtocolCommand,
+  registerStatsCommand,
+  registerTokenCommand,
+  registerAuditCommand,
+  registerProductCommand,
+  registerDemoCommand,
+  registerReportCommand,
+  registerExportCommand,
+  registerImportCommand,
+  registerBackupCommand,
+  registerRestoreCommand,
+];
 
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+export function buildProgram(): Command {
   const program = new Command('exotrial')
     .description('exotrial: run an early-phase clinical trial end to end')
     .version(exotrialVersion, '-V, --version', 'print the version')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
-  const names = modulesFor(argv);
-  const registrars = await Promise.all(
-    names.map((name) => (commandModules[name] as () => Promise<Registrar>)()),
-  );
   for (const register of registrars) register(program);
   program
     .command('version')
@@ -75,13 +67,15 @@ export interface CliOutcome {
  */
 export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
   try {
-    await (await buildProgram(argv)).parseAsync([...argv]);
+    await buildProgram().parseAsync([...argv]);
     return { exitCode: Number(process.exitCode ?? EXIT_OK), failed: false };
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version exit 0; usage mistakes (unknown option, missing argument) are user errors.
       return { exitCode: error.exitCode === 0 ? EXIT_OK : EXIT_USER_ERROR, failed: error.exitCode !== 0 };
     }
+    // Loaded only on failure: it knows the errors of every layer (the database's among them).
+    const { describeFailure } = await import('./cli-errors.ts');
     const { exitCode, message } = describeFailure(error);
     process.stderr.write(`${message}\n`);
     return { exitCode, failed: true };

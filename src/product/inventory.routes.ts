@@ -3,7 +3,6 @@ import type { App, AppContext } from '../server/context.ts';
 import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
 import { inventorySummary } from './inventory.service.ts';
 import { vialLabels } from './label.service.ts';
-import { renderLabelsPdf } from './label-pdf.ts';
 import { productErrors as errors } from './product.routes.ts';
 
 /** The inventory dashboard's summary and the vial label PDF. */
@@ -43,6 +42,8 @@ export function inventoryRoutes(app: App, context: AppContext): void {
       const { labels, header, fileName } = await database.read((db) =>
         vialLabels(db, studyId, sessionOf(request), which),
       );
+      // PDFKit and the barcode encoder load on the first print, not with the server.
+      const { renderLabelsPdf } = await import('./label-pdf.ts');
       const pdf = await renderLabelsPdf(labels, header, { symbology, layout });
       return reply
         .type('application/pdf')

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import canonicalize from 'canonicalize';
-import PDFDocument from 'pdfkit';
 import type { Protocol } from '../protocol/schema.ts';
 import type { AdverseEventView } from './safety.schema.ts';
 
@@ -109,7 +108,9 @@ export function reportDigest(report: CiomsReport | Record<string, unknown>): str
 const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
 
 /** The report as a PDF (A4): the CIOMS sections in order, with the SHA-256 of the structured data. */
-export function renderReportPdf(report: CiomsReport | Record<string, unknown>): Promise<Buffer> {
+export async function renderReportPdf(report: CiomsReport | Record<string, unknown>): Promise<Buffer> {
+  // PDFKit loads with the first report, not at every start of the server.
+  const { default: PDFDocument } = await import('pdfkit');
   const document = new PDFDocument({ size: 'A4', margin: 50, info: { Title: 'Adverse event report' } });
   const chunks: Buffer[] = [];
   document.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -23,7 +23,7 @@ import { createStorageUnit } from '../../src/product/storage.service.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { testConfig } from '../support/test-app.ts';
 
-// Every case runs the CLI in this process through runCli, the entry bin/exotrial.js uses: a spawned
+// Every case runs the CLI in this process through runCli, the entry src/cli/main.ts uses: a spawned
 // process per case costs 1-10 s on a loaded machine, a case here a few milliseconds.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 300_000 });
 
@@ -369,7 +369,7 @@ beforeAll(async () => {
   sandboxRoot = mkdtempSync(join(tmpdir(), 'exotrial-cli-errors-'));
   chmodSync(sandboxRoot, 0o755);
   // Every command module, loaded once (and so the whole command list).
-  leaves = leavesOf(await buildProgram(['node', 'exotrial', '--help']));
+  leaves = leavesOf(buildProgram());
   databaseFolder = join(sandboxRoot, 'database');
   const database = await openDatabase({ kind: 'pglite', dataDir: databaseFolder });
   try {

@@ -21,7 +21,7 @@ describe('exotrial export and import', () => {
   const exotrial = (args: string[]) => {
     const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent' };
     delete env.DATABASE_URL;
-    const result = spawnSync(process.execPath, ['bin/exotrial.js', ...args], { env, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['bin/exotrial-dev.js', ...args], { env, encoding: 'utf8' });
     return { code: result.status, stdout: result.stdout, stderr: result.stderr };
   };
   const withData = (args: string[]) => exotrial([...args, '--data', dataDir]);

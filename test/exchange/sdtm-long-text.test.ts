@@ -277,7 +277,7 @@ describeEachDatabase('SDTM text over 200 bytes and values a transport file canno
     const where = target.target;
     if (where.kind === 'postgres') env.DATABASE_URL = where.url;
     const data = where.kind === 'pglite' ? ['--data', where.dataDir] : [];
-    const result = spawnSync(process.execPath, ['bin/exotrial.js', ...args, ...data], {
+    const result = spawnSync(process.execPath, ['bin/exotrial-dev.js', ...args, ...data], {
       env,
       encoding: 'utf8',
     });

@@ -31,7 +31,7 @@ function exotrial(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   if (!env.DATABASE_URL) delete environment.DATABASE_URL;
   const result = spawnSync(
     '/usr/bin/time',
-    ['-f', 'TIME %e %M', process.execPath, 'bin/exotrial.js', ...args],
+    ['-f', 'TIME %e %M', process.execPath, 'bin/exotrial-dev.js', ...args],
     { env: environment, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const measured = /TIME ([\d.]+) (\d+)/.exec(result.stderr);

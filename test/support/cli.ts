@@ -17,7 +17,7 @@ export function exotrial(
   const databaseArgs: string[] = [];
   if (options.target?.kind === 'postgres') env.DATABASE_URL = options.target.url;
   if (options.target?.kind === 'pglite') databaseArgs.push('--data', options.target.dataDir);
-  const result = spawnSync(process.execPath, ['bin/exotrial.js', ...args, ...databaseArgs], {
+  const result = spawnSync(process.execPath, ['bin/exotrial-dev.js', ...args, ...databaseArgs], {
     env,
     input: options.input ?? '',
     encoding: 'utf8',

@@ -17,7 +17,7 @@ export function startServerProcess(
   env: NodeJS.ProcessEnv = {},
   onOutput?: (chunk: string) => void,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['bin/exotrial.js', 'serve', ...args], {
+  const child = spawn(process.execPath, ['bin/exotrial-dev.js', 'serve', ...args], {
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The compiled build (`npm run build`, which `npm test` runs before vitest): it runs on plain Node,
+// and the CLI's definition loads none of what its commands do.
+const packageVersion = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+const temporary: string[] = [];
+afterAll(() => {
+  for (const folder of temporary) rmSync(folder, { recursive: true, force: true });
+});
+const tempDir = (prefix: string) => {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  temporary.push(folder);
+  return folder;
+};
+
+function node(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+/** The modules (relative to the repository, or a package's folder) that `node ARGS` loads. */
+function modulesLoadedBy(args: string[]): { output: string; modules: string[] } {
+  const log = join(tempDir('exotrial-modules-'), 'modules.txt');
+  const result = node(['--import', './test/support/module-log.js', ...args], { EXOTRIAL_MODULE_LOG: log });
+  expect(result.status, result.stderr).toBe(0);
+  const root = new URL('../../', import.meta.url).href;
+  const modules = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((url) => url.replace(root, ''));
+  return { output: result.stdout, modules };
+}
+
+const packagesOf = (modules: string[]) =>
+  new Set(
+    modules.flatMap((module) => {
+      const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(module);
+      return match?.[1] ? [match[1]] : [];
+    }),
+  );
+
+describe('the compiled build', () => {
+  it('is there: `npm run build` compiles the server and CLI to dist/ with source maps', () => {
+    expect(existsSync('dist/cli/main.js'), 'run `npm run build` first').toBe(true);
+    expect(readFileSync('dist/cli/main.js', 'utf8')).toContain('//# sourceMappingURL=main.js.map');
+    expect(existsSync('dist/cli/main.js.map')).toBe(true);
+    // Relative imports name the compiled files, so Node runs them without a TypeScript loader.
+    expect(readFileSync('dist/cli/program.js', 'utf8')).toContain("from './serve.js'");
+  });
+
+  it('runs `version` on plain Node', () => {
+    const result = node(['dist/cli/main.js', 'version']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${packageVersion}\n`);
+  });
+
+  it('`exotrial --help` lists every command and loads commander only', () => {
+    const { output, modules } = modulesLoadedBy(['bin/exotrial.js', '--help']);
+    for (const command of ['serve', 'migrate', 'user', 'report', 'export', 'backup', 'restore', 'version']) {
+      expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    expect(modules).toContain('dist/cli/main.js');
+    expect([...packagesOf(modules)]).toEqual(['commander']);
+    const compiled = modules.filter((module) => module.startsWith('dist/'));
+    expect(compiled.filter((module) => !module.startsWith('dist/cli/'))).toEqual([
+      'dist/version.js',
+      'dist/auth/roles.js',
+    ]);
+    expect(compiled.filter((module) => module.endsWith('.actions.js'))).toEqual([]);
+  });
+
+  it('`exotrial version` loads commander only', () => {
+    const { output, modules } = modulesLoadedBy(['bin/exotrial.js', 'version']);
+    expect(output).toBe(`${packageVersion}\n`);
+    expect([...packagesOf(modules)]).toEqual(['commander']);
+  });
+
+  it('a command loads what it does when it runs (the check above sees the modules a command loads)', () => {
+    const { output, modules } = modulesLoadedBy([
+      'bin/exotrial.js',
+      'protocol',
+      'validate',
+      'protocols/mexcovid.yaml',
+    ]);
+    expect(output).toMatch(/^OK protocols\/mexcovid.yaml/);
+    expect(modules).toContain('dist/cli/protocol.actions.js');
+    expect(packagesOf(modules).has('yaml')).toBe(true);
+  });
+});
+
+describe('bin/exotrial.js', () => {
+  /** A copy of bin/exotrial.js in a folder of its own, with one source file and, when asked, a build. */
+  function installation(build: string | null): { root: string; source: string } {
+    const root = tempDir('exotrial-bin-');
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'src', 'cli'), { recursive: true });
+    copyFileSync('bin/exotrial.js', join(root, 'bin', 'exotrial.js'));
+    const source = join(root, 'src', 'cli', 'main.ts');
+    writeFileSync(source, '');
+    if (build !== null) {
+      mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+      writeFileSync(join(root, 'dist', 'cli', 'main.js'), build);
+    }
+    return { root, source };
+  }
+  const setModified = (path: string, seconds: number) => utimesSync(path, seconds, seconds);
+
+  it('runs the compiled CLI when its build is newer than the sources', () => {
+    const { root, source } = installation("process.stdout.write('compiled CLI ran\\n');");
+    setModified(source, 1_000_000);
+    const result = node([join(root, 'bin', 'exotrial.js')]);
+    expect(result.stdout).toBe('compiled CLI ran\n');
+    expect(result.status).toBe(0);
+  });
+
+  it('says in one line to build when there is no build', () => {
+    const { root } = installation(null);
+    const result = node([join(root, 'bin', 'exotrial.js'), 'version']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `exotrial is not built yet: run \`npm run build\` in ${root}/ (or \`npm run dev\` to run the sources).\n`,
+    );
+  });
+
+  it('says in one line to build again when a source is newer than the build', () => {
+    const { root, source } = installation("process.stdout.write('compiled CLI ran\\n');");
+    setModified(join(root, 'dist', 'cli', 'main.js'), 1_000_000);
+    setModified(source, 2_000_000);
+    const result = node([join(root, 'bin', 'exotrial.js'), 'version']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^the build of exotrial is older than its sources: run `npm run build` in /,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
