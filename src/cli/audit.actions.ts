@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -13,7 +14,9 @@ import { checkOutputFile } from './cli-files.ts';
 import { type DatabaseOptions, withStudyDatabase } from './database-options.ts';
 
 async function write(stream: Writable, chunk: string): Promise<void> {
-  if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+  // A stream that already failed says so here; `once` rejects on an 'error' while waiting for room.
+  if (stream.errored) throw stream.errored;
+  if (!stream.write(chunk)) await once(stream, 'drain');
 }
 
 /** Anchor problems are the operator's to fix (a path, a file): one line, exit 1. */
@@ -111,10 +114,24 @@ export const exportAudit = async (options: DatabaseOptions & { format: string; o
     const out: Writable = options.out
       ? createWriteStream(options.out, { mode: OWNER_ONLY_FILE })
       : process.stdout;
-    for await (const chunk of exportAuditTrail(database, studyId, format)) await write(out, chunk);
+    // A file that cannot be written fails the command with one line, never as an 'error' event
+    // nobody listens to (which would end the process with a stack trace).
+    if (options.out) out.on('error', () => undefined);
+    try {
+      for await (const chunk of exportAuditTrail(database, studyId, format)) await write(out, chunk);
+      if (options.out) {
+        out.end();
+        await finished(out);
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (options.out && code !== undefined) {
+        out.destroy();
+        throw new CliUserError(`Cannot write ${options.out} (${code}): nothing more was written.`);
+      }
+      throw error;
+    }
     if (options.out) {
-      out.end();
-      await finished(out);
       process.stderr.write(`Wrote the audit trail to ${options.out}\n`);
     }
   });

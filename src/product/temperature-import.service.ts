@@ -180,6 +180,10 @@ async function checkPass(
 ) {
   const digest = createHash('sha256');
   const out = createWriteStream(copy, { mode: 0o600 });
+  // Always listened to: a write still in flight when a bad file stops this pass fails after
+  // destroy(), and an 'error' event nobody listens to would end the process. A failure while the
+  // pass runs is still seen: `once(out, 'drain')` and `finished(out)` reject with it.
+  out.on('error', () => undefined);
   const totals = noTotals();
   const badRows = new FirstBadRows(BAD_ROWS_LISTED);
   const median = new IntervalMedian();
