@@ -183,3 +183,11 @@ function isAddressOrRange(entry: string): boolean {
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (version === 4 ? 32 : 128);
 }
+
+/**
+ * Whether browsers reach exotrial over HTTPS: PUBLIC_URL says so (TLS usually ends at a proxy in front,
+ * so the request itself cannot tell). Only then are HSTS, upgrade-insecure-requests and Secure
+ * cookies sent: on a plain-HTTP hospital LAN they would lock browsers out of the server.
+ */
+export const servedOverTls = (config: Pick<Config, 'publicUrl'>): boolean =>
+  config.publicUrl?.startsWith('https://') ?? false;

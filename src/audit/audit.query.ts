@@ -1,9 +1,9 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { UserView } from '../auth/auth.schema.ts';
-import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import { namesById } from '../auth/user-names.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Schema } from '../db/schema.ts';
+import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { AuditEventView, AuditPage, AuditQuery } from './audit-query.schema.ts';
 import { AuditChainVerifier, type StoredAuditEvent, type VerifyResult } from './verify.ts';
 

@@ -1,12 +1,12 @@
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { listAuditEvents } from './audit.query.ts';
 import { auditPageSchema, auditQuerySchema } from './audit-query.schema.ts';
 
 export function auditRoutes(app: App, context: AppContext): void {
   app.get(
-    '/api/v1/audit',
+    '/audit',
     {
       config: { permission: 'audit.read' },
       schema: {

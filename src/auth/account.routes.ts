@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { requestContext, sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { requestContext, sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import {
   passwordChangeSchema,
   totpConfirmSchema,
@@ -31,7 +31,7 @@ export function accountRoutes(app: App, context: AppContext): void {
   const config = { permission: 'signed-in', beforeTotpEnrolment: true } as const;
 
   app.post(
-    '/api/v1/account/password',
+    '/account/password',
     {
       config: { ...config, beforePasswordChange: true, rateLimit: passwordRate },
       schema: {
@@ -59,7 +59,7 @@ export function accountRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/account/totp/enrol',
+    '/account/totp/enrol',
     {
       config,
       schema: {
@@ -73,7 +73,7 @@ export function accountRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/account/totp/confirm',
+    '/account/totp/confirm',
     {
       config,
       schema: {
@@ -90,7 +90,7 @@ export function accountRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/account/totp/disable',
+    '/account/totp/disable',
     {
       config,
       schema: {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize } from '../kernel/permissions.ts';
 import {
   newUserSchema,
   passwordResetSchema,
@@ -10,7 +11,6 @@ import {
   userUpdateSchema,
   userViewSchema,
 } from './auth.schema.ts';
-import { authorize } from './permissions.ts';
 import { revokeUserSessions } from './session.service.ts';
 import { activeSessionSchema, listActiveSessions, revokeSession } from './session-admin.service.ts';
 import { createUser } from './user.service.ts';
@@ -24,7 +24,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
 
   app.get(
-    '/api/v1/users',
+    '/users',
     {
       config: { permission: 'user.read' },
       schema: {
@@ -37,7 +37,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/users',
+    '/users',
     {
       config: { permission: 'user.manage' },
       schema: {
@@ -58,7 +58,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.patch(
-    '/api/v1/users/:userId',
+    '/users/:userId',
     {
       config: { permission: 'user.manage' },
       schema: {
@@ -78,7 +78,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/users/:userId/password',
+    '/users/:userId/password',
     {
       config: { permission: 'user.manage' },
       schema: {
@@ -103,7 +103,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/users/:userId/totp/reset',
+    '/users/:userId/totp/reset',
     {
       config: { permission: 'user.manage' },
       schema: {
@@ -124,7 +124,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/sessions',
+    '/sessions',
     {
       config: { permission: 'session.manage' },
       schema: {
@@ -141,7 +141,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.delete(
-    '/api/v1/sessions/:sessionId',
+    '/sessions/:sessionId',
     {
       config: { permission: 'session.manage' },
       schema: {
@@ -161,7 +161,7 @@ export function adminRoutes(app: App, context: AppContext): void {
   );
 
   app.delete(
-    '/api/v1/users/:userId/sessions',
+    '/users/:userId/sessions',
     {
       config: { permission: 'session.manage' },
       schema: {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
-import { notFound, validationFailed } from '../server/errors.ts';
+import { notFound, validationFailed } from '../kernel/errors.ts';
 import type { ApiTokenView, CreatedApiToken, NewApiToken } from './api-token.schema.ts';
 import type { AuthenticatedSession } from './session.service.ts';
 import { newSecret, secretDigest } from './tokens.ts';

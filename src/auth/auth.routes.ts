@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { requestContext, SESSION_COOKIE, sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
-import { servedOverTls } from '../server/security-headers.ts';
+import { servedOverTls } from '../config.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { requestContext, SESSION_COOKIE, sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { revokeUserTokens } from './api-token.service.ts';
 import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
 import { authSettings, login, logout, revokeUserSessions } from './session.service.ts';
@@ -14,7 +14,7 @@ export function authRoutes(app: App, context: AppContext): void {
   const LOGIN_RATE = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
 
   app.post(
-    '/api/v1/auth/login',
+    '/auth/login',
     {
       config: { public: true, rateLimit: LOGIN_RATE },
       schema: {
@@ -50,7 +50,7 @@ export function authRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/auth/logout',
+    '/auth/logout',
     {
       config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
@@ -67,7 +67,7 @@ export function authRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/auth/logout-everywhere',
+    '/auth/logout-everywhere',
     {
       config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
@@ -99,7 +99,7 @@ export function authRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/auth/me',
+    '/auth/me',
     {
       config: { permission: 'signed-in', beforeTotpEnrolment: true, beforePasswordChange: true },
       schema: {
@@ -121,7 +121,7 @@ export function authRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/setup',
+    '/setup',
     {
       config: { public: true },
       schema: {
@@ -134,7 +134,7 @@ export function authRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/setup',
+    '/setup',
     {
       config: { public: true, rateLimit: LOGIN_RATE },
       schema: {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { roles } from '../kernel/roles.ts';
 import { MIN_PASSWORD_LENGTH } from './password.ts';
-import { roles } from './roles.ts';
 
 export const emailSchema = z
   .string()

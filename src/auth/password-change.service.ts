@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Tx } from '../db/connection.ts';
-import { notFound, validationFailed } from '../server/errors.ts';
+import { notFound, validationFailed } from '../kernel/errors.ts';
 import { revokeUserTokens } from './api-token.service.ts';
 import type { PasswordChange } from './auth.schema.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './password.ts';

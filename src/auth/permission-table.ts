@@ -1,5 +1,5 @@
-import { permissions, rolePermissions, studyWideRoles } from './permissions.ts';
-import { type Role, roles } from './roles.ts';
+import { permissions, rolePermissions, studyWideRoles } from '../kernel/permissions.ts';
+import { type Role, roles } from '../kernel/roles.ts';
 
 const shortNames: Record<Role, string> = {
   administrator: 'admin',

@@ -1,7 +1,7 @@
 import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Tx } from '../db/connection.ts';
-import { DomainError, unauthenticated } from '../server/errors.ts';
+import { DomainError, unauthenticated } from '../kernel/errors.ts';
 import { verifyPassword } from './password.ts';
 import { type AuthSettings, countFailure, lockoutEvent } from './session.service.ts';
 

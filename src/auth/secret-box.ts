@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 
 /**
  * Seals small secrets (TOTP keys) for storage. With EXOTRIAL_SECRET_KEY set they are encrypted with

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
-import { notFound } from '../server/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 
 export const activeSessionSchema = z.object({
   /** The stored digest of the cookie: names the session without being able to sign in with it. */

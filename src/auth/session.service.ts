@@ -2,7 +2,7 @@ import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/connection.ts';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import type { LoginRequest, SessionView, UserView } from './auth.schema.ts';
 import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { newSecret, secretDigest } from './tokens.ts';

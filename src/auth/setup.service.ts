@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { systemActor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database } from '../db/connection.ts';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import type { SetupRequest, UserView } from './auth.schema.ts';
 import { newSecret, secretDigest } from './tokens.ts';
 import { countUsers, createUser } from './user.service.ts';

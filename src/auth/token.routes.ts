@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { requestContext, sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { requestContext, sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize, can } from '../kernel/permissions.ts';
 import { apiTokenViewSchema, createdApiTokenSchema, newApiTokenRequestSchema } from './api-token.schema.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-token.service.ts';
 import { confirmOwnPassword } from './password-check.ts';
-import { authorize, can } from './permissions.ts';
 import { authSettings } from './session.service.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
@@ -17,7 +17,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
   const settings = authSettings(context.config);
 
   app.get(
-    '/api/v1/tokens',
+    '/tokens',
     {
       config: { permission: 'token.own' },
       schema: {
@@ -33,7 +33,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/tokens',
+    '/tokens',
     {
       config: { permission: 'token.own', rateLimit: tokenRate },
       schema: {
@@ -65,7 +65,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
   );
 
   app.delete(
-    '/api/v1/tokens/:tokenId',
+    '/tokens/:tokenId',
     {
       config: { permission: 'token.own' },
       schema: {
@@ -86,7 +86,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/admin/tokens',
+    '/admin/tokens',
     {
       config: { permission: 'token.manage' },
       schema: {

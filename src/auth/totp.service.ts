@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { generateSecret, generateURI, verify } from 'otplib';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
-import { conflict, DomainError, notFound } from '../server/errors.ts';
+import { conflict, DomainError, notFound } from '../kernel/errors.ts';
 import { type LockoutPolicy, reauthenticate } from './reauthentication.service.ts';
 import { openSecret, sealSecret } from './secret-box.ts';
 import type { AuthenticatedSession } from './session.service.ts';

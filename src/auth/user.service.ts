@@ -3,10 +3,10 @@ import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import type { AppUserTable } from '../db/schema.ts';
-import { conflict, validationFailed } from '../server/errors.ts';
+import { conflict, validationFailed } from '../kernel/errors.ts';
+import { isRole } from '../kernel/roles.ts';
 import type { NewUser, UserView } from './auth.schema.ts';
 import { hashPassword, passwordProblem } from './password.ts';
-import { isRole } from './roles.ts';
 
 type UserRow = Pick<AppUserTable, 'user_id' | 'email' | 'name' | 'status'> & {
   roles: string[];

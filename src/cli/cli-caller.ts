@@ -1,5 +1,5 @@
 import { systemActor } from '../audit/audit.schema.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
 
 /**
  * Whoever can run the CLI against the database already holds the keys to it; commands act as the

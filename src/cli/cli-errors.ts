@@ -5,7 +5,7 @@ import { ConfigError } from '../config.ts';
 import { DatabaseUnavailableError } from '../db/connection.ts';
 import { DataDirBusyError } from '../db/data-dir-lock.ts';
 import { DatabaseTooNewError, DatabaseTooOldError } from '../db/migrate.ts';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { ProtocolFileError } from '../study/protocol-source.ts';
 import { CliUserError, EXIT_INTERNAL, EXIT_USER_ERROR } from './cli-user-error.ts';
 

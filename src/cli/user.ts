@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { roles } from '../auth/roles.ts';
+import { roles } from '../kernel/roles.ts';
 import { type DatabaseOptions, withDataOption } from './data-option.ts';
 import { lazyAction } from './lazy-action.ts';
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { recordErrorResponses } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { signatureRequestSchema } from '../participants/participant.schema.ts';
-import { recordErrorResponses } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
 import {
   casebookSchema,
   formRecordViewSchema,
@@ -30,7 +30,7 @@ const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not
 const queryParams = z.strictObject({ queryId: z.uuid({ message: 'Not a query id.' }) });
 const signatureResponse = z.object({ signatureId: z.string(), meaning: z.string() });
 const queryPermissions = { answer: 'query.answer', close: 'query.close', reopen: 'query.raise' } as const;
-const FORM_URL = '/api/v1/participants/:participantId/visits/:visitKey/forms/:formId';
+const FORM_URL = '/participants/:participantId/visits/:visitKey/forms/:formId';
 
 export function crfRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
@@ -80,7 +80,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/participants/:participantId/casebook',
+    '/participants/:participantId/casebook',
     {
       config: { permission: 'crf.read' },
       schema: {
@@ -95,7 +95,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/participants/:participantId/values',
+    '/participants/:participantId/values',
     {
       config: { permission: 'crf.read' },
       schema: {
@@ -121,7 +121,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/records/:recordId/sign',
+    '/records/:recordId/sign',
     {
       config: { permission: 'crf.sign' },
       schema: {
@@ -144,7 +144,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/sign',
+    '/participants/:participantId/sign',
     {
       config: { permission: 'crf.sign' },
       schema: {
@@ -167,7 +167,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/records/:recordId/sdv',
+    '/records/:recordId/sdv',
     {
       config: { permission: 'crf.sdv' },
       schema: {
@@ -184,19 +184,19 @@ export function crfRoutes(app: App, context: AppContext): void {
 
   const lockRoutes = [
     {
-      url: '/api/v1/records/:recordId',
+      url: '/records/:recordId',
       params: recordParams,
       target: (p: Record<string, string>) => ({ kind: 'record' as const, recordId: p.recordId ?? '' }),
     },
     {
-      url: '/api/v1/participants/:participantId',
+      url: '/participants/:participantId',
       params: participantParams,
       target: (p: Record<string, string>) => ({
         kind: 'participant' as const,
         participantId: p.participantId ?? '',
       }),
     },
-    { url: '/api/v1/study', params: z.strictObject({}), target: () => ({ kind: 'study' as const }) },
+    { url: '/study', params: z.strictObject({}), target: () => ({ kind: 'study' as const }) },
   ];
   for (const route of lockRoutes) {
     app.post(
@@ -250,7 +250,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   }
 
   app.get(
-    '/api/v1/queries',
+    '/queries',
     {
       config: { permission: 'crf.read' },
       schema: {
@@ -264,7 +264,7 @@ export function crfRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/queries',
+    '/queries',
     {
       config: { permission: 'query.raise' },
       schema: {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import { isDoseRecordForm } from '../dosing/exposure-form.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, DomainError, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, hasConsent, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { assertWritable } from '../participants/participant.service.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
-import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';

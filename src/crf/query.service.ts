@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { QueryView } from './crf.schema.ts';
 import type { SoftFailure } from './form-checks.ts';
 import { type FormRecordRow, findRecordById, toQueryView } from './form-record.queries.ts';

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { type AuditSubject, recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import type { Entries } from './entries.ts';
 import { checkForm } from './form-checks.ts';

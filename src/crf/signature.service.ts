@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type AuditSubject, recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Tx } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { assertWritable } from '../participants/participant.service.ts';
 import { signatureMeanings } from '../participants/signing.ts';
-import { conflict, notFound } from '../server/errors.ts';
 import { type FormRecordRow, findRecordById } from './form-record.queries.ts';
 
 /**

@@ -1,7 +1,7 @@
-import { authorize } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
-import type { Caller } from '../participants/participant.service.ts';
 import type { RuleInputValue } from '../protocol/rules/ast.ts';
 import { participantValues } from './record-values.ts';
 

@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Entries } from '../crf/entries.ts';
 import { allowedCodes } from '../crf/form-checks.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { DosingAdministrationTable } from '../db/schema-safety.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import {
   findParticipant,
   lockParticipant,
   type ParticipantRow,
 } from '../participants/participant.queries.ts';
-import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { assertWritable } from '../participants/participant.service.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { siteTimeZone } from '../study/site-time.ts';
 import {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { recordErrorResponses } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { recordErrorResponses } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
 import {
   administrationViewSchema,
@@ -24,7 +24,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
   const tags = ['dosing'];
 
   app.get(
-    '/api/v1/dosing/overview',
+    '/dosing/overview',
     {
       config: { permission: 'dosing.read' },
       schema: {
@@ -38,7 +38,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/participants/:participantId/doses',
+    '/participants/:participantId/doses',
     {
       config: { permission: 'dosing.read' },
       schema: {
@@ -54,7 +54,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/doses/:visitId',
+    '/participants/:participantId/doses/:visitId',
     {
       config: { permission: 'dosing.record' },
       schema: {
@@ -79,7 +79,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
   );
 
   app.put(
-    '/api/v1/doses/:administrationId',
+    '/doses/:administrationId',
     {
       config: { permission: 'dosing.record' },
       schema: {

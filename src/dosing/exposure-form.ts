@@ -9,11 +9,11 @@ import { participantValues } from '../crf/record-values.ts';
 import { breakSignatures } from '../crf/signature.service.ts';
 import type { Tx } from '../db/connection.ts';
 import type { DosingAdministrationTable } from '../db/schema-safety.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { DomainError, validationFailed } from '../kernel/errors.ts';
 import { findSlot } from '../participants/schedule.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { wallTimeOf } from '../safety/clocks.ts';
-import { DomainError, validationFailed } from '../server/errors.ts';
 
 type AdministrationRow = Selectable<DosingAdministrationTable>;
 

@@ -1,6 +1,6 @@
-import { canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { canAccessSite } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { toView, vitalsReadings } from './administration.service.ts';
 import type { AdministrationView } from './dosing.schema.ts';

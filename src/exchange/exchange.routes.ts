@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
-import { validationFailed } from '../server/errors.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { validationFailed } from '../kernel/errors.ts';
 import type { CsvCells } from './csv.ts';
 import { type ExportKind, recordExport } from './export-audit.ts';
 import { exportFhirBundle } from './fhir/fhir-bundle.ts';
@@ -142,7 +142,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
   const config = { permission: 'export.run' as const };
 
   app.get(
-    '/api/v1/fhir/Bundle',
+    '/fhir/Bundle',
     {
       config,
       schema: {
@@ -163,7 +163,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/exports/odm',
+    '/exports/odm',
     {
       config,
       schema: {
@@ -187,7 +187,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
 
   const sdtmFormat = z.enum(['xpt', 'csv']).default('xpt').describe('xpt (SAS XPORT version 5) or csv');
   app.get(
-    '/api/v1/exports/sdtm',
+    '/exports/sdtm',
     {
       config,
       schema: {
@@ -219,7 +219,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/exports/sdtm/:domain',
+    '/exports/sdtm/:domain',
     {
       config,
       schema: {
@@ -264,7 +264,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     .default('all')
     .describe('all: a ZIP of both; data: the flat records CSV; dictionary: the data dictionary CSV');
   app.get(
-    '/api/v1/exports/redcap',
+    '/exports/redcap',
     {
       config,
       schema: {

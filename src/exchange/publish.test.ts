@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { writeFileWhole, writeFolderWhole } from './publish.ts';
 
 describe('export files written whole or not at all', () => {

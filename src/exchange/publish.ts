@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DomainError } from '../server/errors.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { OWNER_ONLY_DIRECTORY } from './stream-file.ts';
 
 // Export files appear whole or not at all: they are written under a temporary name beside the target

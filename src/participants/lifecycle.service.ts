@@ -1,12 +1,13 @@
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
-import { conflict, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { hasConsent, lockParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
-import { assertWritable, type Caller, eligibilityOf } from './participant.service.ts';
+import { assertWritable, eligibilityOf } from './participant.service.ts';
 import { screeningWindowFor } from './schedule.ts';
 
 /** Today at the participant's site, in the site's time zone (a status date is the site's date, not UTC's). */

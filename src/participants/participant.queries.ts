@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../db/connection.ts';
 import type { ParticipantTable } from '../db/schema-participants.ts';
-import { notFound } from '../server/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 
 export type ParticipantRow = Selectable<ParticipantTable>;
 

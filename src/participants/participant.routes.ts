@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { recordErrorResponses } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { recordErrorResponses } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { changeStatus, enrolParticipant, recordScreenOutcome } from './lifecycle.service.ts';
 import {
   consentRequestSchema,
@@ -35,7 +35,7 @@ export function participantRoutes(app: App, context: AppContext): void {
     database.read((db) => participantDetail(db, studyId, sessionOf(request), participantId));
 
   app.get(
-    '/api/v1/participants',
+    '/participants',
     {
       config: { permission: 'participant.read' },
       schema: {
@@ -52,7 +52,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants',
+    '/participants',
     {
       config: { permission: 'participant.screen' },
       schema: {
@@ -69,7 +69,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/participants/:participantId',
+    '/participants/:participantId',
     {
       config: { permission: 'participant.read' },
       schema: {
@@ -83,7 +83,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/consent',
+    '/participants/:participantId/consent',
     {
       config: { permission: 'participant.consent' },
       schema: {
@@ -101,7 +101,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/participants/:participantId/eligibility',
+    '/participants/:participantId/eligibility',
     {
       config: { permission: 'participant.read' },
       schema: {
@@ -120,7 +120,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/eligibility/confirm',
+    '/participants/:participantId/eligibility/confirm',
     {
       config: { permission: 'eligibility.confirm' },
       schema: {
@@ -143,7 +143,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/screen-outcome',
+    '/participants/:participantId/screen-outcome',
     {
       config: { permission: 'participant.screen' },
       schema: {
@@ -167,7 +167,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/enrol',
+    '/participants/:participantId/enrol',
     {
       config: { permission: 'participant.enrol' },
       schema: {
@@ -191,7 +191,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/status',
+    '/participants/:participantId/status',
     {
       config: { permission: 'participant.status' },
       schema: {
@@ -209,7 +209,7 @@ export function participantRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/consort',
+    '/consort',
     {
       config: { permission: 'participant.read' },
       schema: { tags, summary: 'CONSORT flow counts', response: { 200: consortSchema, ...errors } },

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Actor } from '../audit/audit.schema.ts';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import type { UserView } from '../auth/auth.schema.ts';
-import { authorize } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, DomainError, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import {
@@ -19,11 +18,6 @@ import {
 } from './participant.queries.ts';
 import type { ConsentRequest, EligibilityView } from './participant.schema.ts';
 import { signatureMeanings, stateDigest } from './signing.ts';
-
-export interface Caller {
-  user: UserView;
-  actor: Actor;
-}
 
 /** Refuses a write to a participant whose casebook, or the whole study, is locked. */
 export async function assertWritable(db: Db, studyId: string, participant: ParticipantRow): Promise<void> {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import { namesById } from '../auth/user-names.ts';
 import { plainId } from '../crf/entries.ts';
 import type { Db } from '../db/connection.ts';
-import { validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { validationFailed } from '../kernel/errors.ts';
+import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
@@ -17,7 +18,6 @@ import type {
   ParticipantStatus,
   ParticipantSummary,
 } from './participant.schema.ts';
-import type { Caller } from './participant.service.ts';
 import { nextVisit, visitWindows } from './schedule.ts';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());

@@ -1,6 +1,6 @@
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { type AccountabilityReport, type CustodyEvent, DEPOT, reconcile } from './accountability.ts';
 

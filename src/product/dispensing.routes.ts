@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { dispenseVial, participantDispensings, proposeVial } from './dispensing.service.ts';
 import { productErrors as errors } from './product.routes.ts';
 import {
@@ -28,7 +28,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   returnRoutes(app, context);
 
   app.get(
-    '/api/v1/product/vials',
+    '/product/vials',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -42,7 +42,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/vials/by-code/:code',
+    '/product/vials/by-code/:code',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -57,7 +57,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/vials/:vialId',
+    '/product/vials/:vialId',
     {
       config: { permission: 'product.read' },
       schema: { tags, summary: 'One vial', params: vialParams, response: { 200: vialViewSchema, ...errors } },
@@ -66,7 +66,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/vials/:vialId/thaw',
+    '/product/vials/:vialId/thaw',
     {
       config: { permission: 'product.dispense' },
       schema: {
@@ -82,7 +82,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/vials/:vialId/move',
+    '/product/vials/:vialId/move',
     {
       config: { permission: 'product.store' },
       schema: {
@@ -118,7 +118,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   }
 
   app.post(
-    '/api/v1/product/vials/:vialId/disposition',
+    '/product/vials/:vialId/disposition',
     {
       config: { permission: 'product.disposition' },
       schema: {
@@ -137,7 +137,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/participants/:participantId/proposal',
+    '/product/participants/:participantId/proposal',
     {
       config: { permission: 'product.dispense' },
       schema: {
@@ -155,7 +155,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/participants/:participantId/dispensings',
+    '/product/participants/:participantId/dispensings',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -172,7 +172,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/dispensings',
+    '/product/dispensings',
     {
       config: { permission: 'product.dispense' },
       schema: {

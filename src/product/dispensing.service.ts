@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { DomainError, notFound } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
-import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { assertWritable } from '../participants/participant.service.ts';
 import { visitWindows } from '../participants/schedule.ts';
 import { assertDosingAllowed } from '../safety/pause.service.ts';
-import { DomainError, notFound } from '../server/errors.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { usabilityAt, usableUntil } from './expiry.ts';

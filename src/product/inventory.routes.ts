@@ -1,5 +1,5 @@
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
 import { inventorySummary } from './inventory.service.ts';
 import { vialLabels } from './label.service.ts';
@@ -11,7 +11,7 @@ export function inventoryRoutes(app: App, context: AppContext): void {
   const tags = ['product'];
 
   app.get(
-    '/api/v1/product/inventory',
+    '/product/inventory',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -27,7 +27,7 @@ export function inventoryRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/labels.pdf',
+    '/product/labels.pdf',
     {
       config: { permission: 'product.manage' },
       schema: {

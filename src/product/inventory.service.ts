@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
 import type { VialState } from '../db/schema-product.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { InventoryCounts, InventoryView, StateCounts } from './inventory.schema.ts';
 import { productOf } from './product.queries.ts';
 import { listExcursions, listStorageUnits } from './storage.service.ts';

@@ -1,7 +1,7 @@
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import type { LabelQuery } from './inventory.schema.ts';
 import type { LabelHeader, VialLabel } from './label-pdf.ts';

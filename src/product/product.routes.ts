@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { enterReleaseResults, getLot, listLots, registerLot, rejectLot, releaseLot } from './lot.service.ts';
 import {
   dispositionRequestSchema,
@@ -53,7 +53,7 @@ export function productRoutes(app: App, context: AppContext): void {
   shipmentRoutes(app, context);
 
   app.get(
-    '/api/v1/product/lots',
+    '/product/lots',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -66,7 +66,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/lots',
+    '/product/lots',
     {
       config: { permission: 'product.manage' },
       schema: {
@@ -84,7 +84,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/lots/:lotId',
+    '/product/lots/:lotId',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -98,7 +98,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.put(
-    '/api/v1/product/lots/:lotId/release-results',
+    '/product/lots/:lotId/release-results',
     {
       config: { permission: 'product.manage' },
       schema: {
@@ -117,7 +117,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/lots/:lotId/release',
+    '/product/lots/:lotId/release',
     {
       config: { permission: 'product.release' },
       schema: {
@@ -137,7 +137,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/lots/:lotId/reject',
+    '/product/lots/:lotId/reject',
     {
       config: { permission: 'product.release' },
       schema: {
@@ -156,7 +156,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/storage-units',
+    '/product/storage-units',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -169,7 +169,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/storage-units',
+    '/product/storage-units',
     {
       config: { permission: 'product.manage' },
       schema: {
@@ -184,7 +184,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.patch(
-    '/api/v1/product/storage-units/:unitId',
+    '/product/storage-units/:unitId',
     {
       config: { permission: 'product.manage' },
       schema: {
@@ -201,7 +201,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/storage-units/:unitId/readings',
+    '/product/storage-units/:unitId/readings',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -219,7 +219,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/storage-units/:unitId/readings',
+    '/product/storage-units/:unitId/readings',
     {
       config: { permission: 'product.store' },
       schema: {
@@ -246,7 +246,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/excursions',
+    '/product/excursions',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -259,7 +259,7 @@ export function productRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/excursions/:excursionId/disposition',
+    '/product/excursions/:excursionId/disposition',
     {
       config: { permission: 'product.disposition' },
       schema: {

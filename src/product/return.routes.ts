@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import { productErrors as errors } from './product.routes.ts';
 import { returnListQuerySchema, returnRequestSchema, returnViewSchema } from './return.schema.ts';
 import { listReturns, returnVial } from './return.service.ts';
@@ -13,7 +13,7 @@ export function returnRoutes(app: App, context: AppContext): void {
   const tags = ['product'];
 
   app.post(
-    '/api/v1/product/dispensings/:dispensingId/return',
+    '/product/dispensings/:dispensingId/return',
     {
       config: { permission: 'product.dispense' },
       schema: {
@@ -30,7 +30,7 @@ export function returnRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/returns',
+    '/product/returns',
     {
       config: { permission: 'product.read' },
       schema: {

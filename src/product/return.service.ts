@@ -1,8 +1,8 @@
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize, studyWideRoles } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, DomainError, notFound } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, DomainError, notFound } from '../kernel/errors.ts';
+import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import { usableUntil } from './expiry.ts';
 import {
   addVialEvents,

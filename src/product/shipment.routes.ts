@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
-import { notFound } from '../server/errors.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { notFound } from '../kernel/errors.ts';
 import { accountabilityReport } from './accountability.service.ts';
 import { productErrors as errors } from './product.routes.ts';
 import {
@@ -76,7 +76,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
   };
 
   app.get(
-    '/api/v1/product/shipments',
+    '/product/shipments',
     {
       config: { permission: 'product.read' },
       schema: {
@@ -89,7 +89,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/shipments',
+    '/product/shipments',
     {
       config: { permission: 'product.ship' },
       schema: {
@@ -107,7 +107,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/shipments/:shipmentId/ship',
+    '/product/shipments/:shipmentId/ship',
     {
       config: { permission: 'product.ship' },
       schema: {
@@ -133,7 +133,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/product/shipments/:shipmentId/receive',
+    '/product/shipments/:shipmentId/receive',
     {
       config: { permission: 'product.ship' },
       schema: {
@@ -160,7 +160,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/product/accountability',
+    '/product/accountability',
     {
       config: { permission: 'product.read' },
       schema: {

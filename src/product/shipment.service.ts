@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { ShipmentTable } from '../db/schema-product.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { refreezeForbidden } from './expiry.ts';
 import {
   addVialEvents,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { detectExcursions, excursionViews } from './excursion.service.ts';
 import { findUnit, type UnitRow, unitView } from './product.queries.ts';
 import type {

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { authorize } from '../auth/permissions.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findUnit } from './product.queries.ts';
 import { productErrors as errors } from './product.routes.ts';
 import { importResultSchema } from './product.schema.ts';
@@ -26,7 +26,7 @@ export function temperatureImportRoutes(app: App, context: AppContext): void {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     scope.addContentTypeParser(['text/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
     scope.post(
-      '/api/v1/product/storage-units/:unitId/temperature-imports',
+      '/product/storage-units/:unitId/temperature-imports',
       {
         config: { permission: 'product.store' },
         schema: {

@@ -10,7 +10,7 @@ import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { BadRow } from '../db/schema-product.ts';
-import { conflict, DomainError, validationFailed } from '../server/errors.ts';
+import { conflict, DomainError, validationFailed } from '../kernel/errors.ts';
 import { detectDataGaps, detectExcursions, excursionViews } from './excursion.service.ts';
 import type { LoggerReading } from './logger-csv.ts';
 import { NotALoggerFileError } from './logger-csv.ts';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize, canAccessSite, studyWideRoles } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
+import { authorize, canAccessSite, studyWideRoles } from '../kernel/permissions.ts';
 import { refreezeForbidden } from './expiry.ts';
 import {
   addVialEvents,

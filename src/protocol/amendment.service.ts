@@ -1,9 +1,9 @@
 import canonicalize from 'canonicalize';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize, can } from '../auth/permissions.ts';
 import type { Database, Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, forbidden, notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, forbidden, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, can } from '../kernel/permissions.ts';
 import { studyIdentity } from '../study/protocol-source.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { parseProtocolText } from './parse-text.ts';

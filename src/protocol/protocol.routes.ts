@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { authorize } from '../auth/permissions.ts';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { currentProtocol, protocolVersion as loadVersion } from '../study/protocol-store.ts';
 import { amendProtocol, listProtocolVersions, protocolSource } from './amendment.service.ts';
 import { parseProtocolText } from './parse-text.ts';
@@ -34,7 +34,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   const tags = ['protocol'];
 
   app.get(
-    '/api/v1/protocol',
+    '/protocol',
     {
       config: { permission: 'protocol.read' },
       schema: {
@@ -52,7 +52,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/protocol/versions',
+    '/protocol/versions',
     {
       config: { permission: 'protocol.read' },
       schema: {
@@ -65,7 +65,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/protocol/versions/:versionNo',
+    '/protocol/versions/:versionNo',
     {
       config: { permission: 'protocol.read' },
       schema: {
@@ -85,7 +85,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/protocol/versions/:versionNo/source',
+    '/protocol/versions/:versionNo/source',
     {
       config: { permission: 'protocol.read' },
       schema: {
@@ -107,7 +107,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/protocol/validate',
+    '/protocol/validate',
     {
       config: { permission: 'protocol.read' },
       schema: {
@@ -133,7 +133,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/protocol/versions',
+    '/protocol/versions',
     {
       config: { permission: 'protocol.manage' },
       schema: {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
-import { DomainError } from '../server/errors.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { renderReportHtml } from './report.html.ts';
 import { reportJson } from './report.model.ts';
 import { htmlToPdf, PdfTimeoutError, PdfUnavailableError } from './report.pdf.ts';
@@ -18,7 +18,7 @@ const reportQuery = z.strictObject({
 export function reportRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   app.get(
-    '/api/v1/report',
+    '/report',
     {
       config: { permission: 'analysis.read' },
       schema: {

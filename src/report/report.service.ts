@@ -1,6 +1,6 @@
 import type { UserView } from '../auth/auth.schema.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database } from '../db/connection.ts';
+import { authorize } from '../kernel/permissions.ts';
 import type { AnalyseOptions } from '../outcomes/analyse.ts';
 import { loadOutcomeSources } from '../outcomes/outcomes.loader.ts';
 import type { Protocol } from '../protocol/schema.ts';

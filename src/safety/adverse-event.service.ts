@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
 import { syncEditCheckQueries } from '../crf/query.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { hasConsent, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable, type Caller } from '../participants/participant.service.ts';
+import { assertWritable } from '../participants/participant.service.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import {
   type AdverseEventRow,

@@ -1,7 +1,7 @@
-import { authorize, canAccessSite } from '../auth/permissions.ts';
 import type { Db } from '../db/connection.ts';
 import { flagsWithoutEvent } from '../dosing/flag-review.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { toAdverseEventView, viewContext } from './adverse-event.views.ts';
 import { ruleValues } from './ae-summary.ts';

@@ -1,7 +1,7 @@
-import { authorize } from '../auth/permissions.ts';
 import { namesByLabel } from '../auth/user-names.ts';
 import type { Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { findAdverseEvent } from './adverse-event.service.ts';
 import type { AeHistoryEntry } from './safety.schema.ts';
 

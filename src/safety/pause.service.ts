@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { DosingPauseTable } from '../db/schema-safety.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { conflict, notFound } from '../server/errors.ts';
 import { ruleValues } from './ae-summary.ts';
 import type { PauseView } from './safety.schema.ts';
 import { evaluateEventRule, evaluateRateRule, type RuleEvent } from './stopping-rules.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { recordErrorResponses } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { recordErrorResponses } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
 import {
   createAdverseEvent,
   getAdverseEvent,
@@ -40,7 +40,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   const tags = ['safety'];
 
   app.get(
-    '/api/v1/adverse-events',
+    '/adverse-events',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -59,7 +59,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/participants/:participantId/adverse-events',
+    '/participants/:participantId/adverse-events',
     {
       config: { permission: 'safety.report' },
       schema: {
@@ -84,7 +84,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/adverse-events/:aeId',
+    '/adverse-events/:aeId',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -99,7 +99,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/adverse-events/:aeId/history',
+    '/adverse-events/:aeId/history',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -115,7 +115,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.put(
-    '/api/v1/adverse-events/:aeId',
+    '/adverse-events/:aeId',
     {
       // Reporters change the facts (safety.report), investigators and the safety officer the judgement
       // (causality, expectedness: safety.assess); the service checks which the change needs.
@@ -133,7 +133,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/adverse-events/:aeId/report',
+    '/adverse-events/:aeId/report',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -151,7 +151,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/adverse-events/:aeId/report.pdf',
+    '/adverse-events/:aeId/report.pdf',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -205,7 +205,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   }
 
   app.get(
-    '/api/v1/safety/submissions/:submissionId/report',
+    '/safety/submissions/:submissionId/report',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -220,7 +220,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/safety/submissions/:submissionId/report.pdf',
+    '/safety/submissions/:submissionId/report.pdf',
     {
       config: { permission: 'safety.read' },
       schema: { tags, summary: 'A recorded report exactly as it was sent (PDF)', params: submissionParams },
@@ -234,7 +234,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/safety/dashboard',
+    '/safety/dashboard',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -247,7 +247,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/safety/pauses',
+    '/safety/pauses',
     {
       config: { permission: 'safety.read' },
       schema: {
@@ -260,7 +260,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/safety/pauses',
+    '/safety/pauses',
     {
       config: { permission: 'safety.decide' },
       schema: {
@@ -275,7 +275,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/safety/pauses/:pauseId/resume',
+    '/safety/pauses/:pauseId/resume',
     {
       config: { permission: 'safety.decide' },
       schema: {

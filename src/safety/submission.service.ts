@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { authorize } from '../auth/permissions.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
-import { conflict, notFound, validationFailed } from '../server/errors.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { findAdverseEvent } from './adverse-event.service.ts';
 import { toAdverseEventView, viewContext } from './adverse-event.views.ts';

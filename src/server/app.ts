@@ -20,11 +20,16 @@ import { auditRoutes } from '../audit/audit.routes.ts';
 import { accountRoutes } from '../auth/account.routes.ts';
 import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
+import { callerResolver } from '../auth/caller-resolver.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import type { Config } from '../config.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { exchangeRoutes } from '../exchange/exchange.routes.ts';
+import { installAuthentication, registerPublic } from '../kernel/authentication.ts';
+import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
+import { installErrorHandler } from '../kernel/error-handler.ts';
+import type { ErrorBody } from '../kernel/errors.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { inventoryRoutes } from '../product/inventory.routes.ts';
@@ -35,13 +40,34 @@ import { safetyRoutes } from '../safety/safety.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
-import { installAuthentication, registerPublic } from './authentication.ts';
-import type { App, AppContext } from './context.ts';
-import { installErrorHandler } from './error-handler.ts';
-import type { ErrorBody } from './errors.ts';
 import { healthRoutes } from './health.routes.ts';
 import { helmetOptions, swaggerCsp } from './security-headers.ts';
 import { installStorableInput } from './storable-input.ts';
+
+/** Every route of the API lives under this prefix; the domains' route files spell paths without it. */
+export const API_PREFIX = '/api/v1';
+
+/** The domains' routes, each registered as its own plugin (an encapsulated scope) under API_PREFIX. */
+const apiRoutes: readonly DomainRoutes[] = [
+  healthRoutes,
+  authRoutes,
+  accountRoutes,
+  adminRoutes,
+  tokenRoutes,
+  auditRoutes,
+  studyRoutes,
+  siteRoutes,
+  protocolRoutes,
+  participantRoutes,
+  crfRoutes,
+  productRoutes,
+  dispensingRoutes,
+  inventoryRoutes,
+  safetyRoutes,
+  dosingRoutes,
+  exchangeRoutes,
+  reportRoutes,
+];
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -90,7 +116,7 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, { global: false });
   // Before any route: from here on every route must declare public or a permission.
-  installAuthentication(app, context);
+  installAuthentication(app, callerResolver(context));
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -118,24 +144,9 @@ export async function buildApp(context: AppContext, options: BuildOptions = {}):
     }),
   );
 
-  healthRoutes(app, context);
-  authRoutes(app, context);
-  accountRoutes(app, context);
-  adminRoutes(app, context);
-  tokenRoutes(app, context);
-  auditRoutes(app, context);
-  studyRoutes(app, context);
-  siteRoutes(app, context);
-  protocolRoutes(app, context);
-  participantRoutes(app, context);
-  crfRoutes(app, context);
-  productRoutes(app, context);
-  dispensingRoutes(app, context);
-  inventoryRoutes(app, context);
-  safetyRoutes(app, context);
-  dosingRoutes(app, context);
-  exchangeRoutes(app, context);
-  reportRoutes(app, context);
+  for (const routes of apiRoutes) {
+    await app.register(async (scope) => routes(scope, context), { prefix: API_PREFIX });
+  }
 
   await registerWebApp(app, options.webDir ?? webDistDir);
   return app;

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { DomainError } from '../kernel/errors.ts';
 import { exotrialVersion } from '../version.ts';
-import { errorBodySchema } from './api-schemas.ts';
-import type { App, AppContext } from './context.ts';
-import { DomainError } from './errors.ts';
 
 const healthSchema = z.object({
   status: z.literal('ok'),
@@ -13,7 +13,7 @@ const healthSchema = z.object({
 
 export function healthRoutes(app: App, context: AppContext): void {
   app.get(
-    '/api/v1/health',
+    '/health',
     {
       config: { public: true },
       schema: {

@@ -1,13 +1,5 @@
 import type { FastifyHelmetOptions } from '@fastify/helmet';
-import type { Config } from '../config.ts';
-
-/**
- * Whether browsers reach exotrial over HTTPS: PUBLIC_URL says so (TLS usually ends at a proxy in front,
- * so the request itself cannot tell). Only then are HSTS, upgrade-insecure-requests and Secure
- * cookies sent: on a plain-HTTP hospital LAN they would lock browsers out of the server.
- */
-export const servedOverTls = (config: Pick<Config, 'publicUrl'>): boolean =>
-  config.publicUrl?.startsWith('https://') ?? false;
+import { type Config, servedOverTls } from '../config.ts';
 
 /**
  * Headers of every answer (pages, API, static files). Scripts only from the server itself, never

@@ -2,9 +2,9 @@ import type { Logger } from 'pino';
 import { type AnchorSchedule, startAnchorSchedule } from '../audit/anchor-schedule.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase, waitForDatabase } from '../db/connection.ts';
+import type { App } from '../kernel/context.ts';
 import { bootstrap } from '../study/bootstrap.ts';
 import { buildApp } from './app.ts';
-import type { App } from './context.ts';
 
 export interface RunningServer {
   app: App;

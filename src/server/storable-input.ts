@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { validationFailed } from './errors.ts';
+import { validationFailed } from '../kernel/errors.ts';
 
 // NUL, and a UTF-16 surrogate without its pair. PostgreSQL refuses NUL in text and jsonb (the request
 // would fail as a fault), and a lone surrogate is silently turned into U+FFFD on its way to UTF-8: the

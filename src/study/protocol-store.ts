@@ -1,6 +1,6 @@
 import type { Db } from '../db/connection.ts';
+import { notFound } from '../kernel/errors.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { notFound } from '../server/errors.ts';
 
 export interface ProtocolVersion {
   studyId: string;

@@ -1,5 +1,5 @@
 import type { Db } from '../db/connection.ts';
-import { notFound } from '../server/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 
 /**
  * The calendar date (YYYY-MM-DD) of an instant in a time zone. A site's "today" is its own: in

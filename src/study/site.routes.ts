@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { authorize } from '../auth/permissions.ts';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { addSite, listSites, newSiteSchema, siteDetail, siteDetailSchema } from './site.service.ts';
 import { siteViewSchema } from './study.schema.ts';
 
@@ -12,7 +12,7 @@ export function siteRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
 
   app.get(
-    '/api/v1/sites',
+    '/sites',
     {
       config: { permission: 'study.read' },
       schema: {
@@ -29,7 +29,7 @@ export function siteRoutes(app: App, context: AppContext): void {
   );
 
   app.get(
-    '/api/v1/sites/:siteId',
+    '/sites/:siteId',
     {
       config: { permission: 'study.read', siteParam: 'siteId' },
       schema: {
@@ -46,7 +46,7 @@ export function siteRoutes(app: App, context: AppContext): void {
   );
 
   app.post(
-    '/api/v1/sites',
+    '/sites',
     {
       config: { permission: 'site.manage' },
       schema: {

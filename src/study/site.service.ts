@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
-import { canAccessSite } from '../auth/permissions.ts';
 import type { Db, Tx } from '../db/connection.ts';
-import { conflict, notFound } from '../server/errors.ts';
+import { conflict, notFound } from '../kernel/errors.ts';
+import { canAccessSite } from '../kernel/permissions.ts';
 import { siteViewSchema } from './study.schema.ts';
 
 export const newSiteSchema = z.object({

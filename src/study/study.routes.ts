@@ -1,13 +1,13 @@
-import { authorize } from '../auth/permissions.ts';
-import { errorBodySchema } from '../server/api-schemas.ts';
-import { sessionOf } from '../server/authentication.ts';
-import type { App, AppContext } from '../server/context.ts';
+import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { studyOverviewSchema } from './study.schema.ts';
 import { studyOverview } from './study.service.ts';
 
 export function studyRoutes(app: App, context: AppContext): void {
   app.get(
-    '/api/v1/study',
+    '/study',
     {
       config: { permission: 'study.read' },
       schema: {

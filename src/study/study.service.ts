@@ -1,7 +1,7 @@
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
-import { notFound } from '../server/errors.ts';
+import { notFound } from '../kernel/errors.ts';
 import type { StudyIdentity, StudyOverview } from './study.schema.ts';
 
 /** The study this database serves: the first one created (one study per installation for now). */

@@ -1,6 +1,6 @@
 import type { Database } from '../db/connection.ts';
 import { recordAdministration } from '../dosing/administration.service.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
 import { dispenseVial, proposeVial } from '../product/dispensing.service.ts';
 import { createAdverseEvent } from '../safety/adverse-event.service.ts';
 import { recordSubmission } from '../safety/submission.service.ts';

@@ -1,5 +1,5 @@
 import type { Database } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
 import { enterReleaseResults, registerLot, releaseLot, vialCode } from '../product/lot.service.ts';
 import { packShipment, receiveShipment, shipShipment } from '../product/shipment.service.ts';
 import { addReadings, createStorageUnit } from '../product/storage.service.ts';

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { type Actor, systemActor } from '../audit/audit.schema.ts';
 import type { UserView } from '../auth/auth.schema.ts';
 import type { LockoutPolicy } from '../auth/reauthentication.service.ts';
-import { isRole, type Role } from '../auth/roles.ts';
 import { createUser } from '../auth/user.service.ts';
 import { resetPassword, updateUser } from '../auth/user-admin.service.ts';
 import type { Tx } from '../db/connection.ts';
-import type { Caller } from '../participants/participant.service.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { isRole, type Role } from '../kernel/roles.ts';
 import { addSite, listSites, type SiteView } from '../study/site.service.ts';
 
 /** Who writes the synthetic trial's set-up rows (sites, accounts) into the audit trail. */

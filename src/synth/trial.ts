@@ -2,16 +2,12 @@ import type { FormRecordView } from '../crf/crf.schema.ts';
 import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
 import type { Database } from '../db/connection.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, validationFailed } from '../kernel/errors.ts';
 import { changeStatus, enrolParticipant, recordScreenOutcome } from '../participants/lifecycle.service.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
-import {
-  type Caller,
-  confirmEligibility,
-  recordConsent,
-  screenParticipant,
-} from '../participants/participant.service.ts';
+import { confirmEligibility, recordConsent, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
-import { conflict, validationFailed } from '../server/errors.ts';
 import { clinicalCourse, type DayState } from './clinical-course.ts';
 import { type DosingSafetyCounts, DosingSafetyWriter } from './dosing-safety.ts';
 import {

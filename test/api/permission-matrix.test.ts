@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createApiToken } from '../../src/auth/api-token.service.ts';
-import { can, studyWideRoles } from '../../src/auth/permissions.ts';
-import { type Role, roles } from '../../src/auth/roles.ts';
 import { createUser } from '../../src/auth/user.service.ts';
-import { type RouteEntry, routeTable } from '../../src/server/authentication.ts';
+import { type RouteEntry, routeTable } from '../../src/kernel/authentication.ts';
+import { can, studyWideRoles } from '../../src/kernel/permissions.ts';
+import { type Role, roles } from '../../src/kernel/roles.ts';
 import { ADMIN, createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
 
 const SITE_A = 'matrix-a';

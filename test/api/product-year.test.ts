@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import type { UserView } from '../../src/auth/auth.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
-import type { Caller } from '../../src/participants/participant.service.ts';
+import type { Caller } from '../../src/kernel/caller.ts';
 import { accountabilityReport } from '../../src/product/accountability.service.ts';
 import { dateInZone, dispenseVial, proposeVial } from '../../src/product/dispensing.service.ts';
 import { enterReleaseResults, registerLot, releaseLot } from '../../src/product/lot.service.ts';

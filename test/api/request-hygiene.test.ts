@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import type { App } from '../../src/kernel/context.ts';
 import { buildApp, requestIdFrom } from '../../src/server/app.ts';
-import type { App } from '../../src/server/context.ts';
 import { ADMIN, createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
 
 const admin = { EXOTRIAL_ADMIN_EMAIL: ADMIN.email, EXOTRIAL_ADMIN_PASSWORD: ADMIN.password };

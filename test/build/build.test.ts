@@ -77,7 +77,7 @@ describe('the compiled build', () => {
     const compiled = modules.filter((module) => module.startsWith('dist/'));
     expect(compiled.filter((module) => !module.startsWith('dist/cli/'))).toEqual([
       'dist/version.js',
-      'dist/auth/roles.js',
+      'dist/kernel/roles.js',
     ]);
     expect(compiled.filter((module) => module.endsWith('.actions.js'))).toEqual([]);
   });

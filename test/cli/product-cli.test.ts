@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import { type Database, openDatabase } from '../../src/db/connection.ts';
-import type { Caller } from '../../src/participants/participant.service.ts';
+import type { Caller } from '../../src/kernel/caller.ts';
 import { registerLot } from '../../src/product/lot.service.ts';
 import { createStorageUnit } from '../../src/product/storage.service.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';

@@ -21,8 +21,8 @@ import { type Database, openDatabase } from '../../src/db/connection.ts';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { loadSdtmStudy, writeSdtm } from '../../src/exchange/sdtm/sdtm-export.ts';
 import { planSdtm } from '../../src/exchange/sdtm/sdtm-plan.ts';
+import type { App } from '../../src/kernel/context.ts';
 import { buildApp } from '../../src/server/app.ts';
-import type { App } from '../../src/server/context.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import {
   describeEachDatabase,

@@ -2,8 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { verifyStudyChain } from '../../src/audit/audit.query.ts';
 import { systemActor } from '../../src/audit/audit.schema.ts';
-import { roles } from '../../src/auth/roles.ts';
 import { createUser } from '../../src/auth/user.service.ts';
+import { roles } from '../../src/kernel/roles.ts';
 import { generateSyntheticTrial } from '../../src/synth/trial.ts';
 import {
   ADMIN,

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asDatabaseUnavailable, DatabaseUnavailableError, openDatabase } from '../../src/db/connection.ts';
-import { DomainError } from '../../src/server/errors.ts';
+import { DomainError } from '../../src/kernel/errors.ts';
 import { freePort } from '../support/postgres.ts';
 import { freshTarget, type TestTarget } from '../support/test-app.ts';
 

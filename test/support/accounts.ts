@@ -1,4 +1,4 @@
-import type { App } from '../../src/server/context.ts';
+import type { App } from '../../src/kernel/context.ts';
 import { signIn } from './test-app.ts';
 
 /** The password an administrator hands over, replaced by its owner at the first sign-in. */

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import pino from 'pino';
 import { systemActor } from '../../src/audit/audit.schema.ts';
-import type { Role } from '../../src/auth/roles.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import type { DatabaseTarget } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/connection.ts';
+import type { Role } from '../../src/kernel/roles.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { exotrial } from './cli.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';

@@ -6,8 +6,8 @@ import pino from 'pino';
 import { describe, inject } from 'vitest';
 import { type Config, type DatabaseTarget, loadConfig } from '../../src/config.ts';
 import { type Database, type DatabaseKind, openDatabase } from '../../src/db/connection.ts';
+import type { App } from '../../src/kernel/context.ts';
 import { buildApp } from '../../src/server/app.ts';
-import type { App } from '../../src/server/context.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 
 export const databaseKinds: DatabaseKind[] = ['pglite', 'postgres'];

@@ -1,7 +1,7 @@
 import { systemActor } from '../../src/audit/audit.schema.ts';
-import type { Role } from '../../src/auth/roles.ts';
 import { createUser } from '../../src/auth/user.service.ts';
-import type { App } from '../../src/server/context.ts';
+import type { App } from '../../src/kernel/context.ts';
+import type { Role } from '../../src/kernel/roles.ts';
 import { type SignedIn, signIn, type TestApp } from './test-app.ts';
 
 export const PASSWORD = 'trial staff password';

@@ -1,8 +1,8 @@
 import { create } from 'xmlbuilder2';
 import { z } from 'zod';
+import { validationFailed } from '../../kernel/errors.ts';
 import type { LocalizedText, Protocol, ProtocolForm } from '../../protocol/schema.ts';
 import { codeListSchema, formSchema } from '../../protocol/schema-parts.ts';
-import { validationFailed } from '../../server/errors.ts';
 
 // Reads the metadata of an ODM 1.3.2 file into protocol forms and code lists: FormDef → form,
 // ItemDef → item (Question → label, DataType → type, MeasurementUnitRef → unit, RangeCheck → range

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
+import { validationFailed } from '../../kernel/errors.ts';
 import type { ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
-import { validationFailed } from '../../server/errors.ts';
 import type { ImportResult } from '../odm/odm-import.ts';
 import { toIdentifier } from '../odm/odm-import.ts';
 import {

@@ -1,5 +1,5 @@
 import type { Database } from '../../db/connection.ts';
-import { conflict } from '../../server/errors.ts';
+import { conflict } from '../../kernel/errors.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
 import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';

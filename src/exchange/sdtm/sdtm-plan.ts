@@ -1,5 +1,5 @@
 import type { Database } from '../../db/connection.ts';
-import { DomainError } from '../../server/errors.ts';
+import { DomainError } from '../../kernel/errors.ts';
 import { subjectBatches } from '../source.ts';
 import { valueProblem } from '../xpt/xpt-writer.ts';
 import {

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { can, type Permission } from '../../../src/auth/permissions.ts';
-import { isRole } from '../../../src/auth/roles.ts';
 import type { FormRecordView, QueryView } from '../../../src/crf/crf.schema.ts';
+import { can, type Permission } from '../../../src/kernel/permissions.ts';
+import { isRole } from '../../../src/kernel/roles.ts';
 import type {
   Consort,
   EligibilityView,

@@ -1,8 +1,8 @@
 import { Alert, Stack, Tabs, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
-import { can, type Permission } from '../../../../src/auth/permissions.ts';
-import { isRole } from '../../../../src/auth/roles.ts';
+import { can, type Permission } from '../../../../src/kernel/permissions.ts';
+import { isRole } from '../../../../src/kernel/roles.ts';
 import { useSession } from '../../api/session.ts';
 
 /** The administration tabs and the permission each needs (the server checks it again). */

@@ -1,7 +1,7 @@
 import { Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { permissions, rolePermissions, studyWideRoles } from '../../../../src/auth/permissions.ts';
-import { roles } from '../../../../src/auth/roles.ts';
+import { permissions, rolePermissions, studyWideRoles } from '../../../../src/kernel/permissions.ts';
+import { roles } from '../../../../src/kernel/roles.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 
 /** The permission table the server enforces, read from the same module. */

@@ -2,8 +2,8 @@ import { Alert, Button, Group, Loader, Paper, Stack, Table, TextInput, Title } f
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { can } from '../../../../src/auth/permissions.ts';
-import { isRole } from '../../../../src/auth/roles.ts';
+import { can } from '../../../../src/kernel/permissions.ts';
+import { isRole } from '../../../../src/kernel/roles.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';

@@ -14,7 +14,7 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { roles } from '../../../../src/auth/roles.ts';
+import { roles } from '../../../../src/kernel/roles.ts';
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { type AdminUser, useSites } from './admin-api.ts';

@@ -17,8 +17,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { studyWideRoles } from '../../../../src/auth/permissions.ts';
-import { isRole } from '../../../../src/auth/roles.ts';
+import { studyWideRoles } from '../../../../src/kernel/permissions.ts';
+import { isRole } from '../../../../src/kernel/roles.ts';
 import {
   type ParticipantList,
   participantStatuses,

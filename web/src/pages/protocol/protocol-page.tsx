@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { can } from '../../../../src/auth/permissions.ts';
-import type { Role } from '../../../../src/auth/roles.ts';
+import { can } from '../../../../src/kernel/permissions.ts';
+import type { Role } from '../../../../src/kernel/roles.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';

@@ -6,10 +6,10 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Permission } from '../auth/permissions.ts';
 import type { AuthenticatedSession } from '../auth/session.service.ts';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
+import type { Permission } from './permissions.ts';
 
 /** What every route file is given: the configuration, the database and the study served. */
 export interface AppContext {
@@ -17,6 +17,12 @@ export interface AppContext {
   database: Database;
   studyId: string;
 }
+
+/**
+ * A domain's routes: registered by the composition root as one plugin under the API prefix, so the
+ * paths a domain writes (`/participants/:id`) carry no version.
+ */
+export type DomainRoutes = (app: App, context: AppContext) => void;
 
 export type App = FastifyInstance<
   RawServerDefault,

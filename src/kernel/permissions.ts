@@ -1,5 +1,5 @@
-import { forbidden } from '../server/errors.ts';
-import type { UserView } from './auth.schema.ts';
+import type { UserView } from '../auth/auth.schema.ts';
+import { forbidden } from './errors.ts';
 import type { Role } from './roles.ts';
 
 /**

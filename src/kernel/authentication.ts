@@ -1,19 +1,24 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyContextConfig, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { resolveApiToken } from '../auth/api-token.service.ts';
-import { authorize } from '../auth/permissions.ts';
-import {
-  type AuthenticatedSession,
-  type AuthSettings,
-  authSettings,
-  resolveSession,
-} from '../auth/session.service.ts';
-import type { App, AppContext } from './context.ts';
+import type { AuthenticatedSession } from '../auth/session.service.ts';
+import type { App } from './context.ts';
 import { DomainError, unauthenticated } from './errors.ts';
+import { authorize } from './permissions.ts';
 
 export const SESSION_COOKIE = 'exotrial_session';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * How a request's credentials become a session. The auth domain provides it (src/auth/caller-resolver.ts)
+ * and the composition root passes it in, so this kernel module depends on no domain code.
+ */
+export interface CallerResolver {
+  /** The session of an API token's secret; null when unknown, expired or revoked. */
+  byApiToken(secret: string): Promise<AuthenticatedSession | null>;
+  /** The session of a session cookie's secret; null when unknown or ended. */
+  bySessionCookie(secret: string): Promise<AuthenticatedSession | null>;
+}
 
 /** A route as registered: what the permission matrix test walks. */
 export interface RouteEntry {
@@ -96,8 +101,7 @@ function csrfMatches(sent: string | string[] | undefined, expected: string): boo
  * this runs on request, before the body is read: a refused caller learns nothing about validation.
  * Install it before any route or route-registering plugin, so every route passes its check.
  */
-export function installAuthentication(app: FastifyInstance, context: AppContext): void {
-  const settings = authSettings(context.config);
+export function installAuthentication(app: FastifyInstance, resolver: CallerResolver): void {
   const routes: RouteEntry[] = [];
   routeTables.set(app, routes);
   app.addHook('onRoute', function checkDeclaration(route) {
@@ -111,7 +115,7 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
     if (request.routeOptions.url === undefined) return; // no route matched: the 404 handler answers
     const config = request.routeOptions.config;
     if (config.public === true) return;
-    const session = await callerOf(request, context, settings);
+    const session = await callerOf(request, resolver);
     if (session.passwordChangeRequired && !config.beforePasswordChange) {
       throw new DomainError(
         'password_change_required',
@@ -138,19 +142,15 @@ export function installAuthentication(app: FastifyInstance, context: AppContext)
 }
 
 /** The session of the API token or cookie sent, with the CSRF check for cookie writes; 401 without one. */
-async function callerOf(
-  request: FastifyRequest,
-  context: AppContext,
-  settings: AuthSettings,
-): Promise<AuthenticatedSession> {
+async function callerOf(request: FastifyRequest, resolver: CallerResolver): Promise<AuthenticatedSession> {
   const token = bearerToken(request);
   if (token !== undefined) {
-    const session = await resolveApiToken(context.database, context.studyId, token);
+    const session = await resolver.byApiToken(token);
     if (!session) throw unauthenticated('The API token is not valid: it is unknown, expired or revoked.');
     return session;
   }
   const secret = request.cookies[SESSION_COOKIE];
-  const session = secret ? await resolveSession(context.database, context.studyId, secret, settings) : null;
+  const session = secret ? await resolver.bySessionCookie(secret) : null;
   if (!session) throw unauthenticated(secret ? 'Your session has ended. Sign in again.' : 'Sign in first.');
   if (!SAFE_METHODS.has(request.method) && !csrfMatches(request.headers[CSRF_HEADER], session.csrfToken)) {
     throw new DomainError(
