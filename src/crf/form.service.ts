@@ -1,18 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { recordParticipantAudit } from '../audit/audit.service.ts';
-import type { Database, Db, Tx } from '../db/connection.ts';
-import { isDoseRecordForm } from '../dosing/exposure-form.ts';
+import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
-import { conflict, DomainError, notFound, validationFailed } from '../kernel/errors.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
-import { findParticipant, hasConsent, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable } from '../participants/participant.service.ts';
+import { findParticipant, hasConsent } from '../participants/participant.queries.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
+import { writableParticipant } from '../participants/writable.ts';
+import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
-import { type Entries, type FieldInput, isBlank, isBlankValue, sameEntry } from './entries.ts';
+import { type FieldInput, isBlankValue } from './entries.ts';
 import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
 import {
   entriesOf,
@@ -22,9 +20,8 @@ import {
   type SlotKey,
   verifiedItems,
 } from './form-record.queries.ts';
-import { syncEditCheckQueries } from './query.service.ts';
+import { writeFormRecord } from './form-write.ts';
 import { participantValues } from './record-values.ts';
-import { breakSignatures } from './signature.service.ts';
 
 function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
   const formSlot = findSlot(protocol, slot.visitKey, slot.formId);
@@ -114,10 +111,6 @@ function withoutBlankText(entries: Record<string, FieldInput>): Record<string, F
   );
 }
 
-function changedItems(old: Entries, merged: Record<string, FieldInput>): string[] {
-  return Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
-}
-
 /**
  * Saves a form: the fields sent replace those fields (others keep their values). Types, ranges, skip
  * logic and hard edit checks refuse the save with each field's message; soft checks save and raise a
@@ -134,9 +127,10 @@ export async function saveForm(
   clock = new Date(),
 ): Promise<FormRecordView & { warnings: SoftFailure[] }> {
   return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, slot.participantId);
-    authorize(caller.user, 'crf.enter', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, slot.participantId, {
+      caller,
+      permission: 'crf.enter',
+    });
     if (!(await hasConsent(trx, studyId, slot.participantId))) {
       throw conflict(
         `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
@@ -161,121 +155,31 @@ export async function saveForm(
         },
       );
     }
-    if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
-    const old = entriesOf(row);
-    const merged: Record<string, FieldInput> = { ...old, ...withoutBlankText(request.entries) };
-    const context = await participantValues(trx, studyId, slot.participantId, {
-      preferVisits: [slot.visitKey],
-    });
-    const today = dateInZone(clock, await siteTimeZone(trx, studyId, participant.site_id));
-    const check = checkForm(protocol, form, merged, context, {
-      today,
-      screeningDate: participant.screening_date,
-    });
-    if (check.hard.length > 0) {
-      throw validationFailed(
-        check.hard.map((problem) => ({
-          field: problem.item,
-          message: problem.message.en,
-          messages: problem.message,
-        })),
-        'Some values cannot be saved; nothing was saved.',
-      );
-    }
-    const changed = changedItems(old, merged);
-    const revised = changed.filter((itemId) => !isBlank(old[itemId]));
-    if (revised.length > 0 && !request.reason) {
-      throw validationFailed([
-        {
-          field: 'reason',
-          message: `Give a reason for changing ${revised.join(', ')}, which had been saved before.`,
-        },
-      ]);
-    }
-    if (row && changed.length === 0) {
-      return { ...(await recordView(trx, studyId, slot, row, protocol)), warnings: check.soft };
-    }
-    const saved = await writeRecord(trx, studyId, {
+    const zone = await siteTimeZone(trx, studyId, participant.site_id);
+    const result = await writeFormRecord(trx, studyId, caller, {
       participant,
       slot,
-      row,
+      protocol,
       versionNo,
-      old,
-      merged,
-      changed,
+      form,
+      existing: row,
+      incoming: withoutBlankText(request.entries),
+      dates: { today: dateInZone(clock, zone), screeningDate: participant.screening_date },
+      reason: request.reason,
+      refuse: (hard) =>
+        validationFailed(
+          hard.map((problem) => ({
+            field: problem.item,
+            message: problem.message.en,
+            messages: problem.message,
+          })),
+          'Some values cannot be saved; nothing was saved.',
+        ),
     });
-    await recordParticipantAudit(
-      trx,
-      studyId,
-      caller.actor,
-      participant,
-      changed.map((itemId) => ({
-        action: row ? 'crf.value.change' : 'crf.value.enter',
-        entityType: 'form_record',
-        entityId: saved.record_id,
-        field: `${slot.visitKey}:${slot.formId}[${slot.instance}].${itemId}`,
-        oldValue: old[itemId] ?? null,
-        newValue: merged[itemId] ?? null,
-        reason: isBlank(old[itemId]) ? undefined : request.reason,
-      })),
-    );
-    if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
-    await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !row });
+    const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
     return {
-      ...(await recordView(trx, studyId, slot, saved, protocol, { check, created: !row })),
-      warnings: check.soft,
+      ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
+      warnings: result.check.soft,
     };
   });
-}
-
-async function writeRecord(
-  trx: Tx,
-  studyId: string,
-  change: {
-    participant: { site_id: string };
-    slot: SlotKey;
-    row: FormRecordRow | undefined;
-    versionNo: number;
-    old: Entries;
-    merged: Record<string, FieldInput>;
-    changed: string[];
-  },
-): Promise<FormRecordRow> {
-  const entries: Entries = { ...change.old };
-  for (const itemId of change.changed) {
-    const input = change.merged[itemId];
-    const revision = (change.old[itemId]?.revision ?? 0) + 1;
-    entries[itemId] = {
-      value: input?.missing ? null : (input?.value ?? null),
-      ...(input?.missing ? { missing: input.missing, missingReason: input.missingReason } : {}),
-      revision,
-    };
-  }
-  const now = new Date();
-  if (change.row) {
-    return trx
-      .updateTable('form_record')
-      .set((eb) => ({ entries: JSON.stringify(entries), updated_at: now, version: eb('version', '+', 1) }))
-      .where('study_id', '=', studyId)
-      .where('record_id', '=', change.row.record_id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  }
-  return trx
-    .insertInto('form_record')
-    .values({
-      study_id: studyId,
-      record_id: randomUUID(),
-      participant_id: change.slot.participantId,
-      site_id: change.participant.site_id,
-      visit_id: change.slot.visitKey,
-      form_id: change.slot.formId,
-      instance: change.slot.instance,
-      entries: JSON.stringify(entries),
-      protocol_version: change.versionNo,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }

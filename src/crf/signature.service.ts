@@ -5,9 +5,9 @@ import type { Database, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
-import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable } from '../participants/participant.service.ts';
+import { findParticipant } from '../participants/participant.queries.ts';
 import { signatureMeanings } from '../participants/signing.ts';
+import { writableParticipant } from '../participants/writable.ts';
 import { type FormRecordRow, findRecordById } from './form-record.queries.ts';
 
 /**
@@ -123,8 +123,7 @@ export async function signForm(
   const target = { entityType: 'form_record', entityId: recordId, meaning: signatureMeanings.form, context };
   await reauthenticate(database, studyId, caller, password, target, lockout);
   const signatureId = await database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, record.participant_id);
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, record.participant_id);
     const current = await findRecordById(trx, studyId, recordId, true);
     if (!current) throw notFound(`Form record ${recordId}`);
     return applySignature(trx, studyId, caller, {
@@ -157,8 +156,7 @@ export async function signCasebook(
   };
   await reauthenticate(database, studyId, caller, password, target, lockout);
   return database.transaction(async (trx) => {
-    const locked = await lockParticipant(trx, studyId, participantId);
-    await assertWritable(trx, studyId, locked);
+    const locked = await writableParticipant(trx, studyId, participantId);
     const records = await trx
       .selectFrom('form_record')
       .selectAll()

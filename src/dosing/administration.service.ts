@@ -8,12 +8,8 @@ import type { DosingAdministrationTable } from '../db/schema-safety.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
-import {
-  findParticipant,
-  lockParticipant,
-  type ParticipantRow,
-} from '../participants/participant.queries.ts';
-import { assertWritable } from '../participants/participant.service.ts';
+import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
+import { writableParticipant } from '../participants/writable.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
@@ -446,9 +442,10 @@ export async function recordAdministration(
   request: RecordAdministrationRequest,
 ): Promise<AdministrationView> {
   return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'dosing.record', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'dosing.record',
+    });
     if (!participant.day1_date)
       throw conflict(`${participant.screening_number} is not enrolled: there is no dose to record.`);
     const { protocol, versionNo } = await currentProtocol(trx, studyId);
@@ -515,8 +512,7 @@ export async function updateAdministration(
       .executeTakeFirst();
     if (!found) throw notFound(`Dose record ${administrationId}`);
     authorize(caller.user, 'dosing.record', { siteId: found.site_id });
-    const participant = await lockParticipant(trx, studyId, found.participant_id);
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, found.participant_id);
     const rows = await administrations(trx, studyId, found.participant_id);
     const row = rows.find((entry) => entry.administration_id === administrationId);
     if (!row) throw notFound(`Dose record ${administrationId}`);

@@ -1,30 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { recordParticipantAudit } from '../audit/audit.service.ts';
-import { type Entries, type FieldInput, sameEntry } from '../crf/entries.ts';
-import { checkForm } from '../crf/form-checks.ts';
-import { entriesOf, findRecord, type SlotKey } from '../crf/form-record.queries.ts';
-import { syncEditCheckQueries } from '../crf/query.service.ts';
-import { participantValues } from '../crf/record-values.ts';
-import { breakSignatures } from '../crf/signature.service.ts';
+import type { FieldInput } from '../crf/entries.ts';
+import { findRecord, type SlotKey } from '../crf/form-record.queries.ts';
+import { writeFormRecord } from '../crf/form-write.ts';
 import type { Tx } from '../db/connection.ts';
 import type { DosingAdministrationTable } from '../db/schema-safety.ts';
 import type { Caller } from '../kernel/caller.ts';
-import { DomainError, validationFailed } from '../kernel/errors.ts';
+import { validationFailed } from '../kernel/errors.ts';
 import { findSlot } from '../participants/schedule.ts';
-import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
+import { doseRecordForm } from '../protocol/dose-record-form.ts';
+import type { Protocol } from '../protocol/schema.ts';
 import { wallTimeOf } from '../safety/clocks.ts';
 
 type AdministrationRow = Selectable<DosingAdministrationTable>;
-
-/**
- * The eCRF form that records doses (the protocol's SDTM EX form). It is written only from the dose
- * records of the Dosing screen, so a dose is typed once: the form service refuses to save it directly.
- */
-export const isDoseRecordForm = (form: Pick<ProtocolForm, 'sdtmDomain'>): boolean => form.sdtmDomain === 'EX';
-
-export const doseRecordForm = (protocol: Protocol): ProtocolForm | undefined =>
-  protocol.forms.find(isDoseRecordForm);
 
 const two = (value: number) => String(value).padStart(2, '0');
 
@@ -107,12 +94,7 @@ export async function syncExposureForm(
     instance: 1,
   };
   const existing = await findRecord(trx, studyId, slot, true);
-  if (existing?.locked_at) {
-    throw new DomainError(
-      'locked',
-      `The ${form.title.en} form of ${row.visit_id} is locked; a data manager can unlock it.`,
-    );
-  }
+  // A locked form refuses the change in writeFormRecord, before any value is checked.
   const dispensing = row.dispensing_id
     ? await trx
         .selectFrom('dispensing')
@@ -123,74 +105,28 @@ export async function syncExposureForm(
     : undefined;
   const thawedAt = dispensing ? new Date(dispensing.thawed_at) : null;
   const items = new Set(form.items.map((item) => item.id));
-  const old = entriesOf(existing);
-  const merged: Record<string, FieldInput> = { ...old };
+  const incoming: Record<string, FieldInput> = {};
   for (const [itemId, value] of Object.entries(exposureValues(row, thawedAt, change.zone))) {
-    if (items.has(itemId)) merged[itemId] = { value: value ?? null };
+    if (items.has(itemId)) incoming[itemId] = { value: value ?? null };
   }
-  const context = await participantValues(trx, studyId, row.participant_id, { preferVisits: [row.visit_id] });
-  const check = checkForm(protocol, form, merged, context);
-  if (check.hard.length > 0) {
-    throw validationFailed(
-      check.hard.map((problem) => ({
-        field: requestField[problem.item] ?? problem.item,
-        message: problem.message.en,
-        messages: problem.message,
-      })),
-      `The dose cannot be recorded: the ${form.title.en} form refuses it; nothing was saved.`,
-    );
-  }
-  // A blank that was never answered is no change (sameEntry treats absent and blank alike).
-  const changed = Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
-  if (existing && changed.length === 0) return;
-  const entries: Entries = { ...old };
-  for (const itemId of changed) {
-    entries[itemId] = { value: merged[itemId]?.value ?? null, revision: (old[itemId]?.revision ?? 0) + 1 };
-  }
-  const now = new Date();
-  const saved = existing
-    ? await trx
-        .updateTable('form_record')
-        .set((eb) => ({ entries: JSON.stringify(entries), updated_at: now, version: eb('version', '+', 1) }))
-        .where('study_id', '=', studyId)
-        .where('record_id', '=', existing.record_id)
-        .returningAll()
-        .executeTakeFirstOrThrow()
-    : await trx
-        .insertInto('form_record')
-        .values({
-          study_id: studyId,
-          record_id: randomUUID(),
-          participant_id: row.participant_id,
-          site_id: change.siteId,
-          visit_id: row.visit_id,
-          form_id: form.id,
-          instance: 1,
-          entries: JSON.stringify(entries),
-          protocol_version: change.versionNo,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-  await recordParticipantAudit(
-    trx,
-    studyId,
-    caller.actor,
-    saved,
-    changed.map((itemId) => ({
-      action: existing && old[itemId] !== undefined ? 'crf.value.change' : 'crf.value.enter',
-      entityType: 'form_record',
-      entityId: saved.record_id,
-      field: `${row.visit_id}:${form.id}[1].${itemId}`,
-      oldValue: old[itemId] ?? null,
-      newValue: entries[itemId] ?? null,
-      reason:
-        old[itemId] === undefined
-          ? `from dose record ${row.administration_id}`
-          : (change.reason ?? `from dose record ${row.administration_id}`),
-    })),
-  );
-  if (existing?.signed_at) await breakSignatures(trx, studyId, caller, saved);
-  await syncEditCheckQueries(trx, studyId, caller, saved, check.soft);
+  await writeFormRecord(trx, studyId, caller, {
+    participant: { participant_id: row.participant_id, site_id: change.siteId },
+    slot,
+    protocol,
+    versionNo: change.versionNo,
+    form,
+    existing,
+    incoming,
+    reason: change.reason,
+    source: `dose record ${row.administration_id}`,
+    refuse: (hard) =>
+      validationFailed(
+        hard.map((problem) => ({
+          field: requestField[problem.item] ?? problem.item,
+          message: problem.message.en,
+          messages: problem.message,
+        })),
+        `The dose cannot be recorded: the ${form.title.en} form refuses it; nothing was saved.`,
+      ),
+  });
 }

@@ -2,13 +2,13 @@ import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
-import { authorize } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
-import { hasConsent, lockParticipant, nextSiteNumber } from './participant.queries.ts';
+import { hasConsent, nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
-import { assertWritable, eligibilityOf } from './participant.service.ts';
+import { eligibilityOf } from './participant.service.ts';
 import { screeningWindowFor } from './schedule.ts';
+import { writableParticipant } from './writable.ts';
 
 /** Today at the participant's site, in the site's time zone (a status date is the site's date, not UTC's). */
 const siteToday = async (db: Db, studyId: string, siteId: string, clock: Date) =>
@@ -35,9 +35,10 @@ export async function recordScreenOutcome(
   clock = new Date(),
 ): Promise<void> {
   await database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'participant.screen', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'participant.screen',
+    });
     assertVersion(participant.version, input.version, participant.screening_number);
     if (participant.status !== 'screening') {
       throw conflict(
@@ -89,9 +90,10 @@ export async function enrolParticipant(
   clock = new Date(),
 ): Promise<string> {
   return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'participant.enrol', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'participant.enrol',
+    });
     assertVersion(participant.version, input.version, participant.screening_number);
     if (participant.status !== 'screening') {
       throw conflict(
@@ -180,9 +182,10 @@ export async function changeStatus(
   clock = new Date(),
 ): Promise<void> {
   await database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'participant.status', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'participant.status',
+    });
     assertVersion(participant.version, input.version, participant.screening_number);
     if (participant.status !== 'enrolled') {
       throw conflict(

@@ -4,36 +4,16 @@ import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.ser
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
-import { conflict, DomainError, notFound, validationFailed } from '../kernel/errors.ts';
+import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
-import {
-  findParticipant,
-  lockParticipant,
-  nextSiteNumber,
-  type ParticipantRow,
-} from './participant.queries.ts';
+import { findParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { ConsentRequest, EligibilityView } from './participant.schema.ts';
 import { signatureMeanings, stateDigest } from './signing.ts';
-
-/** Refuses a write to a participant whose casebook, or the whole study, is locked. */
-export async function assertWritable(db: Db, studyId: string, participant: ParticipantRow): Promise<void> {
-  if (participant.locked_at) {
-    throw new DomainError(
-      'locked',
-      `Participant ${participant.screening_number} is locked; a data manager can unlock it.`,
-    );
-  }
-  const study = await db
-    .selectFrom('study')
-    .select('locked_at')
-    .where('study_id', '=', studyId)
-    .executeTakeFirst();
-  if (study?.locked_at) throw new DomainError('locked', 'The study is locked; no data can change.');
-}
+import { writableParticipant } from './writable.ts';
 
 /**
  * Opens a screening log entry: a screening number (site code + S + sequence) and the date. The date
@@ -108,9 +88,10 @@ export async function recordConsent(
   clock = new Date(),
 ): Promise<string> {
   return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'participant.consent', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'participant.consent',
+    });
     const consentedAt = new Date(input.consentedAt);
     const zone = await siteTimeZone(trx, studyId, participant.site_id);
     if (consentedAt.getTime() > clock.getTime() + 5 * 60_000) {
@@ -238,8 +219,7 @@ export async function confirmEligibility(
     lockout,
   );
   return database.transaction(async (trx) => {
-    const locked = await lockParticipant(trx, studyId, participantId);
-    await assertWritable(trx, studyId, locked);
+    const locked = await writableParticipant(trx, studyId, participantId);
     if (locked.status !== 'screening')
       throw conflict(`Participant ${locked.screening_number} is not in screening.`);
     const view = await eligibilityOf(trx, studyId, caller, participantId);

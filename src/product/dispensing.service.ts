@@ -5,8 +5,8 @@ import type { Caller } from '../kernel/caller.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
-import { assertWritable } from '../participants/participant.service.ts';
 import { visitWindows } from '../participants/schedule.ts';
+import { writableParticipant } from '../participants/writable.ts';
 import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
@@ -256,6 +256,8 @@ export async function dispenseVial(
   now = new Date(),
 ): Promise<DispensingView> {
   return database.transaction(async (trx) => {
+    // Locked first: a status change or casebook lock of the participant waits for this dispensing.
+    await writableParticipant(trx, studyId, input.participantId, { caller, permission: 'product.dispense' });
     const { participant, product } = await checkDose(
       trx,
       studyId,
@@ -264,7 +266,6 @@ export async function dispenseVial(
       input.visitId,
       now,
     );
-    await assertWritable(trx, studyId, participant);
     // A study paused by a stopping rule or the safety officer dispenses nothing until resumed.
     await assertDosingAllowed(trx, studyId);
     const vial = await findVial(trx, studyId, { code: input.scannedCode }, true);

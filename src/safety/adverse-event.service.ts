@@ -7,8 +7,8 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
-import { hasConsent, lockParticipant } from '../participants/participant.queries.ts';
-import { assertWritable } from '../participants/participant.service.ts';
+import { hasConsent } from '../participants/participant.queries.ts';
+import { writableParticipant } from '../participants/writable.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import {
@@ -144,9 +144,10 @@ export async function createAdverseEvent(
   request: CreateAdverseEventRequest,
 ): Promise<SaveResult> {
   return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, participantId);
-    authorize(caller.user, 'safety.report', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, participantId, {
+      caller,
+      permission: 'safety.report',
+    });
     if (!(await hasConsent(trx, studyId, participantId))) {
       throw conflict(`No informed consent is recorded for ${participant.screening_number}.`);
     }
@@ -236,8 +237,7 @@ export async function updateAdverseEvent(
   return database.transaction(async (trx) => {
     const existing = await findAdverseEvent(trx, studyId, aeId);
     authorize(caller.user, 'safety.read', { siteId: existing.site_id });
-    const participant = await lockParticipant(trx, studyId, existing.participant_id);
-    await assertWritable(trx, studyId, participant);
+    const participant = await writableParticipant(trx, studyId, existing.participant_id);
     const row = await findAdverseEvent(trx, studyId, aeId, true);
     const { protocol } = await protocolVersion(trx, studyId, row.protocol_version);
     if (row.version !== request.version) {

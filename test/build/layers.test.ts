@@ -87,3 +87,39 @@ describe('layers of src/', () => {
     expect(show(intoSrc.filter((edge) => within(edge.to, 'src/server', 'src/db', 'src/cli')))).toEqual([]);
   });
 });
+
+describe('one writer per record type', () => {
+  /** Each `updateTable('form_record')` / `insertInto('form_record')` statement of src/, up to its execute call. */
+  function formRecordWrites(): { file: string; statement: string }[] {
+    const writes: { file: string; statement: string }[] = [];
+    for (const file of sourceFiles('src')) {
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const match of text.matchAll(/\.(?:updateTable|insertInto)\('form_record'\)[\s\S]*?\.execute/g)) {
+        writes.push({ file, statement: match[0] });
+      }
+    }
+    return writes;
+  }
+
+  it('only src/crf/form-write.ts creates form records or changes their values', () => {
+    const writes = formRecordWrites();
+    expect(writes.filter((write) => write.file === 'src/crf/form-write.ts')).toHaveLength(2);
+    const others = writes.filter(
+      (write) =>
+        write.file !== 'src/crf/form-write.ts' &&
+        (write.statement.startsWith('.insertInto') || /\bentries\b/.test(write.statement)),
+    );
+    expect(others.map((write) => write.file)).toEqual([]);
+  });
+});
+
+describe('the writable-participant preamble', () => {
+  it('is written once: only src/participants/writable.ts checks that a participant can be written', () => {
+    const callers = sourceFiles('src').filter(
+      (file) =>
+        file !== 'src/participants/writable.ts' &&
+        /\bassertWritable\(/.test(readFileSync(join(root, file), 'utf8')),
+    );
+    expect(callers).toEqual([]);
+  });
+});
