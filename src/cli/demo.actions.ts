@@ -35,20 +35,22 @@ export const demo = async (options: DemoOptions) => {
     }
     const bar = new SingleBar({
       format:
-        'Synthetic trial [{bar}] {value}/{total} participants, {duration_formatted} elapsed, ETA {eta_formatted}',
+        'Synthetic trial [{bar}] {value}/{total} participants, {rate} per second, {duration_formatted} elapsed, ETA {eta_formatted}',
       stream: process.stderr,
       // Without a terminal (a log file, CI), a line every ten seconds instead of a redrawn bar.
       noTTYOutput: true,
       notTTYSchedule: 10_000,
       hideCursor: true,
     });
-    bar.start(subjects, 0);
+    bar.start(subjects, 0, { rate: '0.0' });
+    const started = performance.now();
     const result = await generateSyntheticTrial(database, studyId, {
       subjects,
       sites,
       seed,
       force: options.force === true,
-      onProgress: (done) => bar.update(done),
+      onProgress: (done) =>
+        bar.update(done, { rate: (done / ((performance.now() - started) / 1000)).toFixed(1) }),
     }).finally(() => bar.stop());
     const { counts, written } = result;
     const statusLine = Object.entries(counts.byStatus)

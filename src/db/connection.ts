@@ -144,16 +144,16 @@ function postgresPool(url: string): pg.Pool {
   return pool;
 }
 
-/** For benchmarks: `onQuery` is called once for every statement the database runs. */
+/** For benchmarks: `onQuery` is called once for every statement the database runs, with its SQL. */
 export interface OpenOptions {
-  onQuery?: () => void;
+  onQuery?: (sql: string) => void;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   const { onQuery } = options;
   const log = onQuery
-    ? (event: { level: string }) => {
-        if (event.level === 'query') onQuery();
+    ? (event: { level: string; query: { sql: string } }) => {
+        if (event.level === 'query') onQuery(event.query.sql);
       }
     : undefined;
   if (target.kind === 'postgres') {
