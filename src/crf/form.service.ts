@@ -2,13 +2,13 @@ import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
-import { findParticipant, hasConsent } from '../participants/participant.queries.ts';
+import { findParticipant } from '../participants/participant.queries.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
 import { writableParticipant } from '../participants/writable.ts';
 import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
-import { dateInZone, siteTimeZone } from '../study/site-time.ts';
+import { dateInZone } from '../study/site-time.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
 import { type FieldInput, isBlankValue } from './entries.ts';
 import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
@@ -131,7 +131,7 @@ export async function saveForm(
       caller,
       permission: 'crf.enter',
     });
-    if (!(await hasConsent(trx, studyId, slot.participantId))) {
+    if (!participant.consented) {
       throw conflict(
         `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
       );
@@ -139,7 +139,7 @@ export async function saveForm(
     const row = await findRecord(trx, studyId, slot, true);
     const { protocol, versionNo } = row
       ? await protocolVersion(trx, studyId, row.protocol_version)
-      : await currentProtocol(trx, studyId);
+      : await protocolVersion(trx, studyId, participant.currentProtocolVersion);
     const form = resolveForm(protocol, slot);
     if (isDoseRecordForm(form)) {
       throw conflict(
@@ -155,7 +155,6 @@ export async function saveForm(
         },
       );
     }
-    const zone = await siteTimeZone(trx, studyId, participant.site_id);
     const result = await writeFormRecord(trx, studyId, caller, {
       participant,
       slot,
@@ -164,7 +163,10 @@ export async function saveForm(
       form,
       existing: row,
       incoming: withoutBlankText(request.entries),
-      dates: { today: dateInZone(clock, zone), screeningDate: participant.screening_date },
+      dates: {
+        today: dateInZone(clock, participant.siteTimeZone),
+        screeningDate: participant.screening_date,
+      },
       reason: request.reason,
       refuse: (hard) =>
         validationFailed(

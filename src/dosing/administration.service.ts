@@ -13,7 +13,7 @@ import { writableParticipant } from '../participants/writable.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { siteTimeZone } from '../study/site-time.ts';
 import {
   compliance,
@@ -448,14 +448,14 @@ export async function recordAdministration(
     });
     if (!participant.day1_date)
       throw conflict(`${participant.screening_number} is not enrolled: there is no dose to record.`);
-    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
     const visit = doseVisit(protocol, visitId);
     if (request.status !== 'not-given') await assertDosingAllowed(trx, studyId);
     const existing = await administrations(trx, studyId, participantId);
     if (existing.some((row) => row.visit_id === visitId)) {
       throw conflict(`Dose at ${visitId} is already recorded; correct it instead.`);
     }
-    const zone = await siteTimeZone(trx, studyId, participant.site_id);
+    const zone = participant.siteTimeZone;
     const window = windowsOf(protocol, participant, existing, zone)[
       protocol.regimen.doseVisits.indexOf(visit.id)
     ];
@@ -516,14 +516,14 @@ export async function updateAdministration(
     const rows = await administrations(trx, studyId, found.participant_id);
     const row = rows.find((entry) => entry.administration_id === administrationId);
     if (!row) throw notFound(`Dose record ${administrationId}`);
-    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
     if (row.version !== request.version) {
       throw conflict(
         `This dose record was changed by someone else (now version ${row.version}, yours ${request.version}).`,
       );
     }
     if (row.status === 'not-given' && request.status !== 'not-given') await assertDosingAllowed(trx, studyId);
-    const zone = await siteTimeZone(trx, studyId, participant.site_id);
+    const zone = participant.siteTimeZone;
     const window = windowsOf(protocol, participant, rows, zone)[row.dose_number - 1];
     const fields = await normalize(trx, studyId, protocol, participant, row.visit_id, request, zone, window);
     const next = columns(fields);

@@ -2,9 +2,9 @@ import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
-import { hasConsent, nextSiteNumber } from './participant.queries.ts';
+import { nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
 import { eligibilityOf } from './participant.service.ts';
 import { screeningWindowFor } from './schedule.ts';
@@ -100,7 +100,7 @@ export async function enrolParticipant(
         `Participant ${participant.screening_number} is ${participant.status}; only a participant in screening can be enrolled.`,
       );
     }
-    if (!(await hasConsent(trx, studyId, participantId))) {
+    if (!participant.consented) {
       throw conflict('No informed consent is recorded: record consent before enrolment.');
     }
     const eligibility = await eligibilityOf(trx, studyId, caller, participantId);
@@ -123,7 +123,7 @@ export async function enrolParticipant(
     if (input.day1Date < participant.screening_date) {
       throw validationFailed([{ field: 'day1Date', message: 'Day 1 cannot be before the screening date.' }]);
     }
-    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
     const window = screeningWindowFor(protocol, participant.screening_date);
     if (window && input.day1Date > window.latestDay1) {
       throw validationFailed([

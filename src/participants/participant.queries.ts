@@ -5,7 +5,8 @@ import { notFound } from '../kernel/errors.ts';
 
 export type ParticipantRow = Selectable<ParticipantTable>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A participant id is a UUID; anything else is not found without asking the database. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function findParticipant(
   db: Db,

@@ -7,10 +7,9 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
-import { hasConsent } from '../participants/participant.queries.ts';
 import { writableParticipant } from '../participants/writable.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import {
   type AdverseEventRow,
   aeForm,
@@ -148,10 +147,10 @@ export async function createAdverseEvent(
       caller,
       permission: 'safety.report',
     });
-    if (!(await hasConsent(trx, studyId, participantId))) {
+    if (!participant.consented) {
       throw conflict(`No informed consent is recorded for ${participant.screening_number}.`);
     }
-    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
     const zones = await siteZones(trx, studyId);
     const changed = Object.keys(request.entries).filter((item) => !isBlank(request.entries[item]));
     requireAssessmentRight(caller, changed, participant.site_id);
