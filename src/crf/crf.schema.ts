@@ -67,6 +67,7 @@ export const saveFormResponseSchema = formRecordViewSchema.extend({
   /** Soft checks that failed: saved, each with an open query. */
   warnings: z.array(z.object({ item: z.string(), message: localized })),
 });
+export type SaveFormResponse = z.infer<typeof saveFormResponseSchema>;
 
 export const casebookCellSchema = z.object({
   visitKey: z.string(),
@@ -77,10 +78,14 @@ export const casebookCellSchema = z.object({
   openQueries: z.number().int(),
   version: z.number().int(),
 });
+export type CasebookCell = z.infer<typeof casebookCellSchema>;
+export type CellState = CasebookCell['state'];
+
 export const casebookSchema = z.object({
   participantId: z.string(),
   cells: z.array(casebookCellSchema),
 });
+export type Casebook = z.infer<typeof casebookSchema>;
 
 export const raiseQueryRequestSchema = z.strictObject({
   recordId: z.uuid(),
