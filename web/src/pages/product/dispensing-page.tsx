@@ -16,6 +16,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import type { z } from 'zod';
+import type { dispenseRequestSchema } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
@@ -68,7 +70,7 @@ function ScanAndDispense({
   const input = useRef<HTMLInputElement>(null);
   const dispense = useMutation({
     mutationFn: (code: string) =>
-      api<DispensingView>('POST', '/product/dispensings', {
+      api<DispensingView, z.input<typeof dispenseRequestSchema>>('POST', '/product/dispensings', {
         participantId: proposal.participantId,
         visitId: proposal.visitId,
         expectedVialId: proposal.vial.vialId,
