@@ -92,10 +92,15 @@ export const raiseQueryRequestSchema = z.strictObject({
   itemId: plainId(100),
   text: plainText(2000).pipe(z.string().min(1)),
 });
+export type RaiseQueryRequest = z.input<typeof raiseQueryRequestSchema>;
 export const queryActionRequestSchema = z.strictObject({
   text: plainText(2000).pipe(z.string().min(1)),
   version: z.number().int().min(1),
 });
+export type QueryActionRequest = z.input<typeof queryActionRequestSchema>;
+export const queryListSchema = z.object({ items: z.array(queryViewSchema), total: z.number().int() });
+export type QueryList = z.infer<typeof queryListSchema>;
+
 export const queryListQuerySchema = z.strictObject({
   status: z.enum(['open', 'answered', 'closed']).optional(),
   siteId: plainId(64).optional(),
@@ -108,6 +113,14 @@ export const queryListQuerySchema = z.strictObject({
 export const sdvRequestSchema = z.strictObject({
   itemIds: z.array(plainId(100)).min(1).max(500),
 });
+export type SdvRequest = z.infer<typeof sdvRequestSchema>;
+export const sdvResultSchema = z.object({ verified: z.array(z.string()) });
+export type SdvResult = z.infer<typeof sdvResultSchema>;
+
+export const signatureResultSchema = z.object({ signatureId: z.string(), meaning: z.string() });
+export type SignatureResult = z.infer<typeof signatureResultSchema>;
+export const casebookSignatureResultSchema = signatureResultSchema.extend({ forms: z.number().int() });
+export type CasebookSignatureResult = z.infer<typeof casebookSignatureResultSchema>;
 export const lockRequestSchema = z.strictObject({
   reason: plainText(1000).pipe(z.string().min(1)).optional(),
 });

@@ -3,13 +3,13 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import type { QueryList } from '../../../../src/crf/crf.schema.ts';
+import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import {
   apiErrorText,
   formPagePath,
-  type ParticipantSummary,
   participantKeys,
-  type QueryView,
   useCan,
   useLanguage,
   useProtocol,
@@ -34,7 +34,7 @@ export function QueriesPage() {
       const total = async (wanted: string) => {
         const params = new URLSearchParams({ limit: '1', status: wanted });
         if (formId) params.set('formId', formId);
-        return (await api<{ total: number }>('GET', `/queries?${params}`)).total;
+        return (await api<QueryList>('GET', `/queries?${params}`)).total;
       };
       const [open, answered] = await Promise.all([total('open'), total('answered')]);
       return { open, answered };
@@ -46,12 +46,12 @@ export function QueriesPage() {
       const params = new URLSearchParams({ limit: '200' });
       if (status) params.set('status', status);
       if (formId) params.set('formId', formId);
-      return api<{ items: QueryView[]; total: number }>('GET', `/queries?${params}`);
+      return api<QueryList>('GET', `/queries?${params}`);
     },
   });
   const participants = useQuery({
     queryKey: [...participantKeys.all, 'all-for-queries'],
-    queryFn: () => api<{ items: ParticipantSummary[] }>('GET', '/participants?limit=500'),
+    queryFn: () => api<ParticipantList>('GET', '/participants?limit=500'),
   });
   const numberOf = (participantId: string) => {
     const participant = participants.data?.items.find((entry) => entry.participantId === participantId);

@@ -15,8 +15,10 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import type { CasebookSignatureResult } from '../../../../src/crf/crf.schema.ts';
 import { can } from '../../../../src/kernel/permissions.ts';
 import type { Role } from '../../../../src/kernel/roles.ts';
+import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import { useSiteTimeZone } from '../../api/site-clock.ts';
@@ -169,7 +171,15 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
         <SignatureModal
           meaning="casebook"
           title={t('casebook.sign')}
-          sign={(password) => api('POST', `/participants/${participant.participantId}/sign`, { password })}
+          sign={(password) =>
+            api<CasebookSignatureResult, SignatureRequest>(
+              'POST',
+              `/participants/${participant.participantId}/sign`,
+              {
+                password,
+              },
+            )
+          }
           onSigned={() => {
             close();
             void client.invalidateQueries({ queryKey: ['participants', participant.participantId] });

@@ -17,8 +17,10 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import type { z } from 'zod';
 import { studyWideRoles } from '../../../../src/kernel/permissions.ts';
 import { isRole } from '../../../../src/kernel/roles.ts';
+import type { screenRequestSchema } from '../../../../src/participants/participant.schema.ts';
 import {
   type ParticipantList,
   participantStatuses,
@@ -322,7 +324,11 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
   // Today at the chosen site, not in the browser's zone.
   const screeningDate = typedDate ?? (zone ? siteToday(zone) : '');
   const screen = useMutation({
-    mutationFn: () => api<ParticipantDetail>('POST', '/participants', { siteId: chosenSite, screeningDate }),
+    mutationFn: () =>
+      api<ParticipantDetail, z.input<typeof screenRequestSchema>>('POST', '/participants', {
+        siteId: chosenSite,
+        screeningDate,
+      }),
     onSuccess: (participant) => {
       void client.invalidateQueries({ queryKey: participantKeys.all });
       navigate(`/participants/${participant.participantId}`);
