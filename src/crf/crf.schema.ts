@@ -98,6 +98,13 @@ export const queryActionRequestSchema = z.strictObject({
   version: z.number().int().min(1),
 });
 export type QueryActionRequest = z.input<typeof queryActionRequestSchema>;
+/**
+ * A participant's recorded values keyed by `form.item`, for rules that reach across forms. Each is a
+ * rule input value (`RuleInputValue` of protocol/rules/ast.ts), which the answer does not check again.
+ */
+export const checkValuesSchema = z.object({ values: z.record(z.string(), z.unknown()) });
+export type CheckValuesView = z.infer<typeof checkValuesSchema>;
+
 export const queryListSchema = z.object({ items: z.array(queryViewSchema), total: z.number().int() });
 export type QueryList = z.infer<typeof queryListSchema>;
 

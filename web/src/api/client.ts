@@ -57,9 +57,15 @@ export async function apiUpload<T>(path: string, file: Blob, contentType: string
 
 /**
  * fetch for /api/v1: JSON in and out, the CSRF header on writes, errors as ApiError. `T` is the
- * answer's type and `Body` the request's, both named from the server's schemas by the caller.
+ * answer's type and `Body` the request's, both named by the caller from the server's schemas. A body
+ * is never inferred from the object passed: a call that sends one without naming its type does not
+ * compile, so every request is checked against the schema its route declares.
  */
-export async function api<T, Body = unknown>(method: string, path: string, body?: Body): Promise<T> {
+export async function api<T = void, Body = never>(
+  method: string,
+  path: string,
+  body?: NoInfer<Body>,
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

@@ -5,6 +5,7 @@ import type {
   Casebook,
   CasebookCell,
   CellState,
+  CheckValuesView,
   FormRecordView,
   QueryView,
   SaveFormResponse,
@@ -46,9 +47,9 @@ export type StudySite = SiteView;
 
 /**
  * The participant's recorded values for rules that reach across forms. The route declares them as a
- * record of anything; the service that computes them says what they are.
+ * record of anything; the service that computes them says what each value is.
  */
-type CheckValues = Awaited<ReturnType<typeof valuesForChecks>>;
+type CheckValues = Omit<CheckValuesView, 'values'> & { values: Awaited<ReturnType<typeof valuesForChecks>> };
 
 /** The user's language as a key of a localized text. */
 export function useLanguage(): 'en' | 'zh' {
@@ -189,7 +190,7 @@ export function useCheckContext(participantId: string, visitKey: string) {
   return useQuery({
     queryKey: [...participantKeys.one(participantId), 'values', visitKey],
     queryFn: () =>
-      api<{ values: CheckValues }>(
+      api<CheckValues>(
         'GET',
         `/participants/${participantId}/values?visitKey=${encodeURIComponent(visitKey)}`,
       ),
