@@ -17,7 +17,6 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { CasebookSignatureResult } from '../../../../src/crf/crf.schema.ts';
 import { can } from '../../../../src/kernel/permissions.ts';
-import type { Role } from '../../../../src/kernel/roles.ts';
 import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
@@ -52,7 +51,7 @@ export function ParticipantPage() {
   const language = useLanguage();
   const participant = useParticipant(participantId);
   const session = useSession();
-  const mayReadTrail = can({ roles: (session.data?.user.roles ?? []) as Role[] }, 'audit.read');
+  const mayReadTrail = can({ roles: session.data?.user.roles ?? [] }, 'audit.read');
   if (participant.isPending) return <Loader />;
   if (participant.isError) return <Alert color="red">{apiErrorText(t, language, participant.error)}</Alert>;
   const data = participant.data;

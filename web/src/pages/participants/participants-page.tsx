@@ -42,9 +42,7 @@ import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 /** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
 const badCursor = (error: unknown) =>
   error instanceof ApiError &&
-  ((error.body.details as { fields?: Array<{ field: string }> } | undefined)?.fields ?? []).some(
-    (problem) => problem.field === 'querystring.cursor',
-  );
+  (error.body.details?.fields ?? []).some((problem) => problem.field === 'querystring.cursor');
 
 /** Page sizes offered under the list; the first page of a filter change or size change is page 1. */
 const PAGE_SIZES = [25, 50, 100, 200] as const;

@@ -227,7 +227,7 @@ export function AdverseEventForm(props: {
   const now = () => {
     if (props.timeZone) set('onsetAt', siteNow(props.timeZone));
   };
-  const created = !base && save.isSuccess ? (save.data as AdverseEventView) : null;
+  const created = !base && save.isSuccess ? save.data : null;
   const stale =
     save.error instanceof ApiError && save.error.status === 409
       ? ((save.error.body.details as { current?: AdverseEventView } | undefined)?.current ?? null)
