@@ -138,11 +138,17 @@ describe('layers of src/', () => {
     expect(show(serverSide)).toEqual([]);
   });
 
-  it('every src module the web app loads, followed through its imports, loads no Node built-in and no server package', () => {
+  it('every src module the web app loads, and every schema module, followed through its imports, loads no Node built-in and no server package', () => {
     const loaded = new Set<string>();
-    const pending = runtime(webEdges)
-      .filter((edge) => within(edge.to, 'src'))
-      .map((edge) => edge.to);
+    // The schema modules are walked too: the web takes its payload types from them, so they stay
+    // loadable in a browser even where the web imports only their types today.
+    const schemaModules = sourceFiles('src').filter((file) => /\.schema\.ts$/.test(file));
+    const pending = [
+      ...runtime(webEdges)
+        .filter((edge) => within(edge.to, 'src'))
+        .map((edge) => edge.to),
+      ...schemaModules,
+    ];
     while (pending.length > 0) {
       const file = pending.pop() ?? '';
       if (loaded.has(file)) continue;
@@ -152,6 +158,7 @@ describe('layers of src/', () => {
     // The walk reaches the shared code the pages run (edit checks, the protocol's rules and schema).
     expect(loaded.has('src/crf/form-checks.ts')).toBe(true);
     expect(loaded.has('src/protocol/rules/parser.ts')).toBe(true);
+    expect(loaded.has('src/safety/safety.schema.ts')).toBe(true);
     const offending = [...loaded].flatMap((file) =>
       runtimePackagesOf(file)
         .filter((name) => nodeBuiltin(name) || serverPackage(name))
