@@ -6,6 +6,7 @@ import { signatureRequestSchema } from '../participants/participant.schema.ts';
 import {
   casebookSchema,
   casebookSignatureResultSchema,
+  checkValuesQuerySchema,
   checkValuesSchema,
   formRecordViewSchema,
   formSlotParamsSchema,
@@ -107,7 +108,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         summary:
           'Recorded values keyed by `form.item`, as the edit checks and skip logic of a form at `visitKey` see them',
         params: participantParams,
-        querystring: z.strictObject({ visitKey: z.string().min(1).max(100).optional() }),
+        querystring: checkValuesQuerySchema,
         response: { 200: checkValuesSchema, ...errors },
       },
     },

@@ -103,6 +103,7 @@ export type QueryActionRequest = z.input<typeof queryActionRequestSchema>;
  * rule input value (`RuleInputValue` of protocol/rules/ast.ts), which the answer does not check again.
  */
 export const checkValuesSchema = z.object({ values: z.record(z.string(), z.unknown()) });
+export const checkValuesQuerySchema = z.strictObject({ visitKey: z.string().min(1).max(100).optional() });
 export type CheckValuesView = z.infer<typeof checkValuesSchema>;
 
 export const queryListSchema = z.object({ items: z.array(queryViewSchema), total: z.number().int() });

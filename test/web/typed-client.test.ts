@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { queryText } from '../../web/src/api/client.ts';
 
 /**
  * The web app's request and answer types are the server's zod types (`z.infer` / `z.input` of the
@@ -73,5 +74,25 @@ describe('the web app types its API calls from the server schemas', () => {
       ),
     );
     expect(inline).toEqual([]);
+  });
+});
+
+describe('queryText', () => {
+  it('writes the values a GET carries and leaves out the empty ones', () => {
+    const text = queryText<{
+      limit: number;
+      status: string;
+      formId: string;
+      visitKey: string;
+      flag: boolean;
+    }>({
+      limit: 200,
+      status: '',
+      formId: undefined,
+      visitKey: 'day-1/30min',
+      flag: false,
+    });
+    expect(text).toBe('limit=200&visitKey=day-1%2F30min&flag=false');
+    expect(new URLSearchParams(text).get('visitKey')).toBe('day-1/30min');
   });
 });

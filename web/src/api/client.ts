@@ -30,6 +30,23 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * The query string of a GET. `Query` is the `z.input` of the querystring schema the route declares,
+ * so a key the route does not take does not compile; values are written as the URL carries them, and
+ * empty ones (undefined or '') are left out.
+ */
+export function queryText<Query extends object>(
+  query: {
+    [Key in keyof Query]?: string | number | boolean | undefined;
+  },
+): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  return params.toString();
+}
+
 let csrfToken: string | null = null;
 // How far the server's clock is ahead of this computer's, from the Date header of its last answer, so
 // that times offered as "now" come from the server's clock (a ward PC's clock may be wrong).

@@ -1,12 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
 import type {
   Casebook,
   CasebookCell,
   CellState,
   CheckValuesView,
+  checkValuesQuerySchema,
   FormRecordView,
+  instanceQuerySchema,
   QueryView,
   SaveFormResponse,
 } from '../../../src/crf/crf.schema.ts';
@@ -23,7 +26,7 @@ import type {
 import type { ProtocolVersion } from '../../../src/protocol/protocol-version.schema.ts';
 import type { Protocol } from '../../../src/protocol/schema.ts';
 import type { SiteView, StudyOverview } from '../../../src/study/study.schema.ts';
-import { ApiError, api } from './client.ts';
+import { ApiError, api, queryText } from './client.ts';
 import { useSession } from './session.ts';
 
 // Typed reads of the participant and eCRF API, shared by the participant, form, query and SDV pages.
@@ -111,7 +114,7 @@ export function useCasebook(participantId: string) {
 }
 
 export const formUrl = (participantId: string, visitKey: string, formId: string, instance: number) =>
-  `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`;
+  `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?${queryText<z.input<typeof instanceQuerySchema>>({ instance })}`;
 
 export function useFormRecord(participantId: string, visitKey: string, formId: string, instance: number) {
   return useQuery({
@@ -192,7 +195,7 @@ export function useCheckContext(participantId: string, visitKey: string) {
     queryFn: () =>
       api<CheckValues>(
         'GET',
-        `/participants/${participantId}/values?visitKey=${encodeURIComponent(visitKey)}`,
+        `/participants/${participantId}/values?${queryText<z.input<typeof checkValuesQuerySchema>>({ visitKey })}`,
       ),
     select: (body) => body.values,
   });

@@ -3,9 +3,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import type { QueryList } from '../../../../src/crf/crf.schema.ts';
+import type { z } from 'zod';
+import type { QueryList, queryListQuerySchema } from '../../../../src/crf/crf.schema.ts';
 import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
-import { api } from '../../api/client.ts';
+import { api, queryText } from '../../api/client.ts';
 import {
   apiErrorText,
   formPagePath,
@@ -32,8 +33,7 @@ export function QueriesPage() {
     queryKey: ['queries', 'counts', { formId }],
     queryFn: async () => {
       const total = async (wanted: string) => {
-        const params = new URLSearchParams({ limit: '1', status: wanted });
-        if (formId) params.set('formId', formId);
+        const params = queryText<z.input<typeof queryListQuerySchema>>({ limit: 1, status: wanted, formId });
         return (await api<QueryList>('GET', `/queries?${params}`)).total;
       };
       const [open, answered] = await Promise.all([total('open'), total('answered')]);
@@ -43,9 +43,7 @@ export function QueriesPage() {
   const queries = useQuery({
     queryKey: ['queries', { status, formId }],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: '200' });
-      if (status) params.set('status', status);
-      if (formId) params.set('formId', formId);
+      const params = queryText<z.input<typeof queryListQuerySchema>>({ limit: 200, status, formId });
       return api<QueryList>('GET', `/queries?${params}`);
     },
   });

@@ -20,12 +20,15 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { z } from 'zod';
 import { studyWideRoles } from '../../../../src/kernel/permissions.ts';
 import { isRole } from '../../../../src/kernel/roles.ts';
-import type { screenRequestSchema } from '../../../../src/participants/participant.schema.ts';
+import type {
+  participantListQuerySchema,
+  screenRequestSchema,
+} from '../../../../src/participants/participant.schema.ts';
 import {
   type ParticipantList,
   participantStatuses,
 } from '../../../../src/participants/participant.schema.ts';
-import { ApiError, api } from '../../api/client.ts';
+import { ApiError, api, queryText } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import { LAST_DATE, siteToday } from '../../api/site-clock.ts';
 import {
@@ -103,12 +106,13 @@ export function ParticipantsPage() {
   const list = useQuery({
     queryKey: [...participantKeys.all, { status, site, search: search.trim(), size, page, after }],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: String(size) });
-      if (status) params.set('status', status);
-      if (site) params.set('siteId', site);
-      if (search.trim()) params.set('search', search.trim());
-      if (after) params.set('cursor', after);
-      else if (page > 1) params.set('offset', String((page - 1) * size));
+      const params = queryText<z.input<typeof participantListQuerySchema>>({
+        limit: size,
+        status,
+        siteId: site,
+        search: search.trim(),
+        ...(after ? { cursor: after } : page > 1 ? { offset: (page - 1) * size } : {}),
+      });
       return api<ParticipantList>('GET', `/participants?${params}`);
     },
     placeholderData: keepPreviousData,

@@ -17,8 +17,8 @@ import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import type { dispenseRequestSchema } from '../../../../src/product/product.schema.ts';
-import { api } from '../../api/client.ts';
+import type { dispenseRequestSchema, proposalQuerySchema } from '../../../../src/product/product.schema.ts';
+import { api, queryText } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
@@ -160,7 +160,7 @@ export function DispensingPage() {
     queryFn: () =>
       api<ProposalView>(
         'GET',
-        `/product/participants/${participantId}/proposal?visitId=${encodeURIComponent(visitId ?? '')}`,
+        `/product/participants/${participantId}/proposal?${queryText<z.input<typeof proposalQuerySchema>>({ visitId: visitId ?? undefined })}`,
       ),
   });
   // A dose whose vial came back unused may be dispensed again.

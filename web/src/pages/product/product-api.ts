@@ -1,18 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
+import type { z } from 'zod';
 import type { DoseSchedule } from '../../../../src/dosing/dosing.schema.ts';
 import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
-import type { InventoryView } from '../../../../src/product/inventory.schema.ts';
+import type { InventoryView, inventoryQuerySchema } from '../../../../src/product/inventory.schema.ts';
 import type {
   DispensingView,
   ExcursionView,
   LotView,
   ProposalView,
   ReadingsView,
+  readingsQuerySchema,
   StorageUnitView,
   VialList,
   VialView,
 } from '../../../../src/product/product.schema.ts';
-import { ApiError, api } from '../../api/client.ts';
+import { ApiError, api, queryText } from '../../api/client.ts';
 
 // Typed reads of the investigational product API for the product pages; the types come from the
 // server's zod schemas.
@@ -40,13 +42,21 @@ export const productKeys = {
 export const useInventory = (expiringWithinDays: number) =>
   useQuery({
     queryKey: productKeys.inventory(expiringWithinDays),
-    queryFn: () => api<InventoryView>('GET', `/product/inventory?expiringWithinDays=${expiringWithinDays}`),
+    queryFn: () =>
+      api<InventoryView>(
+        'GET',
+        `/product/inventory?${queryText<z.input<typeof inventoryQuerySchema>>({ expiringWithinDays })}`,
+      ),
   });
 
 export const useReadings = (unitId: string) =>
   useQuery({
     queryKey: productKeys.readings(unitId),
-    queryFn: () => api<ReadingsView>('GET', `/product/storage-units/${unitId}/readings?points=600`),
+    queryFn: () =>
+      api<ReadingsView>(
+        'GET',
+        `/product/storage-units/${unitId}/readings?${queryText<z.input<typeof readingsQuerySchema>>({ points: 600 })}`,
+      ),
   });
 
 export const useLot = (lotId: string) =>

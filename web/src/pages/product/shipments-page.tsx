@@ -27,8 +27,9 @@ import type {
   shipmentRequestSchema,
   shipRequestSchema,
   VialList,
+  vialListQuerySchema,
 } from '../../../../src/product/product.schema.ts';
-import { api } from '../../api/client.ts';
+import { api, queryText } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
@@ -92,7 +93,15 @@ function PackModal({ units, onClose }: { units: StorageUnitView[]; onClose: () =
   const vials = useQuery({
     queryKey: ['product', 'vials', 'pack', fromUnitId],
     enabled: fromUnitId !== null,
-    queryFn: () => api<VialList>('GET', `/product/vials?unitId=${fromUnitId}&state=in_stock&limit=1000`),
+    queryFn: () =>
+      api<VialList>(
+        'GET',
+        `/product/vials?${queryText<z.input<typeof vialListQuerySchema>>({
+          unitId: fromUnitId ?? undefined,
+          state: 'in_stock',
+          limit: 1000,
+        })}`,
+      ),
   });
   const label = (unit: StorageUnitView) => `${unit.code} · ${unit.name}`;
   const options = units.map((unit) => ({ value: unit.unitId, label: label(unit) }));

@@ -10,7 +10,7 @@ import type {
   Dashboard,
   SubmissionView,
 } from '../../../../src/safety/safety.schema.ts';
-import { api } from '../../api/client.ts';
+import { api, queryText } from '../../api/client.ts';
 
 export type {
   AdverseEventView,
@@ -34,8 +34,7 @@ export const useAdverseEvents = (filter: EventFilter = {}) =>
   useQuery({
     queryKey: ['safety', 'events', filter],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: '500' });
-      for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
+      const params = queryText<AdverseEventListQueryInput>({ limit: 500, ...filter });
       return api<AdverseEventList>('GET', `/adverse-events?${params}`);
     },
   });
