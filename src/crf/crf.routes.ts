@@ -285,7 +285,7 @@ export function crfRoutes(app: App, context: AppContext): void {
 
   for (const action of ['answer', 'close', 'reopen'] as const) {
     app.post(
-      `/api/v1/queries/:queryId/${action}`,
+      `/queries/:queryId/${action}`,
       {
         config: { permission: queryPermissions[action] },
         schema: {

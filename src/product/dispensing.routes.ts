@@ -99,7 +99,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
 
   for (const kind of ['destroyed', 'lost'] as const) {
     app.post(
-      `/api/v1/product/vials/:vialId/${kind === 'destroyed' ? 'destroy' : 'lose'}`,
+      `/product/vials/:vialId/${kind === 'destroyed' ? 'destroy' : 'lose'}`,
       {
         config: { permission: 'product.disposition' },
         schema: {

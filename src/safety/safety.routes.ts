@@ -173,7 +173,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
 
   for (const reporter of ['site', 'sponsor'] as const) {
     app.post(
-      `/api/v1/adverse-events/:aeId/submissions/${reporter}`,
+      `/adverse-events/:aeId/submissions/${reporter}`,
       {
         config: { permission: reporter === 'site' ? 'safety.report' : 'safety.submit' },
         schema: {

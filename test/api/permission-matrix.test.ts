@@ -96,6 +96,15 @@ describeEachDatabase('permission matrix', (kind) => {
     expect(apiRoutes().length).toBeGreaterThan(15);
   });
 
+  it('every API route lives once under /api/v1 (route files spell their paths without the prefix)', () => {
+    const api = routeTable(t.app).filter((route) => route.url.toLowerCase().startsWith('/api/'));
+    const misplaced = api
+      .filter((route) => !route.url.startsWith('/api/v1/') && !route.url.startsWith('/api/docs'))
+      .concat(api.filter((route) => route.url.indexOf('/api/', 1) > 0))
+      .map((route) => `${route.method} ${route.url}`);
+    expect(misplaced).toEqual([]);
+  });
+
   it('refuses every cell whose role lacks the permission, and other sites’ people, and writes nothing', async () => {
     // Refused calls must write nothing. Allowed reads may (an export is audited), so the head is
     // compared around each refused call only.
