@@ -34,6 +34,8 @@ export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 export type AuditQuery = z.infer<typeof auditQuerySchema>;
+/** The filters as a client sends them (the limit has a default). */
+export type AuditQueryInput = z.input<typeof auditQuerySchema>;
 
 export const auditEventViewSchema = z.object({
   seq: z.number().int(),

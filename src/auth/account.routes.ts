@@ -4,6 +4,7 @@ import { requestContext, sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import {
   passwordChangeSchema,
+  sessionsEndedSchema,
   totpConfirmSchema,
   totpDisableSchema,
   totpEnrolmentSchema,
@@ -40,7 +41,7 @@ export function accountRoutes(app: App, context: AppContext): void {
           'Change your own password: the current one, then a new one not among your recent ones; ends your other sessions and revokes your API tokens',
         body: passwordChangeSchema,
         response: {
-          200: z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int() }),
+          200: sessionsEndedSchema,
           ...errors,
           423: errorBodySchema,
           429: errorBodySchema,

@@ -4,15 +4,17 @@ import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { authorize } from '../kernel/permissions.ts';
 import {
+  activeSessionSchema,
   newUserSchema,
   passwordResetSchema,
   reasonOnlySchema,
   userAdminViewSchema,
+  userSessionsEndedSchema,
   userUpdateSchema,
   userViewSchema,
 } from './auth.schema.ts';
 import { revokeUserSessions } from './session.service.ts';
-import { activeSessionSchema, listActiveSessions, revokeSession } from './session-admin.service.ts';
+import { listActiveSessions, revokeSession } from './session-admin.service.ts';
 import { createUser } from './user.service.ts';
 import { listUsers, resetPassword, resetTotp, updateUser } from './user-admin.service.ts';
 
@@ -168,7 +170,7 @@ export function adminRoutes(app: App, context: AppContext): void {
         tags: ['sessions'],
         summary: 'End every session of one user',
         params: userParams,
-        response: { 200: z.object({ sessionsEnded: z.number().int() }), ...errors, 404: errorBodySchema },
+        response: { 200: userSessionsEndedSchema, ...errors, 404: errorBodySchema },
       },
     },
     async (request) => {

@@ -11,6 +11,7 @@ export type NewApiToken = z.infer<typeof newApiTokenSchema>;
 export const newApiTokenRequestSchema = newApiTokenSchema.extend({
   password: z.string().min(1, { message: 'Enter your password to issue a token.' }).max(256),
 });
+export type NewApiTokenRequest = z.infer<typeof newApiTokenRequestSchema>;
 
 export const apiTokenViewSchema = z.object({
   tokenId: z.string(),

@@ -4,7 +4,13 @@ import { errorBodySchema } from '../kernel/api-schemas.ts';
 import { requestContext, SESSION_COOKIE, sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { revokeUserTokens } from './api-token.service.ts';
-import { loginRequestSchema, sessionViewSchema, setupRequestSchema, userViewSchema } from './auth.schema.ts';
+import {
+  loginRequestSchema,
+  sessionsEndedSchema,
+  sessionViewSchema,
+  setupRequestSchema,
+  userViewSchema,
+} from './auth.schema.ts';
 import { authSettings, login, logout, revokeUserSessions } from './session.service.ts';
 import { completeSetup, setupNeeded } from './setup.service.ts';
 
@@ -75,7 +81,7 @@ export function authRoutes(app: App, context: AppContext): void {
         summary:
           'Sign out everywhere: ends every session of the signed-in user, this one included, and revokes their API tokens',
         response: {
-          200: z.object({ sessionsEnded: z.number().int(), tokensRevoked: z.number().int() }),
+          200: sessionsEndedSchema,
           401: errorBodySchema,
         },
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { roles } from '../kernel/roles.ts';
-import { MIN_PASSWORD_LENGTH } from './password.ts';
+
+export const MIN_PASSWORD_LENGTH = 12;
 
 export const emailSchema = z
   .string()
@@ -98,7 +99,9 @@ export const userUpdateSchema = z.object({
 export type UserUpdate = z.infer<typeof userUpdateSchema>;
 
 export const passwordResetSchema = z.object({ password: passwordSchema, reason: reasonSchema });
+export type PasswordReset = z.infer<typeof passwordResetSchema>;
 export const reasonOnlySchema = z.object({ reason: reasonSchema });
+export type ReasonOnly = z.infer<typeof reasonOnlySchema>;
 
 export const passwordChangeSchema = z.object({
   currentPassword: z.string().min(1, { message: 'Enter your current password.' }).max(256),
@@ -108,5 +111,32 @@ export type PasswordChange = z.infer<typeof passwordChangeSchema>;
 
 /** The password too: a session taken over without it cannot give itself a second factor. */
 export const totpConfirmSchema = z.object({ code: totpCodeSchema, password: z.string().min(1).max(256) });
+export type TotpConfirm = z.infer<typeof totpConfirmSchema>;
 export const totpDisableSchema = z.object({ password: z.string().min(1).max(256), code: totpCodeSchema });
+export type TotpDisable = z.infer<typeof totpDisableSchema>;
 export const totpEnrolmentSchema = z.object({ secret: z.string(), otpauthUri: z.string() });
+export type TotpEnrolment = z.infer<typeof totpEnrolmentSchema>;
+
+export const activeSessionSchema = z.object({
+  /** The stored digest of the cookie: names the session without being able to sign in with it. */
+  sessionId: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+export type ActiveSession = z.infer<typeof activeSessionSchema>;
+
+/** What signing out everywhere (or changing one's password) ended. */
+export const sessionsEndedSchema = z.object({
+  sessionsEnded: z.number().int(),
+  tokensRevoked: z.number().int(),
+});
+export type SessionsEnded = z.infer<typeof sessionsEndedSchema>;
+
+/** What ending every session of one user ended. */
+export const userSessionsEndedSchema = z.object({ sessionsEnded: z.number().int() });

@@ -1,6 +1,5 @@
+import { MIN_PASSWORD_LENGTH } from './auth.schema.ts';
 import { isCommonPassword } from './common-passwords.ts';
-
-export const MIN_PASSWORD_LENGTH = 12;
 
 // OWASP's argon2id recommendation (m=19 MiB, t=2, p=1).
 const ARGON2ID = 2;

@@ -1,22 +1,8 @@
-import { z } from 'zod';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { notFound } from '../kernel/errors.ts';
-
-export const activeSessionSchema = z.object({
-  /** The stored digest of the cookie: names the session without being able to sign in with it. */
-  sessionId: z.string(),
-  userId: z.string(),
-  email: z.string(),
-  name: z.string(),
-  createdAt: z.string(),
-  lastSeenAt: z.string(),
-  expiresAt: z.string(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-});
-export type ActiveSession = z.infer<typeof activeSessionSchema>;
+import type { ActiveSession } from './auth.schema.ts';
 
 /** "Who is logged in": sessions neither revoked, expired nor idle past the limit. */
 export async function listActiveSessions(

@@ -5,17 +5,23 @@ import type { App, AppContext } from '../kernel/context.ts';
 import { signatureRequestSchema } from '../participants/participant.schema.ts';
 import {
   casebookSchema,
+  casebookSignatureResultSchema,
+  checkValuesQuerySchema,
+  checkValuesSchema,
   formRecordViewSchema,
   formSlotParamsSchema,
   instanceQuerySchema,
   lockRequestSchema,
   queryActionRequestSchema,
   queryListQuerySchema,
+  queryListSchema,
   queryViewSchema,
   raiseQueryRequestSchema,
   saveFormRequestSchema,
   saveFormResponseSchema,
   sdvRequestSchema,
+  sdvResultSchema,
+  signatureResultSchema,
   unlockRequestSchema,
 } from './crf.schema.ts';
 import { getForm, saveForm } from './form.service.ts';
@@ -28,7 +34,6 @@ const errors = recordErrorResponses;
 const recordParams = z.strictObject({ recordId: z.uuid({ message: 'Not a form record id.' }) });
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 const queryParams = z.strictObject({ queryId: z.uuid({ message: 'Not a query id.' }) });
-const signatureResponse = z.object({ signatureId: z.string(), meaning: z.string() });
 const queryPermissions = { answer: 'query.answer', close: 'query.close', reopen: 'query.raise' } as const;
 const FORM_URL = '/participants/:participantId/visits/:visitKey/forms/:formId';
 
@@ -103,8 +108,8 @@ export function crfRoutes(app: App, context: AppContext): void {
         summary:
           'Recorded values keyed by `form.item`, as the edit checks and skip logic of a form at `visitKey` see them',
         params: participantParams,
-        querystring: z.strictObject({ visitKey: z.string().min(1).max(100).optional() }),
-        response: { 200: z.object({ values: z.record(z.string(), z.unknown()) }), ...errors },
+        querystring: checkValuesQuerySchema,
+        response: { 200: checkValuesSchema, ...errors },
       },
     },
     async (request) => ({
@@ -129,7 +134,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         summary: 'Investigator e-signature on a form (re-enter the password)',
         params: recordParams,
         body: signatureRequestSchema,
-        response: { 200: signatureResponse, ...errors },
+        response: { 200: signatureResultSchema, ...errors },
       },
     },
     async (request) =>
@@ -152,7 +157,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         summary: "Investigator e-signature on a participant's casebook",
         params: participantParams,
         body: signatureRequestSchema,
-        response: { 200: signatureResponse.extend({ forms: z.number().int() }), ...errors },
+        response: { 200: casebookSignatureResultSchema, ...errors },
       },
     },
     async (request) =>
@@ -175,7 +180,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         summary: 'Source data verification of fields by a monitor',
         params: recordParams,
         body: sdvRequestSchema,
-        response: { 200: z.object({ verified: z.array(z.string()) }), ...errors },
+        response: { 200: sdvResultSchema, ...errors },
       },
     },
     async (request) =>
@@ -257,7 +262,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         tags,
         summary: 'Query inbox (your sites)',
         querystring: queryListQuerySchema,
-        response: { 200: z.object({ items: z.array(queryViewSchema), total: z.number().int() }), ...errors },
+        response: { 200: queryListSchema, ...errors },
       },
     },
     async (request) => database.read((db) => listQueries(db, studyId, sessionOf(request), request.query)),

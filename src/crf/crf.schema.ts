@@ -67,6 +67,7 @@ export const saveFormResponseSchema = formRecordViewSchema.extend({
   /** Soft checks that failed: saved, each with an open query. */
   warnings: z.array(z.object({ item: z.string(), message: localized })),
 });
+export type SaveFormResponse = z.infer<typeof saveFormResponseSchema>;
 
 export const casebookCellSchema = z.object({
   visitKey: z.string(),
@@ -77,20 +78,37 @@ export const casebookCellSchema = z.object({
   openQueries: z.number().int(),
   version: z.number().int(),
 });
+export type CasebookCell = z.infer<typeof casebookCellSchema>;
+export type CellState = CasebookCell['state'];
+
 export const casebookSchema = z.object({
   participantId: z.string(),
   cells: z.array(casebookCellSchema),
 });
+export type Casebook = z.infer<typeof casebookSchema>;
 
 export const raiseQueryRequestSchema = z.strictObject({
   recordId: z.uuid(),
   itemId: plainId(100),
   text: plainText(2000).pipe(z.string().min(1)),
 });
+export type RaiseQueryRequest = z.input<typeof raiseQueryRequestSchema>;
 export const queryActionRequestSchema = z.strictObject({
   text: plainText(2000).pipe(z.string().min(1)),
   version: z.number().int().min(1),
 });
+export type QueryActionRequest = z.input<typeof queryActionRequestSchema>;
+/**
+ * A participant's recorded values keyed by `form.item`, for rules that reach across forms. Each is a
+ * rule input value (`RuleInputValue` of protocol/rules/ast.ts), which the answer does not check again.
+ */
+export const checkValuesSchema = z.object({ values: z.record(z.string(), z.unknown()) });
+export const checkValuesQuerySchema = z.strictObject({ visitKey: z.string().min(1).max(100).optional() });
+export type CheckValuesView = z.infer<typeof checkValuesSchema>;
+
+export const queryListSchema = z.object({ items: z.array(queryViewSchema), total: z.number().int() });
+export type QueryList = z.infer<typeof queryListSchema>;
+
 export const queryListQuerySchema = z.strictObject({
   status: z.enum(['open', 'answered', 'closed']).optional(),
   siteId: plainId(64).optional(),
@@ -103,6 +121,14 @@ export const queryListQuerySchema = z.strictObject({
 export const sdvRequestSchema = z.strictObject({
   itemIds: z.array(plainId(100)).min(1).max(500),
 });
+export type SdvRequest = z.infer<typeof sdvRequestSchema>;
+export const sdvResultSchema = z.object({ verified: z.array(z.string()) });
+export type SdvResult = z.infer<typeof sdvResultSchema>;
+
+export const signatureResultSchema = z.object({ signatureId: z.string(), meaning: z.string() });
+export type SignatureResult = z.infer<typeof signatureResultSchema>;
+export const casebookSignatureResultSchema = signatureResultSchema.extend({ forms: z.number().int() });
+export type CasebookSignatureResult = z.infer<typeof casebookSignatureResultSchema>;
 export const lockRequestSchema = z.strictObject({
   reason: plainText(1000).pipe(z.string().min(1)).optional(),
 });

@@ -47,6 +47,7 @@ export type ConsentRequest = z.infer<typeof consentRequestSchema>;
 export const signatureRequestSchema = z.strictObject({
   password: z.string().min(1, { message: 'Re-enter your password to sign.' }).max(256),
 });
+export type SignatureRequest = z.infer<typeof signatureRequestSchema>;
 
 export const screenOutcomeRequestSchema = z.strictObject({
   outcome: z.enum(['screen_failed', 'declined']),

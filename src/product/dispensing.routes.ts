@@ -13,6 +13,7 @@ import {
   thawRequestSchema,
   vialActionRequestSchema,
   vialListQuerySchema,
+  vialListSchema,
   vialViewSchema,
 } from './product.schema.ts';
 import { returnRoutes } from './return.routes.ts';
@@ -35,7 +36,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
         tags,
         summary: 'Vials by lot, site, unit, state or quarantine (only your sites and the depot)',
         querystring: vialListQuerySchema,
-        response: { 200: z.object({ items: z.array(vialViewSchema), total: z.number().int() }), ...errors },
+        response: { 200: vialListSchema, ...errors },
       },
     },
     async (request) => database.read((db) => listVials(db, studyId, sessionOf(request), request.query)),

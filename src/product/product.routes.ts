@@ -5,6 +5,7 @@ import type { App, AppContext } from '../kernel/context.ts';
 import { enterReleaseResults, getLot, listLots, registerLot, rejectLot, releaseLot } from './lot.service.ts';
 import {
   dispositionRequestSchema,
+  dispositionResultSchema,
   excursionViewSchema,
   lotRequestSchema,
   lotViewSchema,
@@ -267,7 +268,7 @@ export function productRoutes(app: App, context: AppContext): void {
         summary: 'Release or destroy every quarantined vial of an excursion (e-signature, with the reason)',
         params: excursionParams,
         body: dispositionRequestSchema,
-        response: { 200: excursionViewSchema.extend({ vials: z.number().int() }), ...errors },
+        response: { 200: dispositionResultSchema, ...errors },
       },
     },
     async (request) => {

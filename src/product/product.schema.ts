@@ -180,6 +180,7 @@ export const readingsViewSchema = z.object({
   total: z.number().int(),
   excursions: z.array(excursionViewSchema),
 });
+export type ReadingsView = z.infer<typeof readingsViewSchema>;
 
 export const readingsResultSchema = z.object({
   inserted: z.number().int(),
@@ -192,6 +193,10 @@ export const dispositionRequestSchema = z.strictObject({
   reason,
   password,
 });
+
+/** An excursion after its disposition, with the number of vials decided. */
+export const dispositionResultSchema = excursionViewSchema.extend({ vials: z.number().int() });
+export type DispositionResult = z.infer<typeof dispositionResultSchema>;
 
 export const vialStateSchema = z.enum([
   'in_stock',
@@ -220,6 +225,9 @@ export const vialViewSchema = z.object({
   version: z.number().int(),
 });
 export type VialView = z.infer<typeof vialViewSchema>;
+
+export const vialListSchema = z.object({ items: z.array(vialViewSchema), total: z.number().int() });
+export type VialList = z.infer<typeof vialListSchema>;
 
 export const vialListQuerySchema = z.strictObject({
   lotId: uuid('lot').optional(),
@@ -273,6 +281,7 @@ export const proposalViewSchema = z.object({
   vial: vialViewSchema,
   alternatives: z.number().int(),
 });
+export type ProposalView = z.infer<typeof proposalViewSchema>;
 
 export const shipmentRequestSchema = z.strictObject({
   fromUnitId: uuid('storage unit'),

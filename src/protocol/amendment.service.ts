@@ -7,14 +7,9 @@ import { authorize, can } from '../kernel/permissions.ts';
 import { studyIdentity } from '../study/protocol-source.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { parseProtocolText } from './parse-text.ts';
+import type { AmendmentRequest, ProtocolVersionSummary } from './protocol-version.schema.ts';
 
-export interface ProtocolVersionSummary {
-  versionNo: number;
-  label: string;
-  loadedAt: string;
-  loadedBy: string | null;
-  current: boolean;
-}
+export type { ProtocolVersionSummary } from './protocol-version.schema.ts';
 
 export async function listProtocolVersions(
   db: Db,
@@ -68,7 +63,7 @@ export async function amendProtocol(
   database: Database,
   studyId: string,
   caller: Caller,
-  input: { source: string; reason: string },
+  input: AmendmentRequest,
 ): Promise<ProtocolVersionSummary> {
   authorize(caller.user, 'protocol.manage');
   const parsed = parseProtocolText(input.source);

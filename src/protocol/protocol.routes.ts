@@ -6,6 +6,14 @@ import { authorize } from '../kernel/permissions.ts';
 import { currentProtocol, protocolVersion as loadVersion } from '../study/protocol-store.ts';
 import { amendProtocol, listProtocolVersions, protocolSource } from './amendment.service.ts';
 import { parseProtocolText } from './parse-text.ts';
+import {
+  amendmentRequestSchema,
+  protocolValidateRequestSchema,
+  protocolValidationSchema,
+  protocolVersionParamsSchema,
+  protocolVersionSchema,
+  protocolVersionSummarySchema,
+} from './protocol-version.schema.ts';
 
 const errors = {
   400: errorBodySchema,
@@ -14,20 +22,6 @@ const errors = {
   404: errorBodySchema,
   409: errorBodySchema,
 };
-const versionSummary = z.object({
-  versionNo: z.number().int(),
-  label: z.string(),
-  loadedAt: z.string(),
-  loadedBy: z.string().nullable(),
-  current: z.boolean(),
-});
-const protocolBody = z.object({
-  versionNo: z.number().int(),
-  label: z.string(),
-  protocol: z.record(z.string(), z.unknown()),
-});
-const versionParams = z.strictObject({ versionNo: z.coerce.number().int().min(1).max(100_000) });
-const MAX_SOURCE = 2_000_000;
 
 export function protocolRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
@@ -41,7 +35,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
         tags,
         summary:
           'The current protocol version: schedule, forms, rules, eligibility (what the web app renders forms from)',
-        response: { 200: protocolBody, ...errors },
+        response: { 200: protocolVersionSchema, ...errors },
       },
     },
     async (request) => {
@@ -58,7 +52,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary: 'Every protocol version of the study',
-        response: { 200: z.array(versionSummary), ...errors },
+        response: { 200: z.array(protocolVersionSummarySchema), ...errors },
       },
     },
     async (request) => database.read((db) => listProtocolVersions(db, studyId, sessionOf(request))),
@@ -71,8 +65,8 @@ export function protocolRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary: 'One protocol version',
-        params: versionParams,
-        response: { 200: protocolBody, ...errors },
+        params: protocolVersionParamsSchema,
+        response: { 200: protocolVersionSchema, ...errors },
       },
     },
     async (request) => {
@@ -91,7 +85,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary: 'Download the YAML a protocol version was loaded from (the source of truth)',
-        params: versionParams,
+        params: protocolVersionParamsSchema,
         response: { 200: z.string(), ...errors },
       },
     },
@@ -113,14 +107,9 @@ export function protocolRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary: 'Check a protocol file without saving it: every problem with its path and line',
-        body: z.strictObject({ source: z.string().max(MAX_SOURCE) }),
+        body: protocolValidateRequestSchema,
         response: {
-          200: z.object({
-            ok: z.boolean(),
-            problems: z.array(
-              z.object({ path: z.string(), line: z.number().int().optional(), message: z.string() }),
-            ),
-          }),
+          200: protocolValidationSchema,
           ...errors,
         },
       },
@@ -140,11 +129,8 @@ export function protocolRoutes(app: App, context: AppContext): void {
         tags,
         summary:
           'Amend the protocol: a valid file becomes the next version (data already entered keeps its version)',
-        body: z.strictObject({
-          source: z.string().min(1).max(MAX_SOURCE),
-          reason: z.string().trim().min(1, { message: 'Give the reason for the amendment.' }).max(1000),
-        }),
-        response: { 201: versionSummary, ...errors },
+        body: amendmentRequestSchema,
+        response: { 201: protocolVersionSummarySchema, ...errors },
       },
     },
     async (request, reply) =>

@@ -14,6 +14,7 @@ import { listPauses, pauseDosing, resumeDosing } from './pause.service.ts';
 import { renderReportPdf } from './report.ts';
 import {
   adverseEventListQuerySchema,
+  adverseEventListSchema,
   adverseEventViewSchema,
   aeHistoryEntrySchema,
   createAdverseEventRequestSchema,
@@ -48,10 +49,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
         summary:
           "Adverse events of the caller's sites, newest first, with their clocks; filter by participant, grade, seriousness, relatedness",
         querystring: adverseEventListQuerySchema,
-        response: {
-          200: z.object({ items: z.array(adverseEventViewSchema), total: z.number().int() }),
-          ...errors,
-        },
+        response: { 200: adverseEventListSchema, ...errors },
       },
     },
     async (request) =>

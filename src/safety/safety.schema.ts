@@ -127,6 +127,13 @@ export const saveAdverseEventResponseSchema = adverseEventViewSchema.extend({
   /** Stopping rules that this save tripped (dosing is now paused when the action is pause-dosing). */
   trippedRules: z.array(z.string()),
 });
+export type SaveAdverseEventResponse = z.infer<typeof saveAdverseEventResponseSchema>;
+
+export const adverseEventListSchema = z.object({
+  items: z.array(adverseEventViewSchema),
+  total: z.number().int(),
+});
+export type AdverseEventList = z.infer<typeof adverseEventListSchema>;
 
 export const adverseEventListQuerySchema = z.strictObject({
   participantId: z.uuid({ message: 'Not a participant id.' }).optional(),
@@ -137,6 +144,7 @@ export const adverseEventListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+export type AdverseEventListQueryInput = z.input<typeof adverseEventListQuerySchema>;
 
 export const submissionRequestSchema = z.strictObject({
   clockId: z.string().min(1).max(64),

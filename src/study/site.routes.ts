@@ -3,8 +3,8 @@ import { errorBodySchema } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { authorize } from '../kernel/permissions.ts';
-import { addSite, listSites, newSiteSchema, siteDetail, siteDetailSchema } from './site.service.ts';
-import { siteViewSchema } from './study.schema.ts';
+import { addSite, listSites, siteDetail } from './site.service.ts';
+import { newSiteSchema, siteDetailSchema, siteViewSchema } from './study.schema.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 

@@ -1,30 +1,11 @@
-import { z } from 'zod';
 import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { canAccessSite } from '../kernel/permissions.ts';
-import { siteViewSchema } from './study.schema.ts';
+import type { NewSite, SiteDetail, SiteView } from './study.schema.ts';
 
-export const newSiteSchema = z.object({
-  siteId: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{1,40}$/, { message: 'Use 2–41 lower-case letters, digits or dashes.' }),
-  code: z.string().regex(/^[A-Z0-9]{1,8}$/, { message: 'Use up to 8 capital letters or digits.' }),
-  name: z.object({ en: z.string().trim().min(1).max(200), zh: z.string().trim().min(1).max(200) }),
-  timeZone: z.string().refine((zone) => Intl.supportedValuesOf('timeZone').includes(zone) || zone === 'UTC', {
-    message: 'Use an IANA time zone such as Asia/Shanghai.',
-  }),
-});
-export type NewSite = z.infer<typeof newSiteSchema>;
-export type SiteView = z.infer<typeof siteViewSchema>;
-
-export const siteDetailSchema = siteViewSchema.extend({
-  staff: z.array(
-    z.object({ userId: z.string(), name: z.string(), roles: z.array(z.string()), status: z.string() }),
-  ),
-});
-export type SiteDetail = z.infer<typeof siteDetailSchema>;
+export type { NewSite, SiteDetail, SiteView } from './study.schema.ts';
 
 const toView = (row: {
   site_id: string;

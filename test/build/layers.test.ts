@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,49 @@ function edgesOf(file: string): Edge[] {
   }
   return edges;
 }
+
+/** Packages (not relative modules) a file loads at runtime: static, side-effect and dynamic imports. */
+const packagePattern =
+  /^\s*(?:import|export)\s+(type\s+)?[^'";]*?\s*from\s*['"]([^.'"][^'"]*)['"]|^\s*import\s+['"]([^.'"][^'"]*)['"]|import\(\s*['"]([^.'"][^'"]*)['"]\s*\)/gm;
+
+function runtimePackagesOf(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(packagePattern)]
+    .filter((match) => match[1] === undefined)
+    .map((match) => match[2] ?? match[3] ?? match[4] ?? '');
+}
+
+/** Packages that only the server runs: a module the browser loads must not pull any of them in. */
+const serverPackages = [
+  'fastify',
+  'fastify-type-provider-zod',
+  '@fastify/',
+  'kysely',
+  'pg',
+  '@electric-sql/pglite',
+  'pino',
+  'pino-pretty',
+  '@node-rs/argon2',
+  'pdfkit',
+  'bwip-js',
+  'commander',
+  'cli-progress',
+  'csv-parse',
+  'csv-stringify',
+  'xmlbuilder2',
+  'otplib',
+  'async-mutex',
+  'canonicalize',
+  'tsx',
+];
+const nodeBuiltin = (name: string) =>
+  name.startsWith('node:') ||
+  builtinModules.includes(name) ||
+  builtinModules.includes(name.split('/')[0] ?? '');
+const serverPackage = (name: string) =>
+  serverPackages.some((entry) =>
+    entry.endsWith('/') ? name.startsWith(entry) : name === entry || name.startsWith(`${entry}/`),
+  );
 
 const srcEdges = sourceFiles('src').flatMap(edgesOf);
 const webEdges = sourceFiles('web/src').flatMap(edgesOf);
@@ -85,6 +129,49 @@ describe('layers of src/', () => {
     const intoSrc = runtime(webEdges).filter((edge) => within(edge.to, 'src'));
     expect(intoSrc.length).toBeGreaterThan(0);
     expect(show(intoSrc.filter((edge) => within(edge.to, 'src/server', 'src/db', 'src/cli')))).toEqual([]);
+  });
+
+  it('the web app loads no service, route or query module (their types only)', () => {
+    const serverSide = runtime(webEdges).filter(
+      (edge) => within(edge.to, 'src') && /\.(service|routes|queries|query)\.ts$/.test(edge.to),
+    );
+    expect(show(serverSide)).toEqual([]);
+  });
+
+  it('every src module the web app loads, and every schema module, followed through its imports, loads no Node built-in and no server package', () => {
+    const loaded = new Set<string>();
+    // The schema modules are walked too: the web takes its payload types from them, so they stay
+    // loadable in a browser even where the web imports only their types today.
+    const schemaModules = sourceFiles('src').filter((file) => /\.schema\.ts$/.test(file));
+    const pending = [
+      ...runtime(webEdges)
+        .filter((edge) => within(edge.to, 'src'))
+        .map((edge) => edge.to),
+      ...schemaModules,
+    ];
+    while (pending.length > 0) {
+      const file = pending.pop() ?? '';
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      pending.push(...runtime(edgesOf(file)).map((edge) => edge.to));
+    }
+    // The walk reaches the shared code the pages run (edit checks, the protocol's rules and schema).
+    expect(loaded.has('src/crf/form-checks.ts')).toBe(true);
+    expect(loaded.has('src/protocol/rules/parser.ts')).toBe(true);
+    expect(loaded.has('src/safety/safety.schema.ts')).toBe(true);
+    const offending = [...loaded].flatMap((file) =>
+      runtimePackagesOf(file)
+        .filter((name) => nodeBuiltin(name) || serverPackage(name))
+        .map((name) => `${file} -> ${name}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('tells a Node built-in and a server package from a package the browser may load', () => {
+    expect(runtimePackagesOf('test/build/layers.test.ts')).toContain('node:fs');
+    expect(nodeBuiltin('node:fs') && nodeBuiltin('crypto') && !nodeBuiltin('zod')).toBe(true);
+    expect(serverPackage('@fastify/cookie') && serverPackage('pg') && !serverPackage('pgx')).toBe(true);
+    expect(serverPackage('zod') || serverPackage('yaml')).toBe(false);
   });
 });
 

@@ -1,23 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
+import type { LoginRequest, SessionView } from '../../../src/auth/auth.schema.ts';
 import { ApiError, api, setCsrfToken } from './client.ts';
 
-export interface User {
-  userId: string;
-  email: string;
-  name: string;
-  roles: string[];
-  siteIds: string[];
-}
-
-export interface SessionInfo {
-  user: User;
-  csrfToken: string;
-  totpEnabled?: boolean;
-  totpEnrolmentRequired?: boolean;
-  /** An administrator set the password: the user must choose their own before anything else. */
-  passwordChangeRequired?: boolean;
-}
+/** The signed-in user and their session, as `GET /auth/me` and `POST /auth/login` answer. */
+export type SessionInfo = SessionView;
 
 /** The signed-in session, or null when the server answers 401. */
 export function useSession() {
@@ -41,7 +28,7 @@ export function useSession() {
 export function useSignIn() {
   const client = useQueryClient();
   return async (email: string, password: string, totp?: string) => {
-    const session = await api<SessionInfo>('POST', '/auth/login', {
+    const session = await api<SessionInfo, LoginRequest>('POST', '/auth/login', {
       email,
       password,
       ...(totp ? { totp } : {}),

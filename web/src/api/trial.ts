@@ -1,7 +1,19 @@
 import { useQuery } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import type { FormRecordView, QueryView } from '../../../src/crf/crf.schema.ts';
+import type { z } from 'zod';
+import type {
+  Casebook,
+  CasebookCell,
+  CellState,
+  CheckValuesView,
+  checkValuesQuerySchema,
+  FormRecordView,
+  instanceQuerySchema,
+  QueryView,
+  SaveFormResponse,
+} from '../../../src/crf/crf.schema.ts';
+import type { valuesForChecks } from '../../../src/crf/values.service.ts';
 import { can, type Permission } from '../../../src/kernel/permissions.ts';
 import { isRole } from '../../../src/kernel/roles.ts';
 import type {
@@ -11,15 +23,18 @@ import type {
   ParticipantStatus,
   ParticipantSummary,
 } from '../../../src/participants/participant.schema.ts';
-import type { RuleInputValue } from '../../../src/protocol/rules/ast.ts';
+import type { ProtocolVersion } from '../../../src/protocol/protocol-version.schema.ts';
 import type { Protocol } from '../../../src/protocol/schema.ts';
-import { ApiError, api } from './client.ts';
+import type { SiteView, StudyOverview } from '../../../src/study/study.schema.ts';
+import { ApiError, api, queryText } from './client.ts';
 import { useSession } from './session.ts';
 
 // Typed reads of the participant and eCRF API, shared by the participant, form, query and SDV pages.
 // The types come from the server's zod schemas, so the UI and the API cannot drift apart.
 
 export type {
+  CasebookCell,
+  CellState,
   Consort,
   EligibilityView,
   FormRecordView,
@@ -27,34 +42,17 @@ export type {
   ParticipantStatus,
   ParticipantSummary,
   QueryView,
+  SaveFormResponse,
 };
 
-export interface Localized {
-  en: string;
-  zh: string;
-}
+/** A site as `GET /study` lists it. */
+export type StudySite = SiteView;
 
-export interface StudySite {
-  siteId: string;
-  code: string;
-  name: Localized;
-  timeZone: string;
-}
-
-export type CellState = 'incomplete' | 'complete' | 'queried' | 'verified' | 'signed' | 'locked';
-export interface CasebookCell {
-  visitKey: string;
-  formId: string;
-  instance: number;
-  recordId: string;
-  state: CellState;
-  openQueries: number;
-  version: number;
-}
-
-export interface SaveFormResponse extends FormRecordView {
-  warnings: Array<{ item: string; message: Localized }>;
-}
+/**
+ * The participant's recorded values for rules that reach across forms. The route declares them as a
+ * record of anything; the service that computes them says what each value is.
+ */
+type CheckValues = Omit<CheckValuesView, 'values'> & { values: Awaited<ReturnType<typeof valuesForChecks>> };
 
 /** The user's language as a key of a localized text. */
 export function useLanguage(): 'en' | 'zh' {
@@ -77,7 +75,7 @@ export const participantKeys = {
 export function useStudySites() {
   return useQuery({
     queryKey: ['study'],
-    queryFn: () => api<{ sites: StudySite[] }>('GET', '/study'),
+    queryFn: () => api<StudyOverview>('GET', '/study'),
     select: (study) => study.sites,
     staleTime: 300_000,
   });
@@ -87,7 +85,7 @@ export function useProtocol() {
   return useQuery({
     queryKey: ['protocol'],
     queryFn: async () => {
-      const body = await api<{ versionNo: number; label: string; protocol: unknown }>('GET', '/protocol');
+      const body = await api<ProtocolVersion>('GET', '/protocol');
       return { ...body, protocol: body.protocol as Protocol };
     },
     staleTime: 300_000,
@@ -111,13 +109,12 @@ export function useEligibility(participantId: string) {
 export function useCasebook(participantId: string) {
   return useQuery({
     queryKey: [...participantKeys.one(participantId), 'casebook'],
-    queryFn: () =>
-      api<{ participantId: string; cells: CasebookCell[] }>('GET', `/participants/${participantId}/casebook`),
+    queryFn: () => api<Casebook>('GET', `/participants/${participantId}/casebook`),
   });
 }
 
 export const formUrl = (participantId: string, visitKey: string, formId: string, instance: number) =>
-  `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`;
+  `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?${queryText<z.input<typeof instanceQuerySchema>>({ instance })}`;
 
 export function useFormRecord(participantId: string, visitKey: string, formId: string, instance: number) {
   return useQuery({
@@ -143,7 +140,7 @@ export function apiErrorText(
 ): string {
   if (error instanceof ApiError) {
     const body = error.body;
-    const fields = (body.details as { fields?: FieldError[] } | undefined)?.fields;
+    const fields = body.details?.fields;
     if (fields?.length) {
       return fields
         .map((field) => {
@@ -161,7 +158,7 @@ export function apiErrorText(
     }
     if (body.error === 'unauthenticated') return t('errors.sessionEnded');
     // The signer's account is locked after too many wrong passwords (not a locked record).
-    const lockedUntil = (body.details as { lockedUntil?: string } | undefined)?.lockedUntil;
+    const lockedUntil = body.details?.lockedUntil;
     if (body.error === 'locked' && lockedUntil) {
       return t('errors.locked', { until: new Date(lockedUntil).toLocaleString(language) });
     }
@@ -171,16 +168,10 @@ export function apiErrorText(
   return t('errors.unknown', { message: error instanceof Error ? error.message : String(error) });
 }
 
-export interface FieldError {
-  field: string;
-  message: string;
-  messages?: Localized;
-}
-
 /** Per-field messages of a validation error, keyed by item id, in the user's language. */
 export function fieldErrors(error: unknown, language: 'en' | 'zh'): Record<string, string> {
   if (!(error instanceof ApiError)) return {};
-  const fields = (error.body.details as { fields?: FieldError[] } | undefined)?.fields ?? [];
+  const fields = error.body.details?.fields ?? [];
   return Object.fromEntries(
     fields.map((field) => [field.field.replace(/^body\./, ''), field.messages?.[language] ?? field.message]),
   );
@@ -202,9 +193,9 @@ export function useCheckContext(participantId: string, visitKey: string) {
   return useQuery({
     queryKey: [...participantKeys.one(participantId), 'values', visitKey],
     queryFn: () =>
-      api<{ values: Record<string, RuleInputValue> }>(
+      api<CheckValues>(
         'GET',
-        `/participants/${participantId}/values?visitKey=${encodeURIComponent(visitKey)}`,
+        `/participants/${participantId}/values?${queryText<z.input<typeof checkValuesQuerySchema>>({ visitKey })}`,
       ),
     select: (body) => body.values,
   });

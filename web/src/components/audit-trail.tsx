@@ -2,6 +2,7 @@ import { Alert, Button, Code, Group, Loader, Stack, Table, Text, TextInput } fro
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { AuditPage, AuditQueryInput } from '../../../src/audit/audit-query.schema.ts';
 import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
 import { useSiteTimeZone } from '../api/site-clock.ts';
@@ -10,38 +11,11 @@ import { formatDateTime } from '../format.ts';
 import { readableField, readableValue } from '../readable.ts';
 import { ScrollTable } from './scroll-table.tsx';
 
-export interface AuditFilters {
-  entityType?: string;
-  entityId?: string;
-  participantId?: string;
-  actor?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-}
-
-interface AuditEvent {
-  seq: number;
-  occurredAt: string;
-  actorLabel: string;
-  /** The person's name (null for the system or an account that no longer exists). */
-  actorName: string | null;
-  action: string;
-  entityType: string;
-  entityId: string;
-  field: string | null;
-  oldValue: unknown;
-  newValue: unknown;
-  reason: string | null;
-}
-
-interface AuditPage {
-  events: AuditEvent[];
-  total: number;
-  nextBeforeSeq: number | null;
-}
-
 const filterKeys = ['entityType', 'entityId', 'participantId', 'actor', 'action', 'from', 'to'] as const;
+
+/** The filters of the trail a page can set or a person type in (of the API's audit query). */
+export type AuditFilters = Pick<AuditQueryInput, (typeof filterKeys)[number]>;
+
 const labels: Record<(typeof filterKeys)[number], string> = {
   entityType: 'audit.filterEntityType',
   entityId: 'audit.filterEntityId',

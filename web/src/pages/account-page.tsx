@@ -18,6 +18,13 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import type { CreatedApiToken, NewApiTokenRequest } from '../../../src/auth/api-token.schema.ts';
+import type {
+  SessionsEnded,
+  TotpConfirm,
+  TotpDisable,
+  TotpEnrolment,
+} from '../../../src/auth/auth.schema.ts';
 import { can } from '../../../src/kernel/permissions.ts';
 import { isRole } from '../../../src/kernel/roles.ts';
 import { api, setCsrfToken } from '../api/client.ts';
@@ -53,16 +60,16 @@ function TotpSection() {
   const { t } = useTranslation();
   const client = useQueryClient();
   const session = useSession();
-  const [enrolment, setEnrolment] = useState<{ secret: string; otpauthUri: string } | null>(null);
+  const [enrolment, setEnrolment] = useState<TotpEnrolment | null>(null);
   const [code, setCode] = useState('');
   const [password, setPassword] = useState('');
   const refresh = () => client.invalidateQueries({ queryKey: ['session'] });
   const start = useMutation({
-    mutationFn: () => api<{ secret: string; otpauthUri: string }>('POST', '/account/totp/enrol'),
+    mutationFn: () => api<TotpEnrolment>('POST', '/account/totp/enrol'),
     onSuccess: setEnrolment,
   });
   const confirm = useMutation({
-    mutationFn: () => api('POST', '/account/totp/confirm', { code, password }),
+    mutationFn: () => api<void, TotpConfirm>('POST', '/account/totp/confirm', { code, password }),
     onSuccess: () => {
       setEnrolment(null);
       setCode('');
@@ -71,7 +78,7 @@ function TotpSection() {
     },
   });
   const disable = useMutation({
-    mutationFn: () => api('POST', '/account/totp/disable', { password, code }),
+    mutationFn: () => api<void, TotpDisable>('POST', '/account/totp/disable', { password, code }),
     onSuccess: () => {
       setCode('');
       setPassword('');
@@ -186,7 +193,7 @@ function TokensSection() {
   const [password, setPassword] = useState('');
   const create = useMutation({
     mutationFn: () =>
-      api<{ token: string }>('POST', '/tokens', {
+      api<CreatedApiToken, NewApiTokenRequest>('POST', '/tokens', {
         name,
         password,
         ...(typeof days === 'number' ? { expiresInDays: days } : {}),
@@ -265,7 +272,7 @@ function SignOutEverywhere() {
   const client = useQueryClient();
   const navigate = useNavigate();
   const out = useMutation({
-    mutationFn: () => api<{ sessionsEnded: number }>('POST', '/auth/logout-everywhere'),
+    mutationFn: () => api<SessionsEnded>('POST', '/auth/logout-everywhere'),
     onSuccess: () => {
       setCsrfToken(null);
       client.clear();

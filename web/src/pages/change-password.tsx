@@ -2,6 +2,7 @@ import { Alert, Button, Center, Group, Paper, PasswordInput, Stack, Text, Title 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { PasswordChange, SessionsEnded } from '../../../src/auth/auth.schema.ts';
 import { api } from '../api/client.ts';
 import { errorMessage, useSignOut } from '../api/session.ts';
 import { LanguageSwitch } from '../language-switch.tsx';
@@ -18,7 +19,11 @@ export function ChangePasswordForm() {
   const [repeat, setRepeat] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const change = useMutation({
-    mutationFn: () => api('POST', '/account/password', { currentPassword: current, newPassword: next }),
+    mutationFn: () =>
+      api<SessionsEnded, PasswordChange>('POST', '/account/password', {
+        currentPassword: current,
+        newPassword: next,
+      }),
     onSuccess: () => {
       setCurrent('');
       setNext('');

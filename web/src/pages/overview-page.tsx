@@ -1,26 +1,12 @@
 import { Alert, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import type { StudyOverview } from '../../../src/study/study.schema.ts';
 import { api } from '../api/client.ts';
 import { errorMessage } from '../api/session.ts';
 import { useCan } from '../api/trial.ts';
 import { ConsortPanel } from '../components/consort-panel.tsx';
 import { ScrollTable } from '../components/scroll-table.tsx';
-
-interface Localized {
-  en: string;
-  zh: string;
-}
-
-interface StudyOverview {
-  studyId: string;
-  shortTitle: string;
-  title: Localized;
-  registryId: string | null;
-  protocolVersion: { number: number; label: string; loadedAt: string };
-  sites: Array<{ siteId: string; code: string; name: Localized; timeZone: string }>;
-  counts: { users: number; auditEvents: number };
-}
 
 export function OverviewPage() {
   const { t, i18n } = useTranslation();

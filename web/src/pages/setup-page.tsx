@@ -2,6 +2,7 @@ import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Ti
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useSearchParams } from 'react-router';
+import type { SetupRequest, UserView } from '../../../src/auth/auth.schema.ts';
 import { api } from '../api/client.ts';
 import { errorMessage, useSignIn } from '../api/session.ts';
 import { LanguageSwitch } from '../language-switch.tsx';
@@ -22,6 +23,7 @@ export function SetupPage() {
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (!token) return; // the button is disabled without one
     if (form.password !== form.confirm) {
       setError(t('setup.mismatch'));
       return;
@@ -29,7 +31,12 @@ export function SetupPage() {
     setBusy(true);
     setError(null);
     try {
-      await api('POST', '/setup', { token, name: form.name, email: form.email, password: form.password });
+      await api<UserView, SetupRequest>('POST', '/setup', {
+        token,
+        name: form.name,
+        email: form.email,
+        password: form.password,
+      });
       await signIn(form.email, form.password);
       navigate('/');
     } catch (caught) {

@@ -1,43 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
+import type { ApiTokenView } from '../../../../src/auth/api-token.schema.ts';
+import type { UserAdminView } from '../../../../src/auth/auth.schema.ts';
+import type { SiteView } from '../../../../src/study/study.schema.ts';
 import { api } from '../../api/client.ts';
 
-export interface Localized {
-  en: string;
-  zh: string;
-}
+export type { ApiTokenView, SiteView, UserAdminView };
 
-export interface Site {
-  siteId: string;
-  code: string;
-  name: Localized;
-  timeZone: string;
-}
-
-export interface AdminUser {
-  userId: string;
-  email: string;
-  name: string;
-  roles: string[];
-  siteIds: string[];
-  status: 'active' | 'disabled';
-  version: number;
-  totpEnabled: boolean;
-  lockedUntil: string | null;
-  lastLoginAt: string | null;
-}
-
-export interface ApiToken {
-  tokenId: string;
-  userEmail: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-export const useSites = () => useQuery({ queryKey: ['sites'], queryFn: () => api<Site[]>('GET', '/sites') });
+export const useSites = () =>
+  useQuery({ queryKey: ['sites'], queryFn: () => api<SiteView[]>('GET', '/sites') });
 
 /** A time for tables: local, to the minute. */
 export const when = (value: string | null) => (value ? new Date(value).toLocaleString().slice(0, -3) : '—');

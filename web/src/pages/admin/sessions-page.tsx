@@ -1,20 +1,11 @@
 import { Alert, Button, Loader, Table } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import type { ActiveSession } from '../../../../src/auth/auth.schema.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { when } from './admin-api.ts';
-
-interface ActiveSession {
-  sessionId: string;
-  email: string;
-  name: string;
-  createdAt: string;
-  lastSeenAt: string;
-  ip: string | null;
-  userAgent: string | null;
-}
 
 export function SessionsPage() {
   const { t } = useTranslation();

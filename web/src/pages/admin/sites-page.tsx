@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/kernel/permissions.ts';
 import { isRole } from '../../../../src/kernel/roles.ts';
+import type { NewSite, SiteView } from '../../../../src/study/study.schema.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
@@ -21,7 +22,7 @@ export function SitesPage() {
   const [form, setForm] = useState(emptySite);
   const add = useMutation({
     mutationFn: () =>
-      api('POST', '/sites', {
+      api<SiteView, NewSite>('POST', '/sites', {
         siteId: form.siteId,
         code: form.code,
         name: { en: form.nameEn, zh: form.nameZh },

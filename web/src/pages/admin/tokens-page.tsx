@@ -4,13 +4,13 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { type ApiToken, when } from './admin-api.ts';
+import { type ApiTokenView, when } from './admin-api.ts';
 
 /** Every API token of the study; `path` is /admin/tokens here and /tokens on My account. */
 export function TokenTable({ path, queryKey }: { path: string; queryKey: string }) {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const tokens = useQuery({ queryKey: [queryKey], queryFn: () => api<ApiToken[]>('GET', path) });
+  const tokens = useQuery({ queryKey: [queryKey], queryFn: () => api<ApiTokenView[]>('GET', path) });
   const revoke = useMutation({
     mutationFn: (tokenId: string) => api('DELETE', `/tokens/${tokenId}`),
     onSettled: () => client.invalidateQueries({ queryKey: [queryKey] }),

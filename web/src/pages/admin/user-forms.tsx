@@ -14,10 +14,18 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { roles } from '../../../../src/kernel/roles.ts';
+import type {
+  NewUser,
+  PasswordReset,
+  ReasonOnly,
+  UserAdminView,
+  UserUpdate,
+  UserView,
+} from '../../../../src/auth/auth.schema.ts';
+import { isRole, roles } from '../../../../src/kernel/roles.ts';
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
-import { type AdminUser, useSites } from './admin-api.ts';
+import { useSites } from './admin-api.ts';
 
 function useChoices() {
   const { t, i18n } = useTranslation();
@@ -44,7 +52,7 @@ export function NewUserModal({ onClose }: { onClose: () => void }) {
     siteIds: [] as string[],
   });
   const create = useMutation({
-    mutationFn: () => api('POST', '/users', form),
+    mutationFn: () => api<UserView, NewUser>('POST', '/users', { ...form, roles: form.roles.filter(isRole) }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['users'] });
       onClose();
@@ -108,7 +116,7 @@ export function NewUserModal({ onClose }: { onClose: () => void }) {
 }
 
 /** Edits an account with the version last read: a 409 reloads the list and says so. */
-export function UserEditModal({ user, onClose }: { user: AdminUser; onClose: () => void }) {
+export function UserEditModal({ user, onClose }: { user: UserAdminView; onClose: () => void }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const { roleData, siteData } = useChoices();
@@ -134,7 +142,7 @@ export function UserEditModal({ user, onClose }: { user: AdminUser; onClose: () 
   };
   const save = useMutation({
     mutationFn: () =>
-      api('PATCH', `/users/${user.userId}`, {
+      api<UserAdminView, UserUpdate>('PATCH', `/users/${user.userId}`, {
         version: user.version,
         name: form.name,
         roles: form.roles,
@@ -148,12 +156,16 @@ export function UserEditModal({ user, onClose }: { user: AdminUser; onClose: () 
   });
   const resetPassword = useMutation({
     mutationFn: () =>
-      api('POST', `/users/${user.userId}/password`, { password: form.password, reason: form.reason }),
+      api<void, PasswordReset>('POST', `/users/${user.userId}/password`, {
+        password: form.password,
+        reason: form.reason,
+      }),
     onSuccess: done,
     onError: failed,
   });
   const resetTotp = useMutation({
-    mutationFn: () => api('POST', `/users/${user.userId}/totp/reset`, { reason: form.reason }),
+    mutationFn: () =>
+      api<void, ReasonOnly>('POST', `/users/${user.userId}/totp/reset`, { reason: form.reason }),
     onSuccess: done,
     onError: failed,
   });

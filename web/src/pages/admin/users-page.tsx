@@ -6,13 +6,13 @@ import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { type AdminUser, when } from './admin-api.ts';
+import { type UserAdminView, when } from './admin-api.ts';
 import { NewUserModal, UserEditModal } from './user-forms.tsx';
 
 export function UsersPage() {
   const { t } = useTranslation();
-  const users = useQuery({ queryKey: ['users'], queryFn: () => api<AdminUser[]>('GET', '/users') });
-  const [editing, setEditing] = useState<AdminUser | null>(null);
+  const users = useQuery({ queryKey: ['users'], queryFn: () => api<UserAdminView[]>('GET', '/users') });
+  const [editing, setEditing] = useState<UserAdminView | null>(null);
   const [creating, setCreating] = useState(false);
   if (users.isPending) return <Loader />;
   if (users.isError) return <Alert color="red">{errorMessage(t, users.error)}</Alert>;

@@ -3,6 +3,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import type { z } from 'zod';
+import type { SdvRequest, SdvResult, saveFormRequestSchema } from '../../../../src/crf/crf.schema.ts';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
 import { checkForm } from '../../../../src/crf/form-checks.ts';
 import { consentRecordItems } from '../../../../src/participants/consent-form.ts';
@@ -130,7 +132,7 @@ export function FormEditor({
 
   const save = useMutation({
     mutationFn: () =>
-      api<SaveFormResponse>(
+      api<SaveFormResponse, z.input<typeof saveFormRequestSchema>>(
         'PUT',
         formUrl(participant.participantId, slot.visitKey, slot.formId, slot.instance),
         {
@@ -161,7 +163,8 @@ export function FormEditor({
   });
 
   const verify = useMutation({
-    mutationFn: (itemIds: string[]) => api('POST', `/records/${base.recordId}/sdv`, { itemIds }),
+    mutationFn: (itemIds: string[]) =>
+      api<SdvResult, SdvRequest>('POST', `/records/${base.recordId}/sdv`, { itemIds }),
     onSuccess: () => void refresh(),
   });
 

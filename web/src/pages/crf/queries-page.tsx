@@ -3,13 +3,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api } from '../../api/client.ts';
+import type { z } from 'zod';
+import type { QueryList, queryListQuerySchema } from '../../../../src/crf/crf.schema.ts';
+import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
+import { api, queryText } from '../../api/client.ts';
 import {
   apiErrorText,
   formPagePath,
-  type ParticipantSummary,
   participantKeys,
-  type QueryView,
   useCan,
   useLanguage,
   useProtocol,
@@ -32,9 +33,8 @@ export function QueriesPage() {
     queryKey: ['queries', 'counts', { formId }],
     queryFn: async () => {
       const total = async (wanted: string) => {
-        const params = new URLSearchParams({ limit: '1', status: wanted });
-        if (formId) params.set('formId', formId);
-        return (await api<{ total: number }>('GET', `/queries?${params}`)).total;
+        const params = queryText<z.input<typeof queryListQuerySchema>>({ limit: 1, status: wanted, formId });
+        return (await api<QueryList>('GET', `/queries?${params}`)).total;
       };
       const [open, answered] = await Promise.all([total('open'), total('answered')]);
       return { open, answered };
@@ -43,15 +43,13 @@ export function QueriesPage() {
   const queries = useQuery({
     queryKey: ['queries', { status, formId }],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: '200' });
-      if (status) params.set('status', status);
-      if (formId) params.set('formId', formId);
-      return api<{ items: QueryView[]; total: number }>('GET', `/queries?${params}`);
+      const params = queryText<z.input<typeof queryListQuerySchema>>({ limit: 200, status, formId });
+      return api<QueryList>('GET', `/queries?${params}`);
     },
   });
   const participants = useQuery({
     queryKey: [...participantKeys.all, 'all-for-queries'],
-    queryFn: () => api<{ items: ParticipantSummary[] }>('GET', '/participants?limit=500'),
+    queryFn: () => api<ParticipantList>('GET', '/participants?limit=500'),
   });
   const numberOf = (participantId: string) => {
     const participant = participants.data?.items.find((entry) => entry.participantId === participantId);

@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Card, Group, Stack, Text, TextInput } from '@mant
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { QueryActionRequest, RaiseQueryRequest } from '../../../../src/crf/crf.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, type QueryView, useCan, useLanguage } from '../../api/trial.ts';
 
@@ -38,7 +39,7 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
   const [action, setAction] = useState<QueryAction>(actions[0] ?? 'answer');
   const mutation = useMutation({
     mutationFn: (chosen: QueryAction) =>
-      api<QueryView>('POST', `/queries/${query.queryId}/${chosen}`, {
+      api<QueryView, QueryActionRequest>('POST', `/queries/${query.queryId}/${chosen}`, {
         text: text.trim(),
         version: query.version,
       }),
@@ -131,7 +132,8 @@ export function RaiseQuery({
   const [text, setText] = useState('');
   const client = useQueryClient();
   const mutation = useMutation({
-    mutationFn: () => api('POST', '/queries', { recordId, itemId, text: text.trim() }),
+    mutationFn: () =>
+      api<QueryView, RaiseQueryRequest>('POST', '/queries', { recordId, itemId, text: text.trim() }),
     onSuccess: () => {
       setText('');
       setOpen(false);

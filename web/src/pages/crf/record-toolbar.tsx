@@ -2,6 +2,13 @@ import { Alert, Badge, Button, Group, Modal, Stack, Text, Textarea } from '@mant
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type {
+  lockRequestSchema,
+  SignatureResult,
+  unlockRequestSchema,
+} from '../../../../src/crf/crf.schema.ts';
+import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, type CellState, type FormRecordView, useCan, useLanguage } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
@@ -62,7 +69,9 @@ export function RecordToolbar({ record, onChanged }: { record: FormRecordView; o
         <SignatureModal
           meaning="form"
           title={t('crf.signForm')}
-          sign={(password) => api('POST', `/records/${record.recordId}/sign`, { password })}
+          sign={(password) =>
+            api<SignatureResult, SignatureRequest>('POST', `/records/${record.recordId}/sign`, { password })
+          }
           onSigned={() => {
             setSigning(false);
             onChanged();
@@ -101,7 +110,11 @@ function LockModal({
   const [reason, setReason] = useState('');
   const mutation = useMutation({
     mutationFn: () =>
-      api('POST', `/records/${recordId}/${action}`, reason.trim() ? { reason: reason.trim() } : {}),
+      api<void, z.input<typeof lockRequestSchema | typeof unlockRequestSchema>>(
+        'POST',
+        `/records/${recordId}/${action}`,
+        reason.trim() ? { reason: reason.trim() } : {},
+      ),
     onSuccess: onDone,
   });
   return (

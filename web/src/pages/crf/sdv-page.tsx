@@ -3,6 +3,7 @@ import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import type { SdvRequest, SdvResult } from '../../../../src/crf/crf.schema.ts';
 import { api } from '../../api/client.ts';
 import {
   apiErrorText,
@@ -44,7 +45,8 @@ export function SdvPage() {
         const [recordId = '', itemId = ''] = key.split(':');
         byRecord.set(recordId, [...(byRecord.get(recordId) ?? []), itemId]);
       }
-      for (const [recordId, itemIds] of byRecord) await api('POST', `/records/${recordId}/sdv`, { itemIds });
+      for (const [recordId, itemIds] of byRecord)
+        await api<SdvResult, SdvRequest>('POST', `/records/${recordId}/sdv`, { itemIds });
     },
     onSuccess: () => {
       setSelected(new Set());

@@ -14,6 +14,11 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type {
+  AdministrationView,
+  recordAdministrationRequestSchema,
+} from '../../../../src/dosing/dosing.schema.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { LAST_DATE_TIME, siteNow, zoneLabel } from '../../api/site-clock.ts';
@@ -95,19 +100,27 @@ export function DoseForm({
   const [form, setForm] = useState<DoseDraft>(emptyDose);
   const set = (key: keyof DoseDraft, value: string) => setForm((current) => ({ ...current, [key]: value }));
   const record = useMutation({
-    mutationFn: () =>
-      api('POST', `/participants/${participantId}/doses/${visitId}`, {
-        status: form.status,
-        vialCode: form.vialCode.trim(),
-        startedAt: form.startedAt,
-        endedAt: form.endedAt,
-        volumeMl: Number(form.volumeMl.trim().replace(',', '.')),
-        device: form.device,
-        interruptionReason: form.status === 'interrupted' ? form.interruptionReason : undefined,
-        windowReason: form.windowReason.trim() || undefined,
-        bronchospasm: form.bronchospasm === 'yes',
-        newCough: form.newCough === 'yes',
-      }),
+    mutationFn: () => {
+      const { status } = form;
+      // The button stays disabled until every question is answered (`unanswered`), the status too.
+      if (status === '') throw new Error('Choose whether the dose was completed or interrupted.');
+      return api<AdministrationView, z.input<typeof recordAdministrationRequestSchema>>(
+        'POST',
+        `/participants/${participantId}/doses/${visitId}`,
+        {
+          status,
+          vialCode: form.vialCode.trim(),
+          startedAt: form.startedAt,
+          endedAt: form.endedAt,
+          volumeMl: Number(form.volumeMl.trim().replace(',', '.')),
+          device: form.device,
+          interruptionReason: form.status === 'interrupted' ? form.interruptionReason : undefined,
+          windowReason: form.windowReason.trim() || undefined,
+          bronchospasm: form.bronchospasm === 'yes',
+          newCough: form.newCough === 'yes',
+        },
+      );
+    },
     onSuccess: () => void client.invalidateQueries({ queryKey: ['dosing'] }),
   });
   const fieldError: Record<string, string | undefined> = fieldErrors(record.error, language);

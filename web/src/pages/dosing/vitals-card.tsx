@@ -14,6 +14,8 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type { saveFormRequestSchema } from '../../../../src/crf/crf.schema.ts';
 import { type FieldInput, isBlank, sameEntry } from '../../../../src/crf/entries.ts';
 import { checkForm } from '../../../../src/crf/form-checks.ts';
 import type { Protocol, ProtocolForm } from '../../../../src/protocol/schema.ts';
@@ -147,7 +149,7 @@ function VitalsEditor({
   const url = formUrl(record.participantId, record.visitKey, record.formId, record.instance);
   const save = useMutation({
     mutationFn: () =>
-      api<FormRecordView>('PUT', url, {
+      api<FormRecordView, z.input<typeof saveFormRequestSchema>>('PUT', url, {
         version: record.version,
         entries: Object.fromEntries(changed.map((id) => [id, draft[id] ?? {}])),
         ...(revised.length > 0 ? { reason: reason.trim() } : {}),

@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { useSiteTimeZone } from '../../api/site-clock.ts';
@@ -153,7 +154,11 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
           meaning="eligibility"
           title={t('eligibility.confirm')}
           sign={(password) =>
-            api('POST', `/participants/${participant.participantId}/eligibility/confirm`, { password })
+            api<EligibilityView, SignatureRequest>(
+              'POST',
+              `/participants/${participant.participantId}/eligibility/confirm`,
+              { password },
+            )
           }
           onSigned={() => {
             setSigning(false);

@@ -2,7 +2,14 @@ import { Alert, Button, Group, Modal, NativeSelect, Stack, Textarea, TextInput }
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { endStatuses } from '../../../../src/participants/participant.schema.ts';
+import type { z } from 'zod';
+import {
+  type consentRequestSchema,
+  endStatuses,
+  type enrolRequestSchema,
+  type screenOutcomeRequestSchema,
+  type statusRequestSchema,
+} from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import {
   LAST_DATE,
@@ -102,20 +109,24 @@ export function ConsentModal({
         zone && formVersion.trim() && consentedAt && (!representative || representativeName.trim()),
       )}
       send={() =>
-        api('POST', `/participants/${participant.participantId}/consent`, {
-          formVersion: formVersion.trim(),
-          // The site's wall-clock time, sent as the instant it stands for, as the API expects.
-          consentedAt: siteInstant(consentedAt, zone ?? 'UTC'),
-          signer,
-          ...(representative
-            ? {
-                representativeName: representativeName.trim(),
-                ...(representativeRelation.trim()
-                  ? { representativeRelation: representativeRelation.trim() }
-                  : {}),
-              }
-            : {}),
-        })
+        api<ParticipantDetail, z.input<typeof consentRequestSchema>>(
+          'POST',
+          `/participants/${participant.participantId}/consent`,
+          {
+            formVersion: formVersion.trim(),
+            // The site's wall-clock time, sent as the instant it stands for, as the API expects.
+            consentedAt: siteInstant(consentedAt, zone ?? 'UTC'),
+            signer,
+            ...(representative
+              ? {
+                  representativeName: representativeName.trim(),
+                  ...(representativeRelation.trim()
+                    ? { representativeRelation: representativeRelation.trim() }
+                    : {}),
+                }
+              : {}),
+          },
+        )
       }
     >
       <TextInput
@@ -180,11 +191,15 @@ export function ScreenOutcomeModal({
       submitLabel={t('participant.endScreening')}
       canSubmit={Boolean(reason.trim())}
       send={() =>
-        api('POST', `/participants/${participant.participantId}/screen-outcome`, {
-          outcome,
-          reason: reason.trim(),
-          version: participant.version,
-        })
+        api<ParticipantDetail, z.input<typeof screenOutcomeRequestSchema>>(
+          'POST',
+          `/participants/${participant.participantId}/screen-outcome`,
+          {
+            outcome,
+            reason: reason.trim(),
+            version: participant.version,
+          },
+        )
       }
     >
       <Alert color="gray">{t('participant.screenOutcomeHint')}</Alert>
@@ -228,10 +243,14 @@ export function EnrolModal({
       submitLabel={t('participant.enrol')}
       canSubmit={Boolean(day1Date)}
       send={() =>
-        api('POST', `/participants/${participant.participantId}/enrol`, {
-          day1Date,
-          version: participant.version,
-        })
+        api<ParticipantDetail, z.input<typeof enrolRequestSchema>>(
+          'POST',
+          `/participants/${participant.participantId}/enrol`,
+          {
+            day1Date,
+            version: participant.version,
+          },
+        )
       }
     >
       <Alert color="gray">{t('participant.enrolHint')}</Alert>
@@ -270,12 +289,16 @@ export function StatusModal({
       submitLabel={t('participant.endParticipation')}
       canSubmit={Boolean(date && reason.trim())}
       send={() =>
-        api('POST', `/participants/${participant.participantId}/status`, {
-          status,
-          date,
-          reason: reason.trim(),
-          version: participant.version,
-        })
+        api<ParticipantDetail, z.input<typeof statusRequestSchema>>(
+          'POST',
+          `/participants/${participant.participantId}/status`,
+          {
+            status,
+            date,
+            reason: reason.trim(),
+            version: participant.version,
+          },
+        )
       }
     >
       <NativeSelect

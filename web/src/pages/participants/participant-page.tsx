@@ -15,8 +15,9 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import type { CasebookSignatureResult } from '../../../../src/crf/crf.schema.ts';
 import { can } from '../../../../src/kernel/permissions.ts';
-import type { Role } from '../../../../src/kernel/roles.ts';
+import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import { useSiteTimeZone } from '../../api/site-clock.ts';
@@ -50,7 +51,7 @@ export function ParticipantPage() {
   const language = useLanguage();
   const participant = useParticipant(participantId);
   const session = useSession();
-  const mayReadTrail = can({ roles: (session.data?.user.roles ?? []) as Role[] }, 'audit.read');
+  const mayReadTrail = can({ roles: session.data?.user.roles ?? [] }, 'audit.read');
   if (participant.isPending) return <Loader />;
   if (participant.isError) return <Alert color="red">{apiErrorText(t, language, participant.error)}</Alert>;
   const data = participant.data;
@@ -169,7 +170,15 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
         <SignatureModal
           meaning="casebook"
           title={t('casebook.sign')}
-          sign={(password) => api('POST', `/participants/${participant.participantId}/sign`, { password })}
+          sign={(password) =>
+            api<CasebookSignatureResult, SignatureRequest>(
+              'POST',
+              `/participants/${participant.participantId}/sign`,
+              {
+                password,
+              },
+            )
+          }
           onSigned={() => {
             close();
             void client.invalidateQueries({ queryKey: ['participants', participant.participantId] });

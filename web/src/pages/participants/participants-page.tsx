@@ -17,13 +17,18 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import type { z } from 'zod';
 import { studyWideRoles } from '../../../../src/kernel/permissions.ts';
 import { isRole } from '../../../../src/kernel/roles.ts';
+import type {
+  participantListQuerySchema,
+  screenRequestSchema,
+} from '../../../../src/participants/participant.schema.ts';
 import {
   type ParticipantList,
   participantStatuses,
 } from '../../../../src/participants/participant.schema.ts';
-import { ApiError, api } from '../../api/client.ts';
+import { ApiError, api, queryText } from '../../api/client.ts';
 import { useSession } from '../../api/session.ts';
 import { LAST_DATE, siteToday } from '../../api/site-clock.ts';
 import {
@@ -40,9 +45,7 @@ import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 /** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
 const badCursor = (error: unknown) =>
   error instanceof ApiError &&
-  ((error.body.details as { fields?: Array<{ field: string }> } | undefined)?.fields ?? []).some(
-    (problem) => problem.field === 'querystring.cursor',
-  );
+  (error.body.details?.fields ?? []).some((problem) => problem.field === 'querystring.cursor');
 
 /** Page sizes offered under the list; the first page of a filter change or size change is page 1. */
 const PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -103,12 +106,13 @@ export function ParticipantsPage() {
   const list = useQuery({
     queryKey: [...participantKeys.all, { status, site, search: search.trim(), size, page, after }],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: String(size) });
-      if (status) params.set('status', status);
-      if (site) params.set('siteId', site);
-      if (search.trim()) params.set('search', search.trim());
-      if (after) params.set('cursor', after);
-      else if (page > 1) params.set('offset', String((page - 1) * size));
+      const params = queryText<z.input<typeof participantListQuerySchema>>({
+        limit: size,
+        status,
+        siteId: site,
+        search: search.trim(),
+        ...(after ? { cursor: after } : page > 1 ? { offset: (page - 1) * size } : {}),
+      });
       return api<ParticipantList>('GET', `/participants?${params}`);
     },
     placeholderData: keepPreviousData,
@@ -322,7 +326,11 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
   // Today at the chosen site, not in the browser's zone.
   const screeningDate = typedDate ?? (zone ? siteToday(zone) : '');
   const screen = useMutation({
-    mutationFn: () => api<ParticipantDetail>('POST', '/participants', { siteId: chosenSite, screeningDate }),
+    mutationFn: () =>
+      api<ParticipantDetail, z.input<typeof screenRequestSchema>>('POST', '/participants', {
+        siteId: chosenSite,
+        screeningDate,
+      }),
     onSuccess: (participant) => {
       void client.invalidateQueries({ queryKey: participantKeys.all });
       navigate(`/participants/${participant.participantId}`);

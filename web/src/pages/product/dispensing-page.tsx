@@ -16,7 +16,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api } from '../../api/client.ts';
+import type { z } from 'zod';
+import type { dispenseRequestSchema, proposalQuerySchema } from '../../../../src/product/product.schema.ts';
+import { api, queryText } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
@@ -68,7 +70,7 @@ function ScanAndDispense({
   const input = useRef<HTMLInputElement>(null);
   const dispense = useMutation({
     mutationFn: (code: string) =>
-      api<DispensingView>('POST', '/product/dispensings', {
+      api<DispensingView, z.input<typeof dispenseRequestSchema>>('POST', '/product/dispensings', {
         participantId: proposal.participantId,
         visitId: proposal.visitId,
         expectedVialId: proposal.vial.vialId,
@@ -158,7 +160,7 @@ export function DispensingPage() {
     queryFn: () =>
       api<ProposalView>(
         'GET',
-        `/product/participants/${participantId}/proposal?visitId=${encodeURIComponent(visitId ?? '')}`,
+        `/product/participants/${participantId}/proposal?${queryText<z.input<typeof proposalQuerySchema>>({ visitId: visitId ?? undefined })}`,
       ),
   });
   // A dose whose vial came back unused may be dispensed again.

@@ -1,6 +1,8 @@
 import { SegmentedControl, Text, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type { DispositionResult, dispositionRequestSchema } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import type { ExcursionView } from './product-api.ts';
@@ -29,11 +31,15 @@ export function DispositionModal({
       danger={decision === 'destroy'}
       testId="disposition"
       sign={(password) =>
-        api('POST', `/product/excursions/${excursion.excursionId}/disposition`, {
-          decision,
-          reason,
-          password,
-        })
+        api<DispositionResult, z.input<typeof dispositionRequestSchema>>(
+          'POST',
+          `/product/excursions/${excursion.excursionId}/disposition`,
+          {
+            decision,
+            reason,
+            password,
+          },
+        )
       }
       onSigned={onDone}
       onClose={onClose}

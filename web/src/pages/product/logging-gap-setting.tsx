@@ -2,6 +2,7 @@ import { Button, Group, NumberInput, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { StorageUnitSettingsRequest } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import type { StorageUnitView } from './product-api.ts';
@@ -23,7 +24,7 @@ export function LoggingGapSetting({
   const [minutes, setMinutes] = useState<number | ''>(unit.maxLoggingGapMinutes ?? '');
   const save = useMutation({
     mutationFn: () =>
-      api<StorageUnitView>('PATCH', `/product/storage-units/${unit.unitId}`, {
+      api<StorageUnitView, StorageUnitSettingsRequest>('PATCH', `/product/storage-units/${unit.unitId}`, {
         maxLoggingGapMinutes: minutes === '' ? null : minutes,
         version: unit.version,
       }),

@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import type { z } from 'zod';
+import type { lotRequestSchema } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, fieldErrors, nowLocalMinutes, todayIso, useLanguage } from '../../api/trial.ts';
 import type { LotView, StorageUnitView } from './product-api.ts';
@@ -33,7 +35,7 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
   const [receivedAt, setReceivedAt] = useState('');
   const register = useMutation({
     mutationFn: () =>
-      api<LotView>('POST', '/product/lots', {
+      api<LotView, z.input<typeof lotRequestSchema>>('POST', '/product/lots', {
         lotNumber: lotNumber.trim(),
         manufacturer: manufacturer.trim(),
         manufacturedOn,

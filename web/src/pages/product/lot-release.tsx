@@ -14,6 +14,12 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type {
+  rejectRequestSchema,
+  releaseRequestSchema,
+  releaseResultsRequestSchema,
+} from '../../../../src/product/product.schema.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useLanguage, useProtocol } from '../../api/trial.ts';
@@ -47,15 +53,19 @@ export function ReleaseResultsForm({ lot }: { lot: LotView }) {
   const tests = protocol.data?.protocol.product.release ?? [];
   const save = useMutation({
     mutationFn: () =>
-      api<LotView>('PUT', `/product/lots/${lot.lotId}/release-results`, {
-        version: lot.version,
-        results: tests
-          .filter((test) => (values[test.id] ?? '').trim() !== '')
-          .map((test) => {
-            const text = (values[test.id] ?? '').trim();
-            return { testId: test.id, value: test.kind === 'qualitative' ? text : Number(text) };
-          }),
-      }),
+      api<LotView, z.input<typeof releaseResultsRequestSchema>>(
+        'PUT',
+        `/product/lots/${lot.lotId}/release-results`,
+        {
+          version: lot.version,
+          results: tests
+            .filter((test) => (values[test.id] ?? '').trim() !== '')
+            .map((test) => {
+              const text = (values[test.id] ?? '').trim();
+              return { testId: test.id, value: test.kind === 'qualitative' ? text : Number(text) };
+            }),
+        },
+      ),
     onSuccess: (view) => {
       client.setQueryData(productKeys.lot(lot.lotId), view);
       void client.invalidateQueries({ queryKey: ['product', 'inventory'] });
@@ -200,7 +210,10 @@ export function ReleaseLot({ lot }: { lot: LotView }) {
           meaning="lotRelease"
           title={t('product.releaseTitle', { lot: lot.lotNumber })}
           sign={(password) =>
-            api<LotView>('POST', `/product/lots/${lot.lotId}/release`, { password, version: lot.version })
+            api<LotView, z.input<typeof releaseRequestSchema>>('POST', `/product/lots/${lot.lotId}/release`, {
+              password,
+              version: lot.version,
+            })
           }
           onSigned={() => {
             setOpen(false);
@@ -225,7 +238,7 @@ function RejectModal({ lot, onDone, onClose }: { lot: LotView; onDone: () => voi
       danger
       testId="reject"
       sign={(password) =>
-        api<LotView>('POST', `/product/lots/${lot.lotId}/reject`, {
+        api<LotView, z.input<typeof rejectRequestSchema>>('POST', `/product/lots/${lot.lotId}/reject`, {
           reason: reason.trim(),
           password,
           version: lot.version,

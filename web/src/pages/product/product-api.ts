@@ -1,14 +1,20 @@
 import { useQuery } from '@tanstack/react-query';
+import type { z } from 'zod';
 import type { DoseSchedule } from '../../../../src/dosing/dosing.schema.ts';
-import type { InventoryView } from '../../../../src/product/inventory.schema.ts';
+import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
+import type { InventoryView, inventoryQuerySchema } from '../../../../src/product/inventory.schema.ts';
 import type {
   DispensingView,
   ExcursionView,
   LotView,
+  ProposalView,
+  ReadingsView,
+  readingsQuerySchema,
   StorageUnitView,
+  VialList,
   VialView,
 } from '../../../../src/product/product.schema.ts';
-import { ApiError, api } from '../../api/client.ts';
+import { ApiError, api, queryText } from '../../api/client.ts';
 
 // Typed reads of the investigational product API for the product pages; the types come from the
 // server's zod schemas.
@@ -19,24 +25,11 @@ export type {
   ExcursionView,
   InventoryView,
   LotView,
+  ProposalView,
+  ReadingsView,
   StorageUnitView,
   VialView,
 };
-
-export interface ReadingsView {
-  unit: StorageUnitView;
-  points: Array<{ at: string; celsius: number }>;
-  total: number;
-  excursions: ExcursionView[];
-}
-
-export interface ProposalView {
-  participantId: string;
-  studyNumber: string | null;
-  visitId: string;
-  vial: VialView;
-  alternatives: number;
-}
 
 export const productKeys = {
   all: ['product'] as const,
@@ -49,13 +42,21 @@ export const productKeys = {
 export const useInventory = (expiringWithinDays: number) =>
   useQuery({
     queryKey: productKeys.inventory(expiringWithinDays),
-    queryFn: () => api<InventoryView>('GET', `/product/inventory?expiringWithinDays=${expiringWithinDays}`),
+    queryFn: () =>
+      api<InventoryView>(
+        'GET',
+        `/product/inventory?${queryText<z.input<typeof inventoryQuerySchema>>({ expiringWithinDays })}`,
+      ),
   });
 
 export const useReadings = (unitId: string) =>
   useQuery({
     queryKey: productKeys.readings(unitId),
-    queryFn: () => api<ReadingsView>('GET', `/product/storage-units/${unitId}/readings?points=600`),
+    queryFn: () =>
+      api<ReadingsView>(
+        'GET',
+        `/product/storage-units/${unitId}/readings?${queryText<z.input<typeof readingsQuerySchema>>({ points: 600 })}`,
+      ),
   });
 
 export const useLot = (lotId: string) =>
@@ -67,21 +68,13 @@ export const useLot = (lotId: string) =>
 export const useVials = (filter: string) =>
   useQuery({
     queryKey: productKeys.vials(filter),
-    queryFn: () => api<{ items: VialView[]; total: number }>('GET', `/product/vials?${filter}&limit=1000`),
+    queryFn: () => api<VialList>('GET', `/product/vials?${filter}&limit=1000`),
   });
 
 export const useEnrolled = () =>
   useQuery({
     queryKey: ['participants', 'enrolled'],
-    queryFn: () =>
-      api<{
-        items: Array<{
-          participantId: string;
-          studyNumber: string | null;
-          screeningNumber: string;
-          day1Date: string | null;
-        }>;
-      }>('GET', '/participants?limit=500'),
+    queryFn: () => api<ParticipantList>('GET', '/participants?limit=500'),
     select: (body) => body.items.filter((entry) => entry.day1Date),
   });
 
@@ -102,8 +95,8 @@ export const useDispensings = (participantId: string | null) =>
 /** The refusal reason the API sends as `details.reason` with a 409 (or 404 for an unknown code). */
 export function refusalReason(error: unknown): string | null {
   if (!(error instanceof ApiError)) return null;
-  const details = error.body.details as { reason?: unknown } | undefined;
-  return typeof details?.reason === 'string' ? details.reason : null;
+  const reason = error.body.details?.reason;
+  return typeof reason === 'string' ? reason : null;
 }
 
 /** A date and time in the browser's zone, short. */

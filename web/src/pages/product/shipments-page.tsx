@@ -20,12 +20,20 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import type { ShipmentView } from '../../../../src/product/product.schema.ts';
-import { api } from '../../api/client.ts';
+import type { z } from 'zod';
+import type {
+  receiveRequestSchema,
+  ShipmentView,
+  shipmentRequestSchema,
+  shipRequestSchema,
+  VialList,
+  vialListQuerySchema,
+} from '../../../../src/product/product.schema.ts';
+import { api, queryText } from '../../api/client.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
-import { type StorageUnitView, type VialView, when } from './product-api.ts';
+import { type StorageUnitView, when } from './product-api.ts';
 
 type Step = 'pack' | 'ship' | 'receive';
 const statusColour = { packed: 'yellow', shipped: 'blue', received: 'green' } as const;
@@ -86,7 +94,14 @@ function PackModal({ units, onClose }: { units: StorageUnitView[]; onClose: () =
     queryKey: ['product', 'vials', 'pack', fromUnitId],
     enabled: fromUnitId !== null,
     queryFn: () =>
-      api<{ items: VialView[] }>('GET', `/product/vials?unitId=${fromUnitId}&state=in_stock&limit=1000`),
+      api<VialList>(
+        'GET',
+        `/product/vials?${queryText<z.input<typeof vialListQuerySchema>>({
+          unitId: fromUnitId ?? undefined,
+          state: 'in_stock',
+          limit: 1000,
+        })}`,
+      ),
   });
   const label = (unit: StorageUnitView) => `${unit.code} · ${unit.name}`;
   const options = units.map((unit) => ({ value: unit.unitId, label: label(unit) }));
@@ -97,9 +112,10 @@ function PackModal({ units, onClose }: { units: StorageUnitView[]; onClose: () =
       title={t('product.packTitle')}
       ready={!!fromUnitId && !!toUnitId && codes.length > 0}
       send={(password) =>
-        api('POST', '/product/shipments', {
-          fromUnitId,
-          toUnitId,
+        api<ShipmentView, z.input<typeof shipmentRequestSchema>>('POST', '/product/shipments', {
+          // Not sent before both are chosen (`ready`).
+          fromUnitId: fromUnitId ?? '',
+          toUnitId: toUnitId ?? '',
           containerUnitId,
           vialCodes: codes,
           password,
@@ -179,11 +195,15 @@ function ShipModal({ shipment, onClose }: { shipment: ShipmentView; onClose: () 
       title={t('product.shipTitle')}
       ready={courier.trim() !== ''}
       send={(password) =>
-        api('POST', `/product/shipments/${shipment.shipmentId}/ship`, {
-          courier: courier.trim(),
-          password,
-          version: shipment.version,
-        })
+        api<ShipmentView, z.input<typeof shipRequestSchema>>(
+          'POST',
+          `/product/shipments/${shipment.shipmentId}/ship`,
+          {
+            courier: courier.trim(),
+            password,
+            version: shipment.version,
+          },
+        )
       }
       onDone={() => {
         void client.invalidateQueries({ queryKey: ['product'] });
@@ -213,12 +233,16 @@ function ReceiveModal({ shipment, onClose }: { shipment: ShipmentView; onClose: 
       title={t('product.receiveTitle')}
       ready={condition === 'acceptable' || note.trim() !== ''}
       send={(password) =>
-        api('POST', `/product/shipments/${shipment.shipmentId}/receive`, {
-          condition,
-          ...(note.trim() ? { note: note.trim() } : {}),
-          password,
-          version: shipment.version,
-        })
+        api<ShipmentView, z.input<typeof receiveRequestSchema>>(
+          'POST',
+          `/product/shipments/${shipment.shipmentId}/receive`,
+          {
+            condition,
+            ...(note.trim() ? { note: note.trim() } : {}),
+            password,
+            version: shipment.version,
+          },
+        )
       }
       onDone={() => {
         void client.invalidateQueries({ queryKey: ['product'] });

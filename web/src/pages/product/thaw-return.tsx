@@ -2,7 +2,9 @@ import { Alert, Button, Group, Modal, Stack, Text, Textarea, TextInput } from '@
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ReturnView } from '../../../../src/product/return.schema.ts';
+import type { z } from 'zod';
+import type { thawRequestSchema } from '../../../../src/product/product.schema.ts';
+import type { ReturnView, returnRequestSchema } from '../../../../src/product/return.schema.ts';
 import { api } from '../../api/client.ts';
 import { apiErrorText, useLanguage } from '../../api/trial.ts';
 import { type DispensingView, type VialView, when } from './product-api.ts';
@@ -47,7 +49,10 @@ export function ThawButton({ vial, onThawed }: { vial: VialView; onThawed: (vial
   const { t } = useTranslation();
   const language = useLanguage();
   const thaw = useMutation({
-    mutationFn: () => api<VialView>('POST', `/product/vials/${vial.vialId}/thaw`, { version: vial.version }),
+    mutationFn: () =>
+      api<VialView, z.input<typeof thawRequestSchema>>('POST', `/product/vials/${vial.vialId}/thaw`, {
+        version: vial.version,
+      }),
     onSuccess: onThawed,
   });
   return (
@@ -85,10 +90,14 @@ export function ReturnModal({
   const [reason, setReason] = useState('');
   const save = useMutation({
     mutationFn: () =>
-      api<ReturnView>('POST', `/product/dispensings/${dispensing.dispensingId}/return`, {
-        scannedCode: scanned.trim(),
-        reason: reason.trim(),
-      }),
+      api<ReturnView, z.input<typeof returnRequestSchema>>(
+        'POST',
+        `/product/dispensings/${dispensing.dispensingId}/return`,
+        {
+          scannedCode: scanned.trim(),
+          reason: reason.trim(),
+        },
+      ),
     onSuccess: onReturned,
     onError: () => setScanned(''),
   });

@@ -1,20 +1,15 @@
 import { useQuery } from '@tanstack/react-query';
+import type {
+  ProtocolVersion,
+  ProtocolVersionSummary,
+} from '../../../../src/protocol/protocol-version.schema.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 
-export interface ProtocolResponse {
-  versionNo: number;
-  label: string;
-  protocol: Protocol;
-}
+/** A protocol version as the API sends it, its protocol typed (the server validated it when loading it). */
+export type ProtocolResponse = Omit<ProtocolVersion, 'protocol'> & { protocol: Protocol };
 
-export interface ProtocolVersionSummary {
-  versionNo: number;
-  label: string;
-  loadedAt: string;
-  loadedBy: string | null;
-  current: boolean;
-}
+export type { ProtocolVersionSummary };
 
 export const useProtocol = () =>
   useQuery({

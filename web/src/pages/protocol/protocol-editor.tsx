@@ -4,6 +4,10 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseDocument } from 'yaml';
 import { parseProtocolText } from '../../../../src/protocol/parse-text.ts';
+import type {
+  AmendmentRequest,
+  ProtocolVersionSummary,
+} from '../../../../src/protocol/protocol-version.schema.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
@@ -105,7 +109,7 @@ export function ProtocolEditor({ versionNo, current }: { versionNo: number; curr
   const save = async () => {
     setStatus(null);
     try {
-      const saved = await api<{ versionNo: number; label: string }>('POST', '/protocol/versions', {
+      const saved = await api<ProtocolVersionSummary, AmendmentRequest>('POST', '/protocol/versions', {
         source,
         reason,
       });

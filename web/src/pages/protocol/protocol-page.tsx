@@ -1,7 +1,6 @@
 import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/kernel/permissions.ts';
-import type { Role } from '../../../../src/kernel/roles.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';
@@ -56,7 +55,7 @@ export function ProtocolPage() {
   if (protocol.isPending) return <Loader />;
   if (protocol.isError) return <Alert color="red">{errorMessage(t, protocol.error)}</Alert>;
   const { protocol: current, versionNo, label } = protocol.data;
-  const mayEdit = can({ roles: (session.data?.user.roles ?? []) as Role[] }, 'protocol.manage');
+  const mayEdit = can({ roles: session.data?.user.roles ?? [] }, 'protocol.manage');
   return (
     <Stack>
       <Title order={2}>{t('nav.forms')}</Title>

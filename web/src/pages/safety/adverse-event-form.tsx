@@ -16,6 +16,12 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import type { z } from 'zod';
+import type {
+  createAdverseEventRequestSchema,
+  SaveAdverseEventResponse,
+  updateAdverseEventRequestSchema,
+} from '../../../../src/safety/safety.schema.ts';
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { LAST_DATE_TIME, siteNow, zoneLabel } from '../../api/site-clock.ts';
@@ -182,28 +188,36 @@ export function AdverseEventForm(props: {
           ([item, value]) => !same(value, before[item]) || base.entries[item] === undefined,
         );
         const entries = Object.fromEntries(changed.map(([item, value]) => [item, { value }]));
-        return api('PUT', `/adverse-events/${base.aeId}`, {
-          version: base.version,
-          entries,
-          ...(draft.termCode !== saved.termCode ? { termCode: draft.termCode || null } : {}),
-          ...(reason.trim() ? { reason: reason.trim() } : {}),
-        });
+        return api<SaveAdverseEventResponse, z.input<typeof updateAdverseEventRequestSchema>>(
+          'PUT',
+          `/adverse-events/${base.aeId}`,
+          {
+            version: base.version,
+            entries,
+            ...(draft.termCode !== saved.termCode ? { termCode: draft.termCode || null } : {}),
+            ...(reason.trim() ? { reason: reason.trim() } : {}),
+          },
+        );
       }
       const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-      return api('POST', `/participants/${props.participantId}/adverse-events`, {
-        entries,
-        termCode: draft.termCode || null,
-        administrationId: props.administrationId ?? null,
-      });
+      return api<SaveAdverseEventResponse, z.input<typeof createAdverseEventRequestSchema>>(
+        'POST',
+        `/participants/${props.participantId}/adverse-events`,
+        {
+          entries,
+          termCode: draft.termCode || null,
+          administrationId: props.administrationId ?? null,
+        },
+      );
     },
     onSuccess: (saved) => {
       if (base) {
-        setBase(saved as AdverseEventView);
+        setBase(saved);
         setReason('');
       }
       void client.invalidateQueries({ queryKey: ['safety'] });
       void client.invalidateQueries({ queryKey: ['dosing'] });
-      props.onSaved?.(saved as AdverseEventView);
+      props.onSaved?.(saved);
     },
   });
   const submit = () => {
@@ -213,7 +227,7 @@ export function AdverseEventForm(props: {
   const now = () => {
     if (props.timeZone) set('onsetAt', siteNow(props.timeZone));
   };
-  const created = !base && save.isSuccess ? (save.data as AdverseEventView) : null;
+  const created = !base && save.isSuccess ? save.data : null;
   const stale =
     save.error instanceof ApiError && save.error.status === 409
       ? ((save.error.body.details as { current?: AdverseEventView } | undefined)?.current ?? null)

@@ -2,6 +2,12 @@ import { Alert, Button, Card, Group, Stack, Text, Textarea } from '@mantine/core
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type {
+  PauseView,
+  pauseRequestSchema,
+  resumeRequestSchema,
+} from '../../../../src/safety/safety.schema.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
@@ -16,7 +22,7 @@ function ResumeCard({ pause }: { pause: Pause }) {
   const [reason, setReason] = useState('');
   const resume = useMutation({
     mutationFn: () =>
-      api('POST', `/safety/pauses/${pause.pauseId}/resume`, {
+      api<PauseView, z.input<typeof resumeRequestSchema>>('POST', `/safety/pauses/${pause.pauseId}/resume`, {
         version: pause.version,
         reason: reason.trim(),
       }),
@@ -61,7 +67,8 @@ export function PauseControls({ pauses }: { pauses: Pause[] }) {
   const client = useQueryClient();
   const [reason, setReason] = useState('');
   const pause = useMutation({
-    mutationFn: () => api('POST', '/safety/pauses', { reason: reason.trim() }),
+    mutationFn: () =>
+      api<PauseView, z.input<typeof pauseRequestSchema>>('POST', '/safety/pauses', { reason: reason.trim() }),
     onSuccess: () => {
       setReason('');
       void client.invalidateQueries({ queryKey: ['safety'] });

@@ -2,12 +2,14 @@ import { Alert, Anchor, Badge, Button, Group, Select, Stack, Text, TextInput, Ti
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { z } from 'zod';
+import type { submissionRequestSchema } from '../../../../src/safety/safety.schema.ts';
 import { api } from '../../api/client.ts';
 import { LAST_DATE_TIME, siteNow, useSiteTimeZone, zoneLabel } from '../../api/site-clock.ts';
 import { useCan, useProtocol } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { dueFirst } from './report-order.ts';
-import type { AdverseEventView, ClockView } from './safety-api.ts';
+import type { AdverseEventView, ClockView, SubmissionView } from './safety-api.ts';
 
 export const statusColor = { due: 'yellow', overdue: 'red', met: 'green', late: 'orange' } as const;
 
@@ -171,14 +173,18 @@ function SubmissionSignature({
       ready={clock !== undefined && submittedAt !== ''}
       sign={(password) => {
         if (!clock) throw new Error('no clock');
-        return api('POST', `/adverse-events/${event.aeId}/submissions/${clock.reporter}`, {
-          clockId: clock.clockId,
-          kind: clock.kind,
-          submittedAt,
-          ...(reference.trim() ? { reference: reference.trim() } : {}),
-          ...(note.trim() ? { note: note.trim() } : {}),
-          password,
-        });
+        return api<SubmissionView, z.input<typeof submissionRequestSchema>>(
+          'POST',
+          `/adverse-events/${event.aeId}/submissions/${clock.reporter}`,
+          {
+            clockId: clock.clockId,
+            kind: clock.kind,
+            submittedAt,
+            ...(reference.trim() ? { reference: reference.trim() } : {}),
+            ...(note.trim() ? { note: note.trim() } : {}),
+            password,
+          },
+        );
       }}
       onSigned={onSigned}
       onClose={onClose}

@@ -1,13 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
 import type { DoseSchedule, DosingOverview } from '../../../../src/dosing/dosing.schema.ts';
+import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
 import type {
+  AdverseEventList,
+  AdverseEventListQueryInput,
   AdverseEventView,
   AeHistoryEntry,
   ClockView,
   Dashboard,
   SubmissionView,
 } from '../../../../src/safety/safety.schema.ts';
-import { api } from '../../api/client.ts';
+import { api, queryText } from '../../api/client.ts';
 
 export type {
   AdverseEventView,
@@ -22,20 +25,17 @@ export type {
 export const useDashboard = () =>
   useQuery({ queryKey: ['safety', 'dashboard'], queryFn: () => api<Dashboard>('GET', '/safety/dashboard') });
 
-export interface EventFilter {
-  participantId?: string;
+/** The list's filters, as the page keeps them in its address (a grade is text there, as in the query). */
+export type EventFilter = Pick<AdverseEventListQueryInput, 'participantId' | 'serious' | 'related'> & {
   grade?: string;
-  serious?: 'true' | 'false';
-  related?: 'true' | 'false' | 'not-assessed';
-}
+};
 
 export const useAdverseEvents = (filter: EventFilter = {}) =>
   useQuery({
     queryKey: ['safety', 'events', filter],
     queryFn: () => {
-      const params = new URLSearchParams({ limit: '500' });
-      for (const [key, value] of Object.entries(filter)) if (value) params.set(key, value);
-      return api<{ items: AdverseEventView[]; total: number }>('GET', `/adverse-events?${params}`);
+      const params = queryText<AdverseEventListQueryInput>({ limit: 500, ...filter });
+      return api<AdverseEventList>('GET', `/adverse-events?${params}`);
     },
   });
 
@@ -67,15 +67,7 @@ export const useDoseSchedule = (participantId: string | null) =>
 export const useParticipants = () =>
   useQuery({
     queryKey: ['participants', 'enrolled'],
-    queryFn: () =>
-      api<{
-        items: Array<{
-          participantId: string;
-          studyNumber: string | null;
-          screeningNumber: string;
-          day1Date: string | null;
-        }>;
-      }>('GET', '/participants?limit=500'),
+    queryFn: () => api<ParticipantList>('GET', '/participants?limit=500'),
   });
 
 /** Site wall-clock text for a datetime-local input: YYYY-MM-DDTHH:MM in the browser's zone. */
