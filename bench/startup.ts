@@ -2,8 +2,9 @@
 // median of BENCH_STARTUP_RUNS runs (default 5) beside `node -e 0` measured in the same run.
 // BENCH_STARTUP_CLI (default `bin/exotrial.js`) names the entry spawned with Node, so the same
 // bench measures another entry (such as the TypeScript sources through bin/exotrial-dev.js).
+// Each server figure also has the server's processor time at its first healthy answer (Linux).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -53,10 +54,27 @@ async function healthy(url: string): Promise<boolean> {
 }
 
 /**
- * Milliseconds from spawning `exotrial serve` to the first 200 of its health route; the server is
- * then stopped (SIGTERM) and waited for, so the next run finds the data folder free.
+ * The processor time (user + system, in seconds) a process has used so far, from /proc (Linux, at
+ * 100 ticks a second); undefined elsewhere. On a shared machine it varies far less than wall time.
  */
-async function timeServe(env: NodeJS.ProcessEnv, dataDir: string): Promise<number> {
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Processor seconds of each server run at its first healthy answer, by the label of its figure. */
+const serveCpuSeconds = new Map<string, number[]>();
+
+/**
+ * Milliseconds from spawning `exotrial serve` to the first 200 of its health route; the server is
+ * then stopped (SIGTERM) and waited for, so the next run finds the data folder free. Its processor
+ * time at that answer is kept under `label`.
+ */
+async function timeServe(label: string, env: NodeJS.ProcessEnv, dataDir: string): Promise<number> {
   const port = await freePort();
   const startedAt = performance.now();
   const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--data', dataDir], {
@@ -75,7 +93,10 @@ async function timeServe(env: NodeJS.ProcessEnv, dataDir: string): Promise<numbe
       if (performance.now() - startedAt > HEALTH_TIMEOUT_MS) throw new Error(`no health answer: ${errors}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    return performance.now() - startedAt;
+    const elapsed = performance.now() - startedAt;
+    const cpu = cpuSecondsOf(child.pid);
+    if (cpu !== undefined) serveCpuSeconds.set(label, [...(serveCpuSeconds.get(label) ?? []), cpu]);
+    return elapsed;
   } finally {
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
@@ -87,12 +108,25 @@ async function repeat(label: string, run: (index: number) => Promise<number>): P
   const times: number[] = [];
   for (let index = 0; index < RUNS; index++) {
     times.push(await run(index));
-    process.stderr.write(`startup ${label} run ${index + 1}: ${seconds(times.at(-1) as number)} s\n`);
+    const cpu = serveCpuSeconds.get(label)?.[index];
+    const cpuNote = cpu === undefined ? '' : ` (processor ${cpu} s)`;
+    process.stderr.write(
+      `startup ${label} run ${index + 1}: ${seconds(times.at(-1) as number)} s${cpuNote}\n`,
+    );
   }
   return median(times);
 }
 
 const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+/** Median processor seconds of the first starts and restarts, where /proc gave them. */
+function processorFigures(firstStart: string, restart: string) {
+  const of = (label: string) => {
+    const values = serveCpuSeconds.get(label);
+    return values?.length ? median(values.map((value) => value * 1000)) : undefined;
+  };
+  return { first_start: of(firstStart), restart: of(restart) };
+}
 
 async function pgliteFigures() {
   const folders: string[] = [];
@@ -100,11 +134,17 @@ async function pgliteFigures() {
     const firstStart = await repeat('pglite first start', () => {
       const folder = join(tempDir('bench-startup-'), 'data');
       folders.push(folder);
-      return timeServe({}, folder);
+      return timeServe('pglite first start', {}, folder);
     });
     // Every folder now holds a database: restarts reuse the first one.
-    const restart = await repeat('pglite restart', () => timeServe({}, folders[0] as string));
-    return { first_start_empty_folder: firstStart, restart_existing_folder: restart };
+    const restart = await repeat('pglite restart', () =>
+      timeServe('pglite restart', {}, folders[0] as string),
+    );
+    return {
+      first_start_empty_folder: firstStart,
+      restart_existing_folder: restart,
+      processor: processorFigures('pglite first start', 'pglite restart'),
+    };
   } finally {
     for (const folder of folders) rmSync(join(folder, '..'), { recursive: true, force: true });
   }
@@ -120,13 +160,17 @@ async function postgresFigures() {
     await admin.connect();
     const firstStart = await repeat('postgres first start', async (index) => {
       await admin.query(`create database startup_${index}`);
-      return timeServe({ DATABASE_URL: server.urlFor(`startup_${index}`) }, unused);
+      return timeServe('postgres first start', { DATABASE_URL: server.urlFor(`startup_${index}`) }, unused);
     });
     await admin.end();
     const restart = await repeat('postgres restart', () =>
-      timeServe({ DATABASE_URL: server.urlFor('startup_0') }, unused),
+      timeServe('postgres restart', { DATABASE_URL: server.urlFor('startup_0') }, unused),
     );
-    return { first_start_empty_database: firstStart, restart_existing_database: restart };
+    return {
+      first_start_empty_database: firstStart,
+      restart_existing_database: restart,
+      processor: processorFigures('postgres first start', 'postgres restart'),
+    };
   } finally {
     await server.stop();
     rmSync(unused, { recursive: true, force: true });

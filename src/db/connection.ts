@@ -1,6 +1,6 @@
 import { Mutex } from 'async-mutex';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { withCommitSteps } from './commit-steps.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
@@ -117,7 +117,9 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
  */
 const CONNECT_TIMEOUT_MS = 30_000;
 
-function postgresPool(url: string): pg.Pool {
+/** A pool of connections to PostgreSQL; its driver loads here, so a PGlite start never loads it. */
+async function postgresPool(url: string): Promise<pg.Pool> {
+  const { default: pg } = await import('pg');
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID) return (value: string) => Number(value);
@@ -157,7 +159,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
       }
     : undefined;
   if (target.kind === 'postgres') {
-    const pool = postgresPool(target.url);
+    const pool = await postgresPool(target.url);
     const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log });
     return {
       kind: 'postgres',

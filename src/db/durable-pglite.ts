@@ -1,6 +1,8 @@
-import { fsyncSync } from 'node:fs';
+import { existsSync, fsyncSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
+import { unpackPgliteTemplate } from './pglite-template.ts';
 
 /**
  * PGlite as shipped trades durability for speed: it starts PostgreSQL with `-F` (fsync off), and the
@@ -34,13 +36,17 @@ class DurableNodeFS extends NodeFS {
 const INT8_OID = 20;
 const DATE_OID = 1082;
 
-/** Opens (creating if needed) a PGlite database in `dataDir` with every commit synced to disk. */
+/**
+ * Opens (creating if needed) a PGlite database in `dataDir` with every commit synced to disk. A
+ * folder without a database starts from the initdb template when there is one (pglite-template.ts).
+ */
 export async function openDurablePglite(dataDir: string): Promise<PGlite> {
   const startParams = [
     ...PGlite.defaultStartParams.filter((parameter) => parameter !== '-F'),
     '-c',
     'wal_sync_method=fsync',
   ];
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) unpackPgliteTemplate(dataDir);
   return PGlite.create({
     fs: new DurableNodeFS(dataDir),
     startParams,

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { type AnchorSchedule, startAnchorSchedule } from '../audit/anchor-schedule.ts';
+import type { AnchorSchedule } from '../audit/anchor-schedule.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase, waitForDatabase } from '../db/connection.ts';
 import type { App } from '../kernel/context.ts';
-import { bootstrap } from '../study/bootstrap.ts';
-import { buildApp } from './app.ts';
 
 export interface RunningServer {
   app: App;
@@ -13,9 +11,28 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The modules of the start-up steps and of the HTTP application start loading while the database
+ * opens: PGlite compiles its WebAssembly on other threads and every commit waits for the disk, time
+ * in which this thread would otherwise sit idle. Each is awaited where it is first needed.
+ */
+function loadServerModules() {
+  const loading = {
+    bootstrap: import('../study/bootstrap.ts'),
+    app: import('./app.ts'),
+    anchors: import('../audit/anchor-schedule.ts'),
+  };
+  // Awaited later; a database that fails to open first must not leave a rejection unhandled.
+  for (const promise of Object.values(loading)) promise.catch(() => undefined);
+  return loading;
+}
+type StartAnchorSchedule = Awaited<ReturnType<typeof loadServerModules>['anchors']>['startAnchorSchedule'];
+
 /** Opens the database, runs the start-up steps, and listens. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const database = await openDatabase(config.database);
+  const opening = openDatabase(config.database);
+  const loading = loadServerModules();
+  const database = await opening;
   try {
     // A database server that is still starting is waited for (a minute), not a reason to exit.
     await waitForDatabase(database, {
@@ -26,14 +43,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           'waiting for the database',
         ),
     });
+    const { bootstrap } = await loading.bootstrap;
     const { studyId, setupSecret } = await bootstrap(database, config, logger);
+    const { buildApp } = await loading.app;
     const app = await buildApp({ config, database, studyId }, { logger });
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = (config.publicUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
     const setupUrl = setupSecret ? `${url}/setup?token=${setupSecret}` : null;
-    const anchors = anchorSchedule(config, database, studyId, logger);
+    const { startAnchorSchedule } = await loading.anchors;
+    const anchors = anchorSchedule(startAnchorSchedule, { config, database, studyId, logger });
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -53,16 +73,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 }
 
 function anchorSchedule(
-  config: Config,
-  database: Database,
-  studyId: string,
-  logger: Logger,
+  start: StartAnchorSchedule,
+  {
+    config,
+    database,
+    studyId,
+    logger,
+  }: { config: Config; database: Database; studyId: string; logger: Logger },
 ): AnchorSchedule | null {
   if (!config.anchor.file) {
     logger.warn('EXOTRIAL_ANCHOR_FILE is not set: the audit chain head is not anchored outside the database');
     return null;
   }
-  return startAnchorSchedule({
+  return start({
     database,
     studyId,
     file: config.anchor.file,

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -30,17 +30,54 @@ function node(args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
-/** The modules (relative to the repository, or a package's folder) that `node ARGS` loads. */
-function modulesLoadedBy(args: string[]): { output: string; modules: string[] } {
-  const log = join(tempDir('exotrial-modules-'), 'modules.txt');
-  const result = node(['--import', './test/support/module-log.js', ...args], { EXOTRIAL_MODULE_LOG: log });
-  expect(result.status, result.stderr).toBe(0);
+const moduleLogArgs = ['--import', './test/support/module-log.js'];
+
+/** The modules (relative to the repository, or a package's folder) listed in a module log. */
+function modulesIn(log: string): string[] {
   const root = new URL('../../', import.meta.url).href;
-  const modules = readFileSync(log, 'utf8')
+  return readFileSync(log, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((url) => url.replace(root, ''));
-  return { output: result.stdout, modules };
+}
+
+/** The modules that `node ARGS` loads, and its output. */
+function modulesLoadedBy(args: string[]): { output: string; modules: string[] } {
+  const log = join(tempDir('exotrial-modules-'), 'modules.txt');
+  const result = node([...moduleLogArgs, ...args], { EXOTRIAL_MODULE_LOG: log });
+  expect(result.status, result.stderr).toBe(0);
+  return { output: result.stdout, modules: modulesIn(log) };
+}
+
+/** The modules `exotrial serve` loads on a new PGlite folder until it says it is running. */
+async function modulesLoadedByServe(): Promise<string[]> {
+  const log = join(tempDir('exotrial-modules-'), 'modules.txt');
+  const data = join(tempDir('exotrial-serve-'), 'data');
+  const child = spawn(
+    process.execPath,
+    [...moduleLogArgs, 'bin/exotrial.js', 'serve', '--port', '0', '--data', data],
+    {
+      env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', EXOTRIAL_MODULE_LOG: log },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let output = '';
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('exotrial is running at')) resolve();
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
+    });
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  return modulesIn(log);
 }
 
 const packagesOf = (modules: string[]) =>
@@ -73,6 +110,7 @@ describe('the compiled build', () => {
       expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(modules).toContain('dist/cli/main.js');
+    // Commander alone: no TypeScript loader (tsx is a development dependency), no driver, no server.
     expect([...packagesOf(modules)]).toEqual(['commander']);
     const compiled = modules.filter((module) => module.startsWith('dist/'));
     expect(compiled.filter((module) => !module.startsWith('dist/cli/'))).toEqual([
@@ -82,11 +120,25 @@ describe('the compiled build', () => {
     expect(compiled.filter((module) => module.endsWith('.actions.js'))).toEqual([]);
   });
 
-  it('`exotrial version` loads commander only', () => {
+  it('`exotrial version` loads the version and nothing else', () => {
     const { output, modules } = modulesLoadedBy(['bin/exotrial.js', 'version']);
     expect(output).toBe(`${packageVersion}\n`);
-    expect([...packagesOf(modules)]).toEqual(['commander']);
+    expect(modules.filter((module) => !module.startsWith('node:'))).toEqual([
+      'bin/exotrial.js',
+      'dist/cli/main.js',
+      'dist/version.js',
+    ]);
   });
+
+  it('`exotrial serve` runs compiled code only, without the TypeScript loader or the PostgreSQL driver on PGlite', async () => {
+    const modules = await modulesLoadedByServe();
+    expect(modules).toContain('dist/server/app.js');
+    expect(modules.filter((module) => /^(src|test|bench)\//.test(module))).toEqual([]);
+    const packages = packagesOf(modules);
+    for (const unwanted of ['tsx', 'esbuild', 'typescript', 'pg', 'pdfkit', 'xmlbuilder2']) {
+      expect(packages.has(unwanted), unwanted).toBe(false);
+    }
+  }, 180_000);
 
   it('a command loads what it does when it runs (the check above sees the modules a command loads)', () => {
     const { output, modules } = modulesLoadedBy([

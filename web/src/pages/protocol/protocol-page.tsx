@@ -1,13 +1,21 @@
 import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@mantine/core';
+import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/kernel/permissions.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
+import { lazyPage } from '../../components/page-skeleton.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';
 import { FormPreview } from './form-preview.tsx';
 import { useProtocol, useProtocolVersions } from './protocol-api.ts';
-import { ProtocolEditor } from './protocol-editor.tsx';
 import { ScheduleGrid } from './schedule-grid.tsx';
+
+// The builder is the only part of the page that needs the YAML library and the protocol checks (the
+// bulk of the page's script): it loads when a data manager opens its tab.
+const ProtocolEditor = lazyPage(
+  () => import('./protocol-editor.tsx'),
+  (module) => module.ProtocolEditor,
+);
 
 function Versions() {
   const { t } = useTranslation();
@@ -84,7 +92,9 @@ export function ProtocolPage() {
         </Tabs.Panel>
         {mayEdit && (
           <Tabs.Panel value="edit" pt="md">
-            <ProtocolEditor versionNo={versionNo} current={current} />
+            <Suspense fallback={<Loader />}>
+              <ProtocolEditor versionNo={versionNo} current={current} />
+            </Suspense>
           </Tabs.Panel>
         )}
       </Tabs>
