@@ -13,6 +13,7 @@ import type {
 } from '../../../src/participants/participant.schema.ts';
 import type { RuleInputValue } from '../../../src/protocol/rules/ast.ts';
 import type { Protocol } from '../../../src/protocol/schema.ts';
+import { formatOwnDateTime } from '../format.ts';
 import { ApiError, api } from './client.ts';
 import { useSession } from './session.ts';
 
@@ -163,7 +164,7 @@ export function apiErrorText(
     // The signer's account is locked after too many wrong passwords (not a locked record).
     const lockedUntil = (body.details as { lockedUntil?: string } | undefined)?.lockedUntil;
     if (body.error === 'locked' && lockedUntil) {
-      return t('errors.locked', { until: new Date(lockedUntil).toLocaleString(language) });
+      return t('errors.locked', { until: formatOwnDateTime(lockedUntil, language) });
     }
     return body.message;
   }
@@ -185,17 +186,6 @@ export function fieldErrors(error: unknown, language: 'en' | 'zh'): Record<strin
     fields.map((field) => [field.field.replace(/^body\./, ''), field.messages?.[language] ?? field.message]),
   );
 }
-
-export const todayIso = () => {
-  const now = new Date();
-  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 10);
-};
-
-export const nowLocalMinutes = () => {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
 
 /** The participant's other recorded values (`form.item`), so rules reaching across forms run in the browser too. */
 export function useCheckContext(participantId: string, visitKey: string) {

@@ -1,6 +1,6 @@
 /** English strings; zh.ts must give every key (the type checker and a test enforce it). */
 export const en = {
-  app: { name: 'exotrial', tagline: 'Early-phase clinical trials, end to end' },
+  app: { name: 'exotrial', tagline: 'Early-phase clinical trials, end to end', menu: 'Menu' },
   language: { label: 'Language', en: 'English', zh: '简体中文' },
   nav: {
     overview: 'Study overview',
@@ -554,7 +554,7 @@ export const en = {
     pauseReason: 'Grounds for pausing (kept in the audit trail)',
     resumeDosing: 'Resume dosing',
     resumeReason: 'Grounds of the decision to resume (kept in the audit trail)',
-    pausedSince: 'Paused since {{at}} UTC by {{by}}',
+    pausedSince: 'Paused since {{at}} by {{by}}',
     totalEvents: 'Adverse events',
     seriousEvents: 'Serious',
     susars: 'SUSARs',
@@ -697,7 +697,7 @@ export const en = {
     confirmFirst: 'Confirm the copied values, or change them, before saving.',
     device: 'Nebulizer',
     answerAll: '{{count}} questions still to answer.',
-    doseDetails: 'Nebulised {{started}} to {{ended}} ({{zone}}), {{volume}} mL.',
+    doseDetails: 'Nebulised {{started}} to {{ended}}, {{volume}} mL.',
     saveVitals: 'Save vital signs',
     recordDose: 'Record the dose',
     scanVial: 'Vial (scan the code)',
@@ -728,7 +728,7 @@ export const en = {
     noneEnrolled: 'No participant is enrolled yet.',
     doseN: 'Dose {{number}}',
     complianceTitle: 'Compliance',
-    windowCloses: 'Window closes {{at}} UTC',
+    windowCloses: 'Window closes {{at}}',
     windowReasonShown: 'Outside the window: {{reason}}',
     states: {
       given: 'Given',

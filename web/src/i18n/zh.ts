@@ -1,7 +1,7 @@
 import type { Translation } from './en.ts';
 
 export const zh: Translation = {
-  app: { name: 'exotrial', tagline: '早期临床试验全流程管理' },
+  app: { name: 'exotrial', tagline: '早期临床试验全流程管理', menu: '菜单' },
   language: { label: '语言', en: 'English', zh: '简体中文' },
   nav: {
     overview: '研究概览',
@@ -529,7 +529,7 @@ export const zh: Translation = {
     pauseReason: '暂停依据（记入稽查轨迹）',
     resumeDosing: '恢复给药',
     resumeReason: '恢复给药的决定依据（记入稽查轨迹）',
-    pausedSince: '自 {{at}} UTC 起由 {{by}} 暂停',
+    pausedSince: '自 {{at}} 起由 {{by}} 暂停',
     totalEvents: '不良事件',
     seriousEvents: '严重',
     susars: 'SUSAR',
@@ -670,7 +670,7 @@ export const zh: Translation = {
     confirmFirst: '保存前请确认或修改复制的数值。',
     device: '雾化器',
     answerAll: '还有 {{count}} 项未回答。',
-    doseDetails: '雾化 {{started}} 至 {{ended}}（{{zone}}），{{volume}} mL。',
+    doseDetails: '雾化 {{started}} 至 {{ended}}，{{volume}} mL。',
     saveVitals: '保存生命体征',
     recordDose: '记录给药',
     scanVial: '药瓶（扫码）',
@@ -701,7 +701,7 @@ export const zh: Translation = {
     noneEnrolled: '尚无入组受试者。',
     doseN: '第 {{number}} 次',
     complianceTitle: '依从性',
-    windowCloses: '给药窗口于 {{at}} UTC 关闭',
+    windowCloses: '给药窗口于 {{at}} 关闭',
     windowReasonShown: '超出给药窗口：{{reason}}',
     states: {
       given: '已给药',

@@ -38,6 +38,3 @@ export interface ApiToken {
 }
 
 export const useSites = () => useQuery({ queryKey: ['sites'], queryFn: () => api<Site[]>('GET', '/sites') });
-
-/** A time for tables: local, to the minute. */
-export const when = (value: string | null) => (value ? new Date(value).toLocaleString().slice(0, -3) : '—');

@@ -2,9 +2,9 @@ import { Alert, Button, Loader, Table } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { when } from './admin-api.ts';
 
 interface ActiveSession {
   sessionId: string;
@@ -18,6 +18,7 @@ interface ActiveSession {
 
 export function SessionsPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const sessions = useQuery({
     queryKey: ['sessions'],
@@ -49,8 +50,8 @@ export function SessionsPage() {
             <Table.Tr key={session.sessionId}>
               <Table.Td>{session.name}</Table.Td>
               <Table.Td>{session.email}</Table.Td>
-              <Table.Td>{when(session.createdAt)}</Table.Td>
-              <Table.Td>{when(session.lastSeenAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(session.createdAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(session.lastSeenAt)}</Table.Td>
               <Table.Td>{session.ip ?? '—'}</Table.Td>
               <Table.Td>{session.userAgent?.slice(0, 40) ?? '—'}</Table.Td>
               <Table.Td>

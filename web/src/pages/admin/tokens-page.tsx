@@ -2,13 +2,15 @@ import { Alert, Badge, Button, Loader, Table } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { type ApiToken, when } from './admin-api.ts';
+import type { ApiToken } from './admin-api.ts';
 
 /** Every API token of the study; `path` is /admin/tokens here and /tokens on My account. */
 export function TokenTable({ path, queryKey }: { path: string; queryKey: string }) {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const tokens = useQuery({ queryKey: [queryKey], queryFn: () => api<ApiToken[]>('GET', path) });
   const revoke = useMutation({
@@ -40,9 +42,9 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
               <Table.Td>
                 <code>{token.prefix}…</code>
               </Table.Td>
-              <Table.Td>{when(token.createdAt)}</Table.Td>
-              <Table.Td>{when(token.expiresAt)}</Table.Td>
-              <Table.Td>{when(token.lastUsedAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(token.createdAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(token.expiresAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(token.lastUsedAt)}</Table.Td>
               <Table.Td>
                 {token.revokedAt ? (
                   <Badge color="gray">{t('admin.revoked')}</Badge>

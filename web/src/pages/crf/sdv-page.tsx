@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../../api/client.ts';
+import { useZone } from '../../api/dates.ts';
 import {
   apiErrorText,
   type FormRecordView,
@@ -28,6 +29,7 @@ export function SdvPage() {
   const participant = useParticipant(participantId);
   const protocol = useProtocol();
   const casebook = useCasebook(participantId);
+  const zone = useZone(participant.data?.siteId);
   const cells = casebook.data?.cells ?? [];
   const records = useQueries({
     queries: cells.map((cell) => ({
@@ -73,7 +75,7 @@ export function SdvPage() {
           label: item?.label[language] ?? itemId,
           value: entry.missing
             ? t(`crf.missingCode.${entry.missing}`)
-            : displayValue(definition, item, entry.value, t, language),
+            : displayValue(definition, item, entry.value, t, language, zone),
         };
       });
   });

@@ -4,11 +4,10 @@ import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api } from '../../api/client.ts';
-import { apiErrorText, fieldErrors, nowLocalMinutes, todayIso, useLanguage } from '../../api/trial.ts';
+import { useZone } from '../../api/dates.ts';
+import { LAST_DATE, siteInstant, siteNow, siteToday, zoneLabel } from '../../api/site-clock.ts';
+import { apiErrorText, fieldErrors, useLanguage } from '../../api/trial.ts';
 import type { LotView, StorageUnitView } from './product-api.ts';
-
-/** A datetime-local value ("YYYY-MM-DDTHH:MM", the browser's zone) as an instant with its zone. */
-const instant = (local: string) => new Date(local).toISOString();
 
 /**
  * Registers a lot as it arrives from the manufacturer: the server creates its vials, each with its
@@ -25,12 +24,17 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
   });
   const [lotNumber, setLotNumber] = useState('');
   const [manufacturer, setManufacturer] = useState('');
-  const [manufacturedOn, setManufacturedOn] = useState(todayIso());
+  const [typedManufacturedOn, setManufacturedOn] = useState<string | null>(null);
   const [concentration, setConcentration] = useState('');
   const [volume, setVolume] = useState<number | string>('');
   const [vialCount, setVialCount] = useState<number | string>('');
   const [unitId, setUnitId] = useState<string | null>(null);
   const [receivedAt, setReceivedAt] = useState('');
+  // Dates are those where the vials arrive, as the server reads them: the chosen unit's site (the
+  // study's zone for a central depot), on the server's clock, never the browser's.
+  const unitSite = units.data?.find((unit) => unit.unitId === unitId)?.siteId;
+  const zone = useZone(unitSite);
+  const manufacturedOn = typedManufacturedOn ?? (zone ? siteToday(zone) : '');
   const register = useMutation({
     mutationFn: () =>
       api<LotView>('POST', '/product/lots', {
@@ -42,7 +46,7 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
         volumeMl: Number(volume),
         vialCount: Number(vialCount),
         unitId: unitId ?? '',
-        ...(receivedAt ? { receivedAt: instant(receivedAt) } : {}),
+        ...(receivedAt && zone ? { receivedAt: siteInstant(receivedAt, zone) } : {}),
       }),
     onSuccess: (lot) => {
       void client.invalidateQueries({ queryKey: ['product'] });
@@ -80,7 +84,7 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
               type="date"
               label={t('product.manufacturedOn')}
               value={manufacturedOn}
-              max={todayIso()}
+              max={zone ? siteToday(zone) : LAST_DATE}
               onChange={(event) => setManufacturedOn(event.currentTarget.value)}
               error={errors.manufacturedOn}
               required
@@ -131,8 +135,9 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
             <TextInput
               type="datetime-local"
               label={t('product.receivedAt')}
+              description={zone ? zoneLabel(zone) : undefined}
               value={receivedAt}
-              max={nowLocalMinutes()}
+              max={zone ? siteNow(zone) : undefined}
               onChange={(event) => setReceivedAt(event.currentTarget.value)}
               error={errors.receivedAt}
             />

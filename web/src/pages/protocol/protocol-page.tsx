@@ -2,6 +2,7 @@ import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/auth/permissions.ts';
 import type { Role } from '../../../../src/auth/roles.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';
@@ -12,6 +13,7 @@ import { ScheduleGrid } from './schedule-grid.tsx';
 
 function Versions() {
   const { t } = useTranslation();
+  const dates = useDates();
   const versions = useProtocolVersions();
   if (versions.isPending) return <Loader />;
   if (versions.isError) return <Alert color="red">{errorMessage(t, versions.error)}</Alert>;
@@ -33,7 +35,7 @@ function Versions() {
               {version.versionNo} {version.current && <Badge size="xs">{t('protocolPage.current')}</Badge>}
             </Table.Td>
             <Table.Td>{version.label}</Table.Td>
-            <Table.Td>{new Date(version.loadedAt).toLocaleString()}</Table.Td>
+            <Table.Td>{dates.dateTime(version.loadedAt)}</Table.Td>
             <Table.Td>{version.loadedBy}</Table.Td>
             <Table.Td>
               <Anchor href={`/api/v1/protocol/versions/${version.versionNo}/source`} download>

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
 import type { Dashboard } from './safety-api.ts';
@@ -12,6 +13,7 @@ type Pause = Dashboard['pauses'][number];
 /** The safety officer's decision to resume dosing after one pause, with its grounds. */
 function ResumeCard({ pause }: { pause: Pause }) {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const [reason, setReason] = useState('');
   const resume = useMutation({
@@ -29,7 +31,7 @@ function ResumeCard({ pause }: { pause: Pause }) {
     <Card withBorder data-testid="open-pause">
       <Text size="sm">{pause.reason}</Text>
       <Text size="xs" c="dimmed">
-        {t('safety.pausedSince', { at: pause.pausedAt.slice(0, 16).replace('T', ' '), by: pause.pausedBy })}
+        {t('safety.pausedSince', { at: dates.dateTime(pause.pausedAt), by: pause.pausedBy })}
       </Text>
       <Textarea
         mt="xs"
