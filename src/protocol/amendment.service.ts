@@ -1,6 +1,7 @@
 import canonicalize from 'canonicalize';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize, can } from '../auth/permissions.ts';
+import { namesByLabel } from '../auth/user-names.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../participants/participant.service.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../server/errors.ts';
@@ -13,6 +14,8 @@ export interface ProtocolVersionSummary {
   label: string;
   loadedAt: string;
   loadedBy: string | null;
+  /** The name of who loaded it (the sign-in label when no account has it, e.g. the system). */
+  loadedByName: string | null;
   current: boolean;
 }
 
@@ -29,11 +32,17 @@ export async function listProtocolVersions(
     .where('study_id', '=', studyId)
     .orderBy('version_no')
     .execute();
+  const names = await namesByLabel(
+    db,
+    studyId,
+    rows.flatMap((row) => (row.loaded_by ? [row.loaded_by] : [])),
+  );
   return rows.map((row) => ({
     versionNo: row.version_no,
     label: row.label,
     loadedAt: new Date(row.loaded_at).toISOString(),
     loadedBy: row.loaded_by,
+    loadedByName: row.loaded_by ? (names.get(row.loaded_by) ?? row.loaded_by) : null,
     current: row.version_no === versionNo,
   }));
 }
@@ -170,6 +179,7 @@ export async function amendProtocol(
       label: identity.versionLabel,
       loadedAt: now.toISOString(),
       loadedBy: caller.actor.label,
+      loadedByName: caller.user.name,
       current: true,
     };
   });

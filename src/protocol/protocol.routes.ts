@@ -19,6 +19,7 @@ const versionSummary = z.object({
   label: z.string(),
   loadedAt: z.string(),
   loadedBy: z.string().nullable(),
+  loadedByName: z.string().nullable(),
   current: z.boolean(),
 });
 const protocolBody = z.object({

@@ -29,9 +29,11 @@ export interface AdminUser {
 export interface ApiToken {
   tokenId: string;
   userEmail: string;
+  userName: string;
   name: string;
   prefix: string;
   createdAt: string;
+  createdByName: string;
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;

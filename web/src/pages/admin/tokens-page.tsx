@@ -29,6 +29,7 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
             <Table.Th>{t('admin.owner')}</Table.Th>
             <Table.Th>{t('admin.prefix')}</Table.Th>
             <Table.Th>{t('admin.created')}</Table.Th>
+            <Table.Th>{t('admin.createdBy')}</Table.Th>
             <Table.Th>{t('admin.expires')}</Table.Th>
             <Table.Th>{t('admin.lastUsed')}</Table.Th>
             <Table.Th />
@@ -38,11 +39,12 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
           {tokens.data.map((token) => (
             <Table.Tr key={token.tokenId}>
               <Table.Td>{token.name}</Table.Td>
-              <Table.Td>{token.userEmail}</Table.Td>
+              <Table.Td data-testid="token-owner">{token.userName}</Table.Td>
               <Table.Td>
                 <code>{token.prefix}…</code>
               </Table.Td>
               <Table.Td>{dates.dateTime(token.createdAt)}</Table.Td>
+              <Table.Td data-testid="token-created-by">{token.createdByName}</Table.Td>
               <Table.Td>{dates.dateTime(token.expiresAt)}</Table.Td>
               <Table.Td>{dates.dateTime(token.lastUsedAt)}</Table.Td>
               <Table.Td>

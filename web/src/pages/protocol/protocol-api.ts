@@ -13,6 +13,7 @@ export interface ProtocolVersionSummary {
   label: string;
   loadedAt: string;
   loadedBy: string | null;
+  loadedByName: string | null;
   current: boolean;
 }
 

@@ -36,7 +36,7 @@ function Versions() {
             </Table.Td>
             <Table.Td>{version.label}</Table.Td>
             <Table.Td>{dates.dateTime(version.loadedAt)}</Table.Td>
-            <Table.Td>{version.loadedBy}</Table.Td>
+            <Table.Td data-testid="loaded-by">{version.loadedByName ?? '—'}</Table.Td>
             <Table.Td>
               <Anchor href={`/api/v1/protocol/versions/${version.versionNo}/source`} download>
                 {t('protocolPage.download')}

@@ -31,7 +31,7 @@ function ResumeCard({ pause }: { pause: Pause }) {
     <Card withBorder data-testid="open-pause">
       <Text size="sm">{pause.reason}</Text>
       <Text size="xs" c="dimmed">
-        {t('safety.pausedSince', { at: dates.dateTime(pause.pausedAt), by: pause.pausedBy })}
+        {t('safety.pausedSince', { at: dates.dateTime(pause.pausedAt), by: pause.pausedByName })}
       </Text>
       <Textarea
         mt="xs"

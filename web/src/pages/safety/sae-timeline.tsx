@@ -64,6 +64,7 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
             {sent.map((submission) => (
               <Text size="sm" key={submission.submissionId} data-testid="submission">
                 {t('safety.submittedAt')}: {formatDateTime(submission.submittedAt, clock.timeZone, language)}
+                {` · ${t('safety.submissionRecordedBy', { name: submission.recordedByName })}`}
                 {submission.reference ? ` · ${submission.reference}` : ''} ·{' '}
                 <Anchor
                   href={`/api/v1/safety/submissions/${submission.submissionId}/report.pdf`}
