@@ -1,4 +1,5 @@
 import canonicalize from 'canonicalize';
+import type { AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import { authorize, can } from '../auth/permissions.ts';
 import { namesByLabel } from '../auth/user-names.ts';
@@ -167,12 +168,14 @@ export async function amendProtocol(
         newValue: { version: versionNo, label: identity.versionLabel },
         reason: input.reason,
       },
-      ...added.map((site) => ({
-        action: 'site.create',
-        entityType: 'site',
-        entityId: site.siteId,
-        newValue: site,
-      })),
+      ...added.map(
+        (site): AuditInput => ({
+          action: 'site.create',
+          entityType: 'site',
+          entityId: site.siteId,
+          newValue: site,
+        }),
+      ),
     ]);
     return {
       versionNo,
