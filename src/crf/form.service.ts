@@ -10,6 +10,7 @@ import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { conflict, DomainError, notFound, validationFailed } from '../server/errors.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
+import { consentAnswerProblems, consentAnswersOf } from './consent-answers.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
 import { type Entries, type FieldInput, isBlank, isBlankValue, sameEntry } from './entries.ts';
 import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
@@ -132,99 +133,118 @@ export async function saveForm(
   request: SaveFormRequest,
   clock = new Date(),
 ): Promise<FormRecordView & { warnings: SoftFailure[] }> {
-  return database.transaction(async (trx) => {
-    const participant = await lockParticipant(trx, studyId, slot.participantId);
-    authorize(caller.user, 'crf.enter', { siteId: participant.site_id });
-    await assertWritable(trx, studyId, participant);
-    if (!(await hasConsent(trx, studyId, slot.participantId))) {
-      throw conflict(
-        `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
-      );
-    }
-    const row = await findRecord(trx, studyId, slot, true);
-    const { protocol, versionNo } = row
-      ? await protocolVersion(trx, studyId, row.protocol_version)
-      : await currentProtocol(trx, studyId);
-    const form = resolveForm(protocol, slot);
-    if (isDoseRecordForm(form)) {
-      throw conflict(
-        `The ${form.title.en} form is filled from the dose record: record or correct the dose in the Dosing screen (POST /api/v1/participants/{id}/doses/{visitId}, PUT /api/v1/doses/{administrationId}).`,
-        { recordedIn: 'dosing' },
-      );
-    }
-    if ((row?.version ?? 0) !== request.version) {
-      throw conflict(
-        `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,
-        {
-          current: await recordView(trx, studyId, slot, row, protocol),
-        },
-      );
-    }
-    if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
-    const old = entriesOf(row);
-    const merged: Record<string, FieldInput> = { ...old, ...withoutBlankText(request.entries) };
-    const context = await participantValues(trx, studyId, slot.participantId, {
-      preferVisits: [slot.visitKey],
-    });
-    const today = dateInZone(clock, await siteTimeZone(trx, studyId, participant.site_id));
-    const check = checkForm(protocol, form, merged, context, {
-      today,
-      screeningDate: participant.screening_date,
-    });
-    if (check.hard.length > 0) {
-      throw validationFailed(
-        check.hard.map((problem) => ({
-          field: problem.item,
-          message: problem.message.en,
-          messages: problem.message,
-        })),
-        'Some values cannot be saved; nothing was saved.',
-      );
-    }
-    const changed = changedItems(old, merged);
-    const revised = changed.filter((itemId) => !isBlank(old[itemId]));
-    if (revised.length > 0 && !request.reason) {
-      throw validationFailed([
-        {
-          field: 'reason',
-          message: `Give a reason for changing ${revised.join(', ')}, which had been saved before.`,
-        },
-      ]);
-    }
-    if (row && changed.length === 0) {
-      return { ...(await recordView(trx, studyId, slot, row, protocol)), warnings: check.soft };
-    }
-    const saved = await writeRecord(trx, studyId, {
-      participant,
-      slot,
-      row,
-      versionNo,
-      old,
-      merged,
-      changed,
-    });
-    await recordParticipantAudit(
-      trx,
-      studyId,
-      caller.actor,
-      participant,
-      changed.map((itemId) => ({
-        action: row ? 'crf.value.change' : 'crf.value.enter',
-        entityType: 'form_record',
-        entityId: saved.record_id,
-        field: `${slot.visitKey}:${slot.formId}[${slot.instance}].${itemId}`,
-        oldValue: old[itemId] ?? null,
-        newValue: merged[itemId] ?? null,
-        reason: isBlank(old[itemId]) ? undefined : request.reason,
-      })),
+  return database.transaction((trx) => saveFormIn(trx, studyId, caller, slot, request, clock));
+}
+
+/** `saveForm` inside a transaction the caller holds (a consent recorded again rewrites its copies). */
+export async function saveFormIn(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  slot: SlotKey,
+  request: SaveFormRequest,
+  clock = new Date(),
+): Promise<FormRecordView & { warnings: SoftFailure[] }> {
+  const participant = await lockParticipant(trx, studyId, slot.participantId);
+  authorize(caller.user, 'crf.enter', { siteId: participant.site_id });
+  await assertWritable(trx, studyId, participant);
+  if (!(await hasConsent(trx, studyId, slot.participantId))) {
+    throw conflict(
+      `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
     );
-    if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
-    await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !row });
-    return {
-      ...(await recordView(trx, studyId, slot, saved, protocol, { check, created: !row })),
-      warnings: check.soft,
-    };
+  }
+  const row = await findRecord(trx, studyId, slot, true);
+  const { protocol, versionNo } = row
+    ? await protocolVersion(trx, studyId, row.protocol_version)
+    : await currentProtocol(trx, studyId);
+  const form = resolveForm(protocol, slot);
+  if (isDoseRecordForm(form)) {
+    throw conflict(
+      `The ${form.title.en} form is filled from the dose record: record or correct the dose in the Dosing screen (POST /api/v1/participants/{id}/doses/{visitId}, PUT /api/v1/doses/{administrationId}).`,
+      { recordedIn: 'dosing' },
+    );
+  }
+  if ((row?.version ?? 0) !== request.version) {
+    throw conflict(
+      `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,
+      {
+        current: await recordView(trx, studyId, slot, row, protocol),
+      },
+    );
+  }
+  if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
+  const old = entriesOf(row);
+  const merged: Record<string, FieldInput> = { ...old, ...withoutBlankText(request.entries) };
+  const fromConsent = consentAnswerProblems(
+    form,
+    await consentAnswersOf(trx, studyId, protocol, form, participant),
+    old,
+    merged,
+  );
+  if (fromConsent.length > 0) {
+    throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
+  }
+  const context = await participantValues(trx, studyId, slot.participantId, {
+    preferVisits: [slot.visitKey],
   });
+  const today = dateInZone(clock, await siteTimeZone(trx, studyId, participant.site_id));
+  const check = checkForm(protocol, form, merged, context, {
+    today,
+    screeningDate: participant.screening_date,
+  });
+  if (check.hard.length > 0) {
+    throw validationFailed(
+      check.hard.map((problem) => ({
+        field: problem.item,
+        message: problem.message.en,
+        messages: problem.message,
+      })),
+      'Some values cannot be saved; nothing was saved.',
+    );
+  }
+  const changed = changedItems(old, merged);
+  const revised = changed.filter((itemId) => !isBlank(old[itemId]));
+  if (revised.length > 0 && !request.reason) {
+    throw validationFailed([
+      {
+        field: 'reason',
+        message: `Give a reason for changing ${revised.join(', ')}, which had been saved before.`,
+      },
+    ]);
+  }
+  if (row && changed.length === 0) {
+    return { ...(await recordView(trx, studyId, slot, row, protocol)), warnings: check.soft };
+  }
+  const saved = await writeRecord(trx, studyId, {
+    participant,
+    slot,
+    row,
+    versionNo,
+    old,
+    merged,
+    changed,
+  });
+  await recordParticipantAudit(
+    trx,
+    studyId,
+    caller.actor,
+    participant,
+    changed.map((itemId) => ({
+      action: row ? 'crf.value.change' : 'crf.value.enter',
+      entityType: 'form_record',
+      entityId: saved.record_id,
+      field: `${slot.visitKey}:${slot.formId}[${slot.instance}].${itemId}`,
+      oldValue: old[itemId] ?? null,
+      newValue: merged[itemId] ?? null,
+      reason: isBlank(old[itemId]) ? undefined : request.reason,
+    })),
+  );
+  if (row?.signed_at) await breakSignatures(trx, studyId, caller, saved);
+  await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !row });
+  return {
+    ...(await recordView(trx, studyId, slot, saved, protocol, { check, created: !row })),
+    warnings: check.soft,
+  };
 }
 
 async function writeRecord(

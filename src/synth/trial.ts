@@ -2,14 +2,10 @@ import type { FormRecordView } from '../crf/crf.schema.ts';
 import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
 import type { Database } from '../db/connection.ts';
+import { recordConsent } from '../participants/consent.service.ts';
 import { changeStatus, enrolParticipant, recordScreenOutcome } from '../participants/lifecycle.service.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
-import {
-  type Caller,
-  confirmEligibility,
-  recordConsent,
-  screenParticipant,
-} from '../participants/participant.service.ts';
+import { type Caller, confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
 import { conflict, validationFailed } from '../server/errors.ts';
 import { clinicalCourse, type DayState } from './clinical-course.ts';

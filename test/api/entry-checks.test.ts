@@ -5,12 +5,9 @@ import { createUser } from '../../src/auth/user.service.ts';
 import type { FieldInput } from '../../src/crf/entries.ts';
 import { saveForm } from '../../src/crf/form.service.ts';
 import { checkForm } from '../../src/crf/form-checks.ts';
+import { recordConsent } from '../../src/participants/consent.service.ts';
 import { enrolParticipant } from '../../src/participants/lifecycle.service.ts';
-import {
-  confirmEligibility,
-  recordConsent,
-  screenParticipant,
-} from '../../src/participants/participant.service.ts';
+import { confirmEligibility, screenParticipant } from '../../src/participants/participant.service.ts';
 import { DomainError } from '../../src/server/errors.ts';
 import { currentProtocol } from '../../src/study/protocol-store.ts';
 import { dateInZone } from '../../src/study/site-time.ts';
