@@ -175,15 +175,6 @@ export async function saveFormIn(
   if (row?.locked_at) throw new DomainError('locked', 'This form is locked; a data manager can unlock it.');
   const old = entriesOf(row);
   const merged: Record<string, FieldInput> = { ...old, ...withoutBlankText(request.entries) };
-  const fromConsent = consentAnswerProblems(
-    form,
-    await consentAnswersOf(trx, studyId, protocol, form, participant),
-    old,
-    merged,
-  );
-  if (fromConsent.length > 0) {
-    throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
-  }
   const context = await participantValues(trx, studyId, slot.participantId, {
     preferVisits: [slot.visitKey],
   });
@@ -201,6 +192,16 @@ export async function saveFormIn(
       })),
       'Some values cannot be saved; nothing was saved.',
     );
+  }
+  // Beyond what no form may hold (the hard checks), the consent copies may hold only the record's answers.
+  const fromConsent = consentAnswerProblems(
+    form,
+    await consentAnswersOf(trx, studyId, protocol, form, participant),
+    old,
+    merged,
+  );
+  if (fromConsent.length > 0) {
+    throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
   }
   const changed = changedItems(old, merged);
   const revised = changed.filter((itemId) => !isBlank(old[itemId]));
