@@ -126,7 +126,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
                 {t(`product.lotStatus.${lot.status}`)}
               </Badge>
             </Table.Td>
-            <Table.Td>{lot.manufacturedOn}</Table.Td>
+            <Table.Td>{dates.date(lot.manufacturedOn)}</Table.Td>
             <Table.Td>{lot.vialCount}</Table.Td>
             <Table.Td>{lot.byState.in_stock + lot.byState.in_transit}</Table.Td>
             <Table.Td>{lot.available}</Table.Td>

@@ -69,7 +69,7 @@ export function LotPage() {
       <Text size="sm">
         {t('product.lotDetail', {
           manufacturer: data.manufacturer,
-          date: data.manufacturedOn,
+          date: dates.date(data.manufacturedOn),
           count: data.vialCount,
           volume: data.volumeMl,
           concentration: data.concentrationPerMl.toExponential(2),
