@@ -154,7 +154,10 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
             <Button
               type="submit"
               loading={register.isPending}
-              disabled={!lotNumber.trim() || !manufacturer.trim() || !unitId || !concentration.trim()}
+              // Dates are read in the unit's zone: wait for it rather than send a date read in another.
+              disabled={
+                !zone || !lotNumber.trim() || !manufacturer.trim() || !unitId || !concentration.trim()
+              }
             >
               {t('product.register')}
             </Button>
