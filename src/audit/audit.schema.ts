@@ -1,3 +1,5 @@
+import type { AuditAction } from './audit-actions.ts';
+
 export type Actor =
   | { type: 'user'; userId: string; label: string }
   | { type: 'system'; label: string }
@@ -7,7 +9,7 @@ export const systemActor = (label = 'exotrial'): Actor => ({ type: 'system', lab
 
 /** One change, as a service describes it; the writer adds who-when-sequence-hash. */
 export interface AuditInput {
-  action: string;
+  action: AuditAction;
   entityType: string;
   entityId: string;
   field?: string;

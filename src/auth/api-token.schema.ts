@@ -17,11 +17,15 @@ export const apiTokenViewSchema = z.object({
   tokenId: z.string(),
   userId: z.string(),
   userEmail: z.string(),
+  /** The owner's name, as people read it. */
+  userName: z.string(),
   name: z.string(),
   /** The first characters of the secret, to recognise it; the secret itself is never shown again. */
   prefix: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),
+  /** The name of who issued it (the sign-in label when no account has it, e.g. the command line). */
+  createdByName: z.string(),
   expiresAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),

@@ -7,6 +7,7 @@ import type { ApiTokenView, CreatedApiToken, NewApiToken } from './api-token.sch
 import type { AuthenticatedSession } from './session.service.ts';
 import { newSecret, secretDigest } from './tokens.ts';
 import { toUserView } from './user.service.ts';
+import { namesByLabel } from './user-names.ts';
 
 /** Tokens read `exo_…` so that secret scanners and people recognise them. */
 const TOKEN_PREFIX = 'exo_';
@@ -53,14 +54,23 @@ export async function createApiToken(
     expires_at: new Date(now.getTime() + days * 86_400_000),
   };
   await trx.insertInto('api_token').values(row).execute();
+  const ownerName = await trx
+    .selectFrom('app_user')
+    .select('name')
+    .where('study_id', '=', studyId)
+    .where('user_id', '=', user.userId)
+    .executeTakeFirst();
+  const creatorNames = await namesByLabel(trx, studyId, [actor.label]);
   const view: ApiTokenView = {
     tokenId: row.token_id,
     userId: user.userId,
     userEmail: user.email,
+    userName: ownerName?.name ?? user.email,
     name: row.name,
     prefix: row.token_prefix,
     createdAt: now.toISOString(),
     createdBy: row.created_by,
+    createdByName: creatorNames.get(row.created_by) ?? row.created_by,
     expiresAt: iso(row.expires_at),
     lastUsedAt: null,
     revokedAt: null,
@@ -85,6 +95,7 @@ export async function listApiTokens(db: Db, studyId: string, userId?: string): P
       't.token_id',
       't.user_id',
       'u.email',
+      'u.name as user_name',
       't.name',
       't.token_prefix',
       't.created_at',
@@ -96,14 +107,21 @@ export async function listApiTokens(db: Db, studyId: string, userId?: string): P
     .where('t.study_id', '=', studyId);
   if (userId !== undefined) query = query.where('t.user_id', '=', userId);
   const rows = await query.orderBy('t.created_at', 'desc').execute();
+  const names = await namesByLabel(
+    db,
+    studyId,
+    rows.map((row) => row.created_by),
+  );
   return rows.map((row) => ({
     tokenId: row.token_id,
     userId: row.user_id,
     userEmail: row.email,
+    userName: row.user_name,
     name: row.name,
     prefix: row.token_prefix,
     createdAt: new Date(row.created_at).toISOString(),
     createdBy: row.created_by,
+    createdByName: names.get(row.created_by) ?? row.created_by,
     expiresAt: iso(row.expires_at),
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),

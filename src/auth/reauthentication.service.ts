@@ -1,5 +1,6 @@
 import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import type { AuditAction } from '../audit/audit-actions.ts';
 import type { Database, Tx } from '../db/connection.ts';
 import { DomainError, unauthenticated } from '../kernel/errors.ts';
 import { verifyPassword } from './password.ts';
@@ -30,7 +31,7 @@ export interface ReauthenticationOptions {
   /** Details of that 401, for the client to tell this failure from others. */
   failureDetails?: Record<string, unknown>;
   /** The audit action of a failure: `signature.failed` unless the password confirms something else. */
-  failureAction?: string;
+  failureAction?: AuditAction;
 }
 
 const signatureLocked = (until: Date) =>

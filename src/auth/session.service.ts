@@ -1,4 +1,4 @@
-import type { Actor } from '../audit/audit.schema.ts';
+import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/connection.ts';
@@ -216,7 +216,7 @@ export async function countFailure(
 }
 
 /** The audit event of an account being locked, written with the failure that locked it. */
-export const lockoutEvent = (userId: string, until: Date, context: Record<string, unknown>) => ({
+export const lockoutEvent = (userId: string, until: Date, context: Record<string, unknown>): AuditInput => ({
   action: 'auth.lockout',
   entityType: 'user',
   entityId: userId,

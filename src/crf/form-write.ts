@@ -35,6 +35,8 @@ export interface FormChange {
   source?: string;
   /** How a hard check's refusal is worded for the caller (which request field to name, what was not saved). */
   refuse: (hard: FieldMessage[]) => DomainError;
+  /** A rule of the caller's, run after the form's own checks pass and before anything is written; it throws to refuse. */
+  afterChecks?: (old: Entries, merged: Record<string, FieldInput>) => Promise<void>;
 }
 
 export interface FormWriteResult {
@@ -71,6 +73,7 @@ export async function writeFormRecord(
   });
   const check = checkForm(change.protocol, change.form, merged, context, change.dates);
   if (check.hard.length > 0) throw change.refuse(check.hard);
+  await change.afterChecks?.(old, merged);
   // A blank that was never answered is no change (sameEntry treats absent and blank alike).
   const changed = Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
   const revised = changed.filter((itemId) => !isBlank(old[itemId]));

@@ -1,4 +1,4 @@
-import type { Database, Db } from '../db/connection.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
@@ -9,6 +9,7 @@ import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
+import { consentAnswerProblems, consentAnswersOf } from './consent-answers.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
 import { type FieldInput, isBlankValue } from './entries.ts';
 import { checkForm, type FormCheckResult, type SoftFailure } from './form-checks.ts';
@@ -126,62 +127,84 @@ export async function saveForm(
   request: SaveFormRequest,
   clock = new Date(),
 ): Promise<FormRecordView & { warnings: SoftFailure[] }> {
-  return database.transaction(async (trx) => {
-    const participant = await writableParticipant(trx, studyId, slot.participantId, {
-      caller,
-      permission: 'crf.enter',
-    });
-    if (!participant.consented) {
-      throw conflict(
-        `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
-      );
-    }
-    const row = await findRecord(trx, studyId, slot, true);
-    const { protocol, versionNo } = row
-      ? await protocolVersion(trx, studyId, row.protocol_version)
-      : await protocolVersion(trx, studyId, participant.currentProtocolVersion);
-    const form = resolveForm(protocol, slot);
-    if (isDoseRecordForm(form)) {
-      throw conflict(
-        `The ${form.title.en} form is filled from the dose record: record or correct the dose in the Dosing screen (POST /api/v1/participants/{id}/doses/{visitId}, PUT /api/v1/doses/{administrationId}).`,
-        { recordedIn: 'dosing' },
-      );
-    }
-    if ((row?.version ?? 0) !== request.version) {
-      throw conflict(
-        `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,
-        {
-          current: await recordView(trx, studyId, slot, row, protocol),
-        },
-      );
-    }
-    const result = await writeFormRecord(trx, studyId, caller, {
-      participant,
-      slot,
-      protocol,
-      versionNo,
-      form,
-      existing: row,
-      incoming: withoutBlankText(request.entries),
-      dates: {
-        today: dateInZone(clock, participant.siteTimeZone),
-        screeningDate: participant.screening_date,
-      },
-      reason: request.reason,
-      refuse: (hard) =>
-        validationFailed(
-          hard.map((problem) => ({
-            field: problem.item,
-            message: problem.message.en,
-            messages: problem.message,
-          })),
-          'Some values cannot be saved; nothing was saved.',
-        ),
-    });
-    const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
-    return {
-      ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
-      warnings: result.check.soft,
-    };
+  return database.transaction((trx) => saveFormIn(trx, studyId, caller, slot, request, clock));
+}
+
+/** `saveForm` inside a transaction the caller holds (a consent recorded again rewrites its copies). */
+export async function saveFormIn(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  slot: SlotKey,
+  request: SaveFormRequest,
+  clock = new Date(),
+): Promise<FormRecordView & { warnings: SoftFailure[] }> {
+  const participant = await writableParticipant(trx, studyId, slot.participantId, {
+    caller,
+    permission: 'crf.enter',
   });
+  if (!participant.consented) {
+    throw conflict(
+      `No informed consent is recorded for ${participant.screening_number}: no study procedure may be recorded before consent.`,
+    );
+  }
+  const row = await findRecord(trx, studyId, slot, true);
+  const { protocol, versionNo } = row
+    ? await protocolVersion(trx, studyId, row.protocol_version)
+    : await protocolVersion(trx, studyId, participant.currentProtocolVersion);
+  const form = resolveForm(protocol, slot);
+  if (isDoseRecordForm(form)) {
+    throw conflict(
+      `The ${form.title.en} form is filled from the dose record: record or correct the dose in the Dosing screen (POST /api/v1/participants/{id}/doses/{visitId}, PUT /api/v1/doses/{administrationId}).`,
+      { recordedIn: 'dosing' },
+    );
+  }
+  if ((row?.version ?? 0) !== request.version) {
+    throw conflict(
+      `This form was changed by someone else (now version ${row?.version ?? 0}, yours ${request.version}).`,
+      {
+        current: await recordView(trx, studyId, slot, row, protocol),
+      },
+    );
+  }
+  const result = await writeFormRecord(trx, studyId, caller, {
+    participant,
+    slot,
+    protocol,
+    versionNo,
+    form,
+    existing: row,
+    incoming: withoutBlankText(request.entries),
+    dates: {
+      today: dateInZone(clock, participant.siteTimeZone),
+      screeningDate: participant.screening_date,
+    },
+    reason: request.reason,
+    refuse: (hard) =>
+      validationFailed(
+        hard.map((problem) => ({
+          field: problem.item,
+          message: problem.message.en,
+          messages: problem.message,
+        })),
+        'Some values cannot be saved; nothing was saved.',
+      ),
+    // Beyond what no form may hold (the hard checks), the consent copies may hold only the record's answers.
+    afterChecks: async (old, merged) => {
+      const fromConsent = consentAnswerProblems(
+        form,
+        await consentAnswersOf(trx, studyId, protocol, form, participant),
+        old,
+        merged,
+      );
+      if (fromConsent.length > 0) {
+        throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
+      }
+    },
+  });
+  const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
+  return {
+    ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
+    warnings: result.check.soft,
+  };
 }

@@ -10,7 +10,8 @@ import type { ParticipantDetail } from './participant.schema.ts';
 /** What of the consent record an item of the consent form holds. */
 export type ConsentField = 'signed' | 'date' | 'signer' | 'formVersion';
 
-type Consent = ParticipantDetail['consents'][number];
+/** What of a consent the form's copies read. */
+type Consent = Pick<ParticipantDetail['consents'][number], 'consentedAt' | 'formVersion' | 'signer'>;
 
 // The web app runs this too, so the date is computed here rather than through the server's site-time module.
 const dateInZone = (at: Date, timeZone: string): string =>
@@ -68,4 +69,27 @@ export function consentRecordValue(
       return (item && allowedCodes(protocol, item).find((code) => code !== 'participant')) ?? null;
     }
   }
+}
+
+/**
+ * The answers the consent record gives the consent items of `form`, by item id, from the participant's
+ * consents in the order they were given. The date is the first consent's (the one given before any study
+ * procedure, which "age at consent" and the rule that procedures follow consent read); the signer and the
+ * form version are the latest consent's, so a re-consent to a new version of the form is what the form says.
+ */
+export function consentRecordAnswers(
+  protocol: Protocol,
+  form: ProtocolForm,
+  consents: readonly Consent[],
+  timeZone: string,
+): Map<string, string | boolean | null> {
+  const answers = new Map<string, string | boolean | null>();
+  const first = consents[0];
+  const latest = consents.at(-1);
+  if (!first || !latest) return answers;
+  for (const [itemId, field] of consentRecordItems(protocol, form)) {
+    const consent = field === 'date' ? first : latest;
+    answers.set(itemId, consentRecordValue(protocol, form, itemId, field, consent, timeZone));
+  }
+  return answers;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { recordErrorResponses } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
+import { recordConsent } from './consent.service.ts';
 import { changeStatus, enrolParticipant, recordScreenOutcome } from './lifecycle.service.ts';
 import {
   consentRequestSchema,
@@ -17,12 +18,7 @@ import {
   signatureRequestSchema,
   statusRequestSchema,
 } from './participant.schema.ts';
-import {
-  confirmEligibility,
-  eligibilityOf,
-  recordConsent,
-  screenParticipant,
-} from './participant.service.ts';
+import { confirmEligibility, eligibilityOf, screenParticipant } from './participant.service.ts';
 import { consortCounts, listParticipants, participantDetail } from './participant.views.ts';
 
 const errors = recordErrorResponses;

@@ -9,9 +9,9 @@ import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { dateInZone, siteTimeZone } from '../study/site-time.ts';
+import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
-import type { ConsentRequest, EligibilityView } from './participant.schema.ts';
+import type { EligibilityView } from './participant.schema.ts';
 import { signatureMeanings, stateDigest } from './signing.ts';
 import { writableParticipant } from './writable.ts';
 
@@ -72,70 +72,6 @@ export async function screenParticipant(
       newValue: { siteId: input.siteId, screeningNumber, screeningDate: input.screeningDate },
     });
     return participantId;
-  });
-}
-
-/**
- * Records informed consent. Its time may not be in the future (five minutes' grace for clocks) nor its
- * date at the site before the screening date: the rules the informed-consent form's date obeys too.
- */
-export async function recordConsent(
-  database: Database,
-  studyId: string,
-  caller: Caller,
-  participantId: string,
-  input: ConsentRequest,
-  clock = new Date(),
-): Promise<string> {
-  return database.transaction(async (trx) => {
-    const participant = await writableParticipant(trx, studyId, participantId, {
-      caller,
-      permission: 'participant.consent',
-    });
-    const consentedAt = new Date(input.consentedAt);
-    const zone = await siteTimeZone(trx, studyId, participant.site_id);
-    if (consentedAt.getTime() > clock.getTime() + 5 * 60_000) {
-      throw validationFailed([
-        {
-          field: 'consentedAt',
-          message: `Consent cannot be dated in the future (now at the site it is ${dateInZone(clock, zone)}).`,
-        },
-      ]);
-    }
-    if (dateInZone(consentedAt, zone) < participant.screening_date) {
-      throw validationFailed([
-        {
-          field: 'consentedAt',
-          message: `Consent cannot be dated before the screening date (${participant.screening_date}).`,
-        },
-      ]);
-    }
-    if (participant.status === 'screen_failed' || participant.status === 'declined') {
-      throw conflict(
-        `Participant ${participant.screening_number} has left screening (${participant.status}).`,
-      );
-    }
-    const consentId = randomUUID();
-    const row = {
-      study_id: studyId,
-      consent_id: consentId,
-      participant_id: participantId,
-      form_version: input.formVersion,
-      consented_at: consentedAt,
-      obtained_by: caller.user.userId,
-      signer: input.signer,
-      representative_name: input.representativeName ?? null,
-      representative_relation: input.representativeRelation ?? null,
-      created_at: clock,
-    };
-    await trx.insertInto('consent').values(row).execute();
-    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
-      action: 'participant.consent',
-      entityType: 'participant',
-      entityId: participantId,
-      newValue: { ...input, obtainedBy: caller.user.email },
-    });
-    return consentId;
   });
 }
 

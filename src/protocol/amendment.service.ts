@@ -1,5 +1,7 @@
 import canonicalize from 'canonicalize';
+import type { AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
+import { namesByLabel } from '../auth/user-names.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../kernel/errors.ts';
@@ -24,11 +26,17 @@ export async function listProtocolVersions(
     .where('study_id', '=', studyId)
     .orderBy('version_no')
     .execute();
+  const names = await namesByLabel(
+    db,
+    studyId,
+    rows.flatMap((row) => (row.loaded_by ? [row.loaded_by] : [])),
+  );
   return rows.map((row) => ({
     versionNo: row.version_no,
     label: row.label,
     loadedAt: new Date(row.loaded_at).toISOString(),
     loadedBy: row.loaded_by,
+    loadedByName: row.loaded_by ? (names.get(row.loaded_by) ?? row.loaded_by) : null,
     current: row.version_no === versionNo,
   }));
 }
@@ -153,18 +161,21 @@ export async function amendProtocol(
         newValue: { version: versionNo, label: identity.versionLabel },
         reason: input.reason,
       },
-      ...added.map((site) => ({
-        action: 'site.create',
-        entityType: 'site',
-        entityId: site.siteId,
-        newValue: site,
-      })),
+      ...added.map(
+        (site): AuditInput => ({
+          action: 'site.create',
+          entityType: 'site',
+          entityId: site.siteId,
+          newValue: site,
+        }),
+      ),
     ]);
     return {
       versionNo,
       label: identity.versionLabel,
       loadedAt: now.toISOString(),
       loadedBy: caller.actor.label,
+      loadedByName: caller.user.name,
       current: true,
     };
   });

@@ -9,6 +9,7 @@ export const protocolVersionSummarySchema = z.object({
   label: z.string(),
   loadedAt: z.string(),
   loadedBy: z.string().nullable(),
+  loadedByName: z.string().nullable(),
   current: z.boolean(),
 });
 export type ProtocolVersionSummary = z.infer<typeof protocolVersionSummarySchema>;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditInput } from '../audit/audit.schema.ts';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
@@ -196,13 +197,15 @@ export async function createAdverseEvent(
         entityId: row.ae_id,
         newValue: { participantId, number: row.ae_number, administrationId: row.administration_id },
       },
-      ...changed.map((item) => ({
-        action: 'safety.ae.value.enter',
-        entityType: 'adverse_event',
-        entityId: row.ae_id,
-        field: `AE${row.ae_number}.${item}`,
-        newValue: entries[item] ?? null,
-      })),
+      ...changed.map(
+        (item): AuditInput => ({
+          action: 'safety.ae.value.enter',
+          entityType: 'adverse_event',
+          entityId: row.ae_id,
+          field: `AE${row.ae_number}.${item}`,
+          newValue: entries[item] ?? null,
+        }),
+      ),
       ...(row.term_code
         ? [
             {
@@ -211,7 +214,7 @@ export async function createAdverseEvent(
               entityId: row.ae_id,
               field: `AE${row.ae_number}.termCode`,
               newValue: row.term_code,
-            },
+            } satisfies AuditInput,
           ]
         : []),
     ]);
@@ -281,15 +284,17 @@ export async function updateAdverseEvent(
       .returningAll()
       .executeTakeFirstOrThrow();
     await recordParticipantAudit(trx, studyId, caller.actor, row, [
-      ...changed.map((item) => ({
-        action: isBlank(old[item]) ? 'safety.ae.value.enter' : 'safety.ae.value.change',
-        entityType: 'adverse_event',
-        entityId: aeId,
-        field: `AE${row.ae_number}.${item}`,
-        oldValue: old[item] ?? null,
-        newValue: entries[item] ?? null,
-        reason: isBlank(old[item]) ? undefined : request.reason,
-      })),
+      ...changed.map(
+        (item): AuditInput => ({
+          action: isBlank(old[item]) ? 'safety.ae.value.enter' : 'safety.ae.value.change',
+          entityType: 'adverse_event',
+          entityId: aeId,
+          field: `AE${row.ae_number}.${item}`,
+          oldValue: old[item] ?? null,
+          newValue: entries[item] ?? null,
+          reason: isBlank(old[item]) ? undefined : request.reason,
+        }),
+      ),
       ...(termCodeChanged
         ? [
             {
@@ -300,7 +305,7 @@ export async function updateAdverseEvent(
               oldValue: row.term_code,
               newValue: updated.term_code,
               reason: request.reason,
-            },
+            } satisfies AuditInput,
           ]
         : []),
     ]);

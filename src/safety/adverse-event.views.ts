@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { namesByLabel } from '../auth/user-names.ts';
 import type { QueryView } from '../crf/crf.schema.ts';
 import type { Entries } from '../crf/entries.ts';
 import { checkForm } from '../crf/form-checks.ts';
@@ -64,6 +65,11 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
     .where('ae_id', 'in', aeIds)
     .orderBy('submitted_at')
     .execute();
+  const names = await namesByLabel(
+    db,
+    studyId,
+    rows.map((row) => row.recorded_by),
+  );
   return rows.map((row) => ({
     submissionId: row.submission_id,
     aeId: row.ae_id,
@@ -76,6 +82,7 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
     payloadSha256: row.payload_sha256,
     recordedAt: new Date(row.recorded_at).toISOString(),
     recordedBy: row.recorded_by,
+    recordedByName: names.get(row.recorded_by) ?? row.recorded_by,
     signerName: row.signer_name,
     signatureMeaning: row.signature_meaning,
   }));

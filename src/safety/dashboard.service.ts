@@ -5,7 +5,7 @@ import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { toAdverseEventView, viewContext } from './adverse-event.views.ts';
 import { ruleValues } from './ae-summary.ts';
-import { dosingPauseReason, openPauses, safetyPopulation, toPauseView } from './pause.service.ts';
+import { dosingPauseReason, openPauses, pauseViews, safetyPopulation } from './pause.service.ts';
 import type { Dashboard } from './safety.schema.ts';
 import { evaluateStoppingRules } from './stopping-rules.ts';
 
@@ -91,7 +91,7 @@ export async function safetyDashboard(db: Db, studyId: string, caller: Caller): 
     byGrade,
     clocks,
     stoppingRules,
-    pauses: pauses.map(toPauseView),
+    pauses: await pauseViews(db, studyId, pauses),
     dosingPaused: open.length > 0,
     pauseReason: await dosingPauseReason(db, studyId),
     flaggedDoses: await flagsWithoutEvent(db, studyId, caller, protocol),

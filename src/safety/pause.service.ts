@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
+import { namesByLabel } from '../auth/user-names.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { DosingPauseTable } from '../db/schema-safety.ts';
 import type { Caller } from '../kernel/caller.ts';
@@ -13,7 +14,8 @@ import { evaluateEventRule, evaluateRateRule, type RuleEvent } from './stopping-
 
 type PauseRow = Selectable<DosingPauseTable>;
 
-export const toPauseView = (row: PauseRow): PauseView => ({
+/** A pause as the API shows it; `names` gives the people's names by actor label (see `pauseViews`). */
+const toPauseView = (row: PauseRow, names: ReadonlyMap<string, string>): PauseView => ({
   pauseId: row.pause_id,
   ruleId: row.rule_id,
   aeId: row.ae_id,
@@ -21,11 +23,26 @@ export const toPauseView = (row: PauseRow): PauseView => ({
   trigger: (row.trigger as Record<string, unknown> | null) ?? null,
   pausedAt: new Date(row.paused_at).toISOString(),
   pausedBy: row.paused_by,
+  pausedByName: names.get(row.paused_by) ?? row.paused_by,
   resumedAt: row.resumed_at ? new Date(row.resumed_at).toISOString() : null,
   resumedBy: row.resumed_by,
+  resumedByName: row.resumed_by ? (names.get(row.resumed_by) ?? row.resumed_by) : null,
   resumeReason: row.resume_reason,
   version: row.version,
 });
+
+/** Pauses as the API shows them, with the names of who paused and who resumed (not their sign-in labels). */
+export async function pauseViews(db: Db, studyId: string, rows: PauseRow[]): Promise<PauseView[]> {
+  const labels = rows.flatMap((row) => (row.resumed_by ? [row.paused_by, row.resumed_by] : [row.paused_by]));
+  const names = await namesByLabel(db, studyId, labels);
+  return rows.map((row) => toPauseView(row, names));
+}
+
+const pauseView = async (db: Db, studyId: string, row: PauseRow): Promise<PauseView> => {
+  const [view] = await pauseViews(db, studyId, [row]);
+  if (!view) throw new Error('a pause view is missing');
+  return view;
+};
 
 export async function openPauses(db: Db, studyId: string): Promise<PauseRow[]> {
   return db
@@ -190,7 +207,7 @@ export async function listPauses(db: Db, studyId: string, caller: Caller): Promi
     .where('study_id', '=', studyId)
     .orderBy('paused_at', 'desc')
     .execute();
-  return rows.map(toPauseView);
+  return pauseViews(db, studyId, rows);
 }
 
 /** The safety officer pauses dosing study-wide (e.g. on a signal no rule foresaw). */
@@ -202,7 +219,11 @@ export async function pauseDosing(
 ): Promise<PauseView> {
   authorize(caller.user, 'safety.decide');
   return database.transaction(async (trx) =>
-    toPauseView(await insertPause(trx, studyId, caller, { ruleId: null, aeId: null, reason, trigger: null })),
+    pauseView(
+      trx,
+      studyId,
+      await insertPause(trx, studyId, caller, { ruleId: null, aeId: null, reason, trigger: null }),
+    ),
   );
 }
 
@@ -227,13 +248,13 @@ export async function resumeDosing(
     if (row.version !== request.version) {
       throw conflict(
         `This pause was changed by someone else (now version ${row.version}, yours ${request.version}).`,
-        {
-          current: toPauseView(row),
-        },
+        { current: await pauseView(trx, studyId, row) },
       );
     }
     if (row.resumed_at)
-      throw conflict('Dosing was already resumed after this pause.', { current: toPauseView(row) });
+      throw conflict('Dosing was already resumed after this pause.', {
+        current: await pauseView(trx, studyId, row),
+      });
     const updated = await trx
       .updateTable('dosing_pause')
       .set((eb) => ({
@@ -255,6 +276,6 @@ export async function resumeDosing(
       newValue: new Date(updated.resumed_at ?? Date.now()).toISOString(),
       reason: request.reason,
     });
-    return toPauseView(updated);
+    return pauseView(trx, studyId, updated);
   });
 }

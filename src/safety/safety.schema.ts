@@ -70,6 +70,8 @@ export const submissionViewSchema = z.object({
   payloadSha256: z.string(),
   recordedAt: z.string(),
   recordedBy: z.string(),
+  /** The name of who recorded the submission (the sign-in label when no account has it). */
+  recordedByName: z.string(),
   /** The e-signature (21 CFR 11.50): who signed, at recordedAt, and what it meant; null before signing. */
   signerName: z.string().nullable(),
   signatureMeaning: z.string().nullable(),
@@ -166,8 +168,11 @@ export const pauseViewSchema = z.object({
   trigger: z.record(z.string(), z.unknown()).nullable(),
   pausedAt: z.string(),
   pausedBy: z.string(),
+  /** The name of who paused (the sign-in label when no account has it, e.g. the system). */
+  pausedByName: z.string(),
   resumedAt: z.string().nullable(),
   resumedBy: z.string().nullable(),
+  resumedByName: z.string().nullable(),
   resumeReason: z.string().nullable(),
   version: z.number().int(),
 });

@@ -220,6 +220,7 @@ export async function recordSubmission(
       payloadSha256: digest,
       recordedAt: new Date(submission.recorded_at).toISOString(),
       recordedBy: submission.recorded_by,
+      recordedByName: caller.user.name,
       signerName: submission.signer_name,
       signatureMeaning: submission.signature_meaning,
     };

@@ -1,4 +1,4 @@
-import type { Actor } from '../audit/audit.schema.ts';
+import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { notFound } from '../kernel/errors.ts';
@@ -78,12 +78,14 @@ export async function createStudy(
       entityId: `${studyId}/1`,
       newValue: { version: 1, label: identity.versionLabel },
     },
-    ...identity.sites.map((site) => ({
-      action: 'site.create',
-      entityType: 'site',
-      entityId: site.siteId,
-      newValue: site,
-    })),
+    ...identity.sites.map(
+      (site): AuditInput => ({
+        action: 'site.create',
+        entityType: 'site',
+        entityId: site.siteId,
+        newValue: site,
+      }),
+    ),
   ]);
 }
 

@@ -42,7 +42,7 @@ describeEachDatabase('batched transactions', (kind) => {
         })
         .execute();
       await recordAudit(trx, studyId, systemActor('batch test'), {
-        action: 'test.event',
+        action: 'site.create',
         entityType: 'site',
         entityId: `batch-${code}`,
       });

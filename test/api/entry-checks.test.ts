@@ -6,12 +6,9 @@ import type { FieldInput } from '../../src/crf/entries.ts';
 import { saveForm } from '../../src/crf/form.service.ts';
 import { checkForm } from '../../src/crf/form-checks.ts';
 import { DomainError } from '../../src/kernel/errors.ts';
+import { recordConsent } from '../../src/participants/consent.service.ts';
 import { enrolParticipant } from '../../src/participants/lifecycle.service.ts';
-import {
-  confirmEligibility,
-  recordConsent,
-  screenParticipant,
-} from '../../src/participants/participant.service.ts';
+import { confirmEligibility, screenParticipant } from '../../src/participants/participant.service.ts';
 import { currentProtocol } from '../../src/study/protocol-store.ts';
 import { dateInZone } from '../../src/study/site-time.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
@@ -87,8 +84,12 @@ describeEachDatabase('entry checks', (kind) => {
   });
   afterAll(async () => t?.close());
 
-  /** A participant screened on `screeningDate` with consent recorded that day, by the clock given. */
-  async function consented(screeningDate: string, clock = noon): Promise<string> {
+  /** A participant screened on `screeningDate` with consent recorded that day (or at `consentedAt`), by the clock given. */
+  async function consented(
+    screeningDate: string,
+    clock = noon,
+    consentedAt = `${screeningDate}T02:00:00Z`,
+  ): Promise<string> {
     const participantId = await screenParticipant(
       t.database,
       t.studyId,
@@ -101,7 +102,7 @@ describeEachDatabase('entry checks', (kind) => {
       t.studyId,
       coordinator,
       participantId,
-      { formVersion: '1.0', consentedAt: `${screeningDate}T02:00:00Z`, signer: 'participant' },
+      { formVersion: '1.0', consentedAt, signer: 'participant' },
       clock,
     );
     return participantId;
@@ -117,7 +118,8 @@ describeEachDatabase('entry checks', (kind) => {
       clock,
     );
 
-  const consentForm = (consentDate: string, consentVersion = '2.1') => ({
+  // The consent record's version (see `consented`): the form's copy may not differ from it.
+  const consentForm = (consentDate: string, consentVersion = '1.0') => ({
     consentSigned: true,
     consentDate,
     signedBy: 'participant',
@@ -153,7 +155,8 @@ describeEachDatabase('entry checks', (kind) => {
     );
     expect(fieldMessage(early, 'consentDate')).toContain('between the screening date');
     // At 00:30 in Shanghai the site's today is the next day, while UTC's is still this one.
-    const late = await consented(today, afterSiteMidnight);
+    // Consent given just after the site's midnight: the record, and so the form, date it the site's tomorrow.
+    const late = await consented(today, afterSiteMidnight, afterSiteMidnight.toISOString());
     const siteTomorrow = dateInZone(afterSiteMidnight, 'Asia/Shanghai');
     expect(siteTomorrow).toBe(addDays(today, 1));
     const accepted = await save(late, 'informedConsent', consentForm(siteTomorrow), afterSiteMidnight);

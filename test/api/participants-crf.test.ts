@@ -5,6 +5,9 @@ import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/tria
 
 const today = new Date().toISOString().slice(0, 10);
 const now = new Date().toISOString();
+// 08:00 at the site (Asia/Shanghai) on `today`: the consent record's date there is `today`, as the
+// consent form's copy of it says, at any hour of the run.
+const consentedAt = `${today}T00:00:00Z`;
 const formUrl = (participantId: string, visitKey: string, formId: string, instance = 1) =>
   `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=${instance}`;
 
@@ -63,14 +66,14 @@ describeEachDatabase('participants and eCRF', (kind) => {
     it('records consent, and a representative consent needs the name', async () => {
       const missingName = await coordinator().post(`/api/v1/participants/${participantId}/consent`, {
         formVersion: '1.0',
-        consentedAt: now,
+        consentedAt,
         signer: 'legal_representative',
       });
       expect(missingName.statusCode).toBe(400);
       expect(missingName.json().details.fields[0].field).toBe('body.representativeName');
       const response = await coordinator().post(`/api/v1/participants/${participantId}/consent`, {
         formVersion: '1.0',
-        consentedAt: now,
+        consentedAt,
         signer: 'participant',
       });
       expect(response.statusCode, response.body).toBe(201);
@@ -406,7 +409,7 @@ describeEachDatabase('participants and eCRF', (kind) => {
       const id = screened.json().participantId;
       await coordinator().post(`/api/v1/participants/${id}/consent`, {
         formVersion: '1.0',
-        consentedAt: now,
+        consentedAt,
         signer: 'participant',
       });
       const forms = eligibleScreeningForms(today, `${today}T08:00:00Z`);

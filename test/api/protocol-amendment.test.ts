@@ -115,6 +115,12 @@ describeEachDatabase('protocol amendments', (kind) => {
     });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({ versionNo: 2, label: '1.1', current: true });
+    // Who loaded each version is named as people read it; the first came from the server's start.
+    const versions = (await coordinator.get('/api/v1/protocol/versions')).json();
+    expect(versions[1]).toMatchObject({ loadedBy: 'datamanager@example.org', loadedByName: 'Datamanager' });
+    expect(response.json()).toMatchObject({ loadedByName: 'Datamanager' });
+    expect(versions[0].loadedByName).toBe(versions[0].loadedBy);
+    expect(versions[0].loadedBy).not.toContain('@');
 
     const current = await coordinator.get('/api/v1/protocol');
     expect(current.json()).toMatchObject({ versionNo: 2, label: '1.1' });

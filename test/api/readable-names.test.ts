@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAuditTrail } from '../../src/audit/export.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { createSafetyOfficer, enrolledParticipant, fields } from './safety-support.ts';
 
 // People read names: the views that name who acted carry the account's name beside the stored id or
@@ -196,6 +196,48 @@ describeEachDatabase('names and flags in the views', (kind) => {
       by: 'investigator@example.org',
       byName: 'Investigator',
     });
+  });
+
+  it('names who paused dosing and who resumed it, beside their sign-in', async () => {
+    const paused = await as(t.app, officer).post('/api/v1/safety/pauses', { reason: 'Two grade 3 events' });
+    expect(paused.statusCode, paused.body).toBe(201);
+    expect(paused.json()).toMatchObject({
+      pausedBy: 'safety@example.org',
+      pausedByName: 'Sam Safety',
+      resumedByName: null,
+    });
+    const dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();
+    expect(dashboard.pauses[0]).toMatchObject({ pauseId: paused.json().pauseId, pausedByName: 'Sam Safety' });
+    const resumed = await as(t.app, officer).post(`/api/v1/safety/pauses/${paused.json().pauseId}/resume`, {
+      version: paused.json().version,
+      reason: 'Reviewed: unrelated to the product',
+    });
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(resumed.json()).toMatchObject({ resumedBy: 'safety@example.org', resumedByName: 'Sam Safety' });
+    const [listed] = (await as(t.app, officer).get('/api/v1/safety/pauses')).json();
+    expect(listed).toMatchObject({ pausedByName: 'Sam Safety', resumedByName: 'Sam Safety' });
+  });
+
+  it("names a token's owner and who issued it, as issued and as listed", async () => {
+    const created = await as(t.app, users.investigator).post('/api/v1/tokens', {
+      name: 'nightly export',
+      password: PASSWORD,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json()).toMatchObject({
+      userEmail: 'investigator@example.org',
+      userName: 'Investigator',
+      createdBy: 'investigator@example.org',
+      createdByName: 'Investigator',
+    });
+    const listed = (await as(t.app, users.investigator).get('/api/v1/tokens')).json();
+    expect(listed).toEqual([
+      expect.objectContaining({
+        tokenId: created.json().tokenId,
+        userName: 'Investigator',
+        createdByName: 'Investigator',
+      }),
+    ]);
   });
 
   describe('the audit export', () => {

@@ -110,7 +110,12 @@ describeEachDatabase('recording a safety report’s submission is an e-signature
   it('records the submission with the right password, storing and showing the signer, time and meaning', async () => {
     const sent = await submit(users.coordinator, 'site', PASSWORD);
     expect(sent.statusCode, sent.body).toBe(201);
-    expect(sent.json()).toMatchObject({ signerName: 'Coordinator', signatureMeaning: submissionMeaning });
+    expect(sent.json()).toMatchObject({
+      signerName: 'Coordinator',
+      signatureMeaning: submissionMeaning,
+      recordedBy: 'coordinator@example.org',
+      recordedByName: 'Coordinator',
+    });
     const [row] = await submissions();
     expect(row).toMatchObject({
       signer_id: (await account('coordinator@example.org')).user_id,
@@ -120,7 +125,12 @@ describeEachDatabase('recording a safety report’s submission is an e-signature
     expect(new Date(row?.recorded_at ?? 0).toISOString()).toBe(sent.json().recordedAt);
     const event = (await as(t.app, users.investigator).get(`/api/v1/adverse-events/${aeId}`)).json();
     expect(event.submissions).toMatchObject([
-      { signerName: 'Coordinator', signatureMeaning: submissionMeaning, recordedAt: sent.json().recordedAt },
+      {
+        signerName: 'Coordinator',
+        signatureMeaning: submissionMeaning,
+        recordedAt: sent.json().recordedAt,
+        recordedByName: 'Coordinator',
+      },
     ]);
     // The right password ends the run of failures, as a sign-in does.
     expect((await account('coordinator@example.org')).failed_login_count).toBe(0);

@@ -17,9 +17,13 @@ export async function enrolledParticipant(t: TestApp, users: TrialUsers, day1Dat
   });
   expect(screened.statusCode, screened.body).toBe(201);
   const participantId: string = screened.json().participantId;
+  // Consent on the screening day at the site (Asia/Shanghai), never in the future: the consent form's
+  // date, a copy of the consent record, must be that day.
+  const dayStart = Date.parse(`${day1Date}T00:00:00+08:00`);
+  const consentedAt = new Date(Math.max(dayStart, Math.min(Date.now(), dayStart + 86_340_000)));
   const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
     formVersion: '1.0',
-    consentedAt: new Date().toISOString(),
+    consentedAt: consentedAt.toISOString(),
     signer: 'participant',
   });
   expect(consent.statusCode, consent.body).toBe(201);

@@ -353,6 +353,12 @@ it('the header leaves the breadcrumb of a form page in view, in English and Chin
       layout?.headerBottom ?? Number.POSITIVE_INFINITY,
     );
     expect(layout?.linkOnTop, `${language}: nothing covers the breadcrumb's first link`).toBe(true);
+    // The menu button is all a phone shows of the navigation: a screen reader names it.
+    const menu = page.locator('header button.mantine-Burger-root');
+    await expect.poll(() => menu.isVisible(), TIMEOUT).toBe(true);
+    expect(await menu.getAttribute('aria-label'), `${language}: the menu button's name`).toBe(
+      language === 'zh' ? '菜单' : 'Menu',
+    );
   }
 });
 

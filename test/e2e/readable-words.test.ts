@@ -348,3 +348,75 @@ it("lists the flagged dose on the safety officer's dashboard until an AE is reco
   expect(await change.textContent()).not.toContain('@');
   await page.context().close();
 });
+
+it('writes dates one way on the SDV and lot pages, and names who paused dosing and who issued a token', async () => {
+  const dateTime = /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+8/;
+  const zhDateTime = /\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} UTC\+8/;
+  // What a page would show if it wrote dates itself: raw ISO, or the browser's own locale formats.
+  const ownFormats = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\d{1,2} [A-Z][a-z]{2} \d{4}|\d{1,2}\/\d{1,2}\/\d{4}/;
+  const monitor = await signInPage(browser, server.url, MONITOR, PASSWORD);
+  onTestFailed(async () => {
+    await monitor.screenshot({ path: `${SHOTS}/readable-dates-failure.png`, fullPage: true });
+  });
+  await monitor.goto(`${server.url}/participants/${participantId}/sdv`);
+  const sdv = monitor.locator('main');
+  await expect.poll(() => sdv.textContent(), TIMEOUT).toMatch(dateTime);
+  expect(await sdv.textContent()).not.toMatch(ownFormats);
+  await monitor.getByText('简体中文').click();
+  await expect.poll(() => sdv.textContent(), TIMEOUT).toMatch(zhDateTime);
+  expect(await sdv.textContent()).not.toMatch(ownFormats);
+  await monitor.context().close();
+
+  const pharmacistHeaders = await apiSignIn(server.url, PHARMACIST, PASSWORD);
+  const [lot] = await call(pharmacistHeaders, 'GET', '/product/lots', undefined, 200);
+  const pharmacist = await signInPage(browser, server.url, PHARMACIST, PASSWORD);
+  await pharmacist.goto(`${server.url}/product/lots/${lot.lotId}`);
+  const lotPage = pharmacist.locator('main');
+  // Released by whom and when, the time in the study's zone once the protocol has loaded.
+  await expect
+    .poll(() => lotPage.textContent(), TIMEOUT)
+    .toMatch(/Pia Pharmacist, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+8/);
+  expect(await lotPage.textContent()).not.toMatch(ownFormats);
+  await pharmacist.context().close();
+
+  // Who paused dosing, by name, on the safety officer's dashboard.
+  const officerHeaders = await apiSignIn(server.url, OFFICER, PASSWORD);
+  const pause = await call(officerHeaders, 'POST', '/safety/pauses', { reason: 'Signal under review' }, 201);
+  const officer = await signInPage(browser, server.url, OFFICER, PASSWORD);
+  await officer.goto(`${server.url}/safety`);
+  const open = officer.getByTestId('open-pause');
+  await expect
+    .poll(() => open.textContent(), TIMEOUT)
+    .toMatch(/Paused since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+8 by Sam Safety/);
+  expect(await open.textContent()).not.toContain('@');
+  await call(
+    officerHeaders,
+    'POST',
+    `/safety/pauses/${pause.pauseId}/resume`,
+    {
+      version: pause.version,
+      reason: 'Reviewed',
+    },
+    200,
+  );
+  await officer.context().close();
+
+  // Who holds and who issued an API token, by name, on the administrator's token list.
+  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
+  await call(investigator, 'POST', '/tokens', { name: 'nightly export', password: PASSWORD }, 201);
+  const admin = await signInPage(browser, server.url, ADMIN.email, ADMIN.password);
+  await admin.goto(`${server.url}/admin/tokens`);
+  await expect
+    .poll(() => admin.getByTestId('token-created-by').allTextContents(), TIMEOUT)
+    .toEqual(['Ivy Investigator']);
+  expect(await admin.getByTestId('token-owner').allTextContents()).toEqual(['Ivy Investigator']);
+  // The audit trail's actions in words, not codes.
+  await admin.goto(`${server.url}/admin/audit`);
+  await expect
+    .poll(() => admin.getByTestId('audit-action').allTextContents(), TIMEOUT)
+    .toContain('API token issued');
+  expect((await admin.getByTestId('audit-action').allTextContents()).join('\n')).not.toMatch(
+    /\b[a-z]+\.[a-z_]+\b/,
+  );
+  await admin.context().close();
+});

@@ -237,3 +237,42 @@ it("offers the site's time from a browser in another zone: the post-dose reading
   expect(Date.parse(low.at)).toBeGreaterThan(Date.parse(administration.startedAt));
   expect(Date.parse(low.at) - Date.parse(administration.startedAt)).toBe(30 * MINUTE);
 });
+
+it("offers the site's today as a new lot's manufacture date, from a browser in another zone", async () => {
+  const pharmacist = await apiSignIn(server.url, PHARMACIST, PASSWORD);
+  await expectApiCall(
+    server.url,
+    pharmacist,
+    'POST',
+    '/product/storage-units',
+    {
+      code: 'CLOCK-F1',
+      name: 'Pharmacy freezer (clock)',
+      kind: 'freezer',
+      siteId: SITE,
+      nominalCelsius: -80,
+      lowCelsius: -90,
+      highCelsius: -60,
+      excursionToleranceMinutes: 30,
+    },
+    201,
+  );
+  const page = await signInPage(browser, server.url, PHARMACIST, PASSWORD, { timeZone: BROWSER_ZONE });
+  onTestFailed(async () => {
+    await page.screenshot({ path: `${SHOTS}/site-clock-lot-failure.png`, fullPage: true });
+  });
+  await page.goto(`${server.url}/product`);
+  await page.getByRole('button', { name: 'Register a lot…' }).click();
+  const dialog = page.getByRole('dialog');
+  await page.getByTestId('lot-unit-select').click();
+  await page.getByRole('option', { name: /^CLOCK-F1/ }).click();
+  // Today where the vials arrive (the unit's site), by the server's clock: never New York's date.
+  const manufactured = dialog.getByLabel('Manufacture date');
+  const before = siteDate(new Date(), SITE_ZONE);
+  await expect.poll(() => manufactured.inputValue(), TIMEOUT).not.toBe('');
+  expect([before, siteDate(new Date(), SITE_ZONE)]).toContain(await manufactured.inputValue());
+  expect([before, siteDate(new Date(), SITE_ZONE)]).toContain(await manufactured.getAttribute('max'));
+  // The arrival time is read in the site's zone, which the field names.
+  expect(await dialog.textContent()).toContain('Asia/Shanghai (UTC+8)');
+  await page.context().close();
+});

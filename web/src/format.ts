@@ -42,7 +42,8 @@ export function zoneOffset(timeZone: string, at: Date): string {
     new Intl.DateTimeFormat('en-GB', { timeZone, timeZoneName: 'shortOffset' })
       .formatToParts(at)
       .find((part) => part.type === 'timeZoneName')?.value ?? '';
-  return name.replace('GMT', 'UTC') || 'UTC';
+  // Some ICU builds write the zero offset "GMT+0", others "GMT": both read "UTC".
+  return name.replace('GMT', 'UTC').replace(/^UTC\+0$/, 'UTC') || 'UTC';
 }
 
 /** A calendar date (`YYYY-MM-DD`, as the API sends dates) in the language's one format; '—' when none. */
@@ -78,4 +79,17 @@ export function formatWallClock(value: unknown, language: Language, timeZone?: s
   const [, year = '', month = '', day = '', hour = '', minute = ''] = match;
   const zone = timeZone ? ` ${zoneOffset(timeZone, new Date(`${year}-${month}-${day}T12:00:00Z`))}` : '';
   return `${dateText(year, month, day, language)} ${hour}:${minute}${zone}`;
+}
+
+/** An instant that belongs to no site (an account's lock), in the reader's own zone. */
+export function formatOwnDateTime(value: string | null | undefined, language: Language): string {
+  return formatDateTime(value, Intl.DateTimeFormat().resolvedOptions().timeZone, language);
+}
+
+/** An instant as a chart's axis marks it: month, day and time in the zone, the year and zone left to the caption. */
+export function formatAxisTime(value: Date, timeZone: string, language: Language): string {
+  const wall = wallParts(value, timeZone);
+  const day =
+    language === 'zh' ? `${Number(wall.month)}月${Number(wall.day)}日` : `${wall.month}-${wall.day}`;
+  return `${day} ${wall.hour}:${wall.minute}`;
 }

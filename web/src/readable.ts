@@ -128,3 +128,12 @@ export function readableValue(
   }
   return String(value);
 }
+
+/** The translation key of an audit action's label: `participant.consent` → `audit.actions.participant_consent`. */
+export const auditActionKey = (action: string): string => `audit.actions.${action.replaceAll('.', '_')}`;
+
+/** An audit action as people read it; an action with no label (an older server's) shows its code. */
+export function auditActionLabel(action: string, t: TFunction): string {
+  const label: unknown = t(auditActionKey(action), { defaultValue: action, returnObjects: true });
+  return typeof label === 'string' && label !== '' ? label : action;
+}

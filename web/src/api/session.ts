@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TFunction } from 'i18next';
+import i18next, { type TFunction } from 'i18next';
 import type { LoginRequest, SessionView } from '../../../src/auth/auth.schema.ts';
+import { formatOwnDateTime } from '../format.ts';
 import { ApiError, api, setCsrfToken } from './client.ts';
 
 /** The signed-in user and their session, as `GET /auth/me` and `POST /auth/login` answer. */
@@ -61,7 +62,9 @@ export function errorMessage(t: TFunction, error: unknown): string {
     if (error.body.details?.totpEnrolmentRequired) return t('account.totpRequiredNotice');
     if (error.body.details?.currentPasswordWrong) return t('errors.currentPasswordWrong');
     if (error.body.error === 'locked' && error.body.details?.lockedUntil) {
-      return t('errors.locked', { until: new Date(error.body.details.lockedUntil).toLocaleString() });
+      return t('errors.locked', {
+        until: formatOwnDateTime(error.body.details.lockedUntil, i18next.language === 'zh' ? 'zh' : 'en'),
+      });
     }
     const known = ['forbidden', 'rate_limited', 'csrf_failed', 'password_change_required'];
     if (known.includes(error.body.error)) return t(`errors.${error.body.error}`);

@@ -26,6 +26,7 @@ import type {
 import type { ProtocolVersion } from '../../../src/protocol/protocol-version.schema.ts';
 import type { Protocol } from '../../../src/protocol/schema.ts';
 import type { SiteView, StudyOverview } from '../../../src/study/study.schema.ts';
+import { formatOwnDateTime } from '../format.ts';
 import { ApiError, api, queryText } from './client.ts';
 import { useSession } from './session.ts';
 
@@ -160,7 +161,7 @@ export function apiErrorText(
     // The signer's account is locked after too many wrong passwords (not a locked record).
     const lockedUntil = body.details?.lockedUntil;
     if (body.error === 'locked' && lockedUntil) {
-      return t('errors.locked', { until: new Date(lockedUntil).toLocaleString(language) });
+      return t('errors.locked', { until: formatOwnDateTime(lockedUntil, language) });
     }
     return body.message;
   }
@@ -176,17 +177,6 @@ export function fieldErrors(error: unknown, language: 'en' | 'zh'): Record<strin
     fields.map((field) => [field.field.replace(/^body\./, ''), field.messages?.[language] ?? field.message]),
   );
 }
-
-export const todayIso = () => {
-  const now = new Date();
-  const local = new Date(now.getTime() - now.getTimezoneOffset() * 60_000);
-  return local.toISOString().slice(0, 10);
-};
-
-export const nowLocalMinutes = () => {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-};
 
 /** The participant's other recorded values (`form.item`), so rules reaching across forms run in the browser too. */
 export function useCheckContext(participantId: string, visitKey: string) {

@@ -1,4 +1,4 @@
-import { Alert, Button, Code, Group, Loader, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Loader, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +8,7 @@ import { errorMessage } from '../api/session.ts';
 import { useSiteTimeZone } from '../api/site-clock.ts';
 import { useLanguage, useProtocol } from '../api/trial.ts';
 import { formatDateTime } from '../format.ts';
-import { readableField, readableValue } from '../readable.ts';
+import { auditActionLabel, readableField, readableValue } from '../readable.ts';
 import { ScrollTable } from './scroll-table.tsx';
 
 const filterKeys = ['entityType', 'entityId', 'participantId', 'actor', 'action', 'from', 'to'] as const;
@@ -134,7 +134,9 @@ export function AuditTrail({
                       (event.actorLabel === 'system' ? t('words.code.system') : event.actorLabel)}
                   </Table.Td>
                   <Table.Td>
-                    <Code>{event.action}</Code>
+                    <span title={event.action} data-testid="audit-action">
+                      {auditActionLabel(event.action, t)}
+                    </span>
                   </Table.Td>
                   <Table.Td>
                     {event.entityType} {event.entityId.slice(0, 12)}

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { StudyOverview } from '../../../src/study/study.schema.ts';
 import { api } from '../api/client.ts';
+import { useDates } from '../api/dates.ts';
 import { errorMessage } from '../api/session.ts';
 import { useCan } from '../api/trial.ts';
 import { ConsortPanel } from '../components/consort-panel.tsx';
@@ -12,11 +13,12 @@ export function OverviewPage() {
   const { t, i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
   const can = useCan();
+  const dates = useDates();
   const study = useQuery({ queryKey: ['study'], queryFn: () => api<StudyOverview>('GET', '/study') });
   if (study.isPending) return <Loader />;
   if (study.isError) return <Alert color="red">{errorMessage(t, study.error)}</Alert>;
   const data = study.data;
-  const date = new Date(data.protocolVersion.loadedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB');
+  const date = dates.dateTime(data.protocolVersion.loadedAt);
   return (
     <Stack>
       <Title order={2}>{t('overview.title')}</Title>

@@ -8,6 +8,3 @@ export type { ApiTokenView, SiteView, UserAdminView };
 
 export const useSites = () =>
   useQuery({ queryKey: ['sites'], queryFn: () => api<SiteView[]>('GET', '/sites') });
-
-/** A time for tables: local, to the minute. */
-export const when = (value: string | null) => (value ? new Date(value).toLocaleString().slice(0, -3) : '—');

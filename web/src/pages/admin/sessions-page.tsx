@@ -3,12 +3,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import type { ActiveSession } from '../../../../src/auth/auth.schema.ts';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { when } from './admin-api.ts';
 
 export function SessionsPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const sessions = useQuery({
     queryKey: ['sessions'],
@@ -40,8 +41,8 @@ export function SessionsPage() {
             <Table.Tr key={session.sessionId}>
               <Table.Td>{session.name}</Table.Td>
               <Table.Td>{session.email}</Table.Td>
-              <Table.Td>{when(session.createdAt)}</Table.Td>
-              <Table.Td>{when(session.lastSeenAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(session.createdAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(session.lastSeenAt)}</Table.Td>
               <Table.Td>{session.ip ?? '—'}</Table.Td>
               <Table.Td>{session.userAgent?.slice(0, 40) ?? '—'}</Table.Td>
               <Table.Td>

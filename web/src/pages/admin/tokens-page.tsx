@@ -2,13 +2,15 @@ import { Alert, Badge, Button, Loader, Table } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { type ApiTokenView, when } from './admin-api.ts';
+import type { ApiTokenView } from './admin-api.ts';
 
 /** Every API token of the study; `path` is /admin/tokens here and /tokens on My account. */
 export function TokenTable({ path, queryKey }: { path: string; queryKey: string }) {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const tokens = useQuery({ queryKey: [queryKey], queryFn: () => api<ApiTokenView[]>('GET', path) });
   const revoke = useMutation({
@@ -27,6 +29,7 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
             <Table.Th>{t('admin.owner')}</Table.Th>
             <Table.Th>{t('admin.prefix')}</Table.Th>
             <Table.Th>{t('admin.created')}</Table.Th>
+            <Table.Th>{t('admin.createdBy')}</Table.Th>
             <Table.Th>{t('admin.expires')}</Table.Th>
             <Table.Th>{t('admin.lastUsed')}</Table.Th>
             <Table.Th />
@@ -36,13 +39,14 @@ export function TokenTable({ path, queryKey }: { path: string; queryKey: string 
           {tokens.data.map((token) => (
             <Table.Tr key={token.tokenId}>
               <Table.Td>{token.name}</Table.Td>
-              <Table.Td>{token.userEmail}</Table.Td>
+              <Table.Td data-testid="token-owner">{token.userName}</Table.Td>
               <Table.Td>
                 <code>{token.prefix}…</code>
               </Table.Td>
-              <Table.Td>{when(token.createdAt)}</Table.Td>
-              <Table.Td>{when(token.expiresAt)}</Table.Td>
-              <Table.Td>{when(token.lastUsedAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(token.createdAt)}</Table.Td>
+              <Table.Td data-testid="token-created-by">{token.createdByName}</Table.Td>
+              <Table.Td>{dates.dateTime(token.expiresAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(token.lastUsedAt)}</Table.Td>
               <Table.Td>
                 {token.revokedAt ? (
                   <Badge color="gray">{t('admin.revoked')}</Badge>

@@ -4,13 +4,15 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { type UserAdminView, when } from './admin-api.ts';
+import type { UserAdminView } from './admin-api.ts';
 import { NewUserModal, UserEditModal } from './user-forms.tsx';
 
 export function UsersPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const users = useQuery({ queryKey: ['users'], queryFn: () => api<UserAdminView[]>('GET', '/users') });
   const [editing, setEditing] = useState<UserAdminView | null>(null);
   const [creating, setCreating] = useState(false);
@@ -47,12 +49,14 @@ export function UsersPage() {
                     {t(`admin.${user.status}`)}
                   </Badge>
                   {user.lockedUntil && (
-                    <Badge color="red">{t('admin.lockedUntil', { until: when(user.lockedUntil) })}</Badge>
+                    <Badge color="red">
+                      {t('admin.lockedUntil', { until: dates.dateTime(user.lockedUntil) })}
+                    </Badge>
                   )}
                 </Group>
               </Table.Td>
               <Table.Td>{user.totpEnabled ? t('common.yes') : t('common.no')}</Table.Td>
-              <Table.Td>{when(user.lastLoginAt)}</Table.Td>
+              <Table.Td>{dates.dateTime(user.lastLoginAt)}</Table.Td>
               <Table.Td>
                 <Group gap={4} wrap="nowrap">
                   <Button size="xs" variant="light" onClick={() => setEditing(user)}>

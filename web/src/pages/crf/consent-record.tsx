@@ -2,16 +2,16 @@ import { Alert } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { FieldInput } from '../../../../src/crf/entries.ts';
 import { isBlank } from '../../../../src/crf/entries.ts';
-import { consentRecordItems, consentRecordValue } from '../../../../src/participants/consent-form.ts';
+import { consentRecordAnswers } from '../../../../src/participants/consent-form.ts';
 import type { Protocol, ProtocolForm } from '../../../../src/protocol/schema.ts';
 import { useSiteTimeZone } from '../../api/site-clock.ts';
 import { type ParticipantDetail, useLanguage } from '../../api/trial.ts';
 import { formatDateTime } from '../../format.ts';
 
 /**
- * The answers of the informed-consent form that the consent record holds (by item id), taken from the
- * participant's first consent: the form shows them read-only and saves them as recorded, so nobody types
- * the consent twice. Empty for any other form, or before the site's zone is known.
+ * The answers of the informed-consent form that the consent record holds (by item id): the first
+ * consent's date, the latest consent's signer and version. The form shows them read-only and saves them
+ * as recorded (the server refuses any other value), so nobody types the consent twice. Empty for any other form, or before the site's zone is known.
  */
 export function useConsentRecord(
   protocol: Protocol,
@@ -19,11 +19,10 @@ export function useConsentRecord(
   participant: ParticipantDetail,
 ): Map<string, FieldInput> {
   const zone = useSiteTimeZone(participant.siteId);
-  const consent = participant.consents[0];
   const recorded = new Map<string, FieldInput>();
-  if (!consent || !zone) return recorded;
-  for (const [itemId, field] of consentRecordItems(protocol, form)) {
-    recorded.set(itemId, { value: consentRecordValue(protocol, form, itemId, field, consent, zone) });
+  if (!zone) return recorded;
+  for (const [itemId, value] of consentRecordAnswers(protocol, form, participant.consents, zone)) {
+    recorded.set(itemId, { value });
   }
   return recorded;
 }

@@ -1,10 +1,11 @@
 import type { TFunction } from 'i18next';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
+import { formatDate, formatWallClock } from '../../format.ts';
 import { displayUnit } from './field-input.tsx';
 
 /**
  * A saved value as a person reads it, as the form page shows it: a code list's label, Yes/No, a date
- * as typed, a time without seconds or zone suffix, a number with its unit. Never JSON.
+ * or a time in the language's one format (format.ts), a number with its unit. Never JSON.
  */
 export function displayValue(
   protocol: Protocol,
@@ -12,6 +13,8 @@ export function displayValue(
   value: unknown,
   t: TFunction,
   language: 'en' | 'zh',
+  /** The site's zone, named beside a time when known. */
+  timeZone?: string,
 ): string {
   if (value === null || value === undefined || value === '') return '—';
   if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no');
@@ -25,9 +28,11 @@ export function displayValue(
       return label(value);
     case 'multichoice':
       return Array.isArray(value) ? value.map(label).join(', ') : label(value);
+    case 'date':
+      return typeof value === 'string' ? formatDate(value, language) : String(value);
     case 'datetime':
-      // The form's datetime box shows the first 16 characters (date and minute); the same here.
-      return typeof value === 'string' ? value.slice(0, 16).replace('T', ' ') : String(value);
+      // Typed at the site: shown as it reads, in the language's one format, with the site's zone.
+      return formatWallClock(value, language, timeZone);
     case 'integer':
     case 'decimal':
       return item.unit ? `${String(value)} ${displayUnit(item.unit)}` : String(value);

@@ -4,6 +4,7 @@ import { type KeyboardEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QueryActionRequest, RaiseQueryRequest } from '../../../../src/crf/crf.schema.ts';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { apiErrorText, type QueryView, useCan, useLanguage } from '../../api/trial.ts';
 
 const statusColour = { open: 'red', answered: 'yellow', closed: 'gray' } as const;
@@ -34,6 +35,7 @@ export function useQueryActions(query: QueryView): QueryAction[] {
 export function QueryThread({ query, onChanged }: { query: QueryView; onChanged: () => void }) {
   const { t } = useTranslation();
   const language = useLanguage();
+  const dates = useDates(query.siteId);
   const actions = useQueryActions(query);
   const [text, setText] = useState('');
   const [action, setAction] = useState<QueryAction>(actions[0] ?? 'answer');
@@ -62,8 +64,7 @@ export function QueryThread({ query, onChanged }: { query: QueryView; onChanged:
             {t(`queries.status.${query.status}`)}
           </Badge>
           <Text size="xs" c="dimmed">
-            {t(`queries.origin.${query.origin}`)} ·{' '}
-            {new Date(query.raisedAt).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB')}
+            {t(`queries.origin.${query.origin}`)} · {dates.dateTime(query.raisedAt)}
           </Text>
         </Group>
         {query.messages.map((message) => (

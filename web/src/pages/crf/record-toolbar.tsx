@@ -10,7 +10,15 @@ import type {
 } from '../../../../src/crf/crf.schema.ts';
 import type { SignatureRequest } from '../../../../src/participants/participant.schema.ts';
 import { api } from '../../api/client.ts';
-import { apiErrorText, type CellState, type FormRecordView, useCan, useLanguage } from '../../api/trial.ts';
+import { useDates } from '../../api/dates.ts';
+import {
+  apiErrorText,
+  type CellState,
+  type FormRecordView,
+  useCan,
+  useLanguage,
+  useParticipant,
+} from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { CellStateBadge } from '../../components/status-badge.tsx';
 
@@ -28,11 +36,10 @@ export function recordState(record: FormRecordView): CellState | 'not_started' {
 /** State, signature (investigator) and lock (data manager) of a saved form. */
 export function RecordToolbar({ record, onChanged }: { record: FormRecordView; onChanged: () => void }) {
   const { t } = useTranslation();
-  const language = useLanguage();
   const can = useCan();
+  const dates = useDates(useParticipant(record.participantId).data?.siteId);
   const [signing, setSigning] = useState(false);
   const [locking, setLocking] = useState<'lock' | 'unlock' | null>(null);
-  const at = (iso: string) => new Date(iso).toLocaleString(language === 'zh' ? 'zh-CN' : 'en-GB');
   return (
     <Group justify="space-between">
       <Group gap="xs">
@@ -44,7 +51,7 @@ export function RecordToolbar({ record, onChanged }: { record: FormRecordView; o
         )}
         {record.signed && (
           <Badge color="violet" variant="light" data-testid="signed-by">
-            {t('crf.signedBy', { name: record.signed.by, at: at(record.signed.at) })}
+            {t('crf.signedBy', { name: record.signed.by, at: dates.dateTime(record.signed.at) })}
           </Badge>
         )}
       </Group>

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { SdvRequest, SdvResult } from '../../../../src/crf/crf.schema.ts';
 import { api } from '../../api/client.ts';
+import { useZone } from '../../api/dates.ts';
 import {
   apiErrorText,
   type FormRecordView,
@@ -29,6 +30,7 @@ export function SdvPage() {
   const participant = useParticipant(participantId);
   const protocol = useProtocol();
   const casebook = useCasebook(participantId);
+  const zone = useZone(participant.data?.siteId);
   const cells = casebook.data?.cells ?? [];
   const records = useQueries({
     queries: cells.map((cell) => ({
@@ -75,7 +77,7 @@ export function SdvPage() {
           label: item?.label[language] ?? itemId,
           value: entry.missing
             ? t(`crf.missingCode.${entry.missing}`)
-            : displayValue(definition, item, entry.value, t, language),
+            : displayValue(definition, item, entry.value, t, language, zone),
         };
       });
   });

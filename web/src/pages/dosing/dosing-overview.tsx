@@ -1,5 +1,6 @@
 import { Alert, Badge, Button, Group, Loader, Table, Text, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { useDateTimeBySite } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { type DosingOverview, useDosingOverview } from '../safety/safety-api.ts';
@@ -48,6 +49,7 @@ export function DoseBadge({ state, timing }: { state: keyof typeof stateColor; t
 /** Every enrolled participant: each dose's state (missed and delayed stand out) and compliance. */
 export function DosingOverviewTable({ onOpen }: { onOpen: (participantId: string) => void }) {
   const { t } = useTranslation();
+  const dateTime = useDateTimeBySite();
   const overview = useDosingOverview();
   if (overview.isPending) return <Loader />;
   if (overview.isError) return <Alert color="red">{errorMessage(t, overview.error)}</Alert>;
@@ -79,9 +81,7 @@ export function DosingOverviewTable({ onOpen }: { onOpen: (participantId: string
                 return (
                   <Table.Td key={number}>
                     {dose && (
-                      <Tooltip
-                        label={t('dosing.windowCloses', { at: dose.latest.slice(0, 16).replace('T', ' ') })}
-                      >
+                      <Tooltip label={t('dosing.windowCloses', { at: dateTime(dose.latest, entry.siteId) })}>
                         <div>
                           <DoseBadge state={dose.state} timing={dose.timing} />
                         </div>

@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { errorMessage } from '../../api/session.ts';
-import { useProtocol } from '../../api/trial.ts';
+import { useLanguage, useProtocol } from '../../api/trial.ts';
+import { formatWallClock } from '../../format.ts';
 import { type DoseSchedule, useDoseSchedule, useParticipants } from '../safety/safety-api.ts';
 import { DoseForm } from './dose-form.tsx';
 import { ComplianceText, DoseBadge, DosingOverviewTable } from './dosing-overview.tsx';
@@ -22,6 +23,7 @@ function DoseRecorded({
   readings: string[];
 }) {
   const { t } = useTranslation();
+  const language = useLanguage();
   const administration = schedule.doses.find((dose) => dose.visitId === visitId)?.administration;
   if (!administration) return null;
   return (
@@ -31,9 +33,8 @@ function DoseRecorded({
         {administration.startedLocal && (
           <Text size="sm">
             {t('dosing.doseDetails', {
-              started: administration.startedLocal.slice(0, 16).replace('T', ' '),
-              ended: administration.endedLocal?.slice(0, 16).replace('T', ' ') ?? '—',
-              zone: schedule.timeZone,
+              started: formatWallClock(administration.startedLocal, language, schedule.timeZone),
+              ended: formatWallClock(administration.endedLocal, language, schedule.timeZone),
               volume: administration.volumeMl ?? '—',
             })}
           </Text>

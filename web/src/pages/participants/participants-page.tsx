@@ -41,6 +41,7 @@ import {
 } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
+import { formatDate } from '../../format.ts';
 
 /** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
 const badCursor = (error: unknown) =>
@@ -218,7 +219,7 @@ export function ParticipantsPage() {
                   <ParticipantStatusBadge status={participant.status} />
                 </Table.Td>
                 <Table.Td>{siteCode(participant.siteId)}</Table.Td>
-                <Table.Td>{participant.screeningDate}</Table.Td>
+                <Table.Td>{formatDate(participant.screeningDate, language)}</Table.Td>
                 <Table.Td>
                   {participant.nextVisit ? (
                     <>

@@ -19,19 +19,18 @@ import { Link } from 'react-router';
 import type { z } from 'zod';
 import type { dispenseRequestSchema, proposalQuerySchema } from '../../../../src/product/product.schema.ts';
 import { api, queryText } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
 import {
   type DispensingView,
-  day,
   type ProposalView,
   refusalReason,
   useDispensings,
   useDoses,
   useEnrolled,
   type VialView,
-  when,
 } from './product-api.ts';
 import { ReturnModal, ThawButton, ThawWindow } from './thaw-return.tsx';
 
@@ -65,7 +64,7 @@ function ScanAndDispense({
   onThawed: (vial: VialView) => void;
 }) {
   const { t } = useTranslation();
-  const language = useLanguage();
+  const dates = useDates();
   const [scanned, setScanned] = useState('');
   const input = useRef<HTMLInputElement>(null);
   const dispense = useMutation({
@@ -101,12 +100,12 @@ function ScanAndDispense({
           {t('product.proposedDetail', {
             lot: vial.lotNumber,
             unit: vial.unitCode ?? '—',
-            useBy: vial.thawedAt ? when(vial.useBy, language) : day(vial.useBy),
+            useBy: vial.thawedAt ? dates.dateTime(vial.useBy) : dates.date(vial.useBy),
           })}
         </Text>
         {vial.thawedAt ? (
           <>
-            <Text size="sm">{t('product.alreadyThawed', { time: when(vial.thawedAt, language) })}</Text>
+            <Text size="sm">{t('product.alreadyThawed', { time: dates.dateTime(vial.thawedAt) })}</Text>
             <ThawWindow thawedAt={vial.thawedAt} useBy={vial.useBy} />
           </>
         ) : (
@@ -141,6 +140,7 @@ function ScanAndDispense({
 /** The pharmacist's screen: a participant's scheduled dose, the proposed vial, the scan, the dispensing. */
 export function DispensingPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const language = useLanguage();
   const protocol = useProtocol().data?.protocol;
   const client = useQueryClient();
@@ -228,7 +228,7 @@ export function DispensingPage() {
           {t('product.dispensed', {
             code: done.vialCode,
             visit: done.visitId,
-            useBy: when(done.useBy, language),
+            useBy: dates.dateTime(done.useBy),
           })}
           <ThawWindow thawedAt={done.thawedAt} useBy={done.useBy} />
         </Alert>
@@ -274,15 +274,15 @@ export function DispensingPage() {
                   <Table.Td>{entry.vialCode}</Table.Td>
                   <Table.Td>{entry.lotNumber}</Table.Td>
                   <Table.Td>
-                    {when(entry.dispensedAt, language)} · {entry.dispensedBy}
+                    {dates.dateTime(entry.dispensedAt)} · {entry.dispensedBy}
                   </Table.Td>
-                  <Table.Td>{when(entry.useBy, language)}</Table.Td>
+                  <Table.Td>{dates.dateTime(entry.useBy)}</Table.Td>
                   <Table.Td>
                     {entry.returnedAt ? (
                       <Text size="sm" data-testid="returned">
                         {t('product.states.returned')} ·{' '}
                         {t('product.returned', {
-                          time: when(entry.returnedAt, language),
+                          time: dates.dateTime(entry.returnedAt),
                           by: entry.returnedBy ?? '',
                           reason: entry.returnReason ?? '',
                         })}

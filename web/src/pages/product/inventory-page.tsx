@@ -15,11 +15,12 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { RegisterLotModal } from './lot-register.tsx';
-import { day, type InventoryView, useInventory, when } from './product-api.ts';
+import { type InventoryView, useInventory } from './product-api.ts';
 
 const horizons = [7, 30, 60, 90];
 type Counts = InventoryView['units'][number];
@@ -94,6 +95,7 @@ function UnitsTable({ units }: { units: Counts[] }) {
 
 function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
   const { t } = useTranslation();
+  const dates = useDates();
   const colour = { pending: 'yellow', released: 'green', rejected: 'red' } as const;
   return (
     <ScrollTable striped withTableBorder>
@@ -124,7 +126,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
                 {t(`product.lotStatus.${lot.status}`)}
               </Badge>
             </Table.Td>
-            <Table.Td>{lot.manufacturedOn}</Table.Td>
+            <Table.Td>{dates.date(lot.manufacturedOn)}</Table.Td>
             <Table.Td>{lot.vialCount}</Table.Td>
             <Table.Td>{lot.byState.in_stock + lot.byState.in_transit}</Table.Td>
             <Table.Td>{lot.available}</Table.Td>
@@ -135,7 +137,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
               <Count value={lot.expiringSoon} color="orange" testId="expiring-soon" />
             </Table.Td>
             <Table.Td>{lot.byState.dispensed}</Table.Td>
-            <Table.Td>{day(lot.nextUseBy)}</Table.Td>
+            <Table.Td>{dates.date(lot.nextUseBy)}</Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>
@@ -146,6 +148,7 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
 /** The inventory per site and storage unit, and the lots with their release status. */
 export function InventoryPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const language = useLanguage();
   const [horizon, setHorizon] = useState(30);
   const inventory = useInventory(horizon);
@@ -190,8 +193,8 @@ export function InventoryPage() {
         {inventory.data && (
           <Text size="sm" c="dimmed">
             {t('product.asOf', {
-              time: when(inventory.data.asOf, language),
-              date: day(inventory.data.expiringBefore),
+              time: dates.dateTime(inventory.data.asOf),
+              date: dates.date(inventory.data.expiringBefore),
             })}
           </Text>
         )}

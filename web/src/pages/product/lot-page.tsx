@@ -15,11 +15,12 @@ import {
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { ReleaseLot, ReleaseResultsForm } from './lot-release.tsx';
-import { day, useLot, useVials, when } from './product-api.ts';
+import { useLot, useVials } from './product-api.ts';
 
 const statusColour = { pending: 'yellow', released: 'green', rejected: 'red' } as const;
 
@@ -39,6 +40,7 @@ export const labelsUrl = (
 export function LotPage() {
   const { lotId = '' } = useParams();
   const { t } = useTranslation();
+  const dates = useDates();
   const language = useLanguage();
   const can = useCan();
   const lot = useLot(lotId);
@@ -67,7 +69,7 @@ export function LotPage() {
       <Text size="sm">
         {t('product.lotDetail', {
           manufacturer: data.manufacturer,
-          date: data.manufacturedOn,
+          date: dates.date(data.manufacturedOn),
           count: data.vialCount,
           volume: data.volumeMl,
           concentration: data.concentrationPerMl.toExponential(2),
@@ -75,7 +77,7 @@ export function LotPage() {
       </Text>
       {data.releasedAt && (
         <Text size="sm">
-          {t('product.releasedBy', { name: data.releasedBy ?? '', time: when(data.releasedAt, language) })}
+          {t('product.releasedBy', { name: data.releasedBy ?? '', time: dates.dateTime(data.releasedAt) })}
         </Text>
       )}
       {data.rejectedReason && (
@@ -186,7 +188,7 @@ export function LotPage() {
                     '—'
                   )}
                 </Table.Td>
-                <Table.Td>{vial.thawedAt ? when(vial.useBy, language) : day(vial.useBy)}</Table.Td>
+                <Table.Td>{vial.thawedAt ? dates.dateTime(vial.useBy) : dates.date(vial.useBy)}</Table.Td>
                 <Table.Td>{vial.quarantined ? <Badge color="red">{t('product.yes')}</Badge> : ''}</Table.Td>
               </Table.Tr>
             ))}

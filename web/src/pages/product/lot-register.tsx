@@ -6,11 +6,10 @@ import { useNavigate } from 'react-router';
 import type { z } from 'zod';
 import type { lotRequestSchema } from '../../../../src/product/product.schema.ts';
 import { api } from '../../api/client.ts';
-import { apiErrorText, fieldErrors, nowLocalMinutes, todayIso, useLanguage } from '../../api/trial.ts';
+import { useZone } from '../../api/dates.ts';
+import { LAST_DATE, siteInstant, siteNow, siteToday, zoneLabel } from '../../api/site-clock.ts';
+import { apiErrorText, fieldErrors, useLanguage } from '../../api/trial.ts';
 import type { LotView, StorageUnitView } from './product-api.ts';
-
-/** A datetime-local value ("YYYY-MM-DDTHH:MM", the browser's zone) as an instant with its zone. */
-const instant = (local: string) => new Date(local).toISOString();
 
 /**
  * Registers a lot as it arrives from the manufacturer: the server creates its vials, each with its
@@ -27,12 +26,17 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
   });
   const [lotNumber, setLotNumber] = useState('');
   const [manufacturer, setManufacturer] = useState('');
-  const [manufacturedOn, setManufacturedOn] = useState(todayIso());
+  const [typedManufacturedOn, setManufacturedOn] = useState<string | null>(null);
   const [concentration, setConcentration] = useState('');
   const [volume, setVolume] = useState<number | string>('');
   const [vialCount, setVialCount] = useState<number | string>('');
   const [unitId, setUnitId] = useState<string | null>(null);
   const [receivedAt, setReceivedAt] = useState('');
+  // Dates are those where the vials arrive, as the server reads them: the chosen unit's site (the
+  // study's zone for a central depot), on the server's clock, never the browser's.
+  const unitSite = units.data?.find((unit) => unit.unitId === unitId)?.siteId;
+  const zone = useZone(unitSite);
+  const manufacturedOn = typedManufacturedOn ?? (zone ? siteToday(zone) : '');
   const register = useMutation({
     mutationFn: () =>
       api<LotView, z.input<typeof lotRequestSchema>>('POST', '/product/lots', {
@@ -44,7 +48,7 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
         volumeMl: Number(volume),
         vialCount: Number(vialCount),
         unitId: unitId ?? '',
-        ...(receivedAt ? { receivedAt: instant(receivedAt) } : {}),
+        ...(receivedAt && zone ? { receivedAt: siteInstant(receivedAt, zone) } : {}),
       }),
     onSuccess: (lot) => {
       void client.invalidateQueries({ queryKey: ['product'] });
@@ -82,7 +86,7 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
               type="date"
               label={t('product.manufacturedOn')}
               value={manufacturedOn}
-              max={todayIso()}
+              max={zone ? siteToday(zone) : LAST_DATE}
               onChange={(event) => setManufacturedOn(event.currentTarget.value)}
               error={errors.manufacturedOn}
               required
@@ -133,8 +137,9 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
             <TextInput
               type="datetime-local"
               label={t('product.receivedAt')}
+              description={zone ? zoneLabel(zone) : undefined}
               value={receivedAt}
-              max={nowLocalMinutes()}
+              max={zone ? siteNow(zone) : undefined}
               onChange={(event) => setReceivedAt(event.currentTarget.value)}
               error={errors.receivedAt}
             />
@@ -151,7 +156,10 @@ export function RegisterLotModal({ onClose }: { onClose: () => void }) {
             <Button
               type="submit"
               loading={register.isPending}
-              disabled={!lotNumber.trim() || !manufacturer.trim() || !unitId || !concentration.trim()}
+              // Dates are read in the unit's zone: wait for it rather than send a date read in another.
+              disabled={
+                !zone || !lotNumber.trim() || !manufacturer.trim() || !unitId || !concentration.trim()
+              }
             >
               {t('product.register')}
             </Button>

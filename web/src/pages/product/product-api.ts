@@ -98,14 +98,3 @@ export function refusalReason(error: unknown): string | null {
   const reason = error.body.details?.reason;
   return typeof reason === 'string' ? reason : null;
 }
-
-/** A date and time in the browser's zone, short. */
-export const when = (iso: string | null, language: 'en' | 'zh') =>
-  iso
-    ? new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
-        dateStyle: 'medium',
-        timeStyle: 'short',
-      }).format(new Date(iso))
-    : '—';
-
-export const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');

@@ -30,10 +30,11 @@ import type {
   vialListQuerySchema,
 } from '../../../../src/product/product.schema.ts';
 import { api, queryText } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
-import { type StorageUnitView, when } from './product-api.ts';
+import type { StorageUnitView } from './product-api.ts';
 
 type Step = 'pack' | 'ship' | 'receive';
 const statusColour = { packed: 'yellow', shipped: 'blue', received: 'green' } as const;
@@ -278,6 +279,7 @@ function ReceiveModal({ shipment, onClose }: { shipment: ShipmentView; onClose: 
 /** Shipments between storage units and sites, each hand-over signed, with the chain of custody. */
 export function ShipmentsPage() {
   const { t } = useTranslation();
+  const dates = useDates();
   const language = useLanguage();
   const can = useCan();
   const units = useUnits();
@@ -357,7 +359,7 @@ export function ShipmentsPage() {
                       {entry.fromParty} → {entry.toParty}
                     </Table.Td>
                     <Table.Td>{entry.signerName}</Table.Td>
-                    <Table.Td>{when(entry.signedAt, language)}</Table.Td>
+                    <Table.Td>{dates.dateTime(entry.signedAt)}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

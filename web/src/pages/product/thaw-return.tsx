@@ -6,8 +6,9 @@ import type { z } from 'zod';
 import type { thawRequestSchema } from '../../../../src/product/product.schema.ts';
 import type { ReturnView, returnRequestSchema } from '../../../../src/product/return.schema.ts';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { apiErrorText, useLanguage } from '../../api/trial.ts';
-import { type DispensingView, type VialView, when } from './product-api.ts';
+import type { DispensingView, VialView } from './product-api.ts';
 
 /** The current time, ticking every 30 seconds, so a countdown stays right while the page is open. */
 function useNow(): number {
@@ -22,14 +23,14 @@ function useNow(): number {
 /** When a vial was thawed and how long is left of its thaw-to-use window (or that it has passed). */
 export function ThawWindow({ thawedAt, useBy }: { thawedAt: string; useBy: string }) {
   const { t } = useTranslation();
-  const language = useLanguage();
+  const dates = useDates();
   const now = useNow();
   const left = Date.parse(useBy) - now;
   const minutes = Math.floor(left / 60_000);
   return (
     <Stack gap={2} data-testid="thaw-window">
       <Text size="sm">
-        {t('product.thawedAt', { time: when(thawedAt, language), useBy: when(useBy, language) })}
+        {t('product.thawedAt', { time: dates.dateTime(thawedAt), useBy: dates.dateTime(useBy) })}
       </Text>
       {left > 0 ? (
         <Text size="sm" fw={600} c={minutes < 60 ? 'orange' : 'teal'} data-testid="time-left">

@@ -3,12 +3,14 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { formatAxisTime } from '../../format.ts';
 import { DispositionModal } from './disposition-modal.tsx';
 import { LoggingGapSetting } from './logging-gap-setting.tsx';
-import { day, type ExcursionView, productKeys, useReadings, useVials, when } from './product-api.ts';
+import { type ExcursionView, productKeys, useReadings, useVials } from './product-api.ts';
 import { TemperatureChart } from './temperature-chart.tsx';
 import { TemperatureImport } from './temperature-import.tsx';
 
@@ -26,14 +28,10 @@ export function UnitPage() {
   const can = useCan();
   const client = useQueryClient();
   const readings = useReadings(unitId);
+  // The unit's times are its site's (the study's zone for a central depot).
+  const dates = useDates(readings.data?.unit.siteId);
   const vials = useVials(`unitId=${unitId}`);
   const [deciding, setDeciding] = useState<ExcursionView | null>(null);
-  const timeFormat = new Intl.DateTimeFormat(language === 'zh' ? 'zh-CN' : 'en-GB', {
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
   if (readings.isPending) return <Loader />;
   if (readings.isError) return <Alert color="red">{errorMessage(t, readings.error)}</Alert>;
   const { unit, points, total, excursions } = readings.data;
@@ -70,7 +68,7 @@ export function UnitPage() {
               range: t('product.rangeLabel', { low: unit.lowCelsius, high: unit.highCelsius }),
               excursion: t('product.excursion'),
             }}
-            formatTime={(at) => timeFormat.format(at)}
+            formatTime={(at) => formatAxisTime(at, dates.zone, language)}
           />
           <Text size="xs" c="dimmed">
             {t('product.readingsShown', { shown: points.length, total })}
@@ -104,9 +102,9 @@ export function UnitPage() {
               const state = excursionState(excursion);
               return (
                 <Table.Tr key={excursion.excursionId} data-testid="excursion-row">
-                  <Table.Td>{when(excursion.startedAt, language)}</Table.Td>
+                  <Table.Td>{dates.dateTime(excursion.startedAt)}</Table.Td>
                   <Table.Td>
-                    {excursion.endedAt ? when(excursion.endedAt, language) : t('product.ongoing')}
+                    {excursion.endedAt ? dates.dateTime(excursion.endedAt) : t('product.ongoing')}
                   </Table.Td>
                   <Table.Td>{Math.round(excursion.minutes)}</Table.Td>
                   <Table.Td>
@@ -133,7 +131,7 @@ export function UnitPage() {
                           decision: t(`product.decisions.${decision.decision}`),
                           count: decision.vials,
                           by: decision.decidedBy,
-                          at: when(decision.decidedAt, language),
+                          at: dates.dateTime(decision.decidedAt),
                           reason: decision.reason,
                         })}
                       </Text>
@@ -172,7 +170,7 @@ export function UnitPage() {
                     {vial.lotNumber}
                   </Anchor>
                 </Table.Td>
-                <Table.Td>{vial.thawedAt ? when(vial.useBy, language) : day(vial.useBy)}</Table.Td>
+                <Table.Td>{vial.thawedAt ? dates.dateTime(vial.useBy) : dates.date(vial.useBy)}</Table.Td>
                 <Table.Td>{vial.quarantined ? <Badge color="red">{t('product.yes')}</Badge> : ''}</Table.Td>
               </Table.Tr>
             ))}

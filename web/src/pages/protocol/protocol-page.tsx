@@ -2,6 +2,7 @@ import { Alert, Anchor, Badge, Loader, Stack, Table, Tabs, Text, Title } from '@
 import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { can } from '../../../../src/kernel/permissions.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { lazyPage } from '../../components/page-skeleton.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
@@ -19,6 +20,7 @@ const ProtocolEditor = lazyPage(
 
 function Versions() {
   const { t } = useTranslation();
+  const dates = useDates();
   const versions = useProtocolVersions();
   if (versions.isPending) return <Loader />;
   if (versions.isError) return <Alert color="red">{errorMessage(t, versions.error)}</Alert>;
@@ -40,8 +42,8 @@ function Versions() {
               {version.versionNo} {version.current && <Badge size="xs">{t('protocolPage.current')}</Badge>}
             </Table.Td>
             <Table.Td>{version.label}</Table.Td>
-            <Table.Td>{new Date(version.loadedAt).toLocaleString()}</Table.Td>
-            <Table.Td>{version.loadedBy}</Table.Td>
+            <Table.Td>{dates.dateTime(version.loadedAt)}</Table.Td>
+            <Table.Td data-testid="loaded-by">{version.loadedByName ?? '—'}</Table.Td>
             <Table.Td>
               <Anchor href={`/api/v1/protocol/versions/${version.versionNo}/source`} download>
                 {t('protocolPage.download')}

@@ -9,6 +9,7 @@ import type {
   resumeRequestSchema,
 } from '../../../../src/safety/safety.schema.ts';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useCan } from '../../api/trial.ts';
 import type { Dashboard } from './safety-api.ts';
@@ -18,6 +19,7 @@ type Pause = Dashboard['pauses'][number];
 /** The safety officer's decision to resume dosing after one pause, with its grounds. */
 function ResumeCard({ pause }: { pause: Pause }) {
   const { t } = useTranslation();
+  const dates = useDates();
   const client = useQueryClient();
   const [reason, setReason] = useState('');
   const resume = useMutation({
@@ -35,7 +37,7 @@ function ResumeCard({ pause }: { pause: Pause }) {
     <Card withBorder data-testid="open-pause">
       <Text size="sm">{pause.reason}</Text>
       <Text size="xs" c="dimmed">
-        {t('safety.pausedSince', { at: pause.pausedAt.slice(0, 16).replace('T', ' '), by: pause.pausedBy })}
+        {t('safety.pausedSince', { at: dates.dateTime(pause.pausedAt), by: pause.pausedByName })}
       </Text>
       <Textarea
         mt="xs"

@@ -5,9 +5,11 @@ import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import type { submissionRequestSchema } from '../../../../src/safety/safety.schema.ts';
 import { api } from '../../api/client.ts';
+import { useDates } from '../../api/dates.ts';
 import { LAST_DATE_TIME, siteNow, useSiteTimeZone, zoneLabel } from '../../api/site-clock.ts';
 import { useCan, useProtocol } from '../../api/trial.ts';
 import { SignatureModal } from '../../components/signature-modal.tsx';
+import { formatDateTime } from '../../format.ts';
 import { dueFirst } from './report-order.ts';
 import type { AdverseEventView, ClockView, SubmissionView } from './safety-api.ts';
 
@@ -33,10 +35,11 @@ const clockKey = (clock: Pick<ClockView, 'clockId' | 'kind'>) => `${clock.clockI
 export function SaeTimeline({ event }: { event: AdverseEventView }) {
   const { t, i18n } = useTranslation();
   const language = i18n.language === 'zh' ? 'zh' : 'en';
+  const dates = useDates(event.siteId);
   return (
     <Timeline bulletSize={16} lineWidth={2} data-testid="sae-timeline">
       <Timeline.Item title={t('safety.awareAt')}>
-        <Text size="sm">{event.summary.awareAt}</Text>
+        <Text size="sm">{dates.wallClock(event.summary.awareAt)}</Text>
       </Timeline.Item>
       {event.clocks.map((clock) => {
         const sent = event.submissions.filter(
@@ -50,7 +53,7 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
             data-testid={`clock-${clock.clockId}-${clock.kind}`}
           >
             <Text size="sm">
-              {t('safety.deadline')}: {clock.deadlineLocal}{' '}
+              {t('safety.deadline')}: {formatDateTime(clock.deadline, clock.timeZone, language)}{' '}
               <Badge color={statusColor[clock.status]} data-testid="clock-status">
                 {t(`safety.status.${clock.status}`)}
               </Badge>
@@ -62,7 +65,8 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
             </Text>
             {sent.map((submission) => (
               <Text size="sm" key={submission.submissionId} data-testid="submission">
-                {t('safety.submittedAt')}: {submission.submittedAt.slice(0, 16).replace('T', ' ')} UTC
+                {t('safety.submittedAt')}: {formatDateTime(submission.submittedAt, clock.timeZone, language)}
+                {` · ${t('safety.submissionRecordedBy', { name: submission.recordedByName })}`}
                 {submission.reference ? ` · ${submission.reference}` : ''} ·{' '}
                 <Anchor
                   href={`/api/v1/safety/submissions/${submission.submissionId}/report.pdf`}
@@ -78,7 +82,7 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
                   <Text span size="xs" c="dimmed" display="block" data-testid="submission-signature">
                     {t('safety.submissionSigned', {
                       name: submission.signerName,
-                      at: `${submission.recordedAt.slice(0, 16).replace('T', ' ')} UTC`,
+                      at: formatDateTime(submission.recordedAt, clock.timeZone, language),
                     })}{' '}
                     {submission.signatureMeaning}
                   </Text>

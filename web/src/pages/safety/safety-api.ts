@@ -69,9 +69,3 @@ export const useParticipants = () =>
     queryKey: ['participants', 'enrolled'],
     queryFn: () => api<ParticipantList>('GET', '/participants?limit=500'),
   });
-
-/** Site wall-clock text for a datetime-local input: YYYY-MM-DDTHH:MM in the browser's zone. */
-export function localNow(): string {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-}

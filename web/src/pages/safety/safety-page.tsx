@@ -16,6 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { formatDateTime } from '../../format.ts';
 import { EventDetail } from './event-detail.tsx';
 import { EventList } from './event-list.tsx';
 import { FlaggedDoses } from './flagged-doses.tsx';
@@ -121,7 +122,7 @@ function Dashboard() {
                   </Anchor>
                 </Table.Td>
                 <Table.Td>{clock.name[language]}</Table.Td>
-                <Table.Td>{clock.deadlineLocal}</Table.Td>
+                <Table.Td>{formatDateTime(clock.deadline, clock.timeZone, language)}</Table.Td>
                 <Table.Td>
                   <Badge color={statusColor[clock.status]}>{t(`safety.status.${clock.status}`)}</Badge>
                 </Table.Td>
