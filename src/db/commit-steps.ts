@@ -30,9 +30,6 @@ export function commitStep<S extends CommitStep>(trx: Tx, key: symbol, create: (
  * transaction takes no more, so a step asked for afterwards is done at once by its caller.
  */
 export async function withCommitSteps<T>(trx: Tx, work: (trx: Tx) => Promise<T>): Promise<T> {
-  // A savepoint inside a transaction (src/db/batch.ts) gathers its own steps on the same Tx and runs
-  // them before it is released; the enclosing transaction's steps are set aside meanwhile.
-  const enclosing = openTransactions.get(trx);
   const steps = new Map<symbol, CommitStep>();
   openTransactions.set(trx, steps);
   try {
@@ -40,7 +37,6 @@ export async function withCommitSteps<T>(trx: Tx, work: (trx: Tx) => Promise<T>)
     for (const step of steps.values()) await step.run();
     return result;
   } finally {
-    if (enclosing) openTransactions.set(trx, enclosing);
-    else openTransactions.delete(trx);
+    openTransactions.delete(trx);
   }
 }

@@ -1,7 +1,6 @@
 import type { FormRecordView } from '../crf/crf.schema.ts';
 import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
-import { BatchingDatabase } from '../db/batch.ts';
 import type { Database } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
@@ -78,11 +77,6 @@ interface Plan {
 }
 
 const SPAN_DAYS = 56;
-/**
- * Participants written per enclosing transaction: enough that commits stop dominating, few enough that
- * progress shows and a failure loses little (nothing of a failed batch is kept).
- */
-const PARTICIPANTS_PER_BATCH = 20;
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 /** Who is screened where and when, and what becomes of them: all drawn from the seed before any write. */
@@ -134,11 +128,10 @@ function planTrial(random: Random, subjects: number, sites: DemoSite[], asOf: st
  * participant is marked synthetic. The same seed and `asOf` day give the same data.
  */
 export async function generateSyntheticTrial(
-  unbatched: Database,
+  database: Database,
   studyId: string,
   options: SyntheticTrialOptions,
 ): Promise<SyntheticTrialResult> {
-  const database = new BatchingDatabase(unbatched);
   const asOf = options.asOf ?? todayUtc();
   if (asOf > todayUtc())
     throw validationFailed([{ field: 'asOf', message: 'The trial cannot end in the future.' }]);
@@ -199,20 +192,14 @@ export async function generateSyntheticTrial(
   );
   const writer = new TrialWriter(database, studyId, staff, password, asOf, dosingSafety);
   let feverShown = false;
-  // Participants are written a batch at a time, each batch one enclosing transaction (see batch.ts).
-  for (let start = 0; start < plans.length; start += PARTICIPANTS_PER_BATCH) {
-    const chunk = plans.slice(start, start + PARTICIPANTS_PER_BATCH);
-    await database.batch(async () => {
-      for (const plan of chunk) {
-        const site = sites.find((entry) => entry.siteId === plan.siteId);
-        if (!site) throw new Error(`no site ${plan.siteId}`);
-        // The first enrolled participant always shows the soft edit check at work.
-        const forceFever = plan.outcome === 'enrolled' && !feverShown;
-        if (forceFever) feverShown = true;
-        await writer.participant(plan, site, forceFever);
-      }
-    });
-    options.onProgress?.(start + chunk.length, plans.length);
+  for (const [done, plan] of plans.entries()) {
+    const site = sites.find((entry) => entry.siteId === plan.siteId);
+    if (!site) throw new Error(`no site ${plan.siteId}`);
+    // The first enrolled participant always shows the soft edit check at work.
+    const forceFever = plan.outcome === 'enrolled' && !feverShown;
+    if (forceFever) feverShown = true;
+    await writer.participant(plan, site, forceFever);
+    options.onProgress?.(done + 1, plans.length);
   }
   return {
     sites,
