@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { dispenseVial, participantDispensings, proposeVial } from './dispensing.service.ts';
-import { productErrors as errors } from './product.routes.ts';
 import {
   dispenseRequestSchema,
   dispensingViewSchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
-import { productErrors as errors } from './product.routes.ts';
 import { returnListQuerySchema, returnRequestSchema, returnViewSchema } from './return.schema.ts';
 import { listReturns, returnVial } from './return.service.ts';
 

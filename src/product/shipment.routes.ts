@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { notFound } from '../server/errors.ts';
 import { accountabilityReport } from './accountability.service.ts';
-import { productErrors as errors } from './product.routes.ts';
 import {
   receiveRequestSchema,
   shipmentRequestSchema,

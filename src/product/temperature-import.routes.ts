@@ -2,10 +2,10 @@ import type { Readable } from 'node:stream';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authorize } from '../auth/permissions.ts';
+import { recordErrorResponses as errors } from '../server/api-schemas.ts';
 import { sessionOf } from '../server/authentication.ts';
 import type { App, AppContext } from '../server/context.ts';
 import { findUnit } from './product.queries.ts';
-import { productErrors as errors } from './product.routes.ts';
 import { importResultSchema } from './product.schema.ts';
 import { importTemperatures } from './temperature-import.service.ts';
 
