@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleVitals } from '../../src/synth/sample-patient.ts';
 import {
   dateAfter,
   dispensedVial,
   dosedParticipant,
   givenDose,
+  saveSpo2Fall,
   siteDateFromToday,
+  spo2FallEvent,
 } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -52,8 +53,6 @@ describeEachDatabase('dosing records', (kind) => {
   const coordinator = () => as(t.app, users.coordinator);
   const doseUrl = (visitId: string, who = participantId) => `/api/v1/participants/${who}/doses/${visitId}`;
   const given = givenDose('VIAL-0001', day1);
-  const vitalsUrl = (visitKey: string) =>
-    `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`;
 
   describe('recording a dose', () => {
     it('names every missing field of a given dose, and of a dose not given', async () => {
@@ -256,16 +255,7 @@ describeEachDatabase('dosing records', (kind) => {
 
   describe('inhalation-associated events', () => {
     it('flags a post-dose SpO2 fall from the vitals at the dose’s timepoints, and links the AE recorded from it', async () => {
-      const pre = await coordinator().put(vitalsUrl('day-1/pre-dose'), {
-        version: 0,
-        entries: fields({ ...sampleVitals(`${day1}T07:30`), spo2: 95 }),
-      });
-      expect(pre.statusCode, pre.body).toBe(200);
-      const post = await coordinator().put(vitalsUrl('day-1/post-30'), {
-        version: 0,
-        entries: fields({ ...sampleVitals(`${day1}T08:45`), spo2: 91 }),
-      });
-      expect(post.statusCode, post.body).toBe(200);
+      await saveSpo2Fall(t, users.coordinator, participantId, day1);
       const schedule = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
       const flags = schedule.doses[0].administration.flags;
       expect(flags).toEqual([
@@ -273,21 +263,7 @@ describeEachDatabase('dosing records', (kind) => {
       ]);
       const ae = await as(t.app, users.investigator).post(
         `/api/v1/participants/${participantId}/adverse-events`,
-        {
-          administrationId: dose1Id,
-          entries: fields({
-            term: flags[0].suggestedTerm.en,
-            onsetAt: `${day1}T08:45`,
-            ongoing: false,
-            resolvedAt: `${day1}T10:00`,
-            grade: 2,
-            serious: false,
-            causality: 'probable',
-            inhalationAssociated: true,
-            actionTaken: 'none',
-            outcome: 'recovered',
-          }),
-        },
+        spo2FallEvent(day1, flags[0].suggestedTerm.en, dose1Id),
       );
       expect(ae.statusCode, ae.body).toBe(201);
       const after = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();

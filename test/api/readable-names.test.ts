@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAuditTrail } from '../../src/audit/export.ts';
-import { sampleVitals } from '../../src/synth/sample-patient.ts';
-import { dosedParticipant, givenDose, recordDose, siteDateFromToday } from '../support/dosed-participant.ts';
+import {
+  dosedParticipant,
+  givenDose,
+  recordDose,
+  saveSpo2Fall,
+  siteDateFromToday,
+  spo2FallEvent,
+} from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
-import { createSafetyOfficer, fields } from './safety-support.ts';
+import { createSafetyOfficer } from './safety-support.ts';
 
 // People read names: the views that name who acted carry the account's name beside the stored id or
 // sign-in email, and the safety dashboard lists the inhalation flags nobody has recorded an event from.
@@ -36,8 +42,6 @@ describeEachDatabase('names and flags in the views', (kind) => {
   afterAll(async () => t?.close());
 
   const coordinator = () => as(t.app, users.coordinator);
-  const vitalsUrl = (visitKey: string) =>
-    `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`;
 
   it('names who obtained consent, beside the account id it stores', async () => {
     const detail = (await coordinator().get(`/api/v1/participants/${participantId}`)).json();
@@ -79,16 +83,7 @@ describeEachDatabase('names and flags in the views', (kind) => {
     administrationId = dose.administrationId;
     let dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();
     expect(dashboard.flaggedDoses).toEqual([]);
-    for (const [visitKey, at, spo2] of [
-      ['day-1/pre-dose', `${day1}T07:30`, 95],
-      ['day-1/post-30', `${day1}T08:45`, 91],
-    ] as const) {
-      const saved = await coordinator().put(vitalsUrl(visitKey), {
-        version: 0,
-        entries: fields({ ...sampleVitals(at), spo2 }),
-      });
-      expect(saved.statusCode, saved.body).toBe(200);
-    }
+    await saveSpo2Fall(t, users.coordinator, participantId, day1);
     dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();
     expect(dashboard.flaggedDoses).toEqual([
       expect.objectContaining({
@@ -104,21 +99,7 @@ describeEachDatabase('names and flags in the views', (kind) => {
     expect(elsewhere.flaggedDoses).toEqual([]);
     const ae = await as(t.app, users.investigator).post(
       `/api/v1/participants/${participantId}/adverse-events`,
-      {
-        administrationId,
-        entries: fields({
-          term: 'Oxygen saturation decreased',
-          onsetAt: `${day1}T08:45`,
-          ongoing: false,
-          resolvedAt: `${day1}T10:00`,
-          grade: 2,
-          serious: false,
-          causality: 'probable',
-          inhalationAssociated: true,
-          actionTaken: 'none',
-          outcome: 'recovered',
-        }),
-      },
+      spo2FallEvent(day1, 'Oxygen saturation decreased', administrationId),
     );
     expect(ae.statusCode, ae.body).toBe(201);
     dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();

@@ -67,13 +67,7 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   const vialCode = await dispenseThroughApi(server.url, await apiSignIn(server.url, PHARMACIST, PASSWORD), {
     siteId: SITE,
     participantId,

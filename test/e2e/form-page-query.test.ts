@@ -6,7 +6,6 @@ import {
   expectApiCall,
   STAFF_PASSWORD as PASSWORD,
   SHOTS,
-  SITE,
   startTrialServer,
   type TrialServer,
   trialStaff,
@@ -18,7 +17,6 @@ import type { ServerProcess } from '../support/server-process.ts';
 // site answers it, the monitor closes it; the page itself is never submitted on the way.
 
 const COORDINATOR = trialStaff.coordinator.email;
-const INVESTIGATOR = trialStaff.investigator.email;
 const MONITOR = trialStaff.monitor.email;
 const TIMEOUT = { timeout: 15_000 };
 
@@ -48,13 +46,7 @@ const status = (page: Page, itemId: string) =>
   page.getByTestId(`query-${itemId}`).locator('.mantine-Badge-label').first().textContent();
 
 it('raises a query from a form page, the site answers it and the monitor closes it', async () => {
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   const monitor = await signInPage(browser, server.url, MONITOR, PASSWORD, { timeZone: ZONE });
   onTestFailed(async () => {
     await monitor.screenshot({ path: `${SHOTS}/form-page-query-failure.png`, fullPage: true });

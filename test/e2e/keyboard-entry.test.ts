@@ -23,7 +23,6 @@ import type { ServerProcess } from '../support/server-process.ts';
 // and leaving with unsaved changes asks first. The walks count every key they send and print the count.
 
 const COORDINATOR = trialStaff.coordinator.email;
-const INVESTIGATOR = trialStaff.investigator.email;
 const TIMEOUT = { timeout: 15_000 };
 const tables = { en, zh } as const;
 type Language = keyof typeof tables;
@@ -61,18 +60,10 @@ async function openAs(language: Language): Promise<Page> {
   return page;
 }
 
-const staff = {
-  site: SITE,
-  zone: ZONE,
-  coordinator: COORDINATOR,
-  investigator: INVESTIGATOR,
-  password: PASSWORD,
-};
-
 for (const language of ['en', 'zh'] as const) {
   it(`enters the pre-dose vital signs by keyboard alone (${language})`, async () => {
     const t = tables[language];
-    const { participantId } = await enrolThroughApi(server.url, staff);
+    const { participantId } = await enrolThroughApi(server.url);
     const page = await openAs(language);
     onTestFailed(async () => {
       await page.screenshot({ path: `${SHOTS}/keyboard-entry-${language}-failure.png`, fullPage: true });
@@ -138,7 +129,7 @@ for (const language of ['en', 'zh'] as const) {
 }
 
 it('keeps the missing-data code out of the Tab order, one shortcut away, and asks before unsaved changes are lost', async () => {
-  const { participantId } = await enrolThroughApi(server.url, staff);
+  const { participantId } = await enrolThroughApi(server.url);
   const page = await openAs('en');
   onTestFailed(async () => {
     await page.screenshot({ path: `${SHOTS}/keyboard-missing-failure.png`, fullPage: true });

@@ -20,7 +20,6 @@ import type { ServerProcess } from '../support/server-process.ts';
 // the trial report among the exports; in English, then the same pages in Chinese.
 
 const COORDINATOR = trialStaff.coordinator.email;
-const INVESTIGATOR = trialStaff.investigator.email;
 const MONITOR = trialStaff.monitor.email;
 const DATA_MANAGER = trialStaff.dataManager.email;
 const TIMEOUT = { timeout: 15_000 };
@@ -51,13 +50,7 @@ beforeAll(async () => {
     staff: ['coordinator', 'investigator', 'monitor', { ...trialStaff.dataManager, siteIds: [SITE] }],
   });
   ({ server, browser } = trial);
-  ({ participantId, studyNumber } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  }));
+  ({ participantId, studyNumber } = await enrolThroughApi(server.url));
   // Two queries on the screening vitals: the site answers one, the other stays open.
   const monitor = await apiSignIn(server.url, MONITOR, PASSWORD);
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);

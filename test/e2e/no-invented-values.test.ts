@@ -25,7 +25,6 @@ import type { ServerProcess } from '../support/server-process.ts';
 // dosing page saves is what it shows after a reload.
 
 const COORDINATOR = trialStaff.coordinator.email;
-const INVESTIGATOR = trialStaff.investigator.email;
 const TIMEOUT = { timeout: 15_000 };
 
 let trial: TrialServer;
@@ -100,13 +99,7 @@ it('shows no clinical value on any form of the schedule or on the dosing page un
   console.log(`form pages: ${slots.length} forms, ${checked} inputs, every one empty`);
 
   // An enrolled participant with nothing saved on dose day 1: every box of the dosing page is empty.
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   enrolledId = participantId;
   const dosingUrl = `${server.url}/safety/dosing?participant=${participantId}&visit=day-1`;
   await page.goto(dosingUrl);

@@ -15,8 +15,6 @@ import {
 } from '../support/e2e-trial.ts';
 import type { ServerProcess } from '../support/server-process.ts';
 
-const COORDINATOR = trialStaff.coordinator.email;
-const INVESTIGATOR = trialStaff.investigator.email;
 const PHARMACIST = trialStaff.pharmacist.email;
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
@@ -32,14 +30,7 @@ type Headers = Record<string, string>;
 const expectCall = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
   expectApiCall(server.url, headers, method, path, body, status);
 
-const enrolParticipant = () =>
-  enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+const enrolParticipant = () => enrolThroughApi(server.url);
 
 beforeAll(async () => {
   trial = await startTrialServer({

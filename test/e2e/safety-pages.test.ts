@@ -7,7 +7,6 @@ import {
   expectApiCall,
   STAFF_PASSWORD as PASSWORD,
   SHOTS,
-  SITE,
   siteLocal,
   startTrialServer,
   type TrialServer,
@@ -38,13 +37,7 @@ const signIn = (email: string): Promise<Page> =>
   signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
 it('edits an SAE with a reason, sees its clocks on the timeline and records the submission that meets one', async () => {
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
   const awareAt = siteLocal(new Date(Date.now() - 2 * 60 * MINUTE));
   // A serious, unexpected, possibly related event: a SUSAR, with the site's 24-hour clock and the

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { enrolledParticipant } from '../api/safety-support.ts';
+import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import { enrolledParticipant, fields } from '../api/safety-support.ts';
 import type { SignedIn, TestApp } from './test-app.ts';
 import { as, type TrialUsers } from './trial-users.ts';
 
@@ -148,3 +149,37 @@ export async function dosedParticipant(
   }
   return { participantId, administrationIds };
 }
+
+/**
+ * The day-1 vitals before the dose (07:30 at the site, SpO2 95 %) and 30 minutes after it (08:45, 91 %),
+ * saved by `user`: a fall of SpO2 that the dose is flagged for.
+ */
+export async function saveSpo2Fall(t: TestApp, user: SignedIn, participantId: string, day1: string) {
+  for (const [visitKey, at, spo2] of [
+    ['day-1/pre-dose', `${day1}T07:30`, 95],
+    ['day-1/post-30', `${day1}T08:45`, 91],
+  ] as const) {
+    const saved = await as(t.app, user).put(
+      `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`,
+      { version: 0, entries: fields({ ...sampleVitals(at), spo2 }) },
+    );
+    expect(saved.statusCode, `${visitKey}: ${saved.body}`).toBe(200);
+  }
+}
+
+/** An adverse event recorded from that fall, linked to the dose: inhalation-associated, grade 2, recovered. */
+export const spo2FallEvent = (day1: string, term: string, administrationId: string) => ({
+  administrationId,
+  entries: fields({
+    term,
+    onsetAt: `${day1}T08:45`,
+    ongoing: false,
+    resolvedAt: `${day1}T10:00`,
+    grade: 2,
+    serious: false,
+    causality: 'probable',
+    inhalationAssociated: true,
+    actionTaken: 'none',
+    outcome: 'recovered',
+  }),
+});

@@ -19,6 +19,17 @@ export const SHOTS = 'test-results';
 export const TRIAL_ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
 export const STAFF_PASSWORD = 'site staff password e2e';
 
+/** The people of the browser tests' trial: the email they sign in with, the name pages show, their role. */
+export const trialStaff = {
+  coordinator: { email: 'coordinator@example.org', name: 'Chen Coordinator', role: 'study_coordinator' },
+  investigator: { email: 'investigator@example.org', name: 'Ivy Investigator', role: 'investigator' },
+  pharmacist: { email: 'pharmacist@example.org', name: 'Pia Pharmacist', role: 'pharmacist' },
+  monitor: { email: 'monitor@example.org', name: 'Mo Monitor', role: 'monitor' },
+  dataManager: { email: 'datamanager@example.org', name: 'Dana Manager', role: 'data_manager' },
+  safetyOfficer: { email: 'safety@example.org', name: 'Sam Safety', role: 'safety_officer' },
+} as const;
+export type StaffMember = keyof typeof trialStaff;
+
 /** One API call of a browser test's set-up, which must answer `status`; its JSON body. */
 export async function expectApiCall(
   serverUrl: string,
@@ -59,11 +70,18 @@ function consentTime(zone: string, screeningDate: string): string {
 
 /**
  * Screens, consents, confirms (the investigator's e-signature) and enrols a participant through the
- * API, with day 1 today at the site.
+ * API, with day 1 today at the site; by the coordinator and investigator of the trial's staff unless
+ * `staff` names others.
  */
 export async function enrolThroughApi(
   serverUrl: string,
-  staff: { site: string; zone: string; coordinator: string; investigator: string; password: string },
+  staff: { site: string; zone: string; coordinator: string; investigator: string; password: string } = {
+    site: SITE,
+    zone: ZONE,
+    coordinator: trialStaff.coordinator.email,
+    investigator: trialStaff.investigator.email,
+    password: STAFF_PASSWORD,
+  },
 ): Promise<{ participantId: string; studyNumber: string }> {
   const call = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
     expectApiCall(serverUrl, headers, method, path, body, status);
@@ -127,17 +145,6 @@ export function siteLocal(at: Date, zone = ZONE): string {
   const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
-
-/** The people of the browser tests' trial: the email they sign in with, the name pages show, their role. */
-export const trialStaff = {
-  coordinator: { email: 'coordinator@example.org', name: 'Chen Coordinator', role: 'study_coordinator' },
-  investigator: { email: 'investigator@example.org', name: 'Ivy Investigator', role: 'investigator' },
-  pharmacist: { email: 'pharmacist@example.org', name: 'Pia Pharmacist', role: 'pharmacist' },
-  monitor: { email: 'monitor@example.org', name: 'Mo Monitor', role: 'monitor' },
-  dataManager: { email: 'datamanager@example.org', name: 'Dana Manager', role: 'data_manager' },
-  safetyOfficer: { email: 'safety@example.org', name: 'Sam Safety', role: 'safety_officer' },
-} as const;
-export type StaffMember = keyof typeof trialStaff;
 
 /** A member of the cast, or an account of its own; `siteIds` defaults to the site, or none for study-wide roles. */
 export type StaffAccount =
