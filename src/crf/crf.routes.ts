@@ -203,55 +203,37 @@ export function crfRoutes(app: App, context: AppContext): void {
     },
     { url: '/study', params: z.strictObject({}), target: () => ({ kind: 'study' as const }) },
   ];
+  // Locking and unlocking differ only in the state set and in unlocking requiring a reason.
+  const lockActions = [
+    { action: 'lock', locked: true, summary: 'Lock (data manager)', body: lockRequestSchema },
+    {
+      action: 'unlock',
+      locked: false,
+      summary: 'Unlock with a reason (data manager)',
+      body: unlockRequestSchema,
+    },
+  ] as const;
   for (const route of lockRoutes) {
-    app.post(
-      `${route.url}/lock`,
-      {
-        config: { permission: 'crf.lock' },
-        schema: {
-          tags,
-          summary: 'Lock (data manager)',
-          params: route.params,
-          body: lockRequestSchema,
-          response: { 204: z.null(), ...errors },
+    for (const { action, locked, summary, body } of lockActions) {
+      app.post(
+        `${route.url}/${action}`,
+        {
+          config: { permission: 'crf.lock' },
+          schema: { tags, summary, params: route.params, body, response: { 204: z.null(), ...errors } },
         },
-      },
-      async (request, reply) => {
-        await setLock(
-          database,
-          studyId,
-          sessionOf(request),
-          route.target(request.params as Record<string, string>),
-          true,
-          request.body.reason,
-        );
-        return reply.status(204).send(null);
-      },
-    );
-    app.post(
-      `${route.url}/unlock`,
-      {
-        config: { permission: 'crf.lock' },
-        schema: {
-          tags,
-          summary: 'Unlock with a reason (data manager)',
-          params: route.params,
-          body: unlockRequestSchema,
-          response: { 204: z.null(), ...errors },
+        async (request, reply) => {
+          await setLock(
+            database,
+            studyId,
+            sessionOf(request),
+            route.target(request.params as Record<string, string>),
+            locked,
+            request.body.reason,
+          );
+          return reply.status(204).send(null);
         },
-      },
-      async (request, reply) => {
-        await setLock(
-          database,
-          studyId,
-          sessionOf(request),
-          route.target(request.params as Record<string, string>),
-          false,
-          request.body.reason,
-        );
-        return reply.status(204).send(null);
-      },
-    );
+      );
+    }
   }
 
   app.get(

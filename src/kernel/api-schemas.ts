@@ -11,8 +11,9 @@ export const errorBodySchema = z.object({
 });
 
 /**
- * The error answers of a route that reads or changes a participant's records: bad input, not signed
- * in, not allowed, not found, a conflict (stale version, wrong state) and locked data.
+ * The error answers of a route that reads or changes trial records (a participant's, or the product's
+ * lots, vials and shipments): bad input, not signed in, not allowed, not found, a conflict (stale
+ * version, wrong state) and locked data.
  */
 export const recordErrorResponses = {
   400: errorBodySchema,

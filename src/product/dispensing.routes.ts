@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { dispenseVial, participantDispensings, proposeVial } from './dispensing.service.ts';
-import { productErrors as errors } from './product.routes.ts';
 import {
   dispenseRequestSchema,
   dispensingViewSchema,

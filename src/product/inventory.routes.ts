@@ -1,9 +1,9 @@
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
 import { inventorySummary } from './inventory.service.ts';
 import { vialLabels } from './label.service.ts';
-import { productErrors as errors } from './product.routes.ts';
 
 /** The inventory dashboard's summary and the vial label PDF. */
 export function inventoryRoutes(app: App, context: AppContext): void {

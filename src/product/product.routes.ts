@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorBodySchema } from '../kernel/api-schemas.ts';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { enterReleaseResults, getLot, listLots, registerLot, rejectLot, releaseLot } from './lot.service.ts';
@@ -33,14 +33,6 @@ import {
 import { temperatureImportRoutes } from './temperature-import.routes.ts';
 import { dispositionVials } from './vial.service.ts';
 
-export const productErrors = {
-  400: errorBodySchema,
-  401: errorBodySchema,
-  403: errorBodySchema,
-  404: errorBodySchema,
-  409: errorBodySchema,
-  423: errorBodySchema,
-};
 const lotParams = z.strictObject({ lotId: z.uuid({ message: 'Not a lot id.' }) });
 const unitParams = z.strictObject({ unitId: z.uuid({ message: 'Not a storage unit id.' }) });
 const excursionParams = z.strictObject({ excursionId: z.uuid({ message: 'Not an excursion id.' }) });
@@ -49,7 +41,6 @@ const excursionParams = z.strictObject({ excursionId: z.uuid({ message: 'Not an 
 export function productRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tags = ['product'];
-  const errors = productErrors;
   temperatureImportRoutes(app, context);
   shipmentRoutes(app, context);
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
-import { productErrors as errors } from './product.routes.ts';
 import { returnListQuerySchema, returnRequestSchema, returnViewSchema } from './return.schema.ts';
 import { listReturns, returnVial } from './return.service.ts';
 

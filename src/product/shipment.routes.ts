@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { notFound } from '../kernel/errors.ts';
 import { accountabilityReport } from './accountability.service.ts';
-import { productErrors as errors } from './product.routes.ts';
 import {
   receiveRequestSchema,
   shipmentRequestSchema,

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findUnit } from './product.queries.ts';
-import { productErrors as errors } from './product.routes.ts';
 import { importResultSchema } from './product.schema.ts';
 import { importTemperatures } from './temperature-import.service.ts';
 

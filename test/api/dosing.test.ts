@@ -1,85 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import {
+  dateAfter,
+  dispensedVial,
+  dosedParticipant,
+  givenDose,
+  saveSpo2Fall,
+  siteDateFromToday,
+  spo2FallEvent,
+} from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 import { createPharmacists } from './product-fixtures.ts';
-import { createSafetyOfficer, enrolledParticipant, fields } from './safety-support.ts';
+import { createSafetyOfficer, fields } from './safety-support.ts';
 
-const DAY = 86_400_000;
-const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 // Day 1 was three days ago (site dates in Asia/Shanghai, UTC+8, no daylight saving), so the window of
 // the day-2 dose (its day ±6 hours, to 06:00 of day 3 at the site) has closed at any hour the test
 // runs; two days ago it was still open until 06:00 in Shanghai (22:00 UTC).
-const shanghaiToday = dateOf(Date.now() + 8 * 3_600_000);
-const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 3 * DAY);
-const day2 = dateOf(Date.parse(`${day1}T00:00:00Z`) + DAY);
-const day3 = dateOf(Date.parse(`${day1}T00:00:00Z`) + 2 * DAY);
-
-/** A lot, a vial and its dispensing to a participant at a visit, as the pharmacy module stores them. */
-async function dispensedVial(
-  t: TestApp,
-  siteId: string,
-  participantId: string,
-  visitId: string,
-  code: string,
-  thawedAt = new Date(),
-) {
-  const now = new Date();
-  const lotId = randomUUID();
-  const vialId = randomUUID();
-  await t.database.transaction(async (trx) => {
-    await trx
-      .insertInto('product_lot')
-      .values({
-        study_id: t.studyId,
-        lot_id: lotId,
-        lot_number: `L-${code}`,
-        manufacturer: 'Test manufacturer',
-        manufactured_on: day1,
-        concentration_per_ml: 6.7e7,
-        volume_ml: 3,
-        vial_count: 1,
-        status: 'released',
-        created_at: now,
-        created_by: 'test',
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('vial')
-      .values({
-        study_id: t.studyId,
-        vial_id: vialId,
-        lot_id: lotId,
-        code,
-        sequence: 1,
-        state: 'dispensed',
-        site_id: siteId,
-        shelf_used: 0,
-        located_at: now,
-        expires_at: new Date(now.getTime() + 30 * DAY),
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('dispensing')
-      .values({
-        study_id: t.studyId,
-        dispensing_id: randomUUID(),
-        participant_id: participantId,
-        visit_id: visitId,
-        vial_id: vialId,
-        lot_id: lotId,
-        site_id: siteId,
-        dispensed_at: thawedAt,
-        dispensed_by: 'test',
-        dispensed_by_name: 'Test Pharmacist',
-        thawed_at: thawedAt,
-      })
-      .execute();
-  });
-}
+const day1 = siteDateFromToday(-3);
+const day2 = dateAfter(day1, 1);
+const day3 = dateAfter(day1, 2);
 
 describeEachDatabase('dosing records', (kind) => {
   let t: TestApp;
@@ -96,41 +35,24 @@ describeEachDatabase('dosing records', (kind) => {
     });
     users = await createTrialUsers(t);
     officer = await createSafetyOfficer(t);
-    participantId = await enrolledParticipant(t, users, day1);
-    otherParticipantId = await enrolledParticipant(t, users, day1);
     // Each vial thawed half an hour before its dose (the exposure form's checks want use within 6 hours).
-    await dispensedVial(
-      t,
-      users.siteId,
-      participantId,
-      'day-1',
-      'VIAL-0001',
-      new Date(`${day1}T07:30+08:00`),
-    );
-    await dispensedVial(t, users.siteId, otherParticipantId, 'day-1', 'VIAL-0002');
-    await dispensedVial(
-      t,
-      users.siteId,
-      participantId,
-      'day-2',
-      'VIAL-0003',
-      new Date(`${day2}T13:30+08:00`),
-    );
+    ({ participantId } = await dosedParticipant(t, users, {
+      day1,
+      vials: [
+        { visitId: 'day-1', code: 'VIAL-0001', thawedAt: new Date(`${day1}T07:30+08:00`) },
+        { visitId: 'day-2', code: 'VIAL-0003', thawedAt: new Date(`${day2}T13:30+08:00`) },
+      ],
+    }));
+    ({ participantId: otherParticipantId } = await dosedParticipant(t, users, {
+      day1,
+      vials: [{ visitId: 'day-1', code: 'VIAL-0002' }],
+    }));
   });
   afterAll(async () => t?.close());
 
   const coordinator = () => as(t.app, users.coordinator);
   const doseUrl = (visitId: string, who = participantId) => `/api/v1/participants/${who}/doses/${visitId}`;
-  const given = {
-    status: 'completed',
-    vialCode: 'VIAL-0001',
-    startedAt: `${day1}T08:00`,
-    endedAt: `${day1}T08:15`,
-    volumeMl: 3,
-    device: 'vibrating-mesh',
-  };
-  const vitalsUrl = (visitKey: string) =>
-    `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`;
+  const given = givenDose('VIAL-0001', day1);
 
   describe('recording a dose', () => {
     it('names every missing field of a given dose, and of a dose not given', async () => {
@@ -153,7 +75,11 @@ describeEachDatabase('dosing records', (kind) => {
 
     it('refuses a vial that came back to the pharmacy unused', async () => {
       const { pharmacist } = await createPharmacists(t, users);
-      await dispensedVial(t, users.siteId, otherParticipantId, 'day-2', 'VIAL-0104');
+      await dispensedVial(t, users.siteId, otherParticipantId, {
+        visitId: 'day-2',
+        code: 'VIAL-0104',
+        manufacturedOn: day1,
+      });
       const dispensingId = await t.database.read(async (db) => {
         const row = await db
           .selectFrom('dispensing')
@@ -329,16 +255,7 @@ describeEachDatabase('dosing records', (kind) => {
 
   describe('inhalation-associated events', () => {
     it('flags a post-dose SpO2 fall from the vitals at the dose’s timepoints, and links the AE recorded from it', async () => {
-      const pre = await coordinator().put(vitalsUrl('day-1/pre-dose'), {
-        version: 0,
-        entries: fields({ ...sampleVitals(`${day1}T07:30`), spo2: 95 }),
-      });
-      expect(pre.statusCode, pre.body).toBe(200);
-      const post = await coordinator().put(vitalsUrl('day-1/post-30'), {
-        version: 0,
-        entries: fields({ ...sampleVitals(`${day1}T08:45`), spo2: 91 }),
-      });
-      expect(post.statusCode, post.body).toBe(200);
+      await saveSpo2Fall(t, users.coordinator, participantId, day1);
       const schedule = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
       const flags = schedule.doses[0].administration.flags;
       expect(flags).toEqual([
@@ -346,21 +263,7 @@ describeEachDatabase('dosing records', (kind) => {
       ]);
       const ae = await as(t.app, users.investigator).post(
         `/api/v1/participants/${participantId}/adverse-events`,
-        {
-          administrationId: dose1Id,
-          entries: fields({
-            term: flags[0].suggestedTerm.en,
-            onsetAt: `${day1}T08:45`,
-            ongoing: false,
-            resolvedAt: `${day1}T10:00`,
-            grade: 2,
-            serious: false,
-            causality: 'probable',
-            inhalationAssociated: true,
-            actionTaken: 'none',
-            outcome: 'recovered',
-          }),
-        },
+        spo2FallEvent(day1, flags[0].suggestedTerm.en, dose1Id),
       );
       expect(ae.statusCode, ae.body).toBe(201);
       const after = (await coordinator().get(`/api/v1/participants/${participantId}/doses`)).json();
@@ -374,7 +277,11 @@ describeEachDatabase('dosing records', (kind) => {
         reason: 'Grade 4 bronchospasm under review',
       });
       expect(paused.statusCode).toBe(201);
-      await dispensedVial(t, users.siteId, otherParticipantId, 'day-3', 'VIAL-0004');
+      await dispensedVial(t, users.siteId, otherParticipantId, {
+        visitId: 'day-3',
+        code: 'VIAL-0004',
+        manufacturedOn: day1,
+      });
       const refused = await coordinator().post(doseUrl('day-3', otherParticipantId), {
         ...given,
         vialCode: 'VIAL-0004',

@@ -1,78 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportAuditTrail } from '../../src/audit/export.ts';
-import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import {
+  dosedParticipant,
+  givenDose,
+  recordDose,
+  saveSpo2Fall,
+  siteDateFromToday,
+  spo2FallEvent,
+} from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { createSafetyOfficer, enrolledParticipant, fields } from './safety-support.ts';
+import { createSafetyOfficer } from './safety-support.ts';
 
 // People read names: the views that name who acted carry the account's name beside the stored id or
 // sign-in email, and the safety dashboard lists the inhalation flags nobody has recorded an event from.
 
-const DAY = 86_400_000;
-const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 // Day 1 two days ago at the site (Asia/Shanghai), so every time used below lies in the past at any hour.
-const shanghaiToday = dateOf(Date.now() + 8 * 3_600_000);
-const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 2 * DAY);
-
-/** A released lot's vial dispensed to the participant for day 1, thawed half an hour before the dose. */
-async function dispensedVial(t: TestApp, siteId: string, participantId: string, code: string) {
-  const now = new Date();
-  const thawedAt = new Date(`${day1}T07:30+08:00`);
-  const lotId = randomUUID();
-  const vialId = randomUUID();
-  await t.database.transaction(async (trx) => {
-    await trx
-      .insertInto('product_lot')
-      .values({
-        study_id: t.studyId,
-        lot_id: lotId,
-        lot_number: `L-${code}`,
-        manufacturer: 'Test manufacturer',
-        manufactured_on: day1,
-        concentration_per_ml: 6.7e7,
-        volume_ml: 3,
-        vial_count: 1,
-        status: 'released',
-        created_at: now,
-        created_by: 'test',
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('vial')
-      .values({
-        study_id: t.studyId,
-        vial_id: vialId,
-        lot_id: lotId,
-        code,
-        sequence: 1,
-        state: 'dispensed',
-        site_id: siteId,
-        shelf_used: 0,
-        located_at: now,
-        expires_at: new Date(now.getTime() + 30 * DAY),
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('dispensing')
-      .values({
-        study_id: t.studyId,
-        dispensing_id: randomUUID(),
-        participant_id: participantId,
-        visit_id: 'day-1',
-        vial_id: vialId,
-        lot_id: lotId,
-        site_id: siteId,
-        dispensed_at: thawedAt,
-        dispensed_by: 'test',
-        dispensed_by_name: 'Test Pharmacist',
-        thawed_at: thawedAt,
-      })
-      .execute();
-  });
-}
+const day1 = siteDateFromToday(-2);
 
 describeEachDatabase('names and flags in the views', (kind) => {
   let t: TestApp;
@@ -88,14 +32,16 @@ describeEachDatabase('names and flags in the views', (kind) => {
     });
     users = await createTrialUsers(t);
     officer = await createSafetyOfficer(t);
-    participantId = await enrolledParticipant(t, users, day1);
-    await dispensedVial(t, users.siteId, participantId, 'VIAL-N001');
+    // The vial dispensed for day 1 was thawed half an hour before the dose.
+    const thawedAt = new Date(`${day1}T07:30+08:00`);
+    ({ participantId } = await dosedParticipant(t, users, {
+      day1,
+      vials: [{ visitId: 'day-1', code: 'VIAL-N001', thawedAt }],
+    }));
   });
   afterAll(async () => t?.close());
 
   const coordinator = () => as(t.app, users.coordinator);
-  const vitalsUrl = (visitKey: string) =>
-    `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/vitals?instance=1`;
 
   it('names who obtained consent, beside the account id it stores', async () => {
     const detail = (await coordinator().get(`/api/v1/participants/${participantId}`)).json();
@@ -133,28 +79,11 @@ describeEachDatabase('names and flags in the views', (kind) => {
   });
 
   it('lists a flagged dose with no adverse event on the safety dashboard, until an event is recorded from it', async () => {
-    const dose = await coordinator().post(`/api/v1/participants/${participantId}/doses/day-1`, {
-      status: 'completed',
-      vialCode: 'VIAL-N001',
-      startedAt: `${day1}T08:00`,
-      endedAt: `${day1}T08:15`,
-      volumeMl: 3,
-      device: 'vibrating-mesh',
-    });
-    expect(dose.statusCode, dose.body).toBe(201);
-    administrationId = dose.json().administrationId;
+    const dose = await recordDose(t, users.coordinator, participantId, 'day-1', givenDose('VIAL-N001', day1));
+    administrationId = dose.administrationId;
     let dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();
     expect(dashboard.flaggedDoses).toEqual([]);
-    for (const [visitKey, at, spo2] of [
-      ['day-1/pre-dose', `${day1}T07:30`, 95],
-      ['day-1/post-30', `${day1}T08:45`, 91],
-    ] as const) {
-      const saved = await coordinator().put(vitalsUrl(visitKey), {
-        version: 0,
-        entries: fields({ ...sampleVitals(at), spo2 }),
-      });
-      expect(saved.statusCode, saved.body).toBe(200);
-    }
+    await saveSpo2Fall(t, users.coordinator, participantId, day1);
     dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();
     expect(dashboard.flaggedDoses).toEqual([
       expect.objectContaining({
@@ -170,21 +99,7 @@ describeEachDatabase('names and flags in the views', (kind) => {
     expect(elsewhere.flaggedDoses).toEqual([]);
     const ae = await as(t.app, users.investigator).post(
       `/api/v1/participants/${participantId}/adverse-events`,
-      {
-        administrationId,
-        entries: fields({
-          term: 'Oxygen saturation decreased',
-          onsetAt: `${day1}T08:45`,
-          ongoing: false,
-          resolvedAt: `${day1}T10:00`,
-          grade: 2,
-          serious: false,
-          causality: 'probable',
-          inhalationAssociated: true,
-          actionTaken: 'none',
-          outcome: 'recovered',
-        }),
-      },
+      spo2FallEvent(day1, 'Oxygen saturation decreased', administrationId),
     );
     expect(ae.statusCode, ae.body).toBe(201);
     dashboard = (await as(t.app, officer).get('/api/v1/safety/dashboard')).json();

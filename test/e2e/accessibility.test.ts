@@ -1,62 +1,53 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser } from '../support/browser.ts';
+import { apiSignIn } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
-import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  SITE,
+  type StaffMember,
+  startTrialServer,
+  TRIAL_ADMIN,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // axe-core's WCAG 2.0 and 2.1 level A and AA rules on every page, signed in as a role that uses it,
 // in English and in Chinese. Any violation fails, listed by rule, with the elements it found.
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+const ADMIN = TRIAL_ADMIN;
 const PASSWORD = 'site staff password axe';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const people = {
-  coordinator: ['coordinator@example.org', 'Chen Coordinator', 'study_coordinator'],
-  investigator: ['investigator@example.org', 'Ivy Investigator', 'investigator'],
-  monitor: ['monitor@example.org', 'Mo Monitor', 'monitor'],
-  pharmacist: ['pharmacist@example.org', 'Pat Pharmacist', 'pharmacist'],
-  dataManager: ['datamanager@example.org', 'Dana Manager', 'data_manager'],
-  safetyOfficer: ['safety@example.org', 'Sam Safety', 'safety_officer'],
-} as const;
-type Person = keyof typeof people | 'admin';
+type Person = StaffMember | 'admin';
 type Language = 'en' | 'zh';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-axe-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 const seeded = { participantId: '', lotId: '', unitId: '' };
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Every person signs in once per language, within the minute the sign-in rate limit counts.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  trial = await startTrialServer({
+    name: 'axe',
+    password: PASSWORD,
+    staff: ['coordinator', 'investigator', 'monitor', 'pharmacist', 'dataManager', 'safetyOfficer'],
   });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of Object.values(people)) {
-    const siteIds = role === 'safety_officer' || role === 'data_manager' ? [] : [SITE];
-    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
-  }
+  ({ server, browser } = trial);
   // An enrolled participant with a dispensed vial, so the participant, form, dosing and product
   // pages show their content rather than their empty states.
   const { participantId } = await enrolThroughApi(server.url, {
     site: SITE,
     zone: ZONE,
-    coordinator: people.coordinator[0],
-    investigator: people.investigator[0],
+    coordinator: trialStaff.coordinator.email,
+    investigator: trialStaff.investigator.email,
     password: PASSWORD,
   });
-  const pharmacist = await apiSignIn(server.url, people.pharmacist[0], PASSWORD);
+  const pharmacist = await apiSignIn(server.url, trialStaff.pharmacist.email, PASSWORD);
   await dispenseThroughApi(server.url, pharmacist, {
     siteId: SITE,
     participantId,
@@ -66,14 +57,9 @@ beforeAll(async () => {
   const [lot] = await expectApiCall(server.url, pharmacist, 'GET', '/product/lots', undefined, 200);
   const [unit] = await expectApiCall(server.url, pharmacist, 'GET', '/product/storage-units', undefined, 200);
   Object.assign(seeded, { participantId, lotId: lot.lotId, unitId: unit.unitId });
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** A desktop browser in `language`, signed in as `person` through the API's session cookie. */
 async function browserAs(person: Person | null, language: Language): Promise<BrowserContext> {
@@ -87,7 +73,7 @@ async function browserAs(person: Person | null, language: Language): Promise<Bro
   await context.addInitScript((chosen) => localStorage.setItem('exotrial.language', chosen), language);
   if (person) {
     const [email, password] =
-      person === 'admin' ? [ADMIN.email, ADMIN.password] : [people[person][0], PASSWORD];
+      person === 'admin' ? [ADMIN.email, ADMIN.password] : [trialStaff[person].email, PASSWORD];
     const headers = await apiSignIn(server.url, email, password);
     const [name, value = ''] = (headers.cookie ?? '').split('=');
     await context.addCookies([{ name: name ?? '', value, url: server.url }]);

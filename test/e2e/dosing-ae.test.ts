@@ -1,188 +1,57 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
-import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  siteLocal,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import { saveVitalsCard } from '../support/e2e-vitals.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const PHARMACIST = 'pharmacist@example.org';
-const OFFICER = 'safety@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
+const INVESTIGATOR = trialStaff.investigator.email;
+const PHARMACIST = trialStaff.pharmacist.email;
+const OFFICER = trialStaff.safetyOfficer.email;
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-dosing-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 let protocol: Protocol;
-
-const vitalsLabel = (itemId: string) =>
-  protocol.forms.find((form) => form.id === 'vitals')?.items.find((item) => item.id === itemId)?.label.en ??
-  itemId;
-
-type Headers = Record<string, string>;
-
-async function call(headers: Headers, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, text, json: () => JSON.parse(text) };
-}
-
-/** Calls the API and expects the given status; the parsed body. */
-async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
-  const response = await call(headers, method, path, body);
-  expect(response.status, `${method} ${path}: ${response.text}`).toBe(status);
-  return response.json();
-}
-
-/** Wall-clock text at the site (YYYY-MM-DDTHH:MM) for an instant. */
-function siteLocal(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
-}
-
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-
-/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
-async function enrolParticipant(day1: string, assessedAt: string): Promise<string> {
-  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const { participantId } = await expectCall(
-    coordinator,
-    'POST',
-    '/participants',
-    { siteId: SITE, screeningDate: day1 },
-    201,
-  );
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/consent`,
-    {
-      formVersion: '1.0',
-      consentedAt: new Date(Date.now() - 3 * 60 * MINUTE).toISOString(),
-      signer: 'participant',
-    },
-    201,
-  );
-  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
-    await expectCall(
-      coordinator,
-      'PUT',
-      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
-      { version: 0, entries: entries(values) },
-      200,
-    );
-  }
-  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
-  await expectCall(
-    investigator,
-    'POST',
-    `/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-    200,
-  );
-  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/enrol`,
-    { day1Date: day1, version: detail.version },
-    200,
-  );
-  return participantId;
-}
 
 beforeAll(async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   protocol = loaded.protocol;
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Every account signs in once to replace its first password, and the tests sign in again from
-    // several browsers within the minute that the sign-in rate limit counts.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  trial = await startTrialServer({
+    name: 'dosing',
+    staff: ['coordinator', 'investigator', 'pharmacist', 'safetyOfficer'],
   });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
-    [OFFICER, 'Sam Safety', 'safety_officer'],
-  ] as const) {
-    const siteIds = role === 'safety_officer' ? [] : [SITE];
-    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Signs in in the site's zone, as the ward's computers do. */
 const signIn = (email: string): Promise<Page> =>
   signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
-/** An input's label: the item's text, with the asterisk a required item shows. */
-const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
-
-/**
- * Types a whole reading into a vitals card of the Dosing screen (the boxes start empty) and saves it;
- * context items copied from an earlier reading of the day are confirmed.
- */
-async function saveVitals(page: Page, visitKey: string, assessedAt: string, spo2: number) {
-  const card = page.getByTestId(`vitals-${visitKey}`);
-  const values = { ...sampleVitals(assessedAt), spo2 };
-  for (const [itemId, value] of Object.entries(values)) {
-    const label = vitalsLabel(itemId);
-    if (itemId === 'atRest') {
-      await card
-        .getByRole('radiogroup', { name: label })
-        .getByLabel(value ? 'Yes' : 'No')
-        .check();
-    } else if (itemId === 'oxygenSupport') {
-      await card.getByLabel(labelled(label)).selectOption(String(value));
-    } else {
-      await card.getByLabel(labelled(label)).fill(String(value));
-    }
-  }
-  if ((await card.getByTestId('copied-mark').count()) > 0) {
-    await card.getByLabel(/^The values copied from the reading of/).check();
-  }
-  await card.getByRole('button', { name: 'Save vital signs' }).click();
-  await expect.poll(() => card.getByText('Saved.').count(), TIMEOUT).toBe(1);
-}
+/** Types a whole reading into a vitals card of the Dosing screen (the boxes start empty) and saves it. */
+const saveVitals = (page: Page, visitKey: string, assessedAt: string, spo2: number) =>
+  saveVitalsCard(page.getByTestId(`vitals-${visitKey}`), protocol, { ...sampleVitals(assessedAt), spo2 });
 
 /** The dose's questions that nothing answers for the ward: how it went, volume, device, symptoms. */
 async function answerDoseQuestions(page: Page) {
@@ -198,8 +67,7 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
-  const day1 = siteLocal(new Date()).slice(0, 10);
-  const participantId = await enrolParticipant(day1, new Date(Date.now() - 2 * 60 * MINUTE).toISOString());
+  const { participantId } = await enrolThroughApi(server.url);
   const vialCode = await dispenseThroughApi(server.url, await apiSignIn(server.url, PHARMACIST, PASSWORD), {
     siteId: SITE,
     participantId,
@@ -267,7 +135,8 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   await expect.poll(() => refusal.count(), TIMEOUT).toBe(1);
   expect(await refusal.textContent()).toBe('Answer these before saving: CTCAE grade, Serious, Outcome.');
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const none = await expectCall(
+  const none = await expectApiCall(
+    server.url,
     coordinator,
     'GET',
     `/adverse-events?participantId=${participantId}`,
@@ -328,7 +197,8 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   expect(row).toContain('Grade 3');
 
   // The record behind the screen: the dose links the event, which is serious and not expected.
-  const schedule = await expectCall(
+  const schedule = await expectApiCall(
+    server.url,
     coordinator,
     'GET',
     `/participants/${participantId}/doses`,
@@ -342,7 +212,8 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
     'spo2-low',
   ]);
   expect(administration.adverseEventIds).toHaveLength(1);
-  const event = await expectCall(
+  const event = await expectApiCall(
+    server.url,
     coordinator,
     'GET',
     `/adverse-events/${administration.adverseEventIds[0]}`,
@@ -385,8 +256,16 @@ it('lets the safety officer pause and resume dosing from the Safety page, in Chi
   await expect.poll(() => page.getByTestId('dosing-paused').textContent(), TIMEOUT).toContain('bronchospasm');
   // The pause reaches the Dosing screen's data, for every participant.
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const participants = await expectCall(coordinator, 'GET', '/participants?limit=5', undefined, 200);
-  const schedule = await expectCall(
+  const participants = await expectApiCall(
+    server.url,
+    coordinator,
+    'GET',
+    '/participants?limit=5',
+    undefined,
+    200,
+  );
+  const schedule = await expectApiCall(
+    server.url,
     coordinator,
     'GET',
     `/participants/${participants.items[0].participantId}/doses`,
@@ -400,7 +279,8 @@ it('lets the safety officer pause and resume dosing from the Safety page, in Chi
   await open.getByRole('button', { name: '恢复给药' }).click();
   await expect.poll(() => page.getByTestId('dosing-paused').count(), TIMEOUT).toBe(0);
   await expect.poll(() => page.getByTestId('open-pause').count(), TIMEOUT).toBe(0);
-  const after = await expectCall(
+  const after = await expectApiCall(
+    server.url,
     coordinator,
     'GET',
     `/participants/${participants.items[0].participantId}/doses`,

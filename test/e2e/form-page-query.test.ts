@@ -1,61 +1,35 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // A query's whole life on the form page: the monitor raises it (with Enter and with the button), the
 // site answers it, the monitor closes it; the page itself is never submitted on the way.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const MONITOR = 'monitor@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
+const MONITOR = trialStaff.monitor.email;
 const TIMEOUT = { timeout: 15_000 };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-query-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-    [MONITOR, 'Mo Monitor', 'monitor'],
-  ] as const) {
-    await apiAddAccount(server.url, admin, {
-      email,
-      name,
-      roles: [role],
-      siteIds: [SITE],
-      password: PASSWORD,
-    });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'query', staff: ['coordinator', 'investigator', 'monitor'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Opens the screening vitals form and records every write the page sends from then on. */
 async function openVitals(page: Page, participantId: string): Promise<string[]> {
@@ -72,13 +46,7 @@ const status = (page: Page, itemId: string) =>
   page.getByTestId(`query-${itemId}`).locator('.mantine-Badge-label').first().textContent();
 
 it('raises a query from a form page, the site answers it and the monitor closes it', async () => {
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   const monitor = await signInPage(browser, server.url, MONITOR, PASSWORD, { timeZone: ZONE });
   onTestFailed(async () => {
     await monitor.screenshot({ path: `${SHOTS}/form-page-query-failure.png`, fullPage: true });

@@ -1,65 +1,42 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { en } from '../../web/src/i18n/en.ts';
 import { zh } from '../../web/src/i18n/zh.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  siteDate,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
 import { CountingKeyboard, dateTimeLayout, siteNow } from '../support/keyboard.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // A form entered by keyboard alone: focus starts on the first empty field, Enter moves on and at the end
 // saves, number keys answer choices, the missing-data code is out of the Tab order but one shortcut away,
 // and leaving with unsaved changes asks first. The walks count every key they send and print the count.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
 const TIMEOUT = { timeout: 15_000 };
 const tables = { en, zh } as const;
 type Language = keyof typeof tables;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-keys-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-  ] as const) {
-    await apiAddAccount(server.url, admin, {
-      email,
-      name,
-      roles: [role],
-      siteIds: [SITE],
-      password: PASSWORD,
-    });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'keys', staff: ['coordinator', 'investigator'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Where focus is: the item of the form it is in, and which part of the item (answer, missing code, reason). */
 const focused = (page: Page) =>
@@ -83,18 +60,10 @@ async function openAs(language: Language): Promise<Page> {
   return page;
 }
 
-const staff = {
-  site: SITE,
-  zone: ZONE,
-  coordinator: COORDINATOR,
-  investigator: INVESTIGATOR,
-  password: PASSWORD,
-};
-
 for (const language of ['en', 'zh'] as const) {
   it(`enters the pre-dose vital signs by keyboard alone (${language})`, async () => {
     const t = tables[language];
-    const { participantId } = await enrolThroughApi(server.url, staff);
+    const { participantId } = await enrolThroughApi(server.url);
     const page = await openAs(language);
     onTestFailed(async () => {
       await page.screenshot({ path: `${SHOTS}/keyboard-entry-${language}-failure.png`, fullPage: true });
@@ -160,7 +129,7 @@ for (const language of ['en', 'zh'] as const) {
 }
 
 it('keeps the missing-data code out of the Tab order, one shortcut away, and asks before unsaved changes are lost', async () => {
-  const { participantId } = await enrolThroughApi(server.url, staff);
+  const { participantId } = await enrolThroughApi(server.url);
   const page = await openAs('en');
   onTestFailed(async () => {
     await page.screenshot({ path: `${SHOTS}/keyboard-missing-failure.png`, fullPage: true });

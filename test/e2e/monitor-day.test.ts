@@ -1,32 +1,32 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // A monitor's day: the query inbox, the participant list's query counts, SDV of a whole form, and
 // the trial report among the exports; in English, then the same pages in Chinese.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const MONITOR = 'monitor@example.org';
-const DATA_MANAGER = 'datamanager@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
+const MONITOR = trialStaff.monitor.email;
+const DATA_MANAGER = trialStaff.dataManager.email;
 const TIMEOUT = { timeout: 15_000 };
 const ANSWERED_QUESTION = 'Is the temperature from the ward thermometer?';
 const OPEN_QUESTION = 'Please confirm the heart rate against the monitor strip.';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-monitor-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 let protocol: Protocol;
@@ -37,10 +37,6 @@ type Headers = Record<string, string>;
 const call = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
   expectApiCall(server.url, headers, method, path, body, status);
 
-async function addUser(admin: Headers, email: string, name: string, role: string) {
-  await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds: [SITE], password: PASSWORD });
-}
-
 const formUrl = (formId: string) =>
   `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
 
@@ -48,25 +44,13 @@ beforeAll(async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   protocol = loaded.protocol;
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Sign-ins of five people in two languages from one address exceed the default per-minute limit.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  trial = await startTrialServer({
+    name: 'monitor',
+    // The data manager here belongs to the site as well.
+    staff: ['coordinator', 'investigator', 'monitor', { ...trialStaff.dataManager, siteIds: [SITE] }],
   });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  await addUser(admin, COORDINATOR, 'Chen Coordinator', 'study_coordinator');
-  await addUser(admin, INVESTIGATOR, 'Ivy Investigator', 'investigator');
-  await addUser(admin, MONITOR, 'Mo Monitor', 'monitor');
-  await addUser(admin, DATA_MANAGER, 'Dana Manager', 'data_manager');
-  ({ participantId, studyNumber } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  }));
+  ({ server, browser } = trial);
+  ({ participantId, studyNumber } = await enrolThroughApi(server.url));
   // Two queries on the screening vitals: the site answers one, the other stays open.
   const monitor = await apiSignIn(server.url, MONITOR, PASSWORD);
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
@@ -92,15 +76,9 @@ beforeAll(async () => {
     { text: 'Yes, the calibrated ward thermometer.', version: answered.version },
     200,
   );
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 const pages = new Map<string, Promise<Page>>();
 

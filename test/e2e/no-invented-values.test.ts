@@ -1,31 +1,33 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { formSlots } from '../../src/participants/schedule.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { enrolThroughApi, expectApiCall, siteDate } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  siteDate,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import { labelled, vitalsLabel } from '../support/e2e-vitals.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // ALCOA+: every value on a page is what was saved, what the user typed, or nothing. A participant with
 // nothing saved shows no clinical value on any form of the schedule nor on the dosing page; what the
 // dosing page saves is what it shows after a reload.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
 const TIMEOUT = { timeout: 15_000 };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-empty-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 let protocol: Protocol;
@@ -36,35 +38,11 @@ beforeAll(async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   protocol = loaded.protocol;
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-  ] as const) {
-    await apiAddAccount(server.url, admin, {
-      email,
-      name,
-      roles: [role],
-      siteIds: [SITE],
-      password: PASSWORD,
-    });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'empty', staff: ['coordinator', 'investigator'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 interface InputState {
   label: string;
@@ -85,12 +63,7 @@ const inputsOf = (root: Locator): Promise<InputState[]> =>
       }),
   );
 
-/** An input's label: the item's text, with the asterisk a required item shows. */
-const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
-
-const label = (itemId: string) =>
-  protocol.forms.find((form) => form.id === 'vitals')?.items.find((item) => item.id === itemId)?.label.en ??
-  itemId;
+const label = (itemId: string) => vitalsLabel(protocol, itemId);
 
 it('shows no clinical value on any form of the schedule or on the dosing page until one is saved', async () => {
   const coordinatorApi = await apiSignIn(server.url, COORDINATOR, PASSWORD);
@@ -126,13 +99,7 @@ it('shows no clinical value on any form of the schedule or on the dosing page un
   console.log(`form pages: ${slots.length} forms, ${checked} inputs, every one empty`);
 
   // An enrolled participant with nothing saved on dose day 1: every box of the dosing page is empty.
-  const { participantId } = await enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+  const { participantId } = await enrolThroughApi(server.url);
   enrolledId = participantId;
   const dosingUrl = `${server.url}/safety/dosing?participant=${participantId}&visit=day-1`;
   await page.goto(dosingUrl);

@@ -9,6 +9,7 @@ import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
 import { apiAddAccount, apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
+import { labelled } from '../support/e2e-vitals.ts';
 import { freePort } from '../support/postgres.ts';
 import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
@@ -89,9 +90,6 @@ afterAll(async () => {
 
 const signIn = (email: string, password: string): Promise<Page> =>
   signInPage(browser, server.url, email, password);
-
-/** An input's label: the item's text, with the asterisk a required item shows. */
-const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
 
 const toInput = (value: unknown) =>
   // A datetime-local input takes minutes; the samples carry UTC datetimes.

@@ -1,43 +1,34 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  siteDate,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // The participant list pages through its participants: page size, next and previous, the range shown,
 // and the filters and page kept in the address so reload and back return to the same page.
 
 const ADMIN = { email: 'admin@example.org', password: 'mexcovid oversight 2026' };
-const COORDINATOR = 'coordinator@example.org';
-const PASSWORD = 'site staff password e2e';
+const COORDINATOR = trialStaff.coordinator.email;
 const PARTICIPANTS = 60;
 /** Every sixth participant declines at screening: 10 of the 60. */
 const declines = (number: number) => number % 6 === 0;
 const TIMEOUT = { timeout: 15_000 };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-pager-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  server = await startServerProcess(['--port', String(await freePort()), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  await apiAddAccount(server.url, admin, {
-    email: COORDINATOR,
-    name: 'Chen Coordinator',
-    roles: ['study_coordinator'],
-    siteIds: ['ruijin'],
-    password: PASSWORD,
-  });
+  trial = await startTrialServer({ name: 'pager', admin: ADMIN, staff: ['coordinator'] });
+  ({ server, browser } = trial);
   // 60 screenings on one day: the list shows them newest number first, RJ-S060 … RJ-S001.
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
   const today = siteDate(new Date(), 'Asia/Shanghai');
@@ -62,14 +53,9 @@ beforeAll(async () => {
       );
     }
   }
-  browser = await launchBrowser();
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 const screeningNumber = (number: number) => `RJ-S${String(number).padStart(3, '0')}`;
 /** The screening numbers from `high` down to `low`, as the list orders them. */

@@ -1,21 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { enrolThroughApi, expectApiCall } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const PHARMACIST = 'pharmacist@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const PHARMACIST = trialStaff.pharmacist.email;
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -35,7 +34,7 @@ const passingResults = [
   { testId: 'endotoxin', value: 0.12 },
 ];
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-product-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 type Headers = Record<string, string>;
@@ -43,14 +42,7 @@ type Headers = Record<string, string>;
 const expectCall = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
   expectApiCall(server.url, headers, method, path, body, status);
 
-const enrolParticipant = () =>
-  enrolThroughApi(server.url, {
-    site: SITE,
-    zone: ZONE,
-    coordinator: COORDINATOR,
-    investigator: INVESTIGATOR,
-    password: PASSWORD,
-  });
+const enrolParticipant = () => enrolThroughApi(server.url);
 
 /** A freezer of the site with a released lot of `vialCount` vials that arrived a day ago. */
 async function freezerWithLot(pharmacist: Headers, code: string, lotNumber: string, vialCount: number) {
@@ -104,36 +96,11 @@ async function freezerWithLot(pharmacist: Headers, code: string, lotNumber: stri
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
-  ] as const) {
-    await apiAddAccount(server.url, admin, {
-      email,
-      name,
-      roles: [role],
-      siteIds: [SITE],
-      password: PASSWORD,
-    });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'product', staff: ['coordinator', 'investigator', 'pharmacist'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Signs in in the site's zone, as the ward's computers do. */
 const signIn = (email: string): Promise<Page> =>

@@ -1,41 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser } from '../support/browser.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn } from '../support/browser.ts';
+import { startTrialServer, type TrialServer } from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-protocol-'));
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
+let trial: TrialServer;
 const MANAGER = { email: 'dm@example.org', password: 'data manager secret' };
 let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  trial = await startTrialServer({
+    name: 'protocol',
+    staff: [{ ...MANAGER, name: 'Dana Manager', role: 'data_manager' }],
   });
-  const headers = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  await apiAddAccount(server.url, headers, {
-    ...MANAGER,
-    name: 'Dana Manager',
-    roles: ['data_manager'],
-    siteIds: [],
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 it('shows the protocol and lets a data manager amend an item, checking the rule as it is typed', async () => {
   const page = await browser.newPage({ locale: 'en-GB' });

@@ -1,34 +1,38 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
-import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import {
+  entries,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  siteDate,
+  siteLocal,
+  startTrialServer,
+  TRIAL_ADMIN,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // Words a person would use: names (not account ids or sign-in emails), visits and fields by their
 // names, absent exclusion criteria as "Not present", one date format per language, the inhalation
 // flags where the participant and the safety officer look, and the consent typed once.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const PHARMACIST = 'pharmacist@example.org';
-const MONITOR = 'monitor@example.org';
-const OFFICER = 'safety@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
+const INVESTIGATOR = trialStaff.investigator.email;
+const PHARMACIST = trialStaff.pharmacist.email;
+const MONITOR = trialStaff.monitor.email;
+const OFFICER = trialStaff.safetyOfficer.email;
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-words-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 let participantId = '';
@@ -38,44 +42,15 @@ const today = siteDate(new Date(), ZONE);
 type Headers = Record<string, string>;
 const call = (headers: Headers, method: string, path: string, body: unknown, status: number) =>
   expectApiCall(server.url, headers, method, path, body, status);
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
 const formPath = (visitKey: string, formId: string) =>
   `/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=1`;
 
-/** Wall-clock text at the site (YYYY-MM-DDTHH:MM) for an instant. */
-function siteLocal(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
+  trial = await startTrialServer({
+    name: 'words',
+    staff: ['coordinator', 'investigator', 'pharmacist', 'monitor', 'safetyOfficer'],
   });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  const people: Array<[string, string, string, string[]]> = [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator', [SITE]],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator', [SITE]],
-    [PHARMACIST, 'Pia Pharmacist', 'pharmacist', [SITE]],
-    [MONITOR, 'Mo Monitor', 'monitor', [SITE]],
-    [OFFICER, 'Sam Safety', 'safety_officer', []],
-  ];
-  for (const [email, name, role, siteIds] of people) {
-    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
-  }
+  ({ server, browser } = trial);
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
   ({ participantId } = await call(
     coordinator,
@@ -84,15 +59,9 @@ beforeAll(async () => {
     { siteId: SITE, screeningDate: today },
     201,
   ));
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 const participantPage = async (page: Page) => {
   await page.goto(`${server.url}/participants/${participantId}`);
@@ -404,7 +373,7 @@ it('writes dates one way on the SDV and lot pages, and names who paused dosing a
   // Who holds and who issued an API token, by name, on the administrator's token list.
   const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
   await call(investigator, 'POST', '/tokens', { name: 'nightly export', password: PASSWORD }, 201);
-  const admin = await signInPage(browser, server.url, ADMIN.email, ADMIN.password);
+  const admin = await signInPage(browser, server.url, TRIAL_ADMIN.email, TRIAL_ADMIN.password);
   await admin.goto(`${server.url}/admin/tokens`);
   await expect
     .poll(() => admin.getByTestId('token-created-by').allTextContents(), TIMEOUT)

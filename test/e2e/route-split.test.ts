@@ -1,43 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { signInPage } from '../support/browser.ts';
+import { startTrialServer, type TrialServer } from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // The web app downloads a page's script when the page is first opened, the Chinese table when
 // Chinese is chosen, and asks the server again only for answers older than their 30 s lifetime.
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
 const COORDINATOR = { email: 'coordinator@example.org', password: 'site staff password split' };
 const TIMEOUT = { timeout: 15_000 };
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-split-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+  trial = await startTrialServer({
+    name: 'split',
+    staff: [{ ...COORDINATOR, name: 'Chen Coordinator', role: 'study_coordinator' }],
   });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  await apiAddAccount(server.url, admin, {
-    ...COORDINATOR,
-    name: 'Chen Coordinator',
-    roles: ['study_coordinator'],
-    siteIds: ['ruijin'],
-  });
-  browser = await launchBrowser();
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Records the scripts and API calls a page asks for, from now on. */
 function watch(page: Page) {

@@ -1,155 +1,49 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
-import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
+import {
+  enrolThroughApi,
+  entries,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  siteLocal,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+  ZONE,
+} from '../support/e2e-trial.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const OFFICER = 'safety@example.org';
-const SITE = 'ruijin';
-const ZONE = 'Asia/Shanghai';
-const SHOTS = 'test-results';
+const COORDINATOR = trialStaff.coordinator.email;
+const INVESTIGATOR = trialStaff.investigator.email;
+const OFFICER = trialStaff.safetyOfficer.email;
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-safety-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 
-type Headers = Record<string, string>;
-
-async function call(headers: Headers, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, text, json: () => JSON.parse(text) };
-}
-
-/** Calls the API and expects the given status; the parsed body. */
-async function expectCall(headers: Headers, method: string, path: string, body: unknown, status: number) {
-  const response = await call(headers, method, path, body);
-  expect(response.status, `${method} ${path}: ${response.text}`).toBe(status);
-  return response.json();
-}
-
-/** Wall-clock text at the site (YYYY-MM-DDTHH:MM) for an instant. */
-function siteLocal(at: Date): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
-}
-
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-
-/** Screens, consents, confirms and enrols a participant through the API with day 1 today at the site. */
-async function enrolParticipant(day1: string, assessedAt: string): Promise<string> {
-  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  const { participantId } = await expectCall(
-    coordinator,
-    'POST',
-    '/participants',
-    { siteId: SITE, screeningDate: day1 },
-    201,
-  );
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/consent`,
-    {
-      formVersion: '1.0',
-      consentedAt: new Date(Date.now() - 3 * 60 * MINUTE).toISOString(),
-      signer: 'participant',
-    },
-    201,
-  );
-  for (const [formId, values] of Object.entries(eligibleScreeningForms(day1, assessedAt))) {
-    await expectCall(
-      coordinator,
-      'PUT',
-      `/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
-      { version: 0, entries: entries(values) },
-      200,
-    );
-  }
-  const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
-  await expectCall(
-    investigator,
-    'POST',
-    `/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-    200,
-  );
-  const detail = await expectCall(coordinator, 'GET', `/participants/${participantId}`, undefined, 200);
-  await expectCall(
-    coordinator,
-    'POST',
-    `/participants/${participantId}/enrol`,
-    { day1Date: day1, version: detail.version },
-    200,
-  );
-  return participantId;
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Every account signs in once to replace its first password, and the tests sign in again from
-    // several browsers within the minute that the sign-in rate limit counts.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-    [OFFICER, 'Sam Safety', 'safety_officer'],
-  ] as const) {
-    const siteIds = role === 'safety_officer' ? [] : [SITE];
-    // Each owner replaces the administrator's first password, as the server requires before anything else.
-    await apiAddAccount(server.url, admin, { email, name, roles: [role], siteIds, password: PASSWORD });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'safety', staff: ['coordinator', 'investigator', 'safetyOfficer'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => trial?.close());
 
 /** Signs in in the site's zone, as the ward's computers do. */
 const signIn = (email: string): Promise<Page> =>
   signInPage(browser, server.url, email, PASSWORD, { timeZone: ZONE });
 
 it('edits an SAE with a reason, sees its clocks on the timeline and records the submission that meets one', async () => {
-  const day1 = siteLocal(new Date()).slice(0, 10);
-  const participantId = await enrolParticipant(day1, new Date(Date.now() - 2 * 60 * MINUTE).toISOString());
+  const { participantId } = await enrolThroughApi(server.url);
   const investigator = await apiSignIn(server.url, INVESTIGATOR, PASSWORD);
   const awareAt = siteLocal(new Date(Date.now() - 2 * 60 * MINUTE));
   // A serious, unexpected, possibly related event: a SUSAR, with the site's 24-hour clock and the
   // sponsor's 15-day clock to the regulator.
-  const saved = await expectCall(
+  const saved = await expectApiCall(
+    server.url,
     investigator,
     'POST',
     `/participants/${participantId}/adverse-events`,
@@ -205,7 +99,8 @@ it('edits an SAE with a reason, sees its clocks on the timeline and records the 
 
   // Meanwhile a coordinator codes the term: the form's version is now stale, and it says so.
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
-  await expectCall(
+  await expectApiCall(
+    server.url,
     coordinator,
     'PUT',
     `/adverse-events/${saved.aeId}`,
@@ -273,7 +168,14 @@ it('edits an SAE with a reason, sees its clocks on the timeline and records the 
   await page.screenshot({ path: `${SHOTS}/safety-sae-timeline.png`, fullPage: true });
 
   // The record behind the screen.
-  const event = await expectCall(investigator, 'GET', `/adverse-events/${saved.aeId}`, undefined, 200);
+  const event = await expectApiCall(
+    server.url,
+    investigator,
+    'GET',
+    `/adverse-events/${saved.aeId}`,
+    undefined,
+    200,
+  );
   expect(event).toMatchObject({
     version: 3,
     termCode: '10035664',

@@ -1,35 +1,39 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
-import { apiAddAccount, apiSignIn, launchBrowser, signInPage } from '../support/browser.ts';
+import { apiSignIn, signInPage } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
-import { expectApiCall, siteDate } from '../support/e2e-trial.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import {
+  entries,
+  expectApiCall,
+  STAFF_PASSWORD as PASSWORD,
+  SHOTS,
+  SITE,
+  siteDate,
+  siteLocal,
+  startTrialServer,
+  type TrialServer,
+  trialStaff,
+} from '../support/e2e-trial.ts';
+import { labelled, saveVitalsCard, vitalsLabel } from '../support/e2e-vitals.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // A ward computer set to another zone than the site's: every "now" and "today" the pages offer is the
 // site's, so a post-dose reading lands after the dose (and raises its flag) and dose 1 is due, not
 // missed, right after enrolment.
 
-const ADMIN = { email: 'admin@example.org', password: 'a strong root secret' };
-const PASSWORD = 'site staff password e2e';
-const COORDINATOR = 'coordinator@example.org';
-const INVESTIGATOR = 'investigator@example.org';
-const PHARMACIST = 'pharmacist@example.org';
-const SITE = 'ruijin';
+const COORDINATOR = trialStaff.coordinator.email;
+const INVESTIGATOR = trialStaff.investigator.email;
+const PHARMACIST = trialStaff.pharmacist.email;
 const SITE_ZONE = 'Asia/Shanghai';
 const BROWSER_ZONE = 'America/New_York';
-const SHOTS = 'test-results';
 const TIMEOUT = { timeout: 15_000 };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-clock-'));
+let trial: TrialServer;
 let server: ServerProcess;
 let browser: Browser;
 let protocol: Protocol;
@@ -38,58 +42,15 @@ beforeAll(async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
   protocol = loaded.protocol;
-  const port = await freePort();
-  server = await startServerProcess(['--port', String(port), '--data', dataDir], {
-    EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
-    EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
-    // Each account signs in once more to replace the administrator's first password.
-    EXOTRIAL_LOGIN_RATE_LIMIT: '1000',
-  });
-  const admin = await apiSignIn(server.url, ADMIN.email, ADMIN.password);
-  for (const [email, name, role] of [
-    [COORDINATOR, 'Chen Coordinator', 'study_coordinator'],
-    [INVESTIGATOR, 'Ivy Investigator', 'investigator'],
-    [PHARMACIST, 'Pia Pharmacist', 'pharmacist'],
-  ] as const) {
-    await apiAddAccount(server.url, admin, {
-      email,
-      name,
-      roles: [role],
-      siteIds: [SITE],
-      password: PASSWORD,
-    });
-  }
-  browser = await launchBrowser();
-  mkdirSync(SHOTS, { recursive: true });
+  trial = await startTrialServer({ name: 'clock', staff: ['coordinator', 'investigator', 'pharmacist'] });
+  ({ server, browser } = trial);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
-/** Wall-clock text (YYYY-MM-DDTHH:MM) in a zone for an instant. */
-function wallClock(at: Date, zone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
-}
+afterAll(async () => trial?.close());
 
 /** Adds minutes to a wall-clock text (read as if UTC, which keeps the arithmetic on the wall clock). */
 const plusMinutes = (text: string, minutes: number) =>
   new Date(Date.parse(`${text}:00Z`) + minutes * MINUTE).toISOString().slice(0, 16);
-
-const entries = (values: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
 
 /** Screens, consents and confirms an eligible participant through the API; enrolment is left to the page. */
 async function eligibleParticipant(): Promise<string> {
@@ -125,32 +86,8 @@ async function eligibleParticipant(): Promise<string> {
   return participantId;
 }
 
-const labelled = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*\\*?$`);
-const vitalsLabel = (itemId: string) =>
-  protocol.forms.find((form) => form.id === 'vitals')?.items.find((item) => item.id === itemId)?.label.en ??
-  itemId;
-
-/** Types a reading into a vitals card (the time is typed or already set) and saves it. */
-async function saveReading(card: Locator, values: Record<string, unknown>) {
-  for (const [itemId, value] of Object.entries(values)) {
-    const label = vitalsLabel(itemId);
-    if (itemId === 'atRest') {
-      await card
-        .getByRole('radiogroup', { name: label })
-        .getByLabel(value ? 'Yes' : 'No')
-        .check();
-    } else if (itemId === 'oxygenSupport') {
-      await card.getByLabel(labelled(label)).selectOption(String(value));
-    } else {
-      await card.getByLabel(labelled(label)).fill(String(value));
-    }
-  }
-  if ((await card.getByTestId('copied-mark').count()) > 0) {
-    await card.getByLabel(/^The values copied from the reading of/).check();
-  }
-  await card.getByRole('button', { name: 'Save vital signs' }).click();
-  await expect.poll(() => card.getByText('Saved.').count(), TIMEOUT).toBe(1);
-}
+const saveReading = (card: Locator, values: Record<string, unknown>) =>
+  saveVitalsCard(card, protocol, values);
 
 it("offers the site's time from a browser in another zone: the post-dose reading lands after the dose and raises its flag", async () => {
   const participantId = await eligibleParticipant();
@@ -188,10 +125,10 @@ it("offers the site's time from a browser in another zone: the post-dose reading
   const preDose = page.getByTestId('vitals-day-1/pre-dose');
   const before = new Date();
   await preDose.getByRole('button', { name: 'Now at the site' }).click();
-  const measured = await preDose.getByLabel(labelled(vitalsLabel('assessedAt'))).inputValue();
+  const measured = await preDose.getByLabel(labelled(vitalsLabel(protocol, 'assessedAt'))).inputValue();
   const after = new Date();
-  expect([wallClock(before, SITE_ZONE), wallClock(after, SITE_ZONE)]).toContain(measured);
-  expect(measured).not.toBe(wallClock(before, BROWSER_ZONE));
+  expect([siteLocal(before, SITE_ZONE), siteLocal(after, SITE_ZONE)]).toContain(measured);
+  expect(measured).not.toBe(siteLocal(before, BROWSER_ZONE));
   expect(await preDose.textContent()).toContain('Asia/Shanghai (UTC+8)');
   const { assessedAt: _typedLater, ...baseline } = sampleVitals(measured);
   await saveReading(preDose, { ...baseline, spo2: 96 });
@@ -200,7 +137,7 @@ it("offers the site's time from a browser in another zone: the post-dose reading
   await doseForm.getByLabel(/^Vial \(scan the code\)/).fill(vialCode);
   await doseForm.getByRole('button', { name: 'Now at the site' }).first().click();
   const started = await doseForm.getByLabel(/^Started/).inputValue();
-  expect([wallClock(before, SITE_ZONE), wallClock(new Date(), SITE_ZONE)]).toContain(started);
+  expect([siteLocal(before, SITE_ZONE), siteLocal(new Date(), SITE_ZONE)]).toContain(started);
   await doseForm.getByLabel(/^Ended/).fill(started);
   await expect.poll(() => doseForm.getByText('The end must be after the start.').count(), TIMEOUT).toBe(1);
   await doseForm.getByLabel(/^Ended/).fill(plusMinutes(started, 15));

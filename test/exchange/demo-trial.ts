@@ -1,8 +1,8 @@
 // A small trial built through the API as a site would enter it: one participant followed from
 // screening through dosing to the end of the study, one screen failure. Exchange tests export it.
-import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { eligibleScreeningForms, sampleVitals } from '../../src/synth/sample-patient.ts';
+import { dispensedVial, givenDose, recordDose } from '../support/dosed-participant.ts';
 import type { TestApp } from '../support/test-app.ts';
 import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 
@@ -24,74 +24,6 @@ const asEntries = (values: Values) =>
       value && typeof value === 'object' && 'missing' in value ? [item, value] : [item, { value }],
     ),
   );
-
-/**
- * A released lot's vial dispensed to a participant for a dose visit, stored as the pharmacy module
- * stores it (the pharmacy is not what the exchange tests are about).
- */
-async function dispensedVial(
-  t: TestApp,
-  siteId: string,
-  participantId: string,
-  visitId: string,
-  code: string,
-  thawedAt: string,
-) {
-  const at = new Date(thawedAt);
-  const lotId = randomUUID();
-  const vialId = randomUUID();
-  await t.database.transaction(async (trx) => {
-    await trx
-      .insertInto('product_lot')
-      .values({
-        study_id: t.studyId,
-        lot_id: lotId,
-        lot_number: code,
-        manufacturer: 'Test manufacturer',
-        manufactured_on: thawedAt.slice(0, 10),
-        concentration_per_ml: 6.7e7,
-        volume_ml: 3,
-        vial_count: 1,
-        status: 'released',
-        created_at: at,
-        created_by: 'test',
-        updated_at: at,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('vial')
-      .values({
-        study_id: t.studyId,
-        vial_id: vialId,
-        lot_id: lotId,
-        code,
-        sequence: 1,
-        state: 'dispensed',
-        site_id: siteId,
-        shelf_used: 0,
-        located_at: at,
-        expires_at: new Date(at.getTime() + 30 * DAY),
-        updated_at: at,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('dispensing')
-      .values({
-        study_id: t.studyId,
-        dispensing_id: randomUUID(),
-        participant_id: participantId,
-        visit_id: visitId,
-        vial_id: vialId,
-        lot_id: lotId,
-        site_id: siteId,
-        dispensed_at: at,
-        dispensed_by: 'test',
-        dispensed_by_name: 'Test Pharmacist',
-        thawed_at: at,
-      })
-      .execute();
-  });
-}
 
 export async function buildDemoTrial(t: TestApp, users: TrialUsers): Promise<DemoTrial> {
   const coordinator = as(t.app, users.coordinator);
@@ -178,16 +110,24 @@ export async function buildDemoTrial(t: TestApp, users: TrialUsers): Promise<Dem
   for (const day of [1, 2]) {
     const date = dayDate(day);
     // The dose is recorded once, in the dosing module, which fills the exposure form.
-    await dispensedVial(t, users.siteId, enrolledId, `day-${day}`, `LOT-A-00${day}`, `${date}T07:30:00Z`);
-    const dose = await coordinator.post(`/api/v1/participants/${enrolledId}/doses/day-${day}`, {
-      status: 'completed',
-      vialCode: `LOT-A-00${day}`,
-      startedAt: `${date}T09:00:00Z`,
-      endedAt: `${date}T09:20:00Z`,
-      volumeMl: 3,
-      device: 'vibrating-mesh',
+    // The vial was thawed (and its lot stocked) at 07:30 UTC of the dose day; its lot bears its code.
+    const thawedAt = new Date(`${date}T07:30:00Z`);
+    const vialCode = `LOT-A-00${day}`;
+    await dispensedVial(t, users.siteId, enrolledId, {
+      visitId: `day-${day}`,
+      code: vialCode,
+      lotNumber: vialCode,
+      manufacturedOn: date,
+      thawedAt,
+      storedAt: thawedAt,
     });
-    expect(dose.statusCode, dose.body).toBe(201);
+    await recordDose(
+      t,
+      users.coordinator,
+      enrolledId,
+      `day-${day}`,
+      givenDose(vialCode, date, '09:00:00Z', '09:20:00Z'),
+    );
     const exposure = (
       await coordinator.get(`/api/v1/participants/${enrolledId}/visits/day-${day}/forms/exposure?instance=1`)
     ).json() as { recordId: string };

@@ -1,85 +1,24 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFhirBundle } from '../../src/exchange/fhir/fhir-bundle.ts';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { loadSdtmStudy, subjectRows } from '../../src/exchange/sdtm/sdtm-export.ts';
 import { subjectBatches } from '../../src/exchange/source.ts';
-import { enrolledParticipant } from '../api/safety-support.ts';
+import { dateAfter, dosedParticipant, givenDose, siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 
 // SDTM EX, DM's exposure dates and FHIR MedicationAdministration come from the dosing module's dose
 // records when it holds any, with the lot of the vial the pharmacy dispensed.
 
-const DAY = 86_400_000;
-const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const shanghaiToday = dateOf(Date.now() + 8 * 3_600_000);
-const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 3 * DAY);
-const dayDate = (day: number) => dateOf(Date.parse(`${day1}T00:00:00Z`) + (day - 1) * DAY);
-
-/** A vial of a lot dispensed for a dose visit, as the pharmacy module stores it. */
-async function dispense(
-  t: TestApp,
-  siteId: string,
-  participantId: string,
-  visitId: string,
-  vialCode: string,
-) {
-  const now = new Date();
-  const lotId = randomUUID();
-  const vialId = randomUUID();
-  await t.database.transaction(async (trx) => {
-    await trx
-      .insertInto('product_lot')
-      .values({
-        study_id: t.studyId,
-        lot_id: lotId,
-        lot_number: `LOT-${vialCode}`,
-        manufacturer: 'Test manufacturer',
-        manufactured_on: day1,
-        concentration_per_ml: 6.7e7,
-        volume_ml: 3,
-        vial_count: 1,
-        status: 'released',
-        created_at: now,
-        created_by: 'test',
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('vial')
-      .values({
-        study_id: t.studyId,
-        vial_id: vialId,
-        lot_id: lotId,
-        code: vialCode,
-        sequence: 1,
-        state: 'dispensed',
-        site_id: siteId,
-        shelf_used: 0,
-        located_at: now,
-        expires_at: new Date(now.getTime() + 30 * DAY),
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('dispensing')
-      .values({
-        study_id: t.studyId,
-        dispensing_id: randomUUID(),
-        participant_id: participantId,
-        visit_id: visitId,
-        vial_id: vialId,
-        lot_id: lotId,
-        site_id: siteId,
-        dispensed_at: `${dayDate(Number(visitId.slice(4)))}T00:00:00Z`,
-        dispensed_by: 'test',
-        dispensed_by_name: 'Test Pharmacist',
-        thawed_at: `${dayDate(Number(visitId.slice(4)))}T00:00:00Z`,
-      })
-      .execute();
-  });
-}
+const day1 = siteDateFromToday(-3);
+const dayDate = (day: number) => dateAfter(day1, day - 1);
+/** A vial of lot `LOT-<code>`, dispensed (and thawed) at 00:00 UTC of its dose day. */
+const vial = (day: number, code: string) => ({
+  visitId: `day-${day}`,
+  code,
+  lotNumber: `LOT-${code}`,
+  thawedAt: new Date(`${dayDate(day)}T00:00:00Z`),
+});
 
 describe('SDTM EX from the dosing module', () => {
   let t: TestApp;
@@ -92,35 +31,24 @@ describe('SDTM EX from the dosing module', () => {
       EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
     });
     users = await createTrialUsers(t);
-    participantId = await enrolledParticipant(t, users, day1);
-    const coordinator = as(t.app, users.coordinator);
-    await dispense(t, users.siteId, participantId, 'day-1', 'VIAL-0101');
-    await dispense(t, users.siteId, participantId, 'day-2', 'VIAL-0102');
     // Site time is Asia/Shanghai (UTC+8): 09:00 there is 01:00 UTC.
-    const dose1 = await coordinator.post(`/api/v1/participants/${participantId}/doses/day-1`, {
-      status: 'completed',
-      vialCode: 'VIAL-0101',
-      startedAt: `${dayDate(1)}T09:00`,
-      endedAt: `${dayDate(1)}T09:20`,
-      volumeMl: 3,
-      device: 'vibrating-mesh',
-    });
-    expect(dose1.statusCode, dose1.body).toBe(201);
-    const dose2 = await coordinator.post(`/api/v1/participants/${participantId}/doses/day-2`, {
-      status: 'interrupted',
-      vialCode: 'VIAL-0102',
-      startedAt: `${dayDate(2)}T09:00`,
-      endedAt: `${dayDate(2)}T09:10`,
-      volumeMl: 1.5,
-      device: 'vibrating-mesh',
-      interruptionReason: 'Coughing fit',
-    });
-    expect(dose2.statusCode, dose2.body).toBe(201);
-    const dose3 = await coordinator.post(`/api/v1/participants/${participantId}/doses/day-3`, {
-      status: 'not-given',
-      notGivenReason: 'Participant declined',
-    });
-    expect(dose3.statusCode, dose3.body).toBe(201);
+    ({ participantId } = await dosedParticipant(t, users, {
+      day1,
+      vials: [vial(1, 'VIAL-0101'), vial(2, 'VIAL-0102')],
+      doses: [
+        { visitId: 'day-1', body: givenDose('VIAL-0101', dayDate(1), '09:00', '09:20') },
+        {
+          visitId: 'day-2',
+          body: {
+            ...givenDose('VIAL-0102', dayDate(2), '09:00', '09:10'),
+            status: 'interrupted',
+            volumeMl: 1.5,
+            interruptionReason: 'Coughing fit',
+          },
+        },
+        { visitId: 'day-3', body: { status: 'not-given', notGivenReason: 'Participant declined' } },
+      ],
+    }));
   });
   afterAll(async () => t?.close());
 

@@ -1,84 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { enrolledParticipant, fields, shanghaiLocal } from '../api/safety-support.ts';
+import { fields, shanghaiLocal } from '../api/safety-support.ts';
+import { dateAfter, dosedParticipant, givenDose, siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 
 // The report reads doses from the dosing module (dosing_administration) and adverse events from the
 // safety module (adverse_event): what is recorded through those APIs is what the report counts.
 
-const DAY = 86_400_000;
 const HOUR = 3_600_000;
-const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const shanghaiToday = dateOf(Date.now() + 8 * HOUR);
-const day1 = dateOf(Date.parse(`${shanghaiToday}T00:00:00Z`) - 2 * DAY);
-const day2 = dateOf(Date.parse(`${day1}T00:00:00Z`) + DAY);
-
-/** A released lot, one vial, and its dispensing to a participant at a visit, as the pharmacy stores them. */
-async function dispensedVial(
-  t: TestApp,
-  siteId: string,
-  participantId: string,
-  visitId: string,
-  code: string,
-  thawedOn: string,
-) {
-  const now = new Date();
-  const lotId = randomUUID();
-  const vialId = randomUUID();
-  await t.database.transaction(async (trx) => {
-    await trx
-      .insertInto('product_lot')
-      .values({
-        study_id: t.studyId,
-        lot_id: lotId,
-        lot_number: `L-${code}`,
-        manufacturer: 'Test manufacturer',
-        manufactured_on: day1,
-        concentration_per_ml: 6.7e7,
-        volume_ml: 3,
-        vial_count: 1,
-        status: 'released',
-        created_at: now,
-        created_by: 'test',
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('vial')
-      .values({
-        study_id: t.studyId,
-        vial_id: vialId,
-        lot_id: lotId,
-        code,
-        sequence: 1,
-        state: 'dispensed',
-        site_id: siteId,
-        shelf_used: 0,
-        located_at: now,
-        expires_at: new Date(now.getTime() + 30 * DAY),
-        updated_at: now,
-      } as never)
-      .execute();
-    await trx
-      .insertInto('dispensing')
-      .values({
-        study_id: t.studyId,
-        dispensing_id: randomUUID(),
-        participant_id: participantId,
-        visit_id: visitId,
-        vial_id: vialId,
-        lot_id: lotId,
-        site_id: siteId,
-        dispensed_at: now,
-        dispensed_by: 'test',
-        dispensed_by_name: 'Test Pharmacist',
-        // Thawed at 07:30 site time (Asia/Shanghai) on the day of the dose.
-        thawed_at: new Date(`${thawedOn}T07:30:00+08:00`),
-      })
-      .execute();
-  });
-}
+const day1 = siteDateFromToday(-2);
+const day2 = dateAfter(day1, 1);
+// Each vial thawed at 07:30 site time (Asia/Shanghai) on the day of its dose, and handed out now.
+const vial = (visitId: string, code: string, thawedOn: string) => ({
+  visitId,
+  code,
+  thawedAt: new Date(`${thawedOn}T07:30:00+08:00`),
+  dispensedAt: new Date(),
+});
 
 describeEachDatabase('trial report over the API', (kind) => {
   let t: TestApp;
@@ -89,32 +27,25 @@ describeEachDatabase('trial report over the API', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind);
     users = await createTrialUsers(t);
-    first = await enrolledParticipant(t, users, day1);
-    second = await enrolledParticipant(t, users, day1);
-    await dispensedVial(t, users.siteId, first, 'day-1', 'VIAL-R1', day1);
-    await dispensedVial(t, users.siteId, first, 'day-2', 'VIAL-R2', day2);
-    await dispensedVial(t, users.siteId, second, 'day-1', 'VIAL-R3', day1);
-    const coordinator = as(t.app, users.coordinator);
-    const dose = async (participantId: string, visitId: string, body: Record<string, unknown>) => {
-      const response = await coordinator.post(`/api/v1/participants/${participantId}/doses/${visitId}`, body);
-      expect(response.statusCode, `${visitId}: ${response.body}`).toBe(201);
-    };
-    const given = (code: string, date: string) => ({
-      status: 'completed',
-      vialCode: code,
-      startedAt: `${date}T08:00`,
-      endedAt: `${date}T08:15`,
-      volumeMl: 3,
-      device: 'vibrating-mesh',
-    });
-    await dose(first, 'day-1', given('VIAL-R1', day1));
-    await dose(first, 'day-2', given('VIAL-R2', day2));
-    await dose(second, 'day-1', {
-      ...given('VIAL-R3', day1),
-      status: 'interrupted',
-      interruptionReason: 'Coughing fit',
-    });
-    await dose(second, 'day-2', { status: 'not-given', notGivenReason: 'Participant declined' });
+    ({ participantId: first } = await dosedParticipant(t, users, {
+      day1,
+      vials: [vial('day-1', 'VIAL-R1', day1), vial('day-2', 'VIAL-R2', day2)],
+      doses: [
+        { visitId: 'day-1', body: givenDose('VIAL-R1', day1) },
+        { visitId: 'day-2', body: givenDose('VIAL-R2', day2) },
+      ],
+    }));
+    ({ participantId: second } = await dosedParticipant(t, users, {
+      day1,
+      vials: [vial('day-1', 'VIAL-R3', day1)],
+      doses: [
+        {
+          visitId: 'day-1',
+          body: { ...givenDose('VIAL-R3', day1), status: 'interrupted', interruptionReason: 'Coughing fit' },
+        },
+        { visitId: 'day-2', body: { status: 'not-given', notGivenReason: 'Participant declined' } },
+      ],
+    }));
 
     const investigator = as(t.app, users.investigator);
     const event = async (participantId: string, values: Record<string, unknown>) => {
