@@ -194,6 +194,28 @@ interface ShipmentStep {
   side: 'from_unit_id' | 'to_unit_id';
 }
 
+const shipStep: ShipmentStep = {
+  step: 'ship',
+  from: 'packed',
+  refusal: (status) => `The shipment is already ${status}.`,
+  side: 'from_unit_id',
+};
+
+const receiveStep: ShipmentStep = {
+  step: 'receive',
+  from: 'shipped',
+  refusal: (status) => `The shipment is ${status}, not on its way.`,
+  side: 'to_unit_id',
+};
+
+/** Who signs a step, and where: the caller re-enters the password under the study's lockout policy. */
+interface StepSigner {
+  database: Database;
+  studyId: string;
+  caller: Caller;
+  lockout: LockoutPolicy;
+}
+
 /** What a step changed, for the shipment row, the custody signature and the audit event. */
 interface StepOutcome {
   columns: Updateable<ShipmentTable>;
@@ -207,10 +229,7 @@ interface StepOutcome {
  * writes the shipment's new status with its custody signature and audit event.
  */
 async function signedShipmentStep(
-  database: Database,
-  studyId: string,
-  caller: Caller,
-  lockout: LockoutPolicy,
+  { database, studyId, caller, lockout }: StepSigner,
   shipmentId: string,
   input: { password: string; version: number },
   rule: ShipmentStep,
@@ -252,52 +271,37 @@ export async function shipShipment(
   input: { courier: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  const rule: ShipmentStep = {
-    step: 'ship',
-    from: 'packed',
-    refusal: (status) => `The shipment is already ${status}.`,
-    side: 'from_unit_id',
-  };
-  await signedShipmentStep(
-    database,
-    studyId,
-    caller,
-    lockout,
-    shipmentId,
-    input,
-    rule,
-    now,
-    async (trx, shipment, from) => {
-      const vials = await shipmentVials(trx, studyId, shipmentId);
-      const moved = vials.filter(
-        (vial) => vial.unit_id !== from.unit_id || vial.state !== 'in_stock' || vial.quarantined_at,
+  const signer = { database, studyId, caller, lockout };
+  await signedShipmentStep(signer, shipmentId, input, shipStep, now, async (trx, shipment, from) => {
+    const vials = await shipmentVials(trx, studyId, shipmentId);
+    const moved = vials.filter(
+      (vial) => vial.unit_id !== from.unit_id || vial.state !== 'in_stock' || vial.quarantined_at,
+    );
+    if (moved.length > 0) {
+      throw conflict(
+        `Since packing, ${moved.map((vial) => vial.code).join(', ')} left stock or were quarantined: repack.`,
       );
-      if (moved.length > 0) {
-        throw conflict(
-          `Since packing, ${moved.map((vial) => vial.code).join(', ')} left stock or were quarantined: repack.`,
-        );
-      }
-      const container = shipment.container_unit_id
-        ? await findUnit(trx, studyId, shipment.container_unit_id)
-        : null;
-      const product = await productOf(trx, studyId);
-      for (const vial of vials)
-        await relocateVial(trx, studyId, product, vial, { unit: container, state: 'in_transit', at: now });
-      await addVialEvents(trx, studyId, vials, {
-        kind: 'shipped_out',
-        at: now,
-        siteId: from.site_id,
-        unitId: from.unit_id,
-        shipmentId,
-        actorLabel: caller.actor.label,
-      });
-      return {
-        columns: { status: 'shipped', courier: input.courier, shipped_at: now },
-        parties: { from: caller.user.name, to: input.courier },
-        newValue: { courier: input.courier, vials: vials.length, signer: caller.user.name },
-      };
-    },
-  );
+    }
+    const container = shipment.container_unit_id
+      ? await findUnit(trx, studyId, shipment.container_unit_id)
+      : null;
+    const product = await productOf(trx, studyId);
+    for (const vial of vials)
+      await relocateVial(trx, studyId, product, vial, { unit: container, state: 'in_transit', at: now });
+    await addVialEvents(trx, studyId, vials, {
+      kind: 'shipped_out',
+      at: now,
+      siteId: from.site_id,
+      unitId: from.unit_id,
+      shipmentId,
+      actorLabel: caller.actor.label,
+    });
+    return {
+      columns: { status: 'shipped', courier: input.courier, shipped_at: now },
+      parties: { from: caller.user.name, to: input.courier },
+      newValue: { courier: input.courier, vials: vials.length, signer: caller.user.name },
+    };
+  });
 }
 
 /**
@@ -314,66 +318,51 @@ export async function receiveShipment(
   input: { condition: 'acceptable' | 'not_acceptable'; note?: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  const rule: ShipmentStep = {
-    step: 'receive',
-    from: 'shipped',
-    refusal: (status) => `The shipment is ${status}, not on its way.`,
-    side: 'to_unit_id',
-  };
-  await signedShipmentStep(
-    database,
-    studyId,
-    caller,
-    lockout,
-    shipmentId,
-    input,
-    rule,
-    now,
-    async (trx, shipment, to) => {
-      const vials = (await shipmentVials(trx, studyId, shipmentId)).filter(
-        (vial) => vial.state === 'in_transit',
-      );
-      const product = await productOf(trx, studyId);
-      for (const vial of vials)
-        await relocateVial(trx, studyId, product, vial, { unit: to, state: 'in_stock', at: now });
-      const event = {
-        at: now,
-        siteId: to.site_id,
-        unitId: to.unit_id,
-        shipmentId,
-        actorLabel: caller.actor.label,
-      };
-      await addVialEvents(trx, studyId, vials, { kind: 'received', ...event });
-      if (input.condition === 'not_acceptable') {
-        const reason = `Shipment received in unacceptable condition: ${input.note ?? ''}`;
-        await trx
-          .updateTable('vial')
-          .set({ quarantined_at: now, quarantine_reason: reason })
-          .where('study_id', '=', studyId)
-          .where(
-            'vial_id',
-            'in',
-            vials.length ? vials.map((vial) => vial.vial_id) : ['00000000-0000-0000-0000-000000000000'],
-          )
-          .where('quarantined_at', 'is', null)
-          .execute();
-        await addVialEvents(trx, studyId, vials, { kind: 'quarantined', ...event, reason });
-      }
-      return {
-        columns: {
-          status: 'received',
-          received_at: now,
-          condition: input.condition,
-          condition_note: input.note ?? null,
-        },
-        parties: { from: shipment.courier ?? 'courier', to: caller.user.name },
-        newValue: {
-          condition: input.condition,
-          note: input.note ?? null,
-          vials: vials.length,
-          signer: caller.user.name,
-        },
-      };
-    },
-  );
+  const signer = { database, studyId, caller, lockout };
+  await signedShipmentStep(signer, shipmentId, input, receiveStep, now, async (trx, shipment, to) => {
+    const vials = (await shipmentVials(trx, studyId, shipmentId)).filter(
+      (vial) => vial.state === 'in_transit',
+    );
+    const product = await productOf(trx, studyId);
+    for (const vial of vials)
+      await relocateVial(trx, studyId, product, vial, { unit: to, state: 'in_stock', at: now });
+    const event = {
+      at: now,
+      siteId: to.site_id,
+      unitId: to.unit_id,
+      shipmentId,
+      actorLabel: caller.actor.label,
+    };
+    await addVialEvents(trx, studyId, vials, { kind: 'received', ...event });
+    if (input.condition === 'not_acceptable') {
+      const reason = `Shipment received in unacceptable condition: ${input.note ?? ''}`;
+      await trx
+        .updateTable('vial')
+        .set({ quarantined_at: now, quarantine_reason: reason })
+        .where('study_id', '=', studyId)
+        .where(
+          'vial_id',
+          'in',
+          vials.length ? vials.map((vial) => vial.vial_id) : ['00000000-0000-0000-0000-000000000000'],
+        )
+        .where('quarantined_at', 'is', null)
+        .execute();
+      await addVialEvents(trx, studyId, vials, { kind: 'quarantined', ...event, reason });
+    }
+    return {
+      columns: {
+        status: 'received',
+        received_at: now,
+        condition: input.condition,
+        condition_note: input.note ?? null,
+      },
+      parties: { from: shipment.courier ?? 'courier', to: caller.user.name },
+      newValue: {
+        condition: input.condition,
+        note: input.note ?? null,
+        vials: vials.length,
+        signer: caller.user.name,
+      },
+    };
+  });
 }
