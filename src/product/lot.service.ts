@@ -258,6 +258,14 @@ export async function enterReleaseResults(
   });
 }
 
+/** Who signs a lot decision: the caller re-enters the password under the study's lockout policy. */
+interface LotSigner {
+  database: Database;
+  studyId: string;
+  caller: Caller;
+  lockout: LockoutPolicy;
+}
+
 /** A decision on a pending lot: released or rejected, with the columns it sets and the audit reason. */
 interface LotDecision {
   action: 'lot.release' | 'lot.reject';
@@ -272,10 +280,7 @@ interface LotDecision {
  * decision, and writes the new status with its audit event (field `status`, old value `pending`).
  */
 async function decidePendingLot(
-  database: Database,
-  studyId: string,
-  caller: Caller,
-  lockout: LockoutPolicy,
+  { database, studyId, caller, lockout }: LotSigner,
   lotId: string,
   input: { password: string; version: number },
   meaning: string,
@@ -319,38 +324,30 @@ export async function releaseLot(
   input: { password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  await decidePendingLot(
-    database,
-    studyId,
-    caller,
-    lockout,
-    lotId,
-    input,
-    releaseMeaning,
-    async (trx, lot) => {
-      const product = await productOf(trx, studyId);
-      const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
-        (j) => !j.pass,
-      );
-      if (failing.length > 0) {
-        throw conflict(`Lot ${lot.lot_number} does not meet the specification and cannot be released.`, {
-          reason: 'specification_not_met',
-          failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
-        });
-      }
-      return {
-        action: 'lot.release',
-        status: 'released',
-        columns: {
-          released_at: now,
-          released_by: caller.user.userId,
-          released_by_name: caller.user.name,
-          release_meaning: releaseMeaning,
-          updated_at: now,
-        },
-      };
-    },
-  );
+  const signer = { database, studyId, caller, lockout };
+  await decidePendingLot(signer, lotId, input, releaseMeaning, async (trx, lot) => {
+    const product = await productOf(trx, studyId);
+    const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
+      (j) => !j.pass,
+    );
+    if (failing.length > 0) {
+      throw conflict(`Lot ${lot.lot_number} does not meet the specification and cannot be released.`, {
+        reason: 'specification_not_met',
+        failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
+      });
+    }
+    return {
+      action: 'lot.release',
+      status: 'released',
+      columns: {
+        released_at: now,
+        released_by: caller.user.userId,
+        released_by_name: caller.user.name,
+        release_meaning: releaseMeaning,
+        updated_at: now,
+      },
+    };
+  });
 }
 
 /** Rejects a pending lot with a reason (signed): its vials can never be shipped or dispensed. */
@@ -362,7 +359,8 @@ export async function rejectLot(
   lotId: string,
   input: { password: string; reason: string; version: number },
 ): Promise<void> {
-  await decidePendingLot(database, studyId, caller, lockout, lotId, input, rejectMeaning, async () => ({
+  const signer = { database, studyId, caller, lockout };
+  await decidePendingLot(signer, lotId, input, rejectMeaning, async () => ({
     action: 'lot.reject',
     status: 'rejected',
     columns: { rejected_reason: input.reason, updated_at: new Date() },
