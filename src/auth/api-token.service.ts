@@ -4,9 +4,9 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import { notFound, validationFailed } from '../kernel/errors.ts';
 import type { ApiTokenView, CreatedApiToken, NewApiToken } from './api-token.schema.ts';
+import { AUTHENTICATED_USER_COLUMNS, authenticatedSession, lastUseIsStale } from './authenticated-user.ts';
 import type { AuthenticatedSession } from './session.service.ts';
 import { newSecret, secretDigest } from './tokens.ts';
-import { toUserView } from './user.service.ts';
 import { namesByLabel } from './user-names.ts';
 
 /** Tokens read `exo_…` so that secret scanners and people recognise them. */
@@ -218,19 +218,7 @@ export async function resolveApiToken(
       .innerJoin('app_user as u', (join) =>
         join.onRef('u.study_id', '=', 't.study_id').onRef('u.user_id', '=', 't.user_id'),
       )
-      .select([
-        't.token_id',
-        't.last_used_at',
-        't.expires_at',
-        'u.user_id',
-        'u.email',
-        'u.name',
-        'u.roles',
-        'u.site_ids',
-        'u.status',
-        'u.totp_enabled_at',
-        'u.must_change_password',
-      ])
+      .select(['t.token_id', 't.last_used_at', 't.expires_at', ...AUTHENTICATED_USER_COLUMNS])
       .where('t.study_id', '=', studyId)
       .where('t.token_digest', '=', digest)
       .where('t.revoked_at', 'is', null)
@@ -238,7 +226,7 @@ export async function resolveApiToken(
       .executeTakeFirst();
     // A token without an end predates expiry (the 2026_12_04 migration gave the live ones an end).
     if (!row || row.expires_at === null || new Date(row.expires_at) <= now) return null;
-    if (row.last_used_at === null || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+    if (lastUseIsStale(row.last_used_at, now)) {
       await trx
         .updateTable('api_token')
         .set({ last_used_at: now })
@@ -246,21 +234,14 @@ export async function resolveApiToken(
         .where('token_id', '=', row.token_id)
         .execute();
     }
-    const user = toUserView(row);
-    return {
-      user,
-      actor: {
-        type: 'user',
-        userId: user.userId,
-        label: `${user.email} (token ${row.token_id.slice(0, 8)})`,
-      },
+    return authenticatedSession(row, {
       via: 'token',
       csrfToken: '',
       sessionId: null,
       tokenId: row.token_id,
-      totpEnabled: row.totp_enabled_at !== null,
-      totpEnrolmentRequired: false,
-      passwordChangeRequired: row.must_change_password,
-    };
+      actorLabel: (email) => `${email} (token ${row.token_id.slice(0, 8)})`,
+      // The TOTP enrolment gate is for people at a browser; a script's token is never sent to it.
+      totpEnrolmentRequired: async () => false,
+    });
   });
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database, Tx } from '../db/connection.ts';
 import { DomainError } from '../kernel/errors.ts';
 import type { LoginRequest, SessionView, UserView } from './auth.schema.ts';
+import { AUTHENTICATED_USER_COLUMNS, authenticatedSession, lastUseIsStale } from './authenticated-user.ts';
 import { decoyPasswordHash, verifyPassword } from './password.ts';
 import { newSecret, secretDigest } from './tokens.ts';
 import { adminTotpRequired, checkTotp } from './totp.service.ts';
@@ -252,18 +253,7 @@ export async function resolveSession(
       .innerJoin('app_user as u', (join) =>
         join.onRef('u.study_id', '=', 's.study_id').onRef('u.user_id', '=', 's.user_id'),
       )
-      .select([
-        's.csrf_token',
-        's.last_seen_at',
-        'u.user_id',
-        'u.email',
-        'u.name',
-        'u.roles',
-        'u.site_ids',
-        'u.status',
-        'u.totp_enabled_at',
-        'u.must_change_password',
-      ])
+      .select(['s.csrf_token', 's.last_seen_at', ...AUTHENTICATED_USER_COLUMNS])
       .where('s.study_id', '=', studyId)
       .where('s.session_id', '=', sessionId)
       .where('s.revoked_at', 'is', null)
@@ -272,8 +262,7 @@ export async function resolveSession(
       .where('u.status', '=', 'active')
       .executeTakeFirst();
     if (!row) return null;
-    // Touch at most once a minute: keeps the idle clock right without a write per request.
-    if (now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
+    if (lastUseIsStale(row.last_seen_at, now)) {
       await trx
         .updateTable('user_session')
         .set({ last_seen_at: now })
@@ -281,19 +270,14 @@ export async function resolveSession(
         .where('session_id', '=', sessionId)
         .execute();
     }
-    const user = toUserView(row);
-    const totpEnabled = row.totp_enabled_at !== null;
-    return {
-      user,
-      actor: { type: 'user', userId: user.userId, label: user.email },
+    return authenticatedSession(row, {
       via: 'session',
       csrfToken: row.csrf_token,
       sessionId,
       tokenId: null,
-      totpEnabled,
-      totpEnrolmentRequired: await mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
-      passwordChangeRequired: row.must_change_password,
-    };
+      actorLabel: (email) => email,
+      totpEnrolmentRequired: (user, totpEnabled) => mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
+    });
   });
 }
 

@@ -1,4 +1,3 @@
-import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
@@ -7,6 +6,7 @@ import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { nextSiteNumber } from './participant.queries.ts';
 import type { endStatuses } from './participant.schema.ts';
 import { eligibilityOf } from './participant.service.ts';
+import { writeParticipantStatus } from './participant-status.ts';
 import { screeningWindowFor } from './schedule.ts';
 import { writableParticipant } from './writable.ts';
 
@@ -49,29 +49,14 @@ export async function recordScreenOutcome(
       input.outcome === 'screen_failed'
         ? (await eligibilityOf(trx, studyId, caller, participantId)).failed
         : [];
-    const now = clock;
-    const statusDate = await siteToday(trx, studyId, participant.site_id, clock);
-    await trx
-      .updateTable('participant')
-      .set((eb) => ({
-        status: input.outcome,
-        status_date: statusDate,
-        status_reason: input.reason,
-        failed_criteria: JSON.stringify(failed),
-        updated_at: now,
-        version: eb('version', '+', 1),
-      }))
-      .where('study_id', '=', studyId)
-      .where('participant_id', '=', participantId)
-      .execute();
-    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
+    await writeParticipantStatus(trx, studyId, caller, participant, participantId, {
       action: `participant.${input.outcome}`,
-      entityType: 'participant',
-      entityId: participantId,
-      field: 'status',
-      oldValue: participant.status,
-      newValue: { status: input.outcome, failedCriteria: failed },
+      status: input.outcome,
+      statusDate: await siteToday(trx, studyId, participant.site_id, clock),
       reason: input.reason,
+      columns: { failed_criteria: JSON.stringify(failed) },
+      newValue: { status: input.outcome, failedCriteria: failed },
+      at: clock,
     });
   });
 }
@@ -144,29 +129,18 @@ export async function enrolParticipant(
       .executeTakeFirstOrThrow();
     const sequence = await nextSiteNumber(trx, studyId, participant.site_id, 'enrolment');
     const studyNumber = `${site.code}-${String(sequence).padStart(3, '0')}`;
-    const now = clock;
-    await trx
-      .updateTable('participant')
-      .set((eb) => ({
-        status: 'enrolled',
-        status_date: dateInZone(clock, site.time_zone),
+    await writeParticipantStatus(trx, studyId, caller, participant, participantId, {
+      action: 'participant.enrol',
+      status: 'enrolled',
+      statusDate: dateInZone(clock, site.time_zone),
+      columns: {
         study_number: studyNumber,
         day1_date: input.day1Date,
-        enrolled_at: now,
+        enrolled_at: clock,
         protocol_version: versionNo,
-        updated_at: now,
-        version: eb('version', '+', 1),
-      }))
-      .where('study_id', '=', studyId)
-      .where('participant_id', '=', participantId)
-      .execute();
-    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
-      action: 'participant.enrol',
-      entityType: 'participant',
-      entityId: participantId,
-      field: 'status',
-      oldValue: participant.status,
+      },
       newValue: { status: 'enrolled', studyNumber, day1Date: input.day1Date },
+      at: clock,
     });
     return studyNumber;
   });
@@ -201,26 +175,13 @@ export async function changeStatus(
         },
       ]);
     }
-    await trx
-      .updateTable('participant')
-      .set((eb) => ({
-        status: input.status,
-        status_date: input.date,
-        status_reason: input.reason,
-        updated_at: clock,
-        version: eb('version', '+', 1),
-      }))
-      .where('study_id', '=', studyId)
-      .where('participant_id', '=', participantId)
-      .execute();
-    await recordParticipantAudit(trx, studyId, caller.actor, participant, {
+    await writeParticipantStatus(trx, studyId, caller, participant, participantId, {
       action: `participant.${input.status}`,
-      entityType: 'participant',
-      entityId: participantId,
-      field: 'status',
-      oldValue: participant.status,
-      newValue: { status: input.status, date: input.date },
+      status: input.status,
+      statusDate: input.date,
       reason: input.reason,
+      newValue: { status: input.status, date: input.date },
+      at: clock,
     });
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
@@ -258,6 +258,59 @@ export async function enterReleaseResults(
   });
 }
 
+/** Who signs a lot decision: the caller re-enters the password under the study's lockout policy. */
+interface LotSigner {
+  database: Database;
+  studyId: string;
+  caller: Caller;
+  lockout: LockoutPolicy;
+}
+
+/** A decision on a pending lot: released or rejected, with the columns it sets and the audit reason. */
+interface LotDecision {
+  action: 'lot.release' | 'lot.reject';
+  status: 'released' | 'rejected';
+  columns: Updateable<ProductLotTable>;
+  reason?: string;
+}
+
+/**
+ * The frame of a signed lot decision: re-authentication, then one transaction that locks the lot at
+ * the caller's version, refuses a lot no longer pending, lets `decide` check it and name the
+ * decision, and writes the new status with its audit event (field `status`, old value `pending`).
+ */
+async function decidePendingLot(
+  { database, studyId, caller, lockout }: LotSigner,
+  lotId: string,
+  input: { password: string; version: number },
+  meaning: string,
+  decide: (trx: Tx, lot: LotRow) => Promise<LotDecision>,
+): Promise<void> {
+  authorize(caller.user, 'product.release');
+  const target = { entityType: 'product_lot', entityId: lotId, meaning };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
+  await database.transaction(async (trx) => {
+    const lot = await lockLot(trx, studyId, lotId, input.version);
+    if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);
+    const decision = await decide(trx, lot);
+    await trx
+      .updateTable('product_lot')
+      .set({ ...decision.columns, status: decision.status, version: lot.version + 1 })
+      .where('study_id', '=', studyId)
+      .where('lot_id', '=', lotId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: decision.action,
+      entityType: 'product_lot',
+      entityId: lotId,
+      field: 'status',
+      oldValue: 'pending',
+      newValue: { status: decision.status, signer: caller.user.name, meaning },
+      ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+    });
+  });
+}
+
 /**
  * The release e-signature: the signer re-enters the password; a lot with any test failing or missing
  * is refused with the list of what fails.
@@ -271,13 +324,9 @@ export async function releaseLot(
   input: { password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  authorize(caller.user, 'product.release');
-  const target = { entityType: 'product_lot', entityId: lotId, meaning: releaseMeaning };
-  await reauthenticate(database, studyId, caller, input.password, target, lockout);
-  await database.transaction(async (trx) => {
+  const signer = { database, studyId, caller, lockout };
+  await decidePendingLot(signer, lotId, input, releaseMeaning, async (trx, lot) => {
     const product = await productOf(trx, studyId);
-    const lot = await lockLot(trx, studyId, lotId, input.version);
-    if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);
     const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
       (j) => !j.pass,
     );
@@ -287,28 +336,17 @@ export async function releaseLot(
         failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
       });
     }
-    await trx
-      .updateTable('product_lot')
-      .set({
-        status: 'released',
+    return {
+      action: 'lot.release',
+      status: 'released',
+      columns: {
         released_at: now,
         released_by: caller.user.userId,
         released_by_name: caller.user.name,
         release_meaning: releaseMeaning,
         updated_at: now,
-        version: lot.version + 1,
-      })
-      .where('study_id', '=', studyId)
-      .where('lot_id', '=', lotId)
-      .execute();
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'lot.release',
-      entityType: 'product_lot',
-      entityId: lotId,
-      field: 'status',
-      oldValue: 'pending',
-      newValue: { status: 'released', signer: caller.user.name, meaning: releaseMeaning },
-    });
+      },
+    };
   });
 }
 
@@ -321,29 +359,13 @@ export async function rejectLot(
   lotId: string,
   input: { password: string; reason: string; version: number },
 ): Promise<void> {
-  authorize(caller.user, 'product.release');
-  const target = { entityType: 'product_lot', entityId: lotId, meaning: rejectMeaning };
-  await reauthenticate(database, studyId, caller, input.password, target, lockout);
-  await database.transaction(async (trx) => {
-    const lot = await lockLot(trx, studyId, lotId, input.version);
-    if (lot.status !== 'pending') throw conflict(`Lot ${lot.lot_number} is already ${lot.status}.`);
-    const now = new Date();
-    await trx
-      .updateTable('product_lot')
-      .set({ status: 'rejected', rejected_reason: input.reason, updated_at: now, version: lot.version + 1 })
-      .where('study_id', '=', studyId)
-      .where('lot_id', '=', lotId)
-      .execute();
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'lot.reject',
-      entityType: 'product_lot',
-      entityId: lotId,
-      field: 'status',
-      oldValue: 'pending',
-      newValue: { status: 'rejected', signer: caller.user.name, meaning: rejectMeaning },
-      reason: input.reason,
-    });
-  });
+  const signer = { database, studyId, caller, lockout };
+  await decidePendingLot(signer, lotId, input, rejectMeaning, async () => ({
+    action: 'lot.reject',
+    status: 'rejected',
+    columns: { rejected_reason: input.reason, updated_at: new Date() },
+    reason: input.reason,
+  }));
 }
 
 export async function getLot(db: Db, studyId: string, caller: Caller, lotId: string): Promise<LotView> {

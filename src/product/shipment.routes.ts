@@ -10,7 +10,8 @@ import {
   shipmentViewSchema,
   shipRequestSchema,
 } from './product.schema.ts';
-import { packShipment, receiveShipment, shipmentViews, shipShipment } from './shipment.service.ts';
+import { packShipment, receiveShipment, shipShipment } from './shipment.service.ts';
+import { shipmentViews } from './shipment.views.ts';
 
 const shipmentParams = z.strictObject({ shipmentId: z.uuid({ message: 'Not a shipment id.' }) });
 const count = z.number().int();

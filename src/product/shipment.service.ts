@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { recordAudit } from '../audit/audit.service.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
-import type { Database, Db, Tx } from '../db/connection.ts';
+import type { Database, Tx } from '../db/connection.ts';
 import type { ShipmentTable } from '../db/schema-product.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
-import { authorize, canAccessSite } from '../kernel/permissions.ts';
+import { authorize } from '../kernel/permissions.ts';
 import { refreezeForbidden } from './expiry.ts';
 import {
   addVialEvents,
@@ -16,7 +16,6 @@ import {
   type UnitRow,
   type VialRow,
 } from './product.queries.ts';
-import type { ShipmentView } from './product.schema.ts';
 
 type ShipmentRow = Selectable<ShipmentTable>;
 const scope = (unit: UnitRow) => (unit.site_id ? { siteId: unit.site_id } : undefined);
@@ -186,6 +185,82 @@ export async function packShipment(
   });
 }
 
+/** A signed step of a packed shipment: which status it starts from and whose unit may sign it. */
+interface ShipmentStep {
+  step: 'ship' | 'receive';
+  from: ShipmentRow['status'];
+  refusal: (status: string) => string;
+  /** The unit at which the signer must work: the one the shipment leaves (ship) or reaches (receive). */
+  side: 'from_unit_id' | 'to_unit_id';
+}
+
+const shipStep: ShipmentStep = {
+  step: 'ship',
+  from: 'packed',
+  refusal: (status) => `The shipment is already ${status}.`,
+  side: 'from_unit_id',
+};
+
+const receiveStep: ShipmentStep = {
+  step: 'receive',
+  from: 'shipped',
+  refusal: (status) => `The shipment is ${status}, not on its way.`,
+  side: 'to_unit_id',
+};
+
+/** Who signs a step, and where: the caller re-enters the password under the study's lockout policy. */
+interface StepSigner {
+  database: Database;
+  studyId: string;
+  caller: Caller;
+  lockout: LockoutPolicy;
+}
+
+/** What a step changed, for the shipment row, the custody signature and the audit event. */
+interface StepOutcome {
+  columns: Updateable<ShipmentTable>;
+  parties: { from: string; to: string };
+  newValue: Record<string, unknown>;
+}
+
+/**
+ * The frame of a signed shipment step: re-authentication, then one transaction that locks the shipment
+ * at the caller's version, checks the caller's site and the status, lets `act` move the vials, and
+ * writes the shipment's new status with its custody signature and audit event.
+ */
+async function signedShipmentStep(
+  { database, studyId, caller, lockout }: StepSigner,
+  shipmentId: string,
+  input: { password: string; version: number },
+  rule: ShipmentStep,
+  now: Date,
+  act: (trx: Tx, shipment: ShipmentRow, unit: UnitRow) => Promise<StepOutcome>,
+): Promise<void> {
+  authorize(caller.user, 'product.ship');
+  const target = { entityType: 'shipment', entityId: shipmentId, meaning: custodyMeanings[rule.step] };
+  await reauthenticate(database, studyId, caller, input.password, target, lockout);
+  await database.transaction(async (trx) => {
+    const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
+    const unit = await findUnit(trx, studyId, shipment[rule.side]);
+    authorize(caller.user, 'product.ship', scope(unit));
+    if (shipment.status !== rule.from) throw conflict(rule.refusal(shipment.status));
+    const outcome = await act(trx, shipment, unit);
+    await trx
+      .updateTable('shipment')
+      .set({ ...outcome.columns, version: shipment.version + 1 })
+      .where('study_id', '=', studyId)
+      .where('shipment_id', '=', shipmentId)
+      .execute();
+    await signStep(trx, studyId, caller, shipmentId, rule.step, outcome.parties, now);
+    await recordAudit(trx, studyId, caller.actor, {
+      action: `shipment.${rule.step}`,
+      entityType: 'shipment',
+      entityId: shipmentId,
+      newValue: outcome.newValue,
+    });
+  });
+}
+
 /** Hands the shipment to the courier (signed): the vials leave the site's stock and are in transit. */
 export async function shipShipment(
   database: Database,
@@ -196,14 +271,8 @@ export async function shipShipment(
   input: { courier: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  authorize(caller.user, 'product.ship');
-  const target = { entityType: 'shipment', entityId: shipmentId, meaning: custodyMeanings.ship };
-  await reauthenticate(database, studyId, caller, input.password, target, lockout);
-  await database.transaction(async (trx) => {
-    const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
-    const from = await findUnit(trx, studyId, shipment.from_unit_id);
-    authorize(caller.user, 'product.ship', scope(from));
-    if (shipment.status !== 'packed') throw conflict(`The shipment is already ${shipment.status}.`);
+  const signer = { database, studyId, caller, lockout };
+  await signedShipmentStep(signer, shipmentId, input, shipStep, now, async (trx, shipment, from) => {
     const vials = await shipmentVials(trx, studyId, shipmentId);
     const moved = vials.filter(
       (vial) => vial.unit_id !== from.unit_id || vial.state !== 'in_stock' || vial.quarantined_at,
@@ -227,27 +296,11 @@ export async function shipShipment(
       shipmentId,
       actorLabel: caller.actor.label,
     });
-    await trx
-      .updateTable('shipment')
-      .set({ status: 'shipped', courier: input.courier, shipped_at: now, version: shipment.version + 1 })
-      .where('study_id', '=', studyId)
-      .where('shipment_id', '=', shipmentId)
-      .execute();
-    await signStep(
-      trx,
-      studyId,
-      caller,
-      shipmentId,
-      'ship',
-      { from: caller.user.name, to: input.courier },
-      now,
-    );
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'shipment.ship',
-      entityType: 'shipment',
-      entityId: shipmentId,
+    return {
+      columns: { status: 'shipped', courier: input.courier, shipped_at: now },
+      parties: { from: caller.user.name, to: input.courier },
       newValue: { courier: input.courier, vials: vials.length, signer: caller.user.name },
-    });
+    };
   });
 }
 
@@ -265,28 +318,22 @@ export async function receiveShipment(
   input: { condition: 'acceptable' | 'not_acceptable'; note?: string; password: string; version: number },
   now = new Date(),
 ): Promise<void> {
-  authorize(caller.user, 'product.ship');
-  const target = { entityType: 'shipment', entityId: shipmentId, meaning: custodyMeanings.receive };
-  await reauthenticate(database, studyId, caller, input.password, target, lockout);
-  await database.transaction(async (trx) => {
-    const shipment = await lockShipment(trx, studyId, shipmentId, input.version);
-    const to = await findUnit(trx, studyId, shipment.to_unit_id);
-    authorize(caller.user, 'product.ship', scope(to));
-    if (shipment.status !== 'shipped') throw conflict(`The shipment is ${shipment.status}, not on its way.`);
+  const signer = { database, studyId, caller, lockout };
+  await signedShipmentStep(signer, shipmentId, input, receiveStep, now, async (trx, shipment, to) => {
     const vials = (await shipmentVials(trx, studyId, shipmentId)).filter(
       (vial) => vial.state === 'in_transit',
     );
     const product = await productOf(trx, studyId);
     for (const vial of vials)
       await relocateVial(trx, studyId, product, vial, { unit: to, state: 'in_stock', at: now });
-    await addVialEvents(trx, studyId, vials, {
-      kind: 'received',
+    const event = {
       at: now,
       siteId: to.site_id,
       unitId: to.unit_id,
       shipmentId,
       actorLabel: caller.actor.label,
-    });
+    };
+    await addVialEvents(trx, studyId, vials, { kind: 'received', ...event });
     if (input.condition === 'not_acceptable') {
       const reason = `Shipment received in unacceptable condition: ${input.note ?? ''}`;
       await trx
@@ -300,117 +347,22 @@ export async function receiveShipment(
         )
         .where('quarantined_at', 'is', null)
         .execute();
-      await addVialEvents(trx, studyId, vials, {
-        kind: 'quarantined',
-        at: now,
-        siteId: to.site_id,
-        unitId: to.unit_id,
-        shipmentId,
-        actorLabel: caller.actor.label,
-        reason,
-      });
+      await addVialEvents(trx, studyId, vials, { kind: 'quarantined', ...event, reason });
     }
-    await trx
-      .updateTable('shipment')
-      .set({
+    return {
+      columns: {
         status: 'received',
         received_at: now,
         condition: input.condition,
         condition_note: input.note ?? null,
-        version: shipment.version + 1,
-      })
-      .where('study_id', '=', studyId)
-      .where('shipment_id', '=', shipmentId)
-      .execute();
-    await signStep(
-      trx,
-      studyId,
-      caller,
-      shipmentId,
-      'receive',
-      { from: shipment.courier ?? 'courier', to: caller.user.name },
-      now,
-    );
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'shipment.receive',
-      entityType: 'shipment',
-      entityId: shipmentId,
+      },
+      parties: { from: shipment.courier ?? 'courier', to: caller.user.name },
       newValue: {
         condition: input.condition,
         note: input.note ?? null,
         vials: vials.length,
         signer: caller.user.name,
       },
-    });
+    };
   });
-}
-
-export async function shipmentViews(
-  db: Db,
-  studyId: string,
-  caller: Caller,
-  shipmentId?: string,
-): Promise<ShipmentView[]> {
-  authorize(caller.user, 'product.read');
-  const rows = await db
-    .selectFrom('shipment')
-    .selectAll()
-    .where('study_id', '=', studyId)
-    .$if(!!shipmentId, (q) => q.where('shipment_id', '=', shipmentId ?? ''))
-    .orderBy('packed_at', 'desc')
-    .execute();
-  const units = await db
-    .selectFrom('storage_unit')
-    .select(['unit_id', 'site_id'])
-    .where('study_id', '=', studyId)
-    .execute();
-  const visible = (unitId: string) => {
-    const site = units.find((unit) => unit.unit_id === unitId)?.site_id;
-    return !site || canAccessSite(caller.user, site);
-  };
-  const views: ShipmentView[] = [];
-  for (const row of rows.filter((entry) => visible(entry.from_unit_id) || visible(entry.to_unit_id))) {
-    const vials = await db
-      .selectFrom('shipment_vial as s')
-      .innerJoin('vial as v', (join) =>
-        join.onRef('v.study_id', '=', 's.study_id').onRef('v.vial_id', '=', 's.vial_id'),
-      )
-      .select('v.code')
-      .where('s.study_id', '=', studyId)
-      .where('s.shipment_id', '=', row.shipment_id)
-      .orderBy('v.code')
-      .execute();
-    const custody = await db
-      .selectFrom('custody_signature')
-      .selectAll()
-      .where('study_id', '=', studyId)
-      .where('shipment_id', '=', row.shipment_id)
-      .orderBy('signed_at')
-      .execute();
-    views.push({
-      shipmentId: row.shipment_id,
-      fromUnitId: row.from_unit_id,
-      toUnitId: row.to_unit_id,
-      containerUnitId: row.container_unit_id,
-      status: row.status,
-      courier: row.courier,
-      packedAt: new Date(row.packed_at).toISOString(),
-      shippedAt: row.shipped_at ? new Date(row.shipped_at).toISOString() : null,
-      receivedAt: row.received_at ? new Date(row.received_at).toISOString() : null,
-      condition: row.condition,
-      conditionNote: row.condition_note,
-      vialCodes: vials.map((vial) => vial.code),
-      custody: custody.map((entry) => ({
-        step: entry.step,
-        fromParty: entry.from_party,
-        toParty: entry.to_party,
-        signerName: entry.signer_name,
-        meaning: entry.meaning,
-        signedAt: new Date(entry.signed_at).toISOString(),
-      })),
-      version: row.version,
-    });
-  }
-  if (shipmentId && views.length === 0) throw notFound(`Shipment ${shipmentId}`);
-  return views;
 }

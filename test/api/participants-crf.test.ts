@@ -464,6 +464,43 @@ describeEachDatabase('participants and eCRF', (kind) => {
         withdrawn: 1,
         ongoing: 0,
       });
+
+      // Each status change is audited with the old status, the new value and the reason given.
+      const statusEvents = async (entityId: string) =>
+        (await auditOf(entityId))
+          .filter((event) => event.field === 'status')
+          .map(({ action, field, old_value, new_value, reason }) => ({
+            action,
+            field,
+            old_value,
+            new_value,
+            reason,
+          }));
+      expect(await statusEvents(id)).toEqual([
+        {
+          action: 'participant.screen_failed',
+          field: 'status',
+          old_value: 'screening',
+          new_value: { status: 'screen_failed', failedCriteria: ['in2'] },
+          reason: 'aged over 75',
+        },
+      ]);
+      expect(await statusEvents(participantId)).toEqual([
+        {
+          action: 'participant.enrol',
+          field: 'status',
+          old_value: 'screening',
+          new_value: { status: 'enrolled', studyNumber: 'RJ-001', day1Date: today },
+          reason: null,
+        },
+        {
+          action: 'participant.withdrawn',
+          field: 'status',
+          old_value: 'enrolled',
+          new_value: { status: 'withdrawn', date: today },
+          reason: 'withdrew consent',
+        },
+      ]);
     });
   });
 });

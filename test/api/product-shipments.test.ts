@@ -331,6 +331,30 @@ describeEachDatabase('shipments and chain of custody', (kind) => {
         { action: 'shipment.ship', entity_id: shipmentId },
         { action: 'shipment.receive', entity_id: shipmentId },
       ]);
+      const handOvers = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'new_value'])
+          .where('study_id', '=', t.studyId)
+          .where('action', 'in', ['shipment.ship', 'shipment.receive'])
+          .orderBy('seq')
+          .execute(),
+      );
+      expect(handOvers).toEqual([
+        {
+          action: 'shipment.ship',
+          new_value: { courier: 'Cold Chain Co.', vials: shipped().length, signer: 'Pia Pharmacist' },
+        },
+        {
+          action: 'shipment.receive',
+          new_value: {
+            condition: 'acceptable',
+            note: 'Dry ice present, seal intact',
+            vials: shipped().length,
+            signer: 'Other Pharmacist',
+          },
+        },
+      ]);
     });
 
     it('refuses to receive twice', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInZone } from '../../src/product/dispensing.service.ts';
+import { rejectMeaning, releaseMeaning } from '../../src/product/lot.service.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import {
@@ -164,6 +165,57 @@ describeEachDatabase('investigational product', (kind) => {
         version: 4,
       });
       expect(again.statusCode).toBe(409);
+    });
+
+    it('rejects a pending lot with a reason, and audits the release and the rejection as status changes', async () => {
+      const created = await createLot(
+        t,
+        staff.pharmacist,
+        { lotNumber: 'EXO-RJ1', unitId: freezerA, vialCount: 1 },
+        false,
+      );
+      const rejected = await pharmacist().post(`/api/v1/product/lots/${created.lotId}/reject`, {
+        password: PASSWORD,
+        reason: 'Seal broken on arrival.',
+        version: 1,
+      });
+      expect(rejected.statusCode, rejected.body).toBe(200);
+      const lot = await pharmacist().get(`/api/v1/product/lots/${created.lotId}`);
+      expect(lot.json()).toMatchObject({ status: 'rejected', rejectedReason: 'Seal broken on arrival.' });
+      const again = await pharmacist().post(`/api/v1/product/lots/${created.lotId}/reject`, {
+        password: PASSWORD,
+        reason: 'Twice.',
+        version: 2,
+      });
+      expect(again.statusCode).toBe(409);
+      const decisions = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'entity_id', 'field', 'old_value', 'new_value', 'reason'])
+          .where('study_id', '=', t.studyId)
+          .where('action', 'in', ['lot.release', 'lot.reject'])
+          .where('entity_id', 'in', [lotId, created.lotId])
+          .orderBy('seq')
+          .execute(),
+      );
+      expect(decisions).toEqual([
+        {
+          action: 'lot.release',
+          entity_id: lotId,
+          field: 'status',
+          old_value: 'pending',
+          new_value: { status: 'released', signer: 'Pia Pharmacist', meaning: releaseMeaning },
+          reason: null,
+        },
+        {
+          action: 'lot.reject',
+          entity_id: created.lotId,
+          field: 'status',
+          old_value: 'pending',
+          new_value: { status: 'rejected', signer: 'Pia Pharmacist', meaning: rejectMeaning },
+          reason: 'Seal broken on arrival.',
+        },
+      ]);
     });
 
     it('judges particle count relative to the label', async () => {
