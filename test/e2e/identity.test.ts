@@ -67,7 +67,7 @@ it('an administrator adds a user, reads the trail, sets up TOTP and signs in wit
   await page.getByRole('tab', { name: 'Audit trail' }).click();
   await expect
     .poll(() => page.getByTestId('audit-table').textContent(), { timeout: 15_000 })
-    .toContain('user.create');
+    .toContain('User added');
   await page.screenshot({ path: 'test-results/admin-audit.png', fullPage: true });
 
   await page.getByRole('link', { name: 'My account' }).click();

@@ -158,7 +158,7 @@ it('edits an SAE with a reason, sees its clocks on the timeline and records the 
   await expect.poll(() => dialog.count(), TIMEOUT).toBe(0);
   expect(await siteClock.getByTestId('submission').textContent()).toContain('SPONSOR-SAE-0001');
   const signed = await siteClock.getByTestId('submission-signature').textContent();
-  expect(signed).toMatch(/^Signed by \S.*, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC:/);
+  expect(signed).toMatch(/^Signed by \S.*, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\+8:/);
   expect(signed).toContain(
     'I confirm that this report was submitted to the named recipient at the time given.',
   );
