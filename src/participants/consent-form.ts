@@ -1,6 +1,7 @@
 import { isConsentDate } from '../crf/date-checks.ts';
 import { allowedCodes } from '../crf/form-checks.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
+import { dateInZone } from '../study/zone-date.ts';
 import type { ParticipantDetail } from './participant.schema.ts';
 
 // Pure: which answers of the informed-consent eCRF form the consent record already holds. The consent
@@ -12,12 +13,6 @@ export type ConsentField = 'signed' | 'date' | 'signer' | 'formVersion';
 
 /** What of a consent the form's copies read. */
 type Consent = Pick<ParticipantDetail['consents'][number], 'consentedAt' | 'formVersion' | 'signer'>;
-
-// The web app runs this too, so the date is computed here rather than through the server's site-time module.
-const dateInZone = (at: Date, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    at,
-  );
 
 /**
  * The items of `form` that copy the consent record, by item id. The consent form is the screening form
