@@ -12,7 +12,8 @@ interface WallParts {
   minute: string;
 }
 
-function wallParts(at: Date, timeZone: string): WallParts {
+/** An instant's wall-clock parts in a time zone (two-digit month, day, hour and minute, 24-hour clock). */
+export function wallParts(at: Date, timeZone: string): WallParts {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',

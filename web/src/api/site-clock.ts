@@ -1,3 +1,4 @@
+import { wallParts } from '../format.ts';
 import { serverNow } from './client.ts';
 import { useStudySites } from './trial.ts';
 
@@ -7,17 +8,8 @@ import { useStudySites } from './trial.ts';
 
 /** Wall-clock text (`YYYY-MM-DDTHH:MM`) in a time zone for an instant, as a datetime-local input takes it. */
 export function wallClock(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((entry) => entry.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
+  const wall = wallParts(at, timeZone);
+  return `${wall.year}-${wall.month}-${wall.day}T${wall.hour}:${wall.minute}`;
 }
 
 /** Now at the site, to the minute (`YYYY-MM-DDTHH:MM`). */
