@@ -149,9 +149,12 @@ export async function saveFormIn(
     );
   }
   const row = await findRecord(trx, studyId, slot, true);
-  const { protocol, versionNo } = row
-    ? await protocolVersion(trx, studyId, row.protocol_version)
-    : await protocolVersion(trx, studyId, participant.currentProtocolVersion);
+  // A record keeps the protocol version it was first saved under; a new one takes the current version.
+  const { protocol, versionNo } = await protocolVersion(
+    trx,
+    studyId,
+    row?.protocol_version ?? participant.currentProtocolVersion,
+  );
   const form = resolveForm(protocol, slot);
   if (isDoseRecordForm(form)) {
     throw conflict(
