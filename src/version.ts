@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+// Imported, not read at run time: the build inlines the version into the bundle, wherever its chunk lands.
+import packageJson from '../package.json' with { type: 'json' };
 
 export const exotrialVersion: string = packageJson.version;

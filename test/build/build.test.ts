@@ -80,21 +80,42 @@ async function modulesLoadedByServe(): Promise<string[]> {
   return modulesIn(log);
 }
 
-const packagesOf = (modules: string[]) =>
-  new Set(
-    modules.flatMap((module) => {
-      const match = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(module);
-      return match?.[1] ? [match[1]] : [];
+const packageOf = (path: string): string | undefined =>
+  /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+
+interface BuildMeta {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
+/**
+ * What the modules a process loaded hold: the build bundles the sources and most packages
+ * (bin/build-server.js), so a loaded file of dist/ stands for the sources and packages inside it,
+ * which the build's metafile (dist/meta.json) lists; packages left outside the bundle load from
+ * node_modules and appear as themselves.
+ */
+function contentsOf(modules: string[]): { sources: string[]; packages: Set<string> } {
+  const meta = JSON.parse(readFileSync('dist/meta.json', 'utf8')) as BuildMeta;
+  const inputs = modules.flatMap((module) => Object.keys(meta.outputs[module]?.inputs ?? {}));
+  const sources = inputs.filter((input) => packageOf(input) === undefined).sort();
+  const packages = new Set(
+    [...inputs, ...modules].flatMap((path) => {
+      const name = packageOf(path);
+      return name ? [name] : [];
     }),
   );
+  return { sources, packages };
+}
 
 describe('the compiled build', () => {
-  it('is there: `npm run build` compiles the server and CLI to dist/ with source maps', () => {
+  it('is there: `npm run build` bundles the server and CLI into dist/ with source maps', () => {
     expect(existsSync('dist/cli/main.js'), 'run `npm run build` first').toBe(true);
     expect(readFileSync('dist/cli/main.js', 'utf8')).toContain('//# sourceMappingURL=main.js.map');
     expect(existsSync('dist/cli/main.js.map')).toBe(true);
-    // Relative imports name the compiled files, so Node runs them without a TypeScript loader.
-    expect(readFileSync('dist/cli/program.js', 'utf8')).toContain("from './serve.js'");
+    const meta = JSON.parse(readFileSync('dist/meta.json', 'utf8')) as BuildMeta;
+    // Every output is plain JavaScript that names no TypeScript file: Node runs it without a loader.
+    for (const output of Object.keys(meta.outputs).filter((file) => file.endsWith('.js'))) {
+      expect(readFileSync(output, 'utf8'), output).not.toMatch(/from ["'][^"']+\.ts["']/);
+    }
   });
 
   it('runs `version` on plain Node', () => {
@@ -110,34 +131,38 @@ describe('the compiled build', () => {
       expect(output).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(modules).toContain('dist/cli/main.js');
+    const { sources, packages } = contentsOf(modules);
     // Commander alone: no TypeScript loader (tsx is a development dependency), no driver, no server.
-    expect([...packagesOf(modules)]).toEqual(['commander']);
-    const compiled = modules.filter((module) => module.startsWith('dist/'));
-    expect(compiled.filter((module) => !module.startsWith('dist/cli/'))).toEqual([
-      'dist/version.js',
-      'dist/kernel/roles.js',
+    expect([...packages]).toEqual(['commander']);
+    expect(sources.filter((source) => !source.startsWith('src/cli/'))).toEqual([
+      'package.json',
+      'src/kernel/roles.ts',
+      'src/version.ts',
     ]);
-    expect(compiled.filter((module) => module.endsWith('.actions.js'))).toEqual([]);
+    expect(sources.filter((source) => source.endsWith('.actions.ts'))).toEqual([]);
   });
 
   it('`exotrial version` loads the version and nothing else', () => {
     const { output, modules } = modulesLoadedBy(['bin/exotrial.js', 'version']);
     expect(output).toBe(`${packageVersion}\n`);
-    expect(modules.filter((module) => !module.startsWith('node:'))).toEqual([
-      'bin/exotrial.js',
-      'dist/cli/main.js',
-      'dist/version.js',
-    ]);
+    const loaded = modules.filter((module) => !module.startsWith('node:'));
+    // The entry and the chunks it shares with other commands (the version, esbuild's helpers): no package.
+    expect(
+      loaded.filter((module) => !/^dist\/(cli\/main|chunks\/chunk-[A-Z0-9]+)\.js$/.test(module)),
+    ).toEqual(['bin/exotrial.js']);
+    expect(contentsOf(loaded).sources).toEqual(['package.json', 'src/cli/main.ts', 'src/version.ts']);
   });
 
   it('`exotrial serve` runs compiled code only, without the TypeScript loader or the PostgreSQL driver on PGlite', async () => {
     const modules = await modulesLoadedByServe();
-    expect(modules).toContain('dist/server/app.js');
     expect(modules.filter((module) => /^(src|test|bench)\//.test(module))).toEqual([]);
-    const packages = packagesOf(modules);
+    const { sources, packages } = contentsOf(modules);
+    expect(sources).toContain('src/server/app.ts');
     for (const unwanted of ['tsx', 'esbuild', 'typescript', 'pg', 'pdfkit', 'xmlbuilder2']) {
       expect(packages.has(unwanted), unwanted).toBe(false);
     }
+    // The packages the bundle leaves outside load from node_modules, as themselves.
+    expect(modules.some((module) => module.startsWith('node_modules/@electric-sql/pglite/'))).toBe(true);
   }, 180_000);
 
   it('a command loads what it does when it runs (the check above sees the modules a command loads)', () => {
@@ -148,8 +173,9 @@ describe('the compiled build', () => {
       'protocols/mexcovid.yaml',
     ]);
     expect(output).toMatch(/^OK protocols\/mexcovid.yaml/);
-    expect(modules).toContain('dist/cli/protocol.actions.js');
-    expect(packagesOf(modules).has('yaml')).toBe(true);
+    const { sources, packages } = contentsOf(modules);
+    expect(sources).toContain('src/cli/protocol.actions.ts');
+    expect(packages.has('yaml')).toBe(true);
   });
 });
 
