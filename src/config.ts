@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultProtocolPath } from './protocol/default-path.ts';
 
 /**
  * Every environment variable exotrial reads, validated at boot. The configuration table of docs/operations.md
@@ -17,7 +18,7 @@ const environmentSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  EXOTRIAL_PROTOCOL: z.string().min(1).default('protocols/mexcovid.yaml'),
+  EXOTRIAL_PROTOCOL: z.string().min(1).optional(),
   EXOTRIAL_ADMIN_EMAIL: z.email().optional(),
   EXOTRIAL_ADMIN_PASSWORD: z.string().optional(),
   EXOTRIAL_SESSION_IDLE_MINUTES: z.coerce
@@ -130,7 +131,8 @@ export function loadConfig(
     publicUrl: env.PUBLIC_URL,
     logLevel: env.LOG_LEVEL,
     environment: env.NODE_ENV,
-    protocolFile: resolve(env.EXOTRIAL_PROTOCOL),
+    // The shipped protocol by default, so a command run from any folder finds it.
+    protocolFile: env.EXOTRIAL_PROTOCOL ? resolve(env.EXOTRIAL_PROTOCOL) : defaultProtocolPath(),
     bootstrapAdmin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : undefined,
     sessionIdleMinutes: env.EXOTRIAL_SESSION_IDLE_MINUTES,
     bodyLimitBytes: env.EXOTRIAL_BODY_LIMIT_BYTES,

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { type ParseProtocolResult, parseProtocolText } from './parse-text.ts';
 
+export { defaultProtocolPath } from './default-path.ts';
 // Node-side entry point. The browser imports parse-text.ts, summary.ts and rules/ directly (no node: modules).
 export {
   formatPath,
@@ -10,11 +10,6 @@ export {
   parseProtocolText,
 } from './parse-text.ts';
 export { protocolSummary, type SummaryLanguage } from './summary.ts';
-
-/** Absolute path of the default protocol shipped with exotrial (protocols/mexcovid.yaml). */
-export function defaultProtocolPath(): string {
-  return fileURLToPath(new URL('../../protocols/mexcovid.yaml', import.meta.url));
-}
 
 /**
  * Reads a protocol file (UTF-8) and parses it with parseProtocolText; problems carry the file's path. A file
