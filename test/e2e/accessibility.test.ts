@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_PASSWORD } from '../support/accounts.ts';
 import { apiSignIn } from '../support/browser.ts';
 import { dispenseThroughApi } from '../support/e2e-product.ts';
 import {
@@ -23,7 +24,9 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const ADMIN = TRIAL_ADMIN;
 const PASSWORD = 'site staff password axe';
-type Person = StaffMember | 'admin';
+/** `newcomer`: an account the administrator made, signed in with its first password (to be replaced). */
+type Person = StaffMember | 'admin' | 'newcomer';
+const NEWCOMER = { email: 'newcomer@example.org', name: 'New Coordinator' };
 type Language = 'en' | 'zh';
 
 let trial: TrialServer;
@@ -57,23 +60,39 @@ beforeAll(async () => {
   const [lot] = await expectApiCall(server.url, pharmacist, 'GET', '/product/lots', undefined, 200);
   const [unit] = await expectApiCall(server.url, pharmacist, 'GET', '/product/storage-units', undefined, 200);
   Object.assign(seeded, { participantId, lotId: lot.lotId, unitId: unit.unitId });
+  await expectApiCall(
+    server.url,
+    trial.admin,
+    'POST',
+    '/users',
+    { ...NEWCOMER, roles: ['study_coordinator'], siteIds: [SITE], password: FIRST_PASSWORD },
+    201,
+  );
 });
 
 afterAll(async () => trial?.close());
 
 /** A desktop browser in `language`, signed in as `person` through the API's session cookie. */
-async function browserAs(person: Person | null, language: Language): Promise<BrowserContext> {
+async function browserAs(
+  person: Person | null,
+  language: Language,
+  viewport = { width: 1400, height: 1000 },
+): Promise<BrowserContext> {
   const context = await browser.newContext({
     locale: language === 'zh' ? 'zh-CN' : 'en-GB',
     timezoneId: ZONE,
-    viewport: { width: 1400, height: 1000 },
+    viewport,
     // The server's Content-Security-Policy forbids inline scripts, which is how axe is injected.
     bypassCSP: true,
   });
   await context.addInitScript((chosen) => localStorage.setItem('exotrial.language', chosen), language);
   if (person) {
     const [email, password] =
-      person === 'admin' ? [ADMIN.email, ADMIN.password] : [trialStaff[person].email, PASSWORD];
+      person === 'admin'
+        ? [ADMIN.email, ADMIN.password]
+        : person === 'newcomer'
+          ? [NEWCOMER.email, FIRST_PASSWORD]
+          : [trialStaff[person].email, PASSWORD];
     const headers = await apiSignIn(server.url, email, password);
     const [name, value = ''] = (headers.cookie ?? '').split('=');
     await context.addCookies([{ name: name ?? '', value, url: server.url }]);
@@ -124,6 +143,12 @@ const describeViolations = (found: Violation[]) =>
     )
     .join('\n');
 
+/** Clicks the button with `testId` and waits for the dialog it opens. */
+const openDialog = (testId: string) => async (page: Page) => {
+  await page.getByTestId(testId).click();
+  await expect.poll(() => page.getByRole('dialog').count(), { timeout: 15_000 }).toBe(1);
+};
+
 /** Each page with the person who uses it. */
 const pages: Array<{
   name: string;
@@ -132,9 +157,24 @@ const pages: Array<{
   check?: (page: Page) => Promise<void>;
 }> = [
   { name: 'sign-in', person: null, path: () => '/login' },
+  // The page a one-time setup link opens (the link's secret is checked when the form is sent).
+  { name: 'first administrator set-up', person: null, path: () => '/setup?token=a-setup-link-secret' },
+  { name: 'password change at the first sign-in', person: 'newcomer', path: () => '/' },
   { name: 'overview', person: 'coordinator', path: () => '/' },
   { name: 'participants', person: 'coordinator', path: () => '/participants' },
+  {
+    name: 'participants, with the screening dialog open',
+    person: 'coordinator',
+    path: () => '/participants',
+    check: openDialog('screen-participant'),
+  },
   { name: 'participant', person: 'coordinator', path: () => `/participants/${seeded.participantId}` },
+  {
+    name: 'participant, with the end-of-participation dialog open',
+    person: 'investigator',
+    path: () => `/participants/${seeded.participantId}`,
+    check: openDialog('end-participation'),
+  },
   {
     name: 'form (vital signs)',
     person: 'coordinator',
@@ -178,6 +218,32 @@ const pages: Array<{
 describe.each(['en', 'zh'] as const)('WCAG 2.1 A and AA (axe-core), in %s', (language) => {
   it.each(pages)('$name, as $person', async ({ person, path, check }) => {
     const context = await browserAs(person, language);
+    try {
+      const page = await context.newPage();
+      await open(page, path());
+      await check?.(page);
+      const found = await violations(page);
+      expect(
+        found.map((violation) => violation.id),
+        describeViolations(found),
+      ).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// The pages used at the bedside and at the freezer, on a 390 × 844 tablet or phone screen, where
+// the layout stacks and other elements show.
+const wardPages = pages.filter((entry) =>
+  ['participant', 'form (vital signs)', 'dosing', 'safety', 'dispensing'].includes(entry.name),
+);
+
+describe.each(['en', 'zh'] as const)('WCAG 2.1 A and AA (axe-core) at 390 px, in %s', (language) => {
+  it('covers the ward pages', () => expect(wardPages).toHaveLength(5));
+
+  it.each(wardPages)('$name, as $person', async ({ person, path, check }) => {
+    const context = await browserAs(person, language, { width: 390, height: 844 });
     try {
       const page = await context.newPage();
       await open(page, path());

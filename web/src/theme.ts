@@ -1,4 +1,4 @@
-import { Anchor, createTheme, DEFAULT_THEME, type MantineColorsTuple } from '@mantine/core';
+import { Anchor, createTheme, DEFAULT_THEME, type MantineColorsTuple, Modal } from '@mantine/core';
 
 // Mantine's default palettes put coloured text and white-on-colour below WCAG AA (4.5:1) in most
 // hues: green 9 on green 1, which a light badge draws, is 3.8:1; white on blue 6, the default button,
@@ -53,14 +53,19 @@ const colors = Object.fromEntries(
     .map(([name, palette]) => [name, accessiblePalette(palette)]),
 );
 
-export const theme = createTheme({
-  colors,
-  primaryShade: { light: 8, dark: 8 },
-  components: {
-    // A link inside a sentence must not be told apart by colour alone (WCAG 1.4.1).
-    Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
-  },
-});
+/** The theme, with the words its components show of their own in the chosen language. */
+export function themeIn(words: { close: string }) {
+  return createTheme({
+    colors,
+    primaryShade: { light: 8, dark: 8 },
+    components: {
+      // A link inside a sentence must not be told apart by colour alone (WCAG 1.4.1).
+      Anchor: Anchor.extend({ defaultProps: { underline: 'always' } }),
+      // A dialog's close button is an icon: its name is read out instead (WCAG 4.1.2).
+      Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': words.close } } }),
+    },
+  });
+}
 
 /** The light scheme's text colours, from the theme rather than Mantine's lighter defaults. */
 export const cssVariablesResolver = () => ({

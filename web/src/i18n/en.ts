@@ -61,6 +61,8 @@ export const en = {
     sponsor_viewer: 'Sponsor viewer',
   },
   common: {
+    close: 'Close',
+    scrollRegion: 'Table (scrolls sideways)',
     save: 'Save',
     cancel: 'Cancel',
     create: 'Create',

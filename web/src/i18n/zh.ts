@@ -61,6 +61,8 @@ export const zh: Translation = {
     sponsor_viewer: '申办方查阅者',
   },
   common: {
+    close: '关闭',
+    scrollRegion: '表格（可左右滚动）',
     save: '保存',
     cancel: '取消',
     create: '创建',

@@ -5,6 +5,7 @@ import { useSearchParams } from 'react-router';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useLanguage, useProtocol } from '../../api/trial.ts';
+import { ScrollTable } from '../../components/scroll-table.tsx';
 import { formatWallClock } from '../../format.ts';
 import { type DoseSchedule, useDoseSchedule, useParticipants } from '../safety/safety-api.ts';
 import { DoseForm } from './dose-form.tsx';
@@ -97,38 +98,36 @@ export function DosingPage() {
           )}
           <ComplianceText compliance={schedule.data.compliance} />
           {/* On a phone the dose table scrolls inside its frame rather than widening the page. */}
-          <Table.ScrollContainer minWidth={480}>
-            <Table withTableBorder>
-              <Table.Tbody>
-                {schedule.data.doses.map((dose) => (
-                  <Table.Tr key={dose.visitId}>
-                    <Table.Td>{dose.name[language]}</Table.Td>
-                    <Table.Td>
-                      <DoseBadge state={dose.state} timing={dose.timing} />
-                    </Table.Td>
-                    <Table.Td>
-                      {dose.administration?.windowReason && (
-                        <Text size="xs" c="dimmed">
-                          {t('dosing.windowReasonShown', { reason: dose.administration.windowReason })}
-                        </Text>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{dose.administration?.vialNumber ?? ''}</Table.Td>
-                    <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="light"
-                        onClick={() => setVisitId(dose.visitId)}
-                        data-testid={`open-${dose.visitId}`}
-                      >
-                        {t('dosing.open')}
-                      </Button>
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <ScrollTable minWidth={480} withTableBorder>
+            <Table.Tbody>
+              {schedule.data.doses.map((dose) => (
+                <Table.Tr key={dose.visitId}>
+                  <Table.Td>{dose.name[language]}</Table.Td>
+                  <Table.Td>
+                    <DoseBadge state={dose.state} timing={dose.timing} />
+                  </Table.Td>
+                  <Table.Td>
+                    {dose.administration?.windowReason && (
+                      <Text size="xs" c="dimmed">
+                        {t('dosing.windowReasonShown', { reason: dose.administration.windowReason })}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{dose.administration?.vialNumber ?? ''}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="light"
+                      onClick={() => setVisitId(dose.visitId)}
+                      data-testid={`open-${dose.visitId}`}
+                    >
+                      {t('dosing.open')}
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </ScrollTable>
           {visitId && participantId && protocol.data && (
             <DoseDay
               key={visitId}

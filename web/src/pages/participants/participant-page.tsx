@@ -146,7 +146,12 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
             </Button>
           )}
           {participant.status === 'enrolled' && can('participant.status') && (
-            <Button color="orange" variant="light" onClick={() => setAction('status')}>
+            <Button
+              color="orange"
+              variant="light"
+              onClick={() => setAction('status')}
+              data-testid="end-participation"
+            >
               {t('participant.endParticipation')}
             </Button>
           )}

@@ -134,7 +134,9 @@ export function ParticipantsPage() {
             {t('nav.queries')}
           </Button>
           {can('participant.screen') && (
-            <Button onClick={() => setScreening(true)}>{t('participants.screen')}</Button>
+            <Button onClick={() => setScreening(true)} data-testid="screen-participant">
+              {t('participants.screen')}
+            </Button>
           )}
         </Group>
       </Group>
