@@ -212,8 +212,9 @@ export async function resolveApiToken(
 ): Promise<AuthenticatedSession | null> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
   const digest = secretDigest(token);
-  return database.transaction(async (trx) => {
-    const row = await trx
+  // A read, then (at most once a minute) the last-use mark as its own statement, as for sessions.
+  const found = await database.read(async (db) => {
+    const row = await db
       .selectFrom('api_token as t')
       .innerJoin('app_user as u', (join) =>
         join.onRef('u.study_id', '=', 't.study_id').onRef('u.user_id', '=', 't.user_id'),
@@ -226,15 +227,7 @@ export async function resolveApiToken(
       .executeTakeFirst();
     // A token without an end predates expiry (the 2026_12_04 migration gave the live ones an end).
     if (!row || row.expires_at === null || new Date(row.expires_at) <= now) return null;
-    if (lastUseIsStale(row.last_used_at, now)) {
-      await trx
-        .updateTable('api_token')
-        .set({ last_used_at: now })
-        .where('study_id', '=', studyId)
-        .where('token_id', '=', row.token_id)
-        .execute();
-    }
-    return authenticatedSession(row, {
+    const resolved = await authenticatedSession(row, {
       via: 'token',
       csrfToken: '',
       sessionId: null,
@@ -243,5 +236,18 @@ export async function resolveApiToken(
       // The TOTP enrolment gate is for people at a browser; a script's token is never sent to it.
       totpEnrolmentRequired: async () => false,
     });
+    return { resolved, tokenId: row.token_id, stale: lastUseIsStale(row.last_used_at, now) };
   });
+  if (!found) return null;
+  if (found.stale) {
+    await database.transaction((trx) =>
+      trx
+        .updateTable('api_token')
+        .set({ last_used_at: now })
+        .where('study_id', '=', studyId)
+        .where('token_id', '=', found.tokenId)
+        .execute(),
+    );
+  }
+  return found.resolved;
 }

@@ -1,7 +1,7 @@
 import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Config } from '../config.ts';
-import type { Database, Tx } from '../db/connection.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
 import { DomainError } from '../kernel/errors.ts';
 import type { LoginRequest, SessionView, UserView } from './auth.schema.ts';
 import { AUTHENTICATED_USER_COLUMNS, authenticatedSession, lastUseIsStale } from './authenticated-user.ts';
@@ -227,14 +227,14 @@ export const lockoutEvent = (userId: string, until: Date, context: Record<string
 });
 
 async function mustEnrolTotp(
-  trx: Tx,
+  db: Db,
   studyId: string,
   user: UserView,
   totpEnabled: boolean,
   settings: AuthSettings,
 ): Promise<boolean> {
   if (totpEnabled || !user.roles.includes('administrator')) return false;
-  return adminTotpRequired(trx, studyId, settings.adminTotpRequired);
+  return adminTotpRequired(db, studyId, settings.adminTotpRequired);
 }
 
 /** Resolves a session cookie; an idle, expired or revoked session, or a disabled user's, is no session. */
@@ -247,8 +247,10 @@ export async function resolveSession(
   const sessionId = secretDigest(secret);
   const now = new Date();
   const idleCutoff = new Date(now.getTime() - settings.idleMinutes * 60_000);
-  return database.transaction(async (trx) => {
-    const row = await trx
+  // A read, not a transaction: most requests only look the session up. The last-use mark, written
+  // at most once a minute, is its own one-statement transaction after the look-up.
+  const session = await database.read(async (db) => {
+    const row = await db
       .selectFrom('user_session as s')
       .innerJoin('app_user as u', (join) =>
         join.onRef('u.study_id', '=', 's.study_id').onRef('u.user_id', '=', 's.user_id'),
@@ -262,23 +264,28 @@ export async function resolveSession(
       .where('u.status', '=', 'active')
       .executeTakeFirst();
     if (!row) return null;
-    if (lastUseIsStale(row.last_seen_at, now)) {
-      await trx
-        .updateTable('user_session')
-        .set({ last_seen_at: now })
-        .where('study_id', '=', studyId)
-        .where('session_id', '=', sessionId)
-        .execute();
-    }
-    return authenticatedSession(row, {
+    const resolved = await authenticatedSession(row, {
       via: 'session',
       csrfToken: row.csrf_token,
       sessionId,
       tokenId: null,
       actorLabel: (email) => email,
-      totpEnrolmentRequired: (user, totpEnabled) => mustEnrolTotp(trx, studyId, user, totpEnabled, settings),
+      totpEnrolmentRequired: (user, totpEnabled) => mustEnrolTotp(db, studyId, user, totpEnabled, settings),
     });
+    return { resolved, stale: lastUseIsStale(row.last_seen_at, now) };
   });
+  if (!session) return null;
+  if (session.stale) {
+    await database.transaction((trx) =>
+      trx
+        .updateTable('user_session')
+        .set({ last_seen_at: now })
+        .where('study_id', '=', studyId)
+        .where('session_id', '=', sessionId)
+        .execute(),
+    );
+  }
+  return session.resolved;
 }
 
 export async function logout(
