@@ -1,7 +1,15 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { defaultPrivacy } from '../../src/exchange/privacy.ts';
+import { exportSdtmDirectory } from '../../src/exchange/sdtm/sdtm-files.ts';
+import { sdtmDomains } from '../../src/exchange/sdtm/variables.ts';
 import { participantWorklist, studyWorklist } from '../../src/participants/worklist.service.ts';
 import type { WorkItem } from '../../src/participants/worklist.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
+import { readWithHaven } from '../exchange/r-support.ts';
 import { dateAfter, siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -312,5 +320,52 @@ describeEachDatabase('worklists and protocol deviations', (kind) => {
     );
     // The window proposal, the monitor's, the coordinator's one accepted entry: nothing half-written.
     expect(Number(count.n)).toBe(3);
+  });
+
+  it('exports the confirmed deviations as SDTM DV, in XPT and CSV, declared in define.xml', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'exotrial-dv-'));
+    try {
+      const csv = await exportSdtmDirectory(t.database, t.studyId, join(folder, 'csv'), {
+        format: 'csv',
+        privacy: defaultPrivacy,
+        csvCells: 'raw',
+      });
+      const [header = [], ...rows] = parse(readFileSync(join(folder, 'csv', 'dv.csv'), 'utf8'), {
+        record_delimiter: '\r\n',
+      }) as string[][];
+      const dv = rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])));
+      // Only the one the investigator confirmed: the proposal rejected and the entry left proposed are not deviations.
+      expect(dv).toEqual([
+        expect.objectContaining({
+          DOMAIN: 'DV',
+          DVSEQ: '1',
+          DVTERM: 'Blood gas not drawn at day 7.',
+          DVCAT: 'STUDY PROCEDURE',
+          DVSCAT: 'MAJOR',
+          VISIT: 'Day 7',
+          DVSTDTC: studyDay(7),
+          DVSTDY: '7',
+        }),
+      ]);
+      expect(header).toEqual(sdtmDomains.DV.variables.map((variable) => variable.name));
+      expect(csv.files.find((file) => file.domain === 'DV')?.rows).toBe(1);
+      const xpt = await exportSdtmDirectory(t.database, t.studyId, join(folder, 'xpt'), {
+        format: 'xpt',
+        privacy: defaultPrivacy,
+      });
+      const define = readFileSync(xpt.define, 'utf8');
+      expect(define).toContain('<ItemGroupDef OID="IG.DV"');
+      expect(define).toMatch(/<ItemDef OID="IT.DV.DVTERM" Name="DVTERM" DataType="text" Length="\d+"/);
+      if (kind === 'pglite') {
+        const [file] = readWithHaven([join(folder, 'xpt', 'dv.xpt')]);
+        expect(file?.label).toBe('Protocol Deviations');
+        expect(file?.columns.map((column) => [column.name, column.label])).toEqual(
+          sdtmDomains.DV.variables.map((variable) => [variable.name, variable.label]),
+        );
+        expect(file?.columns.find((column) => column.name === 'DVSTDY')?.values).toEqual([7]);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
