@@ -10,7 +10,13 @@ import { participantWorklist, studyWorklist } from '../../src/participants/workl
 import type { WorkItem } from '../../src/participants/worklist.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
 import { readWithHaven } from '../exchange/r-support.ts';
-import { dateAfter, siteDateFromToday } from '../support/dosed-participant.ts';
+import {
+  dateAfter,
+  dosedParticipant,
+  givenDose,
+  recordDose,
+  siteDateFromToday,
+} from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 import { enrolledParticipant, fields } from './safety-support.ts';
@@ -367,5 +373,38 @@ describeEachDatabase('worklists and protocol deviations', (kind) => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  it('a dose started outside its window proposes a dose-window deviation with the dose record', async () => {
+    const doseDay1 = siteDateFromToday(-10);
+    const dosed = await dosedParticipant(t, users, {
+      day1: doseDay1,
+      vials: [
+        { visitId: 'day-1', code: 'DV-0001', thawedAt: atSite(doseDay1, '07:30') },
+        { visitId: 'day-2', code: 'DV-0002', thawedAt: atSite(dateAfter(doseDay1, 1), '19:30') },
+      ],
+      doses: [{ visitId: 'day-1', body: givenDose('DV-0001', doseDay1) }],
+    });
+    const deviationsOf = async () =>
+      (
+        await as(t.app, users.investigator).get(`/api/v1/deviations?participantId=${dosed.participantId}`)
+      ).json().deviations;
+    expect(await deviationsOf()).toEqual([]);
+    // Dose 2 is due 24 h after dose 1 (08:00) within ±6 h: 20:00 is 6 h after the window closed at 14:00.
+    await recordDose(t, users.coordinator, dosed.participantId, 'day-2', {
+      ...givenDose('DV-0002', dateAfter(doseDay1, 1), '20:00', '20:15'),
+      windowReason: 'Nebuliser out of order in the morning',
+    });
+    const [proposal] = await deviationsOf();
+    expect(proposal).toMatchObject({
+      origin: 'system',
+      status: 'proposed',
+      category: 'dose-window',
+      visitId: 'day-2',
+      occurredOn: dateAfter(doseDay1, 1),
+    });
+    expect(proposal.description).toBe(
+      `Dose 2 (day-2) started on ${dateAfter(doseDay1, 1)} at the site, 6 h after its window closed.`,
+    );
   });
 });
