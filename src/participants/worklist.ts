@@ -6,8 +6,8 @@ import { formSlots, studyDayDate, studyDayOf, type VisitWindow, visitWindows } f
 /**
  * Where a scheduled form stands on `today` (the site's date):
  * - `done`: a record is saved for it;
- * - `upcoming`: its window has not opened;
- * - `due-today`: its window is open and its target date is today or later;
+ * - `upcoming`: its target date is still ahead (its window may be open already: it can be done early);
+ * - `due-today`: its target date is today;
  * - `overdue`: its target date has passed but its window is still open (it can still be done in window);
  * - `missing`: its window has closed with nothing saved.
  */
@@ -51,8 +51,8 @@ function stateOf(
   saved: boolean,
 ) {
   if (saved) return { state: 'done' as const, daysLate: 0 };
-  if (today < window.earliest) return { state: 'upcoming' as const, daysLate: 0 };
-  const late = Math.max(0, daysBetween(window.target, today));
+  const late = daysBetween(window.target, today);
+  if (late < 0) return { state: 'upcoming' as const, daysLate: 0 };
   if (today > window.latest) return { state: 'missing' as const, daysLate: late };
   return late > 0
     ? { state: 'overdue' as const, daysLate: late }

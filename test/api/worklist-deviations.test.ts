@@ -94,6 +94,8 @@ describeEachDatabase('worklists and protocol deviations', (kind) => {
       t.database.read((db) =>
         participantWorklist(db, t.studyId, coordinator, participantId, atSite(date, '09:00')),
       );
+    // Day 5 opens day 7's window (−2 days): it may be done early, but it is not due yet.
+    expect(find((await read(studyDay(5))).items, 'day-7', 'vitals')?.state).toBe('upcoming');
     expect(find((await read(studyDay(8))).items, 'day-7', 'vitals')).toMatchObject({
       state: 'overdue',
       daysLate: 1,

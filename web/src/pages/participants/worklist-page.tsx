@@ -10,9 +10,10 @@ import type {
   worklistQuerySchema,
 } from '../../../../src/participants/worklist.schema.ts';
 import { api, queryText } from '../../api/client.ts';
-import { apiErrorText, formPagePath, useLanguage, useStudySites } from '../../api/trial.ts';
+import { apiErrorText, formPagePath, useLanguage, useProtocol, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { formatDate } from '../../format.ts';
+import { readableVisit } from '../../readable.ts';
 
 const stateColour: Record<WorkItemView['state'], string> = {
   'due-today': 'blue',
@@ -35,6 +36,7 @@ export function WorkStateBadge({ state }: { state: WorkItemView['state'] }) {
 export function WorkItemCells({ participantId, item }: { participantId: string; item: WorkItemView }) {
   const { t } = useTranslation();
   const language = useLanguage();
+  const protocol = useProtocol();
   return (
     <>
       <Table.Td>
@@ -42,15 +44,15 @@ export function WorkItemCells({ participantId, item }: { participantId: string; 
           {item.formTitle[language]}
         </Anchor>
         <Text size="xs" c="dimmed">
-          {item.visitName[language]}
+          {readableVisit(protocol.data?.protocol, item.visitKey, t, language)}
           {item.instance > 1 ? ` · ${t('worklist.day', { day: item.instance })}` : ''}
         </Text>
       </Table.Td>
-      <Table.Td>{formatDate(item.targetDate, language)}</Table.Td>
       <Table.Td>
         <WorkStateBadge state={item.state} />
       </Table.Td>
       <Table.Td>{item.daysLate > 0 ? t('worklist.daysLate', { count: item.daysLate }) : '—'}</Table.Td>
+      <Table.Td>{formatDate(item.targetDate, language)}</Table.Td>
     </>
   );
 }
@@ -115,9 +117,9 @@ export function WorklistPage() {
             <Table.Tr>
               <Table.Th>{t('participants.number')}</Table.Th>
               <Table.Th>{t('worklist.form')}</Table.Th>
-              <Table.Th>{t('worklist.target')}</Table.Th>
               <Table.Th>{t('worklist.state')}</Table.Th>
               <Table.Th>{t('worklist.late')}</Table.Th>
+              <Table.Th>{t('worklist.target')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>

@@ -31,9 +31,9 @@ export function WorklistPanel({ participantId }: { participantId: string }) {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>{t('worklist.form')}</Table.Th>
-              <Table.Th>{t('worklist.target')}</Table.Th>
               <Table.Th>{t('worklist.state')}</Table.Th>
               <Table.Th>{t('worklist.late')}</Table.Th>
+              <Table.Th>{t('worklist.target')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
