@@ -8,6 +8,8 @@ import { exportSdtmDirectory } from '../../src/exchange/sdtm/sdtm-files.ts';
 import { sdtmDomains } from '../../src/exchange/sdtm/variables.ts';
 import { participantWorklist, studyWorklist } from '../../src/participants/worklist.service.ts';
 import type { WorkItem } from '../../src/participants/worklist.ts';
+import { renderReportHtml } from '../../src/report/report.html.ts';
+import { loadReport } from '../../src/report/report.service.ts';
 import { sampleVitals } from '../../src/synth/sample-patient.ts';
 import { readWithHaven } from '../exchange/r-support.ts';
 import {
@@ -375,6 +377,15 @@ describeEachDatabase('worklists and protocol deviations', (kind) => {
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  it('the trial report counts the confirmed deviations by category beside the participant flow', async () => {
+    const { model, protocol } = await loadReport(t.database, t.studyId, null);
+    expect(model.deviations).toEqual([{ category: 'study-procedure', major: 1, minor: 0 }]);
+    const html = renderReportHtml(model, protocol);
+    const flow = html.slice(html.indexOf('<section id="consort">'), html.indexOf('<section id="baseline">'));
+    expect(flow).toContain('Confirmed protocol deviations');
+    expect(flow).toMatch(/<td>Study procedure<\/td><td>1<\/td><td>0<\/td>/);
   });
 
   it('a dose started outside its window proposes a dose-window deviation with the dose record', async () => {
