@@ -576,7 +576,7 @@ export const en = {
     target: 'Target date',
     window: 'Window',
     late: 'Late',
-    daysLate: '{{count}} days',
+    daysLate: '{{count}} d',
     day: 'day {{day}}',
     participantTitle: 'Due, overdue and missing forms',
     open: 'Open the worklist',
@@ -621,7 +621,7 @@ export const en = {
     reject: 'Reject',
     reason: 'Reason for rejecting',
     needsReason: 'Write why the deviation is rejected first.',
-    total: '{{count}} deviations',
+    total: 'Deviations listed: {{count}}',
   },
   sdv: {
     title: 'Source data verification',
