@@ -420,4 +420,35 @@ describeEachDatabase('worklists and protocol deviations', (kind) => {
       `Dose 2 (day-2) started on ${dateAfter(doseDay1, 1)} at the site, 6 h after its window closed.`,
     );
   });
+
+  it('a locked casebook takes no new or decided deviation (423), and nothing is written', async () => {
+    const dataManager = as(t.app, users.dataManager);
+    const pending = (
+      await dataManager.get(`/api/v1/deviations?participantId=${participantId}&status=proposed`)
+    ).json().deviations[0];
+    expect(pending).toBeDefined();
+    expect((await dataManager.post(`/api/v1/participants/${participantId}/lock`, {})).statusCode).toBe(204);
+    const before = (await dataManager.get('/api/v1/deviations')).json().deviations.length;
+    const recorded = await as(t.app, users.monitor).post('/api/v1/deviations', {
+      participantId,
+      category: 'other',
+      severity: 'minor',
+      description: 'Found after the lock.',
+      occurredOn: studyDay(20),
+    });
+    expect(recorded.statusCode).toBe(423);
+    const decided = await as(t.app, users.investigator).post(
+      `/api/v1/deviations/${pending.deviationId}/decision`,
+      {
+        decision: 'confirm',
+        version: pending.version,
+      },
+    );
+    expect(decided.statusCode).toBe(423);
+    expect((await dataManager.get('/api/v1/deviations')).json().deviations.length).toBe(before);
+    expect(
+      (await dataManager.post(`/api/v1/participants/${participantId}/unlock`, { reason: 'deviation review' }))
+        .statusCode,
+    ).toBe(204);
+  });
 });
