@@ -1,4 +1,6 @@
 import type { Database, Db, Tx } from '../db/connection.ts';
+import { proposeDeviation } from '../deviations/deviation.service.ts';
+import { formOutsideWindow } from '../deviations/visit-window.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
@@ -117,7 +119,8 @@ function withoutBlankText(entries: Record<string, FieldInput>): Record<string, F
  * logic and hard edit checks refuse the save with each field's message; soft checks save and raise a
  * query. A stale version gets 409 with the current record. Each changed field is one audit event with
  * its old and new value; changing a value saved before needs a reason; a signature on the record breaks.
- * Dates are checked against today at the participant's site by `clock` and its screening date.
+ * Dates are checked against today at the participant's site by `clock` and its screening date. A form
+ * dated outside its visit's window proposes a protocol deviation in the same transaction.
  */
 export async function saveForm(
   database: Database,
@@ -205,6 +208,16 @@ export async function saveFormIn(
       }
     },
   });
+  if (result.changed.length > 0 && result.record && participant.day1_date) {
+    const outside = formOutsideWindow(
+      protocol,
+      form,
+      { visitKey: slot.visitKey, instance: slot.instance, recordId: result.record.record_id },
+      entriesOf(result.record),
+      String(participant.day1_date),
+    );
+    if (outside) await proposeDeviation(trx, studyId, caller, participant, outside);
+  }
   const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
   return {
     ...(await recordView(trx, studyId, slot, result.record, protocol, known)),

@@ -107,6 +107,30 @@ export interface DataQueryTable {
   version: Generated<number>;
 }
 
+export interface ProtocolDeviationTable {
+  study_id: string;
+  deviation_id: string;
+  participant_id: string;
+  site_id: string;
+  visit_id: string | null;
+  form_id: string | null;
+  source_key: string | null;
+  category: string;
+  severity: 'major' | 'minor';
+  description: string;
+  corrective_action: string | null;
+  occurred_on: string;
+  status: 'proposed' | 'confirmed' | 'rejected';
+  reported_by: string;
+  reported_by_name: string;
+  reported_at: Timestamp;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: Timestamp | null;
+  decision_reason: string | null;
+  version: Generated<number>;
+}
+
 export interface ParticipantTables {
   site_counter: SiteCounterTable;
   participant: ParticipantTable;
@@ -115,4 +139,5 @@ export interface ParticipantTables {
   field_sdv: FieldSdvTable;
   signature: SignatureTable;
   data_query: DataQueryTable;
+  protocol_deviation: ProtocolDeviationTable;
 }

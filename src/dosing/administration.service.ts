@@ -5,11 +5,13 @@ import type { Entries } from '../crf/entries.ts';
 import { allowedCodes } from '../crf/form-checks.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { DosingAdministrationTable } from '../db/schema-safety.ts';
+import { proposeDeviation } from '../deviations/deviation.service.ts';
+import { doseOutsideWindow } from '../deviations/visit-window.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
-import { writableParticipant } from '../participants/writable.ts';
+import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
@@ -484,6 +486,7 @@ export async function recordAdministration(
       entityId: row.administration_id,
       newValue: { participantId, visitId, ...fields },
     });
+    await proposeIfOutsideWindow(trx, studyId, caller, participant, window, row.administration_id, fields);
     await syncExposureForm(trx, studyId, caller, {
       protocol,
       versionNo,
@@ -493,6 +496,25 @@ export async function recordAdministration(
     });
     return viewAfterWrite(trx, studyId, protocol, row, zone);
   });
+}
+
+/** A dose started outside its window proposes a protocol deviation, in the transaction that records it. */
+async function proposeIfOutsideWindow(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  participant: WritableParticipant,
+  window: DoseWindow | undefined,
+  administrationId: string,
+  fields: Normalized,
+): Promise<void> {
+  if (!window || !fields.startedAt) return;
+  const outside = doseOutsideWindow(
+    window,
+    { administrationId, startedAt: fields.startedAt },
+    participant.siteTimeZone,
+  );
+  if (outside) await proposeDeviation(trx, studyId, caller, participant, outside);
 }
 
 /** Corrects a dose record: a stale version gets 409; each changed field is audited with the reason. */
@@ -556,6 +578,7 @@ export async function updateAdministration(
         reason: request.reason,
       })),
     );
+    await proposeIfOutsideWindow(trx, studyId, caller, participant, window, administrationId, fields);
     await syncExposureForm(trx, studyId, caller, {
       protocol,
       versionNo,

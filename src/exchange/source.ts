@@ -30,6 +30,18 @@ export interface SubjectSource {
   records: FormRecordRow[];
   /** Dose records of the dosing module, in dose order; empty where doses were kept only on the eCRF. */
   doses: DoseSource[];
+  /** Protocol deviations an investigator or monitor confirmed, by date (proposed and rejected ones are not deviations). */
+  deviations: DeviationSource[];
+}
+
+/** A confirmed protocol deviation (src/deviations). */
+export interface DeviationSource {
+  id: string;
+  visitId: string | null;
+  category: string;
+  severity: 'major' | 'minor';
+  description: string;
+  occurredOn: string;
 }
 
 /** Adverse events belong to no visit; they are read as records of the adverseEvent form at this key. */
@@ -72,7 +84,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents, doses] = await Promise.all([
+      const [records, consents, adverseEvents, doses, deviations] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -134,11 +146,28 @@ export async function* subjectBatches(
           .where('dose.participant_id', 'in', ids)
           .orderBy('dose.dose_number')
           .execute(),
+        db
+          .selectFrom('protocol_deviation')
+          .select([
+            'participant_id',
+            'deviation_id',
+            'visit_id',
+            'category',
+            'severity',
+            'description',
+            'occurred_on',
+          ])
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .where('status', '=', 'confirmed')
+          .orderBy('occurred_on')
+          .orderBy('reported_at')
+          .execute(),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
-          { participant, consents: [], records: [], doses: [] },
+          { participant, consents: [], records: [], doses: [], deviations: [] },
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);
@@ -176,6 +205,16 @@ export async function* subjectBatches(
           notGivenReason: dose.not_given_reason,
           lotNumber: dose.lot_number ?? null,
           vialCode: dose.vial_code ?? dose.vial_number,
+        });
+      }
+      for (const deviation of deviations) {
+        byParticipant.get(deviation.participant_id)?.deviations.push({
+          id: deviation.deviation_id,
+          visitId: deviation.visit_id,
+          category: deviation.category,
+          severity: deviation.severity,
+          description: deviation.description,
+          occurredOn: deviation.occurred_on,
         });
       }
       for (const consent of consents) byParticipant.get(consent.participant_id)?.consents.push(consent);

@@ -31,6 +31,8 @@ export const permissions = [
   'query.raise',
   'query.answer',
   'query.close',
+  'deviation.record',
+  'deviation.confirm',
   'product.read',
   'product.manage',
   'product.release',
@@ -71,6 +73,7 @@ const siteStaff: Permission[] = [
   'query.answer',
   'dosing.record',
   'safety.report',
+  'deviation.record',
 ];
 
 export const rolePermissions: Record<Role, readonly Permission[]> = {
@@ -87,8 +90,16 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   ],
   // The investigator answers for the site's records (ICH E6 §2.12), so reads their trail: site-bound,
   // like the monitor's, it holds the events of the investigator's own sites only (audit.query.ts).
-  investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'token.own', 'audit.read'],
-  sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess'],
+  investigator: [
+    ...siteStaff,
+    'eligibility.confirm',
+    'crf.sign',
+    'safety.assess',
+    'deviation.confirm',
+    'token.own',
+    'audit.read',
+  ],
+  sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'deviation.confirm'],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
   // signs lot release, excursion dispositions and custody hand-overs.
@@ -107,12 +118,22 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'crf.lock',
     'query.raise',
     'query.close',
+    'deviation.record',
     'audit.read',
     'analysis.read',
     'export.run',
     'token.own',
   ],
-  monitor: [...read, 'crf.sdv', 'query.raise', 'query.close', 'audit.read'],
+  // A monitor records the deviations found at a visit and confirms or rejects those proposed (ICH E6 §5.18.4).
+  monitor: [
+    ...read,
+    'crf.sdv',
+    'query.raise',
+    'query.close',
+    'deviation.record',
+    'deviation.confirm',
+    'audit.read',
+  ],
   safety_officer: [...read, 'safety.assess', 'safety.submit', 'safety.decide', 'analysis.read'],
   statistician: ['study.read', 'protocol.read', 'analysis.read', 'export.run', 'token.own'],
   sponsor_viewer: ['study.read', 'protocol.read', 'analysis.read', 'safety.read'],

@@ -93,7 +93,23 @@ ${table(
     ['Lost to follow-up', String(consort.lostToFollowUp)],
     ['Analysed for TTCI', String(consort.analysed)],
   ],
-)}</section>`;
+)}${deviationsTable(model)}</section>`;
+}
+
+/** Confirmed protocol deviations by category, beside the participant flow as ICH E3 §10.2 places them. */
+function deviationsTable(model: ReportModel): string {
+  if (model.deviations === null) return '';
+  if (model.deviations.length === 0) return '<p>No confirmed protocol deviation at the data cut.</p>';
+  const words = (category: string) => {
+    const text = category.replaceAll('-', ' ');
+    return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+  };
+  return table(
+    'Confirmed protocol deviations',
+    model,
+    ['Category', 'Major', 'Minor'],
+    model.deviations.map((row) => [words(row.category), String(row.major), String(row.minor)]),
+  );
 }
 
 function baselineSection(model: ReportModel): string {

@@ -8,6 +8,7 @@ import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import type { DeviationCount } from './report.deviations.ts';
 
 // The report model: every number of the trial report, computed from source rows by the pure
 // functions of src/outcomes and src/analysis. The HTML, PDF and JSON renderings all read this one
@@ -91,6 +92,8 @@ export interface ReportModel extends ReportStamp {
     plannedEnrolment: number;
   };
   consort: Consort;
+  /** Confirmed protocol deviations by category; null when the report was built without the log. */
+  deviations: DeviationCount[] | null;
   failedByCriterion: Record<string, number>;
   baseline: BaselineRow[];
   dosing: { doses: DosingRow[]; allDoses: number; enrolled: number };
@@ -348,6 +351,8 @@ export function safetyTables(
 export interface BuildReportInput extends ReportStamp {
   protocol: Protocol;
   sources: readonly ParticipantSource[];
+  /** The confirmed deviations by category (report.deviations.ts), read in the same data cut. */
+  deviations?: DeviationCount[];
   options?: AnalyseOptions;
 }
 
@@ -372,6 +377,7 @@ export function buildReportModel(input: BuildReportInput): ReportModel {
       plannedEnrolment: protocol.study.plannedEnrolment,
     },
     consort: consortOf(sources, efficacy),
+    deviations: input.deviations ?? null,
     failedByCriterion,
     baseline: baselineTable(protocol, enrolled, efficacy),
     dosing: dosingTable(protocol, enrolled),
@@ -414,6 +420,7 @@ export function reportJson(model: ReportModel) {
     protocolVersion: model.protocolVersion,
     study: model.study,
     consort: model.consort,
+    deviations: model.deviations,
     failedByCriterion: model.failedByCriterion,
     baseline: model.baseline,
     dosing: model.dosing,

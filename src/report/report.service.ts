@@ -5,6 +5,7 @@ import type { AnalyseOptions } from '../outcomes/analyse.ts';
 import { loadOutcomeSources } from '../outcomes/outcomes.loader.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { confirmedDeviationCounts } from './report.deviations.ts';
 import { buildReportModel, type ReportModel } from './report.model.ts';
 
 export interface LoadedReport {
@@ -24,10 +25,15 @@ export async function loadReport(
   options: AnalyseOptions = {},
 ): Promise<LoadedReport> {
   if (user) authorize(user, 'analysis.read');
-  const { version, sources, dataCut } = await database.read(async (db) => {
+  const { version, sources, deviations, dataCut } = await database.read(async (db) => {
     const current = await currentProtocol(db, studyId);
     const dataCut = new Date().toISOString();
-    return { version: current, sources: await loadOutcomeSources(db, studyId, current.protocol), dataCut };
+    return {
+      version: current,
+      sources: await loadOutcomeSources(db, studyId, current.protocol),
+      deviations: await confirmedDeviationCounts(db, studyId),
+      dataCut,
+    };
   });
   const model = buildReportModel({
     dataCut,
@@ -35,6 +41,7 @@ export async function loadReport(
     protocolVersionNo: version.versionNo,
     protocol: version.protocol,
     sources,
+    deviations,
     options,
   });
   return { model, protocol: version.protocol };

@@ -24,6 +24,7 @@ import { callerResolver } from '../auth/caller-resolver.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import type { Config } from '../config.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
+import { deviationRoutes } from '../deviations/deviation.routes.ts';
 import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { exchangeRoutes } from '../exchange/exchange.routes.ts';
 import { installAuthentication, registerPublic } from '../kernel/authentication.ts';
@@ -31,6 +32,7 @@ import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
 import { installErrorHandler } from '../kernel/error-handler.ts';
 import type { ErrorBody } from '../kernel/errors.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
+import { worklistRoutes } from '../participants/worklist.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { inventoryRoutes } from '../product/inventory.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
@@ -59,6 +61,8 @@ const apiRoutes: readonly DomainRoutes[] = [
   siteRoutes,
   protocolRoutes,
   participantRoutes,
+  worklistRoutes,
+  deviationRoutes,
   crfRoutes,
   productRoutes,
   dispensingRoutes,

@@ -60,7 +60,7 @@ describe('exotrial export and import', () => {
     const result = withData(['export', 'sdtm', '--format', 'csv', '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
-      ['ae', 'cm', 'define', 'dm', 'ds', 'ex', 'lb', 'mh', 'sv', 'ta', 'ts', 'tv', 'vs'].map((name) =>
+      ['ae', 'cm', 'define', 'dm', 'ds', 'dv', 'ex', 'lb', 'mh', 'sv', 'ta', 'ts', 'tv', 'vs'].map((name) =>
         name === 'define' ? 'define.xml' : `${name}.csv`,
       ),
     );

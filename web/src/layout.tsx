@@ -20,7 +20,9 @@ import './narrow-screens.css';
 
 export const areas = [
   'participants',
+  'worklist',
   'queries',
+  'deviations',
   'forms',
   'product',
   'safety',

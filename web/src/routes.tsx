@@ -48,6 +48,14 @@ const SdvPage = lazyPage(
   () => import('./pages/crf/sdv-page.tsx'),
   (m) => m.SdvPage,
 );
+const WorklistPage = lazyPage(
+  () => import('./pages/participants/worklist-page.tsx'),
+  (m) => m.WorklistPage,
+);
+const DeviationsPage = lazyPage(
+  () => import('./pages/deviations/deviations-page.tsx'),
+  (m) => m.DeviationsPage,
+);
 const QueriesPage = lazyPage(
   () => import('./pages/crf/queries-page.tsx'),
   (m) => m.QueriesPage,
@@ -134,6 +142,8 @@ export const router = createBrowserRouter([
             area !== 'safety' &&
             area !== 'participants' &&
             area !== 'queries' &&
+            area !== 'worklist' &&
+            area !== 'deviations' &&
             area !== 'exports' &&
             area !== 'forms' &&
             area !== 'product',
@@ -149,6 +159,8 @@ export const router = createBrowserRouter([
       { path: 'participants/:participantId/forms/:formId', element: suspended(<FormPage />) },
       { path: 'participants/:participantId/sdv', element: suspended(<SdvPage />) },
       { path: 'queries', element: suspended(<QueriesPage />) },
+      { path: 'worklist', element: suspended(<WorklistPage />) },
+      { path: 'deviations', element: suspended(<DeviationsPage />) },
       { path: 'safety', element: suspended(<SafetyPage />) },
       { path: 'safety/dosing', element: suspended(<DosingPage />) },
       { path: 'product', element: suspended(<InventoryPage />) },

@@ -6,6 +6,7 @@ import type { PrivacyOptions } from '../privacy.ts';
 import { type SubjectSource, subjectBatches } from '../source.ts';
 import { libraryHeader, memberHeader, type XptDataset, XptObservationWriter } from '../xpt/xpt-writer.ts';
 import { type SdtmContext, type SiteInfo, subjectContext, visitNumbering } from './context.ts';
+import { buildDv } from './deviations.ts';
 import { buildAe, buildCm, buildEx, buildMh } from './events-interventions.ts';
 import { buildFindings } from './findings.ts';
 import type { SdtmPlan } from './sdtm-plan.ts';
@@ -40,6 +41,7 @@ const subjectBuilders: Record<
   SV: buildSv,
   EX: buildEx,
   AE: buildAe,
+  DV: buildDv,
   CM: buildCm,
   MH: buildMh,
   VS: (context, subject) => buildFindings('VS', context, subject),

@@ -1,6 +1,8 @@
-import { Alert, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Card, Group, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import type { StudyWorklist } from '../../../src/participants/worklist.schema.ts';
 import type { StudyOverview } from '../../../src/study/study.schema.ts';
 import { api } from '../api/client.ts';
 import { useDates } from '../api/dates.ts';
@@ -57,7 +59,36 @@ export function OverviewPage() {
           ))}
         </Table.Tbody>
       </ScrollTable>
+      {can('participant.read') && <WorklistCounts />}
       {can('participant.read') && <ConsortPanel />}
+    </Stack>
+  );
+}
+
+/** Forms due today, overdue and missing at the user's sites, each a way into the worklist. */
+function WorklistCounts() {
+  const { t } = useTranslation();
+  const worklist = useQuery({
+    queryKey: ['worklist', { siteId: '', state: '' }],
+    queryFn: () => api<StudyWorklist>('GET', '/worklist'),
+  });
+  if (!worklist.data) return null;
+  const { counts } = worklist.data;
+  const states = [
+    ['due-today', counts.dueToday],
+    ['overdue', counts.overdue],
+    ['missing', counts.missing],
+  ] as const;
+  return (
+    <Stack gap="xs" data-testid="overview-worklist">
+      <Title order={3}>{t('worklist.title')}</Title>
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        {states.map(([state, count]) => (
+          <Anchor key={state} component={Link} to={`/worklist?state=${state}`} underline="never">
+            <Figure label={t(`worklist.states.${state}`)} value={String(count)} />
+          </Anchor>
+        ))}
+      </SimpleGrid>
     </Stack>
   );
 }

@@ -34,6 +34,7 @@ import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { formatDate, formatDateTime } from '../../format.ts';
+import { DeviationsPanel } from '../deviations/deviations-page.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
 import { EligibilityPanel } from './eligibility-panel.tsx';
 import { FlagsPanel } from './flags-panel.tsx';
@@ -44,6 +45,7 @@ import {
   ScreenOutcomeModal,
   StatusModal,
 } from './participant-actions.tsx';
+import { WorklistPanel } from './worklist-panel.tsx';
 
 export function ParticipantPage() {
   const { participantId = '' } = useParams();
@@ -68,7 +70,9 @@ export function ParticipantPage() {
       ) : (
         <Alert color="yellow">{t('participant.consentFirst')}</Alert>
       )}
+      {data.day1Date !== null && <WorklistPanel participantId={participantId} />}
       {data.day1Date !== null && <FlagsPanel participant={data} />}
+      {data.consented && <DeviationsPanel participantId={participantId} />}
       {mayReadTrail && (
         <Stack gap="xs">
           <Title order={4}>{t('participant.auditTrail')}</Title>
