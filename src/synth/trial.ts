@@ -183,10 +183,12 @@ export async function generateSyntheticTrial(
   const firstScreening = plans[0]?.screeningDate ?? asOf;
   const now = new Date();
   const endOfDay = new Date(Date.parse(`${asOf}T23:00:00Z`));
-  await supply.setUp(
-    sites,
-    new Date(Date.parse(`${addDays(firstScreening, -14)}T01:00:00Z`)),
-    endOfDay < now ? endOfDay : now,
+  await batches.batch(() =>
+    supply.setUp(
+      sites,
+      new Date(Date.parse(`${addDays(firstScreening, -14)}T01:00:00Z`)),
+      endOfDay < now ? endOfDay : now,
+    ),
   );
   const dosingSafety = new DosingSafetyWriter(
     batches,
