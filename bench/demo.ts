@@ -1,6 +1,7 @@
-// The demo generator on PGlite, as `exotrial demo` runs it: people per second, and the statements it
-// runs per person screened by kind (first word, and the table for writes). Run:
-// `node bin/run-ts.js bench/demo.ts [SUBJECTS] [SEED]` (add `--cpu-prof` to node for a profile).
+// The demo generator on PGlite, as `exotrial demo` runs it: people per second, processor seconds, and
+// the statements it runs per person screened by kind (first word, and the table) with their time. Run:
+// `node bin/run-ts.js bench/demo.ts [SUBJECTS] [SEED]` (add `--cpu-prof` to node for a profile;
+// DEMO_MEMORY=1 holds the database in memory instead of a folder).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
