@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kaplanMeier } from '../src/analysis/kaplan-meier.ts';
-import { seededRandom } from '../src/synth/outcomes-data.ts';
+import { seededRandom } from '../src/synth/random.ts';
 
 const GNU_TIME = '/usr/bin/time';
 
@@ -40,7 +40,7 @@ try {
   const lines = ['time,event'];
   for (let index = 0; index < ROWS; index++) {
     // Follow-up in days with one decimal: many ties, as real data has.
-    lines.push(`${(Math.floor(random() * 3650) / 10).toFixed(1)},${random() < 0.7 ? 1 : 0}`);
+    lines.push(`${(Math.floor(random.next() * 3650) / 10).toFixed(1)},${random.next() < 0.7 ? 1 : 0}`);
   }
   const csv = join(folder, 'km.csv');
   writeFileSync(csv, `${lines.join('\n')}\n`);

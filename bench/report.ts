@@ -1,5 +1,5 @@
 // The trial report on a large synthetic study: BENCH_REPORT_SUBJECTS enrolled participants (10,000 by
-// default) with their daily clinical status (src/synth/outcomes-data.ts), five doses each in the
+// default) with their daily clinical status (src/synth/clinical-course.ts), five doses each in the
 // dosing module's table (some interrupted or not given, each given dose from a dispensed vial) and
 // adverse events in the safety module's table. Building that many participants through the services
 // takes hours, so the rows are inserted in bulk with SQL into an embedded PGlite database migrated
@@ -24,7 +24,8 @@ import { buildReportModel, reportJson } from '../src/report/report.model.ts';
 import { loadReport } from '../src/report/report.service.ts';
 import { bootstrap } from '../src/study/bootstrap.ts';
 import { currentProtocol } from '../src/study/protocol-store.ts';
-import { day1DateFor, seededRandom, syntheticCourse } from '../src/synth/outcomes-data.ts';
+import { syntheticCourse } from '../src/synth/clinical-course.ts';
+import { seededRandom } from '../src/synth/random.ts';
 
 const SUBJECTS = Number(process.env.BENCH_REPORT_SUBJECTS ?? 10_000);
 const ROUNDS = 3;
@@ -114,8 +115,8 @@ async function insertStudy(
   const recorded = { completed: 0, interrupted: 0, notGiven: 0 };
   for (let index = 0; index < SUBJECTS; index++) {
     const participantId = randomUUID();
-    const day1Date = day1DateFor('2020-02-01', index, 30);
-    const course = syntheticCourse(random, day1Date);
+    const day1Date = addDays('2020-02-01', Math.floor(index / 30));
+    const course = syntheticCourse(random.fork(`participant ${index}`), day1Date);
     const label = `RJ-${String(index + 1).padStart(5, '0')}`;
     participants.push({
       study_id: studyId,
@@ -149,7 +150,7 @@ async function insertStudy(
         form_id: record.formId,
         instance: record.instance,
         entries: JSON.stringify(
-          Object.fromEntries(Object.entries(record.items).map(([item, value]) => [item, { value }])),
+          Object.fromEntries(Object.entries(record.values).map(([item, value]) => [item, { value }])),
         ),
         protocol_version: 1,
         signed_at: null,
@@ -162,7 +163,7 @@ async function insertStudy(
       });
     }
     doseVisits.forEach((visitId, dose) => {
-      const draw = random();
+      const draw = random.next();
       const status = draw < 0.9 ? 'completed' : draw < 0.95 ? 'interrupted' : 'not-given';
       const date = addDays(day1Date, dose);
       let dispensingId: string | null = null;
@@ -226,10 +227,10 @@ async function insertStudy(
         updated_at: now,
       });
     });
-    const eventCount = random() < 0.3 ? (random() < 0.2 ? 2 : 1) : 0;
+    const eventCount = random.next() < 0.3 ? (random.next() < 0.2 ? 2 : 1) : 0;
     for (let number = 1; number <= eventCount; number++) {
-      const serious = random() < 0.1;
-      const onset = `${addDays(day1Date, Math.floor(random() * 10))}T10:00`;
+      const serious = random.next() < 0.1;
+      const onset = `${addDays(day1Date, Math.floor(random.next() * 10))}T10:00`;
       events.push({
         study_id: studyId,
         ae_id: randomUUID(),
@@ -237,15 +238,15 @@ async function insertStudy(
         site_id: siteId,
         ae_number: number,
         entries: JSON.stringify({
-          term: { value: terms[Math.floor(random() * terms.length)] },
+          term: { value: terms[Math.floor(random.next() * terms.length)] },
           onsetAt: { value: onset },
           ongoing: { value: false },
-          grade: { value: serious ? 3 : 1 + Math.floor(random() * 2) },
+          grade: { value: serious ? 3 : 1 + Math.floor(random.next() * 2) },
           serious: { value: serious },
           ...(serious
             ? { seriousnessCriteria: { value: ['hospitalisation'] }, awareAt: { value: onset } }
             : {}),
-          causality: { value: random() < 0.3 ? 'possible' : 'unlikely' },
+          causality: { value: random.next() < 0.3 ? 'possible' : 'unlikely' },
           outcome: { value: 'recovered' },
         }),
         term_code: null,

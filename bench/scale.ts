@@ -5,7 +5,7 @@
 // most of a day, so the study is bulk-loaded with SQL batches into the real tables of a database that
 // exotrial migrated and bootstrapped: participants across ten sites with screening log numbers, study
 // numbers and site counters as the services make them; consents; the screening forms of the demo
-// generator (src/synth/patient-forms.ts) and the clinical course of src/synth/outcomes-data.ts (daily
+// generator (src/synth/patient-forms.ts) and the clinical course of src/synth/clinical-course.ts (daily
 // status, labs, CT, RT-PCR) as form records with revisioned entries; manual data queries and SDV marks.
 // Audit events are not loaded: none of the pages measured reads them. The loaded databases are kept
 // in BENCH_SCALE_CACHE between runs (delete the folder, or BENCH_SCALE_FRESH=1, to load again).
@@ -30,7 +30,7 @@ import type { RuleInputValue } from '../src/protocol/rules/ast.ts';
 import type { Protocol } from '../src/protocol/schema.ts';
 import { bootstrap } from '../src/study/bootstrap.ts';
 import { currentProtocol } from '../src/study/protocol-store.ts';
-import { seededRandom as courseRandom, syntheticCourse } from '../src/synth/outcomes-data.ts';
+import { syntheticCourse } from '../src/synth/clinical-course.ts';
 import {
   addDays,
   type FormValues,
@@ -343,11 +343,11 @@ export async function bulkLoad(
       if (outcome === 'screening') continue;
       counter.enrolment += 1;
       const day1Date = addDays(screeningDate, 1);
-      const course = syntheticCourse(courseRandom(size * 1_000_003 + index), day1Date);
+      const course = syntheticCourse(seededRandom(size * 1_000_003 + index), day1Date);
       const dated = (items: Record<string, unknown>) =>
         String(items.assessedOn ?? items.collectedOn ?? items.performedOn ?? day1Date) <= today;
       for (const entry of course.records) {
-        if (dated(entry.items)) record(entry.visitKey, entry.formId, entry.instance, entry.items);
+        if (dated(entry.values)) record(entry.visitKey, entry.formId, entry.instance, entry.values);
       }
       const ended = course.statusDate <= today;
       Object.assign(participant, {

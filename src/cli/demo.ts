@@ -7,7 +7,9 @@ export function registerDemoCommand(program: Command): void {
     program
       .command('demo')
       .description(
-        'fill the database with a synthetic MEXCOVID trial (participants marked synthetic), through the same services as the API',
+        'fill the database with a synthetic MEXCOVID trial (participants marked synthetic), through the same services as the API ' +
+          '(checks, audit trail and e-signatures included), 20 people to a transaction: if the run stops, the people of the ' +
+          'unfinished transaction are not written and those before them stay; the progress line shows people per second',
       )
       .option('--subjects <n>', 'people screened (about 7 in 10 are enrolled)', '30')
       .option('--sites <n>', 'sites taking part (more than the protocol lists are created)', '1')

@@ -1,3 +1,4 @@
+import type { PGlite } from '@electric-sql/pglite';
 import { Mutex } from 'async-mutex';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
@@ -146,18 +147,21 @@ async function postgresPool(url: string): Promise<pg.Pool> {
   return pool;
 }
 
-/** For benchmarks: `onQuery` is called once for every statement the database runs, with its SQL. */
+/** For benchmarks: `onQuery` is called once for every statement the database runs, with its SQL and time. */
 export interface OpenOptions {
-  onQuery?: (sql: string) => void;
+  onQuery?: (sql: string, durationMs: number) => void;
+}
+
+function queryLog({ onQuery }: OpenOptions) {
+  return onQuery
+    ? (event: { level: string; query: { sql: string }; queryDurationMillis: number }) => {
+        if (event.level === 'query') onQuery(event.query.sql, event.queryDurationMillis);
+      }
+    : undefined;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
-  const { onQuery } = options;
-  const log = onQuery
-    ? (event: { level: string; query: { sql: string } }) => {
-        if (event.level === 'query') onQuery(event.query.sql);
-      }
-    : undefined;
+  const log = queryLog(options);
   if (target.kind === 'postgres') {
     const pool = await postgresPool(target.url);
     const kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log });
@@ -172,26 +176,37 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   }
   const lock: DataDirLock = await acquireDataDirLock(target.dataDir);
   try {
-    const pglite = await openDurablePglite(target.dataDir);
-    const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }), log });
-    const mutex = new Mutex();
-    return {
-      kind: 'pglite',
-      kysely,
-      transaction: (work) =>
-        translated(() =>
-          mutex.runExclusive(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
-        ),
-      read: (work) => translated(() => mutex.runExclusive(() => work(kysely))),
-      close: async () => {
-        await mutex.runExclusive(() => kysely.destroy());
-        await lock.release();
-      },
-    };
+    return pgliteDatabase(await openDurablePglite(target.dataDir), options, () => lock.release());
   } catch (error) {
     await lock.release();
     throw error;
   }
+}
+
+/**
+ * A Database over a PGlite instance of this process (a data folder's, or one held in memory);
+ * `release` runs after the instance is closed.
+ */
+export function pgliteDatabase(
+  pglite: PGlite,
+  options: OpenOptions = {},
+  release: () => Promise<void> = async () => undefined,
+): Database {
+  const kysely = new Kysely<Schema>({ dialect: new PGliteDialect({ pglite }), log: queryLog(options) });
+  const mutex = new Mutex();
+  return {
+    kind: 'pglite',
+    kysely,
+    transaction: (work) =>
+      translated(() =>
+        mutex.runExclusive(() => kysely.transaction().execute((trx) => withCommitSteps(trx, work))),
+      ),
+    read: (work) => translated(() => mutex.runExclusive(() => work(kysely))),
+    close: async () => {
+      await mutex.runExclusive(() => kysely.destroy());
+      await release();
+    },
+  };
 }
 
 /**

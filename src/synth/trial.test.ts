@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { verifyStudyChain } from '../audit/audit.query.ts';
 import { syntheticTrialCounts, syntheticTrialDigest } from './summary.ts';
 import { generateSyntheticTrial } from './trial.ts';
 
@@ -58,13 +59,24 @@ describe('synthetic trial generator', () => {
     ]);
   });
 
-  it('gives the same data for the same seed and day, and other data for another seed', async () => {
+  it('leaves an intact audit chain: every service call audited, several people to a commit', async () => {
+    const verified = await verifyStudyChain(first.database, first.studyId);
+    expect(verified.firstBreak).toBeNull();
+    expect(verified.intact).toBe(true);
+    // At least one event per form value saved, besides the screening, consent and dosing events.
+    const counts = await first.database.read((db) => syntheticTrialCounts(db, first.studyId));
+    expect(verified.events).toBeGreaterThan(counts.forms);
+  });
+
+  it('gives the same data for the same seed and day, however many people go in one commit, and other data for another seed', async () => {
     const again = await fresh();
     await generateSyntheticTrial(again.database, again.studyId, {
       ...options,
       password: 'another staff secret',
+      peoplePerCommit: 2,
     });
     expect(await again.database.read((db) => syntheticTrialDigest(db, again.studyId))).toBe(firstDigest);
+    expect((await verifyStudyChain(again.database, again.studyId)).intact).toBe(true);
     const other = await fresh();
     await generateSyntheticTrial(other.database, other.studyId, { ...options, subjects: 3, seed: 8 });
     const otherDigest = await other.database.read((db) => syntheticTrialDigest(db, other.studyId));

@@ -2,6 +2,7 @@ import type { FormRecordView } from '../crf/crf.schema.ts';
 import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
 import type { Database } from '../db/connection.ts';
+import { TransactionBatches } from '../db/transaction-batch.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
 import { recordConsent } from '../participants/consent.service.ts';
@@ -9,22 +10,19 @@ import { changeStatus, enrolParticipant, recordScreenOutcome } from '../particip
 import { findParticipant } from '../participants/participant.queries.ts';
 import { confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
-import { clinicalCourse, type DayState } from './clinical-course.ts';
+import { baselineState, type CourseRecord, participantCourse } from './clinical-course.ts';
 import { type DosingSafetyCounts, DosingSafetyWriter } from './dosing-safety.ts';
 import {
   addDays,
   at,
   bloodGas,
-  chestCt,
   clinicalStatus,
   conmeds,
   type FormValues,
   failureReasons,
   fieldsOf,
-  labs,
   makeProfile,
   type PatientProfile,
-  rtPcr,
   type ScreenFailure,
   screenFailures,
   screeningForms,
@@ -53,6 +51,8 @@ export interface SyntheticTrialOptions {
   password?: string;
   /** Add to a database that holds real (non-synthetic) participants. */
   force?: boolean;
+  /** People written in one transaction (default 20): the data are the same for any number. */
+  peoplePerCommit?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -77,6 +77,11 @@ interface Plan {
 }
 
 const SPAN_DAYS = 56;
+/**
+ * People written in one transaction: every service call still checks and audits, but a batch commits
+ * once and writes its audit events in one statement (see TransactionBatches).
+ */
+const PEOPLE_PER_COMMIT = 20;
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 /** Who is screened where and when, and what becomes of them: all drawn from the seed before any write. */
@@ -158,6 +163,7 @@ export async function generateSyntheticTrial(
     );
   }
   const password = options.password ?? newDemoPassword();
+  const batches = new TransactionBatches(database);
   const { sites, staff } = await database.transaction(async (trx) => {
     const sites = await demoSites(trx, studyId, options.sites);
     return { sites, staff: await demoStaff(trx, studyId, sites, password) };
@@ -166,7 +172,7 @@ export async function generateSyntheticTrial(
   const plans = planTrial(random, options.subjects, sites, asOf);
   const large = options.subjects > 300;
   const supply = new ProductSupply(
-    database,
+    batches,
     studyId,
     staff.pharmacist,
     password,
@@ -177,29 +183,36 @@ export async function generateSyntheticTrial(
   const firstScreening = plans[0]?.screeningDate ?? asOf;
   const now = new Date();
   const endOfDay = new Date(Date.parse(`${asOf}T23:00:00Z`));
-  await supply.setUp(
-    sites,
-    new Date(Date.parse(`${addDays(firstScreening, -14)}T01:00:00Z`)),
-    endOfDay < now ? endOfDay : now,
+  await batches.batch(() =>
+    supply.setUp(
+      sites,
+      new Date(Date.parse(`${addDays(firstScreening, -14)}T01:00:00Z`)),
+      endOfDay < now ? endOfDay : now,
+    ),
   );
   const dosingSafety = new DosingSafetyWriter(
-    database,
+    batches,
     studyId,
     staff.pharmacist,
     staff.safetyOfficer,
     supply,
     password,
   );
-  const writer = new TrialWriter(database, studyId, staff, password, asOf, dosingSafety);
+  const writer = new TrialWriter(batches, studyId, staff, password, asOf, dosingSafety);
   let feverShown = false;
-  for (const [done, plan] of plans.entries()) {
-    const site = sites.find((entry) => entry.siteId === plan.siteId);
-    if (!site) throw new Error(`no site ${plan.siteId}`);
-    // The first enrolled participant always shows the soft edit check at work.
-    const forceFever = plan.outcome === 'enrolled' && !feverShown;
-    if (forceFever) feverShown = true;
-    await writer.participant(plan, site, forceFever);
-    options.onProgress?.(done + 1, plans.length);
+  const perCommit = options.peoplePerCommit ?? PEOPLE_PER_COMMIT;
+  for (let start = 0; start < plans.length; start += perCommit) {
+    await batches.batch(async () => {
+      for (const [offset, plan] of plans.slice(start, start + perCommit).entries()) {
+        const site = sites.find((entry) => entry.siteId === plan.siteId);
+        if (!site) throw new Error(`no site ${plan.siteId}`);
+        // The first enrolled participant always shows the soft edit check at work.
+        const forceFever = plan.outcome === 'enrolled' && !feverShown;
+        if (forceFever) feverShown = true;
+        await writer.participant(plan, site, forceFever);
+        options.onProgress?.(start + offset + 1, plans.length);
+      }
+    });
   }
   return {
     sites,
@@ -258,6 +271,10 @@ class TrialWriter {
       { participantId, visitKey, formId, instance },
       { version: 0, entries: fieldsOf(values) },
     );
+  }
+
+  private saveRecord(caller: Caller, participantId: string, record: CourseRecord) {
+    return this.save(caller, participantId, record.visitKey, record.formId, record.values, record.instance);
   }
 
   async participant(plan: Plan, site: DemoSite, forceFever: boolean): Promise<void> {
@@ -335,17 +352,14 @@ class TrialWriter {
       const saved = await this.save(coordinator, participantId, 'screening', formId, forms[formId] ?? {});
       if (formId === 'vitals') vitalsRecord = saved;
     }
-    const baselineState: DayState = {
-      day: 0,
-      category: plan.failure === 'not-severe' ? 3 : profile.baseline,
-      icu: profile.baseline === 6,
-      vasoactive: false,
-      ecmo: false,
-      sofa: profile.baseline === 6 ? random.int(6, 11) : null,
-    };
-    await this.save(coordinator, participantId, 'screening', 'clinicalStatus', {
-      ...clinicalStatus(baselineState, plan.screeningDate),
-    });
+    const baseline = baselineState(random, plan.failure === 'not-severe' ? 3 : profile.baseline);
+    await this.save(
+      coordinator,
+      participantId,
+      'screening',
+      'clinicalStatus',
+      clinicalStatus(baseline, plan.screeningDate),
+    );
     for (const [index, medication] of conmeds(random, profile, plan.screeningDate).entries()) {
       await this.save(coordinator, participantId, 'screening', 'conmeds', medication, index + 1);
     }
@@ -437,42 +451,19 @@ class TrialWriter {
   ): Promise<void> {
     const { random } = plan;
     const { coordinator } = this.siteStaff(plan.siteId);
-    const course = clinicalCourse(
-      random,
-      profile.baseline,
-      plan.course.kind === 'dies' ? { kind: 'dies', day: plan.course.day } : { kind: 'recovers' },
-    );
     const followed = Math.min(28, studyDayOf(day1Date, this.asOf));
-    const lastDay = plan.course.kind === 'ongoing' ? followed : Math.min(followed, plan.course.day);
-    const discharged = course[course.length - 1] as DayState;
-    const last = course[course.length - 1];
-    const improves = last !== undefined && last.category <= 2;
-    const dischargeDay = improves ? course.length : null;
-    const deathDay = plan.course.kind === 'dies' ? plan.course.day : null;
-    const worsens = deathDay === null && course.some((state) => state.category > profile.baseline);
-    for (let day = 1; day <= lastDay; day++) {
-      const date = studyDayDate(day1Date, day);
-      const inHospital = day <= course.length && (course[day - 1]?.category ?? 0) >= 3;
-      const state = course[day - 1] ?? discharged;
-      if (day <= course.length) {
-        await this.save(
-          coordinator,
-          participantId,
-          'daily-status',
-          'clinicalStatus',
-          clinicalStatus(state, date),
-          day,
-        );
-      }
+    const course = participantCourse(random, {
+      baseline: profile.baseline,
+      fate: plan.course.kind === 'dies' ? { kind: 'dies', day: plan.course.day } : { kind: 'recovers' },
+      day1Date,
+      lastDay: plan.course.kind === 'ongoing' ? followed : Math.min(followed, plan.course.day),
+    });
+    const fever = () => random.chance(0.02);
+    for (const { day, date, state, inHospital, inPerson, records } of course.days) {
+      const status = records.find((record) => record.visitKey === 'daily-status');
+      const visitRecords = records.filter((record) => record !== status);
+      if (status) await this.saveRecord(coordinator, participantId, status);
       if (state.category === 7) break;
-      // Labs follow the course: improvers recover by discharge, deaths worsen, the others barely move.
-      const recovery =
-        deathDay !== null
-          ? -0.3 * Math.min(1, day / deathDay)
-          : dischargeDay !== null
-            ? Math.min(1, day / dischargeDay)
-            : 0.3 * Math.min(1, day / 28);
-      const fever = () => random.chance(0.02);
       let dayVitals: FormValues | undefined;
       if (day <= 5 && inHospital) {
         for (const [timepoint, time] of [
@@ -496,32 +487,22 @@ class TrialWriter {
           }
         }
       }
-      const visitKey = `day-${day}`;
-      const inPerson = inHospital || [7, 14, 28].includes(day);
       if ([6, 7, 14, 21, 28].includes(day) && inPerson) {
         dayVitals = vitals(random, state, at(date, '02:00'), { fever: fever() });
-        await this.saveVitals(plan, participantId, visitKey, dayVitals);
+        await this.saveVitals(plan, participantId, `day-${day}`, dayVitals);
       }
-      if ([3, 5, 7, 14, 28].includes(day) && inPerson) {
-        await this.save(coordinator, participantId, visitKey, 'labs', labs(random, date, recovery));
-        if (inHospital && dayVitals) {
+      for (const record of visitRecords) {
+        await this.saveRecord(coordinator, participantId, record);
+        // A blood gas is drawn with the labs while in hospital, read against the day's vitals.
+        if (record.formId === 'labs' && inHospital && dayVitals) {
           await this.save(
             coordinator,
             participantId,
-            visitKey,
+            record.visitKey,
             'bloodGas',
             bloodGas(random, dayVitals, site.altitude),
           );
         }
-      }
-      if (day === 7 || day === 28) {
-        const change =
-          state.category <= 3 ? 'improved' : random.pick(['stable', 'worse', 'improved'] as const);
-        await this.save(coordinator, participantId, visitKey, 'chestCt', chestCt(random, date, change));
-      }
-      if (day === 7 || day === 14) {
-        const positive = random.chance(day === 7 ? 0.5 : 0.15);
-        await this.save(coordinator, participantId, visitKey, 'rtPcr', rtPcr(random, date, positive));
       }
     }
     await this.dosingSafety.adverseEvents(
@@ -529,8 +510,8 @@ class TrialWriter {
       { participantId, investigator: this.siteStaff(plan.siteId).investigator, coordinator },
       day1Date,
       plan.course.kind === 'withdraws' ? Math.min(followed, plan.course.day) : followed,
-      worsens,
-      deathDay,
+      course.worsens,
+      course.deathDay,
     );
     await this.endOfStudy(plan, participantId, day1Date, followed);
   }

@@ -4,7 +4,9 @@
 import type { OutcomeRecord, ParticipantSource } from '../../src/outcomes/source.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
-import { day1DateFor, seededRandom, syntheticCourse } from '../../src/synth/outcomes-data.ts';
+import { syntheticCourse } from '../../src/synth/clinical-course.ts';
+import { addDays } from '../../src/synth/patient-forms.ts';
+import { seededRandom } from '../../src/synth/random.ts';
 
 export async function mexcovid(): Promise<Protocol> {
   const result = await loadProtocolFile(defaultProtocolPath());
@@ -78,12 +80,12 @@ export function days(from: number, to: number, category: number): OutcomeRecord[
   return records;
 }
 
-/** A synthetic cohort (src/synth/outcomes-data.ts) as source rows, completed by day 28. */
+/** A synthetic cohort as source rows, completed by day 28 (src/synth/clinical-course.ts, as the demo trial). */
 export function syntheticCohort(size: number, seed: number): ParticipantSource[] {
   const random = seededRandom(seed);
   return Array.from({ length: size }, (_, index) => {
-    const day1Date = day1DateFor('2020-02-01', index);
-    const course = syntheticCourse(random, day1Date);
+    const day1Date = addDays('2020-02-01', Math.floor(index / 3));
+    const course = syntheticCourse(random.fork(`participant ${index}`), day1Date);
     return {
       participantId: `s-${index}`,
       label: `RJ-${String(index + 1).padStart(4, '0')}`,
@@ -96,7 +98,7 @@ export function syntheticCohort(size: number, seed: number): ParticipantSource[]
         formId: record.formId,
         instance: record.instance,
         values: Object.fromEntries(
-          Object.entries(record.items).map(([item, value]) => [`${record.formId}.${item}`, value]),
+          Object.entries(record.values).map(([item, value]) => [`${record.formId}.${item}`, value]),
         ) as OutcomeRecord['values'],
       })),
     };
