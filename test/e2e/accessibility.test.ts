@@ -185,6 +185,8 @@ const pages: Array<{
     person: 'coordinator',
     path: () => `/safety/dosing?participant=${seeded.participantId}&visit=day-1`,
   },
+  { name: 'worklist', person: 'coordinator', path: () => '/worklist' },
+  { name: 'deviations', person: 'monitor', path: () => '/deviations' },
   { name: 'queries', person: 'monitor', path: () => '/queries' },
   { name: 'SDV', person: 'monitor', path: () => `/participants/${seeded.participantId}/sdv` },
   { name: 'safety', person: 'safetyOfficer', path: () => '/safety' },
