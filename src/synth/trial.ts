@@ -327,7 +327,6 @@ class TrialWriter {
       random,
       profile,
       plan.screeningDate,
-      site.altitude,
       byRepresentative ? 'representative' : 'participant',
     );
     let vitalsRecord: FormRecordView | undefined;
@@ -505,13 +504,7 @@ class TrialWriter {
       if ([3, 5, 7, 14, 28].includes(day) && inPerson) {
         await this.save(coordinator, participantId, visitKey, 'labs', labs(random, date, recovery));
         if (inHospital && dayVitals) {
-          await this.save(
-            coordinator,
-            participantId,
-            visitKey,
-            'bloodGas',
-            bloodGas(random, dayVitals, site.altitude),
-          );
+          await this.save(coordinator, participantId, visitKey, 'bloodGas', bloodGas(random, dayVitals));
         }
       }
       if (day === 7 || day === 28) {
