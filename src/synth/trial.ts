@@ -193,12 +193,11 @@ export async function generateSyntheticTrial(
   const writer = new TrialWriter(database, studyId, staff, password, asOf, dosingSafety);
   let feverShown = false;
   for (const [done, plan] of plans.entries()) {
-    const site = sites.find((entry) => entry.siteId === plan.siteId);
-    if (!site) throw new Error(`no site ${plan.siteId}`);
+    if (!sites.some((entry) => entry.siteId === plan.siteId)) throw new Error(`no site ${plan.siteId}`);
     // The first enrolled participant always shows the soft edit check at work.
     const forceFever = plan.outcome === 'enrolled' && !feverShown;
     if (forceFever) feverShown = true;
-    await writer.participant(plan, site, forceFever);
+    await writer.participant(plan, forceFever);
     options.onProgress?.(done + 1, plans.length);
   }
   return {
@@ -260,7 +259,7 @@ class TrialWriter {
     );
   }
 
-  async participant(plan: Plan, site: DemoSite, forceFever: boolean): Promise<void> {
+  async participant(plan: Plan, forceFever: boolean): Promise<void> {
     const { random } = plan;
     const { coordinator, investigator } = this.siteStaff(plan.siteId);
     const participantId = await screenParticipant(this.database, this.studyId, coordinator, {
@@ -289,7 +288,7 @@ class TrialWriter {
         ? { representativeName: 'Synthetic Relative', representativeRelation: 'spouse' }
         : {}),
     });
-    await this.screeningVisit(plan, profile, participantId, site, byRepresentative);
+    await this.screeningVisit(plan, profile, participantId, byRepresentative);
     if (plan.failure) {
       await recordScreenOutcome(this.database, this.studyId, coordinator, participantId, {
         outcome: 'screen_failed',
@@ -311,14 +310,13 @@ class TrialWriter {
       day1Date,
       version: await this.version(participantId),
     });
-    await this.followUp(plan, profile, participantId, site, day1Date, forceFever);
+    await this.followUp(plan, profile, participantId, day1Date, forceFever);
   }
 
   private async screeningVisit(
     plan: Plan,
     profile: PatientProfile,
     participantId: string,
-    site: DemoSite,
     byRepresentative: boolean,
   ): Promise<void> {
     const { random } = plan;
@@ -430,7 +428,6 @@ class TrialWriter {
     plan: Plan,
     profile: PatientProfile,
     participantId: string,
-    site: DemoSite,
     day1Date: string,
     forceFever: boolean,
   ): Promise<void> {
