@@ -109,6 +109,14 @@ export const brokenCases: BrokenCase[] = [
     lineOf: 'low: 300, high: 0',
   },
   {
+    name: 'security flag that is not true or false',
+    find: 'formatVersion: 1\n',
+    replace: 'formatVersion: 1\nsecurity: { administratorsMustUseTotp: "yes" }\n',
+    path: 'security.administratorsMustUseTotp',
+    message: /administratorsMustUseTotp is true or false/,
+    lineOf: 'administratorsMustUseTotp',
+  },
+  {
     name: 'plausibility range outside the hard limits',
     find: 'plausible: { low: 34, high: 41 }',
     replace: 'plausible: { low: 20, high: 41 }',

@@ -359,6 +359,13 @@ export const protocolSchema = z.strictObject({
   product: productSchema,
   safety: safetySchema,
   outcomes: outcomesSchema,
+  /** Study-wide security settings; each wins over its environment variable (see docs/operations.md). */
+  security: z
+    .strictObject({
+      /** Administrators must set up TOTP before anything else (else EXOTRIAL_ADMIN_TOTP_REQUIRED). */
+      administratorsMustUseTotp: z.boolean({ error: 'administratorsMustUseTotp is true or false' }).optional(),
+    })
+    .optional(),
 });
 
 export type Protocol = z.infer<typeof protocolSchema>;
