@@ -363,7 +363,9 @@ export const protocolSchema = z.strictObject({
   security: z
     .strictObject({
       /** Administrators must set up TOTP before anything else (else EXOTRIAL_ADMIN_TOTP_REQUIRED). */
-      administratorsMustUseTotp: z.boolean({ error: 'administratorsMustUseTotp is true or false' }).optional(),
+      administratorsMustUseTotp: z
+        .boolean({ error: 'administratorsMustUseTotp is true or false' })
+        .optional(),
     })
     .optional(),
 });
