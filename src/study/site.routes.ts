@@ -73,7 +73,7 @@ export function siteRoutes(app: App, context: AppContext): void {
   app.put(
     '/sites/:siteId/settings',
     {
-      config: { permission: 'site.manage' },
+      config: { permission: 'site.manage', siteParam: 'siteId' },
       schema: {
         tags: ['sites'],
         summary: "Set a site's altitude and barometric pressure (used by the PaO2/FiO2 correction)",
@@ -84,7 +84,7 @@ export function siteRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const { user, actor } = sessionOf(request);
-      authorize(user, 'site.manage');
+      authorize(user, 'site.manage', { siteId: request.params.siteId });
       return database.transaction((trx) =>
         updateSiteSettings(trx, studyId, actor, request.params.siteId, request.body),
       );
