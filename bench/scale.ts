@@ -259,7 +259,7 @@ export async function bulkLoad(
       });
       const failure = outcome === 'screen_failed' ? random.pick(screenFailures) : null;
       const profile = makeProfile(random, failure, screeningDate);
-      const forms = screeningForms(random, profile, screeningDate, 10, 'participant');
+      const forms = screeningForms(random, profile, screeningDate, 'participant');
       const record = (visitKey: string, formId: string, instance: number, values: FormValues) => {
         const recordId = randomUUID();
         records.push({

@@ -58,6 +58,7 @@ export const auditActions = [
   'signature.broken',
   'signature.failed',
   'site.create',
+  'site.settings.change',
   'storage_unit.create',
   'storage_unit.update',
   'study.create',

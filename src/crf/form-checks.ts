@@ -33,6 +33,9 @@ export interface FormCheckResult {
 }
 
 const text = (en: string, zh: string): LocalizedText => ({ en, zh });
+const span = (range: { low?: number; high?: number }, unit: string | undefined) =>
+  `${range.low ?? '−∞'}–${range.high ?? '∞'}${unit ? ` ${unit}` : ''}`;
+
 const ruleCache = new Map<string, RuleNode>();
 
 function compiled(rule: string): RuleNode {
@@ -77,9 +80,12 @@ export function typeProblem(protocol: Protocol, item: ProtocolItem, value: unkno
         return text(`At most ${item.precision} decimal places.`, `最多保留 ${item.precision} 位小数。`);
       }
       const { low, high } = item.range ?? {};
-      if ((low !== undefined && value < low) || (high !== undefined && value > high)) {
-        const span = `${low ?? '−∞'}–${high ?? '∞'}${item.unit ? ` ${item.unit}` : ''}`;
-        return text(`Must be within ${span}.`, `必须在 ${span} 范围内。`);
+      if (item.range && ((low !== undefined && value < low) || (high !== undefined && value > high))) {
+        const limits = span(item.range, item.unit);
+        return text(
+          `Must be within ${limits} (values outside are not possible).`,
+          `必须在 ${limits} 范围内（超出此范围的数值不可能存在）。`,
+        );
       }
       return null;
     }
@@ -110,6 +116,21 @@ export function typeProblem(protocol: Protocol, item: ProtocolItem, value: unkno
         : text('Choose from the listed answers, each once.', '请从列出的选项中选择，每项一次。');
     }
   }
+}
+
+/**
+ * Why a value inside the hard limits is unusual enough to query: outside the item's plausibility range.
+ * Null when it is plausible, when the item has no such range, or when the value is not a number.
+ */
+export function implausible(item: ProtocolItem, value: unknown): LocalizedText | null {
+  if (!item.plausible || typeof value !== 'number') return null;
+  const { low, high } = item.plausible;
+  if ((low === undefined || value >= low) && (high === undefined || value <= high)) return null;
+  const usual = span(item.plausible, item.unit);
+  return text(
+    `${value} is outside the usual range ${usual}; please confirm the value or correct it.`,
+    `${value} 超出常见范围 ${usual}，请核实或更正。`,
+  );
 }
 
 /** The rule value of a field: missing codes and blanks are missing to the rules. */
@@ -165,6 +186,8 @@ export function checkForm(
       continue;
     }
     for (const { key, message } of dated.soft) soft.push({ item: item.id, message, checkKey: key });
+    const unusual = implausible(item, field?.value);
+    if (unusual) soft.push({ item: item.id, message: unusual, checkKey: `${item.id}#plausible` });
     item.checks.forEach((check, index) => {
       if (evaluateRule(compiled(check.rule), allValues) !== false) return;
       const failure = { item: item.id, message: check.message };

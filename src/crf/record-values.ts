@@ -24,11 +24,34 @@ export async function participantValues(
   const rows = await query.orderBy('updated_at').execute();
   const preferred = new Set(options.preferVisits ?? []);
   rows.sort((a, b) => Number(preferred.has(a.visit_id)) - Number(preferred.has(b.visit_id)));
-  const values: Record<string, RuleInputValue> = {};
+  const values: Record<string, RuleInputValue> = await siteSettingValues(db, studyId, participantId);
   for (const row of rows) {
     for (const [itemId, entry] of Object.entries(row.entries as Entries)) {
       values[`${row.form_id}.${itemId}`] = entry.missing ? null : (entry.value as RuleInputValue);
     }
   }
   return values;
+}
+
+/** The participant's site settings as rules read them (`site.altitude`, `site.barometricPressure`). */
+async function siteSettingValues(
+  db: Db,
+  studyId: string,
+  participantId: string,
+): Promise<Record<string, RuleInputValue>> {
+  const site = await db
+    .selectFrom('participant')
+    .innerJoin('site', (join) =>
+      join
+        .onRef('site.study_id', '=', 'participant.study_id')
+        .onRef('site.site_id', '=', 'participant.site_id'),
+    )
+    .select(['site.altitude_m', 'site.barometric_pressure_mmhg'])
+    .where('participant.study_id', '=', studyId)
+    .where('participant.participant_id', '=', participantId)
+    .executeTakeFirst();
+  return {
+    'site.altitude': site?.altitude_m ?? null,
+    'site.barometricPressure': site?.barometric_pressure_mmhg ?? null,
+  };
 }

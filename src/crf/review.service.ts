@@ -158,13 +158,11 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
       sql<number>`(select count(*) from data_query q where q.study_id = r.study_id and q.record_id = r.record_id and q.status <> 'closed')`.as(
         'open_queries',
       ),
-      sql<number>`(select count(*) from field_sdv s where s.study_id = r.study_id and s.record_id = r.record_id)`.as(
-        'sdv_count',
-      ),
     ])
     .where('r.study_id', '=', studyId)
     .where('r.participant_id', '=', participantId)
     .execute();
+  const marks = await sdvMarks(db, studyId, participantId);
   const locked = participant.locked_at !== null;
   const { protocol } = await currentProtocol(db, studyId);
   const context = await participantValues(db, studyId, participantId);
@@ -184,7 +182,7 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
             ? 'signed'
             : openQueries > 0
               ? 'queried'
-              : fields > 0 && Number(row.sdv_count) >= fields
+              : fields > 0 && allVerified(row.entries as Entries, marks.get(row.record_id))
                 ? 'verified'
                 : incomplete(row.form_id, row.entries as Entries)
                   ? 'incomplete'
@@ -200,4 +198,32 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
       };
     }),
   };
+}
+
+/** The SDV marks of a participant's records: record id → item id → the revision the mark was made on. */
+async function sdvMarks(db: Db, studyId: string, participantId: string) {
+  const rows = await db
+    .selectFrom('field_sdv as s')
+    .innerJoin('form_record as r', (join) =>
+      join.onRef('r.study_id', '=', 's.study_id').onRef('r.record_id', '=', 's.record_id'),
+    )
+    .select(['s.record_id', 's.item_id', 's.verified_revision'])
+    .where('s.study_id', '=', studyId)
+    .where('r.participant_id', '=', participantId)
+    .execute();
+  const marks = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const record = marks.get(row.record_id) ?? new Map<string, number>();
+    record.set(row.item_id, row.verified_revision);
+    marks.set(row.record_id, record);
+  }
+  return marks;
+}
+
+/**
+ * Every saved field carries an SDV mark made on its current revision: a mark on an older revision of
+ * a value that was changed since does not count (the same rule as the form's own `verified` flags).
+ */
+export function allVerified(entries: Entries, marks: ReadonlyMap<string, number> | undefined): boolean {
+  return Object.entries(entries).every(([itemId, entry]) => marks?.get(itemId) === entry.revision);
 }

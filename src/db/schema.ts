@@ -25,6 +25,9 @@ export interface SiteTable {
   code: string;
   name: Json<{ en: string; zh: string }>;
   time_zone: string;
+  /** The site's settings (migration 2026_12_07_01); null until set. */
+  altitude_m: number | null;
+  barometric_pressure_mmhg: number | null;
   created_at: Timestamp;
 }
 

@@ -75,6 +75,9 @@ export async function vitalsReadings(
       spo2: number('spo2'),
       respiratoryRate: number('respiratoryRate'),
       temperature: number('temperature'),
+      oxygenSupport: typeof entries.oxygenSupport?.value === 'string' ? entries.oxygenSupport.value : null,
+      fio2: number('fio2Setting'),
+      peep: number('peep'),
     });
   }
   return readings;

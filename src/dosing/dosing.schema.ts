@@ -36,7 +36,16 @@ export const updateAdministrationRequestSchema = z.strictObject({
 export type UpdateAdministrationRequest = z.infer<typeof updateAdministrationRequestSchema>;
 
 export const inhalationFlagSchema = z.object({
-  kind: z.enum(['spo2-drop', 'spo2-low', 'respiratory-rate-rise', 'bronchospasm', 'new-cough', 'fever']),
+  kind: z.enum([
+    'spo2-drop',
+    'spo2-low',
+    'respiratory-rate-rise',
+    'fio2-rise',
+    'peep-rise',
+    'bronchospasm',
+    'new-cough',
+    'fever',
+  ]),
   source: z.string().nullable(),
   at: z.string().nullable(),
   observed: z.number().nullable(),

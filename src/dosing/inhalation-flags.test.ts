@@ -19,13 +19,16 @@ const minutes = (count: number) => new Date(start.getTime() + count * 60_000);
 const reading = (
   source: string,
   at: Date,
-  values: Partial<Pick<VitalsReading, 'spo2' | 'respiratoryRate' | 'temperature'>>,
+  values: Partial<Omit<VitalsReading, 'source' | 'assessedAt'>>,
 ): VitalsReading => ({
   source,
   assessedAt: at,
   spo2: values.spo2 ?? null,
   respiratoryRate: values.respiratoryRate ?? null,
   temperature: values.temperature ?? null,
+  oxygenSupport: values.oxygenSupport ?? null,
+  fio2: values.fio2 ?? null,
+  peep: values.peep ?? null,
 });
 const pre = reading('day-1/pre-dose', minutes(-30), { spo2: 95, respiratoryRate: 20, temperature: 37.0 });
 const dose = (after: VitalsReading[], extra: Partial<DoseObservation> = {}): DoseObservation => ({
@@ -47,6 +50,7 @@ describe('inhalation-associated event flags at the protocol’s thresholds', () 
       spo2DropPoints: 3,
       spo2BelowPercent: 90,
       respiratoryRateRisePerMinute: 5,
+      controlledVentilation: { oxygenSupport: ['imv', 'ecmo'], fio2RisePoints: 10, peepRiseCmH2O: 2 },
       fever: { celsius: 38, withinHours: 12 },
     });
   });
@@ -104,5 +108,71 @@ describe('inhalation-associated event flags at the protocol’s thresholds', () 
     expect(kinds(dose([], { bronchospasm: true, newCough: true }))).toEqual(['bronchospasm', 'new-cough']);
     const withoutCough = { ...thresholds, newCough: false };
     expect(inhalationFlags(withoutCough, dose([], { newCough: true }))).toEqual([]);
+  });
+
+  describe('on controlled ventilation', () => {
+    const ventilated = { oxygenSupport: 'imv', fio2: 40, peep: 8 } as const;
+    const onVentilator = dose([], {
+      preDose: reading('day-1/pre-dose', minutes(-30), { spo2: 95, respiratoryRate: 16, ...ventilated }),
+    });
+    const afterDose = (values: Parameters<typeof reading>[2]) =>
+      kinds({ ...onVentilator, after: [reading('post-30', minutes(45), { ...ventilated, ...values })] });
+
+    it('ignores the respiratory rate, which the ventilator sets', () => {
+      expect(afterDose({ respiratoryRate: 28 })).toEqual([]);
+    });
+
+    it('FiO2: a rise of exactly 10 points flags, 9 does not', () => {
+      expect(afterDose({ fio2: 50 })).toEqual(['fio2-rise']);
+      expect(afterDose({ fio2: 49 })).toEqual([]);
+    });
+
+    it('PEEP: a rise of exactly 2 cmH2O flags, 1 does not', () => {
+      expect(afterDose({ peep: 10 })).toEqual(['peep-rise']);
+      expect(afterDose({ peep: 9 })).toEqual([]);
+    });
+
+    it('gives the escalation with its values and still flags SpO2', () => {
+      const flags = inhalationFlags(thresholds, {
+        ...onVentilator,
+        after: [reading('post-30', minutes(45), { ...ventilated, spo2: 89, fio2: 60, peep: 12 })],
+      });
+      expect(flags.map((flag) => flag.kind)).toEqual(['spo2-drop', 'spo2-low', 'fio2-rise', 'peep-rise']);
+      expect(flags[2]).toMatchObject({ observed: 60, baseline: 40, threshold: 10 });
+      expect(flags[2]?.message.en).toContain('FiO2 was raised from 40% to 60%');
+      expect(flags[3]).toMatchObject({ observed: 12, baseline: 8, threshold: 2 });
+    });
+
+    it('ECMO counts as controlled ventilation; a non-invasive ventilation reading does not', () => {
+      expect(afterDose({ oxygenSupport: 'ecmo', respiratoryRate: 30, fio2: 55 })).toEqual(['fio2-rise']);
+      // Extubated to NIV after the dose: settings of another device are not an escalation.
+      expect(afterDose({ oxygenSupport: 'niv', fio2: 60, peep: 12 })).toEqual([]);
+    });
+
+    it('a patient breathing on their own before the dose is judged by the respiratory rate', () => {
+      const breathing = reading('day-1/pre-dose', minutes(-30), {
+        respiratoryRate: 20,
+        oxygenSupport: 'hfno',
+        fio2: 40,
+      });
+      const later = reading('post-30', minutes(45), { respiratoryRate: 26, oxygenSupport: 'hfno', fio2: 60 });
+      expect(kinds(dose([later], { preDose: breathing }))).toEqual(['respiratory-rate-rise']);
+      // A reading taken once on the ventilator says nothing about the own breathing rate.
+      const intubated = reading('post-120', minutes(120), { respiratoryRate: 30, oxygenSupport: 'imv' });
+      expect(kinds(dose([intubated], { preDose: breathing }))).toEqual([]);
+    });
+
+    it('protocols written before take the default controlled-ventilation thresholds', async () => {
+      const { protocolSchema } = await import('../protocol/schema.ts');
+      const loaded = await loadProtocolFile(defaultProtocolPath());
+      if (!loaded.ok) throw new Error('the default protocol does not load');
+      const { controlledVentilation: _dropped, ...older } = loaded.protocol.safety.inhalationEvents;
+      const reparsed = protocolSchema.shape.safety.shape.inhalationEvents.parse(older);
+      expect(reparsed.controlledVentilation).toEqual({
+        oxygenSupport: ['imv', 'ecmo'],
+        fio2RisePoints: 10,
+        peepRiseCmH2O: 2,
+      });
+    });
   });
 });

@@ -11,6 +11,12 @@ export interface VitalsReading {
   spo2: number | null;
   respiratoryRate: number | null;
   temperature: number | null;
+  /** The vitals' oxygen support code (`imv`, `hfno`, …); null when not recorded. */
+  oxygenSupport: string | null;
+  /** FiO2 set on the device, in %. */
+  fio2: number | null;
+  /** PEEP set on the ventilator, in cmH2O. */
+  peep: number | null;
 }
 
 export interface DoseObservation {
@@ -28,6 +34,8 @@ export type InhalationFlagKind =
   | 'spo2-drop'
   | 'spo2-low'
   | 'respiratory-rate-rise'
+  | 'fio2-rise'
+  | 'peep-rise'
   | 'bronchospasm'
   | 'new-cough'
   | 'fever';
@@ -49,8 +57,8 @@ const MINUTE = 60_000;
 /**
  * Flags the prespecified events of one dose. Within the observation period (from the start of the dose
  * to `observationMinutes` after its end, both ends included): SpO2 that falls by at least
- * `spo2DropPoints` from the pre-dose value, SpO2 strictly below `spo2BelowPercent`, and a respiratory
- * rate that rises by at least `respiratoryRateRisePerMinute`. Fever: a temperature of at least
+ * `spo2DropPoints` from the pre-dose value, SpO2 strictly below `spo2BelowPercent`, and the breathing
+ * flags of `breathingFlags` (respiratory rate, or FiO2 and PEEP on controlled ventilation). Fever: a temperature of at least
  * `fever.celsius` within `fever.withinHours` of the start. Bronchospasm and new cough as observed at
  * the bedside, when the protocol lists them. One flag per kind: the most extreme reading.
  */
@@ -93,25 +101,7 @@ export function inhalationFlags(thresholds: InhalationThresholds, dose: DoseObse
       suggestedTerm: { en: 'Hypoxia', zh: '低氧血症' },
     });
   }
-  const highestRate = extreme(observed, 'respiratoryRate', 'max');
-  if (
-    highestRate &&
-    pre?.respiratoryRate != null &&
-    highestRate.value - pre.respiratoryRate >= thresholds.respiratoryRateRisePerMinute
-  ) {
-    flags.push({
-      kind: 'respiratory-rate-rise',
-      ...where(highestRate.reading),
-      observed: highestRate.value,
-      baseline: pre.respiratoryRate,
-      threshold: thresholds.respiratoryRateRisePerMinute,
-      message: {
-        en: `Respiratory rate rose from ${pre.respiratoryRate} to ${highestRate.value}/min (a rise of ${thresholds.respiratoryRateRisePerMinute}/min or more).`,
-        zh: `呼吸频率由 ${pre.respiratoryRate} 升至 ${highestRate.value} 次/分（升高 ≥ ${thresholds.respiratoryRateRisePerMinute} 次/分）。`,
-      },
-      suggestedTerm: { en: 'Tachypnoea', zh: '呼吸急促' },
-    });
-  }
+  flags.push(...breathingFlags(thresholds, pre, observed));
   const febrile = extreme(
     dose.after.filter((reading) => within(reading, feverEnd)),
     'temperature',
@@ -140,9 +130,88 @@ export function inhalationFlags(thresholds: InhalationThresholds, dose: DoseObse
   return flags;
 }
 
+/**
+ * Breathing flags, by the respiratory support at the pre-dose reading. Breathing on their own: a respiratory
+ * rate that rises by at least `respiratoryRateRisePerMinute` (readings on controlled ventilation left out).
+ * On controlled ventilation the ventilator sets the rate, so it is ignored; escalation of support is the
+ * sign instead: FiO2 up by at least `fio2RisePoints` or PEEP up by at least `peepRiseCmH2O`, each against
+ * the pre-dose setting and among readings still on controlled ventilation.
+ */
+export function breathingFlags(
+  thresholds: InhalationThresholds,
+  pre: VitalsReading | null,
+  observed: readonly VitalsReading[],
+): InhalationFlag[] {
+  const ventilation = thresholds.controlledVentilation;
+  const controlled = (reading: VitalsReading) =>
+    reading.oxygenSupport !== null && ventilation.oxygenSupport.includes(reading.oxygenSupport);
+  if (pre && controlled(pre)) {
+    const ventilated = observed.filter(controlled);
+    return [
+      rise('fio2-rise', pre, ventilated, 'fio2', ventilation.fio2RisePoints),
+      rise('peep-rise', pre, ventilated, 'peep', ventilation.peepRiseCmH2O),
+    ].filter((flag) => flag !== null);
+  }
+  const breathing = observed.filter((reading) => !controlled(reading));
+  const flag = rise(
+    'respiratory-rate-rise',
+    pre,
+    breathing,
+    'respiratoryRate',
+    thresholds.respiratoryRateRisePerMinute,
+  );
+  return flag ? [flag] : [];
+}
+
+const rises = {
+  'respiratory-rate-rise': {
+    term: { en: 'Tachypnoea', zh: '呼吸急促' },
+    message: (from: number, to: number, by: number) => ({
+      en: `Respiratory rate rose from ${from} to ${to}/min (a rise of ${by}/min or more).`,
+      zh: `呼吸频率由 ${from} 升至 ${to} 次/分（升高 ≥ ${by} 次/分）。`,
+    }),
+  },
+  'fio2-rise': {
+    term: { en: 'Hypoxia', zh: '低氧血症' },
+    message: (from: number, to: number, by: number) => ({
+      en: `On controlled ventilation, FiO2 was raised from ${from}% to ${to}% (a rise of ${by} points or more).`,
+      zh: `控制通气期间 FiO2 由 ${from}% 上调至 ${to}%（上调 ≥ ${by} 个百分点）。`,
+    }),
+  },
+  'peep-rise': {
+    term: { en: 'Hypoxia', zh: '低氧血症' },
+    message: (from: number, to: number, by: number) => ({
+      en: `On controlled ventilation, PEEP was raised from ${from} to ${to} cmH2O (a rise of ${by} cmH2O or more).`,
+      zh: `控制通气期间 PEEP 由 ${from} 上调至 ${to} cmH2O（上调 ≥ ${by} cmH2O）。`,
+    }),
+  },
+} as const;
+
+/** A flag when the highest reading of `item` rose by at least `threshold` from the pre-dose reading. */
+function rise(
+  kind: keyof typeof rises,
+  pre: VitalsReading | null,
+  readings: readonly VitalsReading[],
+  item: 'respiratoryRate' | 'fio2' | 'peep',
+  threshold: number,
+): InhalationFlag | null {
+  const baseline = pre?.[item] ?? null;
+  const highest = extreme(readings, item, 'max');
+  if (baseline === null || !highest || highest.value - baseline < threshold) return null;
+  return {
+    kind,
+    ...where(highest.reading),
+    observed: highest.value,
+    baseline,
+    threshold,
+    message: rises[kind].message(baseline, highest.value, threshold),
+    suggestedTerm: rises[kind].term,
+  };
+}
+
 function extreme(
   readings: readonly VitalsReading[],
-  item: 'spo2' | 'respiratoryRate' | 'temperature',
+  item: 'spo2' | 'respiratoryRate' | 'temperature' | 'fio2' | 'peep',
   direction: 'min' | 'max',
 ): { reading: VitalsReading; value: number } | null {
   let best: { reading: VitalsReading; value: number } | null = null;

@@ -37,7 +37,7 @@ const eligible: RuleValues = {
   'vitals.atRest': true,
   'bloodGas.pao2': 80,
   'bloodGas.fio2': 33,
-  'bloodGas.altitude': 4,
+  'site.altitude': 4,
   'labs.creatinine': 80,
   'chestCt.viralPneumonia': true,
   'rtPcr.result': 'positive',
@@ -57,11 +57,36 @@ describe('derived items', () => {
     const derived = deriveItemValues(protocol, {
       ...eligible,
       'labs.creatinineClearanceMeasured': 12,
-      'bloodGas.altitude': 3650,
-      'bloodGas.barometricPressure': 495,
+      'site.altitude': 3650,
+      'site.barometricPressure': 495,
     });
     expect(derived['labs.creatinineClearance']).toBe(12);
     expect(derived['bloodGas.pfRatio']).toBeCloseTo((80 / 0.33) * (495 / 760), 3);
+  });
+
+  it('corrects with the altitude and pressure a blood gas saved before the site settings holds', () => {
+    // Such a record keeps its own values, whatever the site's settings say now.
+    const derived = deriveItemValues(protocol, {
+      ...eligible,
+      'bloodGas.altitude': 3650,
+      'bloodGas.barometricPressure': 495,
+      'site.altitude': 20,
+      'site.barometricPressure': 758,
+    });
+    expect(derived['bloodGas.pfRatio']).toBeCloseTo((80 / 0.33) * (495 / 760), 3);
+    const lowland = deriveItemValues(protocol, {
+      ...eligible,
+      'bloodGas.altitude': 4,
+      'site.altitude': 3650,
+    });
+    expect(lowland['bloodGas.pfRatio']).toBeCloseTo(80 / 0.33, 3);
+  });
+
+  it('leaves the ratio unknown above 1000 m without a pressure, and uncorrected without any altitude', () => {
+    const noPressure = deriveItemValues(protocol, { ...eligible, 'site.altitude': 3650 });
+    expect(noPressure['bloodGas.pfRatio']).toBeNull();
+    const { 'site.altitude': _altitude, ...noAltitude } = eligible;
+    expect(deriveItemValues(protocol, noAltitude)['bloodGas.pfRatio']).toBeCloseTo(80 / 0.33, 3);
   });
 });
 

@@ -21,9 +21,21 @@ export function itemCatalog(protocol: Protocol): Map<string, CatalogEntry> {
   return catalog;
 }
 
-/** Item types keyed by `form.item`, the environment typecheckRule needs. */
+/**
+ * Values of the participant's site that rules read like items, as `site.<setting>` (set in the site's settings
+ * by an administrator, not typed on a form): altitude in metres, barometric pressure in mmHg. Missing until set.
+ */
+export const SITE_SETTING_TYPES: Readonly<Record<string, ItemType>> = {
+  'site.altitude': 'integer',
+  'site.barometricPressure': 'decimal',
+};
+
+/** The form id that rules keep for the site's settings. */
+export const SITE_SETTINGS_FORM = 'site';
+
+/** Item types keyed by `form.item` (and the site's settings), the environment typecheckRule needs. */
 export function protocolItemTypes(protocol: Protocol): Record<string, ItemType> {
-  const types: Record<string, ItemType> = {};
+  const types: Record<string, ItemType> = { ...SITE_SETTING_TYPES };
   for (const [reference, entry] of itemCatalog(protocol)) types[reference] = entry.item.type;
   return types;
 }

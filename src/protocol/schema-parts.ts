@@ -119,7 +119,10 @@ export const itemSchema = z
     label: textSchema,
     hint: textSchema.optional(),
     unit: ucumSchema.optional(),
+    /** Hard limits: a value outside is physically impossible and is refused. */
     range: rangeSchema.optional(),
+    /** Plausibility range (soft): a value outside is saved and opens a query, closed once corrected into it. */
+    plausible: rangeSchema.optional(),
     codeList: identifierSchema.optional(),
     choices: z.array(codedValueSchema).min(1).optional(),
     required: z.boolean().default(false),
@@ -164,6 +167,16 @@ export const itemSchema = z
         message: 'only integer and decimal items have a range',
       });
     }
+    if (!numeric && item.plausible !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['plausible'],
+        message: 'only integer and decimal items have a plausibility range',
+      });
+    }
+    for (const problem of plausibleProblems(item.range, item.plausible)) {
+      context.addIssue({ code: 'custom', path: ['plausible'], message: problem });
+    }
     if (item.type !== 'decimal' && item.precision !== undefined) {
       context.addIssue({
         code: 'custom',
@@ -172,6 +185,28 @@ export const itemSchema = z
       });
     }
   });
+
+type Range = z.infer<typeof rangeSchema>;
+
+/** A plausibility range is a narrower window inside the hard limits; anything else is a mistake of the author. */
+function plausibleProblems(limits: Range | undefined, plausible: Range | undefined): string[] {
+  if (!plausible) return [];
+  const problems: string[] = [];
+  if (plausible.low !== undefined && plausible.high !== undefined && plausible.low > plausible.high) {
+    problems.push('the plausibility range has low above high');
+  }
+  const { low, high } = limits ?? {};
+  // Inverted hard limits are reported on the range itself; measuring against them says nothing more.
+  if (low !== undefined && high !== undefined && low > high) return problems;
+  const outside = (value: number | undefined) =>
+    value !== undefined && ((low !== undefined && value < low) || (high !== undefined && value > high));
+  if (outside(plausible.low) || outside(plausible.high)) {
+    problems.push(
+      `the plausibility range must lie within the hard limits (range ${low ?? '−∞'}–${high ?? '∞'})`,
+    );
+  }
+  return problems;
+}
 
 export const formSchema = z.strictObject({
   id: identifierSchema,

@@ -271,6 +271,19 @@ const safetySchema = z.strictObject({
     spo2DropPoints: z.number().positive(),
     spo2BelowPercent: z.number().positive(),
     respiratoryRateRisePerMinute: z.number().positive(),
+    /**
+     * On controlled ventilation the ventilator sets the respiratory rate, so a rise in it says nothing:
+     * escalation of FiO2 (points) or PEEP (cmH2O) is flagged instead. Protocols written before this get
+     * these defaults.
+     */
+    controlledVentilation: z
+      .strictObject({
+        /** Codes of the vitals' oxygenSupport item that mean controlled ventilation. */
+        oxygenSupport: z.array(z.string().min(1)).min(1),
+        fio2RisePoints: z.number().positive(),
+        peepRiseCmH2O: z.number().positive(),
+      })
+      .default({ oxygenSupport: ['imv', 'ecmo'], fio2RisePoints: 10, peepRiseCmH2O: 2 }),
     bronchospasm: z.boolean(),
     newCough: z.boolean(),
     fever: z.strictObject({ celsius: z.number(), withinHours: z.number().positive() }),
@@ -346,6 +359,15 @@ export const protocolSchema = z.strictObject({
   product: productSchema,
   safety: safetySchema,
   outcomes: outcomesSchema,
+  /** Study-wide security settings; each wins over its environment variable (see docs/operations.md). */
+  security: z
+    .strictObject({
+      /** Administrators must set up TOTP before anything else (else EXOTRIAL_ADMIN_TOTP_REQUIRED). */
+      administratorsMustUseTotp: z
+        .boolean({ error: 'administratorsMustUseTotp is true or false' })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type Protocol = z.infer<typeof protocolSchema>;

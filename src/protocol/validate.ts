@@ -1,4 +1,4 @@
-import { itemCatalog } from './item-catalog.ts';
+import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
 import type { Protocol } from './schema.ts';
 import { validateRules } from './validate-rules.ts';
 
@@ -65,6 +65,14 @@ function checkIdentity(protocol: Protocol, report: Report): void {
 
 function checkForms(protocol: Protocol, report: Report): void {
   checkUnique(protocol.forms, (form) => form.id, ['forms'], 'form id', report);
+  protocol.forms.forEach((form, index) => {
+    if (form.id === SITE_SETTINGS_FORM) {
+      report(
+        ['forms', index, 'id'],
+        `the form id '${form.id}' is kept for the site's settings (site.altitude); choose another`,
+      );
+    }
+  });
   checkUnique(protocol.codeLists, (list) => list.id, ['codeLists'], 'code list id', report);
   for (const [index, list] of protocol.codeLists.entries()) {
     checkUnique(list.items, (entry) => entry.code, ['codeLists', index, 'items'], 'code', report);

@@ -3,8 +3,14 @@ import { errorBodySchema } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { authorize } from '../kernel/permissions.ts';
-import { addSite, listSites, siteDetail } from './site.service.ts';
-import { newSiteSchema, siteDetailSchema, siteViewSchema } from './study.schema.ts';
+import { addSite, listSites, siteDetail, updateSiteSettings } from './site.service.ts';
+import {
+  newSiteSchema,
+  siteDetailSchema,
+  siteEntrySchema,
+  siteSettingsSchema,
+  siteViewSchema,
+} from './study.schema.ts';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 
@@ -18,7 +24,7 @@ export function siteRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['sites'],
         summary: 'The sites of the study',
-        response: { 200: z.array(siteViewSchema), ...errors },
+        response: { 200: z.array(siteEntrySchema), ...errors },
       },
     },
     async (request) => {
@@ -61,6 +67,27 @@ export function siteRoutes(app: App, context: AppContext): void {
         addSite(trx, studyId, sessionOf(request).actor, request.body),
       );
       return reply.status(201).send(site);
+    },
+  );
+
+  app.put(
+    '/sites/:siteId/settings',
+    {
+      config: { permission: 'site.manage', siteParam: 'siteId' },
+      schema: {
+        tags: ['sites'],
+        summary: "Set a site's altitude and barometric pressure (used by the PaO2/FiO2 correction)",
+        params: z.object({ siteId: z.string().min(1).max(64) }),
+        body: siteSettingsSchema,
+        response: { 200: siteEntrySchema, ...errors, 404: errorBodySchema },
+      },
+    },
+    async (request) => {
+      const { user, actor } = sessionOf(request);
+      authorize(user, 'site.manage', { siteId: request.params.siteId });
+      return database.transaction((trx) =>
+        updateSiteSettings(trx, studyId, actor, request.params.siteId, request.body),
+      );
     },
   );
 }

@@ -3,23 +3,31 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { canAccessSite } from '../kernel/permissions.ts';
-import type { NewSite, SiteDetail, SiteView } from './study.schema.ts';
+import type { NewSite, SiteDetail, SiteEntry, SiteSettings, SiteView } from './study.schema.ts';
 
-export type { NewSite, SiteDetail, SiteView } from './study.schema.ts';
+export type { NewSite, SiteDetail, SiteEntry, SiteSettings, SiteView } from './study.schema.ts';
 
 const toView = (row: {
   site_id: string;
   code: string;
   name: { en: string; zh: string };
   time_zone: string;
-}) => ({
+  altitude_m: number | null;
+  barometric_pressure_mmhg: number | null;
+}): SiteEntry => ({
   siteId: row.site_id,
   code: row.code,
   name: row.name,
   timeZone: row.time_zone,
+  ...settingsOf(row),
 });
 
-export async function listSites(db: Db, studyId: string): Promise<SiteView[]> {
+const settingsOf = (row: { altitude_m: number | null; barometric_pressure_mmhg: number | null }) => ({
+  altitudeM: row.altitude_m,
+  barometricPressureMmHg: row.barometric_pressure_mmhg,
+});
+
+export async function listSites(db: Db, studyId: string): Promise<SiteEntry[]> {
   const rows = await db
     .selectFrom('site')
     .selectAll()
@@ -78,4 +86,41 @@ export async function addSite(trx: Tx, studyId: string, actor: Actor, site: NewS
     context: { siteId: site.siteId },
   });
   return site;
+}
+
+/**
+ * Sets a site's altitude and barometric pressure (the PaO2/FiO2 correction reads them); audited with the
+ * old and new settings. Values already saved keep theirs: a derived ratio is computed when read.
+ */
+export async function updateSiteSettings(
+  trx: Tx,
+  studyId: string,
+  actor: Actor,
+  siteId: string,
+  settings: SiteSettings,
+): Promise<SiteEntry> {
+  const row = await trx
+    .selectFrom('site')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('site_id', '=', siteId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound(`Site ${siteId}`);
+  const updated = await trx
+    .updateTable('site')
+    .set({ altitude_m: settings.altitudeM, barometric_pressure_mmhg: settings.barometricPressureMmHg })
+    .where('study_id', '=', studyId)
+    .where('site_id', '=', siteId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(trx, studyId, actor, {
+    action: 'site.settings.change',
+    entityType: 'site',
+    entityId: siteId,
+    oldValue: settingsOf(row),
+    newValue: settingsOf(updated),
+    context: { siteId },
+  });
+  return toView(updated);
 }

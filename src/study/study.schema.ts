@@ -22,7 +22,42 @@ export const newSiteSchema = z.object({
 });
 export type NewSite = z.infer<typeof newSiteSchema>;
 
-export const siteDetailSchema = siteViewSchema.extend({
+/**
+ * A site's settings: altitude (m) and barometric pressure (mmHg), read by the PaO2/FiO2 correction above
+ * 1000 m as `site.altitude` and `site.barometricPressure`. Null until set.
+ */
+export const siteSettingsSchema = z
+  .object({
+    altitudeM: z
+      .number()
+      .int('Give the altitude in whole metres.')
+      .min(-500, 'The altitude must be between -500 and 5500 m.')
+      .max(5500, 'The altitude must be between -500 and 5500 m.')
+      .nullable(),
+    barometricPressureMmHg: z
+      .number()
+      .min(350, 'The barometric pressure must be between 350 and 800 mmHg.')
+      .max(800, 'The barometric pressure must be between 350 and 800 mmHg.')
+      .nullable(),
+  })
+  .refine(
+    (settings) =>
+      !(settings.altitudeM !== null && settings.altitudeM > 1000 && settings.barometricPressureMmHg === null),
+    {
+      path: ['barometricPressureMmHg'],
+      message: 'Above 1000 m the PaO2/FiO2 ratio is corrected with the barometric pressure: give it too.',
+    },
+  );
+export type SiteSettings = z.infer<typeof siteSettingsSchema>;
+
+/** A site as listed, with its settings. */
+export const siteEntrySchema = siteViewSchema.extend({
+  altitudeM: z.number().nullable(),
+  barometricPressureMmHg: z.number().nullable(),
+});
+export type SiteEntry = z.infer<typeof siteEntrySchema>;
+
+export const siteDetailSchema = siteEntrySchema.extend({
   staff: z.array(
     z.object({ userId: z.string(), name: z.string(), roles: z.array(z.string()), status: z.string() }),
   ),

@@ -111,7 +111,9 @@ function oxygenFields(random: Random, category: Category, ecmo: boolean): FormVa
       ? { oxygenSupport: 'hfno', oxygenFlow: random.int(30, 60), fio2Setting: random.int(35, 60) }
       : { oxygenSupport: 'niv', fio2Setting: random.int(40, 70) };
   }
-  return { oxygenSupport: ecmo ? 'ecmo' : 'imv', fio2Setting: random.int(40, 80) };
+  const fio2Setting = random.int(40, 80);
+  // PEEP follows FiO2 as in the ARDSNet low-PEEP table; taken from it so the seed's random sequence is unchanged.
+  return { oxygenSupport: ecmo ? 'ecmo' : 'imv', fio2Setting, peep: 5 + Math.round((fio2Setting - 40) / 5) };
 }
 
 /** The FiO2 (%) a patient breathes under the given oxygen support. */
@@ -156,10 +158,8 @@ export function vitals(
   };
 }
 
-/** Barometric pressure (mm Hg) at an altitude, by the isothermal barometric formula. */
-const barometricPressure = (altitude: number) => Math.round(760 * Math.exp(-altitude / 8434));
-
-export function bloodGas(random: Random, vitalsValues: FormValues, altitude: number): FormValues {
+/** A blood gas; the site's settings (altitude, barometric pressure) correct its PaO2/FiO2 ratio. */
+export function bloodGas(random: Random, vitalsValues: FormValues): FormValues {
   const fio2 = inspiredOxygen(vitalsValues);
   const unwell = vitalsValues.oxygenSupport !== 'none';
   return {
@@ -168,8 +168,6 @@ export function bloodGas(random: Random, vitalsValues: FormValues, altitude: num
     pao2: unwell ? random.int(55, 88) : random.int(80, 100),
     paco2: random.int(32, 46),
     fio2,
-    altitude,
-    ...(altitude > 1000 ? { barometricPressure: barometricPressure(altitude) } : {}),
   };
 }
 
@@ -285,7 +283,6 @@ export function screeningForms(
   random: Random,
   profile: PatientProfile,
   screeningDate: string,
-  altitude: number,
   signer: 'participant' | 'representative',
 ): Record<string, FormValues> {
   const failure = profile.failure;
@@ -335,7 +332,7 @@ export function screeningForms(
       ...(profile.sex === 'F' ? { pregnant: failure === 'pregnant', breastfeeding: false } : {}),
     },
     vitals: vitalsValues,
-    bloodGas: bloodGas(random, vitalsValues, altitude),
+    bloodGas: bloodGas(random, vitalsValues),
     labs: labValues,
     chestCt: chestCt(random, screeningDate, 'not-applicable'),
     rtPcr: rtPcr(random, screeningDate, failure !== 'pcr-negative'),

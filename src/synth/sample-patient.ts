@@ -46,7 +46,7 @@ export function eligibleScreeningForms(
       oxygenSupport: 'nasal-cannula',
       oxygenFlow: 3,
     },
-    bloodGas: { pao2: 80, fio2: 33, altitude: 4 },
+    bloodGas: { pao2: 80, fio2: 33 },
     labs: { creatinine: 80 },
     chestCt: { viralPneumonia: true },
     rtPcr: { result: 'positive', specimen: 'sputum' },

@@ -7,7 +7,7 @@ import { resetPassword, updateUser } from '../auth/user-admin.service.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { isRole, type Role } from '../kernel/roles.ts';
-import { addSite, listSites, type SiteView } from '../study/site.service.ts';
+import { addSite, listSites, type SiteView, updateSiteSettings } from '../study/site.service.ts';
 
 /** Who writes the synthetic trial's set-up rows (sites, accounts) into the audit trail. */
 export const demoActor: Actor = systemActor('demo (synthetic data)');
@@ -20,7 +20,7 @@ export const demoLockout: LockoutPolicy = { attempts: 5, minutes: 15 };
 
 export const DEMO_EMAIL_DOMAIN = 'demo.exotrial.org';
 
-/** Further sites for `--sites N`, in order; their altitude feeds the blood-gas form (Lhasa needs the correction). */
+/** Further sites for `--sites N`, in order; their altitude goes to the site's settings (Lhasa needs the correction). */
 const extraSites: Array<{ siteId: string; code: string; en: string; zh: string; altitude: number }> = [
   { siteId: 'jinyintan', code: 'JYT', en: 'Wuhan Jinyintan Hospital', zh: '武汉市金银潭医院', altitude: 23 },
   {
@@ -85,7 +85,26 @@ export async function demoSites(trx: Tx, studyId: string, count: number): Promis
     });
     sites.push({ ...site, altitude: candidate.altitude });
   }
+  for (const site of sites) await demoSiteSettings(trx, studyId, site);
   return sites;
+}
+
+/** Barometric pressure (mm Hg) at an altitude, by the isothermal barometric formula. */
+const barometricPressure = (altitude: number) => Math.round(760 * Math.exp(-altitude / 8434));
+
+/** A site's altitude and pressure in its settings, unless an administrator set them already. */
+async function demoSiteSettings(trx: Tx, studyId: string, site: DemoSite): Promise<void> {
+  const current = await trx
+    .selectFrom('site')
+    .select(['altitude_m', 'barometric_pressure_mmhg'])
+    .where('study_id', '=', studyId)
+    .where('site_id', '=', site.siteId)
+    .executeTakeFirstOrThrow();
+  if (current.altitude_m !== null) return;
+  await updateSiteSettings(trx, studyId, demoActor, site.siteId, {
+    altitudeM: site.altitude,
+    barometricPressureMmHg: barometricPressure(site.altitude),
+  });
 }
 
 /** A password for the demonstration accounts, printed once by the demo command. */

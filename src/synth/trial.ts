@@ -204,12 +204,11 @@ export async function generateSyntheticTrial(
   for (let start = 0; start < plans.length; start += perCommit) {
     await batches.batch(async () => {
       for (const [offset, plan] of plans.slice(start, start + perCommit).entries()) {
-        const site = sites.find((entry) => entry.siteId === plan.siteId);
-        if (!site) throw new Error(`no site ${plan.siteId}`);
+        if (!sites.some((entry) => entry.siteId === plan.siteId)) throw new Error(`no site ${plan.siteId}`);
         // The first enrolled participant always shows the soft edit check at work.
         const forceFever = plan.outcome === 'enrolled' && !feverShown;
         if (forceFever) feverShown = true;
-        await writer.participant(plan, site, forceFever);
+        await writer.participant(plan, forceFever);
         options.onProgress?.(start + offset + 1, plans.length);
       }
     });
@@ -277,7 +276,7 @@ class TrialWriter {
     return this.save(caller, participantId, record.visitKey, record.formId, record.values, record.instance);
   }
 
-  async participant(plan: Plan, site: DemoSite, forceFever: boolean): Promise<void> {
+  async participant(plan: Plan, forceFever: boolean): Promise<void> {
     const { random } = plan;
     const { coordinator, investigator } = this.siteStaff(plan.siteId);
     const participantId = await screenParticipant(this.database, this.studyId, coordinator, {
@@ -306,7 +305,7 @@ class TrialWriter {
         ? { representativeName: 'Synthetic Relative', representativeRelation: 'spouse' }
         : {}),
     });
-    await this.screeningVisit(plan, profile, participantId, site, byRepresentative);
+    await this.screeningVisit(plan, profile, participantId, byRepresentative);
     if (plan.failure) {
       await recordScreenOutcome(this.database, this.studyId, coordinator, participantId, {
         outcome: 'screen_failed',
@@ -328,14 +327,13 @@ class TrialWriter {
       day1Date,
       version: await this.version(participantId),
     });
-    await this.followUp(plan, profile, participantId, site, day1Date, forceFever);
+    await this.followUp(plan, profile, participantId, day1Date, forceFever);
   }
 
   private async screeningVisit(
     plan: Plan,
     profile: PatientProfile,
     participantId: string,
-    site: DemoSite,
     byRepresentative: boolean,
   ): Promise<void> {
     const { random } = plan;
@@ -344,7 +342,6 @@ class TrialWriter {
       random,
       profile,
       plan.screeningDate,
-      site.altitude,
       byRepresentative ? 'representative' : 'participant',
     );
     let vitalsRecord: FormRecordView | undefined;
@@ -445,7 +442,6 @@ class TrialWriter {
     plan: Plan,
     profile: PatientProfile,
     participantId: string,
-    site: DemoSite,
     day1Date: string,
     forceFever: boolean,
   ): Promise<void> {
@@ -500,7 +496,7 @@ class TrialWriter {
             participantId,
             record.visitKey,
             'bloodGas',
-            bloodGas(random, dayVitals, site.altitude),
+            bloodGas(random, dayVitals),
           );
         }
       }

@@ -155,6 +155,12 @@ export const en = {
     nameZh: 'Name (Chinese)',
     timeZone: 'Time zone',
     newSite: 'Add a site',
+    altitude: 'Altitude',
+    barometricPressure: 'Barometric pressure',
+    editSettings: 'Settings',
+    siteSettings: 'Settings of {{site}}',
+    siteSettingsHelp:
+      'Above 1000 m the PaO2/FiO2 ratio of every blood gas at this site is corrected by × barometric pressure / 760.',
     owner: 'Owner',
     prefix: 'Starts with',
     created: 'Created',
@@ -250,6 +256,7 @@ export const en = {
       signature_broken: 'Signature broken by a change',
       signature_failed: 'Signature refused',
       site_create: 'Site added',
+      site_settings_change: 'Site settings changed',
       storage_unit_create: 'Storage unit added',
       storage_unit_update: 'Storage unit changed',
       study_create: 'Study created',
@@ -487,6 +494,7 @@ export const en = {
   crf: {
     wrongPassword: 'The password is not correct: the signature was not applied.',
     range: 'range {{range}}',
+    plausible: 'usual {{range}} (a value outside is saved with a query)',
     precision: 'up to {{count}} decimal places',
     choose: 'Choose…',
     noSuchForm: 'This form is not part of this visit in the protocol.',

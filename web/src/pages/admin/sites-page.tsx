@@ -9,6 +9,7 @@ import { api } from '../../api/client.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { useSites } from './admin-api.ts';
+import { SiteSettingsForm } from './site-settings-form.tsx';
 
 const emptySite = { siteId: '', code: '', nameEn: '', nameZh: '', timeZone: 'Asia/Shanghai' };
 
@@ -20,6 +21,7 @@ export function SitesPage() {
   const client = useQueryClient();
   const sites = useSites();
   const [form, setForm] = useState(emptySite);
+  const [editing, setEditing] = useState<string | null>(null);
   const add = useMutation({
     mutationFn: () =>
       api<SiteView, NewSite>('POST', '/sites', {
@@ -43,6 +45,7 @@ export function SitesPage() {
   };
   if (sites.isPending) return <Loader />;
   if (sites.isError) return <Alert color="red">{errorMessage(t, sites.error)}</Alert>;
+  const editingSite = sites.data.find((site) => site.siteId === editing);
   return (
     <Stack>
       <ScrollTable striped withTableBorder>
@@ -52,6 +55,9 @@ export function SitesPage() {
             <Table.Th>{t('admin.siteId')}</Table.Th>
             <Table.Th>{t('admin.name')}</Table.Th>
             <Table.Th>{t('admin.timeZone')}</Table.Th>
+            <Table.Th>{t('admin.altitude')}</Table.Th>
+            <Table.Th>{t('admin.barometricPressure')}</Table.Th>
+            {mayAdd && <Table.Th />}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -61,10 +67,24 @@ export function SitesPage() {
               <Table.Td>{site.siteId}</Table.Td>
               <Table.Td>{site.name[language]}</Table.Td>
               <Table.Td>{site.timeZone}</Table.Td>
+              <Table.Td>{site.altitudeM === null ? '—' : `${site.altitudeM} m`}</Table.Td>
+              <Table.Td>
+                {site.barometricPressureMmHg === null ? '—' : `${site.barometricPressureMmHg} mmHg`}
+              </Table.Td>
+              {mayAdd && (
+                <Table.Td>
+                  <Button size="xs" variant="light" onClick={() => setEditing(site.siteId)}>
+                    {t('admin.editSettings')}
+                  </Button>
+                </Table.Td>
+              )}
             </Table.Tr>
           ))}
         </Table.Tbody>
       </ScrollTable>
+      {mayAdd && editingSite && (
+        <SiteSettingsForm key={editingSite.siteId} site={editingSite} onDone={() => setEditing(null)} />
+      )}
       {mayAdd && (
         <Paper withBorder p="md">
           <form onSubmit={submit}>

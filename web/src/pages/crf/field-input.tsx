@@ -72,9 +72,10 @@ export function FieldInputControl({
     case 'integer':
     case 'decimal': {
       const unit = item.unit ? displayUnit(item.unit) : undefined;
-      const range = item.range
-        ? `${item.range.low ?? ''}–${item.range.high ?? ''}${unit ? ` ${unit}` : ''}`
-        : undefined;
+      const span = (range: { low?: number; high?: number }) =>
+        `${range.low ?? ''}–${range.high ?? ''}${unit ? ` ${unit}` : ''}`;
+      const range = item.range ? span(item.range) : undefined;
+      const plausible = item.plausible ? span(item.plausible) : undefined;
       return (
         <TextInput
           {...common}
@@ -89,6 +90,7 @@ export function FieldInputControl({
           description={[
             description,
             range && t('crf.range', { range }),
+            plausible && t('crf.plausible', { range: plausible }),
             item.precision !== undefined && item.type === 'decimal'
               ? t('crf.precision', { count: item.precision })
               : null,

@@ -57,6 +57,13 @@ export function FormPreview({ protocol }: { protocol: Protocol }) {
                       {item.range.low ?? '−∞'} – {item.range.high ?? '∞'}
                     </Text>
                   )}
+                  {item.plausible && (
+                    <Text size="xs" c="orange.8">
+                      {t('crf.plausible', {
+                        range: `${item.plausible.low ?? '−∞'}–${item.plausible.high ?? '∞'}`,
+                      })}
+                    </Text>
+                  )}
                   {(item.choices || item.codeList) && (
                     <Text size="xs">{choicesOf(protocol, item, lang)}</Text>
                   )}
