@@ -13,45 +13,44 @@ export async function participantValues(
   participantId: string,
   options: { onlyVisits?: string[]; preferVisits?: string[] } = {},
 ): Promise<Record<string, RuleInputValue>> {
-  let query = db
-    .selectFrom('form_record')
-    .select(['visit_id', 'form_id', 'entries', 'updated_at'])
-    .where('study_id', '=', studyId)
-    .where('participant_id', '=', participantId)
-    .where('instance', '=', 1);
-  if (options.onlyVisits)
-    query = query.where('visit_id', 'in', options.onlyVisits.length ? options.onlyVisits : ['']);
-  const rows = await query.orderBy('updated_at').execute();
+  // One statement: the participant's site settings (a row even with no record) and its records.
+  const { onlyVisits } = options;
+  const rows = await db
+    .selectFrom('participant as p')
+    .innerJoin('site as s', (join) =>
+      join.onRef('s.study_id', '=', 'p.study_id').onRef('s.site_id', '=', 'p.site_id'),
+    )
+    .leftJoin('form_record as r', (join) => {
+      const records = join
+        .onRef('r.study_id', '=', 'p.study_id')
+        .onRef('r.participant_id', '=', 'p.participant_id')
+        .on('r.instance', '=', 1);
+      return onlyVisits ? records.on('r.visit_id', 'in', onlyVisits.length ? onlyVisits : ['']) : records;
+    })
+    .select([
+      'r.visit_id',
+      'r.form_id',
+      'r.entries',
+      'r.updated_at',
+      's.altitude_m',
+      's.barometric_pressure_mmhg',
+    ])
+    .where('p.study_id', '=', studyId)
+    .where('p.participant_id', '=', participantId)
+    .orderBy('r.updated_at')
+    .execute();
   const preferred = new Set(options.preferVisits ?? []);
-  rows.sort((a, b) => Number(preferred.has(a.visit_id)) - Number(preferred.has(b.visit_id)));
-  const values: Record<string, RuleInputValue> = await siteSettingValues(db, studyId, participantId);
-  for (const row of rows) {
+  const records = rows.filter((row) => row.form_id !== null && row.visit_id !== null);
+  records.sort((a, b) => Number(preferred.has(a.visit_id ?? '')) - Number(preferred.has(b.visit_id ?? '')));
+  // The participant's site settings as rules read them.
+  const values: Record<string, RuleInputValue> = {
+    'site.altitude': rows[0]?.altitude_m ?? null,
+    'site.barometricPressure': rows[0]?.barometric_pressure_mmhg ?? null,
+  };
+  for (const row of records) {
     for (const [itemId, entry] of Object.entries(row.entries as Entries)) {
       values[`${row.form_id}.${itemId}`] = entry.missing ? null : (entry.value as RuleInputValue);
     }
   }
   return values;
-}
-
-/** The participant's site settings as rules read them (`site.altitude`, `site.barometricPressure`). */
-async function siteSettingValues(
-  db: Db,
-  studyId: string,
-  participantId: string,
-): Promise<Record<string, RuleInputValue>> {
-  const site = await db
-    .selectFrom('participant')
-    .innerJoin('site', (join) =>
-      join
-        .onRef('site.study_id', '=', 'participant.study_id')
-        .onRef('site.site_id', '=', 'participant.site_id'),
-    )
-    .select(['site.altitude_m', 'site.barometric_pressure_mmhg'])
-    .where('participant.study_id', '=', studyId)
-    .where('participant.participant_id', '=', participantId)
-    .executeTakeFirst();
-  return {
-    'site.altitude': site?.altitude_m ?? null,
-    'site.barometricPressure': site?.barometric_pressure_mmhg ?? null,
-  };
 }
