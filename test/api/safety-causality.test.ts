@@ -64,6 +64,17 @@ describeEachDatabase('causality for expedited reporting', (kind) => {
       const listed = await as(t.app, users.investigator).get(`/api/v1/adverse-events/${body.aeId}`);
       expect(listed.statusCode, listed.body).toBe(200);
       expect(clockIds(listed.json())).toContain('susar-other');
+
+      const report = await as(t.app, users.investigator).get(
+        `/api/v1/adverse-events/${body.aeId}/report?clockId=susar-other`,
+      );
+      expect(report.statusCode, report.body).toBe(200);
+      expect(report.json().assessment).toMatchObject({
+        related: false,
+        possiblyRelatedForExpeditedReporting: true,
+        expected: false,
+        susar: true,
+      });
     });
   });
 
