@@ -356,6 +356,14 @@ export const brokenCases: BrokenCase[] = [
     lineOf: 'probabilityThreshold: 1.8',
   },
   {
+    name: 'a related causality category excluded from expedited reporting',
+    find: '{ id: probable, related: true,',
+    replace: '{ id: probable, related: true, expedited: false,',
+    path: 'safety.causality.categories[1].expedited',
+    message: /'probable' is related, so it counts for expedited reporting/,
+    lineOf: 'expedited: false',
+  },
+  {
     name: 'stopping rule names a causality code that does not exist',
     find: 'rule: adverseEvent.grade >= 4 and adverseEvent.causality in ["certain", "probable", "possible"]',
     replace:

@@ -262,7 +262,20 @@ const safetySchema = z.strictObject({
   causality: z.strictObject({
     scale: z.string().min(1),
     /** `related: true` categories count as "at least possibly related" in rules and analyses. */
-    categories: z.array(z.strictObject({ id: slugSchema, label: textSchema, related: z.boolean() })).min(2),
+    categories: z
+      .array(
+        z.strictObject({
+          id: slugSchema,
+          label: textSchema,
+          related: z.boolean(),
+          /**
+           * Possibly related for expedited reporting (SUSAR clocks). Default: related, or a WHO-UMC
+           * conditional/unassessable judgement (src/safety/causality.ts).
+           */
+          expedited: z.boolean().optional(),
+        }),
+      )
+      .min(2),
   }),
   clocks: z.array(reportingClockSchema).min(1),
   inhalationEvents: z.strictObject({

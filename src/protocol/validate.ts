@@ -238,6 +238,14 @@ function checkSafety(protocol: Protocol, report: Report): void {
     'category id',
     report,
   );
+  safety.causality.categories.forEach((category, index) => {
+    // An adverse reaction in the tables must also be reportable as one: only doubt may widen expedited reporting.
+    if (category.related && category.expedited === false)
+      report(
+        ['safety', 'causality', 'categories', index, 'expedited'],
+        `category '${category.id}' is related, so it counts for expedited reporting: remove expedited: false`,
+      );
+  });
   checkUnique(safety.clocks, (clock) => clock.id, ['safety', 'clocks'], 'clock id', report);
   checkUnique(
     safety.stoppingRules,

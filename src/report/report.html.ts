@@ -11,7 +11,7 @@ import {
   timeToEventFigure,
   ttciFigures,
 } from './report.figures.ts';
-import type { ReportModel } from './report.model.ts';
+import type { ReportModel, SafetyTables } from './report.model.ts';
 
 // The report as one self-contained HTML page: inline CSS, SVG figures inline, no scripts, no external
 // resources, so it opens offline, prints, and converts to PDF with selectable text.
@@ -160,6 +160,24 @@ ${table(
 <p>Participants given every dose: ${dosing.allDoses}/${dosing.enrolled} (${percent(dosing.enrolled ? dosing.allDoses / dosing.enrolled : null)}).</p></section>`;
 }
 
+/** How each causality judgement is counted: an adverse reaction here, and a suspected reaction for SUSAR clocks. */
+function causalityTable(model: ReportModel, causality: SafetyTables['causality']): string {
+  const yes = (value: boolean) => (value ? 'yes' : 'no');
+  return table(
+    `Causality (${causality.scale}) as counted for reporting`,
+    model,
+    ['Category', 'Code', 'Adverse reaction (related)', 'Possibly related for expedited reporting (SUSAR)'],
+    causality.categories.map((category) => [
+      category.label.en,
+      category.id,
+      yes(category.related),
+      category.expeditedSource === 'default'
+        ? `${yes(category.expedited)} (default)`
+        : `${yes(category.expedited)} (protocol)`,
+    ]),
+  );
+}
+
 function safetySection(model: ReportModel): string {
   const safety = model.safety;
   if (!safety)
@@ -173,6 +191,7 @@ ${table('Overview of adverse events', model, head, [
   incidenceCells('Serious adverse event', safety.serious),
   incidenceCells('Serious adverse reaction', safety.seriousRelated),
 ])}
+${causalityTable(model, safety.causality)}
 ${table(
   'Participants by worst CTCAE grade',
   model,

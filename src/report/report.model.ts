@@ -8,6 +8,7 @@ import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import { type CausalityMapping, causalityMapping } from '../safety/causality.ts';
 import type { DeviationCount } from './report.deviations.ts';
 
 // The report model: every number of the trial report, computed from source rows by the pure
@@ -74,6 +75,8 @@ export interface SafetyTables {
   seriousRelated: IncidenceRow;
   seriousListing: SeriousEvent[];
   events: number;
+  /** The protocol's causality scale as read for reporting: related in these tables, possibly related for SUSARs. */
+  causality: { scale: string; categories: CausalityMapping[] };
 }
 
 export interface SerialisedFit {
@@ -268,11 +271,8 @@ export function safetyTables(
     'AESTDTC',
     'AEOUT',
   ].map(item) as [string, string, string, string, string, string];
-  const related = new Set(
-    protocol.safety.causality.categories
-      .filter((category) => category.related)
-      .map((category) => category.id),
-  );
+  const mapping = causalityMapping(protocol);
+  const related = new Set(mapping.filter((category) => category.related).map((category) => category.id));
   const byTerm = new Map<string, Set<string>>();
   const worstGrade = new Map<string, number>();
   const sets = {
@@ -345,6 +345,7 @@ export function safetyTables(
           : (a.onsetDay ?? 0) - (b.onsetDay ?? 0),
     ),
     events,
+    causality: { scale: protocol.safety.causality.scale, categories: mapping },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Entries } from '../crf/entries.ts';
 import type { RuleInputValue } from '../protocol/rules/ast.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { relatednessOf } from './causality.ts';
 import { addDuration, clockState, formatInZone, parseClinicalTime } from './clocks.ts';
 import type { AeSummary, ClockView } from './safety.schema.ts';
 
@@ -18,14 +19,15 @@ const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
 
 export function summarize(protocol: Protocol, entries: Entries): AeSummary {
   const causality = text(itemValue(entries, 'causality'));
-  const category = protocol.safety.causality.categories.find((entry) => entry.id === causality);
+  const relatedness = relatednessOf(protocol, causality);
   const grade = itemValue(entries, 'grade');
   const serious = bool(itemValue(entries, 'serious'));
   const criteriaValue = itemValue(entries, 'seriousnessCriteria');
   const seriousnessCriteria = Array.isArray(criteriaValue) ? criteriaValue.map(String) : [];
   const outcome = text(itemValue(entries, 'outcome'));
   const expected = bool(itemValue(entries, 'expected'));
-  const related = category ? category.related : null;
+  const related = relatedness ? relatedness.related : null;
+  const expedited = relatedness ? relatedness.expedited : null;
   return {
     term: text(itemValue(entries, 'term')),
     onsetAt: text(itemValue(entries, 'onsetAt')),
@@ -37,11 +39,12 @@ export function summarize(protocol: Protocol, entries: Entries): AeSummary {
     awareAt: text(itemValue(entries, 'awareAt')),
     causality,
     related,
+    expedited,
     expected,
     inhalationAssociated: bool(itemValue(entries, 'inhalationAssociated')),
     actionTaken: text(itemValue(entries, 'actionTaken')),
     outcome,
-    susar: serious === true && related === true && expected === false,
+    susar: serious === true && expedited === true && expected === false,
     fatalOrLifeThreatening:
       grade === 5 ||
       outcome === 'fatal' ||

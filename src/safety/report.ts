@@ -93,6 +93,8 @@ export function buildCiomsReport(context: ReportContext) {
       causalityScale: protocol.safety.causality.scale,
       causality: label(protocol.safety.causality.categories, summary.causality),
       related: summary.related,
+      // A conditional or unassessable judgement is reported as possibly related though not counted related.
+      possiblyRelatedForExpeditedReporting: summary.expedited,
       expected: summary.expected,
       susar: summary.susar,
     },

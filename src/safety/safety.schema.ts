@@ -90,11 +90,13 @@ export const aeSummarySchema = z.object({
   causality: z.string().nullable(),
   /** From the protocol's causality categories; null until assessed. */
   related: z.boolean().nullable(),
+  /** Possibly related for expedited reporting (conditional and unassessable count); null until assessed. */
+  expedited: z.boolean().nullable(),
   expected: z.boolean().nullable(),
   inhalationAssociated: z.boolean().nullable(),
   actionTaken: z.string().nullable(),
   outcome: z.string().nullable(),
-  /** Suspected unexpected serious adverse reaction: serious, related and not expected. */
+  /** Suspected unexpected serious adverse reaction: serious, possibly related for expedited reporting, not expected. */
   susar: z.boolean(),
   fatalOrLifeThreatening: z.boolean(),
 });

@@ -104,4 +104,34 @@ describe('trial report', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     expect(html).toContain('Listing of serious adverse events');
   });
+
+  it('shows how the causality scale is counted: related in the tables, possibly related for SUSAR clocks', () => {
+    expect(json.safety?.causality.scale).toBe('WHO-UMC');
+    const rows = json.safety?.causality.categories.map(({ id, related, expedited }) => [
+      id,
+      related,
+      expedited,
+    ]);
+    expect(rows).toEqual([
+      ['certain', true, true],
+      ['probable', true, true],
+      ['possible', true, true],
+      ['unlikely', false, false],
+      ['conditional', false, true],
+      ['unassessable', false, true],
+    ]);
+    const html = renderReportHtml(model, protocol);
+    const section = html.slice(html.indexOf('<section id="safety">'));
+    const caption = section.indexOf('Causality (WHO-UMC) as counted for reporting');
+    expect(caption).toBeGreaterThan(0);
+    const mapping = section.slice(caption, section.indexOf('</table>', caption));
+    expect(mapping).toContain('<td>Unlikely</td><td>unlikely</td><td>no</td><td>no (default)</td>');
+    expect(mapping).toContain(
+      '<td>Conditional/unclassified</td><td>conditional</td><td>no</td><td>yes (default)</td>',
+    );
+    expect(mapping).toContain(
+      '<td>Unassessable/unclassifiable</td><td>unassessable</td><td>no</td><td>yes (default)</td>',
+    );
+    expect(mapping).toContain('<td>Certain</td><td>certain</td><td>yes</td><td>yes (default)</td>');
+  });
 });
