@@ -10,6 +10,7 @@ import * as productReturns from './2026_11_25_09_product_returns.ts';
 import * as accountControls from './2026_12_04_01_account_controls.ts';
 import * as loggerGaps from './2026_12_04_03_logger_gaps.ts';
 import * as safetySubmissionSignature from './2026_12_04_08_safety_submission_signature.ts';
+import * as notifications from './2026_12_07_02_notifications.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_01_account_controls': accountControls,
   '2026_12_04_03_logger_gaps': loggerGaps,
   '2026_12_04_08_safety_submission_signature': safetySubmissionSignature,
+  '2026_12_07_02_notifications': notifications,
 };
