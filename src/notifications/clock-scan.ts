@@ -23,6 +23,9 @@ export async function scanClocks(database: Database, studyId: string, now: Date)
       .where('study_id', '=', studyId)
       // Only serious events have clocks (ae-summary.ts `clockApplies`).
       .where(sql<boolean>`entries -> 'serious' ->> 'value' = 'true'`)
+      // One order on every server, so that two scans at once insert in the same order and wait for
+      // each other instead of deadlocking.
+      .orderBy('ae_id')
       .execute();
     if (events.length === 0) return 0;
     const zones = await siteZones(trx, studyId);

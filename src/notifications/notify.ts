@@ -34,6 +34,7 @@ async function recipientsOf(trx: Tx, studyId: string, event: NotificationEvent):
     .select(['user_id', 'roles', 'site_ids'])
     .where('study_id', '=', studyId)
     .where('status', '=', 'active')
+    .orderBy('user_id')
     .execute();
   return users.filter((user) => {
     if (user.user_id === event.exceptUserId) return false;
