@@ -23,6 +23,8 @@ export const inboxQuerySchema = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+export type InboxQueryInput = z.input<typeof inboxQuerySchema>;
+
 export const inboxSchema = z.object({
   items: z.array(notificationViewSchema),
   total: z.number().int(),
@@ -31,8 +33,10 @@ export const inboxSchema = z.object({
 export type Inbox = z.infer<typeof inboxSchema>;
 
 export const unreadCountSchema = z.object({ unread: z.number().int() });
+export type UnreadCount = z.infer<typeof unreadCountSchema>;
 
 export const markedSchema = z.object({ marked: z.number().int(), unread: z.number().int() });
+export type Marked = z.infer<typeof markedSchema>;
 
 export const preferencesSchema = z.object({
   language: z.enum(['en', 'zh']),
