@@ -11,6 +11,7 @@ import {
   recipientsOf,
   testWorker,
 } from './notification-support.ts';
+import { createLot, createPharmacists, createUnit } from './product-fixtures.ts';
 import { createSafetyOfficer, enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
 
 const MINUTE = 60_000;
@@ -276,6 +277,67 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
     expect(rule?.text).toContain('≥ 4 级');
   });
 
+  it('a query the monitor raises reaches the site’s team; the site’s answer reaches the monitor and the data managers', async () => {
+    const raised = await as(t.app, users.monitor).post('/api/v1/queries', {
+      recordId: saeId,
+      itemId: 'term',
+      text: 'Please give the side of the pneumonia.',
+    });
+    expect(raised.statusCode, raised.body).toBe(201);
+    const queryId: string = raised.json().queryId;
+    expect(recipientsOf(await rows(), 'query.opened', queryId)).toEqual([
+      'coordinator@example.org',
+      'investigator@example.org',
+    ]);
+    const answered = await as(t.app, users.coordinator).post(`/api/v1/queries/${queryId}/answer`, {
+      text: 'Right lower lobe.',
+      version: raised.json().version,
+    });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(recipientsOf(await rows(), 'query.answered', queryId)).toEqual([
+      'datamanager@example.org',
+      'monitor@example.org',
+    ]);
+    await worker.runOnce();
+    const mail = mailsTo('monitor@example.org').find((entry) =>
+      entry.subject.startsWith('exotrial: Query answered'),
+    );
+    expect(mail?.text).toContain('Right lower lobe.');
+    expect(mail?.text).toContain('https://trial.example.org/queries');
+  });
+
+  it('a temperature excursion that quarantines vials reaches the site’s pharmacist and investigator, naming the vials', async () => {
+    const { pharmacist } = await createPharmacists(t, users);
+    const unitId = await createUnit(t, pharmacist, 'NF-1', users.siteId);
+    const iso = (at: number) => new Date(at).toISOString();
+    const { codes } = await createLot(t, pharmacist, {
+      lotNumber: 'NL-01',
+      unitId,
+      vialCount: 3,
+      receivedAt: iso(Date.now() - 24 * HOUR),
+    });
+    const readings = await as(t.app, pharmacist).post(`/api/v1/product/storage-units/${unitId}/readings`, {
+      readings: [
+        { recordedAt: iso(Date.now() - 5 * HOUR), celsius: -80 },
+        { recordedAt: iso(Date.now() - 4 * HOUR), celsius: -45 },
+        { recordedAt: iso(Date.now() - 3 * HOUR), celsius: -50 },
+        { recordedAt: iso(Date.now() - 2 * HOUR), celsius: -81 },
+      ],
+    });
+    expect(readings.statusCode, readings.body).toBe(201);
+    expect(recipientsOf(await rows(), 'excursion.quarantined')).toEqual([
+      'investigator@example.org',
+      'pharmacist@example.org',
+    ]);
+    await worker.runOnce();
+    const mail = mailsTo('pharmacist@example.org').find((entry) =>
+      entry.subject.includes('Temperature excursion'),
+    );
+    expect(mail?.subject).toBe('exotrial: Temperature excursion in NF-1 (Freezer NF-1)');
+    expect(mail?.text).toContain(`quarantined 3 vial(s): ${[...codes].sort().join(', ')}.`);
+    expect(mailsTo('otherpharmacist@example.org')).toEqual([]);
+  });
+
   it('an event whose transaction rolls back leaves no notification and no e-mail', async () => {
     const before = (await rows()).length;
     const outbox = (await deliveryRows(t.database, t.studyId)).length;
@@ -309,7 +371,9 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
           (row) => row.event_key === `pause:${pauseId}` && row.mode === 'immediately',
         );
       const failed = await ofPause();
-      expect(failed.length).toBe(2);
+      // The other site's coordinator and investigator and both pharmacists (this site's coordinator
+      // and investigator chose the digest and the app only).
+      expect(failed.length).toBe(4);
       for (const row of failed) {
         expect(row).toMatchObject({ status: 'pending', attempts: 1 });
         expect(row.last_error).toContain('Mailbox busy');
@@ -319,7 +383,7 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
       const tooSoon = await worker.runOnce(new Date(now.getTime() + 30_000));
       expect(tooSoon.sent).toBe(0);
       const retried = await worker.runOnce(new Date(now.getTime() + MINUTE));
-      expect(retried.sent).toBeGreaterThanOrEqual(2);
+      expect(retried.sent).toBeGreaterThanOrEqual(4);
       for (const row of await ofPause()) {
         expect(row).toMatchObject({ status: 'sent', attempts: 2 });
         expect(row.last_error).toContain('Mailbox busy');
@@ -336,7 +400,7 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
       const rowsNow = (await deliveryRows(t.database, t.studyId)).filter(
         (row) => row.event_key === `pause:${pauseId}` && row.mode === 'immediately',
       );
-      expect(rowsNow.length).toBe(2);
+      expect(rowsNow.length).toBe(4);
       for (const row of rowsNow) {
         expect(row).toMatchObject({ status: 'failed', attempts: 1, outcome: 'refused by the SMTP server' });
         expect(row.last_error).toContain('No such mailbox');
