@@ -91,11 +91,11 @@ it('the investigator sees an SAE in the header’s unread count, opens it from t
   await page.getByRole('link', { name: '通知', exact: true }).click();
   const chinese = page.getByLabel(`严重不良事件：${studyNumber}`);
   await expect.poll(() => chinese.count(), TIMEOUT).toBe(1);
-  expect(await chinese.getAttribute('data-unread')).toBe('false');
+  await expect.poll(() => chinese.getAttribute('data-unread'), TIMEOUT).toBe('false');
   expect(await page.getByText('报告时限：始终立即以邮件发送。').count()).toBe(4);
-  expect(await page.getByRole('textbox', { name: '已报告严重不良事件: 方式' }).isDisabled()).toBe(true);
+  expect(await page.getByRole('combobox', { name: '已报告严重不良事件: 方式' }).isDisabled()).toBe(true);
   // A kind that may change: the dosing pause, to the app only; the server keeps the choice.
-  await page.getByRole('textbox', { name: '暂停给药: 方式' }).click();
+  await page.getByRole('combobox', { name: '暂停给药: 方式' }).click();
   await page.getByRole('option', { name: '仅在应用内' }).click();
   const investigator = await apiSignIn(server.url, trialStaff.investigator.email, PASSWORD);
   await expect
