@@ -91,7 +91,19 @@ export async function claimDue(database: Database, studyId: string, now: Date): 
     const messages = new Map<string, ClaimedMessage>();
     for (const delivery of claimed) {
       const row = byId.get(delivery.notification_id);
-      if (!row || !isNotificationKind(row.kind)) continue;
+      // A kind this version no longer knows cannot be written: it is recorded as skipped, not sent.
+      if (!row || !isNotificationKind(row.kind)) {
+        messages.set(delivery.delivery_id, {
+          deliveryIds: [delivery.delivery_id],
+          userId: delivery.user_id,
+          to: null,
+          language: 'en',
+          mode: delivery.mode,
+          attempts: delivery.attempts,
+          items: [],
+        });
+        continue;
+      }
       const key = delivery.mode === 'digest' ? `digest:${delivery.user_id}` : delivery.delivery_id;
       const message = messages.get(key) ?? {
         deliveryIds: [],

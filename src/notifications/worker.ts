@@ -33,6 +33,8 @@ export const NO_SMTP = 'no SMTP server configured (EXOTRIAL_SMTP_URL): in-app on
 
 async function deliver(options: WorkerOptions, message: ClaimedMessage): Promise<Outcome> {
   if (!options.mailer) return { status: 'skipped', reason: NO_SMTP };
+  if (message.items.length === 0)
+    return { status: 'skipped', reason: 'a kind of notification this version does not know' };
   if (!message.to) return { status: 'skipped', reason: 'the account is disabled' };
   try {
     const receipt = await options.mailer.send(composeMail(message, message.to, options.publicUrl));

@@ -164,4 +164,48 @@ describeEachDatabase('the notification outbox across restarts and servers', (kin
       if (second !== server.database) await second.close();
     }
   });
+
+  it('a message for a disabled account, or of a kind this version does not know, is recorded as skipped, not sent', async () => {
+    await pauseAndResume('Before a disabling');
+    const pending = (await rows()).filter((row) => row.status === 'pending');
+    const first = pending[0];
+    const second = pending.find((row) => row.user_id !== first?.user_id);
+    if (!first || !second) throw new Error('two pending messages expected');
+    await server.database.transaction(async (trx) => {
+      await trx
+        .updateTable('app_user')
+        .set({ status: 'disabled' })
+        .where('study_id', '=', server.studyId)
+        .where('user_id', '=', first.user_id)
+        .execute();
+      await trx
+        .updateTable('notification')
+        .set({ kind: 'retired.kind' })
+        .where('study_id', '=', server.studyId)
+        .where('notification_id', '=', second.notification_id)
+        .execute();
+    });
+    sink.received.length = 0;
+    const worker = await testWorker(server.database, server.studyId, sink.url);
+    await worker.runOnce();
+    await worker.stop();
+    const after = new Map((await rows()).map((row) => [row.delivery_id, row]));
+    const disabledOnes = pending.filter((row) => row.user_id === first.user_id);
+    for (const row of disabledOnes) {
+      expect(after.get(row.delivery_id)).toMatchObject({
+        status: 'skipped',
+        outcome: 'the account is disabled',
+      });
+    }
+    expect(after.get(second.delivery_id)).toMatchObject({
+      status: 'skipped',
+      outcome: 'a kind of notification this version does not know',
+    });
+    const sent = pending.filter(
+      (row) => row.user_id !== first.user_id && row.delivery_id !== second.delivery_id,
+    );
+    expect(sink.received.map((mail) => mail.headers.get('x-exotrial-delivery')).sort()).toEqual(
+      sent.map((row) => row.delivery_id).sort(),
+    );
+  });
 });
