@@ -56,6 +56,14 @@ const environmentSchema = z.object({
   EXOTRIAL_TSA_URL: z
     .url({ protocol: /^https?$/, message: 'EXOTRIAL_TSA_URL must be an http(s) URL' })
     .optional(),
+  EXOTRIAL_SMTP_URL: z
+    .string()
+    .regex(
+      /^smtps?:\/\//,
+      'EXOTRIAL_SMTP_URL must start with smtp:// or smtps:// (smtp://user:password@host:587)',
+    )
+    .optional(),
+  EXOTRIAL_MAIL_FROM: z.string().min(3).optional(),
 });
 
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -90,6 +98,8 @@ export interface Config {
   tokenDays: { default: number; max: number };
   /** Where the audit chain head is anchored (one JSON line a day), and the time-stamp authority. */
   anchor: { file: string | undefined; tsaUrl: string | undefined };
+  /** The SMTP server notifications go out through (none: in-app only), and their sender. */
+  mail: { smtpUrl: string | undefined; from: string };
 }
 
 export class ConfigError extends Error {
@@ -147,6 +157,7 @@ export function loadConfig(
       file: env.EXOTRIAL_ANCHOR_FILE ? resolve(env.EXOTRIAL_ANCHOR_FILE) : undefined,
       tsaUrl: env.EXOTRIAL_TSA_URL,
     },
+    mail: { smtpUrl: env.EXOTRIAL_SMTP_URL, from: env.EXOTRIAL_MAIL_FROM ?? 'exotrial <exotrial@localhost>' },
   };
 }
 

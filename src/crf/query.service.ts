@@ -7,6 +7,7 @@ import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { QueryView } from './crf.schema.ts';
 import type { SoftFailure } from './form-checks.ts';
 import { type FormRecordRow, findRecordById, toQueryView } from './form-record.queries.ts';
+import { notifyQuery } from './query-notifications.ts';
 
 type Message = { at: string; by: string; kind: string; text: string };
 /**
@@ -185,6 +186,16 @@ export async function raiseQuery(
       text: input.text,
       by: caller.user.name,
     });
+    await notifyQuery(trx, studyId, caller, 'opened', {
+      queryId,
+      participantId: record.participant_id,
+      siteId: record.site_id,
+      visitId: record.visit_id,
+      formId: record.form_id,
+      itemId: input.itemId,
+      text: input.text,
+      version: 1,
+    });
     return getQuery(trx, studyId, queryId);
   });
 }
@@ -261,6 +272,18 @@ export async function actOnQuery(
       newValue: rule.to,
       reason: input.text,
     });
+    if (action !== 'close') {
+      await notifyQuery(trx, studyId, caller, action === 'answer' ? 'answered' : 'opened', {
+        queryId,
+        participantId: row.participant_id,
+        siteId: row.site_id,
+        visitId: row.visit_id,
+        formId: row.form_id,
+        itemId: row.item_id,
+        text: input.text,
+        version: row.version + 1,
+      });
+    }
     return getQuery(trx, studyId, queryId);
   });
 }

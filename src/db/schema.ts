@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { NotificationTables } from './schema-notifications.ts';
 import type { ParticipantTables } from './schema-participants.ts';
 import type { ProductTables } from './schema-product.ts';
 import type { SafetyTables } from './schema-safety.ts';
@@ -64,6 +65,8 @@ export interface AppUserTable {
   /** Set when an administrator chose the password (account created or reset): change it first. */
   must_change_password: Generated<boolean>;
   password_changed_at: Timestamp | null;
+  /** The language of the user's notifications and e-mails. */
+  language: Generated<'en' | 'zh'>;
 }
 
 /** Hashes of a user's earlier passwords, so that a recent one cannot be chosen again. */
@@ -136,7 +139,7 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema extends ParticipantTables, ProductTables, SafetyTables {
+export interface Schema extends ParticipantTables, ProductTables, SafetyTables, NotificationTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

@@ -4,6 +4,7 @@ import type { Actor } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { type Excursion, ExcursionTracker } from './excursion.ts';
+import { notifyQuarantine } from './excursion-notifications.ts';
 import { addVialEvents, type UnitRow } from './product.queries.ts';
 import type { ExcursionView } from './product.schema.ts';
 
@@ -270,6 +271,11 @@ async function recordExcursion(
       quarantinedVials: codes,
       alreadyUsed,
     },
+  });
+  await notifyQuarantine(trx, studyId, unit, {
+    excursionId,
+    quarantinedBefore: existing?.vials_quarantined ?? 0,
+    codes,
   });
   return excursionId;
 }

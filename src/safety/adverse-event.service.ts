@@ -27,6 +27,7 @@ import type {
   CreateAdverseEventRequest,
   UpdateAdverseEventRequest,
 } from './safety.schema.ts';
+import { notifyAdverseEvent } from './safety-notifications.ts';
 
 type SaveResult = AdverseEventView & { warnings: SoftFailure[]; trippedRules: string[] };
 
@@ -225,7 +226,9 @@ export async function createAdverseEvent(
       values: ruleValues(entries),
       label,
     });
-    return { ...(await viewOne(trx, studyId, row)), warnings: check.soft, trippedRules };
+    const view = await viewOne(trx, studyId, row);
+    await notifyAdverseEvent(trx, studyId, caller, view);
+    return { ...view, warnings: check.soft, trippedRules };
   });
 }
 
@@ -316,7 +319,9 @@ export async function updateAdverseEvent(
       values: ruleValues(entries),
       label: `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`,
     });
-    return { ...(await viewOne(trx, studyId, updated)), warnings: check.soft, trippedRules };
+    const view = await viewOne(trx, studyId, updated);
+    await notifyAdverseEvent(trx, studyId, caller, view);
+    return { ...view, warnings: check.soft, trippedRules };
   });
 }
 

@@ -7,9 +7,11 @@ import type { DosingPauseTable } from '../db/schema-safety.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
+import type { Localized } from '../notifications/messages.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { ruleValues } from './ae-summary.ts';
 import type { PauseView } from './safety.schema.ts';
+import { notifyPause, notifyResume } from './safety-notifications.ts';
 import { evaluateEventRule, evaluateRateRule, type RuleEvent } from './stopping-rules.ts';
 
 type PauseRow = Selectable<DosingPauseTable>;
@@ -135,6 +137,7 @@ export async function applyStoppingRules(
         aeId: event.aeId,
         reason: `stopping rule ${rule.id} tripped by ${event.label}: ${rule.description.en}`,
         trigger: null,
+        description: rule.description,
       });
       continue;
     }
@@ -159,6 +162,7 @@ export async function applyStoppingRules(
         participants: status.participants,
         probabilityAbove: status.probabilityAbove,
       },
+      description: rule.description,
     });
   }
   return tripped;
@@ -173,6 +177,8 @@ async function insertPause(
     aeId: string | null;
     reason: string;
     trigger: Record<string, unknown> | null;
+    /** The tripped rule's description, for the notification in each reader's language. */
+    description?: Localized;
   },
 ): Promise<PauseRow> {
   const row = await trx
@@ -195,6 +201,12 @@ async function insertPause(
     entityId: row.pause_id,
     newValue: { ruleId: pause.ruleId, aeId: pause.aeId, reason: pause.reason },
     reason: pause.reason,
+  });
+  await notifyPause(trx, studyId, caller, {
+    pauseId: row.pause_id,
+    ruleId: pause.ruleId,
+    reason: pause.reason,
+    ruleDescription: pause.description ?? null,
   });
   return row;
 }
@@ -276,6 +288,7 @@ export async function resumeDosing(
       newValue: new Date(updated.resumed_at ?? Date.now()).toISOString(),
       reason: request.reason,
     });
+    await notifyResume(trx, studyId, caller, { pauseId, reason: request.reason });
     return pauseView(trx, studyId, updated);
   });
 }

@@ -31,6 +31,7 @@ import { installAuthentication, registerPublic } from '../kernel/authentication.
 import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
 import { installErrorHandler } from '../kernel/error-handler.ts';
 import type { ErrorBody } from '../kernel/errors.ts';
+import { notificationRoutes } from '../notifications/notification.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { worklistRoutes } from '../participants/worklist.routes.ts';
 import { dispensingRoutes } from '../product/dispensing.routes.ts';
@@ -71,6 +72,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   dosingRoutes,
   exchangeRoutes,
   reportRoutes,
+  notificationRoutes,
 ];
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));

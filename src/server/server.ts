@@ -21,6 +21,7 @@ function loadServerModules() {
     bootstrap: import('../study/bootstrap.ts'),
     app: import('./app.ts'),
     anchors: import('../audit/anchor-schedule.ts'),
+    notifications: import('../notifications/start.ts'),
   };
   // Awaited later; a database that fails to open first must not leave a rejection unhandled.
   for (const promise of Object.values(loading)) promise.catch(() => undefined);
@@ -54,6 +55,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const setupUrl = setupSecret ? `${url}/setup?token=${setupSecret}` : null;
     const { startAnchorSchedule } = await loading.anchors;
     const anchors = anchorSchedule(startAnchorSchedule, { config, database, studyId, logger });
+    const { startNotifications } = await loading.notifications;
+    const notifications = await startNotifications({ config, database, studyId, logger });
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -61,6 +64,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       setupUrl,
       close: () => {
         closing ??= (anchors?.stop() ?? Promise.resolve())
+          .then(() => notifications.stop())
           .then(() => app.close())
           .then(() => database.close());
         return closing;

@@ -16,6 +16,7 @@ import { Link, Navigate, Outlet, NavLink as RouterLink, useLocation } from 'reac
 import { useSession, useSignOut } from './api/session.ts';
 import { LanguageSwitch } from './language-switch.tsx';
 import { PasswordChangePage } from './pages/change-password.tsx';
+import { NotificationBell } from './pages/notifications/notification-bell.tsx';
 import './narrow-screens.css';
 
 export const areas = [
@@ -67,6 +68,7 @@ export function Layout() {
             <Title order={4}>{t('app.name')}</Title>
           </Group>
           <Group wrap="nowrap" gap="xs">
+            <NotificationBell />
             <LanguageSwitch />
             <Text size="sm" visibleFrom="sm">
               {t('auth.signedInAs', { name: session.data.user.name })}
@@ -92,6 +94,14 @@ export function Layout() {
           />
         ))}
         <Divider my="xs" hiddenFrom="sm" />
+        <NavLink
+          component={RouterLink}
+          to="/notifications"
+          label={t('notifications.header')}
+          active={location.pathname === '/notifications'}
+          onClick={close}
+          hiddenFrom="sm"
+        />
         <NavLink
           component={RouterLink}
           to="/account"

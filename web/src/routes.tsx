@@ -24,6 +24,10 @@ const AccountPage = lazyPage(
   () => import('./pages/account-page.tsx'),
   (m) => m.AccountPage,
 );
+const NotificationsPage = lazyPage(
+  () => import('./pages/notifications/notifications-page.tsx'),
+  (m) => m.NotificationsPage,
+);
 const ProtocolPage = lazyPage(
   () => import('./pages/protocol/protocol-page.tsx'),
   (m) => m.ProtocolPage,
@@ -171,6 +175,7 @@ export const router = createBrowserRouter([
       { path: 'exports', element: suspended(<ExportsPage />) },
       { path: 'analysis', element: suspended(<AnalysisPage />) },
       { path: 'account', element: suspended(<AccountPage />) },
+      { path: 'notifications', element: suspended(<NotificationsPage />) },
       {
         path: 'admin',
         element: suspended(<AdminLayout />),

@@ -11,6 +11,7 @@ import * as accountControls from './2026_12_04_01_account_controls.ts';
 import * as loggerGaps from './2026_12_04_03_logger_gaps.ts';
 import * as safetySubmissionSignature from './2026_12_04_08_safety_submission_signature.ts';
 import * as siteSettings from './2026_12_07_01_site_settings.ts';
+import * as notifications from './2026_12_07_02_notifications.ts';
 import * as protocolDeviations from './2026_12_07_04_protocol_deviations.ts';
 
 /**
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_04_08_safety_submission_signature': safetySubmissionSignature,
   '2026_12_07_01_site_settings': siteSettings,
   '2026_12_07_04_protocol_deviations': protocolDeviations,
+  '2026_12_07_02_notifications': notifications,
 };

@@ -1,0 +1,111 @@
+import type { NotificationKind } from './notification-kinds.ts';
+
+// Pure (loaded by the web app too): each kind's title and text in English and Chinese. A notification
+// stores its kind and parameters only, so every reader (and every e-mail) gets it in their language.
+
+export type Language = 'en' | 'zh';
+export type Localized = { en: string; zh: string };
+export type NotificationParams = Record<string, string | number | Localized>;
+
+interface Message {
+  title: Localized;
+  body: Localized;
+}
+
+const messages: Record<NotificationKind, Message> = {
+  'sae.reported': {
+    title: { en: 'Serious adverse event: {participant}', zh: '严重不良事件：{participant}' },
+    body: {
+      en: 'AE {aeNumber} of {participant} ({term}) is serious. The report to the sponsor is due by {deadline}.',
+      zh: '{participant} 的第 {aeNumber} 个不良事件（{term}）为严重不良事件，须在 {deadline} 前报告申办者。',
+    },
+  },
+  'susar.clock': {
+    title: { en: 'SUSAR clock started: {participant}', zh: 'SUSAR 报告时限开始：{participant}' },
+    body: {
+      en: 'AE {aeNumber} of {participant} ({term}) is a suspected unexpected serious adverse reaction. {clock}: due by {deadline}.',
+      zh: '{participant} 的第 {aeNumber} 个不良事件（{term}）为可疑且非预期严重不良反应。{clock}：须在 {deadline} 前完成。',
+    },
+  },
+  'clock.due-soon': {
+    title: { en: 'Report due within 4 hours: {participant}', zh: '报告将在 4 小时内到期：{participant}' },
+    body: {
+      en: '{clock} for AE {aeNumber} of {participant} is due by {deadline}.',
+      zh: '{participant} 第 {aeNumber} 个不良事件的{clock}须在 {deadline} 前完成。',
+    },
+  },
+  'clock.overdue': {
+    title: { en: 'Report overdue: {participant}', zh: '报告已逾期：{participant}' },
+    body: {
+      en: '{clock} for AE {aeNumber} of {participant} was due by {deadline} and is not recorded as sent.',
+      zh: '{participant} 第 {aeNumber} 个不良事件的{clock}应于 {deadline} 前完成，尚未记录发送。',
+    },
+  },
+  'dosing.paused': {
+    title: { en: 'Dosing paused study-wide', zh: '全研究暂停给药' },
+    body: {
+      en: 'No dose may be dispensed or given until the safety officer resumes dosing. Reason: {reason}',
+      zh: '在安全官恢复给药之前不得发放或给予任何剂量。原因：{reason}',
+    },
+  },
+  'dosing.resumed': {
+    title: { en: 'Dosing resumed', zh: '已恢复给药' },
+    body: {
+      en: 'The safety officer resumed dosing. Grounds: {reason}',
+      zh: '安全官已恢复给药。依据：{reason}',
+    },
+  },
+  'stopping-rule.tripped': {
+    title: { en: 'Stopping rule {rule} tripped', zh: '停止规则 {rule} 已触发' },
+    body: { en: '{description}', zh: '{description}' },
+  },
+  'excursion.quarantined': {
+    title: { en: 'Temperature excursion in {unit}', zh: '{unit} 温度偏离' },
+    body: {
+      en: 'A temperature excursion in {unit} quarantined {count} vial(s): {vials}. They may not be dispensed until a pharmacist decides.',
+      zh: '{unit} 的温度偏离使 {count} 支药瓶被隔离：{vials}。在药师作出处置决定前不得发放。',
+    },
+  },
+  'query.opened': {
+    title: { en: 'Query on {participant}', zh: '{participant} 的数据质疑' },
+    body: {
+      en: 'A query was opened on {participant}, {form} {item}: {text}',
+      zh: '{participant} 的 {form} {item} 有新的数据质疑：{text}',
+    },
+  },
+  'query.answered': {
+    title: { en: 'Query answered: {participant}', zh: '数据质疑已回复：{participant}' },
+    body: {
+      en: 'The site answered the query on {participant}, {form} {item}: {text}',
+      zh: '研究中心已回复 {participant} 的 {form} {item} 的质疑：{text}',
+    },
+  },
+};
+
+function fill(template: string, params: NotificationParams, language: Language): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    if (value === undefined) return whole;
+    return typeof value === 'object' ? value[language] : String(value);
+  });
+}
+
+/** A notification's title and text in one language. */
+export function renderNotification(
+  kind: NotificationKind,
+  params: NotificationParams,
+  language: Language,
+): { title: string; body: string } {
+  const message = messages[kind];
+  return {
+    title: fill(message.title[language], params, language),
+    body: fill(message.body[language], params, language),
+  };
+}
+
+/** Both languages at once, for the API (the web shows the reader's current language). */
+export function renderBoth(kind: NotificationKind, params: NotificationParams) {
+  const en = renderNotification(kind, params, 'en');
+  const zh = renderNotification(kind, params, 'zh');
+  return { title: { en: en.title, zh: zh.title }, body: { en: en.body, zh: zh.body } };
+}

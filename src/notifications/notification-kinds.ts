@@ -1,0 +1,55 @@
+import type { Role } from '../kernel/roles.ts';
+
+// Pure (loaded by the web app too): the kinds of notification, who receives each, and what people
+// may choose for them.
+
+export const notificationKinds = [
+  'sae.reported',
+  'susar.clock',
+  'clock.due-soon',
+  'clock.overdue',
+  'dosing.paused',
+  'dosing.resumed',
+  'stopping-rule.tripped',
+  'excursion.quarantined',
+  'query.opened',
+  'query.answered',
+] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+
+export const deliveryModes = ['immediately', 'digest', 'in-app'] as const;
+export type DeliveryChoice = (typeof deliveryModes)[number];
+
+/**
+ * The reporting clocks: a missed one is a breach of expedited reporting (ICH E2A), so each of these
+ * goes out by e-mail at once, whatever a person chooses for other kinds.
+ */
+export const safetyClockKinds: ReadonlySet<NotificationKind> = new Set([
+  'sae.reported',
+  'susar.clock',
+  'clock.due-soon',
+  'clock.overdue',
+]);
+
+const investigators: Role[] = ['investigator', 'sub_investigator'];
+
+/**
+ * The roles told of each kind. A kind tied to a site reaches the holders at that site and the
+ * holders of study-wide roles (src/kernel/permissions.ts `studyWideRoles`); a study-wide kind
+ * (dosing paused for everyone) reaches every holder.
+ */
+export const kindRoles: Record<NotificationKind, readonly Role[]> = {
+  'sae.reported': [...investigators, 'monitor', 'safety_officer'],
+  'susar.clock': [...investigators, 'safety_officer'],
+  'clock.due-soon': [...investigators, 'study_coordinator', 'safety_officer'],
+  'clock.overdue': [...investigators, 'study_coordinator', 'safety_officer'],
+  'dosing.paused': [...investigators, 'study_coordinator', 'pharmacist', 'safety_officer'],
+  'dosing.resumed': [...investigators, 'study_coordinator', 'pharmacist', 'safety_officer'],
+  'stopping-rule.tripped': [...investigators, 'safety_officer'],
+  'excursion.quarantined': ['pharmacist', 'investigator'],
+  'query.opened': [...investigators, 'study_coordinator'],
+  'query.answered': ['monitor', 'data_manager'],
+};
+
+export const isNotificationKind = (value: string): value is NotificationKind =>
+  (notificationKinds as readonly string[]).includes(value);
