@@ -56,7 +56,7 @@ export async function syntheticTrialCounts(db: Db, studyId: string): Promise<Syn
 
 /**
  * A SHA-256 over the synthetic participants' clinical content — screening log, consents, every form
- * entry, every query thread — without ids or server timestamps, so two runs with the same seed and day
+ * entry, every query thread and deviation — without ids or server timestamps, so two runs with the same seed and day
  * can be compared.
  */
 export async function syntheticTrialDigest(db: Db, studyId: string): Promise<string> {
@@ -92,6 +92,23 @@ export async function syntheticTrialDigest(db: Db, studyId: string): Promise<str
       .where('study_id', '=', studyId)
       .where('participant_id', '=', id)
       .execute();
+    const deviations = await db
+      .selectFrom('protocol_deviation')
+      .select([
+        'visit_id',
+        'form_id',
+        'category',
+        'severity',
+        'description',
+        'corrective_action',
+        'occurred_on',
+        'status',
+      ])
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', id)
+      .orderBy('occurred_on')
+      .orderBy('description')
+      .execute();
     const endStatus = ['withdrawn', 'lost_to_follow_up', 'died', 'completed'].includes(participant.status);
     content.push({
       site: participant.site_id,
@@ -109,6 +126,7 @@ export async function syntheticTrialDigest(db: Db, studyId: string): Promise<str
         consented_at: new Date(consent.consented_at).toISOString(),
       })),
       records,
+      deviations,
       queries: queries
         .map((query) => ({
           ...query,

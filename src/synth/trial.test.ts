@@ -92,6 +92,34 @@ describe('synthetic trial generator', () => {
     expect(firstResult.written.related).toBe(related);
   });
 
+  it('has a visit taken a day late, proposed as a deviation by the form service and confirmed by the monitor', async () => {
+    const deviations = await first.database.read((db) =>
+      db.selectFrom('protocol_deviation').selectAll().where('study_id', '=', first.studyId).execute(),
+    );
+    expect(deviations).toHaveLength(1);
+    const [deviation] = deviations;
+    expect(deviation).toMatchObject({
+      visit_id: 'day-6',
+      form_id: 'vitals',
+      category: 'visit-window',
+      status: 'confirmed',
+      severity: 'minor',
+      decided_by_name: expect.stringMatching(/monitor/i),
+    });
+    expect(deviation?.description).toMatch(/1 day after its window closed/);
+    expect(deviation?.source_key).toMatch(/^form_record:/);
+    const actions = await first.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select('action')
+        .where('study_id', '=', first.studyId)
+        .where('entity_id', '=', deviation?.deviation_id ?? '')
+        .execute(),
+    );
+    expect(actions.map((row) => row.action)).toContain('deviation.confirm');
+    expect((await verifyStudyChain(first.database, first.studyId)).intact).toBe(true);
+  });
+
   it('gives the same data for the same seed and day, however many people go in one commit, and other data for another seed', async () => {
     const again = await fresh();
     await generateSyntheticTrial(again.database, again.studyId, {
