@@ -117,6 +117,8 @@ describe('synthetic trial generator', () => {
         .execute(),
     );
     expect(actions.map((row) => row.action)).toContain('deviation.confirm');
+    const counts = await first.database.read((db) => syntheticTrialCounts(db, first.studyId));
+    expect(counts.deviations).toEqual({ proposed: 0, confirmed: 1, rejected: 0 });
     expect((await verifyStudyChain(first.database, first.studyId)).intact).toBe(true);
   });
 
