@@ -64,7 +64,7 @@ export const demo = async (options: DemoOptions) => {
         `  sites: ${result.sites.map((site) => `${site.code} (${site.siteId})`).join(', ')}`,
         `  screened ${counts.screened}: ${statusLine}`,
         `  consented ${counts.consented}, forms saved ${counts.forms}`,
-        `  queries: open ${counts.queries.open}, answered ${counts.queries.answered}, closed ${counts.queries.closed}`,
+        `  queries: open ${counts.queries.open}, answered ${counts.queries.answered}, closed ${counts.queries.closed}; deviations: confirmed ${counts.deviations.confirmed}, proposed ${counts.deviations.proposed}`,
         `  product: ${written.product.lots} lots released (${written.product.vialsMade} vials), ${written.product.shipments} shipments, ${written.product.readings} temperature readings, ${written.product.excursions} excursion (${written.product.vialsQuarantined} vials quarantined, ${written.product.vialsDestroyed} destroyed)`,
         `  doses: completed ${written.doses.completed}, interrupted ${written.doses.interrupted}, not given ${written.doses.notGiven}`,
         `  adverse events ${written.adverseEvents} (serious ${written.serious}, related ${written.related}, fatal ${written.fatal}); site reports on time ${written.siteReports.onTime}, late ${written.siteReports.late}; sponsor reports ${written.sponsorReports}`,

@@ -149,7 +149,9 @@ export class DosingSafetyWriter {
     });
     this.counts.adverseEvents++;
     if (values.serious === true) this.counts.serious++;
-    if (['certain', 'probable', 'possible'].includes(String(values.causality))) this.counts.related++;
+    // The service's summary applies the protocol's causality mapping (src/safety/causality.ts), so the
+    // demo's count and the safety tables cannot disagree on what "related" means.
+    if (saved.summary.related === true) this.counts.related++;
     if (values.outcome === 'fatal') this.counts.fatal++;
     return saved.aeId;
   }

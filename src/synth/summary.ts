@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 
 export interface SyntheticTrialCounts {
@@ -8,9 +9,10 @@ export interface SyntheticTrialCounts {
   consented: number;
   forms: number;
   queries: Record<'open' | 'answered' | 'closed', number>;
+  deviations: Record<'proposed' | 'confirmed' | 'rejected', number>;
 }
 
-/** What the synthetic participants of a study amount to: people by status, forms, queries. */
+/** What the synthetic participants of a study amount to: people by status, forms, queries, deviations. */
 export async function syntheticTrialCounts(db: Db, studyId: string): Promise<SyntheticTrialCounts> {
   const synthetic = db
     .selectFrom('participant')
@@ -43,6 +45,21 @@ export async function syntheticTrialCounts(db: Db, studyId: string): Promise<Syn
     .where('participant_id', 'in', synthetic)
     .groupBy('status')
     .execute();
+  // The deviation log keeps participant ids as text (a participant's uuid written out).
+  const syntheticText = db
+    .selectFrom('participant')
+    .select(sql<string>`participant_id::text`.as('participant_id'))
+    .where('study_id', '=', studyId)
+    .where('synthetic', '=', true);
+  const deviations = await db
+    .selectFrom('protocol_deviation')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('study_id', '=', studyId)
+    .where('participant_id', 'in', syntheticText)
+    .groupBy('status')
+    .execute();
+  const deviationCount = (status: string) =>
+    Number(deviations.find((row) => row.status === status)?.count ?? 0);
   const byStatus = Object.fromEntries(statuses.map((row) => [row.status, Number(row.count)]));
   const queryCount = (status: string) => Number(queries.find((row) => row.status === status)?.count ?? 0);
   return {
@@ -51,12 +68,17 @@ export async function syntheticTrialCounts(db: Db, studyId: string): Promise<Syn
     consented: Number(consented.count),
     forms: Number(forms.count),
     queries: { open: queryCount('open'), answered: queryCount('answered'), closed: queryCount('closed') },
+    deviations: {
+      proposed: deviationCount('proposed'),
+      confirmed: deviationCount('confirmed'),
+      rejected: deviationCount('rejected'),
+    },
   };
 }
 
 /**
  * A SHA-256 over the synthetic participants' clinical content — screening log, consents, every form
- * entry, every query thread — without ids or server timestamps, so two runs with the same seed and day
+ * entry, every query thread and deviation — without ids or server timestamps, so two runs with the same seed and day
  * can be compared.
  */
 export async function syntheticTrialDigest(db: Db, studyId: string): Promise<string> {
@@ -92,6 +114,23 @@ export async function syntheticTrialDigest(db: Db, studyId: string): Promise<str
       .where('study_id', '=', studyId)
       .where('participant_id', '=', id)
       .execute();
+    const deviations = await db
+      .selectFrom('protocol_deviation')
+      .select([
+        'visit_id',
+        'form_id',
+        'category',
+        'severity',
+        'description',
+        'corrective_action',
+        'occurred_on',
+        'status',
+      ])
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', id)
+      .orderBy('occurred_on')
+      .orderBy('description')
+      .execute();
     const endStatus = ['withdrawn', 'lost_to_follow_up', 'died', 'completed'].includes(participant.status);
     content.push({
       site: participant.site_id,
@@ -109,6 +148,7 @@ export async function syntheticTrialDigest(db: Db, studyId: string): Promise<str
         consented_at: new Date(consent.consented_at).toISOString(),
       })),
       records,
+      deviations,
       queries: queries
         .map((query) => ({
           ...query,

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { verifyStudyChain } from '../audit/audit.query.ts';
+import type { Entries } from '../crf/entries.ts';
+import { relatednessOf } from '../safety/causality.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import { syntheticTrialCounts, syntheticTrialDigest } from './summary.ts';
-import { generateSyntheticTrial } from './trial.ts';
+import { generateSyntheticTrial, type SyntheticTrialResult } from './trial.ts';
 
 const asOf = new Date().toISOString().slice(0, 10);
 const options = { subjects: 7, sites: 2, seed: 7, asOf, password: 'synthetic staff secret' };
@@ -16,10 +19,11 @@ describe('synthetic trial generator', () => {
   };
   let first: TestApp;
   let firstDigest: string;
+  let firstResult: SyntheticTrialResult;
 
   beforeAll(async () => {
     first = await fresh();
-    await generateSyntheticTrial(first.database, first.studyId, options);
+    firstResult = await generateSyntheticTrial(first.database, first.studyId, options);
     firstDigest = await first.database.read((db) => syntheticTrialDigest(db, first.studyId));
   }, 600_000);
   afterAll(async () => {
@@ -66,6 +70,56 @@ describe('synthetic trial generator', () => {
     // At least one event per form value saved, besides the screening, consent and dosing events.
     const counts = await first.database.read((db) => syntheticTrialCounts(db, first.studyId));
     expect(verified.events).toBeGreaterThan(counts.forms);
+  });
+
+  it("counts related events by the protocol's causality mapping, as the safety tables do", async () => {
+    const events = await first.database.read((db) =>
+      db
+        .selectFrom('adverse_event')
+        .select(['entries', 'protocol_version'])
+        .where('study_id', '=', first.studyId)
+        .execute(),
+    );
+    expect(events.length).toBe(firstResult.written.adverseEvents);
+    let related = 0;
+    for (const event of events) {
+      const { protocol } = await first.database.read((db) =>
+        protocolVersion(db, first.studyId, event.protocol_version),
+      );
+      const causality = (event.entries as Entries).causality?.value;
+      if (relatednessOf(protocol, typeof causality === 'string' ? causality : null)?.related) related++;
+    }
+    expect(firstResult.written.related).toBe(related);
+  });
+
+  it('has a visit taken a day late, proposed as a deviation by the form service and confirmed by the monitor', async () => {
+    const deviations = await first.database.read((db) =>
+      db.selectFrom('protocol_deviation').selectAll().where('study_id', '=', first.studyId).execute(),
+    );
+    expect(deviations).toHaveLength(1);
+    const [deviation] = deviations;
+    expect(deviation).toMatchObject({
+      visit_id: 'day-6',
+      form_id: 'vitals',
+      category: 'visit-window',
+      status: 'confirmed',
+      severity: 'minor',
+      decided_by_name: expect.stringMatching(/monitor/i),
+    });
+    expect(deviation?.description).toMatch(/1 day after its window closed/);
+    expect(deviation?.source_key).toMatch(/^form_record:/);
+    const actions = await first.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select('action')
+        .where('study_id', '=', first.studyId)
+        .where('entity_id', '=', deviation?.deviation_id ?? '')
+        .execute(),
+    );
+    expect(actions.map((row) => row.action)).toContain('deviation.confirm');
+    const counts = await first.database.read((db) => syntheticTrialCounts(db, first.studyId));
+    expect(counts.deviations).toEqual({ proposed: 0, confirmed: 1, rejected: 0 });
+    expect((await verifyStudyChain(first.database, first.studyId)).intact).toBe(true);
   });
 
   it('gives the same data for the same seed and day, however many people go in one commit, and other data for another seed', async () => {

@@ -3,6 +3,7 @@ import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
 import type { Database } from '../db/connection.ts';
 import { TransactionBatches } from '../db/transaction-batch.ts';
+import { decideDeviation } from '../deviations/deviation.service.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
 import { recordConsent } from '../participants/consent.service.ts';
@@ -222,6 +223,10 @@ export async function generateSyntheticTrial(
   };
 }
 
+/** The visit one participant attends a day late (its window is the day itself). */
+const LATE_VISIT_DAY = 6;
+type CourseDays = ReturnType<typeof participantCourse>['days'];
+
 const screeningFormOrder = [
   'informedConsent',
   'demographics',
@@ -236,6 +241,9 @@ const screeningFormOrder = [
 
 /** Writes one planned participant through the services, as the site's staff and the monitor. */
 class TrialWriter {
+  /** Whether a late visit, and the deviation it proposes, has been written yet. */
+  private lateVisitShown = false;
+
   constructor(
     private readonly database: Database,
     private readonly studyId: string,
@@ -455,6 +463,7 @@ class TrialWriter {
       lastDay: plan.course.kind === 'ongoing' ? followed : Math.min(followed, plan.course.day),
     });
     const fever = () => random.chance(0.02);
+    const late = this.lateVisit(course.days, day1Date);
     for (const { day, date, state, inHospital, inPerson, records } of course.days) {
       const status = records.find((record) => record.visitKey === 'daily-status');
       const visitRecords = records.filter((record) => record !== status);
@@ -484,8 +493,10 @@ class TrialWriter {
         }
       }
       if ([6, 7, 14, 21, 28].includes(day) && inPerson) {
-        dayVitals = vitals(random, state, at(date, '02:00'), { fever: fever() });
+        const visitDate = late && day === LATE_VISIT_DAY ? addDays(date, 1) : date;
+        dayVitals = vitals(random, state, at(visitDate, '02:00'), { fever: fever() });
         await this.saveVitals(plan, participantId, `day-${day}`, dayVitals);
+        if (late && day === LATE_VISIT_DAY) await this.confirmDeviations(participantId);
       }
       for (const record of visitRecords) {
         await this.saveRecord(coordinator, participantId, record);
@@ -510,6 +521,47 @@ class TrialWriter {
       course.deathDay,
     );
     await this.endOfStudy(plan, participantId, day1Date, followed);
+  }
+
+  /**
+   * Whether this participant's day-6 vitals are taken a day late (outside the visit's same-day window),
+   * which proposes a protocol deviation: once in a trial, for the first participant seen in hospital on
+   * day 6 who is alive on day 7, with day 7 before the trial's last day so the date is never in the future.
+   */
+  private lateVisit(days: CourseDays, day1Date: string): boolean {
+    if (this.lateVisitShown) return false;
+    const onDay = (day: number) => days.find((entry) => entry.day === day);
+    const visit = onDay(LATE_VISIT_DAY);
+    const next = onDay(LATE_VISIT_DAY + 1);
+    const late =
+      visit?.inPerson === true &&
+      next !== undefined &&
+      next.state.category !== 7 &&
+      studyDayDate(day1Date, LATE_VISIT_DAY + 1) < this.asOf;
+    if (late) this.lateVisitShown = true;
+    return late;
+  }
+
+  /** The monitor confirms the deviations the services proposed for a participant, as a minor one. */
+  private async confirmDeviations(participantId: string): Promise<void> {
+    const proposed = await this.database.read((db) =>
+      db
+        .selectFrom('protocol_deviation')
+        .select(['deviation_id', 'version'])
+        .where('study_id', '=', this.studyId)
+        .where('participant_id', '=', participantId)
+        .where('status', '=', 'proposed')
+        .orderBy('occurred_on')
+        .execute(),
+    );
+    for (const deviation of proposed) {
+      await decideDeviation(this.database, this.studyId, this.staff.monitor, deviation.deviation_id, {
+        decision: 'confirm',
+        version: deviation.version,
+        severity: 'minor',
+        correctiveAction: 'Site reminded to take visit assessments on the scheduled day.',
+      });
+    }
   }
 
   private async endOfStudy(plan: Plan, participantId: string, day1Date: string, followed: number) {

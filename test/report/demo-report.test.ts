@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Entries } from '../../src/crf/entries.ts';
 import { reportJson } from '../../src/report/report.model.ts';
 import { loadReport } from '../../src/report/report.service.ts';
+import { relatednessOf } from '../../src/safety/causality.ts';
+import { protocolVersion } from '../../src/study/protocol-store.ts';
 import { generateSyntheticTrial, type SyntheticTrialResult } from '../../src/synth/trial.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 
@@ -47,6 +50,27 @@ describeEachDatabase('report of the synthetic trial', (kind) => {
     const reports = written.siteReports.onTime + written.siteReports.late;
     expect(reports).toBe(written.serious);
   }, 300_000);
+
+  it("counts related events by the protocol's causality mapping: some related, some not", async () => {
+    const events = await t.database.read((db) =>
+      db
+        .selectFrom('adverse_event')
+        .select(['entries', 'protocol_version'])
+        .where('study_id', '=', t.studyId)
+        .execute(),
+    );
+    let related = 0;
+    for (const event of events) {
+      const { protocol } = await t.database.read((db) =>
+        protocolVersion(db, t.studyId, event.protocol_version),
+      );
+      const causality = (event.entries as Entries).causality?.value;
+      if (relatednessOf(protocol, typeof causality === 'string' ? causality : null)?.related) related++;
+    }
+    expect(result.written.related).toBe(related);
+    expect(related).toBeGreaterThan(0);
+    expect(related).toBeLessThan(events.length);
+  });
 
   it('keeps the product whole: one excursion, its vials destroyed, every dispensed vial shipped and released', async () => {
     const { product, doses } = result.written;

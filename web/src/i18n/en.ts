@@ -727,6 +727,7 @@ export const en = {
     related: 'Related',
     notRelated: 'Not related',
     notAssessed: 'Not yet assessed',
+    expeditedOnly: 'Counts as possibly related for expedited reporting',
     clocksDue: 'Reports due and overdue',
     noClocks: 'No report is due.',
     stoppingRules: 'Stopping rules',

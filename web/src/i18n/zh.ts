@@ -700,6 +700,7 @@ export const zh: Translation = {
     related: '相关',
     notRelated: '不相关',
     notAssessed: '尚未评价',
+    expeditedOnly: '按可能相关进行快速报告',
     clocksDue: '即将到期及已逾期的报告',
     noClocks: '暂无需要提交的报告。',
     stoppingRules: '停止规则',

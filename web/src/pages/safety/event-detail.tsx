@@ -9,6 +9,7 @@ import { formatDateTime } from '../../format.ts';
 import { readableField, readableValue } from '../../readable.ts';
 import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
+import { causalityNoteKey } from './causality-note.ts';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
 
@@ -68,6 +69,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
   if (event.isError) return <Alert color="red">{errorMessage(t, event.error)}</Alert>;
   const data = event.data;
   const mayEdit = can('safety.report') || can('safety.assess');
+  const noteKey = causalityNoteKey(data.summary);
   return (
     <Card withBorder data-testid="ae-detail">
       <Stack>
@@ -90,6 +92,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
           {data.summary.causality
             ? t(`safety.causalities.${data.summary.causality}`)
             : t('safety.notAssessed')}
+          {noteKey && ` (${t(noteKey)})`}
           {' · '}
           {t('safety.outcome')}: {data.summary.outcome ?? '—'}
           {!data.complete && ` · ${t('safety.incomplete', { items: data.incomplete.join(', ') })}`}

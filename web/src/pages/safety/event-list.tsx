@@ -2,6 +2,7 @@ import { Alert, Badge, Button, Group, Loader, Select, Stack, Table, Text } from 
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { causalityNoteKey } from './causality-note.ts';
 import { statusColor } from './sae-timeline.tsx';
 import { type EventFilter, useAdverseEvents, useParticipants } from './safety-api.ts';
 
@@ -81,6 +82,7 @@ export function EventList(props: {
               );
               const worst = pending.some((clock) => clock.status === 'overdue') ? 'overdue' : 'due';
               const openQueries = event.queries.filter((query) => query.status !== 'closed').length;
+              const noteKey = causalityNoteKey(event.summary);
               return (
                 <Table.Tr key={event.aeId} data-testid="ae-row">
                   <Table.Td>
@@ -101,6 +103,11 @@ export function EventList(props: {
                     {event.summary.causality
                       ? t(`safety.causalities.${event.summary.causality}`)
                       : t('safety.notAssessed')}
+                    {noteKey && (
+                      <Text size="xs" c="dimmed">
+                        {t(noteKey)}
+                      </Text>
+                    )}
                   </Table.Td>
                   <Table.Td>
                     {pending.length > 0 ? (
