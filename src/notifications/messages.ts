@@ -80,6 +80,13 @@ const messages: Record<NotificationKind, Message> = {
       zh: '研究中心已回复 {participant} 的 {form} {item} 的质疑：{text}',
     },
   },
+  'shipment.sent': {
+    title: { en: 'Shipment on its way to {to}', zh: '发往 {to} 的运输已发出' },
+    body: {
+      en: '{count} vial(s) left {from} with {courier} for {to}. Receive them and record their condition on arrival.',
+      zh: '{count} 支药瓶已由 {courier} 从 {from} 运往 {to}。到达时请接收并记录其状况。',
+    },
+  },
 };
 
 function fill(template: string, params: NotificationParams, language: Language): string {

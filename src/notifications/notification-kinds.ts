@@ -14,6 +14,7 @@ export const notificationKinds = [
   'excursion.quarantined',
   'query.opened',
   'query.answered',
+  'shipment.sent',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -49,6 +50,7 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'excursion.quarantined': ['pharmacist', 'investigator'],
   'query.opened': [...investigators, 'study_coordinator'],
   'query.answered': ['monitor', 'data_manager'],
+  'shipment.sent': ['pharmacist'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

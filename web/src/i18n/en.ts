@@ -1169,6 +1169,7 @@ export const en = {
       'excursion-quarantined': 'Temperature excursion, vials quarantined',
       'query-opened': 'Query opened at my site',
       'query-answered': 'Query answered',
+      'shipment-sent': 'Shipment sent to my site',
     },
   },
   words: {

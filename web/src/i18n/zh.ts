@@ -1133,6 +1133,7 @@ export const zh: Translation = {
       'excursion-quarantined': '温度偏离，药瓶已隔离',
       'query-opened': '本中心有新的数据质疑',
       'query-answered': '数据质疑已回复',
+      'shipment-sent': '有运输发往本中心',
     },
   },
   words: {
