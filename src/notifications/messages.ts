@@ -87,6 +87,13 @@ const messages: Record<NotificationKind, Message> = {
       zh: '{count} 支药瓶已由 {courier} 从 {from} 运往 {to}。到达时请接收并记录其状况。',
     },
   },
+  'eligibility.awaiting-signature': {
+    title: { en: 'Eligibility to confirm: {participant}', zh: '待确认入选资格：{participant}' },
+    body: {
+      en: '{participant} meets every eligibility criterion on the screening data.{again} An investigator must confirm eligibility with an e-signature before enrolment.',
+      zh: '根据筛选数据，{participant} 符合全部入选/排除标准。{again}入组前须由研究者以电子签名确认入选资格。',
+    },
+  },
 };
 
 function fill(template: string, params: NotificationParams, language: Language): string {

@@ -15,6 +15,7 @@ export const notificationKinds = [
   'query.opened',
   'query.answered',
   'shipment.sent',
+  'eligibility.awaiting-signature',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -51,6 +52,7 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'query.opened': [...investigators, 'study_coordinator'],
   'query.answered': ['monitor', 'data_manager'],
   'shipment.sent': ['pharmacist'],
+  'eligibility.awaiting-signature': investigators,
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

@@ -1170,6 +1170,7 @@ export const en = {
       'query-opened': 'Query opened at my site',
       'query-answered': 'Query answered',
       'shipment-sent': 'Shipment sent to my site',
+      'eligibility-awaiting-signature': 'Eligibility waiting for my signature',
     },
   },
   words: {

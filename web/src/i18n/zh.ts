@@ -1134,6 +1134,7 @@ export const zh: Translation = {
       'query-opened': '本中心有新的数据质疑',
       'query-answered': '数据质疑已回复',
       'shipment-sent': '有运输发往本中心',
+      'eligibility-awaiting-signature': '入选资格待我签名确认',
     },
   },
   words: {
