@@ -94,6 +94,13 @@ const messages: Record<NotificationKind, Message> = {
       zh: '根据筛选数据，{participant} 符合全部入选/排除标准。{again}入组前须由研究者以电子签名确认入选资格。',
     },
   },
+  'query.waiting': {
+    title: { en: 'Query waiting {days} days: {participant}', zh: '数据质疑已等待 {days} 天：{participant}' },
+    body: {
+      en: 'The query on {participant}, {form} {item} has waited {days} days for {waitingFor}.',
+      zh: '{participant} 的 {form} {item} 的数据质疑已等待{waitingFor} {days} 天。',
+    },
+  },
 };
 
 function fill(template: string, params: NotificationParams, language: Language): string {

@@ -16,6 +16,7 @@ export const notificationKinds = [
   'query.answered',
   'shipment.sent',
   'eligibility.awaiting-signature',
+  'query.waiting',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -53,6 +54,9 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'query.answered': ['monitor', 'data_manager'],
   'shipment.sent': ['pharmacist'],
   'eligibility.awaiting-signature': investigators,
+  // An open query waits on the site's team, an answered one on the monitor and data manager
+  // (query-wait-scan.ts picks which).
+  'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

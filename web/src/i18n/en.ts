@@ -1171,6 +1171,7 @@ export const en = {
       'query-answered': 'Query answered',
       'shipment-sent': 'Shipment sent to my site',
       'eligibility-awaiting-signature': 'Eligibility waiting for my signature',
+      'query-waiting': 'Query waiting longer than the reminder period',
     },
   },
   words: {

@@ -1135,6 +1135,7 @@ export const zh: Translation = {
       'query-answered': '数据质疑已回复',
       'shipment-sent': '有运输发往本中心',
       'eligibility-awaiting-signature': '入选资格待我签名确认',
+      'query-waiting': '数据质疑等待超过提醒期限',
     },
   },
   words: {
