@@ -101,6 +101,13 @@ const messages: Record<NotificationKind, Message> = {
       zh: '{participant} 的 {form} {item} 的数据质疑已等待{waitingFor} {days} 天。',
     },
   },
+  'vial.thaw-window-ending': {
+    title: { en: 'Thawed vial {vial}: {minutes} min left', zh: '已解冻药瓶 {vial}：剩余 {minutes} 分钟' },
+    body: {
+      en: 'Thawed vial {vial} must be used within {minutes} minutes (by {end}); after that it may not be given.',
+      zh: '已解冻药瓶 {vial} 须在 {minutes} 分钟内（{end} 前）使用，逾期不得给药。',
+    },
+  },
 };
 
 function fill(template: string, params: NotificationParams, language: Language): string {

@@ -17,6 +17,7 @@ export const notificationKinds = [
   'shipment.sent',
   'eligibility.awaiting-signature',
   'query.waiting',
+  'vial.thaw-window-ending',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -57,6 +58,7 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   // An open query waits on the site's team, an answered one on the monitor and data manager
   // (query-wait-scan.ts picks which).
   'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
+  'vial.thaw-window-ending': ['pharmacist', 'study_coordinator'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

@@ -5,6 +5,7 @@ import { composeMail } from './mail-text.ts';
 import { MailError, type Mailer } from './mailer.ts';
 import { type ClaimedMessage, claimDue, finish, type Outcome } from './outbox.ts';
 import { scanWaitingQueries } from './query-wait-scan.ts';
+import { scanThawWindows } from './thaw-window-scan.ts';
 
 export interface WorkerOptions {
   database: Database;
@@ -27,7 +28,7 @@ export interface RunSummary {
 }
 
 export interface NotificationWorker {
-  /** One pass at `now`: scan the clocks and waiting queries, then send what is due. */
+  /** One pass at `now`: scan the clocks, waiting queries and thawed vials, then send what is due. */
   runOnce(now?: Date): Promise<RunSummary>;
   /** Runs a pass every `intervalMs` (the first at once) until stopped. */
   start(intervalMs: number): void;
@@ -68,6 +69,7 @@ export function notificationWorker(options: WorkerOptions): NotificationWorker {
       now,
       options.queryWaitDays ?? DEFAULT_QUERY_WAIT_DAYS,
     );
+    summary.notified += await scanThawWindows(options.database, options.studyId, now);
     for (;;) {
       const messages = await claimDue(options.database, options.studyId, now);
       if (messages.length === 0) break;

@@ -8,7 +8,13 @@ import {
   recipientsOf,
   testWorker,
 } from './notification-support.ts';
-import { createLot, createPharmacists, createUnit, type Pharmacists } from './product-fixtures.ts';
+import {
+  createLot,
+  createPharmacists,
+  createUnit,
+  type Pharmacists,
+  vialByCode,
+} from './product-fixtures.ts';
 
 const HOUR = 3_600_000;
 
@@ -99,5 +105,43 @@ describeEachDatabase('notifications of the investigational product', (kind) => {
       },
     });
     expect(mailsTo('pharmacist@example.org')).toEqual([]);
+  });
+
+  it('a thawed vial within an hour of its 6-hour window’s end reaches its site’s pharmacist and coordinator, once however often the scan runs', async () => {
+    const unitId = await createUnit(t, staff.pharmacist, 'TH-F1', users.siteId);
+    const { codes } = await createLot(t, staff.pharmacist, {
+      lotNumber: 'TH-01',
+      unitId,
+      vialCount: 2,
+      receivedAt: new Date(Date.now() - 2 * HOUR).toISOString(),
+    });
+    const vial = await vialByCode(t, staff.pharmacist, codes[0] ?? '');
+    const thawed = await as(t.app, staff.pharmacist).post(`/api/v1/product/vials/${vial.vialId}/thaw`, {
+      version: vial.version,
+    });
+    expect(thawed.statusCode, thawed.body).toBe(200);
+    const { thawed_at } = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select('thawed_at')
+        .where('study_id', '=', t.studyId)
+        .where('vial_id', '=', vial.vialId)
+        .executeTakeFirstOrThrow(),
+    );
+    const thawedAt = new Date(thawed_at ?? 0).getTime();
+    const about = `thaw-window:${vial.vialId}`;
+    await worker.runOnce(new Date(thawedAt + 4 * HOUR + 59 * 60_000));
+    expect(recipientsOf(await rows(), 'vial.thaw-window-ending', about)).toEqual([]);
+    await worker.runOnce(new Date(thawedAt + 5 * HOUR + 20 * 60_000));
+    await worker.runOnce(new Date(thawedAt + 5 * HOUR + 40 * 60_000));
+    await worker.runOnce(new Date(thawedAt + 7 * HOUR));
+    expect(recipientsOf(await rows(), 'vial.thaw-window-ending', about)).toEqual([
+      'coordinator@example.org',
+      'pharmacist@example.org',
+    ]);
+    expect(recipientsOf(await rows(), 'vial.thaw-window-ending')).toHaveLength(2);
+    const mail = mailsTo('coordinator@example.org').find((entry) => entry.subject.includes(codes[0] ?? '?'));
+    expect(mail?.subject).toBe(`exotrial: Thawed vial ${codes[0]}: 40 min left`);
+    expect(mail?.text).toContain('(Asia/Shanghai)');
   });
 });

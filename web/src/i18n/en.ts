@@ -1172,6 +1172,7 @@ export const en = {
       'shipment-sent': 'Shipment sent to my site',
       'eligibility-awaiting-signature': 'Eligibility waiting for my signature',
       'query-waiting': 'Query waiting longer than the reminder period',
+      'vial-thaw-window-ending': 'Thawed vial within an hour of its use-by time',
     },
   },
   words: {

@@ -1136,6 +1136,7 @@ export const zh: Translation = {
       'shipment-sent': '有运输发往本中心',
       'eligibility-awaiting-signature': '入选资格待我签名确认',
       'query-waiting': '数据质疑等待超过提醒期限',
+      'vial-thaw-window-ending': '已解冻药瓶距使用时限不足一小时',
     },
   },
   words: {
