@@ -46,6 +46,7 @@ const environmentSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   EXOTRIAL_PASSWORD_HISTORY: z.coerce.number().int().min(1).max(24).default(5),
   EXOTRIAL_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  EXOTRIAL_QUERY_REMINDER_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   EXOTRIAL_TOKEN_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   EXOTRIAL_BODY_LIMIT_BYTES: z.coerce
     .number()
@@ -100,6 +101,8 @@ export interface Config {
   anchor: { file: string | undefined; tsaUrl: string | undefined };
   /** The SMTP server notifications go out through (none: in-app only), and their sender. */
   mail: { smtpUrl: string | undefined; from: string };
+  /** Days a query may wait (open, or answered and not closed) before those it waits on are told. */
+  queryWaitDays: number;
 }
 
 export class ConfigError extends Error {
@@ -158,6 +161,7 @@ export function loadConfig(
       tsaUrl: env.EXOTRIAL_TSA_URL,
     },
     mail: { smtpUrl: env.EXOTRIAL_SMTP_URL, from: env.EXOTRIAL_MAIL_FROM ?? 'exotrial <exotrial@localhost>' },
+    queryWaitDays: env.EXOTRIAL_QUERY_REMINDER_DAYS,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { DomainError, validationFailed } from '../kernel/errors.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import type { DateContext } from './date-checks.ts';
+import { notifyEligibilityAwaiting } from './eligibility-notifications.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from './entries.ts';
 import { checkForm, type FieldMessage, type FormCheckResult } from './form-checks.ts';
 import { entriesOf, type FormRecordRow, type SlotKey } from './form-record.queries.ts';
@@ -106,6 +107,12 @@ export async function writeFormRecord(
   );
   if (existing?.signed_at) await breakSignatures(trx, studyId, caller, saved);
   await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !existing });
+  await notifyEligibilityAwaiting(trx, studyId, caller, {
+    participantId: slot.participantId,
+    siteId: change.participant.site_id,
+    visitKey: slot.visitKey,
+    protocol: change.protocol,
+  });
   return { record: saved, check, changed, created: !existing };
 }
 

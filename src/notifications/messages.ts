@@ -80,6 +80,34 @@ const messages: Record<NotificationKind, Message> = {
       zh: '研究中心已回复 {participant} 的 {form} {item} 的质疑：{text}',
     },
   },
+  'shipment.sent': {
+    title: { en: 'Shipment on its way to {to}', zh: '发往 {to} 的运输已发出' },
+    body: {
+      en: '{count} vial(s) left {from} with {courier} for {to}. Receive them and record their condition on arrival.',
+      zh: '{count} 支药瓶已由 {courier} 从 {from} 运往 {to}。到达时请接收并记录其状况。',
+    },
+  },
+  'eligibility.awaiting-signature': {
+    title: { en: 'Eligibility to confirm: {participant}', zh: '待确认入选资格：{participant}' },
+    body: {
+      en: '{participant} meets every eligibility criterion on the screening data.{again} An investigator must confirm eligibility with an e-signature before enrolment.',
+      zh: '根据筛选数据，{participant} 符合全部入选/排除标准。{again}入组前须由研究者以电子签名确认入选资格。',
+    },
+  },
+  'query.waiting': {
+    title: { en: 'Query waiting {days} days: {participant}', zh: '数据质疑已等待 {days} 天：{participant}' },
+    body: {
+      en: 'The query on {participant}, {form} {item} has waited {days} days for {waitingFor}.',
+      zh: '{participant} 的 {form} {item} 的数据质疑已等待{waitingFor} {days} 天。',
+    },
+  },
+  'vial.thaw-window-ending': {
+    title: { en: 'Thawed vial {vial}: {minutes} min left', zh: '已解冻药瓶 {vial}：剩余 {minutes} 分钟' },
+    body: {
+      en: 'Thawed vial {vial} must be used within {minutes} minutes (by {end}); after that it may not be given.',
+      zh: '已解冻药瓶 {vial} 须在 {minutes} 分钟内（{end} 前）使用，逾期不得给药。',
+    },
+  },
 };
 
 function fill(template: string, params: NotificationParams, language: Language): string {

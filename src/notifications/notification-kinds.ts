@@ -14,6 +14,10 @@ export const notificationKinds = [
   'excursion.quarantined',
   'query.opened',
   'query.answered',
+  'shipment.sent',
+  'eligibility.awaiting-signature',
+  'query.waiting',
+  'vial.thaw-window-ending',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -49,6 +53,12 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'excursion.quarantined': ['pharmacist', 'investigator'],
   'query.opened': [...investigators, 'study_coordinator'],
   'query.answered': ['monitor', 'data_manager'],
+  'shipment.sent': ['pharmacist'],
+  'eligibility.awaiting-signature': investigators,
+  // An open query waits on the site's team, an answered one on the monitor and data manager
+  // (query-wait-scan.ts picks which).
+  'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
+  'vial.thaw-window-ending': ['pharmacist', 'study_coordinator'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

@@ -30,6 +30,7 @@ export async function startNotifications(options: {
     mailer,
     publicUrl: config.publicUrl,
     logger,
+    queryWaitDays: config.queryWaitDays,
   });
   worker.start(NOTIFICATION_INTERVAL_MS);
   return worker;

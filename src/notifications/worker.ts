@@ -4,6 +4,8 @@ import { scanClocks } from './clock-scan.ts';
 import { composeMail } from './mail-text.ts';
 import { MailError, type Mailer } from './mailer.ts';
 import { type ClaimedMessage, claimDue, finish, type Outcome } from './outbox.ts';
+import { scanWaitingQueries } from './query-wait-scan.ts';
+import { scanThawWindows } from './thaw-window-scan.ts';
 
 export interface WorkerOptions {
   database: Database;
@@ -12,7 +14,11 @@ export interface WorkerOptions {
   mailer: Mailer | null;
   publicUrl: string | undefined;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** A query waiting longer than this many days since its last step is told to those it waits on. */
+  queryWaitDays?: number;
 }
+
+export const DEFAULT_QUERY_WAIT_DAYS = 7;
 
 export interface RunSummary {
   notified: number;
@@ -22,7 +28,7 @@ export interface RunSummary {
 }
 
 export interface NotificationWorker {
-  /** One pass at `now`: scan the clocks, then send what is due. */
+  /** One pass at `now`: scan the clocks, waiting queries and thawed vials, then send what is due. */
   runOnce(now?: Date): Promise<RunSummary>;
   /** Runs a pass every `intervalMs` (the first at once) until stopped. */
   start(intervalMs: number): void;
@@ -57,6 +63,13 @@ export function notificationWorker(options: WorkerOptions): NotificationWorker {
   async function pass(now: Date): Promise<RunSummary> {
     const summary: RunSummary = { notified: 0, sent: 0, skipped: 0, failed: 0 };
     summary.notified = await scanClocks(options.database, options.studyId, now);
+    summary.notified += await scanWaitingQueries(
+      options.database,
+      options.studyId,
+      now,
+      options.queryWaitDays ?? DEFAULT_QUERY_WAIT_DAYS,
+    );
+    summary.notified += await scanThawWindows(options.database, options.studyId, now);
     for (;;) {
       const messages = await claimDue(options.database, options.studyId, now);
       if (messages.length === 0) break;

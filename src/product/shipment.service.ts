@@ -16,6 +16,7 @@ import {
   type UnitRow,
   type VialRow,
 } from './product.queries.ts';
+import { notifyShipmentSent } from './shipment-notifications.ts';
 
 type ShipmentRow = Selectable<ShipmentTable>;
 const scope = (unit: UnitRow) => (unit.site_id ? { siteId: unit.site_id } : undefined);
@@ -296,6 +297,13 @@ export async function shipShipment(
       shipmentId,
       actorLabel: caller.actor.label,
     });
+    const to = await findUnit(trx, studyId, shipment.to_unit_id);
+    await notifyShipmentSent(
+      trx,
+      studyId,
+      { shipmentId, courier: input.courier, vialCount: vials.length, from, to },
+      caller.user.userId,
+    );
     return {
       columns: { status: 'shipped', courier: input.courier, shipped_at: now },
       parties: { from: caller.user.name, to: input.courier },

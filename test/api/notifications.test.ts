@@ -78,8 +78,12 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
       'safety@example.org',
     ]);
     const pass = await worker.runOnce();
-    expect(pass.sent).toBe(3);
-    const [english] = mailsTo('investigator@example.org');
+    // The three of the SAE, and the investigator's of the eligibility the enrolment awaited.
+    expect(pass.sent).toBe(4);
+    expect(mailsTo('investigator@example.org').map((mail) => mail.subject.split(':')[1]?.trim())).toEqual(
+      expect.arrayContaining(['Eligibility to confirm', 'Serious adverse event']),
+    );
+    const english = mailsTo('investigator@example.org').find((mail) => mail.subject.includes('Serious'));
     expect(english?.subject).toMatch(/^exotrial: Serious adverse event: /);
     expect(english?.text).toContain('The report to the sponsor is due by');
     expect(english?.text).toContain(`https://trial.example.org/safety?tab=events&ae=${saeId}`);
@@ -159,12 +163,12 @@ describeEachDatabase('notifications: who hears of what, inbox, choices, clocks, 
     const read = await monitor.post(`/api/v1/notifications/${item.notificationId}/read`);
     expect(read.json()).toEqual({ marked: 1, unread: 0 });
     expect((await monitor.get('/api/v1/notifications/unread-count')).json()).toEqual({ unread: 0 });
-    // The investigator also has the clock's two stages (due soon, overdue).
+    // The investigator also has the clock's two stages (due soon, overdue) and the eligibility to confirm.
     expect((await as(t.app, users.investigator).get('/api/v1/notifications/unread-count')).json()).toEqual({
-      unread: 3,
+      unread: 4,
     });
     const all = await as(t.app, users.investigator).post('/api/v1/notifications/read-all');
-    expect(all.json()).toEqual({ marked: 3, unread: 0 });
+    expect(all.json()).toEqual({ marked: 4, unread: 0 });
     const unread = await monitor.get('/api/v1/notifications?unread=true');
     expect(unread.json()).toMatchObject({ total: 0, items: [] });
     expect((await monitor.get('/api/v1/notifications')).statusCode).toBe(200);

@@ -1170,6 +1170,10 @@ export const en = {
       'excursion-quarantined': 'Temperature excursion, vials quarantined',
       'query-opened': 'Query opened at my site',
       'query-answered': 'Query answered',
+      'shipment-sent': 'Shipment sent to my site',
+      'eligibility-awaiting-signature': 'Eligibility waiting for my signature',
+      'query-waiting': 'Query waiting longer than the reminder period',
+      'vial-thaw-window-ending': 'Thawed vial within an hour of its use-by time',
     },
   },
   words: {

@@ -1134,6 +1134,10 @@ export const zh: Translation = {
       'excursion-quarantined': '温度偏离，药瓶已隔离',
       'query-opened': '本中心有新的数据质疑',
       'query-answered': '数据质疑已回复',
+      'shipment-sent': '有运输发往本中心',
+      'eligibility-awaiting-signature': '入选资格待我签名确认',
+      'query-waiting': '数据质疑等待超过提醒期限',
+      'vial-thaw-window-ending': '已解冻药瓶距使用时限不足一小时',
     },
   },
   words: {
