@@ -73,7 +73,11 @@ describe('CDISC ODM 1.3.2', () => {
     expect(metadata).toMatch(
       /<ItemDef OID="I.vitals.temperature" Name="temperature" DataType="float" SignificantDigits="1">/,
     );
-    expect(metadata).toContain('<RangeCheck Comparator="GE" SoftHard="Hard"><CheckValue>34</CheckValue>');
+    // Temperature: hard limits 25–45 °C (refused outside), plausible 34–41 °C (a query outside).
+    expect(metadata).toContain('<RangeCheck Comparator="GE" SoftHard="Hard"><CheckValue>25</CheckValue>');
+    expect(metadata).toContain('<RangeCheck Comparator="LE" SoftHard="Hard"><CheckValue>45</CheckValue>');
+    expect(metadata).toContain('<RangeCheck Comparator="GE" SoftHard="Soft"><CheckValue>34</CheckValue>');
+    expect(metadata).toContain('<RangeCheck Comparator="LE" SoftHard="Soft"><CheckValue>41</CheckValue>');
     expect(metadata).toContain(
       '<FormalExpression Context="exotrial:rule">not (informedConsent.consentSigned = true)</FormalExpression>',
     );

@@ -158,7 +158,9 @@ export function importOdmMetadata(xml: string): ImportResult {
         item.unit = units.get(unitOid) ?? unitOid.replace(/^MU\./, '');
       const digits = def.getAttribute('SignificantDigits');
       if (digits !== null && type === 'decimal') item.precision = Number(digits);
+      // Hard range checks are the item's limits; soft ones its plausibility range (a query, not a refusal).
       const range: { low?: number; high?: number } = {};
+      const plausible: { low?: number; high?: number } = {};
       const checks: unknown[] = [];
       for (const check of children(def, 'RangeCheck')) {
         const comparator = check.getAttribute('Comparator');
@@ -176,13 +178,13 @@ export function importOdmMetadata(xml: string): ImportResult {
           value !== undefined &&
           Number.isFinite(Number(value))
         ) {
-          range.low = Number(value);
+          (check.getAttribute('SoftHard') === 'Soft' ? plausible : range).low = Number(value);
         } else if (
           (comparator === 'LE' || comparator === 'LT') &&
           value !== undefined &&
           Number.isFinite(Number(value))
         ) {
-          range.high = Number(value);
+          (check.getAttribute('SoftHard') === 'Soft' ? plausible : range).high = Number(value);
         } else {
           notes.push(
             `${itemOid}: range check ${comparator ?? '(no comparator)'} ${value ?? ''} not imported`,
@@ -191,6 +193,11 @@ export function importOdmMetadata(xml: string): ImportResult {
       }
       if ((range.low !== undefined || range.high !== undefined) && (type === 'integer' || type === 'decimal'))
         item.range = range;
+      if (
+        (plausible.low !== undefined || plausible.high !== undefined) &&
+        (type === 'integer' || type === 'decimal')
+      )
+        item.plausible = plausible;
       if (checks.length) item.checks = checks;
       if (codeListOid) {
         const list = codeListNodes.get(codeListOid);

@@ -74,36 +74,51 @@ export function studyEvents(protocol: Protocol) {
   return events;
 }
 
+/**
+ * An item's limits as ODM range checks: its hard limits (a value outside cannot be saved) as
+ * SoftHard="Hard", its plausibility range (a value outside is saved with a query) as "Soft".
+ */
+function limitChecks(item: ProtocolItem): string[] {
+  const limits = [
+    { bounds: item.range, softHard: 'Hard' },
+    { bounds: item.plausible, softHard: 'Soft' },
+  ] as const;
+  return limits.flatMap(({ bounds, softHard }) => {
+    const checks: string[] = [];
+    if (bounds?.low !== undefined) {
+      checks.push(
+        element(
+          'RangeCheck',
+          { Comparator: 'GE', SoftHard: softHard },
+          text('CheckValue', {}, bounds.low),
+          element(
+            'ErrorMessage',
+            {},
+            translated({ en: `At least ${bounds.low}`, zh: `不小于 ${bounds.low}` }),
+          ),
+        ),
+      );
+    }
+    if (bounds?.high !== undefined) {
+      checks.push(
+        element(
+          'RangeCheck',
+          { Comparator: 'LE', SoftHard: softHard },
+          text('CheckValue', {}, bounds.high),
+          element(
+            'ErrorMessage',
+            {},
+            translated({ en: `At most ${bounds.high}`, zh: `不大于 ${bounds.high}` }),
+          ),
+        ),
+      );
+    }
+    return checks;
+  });
+}
+
 function itemDef(form: ProtocolForm, item: ProtocolItem): string {
-  const rangeChecks: string[] = [];
-  if (item.range?.low !== undefined) {
-    rangeChecks.push(
-      element(
-        'RangeCheck',
-        { Comparator: 'GE', SoftHard: 'Hard' },
-        text('CheckValue', {}, item.range.low),
-        element(
-          'ErrorMessage',
-          {},
-          translated({ en: `At least ${item.range.low}`, zh: `不小于 ${item.range.low}` }),
-        ),
-      ),
-    );
-  }
-  if (item.range?.high !== undefined) {
-    rangeChecks.push(
-      element(
-        'RangeCheck',
-        { Comparator: 'LE', SoftHard: 'Hard' },
-        text('CheckValue', {}, item.range.high),
-        element(
-          'ErrorMessage',
-          {},
-          translated({ en: `At most ${item.range.high}`, zh: `不大于 ${item.range.high}` }),
-        ),
-      ),
-    );
-  }
+  const rangeChecks: string[] = limitChecks(item);
   for (const check of item.checks) {
     // An edit check is a rule that must hold: expressed as a formal expression of exotrial's rule language.
     rangeChecks.push(
