@@ -1134,6 +1134,7 @@ export const en = {
   notifications: {
     title: 'Notifications',
     header: 'Notifications',
+    unreadSuffix: 'unread',
     headerUnread: 'Notifications: {{count}} unread',
     show: 'Show',
     all: 'All',

@@ -1098,6 +1098,7 @@ export const zh: Translation = {
   notifications: {
     title: '通知',
     header: '通知',
+    unreadSuffix: '条未读',
     headerUnread: '通知：{{count}} 条未读',
     show: '显示',
     all: '全部',

@@ -1,4 +1,4 @@
-import { Badge, Button } from '@mantine/core';
+import { Badge, Button, VisuallyHidden } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useUnreadCount } from './notifications-api.ts';
@@ -19,11 +19,12 @@ export function NotificationBell() {
         component={Link}
         to="/notifications"
         visibleFrom="sm"
-        aria-label={label}
         rightSection={
           unread > 0 ? (
+            // The name read out is the visible words and count, then "unread" (WCAG 2.5.3).
             <Badge size="sm" color="red" data-testid="unread-count">
               {unread}
+              <VisuallyHidden> {t('notifications.unreadSuffix')}</VisuallyHidden>
             </Badge>
           ) : undefined
         }
