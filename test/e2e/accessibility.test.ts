@@ -217,22 +217,29 @@ const pages: Array<{
   { name: 'audit trail', person: 'admin', path: () => '/admin/audit' },
 ];
 
+/** Opens the page as its person in `language` at `viewport`, and fails on any axe violation. */
+async function expectNoViolations(
+  { person, path, check }: (typeof pages)[number],
+  language: Language,
+  viewport?: { width: number; height: number },
+): Promise<void> {
+  const context = await browserAs(person, language, viewport);
+  try {
+    const page = await context.newPage();
+    await open(page, path());
+    await check?.(page);
+    const found = await violations(page);
+    expect(
+      found.map((violation) => violation.id),
+      describeViolations(found),
+    ).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
 describe.each(['en', 'zh'] as const)('WCAG 2.1 A and AA (axe-core), in %s', (language) => {
-  it.each(pages)('$name, as $person', async ({ person, path, check }) => {
-    const context = await browserAs(person, language);
-    try {
-      const page = await context.newPage();
-      await open(page, path());
-      await check?.(page);
-      const found = await violations(page);
-      expect(
-        found.map((violation) => violation.id),
-        describeViolations(found),
-      ).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
+  it.each(pages)('$name, as $person', (entry) => expectNoViolations(entry, language));
 });
 
 // The pages used at the bedside and at the freezer, on a 390 × 844 tablet or phone screen, where
@@ -244,19 +251,7 @@ const wardPages = pages.filter((entry) =>
 describe.each(['en', 'zh'] as const)('WCAG 2.1 A and AA (axe-core) at 390 px, in %s', (language) => {
   it('covers the ward pages', () => expect(wardPages).toHaveLength(5));
 
-  it.each(wardPages)('$name, as $person', async ({ person, path, check }) => {
-    const context = await browserAs(person, language, { width: 390, height: 844 });
-    try {
-      const page = await context.newPage();
-      await open(page, path());
-      await check?.(page);
-      const found = await violations(page);
-      expect(
-        found.map((violation) => violation.id),
-        describeViolations(found),
-      ).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
+  it.each(wardPages)('$name, as $person', (entry) =>
+    expectNoViolations(entry, language, { width: 390, height: 844 }),
+  );
 });
