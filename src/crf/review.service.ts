@@ -10,6 +10,7 @@ import type { Entries } from './entries.ts';
 import { checkForm } from './form-checks.ts';
 import { entriesOf, findRecordById } from './form-record.queries.ts';
 import { participantValues } from './record-values.ts';
+import { notifyFormAwaitingSignature } from './signature-notifications.ts';
 
 /** A monitor verifies fields against source; the mark holds for the field's current revision only. */
 export async function verifyFields(
@@ -63,6 +64,8 @@ export async function verifyFields(
         newValue: { revision: entries[itemId]?.revision ?? 0 },
       })),
     );
+    const { protocol } = await currentProtocol(trx, studyId);
+    await notifyFormAwaitingSignature(trx, studyId, caller, { record, protocol });
     return { verified: itemIds };
   });
 }

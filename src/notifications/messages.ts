@@ -94,6 +94,13 @@ const messages: Record<NotificationKind, Message> = {
       zh: '根据筛选数据，{participant} 符合全部入选/排除标准。{again}入组前须由研究者以电子签名确认入选资格。',
     },
   },
+  'form.awaiting-signature': {
+    title: { en: 'Form to sign: {participant}, {form}', zh: '待签名表单：{participant}，{form}' },
+    body: {
+      en: 'Every field of {form} ({visit}) of {participant} is verified against source. It waits for an investigator’s e-signature.',
+      zh: '{participant} 的{form}（{visit}）的全部字段已完成源数据核查，待研究者电子签名。',
+    },
+  },
   'query.waiting': {
     title: { en: 'Query waiting {days} days: {participant}', zh: '数据质疑已等待 {days} 天：{participant}' },
     body: {

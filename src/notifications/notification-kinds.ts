@@ -18,6 +18,7 @@ export const notificationKinds = [
   'eligibility.awaiting-signature',
   'query.waiting',
   'vial.thaw-window-ending',
+  'form.awaiting-signature',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -59,6 +60,7 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   // (query-wait-scan.ts picks which).
   'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
   'vial.thaw-window-ending': ['pharmacist', 'study_coordinator'],
+  'form.awaiting-signature': investigators,
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

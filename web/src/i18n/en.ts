@@ -1175,6 +1175,7 @@ export const en = {
       'eligibility-awaiting-signature': 'Eligibility waiting for my signature',
       'query-waiting': 'Query waiting longer than the reminder period',
       'vial-thaw-window-ending': 'Thawed vial within an hour of its use-by time',
+      'form-awaiting-signature': 'Form verified and waiting for my signature',
     },
   },
   words: {

@@ -1139,6 +1139,7 @@ export const zh: Translation = {
       'eligibility-awaiting-signature': '入选资格待我签名确认',
       'query-waiting': '数据质疑等待超过提醒期限',
       'vial-thaw-window-ending': '已解冻药瓶距使用时限不足一小时',
+      'form-awaiting-signature': '表单已核查，待我签名',
     },
   },
   words: {
