@@ -12,6 +12,7 @@ import { registerProductCommand } from './product.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerReportCommand } from './report.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerSiteCommand, registerWorklistCommand } from './site.ts';
 import { registerStatsCommand } from './stats.ts';
 import { registerTokenCommand } from './token.ts';
 import { registerUserCommand } from './user.ts';
@@ -37,6 +38,8 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerBackupCommand,
   registerRestoreCommand,
   registerMailCommand,
+  registerSiteCommand,
+  registerWorklistCommand,
 ];
 
 export function buildProgram(): Command {

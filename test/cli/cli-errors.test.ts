@@ -33,6 +33,7 @@ const creatingCommands = ['serve', 'migrate', 'demo', 'restore', 'user add'];
 /** Values for required arguments and options that are not files (any value passes their own checks). */
 const fillers: Record<string, string> = {
   unit: 'RJ-F1',
+  site: 'RJ',
   '--email': 'nobody@example.org',
   '--name': 'a name',
   '--reason': 'a reason',
@@ -405,7 +406,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(24);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(27);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
