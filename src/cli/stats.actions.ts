@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CoxModelError, coxProportionalHazards } from '../analysis/cox.ts';
 import { CsvSyntaxError, recordLine, streamCsv } from '../analysis/csv.ts';
 import {
   type ConfType,
@@ -6,6 +7,7 @@ import {
   type KaplanMeierOptions,
   kaplanMeierColumns,
 } from '../analysis/kaplan-meier.ts';
+import { logRank, type SurvivalRecords } from '../analysis/logrank.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkInputFile } from './cli-files.ts';
 
@@ -176,5 +178,120 @@ export async function km(options: KmCommandOptions): Promise<void> {
     fitJson(options.group === undefined ? null : group, data.fit(settings)),
   );
   const output = { method: 'kaplan-meier', confType: options.confType, confLevel, groups: fits };
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+interface ComparisonCommandOptions {
+  csv: string;
+  time: string;
+  event: string;
+  group: string;
+  strata?: string;
+}
+
+/** Time, event, group and optional stratum of every data row of a CSV file with a header row. */
+async function readSurvivalRecords(
+  path: string,
+  columns: ComparisonCommandOptions,
+): Promise<SurvivalRecords> {
+  checkInputFile(path, 'a CSV file with a header row', 'text');
+  const time: number[] = [];
+  const event: number[] = [];
+  const group: string[] = [];
+  const strata: string[] = [];
+  let indexes: { time: number; event: number; group: number; strata: number } | undefined;
+  try {
+    await streamCsv(path, (fields, record) => {
+      if (!indexes) {
+        indexes = {
+          time: columnIndex(fields, columns.time, path, 'time'),
+          event: columnIndex(fields, columns.event, path, 'event'),
+          group: columnIndex(fields, columns.group, path, 'group'),
+          strata: columns.strata === undefined ? -1 : columnIndex(fields, columns.strata, path, 'strata'),
+        };
+        return;
+      }
+      time.push(parseTime(fields[indexes.time], record, columns.time));
+      event.push(parseEvent(fields[indexes.event], record, columns.event));
+      group.push((fields[indexes.group] ?? '').trim());
+      if (indexes.strata >= 0) strata.push((fields[indexes.strata] ?? '').trim());
+    });
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new StatsInputError(`${path}: ${error.message}`);
+    if (error instanceof BadValue) {
+      throw new StatsInputError(error.describe(recordLine(readFileSync(path, 'utf8'), error.record)));
+    }
+    throw error;
+  }
+  if (!indexes) throw new StatsInputError(`${path} is empty: expected a header row and data rows`);
+  if (time.length === 0) throw new StatsInputError(`${path} has a header but no data rows`);
+  const groups = new Set(group);
+  if (groups.size < 2) {
+    throw new StatsInputError(
+      `group column "${columns.group}" has ${groups.size === 0 ? 'no' : 'only one'} group (${[...groups].join(', ')}): a comparison needs two or more`,
+    );
+  }
+  return columns.strata === undefined ? { time, event, group } : { time, event, group, strata };
+}
+
+/** `exotrial stats logrank`: the log-rank test as JSON on standard output. */
+export async function logrank(options: ComparisonCommandOptions): Promise<void> {
+  const records = await readSurvivalRecords(options.csv, options);
+  const result = logRank(records);
+  const output = {
+    method: 'log-rank',
+    stratified: options.strata !== undefined,
+    groups: result.levels.map((level, index) => ({
+      group: level,
+      n: result.n[index],
+      observed: result.observed[index],
+      expected: result.expected[index],
+    })),
+    variance: result.variance,
+    chisq: result.chisq,
+    df: result.df,
+    pValue: result.pValue,
+  };
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+}
+
+/** `exotrial stats cox`: the Cox model of the groups against the reference as JSON on standard output. */
+export async function cox(
+  options: ComparisonCommandOptions & { reference?: string; confLevel: string },
+): Promise<void> {
+  const confLevel = parseConfLevel(options.confLevel);
+  const records = await readSurvivalRecords(options.csv, options);
+  let fit: ReturnType<typeof coxProportionalHazards>;
+  try {
+    fit = coxProportionalHazards(records, { reference: options.reference, confLevel });
+  } catch (error) {
+    if (error instanceof CoxModelError) throw new StatsInputError(error.message);
+    throw error;
+  }
+  const output = {
+    method: 'cox-proportional-hazards',
+    ties: 'efron',
+    stratified: options.strata !== undefined,
+    reference: fit.reference,
+    confLevel,
+    n: fit.n,
+    events: fit.events,
+    coefficients: fit.levels.map((level, index) => ({
+      group: level,
+      coef: fit.coef[index],
+      se: fit.se[index],
+      hazardRatio: fit.hazardRatio[index],
+      lower: fit.lower[index],
+      upper: fit.upper[index],
+      z: fit.z[index],
+      pValue: fit.pValue[index],
+    })),
+    loglik: fit.loglik,
+    likelihoodRatio: fit.likelihoodRatio,
+    wald: fit.wald,
+    score: fit.score,
+    iterations: fit.iterations,
+    converged: fit.converged,
+  };
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
 }

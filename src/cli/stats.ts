@@ -21,4 +21,28 @@ export function registerStatsCommand(program: Command): void {
     )
     .option('--conf-level <level>', 'confidence level', '0.95')
     .action(lazyAction(async () => (await import('./stats.actions.ts')).km));
+  stats
+    .command('logrank')
+    .description(
+      'log-rank test of survival between groups (optionally stratified), as JSON; matches R survdiff',
+    )
+    .requiredOption('--csv <file>', 'CSV file with a header row')
+    .requiredOption('--time <column>', 'column with the follow-up time')
+    .requiredOption('--event <column>', 'column with 1 = event, 0 = censored')
+    .requiredOption('--group <column>', 'column with the group (arm) of each row')
+    .option('--strata <column>', 'column to stratify by')
+    .action(lazyAction(async () => (await import('./stats.actions.ts')).logrank));
+  stats
+    .command('cox')
+    .description(
+      'Cox proportional-hazards model of the groups against a reference (Efron ties, optionally stratified): hazard ratios with limits and the likelihood-ratio, Wald and score tests, as JSON; matches R coxph',
+    )
+    .requiredOption('--csv <file>', 'CSV file with a header row')
+    .requiredOption('--time <column>', 'column with the follow-up time')
+    .requiredOption('--event <column>', 'column with 1 = event, 0 = censored')
+    .requiredOption('--group <column>', 'column with the group (arm) of each row')
+    .option('--reference <level>', 'the reference group (default: the first in sorted order, as R)')
+    .option('--strata <column>', 'column to stratify by')
+    .option('--conf-level <level>', 'confidence level', '0.95')
+    .action(lazyAction(async () => (await import('./stats.actions.ts')).cox));
 }

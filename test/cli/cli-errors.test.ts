@@ -39,6 +39,7 @@ const fillers: Record<string, string> = {
   '--reason': 'a reason',
   '--time': 't',
   '--event': 'e',
+  '--group': 'g',
 };
 
 const loggerCsv = 'Serial,LT-77\nTime zone: UTC+08:00\nDate Time,Temperature (°C)\n2026-01-01 08:00:00,-80\n';
@@ -49,6 +50,8 @@ const validInputs: Record<string, () => string | Buffer> = {
   'protocol show': () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
   'protocol amend': () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
   'stats km': () => 't,e\n1,1\n2,0\n',
+  'stats logrank': () => 't,e,g\n1,1,A\n2,0,B\n',
+  'stats cox': () => 't,e,g\n1,1,A\n2,0,B\n3,1,A\n',
   'product import-temperatures': () => loggerCsv,
   'import odm': () =>
     '<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study OID="S"><MetaDataVersion OID="M" Name="m"/></Study></ODM>\n',
@@ -406,7 +409,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(27);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(29);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
