@@ -12,6 +12,7 @@ import { registerProductCommand } from './product.ts';
 import { registerProtocolCommand } from './protocol.ts';
 import { registerReportCommand } from './report.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerSimulateCommand } from './simulate.ts';
 import { registerSiteCommand, registerWorklistCommand } from './site.ts';
 import { registerStatsCommand } from './stats.ts';
 import { registerTokenCommand } from './token.ts';
@@ -28,6 +29,7 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerUserCommand,
   registerProtocolCommand,
   registerStatsCommand,
+  registerSimulateCommand,
   registerTokenCommand,
   registerAuditCommand,
   registerProductCommand,

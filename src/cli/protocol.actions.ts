@@ -28,7 +28,7 @@ function reportProblems(file: string, problems: ProtocolFileProblem[]): void {
  * A protocol file read and parsed. A file that is missing, empty or binary, or that the YAML parser
  * refuses outright (an alias bomb), is a one-line error.
  */
-function loadProtocol(file: string, what = 'a protocol YAML file'): ParseProtocolResult {
+export function loadProtocol(file: string, what = 'a protocol YAML file'): ParseProtocolResult {
   const text = readTextInput(file, what);
   try {
     return parseProtocolText(text, file);
