@@ -182,7 +182,7 @@ describeEachDatabase('participant casebook and blank worksheets as PDF', (kind) 
     const text = flat(response.rawPayload);
     expect(text).toContain(`病例报告表 ${studyNumber}`);
     expect(text).toContain('心率');
-    expect(text).toContain('附录:稽查轨迹');
+    expect(text).toContain('附录：稽查轨迹');
   }, 120_000);
 
   it('is refused to people of another site and to the signed-out, and writes nothing then', async () => {

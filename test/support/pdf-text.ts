@@ -81,8 +81,8 @@ function toUnicode(cmap: string): { width: number; map: Map<string, string> } {
 
 /**
  * The text of a PDF printed by Chromium (Skia): each page's fonts mapped through their ToUnicode
- * CMaps, one line per BT…ET text object, NFKC-normalised (Skia maps some CJK glyphs to their Kangxi
- * radical code points, e.g. 心 to U+2F3C). `text` is every line joined by a line feed.
+ * CMaps (or a marked span's ActualText), one line per BT…ET text object. `text` is every line
+ * joined by a line feed.
  */
 export function chromiumPdfText(pdf: Buffer): { pages: number; lines: string[]; text: string } {
   const objects = pdfObjects(pdf);
@@ -109,17 +109,26 @@ export function chromiumPdfText(pdf: Buffer): { pages: number; lines: string[]; 
     for (const block of content.matchAll(/\bBT\b([\s\S]*?)\bET\b/g)) {
       let cmap: ReturnType<typeof toUnicode> = { width: 1, map: new Map() };
       let line = '';
-      for (const token of (block[1] ?? '').matchAll(/\/(\w+) [\d.]+ Tf|<([0-9a-fA-F]*)>/g)) {
-        if (token[1]) {
-          cmap = cmapOf(fonts.get(token[1]) ?? -1);
-          continue;
-        }
-        const hex = (token[2] ?? '').toUpperCase();
-        for (let index = 0; index < hex.length; index += cmap.width * 2) {
-          line += cmap.map.get(hex.slice(index, index + cmap.width * 2)) ?? '';
+      // A marked span's ActualText stands for the glyphs inside it (Skia writes one where the font's
+      // own map would say another code point, e.g. the Kangxi radical U+2F3C for 心).
+      let actual: string | null = null;
+      const tokens = /\/ActualText <([0-9a-fA-F]*)>[^B]*BDC|\bEMC\b|\/(\w+) [\d.]+ Tf|<([0-9a-fA-F]*)>/g;
+      for (const token of (block[1] ?? '').matchAll(tokens)) {
+        if (token[1] !== undefined) {
+          actual = Buffer.from(token[1].replace(/^FEFF/i, ''), 'hex').swap16().toString('utf16le');
+        } else if (token[0] === 'EMC') {
+          line += actual ?? '';
+          actual = null;
+        } else if (token[2]) {
+          cmap = cmapOf(fonts.get(token[2]) ?? -1);
+        } else if (actual === null) {
+          const hex = (token[3] ?? '').toUpperCase();
+          for (let index = 0; index < hex.length; index += cmap.width * 2) {
+            line += cmap.map.get(hex.slice(index, index + cmap.width * 2)) ?? '';
+          }
         }
       }
-      lines.push(line.normalize('NFKC'));
+      lines.push(line);
     }
   }
   return { pages, lines, text: lines.join('\n') };
