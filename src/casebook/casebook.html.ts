@@ -96,7 +96,15 @@ function itemCells(
   let value = entry ? entryText(source.protocol, item, entry, language) : '';
   if (entry?.missing || check.incomplete.includes(itemId)) status.push(word(language, 'missing'));
   else if (!entry && item?.derivation) {
-    value = entryText(source.protocol, item, { value: check.values[`${form.id}.${itemId}`] }, language);
+    const computed = check.values[`${form.id}.${itemId}`];
+    // Shown as the item keeps its values: a decimal to its precision, an integer whole.
+    const rounded =
+      typeof computed === 'number' && Number.isFinite(computed)
+        ? item.type === 'integer'
+          ? Math.round(computed)
+          : Number(computed.toFixed(item.precision ?? 2))
+        : computed;
+    value = entryText(source.protocol, item, { value: rounded }, language);
     if (value) status.push(word(language, 'computed'));
   } else if (!entry && !check.shown.has(itemId)) status.push(word(language, 'skipped'));
   for (const query of source.queries) {

@@ -44,6 +44,7 @@ export function siteTime(at: Date | string, timeZone: string): string {
 
 // UCUM codes as a ward writes them; a code not listed prints as it is.
 const UNIT_TEXT: Record<string, string> = {
+  a: 'y',
   Cel: '°C',
   'mm[Hg]': 'mmHg',
   'cm[H2O]': 'cmH2O',
@@ -69,7 +70,7 @@ export function choicesOf(
 
 const BASE_STYLE = `
 @page{size:A4}
-body{font-family:"Noto Sans CJK SC","Noto Sans",Arial,sans-serif;font-size:9.5pt;color:#111;margin:0;line-height:1.35}
+body{font-size:9.5pt;color:#111;margin:0;line-height:1.35}
 h1{font-size:16pt;margin:0 0 4pt}
 h2{font-size:12.5pt;margin:14pt 0 4pt;border-bottom:1.2pt solid #333;padding-bottom:2pt;break-after:avoid}
 h3{font-size:10.5pt;margin:10pt 0 3pt;break-after:avoid}
@@ -86,8 +87,14 @@ tr{break-inside:avoid}
 
 /** A whole printable document: the title, the language and the page's own style around the body. */
 export function paperDocument(title: string, language: PaperLanguage, style: string, body: string): string {
+  // Chinese pages take the CJK font first (its punctuation is full width); English pages a Latin
+  // font first, with the CJK font (Debian's fonts-noto-cjk) for any Chinese text in the data.
+  const fonts =
+    language === 'zh'
+      ? '"Noto Sans CJK SC","DejaVu Sans",sans-serif'
+      : 'Arial,"Liberation Sans","DejaVu Sans","Noto Sans CJK SC",sans-serif';
   return `<!doctype html>
-<html lang="${language === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${BASE_STYLE}${style}</style></head>
+<html lang="${language === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${esc(title)}</title><style>body{font-family:${fonts}}${BASE_STYLE}${style}</style></head>
 <body>${body}</body></html>
 `;
 }
