@@ -61,7 +61,11 @@ describeEachDatabase('participant casebook and blank worksheets as PDF', (kind) 
     await saveSpo2Fall(t, users.coordinator, participantId, day1);
     const event = await as(t.app, users.investigator).post(
       `/api/v1/participants/${participantId}/adverse-events`,
-      spo2FallEvent(day1, 'Oxygen desaturation after nebulisation', dosed.administrationIds['day-1'] ?? ''),
+      spo2FallEvent(
+        day1,
+        'Oxygen desaturation <b>after</b> nebulisation',
+        dosed.administrationIds['day-1'] ?? '',
+      ),
     );
     expect(event.statusCode, event.body).toBe(201);
     // A value changed with its reason: the appendix must show old → new and why.
@@ -150,7 +154,8 @@ describeEachDatabase('participant casebook and blank worksheets as PDF', (kind) 
       new RegExp(`1 Day 1 \\(dose 1\\) completed VIAL-CB1 ${day1} 08:00 ${day1} 08:15 3 mL`),
     );
     expect(text).toContain(`2 Day 2 (dose 2) completed VIAL-CB2 ${day2} 08:00`);
-    expect(text).toContain('Event 1: Oxygen desaturation after nebulisation');
+    // Typed text is printed as typed, markup included: escaped, never read as HTML.
+    expect(text).toContain('Event 1: Oxygen desaturation <b>after</b> nebulisation');
     // The appendix: the change with the person's name, the field by name, old → new and the reason.
     const appendix = text.slice(text.indexOf('Appendix: audit trail'));
     expect(appendix).toMatch(
