@@ -1,6 +1,6 @@
 import type { Entries } from '../crf/entries.ts';
 import type { CasebookSource } from './casebook.loader.ts';
-import { actionWord, type PaperLanguage, type Word, word } from './casebook-words.ts';
+import { actionWord, type PaperLanguage, stateWord, type Word, word } from './casebook-words.ts';
 import { esc, localized, siteTime } from './paper-html.ts';
 import { auditValueText, entryText, fieldText, formOf, visitKeyText } from './value-text.ts';
 
@@ -22,7 +22,7 @@ export function dosingSection(source: CasebookSource, language: PaperLanguage): 
     row([
       String(dose.dose_number),
       visitKeyText(source.protocol, dose.visit_id, language),
-      dose.status,
+      stateWord(language, dose.status),
       dose.vial_number ?? '',
       when(dose.started_local, dose.started_at),
       when(dose.ended_local, dose.ended_at),

@@ -91,6 +91,23 @@ export const missingWords = {
   not_applicable: { en: 'not applicable', zh: '不适用' },
 } as const;
 
+/** Participant and dose states as the casebook prints them; a state not listed prints its code. */
+const stateWords: Record<string, { en: string; zh: string }> = {
+  screening: { en: 'in screening', zh: '筛选中' },
+  screen_failed: { en: 'screen failure', zh: '筛选失败' },
+  declined: { en: 'declined', zh: '拒绝参加' },
+  enrolled: { en: 'enrolled', zh: '已入组' },
+  withdrawn: { en: 'withdrawn', zh: '退出研究' },
+  lost_to_follow_up: { en: 'lost to follow-up', zh: '失访' },
+  died: { en: 'died', zh: '死亡' },
+  completed: { en: 'completed', zh: '完成' },
+  interrupted: { en: 'interrupted', zh: '中断' },
+  'not-given': { en: 'not given', zh: '未给药' },
+};
+
+export const stateWord = (language: PaperLanguage, state: string): string =>
+  stateWords[state]?.[language] ?? state;
+
 /** The audit actions a participant's trail holds, as people read them (the web app's labels). */
 const actionWords: Record<string, { en: string; zh: string }> = {
   'crf.sdv': { en: 'Source data verified', zh: '源数据核查' },

@@ -6,7 +6,7 @@ import { formSlots } from '../participants/schedule.ts';
 import type { ProtocolForm } from '../protocol/schema.ts';
 import type { CasebookSource } from './casebook.loader.ts';
 import { adverseEventsSection, auditAppendix, dosingSection } from './casebook-sections.html.ts';
-import { type PaperLanguage, word } from './casebook-words.ts';
+import { type PaperLanguage, stateWord, word } from './casebook-words.ts';
 import { esc, localized, paperDocument, siteTime } from './paper-html.ts';
 import { entryText, formOf, visitKeyText } from './value-text.ts';
 
@@ -47,7 +47,7 @@ function header(source: CasebookSource, print: CasebookPrint): string {
     [w('studyNumber'), participant.study_number ?? '—'],
     [w('screeningNumber'), participant.screening_number],
     [w('site'), `${site.name[language]} (${site.code})`],
-    [w('status'), participant.status],
+    [w('status'), stateWord(language, participant.status)],
     [w('day1'), participant.day1_date ?? '—'],
     [w('protocolVersion'), String(source.protocolVersion)],
     [
