@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { exotrialVersion } from '../version.ts';
 import { registerAuditCommand } from './audit.ts';
 import { registerBackupCommand, registerRestoreCommand } from './backup.ts';
+import { registerCasebookCommand, registerCrfCommand } from './casebook.ts';
 import { EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerExportCommand } from './export.ts';
@@ -35,6 +36,8 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerProductCommand,
   registerDemoCommand,
   registerReportCommand,
+  registerCasebookCommand,
+  registerCrfCommand,
   registerExportCommand,
   registerImportCommand,
   registerBackupCommand,

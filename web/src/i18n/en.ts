@@ -434,6 +434,9 @@ export const en = {
   },
   participant: {
     auditTrail: 'Audit trail of this participant',
+    casebookPdf: 'Casebook (PDF)',
+    casebookPdfHint:
+      'Every form with its values, status, SDV marks and signatures, the doses, adverse events and the audit trail; the download is recorded in the audit trail.',
     recordConsent: 'Record consent',
     endScreening: 'Screen failure / declined',
     screenOutcomeHint:

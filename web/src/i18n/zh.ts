@@ -416,6 +416,9 @@ export const zh: Translation = {
   },
   participant: {
     auditTrail: '该受试者的稽查轨迹',
+    casebookPdf: '病例报告表（PDF）',
+    casebookPdfHint:
+      '包含每张表单的数值、状态、源数据核查标记和签名，以及给药、不良事件和稽查轨迹；下载会记录在稽查轨迹中。',
     recordConsent: '记录知情同意',
     endScreening: '筛选失败 / 拒绝参加',
     screenOutcomeHint: '结束筛选且不入组。筛选数据保留在记录中，CONSORT 流程图统计该结局。',

@@ -164,6 +164,18 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
               {t('casebook.sign')}
             </Button>
           )}
+          {can('crf.read') && (
+            <Button
+              variant="default"
+              component="a"
+              href={`/api/v1/participants/${participant.participantId}/casebook.pdf?lang=${language}`}
+              download
+              title={t('participant.casebookPdfHint')}
+              data-testid="casebook-pdf"
+            >
+              {t('participant.casebookPdf')}
+            </Button>
+          )}
           {participant.consented && can('crf.sdv') && (
             <Button variant="default" component={Link} to={`/participants/${participant.participantId}/sdv`}>
               {t('sdv.title')}
