@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { recordErrorResponses } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
+import { validationFailed } from '../kernel/errors.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
 import {
   createAdverseEvent,
   getAdverseEvent,
@@ -22,11 +24,15 @@ import {
   pauseRequestSchema,
   pauseViewSchema,
   resumeRequestSchema,
+  SIMULATION_MAX_STEPS,
   saveAdverseEventResponseSchema,
+  simulationRequestSchema,
+  simulationResultSchema,
   submissionRequestSchema,
   submissionViewSchema,
   updateAdverseEventRequestSchema,
 } from './safety.schema.ts';
+import { simulateStoppingRules } from './safety-simulation.ts';
 import { currentReport, recordSubmission, submittedReport } from './submission.service.ts';
 
 const errors = recordErrorResponses;
@@ -39,6 +45,43 @@ const reportQuery = z.strictObject({ clockId: z.string().max(64).optional() });
 export function safetyRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   const tags = ['safety'];
+
+  app.post(
+    '/safety/simulation',
+    {
+      config: { permission: 'protocol.read' },
+      schema: {
+        tags,
+        summary:
+          "Each stopping rule of the study's protocol simulated on its own (Monte Carlo): the probability of tripping and the number enrolled when it does, per true event rate",
+        body: simulationRequestSchema,
+        response: { 200: simulationResultSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+      const participants = request.body.participants ?? protocol.study.plannedEnrolment;
+      const steps =
+        participants *
+        request.body.runs *
+        request.body.trueRates.length *
+        protocol.safety.stoppingRules.length;
+      if (steps > SIMULATION_MAX_STEPS) {
+        throw validationFailed([
+          {
+            field: 'runs',
+            message: `That is ${steps.toLocaleString('en')} simulated steps, more than ${SIMULATION_MAX_STEPS.toLocaleString('en')}: lower the runs, the participants or the rates (the command line has no such limit).`,
+          },
+        ]);
+      }
+      return simulateStoppingRules(protocol, {
+        trueRates: [...new Set(request.body.trueRates)].sort((a, b) => a - b),
+        participants,
+        runs: request.body.runs,
+        seed: request.body.seed,
+      });
+    },
+  );
 
   app.get(
     '/adverse-events',

@@ -279,3 +279,38 @@ export const aeHistoryEntrySchema = z.object({
   reason: z.string().nullable(),
 });
 export type AeHistoryEntry = z.infer<typeof aeHistoryEntrySchema>;
+
+/** The budget of one simulation request: participants × runs × rates × rules steps at most. */
+export const SIMULATION_MAX_STEPS = 50_000_000;
+
+export const simulationRequestSchema = z.strictObject({
+  trueRates: z
+    .array(z.number().min(0, 'A rate is from 0 to 1.').max(1, 'A rate is from 0 to 1.'))
+    .min(1, 'Give at least one true rate.')
+    .max(12, 'At most 12 rates at once.'),
+  /** The protocol's planned enrolment when absent. */
+  participants: z.number().int().min(1).max(1_000).optional(),
+  runs: z.number().int().min(100).max(50_000).default(10_000),
+  seed: z.number().int().min(0).max(2_147_483_647).default(1),
+});
+export type SimulationRequest = z.input<typeof simulationRequestSchema>;
+
+export const simulationResultSchema = z.object({
+  participants: z.number().int(),
+  runs: z.number().int(),
+  seed: z.number().int(),
+  rules: z.array(
+    z.object({
+      ruleId: z.string(),
+      kind: z.enum(['event', 'bayesian-beta']),
+      action: z.string(),
+      trueRate: z.number(),
+      probabilityTripped: z.number(),
+      standardError: z.number(),
+      meanEnrolledAtTrip: z.number().nullable(),
+      meanEnrolled: z.number(),
+      enrolledAtTrip: z.array(z.number().int()),
+    }),
+  ),
+});
+export type SimulationResult = z.infer<typeof simulationResultSchema>;

@@ -62,3 +62,31 @@ it('shows the protocol and lets a data manager amend an item, checking the rule 
   expect(current.versionNo).toBe(2);
   expect(current.protocol.forms[0].items[0].label.en).toBe('Informed consent form signed and dated');
 });
+
+it('simulates the stopping rules on the Forms page before the first patient', async () => {
+  const page = await browser.newPage({ locale: 'en-GB' });
+  await page.goto(`${server.url}/login`);
+  await page.getByLabel('Email').fill(MANAGER.email);
+  await page.getByLabel(/^Password/).fill(MANAGER.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Forms' }).click();
+  await page.getByRole('tab', { name: 'Stopping rules' }).click();
+
+  const rates = page.getByLabel('True event rates');
+  await rates.fill('5%, tenth');
+  await expect.poll(() => page.getByText('Give rates from 0 to 100 %, comma-separated.').count()).toBe(1);
+  expect(await page.getByRole('button', { name: 'Simulate' }).isDisabled()).toBe(true);
+  await rates.fill('5%, 0.1');
+  await page.getByRole('button', { name: 'Simulate' }).click();
+  await expect
+    .poll(() => page.getByText(/participants, 10000 simulated trials per rate, seed 1\./).count(), {
+      timeout: 30_000,
+    })
+    .toBe(1);
+  const monitor = page.getByRole('table', { name: 'related-serious-rate' });
+  const rows = monitor.getByRole('row');
+  await expect.poll(() => rows.count()).toBe(3);
+  expect(await rows.nth(1).textContent()).toMatch(/^5\.0 %\d+\.\d % ± \d+\.\d %/);
+  expect(await rows.nth(2).textContent()).toMatch(/^10\.0 %/);
+  await page.close();
+});

@@ -652,6 +652,25 @@ export const en = {
     confirmText:
       'These fields are marked verified against the source documents ({{count}}), each in the audit trail:',
   },
+  ruleSimulation: {
+    tab: 'Stopping rules',
+    intro:
+      'Try the stopping rules on simulated trials before the first patient: each rule on its own, participants enrolled one after the other, each with the rule’s event at the true rate. The figures are Monte Carlo estimates; the same seed gives the same figures.',
+    rates: 'True event rates',
+    ratesHint: 'Comma-separated, as 5% or 0.05',
+    ratesError: 'Give rates from 0 to 100 %, comma-separated.',
+    participants: 'Participants',
+    runs: 'Simulated trials',
+    seed: 'Seed',
+    simulate: 'Simulate',
+    summary: '{{participants}} participants, {{runs}} simulated trials per rate, seed {{seed}}.',
+    trueRate: 'True rate',
+    probability: 'Trips in (± s.e.)',
+    meanAtTrip: 'Enrolled at the trip (mean)',
+    quartiles: 'Enrolled at the trip (quartiles)',
+    meanEnrolled: 'Enrolled per trial (mean)',
+    noRules: 'This protocol declares no stopping rules.',
+  },
   protocolPage: {
     version: 'protocol version {{label}} (#{{number}})',
     schedule: 'Schedule of activities',

@@ -9,6 +9,7 @@ import { ScrollTable } from '../../components/scroll-table.tsx';
 import { EligibilityList } from './eligibility-list.tsx';
 import { FormPreview } from './form-preview.tsx';
 import { useProtocol, useProtocolVersions } from './protocol-api.ts';
+import { RuleSimulation } from './rule-simulation.tsx';
 import { ScheduleGrid } from './schedule-grid.tsx';
 
 // The builder is the only part of the page that needs the YAML library and the protocol checks (the
@@ -77,6 +78,7 @@ export function ProtocolPage() {
           <Tabs.Tab value="schedule">{t('protocolPage.schedule')}</Tabs.Tab>
           <Tabs.Tab value="forms">{t('protocolPage.forms')}</Tabs.Tab>
           <Tabs.Tab value="eligibility">{t('protocolPage.eligibility')}</Tabs.Tab>
+          <Tabs.Tab value="stopping-rules">{t('ruleSimulation.tab')}</Tabs.Tab>
           <Tabs.Tab value="versions">{t('protocolPage.versions')}</Tabs.Tab>
           {mayEdit && <Tabs.Tab value="edit">{t('protocolPage.edit')}</Tabs.Tab>}
         </Tabs.List>
@@ -88,6 +90,9 @@ export function ProtocolPage() {
         </Tabs.Panel>
         <Tabs.Panel value="eligibility" pt="md">
           <EligibilityList protocol={current} />
+        </Tabs.Panel>
+        <Tabs.Panel value="stopping-rules" pt="md">
+          <RuleSimulation protocol={current} />
         </Tabs.Panel>
         <Tabs.Panel value="versions" pt="md">
           <Versions />
