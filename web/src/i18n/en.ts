@@ -207,6 +207,7 @@ export const en = {
       auth_logout_everywhere: 'Signed out everywhere',
       auth_password_changed: 'Password changed',
       auth_password_check_failed: 'Password check failed',
+      crf_import: 'Form data imported from a file',
       crf_sdv: 'Source data verified',
       crf_value_change: 'Value changed',
       crf_value_enter: 'Value entered',

@@ -199,6 +199,7 @@ export const zh: Translation = {
       auth_logout_everywhere: '在所有设备退出登录',
       auth_password_changed: '修改密码',
       auth_password_check_failed: '密码校验失败',
+      crf_import: '从文件导入表单数据',
       crf_sdv: '源数据核查',
       crf_value_change: '修改数值',
       crf_value_enter: '录入数值',
