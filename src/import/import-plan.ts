@@ -1,6 +1,5 @@
 import { type FieldInput, sameEntry } from '../crf/entries.ts';
 import { type FormSlot, formSlots, validInstance } from '../participants/schedule.ts';
-import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import type { ImportRow, RowCell, RowProblem } from './import-row.ts';
 import { readValue } from './read-value.ts';
@@ -92,13 +91,6 @@ export class ImportPlan {
     }
     if (!read.field) return;
     this.values += 1;
-    if (isDoseRecordForm(form)) {
-      this.problem({
-        ...where,
-        message: `The ${form.title.en} form is filled from the dose record; record doses in the Dosing screen.`,
-      });
-      return;
-    }
     if (!validInstance(this.protocol, slot, row.instance)) {
       this.problem({
         ...where,

@@ -1,9 +1,11 @@
+import { sameEntry } from '../crf/entries.ts';
 import { resolveForm, writeEnteredForm } from '../crf/form.service.ts';
 import { entriesOf, findRecord, type SlotKey } from '../crf/form-record.queries.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, DomainError } from '../kernel/errors.ts';
 import { writableParticipant } from '../participants/writable.ts';
+import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import type { ImportChange } from './import.schema.ts';
 import type { PlannedRecord, PlannedValue } from './import-plan.ts';
@@ -108,6 +110,13 @@ async function writeRecord(
     instance: record.instance,
   };
   const existing = await findRecord(trx, studyId, slot, true);
+  const incoming = Object.fromEntries([...values].map(([itemId, value]) => [itemId, value.field]));
+  const saved = entriesOf(existing);
+  // Values equal to those saved are no change: nothing to check against a lock, nothing to write.
+  if (Object.entries(incoming).every(([itemId, field]) => sameEntry(saved[itemId], field))) {
+    outcome.valuesUnchanged += values.size;
+    return;
+  }
   const held = existing?.locked_at ? 'locked' : existing?.signed_at ? 'signed' : null;
   if (held && !context.overrideLocked) {
     throw new DomainError(
@@ -120,13 +129,20 @@ async function writeRecord(
     studyId,
     existing?.protocol_version ?? participant.currentProtocolVersion,
   );
-  const incoming = Object.fromEntries([...values].map(([itemId, value]) => [itemId, value.field]));
+  const form = resolveForm(protocol, slot);
+  if (isDoseRecordForm(form)) {
+    // Only the dose records write this form: the values saved come back unchanged (an export read
+    // back, above), a different one is refused.
+    throw conflict(
+      `The ${form.title.en} form is filled from the dose record; record or correct doses in the Dosing screen.`,
+    );
+  }
   const result = await writeEnteredForm(trx, studyId, caller, {
     participant,
     slot,
     protocol,
     versionNo,
-    form: resolveForm(protocol, slot),
+    form,
     existing,
     incoming,
     clock: context.clock,
@@ -136,8 +152,8 @@ async function writeRecord(
         : context.auditReason,
     lockOverride: context.overrideLocked,
   });
-  const old = entriesOf(existing);
-  const saved = entriesOf(result.record);
+  const old = saved;
+  const written = entriesOf(result.record);
   if (result.created) outcome.recordsCreated += 1;
   else if (result.changed.length > 0) outcome.recordsChanged += 1;
   outcome.valuesUnchanged += values.size - result.changed.length;
@@ -156,7 +172,7 @@ async function writeRecord(
       item: itemId,
       kind,
       old: shown(old[itemId]),
-      new: shown(saved[itemId]),
+      new: shown(written[itemId]),
     });
   }
 }
