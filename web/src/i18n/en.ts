@@ -298,6 +298,42 @@ export const en = {
     currentPasswordWrong: 'Your current password is not correct.',
     password_change_required: 'Change your password first.',
   },
+  dataImport: {
+    title: 'Import form data',
+    intro:
+      'Bring form data in from a file: CSV (one line per participant and visit, or participant, visit, item, value), an XLSX workbook, or CDISC ODM 1.3.2. Every value passes the checks of data entry, is audited with the file and its SHA-256, and opens edit-check queries as on entry. Check the file first; nothing is written until you confirm.',
+    link: 'Import form data from a file…',
+    file: 'File',
+    format: 'Format',
+    formatAuto: 'From the file name',
+    template: 'Download a CSV template',
+    mapping: 'Column mapping (JSON, kept in this browser)',
+    mappingHint:
+      'Only for columns with other names, e.g. {"columns": {"Temp": "vitals.temperature", "Subject": "participant"}, "visit": "screening"}',
+    skipBadRows: 'Skip bad rows (import the good lines of a file with problems)',
+    overrideLocked: 'Reason to change locked or signed forms',
+    overrideLockedHint: 'Leave empty to refuse changes to locked or signed forms.',
+    check: 'Check the file',
+    confirm: 'Import',
+    refused: 'Nothing was imported',
+    notAllowed: 'Importing form data is for data managers.',
+    problems: 'Problems ({{count}})',
+    changes: 'Changes ({{count}})',
+    noChanges: 'The file changes nothing: every value is already saved.',
+    line: 'Line',
+    participant: 'Participant · visit',
+    column: 'Column',
+    problem: 'Problem',
+    item: 'Item',
+    old: 'Saved',
+    new: 'From the file',
+    dryRunSummary:
+      'Checked {{file}}: {{rows}} rows; would enter {{entered}} values, change {{changed}}, leave {{unchanged}} as they are, and open {{queries}} queries. Nothing was written.',
+    importedSummary:
+      'Imported {{file}}: {{rows}} rows; entered {{entered}} values, changed {{changed}}, {{unchanged}} unchanged; {{queries}} queries opened.',
+    badLinesDry: 'Lines with problems: {{lines}}.',
+    skippedLines: 'Skipped lines: {{lines}}.',
+  },
   exports: {
     title: 'Exports',
     intro:

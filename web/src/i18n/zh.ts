@@ -288,6 +288,42 @@ export const zh: Translation = {
     currentPasswordWrong: '当前密码不正确。',
     password_change_required: '请先修改密码。',
   },
+  dataImport: {
+    title: '导入表单数据',
+    intro:
+      '从文件导入表单数据：CSV（每位受试者每次访视一行，或受试者、访视、条目、数值四列）、XLSX 工作簿或 CDISC ODM 1.3.2。每个数值都经过与录入相同的核查，按文件及其 SHA-256 记入稽查轨迹，并像录入时一样发起核查质疑。请先检查文件；确认之前不会写入任何数据。',
+    link: '从文件导入表单数据…',
+    file: '文件',
+    format: '格式',
+    formatAuto: '按文件名判断',
+    template: '下载 CSV 模板',
+    mapping: '列映射（JSON，保存在本浏览器中）',
+    mappingHint:
+      '仅用于名称不同的列，例如 {"columns": {"Temp": "vitals.temperature", "Subject": "participant"}, "visit": "screening"}',
+    skipBadRows: '跳过有问题的行（导入有问题文件中的正确行）',
+    overrideLocked: '修改已锁定或已签名表单的理由',
+    overrideLockedHint: '留空则拒绝修改已锁定或已签名的表单。',
+    check: '检查文件',
+    confirm: '导入',
+    refused: '未导入任何数据',
+    notAllowed: '仅数据管理员可以导入表单数据。',
+    problems: '问题（{{count}}）',
+    changes: '变更（{{count}}）',
+    noChanges: '该文件没有任何变更：所有数值均已保存。',
+    line: '行',
+    participant: '受试者 · 访视',
+    column: '列',
+    problem: '问题',
+    item: '条目',
+    old: '已保存',
+    new: '文件中',
+    dryRunSummary:
+      '已检查 {{file}}：{{rows}} 行；将录入 {{entered}} 个数值，修改 {{changed}} 个，{{unchanged}} 个保持不变，发起 {{queries}} 个质疑。未写入任何数据。',
+    importedSummary:
+      '已导入 {{file}}：{{rows}} 行；录入 {{entered}} 个数值，修改 {{changed}} 个，{{unchanged}} 个未变；发起 {{queries}} 个质疑。',
+    badLinesDry: '有问题的行：{{lines}}。',
+    skippedLines: '已跳过的行：{{lines}}。',
+  },
   exports: {
     title: '数据导出',
     intro:
