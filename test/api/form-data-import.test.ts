@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 
 const today = new Date().toISOString().slice(0, 10);
 const consentedAt = `${today}T00:00:00Z`;
@@ -312,6 +312,47 @@ describeEachDatabase('form data import', (kind) => {
       );
       expect(event.reason).toBe(
         `imported from vitals.csv (sha-256 ${sha(text)}); written to a locked record: source document corrected by the site`,
+      );
+    });
+  });
+
+  describe('a signed record', () => {
+    it('is refused; with an override the change is written and the signature breaks', async () => {
+      const [record] = (await vitalsRecords()).filter((row) => row.participant_id === ids[1]);
+      const investigator = as(t.app, users.investigator);
+      const signed = await investigator.post(`/api/v1/records/${record?.record_id}/sign`, {
+        password: PASSWORD,
+      });
+      expect(signed.statusCode, signed.body).toBe(200);
+      const text = csv(vitalsLine(numbers[1] ?? '', { spo2: '52', heartRate: '90', temperature: '37.9' }));
+      const refused = await upload(text);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(refused.json().details.problems).toEqual([
+        expect.objectContaining({
+          line: 2,
+          message:
+            'The vitals form of screening is signed; import with an override and its reason to change it.',
+        }),
+      ]);
+      // The same values as saved are no change: they pass a signed record untouched.
+      const same = await upload(csv(vitalsLine(numbers[1] ?? '', { spo2: '52', heartRate: '90' })));
+      expect(same.json()).toMatchObject({ imported: true, changeCount: 0 });
+
+      const overridden = await upload(text, { overrideLocked: 'laboratory re-sent the value' });
+      expect(overridden.statusCode, overridden.body).toBe(200);
+      const trail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'reason'])
+          .where('entity_id', '=', record?.record_id ?? '')
+          .where('action', 'in', ['crf.value.change', 'signature.broken'])
+          .orderBy('seq', 'desc')
+          .limit(2)
+          .execute(),
+      );
+      expect(trail.map((event) => event.action).sort()).toEqual(['crf.value.change', 'signature.broken']);
+      expect(trail.find((event) => event.action === 'crf.value.change')?.reason).toBe(
+        `imported from vitals.csv (sha-256 ${sha(text)}); written to a signed record: laboratory re-sent the value`,
       );
     });
   });
