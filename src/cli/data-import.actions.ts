@@ -28,7 +28,7 @@ type DataOptions = DatabaseOptions & {
 function formatOf(file: string, given: string | undefined): ImportFormat {
   if (given === undefined) return formatOfName(file);
   if ((importFormats as readonly string[]).includes(given)) return given as ImportFormat;
-  throw new CliUserError(`--format ${given} is not a format of the import: use csv, xlsx or odm.`);
+  throw new CliUserError(`--format ${given} is not a format of the import: use csv, xlsx, odm or redcap.`);
 }
 
 function mappingOf(path: string | undefined): ColumnMapping | undefined {

@@ -22,9 +22,12 @@ export function registerImportCommand(program: Command): void {
     importCommand
       .command('data <file>')
       .description(
-        'import form data (CSV wide or long, XLSX, or CDISC ODM 1.3.2 ClinicalData) with the checks of data entry, all or nothing: a file with bad rows imports nothing and lists them by line',
+        'import form data (CSV wide or long, XLSX, a REDCap records export, or CDISC ODM 1.3.2 ClinicalData) with the checks of data entry, all or nothing: a file with bad rows imports nothing and lists them by line',
       )
-      .option('--format <format>', 'csv, xlsx or odm (by default from the file name: .xlsx, .xml, else csv)')
+      .option(
+        '--format <format>',
+        'csv, xlsx, odm or redcap (by default from the file name: .xlsx, .xml, else csv)',
+      )
       .option('--dry-run', 'check and list the problems and the changes, writing nothing')
       .option('--skip-bad-rows', 'import the good rows of a file with bad rows (the bad ones are listed)')
       .option(

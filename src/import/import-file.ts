@@ -9,6 +9,7 @@ import type { ImportFormat, ImportResult } from './import.schema.ts';
 import { type ImportOptions, importFormData } from './import.service.ts';
 import { UnreadableSource } from './import-row.ts';
 import { odmFileRows } from './odm-rows.ts';
+import { redcapRows } from './redcap-rows.ts';
 import { csvLines, tableRows } from './table-rows.ts';
 import { xlsxLines } from './xlsx-lines.ts';
 
@@ -31,6 +32,7 @@ const formatNames: Record<ImportFormat, string> = {
   csv: 'CSV',
   xlsx: 'an XLSX workbook',
   odm: 'CDISC ODM 1.3.2 XML',
+  redcap: 'a REDCap records export (flat CSV)',
 };
 
 export interface FileImport extends ImportOptions {
@@ -63,10 +65,11 @@ export async function importFormDataFile(
         format,
         fileName: options.fileName,
         sha256,
-        rows: (protocol) =>
-          format === 'odm'
-            ? odmFileRows(path)
-            : tableRows(format === 'xlsx' ? xlsxLines(path) : csvLines(path), protocol, options.mapping),
+        rows: (protocol) => {
+          if (format === 'odm') return odmFileRows(path);
+          if (format === 'redcap') return redcapRows(csvLines(path), protocol);
+          return tableRows(format === 'xlsx' ? xlsxLines(path) : csvLines(path), protocol, options.mapping);
+        },
       },
       options,
     );

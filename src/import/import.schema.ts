@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const importFormats = ['csv', 'xlsx', 'odm'] as const;
+export const importFormats = ['csv', 'xlsx', 'odm', 'redcap'] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
 /** Problems and changes listed back in full up to this many (the counts say how many there were). */
@@ -54,7 +54,7 @@ export type ImportResult = z.infer<typeof importResultSchema>;
 /** The options of an import, as the API's query string and the CLI's flags give them. */
 export const importQuerySchema = z.strictObject({
   fileName: z.string().trim().min(1).max(255).default('upload.csv'),
-  format: z.enum(importFormats, { message: 'Use format=csv, format=xlsx or format=odm.' }).optional(),
+  format: z.enum(importFormats, { message: 'Use format=csv, xlsx, odm or redcap.' }).optional(),
   dryRun: z
     .enum(['true', 'false'], { message: 'Use dryRun=true or dryRun=false.' })
     .default('false')

@@ -117,6 +117,8 @@ describe('exotrial import data and import template', () => {
     expect(mapped.code, mapped.stderr).toBe(0);
     expect(mapped.stdout).toContain('values entered 0, changed 0, unchanged 1');
     const format = exotrial(['import', 'data', file, '--format', 'sav'], { target: target.target });
-    expect(format.stderr.trim()).toBe('--format sav is not a format of the import: use csv, xlsx or odm.');
+    expect(format.stderr.trim()).toBe(
+      '--format sav is not a format of the import: use csv, xlsx, odm or redcap.',
+    );
   });
 });

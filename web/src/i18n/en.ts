@@ -306,6 +306,7 @@ export const en = {
     file: 'File',
     format: 'Format',
     formatAuto: 'From the file name',
+    formatRedcap: 'REDCap records export (flat CSV)',
     template: 'Download a CSV template',
     mapping: 'Column mapping (JSON, kept in this browser)',
     mappingHint:

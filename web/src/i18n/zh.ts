@@ -296,6 +296,7 @@ export const zh: Translation = {
     file: '文件',
     format: '格式',
     formatAuto: '按文件名判断',
+    formatRedcap: 'REDCap 记录导出（扁平 CSV）',
     template: '下载 CSV 模板',
     mapping: '列映射（JSON，保存在本浏览器中）',
     mappingHint:

@@ -27,6 +27,7 @@ const contentTypes: Record<ImportFormat, string> = {
   csv: 'text/csv',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   odm: 'application/xml',
+  redcap: 'text/csv',
 };
 
 function formatOfName(name: string): ImportFormat {
@@ -221,6 +222,7 @@ export function ImportPage() {
                 { value: 'csv', label: 'CSV' },
                 { value: 'xlsx', label: 'XLSX' },
                 { value: 'odm', label: 'CDISC ODM 1.3.2' },
+                { value: 'redcap', label: t('dataImport.formatRedcap') },
               ]}
               value={choices.format}
               onChange={(value) => change({ format: (value as Choices['format'] | null) ?? 'auto' })}
