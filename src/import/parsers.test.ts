@@ -9,6 +9,7 @@ import { ImportPlan } from './import-plan.ts';
 import type { ImportRow } from './import-row.ts';
 import { odmRows } from './odm-rows.ts';
 import { readValue } from './read-value.ts';
+import { redcapRows } from './redcap-rows.ts';
 import { csvLines, tableRows } from './table-rows.ts';
 import { xmlTokens } from './xml-tokens.ts';
 
@@ -115,6 +116,43 @@ describe('tables', () => {
     );
     expect(() => tableLayout(protocol, ['participant', 'temperature'])).toThrow(/No column holds the visit/);
     expect(() => parseMapping('{"columns": 3}')).toThrow(/mapping is not valid at columns/);
+  });
+});
+
+describe('a REDCap records export', () => {
+  it("reads events, instances, exotrial's form_item columns, bare variable names and checkboxes", async () => {
+    const path = csvFile(
+      [
+        'record_id,redcap_event_name,redcap_repeat_instrument,redcap_repeat_instance,vitals_heartrate,respiratory_rate,chestct_pattern___ground_glass,pattern___consolidation,vitals_complete',
+        'RJ-001,day_1_pre_dose_arm_1,,,88,20,,,1',
+        'RJ-001,screening_arm_1,,,,,1,1,2',
+        'RJ-002,daily_status_arm_1,,3,,,0,0,',
+      ].join('\n'),
+    );
+    const rows = await collect(redcapRows(csvLines(path), protocol));
+    expect(rows.map((row) => [row.line, row.participant, row.visit, row.instance])).toEqual([
+      [2, 'RJ-001', 'day-1/pre-dose', 1],
+      [3, 'RJ-001', 'screening', 1],
+      [4, 'RJ-002', 'daily-status', 3],
+    ]);
+    const given = (row: ImportRow | undefined) =>
+      row?.cells
+        .filter((cell) => cell.raw !== null && cell.raw !== '')
+        .map((cell) => [cell.formId, cell.itemId, cell.raw]);
+    expect(given(rows[0])).toEqual([
+      ['vitals', 'heartRate', '88'],
+      ['vitals', 'respiratoryRate', '20'],
+    ]);
+    expect(given(rows[1])).toEqual([['chestCt', 'pattern', 'ground-glass,consolidation']]);
+    // Every box unchecked is no answer given.
+    expect(given(rows[2])).toEqual([]);
+  });
+
+  it('refuses a file that is not a records export', async () => {
+    const path = csvFile('participant,visit\nRJ-001,screening\n');
+    await expect(collect(redcapRows(csvLines(path), protocol))).rejects.toThrow(
+      /starts with the columns record_id and redcap_event_name/,
+    );
   });
 });
 

@@ -16,26 +16,46 @@ type Target =
   | { kind: 'field'; formId: string; itemId: string }
   | { kind: 'checkbox'; formId: string; itemId: string; code: string };
 
+/** A name compared without case and separators: REDCap's `heart_rate` is the item `heartRate`. */
+const plain = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * The columns a protocol's items have in a REDCap export: `form_item` as exotrial exports them, and
+ * the bare variable name of a project whose dictionary was imported (`heart_rate` for `heartRate`),
+ * where only one item of the protocol has that name.
+ */
 function fieldTargets(protocol: Protocol): Map<string, Target> {
   const targets = new Map<string, Target>();
+  const bare = new Map<string, Target | null>();
+  const add = (exported: string, plainName: string, target: Target) => {
+    targets.set(exported, target);
+    bare.set(plainName, bare.has(plainName) ? null : target);
+  };
   for (const form of protocol.forms) {
     for (const item of form.items) {
       const variable = redcapVariable(form.id, item.id);
       if (item.type !== 'multichoice') {
-        targets.set(variable, { kind: 'field', formId: form.id, itemId: item.id });
+        add(variable, plain(item.id), { kind: 'field', formId: form.id, itemId: item.id });
         continue;
       }
       for (const code of allowedCodes(protocol, item)) {
-        targets.set(checkboxColumn(variable, code), {
-          kind: 'checkbox',
-          formId: form.id,
-          itemId: item.id,
-          code,
-        });
+        const target: Target = { kind: 'checkbox', formId: form.id, itemId: item.id, code };
+        add(checkboxColumn(variable, code), `${plain(item.id)}___${plain(code)}`, target);
       }
     }
   }
+  for (const [name, target] of bare) {
+    if (target && !targets.has(name)) targets.set(name, target);
+  }
   return targets;
+}
+
+/** The target of a header column: by its exported name, else by its bare variable name. */
+function targetOf(targets: Map<string, Target>, name: string): Target | undefined {
+  const exported = targets.get(name);
+  if (exported) return exported;
+  const [variable = '', code] = name.split('___');
+  return targets.get(code === undefined ? plain(variable) : `${plain(variable)}___${plain(code)}`);
 }
 
 const text = (value: RawValue | undefined) =>
@@ -83,7 +103,7 @@ export async function* redcapRows(
         );
       }
       columns = header.flatMap((name, index) => {
-        const target = targets.get(name);
+        const target = targetOf(targets, name);
         return target ? [[index, name, target] as [number, string, Target]] : [];
       });
       continue;
