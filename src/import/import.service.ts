@@ -8,7 +8,7 @@ import { currentProtocol } from '../study/protocol-store.ts';
 import { type ImportFormat, type ImportResult, LISTED } from './import.schema.ts';
 import { ImportPlan } from './import-plan.ts';
 import type { ImportRow, RowProblem } from './import-row.ts';
-import { type WriteOutcome, writePlannedRecords } from './import-write.ts';
+import { type WriteContext, type WriteOutcome, writePlannedRecords } from './import-write.ts';
 
 export interface ImportSource {
   format: ImportFormat;
@@ -87,7 +87,8 @@ async function readPlan(database: Database, studyId: string, source: ImportSourc
   return plan;
 }
 
-const openEditCheckQueries = async (trx: Tx, studyId: string) =>
+/** Edit-check queries ever raised in the study: each failing check inserts a new one, closing keeps the row. */
+const editCheckQueries = async (trx: Tx, studyId: string) =>
   Number(
     (
       await trx
@@ -95,7 +96,6 @@ const openEditCheckQueries = async (trx: Tx, studyId: string) =>
         .select((eb) => eb.fn.countAll().as('count'))
         .where('study_id', '=', studyId)
         .where('origin', '=', 'edit_check')
-        .where('status', '!=', 'closed')
         .executeTakeFirstOrThrow()
     ).count,
   );
@@ -120,8 +120,7 @@ export async function importFormData(
 ): Promise<ImportResult> {
   authorize(caller.user, 'crf.import');
   const plan = await readPlan(database, studyId, source, options);
-  const records = [...plan.records.values()];
-  const context = {
+  const context: WriteContext = {
     studyId,
     caller,
     auditReason: `imported from ${source.fileName} (sha-256 ${source.sha256})`,
@@ -130,51 +129,17 @@ export async function importFormData(
     listed: LISTED,
   };
   const excluded = new Set(plan.badLines);
-  let queriesOpened = 0;
   for (;;) {
-    let commit = false;
-    const outcome = await database
-      .transaction(async (trx) => {
-        const queriesBefore = await openEditCheckQueries(trx, studyId);
-        const written = await writePlannedRecords(trx, context, records, excluded, (done) => {
-          if (done % 100 === 0 || done === records.length) {
-            options.onProgress?.({
-              phase: 'writing',
-              rows: plan.rows,
-              values: plan.values,
-              recordsDone: done,
-              recordsTotal: records.length,
-            });
-          }
-        });
-        queriesOpened = Math.max(0, (await openEditCheckQueries(trx, studyId)) - queriesBefore);
-        const clean = written.badLines.size === 0 && (excluded.size === 0 || options.skipBadRows === true);
-        if (!clean || options.dryRun) throw new RolledBack(written);
-        // A file that changes nothing (imported before) leaves no trace: nothing was written.
-        if (written.changeCount > 0)
-          await recordAudit(trx, studyId, caller.actor, {
-            action: 'crf.import',
-            entityType: 'data_import',
-            entityId: source.sha256,
-            reason: context.auditReason,
-            newValue: importSummary(source, plan, written, excluded),
-          });
-        commit = true;
-        return written;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof RolledBack) return error.outcome;
-        throw error;
-      });
-    const retry = options.skipBadRows === true && outcome.badLines.size > 0;
-    for (const line of outcome.badLines) excluded.add(line);
+    const pass = await writePass(database, { ...context, source, plan, options }, excluded);
+    const retry = options.skipBadRows === true && pass.outcome.badLines.size > 0;
+    for (const line of pass.outcome.badLines) excluded.add(line);
     if (retry) continue;
-    const result = resultOf(source, plan, outcome, excluded, {
+    const result = resultOf(source, plan, pass.outcome, excluded, {
       dryRun: options.dryRun === true,
-      commit,
-      queriesOpened,
+      commit: pass.committed,
+      queriesOpened: pass.queriesOpened,
     });
-    if (!commit && !options.dryRun) {
+    if (!pass.committed && !options.dryRun) {
       throw new DomainError(
         'validation_failed',
         `${excluded.size} line${excluded.size === 1 ? '' : 's'} of ${source.fileName} cannot be imported; nothing was imported. Correct them, or import with skipBadRows to leave them out.`,
@@ -185,7 +150,60 @@ export async function importFormData(
   }
 }
 
-function importSummary(source: ImportSource, plan: ImportPlan, written: WriteOutcome, excluded: Set<number>) {
+type PassContext = WriteContext & { source: ImportSource; plan: ImportPlan; options: ImportOptions };
+
+/**
+ * One pass in one transaction: every planned record without the excluded lines, through the writer.
+ * It commits only when clean (no new problem, and no bad line unless they are skipped) and not a dry
+ * run; otherwise it rolls back and says what it found.
+ */
+async function writePass(database: Database, pass: PassContext, excluded: ReadonlySet<number>) {
+  const { source, plan, options, studyId, caller } = pass;
+  const records = [...plan.records.values()];
+  let queriesOpened = 0;
+  let committed = false;
+  const outcome = await database
+    .transaction(async (trx) => {
+      const queriesBefore = await editCheckQueries(trx, studyId);
+      const written = await writePlannedRecords(trx, pass, records, excluded, (done) => {
+        if (done % 100 !== 0 && done !== records.length) return;
+        options.onProgress?.({
+          phase: 'writing',
+          rows: plan.rows,
+          values: plan.values,
+          recordsDone: done,
+          recordsTotal: records.length,
+        });
+      });
+      queriesOpened = (await editCheckQueries(trx, studyId)) - queriesBefore;
+      const clean = written.badLines.size === 0 && (excluded.size === 0 || options.skipBadRows === true);
+      if (!clean || options.dryRun) throw new RolledBack(written);
+      // A file that changes nothing (imported before) leaves no trace: nothing was written.
+      if (written.changeCount > 0) {
+        await recordAudit(trx, studyId, caller.actor, {
+          action: 'crf.import',
+          entityType: 'data_import',
+          entityId: source.sha256,
+          reason: pass.auditReason,
+          newValue: importSummary(source, plan, written, excluded),
+        });
+      }
+      committed = true;
+      return written;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof RolledBack) return error.outcome;
+      throw error;
+    });
+  return { outcome, committed, queriesOpened };
+}
+
+function importSummary(
+  source: ImportSource,
+  plan: ImportPlan,
+  written: WriteOutcome,
+  excluded: ReadonlySet<number>,
+) {
   return {
     fileName: source.fileName,
     sha256: source.sha256,
