@@ -9,6 +9,7 @@ export const auditActions = [
   'auth.logout_everywhere',
   'auth.password_changed',
   'auth.password_check_failed',
+  'crf.import',
   'crf.sdv',
   'crf.value.change',
   'crf.value.enter',

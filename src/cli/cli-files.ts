@@ -10,12 +10,14 @@ import { CliUserError, describeFailure } from './cli-errors.ts';
  */
 
 /** What an input file should hold: text (CSV, YAML, XML) or a gzip file (a backup). */
-export type InputKind = 'text' | 'gzip';
+export type InputKind = 'text' | 'gzip' | 'zip';
 
 /** How much of an input file is looked at to tell text from binary. */
 const SAMPLE_BYTES = 64 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/** A ZIP archive's local file header (XLSX workbooks are ZIP archives). */
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
@@ -79,6 +81,9 @@ export function checkInputFile(path: string, what: string, kind: InputKind = 'te
   if (size === 0) throw new CliUserError(`${path} is empty: it should hold ${what}.`);
   if (kind === 'gzip' && !GZIP_MAGIC.every((byte, index) => sample[index] === byte)) {
     throw new CliUserError(`${path} is not a gzip file, so not ${what}.`);
+  }
+  if (kind === 'zip' && !ZIP_MAGIC.every((byte, index) => sample[index] === byte)) {
+    throw new CliUserError(`${path} is not a ZIP archive, so not ${what}.`);
   }
   if (kind === 'text' && looksBinary(sample, sample.length === size)) {
     throw new CliUserError(`${path} is not a text file (it holds binary data): give the path of ${what}.`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { withDataOption } from './data-option.ts';
 import { lazyAction } from './lazy-action.ts';
 
 export function registerImportCommand(program: Command): void {
@@ -17,4 +18,33 @@ export function registerImportCommand(program: Command): void {
     )
     .option('--out <file>', 'write the YAML here instead of standard output')
     .action(lazyAction(async () => (await import('./import.actions.ts')).importRedcap));
+  withDataOption(
+    importCommand
+      .command('data <file>')
+      .description(
+        'import form data (CSV wide or long, XLSX, a REDCap records export, or CDISC ODM 1.3.2 ClinicalData) with the checks of data entry, all or nothing: a file with bad rows imports nothing and lists them by line',
+      )
+      .option(
+        '--format <format>',
+        'csv, xlsx, odm or redcap (by default from the file name: .xlsx, .xml, else csv)',
+      )
+      .option('--dry-run', 'check and list the problems and the changes, writing nothing')
+      .option('--skip-bad-rows', 'import the good rows of a file with bad rows (the bad ones are listed)')
+      .option(
+        '--mapping <json-file>',
+        'column names to items: {"columns": {"Temp": "vitals.temperature"}, "visit": "screening"}',
+      )
+      .option('--override-locked <reason>', 'write to locked or signed records, giving the reason')
+      .option('--quiet', 'no progress bar'),
+  ).action(lazyAction(async () => (await import('./data-import.actions.ts')).importData));
+  withDataOption(
+    importCommand
+      .command('template')
+      .description(
+        'write a CSV template for the form data import: participant, visit, instance and a column per item (form.item), a line per participant and visit',
+      )
+      .option('--format <format>', 'csv (the one template format)', 'csv')
+      .option('--visit <key>', 'only the forms of this visit (e.g. screening, day-7)')
+      .option('--out <file>', 'write the template here instead of standard output'),
+  ).action(lazyAction(async () => (await import('./data-import.actions.ts')).importTemplate));
 }

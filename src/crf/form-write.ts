@@ -34,6 +34,13 @@ export interface FormChange {
    * says so, and a correction without its own reason gives this as its reason.
    */
   source?: string;
+  /** The reason every audit event of the change gives, first values and corrections alike (an import names its file). */
+  auditReason?: string;
+  /**
+   * Why a locked record is written all the same: an import the data manager chose to override. Each
+   * audit event gives it after its reason.
+   */
+  lockOverride?: string;
   /** How a hard check's refusal is worded for the caller (which request field to name, what was not saved). */
   refuse: (hard: FieldMessage[]) => DomainError;
   /** A rule of the caller's, run after the form's own checks pass and before anything is written; it throws to refuse. */
@@ -66,7 +73,7 @@ export async function writeFormRecord(
   change: FormChange,
 ): Promise<FormWriteResult> {
   const { existing, slot } = change;
-  if (existing?.locked_at) throw new DomainError('locked', lockedMessage(change));
+  if (existing?.locked_at && !change.lockOverride) throw new DomainError('locked', lockedMessage(change));
   const old = entriesOf(existing);
   const merged: Record<string, FieldInput> = { ...old, ...change.incoming };
   const context = await participantValues(trx, studyId, slot.participantId, {
@@ -78,7 +85,7 @@ export async function writeFormRecord(
   // A blank that was never answered is no change (sameEntry treats absent and blank alike).
   const changed = Object.keys(merged).filter((itemId) => !sameEntry(old[itemId], merged[itemId]));
   const revised = changed.filter((itemId) => !isBlank(old[itemId]));
-  if (revised.length > 0 && !change.reason && !change.source) {
+  if (revised.length > 0 && !change.reason && !change.source && !change.auditReason) {
     throw validationFailed([
       {
         field: 'reason',
@@ -126,7 +133,9 @@ function withoutRevision(entry: Entries[string] | undefined): Omit<Entries[strin
 /** A first value needs no reason; a correction gives its own, or says where the values come from. */
 function reasonFor(change: FormChange, firstValue: boolean): string | undefined {
   const source = change.source ? `from ${change.source}` : undefined;
-  return firstValue ? source : (change.reason ?? source);
+  const reason = change.auditReason ?? (firstValue ? source : (change.reason ?? source));
+  if (!change.lockOverride || !change.existing?.locked_at) return reason;
+  return `${reason ?? 'changed'}; written to a locked record: ${change.lockOverride}`;
 }
 
 /** The entries after the change: each changed item with its new value (or missing-data code) and next revision. */

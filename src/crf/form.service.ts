@@ -6,7 +6,7 @@ import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
-import { writableParticipant } from '../participants/writable.ts';
+import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
 import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
@@ -26,7 +26,7 @@ import {
 import { writeFormRecord } from './form-write.ts';
 import { participantValues } from './record-values.ts';
 
-function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
+export function resolveForm(protocol: Protocol, slot: SlotKey): ProtocolForm {
   const formSlot = findSlot(protocol, slot.visitKey, slot.formId);
   if (!formSlot) throw notFound(`Form ${slot.formId} at visit ${slot.visitKey}`);
   if (!validInstance(protocol, formSlot, slot.instance)) {
@@ -133,6 +133,82 @@ export async function saveForm(
   return database.transaction((trx) => saveFormIn(trx, studyId, caller, slot, request, clock));
 }
 
+/** What a form save writes, typed on the form or read from a file. */
+export interface EnteredForm {
+  participant: WritableParticipant;
+  slot: SlotKey;
+  protocol: Protocol;
+  versionNo: number;
+  form: ProtocolForm;
+  existing: FormRecordRow | undefined;
+  incoming: Record<string, FieldInput>;
+  /** Dates are checked against today at the participant's site by this clock. */
+  clock: Date;
+  reason?: string;
+  /** The reason every audit event of the change gives (an import names its file). */
+  auditReason?: string;
+  /** Why a locked record is changed all the same (an import the data manager chose to override). */
+  lockOverride?: string;
+}
+
+/**
+ * The checks and writes of a save after its preconditions (participant writable and consented, the
+ * record read for update, its version matched): the one form writer with the dates of the site, the
+ * rule that the consent copies hold the consent record's answers, and a protocol deviation proposed
+ * when the form is dated outside its visit's window.
+ */
+export async function writeEnteredForm(trx: Tx, studyId: string, caller: Caller, entered: EnteredForm) {
+  const { participant, slot, protocol, form } = entered;
+  const result = await writeFormRecord(trx, studyId, caller, {
+    participant,
+    slot,
+    protocol,
+    versionNo: entered.versionNo,
+    form,
+    existing: entered.existing,
+    incoming: entered.incoming,
+    dates: {
+      today: dateInZone(entered.clock, participant.siteTimeZone),
+      screeningDate: participant.screening_date,
+    },
+    reason: entered.reason,
+    auditReason: entered.auditReason,
+    lockOverride: entered.lockOverride,
+    refuse: (hard) =>
+      validationFailed(
+        hard.map((problem) => ({
+          field: problem.item,
+          message: problem.message.en,
+          messages: problem.message,
+        })),
+        'Some values cannot be saved; nothing was saved.',
+      ),
+    // Beyond what no form may hold (the hard checks), the consent copies may hold only the record's answers.
+    afterChecks: async (old, merged) => {
+      const fromConsent = consentAnswerProblems(
+        form,
+        await consentAnswersOf(trx, studyId, protocol, form, participant),
+        old,
+        merged,
+      );
+      if (fromConsent.length > 0) {
+        throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
+      }
+    },
+  });
+  if (result.changed.length > 0 && result.record && participant.day1_date) {
+    const outside = formOutsideWindow(
+      protocol,
+      form,
+      { visitKey: slot.visitKey, instance: slot.instance, recordId: result.record.record_id },
+      entriesOf(result.record),
+      String(participant.day1_date),
+    );
+    if (outside) await proposeDeviation(trx, studyId, caller, participant, outside);
+  }
+  return result;
+}
+
 /** `saveForm` inside a transaction the caller holds (a consent recorded again rewrites its copies). */
 export async function saveFormIn(
   trx: Tx,
@@ -173,7 +249,7 @@ export async function saveFormIn(
       },
     );
   }
-  const result = await writeFormRecord(trx, studyId, caller, {
+  const result = await writeEnteredForm(trx, studyId, caller, {
     participant,
     slot,
     protocol,
@@ -181,43 +257,9 @@ export async function saveFormIn(
     form,
     existing: row,
     incoming: withoutBlankText(request.entries),
-    dates: {
-      today: dateInZone(clock, participant.siteTimeZone),
-      screeningDate: participant.screening_date,
-    },
+    clock,
     reason: request.reason,
-    refuse: (hard) =>
-      validationFailed(
-        hard.map((problem) => ({
-          field: problem.item,
-          message: problem.message.en,
-          messages: problem.message,
-        })),
-        'Some values cannot be saved; nothing was saved.',
-      ),
-    // Beyond what no form may hold (the hard checks), the consent copies may hold only the record's answers.
-    afterChecks: async (old, merged) => {
-      const fromConsent = consentAnswerProblems(
-        form,
-        await consentAnswersOf(trx, studyId, protocol, form, participant),
-        old,
-        merged,
-      );
-      if (fromConsent.length > 0) {
-        throw validationFailed(fromConsent, 'Some answers come from the consent record; nothing was saved.');
-      }
-    },
   });
-  if (result.changed.length > 0 && result.record && participant.day1_date) {
-    const outside = formOutsideWindow(
-      protocol,
-      form,
-      { visitKey: slot.visitKey, instance: slot.instance, recordId: result.record.record_id },
-      entriesOf(result.record),
-      String(participant.day1_date),
-    );
-    if (outside) await proposeDeviation(trx, studyId, caller, participant, outside);
-  }
   const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
   return {
     ...(await recordView(trx, studyId, slot, result.record, protocol, known)),

@@ -28,6 +28,7 @@ export const permissions = [
   'crf.sign',
   'crf.sdv',
   'crf.lock',
+  'crf.import',
   'query.raise',
   'query.answer',
   'query.close',
@@ -116,6 +117,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     ...read,
     'protocol.manage',
     'crf.lock',
+    // Form data read from files (another system's export, a spreadsheet) go in through the form checks.
+    'crf.import',
     'query.raise',
     'query.close',
     'deviation.record',

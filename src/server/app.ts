@@ -28,6 +28,7 @@ import { crfRoutes } from '../crf/crf.routes.ts';
 import { deviationRoutes } from '../deviations/deviation.routes.ts';
 import { dosingRoutes } from '../dosing/dosing.routes.ts';
 import { exchangeRoutes } from '../exchange/exchange.routes.ts';
+import { importRoutes } from '../import/import.routes.ts';
 import { installAuthentication, registerPublic } from '../kernel/authentication.ts';
 import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
 import { installErrorHandler } from '../kernel/error-handler.ts';
@@ -72,6 +73,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   safetyRoutes,
   dosingRoutes,
   exchangeRoutes,
+  importRoutes,
   reportRoutes,
   notificationRoutes,
   casebookRoutes,

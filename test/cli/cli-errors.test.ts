@@ -55,6 +55,7 @@ const validInputs: Record<string, () => string | Buffer> = {
   'product import-temperatures': () => loggerCsv,
   'import odm': () =>
     '<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study OID="S"><MetaDataVersion OID="M" Name="m"/></Study></ODM>\n',
+  'import data': () => 'participant,visit,vitals.heartRate\n',
   'import redcap': () =>
     '"Variable / Field Name","Form Name","Section Header","Field Type","Field Label"\nrecord_id,intake,,text,Record ID\n',
   restore: () => gzipSync('{"format":"not really a backup"}\n'),
@@ -409,7 +410,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(32);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(34);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(

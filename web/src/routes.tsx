@@ -96,6 +96,10 @@ const ExportsPage = lazyPage(
   () => import('./pages/exports/exports-page.tsx'),
   (m) => m.ExportsPage,
 );
+const ImportPage = lazyPage(
+  () => import('./pages/data-import/import-page.tsx'),
+  (m) => m.ImportPage,
+);
 const AnalysisPage = lazyPage(
   () => import('./pages/analysis/analysis-page.tsx'),
   (m) => m.AnalysisPage,
@@ -173,6 +177,7 @@ export const router = createBrowserRouter([
       { path: 'product/dispensing', element: suspended(<DispensingPage />) },
       { path: 'product/shipments', element: suspended(<ShipmentsPage />) },
       { path: 'exports', element: suspended(<ExportsPage />) },
+      { path: 'exports/import', element: suspended(<ImportPage />) },
       { path: 'analysis', element: suspended(<AnalysisPage />) },
       { path: 'account', element: suspended(<AccountPage />) },
       { path: 'notifications', element: suspended(<NotificationsPage />) },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ImportResult } from '../../../src/import/import.schema.ts';
 import type { errorBodySchema } from '../../../src/kernel/api-schemas.ts';
 import type { FieldProblem } from '../../../src/kernel/errors.ts';
 
@@ -14,6 +15,9 @@ export interface ErrorDetails {
   /** A refused logger file's bad rows, by line (the first hundred; rowsBad counts them all). */
   badRows?: Array<{ line: number; message: string }>;
   rowsBad?: number;
+  /** A refused form data import: every problem by line (the first thousand; problemCount counts them all). */
+  problems?: ImportResult['problems'];
+  problemCount?: number;
   currentPasswordWrong?: boolean;
   reason?: unknown;
 }

@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Button,
   Card,
   Checkbox,
@@ -15,7 +16,9 @@ import {
 } from '@mantine/core';
 import { type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { errorMessage } from '../../api/session.ts';
+import { useCan } from '../../api/trial.ts';
 import { type DownloadProgress, downloadExport, formatBytes, type PrivacyChoice } from './export-download.ts';
 import { ReportCard } from './report-card.tsx';
 
@@ -97,6 +100,7 @@ function ExportCard({
 /** The Exports area: ODM, SDTM, FHIR and REDCap downloads with the privacy options they share. */
 export function ExportsPage() {
   const { t } = useTranslation();
+  const can = useCan();
   const [includeIdentifiers, setIncludeIdentifiers] = useState(false);
   const [dateShiftKey, setDateShiftKey] = useState('');
   const [metadataOnly, setMetadataOnly] = useState(false);
@@ -110,6 +114,11 @@ export function ExportsPage() {
     <Stack>
       <Title order={2}>{t('exports.title')}</Title>
       <Text c="dimmed">{t('exports.intro')}</Text>
+      {can('crf.import') && (
+        <Anchor component={Link} to="/exports/import" data-testid="import-link">
+          {t('dataImport.link')}
+        </Anchor>
+      )}
       <Card withBorder padding="md">
         <Stack gap="sm">
           <Title order={4}>{t('exports.privacy.title')}</Title>
