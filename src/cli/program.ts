@@ -6,6 +6,7 @@ import { EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerExportCommand } from './export.ts';
 import { registerImportCommand } from './import.ts';
+import { registerLabsCommand } from './labs.ts';
 import { registerMailCommand } from './mail.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProductCommand } from './product.ts';
@@ -37,6 +38,7 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerBackupCommand,
   registerRestoreCommand,
   registerMailCommand,
+  registerLabsCommand,
 ];
 
 export function buildProgram(): Command {

@@ -33,6 +33,8 @@ export const permissions = [
   'query.close',
   'deviation.record',
   'deviation.confirm',
+  'lab.ranges',
+  'lab.assess',
   'product.read',
   'product.manage',
   'product.release',
@@ -96,10 +98,18 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'crf.sign',
     'safety.assess',
     'deviation.confirm',
+    'lab.assess',
     'token.own',
     'audit.read',
   ],
-  sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'deviation.confirm'],
+  sub_investigator: [
+    ...siteStaff,
+    'eligibility.confirm',
+    'crf.sign',
+    'safety.assess',
+    'deviation.confirm',
+    'lab.assess',
+  ],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
   // signs lot release, excursion dispositions and custody hand-overs.
@@ -115,6 +125,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   data_manager: [
     ...read,
     'protocol.manage',
+    'lab.ranges',
     'crf.lock',
     'query.raise',
     'query.close',

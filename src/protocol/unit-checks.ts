@@ -1,0 +1,25 @@
+import { convertUnit, isUcumUnit } from '../labs/units.ts';
+import type { ProtocolItem } from './schema.ts';
+
+type Report = (path: Array<string | number>, message: string) => void;
+
+/**
+ * An item's units must be UCUM codes the UCUM tables know, and each other unit must convert to the
+ * item's own (a mass to a substance concentration only with the molar mass): a value entered in it
+ * could not be saved otherwise.
+ */
+export function checkItemUnits(item: ProtocolItem, itemPath: Array<string | number>, report: Report): void {
+  if (item.unit === undefined) return;
+  if (!isUcumUnit(item.unit)) report([...itemPath, 'unit'], `'${item.unit}' is not a known UCUM unit`);
+  (item.units ?? []).forEach((unit, index) => {
+    const path = [...itemPath, 'units', index];
+    if (unit === item.unit) report(path, `'${unit}' is the item's own unit; list only the others`);
+    else if (!isUcumUnit(unit)) report(path, `'${unit}' is not a known UCUM unit`);
+    else if (item.unit !== undefined && !convertUnit(1, unit, item.unit, item.molarMass).ok) {
+      report(
+        path,
+        `'${unit}' does not convert to '${item.unit}'${item.molarMass ? '' : ' (a mass to a substance concentration needs molarMass)'}`,
+      );
+    }
+  });
+}
