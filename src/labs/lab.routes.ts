@@ -3,6 +3,10 @@ import { recordErrorResponses } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import {
+  acceptProposalSchema,
+  dismissProposalSchema,
+  labAeProposalListSchema,
+  labAeProposalSchema,
   labFlagListSchema,
   labFlagSchema,
   rangeImportResultSchema,
@@ -10,6 +14,7 @@ import {
   referenceRangeListSchema,
   significanceSchema,
 } from './lab.schema.ts';
+import { acceptProposal, dismissProposal, listProposals } from './lab-ae.service.ts';
 import { importRanges, listRanges } from './range.service.ts';
 import { listFlags, markSignificance } from './significance.service.ts';
 
@@ -19,6 +24,7 @@ const valueParams = participantParams.extend({
   recordId: z.uuid({ message: 'Not a form record id.' }),
   itemId: z.string().min(1).max(100),
 });
+const proposalParams = z.strictObject({ proposalId: z.string().min(1).max(64) });
 const siteParams = z.strictObject({ siteId: z.string().min(1).max(64) });
 
 export function labRoutes(app: App, context: AppContext): void {
@@ -90,5 +96,56 @@ export function labRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => markSignificance(database, studyId, sessionOf(request), request.params, request.body),
+  );
+
+  app.get(
+    '/participants/:participantId/lab-ae-proposals',
+    {
+      config: { permission: 'safety.read' },
+      schema: {
+        tags,
+        summary: "A participant's laboratory adverse events proposed from CTCAE grades worse than baseline",
+        params: participantParams,
+        response: { 200: labAeProposalListSchema, ...errors },
+      },
+    },
+    async (request) => ({
+      proposals: await database.read((db) =>
+        listProposals(db, studyId, sessionOf(request), request.params.participantId),
+      ),
+    }),
+  );
+
+  app.post(
+    '/lab-ae-proposals/:proposalId/accept',
+    {
+      config: { permission: 'lab.assess' },
+      schema: {
+        tags,
+        summary:
+          'Accept a proposed laboratory adverse event: the adverse event is created with its CTCAE term and grade',
+        params: proposalParams,
+        body: acceptProposalSchema,
+        response: { 200: labAeProposalSchema, ...errors },
+      },
+    },
+    async (request) =>
+      acceptProposal(database, studyId, sessionOf(request), request.params.proposalId, request.body),
+  );
+
+  app.post(
+    '/lab-ae-proposals/:proposalId/dismiss',
+    {
+      config: { permission: 'lab.assess' },
+      schema: {
+        tags,
+        summary: 'Dismiss a proposed laboratory adverse event, with the reason it is not one',
+        params: proposalParams,
+        body: dismissProposalSchema,
+        response: { 200: labAeProposalSchema, ...errors },
+      },
+    },
+    async (request) =>
+      dismissProposal(database, studyId, sessionOf(request), request.params.proposalId, request.body),
   );
 }

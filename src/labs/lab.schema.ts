@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldInputSchema, plainText } from '../crf/entries.ts';
 
 export const labSexSchema = z.enum(['M', 'F']).nullable();
 
@@ -81,3 +82,44 @@ export const significanceSchema = z.strictObject({
   comment: z.string().trim().max(1000).optional(),
 });
 export type SignificanceRequest = z.infer<typeof significanceSchema>;
+
+/** A laboratory adverse event proposed from a graded value (CTCAE v5.0), and what became of it. */
+export const labAeProposalSchema = z.object({
+  proposalId: z.string(),
+  participantId: z.string(),
+  recordId: z.string(),
+  visitKey: z.string(),
+  itemKey: z.string(),
+  revision: z.number().int(),
+  criterion: z.string(),
+  term: z.string(),
+  grade: z.number().int(),
+  baselineGrade: z.number().int(),
+  value: z.number(),
+  unit: z.string(),
+  baselineValue: z.number().nullable(),
+  collectedOn: z.string().nullable(),
+  status: z.enum(['proposed', 'accepted', 'dismissed']),
+  adverseEventId: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  reason: z.string().nullable(),
+  proposedAt: z.string(),
+});
+export type LabAeProposalView = z.infer<typeof labAeProposalSchema>;
+
+export const labAeProposalListSchema = z.object({ proposals: z.array(labAeProposalSchema) });
+
+/**
+ * Accepting creates the adverse event with the proposal's term and grade; `entries` adds or overrides
+ * the event's other items (onset, seriousness, causality, …) as on the adverse-event form.
+ */
+export const acceptProposalSchema = z.strictObject({
+  entries: z.record(z.string().min(1).max(100), fieldInputSchema).default({}),
+});
+export type AcceptProposalRequest = z.infer<typeof acceptProposalSchema>;
+
+export const dismissProposalSchema = z.strictObject({
+  reason: plainText(1000).pipe(z.string().min(1, 'Give the reason the value is not an adverse event.')),
+});
+export type DismissProposalRequest = z.infer<typeof dismissProposalSchema>;
