@@ -8,7 +8,7 @@ import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { labItems } from './lab-items.ts';
 import { flagValue, selectRange } from './range-select.ts';
 import { collectionItemOf, subjectAt } from './subject.ts';
-import { convertUnit } from './units.ts';
+import { convertUnit, significant } from './units.ts';
 
 type RangeRow = Selectable<LabReferenceRangeTable>;
 export type LabFlagRow = Selectable<LabFlagTable>;
@@ -28,7 +28,7 @@ function boundsIn(range: RangeRow, unit: string, molarMass: number | undefined) 
   const convert = (value: number | null) => {
     if (value === null) return null;
     const converted = convertUnit(value, range.unit, unit, molarMass);
-    return converted.ok ? converted.value : null;
+    return converted.ok ? significant(converted.value) : null;
   };
   return range.unit === unit
     ? { low: range.low, high: range.high }

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import type { LabItem } from './lab-items.ts';
-import { convertUnit } from './units.ts';
+import { convertUnit, significant } from './units.ts';
 
 export const RANGE_COLUMNS = ['item', 'sex', 'ageLow', 'ageHigh', 'low', 'high', 'unit'] as const;
 
@@ -100,7 +100,7 @@ function parseRow(cells: Cells, items: readonly LabItem[]): Omit<ParsedRange, 'l
   const standard = (value: number | null) => {
     if (value === null) return null;
     const converted = convertUnit(value, cells.unit, lab.unit, lab.item.molarMass);
-    return converted.ok ? converted.value : null;
+    return converted.ok ? significant(converted.value) : null;
   };
   return {
     itemKey: lab.key,
