@@ -597,6 +597,7 @@ export const en = {
     open: 'Open the worklist',
   },
   labs: {
+    enteredAs: 'entered as {{value}} {{unit}}',
     rangesTitle: 'Laboratory reference ranges',
     rangesIntro:
       "Each site's reference ranges by test, sex and age band. A value saved is flagged low, normal or high against the range that applies to the participant at collection.",

@@ -572,6 +572,7 @@ export const zh: Translation = {
     open: '打开待办清单',
   },
   labs: {
+    enteredAs: '录入值 {{value}} {{unit}}',
     rangesTitle: '实验室参考范围',
     rangesIntro:
       '各研究中心按检查项目、性别和年龄段设定的参考范围。保存的数值按采样时适用于受试者的范围标记为偏低、正常或偏高。',

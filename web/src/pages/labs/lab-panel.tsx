@@ -131,6 +131,11 @@ export function LabPanel({ participantId }: { participantId: string }) {
   const protocol = useProtocol();
   const flags = useLabFlags(participantId);
   const proposals = useLabProposals(participantId, can('safety.read'));
+  const itemLabel = (key: string) => {
+    const [formId, itemId] = key.split('.');
+    const form = protocol.data?.protocol.forms.find((entry) => entry.id === formId);
+    return form?.items.find((item) => item.id === itemId)?.label[language];
+  };
   const outOfRange = (flags.data?.flags ?? []).filter((flag) => flag.flag === 'low' || flag.flag === 'high');
   return (
     <Card withBorder data-testid="lab-panel">
@@ -151,7 +156,7 @@ export function LabPanel({ participantId }: { participantId: string }) {
               {outOfRange.map((flag) => (
                 <Table.Tr key={`${flag.recordId}-${flag.itemId}`} data-testid="lab-flag-row">
                   <Table.Td>{readableVisit(protocol.data?.protocol, flag.visitKey, t, language)}</Table.Td>
-                  <Table.Td>{flag.itemKey}</Table.Td>
+                  <Table.Td>{itemLabel(flag.itemKey) ?? flag.itemKey}</Table.Td>
                   <Table.Td>
                     {valueText(flag)} <LabFlagBadge flag={flag.flag} />
                   </Table.Td>

@@ -31,10 +31,11 @@ export function useImportRanges(siteId: string) {
   });
 }
 
-export function useLabFlags(participantId: string) {
+export function useLabFlags(participantId: string, enabled = true) {
   return useQuery({
     queryKey: ['lab-flags', participantId],
     queryFn: () => api<{ flags: LabFlagView[] }>('GET', `/participants/${participantId}/lab-flags`),
+    enabled,
   });
 }
 
