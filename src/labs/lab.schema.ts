@@ -74,6 +74,7 @@ export const labFlagSchema = z.object({
 export type LabFlagView = z.infer<typeof labFlagSchema>;
 
 export const labFlagListSchema = z.object({ flags: z.array(labFlagSchema) });
+export type LabFlagList = z.infer<typeof labFlagListSchema>;
 
 /** The investigator's judgement of an out-of-range value, for the revision they looked at. */
 export const significanceSchema = z.strictObject({
@@ -109,6 +110,7 @@ export const labAeProposalSchema = z.object({
 export type LabAeProposalView = z.infer<typeof labAeProposalSchema>;
 
 export const labAeProposalListSchema = z.object({ proposals: z.array(labAeProposalSchema) });
+export type LabAeProposalList = z.infer<typeof labAeProposalListSchema>;
 
 /**
  * Accepting creates the adverse event with the proposal's term and grade; `entries` adds or overrides

@@ -1,5 +1,7 @@
 import { convertUnit, isUcumUnit } from '../labs/units.ts';
-import type { ProtocolItem } from './schema.ts';
+import { parseProtocolText } from './parse-text.ts';
+import type { Protocol, ProtocolItem } from './schema.ts';
+import type { ProtocolProblem } from './validate.ts';
 
 type Report = (path: Array<string | number>, message: string) => void;
 
@@ -23,3 +25,20 @@ export function checkItemUnits(item: ProtocolItem, itemPath: Array<string | numb
     }
   });
 }
+
+/** The UCUM checks of every item of a protocol (see checkItemUnits): run on the server, where the UCUM tables load. */
+export function checkProtocolUnits(protocol: Protocol): ProtocolProblem[] {
+  const problems: ProtocolProblem[] = [];
+  protocol.forms.forEach((form, formIndex) => {
+    form.items.forEach((item, itemIndex) => {
+      checkItemUnits(item, ['forms', formIndex, 'items', itemIndex], (path, message) =>
+        problems.push({ path, message }),
+      );
+    });
+  });
+  return problems;
+}
+
+/** parseProtocolText with the server's own checks: what every server path that reads a protocol uses. */
+export const parseProtocolOnServer = (text: string, fileName?: string) =>
+  parseProtocolText(text, fileName, checkProtocolUnits);

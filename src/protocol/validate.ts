@@ -1,6 +1,5 @@
 import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
 import type { Protocol } from './schema.ts';
-import { checkItemUnits } from './unit-checks.ts';
 import { validateRules } from './validate-rules.ts';
 
 /** A problem found in a valid-shaped protocol; `path` points into the document (keys and array indexes). */
@@ -86,7 +85,6 @@ function checkForms(protocol: Protocol, report: Report): void {
     form.items.forEach((item, itemIndex) => {
       const itemPath = [...formPath, 'items', itemIndex];
       if (item.range) checkRange(item.range.low, item.range.high, [...itemPath, 'range'], report);
-      checkItemUnits(item, itemPath, report);
       if (item.choices)
         checkUnique(item.choices, (choice) => choice.code, [...itemPath, 'choices'], 'code', report);
       if (item.codeList !== undefined) {

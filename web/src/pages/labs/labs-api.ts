@@ -2,7 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   AcceptProposalRequest,
   DismissProposalRequest,
+  LabAeProposalList,
   LabAeProposalView,
+  LabFlagList,
   LabFlagView,
   RangeImportRequest,
   ReferenceRangeList,
@@ -34,7 +36,7 @@ export function useImportRanges(siteId: string) {
 export function useLabFlags(participantId: string, enabled = true) {
   return useQuery({
     queryKey: ['lab-flags', participantId],
-    queryFn: () => api<{ flags: LabFlagView[] }>('GET', `/participants/${participantId}/lab-flags`),
+    queryFn: () => api<LabFlagList>('GET', `/participants/${participantId}/lab-flags`),
     enabled,
   });
 }
@@ -42,8 +44,7 @@ export function useLabFlags(participantId: string, enabled = true) {
 export function useLabProposals(participantId: string, enabled: boolean) {
   return useQuery({
     queryKey: ['lab-ae-proposals', participantId],
-    queryFn: () =>
-      api<{ proposals: LabAeProposalView[] }>('GET', `/participants/${participantId}/lab-ae-proposals`),
+    queryFn: () => api<LabAeProposalList>('GET', `/participants/${participantId}/lab-ae-proposals`),
     enabled,
   });
 }
