@@ -598,6 +598,9 @@ export const en = {
   },
   labs: {
     enteredAs: 'entered as {{value}} {{unit}}',
+    visit: 'Visit',
+    value: 'Value',
+    judgement: 'Clinical significance',
     rangesTitle: 'Laboratory reference ranges',
     rangesIntro:
       "Each site's reference ranges by test, sex and age band. A value saved is flagged low, normal or high against the range that applies to the participant at collection.",

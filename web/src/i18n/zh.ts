@@ -573,6 +573,9 @@ export const zh: Translation = {
   },
   labs: {
     enteredAs: '录入值 {{value}} {{unit}}',
+    visit: '访视',
+    value: '数值',
+    judgement: '临床意义',
     rangesTitle: '实验室参考范围',
     rangesIntro:
       '各研究中心按检查项目、性别和年龄段设定的参考范围。保存的数值按采样时适用于受试者的范围标记为偏低、正常或偏高。',

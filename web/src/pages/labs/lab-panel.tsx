@@ -152,6 +152,15 @@ export function LabPanel({ participantId }: { participantId: string }) {
         )}
         {outOfRange.length > 0 && (
           <ScrollTable>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('labs.visit')}</Table.Th>
+                <Table.Th>{t('labs.test')}</Table.Th>
+                <Table.Th>{t('labs.value')}</Table.Th>
+                <Table.Th>{t('labs.range')}</Table.Th>
+                <Table.Th>{t('labs.judgement')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
             <Table.Tbody>
               {outOfRange.map((flag) => (
                 <Table.Tr key={`${flag.recordId}-${flag.itemId}`} data-testid="lab-flag-row">
