@@ -3,7 +3,7 @@ import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { ctcae, gradeAgainstBaseline } from './ctcae.ts';
+import { type CtcaeCriterion, ctcae, type GradedChange, gradeAgainstBaseline } from './ctcae.ts';
 import type { LabFlagRow } from './lab-flag.service.ts';
 import { type LabItem, labItems } from './lab-items.ts';
 import { convertUnit } from './units.ts';
@@ -74,58 +74,78 @@ export async function proposeLabAdverseEvents(
         baselineNormal: baseline.flag !== 'low' && baseline.flag !== 'high',
       });
       if (!graded.worse) continue;
-      const proposalId = randomUUID();
-      const inserted = await trx
-        .insertInto('lab_ae_proposal')
-        .values({
-          study_id: studyId,
-          proposal_id: proposalId,
-          participant_id: flag.participant_id,
-          site_id: flag.site_id,
-          record_id: flag.record_id,
-          visit_id: flag.visit_id,
-          item_key: flag.item_key,
-          revision: flag.revision,
-          criterion: criterion.id,
-          term: criterion.term,
-          grade: graded.grade,
-          baseline_grade: graded.baselineGrade,
-          value: flag.value,
-          unit: flag.unit,
-          baseline_value: baseline.value,
-          collected_on: flag.collected_on,
-          status: 'proposed',
-          proposed_at: clock,
-        })
-        .onConflict((conflict) =>
-          conflict.columns(['study_id', 'record_id', 'item_key', 'revision', 'criterion']).doNothing(),
-        )
-        .returning('proposal_id')
-        .executeTakeFirst();
-      if (!inserted) continue;
-      await recordParticipantAudit(
-        trx,
-        studyId,
-        caller.actor,
-        { participant_id: flag.participant_id, site_id: flag.site_id },
-        {
-          action: 'lab.ae.propose',
-          entityType: 'lab_ae_proposal',
-          entityId: proposalId,
-          field: `${flag.visit_id}:${flag.item_key}`,
-          newValue: {
-            term: criterion.term,
-            grade: graded.grade,
-            baselineGrade: graded.baselineGrade,
-            value: flag.value,
-            unit: flag.unit,
-            baselineValue: baseline.value,
-          },
-          context: { criterion: criterion.id, source: ctcae.source.title },
-        },
-      );
+      await storeProposal(trx, studyId, caller, {
+        flag,
+        criterion,
+        graded,
+        baselineValue: baseline.value,
+        clock,
+      });
     }
   }
+}
+
+interface Proposal {
+  flag: LabFlagRow;
+  criterion: CtcaeCriterion;
+  graded: GradedChange;
+  baselineValue: number;
+  clock: Date;
+}
+
+/** Stores one proposal and its audit event; the same value revision and criterion proposes once. */
+async function storeProposal(trx: Tx, studyId: string, caller: Caller, proposal: Proposal): Promise<void> {
+  const { flag, criterion, graded, baselineValue, clock } = proposal;
+  const proposalId = randomUUID();
+  const inserted = await trx
+    .insertInto('lab_ae_proposal')
+    .values({
+      study_id: studyId,
+      proposal_id: proposalId,
+      participant_id: flag.participant_id,
+      site_id: flag.site_id,
+      record_id: flag.record_id,
+      visit_id: flag.visit_id,
+      item_key: flag.item_key,
+      revision: flag.revision,
+      criterion: criterion.id,
+      term: criterion.term,
+      grade: graded.grade,
+      baseline_grade: graded.baselineGrade,
+      value: flag.value,
+      unit: flag.unit,
+      baseline_value: baselineValue,
+      collected_on: flag.collected_on,
+      status: 'proposed',
+      proposed_at: clock,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['study_id', 'record_id', 'item_key', 'revision', 'criterion']).doNothing(),
+    )
+    .returning('proposal_id')
+    .executeTakeFirst();
+  if (!inserted) return;
+  await recordParticipantAudit(
+    trx,
+    studyId,
+    caller.actor,
+    { participant_id: flag.participant_id, site_id: flag.site_id },
+    {
+      action: 'lab.ae.propose',
+      entityType: 'lab_ae_proposal',
+      entityId: proposalId,
+      field: `${flag.visit_id}:${flag.item_key}`,
+      newValue: {
+        term: criterion.term,
+        grade: graded.grade,
+        baselineGrade: graded.baselineGrade,
+        value: flag.value,
+        unit: flag.unit,
+        baselineValue,
+      },
+      context: { criterion: criterion.id, source: ctcae.source.title },
+    },
+  );
 }
 
 async function withdrawEarlier(trx: Tx, studyId: string, caller: Caller, flag: LabFlagRow): Promise<void> {
