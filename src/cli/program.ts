@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerExportCommand } from './export.ts';
 import { registerImportCommand } from './import.ts';
+import { registerLabsCommand } from './labs.ts';
 import { registerMailCommand } from './mail.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProductCommand } from './product.ts';
@@ -45,6 +46,7 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerMailCommand,
   registerSiteCommand,
   registerWorklistCommand,
+  registerLabsCommand,
 ];
 
 export function buildProgram(): Command {

@@ -3,7 +3,7 @@ import { amendProtocol } from '../protocol/amendment.service.ts';
 import {
   type ParseProtocolResult,
   type ProtocolFileProblem,
-  parseProtocolText,
+  parseProtocolOnServer,
   protocolSummary,
 } from '../protocol/load.ts';
 import { cliCaller } from './cli-caller.ts';
@@ -31,7 +31,7 @@ function reportProblems(file: string, problems: ProtocolFileProblem[]): void {
 export function loadProtocol(file: string, what = 'a protocol YAML file'): ParseProtocolResult {
   const text = readTextInput(file, what);
   try {
-    return parseProtocolText(text, file);
+    return parseProtocolOnServer(text, file);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliUserError(`${file} cannot be read as a protocol: ${reason}.`);

@@ -24,6 +24,8 @@ export type SaveFormRequest = z.infer<typeof saveFormRequestSchema>;
 
 export const fieldViewSchema = z.object({
   value: z.unknown(),
+  /** A measurement entered in another of its item's units, as entered (`value` is in the item's unit). */
+  original: z.object({ value: z.number(), unit: z.string() }).optional(),
   missing: z.enum(missingReasons).optional(),
   missingReason: z.string().optional(),
   revision: z.number().int(),

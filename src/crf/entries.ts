@@ -7,6 +7,8 @@ export type MissingReason = (typeof missingReasons)[number];
 /** One field as stored in a form record. `revision` counts its changes (SDV is valid for one revision). */
 export interface FieldEntry {
   value: unknown;
+  /** A value entered in another of the item's units: as entered; `value` holds it in the item's unit. */
+  original?: OriginalValue;
   missing?: MissingReason;
   missingReason?: string;
   revision: number;
@@ -41,13 +43,26 @@ export const plainId = (max: number) =>
     .max(max)
     .refine((text) => !hasUnstorableCharacters(text), { message: 'Remove control characters.' });
 
-/** One field as a client sends it: a value, or a missing-data code with a reason, or nothing (blank). */
+/** A measurement as entered, before conversion to its item's unit (UCUM code). */
+export interface OriginalValue {
+  value: number;
+  unit: string;
+}
+
+/**
+ * One field as a client sends it: a value, or a missing-data code with a reason, or nothing (blank).
+ * `unit` names the UCUM unit of a measurement entered in another of its item's units (protocol `units`).
+ */
 export const fieldInputSchema = z.strictObject({
   value: z.unknown().optional(),
+  unit: plainId(40).optional(),
   missing: z.enum(missingReasons).optional(),
   missingReason: plainText(500).optional(),
 });
 export type FieldInput = z.infer<typeof fieldInputSchema>;
+
+/** A field ready to store: a measurement in another unit already converted, its entry kept as `original`. */
+export type StoredInput = Omit<FieldInput, 'unit'> & { original?: OriginalValue };
 
 /** A value that says nothing: none, or a text of only spaces (a required text so filled is still empty). */
 export const isBlankValue = (value: unknown): boolean =>
@@ -58,13 +73,14 @@ export const isBlank = (field: { value?: unknown; missing?: MissingReason } | un
 
 /** Two entries say the same thing (value and missing code); revisions aside. */
 export function sameEntry(
-  a: FieldInput | FieldEntry | undefined,
-  b: FieldInput | FieldEntry | undefined,
+  a: StoredInput | FieldEntry | undefined,
+  b: StoredInput | FieldEntry | undefined,
 ): boolean {
   const valueA = a?.value ?? null;
   const valueB = b?.value ?? null;
   return (
     JSON.stringify(valueA) === JSON.stringify(valueB) &&
+    JSON.stringify(a?.original ?? null) === JSON.stringify(b?.original ?? null) &&
     (a?.missing ?? null) === (b?.missing ?? null) &&
     (a?.missingReason ?? null) === (b?.missingReason ?? null)
   );

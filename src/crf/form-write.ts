@@ -3,10 +3,12 @@ import { recordParticipantAudit } from '../audit/audit.service.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { DomainError, validationFailed } from '../kernel/errors.ts';
+import { convertEnteredUnits } from '../labs/entered-units.ts';
+import { afterLabSave } from '../labs/lab-save.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import type { DateContext } from './date-checks.ts';
 import { notifyEligibilityAwaiting } from './eligibility-notifications.ts';
-import { type Entries, type FieldInput, isBlank, sameEntry } from './entries.ts';
+import { type Entries, type FieldInput, isBlank, type StoredInput, sameEntry } from './entries.ts';
 import { checkForm, type FieldMessage, type FormCheckResult } from './form-checks.ts';
 import { entriesOf, type FormRecordRow, type SlotKey } from './form-record.queries.ts';
 import { syncEditCheckQueries } from './query.service.ts';
@@ -23,7 +25,7 @@ export interface FormChange {
   form: ProtocolForm;
   /** The record as it stands, read FOR UPDATE in this transaction; undefined when never saved. */
   existing: FormRecordRow | undefined;
-  /** The values that replace those items; the record's other items keep theirs. */
+  /** The values that replace those items (a measurement may name another of its item's units); the record's other items keep theirs. */
   incoming: Record<string, FieldInput>;
   /** Date checks against today at the site and the screening date, when the change is typed by a person. */
   dates?: DateContext;
@@ -75,7 +77,9 @@ export async function writeFormRecord(
   const { existing, slot } = change;
   if (existing?.locked_at && !change.lockOverride) throw new DomainError('locked', lockedMessage(change));
   const old = entriesOf(existing);
-  const merged: Record<string, FieldInput> = { ...old, ...change.incoming };
+  const converted = convertEnteredUnits(change.form, change.incoming);
+  if (converted.problems.length > 0) throw change.refuse(converted.problems);
+  const merged: Record<string, StoredInput> = { ...old, ...converted.incoming };
   const context = await participantValues(trx, studyId, slot.participantId, {
     preferVisits: [slot.visitKey],
   });
@@ -112,6 +116,13 @@ export async function writeFormRecord(
       reason: reasonFor(change, isBlank(old[itemId])),
     })),
   );
+  await afterLabSave(trx, studyId, caller, {
+    protocol: change.protocol,
+    form: change.form,
+    record: saved,
+    changed,
+    values: context,
+  });
   if (existing?.signed_at) await breakSignatures(trx, studyId, caller, saved);
   await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !existing });
   await notifyEligibilityAwaiting(trx, studyId, caller, {
@@ -139,12 +150,13 @@ function reasonFor(change: FormChange, firstValue: boolean): string | undefined 
 }
 
 /** The entries after the change: each changed item with its new value (or missing-data code) and next revision. */
-function revisedEntries(old: Entries, merged: Record<string, FieldInput>, changed: string[]): Entries {
+function revisedEntries(old: Entries, merged: Record<string, StoredInput>, changed: string[]): Entries {
   const entries: Entries = { ...old };
   for (const itemId of changed) {
     const input = merged[itemId];
     entries[itemId] = {
       value: input?.missing ? null : (input?.value ?? null),
+      ...(input?.original && !input.missing ? { original: input.original } : {}),
       ...(input?.missing ? { missing: input.missing, missingReason: input.missingReason } : {}),
       revision: (old[itemId]?.revision ?? 0) + 1,
     };

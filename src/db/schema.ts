@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { LabTables } from './schema-labs.ts';
 import type { NotificationTables } from './schema-notifications.ts';
 import type { ParticipantTables } from './schema-participants.ts';
 import type { ProductTables } from './schema-product.ts';
@@ -139,7 +140,12 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema extends ParticipantTables, ProductTables, SafetyTables, NotificationTables {
+export interface Schema
+  extends ParticipantTables,
+    ProductTables,
+    SafetyTables,
+    NotificationTables,
+    LabTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

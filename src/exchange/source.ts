@@ -32,6 +32,20 @@ export interface SubjectSource {
   doses: DoseSource[];
   /** Protocol deviations an investigator or monitor confirmed, by date (proposed and rejected ones are not deviations). */
   deviations: DeviationSource[];
+  /** Laboratory values' flags against their reference ranges (src/labs), by record and item. */
+  labFlags: LabFlagSource[];
+}
+
+/** A laboratory value's reference range and flag, as SDTM LB reports them. */
+export interface LabFlagSource {
+  recordId: string;
+  itemId: string;
+  flag: 'low' | 'normal' | 'high' | null;
+  /** The range in the unit the value was entered in, and in the item's unit. */
+  rangeLow: number | null;
+  rangeHigh: number | null;
+  standardLow: number | null;
+  standardHigh: number | null;
 }
 
 /** A confirmed protocol deviation (src/deviations). */
@@ -84,7 +98,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents, doses, deviations] = await Promise.all([
+      const [records, consents, adverseEvents, doses, deviations, labFlags] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -163,14 +177,40 @@ export async function* subjectBatches(
           .orderBy('occurred_on')
           .orderBy('reported_at')
           .execute(),
+        db
+          .selectFrom('lab_flag')
+          .select([
+            'participant_id',
+            'record_id',
+            'item_id',
+            'flag',
+            'range_low',
+            'range_high',
+            'standard_low',
+            'standard_high',
+          ])
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .execute(),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
-          { participant, consents: [], records: [], doses: [], deviations: [] },
+          { participant, consents: [], records: [], doses: [], deviations: [], labFlags: [] },
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);
+      for (const flag of labFlags) {
+        byParticipant.get(flag.participant_id)?.labFlags.push({
+          recordId: flag.record_id,
+          itemId: flag.item_id,
+          flag: flag.flag,
+          rangeLow: flag.range_low,
+          rangeHigh: flag.range_high,
+          standardLow: flag.standard_low,
+          standardHigh: flag.standard_high,
+        });
+      }
       for (const event of adverseEvents) {
         byParticipant.get(event.participant_id)?.records.push({
           study_id: event.study_id,

@@ -34,6 +34,8 @@ export const permissions = [
   'query.close',
   'deviation.record',
   'deviation.confirm',
+  'lab.ranges',
+  'lab.assess',
   'product.read',
   'product.manage',
   'product.release',
@@ -97,10 +99,18 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'crf.sign',
     'safety.assess',
     'deviation.confirm',
+    'lab.assess',
     'token.own',
     'audit.read',
   ],
-  sub_investigator: [...siteStaff, 'eligibility.confirm', 'crf.sign', 'safety.assess', 'deviation.confirm'],
+  sub_investigator: [
+    ...siteStaff,
+    'eligibility.confirm',
+    'crf.sign',
+    'safety.assess',
+    'deviation.confirm',
+    'lab.assess',
+  ],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
   // signs lot release, excursion dispositions and custody hand-overs.
@@ -116,6 +126,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   data_manager: [
     ...read,
     'protocol.manage',
+    'lab.ranges',
     'crf.lock',
     // Form data read from files (another system's export, a spreadsheet) go in through the form checks.
     'crf.import',

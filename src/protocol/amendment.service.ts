@@ -8,8 +8,8 @@ import { conflict, forbidden, notFound, validationFailed } from '../kernel/error
 import { authorize, can } from '../kernel/permissions.ts';
 import { studyIdentity } from '../study/protocol-source.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { parseProtocolText } from './parse-text.ts';
 import type { AmendmentRequest, ProtocolVersionSummary } from './protocol-version.schema.ts';
+import { parseProtocolOnServer } from './unit-checks.ts';
 
 export type { ProtocolVersionSummary } from './protocol-version.schema.ts';
 
@@ -74,7 +74,7 @@ export async function amendProtocol(
   input: AmendmentRequest,
 ): Promise<ProtocolVersionSummary> {
   authorize(caller.user, 'protocol.manage');
-  const parsed = parseProtocolText(input.source);
+  const parsed = parseProtocolOnServer(input.source);
   if (!parsed.ok) {
     throw validationFailed(
       parsed.problems.map((problem) => ({

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { type ParseProtocolResult, parseProtocolText } from './parse-text.ts';
+import type { ParseProtocolResult } from './parse-text.ts';
+import { parseProtocolOnServer } from './unit-checks.ts';
 
 export { defaultProtocolPath } from './default-path.ts';
 // Node-side entry point. The browser imports parse-text.ts, summary.ts and rules/ directly (no node: modules).
@@ -10,9 +11,10 @@ export {
   parseProtocolText,
 } from './parse-text.ts';
 export { protocolSummary, type SummaryLanguage } from './summary.ts';
+export { parseProtocolOnServer } from './unit-checks.ts';
 
 /**
- * Reads a protocol file (UTF-8) and parses it with parseProtocolText; problems carry the file's path. A file
+ * Reads a protocol file (UTF-8) and parses it with the server's checks (parseProtocolOnServer); problems carry the file's path. A file
  * that cannot be read is reported as a problem too, so callers handle one result shape.
  */
 export async function loadProtocolFile(path: string): Promise<ParseProtocolResult> {
@@ -26,5 +28,5 @@ export async function loadProtocolFile(path: string): Promise<ParseProtocolResul
       problems: [{ path: '(file)', message: `cannot read the protocol file: ${reason}`, file: path }],
     };
   }
-  return parseProtocolText(text, path);
+  return parseProtocolOnServer(text, path);
 }

@@ -1,7 +1,7 @@
 import type { Document } from 'yaml';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { type Protocol, protocolSchema } from './schema.ts';
-import { validateProtocol } from './validate.ts';
+import { type ProtocolProblem, validateProtocol } from './validate.ts';
 
 /** A problem in a protocol file: where (path into the document, 1-based line when known) and what to fix. */
 export interface ProtocolFileProblem {
@@ -21,7 +21,12 @@ export type ParseProtocolResult =
  * points at, found through the document's node ranges and a LineCounter. Pure (no file system): runs in the
  * browser too. `fileName` is copied onto each problem for messages.
  */
-export function parseProtocolText(text: string, fileName?: string): ParseProtocolResult {
+export function parseProtocolText(
+  text: string,
+  fileName?: string,
+  /** Checks only the server runs (UCUM units: their tables are too large for the browser). */
+  serverChecks?: (protocol: Protocol) => ProtocolProblem[],
+): ParseProtocolResult {
   const lineCounter = new LineCounter();
   const withFile = (problem: ProtocolFileProblem): ProtocolFileProblem =>
     fileName === undefined ? problem : { ...problem, file: fileName };
@@ -78,7 +83,7 @@ export function parseProtocolText(text: string, fileName?: string): ParseProtoco
     };
   }
 
-  const problems = validateProtocol(parsed.data);
+  const problems = [...validateProtocol(parsed.data), ...(serverChecks?.(parsed.data) ?? [])];
   if (problems.length > 0) {
     return {
       ok: false,

@@ -5,7 +5,6 @@ import type { App, AppContext } from '../kernel/context.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { currentProtocol, protocolVersion as loadVersion } from '../study/protocol-store.ts';
 import { amendProtocol, listProtocolVersions, protocolSource } from './amendment.service.ts';
-import { parseProtocolText } from './parse-text.ts';
 import {
   amendmentRequestSchema,
   protocolValidateRequestSchema,
@@ -14,6 +13,7 @@ import {
   protocolVersionSchema,
   protocolVersionSummarySchema,
 } from './protocol-version.schema.ts';
+import { parseProtocolOnServer } from './unit-checks.ts';
 
 const errors = {
   400: errorBodySchema,
@@ -116,7 +116,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       authorize(sessionOf(request).user, 'protocol.read');
-      const result = parseProtocolText(request.body.source);
+      const result = parseProtocolOnServer(request.body.source);
       return result.ok ? { ok: true, problems: [] } : { ok: false, problems: result.problems };
     },
   );

@@ -119,6 +119,13 @@ export const itemSchema = z
     label: textSchema,
     hint: textSchema.optional(),
     unit: ucumSchema.optional(),
+    /**
+     * Other units a value may be entered in (a laboratory's report in mg/dL for an item kept in µmol/L):
+     * converted to `unit` on save by UCUM, the value as entered kept beside the converted one.
+     */
+    units: z.array(ucumSchema).min(1).optional(),
+    /** The analyte's molar mass in g/mol, which converts a mass concentration to a substance one (mg/dL ↔ µmol/L). */
+    molarMass: z.number().positive().optional(),
     /** Hard limits: a value outside is physically impossible and is refused. */
     range: rangeSchema.optional(),
     /** Plausibility range (soft): a value outside is saved and opens a query, closed once corrected into it. */
@@ -158,6 +165,13 @@ export const itemSchema = z
         code: 'custom',
         path: ['unit'],
         message: 'only integer and decimal items have a unit',
+      });
+    }
+    if (item.unit === undefined && (item.units !== undefined || item.molarMass !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [item.units !== undefined ? 'units' : 'molarMass'],
+        message: "other units and a molar mass need the item's own unit",
       });
     }
     if (!numeric && item.range !== undefined) {

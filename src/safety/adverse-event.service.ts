@@ -144,92 +144,101 @@ export async function createAdverseEvent(
   participantId: string,
   request: CreateAdverseEventRequest,
 ): Promise<SaveResult> {
-  return database.transaction(async (trx) => {
-    const participant = await writableParticipant(trx, studyId, participantId, {
-      caller,
-      permission: 'safety.report',
-    });
-    if (!participant.consented) {
-      throw conflict(`No informed consent is recorded for ${participant.screening_number}.`);
-    }
-    const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
-    const zones = await siteZones(trx, studyId);
-    const changed = Object.keys(request.entries).filter((item) => !isBlank(request.entries[item]));
-    requireAssessmentRight(caller, changed, participant.site_id);
-    const check = checkEvent(
-      protocol,
-      request.entries,
-      zones.get(participant.site_id) ?? protocol.study.timeZone,
-    );
-    if (request.administrationId)
-      await assertAdministration(trx, studyId, participantId, request.administrationId);
-    const last = await trx
-      .selectFrom('adverse_event')
-      .select((eb) => eb.fn.max('ae_number').as('last'))
-      .where('study_id', '=', studyId)
-      .where('participant_id', '=', participantId)
-      .executeTakeFirst();
-    const entries: Entries = {};
-    for (const item of changed) entries[item] = storedEntry(request.entries[item], 1);
-    const now = new Date();
-    const row = await trx
-      .insertInto('adverse_event')
-      .values({
-        study_id: studyId,
-        ae_id: randomUUID(),
-        participant_id: participantId,
-        site_id: participant.site_id,
-        ae_number: Number(last?.last ?? 0) + 1,
-        entries: JSON.stringify(entries),
-        term_code: request.termCode ?? null,
-        administration_id: request.administrationId ?? null,
-        protocol_version: versionNo,
-        created_at: now,
-        created_by: caller.actor.label,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const label = `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`;
-    await recordParticipantAudit(trx, studyId, caller.actor, participant, [
-      {
-        action: 'safety.ae.create',
+  return database.transaction((trx) => createAdverseEventIn(trx, studyId, caller, participantId, request));
+}
+
+/** `createAdverseEvent` in a transaction the caller holds (a laboratory proposal accepted with it). */
+export async function createAdverseEventIn(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  participantId: string,
+  request: CreateAdverseEventRequest,
+): Promise<SaveResult> {
+  const participant = await writableParticipant(trx, studyId, participantId, {
+    caller,
+    permission: 'safety.report',
+  });
+  if (!participant.consented) {
+    throw conflict(`No informed consent is recorded for ${participant.screening_number}.`);
+  }
+  const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
+  const zones = await siteZones(trx, studyId);
+  const changed = Object.keys(request.entries).filter((item) => !isBlank(request.entries[item]));
+  requireAssessmentRight(caller, changed, participant.site_id);
+  const check = checkEvent(
+    protocol,
+    request.entries,
+    zones.get(participant.site_id) ?? protocol.study.timeZone,
+  );
+  if (request.administrationId)
+    await assertAdministration(trx, studyId, participantId, request.administrationId);
+  const last = await trx
+    .selectFrom('adverse_event')
+    .select((eb) => eb.fn.max('ae_number').as('last'))
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participantId)
+    .executeTakeFirst();
+  const entries: Entries = {};
+  for (const item of changed) entries[item] = storedEntry(request.entries[item], 1);
+  const now = new Date();
+  const row = await trx
+    .insertInto('adverse_event')
+    .values({
+      study_id: studyId,
+      ae_id: randomUUID(),
+      participant_id: participantId,
+      site_id: participant.site_id,
+      ae_number: Number(last?.last ?? 0) + 1,
+      entries: JSON.stringify(entries),
+      term_code: request.termCode ?? null,
+      administration_id: request.administrationId ?? null,
+      protocol_version: versionNo,
+      created_at: now,
+      created_by: caller.actor.label,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const label = `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`;
+  await recordParticipantAudit(trx, studyId, caller.actor, participant, [
+    {
+      action: 'safety.ae.create',
+      entityType: 'adverse_event',
+      entityId: row.ae_id,
+      newValue: { participantId, number: row.ae_number, administrationId: row.administration_id },
+    },
+    ...changed.map(
+      (item): AuditInput => ({
+        action: 'safety.ae.value.enter',
         entityType: 'adverse_event',
         entityId: row.ae_id,
-        newValue: { participantId, number: row.ae_number, administrationId: row.administration_id },
-      },
-      ...changed.map(
-        (item): AuditInput => ({
-          action: 'safety.ae.value.enter',
-          entityType: 'adverse_event',
-          entityId: row.ae_id,
-          field: `AE${row.ae_number}.${item}`,
-          newValue: entries[item] ?? null,
-        }),
-      ),
-      ...(row.term_code
-        ? [
-            {
-              action: 'safety.ae.value.enter',
-              entityType: 'adverse_event',
-              entityId: row.ae_id,
-              field: `AE${row.ae_number}.termCode`,
-              newValue: row.term_code,
-            } satisfies AuditInput,
-          ]
-        : []),
-    ]);
-    await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(row), check.soft);
-    const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
-      aeId: row.ae_id,
-      participantId,
-      values: ruleValues(entries),
-      label,
-    });
-    const view = await viewOne(trx, studyId, row);
-    await notifyAdverseEvent(trx, studyId, caller, view);
-    return { ...view, warnings: check.soft, trippedRules };
+        field: `AE${row.ae_number}.${item}`,
+        newValue: entries[item] ?? null,
+      }),
+    ),
+    ...(row.term_code
+      ? [
+          {
+            action: 'safety.ae.value.enter',
+            entityType: 'adverse_event',
+            entityId: row.ae_id,
+            field: `AE${row.ae_number}.termCode`,
+            newValue: row.term_code,
+          } satisfies AuditInput,
+        ]
+      : []),
+  ]);
+  await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(row), check.soft);
+  const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
+    aeId: row.ae_id,
+    participantId,
+    values: ruleValues(entries),
+    label,
   });
+  const view = await viewOne(trx, studyId, row);
+  await notifyAdverseEvent(trx, studyId, caller, view);
+  return { ...view, warnings: check.soft, trippedRules };
 }
 
 export async function updateAdverseEvent(

@@ -33,6 +33,7 @@ import { installAuthentication, registerPublic } from '../kernel/authentication.
 import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
 import { installErrorHandler } from '../kernel/error-handler.ts';
 import type { ErrorBody } from '../kernel/errors.ts';
+import { labRoutes } from '../labs/lab.routes.ts';
 import { notificationRoutes } from '../notifications/notification.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
 import { worklistRoutes } from '../participants/worklist.routes.ts';
@@ -77,6 +78,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   reportRoutes,
   notificationRoutes,
   casebookRoutes,
+  labRoutes,
 ];
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));

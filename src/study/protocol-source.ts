@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseProtocolText } from '../protocol/load.ts';
+import { parseProtocolOnServer } from '../protocol/load.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import type { StudyIdentity } from './study.schema.ts';
 
@@ -37,7 +37,7 @@ export async function readProtocolFile(file: string): Promise<ProtocolSource> {
   } catch (error) {
     throw new ProtocolFileError(`Cannot read the protocol file ${file}: ${(error as Error).message}`);
   }
-  const parsed = parseProtocolText(source, file);
+  const parsed = parseProtocolOnServer(source, file);
   if (!parsed.ok) {
     const lines = parsed.problems.map(
       (problem) => `  ${file}${problem.line ? `:${problem.line}` : ''} ${problem.path}: ${problem.message}`,

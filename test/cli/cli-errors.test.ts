@@ -40,6 +40,7 @@ const fillers: Record<string, string> = {
   '--time': 't',
   '--event': 'e',
   '--group': 'g',
+  '--site': 'RJ',
 };
 
 const loggerCsv = 'Serial,LT-77\nTime zone: UTC+08:00\nDate Time,Temperature (°C)\n2026-01-01 08:00:00,-80\n';
@@ -53,6 +54,7 @@ const validInputs: Record<string, () => string | Buffer> = {
   'stats logrank': () => 't,e,g\n1,1,A\n2,0,B\n',
   'stats cox': () => 't,e,g\n1,1,A\n2,0,B\n3,1,A\n',
   'product import-temperatures': () => loggerCsv,
+  'labs ranges import': () => 'item,sex,ageLow,ageHigh,low,high,unit\nlabs.alt,,,,7,40,U/L\n',
   'import odm': () =>
     '<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study OID="S"><MetaDataVersion OID="M" Name="m"/></Study></ODM>\n',
   'import data': () => 'participant,visit,vitals.heartRate\n',
@@ -410,7 +412,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(34);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(36);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
@@ -421,6 +423,7 @@ describe('every CLI command fails in one line', () => {
     ).toEqual([...creatingCommands].sort());
     expect(leaves.map(shape)).toContain('export sdtm: out folder read');
     expect(leaves.map(shape)).toContain('restore: input create');
+    expect(leaves.map(shape)).toContain('labs ranges import: input read');
   });
 
   it('walks every command through each bad file, output path and data folder it can be given', async () => {

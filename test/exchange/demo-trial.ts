@@ -21,7 +21,9 @@ type Values = Record<string, unknown>;
 const asEntries = (values: Values) =>
   Object.fromEntries(
     Object.entries(values).map(([item, value]) =>
-      value && typeof value === 'object' && 'missing' in value ? [item, value] : [item, { value }],
+      value && typeof value === 'object' && ('missing' in value || 'unit' in value)
+        ? [item, value]
+        : [item, { value }],
     ),
   );
 
@@ -82,9 +84,15 @@ export async function buildDemoTrial(t: TestApp, users: TrialUsers): Promise<Dem
     alt: 42,
     ast: 38,
     bilirubin: 12.4,
-    creatinine: 80,
+    // 0.9 mg/dL as the laboratory reported it: 79.6 µmol/L, kept as 80 (the item has no decimals).
+    creatinine: { value: 0.9, unit: 'mg/dL' },
   };
   forms.demographics = { ...forms.demographics, height: 172 };
+  // The site's reference ranges (src/labs): LB reports each value's range and flag against it.
+  const ranges = await as(t.app, users.dataManager).post(`/api/v1/sites/${users.siteId}/lab-ranges/import`, {
+    csv: 'item,sex,ageLow,ageHigh,low,high,unit\nlabs.lymphocytes,,,,1.1,3.2,10*9/L\nlabs.creatinine,M,,,57,97,umol/L\n',
+  });
+  expect(ranges.statusCode, ranges.body).toBe(200);
   for (const [formId, values] of Object.entries(forms)) await save(enrolledId, 'screening', formId, values);
   await save(enrolledId, 'screening', 'conmeds', {
     medication: 'Lopinavir/ritonavir',

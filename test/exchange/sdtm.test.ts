@@ -109,6 +109,32 @@ describe('SDTM export', () => {
     expect(csvTable('lb').find((row) => row.LBTESTCD === 'WBC')).toMatchObject({
       LBORRES: '6.45',
       LBORRESU: '10^9/L',
+      LBORNRLO: '',
+      LBNRIND: '',
+    });
+  });
+
+  it("carries each laboratory value's reference range and flag, and a converted value as entered and standard", () => {
+    expect(csvTable('lb').find((row) => row.LBTESTCD === 'LYM')).toMatchObject({
+      LBORRES: '0.62',
+      LBSTRESN: '0.62',
+      LBORNRLO: '1.1',
+      LBORNRHI: '3.2',
+      LBSTNRLO: '1.1',
+      LBSTNRHI: '3.2',
+      LBNRIND: 'LOW',
+    });
+    expect(csvTable('lb').find((row) => row.LBTESTCD === 'CREAT')).toMatchObject({
+      LBORRES: '0.9',
+      LBORRESU: 'mg/dL',
+      LBSTRESC: '80',
+      LBSTRESN: '80',
+      LBSTRESU: 'umol/L',
+      LBORNRLO: '0.644784',
+      LBORNRHI: '1.09726',
+      LBSTNRLO: '57',
+      LBSTNRHI: '97',
+      LBNRIND: 'NORMAL',
     });
   });
 

@@ -60,6 +60,10 @@ const DeviationsPage = lazyPage(
   () => import('./pages/deviations/deviations-page.tsx'),
   (m) => m.DeviationsPage,
 );
+const LabRangesPage = lazyPage(
+  () => import('./pages/labs/lab-ranges-page.tsx'),
+  (m) => m.LabRangesPage,
+);
 const QueriesPage = lazyPage(
   () => import('./pages/crf/queries-page.tsx'),
   (m) => m.QueriesPage,
@@ -169,6 +173,7 @@ export const router = createBrowserRouter([
       { path: 'queries', element: suspended(<QueriesPage />) },
       { path: 'worklist', element: suspended(<WorklistPage />) },
       { path: 'deviations', element: suspended(<DeviationsPage />) },
+      { path: 'lab-ranges', element: suspended(<LabRangesPage />) },
       { path: 'safety', element: suspended(<SafetyPage />) },
       { path: 'safety/dosing', element: suspended(<DosingPage />) },
       { path: 'product', element: suspended(<InventoryPage />) },

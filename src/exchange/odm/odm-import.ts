@@ -153,9 +153,16 @@ export function importOdmMetadata(xml: string): ImportResult {
       };
       const hint = child(def, 'Question') ? translatedText(child(def, 'Description')) : undefined;
       if (hint) item.hint = hint;
-      const unitOid = attr(child(def, 'MeasurementUnitRef'), 'MeasurementUnitOID');
-      if (unitOid && (type === 'integer' || type === 'decimal'))
-        item.unit = units.get(unitOid) ?? unitOid.replace(/^MU\./, '');
+      const unitNames = children(def, 'MeasurementUnitRef').flatMap((ref) => {
+        const unitOid = ref.getAttribute('MeasurementUnitOID');
+        return unitOid ? [units.get(unitOid) ?? unitOid.replace(/^MU\./, '')] : [];
+      });
+      if (unitNames[0] && (type === 'integer' || type === 'decimal')) {
+        item.unit = unitNames[0];
+        if (unitNames.length > 1) item.units = unitNames.slice(1);
+        const molarMass = Number(alias(def, 'exotrial:molarMass'));
+        if (Number.isFinite(molarMass) && molarMass > 0) item.molarMass = molarMass;
+      }
       const digits = def.getAttribute('SignificantDigits');
       if (digits !== null && type === 'decimal') item.precision = Number(digits);
       // Hard range checks are the item's limits; soft ones its plausibility range (a query, not a refusal).

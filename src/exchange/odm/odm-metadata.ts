@@ -137,6 +137,9 @@ function itemDef(form: ProtocolForm, item: ProtocolItem): string {
       : undefined;
   const aliases = [
     element('Alias', { Context: 'exotrial:type', Name: item.type }),
+    item.molarMass !== undefined
+      ? element('Alias', { Context: 'exotrial:molarMass', Name: String(item.molarMass) })
+      : null,
     item.sdtm
       ? element('Alias', {
           Context: 'SDTM',
@@ -154,7 +157,10 @@ function itemDef(form: ProtocolForm, item: ProtocolItem): string {
     },
     item.hint ? element('Description', {}, translated(item.hint)) : null,
     element('Question', {}, translated(item.label)),
-    item.unit ? element('MeasurementUnitRef', { MeasurementUnitOID: oids.unit(item.unit) }) : null,
+    // The item's unit first, then the other units a value may be entered in (ODM allows several refs).
+    ...(item.unit ? [item.unit, ...(item.units ?? [])] : []).map((unit) =>
+      element('MeasurementUnitRef', { MeasurementUnitOID: oids.unit(unit) }),
+    ),
     ...rangeChecks,
     codeList ? element('CodeListRef', { CodeListOID: codeList }) : null,
     ...aliases,
@@ -181,7 +187,9 @@ function codeListDef(
 export const protocolUnits = (protocol: Protocol) =>
   [
     ...new Set(
-      protocol.forms.flatMap((form) => form.items.flatMap((item) => (item.unit ? [item.unit] : []))),
+      protocol.forms.flatMap((form) =>
+        form.items.flatMap((item) => (item.unit ? [item.unit, ...(item.units ?? [])] : [])),
+      ),
     ),
   ].sort();
 

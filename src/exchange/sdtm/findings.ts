@@ -79,6 +79,25 @@ export function findingForms(context: SdtmContext, domain: 'VS' | 'LB'): Finding
   return forms;
 }
 
+const resultText = (value: unknown): string | null =>
+  value === true ? 'Y' : value === false ? 'N' : value === null || value === undefined ? null : String(value);
+
+const indicators = { low: 'LOW', normal: 'NORMAL', high: 'HIGH' } as const;
+
+/** LB's reference range variables for a value: the site's range that applied when it was saved, and its flag. */
+function labRange(subject: SubjectContext, recordId: string, itemId: string): SdtmRow {
+  const flag = subject.subject.labFlags.find(
+    (entry) => entry.recordId === recordId && entry.itemId === itemId,
+  );
+  return {
+    LBORNRLO: flag?.rangeLow === null || flag?.rangeLow === undefined ? null : String(flag.rangeLow),
+    LBORNRHI: flag?.rangeHigh === null || flag?.rangeHigh === undefined ? null : String(flag.rangeHigh),
+    LBSTNRLO: flag?.standardLow ?? null,
+    LBSTNRHI: flag?.standardHigh ?? null,
+    LBNRIND: flag?.flag ? indicators[flag.flag] : null,
+  };
+}
+
 export function buildFindings(domain: 'VS' | 'LB', context: SdtmContext, subject: SubjectContext): SdtmRow[] {
   const rows: SdtmRow[] = [];
   for (const { form, dateItem, tests } of findingForms(context, domain)) {
@@ -96,14 +115,11 @@ export function buildFindings(domain: 'VS' | 'LB', context: SdtmContext, subject
         const value = entry.missing ? null : entry.value;
         if (!entry.missing && (value === null || value === undefined)) continue;
         const unit = sdtmUnit(item.unit, testCode);
-        const text =
-          value === true
-            ? 'Y'
-            : value === false
-              ? 'N'
-              : value === null || value === undefined
-                ? null
-                : String(value);
+        const text = resultText(value);
+        // A value entered in another unit is reported as entered (ORRES/ORRESU), its conversion as standard.
+        const original = entry.original;
+        const originalText = original ? String(original.value) : text;
+        const originalUnit = original ? sdtmUnit(original.unit, testCode) : unit;
         rows.push({
           STUDYID: context.studyId,
           DOMAIN: domain,
@@ -111,11 +127,12 @@ export function buildFindings(domain: 'VS' | 'LB', context: SdtmContext, subject
           [`${domain}TESTCD`]: testCode,
           [`${domain}TEST`]: (testNames[testCode] ?? item.label.en).slice(0, 40),
           [`${domain}CAT`]: category,
-          [`${domain}ORRES`]: text,
-          [`${domain}ORRESU`]: text === null ? null : unit,
+          [`${domain}ORRES`]: originalText,
+          [`${domain}ORRESU`]: text === null ? null : originalUnit,
           [`${domain}STRESC`]: text,
           [`${domain}STRESN`]: typeof value === 'number' ? value : null,
           [`${domain}STRESU`]: text === null ? null : unit,
+          ...(domain === 'LB' ? labRange(subject, record.record_id, item.id) : {}),
           [`${domain}STAT`]: entry.missing ? 'NOT DONE' : null,
           [`${domain}REASND`]: entry.missing
             ? (entry.missingReason ?? entry.missing.replace('_', ' ').toUpperCase())

@@ -71,6 +71,18 @@ const visit: Spec[] = [
   ['VISITDY', 'Planned Study Day of Visit', 'num', 'Protocol'],
 ];
 
+// The site's reference range of a laboratory value (src/labs), in the unit it was entered in and in the
+// standard unit, and the value's flag against it.
+const labOriginalRange: Spec[] = [
+  ['LBORNRLO', 'Reference Range Lower Limit in Orig Unit', 'char', 'Assigned'],
+  ['LBORNRHI', 'Reference Range Upper Limit in Orig Unit', 'char', 'Assigned'],
+];
+const labStandardRange: Spec[] = [
+  ['LBSTNRLO', 'Reference Range Lower Limit-Std Units', 'num', 'Derived'],
+  ['LBSTNRHI', 'Reference Range Upper Limit-Std Units', 'num', 'Derived'],
+  ['LBNRIND', 'Reference Range Indicator', 'char', 'Derived'],
+];
+
 function findings(prefix: 'VS' | 'LB', title: string): SdtmVariable[] {
   return vars([
     ...identifiers,
@@ -80,9 +92,11 @@ function findings(prefix: 'VS' | 'LB', title: string): SdtmVariable[] {
     [`${prefix}CAT`, `Category for ${title === 'Lab' ? 'Lab Test' : title}`, 'char', 'Assigned'],
     [`${prefix}ORRES`, 'Result or Finding in Original Units'],
     [`${prefix}ORRESU`, 'Original Units', 'char', 'Protocol'],
+    ...(prefix === 'LB' ? labOriginalRange : []),
     [`${prefix}STRESC`, 'Character Result/Finding in Std Format', 'char', 'Derived'],
     [`${prefix}STRESN`, 'Numeric Result/Finding in Standard Units', 'num', 'Derived'],
     [`${prefix}STRESU`, 'Standard Units', 'char', 'Derived'],
+    ...(prefix === 'LB' ? labStandardRange : []),
     [`${prefix}STAT`, 'Completion Status'],
     [`${prefix}REASND`, 'Reason Not Done'],
     ...visit,

@@ -21,6 +21,7 @@ import {
   type SaveFormResponse,
   useLanguage,
 } from '../../api/trial.ts';
+import { useLabFlags } from '../labs/labs-api.ts';
 import { ConsentRecordNote, useConsentRecord, withConsentRecord } from './consent-record.tsx';
 import { displayValue } from './display-value.ts';
 import { ItemRow } from './item-row.tsx';
@@ -91,6 +92,7 @@ export function FormEditor({
   const [conflict, setConflict] = useState<FormRecordView | null>(null);
   const [saved, setSaved] = useState<SaveFormResponse['warnings'] | null>(null);
   const check = useMemo(() => checkForm(protocol, form, draft, context), [protocol, form, draft, context]);
+  const labFlags = useLabFlags(participant.participantId, form.sdtmDomain === 'LB' && base.recordId !== null);
   const formElement = useRef<HTMLFormElement>(null);
   const baseDraft = useMemo(() => draftOf(base), [base]);
   const changed = form.items
@@ -152,6 +154,8 @@ export function FormEditor({
       setConflict(null);
       void client.invalidateQueries({ queryKey: participantKeys.one(participant.participantId) });
       void client.invalidateQueries({ queryKey: participantKeys.all, exact: false });
+      void client.invalidateQueries({ queryKey: ['lab-flags', participant.participantId] });
+      void client.invalidateQueries({ queryKey: ['lab-ae-proposals', participant.participantId] });
     },
     onError: (error) => {
       setSaved(null);
@@ -267,6 +271,9 @@ export function FormEditor({
                   onChange={(field, typed) => update(item.id, field, typed)}
                   onVerify={(itemId) => verify.mutate([itemId])}
                   onQueriesChanged={() => void refresh()}
+                  labFlag={labFlags.data?.flags.find(
+                    (flag) => flag.recordId === base.recordId && flag.itemId === item.id,
+                  )}
                 />
               ))}
             <Divider />

@@ -1,9 +1,11 @@
 import { Box, Checkbox, Group, NativeSelect, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { type FieldInput, type MissingReason, missingReasons } from '../../../../src/crf/entries.ts';
+import type { LabFlagView } from '../../../../src/labs/lab.schema.ts';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import type { FormRecordView } from '../../api/trial.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
+import { LabFlagBadge } from '../labs/lab-panel.tsx';
 import { FieldInputControl } from './field-input.tsx';
 import { digitChoice, MISSING_SHORTCUT } from './keyboard-entry.ts';
 import { QueryThread, RaiseQuery } from './query-thread.tsx';
@@ -29,6 +31,7 @@ export function ItemRow({
   onChange,
   onVerify,
   onQueriesChanged,
+  labFlag,
 }: {
   protocol: Protocol;
   item: ProtocolItem;
@@ -42,6 +45,8 @@ export function ItemRow({
   onChange: (field: FieldInput, raw?: string) => void;
   onVerify: (itemId: string) => void;
   onQueriesChanged: () => void;
+  /** A laboratory value's flag against its reference range, as saved. */
+  labFlag?: LabFlagView;
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -120,6 +125,16 @@ export function ItemRow({
             />
           )}
         </Group>
+        {labFlag && labFlag.revision === saved?.revision && (
+          <Group gap="xs" data-testid={`lab-flag-${item.id}`}>
+            <LabFlagBadge flag={labFlag.flag} />
+            {labFlag.original && (
+              <Text size="xs" c="dimmed">
+                {t('labs.enteredAs', { value: labFlag.original.value, unit: labFlag.original.unit })}
+              </Text>
+            )}
+          </Group>
+        )}
         {missing !== undefined && (
           <Box data-entry="reason">
             <TextInput

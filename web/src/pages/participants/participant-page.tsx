@@ -35,6 +35,7 @@ import { SignatureModal } from '../../components/signature-modal.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { formatDate, formatDateTime } from '../../format.ts';
 import { DeviationsPanel } from '../deviations/deviations-page.tsx';
+import { LabPanel } from '../labs/lab-panel.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
 import { EligibilityPanel } from './eligibility-panel.tsx';
 import { FlagsPanel } from './flags-panel.tsx';
@@ -72,6 +73,7 @@ export function ParticipantPage() {
       )}
       {data.day1Date !== null && <WorklistPanel participantId={participantId} />}
       {data.day1Date !== null && <FlagsPanel participant={data} />}
+      {data.consented && <LabPanel participantId={participantId} />}
       {data.consented && <DeviationsPanel participantId={participantId} />}
       {mayReadTrail && (
         <Stack gap="xs">

@@ -1,0 +1,93 @@
+import type { Timestamp } from './schema.ts';
+
+/** A laboratory reference range of one site, for one item, sex (null: either) and age band (years, inclusive). */
+export interface LabReferenceRangeTable {
+  study_id: string;
+  range_id: string;
+  site_id: string;
+  /** `form.item`, e.g. `labs.alt`. */
+  item_key: string;
+  sex: 'M' | 'F' | null;
+  age_low: number | null;
+  age_high: number | null;
+  /** The unit the site's laboratory reports the range in (UCUM). */
+  unit: string;
+  low: number | null;
+  high: number | null;
+  /** The protocol item's unit and the bounds converted to it. */
+  standard_unit: string;
+  standard_low: number | null;
+  standard_high: number | null;
+  imported_at: Timestamp;
+  imported_by: string;
+}
+
+export type LabFlagValue = 'low' | 'normal' | 'high';
+
+/** The flag of one laboratory value (one item of one form record), for its current revision. */
+export interface LabFlagTable {
+  study_id: string;
+  record_id: string;
+  item_id: string;
+  participant_id: string;
+  site_id: string;
+  visit_id: string;
+  item_key: string;
+  revision: number;
+  collected_on: string | null;
+  /** The value in the item's unit, and as entered when entered in another unit. */
+  value: number;
+  unit: string;
+  original_value: number | null;
+  original_unit: string | null;
+  /** Null when no reference range applied. */
+  flag: LabFlagValue | null;
+  range_id: string | null;
+  range_unit: string | null;
+  range_low: number | null;
+  range_high: number | null;
+  standard_low: number | null;
+  standard_high: number | null;
+  significant: boolean | null;
+  significance_by: string | null;
+  significance_by_name: string | null;
+  significance_at: Timestamp | null;
+  significance_comment: string | null;
+  updated_at: Timestamp;
+}
+
+export type LabProposalStatus = 'proposed' | 'accepted' | 'dismissed';
+
+/** A laboratory adverse event proposed from a graded value, and the investigator's decision on it. */
+export interface LabAeProposalTable {
+  study_id: string;
+  proposal_id: string;
+  participant_id: string;
+  site_id: string;
+  record_id: string;
+  visit_id: string;
+  item_key: string;
+  revision: number;
+  /** The CTCAE criterion's id in the grading file (e.g. `alt-increased`). */
+  criterion: string;
+  term: string;
+  grade: number;
+  baseline_grade: number;
+  value: number;
+  unit: string;
+  baseline_value: number | null;
+  collected_on: string | null;
+  status: LabProposalStatus;
+  adverse_event_id: string | null;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: Timestamp | null;
+  reason: string | null;
+  proposed_at: Timestamp;
+}
+
+export interface LabTables {
+  lab_reference_range: LabReferenceRangeTable;
+  lab_flag: LabFlagTable;
+  lab_ae_proposal: LabAeProposalTable;
+}
