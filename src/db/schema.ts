@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { CodingTables } from './schema-coding.ts';
 import type { NotificationTables } from './schema-notifications.ts';
 import type { ParticipantTables } from './schema-participants.ts';
 import type { ProductTables } from './schema-product.ts';
@@ -139,7 +140,12 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export interface Schema extends ParticipantTables, ProductTables, SafetyTables, NotificationTables {
+export interface Schema
+  extends ParticipantTables,
+    ProductTables,
+    SafetyTables,
+    NotificationTables,
+    CodingTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

@@ -33,6 +33,7 @@ export const permissions = [
   'query.close',
   'deviation.record',
   'deviation.confirm',
+  'coding.code',
   'product.read',
   'product.manage',
   'product.release',
@@ -119,6 +120,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'query.raise',
     'query.close',
     'deviation.record',
+    // The coder of medical terms (MedDRA, WHODrug): the data manager unless a protocol names another role.
+    'coding.code',
     'audit.read',
     'analysis.read',
     'export.run',

@@ -22,6 +22,7 @@ import { adminRoutes } from '../auth/admin.routes.ts';
 import { authRoutes } from '../auth/auth.routes.ts';
 import { callerResolver } from '../auth/caller-resolver.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
+import { codingRoutes } from '../coding/coding.routes.ts';
 import type { Config } from '../config.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { deviationRoutes } from '../deviations/deviation.routes.ts';
@@ -73,6 +74,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   exchangeRoutes,
   reportRoutes,
   notificationRoutes,
+  codingRoutes,
 ];
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));
