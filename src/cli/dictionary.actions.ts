@@ -10,12 +10,16 @@ import { type DatabaseOptions, withStudyDatabase } from './database-options.ts';
 
 const actor = () => systemActor(`cli dictionary import (${process.env.USER ?? 'unknown'})`);
 
-const summary = (view: DictionaryVersionView) =>
-  `${view.dictionary === 'meddra' ? 'MedDRA' : 'WHODrug'} ${view.version} (${view.languages.join(', ')}): ${Object.entries(
-    view.counts,
-  )
-    .map(([kind, count]) => `${count} ${kind}`)
-    .join(', ')}`;
+/** The count kinds in the order a release is described (a jsonb column keeps no key order). */
+const countOrder = ['soc', 'hlgt', 'hlt', 'pt', 'llt', 'drugs', 'atc'];
+
+const summary = (view: DictionaryVersionView) => {
+  const counts = Object.entries(view.counts).sort(
+    ([a], [b]) => countOrder.indexOf(a) - countOrder.indexOf(b),
+  );
+  const name = view.dictionary === 'meddra' ? 'MedDRA' : 'WHODrug';
+  return `${name} ${view.version} (${view.languages.join(', ')}): ${counts.map(([kind, count]) => `${count} ${kind}`).join(', ')}`;
+};
 
 /** `exotrial dictionary import meddra DIR --version V [--language en|zh]` */
 export const importMeddraCommand = async (
