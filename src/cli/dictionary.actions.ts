@@ -5,6 +5,9 @@ import {
   importWhodrug,
   listDictionaryVersions,
 } from '../coding/dictionary.service.ts';
+import { readDistribution } from '../coding/dictionary-files.ts';
+import { meddraFiles } from '../coding/meddra-parser.ts';
+import { whodrugFiles } from '../coding/whodrug-parser.ts';
 import { CliUserError } from './cli-errors.ts';
 import { type DatabaseOptions, withStudyDatabase } from './database-options.ts';
 
@@ -31,7 +34,12 @@ export const importMeddraCommand = async (
   }
   const language = options.language;
   const view = await withStudyDatabase(options, (database, studyId) =>
-    importMeddra(database, studyId, actor(), { dir, version: options.version, language }),
+    importMeddra(database, studyId, actor(), {
+      files: readDistribution(dir, meddraFiles),
+      source: dir,
+      version: options.version,
+      language,
+    }),
   );
   process.stdout.write(`Imported ${summary(view)}\n`);
 };
@@ -39,7 +47,11 @@ export const importMeddraCommand = async (
 /** `exotrial dictionary import whodrug DIR --version V` */
 export const importWhodrugCommand = async (dir: string, options: DatabaseOptions & { version: string }) => {
   const view = await withStudyDatabase(options, (database, studyId) =>
-    importWhodrug(database, studyId, actor(), { dir, version: options.version }),
+    importWhodrug(database, studyId, actor(), {
+      files: readDistribution(dir, whodrugFiles),
+      source: dir,
+      version: options.version,
+    }),
   );
   process.stdout.write(`Imported ${summary(view)}\n`);
 };

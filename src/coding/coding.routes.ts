@@ -9,6 +9,8 @@ import {
   codingQuerySchema,
   dictionaryListSchema,
   dictionaryParamsSchema,
+  dictionaryVersionSchema,
+  importDictionarySchema,
   pickCodeSchema,
   selectVersionSchema,
   termSearchQuerySchema,
@@ -22,6 +24,7 @@ import {
   searchTerms,
   selectStudyVersion,
 } from './coding.service.ts';
+import { importUploaded } from './dictionary-upload.ts';
 
 const errors = recordErrorResponses;
 
@@ -40,6 +43,33 @@ export function codingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => database.read((db) => dictionaryOverview(db, studyId, sessionOf(request))),
+  );
+
+  app.post(
+    '/dictionaries/:dictionary/versions',
+    {
+      config: { permission: 'protocol.manage' },
+      schema: {
+        tags,
+        summary:
+          'Import a dictionary release from its files (all or nothing); a bad file is named with its line',
+        params: dictionaryParamsSchema,
+        body: importDictionarySchema,
+        response: { 201: dictionaryVersionSchema, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await importUploaded(
+            database,
+            studyId,
+            sessionOf(request),
+            request.params.dictionary,
+            request.body,
+          ),
+        ),
   );
 
   app.put(

@@ -29,6 +29,17 @@ export type SelectVersionRequest = z.infer<typeof selectVersionSchema>;
 
 export const dictionaryParamsSchema = z.strictObject({ dictionary });
 
+/**
+ * A release sent to the API: each distribution file by name with its text (UTF-8). The request is
+ * bounded by EXOTRIAL_BODY_LIMIT_BYTES; a full release is loaded with `exotrial dictionary import`.
+ */
+export const importDictionarySchema = z.strictObject({
+  version: z.string().trim().min(1, 'Name the release, e.g. 27.1.').max(40),
+  language: z.enum(['en', 'zh']).default('en'),
+  files: z.record(z.string().max(40), z.string()),
+});
+export type ImportDictionaryRequest = z.infer<typeof importDictionarySchema>;
+
 const levelTerm = z.object({ code: z.string(), name: z.string(), nameZh: z.string().nullable() });
 export const codedTermSchema = z.discriminatedUnion('dictionary', [
   z.object({

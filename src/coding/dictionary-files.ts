@@ -64,3 +64,22 @@ export function readDistribution(dir: string, names: readonly string[]): Record<
   }
   return files;
 }
+
+/**
+ * The named files of a distribution sent to the API (file name → its text), matched without regard
+ * to case like `readDistribution`; a missing one is an error naming it.
+ */
+export function distributionFromTexts(
+  texts: Record<string, string>,
+  names: readonly string[],
+): Record<string, Uint8Array> {
+  const files: Record<string, Uint8Array> = {};
+  for (const name of names) {
+    const found = Object.keys(texts).find((entry) => entry.toLowerCase() === name.toLowerCase());
+    if (found === undefined) {
+      throw dictionaryFileError(name, 0, `is missing; send the distribution's files: ${names.join(', ')}.`);
+    }
+    files[name] = new TextEncoder().encode(texts[found]);
+  }
+  return files;
+}

@@ -5,10 +5,9 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { CodingNameTable, DictionaryKind, MeddraTermTable } from '../db/schema-coding.ts';
 import { conflict, DomainError } from '../kernel/errors.ts';
-import { readDistribution } from './dictionary-files.ts';
-import { type MeddraRelease, meddraFiles, parseMeddra } from './meddra-parser.ts';
+import { type MeddraFile, type MeddraRelease, parseMeddra } from './meddra-parser.ts';
 import { matchKey } from './normalise.ts';
-import { parseWhodrug, whodrugFiles } from './whodrug-parser.ts';
+import { parseWhodrug, type WhodrugFile } from './whodrug-parser.ts';
 
 export type DictionaryLanguage = 'en' | 'zh';
 
@@ -51,7 +50,8 @@ const versionText = (version: string) => {
 };
 
 /**
- * Imports a MedDRA release from its ASCII files, all or nothing. English creates the version;
+ * Imports a MedDRA release from its ASCII files (read by the caller: `readDistribution` for a folder,
+ * `distributionFromTexts` for an upload), all or nothing. English creates the version;
  * Chinese (`language: 'zh'`) adds the translation's names to a version whose English is loaded, and
  * must hold the same codes. Audited as one `dictionary.import` event.
  */
@@ -59,10 +59,15 @@ export async function importMeddra(
   database: Database,
   studyId: string,
   actor: Actor,
-  input: { dir: string; version: string; language: DictionaryLanguage },
+  input: {
+    files: Record<MeddraFile, Uint8Array>;
+    source: string;
+    version: string;
+    language: DictionaryLanguage;
+  },
 ): Promise<DictionaryVersionView> {
   const version = versionText(input.version);
-  const release = parseMeddra(readDistribution(input.dir, meddraFiles));
+  const release = parseMeddra(input.files);
   return database.transaction(async (trx) => {
     const existing = await findVersion(trx, studyId, 'meddra', version);
     const languages = (existing?.languages ?? []) as string[];
@@ -94,7 +99,7 @@ export async function importMeddra(
       entityType: 'dictionary_version',
       entityId: versionId,
       newValue: { dictionary: 'meddra', version, language: input.language, ...meddraCounts(release) },
-      context: { dir: input.dir },
+      context: { source: input.source },
     });
     return viewOf(await getVersionRow(trx, studyId, versionId));
   });
@@ -223,10 +228,10 @@ export async function importWhodrug(
   database: Database,
   studyId: string,
   actor: Actor,
-  input: { dir: string; version: string },
+  input: { files: Record<WhodrugFile, Uint8Array>; source: string; version: string },
 ): Promise<DictionaryVersionView> {
   const version = versionText(input.version);
-  const release = parseWhodrug(readDistribution(input.dir, whodrugFiles));
+  const release = parseWhodrug(input.files);
   return database.transaction(async (trx) => {
     if (await findVersion(trx, studyId, 'whodrug', version)) {
       throw conflict(`WHODrug ${version} is already loaded; a release is imported once.`);
@@ -284,7 +289,7 @@ export async function importWhodrug(
       entityType: 'dictionary_version',
       entityId: versionId,
       newValue: { dictionary: 'whodrug', version, language: 'en', ...counts },
-      context: { dir: input.dir },
+      context: { source: input.source },
     });
     return viewOf(await getVersionRow(trx, studyId, versionId));
   });

@@ -1,9 +1,12 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { importMeddra, importWhodrug } from '../../src/coding/dictionary.service.ts';
+import { readDistribution } from '../../src/coding/dictionary-files.ts';
+import { meddraFiles } from '../../src/coding/meddra-parser.ts';
+import { whodrugFiles } from '../../src/coding/whodrug-parser.ts';
 import { DomainError } from '../../src/kernel/errors.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -17,6 +20,10 @@ const fixtures = new URL('../fixtures/dictionaries/', import.meta.url).pathname;
 const HOUR = 3_600_000;
 const today = new Date().toISOString().slice(0, 10);
 const actor = systemActor('coding test');
+
+/** A fixture release as the API takes it: each file's name and text. */
+const textsOf = (dir: string) =>
+  Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name), 'utf8')]));
 
 interface Item {
   codingId: string;
@@ -115,25 +122,34 @@ describeEachDatabase('medical coding', (kind) => {
 
   describe('import', () => {
     it('imports MedDRA in English, its Chinese names, a second release and WHODrug, each audited', async () => {
-      const english = await importMeddra(t.database, t.studyId, actor, {
-        dir: join(fixtures, 'meddra-99.0/en'),
+      const refused = await coordinator().post('/api/v1/dictionaries/meddra/versions', {
         version: '99.0',
-        language: 'en',
+        files: textsOf(join(fixtures, 'meddra-99.0/en')),
       });
+      expect(refused.statusCode).toBe(403);
+      const uploaded = await dataManager().post('/api/v1/dictionaries/meddra/versions', {
+        version: '99.0',
+        files: textsOf(join(fixtures, 'meddra-99.0/en')),
+      });
+      expect(uploaded.statusCode, uploaded.body).toBe(201);
+      const english = uploaded.json();
       expect(english.counts).toEqual({ soc: 5, hlgt: 5, hlt: 5, pt: 11, llt: 17 });
       const chinese = await importMeddra(t.database, t.studyId, actor, {
-        dir: join(fixtures, 'meddra-99.0/zh'),
+        files: readDistribution(join(fixtures, 'meddra-99.0/zh'), meddraFiles),
+        source: 'test',
         version: '99.0',
         language: 'zh',
       });
       expect(chinese.languages).toEqual(['en', 'zh']);
       await importMeddra(t.database, t.studyId, actor, {
-        dir: join(fixtures, 'meddra-99.1/en'),
+        files: readDistribution(join(fixtures, 'meddra-99.1/en'), meddraFiles),
+        source: 'test',
         version: '99.1',
         language: 'en',
       });
       const drugs = await importWhodrug(t.database, t.studyId, actor, {
-        dir: join(fixtures, 'whodrug-2099.1'),
+        files: readDistribution(join(fixtures, 'whodrug-2099.1'), whodrugFiles),
+        source: 'test',
         version: '2099.1',
       });
       expect(drugs.counts).toEqual({ drugs: 9, atc: 29 });
@@ -163,7 +179,8 @@ describeEachDatabase('medical coding', (kind) => {
         '99300001$99200001$99100001$99000001$Pyrexia$x$y$z$SynGen$$99000001$Q$\n',
       );
       const failure = await importMeddra(t.database, t.studyId, actor, {
-        dir: broken,
+        files: readDistribution(broken, meddraFiles),
+        source: 'test',
         version: '99.2',
         language: 'en',
       }).catch((error: unknown) => error);
@@ -172,8 +189,19 @@ describeEachDatabase('medical coding', (kind) => {
         'mdhier.asc line 1: primary_soc_fg "Q" is neither Y nor N',
       );
       expect((failure as DomainError).details).toEqual({ file: 'mdhier.asc', line: 1 });
+      const { 'hlt_pt.asc': _missing, ...incomplete } = textsOf(join(fixtures, 'meddra-99.1/en'));
+      const missing = await dataManager().post('/api/v1/dictionaries/meddra/versions', {
+        version: '99.2',
+        files: incomplete,
+      });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json()).toMatchObject({
+        error: 'validation_failed',
+        details: { file: 'hlt_pt.asc', line: 0 },
+      });
       const again = await importMeddra(t.database, t.studyId, actor, {
-        dir: join(fixtures, 'meddra-99.0/en'),
+        files: readDistribution(join(fixtures, 'meddra-99.0/en'), meddraFiles),
+        source: 'test',
         version: '99.0',
         language: 'en',
       }).catch((error: unknown) => error);

@@ -60,6 +60,10 @@ const DeviationsPage = lazyPage(
   () => import('./pages/deviations/deviations-page.tsx'),
   (m) => m.DeviationsPage,
 );
+const CodingPage = lazyPage(
+  () => import('./pages/coding/coding-page.tsx'),
+  (m) => m.CodingPage,
+);
 const QueriesPage = lazyPage(
   () => import('./pages/crf/queries-page.tsx'),
   (m) => m.QueriesPage,
@@ -148,6 +152,7 @@ export const router = createBrowserRouter([
             area !== 'queries' &&
             area !== 'worklist' &&
             area !== 'deviations' &&
+            area !== 'coding' &&
             area !== 'exports' &&
             area !== 'forms' &&
             area !== 'product',
@@ -165,6 +170,7 @@ export const router = createBrowserRouter([
       { path: 'queries', element: suspended(<QueriesPage />) },
       { path: 'worklist', element: suspended(<WorklistPage />) },
       { path: 'deviations', element: suspended(<DeviationsPage />) },
+      { path: 'coding', element: suspended(<CodingPage />) },
       { path: 'safety', element: suspended(<SafetyPage />) },
       { path: 'safety/dosing', element: suspended(<DosingPage />) },
       { path: 'product', element: suspended(<InventoryPage />) },
