@@ -166,3 +166,47 @@ export function codingsOf(
 export function codedName(coded: CodedTerm): string {
   return coded.dictionary === 'meddra' ? coded.llt.name : coded.name;
 }
+
+/**
+ * The coded terms of some participants' verbatims, by participant and then by source record (an
+ * adverse event's id, a conmeds record's id): what exports and reports read. Terms in the queue or
+ * under query are not coded and are absent.
+ */
+export async function codedTermsOf(
+  db: Db,
+  studyId: string,
+  participantIds: readonly string[],
+): Promise<Map<string, Map<string, CodedTerm>>> {
+  const found = new Map<string, Map<string, CodedTerm>>();
+  if (participantIds.length === 0) return found;
+  const items = await db
+    .selectFrom('coding_item')
+    .select(['participant_id', 'source_id', 'dictionary', 'dictionary_version_id', 'code'])
+    .where('study_id', '=', studyId)
+    .where('participant_id', 'in', [...participantIds])
+    .where('status', '=', 'coded')
+    .execute();
+  const groups = new Map<string, { dictionary: DictionaryKind; versionId: string; codes: string[] }>();
+  for (const item of items) {
+    if (!item.dictionary_version_id || !item.code) continue;
+    const key = `${item.dictionary}:${item.dictionary_version_id}`;
+    const group = groups.get(key) ?? {
+      dictionary: item.dictionary,
+      versionId: item.dictionary_version_id,
+      codes: [],
+    };
+    group.codes.push(item.code);
+    groups.set(key, group);
+  }
+  const terms = new Map<string, Map<string, CodedTerm>>();
+  for (const [key, group] of groups)
+    terms.set(key, await codingsOf(db, group.dictionary, group.versionId, group.codes));
+  for (const item of items) {
+    const coded = item.code && terms.get(`${item.dictionary}:${item.dictionary_version_id}`)?.get(item.code);
+    if (!coded) continue;
+    const mine = found.get(item.participant_id) ?? new Map<string, CodedTerm>();
+    mine.set(item.source_id, coded);
+    found.set(item.participant_id, mine);
+  }
+  return found;
+}

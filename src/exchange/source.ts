@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { type CodedTerm, codedTermsOf } from '../coding/coded-terms.ts';
 import type { Entries } from '../crf/entries.ts';
 import type { Database } from '../db/connection.ts';
 import type { ConsentTable, FormRecordTable, ParticipantTable } from '../db/schema-participants.ts';
@@ -32,6 +33,8 @@ export interface SubjectSource {
   doses: DoseSource[];
   /** Protocol deviations an investigator or monitor confirmed, by date (proposed and rejected ones are not deviations). */
   deviations: DeviationSource[];
+  /** The coded terms (MedDRA, WHODrug) of the participant's verbatims, by adverse event or conmeds record id. */
+  codings?: Map<string, CodedTerm>;
 }
 
 /** A confirmed protocol deviation (src/deviations). */
@@ -84,7 +87,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents, doses, deviations] = await Promise.all([
+      const [records, consents, adverseEvents, doses, deviations, codings] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -163,11 +166,19 @@ export async function* subjectBatches(
           .orderBy('occurred_on')
           .orderBy('reported_at')
           .execute(),
+        codedTermsOf(db, studyId, ids),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
-          { participant, consents: [], records: [], doses: [], deviations: [] },
+          {
+            participant,
+            consents: [],
+            records: [],
+            doses: [],
+            deviations: [],
+            codings: codings.get(participant.participant_id) ?? new Map(),
+          },
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);

@@ -1,13 +1,17 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { importMeddra, importWhodrug } from '../../src/coding/dictionary.service.ts';
 import { readDistribution } from '../../src/coding/dictionary-files.ts';
 import { meddraFiles } from '../../src/coding/meddra-parser.ts';
 import { whodrugFiles } from '../../src/coding/whodrug-parser.ts';
+import { defaultPrivacy } from '../../src/exchange/privacy.ts';
+import { exportSdtmDirectory } from '../../src/exchange/sdtm/sdtm-files.ts';
 import { DomainError } from '../../src/kernel/errors.ts';
+import { readWithHaven } from '../exchange/r-support.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 import { enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
@@ -402,6 +406,68 @@ describeEachDatabase('medical coding', (kind) => {
       const search = await dataManager().get('/api/v1/coding/meddra/terms?search=cough');
       expect(search.statusCode, search.body).toBe(200);
       expect(search.json().terms.map((term: { name: string }) => term.name)).toContain('Cough');
+    });
+  });
+
+  describe('coded data in SDTM', () => {
+    const rowsOf = (file: string) => {
+      const [header = [], ...rows] = parse(readFileSync(file, 'utf8'), {
+        record_delimiter: '\r\n',
+      }) as string[][];
+      return rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])));
+    };
+
+    it('fills the MedDRA variables of AE and the WHODrug ones of CM, names the versions in define.xml, and reads back in R', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'exotrial-coding-sdtm-'));
+      scratch.push(folder);
+      await exportSdtmDirectory(t.database, t.studyId, join(folder, 'csv'), {
+        format: 'csv',
+        privacy: defaultPrivacy,
+        csvCells: 'raw',
+      });
+      const ae = rowsOf(join(folder, 'csv', 'ae.csv'));
+      expect(ae.find((row) => row.AETERM === 'Coughing fits')).toMatchObject({
+        AELLT: 'Coughing fits',
+        AELLTCD: '99400007',
+        AEDECOD: 'Cough',
+        AEPTCD: '99300008',
+        AEHLT: 'Synthetic high level term 2',
+        AEHLTCD: '99200002',
+        AEHLGT: 'Synthetic group term 2',
+        AEHLGTCD: '99100002',
+        AEBODSYS: 'Synthetic respiratory disorders',
+        AEBDSYCD: '99000002',
+        AESOC: 'Synthetic respiratory disorders',
+        AESOCCD: '99000002',
+      });
+      // A term in the queue is not coded: its dictionary variables stay empty.
+      expect(ae.find((row) => row.AETERM === 'coughing spells')).toMatchObject({
+        AEDECOD: '',
+        AESOC: '',
+        AELLTCD: '',
+      });
+      const cm = rowsOf(join(folder, 'csv', 'cm.csv'));
+      expect(cm.find((row) => row.CMTRT === 'synlopra')).toMatchObject({
+        CMDECOD: 'LOPINAVIR/RITONAVIR',
+        CMCLAS: 'SYNTHETIC ANTIVIRALS (SUBSTANCE 01)',
+        CMCLASCD: 'Z01AA01',
+      });
+      const xpt = await exportSdtmDirectory(t.database, t.studyId, join(folder, 'xpt'), {
+        format: 'xpt',
+        privacy: defaultPrivacy,
+      });
+      const define = readFileSync(xpt.define, 'utf8');
+      expect(define).toContain('<ExternalCodeList Dictionary="MEDDRA" Version="99.1"/>');
+      expect(define).toContain('<ExternalCodeList Dictionary="WHODRUG" Version="2099.1"/>');
+      expect(define).toMatch(/<ItemDef OID="IT.AE.AEDECOD"[^>]*>.*?<CodeListRef CodeListOID="CL.MEDDRA"\/>/s);
+      if (kind === 'pglite') {
+        const [file] = readWithHaven([join(folder, 'xpt', 'ae.xpt')]);
+        const column = (name: string) => file?.columns.find((entry) => entry.name === name)?.values ?? [];
+        const index = column('AETERM').indexOf('Coughing fits');
+        expect(index).toBeGreaterThanOrEqual(0);
+        expect(column('AEDECOD')[index]).toBe('Cough');
+        expect(column('AESOCCD')[index]).toBe(99000002);
+      }
     });
   });
 });
