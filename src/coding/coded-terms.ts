@@ -168,24 +168,24 @@ export function codedName(coded: CodedTerm): string {
 }
 
 /**
- * The coded terms of some participants' verbatims, by participant and then by source record (an
+ * The coded terms of some participants' verbatims (or of all the study's, `'all'`), by participant and then by source record (an
  * adverse event's id, a conmeds record's id): what exports and reports read. Terms in the queue or
  * under query are not coded and are absent.
  */
 export async function codedTermsOf(
   db: Db,
   studyId: string,
-  participantIds: readonly string[],
+  participantIds: readonly string[] | 'all',
 ): Promise<Map<string, Map<string, CodedTerm>>> {
   const found = new Map<string, Map<string, CodedTerm>>();
   if (participantIds.length === 0) return found;
-  const items = await db
+  let query = db
     .selectFrom('coding_item')
     .select(['participant_id', 'source_id', 'dictionary', 'dictionary_version_id', 'code'])
     .where('study_id', '=', studyId)
-    .where('participant_id', 'in', [...participantIds])
-    .where('status', '=', 'coded')
-    .execute();
+    .where('status', '=', 'coded');
+  if (participantIds !== 'all') query = query.where('participant_id', 'in', [...participantIds]);
+  const items = await query.execute();
   const groups = new Map<string, { dictionary: DictionaryKind; versionId: string; codes: string[] }>();
   for (const item of items) {
     if (!item.dictionary_version_id || !item.code) continue;

@@ -11,6 +11,8 @@ import { whodrugFiles } from '../../src/coding/whodrug-parser.ts';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { exportSdtmDirectory } from '../../src/exchange/sdtm/sdtm-files.ts';
 import { DomainError } from '../../src/kernel/errors.ts';
+import { renderReportHtml } from '../../src/report/report.html.ts';
+import { loadReport } from '../../src/report/report.service.ts';
 import { readWithHaven } from '../exchange/r-support.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -469,5 +471,20 @@ describeEachDatabase('medical coding', (kind) => {
         expect(column('AESOCCD')[index]).toBe(99000002);
       }
     });
+  });
+
+  it('the report groups adverse events by preferred term within system organ class, the uncoded last', async () => {
+    const { model, protocol } = await loadReport(t.database, t.studyId, null);
+    const groups = model.safety?.bySocAndTerm ?? [];
+    const respiratory = groups.find((group) => group.soc === 'Synthetic respiratory disorders');
+    expect(respiratory?.terms.find((term) => term.term === 'Cough')?.verbatims).toEqual(['Coughing fits']);
+    expect(groups.at(-1)?.soc).toBeNull();
+    expect(groups.at(-1)?.terms.map((term) => term.term)).toEqual(
+      // 99.1 was loaded without its Chinese names: 咳嗽 no longer matches and waits for the coder.
+      expect.arrayContaining(['coughing spells', 'tummy upset', '咳嗽']),
+    );
+    const html = renderReportHtml(model, protocol);
+    expect(html).toContain('Adverse events by system organ class and preferred term');
+    expect(html).toContain('Cough (Coughing fits)');
   });
 });
