@@ -2,6 +2,7 @@ import type { AalenJohansenFit } from '../analysis/competing-risks.ts';
 import type { MedianIqr } from '../analysis/descriptive.ts';
 import { type IncidenceRow, incidenceTable } from '../analysis/incidence.ts';
 import type { KaplanMeierFit } from '../analysis/kaplan-meier.ts';
+import { bySocAndTerm, type SocGroup } from '../coding/soc-pt.ts';
 import { type AnalyseOptions, analyseOutcomes, type TrialOutcomes } from '../outcomes/analyse.ts';
 import type { OutcomeResult } from '../outcomes/secondary.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
@@ -10,7 +11,6 @@ import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 import { AE_FORM_ID } from '../safety/ae-summary.ts';
 import { type CausalityMapping, causalityMapping } from '../safety/causality.ts';
 import type { DeviationCount } from './report.deviations.ts';
-import { bySocAndTerm, type SocGroup } from './soc-pt.ts';
 
 // The report model: every number of the trial report, computed from source rows by the pure
 // functions of src/outcomes and src/analysis. The HTML, PDF and JSON renderings all read this one

@@ -483,6 +483,18 @@ describeEachDatabase('medical coding', (kind) => {
       // 99.1 was loaded without its Chinese names: 咳嗽 no longer matches and waits for the coder.
       expect.arrayContaining(['coughing spells', 'tummy upset', '咳嗽']),
     );
+    const dashboard = await dataManager().get('/api/v1/safety/dashboard');
+    expect(dashboard.statusCode, dashboard.body).toBe(200);
+    const socs = dashboard.json().bySocAndTerm as Array<{
+      soc: string | null;
+      terms: Array<{ term: string; verbatims: string[] }>;
+    }>;
+    expect(socs.find((group) => group.soc === 'Synthetic respiratory disorders')?.terms).toContainEqual({
+      term: 'Cough',
+      participants: 1,
+      verbatims: ['Coughing fits'],
+    });
+    expect(socs.at(-1)?.soc).toBeNull();
     const html = renderReportHtml(model, protocol);
     expect(html).toContain('Adverse events by system organ class and preferred term');
     expect(html).toContain('Cough (Coughing fits)');
