@@ -289,6 +289,8 @@ export async function pickCode(
         method: 'manual',
         coded_by: caller.user.name,
         coded_at: now,
+        // The old code was on show for this decision; the audit trail keeps it.
+        previous: null,
         requeue_reason: null,
         updated_at: now,
         version: eb('version', '+', 1),

@@ -375,6 +375,7 @@ describeEachDatabase('medical coding', (kind) => {
         version: spells.version,
       });
       expect(picked.statusCode, picked.body).toBe(200);
+      expect(picked.json()).toMatchObject({ status: 'coded', previous: null, requeueReason: null });
       const switched = await selectVersion('meddra', '99.1');
       expect(switched.statusCode, switched.body).toBe(200);
       // "Coughing fits" is an LLT of 99.1 only; "Headache" matches in both; the hand-picked term returns.
