@@ -5,6 +5,7 @@ import { registerBackupCommand, registerRestoreCommand } from './backup.ts';
 import { registerCasebookCommand, registerCrfCommand } from './casebook.ts';
 import { EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerDictionaryCommand } from './dictionary.ts';
 import { registerExportCommand } from './export.ts';
 import { registerImportCommand } from './import.ts';
 import { registerLabsCommand } from './labs.ts';
@@ -47,12 +48,16 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerSiteCommand,
   registerWorklistCommand,
   registerLabsCommand,
+  registerDictionaryCommand,
 ];
 
 export function buildProgram(): Command {
   const program = new Command('exotrial')
     .description('exotrial: run an early-phase clinical trial end to end')
     .version(exotrialVersion, '-V, --version', 'print the version')
+    // The program's own options (--version, --help) come before a command, so that a command can
+    // have a --version of its own (`dictionary import meddra DIR --version 27.1`).
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   for (const register of registrars) register(program);

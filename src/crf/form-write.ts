@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
+import { codeFormVerbatims } from '../coding/verbatim-sources.ts';
 import type { Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { DomainError, validationFailed } from '../kernel/errors.ts';
@@ -125,6 +126,7 @@ export async function writeFormRecord(
   });
   if (existing?.signed_at) await breakSignatures(trx, studyId, caller, saved);
   await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !existing });
+  await codeFormVerbatims(trx, studyId, caller.actor, change.form, saved);
   await notifyEligibilityAwaiting(trx, studyId, caller, {
     participantId: slot.participantId,
     siteId: change.participant.site_id,

@@ -172,32 +172,42 @@ export async function raiseQuery(
   caller: Caller,
   input: { recordId: string; itemId: string; text: string },
 ): Promise<QueryView> {
-  return database.transaction(async (trx) => {
-    const record = await queryable(trx, studyId, input.recordId);
-    if (!record) throw notFound(`Form record or adverse event ${input.recordId}`);
-    authorize(caller.user, 'query.raise', { siteId: record.site_id });
-    if (!(input.itemId in (record.entries as Record<string, unknown>))) {
-      throw validationFailed([{ field: 'itemId', message: `The form has no saved item ${input.itemId}.` }]);
-    }
-    const queryId = await insertQuery(trx, studyId, caller, record, {
-      itemId: input.itemId,
-      origin: 'manual',
-      checkKey: null,
-      text: input.text,
-      by: caller.user.name,
-    });
-    await notifyQuery(trx, studyId, caller, 'opened', {
-      queryId,
-      participantId: record.participant_id,
-      siteId: record.site_id,
-      visitId: record.visit_id,
-      formId: record.form_id,
-      itemId: input.itemId,
-      text: input.text,
-      version: 1,
-    });
-    return getQuery(trx, studyId, queryId);
+  return database.transaction(async (trx) =>
+    getQuery(trx, studyId, await raiseQueryIn(trx, studyId, caller, input)),
+  );
+}
+
+/** `raiseQuery` in the caller's transaction (a coder's query commits with the coding item it holds); returns its id. */
+export async function raiseQueryIn(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  input: { recordId: string; itemId: string; text: string },
+): Promise<string> {
+  const record = await queryable(trx, studyId, input.recordId);
+  if (!record) throw notFound(`Form record or adverse event ${input.recordId}`);
+  authorize(caller.user, 'query.raise', { siteId: record.site_id });
+  if (!(input.itemId in (record.entries as Record<string, unknown>))) {
+    throw validationFailed([{ field: 'itemId', message: `The form has no saved item ${input.itemId}.` }]);
+  }
+  const queryId = await insertQuery(trx, studyId, caller, record, {
+    itemId: input.itemId,
+    origin: 'manual',
+    checkKey: null,
+    text: input.text,
+    by: caller.user.name,
   });
+  await notifyQuery(trx, studyId, caller, 'opened', {
+    queryId,
+    participantId: record.participant_id,
+    siteId: record.site_id,
+    visitId: record.visit_id,
+    formId: record.form_id,
+    itemId: input.itemId,
+    text: input.text,
+    version: 1,
+  });
+  return queryId;
 }
 
 async function getQuery(db: Db, studyId: string, queryId: string): Promise<QueryView> {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { CodingTables } from './schema-coding.ts';
 import type { LabTables } from './schema-labs.ts';
 import type { NotificationTables } from './schema-notifications.ts';
 import type { ParticipantTables } from './schema-participants.ts';
@@ -145,7 +146,8 @@ export interface Schema
     ProductTables,
     SafetyTables,
     NotificationTables,
-    LabTables {
+    LabTables,
+    CodingTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { type CodedTerm, codedTermsOf } from '../coding/coded-terms.ts';
 import type { Entries } from '../crf/entries.ts';
 import type { Database } from '../db/connection.ts';
 import type { ConsentTable, FormRecordTable, ParticipantTable } from '../db/schema-participants.ts';
@@ -34,6 +35,8 @@ export interface SubjectSource {
   deviations: DeviationSource[];
   /** Laboratory values' flags against their reference ranges (src/labs), by record and item. */
   labFlags: LabFlagSource[];
+  /** The coded terms (MedDRA, WHODrug) of the participant's verbatims, by adverse event or conmeds record id. */
+  codings?: Map<string, CodedTerm>;
 }
 
 /** A laboratory value's reference range and flag, as SDTM LB reports them. */
@@ -98,7 +101,7 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents, doses, deviations, labFlags] = await Promise.all([
+      const [records, consents, adverseEvents, doses, deviations, labFlags, codings] = await Promise.all([
         db
           .selectFrom('form_record')
           .selectAll()
@@ -192,11 +195,20 @@ export async function* subjectBatches(
           .where('study_id', '=', studyId)
           .where('participant_id', 'in', ids)
           .execute(),
+        codedTermsOf(db, studyId, ids),
       ]);
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
-          { participant, consents: [], records: [], doses: [], deviations: [], labFlags: [] },
+          {
+            participant,
+            consents: [],
+            records: [],
+            doses: [],
+            deviations: [],
+            labFlags: [],
+            codings: codings.get(participant.participant_id) ?? new Map(),
+          },
         ]),
       );
       for (const record of records) byParticipant.get(record.participant_id)?.records.push(record);

@@ -36,6 +36,7 @@ export const permissions = [
   'deviation.confirm',
   'lab.ranges',
   'lab.assess',
+  'coding.code',
   'product.read',
   'product.manage',
   'product.release',
@@ -133,6 +134,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'query.raise',
     'query.close',
     'deviation.record',
+    // The coder of medical terms (MedDRA, WHODrug): the data manager unless a protocol names another role.
+    'coding.code',
     'audit.read',
     'analysis.read',
     'export.run',

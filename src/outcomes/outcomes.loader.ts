@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { codedTermsOf } from '../coding/coded-terms.ts';
 import type { Db } from '../db/connection.ts';
 import {
   evaluateExpression,
@@ -154,16 +155,19 @@ export async function loadOutcomeSources(
   }
   const events = await db
     .selectFrom('adverse_event')
-    .select(['participant_id', 'ae_number', 'entries'])
+    .select(['participant_id', 'ae_id', 'ae_number', 'entries'])
     .where('study_id', '=', studyId)
     .orderBy('ae_number')
     .execute();
+  const codings = await codedTermsOf(db, studyId, 'all');
   const adverseEvents = new Map<string, AdverseEventSource[]>();
   for (const row of events) {
     const list = adverseEvents.get(row.participant_id) ?? [];
+    const coded = codings.get(row.participant_id)?.get(row.ae_id);
     list.push({
       aeNumber: row.ae_number,
       values: valuesOf(AE_FORM_ID, row.entries as Record<string, StoredEntry>),
+      coded: coded?.dictionary === 'meddra' ? { pt: coded.pt.name, soc: coded.soc.name } : null,
     });
     adverseEvents.set(row.participant_id, list);
   }

@@ -28,6 +28,8 @@ export interface DoseSource {
 export interface AdverseEventSource {
   aeNumber: number;
   values: Record<string, RuleInputValue>;
+  /** The MedDRA preferred term and primary system organ class the event is coded to; absent while uncoded. */
+  coded?: { pt: string; soc: string } | null;
 }
 
 export type ParticipantEndStatus = 'withdrawn' | 'lost_to_follow_up' | 'died' | 'completed';

@@ -199,6 +199,20 @@ ${table(
   safety.byGrade.map((row) => incidenceCells(`Grade ${row.category}`, row)),
 )}
 ${table(
+  'Adverse events by system organ class and preferred term (MedDRA; verbatim terms coded to each)',
+  model,
+  head,
+  safety.bySocAndTerm.flatMap((group) => [
+    incidenceCells(group.soc ?? 'Not coded yet', group.row),
+    ...group.terms.map((term) =>
+      incidenceCells(
+        `    ${term.term}${group.soc && term.verbatims.length > 0 ? ` (${term.verbatims.join('; ')})` : ''}`,
+        term.row,
+      ),
+    ),
+  ]),
+)}
+${table(
   'Adverse events by reported term',
   model,
   head,

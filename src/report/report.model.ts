@@ -2,6 +2,7 @@ import type { AalenJohansenFit } from '../analysis/competing-risks.ts';
 import type { MedianIqr } from '../analysis/descriptive.ts';
 import { type IncidenceRow, incidenceTable } from '../analysis/incidence.ts';
 import type { KaplanMeierFit } from '../analysis/kaplan-meier.ts';
+import { bySocAndTerm, type SocGroup } from '../coding/soc-pt.ts';
 import { type AnalyseOptions, analyseOutcomes, type TrialOutcomes } from '../outcomes/analyse.ts';
 import type { OutcomeResult } from '../outcomes/secondary.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
@@ -69,6 +70,8 @@ export interface SeriousEvent {
 export interface SafetyTables {
   participantsWithAnyEvent: IncidenceRow;
   byTerm: IncidenceRow[];
+  /** By MedDRA preferred term within system organ class, the uncoded events last. */
+  bySocAndTerm: SocGroup[];
   byGrade: IncidenceRow[];
   related: IncidenceRow;
   serious: IncidenceRow;
@@ -282,6 +285,11 @@ export function safetyTables(
     seriousRelated: new Set<string>(),
   };
   const listing: SeriousEvent[] = [];
+  const codedEvents: Array<{
+    participantId: string;
+    verbatim: string;
+    coded: { pt: string; soc: string } | null;
+  }> = [];
   let events = 0;
   for (const participant of enrolled) {
     for (const event of participant.adverseEvents ?? []) {
@@ -291,6 +299,7 @@ export function safetyTables(
       sets.any.add(id);
       const name = typeof values[term] === 'string' ? String(values[term]).trim() : '';
       const key = name ? name.toLowerCase() : '(term not recorded)';
+      codedEvents.push({ participantId: id, verbatim: name, coded: event.coded ?? null });
       const members = byTerm.get(key) ?? new Set<string>();
       members.add(id);
       byTerm.set(key, members);
@@ -327,6 +336,7 @@ export function safetyTables(
       terms.map(([category, members]) => ({ category, participants: members.size })),
       { denominator },
     ),
+    bySocAndTerm: bySocAndTerm(codedEvents, denominator),
     byGrade: incidenceTable(
       [1, 2, 3, 4, 5].map((value) => ({
         category: String(value),

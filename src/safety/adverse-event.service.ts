@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditInput } from '../audit/audit.schema.ts';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
+import { codeAdverseEventTerm } from '../coding/verbatim-sources.ts';
 import { type Entries, type FieldInput, isBlank, sameEntry } from '../crf/entries.ts';
 import { checkForm, type SoftFailure } from '../crf/form-checks.ts';
 import { syncEditCheckQueries } from '../crf/query.service.ts';
@@ -230,6 +231,7 @@ export async function createAdverseEventIn(
       : []),
   ]);
   await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(row), check.soft);
+  await codeAdverseEventTerm(trx, studyId, caller.actor, row);
   const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
     aeId: row.ae_id,
     participantId,
@@ -322,6 +324,7 @@ export async function updateAdverseEvent(
         : []),
     ]);
     await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(updated), check.soft);
+    await codeAdverseEventTerm(trx, studyId, caller.actor, updated);
     const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
       aeId,
       participantId: row.participant_id,

@@ -1,3 +1,5 @@
+import { codedTermsOf } from '../coding/coded-terms.ts';
+import { bySocAndTerm } from '../coding/soc-pt.ts';
 import type { Db } from '../db/connection.ts';
 import { flagsWithoutEvent } from '../dosing/flag-review.ts';
 import type { Caller } from '../kernel/caller.ts';
@@ -26,6 +28,27 @@ export async function safetyDashboard(db: Db, studyId: string, caller: Caller): 
   const context = await viewContext(db, studyId, rows, protocol);
   const views = rows.map((row) => toAdverseEventView(row, context));
   const population = await safetyPopulation(db, studyId);
+  const codings = await codedTermsOf(db, studyId, 'all');
+  const bySoc = bySocAndTerm(
+    views.map((view) => {
+      const coded = codings.get(view.participantId)?.get(view.aeId);
+      return {
+        participantId: view.participantId,
+        verbatim: view.summary.term ?? '',
+        coded: coded?.dictionary === 'meddra' ? { pt: coded.pt.name, soc: coded.soc.name } : null,
+      };
+    }),
+    // Counts only are shown here; the denominator bounds them (events of participants never dosed included).
+    Math.max(1, population.length, new Set(views.map((view) => view.participantId)).size),
+  ).map((group) => ({
+    soc: group.soc,
+    participants: group.row.participants,
+    terms: group.terms.map((term) => ({
+      term: term.term,
+      participants: term.row.participants,
+      verbatims: term.verbatims,
+    })),
+  }));
   const byGrade = [1, 2, 3, 4, 5].map((grade) => {
     const graded = views.filter((view) => view.summary.grade === grade);
     return {
@@ -89,6 +112,7 @@ export async function safetyDashboard(db: Db, studyId: string, caller: Caller): 
       safetyPopulation: population.length,
     },
     byGrade,
+    bySocAndTerm: bySoc,
     clocks,
     stoppingRules,
     pauses: await pauseViews(db, studyId, pauses),

@@ -244,6 +244,16 @@ export const dashboardSchema = z.object({
       term: z.string().nullable(),
     }),
   ),
+  /** Participants with events by MedDRA preferred term within system organ class (null: not coded yet). */
+  bySocAndTerm: z.array(
+    z.object({
+      soc: z.string().nullable(),
+      participants: z.number().int(),
+      terms: z.array(
+        z.object({ term: z.string(), participants: z.number().int(), verbatims: z.array(z.string()) }),
+      ),
+    }),
+  ),
   stoppingRules: z.array(stoppingRuleViewSchema),
   pauses: z.array(pauseViewSchema),
   dosingPaused: z.boolean(),

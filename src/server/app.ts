@@ -23,6 +23,7 @@ import { authRoutes } from '../auth/auth.routes.ts';
 import { callerResolver } from '../auth/caller-resolver.ts';
 import { tokenRoutes } from '../auth/token.routes.ts';
 import { casebookRoutes } from '../casebook/casebook.routes.ts';
+import { codingRoutes } from '../coding/coding.routes.ts';
 import type { Config } from '../config.ts';
 import { crfRoutes } from '../crf/crf.routes.ts';
 import { deviationRoutes } from '../deviations/deviation.routes.ts';
@@ -79,6 +80,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   notificationRoutes,
   casebookRoutes,
   labRoutes,
+  codingRoutes,
 ];
 
 export const webDistDir = fileURLToPath(new URL('../../web/dist/', import.meta.url));

@@ -412,7 +412,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(36);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(39);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
@@ -422,6 +422,7 @@ describe('every CLI command fails in one line', () => {
         .sort(),
     ).toEqual([...creatingCommands].sort());
     expect(leaves.map(shape)).toContain('export sdtm: out folder read');
+    expect(leaves.map(shape)).toContain('dictionary import meddra: read');
     expect(leaves.map(shape)).toContain('restore: input create');
     expect(leaves.map(shape)).toContain('labs ranges import: input read');
   });

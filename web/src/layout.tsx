@@ -24,6 +24,7 @@ export const areas = [
   'worklist',
   'queries',
   'deviations',
+  'coding',
   'forms',
   'product',
   'safety',

@@ -64,6 +64,10 @@ const LabRangesPage = lazyPage(
   () => import('./pages/labs/lab-ranges-page.tsx'),
   (m) => m.LabRangesPage,
 );
+const CodingPage = lazyPage(
+  () => import('./pages/coding/coding-page.tsx'),
+  (m) => m.CodingPage,
+);
 const QueriesPage = lazyPage(
   () => import('./pages/crf/queries-page.tsx'),
   (m) => m.QueriesPage,
@@ -156,6 +160,7 @@ export const router = createBrowserRouter([
             area !== 'queries' &&
             area !== 'worklist' &&
             area !== 'deviations' &&
+            area !== 'coding' &&
             area !== 'exports' &&
             area !== 'forms' &&
             area !== 'product',
@@ -174,6 +179,7 @@ export const router = createBrowserRouter([
       { path: 'worklist', element: suspended(<WorklistPage />) },
       { path: 'deviations', element: suspended(<DeviationsPage />) },
       { path: 'lab-ranges', element: suspended(<LabRangesPage />) },
+      { path: 'coding', element: suspended(<CodingPage />) },
       { path: 'safety', element: suspended(<SafetyPage />) },
       { path: 'safety/dosing', element: suspended(<DosingPage />) },
       { path: 'product', element: suspended(<InventoryPage />) },

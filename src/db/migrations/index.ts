@@ -13,6 +13,8 @@ import * as safetySubmissionSignature from './2026_12_04_08_safety_submission_si
 import * as siteSettings from './2026_12_07_01_site_settings.ts';
 import * as notifications from './2026_12_07_02_notifications.ts';
 import * as protocolDeviations from './2026_12_07_04_protocol_deviations.ts';
+import * as codingDictionaries from './2026_12_08_01_coding_dictionaries.ts';
+import * as codingItems from './2026_12_08_02_coding_items.ts';
 import * as labReferenceRanges from './2026_12_08_05_lab_reference_ranges.ts';
 import * as labFlags from './2026_12_08_06_lab_flags.ts';
 
@@ -35,6 +37,8 @@ export const migrations: Record<string, Migration> = {
   '2026_12_07_01_site_settings': siteSettings,
   '2026_12_07_04_protocol_deviations': protocolDeviations,
   '2026_12_07_02_notifications': notifications,
+  '2026_12_08_01_coding_dictionaries': codingDictionaries,
+  '2026_12_08_02_coding_items': codingItems,
   '2026_12_08_05_lab_reference_ranges': labReferenceRanges,
   '2026_12_08_06_lab_flags': labFlags,
 };

@@ -15,6 +15,8 @@ export interface SdtmContext {
   sites: Map<string, SiteInfo>;
   privacy: PrivacyOptions;
   visits: Map<string, VisitNumbering>;
+  /** The dictionary versions the study codes with (define.xml names them); null where none is chosen. */
+  dictionaries?: { meddra: string | null; whodrug: string | null };
 }
 
 export interface VisitNumbering {

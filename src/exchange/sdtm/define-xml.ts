@@ -17,6 +17,48 @@ function continuation(plan: SdtmPlan, code: string, variable: string): string | 
   );
 }
 
+/** The variables coded with a dictionary, and the dictionary's code list (an ExternalCodeList). */
+const dictionaryVariables: Record<string, 'MEDDRA' | 'WHODRUG' | 'ATC'> = {
+  'AE.AELLT': 'MEDDRA',
+  'AE.AELLTCD': 'MEDDRA',
+  'AE.AEDECOD': 'MEDDRA',
+  'AE.AEPTCD': 'MEDDRA',
+  'AE.AEHLT': 'MEDDRA',
+  'AE.AEHLTCD': 'MEDDRA',
+  'AE.AEHLGT': 'MEDDRA',
+  'AE.AEHLGTCD': 'MEDDRA',
+  'AE.AEBODSYS': 'MEDDRA',
+  'AE.AEBDSYCD': 'MEDDRA',
+  'AE.AESOC': 'MEDDRA',
+  'AE.AESOCCD': 'MEDDRA',
+  'CM.CMDECOD': 'WHODRUG',
+  'CM.CMCLAS': 'ATC',
+  'CM.CMCLASCD': 'ATC',
+};
+
+/** The code lists of the dictionaries the study codes with, each naming its version. */
+function externalCodeLists(versions: { meddra: string | null; whodrug: string | null } | undefined) {
+  const lists: Array<{ oid: string; name: string; dictionary: string; version: string }> = [];
+  if (versions?.meddra)
+    lists.push({ oid: 'CL.MEDDRA', name: 'MedDRA', dictionary: 'MEDDRA', version: versions.meddra });
+  if (versions?.whodrug) {
+    lists.push({
+      oid: 'CL.WHODRUG',
+      name: 'WHODrug Global',
+      dictionary: 'WHODRUG',
+      version: versions.whodrug,
+    });
+    // The ATC classes come from the same WHODrug release (its INA file).
+    lists.push({
+      oid: 'CL.ATC',
+      name: 'ATC classification (WHODrug)',
+      dictionary: 'WHODRUG',
+      version: versions.whodrug,
+    });
+  }
+  return lists;
+}
+
 /**
  * Define-XML 2.0 describing the data sets written: one ItemGroupDef per data set (class, structure,
  * keys, the file it lives in) and one ItemDef per variable with its type, length, label and origin; a
@@ -70,6 +112,11 @@ export function defineXml(
       ),
     );
   });
+  const codeLists = externalCodeLists(context.dictionaries);
+  const codeListOf = (code: string, name: string) => {
+    const list = dictionaryVariables[`${code}.${name}`];
+    return codeLists.find((entry) => entry.oid === `CL.${list}`)?.oid;
+  };
   const comments: string[] = [];
   const items = domains.flatMap((code) =>
     datasetDefinition(code).variables.map((variable) => {
@@ -90,7 +137,10 @@ export function defineXml(
           Name: variable.name,
           DataType:
             variable.type === 'num'
-              ? variable.name.endsWith('SEQ') || variable.name.endsWith('DY') || variable.name === 'AGE'
+              ? variable.name.endsWith('SEQ') ||
+                variable.name.endsWith('DY') ||
+                variable.name.endsWith('CD') ||
+                variable.name === 'AGE'
                 ? 'integer'
                 : 'float'
               : variable.name.endsWith('DTC')
@@ -101,6 +151,9 @@ export function defineXml(
           'def:CommentOID': commentOid,
         },
         element('Description', {}, text('TranslatedText', { 'xml:lang': 'en' }, variable.label)),
+        ...(codeListOf(code, variable.name)
+          ? [element('CodeListRef', { CodeListOID: codeListOf(code, variable.name) })]
+          : []),
         element('def:Origin', { Type: variable.origin }),
       );
     }),
@@ -141,6 +194,13 @@ export function defineXml(
           },
           ...groups,
           ...items,
+          ...codeLists.map((list) =>
+            element(
+              'CodeList',
+              { OID: list.oid, Name: list.name, DataType: 'text' },
+              element('ExternalCodeList', { Dictionary: list.dictionary, Version: list.version }),
+            ),
+          ),
           ...comments,
         ),
       ),

@@ -1,3 +1,4 @@
+import type { CodedTerm } from '../../coding/coded-terms.ts';
 import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import {
   codeLabel,
@@ -43,6 +44,37 @@ const seriousness: Array<[code: string, variable: string]> = [
   ['congenital-anomaly', 'AESCONG'],
   ['important-medical-event', 'AESMIE'],
 ];
+
+/** AE's MedDRA variables from a coded term (LLT and its primary path); null for an uncoded event. */
+function meddraVariables(coded: CodedTerm | undefined): SdtmRow {
+  const term = coded?.dictionary === 'meddra' ? coded : undefined;
+  const number = (code: string | undefined) => (code === undefined ? null : Number(code));
+  return {
+    AELLT: term?.llt.name ?? null,
+    AELLTCD: number(term?.llt.code),
+    AEDECOD: term?.pt.name ?? null,
+    AEPTCD: number(term?.pt.code),
+    AEHLT: term?.hlt.name ?? null,
+    AEHLTCD: number(term?.hlt.code),
+    AEHLGT: term?.hlgt.name ?? null,
+    AEHLGTCD: number(term?.hlgt.code),
+    // The primary SOC is both the body system of the analysis (AEBODSYS) and AESOC, as SDTMIG 3.3 asks.
+    AEBODSYS: term?.soc.name ?? null,
+    AEBDSYCD: number(term?.soc.code),
+    AESOC: term?.soc.name ?? null,
+    AESOCCD: number(term?.soc.code),
+  };
+}
+
+/** CM's WHODrug variables: the preferred name and the ATC class of the coded drug. */
+function whodrugVariables(coded: CodedTerm | undefined): SdtmRow {
+  const drug = coded?.dictionary === 'whodrug' ? coded : undefined;
+  return {
+    CMDECOD: drug?.preferredName ?? null,
+    CMCLAS: drug?.atcText ?? null,
+    CMCLASCD: drug?.atcCode ?? null,
+  };
+}
 
 const withSeq = (prefix: string, rows: SdtmRow[]) =>
   rows.map((row, index) => ({ ...row, [`${prefix}SEQ`]: index + 1 }));
@@ -104,7 +136,7 @@ export function buildAe(context: SdtmContext, subject: SubjectContext): SdtmRow[
       USUBJID: subject.usubjid,
       AESPID: String(record.instance),
       AETERM: (fieldValue(record, 'term') as string | null) ?? null,
-      AEDECOD: null,
+      ...meddraVariables(subject.subject.codings?.get(record.record_id)),
       AESER: yesNo(serious),
       AEACN: aeActions[String(fieldValue(record, 'actionTaken'))] ?? null,
       AEREL: causality?.toUpperCase() ?? null,
@@ -140,6 +172,7 @@ export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[
       USUBJID: subject.usubjid,
       CMSPID: String(record.instance),
       CMTRT: (fieldValue(record, 'medication') as string | null) ?? null,
+      ...whodrugVariables(subject.subject.codings?.get(record.record_id)),
       CMCAT: codeLabel(context.protocol, categoryItem, fieldValue(record, 'category'))?.toUpperCase() ?? null,
       CMINDC: (fieldValue(record, 'indication') as string | null) ?? null,
       CMDOSTXT: (fieldValue(record, 'dose') as string | null) ?? null,

@@ -1,3 +1,4 @@
+import { studyVersion } from '../../coding/coding-sync.ts';
 import type { Database } from '../../db/connection.ts';
 import { conflict } from '../../kernel/errors.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
@@ -84,6 +85,10 @@ export async function loadSdtmStudy(
       sites,
       privacy,
       visits: visitNumbering(protocol),
+      dictionaries: {
+        meddra: (await studyVersion(db, studyId, 'meddra'))?.version ?? null,
+        whodrug: (await studyVersion(db, studyId, 'whodrug'))?.version ?? null,
+      },
     };
     const first = firstConsent?.first ? new Date(firstConsent.first as Date | string).toISOString() : null;
     return {

@@ -5,6 +5,8 @@ import { en } from './en.ts';
 export const languages = ['en', 'zh'] as const;
 export type Language = (typeof languages)[number];
 const STORAGE_KEY = 'exotrial.language';
+/** Whether the Chinese table is in (areas add their own Chinese strings before it, so i18next's bundle alone does not tell). */
+let chineseLoaded = false;
 
 function initialLanguage(): Language {
   const stored = localStorage.getItem(STORAGE_KEY);
@@ -23,8 +25,10 @@ async function chineseTable(): Promise<typeof en> {
 export async function setLanguage(language: Language): Promise<void> {
   // The choice is kept at once: a page opened while the table downloads opens in it.
   localStorage.setItem(STORAGE_KEY, language);
-  if (language === 'zh' && !i18next.hasResourceBundle('zh', 'translation')) {
-    i18next.addResourceBundle('zh', 'translation', await chineseTable());
+  if (language === 'zh' && !chineseLoaded) {
+    // Deep, without overwriting: the strings areas added already stay.
+    i18next.addResourceBundle('zh', 'translation', await chineseTable(), true, false);
+    chineseLoaded = true;
     // Another language was chosen while the table downloaded: that later choice stands.
     if (localStorage.getItem(STORAGE_KEY) !== language) return;
   }
@@ -39,6 +43,7 @@ export async function initI18n(): Promise<void> {
     en: { translation: en },
     ...(language === 'zh' ? { zh: { translation: await chineseTable() } } : {}),
   };
+  chineseLoaded = language === 'zh';
   await i18next.use(initReactI18next).init({
     resources,
     lng: language,

@@ -1,3 +1,4 @@
+import './labs.strings.ts';
 import {
   Alert,
   Button,

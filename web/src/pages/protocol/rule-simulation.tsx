@@ -1,3 +1,4 @@
+import './rule-simulation.strings.ts';
 import {
   Alert,
   Button,

@@ -23,6 +23,7 @@ import { FlaggedDoses } from './flagged-doses.tsx';
 import { PauseControls } from './pause-controls.tsx';
 import { statusColor } from './sae-timeline.tsx';
 import { type Dashboard as DashboardData, type EventFilter, useDashboard } from './safety-api.ts';
+import { SocTermTable } from './soc-term-table.tsx';
 
 type RuleStatus = DashboardData['stoppingRules'][number];
 
@@ -108,6 +109,7 @@ function Dashboard() {
           ))}
         </Table.Tbody>
       </ScrollTable>
+      <SocTermTable groups={data.bySocAndTerm} />
       <Title order={4}>{t('safety.clocksDue')}</Title>
       {data.clocks.length === 0 ? (
         <Text c="dimmed">{t('safety.noClocks')}</Text>

@@ -1,0 +1,63 @@
+import { registerAreaStrings } from '../../i18n/area-strings.ts';
+
+// This area's strings (see registerAreaStrings): imported for its effect by every module that uses them.
+
+const en = {
+  title: 'Medical coding',
+  intro:
+    'Adverse-event terms (MedDRA) and medication names (WHODrug) coded on an exact match wait here when they match no current term, when their verbatim changed, or when the study moved to a new dictionary version.',
+  dictionary: 'Dictionary',
+  dictionaries: { meddra: 'MedDRA', whodrug: 'WHODrug' },
+  show: 'Show',
+  shows: { queue: 'Coding queue', coded: 'Coded terms', all: 'All terms' },
+  search: 'Search verbatim',
+  version: 'The study codes with {{dictionary}} {{version}}.',
+  noVersion: 'The study codes with no {{dictionary}} version yet: the data manager chooses one.',
+  empty: 'Nothing to show.',
+  participant: 'Participant',
+  verbatim: 'Verbatim',
+  term: 'Coded term',
+  sources: { adverse_event: 'Adverse event', conmed: 'Concomitant medication' },
+  statuses: { coded: 'Coded', queued: 'In the queue', query: 'Query to the site' },
+  methods: { auto: 'Coded on an exact match', manual: 'Coded by hand' },
+  previous: 'Was {{name}} ({{code}}, version {{version}}); back in the queue: {{reason}}.',
+  reasons: { verbatimChanged: 'the verbatim changed', versionSwitched: 'the study changed version' },
+  suggestions: 'Closest:',
+  pick: '{{name}} ({{code}})',
+  code: 'Code',
+  codeIt: 'Code it',
+  ask: 'Ask the site',
+  question: 'Question to the site',
+  send: 'Raise query',
+  waiting: 'Waiting for the site to answer the query.',
+};
+
+registerAreaStrings('coding', en, {
+  title: '医学编码',
+  intro:
+    '不良事件术语（MedDRA）和药物名称（WHODrug）在完全匹配时自动编码；未匹配到现行术语、原始术语被修改或研究更换词典版本时，条目进入此处等待编码。',
+  dictionary: '词典',
+  dictionaries: { meddra: 'MedDRA', whodrug: 'WHODrug' },
+  show: '显示',
+  shows: { queue: '编码队列', coded: '已编码术语', all: '全部术语' },
+  search: '搜索原始术语',
+  version: '本研究使用 {{dictionary}} {{version}} 编码。',
+  noVersion: '本研究尚未选定 {{dictionary}} 版本：请数据管理员选择。',
+  empty: '无内容。',
+  participant: '受试者',
+  verbatim: '原始术语',
+  term: '编码术语',
+  sources: { adverse_event: '不良事件', conmed: '合并用药' },
+  statuses: { coded: '已编码', queued: '待编码', query: '已向研究中心质疑' },
+  methods: { auto: '完全匹配自动编码', manual: '人工编码' },
+  previous: '原编码为 {{name}}（{{code}}，版本 {{version}}）；重新进入队列：{{reason}}。',
+  reasons: { verbatimChanged: '原始术语已修改', versionSwitched: '研究已更换词典版本' },
+  suggestions: '最接近：',
+  pick: '{{name}}（{{code}}）',
+  code: '编码',
+  codeIt: '编码',
+  ask: '向研究中心提问',
+  question: '给研究中心的问题',
+  send: '发出质疑',
+  waiting: '等待研究中心回复质疑。',
+});
