@@ -55,6 +55,20 @@ describe('worklist states from the visit windows', () => {
     expect(items.some((item) => item.visitId === 'day-7')).toBe(true);
   });
 
+  it('keeps the first RT-PCR of a visit due, never its further entries nor the unscheduled visit', () => {
+    expect(itemOf(day(10), 'day-7', 'rtPcr')).toMatchObject({ state: 'missing', daysLate: 3 });
+    const saved = [savedKey('day-7', 'rtPcr', 1)];
+    expect(itemOf(day(10), 'day-7', 'rtPcr', 1, saved)?.state).toBe('done');
+    const items = worklistOf(protocol, { day1Date, endDate: null, saved: new Set(saved) }, day(30));
+    const pcr = items.filter((item) => item.formId === 'rtPcr');
+    expect(pcr.map((item) => `${item.visitKey}#${item.instance}`)).toEqual([
+      'screening#1',
+      'day-7#1',
+      'day-14#1',
+    ]);
+    expect(items.some((item) => item.visitId === 'unscheduled')).toBe(false);
+  });
+
   it('never calls a saved form anything but done, and never an unsaved one late before its target (property)', () => {
     fc.assert(
       fc.property(fc.integer({ min: -5, max: 40 }), fc.boolean(), (study, saved) => {
