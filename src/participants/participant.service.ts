@@ -7,7 +7,6 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
-import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
