@@ -125,4 +125,20 @@ describeEachDatabase('an RT-PCR series: several tests at a visit and at the unsc
     const dates = rows.map((row) => row.MBDTC);
     expect(dates).toEqual([...dates].sort());
   });
+
+  it('carries each test in ODM (FormRepeatKey) and in REDCap as repeating-instrument rows', async () => {
+    const download = (url: string) =>
+      t.app.inject({ method: 'GET', url, headers: users.dataManager.headers });
+    const odm = await download('/api/v1/exports/odm');
+    expect(odm.statusCode, odm.body).toBe(200);
+    const repeatKeys = [...odm.body.matchAll(/<FormData FormOID="F\.rtPcr"[^>]*FormRepeatKey="(\d+)"/g)].map(
+      (match) => match[1],
+    );
+    expect(repeatKeys).toEqual(['1', '2', '3', '1', '2', '3']);
+    const redcap = await download('/api/v1/exports/redcap?part=data');
+    expect(redcap.statusCode, redcap.body).toBe(200);
+    const rows: Record<string, string>[] = parse(redcap.body, { columns: true, bom: true });
+    const pcr = rows.filter((row) => row.redcap_repeat_instrument === 'rtpcr');
+    expect(pcr.map((row) => row.redcap_repeat_instance)).toEqual(['1', '2', '3', '1', '2', '3']);
+  });
 });
