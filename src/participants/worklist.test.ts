@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formOutsideWindow } from '../deviations/visit-window.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../protocol/load.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { studyDayDate } from './schedule.ts';
+import { nextVisit, studyDayDate, visitWindows } from './schedule.ts';
 import { savedKey, worklistOf } from './worklist.ts';
 
 let protocol: Protocol;
@@ -67,6 +67,8 @@ describe('worklist states from the visit windows', () => {
       'day-14#1',
     ]);
     expect(items.some((item) => item.visitId === 'unscheduled')).toBe(false);
+    // The unscheduled visit, open from day −2 to day 30, is never the participant's next visit.
+    expect(nextVisit(visitWindows(protocol, day1Date), day(29))?.visitId).toBe('day-28');
   });
 
   it('never calls a saved form anything but done, and never an unsaved one late before its target (property)', () => {
