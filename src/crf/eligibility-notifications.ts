@@ -3,7 +3,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { notify } from '../notifications/notify.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { participantValues } from './record-values.ts';
+import { screeningInputs } from './record-values.ts';
 
 /**
  * A change to screening data after which the assessment is eligible and awaits the investigator's
@@ -22,8 +22,8 @@ export async function notifyEligibilityAwaiting(
     .filter((visit) => visit.kind === 'screening')
     .map((visit) => visit.id);
   if (!screening.includes(change.visitKey)) return;
-  const values = await participantValues(trx, studyId, change.participantId, { onlyVisits: screening });
-  if (assessEligibility(change.protocol, values).status !== 'eligible') return;
+  const { values, series } = await screeningInputs(trx, studyId, change.protocol, change.participantId);
+  if (assessEligibility(change.protocol, values, series).status !== 'eligible') return;
   const participant = await trx
     .selectFrom('participant')
     .select(['screening_number', 'study_number', 'eligibility_confirmed_at'])

@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.ts';
 import type { RuleInputValue } from '../protocol/rules/ast.ts';
+import type { Protocol } from '../protocol/schema.ts';
 import type { Entries } from './entries.ts';
 
 /**
@@ -53,4 +54,51 @@ export async function participantValues(
     }
   }
   return values;
+}
+
+/**
+ * Every instance of the given repeating forms (e.g. each RT-PCR), keyed by form id, each instance's
+ * values keyed by `form.item`, ordered by visit and instance; for rules that read a series whole.
+ */
+export async function participantSeries(
+  db: Db,
+  studyId: string,
+  participantId: string,
+  formIds: readonly string[],
+  onlyVisits: readonly string[],
+): Promise<Record<string, Record<string, RuleInputValue>[]>> {
+  const series: Record<string, Record<string, RuleInputValue>[]> = {};
+  for (const formId of formIds) series[formId] = [];
+  if (formIds.length === 0 || onlyVisits.length === 0) return series;
+  const rows = await db
+    .selectFrom('form_record')
+    .select(['form_id', 'entries'])
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participantId)
+    .where('form_id', 'in', [...formIds])
+    .where('visit_id', 'in', [...onlyVisits])
+    .orderBy('visit_id')
+    .orderBy('instance')
+    .execute();
+  for (const row of rows) {
+    const values: Record<string, RuleInputValue> = {};
+    for (const [itemId, entry] of Object.entries(row.entries as Entries)) {
+      values[`${row.form_id}.${itemId}`] = entry.missing ? null : (entry.value as RuleInputValue);
+    }
+    series[row.form_id]?.push(values);
+  }
+  return series;
+}
+
+/** The screening values and repeating-form series the eligibility rules read (assessEligibility). */
+export async function screeningInputs(db: Db, studyId: string, protocol: Protocol, participantId: string) {
+  const screening = protocol.schedule.visits
+    .filter((visit) => visit.kind === 'screening')
+    .map((visit) => visit.id);
+  const repeating = protocol.forms.filter((form) => form.repeating).map((form) => form.id);
+  const [values, series] = await Promise.all([
+    participantValues(db, studyId, participantId, { onlyVisits: screening }),
+    participantSeries(db, studyId, participantId, repeating, screening),
+  ]);
+  return { values, series };
 }

@@ -4,6 +4,7 @@ import { type KaplanMeierFit, kaplanMeier } from '../analysis/kaplan-meier.ts';
 import { type WilcoxonResult, wilcoxonSignedRank } from '../analysis/wilcoxon.ts';
 import { evaluateRule, type RuleNode, referencedItems } from '../protocol/rules/index.ts';
 import type { LocalizedText, Protocol, ProtocolOutcome } from '../protocol/schema.ts';
+import { eventDay } from './confirmed-event.ts';
 import { parseOrThrow } from './ordinal-status.ts';
 import {
   type OutcomeRecord,
@@ -234,7 +235,10 @@ function proportionOutcome(context: OutcomeContext, outcome: ProtocolOutcome, ru
   return proportion(yes, evaluable);
 }
 
-/** First day the rule holds (event), else censored at the last evaluable record day within the frame. */
+/**
+ * First day the rule holds (event; confirmed by a later record when the outcome asks, eventDay), else
+ * censored at the last evaluable record day within the frame. Every instance of a repeating form counts.
+ */
 function timeToEvent(context: OutcomeContext, outcome: ProtocolOutcome, rule: RuleNode) {
   const formId = formOfRule(rule, outcome.id);
   const observations: { time: number; event: 0 | 1 }[] = [];
@@ -245,9 +249,10 @@ function timeToEvent(context: OutcomeContext, outcome: ProtocolOutcome, rule: Ru
       .filter((entry) => entry.result !== null)
       .sort((a, b) => a.day - b.day);
     if (records.length === 0) continue;
-    const hit = records.find((entry) => entry.result === true);
+    const evaluable = records.map(({ day, result }) => ({ day, result: result === true }));
+    const hit = eventDay(evaluable, outcome.confirmedAfterDays);
     observations.push(
-      hit ? { time: hit.day, event: 1 } : { time: records[records.length - 1]?.day ?? 0, event: 0 },
+      hit !== null ? { time: hit, event: 1 } : { time: records[records.length - 1]?.day ?? 0, event: 0 },
     );
   }
   return {

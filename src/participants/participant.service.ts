@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
-import { participantValues } from '../crf/record-values.ts';
+import { screeningInputs } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
-import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
@@ -75,13 +74,6 @@ export async function screenParticipant(
   });
 }
 
-async function screeningValues(db: Db, studyId: string, protocol: Protocol, participantId: string) {
-  const screeningVisits = protocol.schedule.visits
-    .filter((visit) => visit.kind === 'screening')
-    .map((visit) => visit.id);
-  return participantValues(db, studyId, participantId, { onlyVisits: screeningVisits });
-}
-
 /** The protocol's eligibility rules evaluated on the participant's screening data, as of now. */
 export async function eligibilityOf(
   db: Db,
@@ -92,8 +84,8 @@ export async function eligibilityOf(
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: participant.site_id });
   const { protocol } = await currentProtocol(db, studyId);
-  const values = await screeningValues(db, studyId, protocol, participantId);
-  const assessment = assessEligibility(protocol, values);
+  const { values, series } = await screeningInputs(db, studyId, protocol, participantId);
+  const assessment = assessEligibility(protocol, values, series);
   const texts = new Map(
     [...protocol.eligibility.inclusion, ...protocol.eligibility.exclusion].map((criterion) => [
       criterion.id,

@@ -121,11 +121,15 @@ export function visitWindows(protocol: Protocol, day1Date: string | null): Visit
   });
 }
 
-/** The first visit whose window has not closed by `today`, for the participant list. */
+/** The first visit whose window has not closed by `today`, for the participant list (an unscheduled visit is never next). */
 export function nextVisit(windows: VisitWindow[], today: string): VisitWindow | null {
   const open = windows
     .filter(
-      (window) => window.latestDate !== null && window.latestDate >= today && window.kind !== 'screening',
+      (window) =>
+        window.latestDate !== null &&
+        window.latestDate >= today &&
+        window.kind !== 'screening' &&
+        window.kind !== 'unscheduled',
     )
     .sort((a, b) => (a.targetDate ?? '').localeCompare(b.targetDate ?? ''));
   return open[0] ?? null;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formOutsideWindow } from '../deviations/visit-window.ts';
 import { defaultProtocolPath, loadProtocolFile } from '../protocol/load.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { studyDayDate } from './schedule.ts';
+import { nextVisit, studyDayDate, visitWindows } from './schedule.ts';
 import { savedKey, worklistOf } from './worklist.ts';
 
 let protocol: Protocol;
@@ -53,6 +53,22 @@ describe('worklist states from the visit windows', () => {
     expect(items.some((item) => item.formId === 'conmeds' || item.formId === 'adverseEvent')).toBe(false);
     expect(items.some((item) => item.visitId === 'day-14' || item.visitId === 'day-28')).toBe(false);
     expect(items.some((item) => item.visitId === 'day-7')).toBe(true);
+  });
+
+  it('keeps the first RT-PCR of a visit due, never its further entries nor the unscheduled visit', () => {
+    expect(itemOf(day(10), 'day-7', 'rtPcr')).toMatchObject({ state: 'missing', daysLate: 3 });
+    const saved = [savedKey('day-7', 'rtPcr', 1)];
+    expect(itemOf(day(10), 'day-7', 'rtPcr', 1, saved)?.state).toBe('done');
+    const items = worklistOf(protocol, { day1Date, endDate: null, saved: new Set(saved) }, day(30));
+    const pcr = items.filter((item) => item.formId === 'rtPcr');
+    expect(pcr.map((item) => `${item.visitKey}#${item.instance}`)).toEqual([
+      'screening#1',
+      'day-7#1',
+      'day-14#1',
+    ]);
+    expect(items.some((item) => item.visitId === 'unscheduled')).toBe(false);
+    // The unscheduled visit, open from day −2 to day 30, is never the participant's next visit.
+    expect(nextVisit(visitWindows(protocol, day1Date), day(29))?.visitId).toBe('day-28');
   });
 
   it('never calls a saved form anything but done, and never an unsaved one late before its target (property)', () => {

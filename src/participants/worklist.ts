@@ -87,19 +87,23 @@ function occurrences(
 /**
  * A participant's scheduled forms with their state on `today`, from the protocol's visit windows laid
  * on day 1. Log forms (repeating forms such as concomitant medications) have no due date and are left
- * out; so is any visit whose window opens after the participant's end of participation.
+ * out, except the first entry of a series due at each visit (`dueAtVisits`, RT-PCR); so are unscheduled
+ * visits and any visit whose window opens after the participant's end of participation.
  */
 export function worklistOf(protocol: Protocol, participant: WorklistParticipant, today: string): WorkItem[] {
   const windows = new Map(
     visitWindows(protocol, participant.day1Date).map((window) => [window.visitId, window]),
   );
   const titles = new Map(protocol.forms.map((form) => [form.id, form.title]));
+  // A series' first entry (instance 1) is due like a single form's; its further entries never are.
+  const dueSeries = new Set(protocol.forms.filter((form) => form.dueAtVisits).map((form) => form.id));
   const items: WorkItem[] = [];
   for (const slot of formSlots(protocol)) {
-    if (slot.instances === 'log') continue;
+    if (slot.instances === 'log' && !dueSeries.has(slot.formId)) continue;
     const window = windows.get(slot.visitId);
     const visit = protocol.schedule.visits.find((entry) => entry.id === slot.visitId);
-    if (!window || !visit) continue;
+    // An unscheduled visit has no date to be due on: what is entered there is extra.
+    if (!window || !visit || visit.kind === 'unscheduled') continue;
     for (const occurrence of occurrences(window, participant.day1Date, visit.repeat)) {
       if (participant.endDate && occurrence.earliest > participant.endDate) continue;
       const saved = participant.saved.has(savedKey(slot.visitKey, slot.formId, occurrence.instance));

@@ -295,6 +295,14 @@ export const brokenCases: BrokenCase[] = [
     lineOf: 'rtPrc',
   },
   {
+    name: 'a form due at visits that does not repeat',
+    find: '    repeating: true\n    dueAtVisits: true',
+    replace: '    dueAtVisits: true',
+    path: 'forms[8].dueAtVisits',
+    message: /not repeating/,
+    lineOf: 'dueAtVisits: true',
+  },
+  {
     name: 'dose count does not match the dose visits',
     find: 'numberOfDoses: 5',
     replace: 'numberOfDoses: 4',

@@ -162,3 +162,40 @@ describe('assessEligibility on the MEXCOVID criteria', () => {
     expect(assessment.undecided.length).toBeGreaterThan(5);
   });
 });
+
+describe('eligibility over an RT-PCR series at screening', () => {
+  const test = (result: string, specimen: string, collectedOn = '2020-02-20') => ({
+    'rtPcr.collectedOn': collectedOn,
+    'rtPcr.result': result,
+    'rtPcr.specimen': specimen,
+  });
+  const withoutPcr: RuleValues = Object.fromEntries(
+    Object.entries(eligible).filter(([key]) => !key.startsWith('rtPcr.')),
+  );
+  const in4 = (series: RuleValues[]) =>
+    assessEligibility(protocol, withoutPcr, { rtPcr: series }).criteria.find((entry) => entry.id === 'in4')
+      ?.result;
+
+  it('is met by a positive respiratory test among negatives, in any order', () => {
+    expect(in4([test('negative', 'sputum'), test('positive', 'sputum', '2020-02-21')])).toBe(true);
+    expect(in4([test('positive', 'sputum'), test('negative', 'sputum', '2020-02-21')])).toBe(true);
+    expect(assessEligibility(protocol, withoutPcr, { rtPcr: [test('positive', 'sputum')] }).status).toBe(
+      'eligible',
+    );
+  });
+
+  it('reads result and specimen from the same test', () => {
+    // A positive stool test and a negative sputum test confirm no respiratory infection.
+    expect(in4([test('positive', 'stool'), test('negative', 'sputum')])).toBe(false);
+  });
+
+  it('is not met when every test is negative, and undecided with a test still incomplete', () => {
+    expect(in4([test('negative', 'sputum'), test('negative', 'nasopharyngeal-swab')])).toBe(false);
+    expect(in4([test('negative', 'sputum'), { 'rtPcr.specimen': 'sputum' }])).toBe(null);
+  });
+
+  it('treats a form with no instance as missing, and a form not in the series as before', () => {
+    expect(in4([])).toBe(null);
+    expect(assessEligibility(protocol, eligible, {}).status).toBe('eligible');
+  });
+});

@@ -1,6 +1,7 @@
 import type { RuleInputValue, RuleNode, RuleValues } from './rules/ast.ts';
 import { evaluateExpression, evaluateRule } from './rules/evaluate.ts';
 import { parseRule } from './rules/parser.ts';
+import { referencedItems } from './rules/print.ts';
 import type { Protocol } from './schema.ts';
 
 /** One criterion's verdict: `result` is the rule's value (true = met for inclusion, true = excluded for exclusion). */
@@ -47,18 +48,47 @@ export function deriveItemValues(protocol: Protocol, values: RuleValues): Record
   return result;
 }
 
+/** The instances of each repeating form (e.g. every RT-PCR at screening), each keyed by `form.item`. */
+export type FormSeries = Readonly<Record<string, readonly RuleValues[]>>;
+
+/**
+ * A criterion's value when it reads a repeating form: the criterion holds if it holds on some instance,
+ * with every item of that form read from the same instance (a positive result and its respiratory
+ * specimen come from one test). True on any instance wins; else unknown on any makes it unknown; else
+ * false. With no instance the form's items are missing, as for a single form never entered.
+ */
+function overSeries(rule: RuleNode, values: RuleValues, series: FormSeries): boolean | null {
+  const forms = new Set(referencedItems(rule).map((item) => item.split('.')[0] ?? ''));
+  const repeated = [...forms].filter((formId) => series[formId] !== undefined);
+  if (repeated.length === 0) return evaluateRule(rule, values);
+  // One repeating form per criterion is the case protocols have; a second one is read from its latest instance.
+  const [formId = '', ...others] = repeated;
+  const base: Record<string, RuleInputValue> = { ...values };
+  for (const other of others) Object.assign(base, series[other]?.at(-1) ?? {});
+  const instances = series[formId] ?? [];
+  if (instances.length === 0) return evaluateRule(rule, base);
+  const results = instances.map((instance) => evaluateRule(rule, { ...base, ...instance }));
+  if (results.includes(true)) return true;
+  return results.includes(null) ? null : false;
+}
+
 /**
  * Decides eligibility from screening values keyed by `form.item` (derived items are computed first). Kleene
  * logic carries through: a criterion that depends on a missing value is undecided, and the person is
- * `incomplete` unless another criterion already decides `ineligible`.
+ * `incomplete` unless another criterion already decides `ineligible`. A criterion reading a repeating form
+ * given in `series` holds when it holds on one of the form's instances (overSeries).
  */
-export function assessEligibility(protocol: Protocol, values: RuleValues): EligibilityAssessment {
+export function assessEligibility(
+  protocol: Protocol,
+  values: RuleValues,
+  series: FormSeries = {},
+): EligibilityAssessment {
   const allValues = deriveItemValues(protocol, values);
   const criteria: CriterionResult[] = [];
   for (const kind of ['inclusion', 'exclusion'] as const) {
     for (const criterion of protocol.eligibility[kind]) {
-      const result = evaluateRule(compile(criterion.rule, `eligibility ${criterion.id}`), allValues);
-      criteria.push({ id: criterion.id, kind, result });
+      const rule = compile(criterion.rule, `eligibility ${criterion.id}`);
+      criteria.push({ id: criterion.id, kind, result: overSeries(rule, allValues, series) });
     }
   }
   const failed = criteria

@@ -232,5 +232,10 @@ export const formSchema = z.strictObject({
     .optional(),
   /** A log form (adverse events, medications) holds any number of records per participant. */
   repeating: z.boolean().default(false),
+  /**
+   * A repeating form of which one entry is expected at each scheduled visit that lists it (a series such
+   * as RT-PCR, unlike a log that may stay empty): the first entry is due on the worklist, later ones never.
+   */
+  dueAtVisits: z.boolean().optional(),
   items: z.array(itemSchema).min(1, 'a form needs at least one item'),
 });

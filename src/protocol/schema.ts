@@ -324,6 +324,11 @@ const outcomeSchema = z.strictObject({
   /** For participants-transitioning: a day where fromRule holds followed by a later day where toRule holds. */
   fromRule: ruleTextSchema.optional(),
   toRule: ruleTextSchema.optional(),
+  /**
+   * For time-to-event: the event counts only when a later record at least this many days after it
+   * holds the rule again, none failing between (two negative RT-PCR tests 24 h apart: 1).
+   */
+  confirmedAfterDays: z.number().int().positive().optional(),
 });
 
 const ordinalScaleSchema = z.strictObject({

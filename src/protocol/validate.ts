@@ -163,6 +163,12 @@ function checkSchedule(protocol: Protocol, report: Report): void {
         `form ${form.id} is not collected at any visit; add it to a visit or make it repeating`,
       );
     }
+    if (form.dueAtVisits && !form.repeating) {
+      report(
+        ['forms', index, 'dueAtVisits'],
+        `form ${form.id} has dueAtVisits but is not repeating; add repeating: true or remove dueAtVisits`,
+      );
+    }
   });
 }
 

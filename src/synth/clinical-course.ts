@@ -124,7 +124,8 @@ const LAB_DAYS = [3, 5, 7, 14, 28];
 /**
  * A participant's course from study day 1 to `lastDay` (or death): the daily clinical status while in
  * the daily record, labs on days 3, 5, 7, 14 and 28 when seen in person (improvers' labs recover by
- * discharge, deaths' worsen, the others' barely move), chest CT on days 7 and 28, RT-PCR on days 7 and 14.
+ * discharge, deaths' worsen, the others' barely move), chest CT on days 7 and 28, RT-PCR on days 7 and 14
+ * and, after a positive day 7, a series at the unscheduled visit until two negatives (repeatTests).
  */
 export function participantCourse(
   random: Random,
@@ -135,6 +136,8 @@ export function participantCourse(
   const dischargeDay = last.category <= 2 ? course.length : null;
   const deathDay = options.fate.kind === 'dies' ? options.fate.day : null;
   const days: CourseDay[] = [];
+  let series: { day: number; values: FormValues }[] = [];
+  let unscheduledTests = 0;
   for (let day = 1; day <= options.lastDay; day++) {
     const date = addDays(options.day1Date, day - 1);
     const state = course[day - 1] ?? last;
@@ -158,11 +161,40 @@ export function participantCourse(
       record(`day-${day}`, 'chestCt', chestCt(random, date, change));
     }
     if (day === 7 || day === 14) {
-      record(`day-${day}`, 'rtPcr', rtPcr(random, date, random.chance(day === 7 ? 0.5 : 0.15)));
+      const test = rtPcr(random, date, random.chance(day === 7 ? 0.5 : 0.15));
+      record(`day-${day}`, 'rtPcr', test);
+      if (day === 7) series = repeatTests(test, options.day1Date);
     }
+    const repeat = series.find((entry) => entry.day === day);
+    if (repeat && inHospital) record('unscheduled', 'rtPcr', repeat.values, ++unscheduledTests);
   }
   const worsens = deathDay === null && course.some((state) => state.category > options.baseline);
   return { days, deathDay, dischargeDay, worsens };
+}
+
+/**
+ * The RT-PCR retests after a positive day-7 test, at the unscheduled visit every 2 days while in
+ * hospital until two negatives 24 h apart (discharge needs them). No random draw, so the rest of the
+ * course keeps its numbers: a higher Ct (less virus) clears sooner, from day 9 (Ct ≥ 30) to day 13.
+ */
+function repeatTests(day7: FormValues, day1Date: string): { day: number; values: FormValues }[] {
+  if (day7.result !== 'positive' || typeof day7.ctValue !== 'number') return [];
+  const clearedOn = 7 + 2 * Math.max(1, Math.min(3, Math.ceil((34 - day7.ctValue) / 4)));
+  const tests: { day: number; values: FormValues }[] = [];
+  for (let day = 9; day <= clearedOn + 2; day += 2) {
+    const positive = day < clearedOn;
+    tests.push({
+      day,
+      values: {
+        collectedOn: addDays(day1Date, day - 1),
+        specimen: day7.specimen,
+        result: positive ? 'positive' : 'negative',
+        // Ct rises as the viral load falls.
+        ...(positive ? { ctValue: Math.min(40, Math.round((day7.ctValue + day - 7) * 10) / 10) } : {}),
+      },
+    });
+  }
+  return tests;
 }
 
 export interface SyntheticCourse {

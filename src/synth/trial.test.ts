@@ -63,6 +63,34 @@ describe('synthetic trial generator', () => {
     ]);
   });
 
+  it('gives a positive day-7 RT-PCR a series at the unscheduled visit ending in two negatives a day apart', async () => {
+    const rows = await first.database.read((db) =>
+      db
+        .selectFrom('form_record')
+        .select(['participant_id', 'instance', 'entries'])
+        .where('study_id', '=', first.studyId)
+        .where('form_id', '=', 'rtPcr')
+        .where('visit_id', '=', 'unscheduled')
+        .orderBy('participant_id')
+        .orderBy('instance')
+        .execute(),
+    );
+    expect(rows.length).toBeGreaterThan(1);
+    const byParticipant = new Map<string, typeof rows>();
+    for (const row of rows)
+      byParticipant.set(row.participant_id, [...(byParticipant.get(row.participant_id) ?? []), row]);
+    const cleared = [...byParticipant.values()].filter((tests) => {
+      const [before, last] = tests.slice(-2).map((row) => row.entries as Entries);
+      const negative = (entries: Entries | undefined) => entries?.result?.value === 'negative';
+      const dayOf = (entries: Entries | undefined) => Date.parse(String(entries?.collectedOn?.value));
+      return negative(before) && negative(last) && dayOf(last) - dayOf(before) >= 86_400_000;
+    });
+    expect(cleared.length).toBeGreaterThan(0);
+    for (const tests of byParticipant.values()) {
+      expect(tests.map((row) => row.instance)).toEqual(tests.map((_row, index) => index + 1));
+    }
+  });
+
   it('leaves an intact audit chain: every service call audited, several people to a commit', async () => {
     const verified = await verifyStudyChain(first.database, first.studyId);
     expect(verified.firstBreak).toBeNull();

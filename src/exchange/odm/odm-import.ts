@@ -246,6 +246,7 @@ export function importOdmMetadata(xml: string): ImportResult {
         : {}),
       ...(attr(firstGroup, 'Domain') ? { sdtmDomain: attr(firstGroup, 'Domain') } : {}),
       repeating: formNode.getAttribute('Repeating') === 'Yes',
+      ...(alias(formNode, 'exotrial:dueAtVisits') === 'Yes' ? { dueAtVisits: true } : {}),
       items,
     };
     const parsed = formSchema.safeParse(form);

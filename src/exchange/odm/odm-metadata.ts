@@ -223,6 +223,8 @@ export function studyMetadata(protocol: Protocol): string {
       form.description
         ? element('Alias', { Context: 'exotrial:description:zh', Name: form.description.zh })
         : null,
+      // A series' first entry is due at each visit; ODM has no word for it.
+      form.dueAtVisits ? element('Alias', { Context: 'exotrial:dueAtVisits', Name: 'Yes' }) : null,
     ),
   );
   const groupDefs = protocol.forms.map((form) =>

@@ -25,6 +25,8 @@ export interface VisitNumbering {
   visitDay: number;
   timepoint: { name: string; number: number; elapsed: string } | null;
   repeating: boolean;
+  /** An unscheduled visit has no planned study day (VISITDY stays null). */
+  unscheduled: boolean;
 }
 
 /** ISO 8601 duration of minutes from the dose, e.g. -PT30M, PT2H. */
@@ -45,6 +47,7 @@ export function visitNumbering(protocol: Protocol): Map<string, VisitNumbering> 
       visit: visit.name.en,
       visitDay: visit.day,
       repeating: visit.repeat !== undefined,
+      unscheduled: visit.kind === 'unscheduled',
     };
     map.set(visit.id, { ...base, timepoint: null });
     visit.timepoints.forEach((timepoint, timepointIndex) => {
@@ -72,7 +75,11 @@ export function visitOf(context: SdtmContext, record: Pick<FormRecordRow, 'visit
       VISITDY: record.instance,
     };
   }
-  return { VISITNUM: numbering.visitNum, VISIT: numbering.visit, VISITDY: numbering.visitDay };
+  return {
+    VISITNUM: numbering.visitNum,
+    VISIT: numbering.visit,
+    VISITDY: numbering.unscheduled ? null : numbering.visitDay,
+  };
 }
 
 export interface SubjectContext {

@@ -10,6 +10,7 @@ import { type SdtmContext, type SiteInfo, subjectContext, visitNumbering } from 
 import { buildDv } from './deviations.ts';
 import { buildAe, buildCm, buildEx, buildMh } from './events-interventions.ts';
 import { buildFindings } from './findings.ts';
+import { buildMb } from './microbiology.ts';
 import type { SdtmPlan } from './sdtm-plan.ts';
 import { buildDm, buildDs, buildSv } from './special-purpose.ts';
 import { datasetDefinition, splitLongValues, suppCodeOf } from './supplemental.ts';
@@ -47,6 +48,7 @@ const subjectBuilders: Record<
   MH: buildMh,
   VS: (context, subject) => buildFindings('VS', context, subject),
   LB: (context, subject) => buildFindings('LB', context, subject),
+  MB: buildMb,
 };
 
 /** The protocol, sites and trial-level facts an SDTM export starts from. */

@@ -90,8 +90,10 @@ export function buildTa(context: SdtmContext): SdtmRow[] {
   );
 }
 
+/** The planned visits; an unscheduled visit is not planned, so TV leaves it out (SDTMIG 7.3.1). */
 export function buildTv(context: SdtmContext): SdtmRow[] {
-  return context.protocol.schedule.visits.map((visit, index) => {
+  return context.protocol.schedule.visits.flatMap((visit, index) => {
+    if (visit.kind === 'unscheduled') return [];
     const unit = visit.window.unit;
     return {
       STUDYID: context.studyId,
