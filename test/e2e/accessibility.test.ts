@@ -196,7 +196,22 @@ const pages: Array<{
   { name: 'dispensing', person: 'pharmacist', path: () => '/product/dispensing' },
   { name: 'shipments', person: 'pharmacist', path: () => '/product/shipments' },
   { name: 'protocol and forms', person: 'dataManager', path: () => '/forms' },
+  {
+    name: 'stopping rules simulated',
+    person: 'dataManager',
+    path: () => '/forms',
+    check: async (page) => {
+      await page.getByRole('tab', { name: /Stopping rules|停止规则/ }).click();
+      await page.getByRole('button', { name: /Simulate|开始模拟/ }).click();
+      await expect
+        .poll(() => page.getByRole('table', { name: 'related-serious-rate' }).count(), { timeout: 30_000 })
+        .toBe(1);
+    },
+  },
+  { name: 'coding', person: 'dataManager', path: () => '/coding' },
+  { name: 'laboratory reference ranges', person: 'dataManager', path: () => '/lab-ranges' },
   { name: 'exports', person: 'dataManager', path: () => '/exports' },
+  { name: 'form data import', person: 'dataManager', path: () => '/exports/import' },
   { name: 'analysis', person: 'dataManager', path: () => '/analysis' },
   {
     name: 'my account, with the TOTP set-up open',
