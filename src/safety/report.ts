@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import canonicalize from 'canonicalize';
+import type { MeddraCoding } from '../coding/coded-terms.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import type { AdverseEventView } from './safety.schema.ts';
 
@@ -14,8 +15,12 @@ export interface ReportContext {
   patient: { sex: string | null; birthDate: string | null };
   doses: { first: string | null; last: string | null; given: number };
   report: { clockId: string | null; kind: 'initial' | 'follow-up'; recipient: string | null };
+  /** The event's term as coded in MedDRA; null while it is in the coding queue or no release is loaded. */
+  coded: MeddraCoding | null;
   generatedAt: Date;
 }
+
+const meddraTerm = (term: { code: string; name: string }) => `${term.name} (${term.code})`;
 
 export type CiomsReport = ReturnType<typeof buildCiomsReport>;
 
@@ -37,7 +42,7 @@ const label = (
   id: string | null,
 ) => (id === null ? null : (list.find((entry) => (entry.id ?? entry.code) === id)?.label.en ?? id));
 
-/** CIOMS I sections 1–25, as structured fields (English; terms as entered). */
+/** CIOMS I sections 1–25, as structured fields (English; the term as entered, and as coded in MedDRA when it is). */
 export function buildCiomsReport(context: ReportContext) {
   const { protocol, event } = context;
   const summary = event.summary;
@@ -66,6 +71,10 @@ export function buildCiomsReport(context: ReportContext) {
     reaction: {
       term: summary.term,
       termCode: event.termCode,
+      meddraVersion: context.coded?.version ?? null,
+      meddraLowestLevelTerm: context.coded ? meddraTerm(context.coded.llt) : null,
+      meddraPreferredTerm: context.coded ? meddraTerm(context.coded.pt) : null,
+      meddraSystemOrganClass: context.coded ? meddraTerm(context.coded.soc) : null,
       onset: summary.onsetAt,
       end: summary.ongoing ? null : summary.resolvedAt,
       ongoing: summary.ongoing,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
+import { codedTermsOf } from '../coding/coded-terms.ts';
 import { participantValues } from '../crf/record-values.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
@@ -41,6 +42,7 @@ async function reportFor(
     .where('participant_id', '=', row.participant_id)
     .where('status', '!=', 'not-given')
     .executeTakeFirst();
+  const coded = (await codedTermsOf(db, studyId, [row.participant_id])).get(row.participant_id)?.get(aeId);
   const clock = protocol.safety.clocks.find((entry) => entry.id === report.clockId);
   const country = protocol.study.sites.find((entry) => entry.id === row.site_id)?.country ?? null;
   const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
@@ -55,6 +57,7 @@ async function reportFor(
     },
     doses: { first: iso(doses?.first), last: iso(doses?.last), given: Number(doses?.given ?? 0) },
     report: { clockId: report.clockId, kind: report.kind, recipient: clock?.recipient ?? null },
+    coded: coded?.dictionary === 'meddra' ? coded : null,
     generatedAt: new Date(),
   });
   return { event, payload, timeZones: { site: site.time_zone, sponsor: protocol.study.timeZone } };

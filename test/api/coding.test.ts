@@ -240,9 +240,9 @@ describeEachDatabase('medical coding', (kind) => {
     });
 
     it('codes an exact match whatever its case, width and spaces, in English or Chinese; queues the rest', async () => {
-      await recordEvent('  ＨＥＡＤＡＣＨＥ ');
+      const headacheId = await recordEvent('  ＨＥＡＤＡＣＨＥ ');
       await recordEvent('咳嗽');
-      await recordEvent('coughing fits');
+      const fitsId = await recordEvent('coughing fits');
       await recordEvent('Tummy upset');
       const headache = await itemOf('ＨＥＡＤＡＣＨＥ');
       expect(headache).toMatchObject({ status: 'coded', method: 'auto' });
@@ -262,6 +262,22 @@ describeEachDatabase('medical coding', (kind) => {
       expect(fits.suggestions[0]?.name).toBe('Cough');
       expect(fits.suggestions.every((entry) => entry.similarity >= 0.2)).toBe(true);
       expect(await auditActions()).toEqual(expect.arrayContaining(['coding.auto', 'coding.queue']));
+
+      // The expedited report carries the coded term beside the verbatim; a queued term has none yet.
+      const report = await coordinator().get(`/api/v1/adverse-events/${headacheId}/report`);
+      expect(report.statusCode, report.body).toBe(200);
+      expect(report.json().reaction).toMatchObject({
+        term: '  ＨＥＡＤＡＣＨＥ ',
+        meddraVersion: '99.0',
+        meddraLowestLevelTerm: 'Headache (99300002)',
+        meddraPreferredTerm: expect.stringMatching(/^Headache \(\d{8}\)$/),
+        meddraSystemOrganClass: expect.stringMatching(/^Synthetic nervous and sleep disorders \(\d{8}\)$/),
+      });
+      const queuedReport = await coordinator().get(`/api/v1/adverse-events/${fitsId}/report`);
+      expect(queuedReport.json().reaction).toMatchObject({
+        term: 'coughing fits',
+        meddraPreferredTerm: null,
+      });
     });
 
     it('codes a concomitant medication with WHODrug: its preferred name and ATC class', async () => {
