@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Comparison, readFixture } from '../../test/r/fixtures.ts';
-import { runCli } from '../cli/program.ts';
+import { exotrialInProcess } from '../../test/support/cli.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'exotrial-stats-compare-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -12,27 +12,7 @@ afterEach(() => {
   process.exitCode = 0;
 });
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  let exitCode: number;
-  try {
-    exitCode = (await runCli(['node', 'exotrial', ...args])).exitCode;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  process.exitCode = 0;
-  return { stdout, stderr, exitCode };
-}
+const run = exotrialInProcess;
 
 interface RCase {
   name: string;

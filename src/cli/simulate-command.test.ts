@@ -2,33 +2,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from './program.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exotrialInProcess } from '../../test/support/cli.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'exotrial-simulate-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  let exitCode: number;
-  try {
-    exitCode = (await runCli(['node', 'exotrial', ...args])).exitCode;
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  process.exitCode = 0;
-  return { stdout, stderr, exitCode };
-}
+const run = exotrialInProcess;
 
 describe('exotrial simulate safety', () => {
   it('prints every stopping rule of the protocol for each true rate, reproducibly for a seed', async () => {

@@ -27,3 +27,34 @@ export function exotrial(
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * Runs `exotrial …` in this process through runCli (the entry src/cli/main.ts uses), capturing what
+ * it writes: for commands that need no database, a few milliseconds instead of a process start.
+ */
+export async function exotrialInProcess(
+  args: string[],
+): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const { vi } = await import('vitest');
+  const { runCli } = await import('../../src/cli/program.ts');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = 0;
+  let exitCode: number;
+  try {
+    exitCode = (await runCli(['node', 'exotrial', ...args])).exitCode;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  process.exitCode = 0;
+  return { stdout, stderr, exitCode };
+}
