@@ -6,11 +6,10 @@ import { studyWorklist } from '../../src/participants/worklist.service.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { enrolledParticipant } from '../api/safety-support.ts';
-import { exotrial } from '../support/cli.ts';
+import { exotrialInProcess } from '../support/cli.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
 import { createTrialUsers } from '../support/trial-users.ts';
 
-// Each case spawns the real CLI (Node + tsx compiling the sources): allow for a loaded machine.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const DAY = 86_400_000;
@@ -28,6 +27,30 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
       return await work(database);
     } finally {
       await database.close();
+    }
+  }
+
+  /**
+   * Runs the command in this process (runCli, the CLI's own entry) against the test database: a process
+   * start per case cost several seconds; the command's work is the same.
+   */
+  async function exotrial(args: string[]) {
+    const saved = { url: process.env.DATABASE_URL, level: process.env.LOG_LEVEL };
+    process.env.LOG_LEVEL = 'silent';
+    if (target.target.kind === 'postgres') process.env.DATABASE_URL = target.target.url;
+    else delete process.env.DATABASE_URL;
+    try {
+      const dataArgs = target.target.kind === 'pglite' ? ['--data', target.target.dataDir] : [];
+      const result = await exotrialInProcess([...args, ...dataArgs]);
+      return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    } finally {
+      for (const [name, value] of [
+        ['DATABASE_URL', saved.url],
+        ['LOG_LEVEL', saved.level],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
   }
 
@@ -54,19 +77,17 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
   });
 
   it('sets a site’s altitude and pressure, keeps what is left out, clears with none, and audits each change', async () => {
-    const listed = exotrial(['site', 'list'], { target: target.target });
+    const listed = await exotrial(['site', 'list']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/^RJ\s.*altitude not set, pressure not set/m);
 
-    const set = exotrial(['site', 'settings', 'RJ', '--altitude', '2260', '--pressure', '585'], {
-      target: target.target,
-    });
+    const set = await exotrial(['site', 'settings', 'RJ', '--altitude', '2260', '--pressure', '585']);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toMatch(/altitude 2260 m, pressure 585 mmHg/);
-    const kept = exotrial(['site', 'settings', 'RJ', '--altitude', '800'], { target: target.target });
+    const kept = await exotrial(['site', 'settings', 'RJ', '--altitude', '800']);
     expect(kept.code, kept.stderr).toBe(0);
     expect(kept.stdout).toMatch(/altitude 800 m, pressure 585 mmHg/);
-    const cleared = exotrial(['site', 'settings', 'RJ', '--pressure', 'none'], { target: target.target });
+    const cleared = await exotrial(['site', 'settings', 'RJ', '--pressure', 'none']);
     expect(cleared.code, cleared.stderr).toBe(0);
     expect(cleared.stdout).toMatch(/altitude 800 m, pressure not set/);
 
@@ -99,23 +120,21 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
   });
 
   it('refuses an unknown site, a value out of range and a missing option, changing nothing', async () => {
-    const unknown = exotrial(['site', 'settings', 'XX', '--altitude', '10'], { target: target.target });
+    const unknown = await exotrial(['site', 'settings', 'XX', '--altitude', '10']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/There is no site XX\. The sites are: .*RJ/);
-    const withoutPressure = exotrial(['site', 'settings', 'RJ', '--altitude', '2260'], {
-      target: target.target,
-    });
+    const withoutPressure = await exotrial(['site', 'settings', 'RJ', '--altitude', '2260']);
     expect(withoutPressure.code).toBe(1);
     expect(withoutPressure.stderr).toContain(
       'Above 1000 m the PaO2/FiO2 ratio is corrected with the barometric pressure',
     );
-    const high = exotrial(['site', 'settings', 'RJ', '--altitude', '9000'], { target: target.target });
+    const high = await exotrial(['site', 'settings', 'RJ', '--altitude', '9000']);
     expect(high.code).toBe(1);
     expect(high.stderr).toContain('The altitude must be between -500 and 5500 m.');
-    const word = exotrial(['site', 'settings', 'RJ', '--pressure', 'high'], { target: target.target });
+    const word = await exotrial(['site', 'settings', 'RJ', '--pressure', 'high']);
     expect(word.code).toBe(1);
     expect(word.stderr).toContain('--pressure must be a number or none, not "high".');
-    const nothing = exotrial(['site', 'settings', 'RJ'], { target: target.target });
+    const nothing = await exotrial(['site', 'settings', 'RJ']);
     expect(nothing.code).toBe(1);
     expect(nothing.stderr).toContain('Give --altitude, --pressure or both');
     const changes = await look((database) =>
@@ -132,7 +151,7 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
   });
 
   it('prints the worklist as at a time, the same as the service computes, as text and as JSON', async () => {
-    const json = exotrial(['worklist', '--at', at, '--json'], { target: target.target });
+    const json = await exotrial(['worklist', '--at', at, '--json']);
     expect(json.code, json.stderr).toBe(0);
     const printed = JSON.parse(json.stdout);
     const expected = await look((database) =>
@@ -144,7 +163,7 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
     expect(printed.counts.dueToday).toBeGreaterThan(0);
     expect(printed.counts.overdue + printed.counts.missing).toBeGreaterThan(0);
 
-    const text = exotrial(['worklist', '--at', at, '--state', 'due-today'], { target: target.target });
+    const text = await exotrial(['worklist', '--at', at, '--state', 'due-today']);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain(`Due today ${printed.counts.dueToday}`);
     expect(text.stdout, text.stdout).toContain(
@@ -153,10 +172,10 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
     expect(text.stdout).not.toMatch(/^\s+(overdue|missing)\s/m);
     expect(text.stdout).toMatch(/^\s+due-today\s/m);
 
-    const badState = exotrial(['worklist', '--state', 'late'], { target: target.target });
+    const badState = await exotrial(['worklist', '--state', 'late']);
     expect(badState.code).toBe(1);
     expect(badState.stderr).toContain('--state must be due-today, overdue or missing');
-    const badAt = exotrial(['worklist', '--at', 'tomorrow'], { target: target.target });
+    const badAt = await exotrial(['worklist', '--at', 'tomorrow']);
     expect(badAt.code).toBe(1);
     expect(badAt.stderr).toContain('--at must be a date and time');
   });
