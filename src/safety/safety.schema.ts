@@ -291,7 +291,7 @@ export const aeHistoryEntrySchema = z.object({
 export type AeHistoryEntry = z.infer<typeof aeHistoryEntrySchema>;
 
 /** The budget of one simulation request: participants × runs × rates × rules steps at most. */
-export const SIMULATION_MAX_STEPS = 50_000_000;
+export const SIMULATION_MAX_STEPS = 20_000_000;
 
 export const simulationRequestSchema = z.strictObject({
   trueRates: z

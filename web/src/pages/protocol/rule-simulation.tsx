@@ -95,7 +95,7 @@ export function RuleSimulation({ protocol }: { protocol: Protocol }) {
         />
         <Select
           label={t('ruleSimulation.runs')}
-          data={['1000', '10000', '50000']}
+          data={['1000', '10000', '20000']}
           value={runs}
           onChange={(value) => setRuns(value ?? '10000')}
           allowDeselect={false}
