@@ -1,36 +1,24 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser.ts';
-import { exotrial } from '../support/cli.ts';
+import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
 import { chromiumPdfText } from '../support/pdf-text.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // The participant page's "Casebook (PDF)" button downloads the participant's casebook, printed by the
 // server, in the page's language.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-casebook-'));
+let demo: DemoServer;
 let server: ServerProcess;
 let browser: Browser;
 let password = '';
 
 beforeAll(async () => {
-  const demo = exotrial(['demo', '--subjects', '3', '--seed', '5'], { target: { kind: 'pglite', dataDir } });
-  expect(demo.code, demo.stderr).toBe(0);
-  password = /password: (\S+)/.exec(demo.stdout)?.[1] ?? '';
-  expect(password).not.toBe('');
-  server = await startServerProcess(['--port', String(await freePort()), '--data', dataDir]);
-  browser = await launchBrowser();
+  demo = await startDemoServer('casebook', { subjects: 3, seed: 5 });
+  ({ server, browser, password } = demo);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => demo?.close());
 
 it('an investigator downloads a participant’s casebook as PDF from the participant page', async () => {
   const page = await browser.newPage({ locale: 'en-GB', acceptDownloads: true });

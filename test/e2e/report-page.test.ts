@@ -1,35 +1,23 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchBrowser } from '../support/browser.ts';
-import { exotrial } from '../support/cli.ts';
-import { freePort } from '../support/postgres.ts';
-import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
+import { type DemoServer, startDemoServer } from '../support/demo-server.ts';
+import type { ServerProcess } from '../support/server-process.ts';
 
 // The Analysis page shows the trial report the server renders, inside a sandboxed frame under the
 // application's Content Security Policy, and downloads it as JSON.
 
-const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-e2e-report-'));
+let demo: DemoServer;
 let server: ServerProcess;
 let browser: Browser;
 let password = '';
 
 beforeAll(async () => {
-  const demo = exotrial(['demo', '--subjects', '4', '--seed', '3'], { target: { kind: 'pglite', dataDir } });
-  expect(demo.code, demo.stderr).toBe(0);
-  password = /password: (\S+)/.exec(demo.stdout)?.[1] ?? '';
-  expect(password).not.toBe('');
-  server = await startServerProcess(['--port', String(await freePort()), '--data', dataDir]);
-  browser = await launchBrowser();
+  demo = await startDemoServer('report', { subjects: 4, seed: 3 });
+  ({ server, browser, password } = demo);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => demo?.close());
 
 it('a data manager opens Analysis, reads the report in the page and downloads its JSON', async () => {
   const page = await browser.newPage({ locale: 'en-GB', acceptDownloads: true });
