@@ -96,35 +96,38 @@ function parseEvent(text: string | undefined, record: number, column: string): 0
 }
 
 /**
- * Reads time, event and optional group columns from a CSV file with a header row, streamed into
- * one pair of columns per group (in code-point order of the labels, as `kaplanMeierByGroup`).
+ * Streams the data rows of a CSV file with a header row, each row's time, event, group ('' without a
+ * group column) and stratum ('' without one) handed to `onRow`. Input mistakes (a missing column,
+ * a bad value with its line, a CSV syntax error, an empty file) are StatsInputErrors.
  */
-export async function readSurvivalCsv(
+async function streamSurvivalRows(
   path: string,
-  columns: { time: string; event: string; group?: string },
-): Promise<{ group: string; data: SurvivalColumns }[]> {
+  columns: { time: string; event: string; group?: string; strata?: string },
+  onRow: (time: number, event: 0 | 1, group: string, stratum: string) => void,
+): Promise<void> {
   checkInputFile(path, 'a CSV file with a header row', 'text');
-  const groups = new Map<string, SurvivalColumns>();
-  let indexes: { time: number; event: number; group: number } | undefined;
+  let indexes: { time: number; event: number; group: number; strata: number } | undefined;
+  let rows = 0;
+  const optional = (name: string | undefined, fields: readonly string[], role: string) =>
+    name === undefined ? -1 : columnIndex(fields, name, path, role);
+  const text = (fields: readonly string[], index: number) => (index < 0 ? '' : (fields[index] ?? '').trim());
   try {
     await streamCsv(path, (fields, record) => {
       if (!indexes) {
         indexes = {
           time: columnIndex(fields, columns.time, path, 'time'),
           event: columnIndex(fields, columns.event, path, 'event'),
-          group: columns.group === undefined ? -1 : columnIndex(fields, columns.group, path, 'group'),
+          group: optional(columns.group, fields, 'group'),
+          strata: optional(columns.strata, fields, 'strata'),
         };
         return;
       }
-      const group = indexes.group < 0 ? '' : (fields[indexes.group] ?? '').trim();
-      let data = groups.get(group);
-      if (!data) {
-        data = new SurvivalColumns();
-        groups.set(group, data);
-      }
-      data.push(
+      rows++;
+      onRow(
         parseTime(fields[indexes.time], record, columns.time),
         parseEvent(fields[indexes.event], record, columns.event),
+        text(fields, indexes.group),
+        text(fields, indexes.strata),
       );
     });
   } catch (error) {
@@ -135,7 +138,26 @@ export async function readSurvivalCsv(
     throw error;
   }
   if (!indexes) throw new StatsInputError(`${path} is empty: expected a header row and data rows`);
-  if (groups.size === 0) throw new StatsInputError(`${path} has a header but no data rows`);
+  if (rows === 0) throw new StatsInputError(`${path} has a header but no data rows`);
+}
+
+/**
+ * Reads time, event and optional group columns from a CSV file with a header row, streamed into
+ * one pair of columns per group (in code-point order of the labels, as `kaplanMeierByGroup`).
+ */
+export async function readSurvivalCsv(
+  path: string,
+  columns: { time: string; event: string; group?: string },
+): Promise<{ group: string; data: SurvivalColumns }[]> {
+  const groups = new Map<string, SurvivalColumns>();
+  await streamSurvivalRows(path, columns, (time, event, group) => {
+    let data = groups.get(group);
+    if (!data) {
+      data = new SurvivalColumns();
+      groups.set(group, data);
+    }
+    data.push(time, event);
+  });
   return [...groups.keys()]
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     .map((group) => ({ group, data: groups.get(group) as SurvivalColumns }));
@@ -194,37 +216,16 @@ async function readSurvivalRecords(
   path: string,
   columns: ComparisonCommandOptions,
 ): Promise<SurvivalRecords> {
-  checkInputFile(path, 'a CSV file with a header row', 'text');
   const time: number[] = [];
   const event: number[] = [];
   const group: string[] = [];
   const strata: string[] = [];
-  let indexes: { time: number; event: number; group: number; strata: number } | undefined;
-  try {
-    await streamCsv(path, (fields, record) => {
-      if (!indexes) {
-        indexes = {
-          time: columnIndex(fields, columns.time, path, 'time'),
-          event: columnIndex(fields, columns.event, path, 'event'),
-          group: columnIndex(fields, columns.group, path, 'group'),
-          strata: columns.strata === undefined ? -1 : columnIndex(fields, columns.strata, path, 'strata'),
-        };
-        return;
-      }
-      time.push(parseTime(fields[indexes.time], record, columns.time));
-      event.push(parseEvent(fields[indexes.event], record, columns.event));
-      group.push((fields[indexes.group] ?? '').trim());
-      if (indexes.strata >= 0) strata.push((fields[indexes.strata] ?? '').trim());
-    });
-  } catch (error) {
-    if (error instanceof CsvSyntaxError) throw new StatsInputError(`${path}: ${error.message}`);
-    if (error instanceof BadValue) {
-      throw new StatsInputError(error.describe(recordLine(readFileSync(path, 'utf8'), error.record)));
-    }
-    throw error;
-  }
-  if (!indexes) throw new StatsInputError(`${path} is empty: expected a header row and data rows`);
-  if (time.length === 0) throw new StatsInputError(`${path} has a header but no data rows`);
+  await streamSurvivalRows(path, columns, (rowTime, rowEvent, rowGroup, stratum) => {
+    time.push(rowTime);
+    event.push(rowEvent);
+    group.push(rowGroup);
+    strata.push(stratum);
+  });
   const groups = new Set(group);
   if (groups.size < 2) {
     throw new StatsInputError(
