@@ -1,5 +1,6 @@
 import { defaultProtocolPath } from '../protocol/default-path.ts';
-import { type RuleOperatingCharacteristics, simulateStoppingRules } from '../safety/safety-simulation.ts';
+import { simulateStoppingRules } from '../safety/safety-simulation.ts';
+import { tripQuantile } from '../safety/trip-quantile.ts';
 import { CliUserError } from './cli-errors.ts';
 import { loadProtocol } from './protocol.actions.ts';
 import type { SimulateSafetyOptions } from './simulate.ts';
@@ -26,18 +27,6 @@ function rates(text: string): number[] {
     );
   }
   return [...new Set(parsed)].sort((a, b) => a - b);
-}
-
-/** The number enrolled by which a share q of the trips had happened, from the histogram. */
-function tripQuantile(rule: RuleOperatingCharacteristics, q: number): number | null {
-  const total = rule.enrolledAtTrip.reduce((sum, count) => sum + count, 0);
-  if (total === 0) return null;
-  let seen = 0;
-  for (let k = 0; k < rule.enrolledAtTrip.length; k++) {
-    seen += rule.enrolledAtTrip[k] as number;
-    if (seen >= q * total) return k + 1;
-  }
-  return rule.enrolledAtTrip.length;
 }
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
@@ -84,7 +73,7 @@ export async function simulateSafety(options: SimulateSafetyOptions): Promise<vo
       const quartiles =
         row.meanEnrolledAtTrip === null
           ? '—'
-          : `${tripQuantile(row, 0.25)}/${tripQuantile(row, 0.5)}/${tripQuantile(row, 0.75)}`;
+          : `${tripQuantile(row.enrolledAtTrip, 0.25)}/${tripQuantile(row.enrolledAtTrip, 0.5)}/${tripQuantile(row.enrolledAtTrip, 0.75)}`;
       process.stdout.write(
         `  ${percent(row.trueRate).padStart(9)}  ${percent(row.probabilityTripped).padStart(7)} ± ${percent(row.standardError).padEnd(6)}  ${(row.meanEnrolledAtTrip === null ? '—' : row.meanEnrolledAtTrip.toFixed(1)).padStart(20)}  ${quartiles.padStart(9)}  ${row.meanEnrolled.toFixed(1).padStart(14)}\n`,
       );

@@ -16,6 +16,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import type { SimulationRequest, SimulationResult } from '../../../../src/safety/safety.schema.ts';
+import { tripQuantile } from '../../../../src/safety/trip-quantile.ts';
 import { api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
@@ -31,18 +32,6 @@ function parseRates(text: string): number[] | null {
   if (parts.length === 0) return null;
   const rates = parts.map((part) => (part.endsWith('%') ? Number(part.slice(0, -1)) / 100 : Number(part)));
   return rates.every((rate) => Number.isFinite(rate) && rate >= 0 && rate <= 1) ? rates : null;
-}
-
-/** The number enrolled by which a share q of the trips had happened. */
-function tripQuantile(counts: readonly number[], q: number): number | null {
-  const total = counts.reduce((sum, count) => sum + count, 0);
-  if (total === 0) return null;
-  let seen = 0;
-  for (let k = 0; k < counts.length; k++) {
-    seen += counts[k] as number;
-    if (seen >= q * total) return k + 1;
-  }
-  return counts.length;
 }
 
 /**
