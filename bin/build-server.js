@@ -19,6 +19,10 @@ export const externalPackages = [
   '@fastify/swagger-ui', // the API explorer's static files, served from its folder
   'playwright-core', // a browser driver, loaded only for PDF rendering
   'bwip-js', // a large barcode library, loaded only for labels
+  // Loaded on first use through require(), not at each start: UCUM's unit tables (read when the
+  // package loads) and the common-password lists (decompressed when it loads).
+  '@lhncbc/ucum-lhc',
+  '@zxcvbn-ts/language-common',
 ];
 
 rmSync('dist', { recursive: true, force: true });

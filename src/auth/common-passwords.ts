@@ -1,12 +1,20 @@
-import { dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as languageCommon from '@zxcvbn-ts/language-common';
 
 /**
  * The zxcvbn-ts list of ~49,000 passwords most often seen in breaches (NIST SP 800-63B §5.1.1.2:
  * refuse passwords from lists of commonly used or compromised values).
  */
 let common: ReadonlySet<string> | undefined;
+// The package decompresses all its word lists (about 430 kB of code) when it is loaded: it is loaded
+// when a password is first checked, not at every start of the server and the CLI.
+const loadCommonJs = createRequire(import.meta.url);
 const commonPasswords = (): ReadonlySet<string> => {
-  common ??= new Set(dictionary['passwords-common'].map((word) => word.toLowerCase()));
+  common ??= new Set(
+    (loadCommonJs('@zxcvbn-ts/language-common') as typeof languageCommon).dictionary['passwords-common'].map(
+      (word) => word.toLowerCase(),
+    ),
+  );
   return common;
 };
 

@@ -1,14 +1,22 @@
-import ucum from '@lhncbc/ucum-lhc';
+import { createRequire } from 'node:module';
+import type ucumPackage from '@lhncbc/ucum-lhc';
 
 // Unit arithmetic is the UCUM library's (@lhncbc/ucum-lhc, maintained by the US National Library of
 // Medicine for LOINC): its tables know every UCUM unit, prefix and annotation, so a site's `mg/dL` or
 // `10*3/uL` converts without a table of factors kept here.
 
-const utils = ucum.UcumLhcUtils.getInstance();
+// The library reads its unit tables (about 300 kB of JSON) when it is loaded: it is loaded on the
+// first conversion rather than at every start of the server and the CLI, most of which convert nothing.
+const loadCommonJs = createRequire(import.meta.url);
+let instance: ReturnType<typeof ucumPackage.UcumLhcUtils.getInstance> | undefined;
+const ucumUtils = () => {
+  instance ??= (loadCommonJs('@lhncbc/ucum-lhc') as typeof ucumPackage).UcumLhcUtils.getInstance();
+  return instance;
+};
 
 /** Whether a code is a valid UCUM unit (case-sensitive codes, as UCUM and the protocol write them). */
 export function isUcumUnit(code: string): boolean {
-  return utils.validateUnitString(code, false).status === 'valid';
+  return ucumUtils().validateUnitString(code, false).status === 'valid';
 }
 
 export type Conversion = { ok: true; value: number } | { ok: false; message: string };
@@ -20,7 +28,7 @@ export type Conversion = { ok: true; value: number } | { ok: false; message: str
  */
 export function convertUnit(value: number, from: string, to: string, molarMass?: number): Conversion {
   if (from === to) return { ok: true, value };
-  const result = utils.convertUnitTo(from, value, to, molarMass ? { molecularWeight: molarMass } : {});
+  const result = ucumUtils().convertUnitTo(from, value, to, molarMass ? { molecularWeight: molarMass } : {});
   if (result.status !== 'succeeded' || result.toVal === null || !Number.isFinite(result.toVal)) {
     return { ok: false, message: result.msg.join(' ') || `${from} cannot be converted to ${to}` };
   }
