@@ -6,8 +6,6 @@ import { auditValueText, entryText, fieldText, formOf, visitKeyText } from './va
 
 // The casebook's sections after the visits: doses, adverse events, and the audit trail appendix.
 
-const AE_FORM_ID = 'adverseEvent';
-
 const head = (language: PaperLanguage, keys: Word[]) =>
   `<tr>${keys.map((key) => `<th>${esc(word(language, key))}</th>`).join('')}</tr>`;
 const row = (cells: string[]) => `<tr>${cells.map((cell) => `<td>${esc(cell)}</td>`).join('')}</tr>`;
@@ -37,7 +35,7 @@ export function dosingSection(source: CasebookSource, language: PaperLanguage): 
 export function adverseEventsSection(source: CasebookSource, language: PaperLanguage): string {
   const title = `<h2>${esc(word(language, 'adverseEvents'))}</h2>`;
   if (source.adverseEvents.length === 0) return `${title}<p>${esc(word(language, 'none'))}</p>`;
-  const form = formOf(source.protocol, AE_FORM_ID);
+  const form = formOf(source.protocol, source.protocol.safety.adverseEvents.form);
   const blocks = source.adverseEvents.map((event) => {
     const entries = event.entries as Entries;
     const itemIds = form

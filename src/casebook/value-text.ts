@@ -79,7 +79,6 @@ export function visitKeyText(protocol: Protocol, visitKey: string, language: Pap
 const FIELD = /^(.+):([A-Za-z]\w*)\[(\d+)\]\.([A-Za-z]\w*)$/;
 /** An adverse event's field in the trail: `AE3.grade`. */
 const AE_FIELD = /^AE(\d+)\.([A-Za-z]\w*)$/;
-const AE_FORM_ID = 'adverseEvent';
 
 /** An audit event's field (`day-1:vitals[1].spo2`) by the names of its visit, form and item. */
 export function fieldText(protocol: Protocol, field: string | null, language: PaperLanguage): string {
@@ -102,7 +101,8 @@ export function fieldText(protocol: Protocol, field: string | null, language: Pa
 /** The item an audit event's field names, for reading its old and new values. */
 export function fieldItem(protocol: Protocol, field: string | null): ProtocolItem | undefined {
   const event = field ? AE_FIELD.exec(field) : null;
-  if (event) return formOf(protocol, AE_FORM_ID)?.items.find((entry) => entry.id === event[2]);
+  if (event)
+    return formOf(protocol, protocol.safety.adverseEvents.form)?.items.find((entry) => entry.id === event[2]);
   const parts = field ? FIELD.exec(field) : null;
   if (!parts) return undefined;
   return formOf(protocol, parts[2] ?? '')?.items.find((entry) => entry.id === parts[4]);

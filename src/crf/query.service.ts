@@ -4,6 +4,7 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import type { QueryView } from './crf.schema.ts';
 import type { SoftFailure } from './form-checks.ts';
 import { type FormRecordRow, findRecordById, toQueryView } from './form-record.queries.ts';
@@ -136,33 +137,34 @@ async function insertQuery(
 }
 
 /** An adverse event as a query target: its id, the adverseEvent form, `AE n` in place of a visit. */
-export function adverseEventTarget(event: {
-  ae_id: string;
-  participant_id: string;
-  site_id: string;
-  ae_number: number;
-}): QueryTarget {
+export function adverseEventTarget(
+  event: { ae_id: string; participant_id: string; site_id: string; ae_number: number },
+  /** The protocol's adverse-event form (`safety.adverseEvents.form`), whose items the event holds. */
+  formId: string,
+): QueryTarget {
   return {
     record_id: event.ae_id,
     participant_id: event.participant_id,
     site_id: event.site_id,
     visit_id: `AE ${event.ae_number}`,
-    form_id: 'adverseEvent',
+    form_id: formId,
   };
 }
 
-/** A form record, or an adverse event (which holds the adverseEvent form's items), to raise a query on. */
+/** A form record, or an adverse event (which holds the items of the protocol's adverse-event form), to raise a query on. */
 async function queryable(trx: Tx, studyId: string, recordId: string) {
   const record = await findRecordById(trx, studyId, recordId);
   if (record) return record;
   if (!/^[0-9a-f-]{36}$/i.test(recordId)) return undefined;
   const event = await trx
     .selectFrom('adverse_event')
-    .select(['ae_id', 'participant_id', 'site_id', 'ae_number', 'entries'])
+    .select(['ae_id', 'participant_id', 'site_id', 'ae_number', 'entries', 'protocol_version'])
     .where('study_id', '=', studyId)
     .where('ae_id', '=', recordId)
     .executeTakeFirst();
-  return event ? { ...adverseEventTarget(event), entries: event.entries } : undefined;
+  if (!event) return undefined;
+  const { protocol } = await protocolVersion(trx, studyId, event.protocol_version);
+  return { ...adverseEventTarget(event, protocol.safety.adverseEvents.form), entries: event.entries };
 }
 
 /** A monitor or data manager raises a query on a field (of a form record or an adverse event). */

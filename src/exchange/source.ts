@@ -61,7 +61,7 @@ export interface DeviationSource {
   occurredOn: string;
 }
 
-/** Adverse events belong to no visit; they are read as records of the adverseEvent form at this key. */
+/** Adverse events belong to no visit; they are read as records of the protocol's adverse-event form at this key. */
 export const ADVERSE_EVENT_VISIT = 'common';
 
 /** An instant as ISO 8601 in UTC, to the second (`2020-02-15T01:00:00Z`). */
@@ -79,6 +79,8 @@ export const SUBJECT_BATCH = 200;
 export async function* subjectBatches(
   database: Database,
   studyId: string,
+  /** The protocol's adverse-event form (`safety.adverseEvents.form`): adverse events read as its records. */
+  aeFormId: string,
   batchSize = SUBJECT_BATCH,
 ): AsyncGenerator<SubjectSource[]> {
   let after: { siteId: string; number: string } | null = null;
@@ -119,7 +121,7 @@ export async function* subjectBatches(
           .where('participant_id', 'in', ids)
           .orderBy('consented_at')
           .execute(),
-        // Adverse events live in their own table (src/safety), in the fields of the protocol's adverseEvent form.
+        // Adverse events live in their own table (src/safety), in the fields of the protocol's adverse-event form.
         db
           .selectFrom('adverse_event')
           .selectAll()
@@ -230,7 +232,7 @@ export async function* subjectBatches(
           participant_id: event.participant_id,
           site_id: event.site_id,
           visit_id: ADVERSE_EVENT_VISIT,
-          form_id: 'adverseEvent',
+          form_id: aeFormId,
           instance: event.ae_number,
           entries: event.entries,
           protocol_version: event.protocol_version,

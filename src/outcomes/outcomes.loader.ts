@@ -9,7 +9,7 @@ import {
   referencedItems,
 } from '../protocol/rules/index.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import { aeFormId } from '../safety/ae-summary.ts';
 import type { AdverseEventSource, DoseSource, OutcomeRecord, ParticipantSource } from './source.ts';
 
 interface StoredEntry {
@@ -166,7 +166,7 @@ export async function loadOutcomeSources(
     const coded = codings.get(row.participant_id)?.get(row.ae_id);
     list.push({
       aeNumber: row.ae_number,
-      values: valuesOf(AE_FORM_ID, row.entries as Record<string, StoredEntry>),
+      values: valuesOf(aeFormId(protocol), row.entries as Record<string, StoredEntry>),
       coded: coded?.dictionary === 'meddra' ? { pt: coded.pt.name, soc: coded.soc.name } : null,
     });
     adverseEvents.set(row.participant_id, list);

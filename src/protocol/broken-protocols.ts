@@ -18,6 +18,34 @@ export interface BrokenCase {
 
 export const brokenCases: BrokenCase[] = [
   {
+    name: 'adverse events in a form the protocol does not have',
+    find: '  adverseEvents:\n    form: adverseEvent',
+    replace: '  adverseEvents:\n    form: adverseEvents',
+    path: 'safety.adverseEvents.form',
+    message: /'adverseEvents' is not a form of the protocol/,
+  },
+  {
+    name: 'an adverse-event meaning mapped to an item the form lacks',
+    find: '      term: term\n',
+    replace: '      term: verbatim\n',
+    path: 'safety.adverseEvents.items.term',
+    message: /form 'adverseEvent' has no item 'verbatim'/,
+  },
+  {
+    name: 'an adverse-event meaning mapped to an item of the wrong type',
+    find: '      grade: grade\n',
+    replace: '      grade: term\n',
+    path: 'safety.adverseEvents.items.grade',
+    message: /item 'term' is of type text; the grade of an adverse event must be integer/,
+  },
+  {
+    name: 'a required adverse-event meaning left out',
+    find: '      onsetAt: onsetAt\n',
+    replace: '',
+    path: 'safety.adverseEvents.items.onsetAt',
+    message: /name the item of form 'adverseEvent' that holds the onsetAt/,
+  },
+  {
     name: 'unknown format version',
     find: 'formatVersion: 1',
     replace: 'formatVersion: 2',

@@ -1,5 +1,6 @@
 import type { Document } from 'yaml';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { withFormat1Defaults } from './format-1.ts';
 import { type Protocol, protocolSchema } from './schema.ts';
 import { type ProtocolProblem, validateProtocol } from './validate.ts';
 
@@ -66,7 +67,7 @@ export function parseProtocolText(
       ],
     };
   }
-  const parsed = protocolSchema.safeParse(content);
+  const parsed = protocolSchema.safeParse(withFormat1Defaults(content));
   if (!parsed.success) {
     return {
       ok: false,

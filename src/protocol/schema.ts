@@ -249,7 +249,32 @@ function tripsWithoutData(rule: {
   );
 }
 
+/**
+ * Which form holds adverse events and which of its items carry each meaning the safety summaries,
+ * reporting clocks, stopping rules, SDTM AE, FHIR and the report read. Item ids are the protocol's
+ * own; term, onset, grade, seriousness and causality are required (validate.ts), the rest are read where given. A
+ * protocol written before this section existed gets it from its `adverseEvent` form (format-1.ts).
+ */
+export const adverseEventItemsSchema = z.strictObject({
+  term: identifierSchema.optional(),
+  onsetAt: identifierSchema.optional(),
+  grade: identifierSchema.optional(),
+  serious: identifierSchema.optional(),
+  causality: identifierSchema.optional(),
+  ongoing: identifierSchema.optional(),
+  resolvedAt: identifierSchema.optional(),
+  seriousnessCriteria: identifierSchema.optional(),
+  awareAt: identifierSchema.optional(),
+  expected: identifierSchema.optional(),
+  actionTaken: identifierSchema.optional(),
+  outcome: identifierSchema.optional(),
+  inhalationAssociated: identifierSchema.optional(),
+});
+
+export type AdverseEventItemRole = keyof z.infer<typeof adverseEventItemsSchema>;
+
 const safetySchema = z.strictObject({
+  adverseEvents: z.strictObject({ form: identifierSchema, items: adverseEventItemsSchema }),
   grading: z.strictObject({
     system: z.literal('CTCAE'),
     version: z.string().min(1),

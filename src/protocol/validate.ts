@@ -1,5 +1,5 @@
 import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
-import type { Protocol } from './schema.ts';
+import type { AdverseEventItemRole, Protocol, ProtocolItem } from './schema.ts';
 import { validateRules } from './validate-rules.ts';
 
 /** A problem found in a valid-shaped protocol; `path` points into the document (keys and array indexes). */
@@ -252,6 +252,7 @@ function checkSafety(protocol: Protocol, report: Report): void {
         `category '${category.id}' is related, so it counts for expedited reporting: remove expedited: false`,
       );
   });
+  checkAdverseEventForm(protocol, report);
   checkUnique(safety.clocks, (clock) => clock.id, ['safety', 'clocks'], 'clock id', report);
   checkUnique(
     safety.stoppingRules,
@@ -260,6 +261,65 @@ function checkSafety(protocol: Protocol, report: Report): void {
     'stopping rule id',
     report,
   );
+}
+
+/** The types each meaning of an adverse-event item may have: what the safety code reads from it. */
+const ADVERSE_EVENT_ITEM_TYPES: Record<AdverseEventItemRole, readonly ProtocolItem['type'][]> = {
+  term: ['text'],
+  onsetAt: ['date', 'datetime'],
+  grade: ['integer'],
+  serious: ['boolean'],
+  causality: ['choice'],
+  ongoing: ['boolean'],
+  resolvedAt: ['date', 'datetime'],
+  seriousnessCriteria: ['multichoice'],
+  awareAt: ['date', 'datetime'],
+  expected: ['boolean'],
+  actionTaken: ['choice'],
+  outcome: ['choice'],
+  inhalationAssociated: ['boolean'],
+};
+
+const REQUIRED_ADVERSE_EVENT_ITEMS: readonly AdverseEventItemRole[] = [
+  'term',
+  'onsetAt',
+  'grade',
+  'serious',
+  'causality',
+];
+
+/** `safety.adverseEvents` names a repeating form of the protocol and items of it of the right types. */
+function checkAdverseEventForm(protocol: Protocol, report: Report): void {
+  const { form: formId, items } = protocol.safety.adverseEvents;
+  const path: Path = ['safety', 'adverseEvents'];
+  const form = protocol.forms.find((candidate) => candidate.id === formId);
+  if (!form) {
+    report(
+      [...path, 'form'],
+      `'${formId}' is not a form of the protocol: name the form that holds adverse events`,
+    );
+    return;
+  }
+  if (!form.repeating)
+    report([...path, 'form'], `form '${formId}' holds adverse events, so it must be repeating (a log)`);
+  for (const role of REQUIRED_ADVERSE_EVENT_ITEMS) {
+    if (items[role] === undefined)
+      report(
+        [...path, 'items', role],
+        `name the item of form '${formId}' that holds the ${role} of an adverse event (safety reporting reads it)`,
+      );
+  }
+  for (const [role, itemId] of Object.entries(items) as [AdverseEventItemRole, string | undefined][]) {
+    if (itemId === undefined) continue;
+    const item = form.items.find((candidate) => candidate.id === itemId);
+    const allowed = ADVERSE_EVENT_ITEM_TYPES[role];
+    if (!item) report([...path, 'items', role], `form '${formId}' has no item '${itemId}'`);
+    else if (!allowed.includes(item.type))
+      report(
+        [...path, 'items', role],
+        `item '${itemId}' is of type ${item.type}; the ${role} of an adverse event must be ${allowed.join(' or ')}`,
+      );
+  }
 }
 
 /** Criterion ids are unique across inclusion and exclusion: reports and the CRF name a criterion by id alone. */

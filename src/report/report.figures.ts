@@ -16,7 +16,7 @@ import {
   visitIdOf,
 } from '../outcomes/source.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import { aeFormId } from '../safety/ae-summary.ts';
 import type { ReportModel } from './report.model.ts';
 
 // The report's figures as SVG strings, built from the report model by the pure plot builders.
@@ -137,7 +137,7 @@ export function swimmerFigure(model: ReportModel, protocol: Protocol): string | 
   const ttci = model.efficacy.ttci;
   if (!scale || !ttci) return null;
   const sources = new Map(model.sources.map((participant) => [participant.participantId, participant]));
-  const ae = protocol.forms.find((form) => form.id === AE_FORM_ID);
+  const ae = protocol.forms.find((form) => form.id === aeFormId(protocol));
   const serious = ae?.items.find((item) => item.sdtm?.variable === 'AESER');
   const aeDate = ae ? recordDateItem(protocol, ae.id) : undefined;
   const visits = visitDays(protocol);

@@ -8,7 +8,7 @@ import type { OutcomeResult } from '../outcomes/secondary.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
-import { AE_FORM_ID } from '../safety/ae-summary.ts';
+import { aeFormId } from '../safety/ae-summary.ts';
 import { type CausalityMapping, causalityMapping } from '../safety/causality.ts';
 import type { DeviationCount } from './report.deviations.ts';
 
@@ -263,7 +263,7 @@ export function safetyTables(
   protocol: Protocol,
   enrolled: readonly ParticipantSource[],
 ): SafetyTables | null {
-  const form = protocol.forms.find((candidate) => candidate.id === AE_FORM_ID);
+  const form = protocol.forms.find((candidate) => candidate.id === aeFormId(protocol));
   if (!form || enrolled.length === 0) return null;
   const item = (variable: string) => itemBySdtm(protocol, form.id, variable) ?? '';
   const [term, grade, serious, causality, onset, outcome] = [

@@ -230,12 +230,12 @@ export async function createAdverseEventIn(
         ]
       : []),
   ]);
-  await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(row), check.soft);
+  await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(protocol, row), check.soft);
   await codeAdverseEventTerm(trx, studyId, caller.actor, row);
   const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
     aeId: row.ae_id,
     participantId,
-    values: ruleValues(entries),
+    values: ruleValues(protocol, entries),
     label,
   });
   const view = await viewOne(trx, studyId, row);
@@ -323,12 +323,12 @@ export async function updateAdverseEvent(
           ]
         : []),
     ]);
-    await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(updated), check.soft);
+    await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(protocol, updated), check.soft);
     await codeAdverseEventTerm(trx, studyId, caller.actor, updated);
     const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
       aeId,
       participantId: row.participant_id,
-      values: ruleValues(entries),
+      values: ruleValues(protocol, entries),
       label: `AE ${row.ae_number} of ${participant.study_number ?? participant.screening_number}`,
     });
     const view = await viewOne(trx, studyId, updated);

@@ -10,7 +10,7 @@ import type { AdverseEventTable } from '../db/schema-safety.ts';
 import { notFound } from '../kernel/errors.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
-import { AE_FORM_ID, eventClocks, summarize } from './ae-summary.ts';
+import { aeFormId, eventClocks, summarize } from './ae-summary.ts';
 import type { AdverseEventView, SubmissionView } from './safety.schema.ts';
 
 // How an adverse event is shown: its summary, checks, clocks, submissions and queries.
@@ -18,8 +18,8 @@ import type { AdverseEventView, SubmissionView } from './safety.schema.ts';
 export type AdverseEventRow = Selectable<AdverseEventTable>;
 
 export function aeForm(protocol: Protocol): ProtocolForm {
-  const form = protocol.forms.find((entry) => entry.id === AE_FORM_ID);
-  if (!form) throw notFound(`The protocol's ${AE_FORM_ID} form`);
+  const form = protocol.forms.find((entry) => entry.id === aeFormId(protocol));
+  if (!form) throw notFound(`The protocol's adverse-event form '${aeFormId(protocol)}'`);
   return form;
 }
 
@@ -93,8 +93,8 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
  * they do on a form record, named by the event's id, the protocol's adverseEvent form and `AE n` in
  * place of a visit, so the query inbox lists them and they are answered and closed the same way.
  */
-export function aeQueryTarget(row: AdverseEventRow): QueryTarget {
-  return adverseEventTarget(row);
+export function aeQueryTarget(protocol: Protocol, row: AdverseEventRow): QueryTarget {
+  return adverseEventTarget(row, aeFormId(protocol));
 }
 
 export async function queriesOf(db: Db, studyId: string, aeIds: string[]): Promise<QueryView[]> {
@@ -103,7 +103,7 @@ export async function queriesOf(db: Db, studyId: string, aeIds: string[]): Promi
     .selectFrom('data_query')
     .selectAll()
     .where('study_id', '=', studyId)
-    .where('form_id', '=', AE_FORM_ID)
+    // Adverse events' ids are their own (UUIDs no form record shares), whatever the form is named.
     .where('record_id', 'in', aeIds)
     .orderBy('raised_at')
     .execute();

@@ -1,48 +1,53 @@
 import type { Entries } from '../crf/entries.ts';
 import type { RuleInputValue } from '../protocol/rules/ast.ts';
-import type { Protocol } from '../protocol/schema.ts';
+import type { AdverseEventItemRole, Protocol } from '../protocol/schema.ts';
 import { relatednessOf } from './causality.ts';
 import { addDuration, clockState, formatInZone, parseClinicalTime } from './clocks.ts';
 import type { AeSummary, ClockView } from './safety.schema.ts';
 
 // Pure: what an adverse event's eCRF fields mean for safety reporting, and which clocks run.
 
-/** The form of the protocol that holds adverse events. */
-export const AE_FORM_ID = 'adverseEvent';
+/** The form of the protocol that holds adverse events (`safety.adverseEvents.form`). */
+export const aeFormId = (protocol: Protocol): string => protocol.safety.adverseEvents.form;
 
-function itemValue(entries: Entries, item: string): unknown {
-  const entry = entries[item];
+/** The id of the adverse-event item that carries a meaning, if the protocol has one. */
+export const aeItemId = (protocol: Protocol, role: AdverseEventItemRole): string | undefined =>
+  protocol.safety.adverseEvents.items[role];
+
+function itemValue(entries: Entries, item: string | undefined): unknown {
+  const entry = item === undefined ? undefined : entries[item];
   return entry && entry.missing === undefined ? entry.value : null;
 }
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
 const bool = (value: unknown) => (typeof value === 'boolean' ? value : null);
 
 export function summarize(protocol: Protocol, entries: Entries): AeSummary {
-  const causality = text(itemValue(entries, 'causality'));
+  const value = (role: AdverseEventItemRole) => itemValue(entries, aeItemId(protocol, role));
+  const causality = text(value('causality'));
   const relatedness = relatednessOf(protocol, causality);
-  const grade = itemValue(entries, 'grade');
-  const serious = bool(itemValue(entries, 'serious'));
-  const criteriaValue = itemValue(entries, 'seriousnessCriteria');
+  const grade = value('grade');
+  const serious = bool(value('serious'));
+  const criteriaValue = value('seriousnessCriteria');
   const seriousnessCriteria = Array.isArray(criteriaValue) ? criteriaValue.map(String) : [];
-  const outcome = text(itemValue(entries, 'outcome'));
-  const expected = bool(itemValue(entries, 'expected'));
+  const outcome = text(value('outcome'));
+  const expected = bool(value('expected'));
   const related = relatedness ? relatedness.related : null;
   const expedited = relatedness ? relatedness.expedited : null;
   return {
-    term: text(itemValue(entries, 'term')),
-    onsetAt: text(itemValue(entries, 'onsetAt')),
-    ongoing: bool(itemValue(entries, 'ongoing')),
-    resolvedAt: text(itemValue(entries, 'resolvedAt')),
+    term: text(value('term')),
+    onsetAt: text(value('onsetAt')),
+    ongoing: bool(value('ongoing')),
+    resolvedAt: text(value('resolvedAt')),
     grade: typeof grade === 'number' ? grade : null,
     serious,
     seriousnessCriteria,
-    awareAt: text(itemValue(entries, 'awareAt')),
+    awareAt: text(value('awareAt')),
     causality,
     related,
     expedited,
     expected,
-    inhalationAssociated: bool(itemValue(entries, 'inhalationAssociated')),
-    actionTaken: text(itemValue(entries, 'actionTaken')),
+    inhalationAssociated: bool(value('inhalationAssociated')),
+    actionTaken: text(value('actionTaken')),
     outcome,
     susar: serious === true && expedited === true && expected === false,
     fatalOrLifeThreatening:
@@ -53,11 +58,12 @@ export function summarize(protocol: Protocol, entries: Entries): AeSummary {
   };
 }
 
-/** The event's values keyed `adverseEvent.item`, for the protocol's rules. */
-export function ruleValues(entries: Entries): Record<string, RuleInputValue> {
+/** The event's values keyed `form.item` (the protocol's adverse-event form), for the protocol's rules. */
+export function ruleValues(protocol: Protocol, entries: Entries): Record<string, RuleInputValue> {
+  const form = aeFormId(protocol);
   return Object.fromEntries(
     Object.entries(entries).map(([item, entry]) => [
-      `${AE_FORM_ID}.${item}`,
+      `${form}.${item}`,
       entry.missing === undefined ? (entry.value as RuleInputValue) : null,
     ]),
   );

@@ -77,7 +77,7 @@ export async function safetyDashboard(db: Db, studyId: string, caller: Caller): 
     rows.map((row) => ({
       aeId: row.ae_id,
       participantId: row.participant_id,
-      values: ruleValues(row.entries as never),
+      values: ruleValues(protocol, row.entries as never),
     })),
     population,
   );

@@ -29,8 +29,8 @@ export async function adverseEventHistory(
       .selectFrom('data_query')
       .select('query_id')
       .where('study_id', '=', studyId)
+      // An adverse event's id is its own (a UUID no form record shares), whatever its form is named.
       .where('record_id', '=', aeId)
-      .where('form_id', '=', 'adverseEvent')
       .execute(),
   ]);
   const entityIds = [

@@ -92,7 +92,7 @@ export async function safetyPopulation(db: Db, studyId: string): Promise<string[
   return rows.map((row) => row.participant_id);
 }
 
-export async function ruleEvents(db: Db, studyId: string): Promise<RuleEvent[]> {
+export async function ruleEvents(db: Db, studyId: string, protocol: Protocol): Promise<RuleEvent[]> {
   const rows = await db
     .selectFrom('adverse_event')
     .select(['ae_id', 'participant_id', 'entries'])
@@ -102,7 +102,7 @@ export async function ruleEvents(db: Db, studyId: string): Promise<RuleEvent[]> 
   return rows.map((row) => ({
     aeId: row.ae_id,
     participantId: row.participant_id,
-    values: ruleValues(row.entries as never),
+    values: ruleValues(protocol, row.entries as never),
   }));
 }
 
@@ -143,7 +143,7 @@ export async function applyStoppingRules(
     }
     const status = evaluateRateRule(
       rule,
-      await ruleEvents(trx, studyId),
+      await ruleEvents(trx, studyId, protocol),
       await safetyPopulation(trx, studyId),
     );
     if (!status.tripped) continue;

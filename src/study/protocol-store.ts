@@ -1,5 +1,6 @@
 import type { Db } from '../db/connection.ts';
 import { notFound } from '../kernel/errors.ts';
+import { withFormat1Defaults } from '../protocol/format-1.ts';
 import type { Protocol } from '../protocol/schema.ts';
 
 export interface ProtocolVersion {
@@ -24,7 +25,12 @@ export async function protocolVersion(db: Db, studyId: string, versionNo: number
     .where('version_no', '=', versionNo)
     .executeTakeFirst();
   if (!row) throw notFound(`Protocol version ${versionNo}`);
-  const version = { studyId, versionNo, label: row.label, protocol: row.content as Protocol };
+  const version = {
+    studyId,
+    versionNo,
+    label: row.label,
+    protocol: withFormat1Defaults(row.content) as Protocol,
+  };
   cache.set(key, version);
   return version;
 }

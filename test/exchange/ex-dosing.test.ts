@@ -53,7 +53,7 @@ describe('SDTM EX from the dosing module', () => {
   afterAll(async () => t?.close());
 
   const subject = async () => {
-    for await (const batch of subjectBatches(t.database, t.studyId)) {
+    for await (const batch of subjectBatches(t.database, t.studyId, 'adverseEvent')) {
       const found = batch.find((entry) => entry.participant.participant_id === participantId);
       if (found) return found;
     }

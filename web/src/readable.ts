@@ -67,13 +67,15 @@ export function readableField(
     ];
     return { label: parts.join(' · '), item };
   }
+  // The protocol's adverse-event form, whose items an adverse event's fields are.
+  const aeForm = protocol?.safety.adverseEvents.form ?? '';
   const ae = /^AE(\d+)\.([A-Za-z0-9_]+)$/.exec(field);
   if (ae) {
     const [, number = '', itemId = ''] = ae;
-    const item = itemOf(protocol, 'adverseEvent', itemId);
+    const item = itemOf(protocol, aeForm, itemId);
     return { label: `AE ${number} · ${item?.label[language] ?? itemId}`, item };
   }
-  const aeItem = itemOf(protocol, 'adverseEvent', field);
+  const aeItem = itemOf(protocol, aeForm, field);
   if (aeItem) return { label: aeItem.label[language], item: aeItem };
   const word = /^[A-Za-z][A-Za-z0-9_]*$/.test(field);
   return { label: word ? t(`words.field.${field}`, { defaultValue: field }) : field, item: undefined };

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/connection.ts';
+import type { AdverseEventItemRole } from '../../protocol/schema.ts';
+import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
 import { type PrivacyOptions, subjectDates } from '../privacy.ts';
 import { isoText, type SdtmContext } from '../sdtm/context.ts';
 import { findingForms } from '../sdtm/findings.ts';
@@ -181,15 +183,20 @@ function subjectResources(context: SdtmContext, subject: SubjectSource, privacy:
       },
     });
   }
-  for (const record of recordsOf(subject, 'adverseEvent')) {
-    const onset = fhirDateTime(dates.date(isoText(fieldValue(record, 'onsetAt'))));
-    const serious = fieldValue(record, 'serious');
+  const { protocol } = context;
+  for (const record of recordsOf(subject, aeFormId(protocol))) {
+    const value = (role: AdverseEventItemRole) => {
+      const itemId = aeItemId(protocol, role);
+      return itemId === undefined ? null : fieldValue(record, itemId);
+    };
+    const onset = fhirDateTime(dates.date(isoText(value('onsetAt'))));
+    const serious = value('serious');
     resources.push({
       resourceType: 'AdverseEvent',
       id: `ae-${record.record_id}`,
       actuality: 'actual',
       subject: patientRef,
-      event: { text: String(fieldValue(record, 'term') ?? 'adverse event') },
+      event: { text: String(value('term') ?? 'adverse event') },
       ...(onset ? { date: onset } : {}),
       ...(typeof serious === 'boolean'
         ? {
@@ -247,7 +254,12 @@ export async function* exportFhirBundle(
   const created = (options.created ?? new Date()).toISOString();
   yield `{"resourceType":"Bundle","id":"${context.protocol.study.id}-export","type":"collection","timestamp":"${created}","entry":[\n`;
   yield entry(researchStudy(context));
-  for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+  for await (const batch of subjectBatches(
+    database,
+    studyId,
+    context.protocol.safety.adverseEvents.form,
+    options.batchSize,
+  )) {
     const resources = batch.flatMap((subject) => subjectResources(context, subject, options.privacy));
     if (resources.length) yield `,\n${resources.map(entry).join(',\n')}`;
   }

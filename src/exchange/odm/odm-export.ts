@@ -258,7 +258,12 @@ export async function* exportOdm(
     yield `${admin}\n`;
     yield `<ClinicalData StudyOID="${escapeXml(oids.study(protocol))}" MetaDataVersionOID="${escapeXml(oids.metaDataVersion(protocol))}">\n`;
     let done = 0;
-    for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+    for await (const batch of subjectBatches(
+      database,
+      studyId,
+      protocol.safety.adverseEvents.form,
+      options.batchSize,
+    )) {
       const trail = await database.read((db) => batchTrail(db, studyId, batch));
       yield batch
         .map(

@@ -224,7 +224,12 @@ export async function* redcapDataCsv(
   );
   const cells = options.cells ?? 'spreadsheet';
   yield csvLine(header, cells);
-  for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+  for await (const batch of subjectBatches(
+    database,
+    studyId,
+    protocol.safety.adverseEvents.form,
+    options.batchSize,
+  )) {
     yield batch
       .map((subject) => subjectLines(subject, forms, position, repeatingVisits, options.privacy, cells))
       .join('');

@@ -1,4 +1,6 @@
 import type { CodedTerm } from '../../coding/coded-terms.ts';
+import type { AdverseEventItemRole } from '../../protocol/schema.ts';
+import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
 import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import {
   codeLabel,
@@ -11,7 +13,7 @@ import {
 } from './context.ts';
 import type { SdtmRow } from './variables.ts';
 
-// MH, AE and CM from the eCRF forms medicalHistory, adverseEvent and conmeds; EX from the dose records
+// MH, AE and CM from the eCRF forms medicalHistory, the protocol's adverse-event form and conmeds; EX from the dose records
 // of the dosing module (or the eCRF exposure form where doses were kept there).
 
 const aeActions: Record<string, string> = {
@@ -118,29 +120,35 @@ export function buildMh(context: SdtmContext, subject: SubjectContext): SdtmRow[
 }
 
 export function buildAe(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
-  const rows = recordsOf(subject.subject, 'adverseEvent').map((record) => {
-    const onset = isoText(fieldValue(record, 'onsetAt'));
-    const resolved = isoText(fieldValue(record, 'resolvedAt'));
-    const serious = fieldValue(record, 'serious');
-    const criteria = (fieldValue(record, 'seriousnessCriteria') as string[] | null) ?? [];
+  const { protocol } = context;
+  const rows = recordsOf(subject.subject, aeFormId(protocol)).map((record) => {
+    // The event's value that carries a meaning (`safety.adverseEvents.items`), null where the form has none.
+    const value = (role: AdverseEventItemRole) => {
+      const itemId = aeItemId(protocol, role);
+      return itemId === undefined ? null : fieldValue(record, itemId);
+    };
+    const onset = isoText(value('onsetAt'));
+    const resolved = isoText(value('resolvedAt'));
+    const serious = value('serious');
+    const criteria = (value('seriousnessCriteria') as string[] | null) ?? [];
     const causality = codeLabel(
-      context.protocol,
-      itemOf(context.protocol, 'adverseEvent', 'causality'),
-      fieldValue(record, 'causality'),
+      protocol,
+      itemOf(protocol, aeFormId(protocol), aeItemId(protocol, 'causality') ?? ''),
+      value('causality'),
     );
-    const grade = fieldValue(record, 'grade');
-    const ongoing = fieldValue(record, 'ongoing') === true;
+    const grade = value('grade');
+    const ongoing = value('ongoing') === true;
     return {
       STUDYID: context.studyId,
       DOMAIN: 'AE',
       USUBJID: subject.usubjid,
       AESPID: String(record.instance),
-      AETERM: (fieldValue(record, 'term') as string | null) ?? null,
+      AETERM: (value('term') as string | null) ?? null,
       ...meddraVariables(subject.subject.codings?.get(record.record_id)),
       AESER: yesNo(serious),
-      AEACN: aeActions[String(fieldValue(record, 'actionTaken'))] ?? null,
+      AEACN: aeActions[String(value('actionTaken'))] ?? null,
       AEREL: causality?.toUpperCase() ?? null,
-      AEOUT: aeOutcomes[String(fieldValue(record, 'outcome'))] ?? null,
+      AEOUT: aeOutcomes[String(value('outcome'))] ?? null,
       ...Object.fromEntries(
         seriousness.map(([code, variable]) => [
           variable,

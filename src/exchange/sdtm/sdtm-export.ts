@@ -258,7 +258,12 @@ export async function writeSdtm(
   const subjectDomains = subjectDomainsOf(datasets);
   if (subjectDomains.length > 0) {
     let done = 0;
-    for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+    for await (const batch of subjectBatches(
+      database,
+      studyId,
+      study.context.protocol.safety.adverseEvents.form,
+      options.batchSize,
+    )) {
       const { rows } = batchRows(study, batch, subjectDomains, plan.format);
       for (const code of datasets) await emit(code, rows.get(code) ?? []);
       done += batch.length;

@@ -146,7 +146,12 @@ export async function planSdtm(
   }
   if (subjectDomains.length > 0) {
     let done = 0;
-    for await (const batch of subjectBatches(database, studyId, options.batchSize)) {
+    for await (const batch of subjectBatches(
+      database,
+      studyId,
+      study.context.protocol.safety.adverseEvents.form,
+      options.batchSize,
+    )) {
       const built = batchRows(study, batch, subjectDomains, options.format);
       for (const [code, list] of built.rows) take(code, list);
       for (const [code, variables] of built.continued) {
