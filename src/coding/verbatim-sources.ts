@@ -19,14 +19,17 @@ export function codeAdverseEventTerm(
   studyId: string,
   actor: Actor,
   event: { ae_id: string; participant_id: string; site_id: string; entries: unknown },
+  /** The item of the protocol's adverse-event form that holds the verbatim term (`safety.adverseEvents`). */
+  termItem: string | undefined,
 ): Promise<void> {
+  if (termItem === undefined) return Promise.resolve();
   return syncVerbatim(trx, studyId, actor, {
     dictionary: 'meddra',
     sourceType: 'adverse_event',
     sourceId: event.ae_id,
-    itemId: 'term',
+    itemId: termItem,
     participant: event,
-    verbatim: textOf(event.entries as Entries, 'term'),
+    verbatim: textOf(event.entries as Entries, termItem),
   });
 }
 

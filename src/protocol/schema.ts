@@ -252,7 +252,8 @@ function tripsWithoutData(rule: {
 /**
  * Which form holds adverse events and which of its items carry each meaning the safety summaries,
  * reporting clocks, stopping rules, SDTM AE, FHIR and the report read. Item ids are the protocol's
- * own; term, onset, grade, seriousness and causality are required (validate.ts), the rest are read where given. A
+ * own; term, onset, grade, seriousness, causality and awareness are required (validate.ts), the rest are read
+ * where given. A
  * protocol written before this section existed gets it from its `adverseEvent` form (format-1.ts).
  */
 export const adverseEventItemsSchema = z.strictObject({

@@ -286,6 +286,8 @@ const REQUIRED_ADVERSE_EVENT_ITEMS: readonly AdverseEventItemRole[] = [
   'grade',
   'serious',
   'causality',
+  // A serious event's reporting clocks start when the site became aware of it.
+  'awareAt',
 ];
 
 /** `safety.adverseEvents` names a repeating form of the protocol and items of it of the right types. */

@@ -10,7 +10,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { writableParticipant } from '../participants/writable.ts';
-import type { Protocol } from '../protocol/schema.ts';
+import type { AdverseEventItemRole, Protocol } from '../protocol/schema.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import {
   type AdverseEventRow,
@@ -20,7 +20,7 @@ import {
   toAdverseEventView,
   viewContext,
 } from './adverse-event.views.ts';
-import { ruleValues } from './ae-summary.ts';
+import { aeItemId, ruleValues } from './ae-summary.ts';
 import { parseClinicalTime } from './clocks.ts';
 import { applyStoppingRules } from './pause.service.ts';
 import type {
@@ -33,7 +33,8 @@ import { notifyAdverseEvent } from './safety-notifications.ts';
 type SaveResult = AdverseEventView & { warnings: SoftFailure[]; trippedRules: string[] };
 
 /** Items only an investigator (or the safety officer) may judge: causality and expectedness. */
-const ASSESSED_ITEMS = new Set(['causality', 'expected']);
+/** The meanings only an investigator assesses (`safety.assess`); the rest anyone reporting may enter. */
+const ASSESSED_ROLES: readonly AdverseEventItemRole[] = ['causality', 'expected'];
 
 export async function findAdverseEvent(db: Db, studyId: string, aeId: string, forUpdate = false) {
   let query = db
@@ -115,15 +116,20 @@ function checkEvent(protocol: Protocol, merged: Record<string, FieldInput>, time
   }
   const problems: Array<{ field: string; message: string }> = [];
   const now = Date.now() + 60_000;
-  for (const item of ['onsetAt', 'awareAt', 'resolvedAt']) {
+  const times = (['onsetAt', 'awareAt', 'resolvedAt'] as const).flatMap(
+    (role) => aeItemId(protocol, role) ?? [],
+  );
+  for (const item of times) {
     const value = merged[item]?.value;
     if (typeof value !== 'string') continue;
     const at = parseClinicalTime(value, timeZone);
     if (at && at.getTime() > now) problems.push({ field: item, message: `${item} cannot be in the future.` });
   }
-  if (merged.serious?.value === true && isBlank(merged.awareAt)) {
+  const serious = aeItemId(protocol, 'serious');
+  const awareAt = aeItemId(protocol, 'awareAt') ?? '';
+  if (serious !== undefined && merged[serious]?.value === true && isBlank(merged[awareAt])) {
     problems.push({
-      field: 'awareAt',
+      field: awareAt,
       message:
         'A serious event needs the time the site became aware of it: the reporting clocks start there.',
     });
@@ -132,10 +138,11 @@ function checkEvent(protocol: Protocol, merged: Record<string, FieldInput>, time
   return check;
 }
 
-function requireAssessmentRight(caller: Caller, changed: string[], siteId: string): void {
-  const assessed = changed.filter((item) => ASSESSED_ITEMS.has(item));
+function requireAssessmentRight(protocol: Protocol, caller: Caller, changed: string[], siteId: string): void {
+  const assessedItems = new Set(ASSESSED_ROLES.flatMap((role) => aeItemId(protocol, role) ?? []));
+  const assessed = changed.filter((item) => assessedItems.has(item));
   if (assessed.length > 0) authorize(caller.user, 'safety.assess', { siteId });
-  if (changed.some((item) => !ASSESSED_ITEMS.has(item))) authorize(caller.user, 'safety.report', { siteId });
+  if (changed.some((item) => !assessedItems.has(item))) authorize(caller.user, 'safety.report', { siteId });
 }
 
 export async function createAdverseEvent(
@@ -166,7 +173,7 @@ export async function createAdverseEventIn(
   const { protocol, versionNo } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
   const zones = await siteZones(trx, studyId);
   const changed = Object.keys(request.entries).filter((item) => !isBlank(request.entries[item]));
-  requireAssessmentRight(caller, changed, participant.site_id);
+  requireAssessmentRight(protocol, caller, changed, participant.site_id);
   const check = checkEvent(
     protocol,
     request.entries,
@@ -231,7 +238,7 @@ export async function createAdverseEventIn(
       : []),
   ]);
   await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(protocol, row), check.soft);
-  await codeAdverseEventTerm(trx, studyId, caller.actor, row);
+  await codeAdverseEventTerm(trx, studyId, caller.actor, row, aeItemId(protocol, 'term'));
   const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
     aeId: row.ae_id,
     participantId,
@@ -268,7 +275,12 @@ export async function updateAdverseEvent(
     const merged: Record<string, FieldInput> = { ...old, ...request.entries };
     const changed = Object.keys(merged).filter((item) => !sameEntry(old[item], merged[item]));
     const termCodeChanged = request.termCode !== undefined && (request.termCode || null) !== row.term_code;
-    requireAssessmentRight(caller, termCodeChanged ? [...changed, 'termCode'] : changed, row.site_id);
+    requireAssessmentRight(
+      protocol,
+      caller,
+      termCodeChanged ? [...changed, 'termCode'] : changed,
+      row.site_id,
+    );
     const zones = await siteZones(trx, studyId);
     const check = checkEvent(protocol, merged, zones.get(row.site_id) ?? protocol.study.timeZone);
     const revised = changed.filter((item) => !isBlank(old[item]));
@@ -324,7 +336,7 @@ export async function updateAdverseEvent(
         : []),
     ]);
     await syncEditCheckQueries(trx, studyId, caller, aeQueryTarget(protocol, updated), check.soft);
-    await codeAdverseEventTerm(trx, studyId, caller.actor, updated);
+    await codeAdverseEventTerm(trx, studyId, caller.actor, updated, aeItemId(protocol, 'term'));
     const trippedRules = await applyStoppingRules(trx, studyId, caller, protocol, {
       aeId,
       participantId: row.participant_id,

@@ -159,9 +159,9 @@ it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its
   await form.getByLabel('Onset').fill(siteLocal(new Date()));
   await form.getByLabel('CTCAE grade').fill('3');
   await form.getByTestId('ae-expected').getByLabel('No').check();
-  await form.getByLabel('Hospitalisation or its prolongation').check();
+  await form.getByLabel('Requires or prolongs hospitalisation').check();
   await form.getByLabel('Outcome').click();
-  await page.getByRole('option', { name: 'not-recovered' }).click();
+  await page.getByRole('option', { name: 'Not recovered/not resolved' }).click();
   await form.getByRole('button', { name: 'Record adverse event' }).click();
   const recorded = form.getByTestId('ae-recorded');
   await expect.poll(() => recorded.count(), TIMEOUT).toBe(1);

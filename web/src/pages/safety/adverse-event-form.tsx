@@ -4,6 +4,7 @@ import {
   Button,
   Checkbox,
   Group,
+  Loader,
   NumberInput,
   Radio,
   Select,
@@ -17,6 +18,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
+import type { AdverseEventItemRole, Protocol } from '../../../../src/protocol/schema.ts';
 import type {
   createAdverseEventRequestSchema,
   SaveAdverseEventResponse,
@@ -25,7 +27,8 @@ import type {
 import { ApiError, api } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
 import { LAST_DATE_TIME, siteNow, zoneLabel } from '../../api/site-clock.ts';
-import { useCan } from '../../api/trial.ts';
+import { useCan, useLanguage, useProtocol } from '../../api/trial.ts';
+import { type AeItemIds, aeChoices, aeItem, aeItemIds } from './ae-items.ts';
 import type { AdverseEventView } from './safety-api.ts';
 
 export interface AeDraft {
@@ -69,39 +72,32 @@ export const emptyDraft = (): AeDraft => ({
 });
 
 /** The questions the user has not answered yet (their labels' keys), in the form's order. */
-export function unanswered(draft: AeDraft, assesses: boolean): string[] {
+export function unanswered(draft: AeDraft, assesses: boolean, ids: AeItemIds): string[] {
   const missing: string[] = [];
   if (!draft.onsetAt) missing.push('safety.onset');
   if (draft.grade === null) missing.push('safety.grade');
   if (draft.serious === null) missing.push('safety.serious');
-  if (assesses && draft.serious === true && draft.expected === null) missing.push('safety.expected');
-  if (!draft.outcome) missing.push('safety.outcome');
+  if (ids.expected && assesses && draft.serious === true && draft.expected === null)
+    missing.push('safety.expected');
+  if (ids.outcome && !draft.outcome) missing.push('safety.outcome');
   return missing;
 }
 
 const yesNo = (value: boolean | null) => (value === null ? null : value ? 'yes' : 'no');
 
-const criteria = [
-  'death',
-  'life-threatening',
-  'hospitalisation',
-  'disability',
-  'congenital-anomaly',
-  'important-medical-event',
-];
-const causalities = ['certain', 'probable', 'possible', 'unlikely', 'conditional', 'unassessable'];
-const actions = ['none', 'interrupted', 'withdrawn', 'not-applicable'];
-const outcomes = ['recovered', 'recovering', 'not-recovered', 'recovered-with-sequelae', 'fatal', 'unknown'];
-
 /** The form's draft from a saved event (datetime inputs show minutes; offsets are kept as typed). */
-export function draftOf(event: AdverseEventView): AeDraft {
-  const value = (item: string) => event.entries[item]?.value;
-  const text = (item: string, fallback = '') => {
-    const found = value(item);
+export function draftOf(event: AdverseEventView, ids: AeItemIds): AeDraft {
+  const value = (role: AdverseEventItemRole) => {
+    const itemId = ids[role];
+    return itemId === undefined ? undefined : event.entries[itemId]?.value;
+  };
+  const text = (role: AdverseEventItemRole, fallback = '') => {
+    const found = value(role);
     return typeof found === 'string' ? found.slice(0, 16) : fallback;
   };
   const criteriaValue = value('seriousnessCriteria');
-  const answer = (item: string) => (typeof value(item) === 'boolean' ? (value(item) as boolean) : null);
+  const answer = (role: AdverseEventItemRole) =>
+    typeof value(role) === 'boolean' ? (value(role) as boolean) : null;
   return {
     term: text('term'),
     onsetAt: text('onsetAt'),
@@ -120,9 +116,12 @@ export function draftOf(event: AdverseEventView): AeDraft {
   };
 }
 
-/** The items the draft holds, as the form shows them (hidden items are not sent). */
-function valuesOf(draft: AeDraft, assesses: boolean): Record<string, unknown> {
-  const values: Record<string, unknown> = {
+/**
+ * The items the draft holds, as the form shows them, keyed by the protocol's item ids (hidden items,
+ * and meanings the protocol has no item for, are not sent).
+ */
+function valuesOf(draft: AeDraft, assesses: boolean, ids: AeItemIds): Record<string, unknown> {
+  const values: Partial<Record<AdverseEventItemRole, unknown>> = {
     term: draft.term,
     onsetAt: draft.onsetAt,
     ongoing: draft.ongoing,
@@ -140,17 +139,17 @@ function valuesOf(draft: AeDraft, assesses: boolean): Record<string, unknown> {
     // Expectedness is the investigator's assessment: the server refuses it from anyone else.
     if (assesses || draft.expected !== null) values.expected = draft.expected;
   }
-  return values;
+  return Object.fromEntries(
+    (Object.entries(values) as [AdverseEventItemRole, unknown][]).flatMap(([role, value]) => {
+      const itemId = ids[role];
+      return itemId === undefined ? [] : [[itemId, value]];
+    }),
+  );
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/**
- * The adverse event form: the protocol's adverseEvent items, saved through the safety API. Without
- * `event` it records a new event; with it, it changes that event (only the items changed are sent,
- * with the reason for the change and the version loaded; a stale version offers the current one).
- */
-export function AdverseEventForm(props: {
+interface AdverseEventFormProps {
   participantId: string;
   administrationId?: string;
   initial?: Partial<AeDraft>;
@@ -158,18 +157,37 @@ export function AdverseEventForm(props: {
   /** The site's zone, for "Now at the site"; without it the button reads the browser's clock. */
   timeZone?: string;
   onSaved?: (saved: AdverseEventView) => void;
-}) {
+}
+
+/**
+ * The adverse event form: the items of the protocol's adverse-event form (`safety.adverseEvents`),
+ * asked by meaning with the protocol's own choices, saved through the safety API. Without `event` it
+ * records a new event; with it, it changes that event (only the items changed are sent, with the
+ * reason for the change and the version loaded; a stale version offers the current one).
+ */
+export function AdverseEventForm(props: AdverseEventFormProps) {
+  const trial = useProtocol();
+  if (!trial.data) return <Loader size="sm" />;
+  return <AdverseEventFields {...props} protocol={trial.data.protocol} />;
+}
+
+function AdverseEventFields(props: AdverseEventFormProps & { protocol: Protocol }) {
   const { t } = useTranslation();
+  const language = useLanguage();
   const client = useQueryClient();
-  const { event } = props;
+  const { event, protocol } = props;
+  const ids = aeItemIds(protocol);
+  const has = (role: AdverseEventItemRole) => ids[role] !== undefined;
+  const choices = (role: AdverseEventItemRole) => aeChoices(protocol, role, language);
+  const onsetType = aeItem(protocol, 'onsetAt')?.type === 'date' ? 'date' : 'datetime-local';
   const [base, setBase] = useState<AdverseEventView | undefined>(event);
   const [draft, setDraft] = useState<AeDraft>(() =>
-    event ? draftOf(event) : { ...emptyDraft(), ...props.initial },
+    event ? draftOf(event, ids) : { ...emptyDraft(), ...props.initial },
   );
   const [reason, setReason] = useState('');
   const [tried, setTried] = useState(false);
   const assesses = useCan()('safety.assess');
-  const missing = unanswered(draft, assesses);
+  const missing = unanswered(draft, assesses, ids);
   const set = <K extends keyof AeDraft>(key: K, value: AeDraft[K]) => {
     const next = { ...draft, [key]: value };
     // The site became aware of a serious event when it was judged serious: now by the server's clock.
@@ -180,10 +198,10 @@ export function AdverseEventForm(props: {
   };
   const save = useMutation({
     mutationFn: () => {
-      const values = valuesOf(draft, assesses);
+      const values = valuesOf(draft, assesses, ids);
       if (base) {
-        const saved = draftOf(base);
-        const before = valuesOf(saved, assesses);
+        const saved = draftOf(base, ids);
+        const before = valuesOf(saved, assesses, ids);
         const changed = Object.entries(values).filter(
           ([item, value]) => !same(value, before[item]) || base.entries[item] === undefined,
         );
@@ -235,7 +253,7 @@ export function AdverseEventForm(props: {
   const loadCurrent = () => {
     if (!stale) return;
     setBase(stale);
-    setDraft(draftOf(stale));
+    setDraft(draftOf(stale, ids));
     save.reset();
   };
   return (
@@ -256,7 +274,7 @@ export function AdverseEventForm(props: {
       <Group grow>
         <Stack gap={0}>
           <TextInput
-            type="datetime-local"
+            type={onsetType}
             label={t('safety.onset')}
             value={draft.onsetAt}
             onChange={(e) => set('onsetAt', e.currentTarget.value)}
@@ -266,13 +284,15 @@ export function AdverseEventForm(props: {
             {t('dosing.nowAtSite')}
           </Button>
         </Stack>
-        <Checkbox
-          mt="lg"
-          label={t('safety.ongoing')}
-          checked={draft.ongoing}
-          onChange={(e) => set('ongoing', e.currentTarget.checked)}
-        />
-        {!draft.ongoing && (
+        {has('ongoing') && (
+          <Checkbox
+            mt="lg"
+            label={t('safety.ongoing')}
+            checked={draft.ongoing}
+            onChange={(e) => set('ongoing', e.currentTarget.checked)}
+          />
+        )}
+        {has('ongoing') && has('resolvedAt') && !draft.ongoing && (
           <TextInput
             type="datetime-local"
             label={t('safety.resolvedAt')}
@@ -292,7 +312,7 @@ export function AdverseEventForm(props: {
         />
         <Select
           label={t('safety.causality')}
-          data={causalities.map((value) => ({ value, label: t(`safety.causalities.${value}`) }))}
+          data={choices('causality')}
           value={draft.causality || null}
           onChange={(value) => set('causality', value ?? '')}
           clearable
@@ -305,35 +325,41 @@ export function AdverseEventForm(props: {
           value={draft.serious}
           onChange={(value) => set('serious', value)}
         />
-        <Checkbox
-          label={t('safety.inhalationAssociated')}
-          checked={draft.inhalationAssociated}
-          onChange={(e) => set('inhalationAssociated', e.currentTarget.checked)}
-        />
+        {has('inhalationAssociated') && (
+          <Checkbox
+            label={t('safety.inhalationAssociated')}
+            checked={draft.inhalationAssociated}
+            onChange={(e) => set('inhalationAssociated', e.currentTarget.checked)}
+          />
+        )}
       </Group>
-      {draft.serious && (
+      {draft.serious && (has('seriousnessCriteria') || has('awareAt') || has('expected')) && (
         <Stack gap="xs">
-          <Checkbox.Group
-            label={t('safety.criteria')}
-            value={draft.seriousnessCriteria}
-            onChange={(value) => set('seriousnessCriteria', value)}
-          >
-            <Group>
-              {criteria.map((id) => (
-                <Checkbox key={id} value={id} label={t(`safety.criteriaLabels.${id}`)} />
-              ))}
-            </Group>
-          </Checkbox.Group>
+          {has('seriousnessCriteria') && (
+            <Checkbox.Group
+              label={t('safety.criteria')}
+              value={draft.seriousnessCriteria}
+              onChange={(value) => set('seriousnessCriteria', value)}
+            >
+              <Group>
+                {choices('seriousnessCriteria').map((choice) => (
+                  <Checkbox key={choice.value} value={choice.value} label={choice.label} />
+                ))}
+              </Group>
+            </Checkbox.Group>
+          )}
           <Group grow>
-            <TextInput
-              type="datetime-local"
-              label={t('safety.awareAt')}
-              description={props.timeZone && zoneLabel(props.timeZone)}
-              max={LAST_DATE_TIME}
-              value={draft.awareAt}
-              onChange={(e) => set('awareAt', e.currentTarget.value)}
-            />
-            {assesses ? (
+            {has('awareAt') && (
+              <TextInput
+                type="datetime-local"
+                label={t('safety.awareAt')}
+                description={props.timeZone && zoneLabel(props.timeZone)}
+                max={LAST_DATE_TIME}
+                value={draft.awareAt}
+                onChange={(e) => set('awareAt', e.currentTarget.value)}
+              />
+            )}
+            {!has('expected') ? null : assesses ? (
               <YesNo
                 testId="ae-expected"
                 label={t('safety.expected')}
@@ -349,20 +375,24 @@ export function AdverseEventForm(props: {
         </Stack>
       )}
       <Group grow>
-        <Select
-          label={t('safety.action')}
-          data={actions}
-          value={draft.actionTaken}
-          onChange={(value) => set('actionTaken', value ?? 'none')}
-        />
-        <Select
-          label={t('safety.outcome')}
-          data={outcomes}
-          value={draft.outcome || null}
-          onChange={(value) => set('outcome', value ?? '')}
-          placeholder={t('safety.choose')}
-          withAsterisk
-        />
+        {has('actionTaken') && (
+          <Select
+            label={t('safety.action')}
+            data={choices('actionTaken')}
+            value={draft.actionTaken}
+            onChange={(value) => set('actionTaken', value ?? 'none')}
+          />
+        )}
+        {has('outcome') && (
+          <Select
+            label={t('safety.outcome')}
+            data={choices('outcome')}
+            value={draft.outcome || null}
+            onChange={(value) => set('outcome', value ?? '')}
+            placeholder={t('safety.choose')}
+            withAsterisk
+          />
+        )}
       </Group>
       {base && (
         <Textarea

@@ -9,6 +9,7 @@ import { formatDateTime } from '../../format.ts';
 import { readableField, readableValue } from '../../readable.ts';
 import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
+import { aeChoices, causalityLabel } from './ae-items.ts';
 import { causalityNoteKey } from './causality-note.ts';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
@@ -61,6 +62,8 @@ function History({ aeId, siteId }: { aeId: string; siteId: string }) {
 /** One adverse event: its summary, change form, SAE timeline, submissions, downloads, queries, history. */
 export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => void }) {
   const { t } = useTranslation();
+  const language = useLanguage();
+  const protocol = useProtocol().data?.protocol;
   const can = useCan();
   const event = useAdverseEvent(aeId);
   const zone = useSiteTimeZone(event.data?.siteId);
@@ -90,11 +93,17 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
         <Text size="sm">
           {t('safety.causality')}:{' '}
           {data.summary.causality
-            ? t(`safety.causalities.${data.summary.causality}`)
+            ? causalityLabel(protocol, data.summary.causality, language)
             : t('safety.notAssessed')}
           {noteKey && ` (${t(noteKey)})`}
           {' · '}
-          {t('safety.outcome')}: {data.summary.outcome ?? '—'}
+          {t('safety.outcome')}:{' '}
+          {(data.summary.outcome &&
+            protocol &&
+            aeChoices(protocol, 'outcome', language).find((choice) => choice.value === data.summary.outcome)
+              ?.label) ??
+            data.summary.outcome ??
+            '—'}
           {!data.complete && ` · ${t('safety.incomplete', { items: data.incomplete.join(', ') })}`}
         </Text>
         <Group>

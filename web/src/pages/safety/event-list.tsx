@@ -1,7 +1,9 @@
 import { Alert, Badge, Button, Group, Loader, Select, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../../api/session.ts';
+import { useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { causalityLabel } from './ae-items.ts';
 import { causalityNoteKey } from './causality-note.ts';
 import { statusColor } from './sae-timeline.tsx';
 import { type EventFilter, useAdverseEvents, useParticipants } from './safety-api.ts';
@@ -13,6 +15,8 @@ export function EventList(props: {
   onOpen: (aeId: string) => void;
 }) {
   const { t } = useTranslation();
+  const language = useLanguage();
+  const protocol = useProtocol().data?.protocol;
   const { filter, onFilter } = props;
   const events = useAdverseEvents(filter);
   const participants = useParticipants();
@@ -101,7 +105,7 @@ export function EventList(props: {
                   <Table.Td>{t('safety.gradeN', { grade: event.summary.grade ?? '?' })}</Table.Td>
                   <Table.Td>
                     {event.summary.causality
-                      ? t(`safety.causalities.${event.summary.causality}`)
+                      ? causalityLabel(protocol, event.summary.causality, language)
                       : t('safety.notAssessed')}
                     {noteKey && (
                       <Text size="xs" c="dimmed">
