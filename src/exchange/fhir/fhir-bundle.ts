@@ -3,7 +3,7 @@ import type { Database } from '../../db/connection.ts';
 import type { AdverseEventItemRole } from '../../protocol/schema.ts';
 import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
 import { type PrivacyOptions, subjectDates } from '../privacy.ts';
-import { isoText, type SdtmContext } from '../sdtm/context.ts';
+import { domainForm, isoText, mappedValue, type SdtmContext } from '../sdtm/context.ts';
 import { findingForms } from '../sdtm/findings.ts';
 import { loadSdtmStudy } from '../sdtm/sdtm-export.ts';
 import {
@@ -82,9 +82,11 @@ function subjectResources(context: SdtmContext, subject: SubjectSource, privacy:
   const dates = subjectDates(privacy, participant.participant_id);
   const patientId = pseudonym(participant.participant_id);
   const patientRef = { reference: `Patient/${patientId}` };
-  const demographics = recordsOf(subject, 'demographics')[0];
-  const sex = fieldValue(demographics, 'sex');
-  const birthDate = isoText(fieldValue(demographics, 'birthDate'));
+  // The protocol's demographics form, read by its SDTM mapping (DM.SEX, DM.BRTHDTC).
+  const demographicsForm = domainForm(context.protocol, 'DM');
+  const demographics = demographicsForm && recordsOf(subject, demographicsForm.id)[0];
+  const sex = mappedValue(demographics, demographicsForm, 'SEX');
+  const birthDate = isoText(mappedValue(demographics, demographicsForm, 'BRTHDTC'));
   const subjid = participant.study_number ?? participant.screening_number;
   const resources: Resource[] = [
     {

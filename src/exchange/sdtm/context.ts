@@ -1,6 +1,6 @@
-import type { Protocol, ProtocolItem } from '../../protocol/schema.ts';
+import type { Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
 import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
-import type { FormRecordRow, SubjectSource } from '../source.ts';
+import { type FormRecordRow, fieldValue, type SubjectSource } from '../source.ts';
 
 export interface SiteInfo {
   siteId: string;
@@ -132,4 +132,39 @@ export function isoText(value: unknown): string | null {
   if (value === null || value === undefined || value === '') return null;
   if (value instanceof Date) return value.toISOString();
   return String(value);
+}
+
+/**
+ * The protocol's form for an SDTM domain (its `sdtmDomain`), the first in the protocol's order; with
+ * `having`, the first whose items include one mapped to that variable with one of the given types
+ * (the disposition form: a DS form whose DSDECOD is a choice, not the consent form's yes/no).
+ */
+export function domainForm(
+  protocol: Protocol,
+  domain: string,
+  having?: { variable: string; types: readonly ProtocolItem['type'][] },
+): ProtocolForm | undefined {
+  return protocol.forms.find(
+    (form) =>
+      form.sdtmDomain === domain &&
+      (!having ||
+        form.items.some(
+          (item) => item.sdtm?.variable === having.variable && having.types.includes(item.type),
+        )),
+  );
+}
+
+/** The id of a form's item mapped to an SDTM variable (`sdtm.variable`), if it has one. */
+export function itemFor(form: ProtocolForm | undefined, variable: string): string | undefined {
+  return form?.items.find((item) => item.sdtm?.variable === variable)?.id;
+}
+
+/** A record's value of the item mapped to an SDTM variable; null when the form has no such item. */
+export function mappedValue(
+  record: FormRecordRow | undefined,
+  form: ProtocolForm | undefined,
+  variable: string,
+) {
+  const itemId = itemFor(form, variable);
+  return itemId === undefined ? null : fieldValue(record, itemId);
 }

@@ -4,8 +4,11 @@ import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
 import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import {
   codeLabel,
+  domainForm,
   isoText,
+  itemFor,
   itemOf,
+  mappedValue,
   type SdtmContext,
   type SubjectContext,
   visitOf,
@@ -82,12 +85,14 @@ const withSeq = (prefix: string, rows: SdtmRow[]) =>
   rows.map((row, index) => ({ ...row, [`${prefix}SEQ`]: index + 1 }));
 
 export function buildMh(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
-  const form = context.protocol.forms.find((entry) => entry.id === 'medicalHistory');
-  const record = recordsOf(subject.subject, 'medicalHistory')[0];
+  // The protocol's MH form, its items read by their SDTM mapping: the start of the condition under study
+  // (MHSTDTC), conditions asked as yes/no (MHOCCUR) and named in free text (MHTERM).
+  const form = domainForm(context.protocol, 'MH');
+  const record = form && recordsOf(subject.subject, form.id)[0];
   if (!form || !record) return [];
   const base = { STUDYID: context.studyId, DOMAIN: 'MH', USUBJID: subject.usubjid };
   const rows: SdtmRow[] = [];
-  const onset = isoText(fieldValue(record, 'symptomOnsetDate'));
+  const onset = isoText(mappedValue(record, form, 'MHSTDTC'));
   if (onset) {
     rows.push({
       ...base,
@@ -168,22 +173,26 @@ export function buildAe(context: SdtmContext, subject: SubjectContext): SdtmRow[
 }
 
 export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
-  const categoryItem = itemOf(context.protocol, 'conmeds', 'category');
-  const rows = recordsOf(subject.subject, 'conmeds').map((record) => {
-    const start = isoText(fieldValue(record, 'startDate'));
-    const end = isoText(fieldValue(record, 'endDate'));
-    const ongoing = fieldValue(record, 'ongoing') === true;
-    const route = fieldValue(record, 'route');
+  // The protocol's CM form, its items read by their SDTM mapping (CMTRT, CMCAT, CMSTDTC, …).
+  const form = domainForm(context.protocol, 'CM');
+  if (!form) return [];
+  const categoryItem = itemOf(context.protocol, form.id, itemFor(form, 'CMCAT') ?? '');
+  const rows = recordsOf(subject.subject, form.id).map((record) => {
+    const value = (variable: string) => mappedValue(record, form, variable);
+    const start = isoText(value('CMSTDTC'));
+    const end = isoText(value('CMENDTC'));
+    const ongoing = value('CMENRTPT') === true;
+    const route = value('CMROUTE');
     return {
       STUDYID: context.studyId,
       DOMAIN: 'CM',
       USUBJID: subject.usubjid,
       CMSPID: String(record.instance),
-      CMTRT: (fieldValue(record, 'medication') as string | null) ?? null,
+      CMTRT: (value('CMTRT') as string | null) ?? null,
       ...whodrugVariables(subject.subject.codings?.get(record.record_id)),
-      CMCAT: codeLabel(context.protocol, categoryItem, fieldValue(record, 'category'))?.toUpperCase() ?? null,
-      CMINDC: (fieldValue(record, 'indication') as string | null) ?? null,
-      CMDOSTXT: (fieldValue(record, 'dose') as string | null) ?? null,
+      CMCAT: codeLabel(context.protocol, categoryItem, value('CMCAT'))?.toUpperCase() ?? null,
+      CMINDC: (value('CMINDC') as string | null) ?? null,
+      CMDOSTXT: (value('CMDOSTXT') as string | null) ?? null,
       CMROUTE: route === null ? null : (routes[String(route)] ?? 'OTHER'),
       CMSTDTC: subject.dates.date(start),
       CMENDTC: subject.dates.date(end),

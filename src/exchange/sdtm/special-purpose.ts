@@ -1,5 +1,13 @@
 import { fieldValue, givenDoses, recordsOf } from '../source.ts';
-import { isoText, type SdtmContext, type SubjectContext, visitOf } from './context.ts';
+import {
+  domainForm,
+  isoText,
+  itemFor,
+  mappedValue,
+  type SdtmContext,
+  type SubjectContext,
+  visitOf,
+} from './context.ts';
 import type { SdtmRow } from './variables.ts';
 
 // DM, DS and SV: one participant's demographics, disposition and visits.
@@ -37,32 +45,40 @@ function exposureTimes(subject: SubjectContext): { first: string | null; last: s
   return { first: starts[0] ?? null, last: starts.at(-1) ?? null };
 }
 
-function deathDate(subject: SubjectContext): string | null {
-  for (const record of [
-    ...recordsOf(subject.subject, 'endOfStudy'),
-    ...recordsOf(subject.subject, 'clinicalStatus'),
-  ]) {
-    const date = isoText(fieldValue(record, 'deathDate'));
-    if (date) return date;
+/** The date of death from the first item mapped to DM.DTHDTC that holds one, forms in the protocol's order. */
+function deathDate(context: SdtmContext, subject: SubjectContext): string | null {
+  for (const form of context.protocol.forms) {
+    const itemId = itemFor(form, 'DTHDTC');
+    if (itemId === undefined) continue;
+    for (const record of recordsOf(subject.subject, form.id)) {
+      const date = isoText(fieldValue(record, itemId));
+      if (date) return date;
+    }
   }
   return null;
 }
+
+/** The disposition form: a DS form whose DSDECOD is a choice (the consent form's DSDECOD is a yes/no). */
+const dispositionForm = (context: SdtmContext) =>
+  domainForm(context.protocol, 'DS', { variable: 'DSDECOD', types: ['choice'] });
 
 function consentDate(subject: SubjectContext): string | null {
   const consent = subject.subject.consents[0];
   return consent ? isoText(consent.consented_at) : null;
 }
 
-function endOfParticipation(subject: SubjectContext): string | null {
-  const end = recordsOf(subject.subject, 'endOfStudy')[0];
-  return isoText(fieldValue(end, 'lastContactDate')) ?? subject.subject.participant.status_date ?? null;
+function endOfParticipation(context: SdtmContext, subject: SubjectContext): string | null {
+  const form = dispositionForm(context);
+  const end = form && recordsOf(subject.subject, form.id)[0];
+  return isoText(mappedValue(end, form, 'DSSTDTC')) ?? subject.subject.participant.status_date ?? null;
 }
 
 export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
   const { participant } = subject.subject;
-  const demographics = recordsOf(subject.subject, 'demographics')[0];
+  const demographicsForm = domainForm(context.protocol, 'DM');
+  const demographics = demographicsForm && recordsOf(subject.subject, demographicsForm.id)[0];
   const exposure = exposureTimes(subject);
-  const death = deathDate(subject);
+  const death = deathDate(context, subject);
   const arm = context.protocol.study.design.arms[0];
   const enrolled = participant.day1_date !== null;
   const armCode =
@@ -79,8 +95,8 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
         : 'Not Assigned';
   const actual = exposure.first !== null;
   const site = context.sites.get(participant.site_id);
-  const age = fieldValue(demographics, 'age');
-  const birthDate = isoText(fieldValue(demographics, 'birthDate'));
+  const age = mappedValue(demographics, demographicsForm, 'AGE');
+  const birthDate = isoText(mappedValue(demographics, demographicsForm, 'BRTHDTC'));
   const date = subject.dates.date;
   return [
     {
@@ -89,18 +105,18 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
       USUBJID: subject.usubjid,
       SUBJID: subject.subjid,
       RFSTDTC: date(exposure.first ?? participant.day1_date),
-      RFENDTC: date(endOfParticipation(subject) ?? exposure.last),
+      RFENDTC: date(endOfParticipation(context, subject) ?? exposure.last),
       RFXSTDTC: date(exposure.first),
       RFXENDTC: date(exposure.last),
       RFICDTC: date(consentDate(subject)),
-      RFPENDTC: date(endOfParticipation(subject)),
+      RFPENDTC: date(endOfParticipation(context, subject)),
       DTHDTC: date(death),
       DTHFL: death ? 'Y' : null,
       SITEID: site?.code ?? participant.site_id,
       BRTHDTC: context.privacy.includeIdentifiers ? date(birthDate) : null,
       AGE: typeof age === 'number' ? age : ageAt(birthDate, consentDate(subject)),
       AGEU: 'YEARS',
-      SEX: (fieldValue(demographics, 'sex') as string | null) ?? null,
+      SEX: (mappedValue(demographics, demographicsForm, 'SEX') as string | null) ?? null,
       RACE: null,
       ETHNIC: null,
       ARMCD: armCode,
@@ -138,11 +154,12 @@ export function buildDs(context: SdtmContext, subject: SubjectContext): SdtmRow[
     });
   }
   const { participant } = subject.subject;
-  const end = recordsOf(subject.subject, 'endOfStudy')[0];
-  const endStatus = fieldValue(end, 'status') as string | null;
+  const endForm = dispositionForm(context);
+  const end = endForm && recordsOf(subject.subject, endForm.id)[0];
+  const endStatus = mappedValue(end, endForm, 'DSDECOD') as string | null;
   if (endStatus) {
-    const at = isoText(fieldValue(end, 'lastContactDate'));
-    const reason = fieldValue(end, 'reason') as string | null;
+    const at = isoText(mappedValue(end, endForm, 'DSSTDTC'));
+    const reason = mappedValue(end, endForm, 'DSTERM') as string | null;
     rows.push({
       ...base,
       DSTERM: reason ?? dispositionTerms[endStatus] ?? endStatus.toUpperCase(),
