@@ -10,6 +10,7 @@ import { readableField, readableValue } from '../../readable.ts';
 import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
 import { causalityNoteKey } from './causality-note.ts';
+import { NarrativeEditor } from './narrative-editor.tsx';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
 
@@ -62,6 +63,7 @@ function History({ aeId, siteId }: { aeId: string; siteId: string }) {
 export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => void }) {
   const { t } = useTranslation();
   const can = useCan();
+  const language = useLanguage();
   const event = useAdverseEvent(aeId);
   const zone = useSiteTimeZone(event.data?.siteId);
   const [editing, setEditing] = useState(false);
@@ -102,7 +104,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
             component="a"
             size="xs"
             variant="light"
-            href={`/api/v1/adverse-events/${aeId}/report.pdf`}
+            href={`/api/v1/adverse-events/${aeId}/report.pdf?lang=${language}`}
             target="_blank"
           >
             {t('safety.downloadPdf')}
@@ -131,6 +133,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
             onSaved={() => setEditing(false)}
           />
         )}
+        {data.summary.serious && <NarrativeEditor aeId={aeId} timeZone={zone ?? 'UTC'} />}
         {data.clocks.length > 0 && (
           <>
             <Title order={5}>{t('safety.timeline')}</Title>
