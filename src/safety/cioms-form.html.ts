@@ -1,5 +1,5 @@
 import type { PaperLanguage } from '../casebook/casebook-words.ts';
-import { esc, paperDocument } from '../casebook/paper-html.ts';
+import { esc, paperDocument, unitText } from '../casebook/paper-html.ts';
 import { ciomsWords } from './cioms-words.ts';
 import type { CiomsReport } from './report.ts';
 
@@ -131,7 +131,7 @@ function labLines(labs: StoredLab[], tr: Translate, w: Words): string {
   return labs
     .map((lab) => {
       const flag = flagWord(lab?.flag, w);
-      return `${esc(lab?.collectedOn ?? '')} ${tr(lab?.test)}: ${text(lab?.value)} ${esc(lab?.unit ?? '')}${flag ? ` (${flag})` : ''}`;
+      return `${esc(lab?.collectedOn ?? '')} ${tr(lab?.test)}: ${text(lab?.value)} ${esc(unitText(lab?.unit))}${flag ? ` (${flag})` : ''}`;
     })
     .join('\n');
 }
@@ -161,7 +161,7 @@ function continuationPage(
         labs.map((lab) => [
           esc(lab?.collectedOn ?? ''),
           tr(lab?.test),
-          `${text(lab?.value)} ${esc(lab?.unit ?? '')}`,
+          `${text(lab?.value)} ${esc(unitText(lab?.unit))}`,
           lab?.low === null && lab?.high === null ? '—' : `${text(lab?.low)} – ${text(lab?.high)}`,
           flagWord(lab?.flag, w),
         ]),

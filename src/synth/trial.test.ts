@@ -120,6 +120,42 @@ describe('synthetic trial generator', () => {
     expect(firstResult.written.related).toBe(related);
   });
 
+  it('codes its events and medications with the shipped synthetic dictionaries, leaving the unmatched for the coder', async () => {
+    const items = await first.database.read((db) =>
+      db
+        .selectFrom('coding_item')
+        .select(['dictionary', 'status', 'verbatim', 'code'])
+        .where('study_id', '=', first.studyId)
+        .execute(),
+    );
+    const events = await first.database.read((db) =>
+      db.selectFrom('adverse_event').select('ae_id').where('study_id', '=', first.studyId).execute(),
+    );
+    const meddra = items.filter((item) => item.dictionary === 'meddra');
+    expect(meddra.length).toBe(events.length);
+    expect(meddra.length).toBeGreaterThan(0);
+    // Every adverse event term of the demo is an LLT of the synthetic MedDRA: all auto-coded.
+    expect(meddra.every((item) => item.status === 'coded' && item.code !== null)).toBe(true);
+    const drugs = items.filter((item) => item.dictionary === 'whodrug');
+    expect(drugs.filter((item) => item.status === 'coded').length).toBeGreaterThan(0);
+    // Amlodipine and Metformin are not in the synthetic WHODrug: they wait in the coder's queue.
+    const queued = new Set(drugs.filter((item) => item.status !== 'coded').map((item) => item.verbatim));
+    expect([...queued].every((verbatim) => ['Amlodipine', 'Metformin'].includes(verbatim))).toBe(true);
+    const chosen = await first.database.read((db) =>
+      db
+        .selectFrom('study_dictionary as s')
+        .innerJoin('dictionary_version as v', 'v.dictionary_version_id', 's.dictionary_version_id')
+        .select(['s.dictionary', 'v.version'])
+        .where('s.study_id', '=', first.studyId)
+        .orderBy('s.dictionary')
+        .execute(),
+    );
+    expect(chosen).toEqual([
+      { dictionary: 'meddra', version: '99.0' },
+      { dictionary: 'whodrug', version: '2099.1' },
+    ]);
+  });
+
   it('has a visit taken a day late, proposed as a deviation by the form service and confirmed by the monitor', async () => {
     const deviations = await first.database.read((db) =>
       db.selectFrom('protocol_deviation').selectAll().where('study_id', '=', first.studyId).execute(),
