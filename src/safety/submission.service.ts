@@ -3,7 +3,7 @@ import { recordParticipantAudit } from '../audit/audit.service.ts';
 import { type LockoutPolicy, reauthenticate } from '../auth/reauthentication.service.ts';
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
-import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
+import { conflict, DomainError, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { findAdverseEvent } from './adverse-event.service.ts';
@@ -126,6 +126,19 @@ async function prepareSubmission(
 }
 
 /**
+ * The PDF to keep with a submission. A server that cannot print (no Chromium) still records that a
+ * report was sent, which happened elsewhere: the data are kept and the PDF is printed from them later.
+ */
+async function keptPdf(payload: CiomsReport, language: 'en' | 'zh'): Promise<Buffer | null> {
+  try {
+    return await ciomsPdf(payload, language);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'unavailable') return null;
+    throw error;
+  }
+}
+
+/**
  * Records that a report was sent under a clock: the structured report and its CIOMS I PDF (in the
  * language asked) are kept with their SHA-256, so what was sent can be downloaded unchanged later.
  * Site clocks are the site's to report (safety.report), sponsor clocks the sponsor's (safety.submit).
@@ -133,6 +146,7 @@ async function prepareSubmission(
  * The record is an electronic signature: the signer re-enters the password first, and a wrong
  * password, or a locked account, writes nothing of the submission. The PDF is printed outside the
  * transaction; if the data changed meanwhile, nothing is written and the signer is asked to retry.
+ * `keepPdf: false` keeps the data only (the synthetic trial's reports, written by the thousand).
  */
 export async function recordSubmission(
   database: Database,
@@ -142,8 +156,9 @@ export async function recordSubmission(
   aeId: string,
   reporter: 'site' | 'sponsor',
   request: SubmissionRequest,
-  clock: () => Date = () => new Date(),
+  options: { clock?: () => Date; keepPdf?: boolean } = {},
 ): Promise<SubmissionView> {
+  const clock = options.clock ?? (() => new Date());
   const permission = reporter === 'site' ? 'safety.report' : 'safety.submit';
   // The event's existence and the caller's right to it are checked before the password, so a
   // signature.failed event is only ever written about an event the signer may report.
@@ -166,7 +181,7 @@ export async function recordSubmission(
   const draft = await database.read((db) =>
     prepareSubmission(db, studyId, caller, aeId, reporter, request, generatedAt, false),
   );
-  const pdf = await ciomsPdf(draft.payload, language);
+  const pdf = options.keepPdf === false ? null : await keptPdf(draft.payload, language);
   const digest = reportDigest(draft.payload);
   return database.transaction(async (trx) => {
     const prepared = await prepareSubmission(
@@ -183,7 +198,7 @@ export async function recordSubmission(
       throw conflict('The report changed while its PDF was being made; record the submission again.');
     }
     const { row, submittedAt } = prepared;
-    const documentSha256 = pdfDigest(pdf);
+    const documentSha256 = pdf ? pdfDigest(pdf) : null;
     const submission = await trx
       .insertInto('safety_submission')
       .values({
@@ -204,9 +219,9 @@ export async function recordSubmission(
         signer_name: caller.user.name,
         signature_meaning: submissionMeaning,
         follow_up_number: prepared.followUpNumber,
-        document_pdf: pdf.toString('base64'),
+        document_pdf: pdf?.toString('base64') ?? null,
         document_sha256: documentSha256,
-        document_language: language,
+        document_language: pdf ? language : null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
