@@ -41,45 +41,87 @@ function dateParts(value: string | null | undefined) {
   return match ? { year: match[1], month: match[2], day: match[3] } : { year: '', month: '', day: '' };
 }
 
+/** What each section of the form reads: the report, the words and the label translator of its language. */
+interface Sheet {
+  report: StoredReport;
+  w: Words;
+  tr: Translate;
+  narrative: string;
+}
+
 /** The form of one report in one language; `digest` is the SHA-256 of its data. */
 export function renderCiomsHtml(report: StoredReport, language: PaperLanguage, digest: string): string {
   const w = ciomsWords(language);
-  const tr = (value: string | null | undefined) =>
-    value === null || value === undefined
-      ? '—'
-      : esc(
-          language === 'zh'
-            ? ((report.labelsZh as Record<string, string> | undefined)?.[value] ?? value)
-            : value,
-        );
+  const labelsZh = (report.labelsZh ?? {}) as Record<string, string>;
+  const tr: Translate = (value) =>
+    value === null || value === undefined ? '—' : esc(language === 'zh' ? (labelsZh[value] ?? value) : value);
+  const narrative = (language === 'zh' ? report.narrative?.textZh : null) ?? report.narrative?.text ?? '';
+  const sheet = { report, w, tr, narrative };
   const meta = report.report ?? {};
+  const versionText = meta.followUpNumber ? `${w('followUp')} ${meta.followUpNumber}` : w('initial');
+  const continuation =
+    narrative.length > NARRATIVE_BOX_CHARS ||
+    (report.reaction?.laboratory ?? []).length > LAB_ROWS_IN_BOX ||
+    (report.concomitant?.medications ?? []).length > CONMEDS_IN_BOX;
+  const page1 = `
+<div class="title"><b>${w('form')}</b><span>${w('title')}</span><span>${w('caseId')}: ${text(meta.caseId)} · ${w('version')}: ${esc(versionText)}</span></div>
+<table class="form">
+${reactionSection(sheet)}
+${suspectDrugSection(sheet)}
+${concomitantSection(sheet)}
+${manufacturerSection(sheet)}
+</table>
+<div class="foot">${w('digest')}: ${esc(digest)}</div>`;
+  const page2 = continuation ? continuationPage(report, narrative, language, tr, digest) : '';
+  return paperDocument(`CIOMS I ${meta.caseId ?? ''}`, language, STYLE, page1 + page2);
+}
+
+/** I. Reaction information: boxes 1–6, the description (7 + 13) and the seriousness boxes (8–12). */
+function reactionSection({ report, w, tr, narrative }: Sheet): string {
   const reaction = report.reaction ?? {};
-  const product = report.suspectProduct ?? {};
-  const concomitant = report.concomitant ?? {};
-  const narrativeText = (language === 'zh' ? report.narrative?.textZh : null) ?? report.narrative?.text ?? '';
-  const overflow = narrativeText.length > NARRATIVE_BOX_CHARS;
   const labs = reaction.laboratory ?? [];
-  const conmeds = concomitant.medications ?? [];
-  const continuation = overflow || labs.length > LAB_ROWS_IN_BOX || conmeds.length > CONMEDS_IN_BOX;
+  const overflow = narrative.length > NARRATIVE_BOX_CHARS;
+  // The form's four boxes are ICH E2A's criteria; every criterion of the protocol shows in the description.
   const criteria = reaction.seriousnessCriteriaCodes ?? [];
-  // The form's four boxes are ICH E2A's criteria; the protocol's other criteria show in the description.
   const has = (code: string) => criteria.includes(code);
   const onset = dateParts(reaction.onset);
-  const versionText = meta.followUpNumber ? `${w('followUp')} ${meta.followUpNumber}` : w('initial');
-  const challenge = (value: DeepPartial<{ answer: string | null; source: string }> | undefined) =>
-    `${tick(value?.answer === 'yes')}${w('yes')} ${tick(value?.answer === 'no')}${w('no')} ${tick(value?.answer === 'not-applicable')}${w('notApplicable')}` +
-    (value?.source === 'investigator' ? ` <span class="box">(${w('byInvestigator')})</span>` : '');
-
+  const coded = reaction.meddraPreferredTerm
+    ? ` — ${w('codedTerm')} ${esc(reaction.meddraVersion ?? '')} PT ${esc(reaction.meddraPreferredTerm)}; LLT ${text(reaction.meddraLowestLevelTerm)}; SOC ${text(reaction.meddraSystemOrganClass)}`
+    : '';
   const description = [
-    `${text(reaction.term)}${reaction.meddraPreferredTerm ? ` — ${w('codedTerm')} ${esc(reaction.meddraVersion ?? '')} PT ${esc(reaction.meddraPreferredTerm)}; LLT ${text(reaction.meddraLowestLevelTerm)}; SOC ${text(reaction.meddraSystemOrganClass)}` : ''}`,
+    `${text(reaction.term)}${coded}`,
     `${w('grade')}: ${text(reaction.grade)} (${text(reaction.gradingSystem)}) · ${w('outcome')}: ${tr(reaction.outcome)} · ${w('causality')}: ${tr(report.assessment?.causality)} (${text(report.assessment?.causalityScale)})`,
+    (reaction.seriousnessCriteria ?? []).map((entry) => tr(entry)).join('; '),
     '',
-    esc(overflow ? `${narrativeText.slice(0, NARRATIVE_BOX_CHARS)}…` : narrativeText) +
+    esc(overflow ? `${narrative.slice(0, NARRATIVE_BOX_CHARS)}…` : narrative) +
       (overflow ? ` ${w('continued')}` : ''),
     ...(labs.length > 0 && labs.length <= LAB_ROWS_IN_BOX ? ['', labLines(labs, tr, w)] : []),
   ].join('\n');
+  const patient = report.patient ?? {};
+  return `<tr><td colspan="8" class="head">${w('sectionI')}</td></tr>
+<tr>${cell(w('box1'), text(patient.identifier))}${cell(w('box1a'), text(patient.country))}${cell(w('box2'), '—')}${cell(w('box2a'), `${text(patient.ageYears)} ${w('years')}`)}${cell(w('box3'), text(patient.sex))}
+${cell(w('box4'), `${w('day')} ${esc(onset.day ?? '')} · ${w('month')} ${esc(onset.month ?? '')} · ${w('year')} ${esc(onset.year ?? '')}`, 'colspan="3"')}</tr>
+<tr>${cell(w('box7'), description, 'colspan="6" style="height:250pt"')}
+${cell(w('box8'), `${tick(has('death'))}${w('died')}<br>${tick(has('hospitalisation'))}${w('hospital')}<br>${tick(has('disability'))}${w('disability')}<br>${tick(has('life-threatening'))}${w('lifeThreatening')}`, 'colspan="2"')}</tr>`;
+}
 
+/** II. Suspect drug: boxes 14–19, with dechallenge (20) and rechallenge (21). */
+function suspectDrugSection({ report, w, tr }: Sheet): string {
+  const product = report.suspectProduct ?? {};
   const lots = (product.lotNumbers ?? []).join(', ');
+  const challenge = (value: DeepPartial<{ answer: string | null; source: string }> | undefined) =>
+    `${tick(value?.answer === 'yes')}${w('yes')} ${tick(value?.answer === 'no')}${w('no')} ${tick(value?.answer === 'not-applicable')}${w('notApplicable')}` +
+    (value?.source === 'investigator' ? ` <span class="box">(${w('byInvestigator')})</span>` : '');
+  return `<tr><td colspan="8" class="head">${w('sectionII')}</td></tr>
+<tr>${cell(w('box14'), `${tr(product.name)}<br>${w('lots')}: ${text(lots)}`, 'colspan="5"')}${cell(w('box20'), challenge(product.dechallenge), 'colspan="3" rowspan="2"')}</tr>
+<tr>${cell(w('box15'), text(product.dose), 'colspan="3"')}${cell(w('box16'), text(product.route), 'colspan="2"')}</tr>
+<tr>${cell(w('box17'), tr(product.indication), 'colspan="5"')}${cell(w('box21'), challenge(product.rechallenge), 'colspan="3" rowspan="2"')}</tr>
+<tr>${cell(w('box18'), `${text(product.firstDose?.slice(0, 10))} / ${text(product.lastDose?.slice(0, 10))}`, 'colspan="3"')}${cell(w('box19'), `${text(product.dosesGiven)} ${w('dosesGiven')}`, 'colspan="2"')}</tr>`;
+}
+
+/** III. Concomitant drugs (22) and other relevant history (23). */
+function concomitantSection({ report, w, tr }: Sheet): string {
+  const conmeds = report.concomitant?.medications ?? [];
   const conmedText =
     conmeds.length === 0
       ? w('none')
@@ -87,32 +129,20 @@ export function renderCiomsHtml(report: StoredReport, language: PaperLanguage, d
           .slice(0, CONMEDS_IN_BOX)
           .map((line) => conmedLine(line, tr, w))
           .join('\n') + (conmeds.length > CONMEDS_IN_BOX ? `\n${w('continued')}` : '');
-  const history = (concomitant.history ?? []).map((entry) => tr(entry)).join('; ') || w('none');
-
-  const page1 = `
-<div class="title"><b>${w('form')}</b><span>${w('title')}</span><span>${w('caseId')}: ${text(meta.caseId)} · ${w('version')}: ${esc(versionText)}</span></div>
-<table class="form">
-<tr><td colspan="8" class="head">${w('sectionI')}</td></tr>
-<tr>${cell(w('box1'), text(report.patient?.identifier))}${cell(w('box1a'), text(report.patient?.country))}${cell(w('box2'), '—')}${cell(w('box2a'), `${text(report.patient?.ageYears)} ${w('years')}`)}${cell(w('box3'), text(report.patient?.sex))}
-${cell(w('box4'), `${w('day')} ${esc(onset.day ?? '')} · ${w('month')} ${esc(onset.month ?? '')} · ${w('year')} ${esc(onset.year ?? '')}`, 'colspan="3"')}</tr>
-<tr>${cell(w('box7'), description, 'colspan="6" style="height:250pt"')}
-${cell(w('box8'), `${tick(has('death'))}${w('died')}<br>${tick(has('hospitalisation'))}${w('hospital')}<br>${tick(has('disability'))}${w('disability')}<br>${tick(has('life-threatening'))}${w('lifeThreatening')}`, 'colspan="2"')}</tr>
-<tr><td colspan="8" class="head">${w('sectionII')}</td></tr>
-<tr>${cell(w('box14'), `${tr(product.name)}<br>${w('lots')}: ${text(lots)}`, 'colspan="5"')}${cell(w('box20'), challenge(product.dechallenge), 'colspan="3" rowspan="2"')}</tr>
-<tr>${cell(w('box15'), text(product.dose), 'colspan="3"')}${cell(w('box16'), text(product.route), 'colspan="2"')}</tr>
-<tr>${cell(w('box17'), tr(product.indication), 'colspan="5"')}${cell(w('box21'), challenge(product.rechallenge), 'colspan="3" rowspan="2"')}</tr>
-<tr>${cell(w('box18'), `${text(product.firstDose?.slice(0, 10))} / ${text(product.lastDose?.slice(0, 10))}`, 'colspan="3"')}${cell(w('box19'), `${text(product.dosesGiven)} ${w('dosesGiven')}`, 'colspan="2"')}</tr>
-<tr><td colspan="8" class="head">${w('sectionIII')}</td></tr>
+  const history = (report.concomitant?.history ?? []).map((entry) => tr(entry)).join('; ') || w('none');
+  return `<tr><td colspan="8" class="head">${w('sectionIII')}</td></tr>
 <tr>${cell(w('box22'), conmedText, 'colspan="8"')}</tr>
-<tr>${cell(w('box23'), history, 'colspan="8"')}</tr>
-<tr><td colspan="8" class="head">${w('sectionIV')}</td></tr>
+<tr>${cell(w('box23'), history, 'colspan="8"')}</tr>`;
+}
+
+/** IV. Manufacturer information (24a–d), the date of the report and its type (25a). */
+function manufacturerSection({ report, w, tr }: Sheet): string {
+  const meta = report.report ?? {};
+  const followUp = meta.followUpNumber ?? 0;
+  return `<tr><td colspan="8" class="head">${w('sectionIV')}</td></tr>
 <tr>${cell(w('box24a'), tr(meta.sponsor), 'colspan="4" rowspan="2"')}${cell(w('box24b'), text(meta.caseId), 'colspan="4"')}</tr>
 <tr>${cell(w('box24c'), text(meta.siteAwareAt), 'colspan="2"')}${cell(w('box24d'), `${tick(true)}${w('study')} ${tick(false)}${w('literature')} ${tick(false)}${w('professional')}`, 'colspan="2"')}</tr>
-<tr>${cell(w('reportDate'), text(report.generatedAt?.slice(0, 10)), 'colspan="4"')}${cell(w('box25a'), `${tick(!meta.followUpNumber)}${w('initial')} ${tick(Boolean(meta.followUpNumber))}${w('followUp')} ${meta.followUpNumber ? esc(String(meta.followUpNumber)) : ''}`, 'colspan="4"')}</tr>
-</table>
-<div class="foot">${w('digest')}: ${esc(digest)}</div>`;
-  const page2 = continuation ? continuationPage(report, narrativeText, language, tr, digest) : '';
-  return paperDocument(`CIOMS I ${meta.caseId ?? ''}`, language, STYLE, page1 + page2);
+<tr>${cell(w('reportDate'), text(report.generatedAt?.slice(0, 10)), 'colspan="4"')}${cell(w('box25a'), `${tick(followUp === 0)}${w('initial')} ${tick(followUp > 0)}${w('followUp')} ${followUp > 0 ? esc(String(followUp)) : ''}`, 'colspan="4"')}</tr>`;
 }
 
 type Words = ReturnType<typeof ciomsWords>;

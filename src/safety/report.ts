@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { MeddraCoding } from '../coding/coded-terms.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
-import { deriveChallenge } from './challenge.ts';
+import { type ChallengeFinding, deriveChallenge } from './challenge.ts';
 import { draftNarrative } from './narrative-draft.ts';
 import type { ReportData } from './report-data.ts';
 import type { AdverseEventView } from './safety.schema.ts';
@@ -59,6 +59,53 @@ function labeller() {
   return { use, zh };
 }
 
+type Labels = ReturnType<typeof labeller>;
+
+const codeListLabel = (protocol: Protocol, labels: Labels) => (listId: string, code: string | null) => {
+  const item = protocol.codeLists
+    .find((list) => list.id === listId)
+    ?.items.find((entry) => entry.code === code);
+  return code === null ? null : labels.use(item?.label, code);
+};
+
+const givenDoses = (doses: ReportData['doses']) =>
+  doses.filter((dose) => dose.status !== 'not-given' && dose.startedAt);
+
+/** CIOMS II: the suspect product, each dose with its lot, and dechallenge and rechallenge (20, 21). */
+function suspectProductOf(context: ReportContext, labels: Labels) {
+  const { protocol, data } = context;
+  const summary = context.event.summary;
+  const given = givenDoses(data.doses);
+  const challenge = deriveChallenge(
+    data.doses.map((dose) => ({ ...dose, startedAt: dose.startedAt ? new Date(dose.startedAt) : null })),
+    protocol.regimen.numberOfDoses,
+    context.onset,
+    summary.outcome,
+  );
+  // The investigator's answer, where saved, stands over what the dosing record shows.
+  const answer = (derived: ChallengeFinding, saved: string | null | undefined) => ({
+    answer: saved ?? derived.answer,
+    derivedAnswer: derived.answer,
+    source: saved ? 'investigator' : derived.answer ? 'derived' : 'unknown',
+    basis: labels.use(derived.basis),
+  });
+  return {
+    name: labels.use(protocol.product.name),
+    dose: `${protocol.regimen.dose.amount} ${protocol.regimen.dose.unit} in ${protocol.regimen.volume.amount} ${protocol.regimen.volume.unit}`,
+    route: protocol.regimen.route,
+    device: labels.use(protocol.regimen.device.name),
+    indication: labels.use(protocol.study.condition.name),
+    firstDose: given[0]?.startedAt ?? null,
+    lastDose: given.at(-1)?.startedAt ?? null,
+    dosesGiven: given.length,
+    lotNumbers: [...new Set(given.flatMap((dose) => (dose.lotNumber ? [dose.lotNumber] : [])))],
+    doses: data.doses,
+    actionTaken: codeListLabel(protocol, labels)('aeAction', summary.actionTaken),
+    dechallenge: answer(challenge.dechallenge, data.revision?.dechallenge),
+    rechallenge: answer(challenge.rechallenge, data.revision?.rechallenge),
+  };
+}
+
 /** The version label of a report: `initial`, `follow-up 1`, `follow-up 2` … */
 export const versionLabel = (followUpNumber: number) =>
   followUpNumber === 0 ? 'initial' : `follow-up ${followUpNumber}`;
@@ -68,29 +115,10 @@ export function buildCiomsReport(context: ReportContext) {
   const { protocol, event, data } = context;
   const summary = event.summary;
   const labels = labeller();
-  const fromList = (listId: string, code: string | null) => {
-    const item = protocol.codeLists
-      .find((list) => list.id === listId)
-      ?.items.find((entry) => entry.code === code);
-    return code === null ? null : labels.use(item?.label, code);
-  };
+  const firstDose = givenDoses(data.doses)[0]?.startedAt ?? null;
+  const fromList = codeListLabel(protocol, labels);
   const fromEntries = (list: ReadonlyArray<{ id: string; label: LocalizedText }>, id: string | null) =>
     id === null ? null : labels.use(list.find((entry) => entry.id === id)?.label, id);
-  const given = data.doses.filter((dose) => dose.status !== 'not-given' && dose.startedAt);
-  const firstDose = given[0]?.startedAt ?? null;
-  const challenge = deriveChallenge(
-    data.doses.map((dose) => ({ ...dose, startedAt: dose.startedAt ? new Date(dose.startedAt) : null })),
-    protocol.regimen.numberOfDoses,
-    context.onset,
-    summary.outcome,
-  );
-  const revision = data.revision;
-  const challengeAnswer = (derived: (typeof challenge)['dechallenge'], saved: string | null | undefined) => ({
-    answer: saved ?? derived.answer,
-    derivedAnswer: derived.answer,
-    source: saved ? 'investigator' : derived.answer ? 'derived' : 'unknown',
-    basis: labels.use(derived.basis),
-  });
   const sections = {
     format: 'exotrial-cioms-1',
     generatedAt: context.generatedAt.toISOString(),
@@ -139,21 +167,7 @@ export function buildCiomsReport(context: ReportContext) {
       inhalationAssociated: summary.inhalationAssociated,
       laboratory: data.labs.map((lab) => ({ ...lab, test: labels.use(lab.test) })),
     },
-    suspectProduct: {
-      name: labels.use(protocol.product.name),
-      dose: `${protocol.regimen.dose.amount} ${protocol.regimen.dose.unit} in ${protocol.regimen.volume.amount} ${protocol.regimen.volume.unit}`,
-      route: protocol.regimen.route,
-      device: labels.use(protocol.regimen.device.name),
-      indication: labels.use(protocol.study.condition.name),
-      firstDose,
-      lastDose: given.at(-1)?.startedAt ?? null,
-      dosesGiven: given.length,
-      lotNumbers: [...new Set(given.flatMap((dose) => (dose.lotNumber ? [dose.lotNumber] : [])))],
-      doses: data.doses,
-      actionTaken: fromList('aeAction', summary.actionTaken),
-      dechallenge: challengeAnswer(challenge.dechallenge, revision?.dechallenge),
-      rechallenge: challengeAnswer(challenge.rechallenge, revision?.rechallenge),
-    },
+    suspectProduct: suspectProductOf(context, labels),
     concomitant: {
       medications: data.conmeds.map((line) => ({ ...line, route: labels.use(line.route) })),
       history: data.history.map((entry) => labels.use(entry)),
@@ -168,6 +182,7 @@ export function buildCiomsReport(context: ReportContext) {
       susar: summary.susar,
     },
   };
+  const revision = data.revision;
   const narrative = revision
     ? { text: revision.narrative, revision: revision.revision, savedBy: revision.saved_by_name, textZh: null }
     : {
