@@ -1,7 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { verifyStudyChain } from '../audit/audit.query.ts';
 import type { Entries } from '../crf/entries.ts';
+import { defaultPrivacy } from '../exchange/privacy.ts';
+import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { relatednessOf } from '../safety/causality.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { syntheticTrialCounts, syntheticTrialDigest } from './summary.ts';
@@ -154,6 +160,23 @@ describe('synthetic trial generator', () => {
       { dictionary: 'meddra', version: '99.0' },
       { dictionary: 'whodrug', version: '2099.1' },
     ]);
+    // The SDTM export carries the codes: every AE row has its preferred term and SOC, CM rows their drug.
+    const folder = mkdtempSync(join(tmpdir(), 'exotrial-demo-sdtm-'));
+    try {
+      await exportSdtmDirectory(first.database, first.studyId, folder, {
+        format: 'csv',
+        privacy: defaultPrivacy,
+        csvCells: 'raw',
+      });
+      const rows = (name: string): Array<Record<string, string>> =>
+        parse(readFileSync(join(folder, name), 'utf8'), { columns: true });
+      const ae = rows('ae.csv');
+      expect(ae.length).toBe(events.length);
+      expect(ae.every((row) => row.AEDECOD !== '' && row.AESOC !== '' && row.AELLTCD !== '')).toBe(true);
+      expect(rows('cm.csv').some((row) => row.CMDECOD !== '' && row.CMCLASCD !== '')).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('has a visit taken a day late, proposed as a deviation by the form service and confirmed by the monitor', async () => {
