@@ -14,10 +14,8 @@ import { currentReport, submittedPdf, submittedReport } from './submission.servi
 const errors = { ...recordErrorResponses, 503: errorBodySchema };
 const aeParams = z.strictObject({ aeId: z.uuid({ message: 'Not an adverse event id.' }) });
 const submissionParams = z.strictObject({ submissionId: z.uuid({ message: 'Not a submission id.' }) });
-const reportQuery = z.strictObject({
-  clockId: z.string().max(64).optional(),
-  lang: z.enum(paperLanguages).default('en'),
-});
+const reportQuery = z.strictObject({ clockId: z.string().max(64).optional() });
+const reportPdfQuery = reportQuery.extend({ lang: z.enum(paperLanguages).default('en') });
 
 export function safetyReportRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
@@ -50,7 +48,7 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
         tags,
         summary: 'The expedited report as a CIOMS I form (PDF, English or Chinese), as it stands now',
         params: aeParams,
-        querystring: reportQuery,
+        querystring: reportPdfQuery,
       },
     },
     async (request, reply) => {
