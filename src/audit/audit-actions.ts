@@ -59,6 +59,7 @@ export const auditActions = [
   'safety.ae.value.enter',
   'safety.dosing.pause',
   'safety.dosing.resume',
+  'safety.report.narrative',
   'safety.report.submit',
   'session.revoke',
   'session.revoke_all',

@@ -8,7 +8,7 @@ import { meddraFiles, parseMeddra } from './meddra-parser.ts';
 import { closestNames, matchKey } from './normalise.ts';
 import { parseWhodrug, whodrugFiles } from './whodrug-parser.ts';
 
-const fixtures = new URL('../../test/fixtures/dictionaries/', import.meta.url).pathname;
+const fixtures = new URL('../../dictionaries/synthetic/', import.meta.url).pathname;
 const meddraEn = join(fixtures, 'meddra-99.0/en');
 const meddraZh = join(fixtures, 'meddra-99.0/zh');
 const whodrug = join(fixtures, 'whodrug-2099.1');

@@ -46,6 +46,29 @@ export interface SafetySubmissionTable {
   signer_id: string | null;
   signer_name: string | null;
   signature_meaning: string | null;
+  /** 0 for the initial report under its clock, 1, 2 … for follow-ups (null before it was kept). */
+  follow_up_number: number | null;
+  /** The PDF exactly as sent (base64), its SHA-256 and language; null on older submissions. */
+  document_pdf: string | null;
+  document_sha256: string | null;
+  document_language: 'en' | 'zh' | null;
+}
+
+export type ChallengeAnswer = 'yes' | 'no' | 'not-applicable';
+
+/** One save of the investigator's part of a report: narrative, dechallenge, rechallenge. */
+export interface AeReportRevisionTable {
+  study_id: string;
+  ae_id: string;
+  revision: number;
+  narrative: string;
+  /** Null: as derived from the dosing record. */
+  dechallenge: ChallengeAnswer | null;
+  rechallenge: ChallengeAnswer | null;
+  reason: string | null;
+  saved_at: Timestamp;
+  saved_by: string;
+  saved_by_name: string;
 }
 
 /** A study-wide pause of dosing: by a stopping rule or by the safety officer; ended only by a decision. */
@@ -101,6 +124,7 @@ export interface DosingAdministrationTable {
 export interface SafetyTables {
   adverse_event: AdverseEventTable;
   safety_submission: SafetySubmissionTable;
+  ae_report_revision: AeReportRevisionTable;
   dosing_pause: DosingPauseTable;
   dosing_administration: DosingAdministrationTable;
 }

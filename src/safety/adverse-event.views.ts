@@ -6,11 +6,12 @@ import { checkForm } from '../crf/form-checks.ts';
 import { toQueryView } from '../crf/form-record.queries.ts';
 import { adverseEventTarget, type QueryTarget } from '../crf/query.service.ts';
 import type { Db } from '../db/connection.ts';
-import type { AdverseEventTable } from '../db/schema-safety.ts';
+import type { AdverseEventTable, SafetySubmissionTable } from '../db/schema-safety.ts';
 import { notFound } from '../kernel/errors.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { aeFormId, eventClocks, summarize } from './ae-summary.ts';
+import { versionLabel } from './report.ts';
 import type { AdverseEventView, SubmissionView } from './safety.schema.ts';
 
 // How an adverse event is shown: its summary, checks, clocks, submissions and queries.
@@ -56,6 +57,33 @@ export async function participantLabels(
   return new Map(rows.map((row) => [row.participant_id, row.study_number ?? row.screening_number]));
 }
 
+/** A submission row as the API shows it. */
+export function submissionView(
+  row: Selectable<SafetySubmissionTable>,
+  recordedByName: string,
+): SubmissionView {
+  return {
+    submissionId: row.submission_id,
+    aeId: row.ae_id,
+    clockId: row.clock_id,
+    kind: row.kind,
+    recipient: row.recipient,
+    submittedAt: new Date(row.submitted_at).toISOString(),
+    reference: row.reference,
+    note: row.note,
+    payloadSha256: row.payload_sha256,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+    recordedBy: row.recorded_by,
+    recordedByName,
+    signerName: row.signer_name,
+    signatureMeaning: row.signature_meaning,
+    followUpNumber: row.follow_up_number,
+    version: row.follow_up_number === null ? null : versionLabel(row.follow_up_number),
+    documentSha256: row.document_sha256,
+    documentLanguage: row.document_language,
+  };
+}
+
 export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): Promise<SubmissionView[]> {
   if (aeIds.length === 0) return [];
   const rows = await db
@@ -70,22 +98,7 @@ export async function submissionsOf(db: Db, studyId: string, aeIds: string[]): P
     studyId,
     rows.map((row) => row.recorded_by),
   );
-  return rows.map((row) => ({
-    submissionId: row.submission_id,
-    aeId: row.ae_id,
-    clockId: row.clock_id,
-    kind: row.kind,
-    recipient: row.recipient,
-    submittedAt: new Date(row.submitted_at).toISOString(),
-    reference: row.reference,
-    note: row.note,
-    payloadSha256: row.payload_sha256,
-    recordedAt: new Date(row.recorded_at).toISOString(),
-    recordedBy: row.recorded_by,
-    recordedByName: names.get(row.recorded_by) ?? row.recorded_by,
-    signerName: row.signer_name,
-    signatureMeaning: row.signature_meaning,
-  }));
+  return rows.map((row) => submissionView(row, names.get(row.recorded_by) ?? row.recorded_by));
 }
 
 /**

@@ -1,20 +1,31 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import canonicalize from 'canonicalize';
 import type { MeddraCoding } from '../coding/coded-terms.ts';
-import type { Protocol } from '../protocol/schema.ts';
+import type { LocalizedText, Protocol } from '../protocol/schema.ts';
+import { type ChallengeFinding, deriveChallenge } from './challenge.ts';
+import { draftNarrative } from './narrative-draft.ts';
+import type { ReportData } from './report-data.ts';
 import type { AdverseEventView } from './safety.schema.ts';
 
-// The expedited report of one adverse event: structured data with the fields of a CIOMS I form, and
-// its PDF. What was sent is stored with its SHA-256, so the PDF of a submission can be re-made exactly.
+// The expedited report of one adverse event: structured data with the fields of a CIOMS I form. Labels
+// are English; `labelsZh` maps each English label used to its Chinese, so the Chinese form is printed
+// from the same data. What was sent is stored with its SHA-256 (src/safety/submission.service.ts).
 
 export interface ReportContext {
   protocol: Protocol;
   event: AdverseEventView;
   site: { siteId: string; name: string; timeZone: string; country: string | null };
   patient: { sex: string | null; birthDate: string | null };
-  doses: { first: string | null; last: string | null; given: number };
-  report: { clockId: string | null; kind: 'initial' | 'follow-up'; recipient: string | null };
+  /** The onset as an instant (the event's onset is entered as the site's wall-clock time). */
+  onset: Date | null;
+  data: ReportData;
+  report: {
+    clockId: string | null;
+    kind: 'initial' | 'follow-up';
+    /** 0: the initial report; 1, 2 …: follow-ups under the same clock. */
+    followUpNumber: number;
+    recipient: string | null;
+  };
   /** The event's term as coded in MedDRA; null while it is in the coding queue or no release is loaded. */
   coded: MeddraCoding | null;
   generatedAt: Date;
@@ -37,27 +48,90 @@ function ageAt(birthDate: string | null, onset: string | null): number | null {
   return years;
 }
 
-const label = (
-  list: ReadonlyArray<{ id?: string; code?: string; label: { en: string } }>,
-  id: string | null,
-) => (id === null ? null : (list.find((entry) => (entry.id ?? entry.code) === id)?.label.en ?? id));
+/** English labels of the report, with their Chinese collected on the way. */
+function labeller() {
+  const zh: Record<string, string> = {};
+  const use = (text: LocalizedText | undefined | null, fallback: string | null = null) => {
+    if (!text) return fallback;
+    zh[text.en] = text.zh;
+    return text.en;
+  };
+  return { use, zh };
+}
 
-/** CIOMS I sections 1–25, as structured fields (English; the term as entered, and as coded in MedDRA when it is). */
-export function buildCiomsReport(context: ReportContext) {
-  const { protocol, event } = context;
-  const summary = event.summary;
-  const codeList = (id: string) => protocol.codeLists.find((list) => list.id === id)?.items ?? [];
+type Labels = ReturnType<typeof labeller>;
+
+const codeListLabel = (protocol: Protocol, labels: Labels) => (listId: string, code: string | null) => {
+  const item = protocol.codeLists
+    .find((list) => list.id === listId)
+    ?.items.find((entry) => entry.code === code);
+  return code === null ? null : labels.use(item?.label, code);
+};
+
+const givenDoses = (doses: ReportData['doses']) =>
+  doses.filter((dose) => dose.status !== 'not-given' && dose.startedAt);
+
+/** CIOMS II: the suspect product, each dose with its lot, and dechallenge and rechallenge (20, 21). */
+function suspectProductOf(context: ReportContext, labels: Labels) {
+  const { protocol, data } = context;
+  const summary = context.event.summary;
+  const given = givenDoses(data.doses);
+  const challenge = deriveChallenge(
+    data.doses.map((dose) => ({ ...dose, startedAt: dose.startedAt ? new Date(dose.startedAt) : null })),
+    protocol.regimen.numberOfDoses,
+    context.onset,
+    summary.outcome,
+  );
+  // The investigator's answer, where saved, stands over what the dosing record shows.
+  const answer = (derived: ChallengeFinding, saved: string | null | undefined) => ({
+    answer: saved ?? derived.answer,
+    derivedAnswer: derived.answer,
+    source: saved ? 'investigator' : derived.answer ? 'derived' : 'unknown',
+    basis: labels.use(derived.basis),
+  });
   return {
+    name: labels.use(protocol.product.name),
+    dose: `${protocol.regimen.dose.amount} ${protocol.regimen.dose.unit} in ${protocol.regimen.volume.amount} ${protocol.regimen.volume.unit}`,
+    route: protocol.regimen.route,
+    device: labels.use(protocol.regimen.device.name),
+    indication: labels.use(protocol.study.condition.name),
+    firstDose: given[0]?.startedAt ?? null,
+    lastDose: given.at(-1)?.startedAt ?? null,
+    dosesGiven: given.length,
+    lotNumbers: [...new Set(given.flatMap((dose) => (dose.lotNumber ? [dose.lotNumber] : [])))],
+    doses: data.doses,
+    actionTaken: codeListLabel(protocol, labels)('aeAction', summary.actionTaken),
+    dechallenge: answer(challenge.dechallenge, data.revision?.dechallenge),
+    rechallenge: answer(challenge.rechallenge, data.revision?.rechallenge),
+  };
+}
+
+/** The version label of a report: `initial`, `follow-up 1`, `follow-up 2` … */
+export const versionLabel = (followUpNumber: number) =>
+  followUpNumber === 0 ? 'initial' : `follow-up ${followUpNumber}`;
+
+/** CIOMS I sections 1–25, as structured fields (the term as entered, and as coded in MedDRA when it is). */
+export function buildCiomsReport(context: ReportContext) {
+  const { protocol, event, data } = context;
+  const summary = event.summary;
+  const labels = labeller();
+  const firstDose = givenDoses(data.doses)[0]?.startedAt ?? null;
+  const fromList = codeListLabel(protocol, labels);
+  const fromEntries = (list: ReadonlyArray<{ id: string; label: LocalizedText }>, id: string | null) =>
+    id === null ? null : labels.use(list.find((entry) => entry.id === id)?.label, id);
+  const sections = {
     format: 'exotrial-cioms-1',
     generatedAt: context.generatedAt.toISOString(),
     report: {
       type: context.report.kind,
+      followUpNumber: context.report.followUpNumber,
+      version: versionLabel(context.report.followUpNumber),
       clockId: context.report.clockId,
       recipient: context.report.recipient,
       source: 'study',
       studyRegistryId: protocol.study.registryId,
       studyTitle: protocol.study.shortTitle,
-      sponsor: protocol.study.sponsor.name.en,
+      sponsor: labels.use(protocol.study.sponsor.name),
       siteAwareAt: summary.awareAt,
       caseId: `${protocol.study.shortTitle}-${event.participantLabel}-AE${event.number}`,
     },
@@ -76,31 +150,31 @@ export function buildCiomsReport(context: ReportContext) {
       meddraPreferredTerm: context.coded ? meddraTerm(context.coded.pt) : null,
       meddraSystemOrganClass: context.coded ? meddraTerm(context.coded.soc) : null,
       onset: summary.onsetAt,
+      onsetDayAfterFirstDose:
+        firstDose && context.onset
+          ? Math.floor((context.onset.getTime() - Date.parse(firstDose)) / 86_400_000) + 1
+          : null,
       end: summary.ongoing ? null : summary.resolvedAt,
       ongoing: summary.ongoing,
       grade: summary.grade,
       gradingSystem: `${protocol.safety.grading.system} v${protocol.safety.grading.version}`,
       serious: summary.serious,
+      seriousnessCriteriaCodes: summary.seriousnessCriteria,
       seriousnessCriteria: summary.seriousnessCriteria.map((id) =>
-        label(protocol.safety.seriousness.criteria, id),
+        fromEntries(protocol.safety.seriousness.criteria, id),
       ),
-      outcome: label(codeList('aeOutcome'), summary.outcome),
+      outcome: fromList('aeOutcome', summary.outcome),
       inhalationAssociated: summary.inhalationAssociated,
+      laboratory: data.labs.map((lab) => ({ ...lab, test: labels.use(lab.test) })),
     },
-    suspectProduct: {
-      name: protocol.product.name.en,
-      dose: `${protocol.regimen.dose.amount} ${protocol.regimen.dose.unit} in ${protocol.regimen.volume.amount} ${protocol.regimen.volume.unit}`,
-      route: protocol.regimen.route,
-      device: protocol.regimen.device.name.en,
-      indication: protocol.study.condition.name.en,
-      firstDose: context.doses.first,
-      lastDose: context.doses.last,
-      dosesGiven: context.doses.given,
-      actionTaken: label(codeList('aeAction'), summary.actionTaken),
+    suspectProduct: suspectProductOf(context, labels),
+    concomitant: {
+      medications: data.conmeds.map((line) => ({ ...line, route: labels.use(line.route) })),
+      history: data.history.map((entry) => labels.use(entry)),
     },
     assessment: {
       causalityScale: protocol.safety.causality.scale,
-      causality: label(protocol.safety.causality.categories, summary.causality),
+      causality: fromEntries(protocol.safety.causality.categories, summary.causality),
       related: summary.related,
       // A conditional or unassessable judgement is reported as possibly related though not counted related.
       possiblyRelatedForExpeditedReporting: summary.expedited,
@@ -108,58 +182,20 @@ export function buildCiomsReport(context: ReportContext) {
       susar: summary.susar,
     },
   };
+  const revision = data.revision;
+  const narrative = revision
+    ? { text: revision.narrative, revision: revision.revision, savedBy: revision.saved_by_name, textZh: null }
+    : {
+        text: draftNarrative(sections, 'en', labels.zh),
+        revision: null,
+        savedBy: null,
+        textZh: draftNarrative(sections, 'zh', labels.zh),
+      };
+  return { ...sections, narrative, labelsZh: labels.zh };
 }
 
 export function reportDigest(report: CiomsReport | Record<string, unknown>): string {
   return createHash('sha256')
     .update(canonicalize(report) ?? '')
     .digest('hex');
-}
-
-const CJK_FONT = '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc';
-
-/** The report as a PDF (A4): the CIOMS sections in order, with the SHA-256 of the structured data. */
-export async function renderReportPdf(report: CiomsReport | Record<string, unknown>): Promise<Buffer> {
-  // PDFKit loads with the first report, not at every start of the server.
-  const { default: PDFDocument } = await import('pdfkit');
-  const document = new PDFDocument({ size: 'A4', margin: 50, info: { Title: 'Adverse event report' } });
-  const chunks: Buffer[] = [];
-  document.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve) => document.on('end', () => resolve(Buffer.concat(chunks))));
-  // Terms may be entered in Chinese: use a CJK font where the system has one (Debian: fonts-noto-cjk).
-  const unicodeFont = existsSync(CJK_FONT);
-  if (unicodeFont) document.registerFont('body', CJK_FONT, 'NotoSansCJKsc-Regular');
-  const font = unicodeFont ? 'body' : 'Helvetica';
-  const data = report as Record<string, Record<string, unknown> | string>;
-  document.font(font).fontSize(16).text('Suspect adverse reaction report (CIOMS I fields)');
-  document
-    .fontSize(9)
-    .fillColor('#555')
-    .text(`Generated ${String(data.generatedAt ?? '')}  ·  SHA-256 ${reportDigest(report)}`);
-  document.moveDown();
-  const sections: Array<[string, string]> = [
-    ['report', 'Report'],
-    ['patient', 'I. Patient'],
-    ['reaction', 'I. Reaction information'],
-    ['suspectProduct', 'II. Suspect product'],
-    ['assessment', 'III. Assessment'],
-  ];
-  for (const [key, title] of sections) {
-    const section = data[key];
-    if (!section || typeof section !== 'object') continue;
-    document.fillColor('#000').fontSize(12).text(title, { underline: true });
-    document.fontSize(10);
-    for (const [field, value] of Object.entries(section)) {
-      const shown =
-        value === null || value === undefined
-          ? '—'
-          : Array.isArray(value)
-            ? value.join(', ') || '—'
-            : String(value);
-      document.text(`${field}: ${shown}`);
-    }
-    document.moveDown(0.5);
-  }
-  document.end();
-  return done;
 }

@@ -13,7 +13,6 @@ import {
 import { safetyDashboard } from './dashboard.service.ts';
 import { adverseEventHistory } from './history.service.ts';
 import { listPauses, pauseDosing, resumeDosing } from './pause.service.ts';
-import { renderReportPdf } from './report.ts';
 import {
   adverseEventListQuerySchema,
   adverseEventListSchema,
@@ -33,14 +32,12 @@ import {
   updateAdverseEventRequestSchema,
 } from './safety.schema.ts';
 import { simulateStoppingRules } from './safety-simulation.ts';
-import { currentReport, recordSubmission, submittedReport } from './submission.service.ts';
+import { recordSubmission } from './submission.service.ts';
 
 const errors = recordErrorResponses;
 const aeParams = z.strictObject({ aeId: z.uuid({ message: 'Not an adverse event id.' }) });
 const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
-const submissionParams = z.strictObject({ submissionId: z.uuid({ message: 'Not a submission id.' }) });
 const pauseParams = z.strictObject({ pauseId: z.uuid({ message: 'Not a pause id.' }) });
-const reportQuery = z.strictObject({ clockId: z.string().max(64).optional() });
 
 export function safetyRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
@@ -173,47 +170,6 @@ export function safetyRoutes(app: App, context: AppContext): void {
       updateAdverseEvent(database, studyId, sessionOf(request), request.params.aeId, request.body),
   );
 
-  app.get(
-    '/adverse-events/:aeId/report',
-    {
-      config: { permission: 'safety.read' },
-      schema: {
-        tags,
-        summary: 'The expedited report as structured data (CIOMS I fields), as it stands now',
-        params: aeParams,
-        querystring: reportQuery,
-        response: { 200: z.record(z.string(), z.unknown()), ...errors },
-      },
-    },
-    async (request) =>
-      database.read((db) =>
-        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
-      ),
-  );
-
-  app.get(
-    '/adverse-events/:aeId/report.pdf',
-    {
-      config: { permission: 'safety.read' },
-      schema: {
-        tags,
-        summary: 'The expedited report as PDF, as it stands now',
-        params: aeParams,
-        querystring: reportQuery,
-      },
-    },
-    async (request, reply) => {
-      const report = await database.read((db) =>
-        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
-      );
-      const pdf = await renderReportPdf(report);
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `inline; filename="${report.report.caseId}.pdf"`)
-        .send(pdf);
-    },
-  );
-
   for (const reporter of ['site', 'sponsor'] as const) {
     app.post(
       `/adverse-events/:aeId/submissions/${reporter}`,
@@ -244,35 +200,6 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     );
   }
-
-  app.get(
-    '/safety/submissions/:submissionId/report',
-    {
-      config: { permission: 'safety.read' },
-      schema: {
-        tags,
-        summary: 'A recorded report exactly as it was sent (structured data)',
-        params: submissionParams,
-        response: { 200: z.record(z.string(), z.unknown()), ...errors },
-      },
-    },
-    async (request) =>
-      database.read((db) => submittedReport(db, studyId, sessionOf(request), request.params.submissionId)),
-  );
-
-  app.get(
-    '/safety/submissions/:submissionId/report.pdf',
-    {
-      config: { permission: 'safety.read' },
-      schema: { tags, summary: 'A recorded report exactly as it was sent (PDF)', params: submissionParams },
-    },
-    async (request, reply) => {
-      const report = await database.read((db) =>
-        submittedReport(db, studyId, sessionOf(request), request.params.submissionId),
-      );
-      return reply.type('application/pdf').send(await renderReportPdf(report));
-    },
-  );
 
   app.get(
     '/safety/dashboard',

@@ -75,6 +75,13 @@ export const submissionViewSchema = z.object({
   /** The e-signature (21 CFR 11.50): who signed, at recordedAt, and what it meant; null before signing. */
   signerName: z.string().nullable(),
   signatureMeaning: z.string().nullable(),
+  /** 0 the initial report, 1, 2 … the follow-ups under the clock; null on submissions kept before versions. */
+  followUpNumber: z.number().int().nullable(),
+  /** `initial`, `follow-up 1` … (null as above). */
+  version: z.string().nullable(),
+  /** The SHA-256 and language of the CIOMS I PDF as sent; null when only the data were kept. */
+  documentSha256: z.string().nullable(),
+  documentLanguage: z.enum(['en', 'zh']).nullable(),
 });
 export type SubmissionView = z.infer<typeof submissionViewSchema>;
 
@@ -157,6 +164,8 @@ export const submissionRequestSchema = z.strictObject({
   submittedAt: z.string().min(10).max(40),
   reference: z.string().trim().max(200).optional(),
   note: z.string().trim().max(2000).optional(),
+  /** The language of the CIOMS I PDF sent and kept (the other language can be printed from the data). */
+  language: z.enum(['en', 'zh']).optional(),
   /** The signer's password: recording the submission is an electronic signature. */
   password: z.string().min(1, { message: 'Re-enter your password to sign.' }).max(256),
 });

@@ -44,6 +44,7 @@ import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
 import { reportRoutes } from '../report/report.routes.ts';
 import { safetyRoutes } from '../safety/safety.routes.ts';
+import { safetyReportRoutes } from '../safety/safety-report.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
 import { studyRoutes } from '../study/study.routes.ts';
 import { exotrialVersion } from '../version.ts';
@@ -73,6 +74,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   dispensingRoutes,
   inventoryRoutes,
   safetyRoutes,
+  safetyReportRoutes,
   dosingRoutes,
   exchangeRoutes,
   importRoutes,

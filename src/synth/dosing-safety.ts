@@ -161,13 +161,23 @@ export class DosingSafetyWriter {
     const late = !this.lateWritten && random.chance(0.25);
     if (late) this.lateWritten = true;
     const hours = late ? random.int(28, 40) : random.decimal(2, 20, 1);
-    await recordSubmission(this.database, this.studyId, coordinator, demoLockout, aeId, 'site', {
-      clockId: 'sae-to-sponsor',
-      kind: 'initial',
-      submittedAt: new Date(awareAt.getTime() + hours * 3_600_000).toISOString(),
-      reference: `SAE-${aeId.slice(0, 8)}`,
-      password: this.password,
-    });
+    await recordSubmission(
+      this.database,
+      this.studyId,
+      coordinator,
+      demoLockout,
+      aeId,
+      'site',
+      {
+        clockId: 'sae-to-sponsor',
+        kind: 'initial',
+        submittedAt: new Date(awareAt.getTime() + hours * 3_600_000).toISOString(),
+        reference: `SAE-${aeId.slice(0, 8)}`,
+        password: this.password,
+      },
+      // The synthetic reports keep their data; their PDF is printed from them when asked.
+      { keepPdf: false },
+    );
     if (late) this.counts.siteReports.late++;
     else this.counts.siteReports.onTime++;
   }
@@ -228,13 +238,22 @@ export class DosingSafetyWriter {
         outcome: 'recovered',
       });
       await this.siteReport(random, who.coordinator, aeId, awareAt);
-      await recordSubmission(this.database, this.studyId, this.safetyOfficer, demoLockout, aeId, 'sponsor', {
-        clockId: 'susar-other',
-        kind: 'initial',
-        submittedAt: new Date(awareAt.getTime() + 6 * 86_400_000).toISOString(),
-        reference: 'SUSAR-CN-0001',
-        password: this.password,
-      });
+      await recordSubmission(
+        this.database,
+        this.studyId,
+        this.safetyOfficer,
+        demoLockout,
+        aeId,
+        'sponsor',
+        {
+          clockId: 'susar-other',
+          kind: 'initial',
+          submittedAt: new Date(awareAt.getTime() + 6 * 86_400_000).toISOString(),
+          reference: 'SUSAR-CN-0001',
+          password: this.password,
+        },
+        { keepPdf: false },
+      );
       this.counts.sponsorReports++;
     }
     const seriousDay =

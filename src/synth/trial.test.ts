@@ -1,7 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { verifyStudyChain } from '../audit/audit.query.ts';
 import type { Entries } from '../crf/entries.ts';
+import { defaultPrivacy } from '../exchange/privacy.ts';
+import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { relatednessOf } from '../safety/causality.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { syntheticTrialCounts, syntheticTrialDigest } from './summary.ts';
@@ -118,6 +124,59 @@ describe('synthetic trial generator', () => {
       if (relatednessOf(protocol, typeof causality === 'string' ? causality : null)?.related) related++;
     }
     expect(firstResult.written.related).toBe(related);
+  });
+
+  it('codes its events and medications with the shipped synthetic dictionaries, leaving the unmatched for the coder', async () => {
+    const items = await first.database.read((db) =>
+      db
+        .selectFrom('coding_item')
+        .select(['dictionary', 'status', 'verbatim', 'code'])
+        .where('study_id', '=', first.studyId)
+        .execute(),
+    );
+    const events = await first.database.read((db) =>
+      db.selectFrom('adverse_event').select('ae_id').where('study_id', '=', first.studyId).execute(),
+    );
+    const meddra = items.filter((item) => item.dictionary === 'meddra');
+    expect(meddra.length).toBe(events.length);
+    expect(meddra.length).toBeGreaterThan(0);
+    // Every adverse event term of the demo is an LLT of the synthetic MedDRA: all auto-coded.
+    expect(meddra.every((item) => item.status === 'coded' && item.code !== null)).toBe(true);
+    const drugs = items.filter((item) => item.dictionary === 'whodrug');
+    expect(drugs.filter((item) => item.status === 'coded').length).toBeGreaterThan(0);
+    // Amlodipine and Metformin are not in the synthetic WHODrug: they wait in the coder's queue.
+    const queued = new Set(drugs.filter((item) => item.status !== 'coded').map((item) => item.verbatim));
+    expect([...queued].every((verbatim) => ['Amlodipine', 'Metformin'].includes(verbatim))).toBe(true);
+    const chosen = await first.database.read((db) =>
+      db
+        .selectFrom('study_dictionary as s')
+        .innerJoin('dictionary_version as v', 'v.dictionary_version_id', 's.dictionary_version_id')
+        .select(['s.dictionary', 'v.version'])
+        .where('s.study_id', '=', first.studyId)
+        .orderBy('s.dictionary')
+        .execute(),
+    );
+    expect(chosen).toEqual([
+      { dictionary: 'meddra', version: '99.0' },
+      { dictionary: 'whodrug', version: '2099.1' },
+    ]);
+    // The SDTM export carries the codes: every AE row has its preferred term and SOC, CM rows their drug.
+    const folder = mkdtempSync(join(tmpdir(), 'exotrial-demo-sdtm-'));
+    try {
+      await exportSdtmDirectory(first.database, first.studyId, folder, {
+        format: 'csv',
+        privacy: defaultPrivacy,
+        csvCells: 'raw',
+      });
+      const rows = (name: string): Array<Record<string, string>> =>
+        parse(readFileSync(join(folder, name), 'utf8'), { columns: true });
+      const ae = rows('ae.csv');
+      expect(ae.length).toBe(events.length);
+      expect(ae.every((row) => row.AEDECOD !== '' && row.AESOC !== '' && row.AELLTCD !== '')).toBe(true);
+      expect(rows('cm.csv').some((row) => row.CMDECOD !== '' && row.CMCLASCD !== '')).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('has a visit taken a day late, proposed as a deviation by the form service and confirmed by the monitor', async () => {

@@ -12,6 +12,7 @@ import { findParticipant } from '../participants/participant.queries.ts';
 import { confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
 import { baselineState, type CourseRecord, participantCourse } from './clinical-course.ts';
+import { codeWithSyntheticDictionaries } from './coding-dictionaries.ts';
 import { type DosingSafetyCounts, DosingSafetyWriter } from './dosing-safety.ts';
 import {
   addDays,
@@ -169,6 +170,7 @@ export async function generateSyntheticTrial(
     const sites = await demoSites(trx, studyId, options.sites);
     return { sites, staff: await demoStaff(trx, studyId, sites, password) };
   });
+  await codeWithSyntheticDictionaries(database, studyId, staff.dataManager);
   const random = seededRandom(options.seed);
   const plans = planTrial(random, options.subjects, sites, asOf);
   const large = options.subjects > 300;

@@ -18,11 +18,13 @@ import { createTestApp, describeEachDatabase, type TestApp } from '../support/te
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 import { enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
 
-// Medical coding on the synthetic dictionaries of test/fixtures/dictionaries (invented terms and
+// Medical coding on the synthetic dictionaries of dictionaries/synthetic and test/fixtures (invented terms and
 // codes in the MedDRA ASCII and WHODrug B3 file formats): import, the study's version, auto-coding,
 // the queue with suggestions, a pick, a query to the site, a changed verbatim, an upgrade, rights.
 
 const fixtures = new URL('../fixtures/dictionaries/', import.meta.url).pathname;
+/** The synthetic releases shipped for the demo (99.0, 2099.1); 99.1, an upgrade, is the tests' own. */
+const synthetic = new URL('../../dictionaries/synthetic/', import.meta.url).pathname;
 const HOUR = 3_600_000;
 const today = new Date().toISOString().slice(0, 10);
 const actor = systemActor('coding test');
@@ -130,18 +132,18 @@ describeEachDatabase('medical coding', (kind) => {
     it('imports MedDRA in English, its Chinese names, a second release and WHODrug, each audited', async () => {
       const refused = await coordinator().post('/api/v1/dictionaries/meddra/versions', {
         version: '99.0',
-        files: textsOf(join(fixtures, 'meddra-99.0/en')),
+        files: textsOf(join(synthetic, 'meddra-99.0/en')),
       });
       expect(refused.statusCode).toBe(403);
       const uploaded = await dataManager().post('/api/v1/dictionaries/meddra/versions', {
         version: '99.0',
-        files: textsOf(join(fixtures, 'meddra-99.0/en')),
+        files: textsOf(join(synthetic, 'meddra-99.0/en')),
       });
       expect(uploaded.statusCode, uploaded.body).toBe(201);
       const english = uploaded.json();
       expect(english.counts).toEqual({ soc: 5, hlgt: 5, hlt: 5, pt: 11, llt: 17 });
       const chinese = await importMeddra(t.database, t.studyId, actor, {
-        files: readDistribution(join(fixtures, 'meddra-99.0/zh'), meddraFiles),
+        files: readDistribution(join(synthetic, 'meddra-99.0/zh'), meddraFiles),
         source: 'test',
         version: '99.0',
         language: 'zh',
@@ -154,7 +156,7 @@ describeEachDatabase('medical coding', (kind) => {
         language: 'en',
       });
       const drugs = await importWhodrug(t.database, t.studyId, actor, {
-        files: readDistribution(join(fixtures, 'whodrug-2099.1'), whodrugFiles),
+        files: readDistribution(join(synthetic, 'whodrug-2099.1'), whodrugFiles),
         source: 'test',
         version: '2099.1',
       });
@@ -206,7 +208,7 @@ describeEachDatabase('medical coding', (kind) => {
         details: { file: 'hlt_pt.asc', line: 0 },
       });
       const again = await importMeddra(t.database, t.studyId, actor, {
-        files: readDistribution(join(fixtures, 'meddra-99.0/en'), meddraFiles),
+        files: readDistribution(join(synthetic, 'meddra-99.0/en'), meddraFiles),
         source: 'test',
         version: '99.0',
         language: 'en',

@@ -11,7 +11,8 @@ import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '
 // Each case spawns the real CLI (Node + tsx compiling the sources): allow for a loaded machine.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
-const fixtures = new URL('../fixtures/dictionaries/', import.meta.url).pathname;
+/** The synthetic releases shipped for the demo (99.0, 2099.1); 99.1, an upgrade, is the tests' own. */
+const synthetic = new URL('../../dictionaries/synthetic/', import.meta.url).pathname;
 
 describeEachDatabase('exotrial dictionary import', (kind) => {
   let target: TestTarget;
@@ -49,7 +50,7 @@ describeEachDatabase('exotrial dictionary import', (kind) => {
 
   it('imports MedDRA in English then Chinese, and WHODrug, each with its own --version', async () => {
     const english = exotrial(
-      ['dictionary', 'import', 'meddra', join(fixtures, 'meddra-99.0/en'), '--version', '99.0'],
+      ['dictionary', 'import', 'meddra', join(synthetic, 'meddra-99.0/en'), '--version', '99.0'],
       {
         target: target.target,
       },
@@ -61,7 +62,7 @@ describeEachDatabase('exotrial dictionary import', (kind) => {
         'dictionary',
         'import',
         'meddra',
-        join(fixtures, 'meddra-99.0/zh'),
+        join(synthetic, 'meddra-99.0/zh'),
         '--version',
         '99.0',
         '--language',
@@ -71,7 +72,7 @@ describeEachDatabase('exotrial dictionary import', (kind) => {
     );
     expect(chinese.code, chinese.stderr).toBe(0);
     const drugs = exotrial(
-      ['dictionary', 'import', 'whodrug', join(fixtures, 'whodrug-2099.1'), '--version', '2099.1'],
+      ['dictionary', 'import', 'whodrug', join(synthetic, 'whodrug-2099.1'), '--version', '2099.1'],
       {
         target: target.target,
       },
@@ -85,7 +86,7 @@ describeEachDatabase('exotrial dictionary import', (kind) => {
 
   it('refuses a bad file naming it and its line, and imports nothing', async () => {
     const broken = join(folder, 'whodrug');
-    cpSync(join(fixtures, 'whodrug-2099.1'), broken, { recursive: true });
+    cpSync(join(synthetic, 'whodrug-2099.1'), broken, { recursive: true });
     writeFileSync(join(broken, 'INA.txt'), 'Z      1SYNTHETIC TEST CLASSES\nZ01    7SYNTHETIC ANTIVIRALS\n');
     const refused = exotrial(['dictionary', 'import', 'whodrug', broken, '--version', '2099.2'], {
       target: target.target,

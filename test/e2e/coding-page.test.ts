@@ -22,7 +22,7 @@ import type { ServerProcess } from '../support/server-process.ts';
 
 const TIMEOUT = { timeout: 15_000 };
 const HOUR = 3_600_000;
-const fixture = new URL('../fixtures/dictionaries/meddra-99.0/en/', import.meta.url).pathname;
+const fixture = new URL('../../dictionaries/synthetic/meddra-99.0/en/', import.meta.url).pathname;
 
 let trial: TrialServer;
 let server: ServerProcess;

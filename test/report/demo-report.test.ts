@@ -51,6 +51,17 @@ describeEachDatabase('report of the synthetic trial', (kind) => {
     expect(reports).toBe(written.serious);
   }, 300_000);
 
+  it('groups the demo events by coded preferred term within system organ class: none left uncoded', async () => {
+    const groups = (await loadReport(t.database, t.studyId, null)).model.safety?.bySocAndTerm ?? [];
+    expect(groups.length).toBeGreaterThan(0);
+    expect(groups.every((group) => group.soc !== null)).toBe(true);
+    const terms = groups.flatMap((group) => group.terms.map((term) => term.term));
+    // "Worsening respiratory failure" and "Respiratory failure" are LLTs of one synthetic PT.
+    expect(terms).toContain('Respiratory failure');
+    const verbatims = groups.flatMap((group) => group.terms.flatMap((term) => term.verbatims));
+    expect(verbatims.length).toBeGreaterThanOrEqual(terms.length);
+  });
+
   it("counts related events by the protocol's causality mapping: some related, some not", async () => {
     const events = await t.database.read((db) =>
       db

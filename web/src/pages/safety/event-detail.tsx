@@ -11,6 +11,7 @@ import { QueryThread } from '../crf/query-thread.tsx';
 import { AdverseEventForm } from './adverse-event-form.tsx';
 import { aeChoices, causalityLabel } from './ae-items.ts';
 import { causalityNoteKey } from './causality-note.ts';
+import { NarrativeEditor } from './narrative-editor.tsx';
 import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
 
@@ -111,7 +112,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
             component="a"
             size="xs"
             variant="light"
-            href={`/api/v1/adverse-events/${aeId}/report.pdf`}
+            href={`/api/v1/adverse-events/${aeId}/report.pdf?lang=${language}`}
             target="_blank"
           >
             {t('safety.downloadPdf')}
@@ -140,6 +141,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
             onSaved={() => setEditing(false)}
           />
         )}
+        {data.summary.serious && <NarrativeEditor aeId={aeId} timeZone={zone ?? 'UTC'} />}
         {data.clocks.length > 0 && (
           <>
             <Title order={5}>{t('safety.timeline')}</Title>

@@ -67,6 +67,13 @@ export function SaeTimeline({ event }: { event: AdverseEventView }) {
               <Text size="sm" key={submission.submissionId} data-testid="submission">
                 {t('safety.submittedAt')}: {formatDateTime(submission.submittedAt, clock.timeZone, language)}
                 {` · ${t('safety.submissionRecordedBy', { name: submission.recordedByName })}`}
+                {submission.followUpNumber !== null &&
+                  ` · ${t('safety.narrative.version', {
+                    version:
+                      submission.followUpNumber === 0
+                        ? t('safety.kind.initial')
+                        : `${t('safety.kind.follow-up')} ${submission.followUpNumber}`,
+                  })}`}
                 {submission.reference ? ` · ${submission.reference}` : ''} ·{' '}
                 <Anchor
                   href={`/api/v1/safety/submissions/${submission.submissionId}/report.pdf`}
@@ -184,6 +191,8 @@ function SubmissionSignature({
             clockId: clock.clockId,
             kind: clock.kind,
             submittedAt,
+            // The PDF sent and kept is the CIOMS I form in the reporter's language.
+            language,
             ...(reference.trim() ? { reference: reference.trim() } : {}),
             ...(note.trim() ? { note: note.trim() } : {}),
             password,
