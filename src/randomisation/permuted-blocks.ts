@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { Stratum } from './strata.ts';
+
+/** One line of a sealed list: the n-th allocation of a stratum. */
+export interface ListEntry {
+  stratum: string;
+  /** 1, 2, … within the stratum: allocations take them in this order. */
+  sequence: number;
+  block: number;
+  blockSize: number;
+  arm: string;
+  /** Unique in the study and blind: it says the stratum and the order, never the arm. */
+  randomisationNumber: string;
+}
+
+export interface BlockDesign {
+  ratio: Record<string, number>;
+  blockSizes: readonly number[];
+  entriesPerStratum: number;
+}
+
+/** Arms in a fixed (sorted) order, so the list depends on the seed and the design only. */
+const armsOf = (ratio: Record<string, number>) => Object.keys(ratio).sort();
+
+export const randomisationNumber = (stratumIndex: number, sequence: number): string =>
+  `R${String(stratumIndex + 1).padStart(2, '0')}-${String(sequence).padStart(4, '0')}`;
+
+/**
+ * Stratified permuted blocks with random block sizes (ICH E9 §2.3.1): in each stratum, blocks are
+ * added until `entriesPerStratum` are listed; each block's size is drawn uniformly from `blockSizes`
+ * and holds each arm `size / Σratio × share` times, shuffled by Fisher–Yates. The draws come from
+ * xoroshiro128+ seeded with `seed`, one independent stream per stratum (2^64 draws apart), so the
+ * same seed, design and strata always give the same list.
+ */
+export function generateBlockList(
+  design: BlockDesign,
+  strata: readonly Stratum[],
+  seed: number,
+): ListEntry[] {
+  const arms = armsOf(design.ratio);
+  const cycle = arms.reduce((sum, arm) => sum + (design.ratio[arm] ?? 0), 0);
+  const entries: ListEntry[] = [];
+  strata.forEach((stratum, stratumIndex) => {
+    const rng = xoroshiro128plus(seed);
+    for (let jump = 0; jump < stratumIndex; jump++) rng.jump();
+    let sequence = 0;
+    for (let block = 1; sequence < design.entriesPerStratum; block++) {
+      const blockSize = design.blockSizes[uniformInt(rng, 0, design.blockSizes.length - 1)] as number;
+      const cycles = blockSize / cycle;
+      const contents = arms.flatMap((arm) => new Array<string>(cycles * (design.ratio[arm] ?? 0)).fill(arm));
+      for (let index = contents.length - 1; index > 0; index--) {
+        const other = uniformInt(rng, 0, index);
+        [contents[index], contents[other]] = [contents[other] as string, contents[index] as string];
+      }
+      for (const arm of contents) {
+        sequence += 1;
+        entries.push({
+          stratum: stratum.key,
+          sequence,
+          block,
+          blockSize,
+          arm,
+          randomisationNumber: randomisationNumber(stratumIndex, sequence),
+        });
+      }
+    }
+  });
+  return entries;
+}
+
+/**
+ * SHA-256 of the list's canonical JSON (entries ordered by stratum then sequence, fields in a fixed
+ * order), stored at sealing: any later change to an entry no longer matches it.
+ */
+export function listHash(seed: number, entries: readonly ListEntry[]): string {
+  const ordered = [...entries].sort((a, b) =>
+    a.stratum === b.stratum ? a.sequence - b.sequence : a.stratum < b.stratum ? -1 : 1,
+  );
+  const canonical = ordered.map((entry) => [
+    entry.stratum,
+    entry.sequence,
+    entry.block,
+    entry.blockSize,
+    entry.arm,
+    entry.randomisationNumber,
+  ]);
+  return createHash('sha256')
+    .update(JSON.stringify({ seed, entries: canonical }))
+    .digest('hex');
+}
