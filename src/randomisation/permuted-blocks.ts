@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { Stratum } from './strata.ts';
@@ -71,22 +72,26 @@ export function generateBlockList(
 }
 
 /**
- * SHA-256 of the list's canonical JSON (entries ordered by stratum then sequence, fields in a fixed
- * order), stored at sealing: any later change to an entry no longer matches it.
+ * SHA-256 of the list's canonical JSON (RFC 8785: the seed, the design as generated, and the entries
+ * ordered by stratum then sequence), stored at generation and checked at sealing and on every view:
+ * any later change to an entry, the seed or the design no longer matches it.
  */
-export function listHash(seed: number, entries: readonly ListEntry[]): string {
+export function listHash(seed: number, design: unknown, entries: readonly ListEntry[]): string {
   const ordered = [...entries].sort((a, b) =>
     a.stratum === b.stratum ? a.sequence - b.sequence : a.stratum < b.stratum ? -1 : 1,
   );
-  const canonical = ordered.map((entry) => [
-    entry.stratum,
-    entry.sequence,
-    entry.block,
-    entry.blockSize,
-    entry.arm,
-    entry.randomisationNumber,
-  ]);
-  return createHash('sha256')
-    .update(JSON.stringify({ seed, entries: canonical }))
-    .digest('hex');
+  const canonical = canonicalize({
+    seed,
+    design,
+    entries: ordered.map((entry) => [
+      entry.stratum,
+      entry.sequence,
+      entry.block,
+      entry.blockSize,
+      entry.arm,
+      entry.randomisationNumber,
+    ]),
+  });
+  if (canonical === undefined) throw new Error('randomisation list cannot be canonicalised');
+  return createHash('sha256').update(canonical).digest('hex');
 }

@@ -66,10 +66,10 @@ describe('stratified permuted blocks', () => {
     const first = generateBlockList(design, strata, 42);
     const again = generateBlockList(design, strata, 42);
     expect(again).toEqual(first);
-    expect(listHash(42, again)).toBe(listHash(42, first));
+    expect(listHash(42, design, again)).toBe(listHash(42, design, first));
     const other = generateBlockList(design, strata, 43);
     expect(other.map((entry) => entry.arm)).not.toEqual(first.map((entry) => entry.arm));
-    expect(listHash(43, other)).not.toBe(listHash(42, first));
+    expect(listHash(43, design, other)).not.toBe(listHash(42, design, first));
   });
 
   it('gives strata independent sequences (not one sequence repeated)', () => {
@@ -88,7 +88,7 @@ describe('stratified permuted blocks', () => {
     const tampered = entries.map((entry, index) =>
       index === 0 ? { ...entry, arm: entry.arm === 'active' ? 'placebo' : 'active' } : entry,
     );
-    expect(listHash(5, tampered)).not.toBe(listHash(5, entries));
+    expect(listHash(5, design, tampered)).not.toBe(listHash(5, design, entries));
   });
 
   it('maps a screening value to its level, and says what is missing', () => {

@@ -42,6 +42,7 @@ import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { inventoryRoutes } from '../product/inventory.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
+import { randomisationRoutes } from '../randomisation/randomisation.routes.ts';
 import { reportRoutes } from '../report/report.routes.ts';
 import { safetyRoutes } from '../safety/safety.routes.ts';
 import { siteRoutes } from '../study/site.routes.ts';
@@ -68,6 +69,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   participantRoutes,
   worklistRoutes,
   deviationRoutes,
+  randomisationRoutes,
   crfRoutes,
   productRoutes,
   dispensingRoutes,
