@@ -1,5 +1,5 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { mersenne } from 'pure-rand/generator/mersenne';
 
 export interface MinimisationDesign {
   ratio: Record<string, number>;
@@ -68,12 +68,12 @@ export function minimise(
 }
 
 /**
- * The two draws for the n-th allocation (0-based) of a study: xoroshiro128+ seeded with the list's
- * recorded seed, jumped n times (2^64 draws each), so each allocation's draws depend on the seed and
- * its place only, and the whole series is reproduced from the seed and the allocations' order.
+ * The two draws for the n-th allocation (0-based) of a study: draws 2n and 2n + 1 of the Mersenne
+ * Twister (MT19937) seeded with the list's recorded seed, so the whole series is reproduced from the
+ * seed and the allocations' order.
  */
 export function minimisationDraws(seed: number, index: number): [number, number] {
-  const rng = xoroshiro128plus(seed);
-  for (let jump = 0; jump < index; jump++) rng.jump();
+  const rng = mersenne(seed);
+  for (let skipped = 0; skipped < 2 * index; skipped++) uniformFloat64(rng);
   return [uniformFloat64(rng), uniformFloat64(rng)];
 }

@@ -72,7 +72,22 @@ describe('stratified permuted blocks', () => {
     expect(listHash(43, design, other)).not.toBe(listHash(42, design, first));
   });
 
-  it('gives strata independent sequences (not one sequence repeated)', () => {
+  it('draws block sizes evenly from the list from the first block on, whatever the seed', () => {
+    const long = { ...design, entriesPerStratum: 900 };
+    for (const seed of [0, 1, 4242]) {
+      const blocks = blocksOf(generateBlockList(long, strata.slice(0, 1), seed));
+      const sixes = blocks.filter((block) => block[0]?.blockSize === 6).length;
+      // About 200 blocks: half of size 6 with a standard deviation of 7; 0.35–0.65 is over four of them.
+      expect(sixes / blocks.length, `seed ${seed}`).toBeGreaterThan(0.35);
+      expect(sixes / blocks.length, `seed ${seed}`).toBeLessThan(0.65);
+    }
+    const firstSizes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(
+      (seed) => generateBlockList(design, strata.slice(0, 1), seed)[0]?.blockSize,
+    );
+    expect(new Set(firstSizes)).toEqual(new Set([3, 6]));
+  });
+
+  it('gives each stratum its own sequence (not one sequence repeated)', () => {
     const entries = generateBlockList(design, strata, 7);
     const arms = strata.map((stratum) =>
       entries

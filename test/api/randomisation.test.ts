@@ -1,70 +1,23 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../src/audit/audit.schema.ts';
-import { createUser } from '../../src/auth/user.service.ts';
-import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import {
-  createTestApp,
-  describeEachDatabase,
-  type SignedIn,
-  signIn,
-  type TestApp,
-} from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
+import { createStatistician, enrolIn, readyIn, today } from './randomisation-support.ts';
 
 // Randomisation of the randomised example protocol (2:1, stratified by site and severity): the list
 // generated from a seed and sealed by the statistician, allocation at enrolment once per participant
 // even when requests race, and what blinded roles are shown (a randomisation number, never an arm).
 
 const rctProtocol = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
-const today = new Date().toISOString().slice(0, 10);
-const formUrl = (participantId: string, formId: string) =>
-  `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
 
 describeEachDatabase('randomisation', (kind) => {
   let t: TestApp;
   let users: TrialUsers;
   let statistician: SignedIn;
 
-  /** A consented participant whose eligibility the investigator confirmed, ready to enrol. */
-  const readyToEnrol = async (severity: 'severe' | 'critical' | null): Promise<string> => {
-    const coordinator = as(t.app, users.coordinator);
-    const screened = await coordinator.post('/api/v1/participants', {
-      siteId: users.siteId,
-      screeningDate: today,
-    });
-    expect(screened.statusCode, screened.body).toBe(201);
-    const participantId: string = screened.json().participantId;
-    const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
-      formVersion: '1.0',
-      consentedAt: new Date(Date.now() - 60_000).toISOString(),
-      signer: 'participant',
-    });
-    expect(consent.statusCode, consent.body).toBe(201);
-    const forms = eligibleScreeningForms(today, new Date(Date.now() - 60_000).toISOString());
-    if (severity) forms.screening = { ...forms.screening, diseaseSeverity: severity };
-    for (const [formId, values] of Object.entries(forms)) {
-      const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
-      const saved = await coordinator.put(formUrl(participantId, formId), { version: 0, entries });
-      expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
-    }
-    const confirmed = await as(t.app, users.investigator).post(
-      `/api/v1/participants/${participantId}/eligibility/confirm`,
-      { password: PASSWORD },
-    );
-    expect(confirmed.statusCode, confirmed.body).toBe(200);
-    return participantId;
-  };
-
-  const enrol = async (participantId: string) => {
-    const coordinator = as(t.app, users.coordinator);
-    const detail = await coordinator.get(`/api/v1/participants/${participantId}`);
-    return coordinator.post(`/api/v1/participants/${participantId}/enrol`, {
-      day1Date: today,
-      version: detail.json().version,
-    });
-  };
+  const readyToEnrol = (severity: 'severe' | 'critical' | null) => readyIn(t, users, severity);
+  const enrol = (participantId: string) => enrolIn(t, users, participantId);
 
   const listOf = async () => {
     const list = await as(t.app, statistician).get('/api/v1/randomisation/list');
@@ -75,16 +28,7 @@ describeEachDatabase('randomisation', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
     users = await createTrialUsers(t);
-    await t.database.transaction((trx) =>
-      createUser(trx, t.studyId, systemActor('test'), {
-        email: 'statistician@example.org',
-        name: 'Stella Statistician',
-        roles: ['statistician'],
-        siteIds: [],
-        password: PASSWORD,
-      }),
-    );
-    statistician = await signIn(t.app, 'statistician@example.org', PASSWORD);
+    statistician = await createStatistician(t);
   });
   afterAll(async () => t?.close());
 
