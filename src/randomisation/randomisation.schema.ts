@@ -70,3 +70,5 @@ export const allocationViewSchema = z.object({
 export type RandomisationStatus = z.infer<typeof randomisationStatusSchema>;
 export type RandomisationListView = z.infer<typeof randomisationListSchema>;
 export type AllocationView = z.infer<typeof allocationViewSchema>;
+export type GenerateListRequest = z.infer<typeof generateListRequestSchema>;
+export type SealListRequest = z.infer<typeof sealListRequestSchema>;

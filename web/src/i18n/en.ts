@@ -13,6 +13,7 @@ export const en = {
     product: 'Product',
     safety: 'Safety',
     analysis: 'Analysis',
+    randomisation: 'Randomisation',
     exports: 'Exports',
     admin: 'Admin',
   },

@@ -14,6 +14,7 @@ export const zh: Translation = {
     product: '研究用药品',
     safety: '安全性',
     analysis: '统计分析',
+    randomisation: '随机化',
     exports: '数据导出',
     admin: '系统管理',
   },
