@@ -46,9 +46,7 @@ export function RandomisationPage() {
       {status.data && status.data.status !== 'none' && (
         <>
           <StatusPanel status={status.data} />
-          {can('randomisation.manage') && status.data.status !== 'sealed' && (
-            <ManagePanel status={status.data} />
-          )}
+          {can('randomisation.manage') && <ManagePanel status={status.data} />}
           {unblinded ? <ListPanel list={list} /> : <Text c="dimmed">{t('randomisation.blinded')}</Text>}
         </>
       )}
@@ -132,24 +130,27 @@ function ManagePanel({ status }: { status: RandomisationStatus }) {
     }, t('randomisation.sealed'));
   return (
     <Stack gap="xs">
-      <Group align="flex-end">
-        <TextInput
-          label={t('randomisation.seed')}
-          description={t('randomisation.seedHint')}
-          value={seed}
-          inputMode="numeric"
-          onChange={(event) => setSeed(event.currentTarget.value.trim())}
-          data-testid="randomisation-seed"
-        />
-        <Button onClick={() => void onGenerate()} loading={generate.isPending} disabled={seed === ''}>
-          {status.status === 'generated' ? t('randomisation.regenerate') : t('randomisation.generate')}
-        </Button>
-        {status.status === 'generated' && !confirming && (
-          <Button color="green" onClick={() => setConfirming(true)}>
-            {t('randomisation.seal')}
+      {/* Kept mounted after sealing so that its message says the list is sealed; the controls go. */}
+      {status.status !== 'sealed' && (
+        <Group align="flex-end">
+          <TextInput
+            label={t('randomisation.seed')}
+            description={t('randomisation.seedHint')}
+            value={seed}
+            inputMode="numeric"
+            onChange={(event) => setSeed(event.currentTarget.value.trim())}
+            data-testid="randomisation-seed"
+          />
+          <Button onClick={() => void onGenerate()} loading={generate.isPending} disabled={seed === ''}>
+            {status.status === 'generated' ? t('randomisation.regenerate') : t('randomisation.generate')}
           </Button>
-        )}
-      </Group>
+          {status.status === 'generated' && !confirming && (
+            <Button color="green" onClick={() => setConfirming(true)}>
+              {t('randomisation.seal')}
+            </Button>
+          )}
+        </Group>
+      )}
       {confirming && (
         <Alert color="yellow">
           <Stack gap="xs">
