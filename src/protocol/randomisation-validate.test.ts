@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { loadProtocolFile, parseProtocolText } from './load.ts';
+import { defaultProtocolPath, loadProtocolFile, parseProtocolText, protocolSummary } from './load.ts';
 
 const rctPath = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
 const rctText = await readFile(rctPath, 'utf8');
@@ -31,6 +31,20 @@ describe('the randomised example protocol', () => {
     expect(study.sites.length).toBeGreaterThanOrEqual(2);
     expect(randomisation).toMatchObject({ method: 'permuted-blocks', ratio: { 'mscs-exo': 2, placebo: 1 } });
     expect(randomisation?.stratification.map((factor) => factor.id)).toEqual(['site', 'severity']);
+  });
+
+  it('shows its arms and randomisation in `protocol show`; a single-arm protocol shows neither', async () => {
+    const rct = await loadProtocolFile(rctPath);
+    const single = await loadProtocolFile(defaultProtocolPath());
+    if (!rct.ok || !single.ok) throw new Error('a shipped protocol does not load');
+    const summary = protocolSummary(rct.protocol, 'en');
+    expect(summary).toContain(
+      'Arms: mscs-exo MSCs-Exo aerosol inhalation; placebo Placebo (nebulised saline)',
+    );
+    expect(summary).toContain(
+      'Randomisation: permuted blocks of 3 or 6; mscs-exo 2 : placebo 1; site, severity',
+    );
+    expect(protocolSummary(single.protocol, 'en')).not.toMatch(/^(Arms|Randomisation):/m);
   });
 });
 
