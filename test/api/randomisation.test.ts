@@ -121,7 +121,9 @@ describeEachDatabase('randomisation', (kind) => {
         stratum,
         allocatedAt: expect.any(String),
       });
-      for (const body of [seen.body, enrolled.body]) {
+      const detail = await as(t.app, users.coordinator).get(`/api/v1/participants/${participantId}`);
+      expect(detail.json().randomisationNumber).toBe(first.randomisationNumber);
+      for (const body of [seen.body, enrolled.body, detail.body]) {
         expect(body).not.toMatch(/"arm"|placebo|mscs-exo/);
       }
       const otherSite = await as(t.app, users.otherCoordinator).get(

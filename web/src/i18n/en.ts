@@ -508,6 +508,7 @@ export const en = {
     consentFirst: 'Record informed consent first: no study procedure may be recorded before consent.',
     screenedOn: 'Screening number {{number}}, screened on {{date}}',
     day1: 'day 1 on {{date}}',
+    randomisationNumber: 'randomisation number {{number}}',
     visits: 'Visits and windows',
     visitsAfterEnrolment: 'Visit dates are set at enrolment, from day 1.',
   },

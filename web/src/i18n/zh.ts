@@ -488,6 +488,7 @@ export const zh: Translation = {
     consentFirst: '请先记录知情同意：签署知情同意书之前不得记录任何研究操作。',
     screenedOn: '筛选号 {{number}}，筛选日期 {{date}}',
     day1: '第 1 天为 {{date}}',
+    randomisationNumber: '随机号 {{number}}',
     visits: '访视及访视窗口',
     visitsAfterEnrolment: '访视日期在入组时根据第 1 天确定。',
   },
