@@ -78,16 +78,13 @@ export async function list(options: ListOptions): Promise<void> {
   const made = view.allocationsMade.map((row) =>
     [row.randomisationNumber, row.stratum, row.sequence, row.arm, row.studyNumber ?? ''].join('\t'),
   );
-  process.stdout.write(
-    [
-      statusLines(view),
-      `Seed: ${view.seed}; the entries ${view.hashMatches ? 'match' : 'DO NOT MATCH'} the list hash.`,
-      ...(rows.length > 0
-        ? ['number\tstratum\tsequence\tblock\tblock size\tarm\tallocated to', ...rows]
-        : []),
-      ...(rows.length === 0 && made.length > 0
-        ? ['number\tstratum\tsequence\tarm\tallocated to', ...made]
-        : []),
-    ].join('\n') + '\n',
-  );
+  const lines = [
+    statusLines(view),
+    `Seed: ${view.seed}; the entries ${view.hashMatches ? 'match' : 'DO NOT MATCH'} the list hash.`,
+    ...(rows.length > 0 ? ['number\tstratum\tsequence\tblock\tblock size\tarm\tallocated to', ...rows] : []),
+    ...(rows.length === 0 && made.length > 0
+      ? ['number\tstratum\tsequence\tarm\tallocated to', ...made]
+      : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
