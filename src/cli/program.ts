@@ -13,6 +13,7 @@ import { registerMailCommand } from './mail.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerProductCommand } from './product.ts';
 import { registerProtocolCommand } from './protocol.ts';
+import { registerRandomisationCommand } from './randomisation.ts';
 import { registerReportCommand } from './report.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerSimulateCommand } from './simulate.ts';
@@ -48,6 +49,7 @@ const registrars: ReadonlyArray<(program: Command) => void> = [
   registerSiteCommand,
   registerWorklistCommand,
   registerLabsCommand,
+  registerRandomisationCommand,
   registerDictionaryCommand,
 ];
 

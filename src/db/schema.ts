@@ -4,6 +4,7 @@ import type { LabTables } from './schema-labs.ts';
 import type { NotificationTables } from './schema-notifications.ts';
 import type { ParticipantTables } from './schema-participants.ts';
 import type { ProductTables } from './schema-product.ts';
+import type { RandomisationTables } from './schema-randomisation.ts';
 import type { SafetyTables } from './schema-safety.ts';
 
 /** A jsonb column: read as parsed JSON, written as a JSON string (the same on PGlite and pg). */
@@ -147,7 +148,8 @@ export interface Schema
     SafetyTables,
     NotificationTables,
     LabTables,
-    CodingTables {
+    CodingTables,
+    RandomisationTables {
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;

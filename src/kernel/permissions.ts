@@ -53,6 +53,9 @@ export const permissions = [
   'safety.decide',
   'analysis.read',
   'export.run',
+  // Generate and seal the randomisation list (the statistician); see the list and arms (unblinded roles).
+  'randomisation.manage',
+  'randomisation.view-list',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -152,7 +155,16 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'audit.read',
   ],
   safety_officer: [...read, 'safety.assess', 'safety.submit', 'safety.decide', 'analysis.read'],
-  statistician: ['study.read', 'protocol.read', 'analysis.read', 'export.run', 'token.own'],
+  // The unblinded statistician generates and seals the randomisation list before the first allocation.
+  statistician: [
+    'study.read',
+    'protocol.read',
+    'analysis.read',
+    'export.run',
+    'token.own',
+    'randomisation.manage',
+    'randomisation.view-list',
+  ],
   sponsor_viewer: ['study.read', 'protocol.read', 'analysis.read', 'safety.read'],
 };
 

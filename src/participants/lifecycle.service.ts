@@ -1,6 +1,7 @@
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, validationFailed } from '../kernel/errors.ts';
+import { allocateAtEnrolment } from '../randomisation/allocation.service.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { nextSiteNumber } from './participant.queries.ts';
@@ -129,6 +130,8 @@ export async function enrolParticipant(
       .executeTakeFirstOrThrow();
     const sequence = await nextSiteNumber(trx, studyId, participant.site_id, 'enrolment');
     const studyNumber = `${site.code}-${String(sequence).padStart(3, '0')}`;
+    // A randomised protocol allocates here, in the enrolment's transaction: no enrolment without its arm.
+    const randomisationNumber = await allocateAtEnrolment(trx, studyId, caller, participant, protocol, clock);
     await writeParticipantStatus(trx, studyId, caller, participant, participantId, {
       action: 'participant.enrol',
       status: 'enrolled',
@@ -139,7 +142,12 @@ export async function enrolParticipant(
         enrolled_at: clock,
         protocol_version: versionNo,
       },
-      newValue: { status: 'enrolled', studyNumber, day1Date: input.day1Date },
+      newValue: {
+        status: 'enrolled',
+        studyNumber,
+        day1Date: input.day1Date,
+        ...(randomisationNumber ? { randomisationNumber } : {}),
+      },
       at: clock,
     });
     return studyNumber;

@@ -178,6 +178,8 @@ export const participantDetailSchema = participantSummarySchema.extend({
   locked: z.boolean(),
   consents: z.array(consentViewSchema),
   visits: z.array(visitSchema),
+  /** The randomisation number given at enrolment in a randomised study (never the arm). */
+  randomisationNumber: z.string().nullable(),
 });
 export type ParticipantDetail = z.infer<typeof participantDetailSchema>;
 

@@ -258,7 +258,7 @@ export async function participantDetail(
 ): Promise<ParticipantDetail> {
   const row = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: row.site_id });
-  const [[summary], consents, { protocol }] = await Promise.all([
+  const [[summary], consents, { protocol }, allocation] = await Promise.all([
     summaries(db, studyId, [row], clock),
     db
       .selectFrom('consent')
@@ -268,6 +268,12 @@ export async function participantDetail(
       .orderBy('consented_at')
       .execute(),
     currentProtocol(db, studyId),
+    db
+      .selectFrom('randomisation_allocation')
+      .select('randomisation_number')
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participantId)
+      .executeTakeFirst(),
   ]);
   if (!summary) throw new Error('summary of one participant is missing');
   const names = await namesById(
@@ -292,6 +298,7 @@ export async function participantDetail(
       representativeRelation: consent.representative_relation,
     })),
     visits: visitWindows(protocol, row.day1_date),
+    randomisationNumber: allocation?.randomisation_number ?? null,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   timeZoneSchema,
   ucumSchema,
 } from './schema-parts.ts';
+import { randomisationSchema } from './schema-randomisation.ts';
 
 // The one schema of a protocol file (protocols/*.yaml). Structural rules live here; rules that need to look
 // across the document (ids that must exist, rules that must typecheck) live in validate.ts.
@@ -26,6 +27,28 @@ const siteSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/, 'an ISO 3166 two-letter country code')
     .optional(),
+});
+
+const regimenSchema = z.strictObject({
+  dose: z.strictObject({ amount: z.number().positive(), unit: ucumSchema, description: textSchema }),
+  volume: z.strictObject({ amount: z.number().positive(), unit: ucumSchema }),
+  numberOfDoses: z.number().int().positive(),
+  intervalDays: z.number().int().positive(),
+  firstDoseDay: z.number().int(),
+  route: z.enum(['inhalation', 'intravenous', 'oral', 'subcutaneous', 'intramuscular', 'topical']),
+  device: z.strictObject({
+    kind: z.enum([
+      'vibrating-mesh-nebulizer',
+      'jet-nebulizer',
+      'ultrasonic-nebulizer',
+      'syringe',
+      'infusion-pump',
+      'none',
+    ]),
+    name: textSchema,
+  }),
+  /** The visits at which a dose is given, in order; there must be numberOfDoses of them. */
+  doseVisits: z.array(slugSchema).min(1),
 });
 
 const studySchema = z.strictObject({
@@ -44,7 +67,15 @@ const studySchema = z.strictObject({
     allocation: z.enum(['none', 'randomised', 'non-randomised']),
     masking: z.enum(['none', 'single', 'double', 'triple', 'quadruple']),
     arms: z
-      .array(z.strictObject({ id: slugSchema, name: textSchema, description: textSchema.optional() }))
+      .array(
+        z.strictObject({
+          id: slugSchema,
+          name: textSchema,
+          description: textSchema.optional(),
+          /** What this arm receives, when arms differ (a placebo arm); otherwise the protocol's regimen. */
+          regimen: regimenSchema.optional(),
+        }),
+      )
       .min(1),
   }),
   sponsor: z.strictObject({ name: textSchema }),
@@ -102,28 +133,6 @@ const criterionSchema = z.strictObject({
 const eligibilitySchema = z.strictObject({
   inclusion: z.array(criterionSchema).min(1),
   exclusion: z.array(criterionSchema).default([]),
-});
-
-const regimenSchema = z.strictObject({
-  dose: z.strictObject({ amount: z.number().positive(), unit: ucumSchema, description: textSchema }),
-  volume: z.strictObject({ amount: z.number().positive(), unit: ucumSchema }),
-  numberOfDoses: z.number().int().positive(),
-  intervalDays: z.number().int().positive(),
-  firstDoseDay: z.number().int(),
-  route: z.enum(['inhalation', 'intravenous', 'oral', 'subcutaneous', 'intramuscular', 'topical']),
-  device: z.strictObject({
-    kind: z.enum([
-      'vibrating-mesh-nebulizer',
-      'jet-nebulizer',
-      'ultrasonic-nebulizer',
-      'syringe',
-      'infusion-pump',
-      'none',
-    ]),
-    name: textSchema,
-  }),
-  /** The visits at which a dose is given, in order; there must be numberOfDoses of them. */
-  doseVisits: z.array(slugSchema).min(1),
 });
 
 const releaseTestBase = { id: slugSchema, name: textSchema, method: textSchema.optional() };
@@ -400,6 +409,8 @@ export const protocolSchema = z.strictObject({
   codeLists: z.array(codeListSchema).default([]),
   eligibility: eligibilitySchema,
   regimen: regimenSchema,
+  /** How participants are allocated to arms; required when the design's allocation is randomised. */
+  randomisation: randomisationSchema.optional(),
   product: productSchema,
   safety: safetySchema,
   outcomes: outcomesSchema,

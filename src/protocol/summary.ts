@@ -12,6 +12,8 @@ const HEADINGS = {
     condition: 'Condition',
     sites: 'Sites',
     regimen: 'Regimen',
+    arms: 'Arms',
+    randomisation: 'Randomisation',
     product: 'Product',
     schedule: 'Schedule',
     forms: 'Forms',
@@ -37,6 +39,8 @@ const HEADINGS = {
     condition: '适应症',
     sites: '研究中心',
     regimen: '给药方案',
+    arms: '组别',
+    randomisation: '随机化',
     product: '研究产品',
     schedule: '访视计划',
     forms: '病例报告表',
@@ -75,6 +79,7 @@ export function protocolSummary(protocol: Protocol, lang: SummaryLanguage): stri
   lines.push(
     `${h.regimen}: ${t(regimen.dose.description)}; ${regimen.volume.amount} ${regimen.volume.unit}, ${regimen.route}, ${t(regimen.device.name)}; ${regimen.numberOfDoses} ${h.doses} (${regimen.doseVisits.join(', ')})`,
   );
+  lines.push(...designLines(protocol, lang));
   const storage = product.storage;
   lines.push(
     `${h.product}: ${product.code} — ${t(product.name)}; ${storage.temperatureCelsius} °C (${storage.allowedCelsius.low}…${storage.allowedCelsius.high} °C, excursion ≤ ${storage.excursionToleranceMinutes} min); ${thawedText(product.thawed)}${product.release.length} release tests`,
@@ -140,4 +145,32 @@ function visitLine(visit: ProtocolVisit, lang: SummaryLanguage): string {
   ];
   const day = lang === 'zh' ? `第 ${days} 天` : `day ${days}`;
   return `${visit.id.padEnd(14)} ${day} (−${visit.window.before}/+${visit.window.after} ${unit}) ${visit.name[lang]}: ${forms.join(', ')}`;
+}
+
+/** The arms (with an arm's own regimen) and the randomisation, for a protocol with more than one arm. */
+function designLines(protocol: Protocol, lang: SummaryLanguage): string[] {
+  const h = HEADINGS[lang];
+  const { arms } = protocol.study.design;
+  if (arms.length < 2) return [];
+  const lines = [
+    `${h.arms}: ${arms
+      .map(
+        (arm) =>
+          `${arm.id} ${arm.name[lang]}${arm.regimen ? ` (${arm.regimen.dose.description[lang]})` : ''}`,
+      )
+      .join('; ')}`,
+  ];
+  const randomisation = protocol.randomisation;
+  if (randomisation) {
+    const ratio = Object.entries(randomisation.ratio)
+      .map(([arm, share]) => `${arm} ${share}`)
+      .join(' : ');
+    const factors = randomisation.stratification.map((factor) => factor.id).join(', ') || '—';
+    const method =
+      randomisation.method === 'permuted-blocks'
+        ? `permuted blocks of ${randomisation.blockSizes.join(' or ')}`
+        : `minimisation (${randomisation.imbalance}, p = ${randomisation.preferredArmProbability})`;
+    lines.push(`${h.randomisation}: ${method}; ${ratio}; ${factors}`);
+  }
+  return lines;
 }

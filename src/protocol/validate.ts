@@ -1,5 +1,6 @@
 import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
 import type { AdverseEventItemRole, Protocol, ProtocolItem } from './schema.ts';
+import { checkRandomisation } from './validate-randomisation.ts';
 import { validateRules } from './validate-rules.ts';
 
 /** A problem found in a valid-shaped protocol; `path` points into the document (keys and array indexes). */
@@ -27,6 +28,7 @@ export function validateProtocol(protocol: Protocol): ProtocolProblem[] {
   checkSafety(protocol, report);
   checkEligibility(protocol, report);
   checkOutcomes(protocol, report);
+  checkRandomisation(protocol, report);
   problems.push(...validateRules(protocol));
   checkTranslations(protocol, [], report);
   return problems;

@@ -42,6 +42,7 @@ import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { inventoryRoutes } from '../product/inventory.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
+import { randomisationRoutes } from '../randomisation/randomisation.routes.ts';
 import { reportRoutes } from '../report/report.routes.ts';
 import { safetyRoutes } from '../safety/safety.routes.ts';
 import { safetyReportRoutes } from '../safety/safety-report.routes.ts';
@@ -69,6 +70,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   participantRoutes,
   worklistRoutes,
   deviationRoutes,
+  randomisationRoutes,
   crfRoutes,
   productRoutes,
   dispensingRoutes,

@@ -29,6 +29,7 @@ export const areas = [
   'product',
   'safety',
   'analysis',
+  'randomisation',
   'exports',
   'admin',
 ] as const;

@@ -68,6 +68,10 @@ const CodingPage = lazyPage(
   () => import('./pages/coding/coding-page.tsx'),
   (m) => m.CodingPage,
 );
+const RandomisationPage = lazyPage(
+  () => import('./pages/randomisation/randomisation-page.tsx'),
+  (m) => m.RandomisationPage,
+);
 const QueriesPage = lazyPage(
   () => import('./pages/crf/queries-page.tsx'),
   (m) => m.QueriesPage,
@@ -155,6 +159,7 @@ export const router = createBrowserRouter([
           (area) =>
             area !== 'admin' &&
             area !== 'analysis' &&
+            area !== 'randomisation' &&
             area !== 'safety' &&
             area !== 'participants' &&
             area !== 'queries' &&
@@ -190,6 +195,7 @@ export const router = createBrowserRouter([
       { path: 'exports', element: suspended(<ExportsPage />) },
       { path: 'exports/import', element: suspended(<ImportPage />) },
       { path: 'analysis', element: suspended(<AnalysisPage />) },
+      { path: 'randomisation', element: suspended(<RandomisationPage />) },
       { path: 'account', element: suspended(<AccountPage />) },
       { path: 'notifications', element: suspended(<NotificationsPage />) },
       {

@@ -120,6 +120,9 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
             {participant.day1Date
               ? ` · ${t('participant.day1', { date: formatDate(participant.day1Date, language) })}`
               : ''}
+            {participant.randomisationNumber
+              ? ` · ${t('participant.randomisationNumber', { number: participant.randomisationNumber })}`
+              : ''}
           </Text>
           {participant.statusReason && (
             <Text size="sm">

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { type DatabaseOptions, withDataOption } from './data-option.ts';
+import { lazyAction } from './lazy-action.ts';
+
+export interface GenerateOptions extends DatabaseOptions {
+  seed: string;
+}
+
+export interface SealOptions extends DatabaseOptions {
+  hash: string;
+}
+
+export interface ListOptions extends DatabaseOptions {
+  json?: boolean;
+}
+
+export function registerRandomisationCommand(program: Command): void {
+  const randomisation = program
+    .command('randomisation')
+    .description("the study's randomisation list: generated from a seed and sealed by the statistician");
+  withDataOption(
+    randomisation
+      .command('generate')
+      .description(
+        "generate the list from the protocol's randomisation section and a seed you record; before sealing it can be generated again (the same seed gives the same list); audited",
+      )
+      .requiredOption(
+        '--seed <number>',
+        'a whole number from 0 to 2147483647, recorded with the trial master file',
+      ),
+  ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).generate));
+  withDataOption(
+    randomisation
+      .command('seal')
+      .description(
+        'seal the list you checked: after this it never changes and enrolment may allocate; audited',
+      )
+      .requiredOption(
+        '--hash <sha256>',
+        'the list hash that `randomisation generate` or `randomisation list` printed',
+      ),
+  ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).seal));
+  withDataOption(
+    randomisation
+      .command('list')
+      .description(
+        'print the list with its seed, arms and allocations (it unblinds: for the unblinded statistician)',
+      )
+      .option('--json', 'print the list as JSON'),
+  ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).list));
+}

@@ -1,0 +1,52 @@
+import type { Json, Timestamp } from './schema.ts';
+
+/** The study's randomisation list or minimisation set-up (migration 2026_12_09_07). */
+export interface RandomisationListTable {
+  study_id: string;
+  method: 'permuted-blocks' | 'minimisation';
+  seed: number;
+  design: Json<unknown>;
+  protocol_version: number;
+  list_hash: string;
+  entry_count: number;
+  status: 'generated' | 'sealed';
+  generated_by: string;
+  generated_by_name: string;
+  generated_at: Timestamp;
+  sealed_by: string | null;
+  sealed_by_name: string | null;
+  sealed_at: Timestamp | null;
+  version: number;
+}
+
+/** One line of a permuted-block list: the `sequence`-th allocation of a stratum. */
+export interface RandomisationEntryTable {
+  study_id: string;
+  stratum: string;
+  sequence: number;
+  block: number;
+  block_size: number;
+  arm: string;
+  randomisation_number: string;
+}
+
+/** A participant's allocation: made once at enrolment, never changed. */
+export interface RandomisationAllocationTable {
+  study_id: string;
+  participant_id: string;
+  site_id: string;
+  stratum: string;
+  sequence: number;
+  randomisation_number: string;
+  arm: string;
+  levels: Json<Record<string, string>>;
+  detail: Json<unknown> | null;
+  allocated_by: string;
+  allocated_at: Timestamp;
+}
+
+export interface RandomisationTables {
+  randomisation_list: RandomisationListTable;
+  randomisation_entry: RandomisationEntryTable;
+  randomisation_allocation: RandomisationAllocationTable;
+}

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { recordErrorResponses } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { allocationOf } from './allocation.service.ts';
+import {
+  allocationViewSchema,
+  generateListRequestSchema,
+  randomisationListSchema,
+  randomisationStatusSchema,
+  sealListRequestSchema,
+} from './randomisation.schema.ts';
+import {
+  generateList,
+  randomisationList,
+  randomisationStatus,
+  sealList,
+} from './randomisation-list.service.ts';
+
+const errors = recordErrorResponses;
+const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
+
+export function randomisationRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['randomisation'];
+
+  app.get(
+    '/randomisation',
+    {
+      config: { permission: 'study.read' },
+      schema: {
+        tags,
+        summary:
+          'Whether randomisation is ready: method, list status and hash, strata, allocations made (no arms)',
+        response: { 200: randomisationStatusSchema, ...errors },
+      },
+    },
+    async (request) => database.read((db) => randomisationStatus(db, studyId, sessionOf(request))),
+  );
+
+  app.get(
+    '/randomisation/list',
+    {
+      config: { permission: 'randomisation.view-list' },
+      schema: {
+        tags,
+        summary: 'The randomisation list with its seed, arms and allocations (unblinded roles only)',
+        response: { 200: randomisationListSchema, ...errors },
+      },
+    },
+    async (request) => database.read((db) => randomisationList(db, studyId, sessionOf(request))),
+  );
+
+  app.post(
+    '/randomisation/list',
+    {
+      config: { permission: 'randomisation.manage' },
+      schema: {
+        tags,
+        summary: 'Generate (or, before sealing, regenerate) the randomisation list from a recorded seed',
+        body: generateListRequestSchema,
+        response: { 200: randomisationStatusSchema, ...errors },
+      },
+    },
+    async (request) => generateList(database, studyId, sessionOf(request), request.body),
+  );
+
+  app.post(
+    '/randomisation/list/seal',
+    {
+      config: { permission: 'randomisation.manage' },
+      schema: {
+        tags,
+        summary:
+          'Seal the list checked (named by its hash): it never changes after, and allocation may start',
+        body: sealListRequestSchema,
+        response: { 200: randomisationStatusSchema, ...errors },
+      },
+    },
+    async (request) => sealList(database, studyId, sessionOf(request), request.body),
+  );
+
+  app.get(
+    '/participants/:participantId/allocation',
+    {
+      config: { permission: 'participant.read' },
+      schema: {
+        tags,
+        summary: "A participant's randomisation number (and arm, for unblinded roles)",
+        params,
+        response: { 200: allocationViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      database.read((db) => allocationOf(db, studyId, sessionOf(request), request.params.participantId)),
+  );
+}

@@ -1,0 +1,68 @@
+import { expect } from 'vitest';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import { createUser } from '../../src/auth/user.service.ts';
+import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import { type SignedIn, signIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+
+export const today = new Date().toISOString().slice(0, 10);
+const formUrl = (participantId: string, formId: string) =>
+  `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
+
+/** The study-wide statistician, signed in. */
+export async function createStatistician(t: TestApp): Promise<SignedIn> {
+  await t.database.transaction((trx) =>
+    createUser(trx, t.studyId, systemActor('test'), {
+      email: 'statistician@example.org',
+      name: 'Stella Statistician',
+      roles: ['statistician'],
+      siteIds: [],
+      password: PASSWORD,
+    }),
+  );
+  return signIn(t.app, 'statistician@example.org', PASSWORD);
+}
+
+/** A consented participant of the randomised example whose eligibility the investigator confirmed, ready to enrol. */
+export async function readyIn(
+  t: TestApp,
+  users: TrialUsers,
+  severity: 'severe' | 'critical' | null,
+): Promise<string> {
+  const coordinator = as(t.app, users.coordinator);
+  const screened = await coordinator.post('/api/v1/participants', {
+    siteId: users.siteId,
+    screeningDate: today,
+  });
+  expect(screened.statusCode, screened.body).toBe(201);
+  const participantId: string = screened.json().participantId;
+  const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
+    formVersion: '1.0',
+    consentedAt: new Date(Date.now() - 60_000).toISOString(),
+    signer: 'participant',
+  });
+  expect(consent.statusCode, consent.body).toBe(201);
+  const forms = eligibleScreeningForms(today, new Date(Date.now() - 60_000).toISOString());
+  if (severity) forms.screening = { ...forms.screening, diseaseSeverity: severity };
+  for (const [formId, values] of Object.entries(forms)) {
+    const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+    const saved = await coordinator.put(formUrl(participantId, formId), { version: 0, entries });
+    expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
+  }
+  const confirmed = await as(t.app, users.investigator).post(
+    `/api/v1/participants/${participantId}/eligibility/confirm`,
+    { password: PASSWORD },
+  );
+  expect(confirmed.statusCode, confirmed.body).toBe(200);
+  return participantId;
+}
+
+/** Enrols the participant on today's date as the coordinator. */
+export async function enrolIn(t: TestApp, users: TrialUsers, participantId: string) {
+  const coordinator = as(t.app, users.coordinator);
+  const detail = await coordinator.get(`/api/v1/participants/${participantId}`);
+  return coordinator.post(`/api/v1/participants/${participantId}/enrol`, {
+    day1Date: today,
+    version: detail.json().version,
+  });
+}
