@@ -18,6 +18,7 @@ import type {
   ParticipantStatus,
   ParticipantSummary,
 } from './participant.schema.ts';
+import { consentStates } from './reconsent.queries.ts';
 import { nextVisit, visitWindows } from './schedule.ts';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
@@ -36,7 +37,7 @@ async function summaries(
 ): Promise<ParticipantSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.participant_id);
-  const [queries, consents, sites, { protocol }] = await Promise.all([
+  const [queries, consentState, sites, { protocol }] = await Promise.all([
     db
       .selectFrom('data_query')
       .select(['participant_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
@@ -45,13 +46,7 @@ async function summaries(
       .where('status', '!=', 'closed')
       .groupBy(['participant_id', 'status'])
       .execute(),
-    db
-      .selectFrom('consent')
-      .select('participant_id')
-      .distinct()
-      .where('study_id', '=', studyId)
-      .where('participant_id', 'in', ids)
-      .execute(),
+    consentStates(db, studyId, rows),
     db.selectFrom('site').select(['site_id', 'time_zone']).where('study_id', '=', studyId).execute(),
     currentProtocol(db, studyId),
   ]);
@@ -59,7 +54,6 @@ async function summaries(
   // Open queries wait for the site, answered ones for the monitor: counted apart so each sees their own.
   const counts = new Map(queries.map((row) => [`${row.participant_id}:${row.status}`, Number(row.count)]));
   const queryCount = (participantId: string, status: string) => counts.get(`${participantId}:${status}`) ?? 0;
-  const consented = new Set(consents.map((row) => row.participant_id));
   return rows.map((row) => {
     const ongoing = row.status === 'enrolled';
     return {
@@ -71,7 +65,8 @@ async function summaries(
       status: row.status as ParticipantStatus,
       statusDate: row.status_date,
       day1Date: row.day1_date,
-      consented: consented.has(row.participant_id),
+      consented: consentState.consented.has(row.participant_id),
+      reconsentDue: consentState.due.get(row.participant_id) ?? null,
       nextVisit: ongoing
         ? nextVisit(
             visitWindows(protocol, row.day1_date),
@@ -266,6 +261,7 @@ export async function participantDetail(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .orderBy('consented_at')
+      .orderBy('created_at')
       .execute(),
     currentProtocol(db, studyId),
   ]);
@@ -290,6 +286,9 @@ export async function participantDetail(
       signer: consent.signer,
       representativeName: consent.representative_name,
       representativeRelation: consent.representative_relation,
+      unableToRead: consent.unable_to_read,
+      witnessName: consent.witness_name,
+      witnessSignedAt: iso(consent.witness_signed_at),
     })),
     visits: visitWindows(protocol, row.day1_date),
   };
