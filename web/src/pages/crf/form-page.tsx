@@ -12,6 +12,7 @@ import {
   useProtocol,
   useStudySites,
 } from '../../api/trial.ts';
+import { ReconsentWarning } from '../participants/reconsent-warning.tsx';
 import { FormEditor } from './form-editor.tsx';
 
 /** A form of a visit (`?visit=day-1/pre-dose&instance=1`), rendered from the protocol. */
@@ -72,6 +73,12 @@ export function FormPage() {
           />
         )}
       </Group>
+      <ReconsentWarning participant={participant.data} />
+      {record.data.protocolVersion > 0 && (
+        <Text size="sm" c="dimmed" data-testid="form-protocol-version">
+          {t('consentArea.protocolVersion', { number: record.data.protocolVersion })}
+        </Text>
+      )}
       {form.description && <Text c="dimmed">{form.description[language]}</Text>}
       <FormEditor
         key={`${visitKey}|${formId}|${instance}`}
