@@ -58,6 +58,8 @@ function ActionModal({
       void client.invalidateQueries({ queryKey: participantKeys.one(participant.participantId) });
       void client.invalidateQueries({ queryKey: participantKeys.all, exact: false });
       void client.invalidateQueries({ queryKey: ['consort'] });
+      // A re-consent clears the participant's line on the worklists.
+      void client.invalidateQueries({ queryKey: ['worklist'], exact: false });
       onClose();
     },
   });
