@@ -214,6 +214,15 @@ describeEachDatabase('consent, re-consent and amendments per site', (kind) => {
       expect(thereLabs.statusCode, thereLabs.body).toBe(200);
       expect(thereLabs.json()).toMatchObject({ protocolVersion: 1, reconsent: null });
       expect((await coordinator().get(vitals(here))).json().protocolVersion).toBe(1);
+      // The ODM export names the version each form was entered under.
+      const odm = await dataManager().get('/api/v1/exports/odm');
+      expect(odm.statusCode).toBe(200);
+      const formData = (formOid: string) =>
+        [...odm.body.matchAll(/<FormData FormOID="([^"]+)"[^>]*>[\s\S]*?<\/FormData>/g)]
+          .filter((match) => match[1] === formOid)
+          .map((match) => /Entered under protocol version (\d+)/.exec(match[0])?.[1]);
+      expect(formData('F.labs').sort()).toEqual(['1', '2']);
+      expect(formData('F.vitals')).toEqual(['1']);
       // The other site does not list version 2.0 yet: nobody there is asked to consent again.
       expect((await detail(there, users.otherCoordinator)).reconsentDue).toBeNull();
     });
