@@ -193,6 +193,8 @@ export const participantDetailSchema = participantSummarySchema.extend({
   failedCriteria: z.array(z.string()),
   enrolledAt: z.string().nullable(),
   locked: z.boolean(),
+  /** The protocol version the participant's site works under: new forms are entered under it. */
+  siteProtocolVersion: z.number().int(),
   consents: z.array(consentViewSchema),
   visits: z.array(visitSchema),
 });

@@ -7,7 +7,8 @@ import type { Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { validationFailed } from '../kernel/errors.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteWorkingVersion } from '../protocol/site-version.ts';
+import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import type {
@@ -253,6 +254,7 @@ export async function participantDetail(
 ): Promise<ParticipantDetail> {
   const row = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: row.site_id });
+  const siteProtocolVersion = await siteWorkingVersion(db, studyId, row.site_id);
   const [[summary], consents, { protocol }] = await Promise.all([
     summaries(db, studyId, [row], clock),
     db
@@ -263,7 +265,7 @@ export async function participantDetail(
       .orderBy('consented_at')
       .orderBy('created_at')
       .execute(),
-    currentProtocol(db, studyId),
+    protocolVersion(db, studyId, siteProtocolVersion),
   ]);
   if (!summary) throw new Error('summary of one participant is missing');
   const names = await namesById(
@@ -277,6 +279,7 @@ export async function participantDetail(
     failedCriteria: (row.failed_criteria as string[] | null) ?? [],
     enrolledAt: iso(row.enrolled_at),
     locked: row.locked_at !== null,
+    siteProtocolVersion,
     consents: consents.map((consent) => ({
       consentId: consent.consent_id,
       formVersion: consent.form_version,

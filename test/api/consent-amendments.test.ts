@@ -136,6 +136,7 @@ describeEachDatabase('consent, re-consent and amendments per site', (kind) => {
       expect((await approvals()).map((site: { workingVersionNo: number }) => site.workingVersionNo)).toEqual([
         1, 1,
       ]);
+      expect((await detail(here)).siteProtocolVersion).toBe(1);
       // New data at the site are still entered under version 1, whose only consent form is 1.0.
       const saved = await coordinator().put(vitals(here), {
         version: 0,
@@ -213,6 +214,8 @@ describeEachDatabase('consent, re-consent and amendments per site', (kind) => {
       });
       expect(thereLabs.statusCode, thereLabs.body).toBe(200);
       expect(thereLabs.json()).toMatchObject({ protocolVersion: 1, reconsent: null });
+      expect((await detail(here)).siteProtocolVersion).toBe(2);
+      expect((await detail(there, users.otherCoordinator)).siteProtocolVersion).toBe(1);
       expect((await coordinator().get(vitals(here))).json().protocolVersion).toBe(1);
       // The ODM export names the version each form was entered under.
       const odm = await dataManager().get('/api/v1/exports/odm');
