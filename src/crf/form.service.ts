@@ -5,7 +5,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
-import { consentStates } from '../participants/reconsent.queries.ts';
+import { reconsentOfWritable } from '../participants/reconsent.queries.ts';
 import { type ReconsentDue, reconsentMessage } from '../participants/reconsent.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
 import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
@@ -273,7 +273,7 @@ export async function saveFormIn(
     reason: request.reason,
   });
   const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
-  const owed = (await consentStates(trx, studyId, [participant])).due.get(participant.participant_id);
+  const owed = await reconsentOfWritable(trx, studyId, participant);
   return {
     ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
     warnings: result.check.soft,

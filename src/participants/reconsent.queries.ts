@@ -44,3 +44,29 @@ export async function consentStates(
   }
   return { consented, due };
 }
+
+/**
+ * The re-consent a participant being written to owes, under the version their site works under (read
+ * with the participant's lock): one statement, and none when that version lists no consent versions.
+ */
+export async function reconsentOfWritable(
+  db: Db,
+  studyId: string,
+  participant: { participant_id: string; status: string; currentProtocolVersion: number },
+): Promise<ReconsentDue | null> {
+  const { protocol } = await protocolVersion(db, studyId, participant.currentProtocolVersion);
+  if (!protocol.consent?.versions.length) return null;
+  const consents = await db
+    .selectFrom('consent')
+    .select('form_version')
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participant.participant_id)
+    .orderBy('consented_at')
+    .orderBy('created_at')
+    .execute();
+  return reconsentDue(
+    protocol,
+    participant.status,
+    consents.map((row) => ({ formVersion: row.form_version })),
+  );
+}
