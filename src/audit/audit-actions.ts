@@ -49,6 +49,7 @@ export const auditActions = [
   'participant.screen_failed',
   'participant.withdrawn',
   'protocol.amend',
+  'protocol.approve',
   'protocol.load',
   'query.answer',
   'query.close',

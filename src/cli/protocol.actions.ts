@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Database } from '../db/connection.ts';
 import { amendProtocol } from '../protocol/amendment.service.ts';
 import {
   type ParseProtocolResult,
@@ -6,6 +7,8 @@ import {
   parseProtocolOnServer,
   protocolSummary,
 } from '../protocol/load.ts';
+import { siteApprovalRequestSchema } from '../protocol/site-approval.schema.ts';
+import { approveAtSite } from '../protocol/site-approval.service.ts';
 import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { readTextInput } from './cli-files.ts';
@@ -73,4 +76,44 @@ export const amendProtocolFile = async (file: string, options: DatabaseOptions &
     amendProtocol(database, studyId, cliCaller('protocol amend'), { source, reason: options.reason }),
   );
   process.stdout.write(`Protocol version ${version.versionNo} (${version.label}) is now current.\n`);
+};
+
+/** The version number that VERSION names: a number, or a label of a loaded version. */
+async function versionNumber(database: Database, studyId: string, version: string): Promise<number> {
+  const rows = await database.read((db) =>
+    db
+      .selectFrom('protocol_version')
+      .select(['version_no', 'label'])
+      .where('study_id', '=', studyId)
+      .execute(),
+  );
+  const byLabel = rows.find((row) => row.label === version);
+  if (byLabel) return byLabel.version_no;
+  const byNumber = /^\d+$/.test(version) ? rows.find((row) => row.version_no === Number(version)) : undefined;
+  if (byNumber) return byNumber.version_no;
+  const known = rows.map((row) => `${row.version_no} (${row.label})`).join(', ');
+  throw new CliUserError(`There is no protocol version ${version}; the study has ${known}.`);
+}
+
+/** `protocol approve VERSION --site SITE --date DATE`: the site works under VERSION from now on. */
+export const approveProtocolVersion = async (
+  version: string,
+  options: DatabaseOptions & { site: string; date: string },
+) => {
+  const request = siteApprovalRequestSchema.safeParse({ siteId: options.site, approvedOn: options.date });
+  if (!request.success) {
+    throw new CliUserError(request.error.issues.map((issue) => issue.message).join(' '));
+  }
+  const status = await withStudyDatabase(options, async (database, studyId) =>
+    approveAtSite(
+      database,
+      studyId,
+      cliCaller('protocol approve'),
+      await versionNumber(database, studyId, version),
+      request.data,
+    ),
+  );
+  process.stdout.write(
+    `Site ${status.siteId} works under protocol version ${status.workingVersionNo} (${status.workingLabel}), approved on ${options.date}.\n`,
+  );
 };

@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { withDataOption } from './data-option.ts';
 import { lazyAction } from './lazy-action.ts';
 
-/** Adds `protocol validate FILE` and `protocol show FILE [--lang en|zh]`. Exit 0 when valid, 1 with problems. */
+/**
+ * Adds `protocol validate FILE`, `protocol show FILE [--lang en|zh]` (exit 0 when valid, 1 with problems),
+ * `protocol amend FILE --reason TEXT` and `protocol approve VERSION --site SITE --date DATE`.
+ */
 export function registerProtocolCommand(program: Command): void {
   const protocol = program.command('protocol').description('check and read trial protocol files (YAML)');
 
@@ -26,4 +29,13 @@ export function registerProtocolCommand(program: Command): void {
       .argument('<file>', 'the amended protocol YAML file')
       .requiredOption('--reason <text>', 'the reason for the amendment (kept in the audit trail)'),
   ).action(lazyAction(async () => (await import('./protocol.actions.ts')).amendProtocolFile));
+
+  withDataOption(
+    protocol
+      .command('approve')
+      .description("record a site's ethics approval of a protocol version; the site then works under it")
+      .argument('<version>', 'the protocol version: its number (2) or its label (1.1)')
+      .requiredOption('--site <site>', 'the site id, e.g. ruijin')
+      .requiredOption('--date <date>', 'the date of the ethics approval, YYYY-MM-DD'),
+  ).action(lazyAction(async () => (await import('./protocol.actions.ts')).approveProtocolVersion));
 }

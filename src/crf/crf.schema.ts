@@ -68,6 +68,10 @@ export type FormRecordView = z.infer<typeof formRecordViewSchema>;
 export const saveFormResponseSchema = formRecordViewSchema.extend({
   /** Soft checks that failed: saved, each with an open query. */
   warnings: z.array(z.object({ item: z.string(), message: localized })),
+  /** The participant must consent again to the consent form version in force: saved, with this warning. */
+  reconsent: z
+    .object({ versionInForce: z.string(), signedVersion: z.string(), message: localized })
+    .nullable(),
 });
 export type SaveFormResponse = z.infer<typeof saveFormResponseSchema>;
 

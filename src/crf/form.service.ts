@@ -5,11 +5,14 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
+import { reconsentOfWritable } from '../participants/reconsent.queries.ts';
+import { type ReconsentDue, reconsentMessage } from '../participants/reconsent.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
 import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
 import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
-import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import { siteWorkingVersion } from '../protocol/site-version.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { consentAnswerProblems, consentAnswersOf } from './consent-answers.ts';
 import type { FormRecordView, SaveFormRequest } from './crf.schema.ts';
@@ -98,9 +101,12 @@ export async function getForm(
   const participant = await findParticipant(db, studyId, slot.participantId);
   authorize(caller.user, 'crf.read', { siteId: participant.site_id });
   const row = await findRecord(db, studyId, slot);
-  const { protocol } = row
-    ? await protocolVersion(db, studyId, row.protocol_version)
-    : await currentProtocol(db, studyId);
+  // A form not saved yet is shown as the site's protocol version has it.
+  const { protocol } = await protocolVersion(
+    db,
+    studyId,
+    row?.protocol_version ?? (await siteWorkingVersion(db, studyId, participant.site_id)),
+  );
   return recordView(db, studyId, slot, row, protocol);
 }
 
@@ -129,7 +135,7 @@ export async function saveForm(
   slot: SlotKey,
   request: SaveFormRequest,
   clock = new Date(),
-): Promise<FormRecordView & { warnings: SoftFailure[] }> {
+): Promise<SavedForm> {
   return database.transaction((trx) => saveFormIn(trx, studyId, caller, slot, request, clock));
 }
 
@@ -209,6 +215,12 @@ export async function writeEnteredForm(trx: Tx, studyId: string, caller: Caller,
   return result;
 }
 
+/** A saved form with its soft-check warnings and the re-consent the participant owes, if any. */
+export type SavedForm = FormRecordView & {
+  warnings: SoftFailure[];
+  reconsent: (ReconsentDue & { message: { en: string; zh: string } }) | null;
+};
+
 /** `saveForm` inside a transaction the caller holds (a consent recorded again rewrites its copies). */
 export async function saveFormIn(
   trx: Tx,
@@ -217,7 +229,7 @@ export async function saveFormIn(
   slot: SlotKey,
   request: SaveFormRequest,
   clock = new Date(),
-): Promise<FormRecordView & { warnings: SoftFailure[] }> {
+): Promise<SavedForm> {
   const participant = await writableParticipant(trx, studyId, slot.participantId, {
     caller,
     permission: 'crf.enter',
@@ -261,8 +273,10 @@ export async function saveFormIn(
     reason: request.reason,
   });
   const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
+  const owed = await reconsentOfWritable(trx, studyId, participant);
   return {
     ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
     warnings: result.check.soft,
+    reconsent: owed ? { ...owed, message: reconsentMessage(owed) } : null,
   };
 }

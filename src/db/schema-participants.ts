@@ -42,6 +42,10 @@ export interface ConsentTable {
   signer: 'participant' | 'legal_representative';
   representative_name: string | null;
   representative_relation: string | null;
+  /** The participant or representative could not read or sign (null on consents recorded before this was asked). */
+  unable_to_read: boolean | null;
+  witness_name: string | null;
+  witness_signed_at: Timestamp | null;
   created_at: Timestamp;
 }
 

@@ -45,6 +45,16 @@ export interface ProtocolVersionTable {
   loaded_by: string | null;
 }
 
+/** The ethics approval of a protocol version at a site (a site works under the latest approved there). */
+export interface ProtocolSiteApprovalTable {
+  study_id: string;
+  site_id: string;
+  version_no: number;
+  approved_on: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+}
+
 export interface AppUserTable {
   study_id: string;
   user_id: string;
@@ -153,6 +163,7 @@ export interface Schema
   study: StudyTable;
   site: SiteTable;
   protocol_version: ProtocolVersionTable;
+  protocol_site_approval: ProtocolSiteApprovalTable;
   app_user: AppUserTable;
   user_session: UserSessionTable;
   api_token: ApiTokenTable;

@@ -10,6 +10,7 @@ import { conflict, validationFailed } from '../kernel/errors.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { consentRecordItems } from './consent-form.ts';
+import { consentProblems } from './consent-rules.ts';
 import type { ParticipantRow } from './participant.queries.ts';
 import type { ConsentRequest } from './participant.schema.ts';
 import { writableParticipant } from './writable.ts';
@@ -54,11 +55,24 @@ export async function recordConsent(
         },
       ]);
     }
+    if (
+      input.witnessSignedAt !== undefined &&
+      Date.parse(input.witnessSignedAt) > clock.getTime() + 5 * 60_000
+    ) {
+      throw validationFailed([
+        { field: 'witnessSignedAt', message: 'The witness cannot have signed in the future.' },
+      ]);
+    }
     if (participant.status === 'screen_failed' || participant.status === 'declined') {
       throw conflict(
         `Participant ${participant.screening_number} has left screening (${participant.status}).`,
       );
     }
+    // The consent form versions and the witness rule are those of the version the site works under.
+    const { protocol } = await protocolVersion(trx, studyId, participant.currentProtocolVersion);
+    const problems = consentProblems(protocol, input);
+    if (problems.length > 0) throw validationFailed(problems);
+    const previous = await latestConsentVersion(trx, studyId, participantId);
     const consentId = randomUUID();
     const row = {
       study_id: studyId,
@@ -70,6 +84,9 @@ export async function recordConsent(
       signer: input.signer,
       representative_name: input.representativeName ?? null,
       representative_relation: input.representativeRelation ?? null,
+      unable_to_read: input.unableToRead ?? null,
+      witness_name: input.witnessName ?? null,
+      witness_signed_at: input.witnessSignedAt ? new Date(input.witnessSignedAt) : null,
       created_at: clock,
     };
     await trx.insertInto('consent').values(row).execute();
@@ -77,11 +94,31 @@ export async function recordConsent(
       action: 'participant.consent',
       entityType: 'participant',
       entityId: participantId,
+      // A consent after an earlier one is a re-consent: the trail keeps the version it replaces.
+      oldValue: previous === undefined ? undefined : { formVersion: previous },
       newValue: { ...input, obtainedBy: caller.user.email },
+      reason: previous === undefined ? undefined : `Re-consent: version ${previous} to ${input.formVersion}.`,
     });
     await copyConsentToForms(trx, studyId, caller, participant, input.formVersion, clock);
     return consentId;
   });
+}
+
+/** The consent form version of the participant's latest consent, if any. */
+async function latestConsentVersion(
+  trx: Tx,
+  studyId: string,
+  participantId: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('consent')
+    .select('form_version')
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participantId)
+    .orderBy('consented_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  return row?.form_version;
 }
 
 /** Rewrites the consent copies of the participant's saved consent forms that the new consent changes. */

@@ -32,6 +32,10 @@ export const consentRequestSchema = z
     signer: z.enum(['participant', 'legal_representative']),
     representativeName: plainText(200).pipe(z.string().min(1)).optional(),
     representativeRelation: plainText(100).pipe(z.string().min(1)).optional(),
+    /** The participant or representative cannot read or sign (left out: they can); `witness: when-needed` then asks for a witness. */
+    unableToRead: z.boolean().optional(),
+    witnessName: plainText(200).pipe(z.string().min(1)).optional(),
+    witnessSignedAt: isoDateTime.optional(),
   })
   .superRefine((value, context) => {
     if (value.signer === 'legal_representative' && !value.representativeName) {
@@ -39,6 +43,13 @@ export const consentRequestSchema = z
         code: 'custom',
         path: ['representativeName'],
         message: "Give the representative's name.",
+      });
+    }
+    if ((value.witnessName === undefined) !== (value.witnessSignedAt === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [value.witnessName === undefined ? 'witnessName' : 'witnessSignedAt'],
+        message: "Give both the witness's name and the date and time the witness signed.",
       });
     }
   });
@@ -116,6 +127,8 @@ export const participantSummarySchema = z.object({
   statusDate: z.string().nullable(),
   day1Date: z.string().nullable(),
   consented: z.boolean(),
+  /** The consent form version in force that the participant has not signed yet (data entry warns until they do). */
+  reconsentDue: z.object({ versionInForce: z.string(), signedVersion: z.string() }).nullable(),
   nextVisit: visitSchema.nullable(),
   /** Queries waiting for the site's answer. */
   openQueries: z.number().int(),
@@ -169,6 +182,10 @@ export const consentViewSchema = z.object({
   signer: z.enum(['participant', 'legal_representative']),
   representativeName: z.string().nullable(),
   representativeRelation: z.string().nullable(),
+  /** The participant or representative could not read or sign (null where it was not asked). */
+  unableToRead: z.boolean().nullable(),
+  witnessName: z.string().nullable(),
+  witnessSignedAt: z.string().nullable(),
 });
 
 export const participantDetailSchema = participantSummarySchema.extend({
@@ -176,6 +193,8 @@ export const participantDetailSchema = participantSummarySchema.extend({
   failedCriteria: z.array(z.string()),
   enrolledAt: z.string().nullable(),
   locked: z.boolean(),
+  /** The protocol version the participant's site works under: new forms are entered under it. */
+  siteProtocolVersion: z.number().int(),
   consents: z.array(consentViewSchema),
   visits: z.array(visitSchema),
   /** The randomisation number given at enrolment in a randomised study (never the arm). */

@@ -7,6 +7,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
+import { siteWorkingVersion } from '../protocol/site-version.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
@@ -43,7 +44,7 @@ export async function screenParticipant(
         },
       ]);
     }
-    const { versionNo } = await currentProtocol(trx, studyId);
+    const versionNo = await siteWorkingVersion(trx, studyId, input.siteId);
     const sequence = await nextSiteNumber(trx, studyId, input.siteId, 'screening');
     const participantId = randomUUID();
     const screeningNumber = `${site.code}-S${String(sequence).padStart(3, '0')}`;

@@ -7,7 +7,8 @@ import type { Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { validationFailed } from '../kernel/errors.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteWorkingVersion } from '../protocol/site-version.ts';
+import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import type {
@@ -18,6 +19,7 @@ import type {
   ParticipantStatus,
   ParticipantSummary,
 } from './participant.schema.ts';
+import { consentStates } from './reconsent.queries.ts';
 import { nextVisit, visitWindows } from './schedule.ts';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
@@ -36,7 +38,7 @@ async function summaries(
 ): Promise<ParticipantSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.participant_id);
-  const [queries, consents, sites, { protocol }] = await Promise.all([
+  const [queries, consentState, sites, { protocol }] = await Promise.all([
     db
       .selectFrom('data_query')
       .select(['participant_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
@@ -45,13 +47,7 @@ async function summaries(
       .where('status', '!=', 'closed')
       .groupBy(['participant_id', 'status'])
       .execute(),
-    db
-      .selectFrom('consent')
-      .select('participant_id')
-      .distinct()
-      .where('study_id', '=', studyId)
-      .where('participant_id', 'in', ids)
-      .execute(),
+    consentStates(db, studyId, rows),
     db.selectFrom('site').select(['site_id', 'time_zone']).where('study_id', '=', studyId).execute(),
     currentProtocol(db, studyId),
   ]);
@@ -59,7 +55,6 @@ async function summaries(
   // Open queries wait for the site, answered ones for the monitor: counted apart so each sees their own.
   const counts = new Map(queries.map((row) => [`${row.participant_id}:${row.status}`, Number(row.count)]));
   const queryCount = (participantId: string, status: string) => counts.get(`${participantId}:${status}`) ?? 0;
-  const consented = new Set(consents.map((row) => row.participant_id));
   return rows.map((row) => {
     const ongoing = row.status === 'enrolled';
     return {
@@ -71,7 +66,8 @@ async function summaries(
       status: row.status as ParticipantStatus,
       statusDate: row.status_date,
       day1Date: row.day1_date,
-      consented: consented.has(row.participant_id),
+      consented: consentState.consented.has(row.participant_id),
+      reconsentDue: consentState.due.get(row.participant_id) ?? null,
       nextVisit: ongoing
         ? nextVisit(
             visitWindows(protocol, row.day1_date),
@@ -258,6 +254,7 @@ export async function participantDetail(
 ): Promise<ParticipantDetail> {
   const row = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: row.site_id });
+  const siteProtocolVersion = await siteWorkingVersion(db, studyId, row.site_id);
   const [[summary], consents, { protocol }, allocation] = await Promise.all([
     summaries(db, studyId, [row], clock),
     db
@@ -266,8 +263,9 @@ export async function participantDetail(
       .where('study_id', '=', studyId)
       .where('participant_id', '=', participantId)
       .orderBy('consented_at')
+      .orderBy('created_at')
       .execute(),
-    currentProtocol(db, studyId),
+    protocolVersion(db, studyId, siteProtocolVersion),
     db
       .selectFrom('randomisation_allocation')
       .select('randomisation_number')
@@ -287,6 +285,7 @@ export async function participantDetail(
     failedCriteria: (row.failed_criteria as string[] | null) ?? [],
     enrolledAt: iso(row.enrolled_at),
     locked: row.locked_at !== null,
+    siteProtocolVersion,
     consents: consents.map((consent) => ({
       consentId: consent.consent_id,
       formVersion: consent.form_version,
@@ -296,6 +295,9 @@ export async function participantDetail(
       signer: consent.signer,
       representativeName: consent.representative_name,
       representativeRelation: consent.representative_relation,
+      unableToRead: consent.unable_to_read,
+      witnessName: consent.witness_name,
+      witnessSignedAt: iso(consent.witness_signed_at),
     })),
     visits: visitWindows(protocol, row.day1_date),
     randomisationNumber: allocation?.randomisation_number ?? null,

@@ -35,6 +35,8 @@ export const participantWorklistSchema = z.object({
   day1Date: isoDate.nullable(),
   counts: worklistCountsSchema,
   items: z.array(workItemSchema),
+  /** The consent form version in force that the participant must sign before more data are entered. */
+  reconsentDue: z.object({ versionInForce: z.string(), signedVersion: z.string() }).nullable(),
 });
 
 export const worklistQuerySchema = z.strictObject({
@@ -44,7 +46,7 @@ export const worklistQuerySchema = z.strictObject({
 
 export const studyWorklistSchema = z.object({
   counts: worklistCountsSchema,
-  /** Participants with something due today, overdue or missing; each lists only those forms. */
+  /** Participants with something due today, overdue or missing (each lists only those forms) or a re-consent due. */
   participants: z.array(participantWorklistSchema),
 });
 

@@ -6,6 +6,8 @@ import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import { endStatuses } from './participant.schema.ts';
+import { consentStates } from './reconsent.queries.ts';
+import type { ReconsentDue } from './reconsent.ts';
 import type { ParticipantWorklist, StudyWorklist, WorklistCounts, WorklistQuery } from './worklist.schema.ts';
 import { savedKey, type WorkItem, worklistOf } from './worklist.ts';
 
@@ -48,6 +50,7 @@ function worklistFor(
   participant: ParticipantRow,
   saved: ReadonlySet<string>,
   today: string,
+  reconsent: ReconsentDue | null,
 ): ParticipantWorklist {
   const day1Date = participant.day1_date ? String(participant.day1_date) : null;
   const endDate = ended.has(participant.status) ? (participant.status_date ?? today) : null;
@@ -60,6 +63,7 @@ function worklistFor(
     day1Date,
     counts: countsOf(items),
     items,
+    reconsentDue: reconsent,
   };
 }
 
@@ -76,13 +80,15 @@ export async function participantWorklist(
 ): Promise<ParticipantWorklist> {
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: participant.site_id });
-  const [{ protocol }, zones, saved] = await Promise.all([
+  const [{ protocol }, zones, saved, consents] = await Promise.all([
     currentProtocol(db, studyId),
     siteZones(db, studyId),
     savedRecords(db, studyId, [participantId]),
+    consentStates(db, studyId, [participant]),
   ]);
   const today = dateInZone(clock, zones.get(participant.site_id) ?? protocol.study.timeZone);
-  return worklistFor(protocol, participant, saved.get(participantId) ?? new Set(), today);
+  const reconsent = consents.due.get(participantId) ?? null;
+  return worklistFor(protocol, participant, saved.get(participantId) ?? new Set(), today, reconsent);
 }
 
 /**
@@ -109,7 +115,7 @@ export async function studyWorklist(
   else if (!studyWide)
     rows = rows.where('site_id', 'in', caller.user.siteIds.length > 0 ? caller.user.siteIds : ['']);
   const participants = await rows.orderBy('study_number').execute();
-  const [{ protocol }, zones, saved] = await Promise.all([
+  const [{ protocol }, zones, saved, consents] = await Promise.all([
     currentProtocol(db, studyId),
     siteZones(db, studyId),
     savedRecords(
@@ -117,12 +123,20 @@ export async function studyWorklist(
       studyId,
       participants.map((row) => row.participant_id),
     ),
+    consentStates(db, studyId, participants),
   ]);
   const listed = (item: WorkItem) =>
     query.state ? item.state === query.state : ['due-today', 'overdue', 'missing'].includes(item.state);
   const lists = participants.map((participant) => {
     const today = dateInZone(clock, zones.get(participant.site_id) ?? protocol.study.timeZone);
-    return worklistFor(protocol, participant, saved.get(participant.participant_id) ?? new Set(), today);
+    const reconsent = consents.due.get(participant.participant_id) ?? null;
+    return worklistFor(
+      protocol,
+      participant,
+      saved.get(participant.participant_id) ?? new Set(),
+      today,
+      reconsent,
+    );
   });
   return {
     counts: {
@@ -132,6 +146,6 @@ export async function studyWorklist(
     },
     participants: lists
       .map((list) => ({ ...list, items: list.items.filter(listed) }))
-      .filter((list) => list.items.length > 0),
+      .filter((list) => list.items.length > 0 || list.reconsentDue !== null),
   };
 }

@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { DomainError, notFound } from '../kernel/errors.ts';
 import { authorize, type Permission } from '../kernel/permissions.ts';
+import { siteVersionExpression } from '../protocol/site-version.ts';
 import { type ParticipantRow, UUID } from './participant.queries.ts';
 
 /** Refuses a write to a participant whose casebook, or the whole study, is locked. */
@@ -23,7 +24,7 @@ export async function assertWritable(db: Db, studyId: string, participant: Parti
 /**
  * A participant locked for writing, with what the services of a write ask next, read in the same
  * statement as the lock: whether consent is recorded, the site's time zone and the protocol version
- * new data are entered under.
+ * new data are entered under (the one the participant's site works under: see site-version.ts).
  */
 export interface WritableParticipant extends ParticipantRow {
   consented: boolean;
@@ -56,6 +57,7 @@ export async function writableParticipant(
           's.locked_at as study_locked_at',
           's.current_protocol_version',
           'site.time_zone',
+          siteVersionExpression(eb).as('site_protocol_version'),
           eb
             .exists(
               eb
@@ -72,7 +74,14 @@ export async function writableParticipant(
         .executeTakeFirst()
     : undefined;
   if (!row) throw notFound(`Participant ${participantId}`);
-  const { study_locked_at, current_protocol_version, time_zone, consented, ...participant } = row;
+  const {
+    study_locked_at,
+    current_protocol_version,
+    site_protocol_version,
+    time_zone,
+    consented,
+    ...participant
+  } = row;
   if (access) authorize(access.caller.user, access.permission, { siteId: participant.site_id });
   if (participant.locked_at) {
     throw new DomainError(
@@ -85,6 +94,6 @@ export async function writableParticipant(
     ...participant,
     consented: Boolean(consented),
     siteTimeZone: time_zone,
-    currentProtocolVersion: current_protocol_version,
+    currentProtocolVersion: Number(site_protocol_version ?? current_protocol_version),
   };
 }

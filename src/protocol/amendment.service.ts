@@ -61,8 +61,9 @@ export async function protocolSource(
 }
 
 /**
- * An amendment: a validated protocol file becomes the next version and new data is entered under it;
- * data already entered keeps the version it was entered under. The study must stay the same study.
+ * An amendment: a validated protocol file becomes the next version; each site enters new data under it
+ * once its ethics approval there is recorded (site-approval.service.ts), and a site added by the file
+ * works under it from the start. Data already entered keeps the version it was entered under. The study must stay the same study.
  * Sites new in the file are added, only if the author may manage sites (403 otherwise); sites missing
  * from it stay (they may have been added in Admin).
  * Audited with the reason.

@@ -13,6 +13,8 @@ import {
   protocolVersionSchema,
   protocolVersionSummarySchema,
 } from './protocol-version.schema.ts';
+import { siteApprovalRequestSchema, siteProtocolStatusSchema } from './site-approval.schema.ts';
+import { approveAtSite, listSiteApprovals } from './site-approval.service.ts';
 import { parseProtocolOnServer } from './unit-checks.ts';
 
 const errors = {
@@ -135,5 +137,39 @@ export function protocolRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) =>
       reply.status(201).send(await amendProtocol(database, studyId, sessionOf(request), request.body)),
+  );
+
+  app.get(
+    '/protocol/approvals',
+    {
+      config: { permission: 'protocol.read' },
+      schema: {
+        tags,
+        summary: 'Each site with the protocol version it works under and the ethics approvals recorded there',
+        response: { 200: z.array(siteProtocolStatusSchema), ...errors },
+      },
+    },
+    async (request) => database.read((db) => listSiteApprovals(db, studyId, sessionOf(request))),
+  );
+
+  app.post(
+    '/protocol/versions/:versionNo/approvals',
+    {
+      config: { permission: 'protocol.manage' },
+      schema: {
+        tags,
+        summary:
+          "Record a site's ethics approval of a protocol version: the site's new data are entered under it",
+        params: protocolVersionParamsSchema,
+        body: siteApprovalRequestSchema,
+        response: { 201: siteProtocolStatusSchema, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await approveAtSite(database, studyId, sessionOf(request), request.params.versionNo, request.body),
+        ),
   );
 }

@@ -239,3 +239,34 @@ export const formSchema = z.strictObject({
   dueAtVisits: z.boolean().optional(),
   items: z.array(itemSchema).min(1, 'a form needs at least one item'),
 });
+
+/**
+ * Informed consent as the protocol sets it: whether an impartial witness signs (ICH E6(R3) 2.8.9: when
+ * the participant or representative cannot read, a witness attends the whole discussion and signs), and
+ * the versions of the consent form the ethics committee approved, oldest first. A consent names the
+ * version signed; the last version listed is the one in force, and a participant who signed an earlier
+ * one must consent again.
+ */
+export const consentSchema = z.strictObject({
+  witness: z
+    .enum(['required', 'when-needed', 'never'], {
+      error: 'witness is required, when-needed (when the participant cannot read or sign) or never',
+    })
+    .default('never'),
+  versions: z
+    .array(
+      z.strictObject({
+        label: z.string().trim().min(1, 'give the version label as printed on the form, e.g. "2.0"').max(50),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'give the date of the version as YYYY-MM-DD, e.g. "2026-03-01"'),
+        languages: z
+          .array(z.enum(['en', 'zh'], { error: 'languages are en and zh' }))
+          .min(1, 'name at least one language the form is printed in'),
+      }),
+    )
+    .default([])
+    .refine((versions) => new Set(versions.map((version) => version.label)).size === versions.length, {
+      message: 'each consent form version label appears once',
+    }),
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { evaluateRateStoppingRule } from '../analysis/beta-binomial.ts';
 import {
   codeListSchema,
+  consentSchema,
   durationSchema,
   formSchema,
   identifierSchema,
@@ -414,6 +415,8 @@ export const protocolSchema = z.strictObject({
   product: productSchema,
   safety: safetySchema,
   outcomes: outcomesSchema,
+  /** The witness rule and the consent form's versions; without it, no witness and any version label. */
+  consent: consentSchema.optional(),
   /** Study-wide security settings; each wins over its environment variable (see docs/operations.md). */
   security: z
     .strictObject({

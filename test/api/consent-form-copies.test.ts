@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -116,6 +117,25 @@ describeEachDatabase('the consent form’s copies of the consent record', (kind)
   });
 
   it('rewrites the saved copies when the participant consents again to a new version, audited', async () => {
+    // Consent form 2.0 comes with an amendment, in force at the site once its approval is recorded.
+    const versionLine = '    - { label: "1.0", date: "2020-02-15", languages: [zh, en] }';
+    const amended = readFileSync('protocols/mexcovid.yaml', 'utf8')
+      .replace(/^version: .*$/m, 'version: "1.1"')
+      .replace(
+        versionLine,
+        `${versionLine}\n    - { label: "2.0", date: "2020-03-01", languages: [zh, en] }`,
+      );
+    const dataManager = as(t.app, users.dataManager);
+    const amendment = await dataManager.post('/api/v1/protocol/versions', {
+      source: amended,
+      reason: 'Consent 2.0',
+    });
+    expect(amendment.statusCode, amendment.body).toBe(201);
+    const approval = await dataManager.post('/api/v1/protocol/versions/2/approvals', {
+      siteId: users.siteId,
+      approvedOn: screeningDate,
+    });
+    expect(approval.statusCode, approval.body).toBe(201);
     const again = await coordinator().post(`/api/v1/participants/${participantId}/consent`, {
       formVersion: '2.0',
       consentedAt: new Date(Date.parse(consentedAt) + 3_600_000).toISOString(),

@@ -125,6 +125,12 @@ describeEachDatabase('protocol amendments', (kind) => {
     const current = await coordinator.get('/api/v1/protocol');
     expect(current.json()).toMatchObject({ versionNo: 2, label: '1.1' });
     expect((await coordinator.get(url)).json().protocolVersion).toBe(1);
+    // New data at the site follow the amendment once the site's ethics approval is recorded.
+    const approval = await as(t.app, users.dataManager).post('/api/v1/protocol/versions/2/approvals', {
+      siteId: users.siteId,
+      approvedOn: today,
+    });
+    expect(approval.statusCode, approval.body).toBe(201);
     const labs = await coordinator.put(`/api/v1/participants/${participantId}/visits/screening/forms/labs`, {
       version: 0,
       entries: { creatinine: { value: 80 } },

@@ -40,6 +40,12 @@ describeEachDatabase('soft checks on adverse events open data queries; history a
       reason: 'Soft check: grade 4 and not serious',
     });
     expect(amendment.statusCode, amendment.body).toBe(201);
+    // The site works under the amendment once its ethics approval is recorded.
+    const approval = await as(t.app, users.dataManager).post('/api/v1/protocol/versions/2/approvals', {
+      siteId: users.siteId,
+      approvedOn: today,
+    });
+    expect(approval.statusCode, approval.body).toBe(201);
     participantId = await enrolledParticipant(t, users, today);
   });
   afterAll(async () => t?.close());

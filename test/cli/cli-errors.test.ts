@@ -42,6 +42,8 @@ const fillers: Record<string, string> = {
   '--group': 'g',
   '--site': 'RJ',
   '--seed': '20261205',
+  version: '2',
+  '--date': '2026-01-01',
 };
 
 const loggerCsv = 'Serial,LT-77\nTime zone: UTC+08:00\nDate Time,Temperature (°C)\n2026-01-01 08:00:00,-80\n';
@@ -413,7 +415,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(42);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(43);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(

@@ -19,6 +19,8 @@ import * as labReferenceRanges from './2026_12_08_05_lab_reference_ranges.ts';
 import * as labFlags from './2026_12_08_06_lab_flags.ts';
 import * as aeReportRevision from './2026_12_09_01_ae_report_revision.ts';
 import * as submissionDocument from './2026_12_09_02_submission_document.ts';
+import * as consentWitness from './2026_12_09_03_consent_witness.ts';
+import * as protocolSiteApproval from './2026_12_09_04_protocol_site_approval.ts';
 import * as randomisation from './2026_12_09_07_randomisation.ts';
 
 /**
@@ -46,5 +48,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_08_06_lab_flags': labFlags,
   '2026_12_09_01_ae_report_revision': aeReportRevision,
   '2026_12_09_02_submission_document': submissionDocument,
+  '2026_12_09_03_consent_witness': consentWitness,
+  '2026_12_09_04_protocol_site_approval': protocolSiteApproval,
   '2026_12_09_07_randomisation': randomisation,
 };

@@ -180,6 +180,12 @@ function subjectData(
                 text('DateTimeStamp', {}, dates.date(stamp(formSignature.signed_at))),
               )
             : null,
+          // The protocol version the form was entered under (sites move to an amendment when each approves it).
+          element(
+            'Annotation',
+            { SeqNum: 1 },
+            text('Comment', {}, `Entered under protocol version ${record.protocol_version}`),
+          ),
           element('ItemGroupData', { ItemGroupOID: oids.group(record.form_id) }, ...items),
         );
       }),

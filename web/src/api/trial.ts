@@ -93,6 +93,19 @@ export function useProtocol() {
   });
 }
 
+/** One protocol version (versions never change once loaded, so it is fetched once). */
+export function useProtocolVersion(versionNo: number | undefined) {
+  return useQuery({
+    queryKey: ['protocol', 'version', versionNo],
+    queryFn: async () => {
+      const body = await api<ProtocolVersion>('GET', `/protocol/versions/${versionNo}`);
+      return { ...body, protocol: body.protocol as Protocol };
+    },
+    enabled: versionNo !== undefined && versionNo > 0,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
 export function useParticipant(participantId: string) {
   return useQuery({
     queryKey: participantKeys.one(participantId),

@@ -249,6 +249,7 @@ export const en = {
       participant_screen_failed: 'Screen failure',
       participant_withdrawn: 'Withdrawn',
       protocol_amend: 'Protocol amended',
+      protocol_approve: 'Protocol version approved at a site',
       protocol_load: 'Protocol loaded',
       query_answer: 'Query answered',
       query_close: 'Query closed',

@@ -241,6 +241,7 @@ export const zh: Translation = {
       participant_screen_failed: '筛选失败',
       participant_withdrawn: '退出研究',
       protocol_amend: '修订方案',
+      protocol_approve: '中心伦理批准方案版本',
       protocol_load: '载入方案',
       query_answer: '回复质疑',
       query_close: '关闭质疑',

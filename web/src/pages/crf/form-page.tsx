@@ -9,9 +9,10 @@ import {
   useFormRecord,
   useLanguage,
   useParticipant,
-  useProtocol,
+  useProtocolVersion,
   useStudySites,
 } from '../../api/trial.ts';
+import { ReconsentWarning } from '../participants/reconsent-warning.tsx';
 import { FormEditor } from './form-editor.tsx';
 
 /** A form of a visit (`?visit=day-1/pre-dose&instance=1`), rendered from the protocol. */
@@ -23,19 +24,21 @@ export function FormPage() {
   const { t } = useTranslation();
   const language = useLanguage();
   const navigate = useNavigate();
-  const protocol = useProtocol();
   const participant = useParticipant(participantId);
   const record = useFormRecord(participantId, visitKey, formId, instance);
+  // A saved record keeps the protocol version it was first saved under; a new one takes the version
+  // the participant's site works under (its latest ethics approval).
+  const protocol = useProtocolVersion(record.data?.protocolVersion || participant.data?.siteProtocolVersion);
   const context = useCheckContext(participantId, visitKey);
   // The site's zone dates the consent record's answers on the consent form: loaded before the editor.
   const sites = useStudySites();
-  if (protocol.isPending || participant.isPending || record.isPending || context.isPending || sites.isPending)
-    return <Loader />;
-  for (const query of [protocol, participant, record, context]) {
+  // Errors first: the protocol version waits for the participant and the record.
+  for (const query of [participant, record, context, protocol]) {
     if (query.isError) return <Alert color="red">{apiErrorText(t, language, query.error)}</Alert>;
   }
+  if (protocol.isPending || participant.isPending || record.isPending || context.isPending || sites.isPending)
+    return <Loader />;
   if (!protocol.data || !participant.data || !record.data || !context.data) return <Loader />;
-  // A record keeps the protocol version it was first saved under; the current one renders new records.
   const definition = protocol.data.protocol;
   const form = definition.forms.find((entry) => entry.id === formId);
   const slot = findSlot(definition, visitKey, formId);
@@ -72,6 +75,12 @@ export function FormPage() {
           />
         )}
       </Group>
+      <ReconsentWarning participant={participant.data} />
+      {record.data.protocolVersion > 0 && (
+        <Text size="sm" c="dimmed" data-testid="form-protocol-version">
+          {t('consentArea.protocolVersion', { number: record.data.protocolVersion })}
+        </Text>
+      )}
       {form.description && <Text c="dimmed">{form.description[language]}</Text>}
       <FormEditor
         key={`${visitKey}|${formId}|${instance}`}

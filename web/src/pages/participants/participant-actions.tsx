@@ -20,7 +20,14 @@ import {
   useSiteTimeZone,
   zoneLabel,
 } from '../../api/site-clock.ts';
-import { apiErrorText, type ParticipantDetail, participantKeys, useLanguage } from '../../api/trial.ts';
+import {
+  apiErrorText,
+  type ParticipantDetail,
+  participantKeys,
+  useLanguage,
+  useProtocol,
+} from '../../api/trial.ts';
+import { useWitness, WitnessFields } from './witness-fields.tsx';
 
 export type ParticipantAction = 'consent' | 'screenOutcome' | 'enrol' | 'status';
 
@@ -51,6 +58,8 @@ function ActionModal({
       void client.invalidateQueries({ queryKey: participantKeys.one(participant.participantId) });
       void client.invalidateQueries({ queryKey: participantKeys.all, exact: false });
       void client.invalidateQueries({ queryKey: ['consort'] });
+      // A re-consent clears the participant's line on the worklists.
+      void client.invalidateQueries({ queryKey: ['worklist'], exact: false });
       onClose();
     },
   });
@@ -91,7 +100,11 @@ export function ConsentModal({
 }) {
   const { t } = useTranslation();
   const zone = useSiteTimeZone(participant.siteId);
-  const [formVersion, setFormVersion] = useState('');
+  const consentRule = useProtocol().data?.protocol.consent;
+  // The version owed, else the last the protocol lists: the form printed for this consent.
+  const [formVersion, setFormVersion] = useState(
+    participant.reconsentDue?.versionInForce ?? consentRule?.versions.at(-1)?.label ?? '',
+  );
   // Now at the site by the server's clock unless typed; the typed time is read in the site's zone.
   const [typedAt, setConsentedAt] = useState<string | null>(null);
   const consentedAt = typedAt ?? (zone ? siteNow(zone) : '');
@@ -99,6 +112,7 @@ export function ConsentModal({
   const [representativeName, setRepresentativeName] = useState('');
   const [representativeRelation, setRepresentativeRelation] = useState('');
   const representative = signer === 'legal_representative';
+  const witness = useWitness(consentRule?.witness ?? 'never');
   return (
     <ActionModal
       title={t('participant.recordConsent')}
@@ -106,7 +120,11 @@ export function ConsentModal({
       onClose={onClose}
       submitLabel={t('participant.recordConsent')}
       canSubmit={Boolean(
-        zone && formVersion.trim() && consentedAt && (!representative || representativeName.trim()),
+        zone &&
+          formVersion.trim() &&
+          consentedAt &&
+          (!representative || representativeName.trim()) &&
+          (!witness.needed || (witness.name.trim() && witness.signedAt)),
       )}
       send={() =>
         api<ParticipantDetail, z.input<typeof consentRequestSchema>>(
@@ -125,6 +143,7 @@ export function ConsentModal({
                     : {}),
                 }
               : {}),
+            ...witness.request(zone ?? 'UTC'),
           },
         )
       }
@@ -169,6 +188,7 @@ export function ConsentModal({
           />
         </>
       )}
+      <WitnessFields witness={witness} zone={zone} />
     </ActionModal>
   );
 }

@@ -46,6 +46,7 @@ import {
   ScreenOutcomeModal,
   StatusModal,
 } from './participant-actions.tsx';
+import { ReconsentWarning } from './reconsent-warning.tsx';
 import { WorklistPanel } from './worklist-panel.tsx';
 
 export function ParticipantPage() {
@@ -61,6 +62,7 @@ export function ParticipantPage() {
   return (
     <Stack>
       <ParticipantHeader participant={data} />
+      <ReconsentWarning participant={data} />
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <ConsentCard participant={data} />
         <VisitsCard participant={data} />
@@ -132,12 +134,17 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
           )}
         </Stack>
         <Group>
-          {screening && can('participant.consent') && (
+          {screening && !participant.reconsentDue && can('participant.consent') && (
             <Button
               variant={participant.consented ? 'default' : 'filled'}
               onClick={() => setAction('consent')}
             >
               {t('participant.recordConsent')}
+            </Button>
+          )}
+          {participant.reconsentDue && can('participant.consent') && (
+            <Button color="orange" onClick={() => setAction('consent')} data-testid="record-reconsent">
+              {t('consentArea.recordReconsent')}
             </Button>
           )}
           {screening && participant.consented && can('participant.enrol') && (
@@ -235,6 +242,7 @@ function ConsentCard({ participant }: { participant: ParticipantDetail }) {
               <Table.Th>{t('consent.consentedAt')}</Table.Th>
               <Table.Th>{t('consent.signer')}</Table.Th>
               <Table.Th>{t('consent.obtainedBy')}</Table.Th>
+              <Table.Th>{t('consentArea.witness')}</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -248,6 +256,11 @@ function ConsentCard({ participant }: { participant: ParticipantDetail }) {
                     : `${t('consent.signerRepresentative')}: ${consent.representativeName ?? ''}${consent.representativeRelation ? ` (${consent.representativeRelation})` : ''}`}
                 </Table.Td>
                 <Table.Td data-testid="consent-obtained-by">{consent.obtainedByName}</Table.Td>
+                <Table.Td data-testid="consent-witness">
+                  {consent.witnessName && consent.witnessSignedAt
+                    ? `${consent.witnessName} (${formatDateTime(consent.witnessSignedAt, zone, language)})`
+                    : t('consentArea.noWitness')}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

@@ -42,6 +42,7 @@ import {
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { formatDate } from '../../format.ts';
+import { ReconsentBadge } from './reconsent-warning.tsx';
 
 /** The API refused the page's cursor (damaged, or made for other filters): the page link is stale. */
 const badCursor = (error: unknown) =>
@@ -216,6 +217,7 @@ export function ParticipantsPage() {
                       {participant.screeningNumber}
                     </Text>
                   )}
+                  <ReconsentBadge due={participant.reconsentDue} />
                 </Table.Td>
                 <Table.Td>
                   <ParticipantStatusBadge status={participant.status} />

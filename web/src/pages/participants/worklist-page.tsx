@@ -14,6 +14,7 @@ import { apiErrorText, formPagePath, useLanguage, useProtocol, useStudySites } f
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { formatDate } from '../../format.ts';
 import { readableVisit } from '../../readable.ts';
+import { ReconsentBadge } from './reconsent-warning.tsx';
 
 const stateColour: Record<WorkItemView['state'], string> = {
   'due-today': 'blue',
@@ -123,8 +124,22 @@ export function WorklistPage() {
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {worklist.data.participants.flatMap((participant) =>
-              participant.items.map((item) => (
+            {worklist.data.participants.flatMap((participant) => [
+              ...(participant.reconsentDue
+                ? [
+                    <Table.Tr key={`${participant.participantId}|reconsent`}>
+                      <Table.Td>
+                        <Anchor component={Link} to={`/participants/${participant.participantId}`}>
+                          {participant.participantLabel}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td colSpan={4}>
+                        <ReconsentBadge due={participant.reconsentDue} />
+                      </Table.Td>
+                    </Table.Tr>,
+                  ]
+                : []),
+              ...participant.items.map((item) => (
                 <Table.Tr
                   key={`${participant.participantId}|${item.visitKey}|${item.formId}|${item.instance}`}
                 >
@@ -136,7 +151,7 @@ export function WorklistPage() {
                   <WorkItemCells participantId={participant.participantId} item={item} />
                 </Table.Tr>
               )),
-            )}
+            ])}
           </Table.Tbody>
         </ScrollTable>
       )}

@@ -5,6 +5,7 @@ import type { ParticipantWorklist } from '../../../../src/participants/worklist.
 import { api } from '../../api/client.ts';
 import { apiErrorText, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { ReconsentBadge } from './reconsent-warning.tsx';
 import { WorkItemCells } from './worklist-page.tsx';
 
 /** The participant's forms due today, overdue and missing (the rest of the schedule is in the casebook grid). */
@@ -23,7 +24,7 @@ export function WorklistPanel({ participantId }: { participantId: string }) {
       {worklist.isError && <Alert color="red">{apiErrorText(t, language, worklist.error)}</Alert>}
       {worklist.data && (
         <Text size="sm" data-testid="participant-worklist-counts">
-          {t('worklist.counts', worklist.data.counts)}
+          {t('worklist.counts', worklist.data.counts)} <ReconsentBadge due={worklist.data.reconsentDue} />
         </Text>
       )}
       {open.length > 0 && (

@@ -11,6 +11,7 @@ import { FormPreview } from './form-preview.tsx';
 import { useProtocol, useProtocolVersions } from './protocol-api.ts';
 import { RuleSimulation } from './rule-simulation.tsx';
 import { ScheduleGrid } from './schedule-grid.tsx';
+import { SiteApprovals } from './site-approvals.tsx';
 
 // The builder is the only part of the page that needs the YAML library and the protocol checks (the
 // bulk of the page's script): it loads when a data manager opens its tab.
@@ -80,6 +81,7 @@ export function ProtocolPage() {
           <Tabs.Tab value="eligibility">{t('protocolPage.eligibility')}</Tabs.Tab>
           <Tabs.Tab value="stopping-rules">{t('ruleSimulation.tab')}</Tabs.Tab>
           <Tabs.Tab value="versions">{t('protocolPage.versions')}</Tabs.Tab>
+          <Tabs.Tab value="sites">{t('consentArea.approvals.tab')}</Tabs.Tab>
           {mayEdit && <Tabs.Tab value="edit">{t('protocolPage.edit')}</Tabs.Tab>}
         </Tabs.List>
         <Tabs.Panel value="schedule" pt="md">
@@ -96,6 +98,9 @@ export function ProtocolPage() {
         </Tabs.Panel>
         <Tabs.Panel value="versions" pt="md">
           <Versions />
+        </Tabs.Panel>
+        <Tabs.Panel value="sites" pt="md">
+          <SiteApprovals mayRecord={mayEdit} />
         </Tabs.Panel>
         {mayEdit && (
           <Tabs.Panel value="edit" pt="md">

@@ -1,0 +1,53 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Db } from '../db/connection.ts';
+import type { Schema } from '../db/schema.ts';
+
+// Which protocol version a site works under: the latest version approved there by its ethics committee,
+// and never one older than the version current when the site joined the study (a site joins under the
+// protocol in force; the migration that brought approvals recorded each existing site's version then).
+
+/**
+ * The version a site works under, as one SQL expression over `site` (joined under that name): the greater
+ * of the latest version approved at the site and the latest version loaded by the time the site was added.
+ */
+export function siteVersionExpression(eb: ExpressionBuilder<Schema & { site: Schema['site'] }, 'site'>) {
+  const approved = eb
+    .selectFrom('protocol_site_approval as approval')
+    .select((inner) => inner.fn.max('approval.version_no').as('version_no'))
+    .whereRef('approval.study_id', '=', 'site.study_id')
+    .whereRef('approval.site_id', '=', 'site.site_id');
+  const joined = eb
+    .selectFrom('protocol_version as loaded')
+    .select((inner) => inner.fn.max('loaded.version_no').as('version_no'))
+    .whereRef('loaded.study_id', '=', 'site.study_id')
+    .whereRef('loaded.loaded_at', '<=', 'site.created_at');
+  return sql<number | null>`greatest((${approved}), (${joined}))`;
+}
+
+/** The version each site of the study works under, by site id. */
+export async function siteWorkingVersions(db: Db, studyId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('site')
+    .innerJoin('study', 'study.study_id', 'site.study_id')
+    .select((eb) => [
+      'site.site_id',
+      'study.current_protocol_version',
+      siteVersionExpression(eb).as('working'),
+    ])
+    .where('site.study_id', '=', studyId)
+    .execute();
+  return new Map(rows.map((row) => [row.site_id, Number(row.working ?? row.current_protocol_version)]));
+}
+
+/** The version one site works under (the study's current version for a site not found). */
+export async function siteWorkingVersion(db: Db, studyId: string, siteId: string): Promise<number> {
+  const versions = await siteWorkingVersions(db, studyId);
+  const version = versions.get(siteId);
+  if (version !== undefined) return version;
+  const study = await db
+    .selectFrom('study')
+    .select('current_protocol_version')
+    .where('study_id', '=', studyId)
+    .executeTakeFirstOrThrow();
+  return study.current_protocol_version;
+}
