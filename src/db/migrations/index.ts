@@ -17,6 +17,8 @@ import * as codingDictionaries from './2026_12_08_01_coding_dictionaries.ts';
 import * as codingItems from './2026_12_08_02_coding_items.ts';
 import * as labReferenceRanges from './2026_12_08_05_lab_reference_ranges.ts';
 import * as labFlags from './2026_12_08_06_lab_flags.ts';
+import * as hospitalIdentifier from './2026_12_09_05_hospital_identifier.ts';
+import * as labMessages from './2026_12_09_06_lab_messages.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -41,4 +43,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_08_02_coding_items': codingItems,
   '2026_12_08_05_lab_reference_ranges': labReferenceRanges,
   '2026_12_08_06_lab_flags': labFlags,
+  '2026_12_09_05_hospital_identifier': hospitalIdentifier,
+  '2026_12_09_06_lab_messages': labMessages,
 };
