@@ -63,7 +63,12 @@ const patientSchema = z.object({
   id: z.string().optional(),
   identifier: z.array(identifierSchema).optional(),
 });
-const otherResourceSchema = z.object({ resourceType: z.string() });
+/** Any other resource passes unread; one of the three above must have its shape. */
+const otherResourceSchema = z.object({
+  resourceType: z.string().refine((type) => !['Observation', 'DiagnosticReport', 'Patient'].includes(type), {
+    message: 'not the shape this resource needs',
+  }),
+});
 
 export const fhirLabBundleSchema = z.object({
   resourceType: z.literal('Bundle'),

@@ -110,6 +110,8 @@ async function heldResult(trx: Db, studyId: string, caller: Caller, resultId: st
   return row;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A participant named by id, study number or screening number. */
 async function participantNamed(db: Db, studyId: string, name: string) {
   const row = await db
@@ -120,7 +122,8 @@ async function participantNamed(db: Db, studyId: string, name: string) {
       eb.or([
         eb('study_number', '=', name),
         eb('screening_number', '=', name),
-        eb('participant_id', '=', name),
+        // participant_id is a uuid column: a number compared with it would be a type error.
+        ...(UUID.test(name) ? [eb('participant_id', '=', name)] : []),
       ]),
     )
     .executeTakeFirst();

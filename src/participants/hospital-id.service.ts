@@ -10,6 +10,14 @@ import { writableParticipant } from './writable.ts';
 // shown only to the site's own staff (participant.screen at the site), and left out of every export.
 
 /**
+ * The identifier as the audit trail shows it: its length and last two characters. The trail goes
+ * out with the ODM export and the audit export, and the identifier must not; the full value stays in
+ * its own table, which no export reads.
+ */
+export const maskedHospitalId = (hospitalId: string): string =>
+  `${'•'.repeat(Math.max(hospitalId.length - 2, 0))}${hospitalId.slice(-2)}`;
+
+/**
  * Records or changes the identifier in the caller's transaction, audited (a change needs a reason).
  * Two participants of one site cannot share it.
  */
@@ -67,8 +75,8 @@ export async function recordHospitalId(
     entityType: 'participant',
     entityId: participant.participant_id,
     field: 'hospitalId',
-    oldValue: old?.hospital_id ?? null,
-    newValue: input.hospitalId,
+    oldValue: old ? maskedHospitalId(old.hospital_id) : null,
+    newValue: maskedHospitalId(input.hospitalId),
     reason: input.reason,
   });
 }

@@ -9,10 +9,10 @@ import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
+import { recordHospitalId } from './hospital-id.service.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { EligibilityView } from './participant.schema.ts';
 import { signatureMeanings, stateDigest } from './signing.ts';
-import { recordHospitalId } from './hospital-id.service.ts';
 import { writableParticipant } from './writable.ts';
 
 /**

@@ -10,7 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('participant_hospital_id')
     .addColumn('study_id', 'text', (column) => column.notNull())
-    .addColumn('participant_id', 'text', (column) => column.notNull())
+    .addColumn('participant_id', 'uuid', (column) => column.notNull())
     .addColumn('site_id', 'text', (column) => column.notNull())
     .addColumn('hospital_id', 'text', (column) => column.notNull())
     .addColumn('recorded_at', 'timestamptz', (column) => column.notNull())
