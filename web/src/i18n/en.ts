@@ -9,6 +9,7 @@ export const en = {
     queries: 'Queries',
     deviations: 'Deviations',
     coding: 'Coding',
+    laboratory: 'Lab results',
     forms: 'Forms',
     product: 'Product',
     safety: 'Safety',

@@ -10,6 +10,7 @@ export const zh: Translation = {
     queries: '质疑',
     deviations: '方案偏离',
     coding: '医学编码',
+    laboratory: '检验结果',
     forms: '病例报告表',
     product: '研究用药品',
     safety: '安全性',
