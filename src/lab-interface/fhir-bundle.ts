@@ -198,7 +198,7 @@ function resultOf(
     seq,
     hospitalId: context.hospitalId,
     loinc,
-    testName: [coding[0]?.code, coding[0]?.display ?? observation.code.text].filter(Boolean).join(' '),
+    testName: coding[0]?.display ?? observation.code.text ?? coding[0]?.code ?? '',
     value: quantity ? String(quantity.value) : (observation.valueString ?? ''),
     unit: quantity ? (quantity.code ?? quantity.unit ?? null) : null,
     collectedAt: time ? fhirTime(time) : null,

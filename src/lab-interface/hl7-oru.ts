@@ -78,7 +78,7 @@ function resultOf(
     seq,
     hospitalId: context.hospitalId,
     loinc: loincOf(obx),
-    testName: [code.getComponent(1), code.getComponent(2)].filter((part) => part !== '').join(' '),
+    testName: code.getComponent(2) || code.getComponent(1),
     value: value.replaceAll('^', ''),
     unit: obx.getComponent(6, 1) || null,
     collectedAt: parseHl7Time(fieldText(obx, 14), `${where} observation time (OBX-14)`) ?? context.obrTime,

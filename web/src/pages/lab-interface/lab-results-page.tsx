@@ -75,12 +75,7 @@ export function LabResultsPage() {
                 </Table.Td>
                 <Table.Td>{result.participant ?? '—'}</Table.Td>
                 <Table.Td>
-                  <Text size="sm" fw={500}>
-                    {result.problem ? t(`labResults.problems.${result.problem}`) : ''}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {result.problemText}
-                  </Text>
+                  <ProblemCell result={result} />
                 </Table.Td>
                 <Table.Td>
                   <Button
@@ -111,6 +106,25 @@ export function LabResultsPage() {
         />
       )}
     </Stack>
+  );
+}
+
+/** Why a result waits: the reason's name, and the server's account of it when that says more. */
+function ProblemCell({ result }: { result: LabResultView }) {
+  const { t } = useTranslation();
+  const label = result.problem ? t(`labResults.problems.${result.problem}`) : '';
+  const detail = result.problemText && result.problemText !== `${label}.` ? result.problemText : null;
+  return (
+    <>
+      <Text size="sm" fw={500}>
+        {label}
+      </Text>
+      {detail && (
+        <Text size="xs" c="dimmed">
+          {detail}
+        </Text>
+      )}
+    </>
   );
 }
 
