@@ -70,6 +70,24 @@ it('the coordinator assigns a waiting laboratory result to a participant and dis
   expect(received).toMatchObject({ ackCode: 'AA', written: 0, review: 2 });
 
   const page = await openAs(trialStaff.coordinator.email);
+  // A patient screened with the medical record number by which the laboratory names them.
+  await page.getByRole('navigation').getByRole('link', { name: 'Participants' }).click();
+  await page.getByRole('button', { name: 'Screen a patient' }).click();
+  await page.getByLabel('Hospital record number (optional)').fill('MRN-SCREENED');
+  await page.getByRole('button', { name: 'Create screening number' }).click();
+  await page.waitForURL(/\/participants\/[0-9a-f-]{36}$/, TIMEOUT);
+  const screenedId = page.url().split('/').pop() ?? '';
+  const coordinatorApi = await apiSignIn(server.url, trialStaff.coordinator.email, PASSWORD);
+  const recorded = await expectApiCall(
+    server.url,
+    coordinatorApi,
+    'GET',
+    `/participants/${screenedId}/hospital-id`,
+    undefined,
+    200,
+  );
+  expect(recorded).toEqual({ hospitalId: 'MRN-SCREENED' });
+
   await page.getByRole('navigation').getByRole('link', { name: 'Lab results' }).click();
   await page.getByRole('heading', { name: 'Laboratory results to review' }).waitFor(TIMEOUT);
   const rows = page.getByTestId('lab-result-row');

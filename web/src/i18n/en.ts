@@ -466,6 +466,9 @@ export const en = {
     status: 'Status',
     site: 'Site',
     screeningDate: 'Screening date',
+    hospitalId: 'Hospital record number (optional)',
+    hospitalIdHint:
+      'The medical record number at the site, by which laboratory results find the participant. Seen only by the site staff.',
     nextVisit: 'Next visit',
     window: 'window {{from}} – {{to}} ({{label}})',
     queriesColumn: 'Queries',

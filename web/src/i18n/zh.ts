@@ -448,6 +448,8 @@ export const zh: Translation = {
     status: '状态',
     site: '研究中心',
     screeningDate: '筛选日期',
+    hospitalId: '住院号（可选）',
+    hospitalIdHint: '本研究中心的病历号，检验结果据此匹配受试者。仅研究中心人员可见。',
     nextVisit: '下次访视',
     window: '访视窗口 {{from}} – {{to}}（{{label}}）',
     queriesColumn: '质疑',
