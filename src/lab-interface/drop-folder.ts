@@ -6,7 +6,8 @@ import { interfaceCaller } from './interface-caller.ts';
 import { type ReceiptOutcome, receiveLabMessage } from './lab-message.service.ts';
 
 /** How a file's name says its format: `.json` a FHIR bundle, anything else HL7 v2 text. */
-const formatOf = (name: string) => (extname(name).toLowerCase() === '.json' ? 'fhir' : 'hl7v2');
+export const formatOf = (name: string): 'fhir' | 'hl7v2' =>
+  extname(name).toLowerCase() === '.json' ? 'fhir' : 'hl7v2';
 
 /** Files still being written are skipped by name (`.tmp`, `.part`, dot files): write, then rename into the folder. */
 const skipped = (name: string) => name.startsWith('.') || /\.(tmp|part)$/i.test(name);
