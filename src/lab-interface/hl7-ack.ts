@@ -21,7 +21,8 @@ function headerFields(message: string): string[] {
   return ['MSH', ...first.slice(4).split(separator)];
 }
 
-const hl7Time = (at: Date) => at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+/** An instant as an HL7 DTM in UTC, with its offset (a time without one would be read as the receiver's local time). */
+const hl7Time = (at: Date) => `${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
 
 export interface Acknowledgement {
   code: 'AA' | 'AE' | 'AR';

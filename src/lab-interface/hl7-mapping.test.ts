@@ -93,7 +93,7 @@ describe('HL7 v2 ORU^R01 mapping', () => {
       '\r',
     );
     expect(accepted).toEqual([
-      'MSH|^~\\&|EXOTRIAL|MEXCOVID|LIS|RUIJIN|20261205010000||ACK^R01^ACK|ACK-1|P|2.5',
+      'MSH|^~\\&|EXOTRIAL|MEXCOVID|LIS|RUIJIN|20261205010000+0000||ACK^R01^ACK|ACK-1|P|2.5',
       'MSA|AA|MSG0001|',
     ]);
     const error = buildAck(oru, {

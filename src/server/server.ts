@@ -59,7 +59,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const { startNotifications } = await loading.notifications;
     const notifications = await startNotifications({ config, database, studyId, logger });
     const { startLabInterface } = await loading.labInterface;
-    const labInterface = await startLabInterface({ config, database, studyId, logger });
+    // A port already taken stops the start: the server must not run without the interface it was asked for.
+    const labInterface = await startLabInterface({ config, database, studyId, logger }).catch(
+      async (error) => {
+        await notifications.stop();
+        await anchors?.stop();
+        await app.close();
+        throw error;
+      },
+    );
     let closing: Promise<void> | undefined;
     return {
       app,

@@ -1,9 +1,12 @@
 import { connect } from 'node:net';
+import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MllpFramer, mllpFrame } from '../../src/lab-interface/mllp.ts';
 import { type MllpListener, startMllpListener } from '../../src/lab-interface/mllp-server.ts';
+import { startLabInterface } from '../../src/lab-interface/start.ts';
 import { oruMessage } from '../support/lab-messages.ts';
-import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
+import { freePort } from '../support/postgres.ts';
+import { createTestApp, describeEachDatabase, type TestApp, testConfig } from '../support/test-app.ts';
 import { as, createTrialUsers } from '../support/trial-users.ts';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -83,7 +86,7 @@ describeEachDatabase('MLLP conversation', (kind) => {
     const answers = await converse(listener.port, chunks, 2);
     const [first, second] = answers.map((answer) => answer.split('\r'));
     expect(first?.[0]).toMatch(
-      /^MSH\|\^~\\&\|EXOTRIAL\|MEXCOVID\|LIS\|RUIJIN-LAB\|\d{14}\|\|ACK\^R01\^ACK\|/,
+      /^MSH\|\^~\\&\|EXOTRIAL\|MEXCOVID\|LIS\|RUIJIN-LAB\|\d{14}\+0000\|\|ACK\^R01\^ACK\|/,
     );
     expect(first?.[1]).toBe('MSA|AA|MLLP-1|');
     expect(second?.[1]).toBe('MSA|AE|MLLP-2|OBX 1 has value type NM but its value "high" is not a number.');
@@ -110,5 +113,33 @@ describeEachDatabase('MLLP conversation', (kind) => {
         .execute(),
     );
     expect(ast).toEqual([{ status: 'written', visit_key: 'screening', item_id: 'ast' }]);
+  });
+
+  it('listens on EXOTRIAL_MLLP_PORT when the server starts its laboratory interface, and on no port without it', async () => {
+    const port = await freePort();
+    const config = testConfig(
+      { kind: 'pglite', dataDir: 'unused' },
+      { EXOTRIAL_MLLP_PORT: String(port), EXOTRIAL_MLLP_HOST: '127.0.0.1' },
+    );
+    const logger = pino({ level: 'silent' });
+    const started = await startLabInterface({ config, database: t.database, studyId: t.studyId, logger });
+    try {
+      const message = oruMessage('MLLP-3', [
+        {
+          hospitalId: 'MRN-2002',
+          collectedAt: `${today.replaceAll('-', '')}0800`,
+          results: [{ loinc: '1742-6', name: 'ALT', value: '22', unit: 'U/L' }],
+        },
+      ]);
+      const [answer] = await converse(port, [mllpFrame(message)], 1);
+      expect(answer?.split('\r')[1]).toBe('MSA|AA|MLLP-3|');
+    } finally {
+      await started.stop();
+    }
+    expect(testConfig({ kind: 'pglite', dataDir: 'unused' }).labInterface).toEqual({
+      mllpPort: undefined,
+      mllpHost: '0.0.0.0',
+      dropDir: undefined,
+    });
   });
 });
