@@ -11,6 +11,7 @@ import {
   Textarea,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -55,7 +56,9 @@ export function LabResultsPage() {
               <Table.Th>{t('labResults.hospitalId')}</Table.Th>
               <Table.Th>{t('labResults.participant')}</Table.Th>
               <Table.Th>{t('labResults.why')}</Table.Th>
-              <Table.Th />
+              <Table.Th>
+                <VisuallyHidden>{t('labResults.choose')}</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
