@@ -65,6 +65,9 @@ const environmentSchema = z.object({
     )
     .optional(),
   EXOTRIAL_MAIL_FROM: z.string().min(3).optional(),
+  EXOTRIAL_MLLP_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  EXOTRIAL_MLLP_HOST: z.string().min(1).default('0.0.0.0'),
+  EXOTRIAL_LAB_DROP_DIR: z.string().min(1).optional(),
 });
 
 export type DatabaseTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
@@ -103,6 +106,8 @@ export interface Config {
   mail: { smtpUrl: string | undefined; from: string };
   /** Days a query may wait (open, or answered and not closed) before those it waits on are told. */
   queryWaitDays: number;
+  /** Laboratory messages from hospital systems: an MLLP listener and a folder of files (each off when unset). */
+  labInterface?: { mllpPort: number | undefined; mllpHost: string; dropDir: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -162,6 +167,11 @@ export function loadConfig(
     },
     mail: { smtpUrl: env.EXOTRIAL_SMTP_URL, from: env.EXOTRIAL_MAIL_FROM ?? 'exotrial <exotrial@localhost>' },
     queryWaitDays: env.EXOTRIAL_QUERY_REMINDER_DAYS,
+    labInterface: {
+      mllpPort: env.EXOTRIAL_MLLP_PORT,
+      mllpHost: env.EXOTRIAL_MLLP_HOST,
+      dropDir: env.EXOTRIAL_LAB_DROP_DIR ? resolve(env.EXOTRIAL_LAB_DROP_DIR) : undefined,
+    },
   };
 }
 

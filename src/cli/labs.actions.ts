@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import type { Database } from '../db/connection.ts';
 import { csvLines } from '../exchange/csv.ts';
 import { DomainError } from '../kernel/errors.ts';
+import { formatOf, splitHl7Messages } from '../lab-interface/drop-folder.ts';
+import { receiveLabMessage } from '../lab-interface/lab-message.service.ts';
 import { importRanges, listRanges } from '../labs/range.service.ts';
 import { RANGE_COLUMNS } from '../labs/range-csv.ts';
 import { cliCaller } from './cli-caller.ts';
@@ -72,4 +74,38 @@ export const listLabRanges = async (options: SiteOptions) => {
     range.unit,
   ]);
   process.stdout.write(csvLines([[...RANGE_COLUMNS], ...rows], 'raw'));
+};
+
+/**
+ * `exotrial labs receive FILE`: each message of the file received as if dropped in the folder, one
+ * line per message with its acknowledgement; a message not taken makes the command fail.
+ */
+export const receiveLabFile = async (file: string, options: DatabaseOptions) => {
+  const text = readTextInput(file, 'a laboratory message file (HL7 v2 or a FHIR bundle)');
+  const format = formatOf(file);
+  const messages = format === 'fhir' ? [text] : splitHl7Messages(text);
+  if (messages.length === 0) throw new CliUserError(`${file} holds no message.`);
+  const receipts = await withStudyDatabase(options, async (database, studyId) => {
+    const done = [];
+    for (const raw of messages) {
+      done.push(
+        await receiveLabMessage(database, studyId, cliCaller('labs receive'), {
+          format,
+          source: 'file',
+          raw,
+        }),
+      );
+    }
+    return done;
+  });
+  const lines = receipts.map(
+    (receipt) => `${receipt.ackCode} ${receipt.controlId ?? '(no control id)'}: ${receipt.text}`,
+  );
+  const refused = receipts.filter((receipt) => receipt.ackCode !== 'AA').length;
+  if (refused > 0) {
+    throw new CliUserError(
+      `${file}: ${refused} of ${receipts.length} messages not taken: ${lines.join('; ')}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
 };

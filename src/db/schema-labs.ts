@@ -86,7 +86,66 @@ export interface LabAeProposalTable {
   proposed_at: Timestamp;
 }
 
+/** A laboratory message as received from a hospital system (migration 2026_12_09_06). */
+export interface LabMessageTable {
+  study_id: string;
+  message_id: string;
+  /** MSH-10 of an HL7 message, the identifier of a FHIR bundle; null when unreadable. */
+  control_id: string | null;
+  format: 'hl7v2' | 'fhir';
+  source: 'mllp' | 'file' | 'api';
+  raw: string;
+  received_at: Timestamp;
+  received_by: string;
+  status: 'accepted' | 'rejected';
+  error: string | null;
+}
+
+export type LabResultStatus = 'written' | 'review' | 'assigned' | 'dismissed';
+
+/** One result of a laboratory message: where it was written, or why it waits for review. */
+export interface LabResultTable {
+  study_id: string;
+  result_id: string;
+  message_id: string;
+  seq: number;
+  hospital_id: string | null;
+  loinc: string;
+  test_name: string | null;
+  value: string;
+  unit: string | null;
+  /** As the sender gave it: `YYYY-MM-DDTHH:MM`, with `+hh:mm` when it gave an offset. */
+  collected_at: string | null;
+  participant_id: string | null;
+  site_id: string | null;
+  visit_key: string | null;
+  form_id: string | null;
+  item_id: string | null;
+  instance: number | null;
+  record_id: string | null;
+  status: LabResultStatus;
+  problem: string | null;
+  problem_text: string | null;
+  decided_by: string | null;
+  decided_by_name: string | null;
+  decided_at: Timestamp | null;
+  decision_reason: string | null;
+}
+
+/** A participant's medical record number at the site (migration 2026_12_09_05). */
+export interface ParticipantHospitalIdTable {
+  study_id: string;
+  participant_id: string;
+  site_id: string;
+  hospital_id: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+}
+
 export interface LabTables {
+  lab_message: LabMessageTable;
+  lab_result: LabResultTable;
+  participant_hospital_id: ParticipantHospitalIdTable;
   lab_reference_range: LabReferenceRangeTable;
   lab_flag: LabFlagTable;
   lab_ae_proposal: LabAeProposalTable;

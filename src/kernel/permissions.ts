@@ -36,6 +36,7 @@ export const permissions = [
   'deviation.confirm',
   'lab.ranges',
   'lab.assess',
+  'lab.review',
   'coding.code',
   'product.read',
   'product.manage',
@@ -81,6 +82,8 @@ const siteStaff: Permission[] = [
   'dosing.record',
   'safety.report',
   'deviation.record',
+  // Results from the hospital laboratory that could not be placed: the site knows its patients.
+  'lab.review',
 ];
 
 export const rolePermissions: Record<Role, readonly Permission[]> = {
@@ -131,6 +134,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     ...read,
     'protocol.manage',
     'lab.ranges',
+    'lab.review',
     'crf.lock',
     // Form data read from files (another system's export, a spreadsheet) go in through the form checks.
     'crf.import',

@@ -23,6 +23,8 @@ export const endStatuses = ['withdrawn', 'lost_to_follow_up', 'died', 'completed
 export const screenRequestSchema = z.strictObject({
   siteId: plainId(64),
   screeningDate: isoDate,
+  /** The medical record number at the site, by which laboratory messages name the patient; seen only by the site's staff. */
+  hospitalId: plainText(64).pipe(z.string().min(1)).optional(),
 });
 
 export const consentRequestSchema = z

@@ -10,6 +10,7 @@ import { assessEligibility } from '../protocol/eligibility.ts';
 import { siteWorkingVersion } from '../protocol/site-version.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
+import { recordHospitalId } from './hospital-id.service.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
 import type { EligibilityView } from './participant.schema.ts';
 import { signatureMeanings, stateDigest } from './signing.ts';
@@ -23,7 +24,7 @@ export async function screenParticipant(
   database: Database,
   studyId: string,
   caller: Caller,
-  input: { siteId: string; screeningDate: string; synthetic?: boolean },
+  input: { siteId: string; screeningDate: string; hospitalId?: string; synthetic?: boolean },
   clock = new Date(),
 ): Promise<string> {
   authorize(caller.user, 'participant.screen', { siteId: input.siteId });
@@ -71,6 +72,9 @@ export async function screenParticipant(
       entityId: participantId,
       newValue: { siteId: input.siteId, screeningNumber, screeningDate: input.screeningDate },
     });
+    if (input.hospitalId) {
+      await recordHospitalId(trx, studyId, caller, subject, { hospitalId: input.hospitalId }, clock);
+    }
     return participantId;
   });
 }

@@ -112,6 +112,30 @@ export const editCheckSchema = z.strictObject({
   message: textSchema,
 });
 
+/**
+ * A LOINC code: digits, a hyphen and the check digit, which is the Luhn (mod 10) digit of the digits
+ * before it, as LOINC's users' guide defines it.
+ */
+export function loincCheckDigit(digits: string): number {
+  let sum = 0;
+  [...digits].reverse().forEach((digit, index) => {
+    const value = Number(digit) * (index % 2 === 0 ? 2 : 1);
+    sum += value > 9 ? value - 9 : value;
+  });
+  return (10 - (sum % 10)) % 10;
+}
+
+export const loincSchema = z
+  .string()
+  .regex(/^\d{1,7}-\d$/, { message: 'a LOINC code is digits, a hyphen and a check digit, e.g. 718-7' })
+  .refine(
+    (code) => {
+      const [digits, check] = code.split('-');
+      return loincCheckDigit(digits ?? '') === Number(check);
+    },
+    { message: 'the check digit of this LOINC code is wrong' },
+  );
+
 export const itemSchema = z
   .strictObject({
     id: identifierSchema,
@@ -126,6 +150,12 @@ export const itemSchema = z
     units: z.array(ucumSchema).min(1).optional(),
     /** The analyte's molar mass in g/mol, which converts a mass concentration to a substance one (mg/dL ↔ µmol/L). */
     molarMass: z.number().positive().optional(),
+    /**
+     * LOINC codes of the test, by which results from a hospital laboratory (HL7 OBX-3, FHIR
+     * Observation.code) find this item; one per way laboratories report it (a mass and a substance
+     * concentration are two codes).
+     */
+    loinc: z.array(loincSchema).min(1).optional(),
     /** Hard limits: a value outside is physically impossible and is refused. */
     range: rangeSchema.optional(),
     /** Plausibility range (soft): a value outside is saved and opens a query, closed once corrected into it. */
@@ -172,6 +202,13 @@ export const itemSchema = z
         code: 'custom',
         path: [item.units !== undefined ? 'units' : 'molarMass'],
         message: "other units and a molar mass need the item's own unit",
+      });
+    }
+    if (!numeric && item.loinc !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['loinc'],
+        message: 'only integer and decimal items take results by LOINC code',
       });
     }
     if (!numeric && item.range !== undefined) {

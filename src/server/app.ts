@@ -34,6 +34,7 @@ import { installAuthentication, registerPublic } from '../kernel/authentication.
 import type { App, AppContext, DomainRoutes } from '../kernel/context.ts';
 import { installErrorHandler } from '../kernel/error-handler.ts';
 import type { ErrorBody } from '../kernel/errors.ts';
+import { labInterfaceRoutes } from '../lab-interface/lab-interface.routes.ts';
 import { labRoutes } from '../labs/lab.routes.ts';
 import { notificationRoutes } from '../notifications/notification.routes.ts';
 import { participantRoutes } from '../participants/participant.routes.ts';
@@ -84,6 +85,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   notificationRoutes,
   casebookRoutes,
   labRoutes,
+  labInterfaceRoutes,
   codingRoutes,
 ];
 

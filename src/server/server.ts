@@ -22,6 +22,7 @@ function loadServerModules() {
     app: import('./app.ts'),
     anchors: import('../audit/anchor-schedule.ts'),
     notifications: import('../notifications/start.ts'),
+    labInterface: import('../lab-interface/start.ts'),
   };
   // Awaited later; a database that fails to open first must not leave a rejection unhandled.
   for (const promise of Object.values(loading)) promise.catch(() => undefined);
@@ -57,6 +58,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const anchors = anchorSchedule(startAnchorSchedule, { config, database, studyId, logger });
     const { startNotifications } = await loading.notifications;
     const notifications = await startNotifications({ config, database, studyId, logger });
+    const { startLabInterface } = await loading.labInterface;
+    // A port already taken stops the start: the server must not run without the interface it was asked for.
+    const labInterface = await startLabInterface({ config, database, studyId, logger }).catch(
+      async (error) => {
+        await notifications.stop();
+        await anchors?.stop();
+        await app.close();
+        throw error;
+      },
+    );
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -64,6 +75,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       setupUrl,
       close: () => {
         closing ??= (anchors?.stop() ?? Promise.resolve())
+          .then(() => labInterface.stop())
           .then(() => notifications.stop())
           .then(() => app.close())
           .then(() => database.close());

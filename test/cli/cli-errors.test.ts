@@ -58,6 +58,8 @@ const validInputs: Record<string, () => string | Buffer> = {
   'stats cox': () => 't,e,g\n1,1,A\n2,0,B\n3,1,A\n',
   'product import-temperatures': () => loggerCsv,
   'labs ranges import': () => 'item,sex,ageLow,ageHigh,low,high,unit\nlabs.alt,,,,7,40,U/L\n',
+  'labs receive': () =>
+    'MSH|^~\\&|LIS|RJ|EXO|MEX|20261205||ORU^R01|CLI-1|P|2.5\nPID|1||MRN-1^^^RJ^MR\nOBX|1|NM|1742-6^ALT^LN||40|U/L|||||F\n',
   'import odm': () =>
     '<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><Study OID="S"><MetaDataVersion OID="M" Name="m"/></Study></ODM>\n',
   'import data': () => 'participant,visit,vitals.heartRate\n',
@@ -415,7 +417,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(43);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(44);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(

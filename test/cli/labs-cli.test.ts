@@ -72,4 +72,28 @@ describeEachDatabase('exotrial labs ranges', (kind) => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("There is no site XX: give a site's code or id.");
   });
+
+  it('receives a file of laboratory messages, one acknowledgement per message, and fails on a message not taken', () => {
+    const message = (id: string, value: string) =>
+      `MSH|^~\\&|LIS|RJ|EXO|MEX|20261205||ORU^R01|${id}|P|2.5\nPID|1||MRN-9^^^RJ^MR\nOBR|1||L|CHEM|||20261205\nOBX|1|NM|1742-6^ALT^LN||${value}|U/L|||||F\n`;
+    const received = exotrial(
+      ['labs', 'receive', write('results.hl7', message('CLI-1', '40') + message('CLI-2', '41'))],
+      {
+        target: target.target,
+      },
+    );
+    expect(received.stderr).toBe('');
+    expect(received.code).toBe(0);
+    // No participant has the identifier: both results wait for review.
+    expect(received.stdout).toBe(
+      'AA CLI-1: 0 results written, 1 waiting for review.\nAA CLI-2: 0 results written, 1 waiting for review.\n',
+    );
+    const refused = exotrial(['labs', 'receive', write('bad.hl7', message('CLI-3', 'forty'))], {
+      target: target.target,
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      '1 of 1 messages not taken: AE CLI-3: OBX 1 has value type NM but its value "forty" is not a number.',
+    );
+  });
 });

@@ -25,6 +25,7 @@ export const areas = [
   'queries',
   'deviations',
   'coding',
+  'laboratory',
   'forms',
   'product',
   'safety',

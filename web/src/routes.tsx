@@ -64,6 +64,10 @@ const LabRangesPage = lazyPage(
   () => import('./pages/labs/lab-ranges-page.tsx'),
   (m) => m.LabRangesPage,
 );
+const LabResultsPage = lazyPage(
+  () => import('./pages/lab-interface/lab-results-page.tsx'),
+  (m) => m.LabResultsPage,
+);
 const CodingPage = lazyPage(
   () => import('./pages/coding/coding-page.tsx'),
   (m) => m.CodingPage,
@@ -166,6 +170,7 @@ export const router = createBrowserRouter([
             area !== 'worklist' &&
             area !== 'deviations' &&
             area !== 'coding' &&
+            area !== 'laboratory' &&
             area !== 'exports' &&
             area !== 'forms' &&
             area !== 'product',
@@ -185,6 +190,7 @@ export const router = createBrowserRouter([
       { path: 'deviations', element: suspended(<DeviationsPage />) },
       { path: 'lab-ranges', element: suspended(<LabRangesPage />) },
       { path: 'coding', element: suspended(<CodingPage />) },
+      { path: 'laboratory', element: suspended(<LabResultsPage />) },
       { path: 'safety', element: suspended(<SafetyPage />) },
       { path: 'safety/dosing', element: suspended(<DosingPage />) },
       { path: 'product', element: suspended(<InventoryPage />) },

@@ -21,6 +21,8 @@ import * as aeReportRevision from './2026_12_09_01_ae_report_revision.ts';
 import * as submissionDocument from './2026_12_09_02_submission_document.ts';
 import * as consentWitness from './2026_12_09_03_consent_witness.ts';
 import * as protocolSiteApproval from './2026_12_09_04_protocol_site_approval.ts';
+import * as hospitalIdentifier from './2026_12_09_05_hospital_identifier.ts';
+import * as labMessages from './2026_12_09_06_lab_messages.ts';
 import * as randomisation from './2026_12_09_07_randomisation.ts';
 
 /**
@@ -50,5 +52,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_09_02_submission_document': submissionDocument,
   '2026_12_09_03_consent_witness': consentWitness,
   '2026_12_09_04_protocol_site_approval': protocolSiteApproval,
+  '2026_12_09_05_hospital_identifier': hospitalIdentifier,
+  '2026_12_09_06_lab_messages': labMessages,
   '2026_12_09_07_randomisation': randomisation,
 };

@@ -2,7 +2,7 @@ import { create } from 'xmlbuilder2';
 import { z } from 'zod';
 import { validationFailed } from '../../kernel/errors.ts';
 import type { LocalizedText, Protocol, ProtocolForm } from '../../protocol/schema.ts';
-import { codeListSchema, formSchema } from '../../protocol/schema-parts.ts';
+import { codeListSchema, formSchema, loincSchema } from '../../protocol/schema-parts.ts';
 
 // Reads the metadata of an ODM 1.3.2 file into protocol forms and code lists: FormDef → form,
 // ItemDef → item (Question → label, DataType → type, MeasurementUnitRef → unit, RangeCheck → range
@@ -162,6 +162,13 @@ export function importOdmMetadata(xml: string): ImportResult {
         if (unitNames.length > 1) item.units = unitNames.slice(1);
         const molarMass = Number(alias(def, 'exotrial:molarMass'));
         if (Number.isFinite(molarMass) && molarMass > 0) item.molarMass = molarMass;
+      }
+      if (type === 'integer' || type === 'decimal') {
+        const loinc = (alias(def, 'exotrial:loinc') ?? alias(def, 'LOINC') ?? '')
+          .split(/\s+/)
+          // Another system's alias that is not a LOINC code is left out, not a reason to refuse the file.
+          .filter((code) => loincSchema.safeParse(code).success);
+        if (loinc.length > 0) item.loinc = [...new Set(loinc)];
       }
       const digits = def.getAttribute('SignificantDigits');
       if (digits !== null && type === 'decimal') item.precision = Number(digits);

@@ -140,6 +140,12 @@ function itemDef(form: ProtocolForm, item: ProtocolItem): string {
     item.molarMass !== undefined
       ? element('Alias', { Context: 'exotrial:molarMass', Name: String(item.molarMass) })
       : null,
+    // The laboratory test's LOINC code as ODM metadata commonly carries it (Alias Context LOINC, one
+    // per element, as the schema's uniqueness of Context requires), and all of them for exotrial.
+    item.loinc?.[0] !== undefined ? element('Alias', { Context: 'LOINC', Name: item.loinc[0] }) : null,
+    item.loinc !== undefined && item.loinc.length > 1
+      ? element('Alias', { Context: 'exotrial:loinc', Name: item.loinc.join(' ') })
+      : null,
     item.sdtm
       ? element('Alias', {
           Context: 'SDTM',

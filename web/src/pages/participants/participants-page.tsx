@@ -326,6 +326,7 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
   );
   const [siteId, setSiteId] = useState('');
   const [typedDate, setScreeningDate] = useState<string | null>(null);
+  const [hospitalId, setHospitalId] = useState('');
   const chosenSite = siteId || mySites[0]?.siteId || '';
   const zone = mySites.find((site) => site.siteId === chosenSite)?.timeZone;
   // Today at the chosen site, not in the browser's zone.
@@ -335,6 +336,7 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
       api<ParticipantDetail, z.input<typeof screenRequestSchema>>('POST', '/participants', {
         siteId: chosenSite,
         screeningDate,
+        ...(hospitalId.trim() ? { hospitalId: hospitalId.trim() } : {}),
       }),
     onSuccess: (participant) => {
       void client.invalidateQueries({ queryKey: participantKeys.all });
@@ -367,6 +369,13 @@ function ScreenModal({ onClose }: { onClose: () => void }) {
             value={screeningDate}
             onChange={(event) => setScreeningDate(event.currentTarget.value)}
             required
+          />
+          <TextInput
+            label={t('participants.hospitalId')}
+            description={t('participants.hospitalIdHint')}
+            value={hospitalId}
+            onChange={(event) => setHospitalId(event.currentTarget.value)}
+            maxLength={64}
           />
           {screen.isError && (
             <Alert color="red" role="alert">

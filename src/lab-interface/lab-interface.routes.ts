@@ -1,0 +1,188 @@
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
+import { sessionOf } from '../kernel/authentication.ts';
+import type { Caller } from '../kernel/caller.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import { DomainError } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
+import { hospitalIdFor, setHospitalId } from '../participants/hospital-id.service.ts';
+import { findParticipant } from '../participants/participant.queries.ts';
+import { buildAck } from './hl7-ack.ts';
+import {
+  assignRequestSchema,
+  dismissRequestSchema,
+  hospitalIdRequestSchema,
+  labResultViewSchema,
+  receiptSchema,
+  reviewListQuerySchema,
+} from './lab-interface.schema.ts';
+import { type IncomingMessage, type ReceiptOutcome, receiveLabMessage } from './lab-message.service.ts';
+import { assignLabResult, dismissLabResult, listLabResults } from './lab-review.service.ts';
+
+const hl7Types = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'text/plain'];
+const fhirTypes = ['application/fhir+json', 'application/json'];
+const resultParams = z.strictObject({ resultId: z.uuid({ message: 'Not a laboratory result id.' }) });
+const participantParams = z.strictObject({ participantId: z.string().min(1).max(64) });
+const tags = ['laboratory'];
+
+/** A message the interface does not take is bad input: 400 with the reason, the receipt in the details. */
+function answer(receipt: ReceiptOutcome, ack?: string) {
+  if (receipt.ackCode === 'AA') return { ...receipt, ...(ack ? { ack } : {}) };
+  throw new DomainError('validation_failed', receipt.text, { ...receipt, ...(ack ? { ack } : {}) });
+}
+
+/**
+ * Laboratory results from hospital systems (HL7 v2 ORU^R01 as text, a FHIR R4 Bundle as JSON), the
+ * review queue of results that could not be placed, and a participant's hospital identifier.
+ */
+export function labInterfaceRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    // The message is stored exactly as received: the body is kept as text, JSON included.
+    scope.removeContentTypeParser(['application/json', 'text/plain']);
+    scope.addContentTypeParser([...hl7Types, ...fhirTypes], { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+    const receive = async (incoming: Omit<IncomingMessage, 'raw'>, caller: Caller, body: unknown) => {
+      if (typeof body !== 'string' || body.trim() === '') {
+        throw new DomainError('validation_failed', 'Send the message as the request body.');
+      }
+      return receiveLabMessage(database, studyId, caller, { ...incoming, raw: body });
+    };
+    scope.post(
+      '/lab-messages/hl7',
+      {
+        config: { permission: 'crf.import' },
+        schema: {
+          tags,
+          summary:
+            'Receive an HL7 v2.5 ORU^R01 message sent as the body (application/hl7-v2 or text/plain): stored as received, each result written to the visit whose window holds its collection time or put in the review queue. The answer carries the HL7 ACK; a message not taken answers 400 with the ACK (AE or AR) in the details. A control id received before changes nothing',
+          response: { 200: receiptSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const receipt = await receive({ format: 'hl7v2', source: 'api' }, sessionOf(request), request.body);
+        const ack = buildAck(String(request.body), {
+          code: receipt.ackCode,
+          controlId: receipt.controlId,
+          text: receipt.ackCode === 'AA' ? undefined : receipt.text,
+          at: new Date(),
+          ackControlId: `ACK-${receipt.messageId}`,
+        });
+        return answer(receipt, ack);
+      },
+    );
+    scope.post(
+      '/lab-messages/fhir',
+      {
+        config: { permission: 'crf.import' },
+        schema: {
+          tags,
+          summary:
+            'Receive a FHIR R4 Bundle of Observations (and DiagnosticReports, Patients) as the body (application/fhir+json): LOINC in Observation.code, valueQuantity with its UCUM unit, effectiveDateTime, subject by identifier. Stored as received; Bundle.identifier names it on re-delivery',
+          response: { 200: receiptSchema, ...errors },
+        },
+      },
+      async (request) =>
+        answer(await receive({ format: 'fhir', source: 'api' }, sessionOf(request), request.body)),
+    );
+  });
+
+  app.get(
+    '/lab-results',
+    {
+      config: { permission: 'lab.review' },
+      schema: {
+        tags,
+        summary:
+          'Results of laboratory messages by status; `review` (the default) is the queue of results waiting for a person, each with the reason',
+        querystring: reviewListQuerySchema,
+        response: { 200: z.object({ results: z.array(labResultViewSchema) }), ...errors },
+      },
+    },
+    async (request) => ({
+      results: await listLabResults(database, studyId, sessionOf(request), request.query),
+    }),
+  );
+
+  app.post(
+    '/lab-results/:resultId/assign',
+    {
+      config: { permission: 'lab.review' },
+      schema: {
+        tags,
+        summary:
+          'Send a waiting result to a participant (and a visit, instance or item where needed), with the reason: written through the form writer, audited with the message id and the reason',
+        params: resultParams,
+        body: assignRequestSchema,
+        response: { 200: labResultViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      assignLabResult(database, studyId, sessionOf(request), request.params.resultId, request.body),
+  );
+
+  app.post(
+    '/lab-results/:resultId/dismiss',
+    {
+      config: { permission: 'lab.review' },
+      schema: {
+        tags,
+        summary: 'Set a waiting result aside with the reason (audited; the result and its message are kept)',
+        params: resultParams,
+        body: dismissRequestSchema,
+        response: { 200: labResultViewSchema, ...errors },
+      },
+    },
+    async (request) =>
+      dismissLabResult(database, studyId, sessionOf(request), request.params.resultId, request.body.reason),
+  );
+
+  app.get(
+    '/participants/:participantId/hospital-id',
+    {
+      config: { permission: 'participant.screen' },
+      schema: {
+        tags,
+        summary:
+          "A participant's hospital identifier (medical record number), for the staff of the participant's site",
+        params: participantParams,
+        response: { 200: z.object({ hospitalId: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => {
+      const caller = sessionOf(request);
+      return database.read(async (db) => {
+        const participant = await findParticipant(db, studyId, request.params.participantId);
+        authorize(caller.user, 'participant.screen', { siteId: participant.site_id });
+        return {
+          hospitalId: await hospitalIdFor(db, studyId, caller, {
+            participantId: participant.participant_id,
+            siteId: participant.site_id,
+          }),
+        };
+      });
+    },
+  );
+
+  app.put(
+    '/participants/:participantId/hospital-id',
+    {
+      config: { permission: 'participant.screen' },
+      schema: {
+        tags,
+        summary:
+          "Record or change a participant's hospital identifier (unique at the site; a change needs a reason), audited",
+        params: participantParams,
+        body: hospitalIdRequestSchema,
+        response: { 200: z.object({ hospitalId: z.string().nullable() }), ...errors },
+      },
+    },
+    async (request) => {
+      await setHospitalId(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      return { hospitalId: request.body.hospitalId };
+    },
+  );
+}
