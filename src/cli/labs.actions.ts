@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Database } from '../db/connection.ts';
 import { csvLines } from '../exchange/csv.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { formatOf, splitHl7Messages } from '../lab-interface/drop-folder.ts';
 import { receiveLabMessage } from '../lab-interface/lab-message.service.ts';
+import { decodeMessage } from '../lab-interface/message-text.ts';
 import { importRanges, listRanges } from '../labs/range.service.ts';
 import { RANGE_COLUMNS } from '../labs/range-csv.ts';
 import { cliCaller } from './cli-caller.ts';
@@ -81,7 +83,10 @@ export const listLabRanges = async (options: SiteOptions) => {
  * line per message with its acknowledgement; a message not taken makes the command fail.
  */
 export const receiveLabFile = async (file: string, options: DatabaseOptions) => {
-  const text = readTextInput(file, 'a laboratory message file (HL7 v2 or a FHIR bundle)');
+  readTextInput(file, 'a laboratory message file (HL7 v2 or a FHIR bundle)');
+  const decoded = decodeMessage(readFileSync(file));
+  if (!decoded.ok) throw new CliUserError(`${file}: ${decoded.problem} Nothing was received.`);
+  const text = decoded.text;
   const format = formatOf(file);
   const messages = format === 'fhir' ? [text] : splitHl7Messages(text);
   if (messages.length === 0) throw new CliUserError(`${file} holds no message.`);

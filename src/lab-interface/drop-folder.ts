@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/connection.ts';
 import { interfaceCaller } from './interface-caller.ts';
 import { type ReceiptOutcome, receiveLabMessage } from './lab-message.service.ts';
+import { decodeMessage } from './message-text.ts';
 
 /** How a file's name says its format: `.json` a FHIR bundle, anything else HL7 v2 text. */
 export const formatOf = (name: string): 'fhir' | 'hl7v2' =>
@@ -36,7 +37,14 @@ export async function processDropFolder(
     .filter((item) => item.isFile() && !skipped(item.name))
     .sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(folder, entry.name);
-    const text = await readFile(path, 'utf8');
+    const decoded = decodeMessage(await readFile(path));
+    if (!decoded.ok) {
+      // Kept as it came, in failed/, for the laboratory to send again in UTF-8.
+      passes.push({ file: entry.name, outcome: { error: decoded.problem } });
+      await rename(path, join(folder, 'failed', entry.name));
+      continue;
+    }
+    const text = decoded.text;
     const format = formatOf(entry.name);
     const messages = format === 'fhir' ? [text] : splitHl7Messages(text);
     let taken = messages.length > 0;

@@ -19,6 +19,7 @@ import {
 } from './lab-interface.schema.ts';
 import { type IncomingMessage, type ReceiptOutcome, receiveLabMessage } from './lab-message.service.ts';
 import { assignLabResult, dismissLabResult, listLabResults } from './lab-review.service.ts';
+import { decodeMessage } from './message-text.ts';
 
 const hl7Types = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'text/plain'];
 const fhirTypes = ['application/fhir+json', 'application/json'];
@@ -40,17 +41,22 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
   const { database, studyId } = context;
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
-    // The message is stored exactly as received: the body is kept as text, JSON included.
+    // The message is stored exactly as received: the body is kept as its bytes, JSON included, and
+    // taken only when they are text that can be stored as they are (message-text.ts).
     scope.removeContentTypeParser(['application/json', 'text/plain']);
-    scope.addContentTypeParser([...hl7Types, ...fhirTypes], { parseAs: 'string' }, (_request, body, done) =>
+    scope.addContentTypeParser([...hl7Types, ...fhirTypes], { parseAs: 'buffer' }, (_request, body, done) =>
       done(null, body),
     );
-    const receive = async (incoming: Omit<IncomingMessage, 'raw'>, caller: Caller, body: unknown) => {
-      if (typeof body !== 'string' || body.trim() === '') {
+    const textOf = (body: unknown): string => {
+      const decoded = Buffer.isBuffer(body) ? decodeMessage(body) : null;
+      if (decoded && !decoded.ok) throw new DomainError('validation_failed', decoded.problem);
+      if (!decoded || decoded.text.trim() === '') {
         throw new DomainError('validation_failed', 'Send the message as the request body.');
       }
-      return receiveLabMessage(database, studyId, caller, { ...incoming, raw: body });
+      return decoded.text;
     };
+    const receive = async (incoming: Omit<IncomingMessage, 'raw'>, caller: Caller, body: unknown) =>
+      receiveLabMessage(database, studyId, caller, { ...incoming, raw: textOf(body) });
     scope.post(
       '/lab-messages/hl7',
       {
@@ -64,7 +70,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       },
       async (request) => {
         const receipt = await receive({ format: 'hl7v2', source: 'api' }, sessionOf(request), request.body);
-        const ack = buildAck(String(request.body), {
+        const ack = buildAck(textOf(request.body), {
           code: receipt.ackCode,
           controlId: receipt.controlId,
           text: receipt.ackCode === 'AA' ? undefined : receipt.text,

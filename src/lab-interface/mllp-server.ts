@@ -5,7 +5,7 @@ import type { Database } from '../db/connection.ts';
 import { buildAck } from './hl7-ack.ts';
 import { interfaceCaller } from './interface-caller.ts';
 import { receiveLabMessage } from './lab-message.service.ts';
-import { MllpFramer, mllpFrame } from './mllp.ts';
+import { MllpFramer, mllpFrame, type UndecodableFrame } from './mllp.ts';
 
 export interface MllpListener {
   port: number;
@@ -58,7 +58,7 @@ function serveConnection(socket: Socket, options: ListenOptions): void {
   // Messages of one connection are taken one after another: their ACKs go back in the order sent.
   let queue = Promise.resolve();
   socket.on('data', (chunk: Buffer) => {
-    let messages: string[];
+    let messages: Array<string | UndecodableFrame>;
     try {
       messages = framer.push(chunk);
     } catch (error) {
@@ -75,11 +75,20 @@ function serveConnection(socket: Socket, options: ListenOptions): void {
 
 async function answerMessage(
   socket: Socket,
-  message: string,
+  frame: string | UndecodableFrame,
   from: string,
   options: ListenOptions,
 ): Promise<void> {
   const at = options.clock?.() ?? new Date();
+  if (typeof frame !== 'string') {
+    // Not stored: what was sent could not be kept as it was. The sender is told why, and may resend.
+    options.logger.warn({ from, problem: frame.problem }, 'laboratory message refused');
+    const refusal = { code: 'AR' as const, controlId: null, text: frame.problem, at };
+    if (!socket.destroyed)
+      socket.write(mllpFrame(buildAck(frame.lenient, { ...refusal, ackControlId: `ACK-${randomUUID()}` })));
+    return;
+  }
+  const message = frame;
   let ack: string;
   try {
     const receipt = await receiveLabMessage(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MllpFramer, mllpFrame } from './mllp.ts';
+import { MllpFramer, mllpFrame, type UndecodableFrame } from './mllp.ts';
 
 const message = (id: string) => `MSH|^~\\&|LIS|RJ|EXO|MEX|20261205||ORU^R01|${id}|P|2.5\rPID|1||MRN-1`;
 
@@ -9,10 +9,23 @@ describe('MLLP framer', () => {
     expect(new MllpFramer().push(mllpFrame(message('A')))).toEqual([message('A')]);
   });
 
+  it('gives a frame that is not UTF-8 (or holds NUL) as undecodable, never as text with U+FFFD', () => {
+    const latin1 = Buffer.concat([
+      Buffer.from([0x0b]),
+      Buffer.from(`${message('E')}|M\xfcller`, 'latin1'),
+      Buffer.from([0x1c, 0x0d]),
+    ]);
+    const withNul = mllpFrame(`${message('F')}\u0000`);
+    const [notUtf8, nul] = new MllpFramer().push(Buffer.concat([latin1, withNul]));
+    expect(notUtf8).toMatchObject({ problem: expect.stringMatching(/not valid UTF-8/) });
+    expect((notUtf8 as UndecodableFrame).lenient).toContain('\ufffd');
+    expect(nul).toMatchObject({ problem: expect.stringMatching(/NUL/) });
+  });
+
   it('reads a frame split at every byte, including between 0x1C and 0x0D', () => {
     const framer = new MllpFramer();
     const bytes = mllpFrame(message('B'));
-    const out: string[] = [];
+    const out: Array<string | UndecodableFrame> = [];
     for (const byte of bytes) out.push(...framer.push(Buffer.from([byte])));
     expect(out).toEqual([message('B')]);
   });
@@ -61,7 +74,7 @@ describe('MLLP framer', () => {
           const stream = Buffer.concat(messages.map(mllpFrame));
           const points = [...new Set(cuts.map((cut) => cut % (stream.length + 1)))].sort((a, b) => a - b);
           const framer = new MllpFramer();
-          const out: string[] = [];
+          const out: Array<string | UndecodableFrame> = [];
           let from = 0;
           for (const point of [...points, stream.length]) {
             out.push(...framer.push(stream.subarray(from, point)));

@@ -2,6 +2,8 @@
 // start byte 0x0B and the two end bytes 0x1C 0x0D. TCP delivers a stream, so a frame may arrive in
 // pieces, or several frames in one chunk; the framer keeps what it has until a frame is whole.
 
+import { decodeMessage } from './message-text.ts';
+
 export const MLLP_START = 0x0b;
 export const MLLP_END = 0x1c;
 export const MLLP_CARRIAGE_RETURN = 0x0d;
@@ -15,6 +17,13 @@ export function mllpFrame(message: string): Buffer {
   ]);
 }
 
+/** A frame whose bytes are not text that can be stored as received (message-text.ts): answered AR. */
+export interface UndecodableFrame {
+  problem: string;
+  /** The frame read leniently, only to address the negative acknowledgement to its MSH. */
+  lenient: string;
+}
+
 /** Cuts a byte stream into MLLP frames, however the bytes are split across chunks. */
 export class MllpFramer {
   private pending: Buffer = Buffer.alloc(0);
@@ -24,10 +33,10 @@ export class MllpFramer {
 
   constructor(private readonly maxFrameBytes = 16 * 1024 * 1024) {}
 
-  /** Adds a chunk; answers the messages it completed (as UTF-8 text), in order. */
-  push(chunk: Buffer): string[] {
+  /** Adds a chunk; answers the messages it completed (as UTF-8 text, or why not), in order. */
+  push(chunk: Buffer): Array<string | UndecodableFrame> {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const messages: string[] = [];
+    const messages: Array<string | UndecodableFrame> = [];
     for (;;) {
       const start = this.pending.indexOf(MLLP_START);
       if (start < 0) {
@@ -46,7 +55,11 @@ export class MllpFramer {
         }
         return messages;
       }
-      messages.push(this.pending.subarray(1, end).toString('utf8'));
+      const frame = this.pending.subarray(1, end);
+      const decoded = decodeMessage(frame);
+      messages.push(
+        decoded.ok ? decoded.text : { problem: decoded.problem, lenient: frame.toString('utf8') },
+      );
       this.pending = this.pending.subarray(end + 2);
     }
   }

@@ -167,6 +167,35 @@ describeEachDatabase('laboratory interface', (kind) => {
     expect(stored).toMatchObject({ raw: adt, status: 'rejected' });
   });
 
+  it('refuses a body that is not UTF-8 with a 400 saying so, and stores nothing in its place', async () => {
+    const before = await t.database.read((db) =>
+      db
+        .selectFrom('lab_message')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow(),
+    );
+    // A laboratory sending Latin-1 (or GB18030): stored lossily, "Müller" would become "M\ufffdller".
+    const latin1 = Buffer.from(
+      first.replace('MSG-1', 'MSG-LATIN1').replace('ORU^R01^ORU_R01', 'ORU^R01^ORU_R01|M\xfcller'),
+      'latin1',
+    );
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/lab-messages/hl7',
+      headers: { ...users.dataManager.headers, 'content-type': 'application/hl7-v2' },
+      payload: latin1,
+    });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(response.json().message).toMatch(/not valid UTF-8 text/);
+    const after = await t.database.read((db) =>
+      db
+        .selectFrom('lab_message')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .executeTakeFirstOrThrow(),
+    );
+    expect(Number(after.count)).toBe(Number(before.count));
+  });
+
   it('takes a FHIR R4 bundle: a new value is written, a different value waits for review', async () => {
     const bundle = fhirBundle('BUNDLE-1', 'MRN-1001', `${today}T07:00:00+08:00`, [
       { loinc: '1742-6', name: 'ALT', value: '40', unit: 'U/L' },

@@ -25,7 +25,7 @@ function converse(port: number, chunks: Buffer[], count: number): Promise<string
       }
     });
     socket.on('data', (data) => {
-      answers.push(...framer.push(data));
+      answers.push(...framer.push(data).map((frame) => (typeof frame === 'string' ? frame : frame.lenient)));
       if (answers.length >= count) {
         socket.end();
         resolve(answers);
