@@ -19,5 +19,13 @@ export function decodeMessage(bytes: Uint8Array): DecodedMessage {
   }
   if (text.includes('\u0000'))
     return { ok: false, problem: 'The message holds a NUL character, which cannot be stored.' };
+  // U+FFFD marks text already damaged by a lossy conversion on the way (a lone surrogate, a byte of
+  // another encoding): what the laboratory measured is no longer there to store.
+  if (text.includes('\ufffd'))
+    return {
+      ok: false,
+      problem:
+        'The message holds U+FFFD, the mark of text damaged in a conversion: send the original message.',
+    };
   return { ok: true, text };
 }

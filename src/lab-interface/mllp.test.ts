@@ -9,7 +9,7 @@ describe('MLLP framer', () => {
     expect(new MllpFramer().push(mllpFrame(message('A')))).toEqual([message('A')]);
   });
 
-  it('gives a frame that is not UTF-8 (or holds NUL) as undecodable, never as text with U+FFFD', () => {
+  it('gives a frame that is not UTF-8 (or holds NUL or U+FFFD) as undecodable, never as text with U+FFFD', () => {
     const latin1 = Buffer.concat([
       Buffer.from([0x0b]),
       Buffer.from(`${message('E')}|M\xfcller`, 'latin1'),
@@ -20,6 +20,8 @@ describe('MLLP framer', () => {
     expect(notUtf8).toMatchObject({ problem: expect.stringMatching(/not valid UTF-8/) });
     expect((notUtf8 as UndecodableFrame).lenient).toContain('\ufffd');
     expect(nul).toMatchObject({ problem: expect.stringMatching(/NUL/) });
+    const [damaged] = new MllpFramer().push(mllpFrame(`${message('G')}|M\ufffdller`));
+    expect(damaged).toMatchObject({ problem: expect.stringMatching(/U\+FFFD/) });
   });
 
   it('reads a frame split at every byte, including between 0x1C and 0x0D', () => {
@@ -63,7 +65,14 @@ describe('MLLP framer', () => {
         fc.array(
           fc
             .string({ unit: 'grapheme', maxLength: 40 })
-            .map((text) => text.replaceAll('\u000b', '').replaceAll('\u001c', '')),
+            // Framing bytes out; NUL and U+FFFD too, which are refused as content (the test above).
+            .map((text) =>
+              text
+                .replaceAll('\u000b', '')
+                .replaceAll('\u001c', '')
+                .replaceAll('\u0000', '')
+                .replaceAll('\ufffd', ''),
+            ),
           {
             minLength: 1,
             maxLength: 5,
