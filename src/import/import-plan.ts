@@ -47,8 +47,8 @@ export class ImportPlan {
     this.slots = formSlots(protocol);
   }
 
-  problem(problem: RowProblem): void {
-    this.problems.push(problem);
+  problem(problem: Omit<RowProblem, 'message'>): void {
+    this.problems.push({ ...problem, message: problem.messages.en });
     this.badLines.add(problem.line);
   }
 
@@ -60,13 +60,19 @@ export class ImportPlan {
     if (!participantId) {
       this.problem({
         ...where,
-        message: `No participant has the study or screening number "${row.participant}".`,
+        messages: {
+          en: `No participant has the study or screening number "${row.participant}".`,
+          zh: `没有研究编号或筛选编号为“${row.participant}”的受试者。`,
+        },
       });
       return;
     }
     const visitForms = this.slots.filter((slot) => slot.visitKey === row.visit);
     if (visitForms.length === 0) {
-      this.problem({ ...where, message: `The protocol has no visit "${row.visit}".` });
+      this.problem({
+        ...where,
+        messages: { en: `The protocol has no visit "${row.visit}".`, zh: `方案中没有访视“${row.visit}”。` },
+      });
       return;
     }
     for (const cell of row.cells) this.addCell(row, participantId, cell);
@@ -77,7 +83,7 @@ export class ImportPlan {
     const formId = this.formOf(row.visit, cell);
     if (typeof formId !== 'string') {
       if (cell.raw !== null && String(cell.raw).trim() !== '')
-        this.problem({ ...where, message: formId.problem });
+        this.problem({ ...where, messages: formId.problem });
       return;
     }
     const form = this.protocol.forms.find((entry) => entry.id === formId);
@@ -86,7 +92,7 @@ export class ImportPlan {
     if (!form || !item || !slot) return;
     const read = readValue(this.protocol, item, cell.raw);
     if (!read.ok) {
-      this.problem({ ...where, message: read.message });
+      this.problem({ ...where, messages: read.message });
       return;
     }
     if (!read.field) return;
@@ -94,7 +100,10 @@ export class ImportPlan {
     if (!validInstance(this.protocol, slot, row.instance)) {
       this.problem({
         ...where,
-        message: `Instance ${row.instance} does not exist for ${formId} at ${row.visit}.`,
+        messages: {
+          en: `Instance ${row.instance} does not exist for ${formId} at ${row.visit}.`,
+          zh: `访视 ${row.visit} 的 ${formId} 没有第 ${row.instance} 条记录。`,
+        },
       });
       return;
     }
@@ -112,7 +121,10 @@ export class ImportPlan {
     if (earlier && !sameEntry(earlier.field, read.field)) {
       this.problem({
         ...where,
-        message: `${formId}.${item.id} is given a different value on line ${earlier.line}.`,
+        messages: {
+          en: `${formId}.${item.id} is given a different value on line ${earlier.line}.`,
+          zh: `${formId}.${item.id} 在第 ${earlier.line} 行给出了不同的值。`,
+        },
       });
       return;
     }
@@ -120,7 +132,7 @@ export class ImportPlan {
   }
 
   /** The form of a cell at a visit: the one it names, or the only form of the visit with that item. */
-  private formOf(visitKey: string, cell: RowCell): string | { problem: string } {
+  private formOf(visitKey: string, cell: RowCell): string | { problem: { en: string; zh: string } } {
     const forms = this.slots
       .filter((slot) => slot.visitKey === visitKey && (!cell.formId || slot.formId === cell.formId))
       .map((slot) => this.protocol.forms.find((form) => form.id === slot.formId))
@@ -129,10 +141,19 @@ export class ImportPlan {
     if (forms.length === 1 && only) return only.id;
     if (forms.length === 0) {
       const named = cell.formId ? `${cell.formId}.${cell.itemId}` : cell.itemId;
-      return { problem: `Visit ${visitKey} has no item ${named}.` };
+      return {
+        problem: {
+          en: `Visit ${visitKey} has no item ${named}.`,
+          zh: `访视 ${visitKey} 没有数据项 ${named}。`,
+        },
+      };
     }
+    const names = forms.map((form) => form?.id).join(', ');
     return {
-      problem: `${cell.itemId} is on several forms of ${visitKey} (${forms.map((form) => form?.id).join(', ')}): name the column form.item.`,
+      problem: {
+        en: `${cell.itemId} is on several forms of ${visitKey} (${names}): name the column form.item.`,
+        zh: `${cell.itemId} 出现在访视 ${visitKey} 的多个表单中（${names}）：请将列名写为 表单.数据项。`,
+      },
     };
   }
 

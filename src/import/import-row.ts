@@ -33,7 +33,9 @@ export interface RowProblem {
   visit?: string;
   /** The column or item concerned, when one is. */
   column?: string;
+  /** In English (the CLI's language), and in both languages for the web app. */
   message: string;
+  messages: { en: string; zh: string };
 }
 
 /** A file that cannot be read as its format at all (no header, not XML): nothing is imported. */

@@ -66,19 +66,31 @@ function problemsOf(
     visit: record.visitKey,
     column: value.column,
   });
-  const fields = (error.details as { fields?: Array<{ field: string; message: string }> } | undefined)
-    ?.fields;
+  type Field = { field: string; message: string; messages?: { en: string; zh: string } };
+  const fields = (error.details as { fields?: Field[] } | undefined)?.fields;
+  // The form's checks say it in both languages; other refusals only in English, led in Chinese by what happened.
+  const both = (field: Field) => field.messages ?? { en: field.message, zh: `无法保存：${field.message}` };
   const named = (fields ?? []).flatMap((field) => {
     const value = values.get(field.field);
-    return value ? [{ ...where(value), message: field.message }] : [];
+    const messages = both(field);
+    return value ? [{ ...where(value), message: messages.en, messages }] : [];
   });
   if (named.length > 0) return named;
   // A refusal of the whole record (a lock, no consent): one problem for each of its lines.
-  const message = fields
-    ? `${record.formId}: ${fields.map((field) => `${field.field}: ${field.message}`).join(' ')}`
-    : error.message;
+  const messages = fields
+    ? {
+        en: `${record.formId}: ${fields.map((field) => `${field.field}: ${both(field).en}`).join(' ')}`,
+        zh: `${record.formId}：${fields.map((field) => `${field.field}：${both(field).zh}`).join(' ')}`,
+      }
+    : { en: error.message, zh: `该记录未能导入：${error.message}` };
   const lines = [...new Set([...values.values()].map((value) => value.line))];
-  return lines.map((line) => ({ line, participant: record.participant, visit: record.visitKey, message }));
+  return lines.map((line) => ({
+    line,
+    participant: record.participant,
+    visit: record.visitKey,
+    message: messages.en,
+    messages,
+  }));
 }
 
 /**

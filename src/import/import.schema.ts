@@ -12,6 +12,7 @@ export const rowProblemSchema = z.object({
   visit: z.string().optional(),
   column: z.string().optional(),
   message: z.string(),
+  messages: z.object({ en: z.string(), zh: z.string() }),
 });
 
 export const importChangeSchema = z.object({

@@ -8,7 +8,9 @@ import type { Protocol, ProtocolItem } from '../protocol/schema.ts';
 /** A cell as a source gives it: text (CSV, ODM), or a typed spreadsheet cell (XLSX). */
 export type RawValue = string | number | boolean | Date | null;
 
-export type ReadValue = { ok: true; field: FieldInput | null } | { ok: false; message: string };
+export type ReadValue =
+  | { ok: true; field: FieldInput | null }
+  | { ok: false; message: { en: string; zh: string } };
 
 const TRUE = new Set(['true', 'yes', 'y', '1', '是']);
 const FALSE = new Set(['false', 'no', 'n', '0', '否']);
@@ -95,11 +97,18 @@ export function readValue(protocol: Protocol, item: ProtocolItem, raw: RawValue)
     return { ok: true, field: { value: textValue(protocol, item, raw) } };
   }
   if (raw instanceof Date) {
-    if (Number.isNaN(raw.getTime())) return { ok: false, message: 'The cell holds no real date.' };
+    if (Number.isNaN(raw.getTime()))
+      return { ok: false, message: { en: 'The cell holds no real date.', zh: '该单元格中没有有效日期。' } };
     if (item.type === 'date' || item.type === 'datetime') {
       return { ok: true, field: { value: spreadsheetDate(item, raw) } };
     }
-    return { ok: false, message: `The cell holds a date, but ${item.id} is not a date.` };
+    return {
+      ok: false,
+      message: {
+        en: `The cell holds a date, but ${item.id} is not a date.`,
+        zh: `该单元格为日期，但 ${item.id} 不是日期项。`,
+      },
+    };
   }
   if (item.type === 'text' || item.type === 'choice') {
     return { ok: true, field: { value: textValue(protocol, item, String(raw)) } };

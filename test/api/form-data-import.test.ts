@@ -133,6 +133,11 @@ describeEachDatabase('form data import', (kind) => {
       badLines: [3, 4, 5],
     });
     expect(result.problems).toEqual(expectedProblems().map((problem) => expect.objectContaining(problem)));
+    // The Import page shows each problem in the user's language: the form's checks in their Chinese, the
+    // import's own problems in theirs.
+    const chinese = result.problems.map((problem: { messages: { zh: string } }) => problem.messages.zh);
+    expect(chinese[0]).toBe('没有研究编号或筛选编号为“RJ-S999”的受试者。');
+    for (const text of chinese) expect(text).toMatch(/[\u4e00-\u9fff]/);
     // The good line would enter its ten values.
     expect(result.valuesEntered).toBe(10);
     expect(result.changes).toContainEqual(

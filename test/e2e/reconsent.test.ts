@@ -126,6 +126,12 @@ it('warns on every data-entry page until the re-consent is recorded, in English 
   expect(await consents.nth(1).getByTestId('consent-witness').textContent()).toContain('Wang Li');
   expect(await page.getByTestId('record-reconsent').count()).toBe(0);
   await expect.poll(() => worklistBadge.count(), TIMEOUT).toBe(0);
+  // The re-consent rewrote the consent form's copies after enrolment: the enrolment stands, and the
+  // page does not ask for eligibility to be confirmed again "before enrolment".
+  const changed = page.getByTestId('eligibility-changed-after-enrolment');
+  await expect.poll(() => changed.count(), TIMEOUT).toBe(1);
+  expect(await page.getByText(/must confirm again before enrolment/).count()).toBe(0);
+  expect(await page.getByTestId('eligibility-confirmed').count()).toBe(1);
   await page.screenshot({ path: `${SHOTS}/reconsent-recorded.png`, fullPage: true });
 
   await page.goto(`${server.url}/participants/${participantId}/forms/vitals?visit=screening&instance=1`);

@@ -541,6 +541,8 @@ export const en = {
     confirmedBy: 'Eligibility confirmed by {{name}} on {{at}}.',
     stale:
       'Screening data changed after the confirmation: an investigator must confirm again before enrolment.',
+    changedAfterEnrolment:
+      'Screening data changed after enrolment (such as a re-consent): the enrolment stands on what was confirmed, and each change is in the audit trail.',
     awaitingInvestigator:
       'Eligible on the data entered: an investigator confirms with an electronic signature.',
     criterion: 'Criterion',

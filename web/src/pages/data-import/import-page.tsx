@@ -20,7 +20,7 @@ import { useTranslation } from 'react-i18next';
 import type { ImportFormat, ImportResult } from '../../../../src/import/import.schema.ts';
 import { ApiError, apiUpload, queryText } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
-import { useCan } from '../../api/trial.ts';
+import { useCan, useLanguage } from '../../api/trial.ts';
 
 const MAPPING_KEY = 'exotrial.import.mapping';
 const contentTypes: Record<ImportFormat, string> = {
@@ -48,6 +48,7 @@ const shown = (value: unknown) => (value === null || value === undefined ? '—'
 
 function Problems({ result }: { result: Pick<ImportResult, 'problems' | 'problemCount'> }) {
   const { t } = useTranslation();
+  const language = useLanguage();
   if (result.problemCount === 0) return null;
   return (
     <Stack gap={4}>
@@ -67,7 +68,7 @@ function Problems({ result }: { result: Pick<ImportResult, 'problems' | 'problem
               <Table.Td>{problem.line}</Table.Td>
               <Table.Td>{[problem.participant, problem.visit].filter(Boolean).join(' · ')}</Table.Td>
               <Table.Td>{problem.column ?? ''}</Table.Td>
-              <Table.Td>{problem.message}</Table.Td>
+              <Table.Td>{problem.messages?.[language] ?? problem.message}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -75,6 +75,10 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
   if (eligibility.isPending) return <Loader />;
   if (eligibility.isError) return <Alert color="red">{apiErrorText(t, language, eligibility.error)}</Alert>;
   const view = eligibility.data;
+  // After enrolment a change to screening data (a re-consent rewrites the consent form's copies, a
+  // correction) no longer asks for a new confirmation: the enrolment stands on what was confirmed.
+  const enrolled = participant.day1Date !== null;
+  const stale = view.confirmationStale && !enrolled;
   const confirmable =
     participant.status === 'screening' &&
     view.status === 'eligible' &&
@@ -102,7 +106,7 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
             {confirmable && <Button onClick={() => setSigning(true)}>{t('eligibility.confirm')}</Button>}
           </Group>
         </Group>
-        {view.confirmedAt && !view.confirmationStale && (
+        {view.confirmedAt && !stale && (
           <Alert color="green" data-testid="eligibility-confirmed">
             {t('eligibility.confirmedBy', {
               name: view.confirmedBy ?? '',
@@ -110,7 +114,12 @@ export function EligibilityPanel({ participant }: { participant: ParticipantDeta
             })}
           </Alert>
         )}
-        {view.confirmationStale && <Alert color="orange">{t('eligibility.stale')}</Alert>}
+        {stale && <Alert color="orange">{t('eligibility.stale')}</Alert>}
+        {view.confirmationStale && enrolled && (
+          <Text size="sm" c="dimmed" data-testid="eligibility-changed-after-enrolment">
+            {t('eligibility.changedAfterEnrolment')}
+          </Text>
+        )}
         {view.status === 'eligible' && !view.confirmedAt && !can('eligibility.confirm') && (
           <Text size="sm" c="dimmed">
             {t('eligibility.awaitingInvestigator')}
