@@ -339,6 +339,21 @@ describeEachDatabase('laboratory interface', (kind) => {
       expect(response.rawPayload.includes('MRN-1001'), url).toBe(false);
       expect(response.rawPayload.includes('MRN-4040'), url).toBe(false);
     }
+    // Asked for with the direct identifiers, the FHIR Patient carries it as its medical record number.
+    const identified = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/fhir/Bundle?includeIdentifiers=true',
+      headers: users.dataManager.headers,
+    });
+    expect(identified.statusCode).toBe(200);
+    const patients = identified
+      .json()
+      .entry.map((item: { resource: { resourceType: string } }) => item.resource)
+      .filter((resource: { resourceType: string }) => resource.resourceType === 'Patient');
+    const numbers = patients.flatMap((patient: { identifier: { type?: unknown; value: string }[] }) =>
+      patient.identifier.filter((identifier) => identifier.type).map((identifier) => identifier.value),
+    );
+    expect(numbers).toContain('MRN-1001');
     // The laboratory values themselves are exported (the check above looks at real content).
     const lb = await t.app.inject({
       method: 'GET',

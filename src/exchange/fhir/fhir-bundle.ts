@@ -77,7 +77,33 @@ const fhirDateTime = (value: string | null) => {
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
-function subjectResources(context: SdtmContext, subject: SubjectSource, privacy: PrivacyOptions): Resource[] {
+/**
+ * Hospital record numbers by participant, read only when direct identifiers are asked for: the one
+ * export that carries them is the FHIR Patient (identifier of type MR), for linking back to the
+ * hospital's record; every other export leaves them out.
+ */
+async function hospitalIdsOf(
+  database: Database,
+  studyId: string,
+  privacy: PrivacyOptions,
+): Promise<ReadonlyMap<string, { siteId: string; value: string }>> {
+  if (!privacy.includeIdentifiers) return new Map();
+  const rows = await database.read((db) =>
+    db
+      .selectFrom('participant_hospital_id')
+      .select(['participant_id', 'site_id', 'hospital_id'])
+      .where('study_id', '=', studyId)
+      .execute(),
+  );
+  return new Map(rows.map((row) => [row.participant_id, { siteId: row.site_id, value: row.hospital_id }]));
+}
+
+function subjectResources(
+  context: SdtmContext,
+  subject: SubjectSource,
+  privacy: PrivacyOptions,
+  hospitalId?: { siteId: string; value: string },
+): Resource[] {
   const { participant } = subject;
   const dates = subjectDates(privacy, participant.participant_id);
   const patientId = pseudonym(participant.participant_id);
@@ -97,6 +123,15 @@ function subjectResources(context: SdtmContext, subject: SubjectSource, privacy:
       },
       identifier: [
         { system: `urn:exotrial:${context.studyId}:subject`, value: `${context.studyId}-${subjid}` },
+        ...(privacy.includeIdentifiers && hospitalId
+          ? [
+              {
+                type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] },
+                system: `urn:exotrial:${context.studyId}:hospital:${hospitalId.siteId}`,
+                value: hospitalId.value,
+              },
+            ]
+          : []),
       ],
       ...(sex === 'M' ? { gender: 'male' } : sex === 'F' ? { gender: 'female' } : {}),
       ...(privacy.includeIdentifiers && birthDate ? { birthDate: dates.date(birthDate)?.slice(0, 10) } : {}),
@@ -253,6 +288,7 @@ export async function* exportFhirBundle(
   options: { privacy: PrivacyOptions; created?: Date; batchSize?: number },
 ): AsyncGenerator<string> {
   const { context } = await loadSdtmStudy(database, studyId, options.privacy);
+  const hospitalIds = await hospitalIdsOf(database, studyId, options.privacy);
   const created = (options.created ?? new Date()).toISOString();
   yield `{"resourceType":"Bundle","id":"${context.protocol.study.id}-export","type":"collection","timestamp":"${created}","entry":[\n`;
   yield entry(researchStudy(context));
@@ -262,7 +298,14 @@ export async function* exportFhirBundle(
     context.protocol.safety.adverseEvents.form,
     options.batchSize,
   )) {
-    const resources = batch.flatMap((subject) => subjectResources(context, subject, options.privacy));
+    const resources = batch.flatMap((subject) =>
+      subjectResources(
+        context,
+        subject,
+        options.privacy,
+        hospitalIds.get(subject.participant.participant_id),
+      ),
+    );
     if (resources.length) yield `,\n${resources.map(entry).join(',\n')}`;
   }
   yield '\n]}\n';
