@@ -8,7 +8,7 @@ import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { assessEligibility } from '../protocol/eligibility.ts';
 import { siteWorkingVersion } from '../protocol/site-version.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { recordHospitalId } from './hospital-id.service.ts';
 import { findParticipant, nextSiteNumber } from './participant.queries.ts';
@@ -79,7 +79,10 @@ export async function screenParticipant(
   });
 }
 
-/** The protocol's eligibility rules evaluated on the participant's screening data, as of now. */
+/**
+ * The eligibility rules of the protocol version the participant's site works under (the latest
+ * approved there), evaluated on the participant's screening data, as of now.
+ */
 export async function eligibilityOf(
   db: Db,
   studyId: string,
@@ -88,7 +91,11 @@ export async function eligibilityOf(
 ): Promise<EligibilityView & { digest: string }> {
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: participant.site_id });
-  const { protocol } = await currentProtocol(db, studyId);
+  const { protocol } = await protocolVersion(
+    db,
+    studyId,
+    await siteWorkingVersion(db, studyId, participant.site_id),
+  );
   const { values, series } = await screeningInputs(db, studyId, protocol, participantId);
   const assessment = assessEligibility(protocol, values, series);
   const texts = new Map(
