@@ -13,6 +13,7 @@ import {
   assignRequestSchema,
   dismissRequestSchema,
   hospitalIdRequestSchema,
+  labResultListSchema,
   labResultViewSchema,
   receiptSchema,
   reviewListQuerySchema,
@@ -105,7 +106,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
         summary:
           'Results of laboratory messages by status; `review` (the default) is the queue of results waiting for a person, each with the reason',
         querystring: reviewListQuerySchema,
-        response: { 200: z.object({ results: z.array(labResultViewSchema) }), ...errors },
+        response: { 200: labResultListSchema, ...errors },
       },
     },
     async (request) => ({

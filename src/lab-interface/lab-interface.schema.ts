@@ -57,6 +57,9 @@ export const labResultViewSchema = z.object({
 });
 export type LabResultView = z.infer<typeof labResultViewSchema>;
 
+export const labResultListSchema = z.object({ results: z.array(labResultViewSchema) });
+export type LabResultList = z.infer<typeof labResultListSchema>;
+
 export const reviewListQuerySchema = z.strictObject({
   status: z.enum(['review', 'written', 'assigned', 'dismissed']).default('review'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -76,6 +79,7 @@ export const assignRequestSchema = z.strictObject({
 export type AssignRequest = z.infer<typeof assignRequestSchema>;
 
 export const dismissRequestSchema = z.strictObject({ reason });
+export type DismissRequest = z.infer<typeof dismissRequestSchema>;
 
 export const hospitalIdRequestSchema = z.strictObject({
   hospitalId: plainText(64).pipe(z.string().trim().min(1, { message: 'Give the medical record number.' })),

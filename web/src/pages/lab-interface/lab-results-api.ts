@@ -1,5 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { AssignRequest, LabResultView } from '../../../../src/lab-interface/lab-interface.schema.ts';
+import type {
+  AssignRequest,
+  DismissRequest,
+  LabResultList,
+  LabResultView,
+} from '../../../../src/lab-interface/lab-interface.schema.ts';
 import { api } from '../../api/client.ts';
 
 export type { LabResultView };
@@ -7,7 +12,7 @@ export type { LabResultView };
 export function useLabReviewQueue() {
   return useQuery({
     queryKey: ['lab-results', 'review'],
-    queryFn: () => api<{ results: LabResultView[] }>('GET', '/lab-results?status=review'),
+    queryFn: () => api<LabResultList>('GET', '/lab-results?status=review'),
   });
 }
 
@@ -24,7 +29,7 @@ export function useDismissLabResult() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ resultId, reason }: { resultId: string; reason: string }) =>
-      api<LabResultView, { reason: string }>('POST', `/lab-results/${resultId}/dismiss`, { reason }),
+      api<LabResultView, DismissRequest>('POST', `/lab-results/${resultId}/dismiss`, { reason }),
     onSuccess: () => client.invalidateQueries({ queryKey: ['lab-results'] }),
   });
 }
