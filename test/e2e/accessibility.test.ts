@@ -208,6 +208,17 @@ const pages: Array<{
         .toBe(1);
     },
   },
+  {
+    name: 'protocol approvals by site',
+    person: 'dataManager',
+    path: () => '/forms',
+    check: async (page) => {
+      await page.getByRole('tab', { name: /^(Sites|中心)$/ }).click();
+      await expect.poll(() => page.getByRole('tabpanel').count(), { timeout: 15_000 }).toBe(1);
+    },
+  },
+  { name: 'randomisation', person: 'dataManager', path: () => '/randomisation' },
+  { name: 'laboratory results review', person: 'dataManager', path: () => '/laboratory' },
   { name: 'coding', person: 'dataManager', path: () => '/coding' },
   { name: 'laboratory reference ranges', person: 'dataManager', path: () => '/lab-ranges' },
   { name: 'exports', person: 'dataManager', path: () => '/exports' },

@@ -59,13 +59,16 @@ async function eligibleParticipant(): Promise<string> {
   const call = (method: string, path: string, body: unknown, status: number) =>
     expectApiCall(server.url, coordinator, method, path, body, status);
   const { participantId } = await call('POST', '/participants', { siteId: SITE, screeningDate: today }, 201);
+  // Consent a few hours ago, but never before the screening day began at the site (just after midnight
+  // there, "three hours ago" is the day before).
+  const consentedAt = Math.max(Date.parse(`${today}T00:00:00+08:00`), Date.now() - 3 * HOUR);
   await call(
     'POST',
     `/participants/${participantId}/consent`,
-    { formVersion: '1.0', consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(), signer: 'participant' },
+    { formVersion: '1.0', consentedAt: new Date(consentedAt).toISOString(), signer: 'participant' },
     201,
   );
-  const assessedAt = new Date(Date.now() - 2 * HOUR).toISOString();
+  const assessedAt = new Date(Math.max(consentedAt, Date.now() - 2 * HOUR)).toISOString();
   for (const [formId, values] of Object.entries(eligibleScreeningForms(today, assessedAt))) {
     await call(
       'PUT',

@@ -45,7 +45,8 @@ export function WorkItemCells({ participantId, item }: { participantId: string; 
           {item.formTitle[language]}
         </Anchor>
         <Text size="xs" c="dimmed">
-          {readableVisit(protocol.data?.protocol, item.visitKey, t, language)}
+          {/* The visit's name comes with the protocol; until it has loaded, no raw key such as day-1 stands in. */}
+          {protocol.data ? readableVisit(protocol.data.protocol, item.visitKey, t, language) : ''}
           {item.instance > 1 ? ` · ${t('worklist.day', { day: item.instance })}` : ''}
         </Text>
       </Table.Td>
