@@ -519,7 +519,8 @@ export const zh: Translation = {
     confirm: '确认入选资格',
     confirmedBy: '{{name}} 已于 {{at}} 确认入选资格。',
     stale: '确认后筛选数据有变更：入组前须由研究者重新确认。',
-    changedAfterEnrolment: '入组后筛选数据有变更（如重新知情同意）：入组以已确认的数据为准，每项变更均记录在稽查轨迹中。',
+    changedAfterEnrolment:
+      '入组后筛选数据有变更（如重新知情同意）：入组以已确认的数据为准，每项变更均记录在稽查轨迹中。',
     awaitingInvestigator: '根据已录入数据符合入选条件：须由研究者以电子签名确认。',
     criterion: '标准',
     kind: '类别',
