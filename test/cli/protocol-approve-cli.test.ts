@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { type Database, openDatabase } from '../../src/db/connection.ts';
 import { siteWorkingVersions } from '../../src/protocol/site-version.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
-import { exotrialInProcess } from '../support/cli.ts';
+import { exotrialInProcessOn } from '../support/cli.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -31,26 +31,7 @@ describeEachDatabase('exotrial protocol approve', (kind) => {
     }
   }
 
-  /** The command run in this process against the test database. */
-  async function exotrial(args: string[]) {
-    const saved = { url: process.env.DATABASE_URL, level: process.env.LOG_LEVEL };
-    process.env.LOG_LEVEL = 'silent';
-    if (target.target.kind === 'postgres') process.env.DATABASE_URL = target.target.url;
-    else delete process.env.DATABASE_URL;
-    try {
-      const dataArgs = target.target.kind === 'pglite' ? ['--data', target.target.dataDir] : [];
-      const result = await exotrialInProcess([...args, ...dataArgs]);
-      return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-    } finally {
-      for (const [name, value] of [
-        ['DATABASE_URL', saved.url],
-        ['LOG_LEVEL', saved.level],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-  }
+  const exotrial = (args: string[]) => exotrialInProcessOn(target.target, args);
 
   const approvals = () =>
     look((database) =>

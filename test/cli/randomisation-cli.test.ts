@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/db/connection.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
-import { exotrialInProcess } from '../support/cli.ts';
+import { exotrialInProcessOn } from '../support/cli.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
 
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
@@ -13,26 +13,7 @@ const rctProtocol = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct
 describeEachDatabase('exotrial randomisation', (kind) => {
   let target: TestTarget;
 
-  /** Runs the command in this process against the test database (as test/cli/site-cli.test.ts does). */
-  async function exotrial(args: string[]) {
-    const saved = { url: process.env.DATABASE_URL, level: process.env.LOG_LEVEL };
-    process.env.LOG_LEVEL = 'silent';
-    if (target.target.kind === 'postgres') process.env.DATABASE_URL = target.target.url;
-    else delete process.env.DATABASE_URL;
-    try {
-      const dataArgs = target.target.kind === 'pglite' ? ['--data', target.target.dataDir] : [];
-      const result = await exotrialInProcess([...args, ...dataArgs]);
-      return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-    } finally {
-      for (const [name, value] of [
-        ['DATABASE_URL', saved.url],
-        ['LOG_LEVEL', saved.level],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-  }
+  const exotrial = (args: string[]) => exotrialInProcessOn(target.target, args);
 
   const hashIn = (stdout: string) => /List hash: ([0-9a-f]{64})/.exec(stdout)?.[1];
 

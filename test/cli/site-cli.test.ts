@@ -6,7 +6,7 @@ import { studyWorklist } from '../../src/participants/worklist.service.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
 import { enrolledParticipant } from '../api/safety-support.ts';
-import { exotrialInProcess } from '../support/cli.ts';
+import { exotrialInProcessOn } from '../support/cli.ts';
 import { describeEachDatabase, freshTarget, type TestTarget, testConfig } from '../support/test-app.ts';
 import { createTrialUsers } from '../support/trial-users.ts';
 
@@ -30,29 +30,7 @@ describeEachDatabase('exotrial site and worklist', (kind) => {
     }
   }
 
-  /**
-   * Runs the command in this process (runCli, the CLI's own entry) against the test database: a process
-   * start per case cost several seconds; the command's work is the same.
-   */
-  async function exotrial(args: string[]) {
-    const saved = { url: process.env.DATABASE_URL, level: process.env.LOG_LEVEL };
-    process.env.LOG_LEVEL = 'silent';
-    if (target.target.kind === 'postgres') process.env.DATABASE_URL = target.target.url;
-    else delete process.env.DATABASE_URL;
-    try {
-      const dataArgs = target.target.kind === 'pglite' ? ['--data', target.target.dataDir] : [];
-      const result = await exotrialInProcess([...args, ...dataArgs]);
-      return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
-    } finally {
-      for (const [name, value] of [
-        ['DATABASE_URL', saved.url],
-        ['LOG_LEVEL', saved.level],
-      ] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-    }
-  }
+  const exotrial = (args: string[]) => exotrialInProcessOn(target.target, args);
 
   beforeAll(async () => {
     target = await freshTarget(kind);

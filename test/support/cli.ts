@@ -58,3 +58,28 @@ export async function exotrialInProcess(
   process.exitCode = 0;
   return { stdout, stderr, exitCode };
 }
+
+/**
+ * Runs `exotrial …` in this process against a test database, as `exotrial` does in a process of its
+ * own: DATABASE_URL for PostgreSQL, `--data` for a PGlite folder, logging silenced; the environment
+ * is put back after. A process start per case cost several seconds; the command's work is the same.
+ */
+export async function exotrialInProcessOn(target: DatabaseTarget, args: string[]): Promise<CliResult> {
+  const saved = { url: process.env.DATABASE_URL, level: process.env.LOG_LEVEL };
+  process.env.LOG_LEVEL = 'silent';
+  if (target.kind === 'postgres') process.env.DATABASE_URL = target.url;
+  else delete process.env.DATABASE_URL;
+  try {
+    const dataArgs = target.kind === 'pglite' ? ['--data', target.dataDir] : [];
+    const result = await exotrialInProcess([...args, ...dataArgs]);
+    return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    for (const [name, value] of [
+      ['DATABASE_URL', saved.url],
+      ['LOG_LEVEL', saved.level],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
