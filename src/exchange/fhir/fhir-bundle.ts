@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/connection.ts';
 import type { AdverseEventItemRole } from '../../protocol/schema.ts';
-import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
+import { aeFormId } from '../../safety/ae-summary.ts';
 import { type PrivacyOptions, subjectDates } from '../privacy.ts';
-import { domainForm, isoText, mappedValue, type SdtmContext } from '../sdtm/context.ts';
+import { aeValue, domainForm, isoText, mappedValue, type SdtmContext } from '../sdtm/context.ts';
 import { findingForms } from '../sdtm/findings.ts';
 import { loadSdtmStudy } from '../sdtm/sdtm-export.ts';
 import {
@@ -222,10 +222,7 @@ function subjectResources(
   }
   const { protocol } = context;
   for (const record of recordsOf(subject, aeFormId(protocol))) {
-    const value = (role: AdverseEventItemRole) => {
-      const itemId = aeItemId(protocol, role);
-      return itemId === undefined ? null : fieldValue(record, itemId);
-    };
+    const value = (role: AdverseEventItemRole) => aeValue(protocol, record, role);
     const onset = fhirDateTime(dates.date(isoText(value('onsetAt'))));
     const serious = value('serious');
     resources.push({

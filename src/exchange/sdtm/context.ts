@@ -1,4 +1,4 @@
-import type { Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
+import type { AdverseEventItemRole, Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
 import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
 import { type FormRecordRow, fieldValue, type SubjectSource } from '../source.ts';
 
@@ -166,5 +166,11 @@ export function mappedValue(
   variable: string,
 ) {
   const itemId = itemFor(form, variable);
+  return itemId === undefined ? null : fieldValue(record, itemId);
+}
+
+/** An adverse event record's value of the item that carries a meaning (`safety.adverseEvents`); null where the protocol has none. */
+export function aeValue(protocol: Protocol, record: FormRecordRow, role: AdverseEventItemRole): unknown {
+  const itemId = protocol.safety.adverseEvents.items[role];
   return itemId === undefined ? null : fieldValue(record, itemId);
 }

@@ -3,6 +3,7 @@ import type { AdverseEventItemRole } from '../../protocol/schema.ts';
 import { aeFormId, aeItemId } from '../../safety/ae-summary.ts';
 import { fieldValue, givenDoses, recordsOf } from '../source.ts';
 import {
+  aeValue,
   codeLabel,
   domainForm,
   isoText,
@@ -127,11 +128,7 @@ export function buildMh(context: SdtmContext, subject: SubjectContext): SdtmRow[
 export function buildAe(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
   const { protocol } = context;
   const rows = recordsOf(subject.subject, aeFormId(protocol)).map((record) => {
-    // The event's value that carries a meaning (`safety.adverseEvents.items`), null where the form has none.
-    const value = (role: AdverseEventItemRole) => {
-      const itemId = aeItemId(protocol, role);
-      return itemId === undefined ? null : fieldValue(record, itemId);
-    };
+    const value = (role: AdverseEventItemRole) => aeValue(protocol, record, role);
     const onset = isoText(value('onsetAt'));
     const resolved = isoText(value('resolvedAt'));
     const serious = value('serious');
