@@ -34,7 +34,10 @@ describeEachDatabase('the example protocol’s adverse events, read by meaning',
     participantId = screened.json().participantId;
     const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
       formVersion: '1.0',
-      consentedAt: new Date(Date.now() - 3 * HOUR).toISOString(),
+      // A few hours ago, but never before the screening day began at the site (just after its midnight).
+      consentedAt: new Date(
+        Math.max(Date.parse(`${today}T00:00:00+08:00`), Date.now() - 3 * HOUR),
+      ).toISOString(),
       signer: 'participant',
     });
     expect(consent.statusCode, consent.body).toBe(201);
