@@ -5,7 +5,11 @@ import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { type SignedIn, signIn, type TestApp } from '../support/test-app.ts';
 import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 
-export const today = new Date().toISOString().slice(0, 10);
+/** Today at the example's sites (Asia/Shanghai): screening, consent and day 1 are dates there, not in UTC. */
+export const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+/** A minute ago, but never before the day began at the site. */
+const justBefore = () =>
+  new Date(Math.max(Date.parse(`${today}T00:00:00+08:00`), Date.now() - 60_000)).toISOString();
 const formUrl = (participantId: string, formId: string) =>
   `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
 
@@ -38,11 +42,11 @@ export async function readyIn(
   const participantId: string = screened.json().participantId;
   const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
     formVersion: '1.0',
-    consentedAt: new Date(Date.now() - 60_000).toISOString(),
+    consentedAt: justBefore(),
     signer: 'participant',
   });
   expect(consent.statusCode, consent.body).toBe(201);
-  const forms = eligibleScreeningForms(today, new Date(Date.now() - 60_000).toISOString());
+  const forms = eligibleScreeningForms(today, justBefore());
   if (severity) forms.screening = { ...forms.screening, diseaseSeverity: severity };
   for (const [formId, values] of Object.entries(forms)) {
     const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
