@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import { siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 
-const today = new Date().toISOString().slice(0, 10);
+// The site's date (Asia/Shanghai): the consent recorded now falls on it at any hour.
+const today = siteDateFromToday(0);
 const formUrl = (participantId: string, visitKey: string, formId: string) =>
   `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}`;
 
