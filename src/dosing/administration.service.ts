@@ -95,9 +95,10 @@ export function toView(
   const screeningVisits = new Set(
     protocol.schedule.visits.filter((entry) => entry.kind === 'screening').map((entry) => entry.id),
   );
+  const watched = protocol.safety.inhalationEvents;
   const flags =
-    started && row.status !== 'not-given'
-      ? inhalationFlags(protocol.safety.inhalationEvents, {
+    watched && started && row.status !== 'not-given'
+      ? inhalationFlags(watched, {
           startedAt: started,
           endedAt: row.ended_at ? new Date(row.ended_at) : null,
           preDose:
@@ -367,6 +368,17 @@ async function normalize(
   }
   if (startedAt && endedAt && endedAt <= startedAt)
     problems.push({ field: 'endedAt', message: 'The end must be after the start.' });
+  if (!protocol.safety.inhalationEvents) {
+    for (const field of ['bronchospasm', 'newCough'] as const) {
+      if (request[field]) {
+        problems.push({
+          field,
+          message:
+            'This protocol watches for no inhalation events: record what happened as an adverse event.',
+        });
+      }
+    }
+  }
   if (startedAt && startedAt.getTime() > Date.now() + 60_000)
     problems.push({ field: 'startedAt', message: 'The start cannot be in the future.' });
   if (startedAt && window && !inWindow(window, startedAt) && !request.windowReason) {

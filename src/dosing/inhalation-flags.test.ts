@@ -11,7 +11,9 @@ let thresholds: InhalationThresholds;
 beforeAll(async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
-  thresholds = loaded.protocol.safety.inhalationEvents;
+  const declared = loaded.protocol.safety.inhalationEvents;
+  if (!declared) throw new Error('the default protocol declares no inhalation events');
+  thresholds = declared;
 });
 
 const start = new Date('2026-03-02T01:00:00Z');
@@ -166,9 +168,9 @@ describe('inhalation-associated event flags at the protocol’s thresholds', () 
       const { protocolSchema } = await import('../protocol/schema.ts');
       const loaded = await loadProtocolFile(defaultProtocolPath());
       if (!loaded.ok) throw new Error('the default protocol does not load');
-      const { controlledVentilation: _dropped, ...older } = loaded.protocol.safety.inhalationEvents;
+      const { controlledVentilation: _dropped, ...older } = thresholds;
       const reparsed = protocolSchema.shape.safety.shape.inhalationEvents.parse(older);
-      expect(reparsed.controlledVentilation).toEqual({
+      expect(reparsed?.controlledVentilation).toEqual({
         oxygenSupport: ['imv', 'ecmo'],
         fio2RisePoints: 10,
         peepRiseCmH2O: 2,

@@ -2,7 +2,7 @@ import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 
 // Pure: the protocol's prespecified inhalation-associated events, flagged from a dose's vital signs.
 
-export type InhalationThresholds = Protocol['safety']['inhalationEvents'];
+export type InhalationThresholds = NonNullable<Protocol['safety']['inhalationEvents']>;
 
 export interface VitalsReading {
   /** Where it was recorded, e.g. `day-1/post-30`. */

@@ -46,6 +46,21 @@ export const brokenCases: BrokenCase[] = [
     message: /name the item of form 'adverseEvent' that holds the onsetAt/,
   },
   {
+    name: 'an inhaled regimen without the inhalation events to flag',
+    mutate: (document) => document.deleteIn(['safety', 'inhalationEvents']),
+    path: 'safety.inhalationEvents',
+    message: /a regimen is inhaled: declare the inhalation events to flag/,
+    lineOf: 'safety:',
+  },
+  {
+    name: 'inhalation events declared for a regimen that is not inhaled',
+    find: '  route: inhalation\n',
+    replace: '  route: intravenous\n',
+    path: 'safety.inhalationEvents',
+    message: /no regimen is inhaled: remove inhalationEvents/,
+    lineOf: '  inhalationEvents:',
+  },
+  {
     name: 'unknown format version',
     find: 'formatVersion: 1',
     replace: 'formatVersion: 2',

@@ -314,29 +314,32 @@ const safetySchema = z.strictObject({
       .min(2),
   }),
   clocks: z.array(reportingClockSchema).min(1),
-  inhalationEvents: z.strictObject({
-    description: textSchema,
-    observationMinutes: z.number().int().positive(),
-    spo2DropPoints: z.number().positive(),
-    spo2BelowPercent: z.number().positive(),
-    respiratoryRateRisePerMinute: z.number().positive(),
-    /**
-     * On controlled ventilation the ventilator sets the respiratory rate, so a rise in it says nothing:
-     * escalation of FiO2 (points) or PEEP (cmH2O) is flagged instead. Protocols written before this get
-     * these defaults.
-     */
-    controlledVentilation: z
-      .strictObject({
-        /** Codes of the vitals' oxygenSupport item that mean controlled ventilation. */
-        oxygenSupport: z.array(z.string().min(1)).min(1),
-        fio2RisePoints: z.number().positive(),
-        peepRiseCmH2O: z.number().positive(),
-      })
-      .default({ oxygenSupport: ['imv', 'ecmo'], fio2RisePoints: 10, peepRiseCmH2O: 2 }),
-    bronchospasm: z.boolean(),
-    newCough: z.boolean(),
-    fever: z.strictObject({ celsius: z.number(), withinHours: z.number().positive() }),
-  }),
+  /** The events an inhaled dose may provoke and how they are flagged: declared when a regimen is inhaled, and only then. */
+  inhalationEvents: z
+    .strictObject({
+      description: textSchema,
+      observationMinutes: z.number().int().positive(),
+      spo2DropPoints: z.number().positive(),
+      spo2BelowPercent: z.number().positive(),
+      respiratoryRateRisePerMinute: z.number().positive(),
+      /**
+       * On controlled ventilation the ventilator sets the respiratory rate, so a rise in it says nothing:
+       * escalation of FiO2 (points) or PEEP (cmH2O) is flagged instead. Protocols written before this get
+       * these defaults.
+       */
+      controlledVentilation: z
+        .strictObject({
+          /** Codes of the vitals' oxygenSupport item that mean controlled ventilation. */
+          oxygenSupport: z.array(z.string().min(1)).min(1),
+          fio2RisePoints: z.number().positive(),
+          peepRiseCmH2O: z.number().positive(),
+        })
+        .default({ oxygenSupport: ['imv', 'ecmo'], fio2RisePoints: 10, peepRiseCmH2O: 2 }),
+      bronchospasm: z.boolean(),
+      newCough: z.boolean(),
+      fever: z.strictObject({ celsius: z.number(), withinHours: z.number().positive() }),
+    })
+    .optional(),
   stoppingRules: z.array(stoppingRuleSchema).default([]),
 });
 

@@ -227,8 +227,24 @@ function checkRegimenAndProduct(protocol: Protocol, report: Report): void {
   });
 }
 
+/** Inhalation events are watched for an inhaled regimen (of the protocol or of an arm), and only for one. */
+function checkInhalationEvents(protocol: Protocol, report: Report): void {
+  const regimens = [protocol.regimen, ...protocol.study.design.arms.flatMap((arm) => arm.regimen ?? [])];
+  const inhaled = regimens.some((regimen) => regimen.route === 'inhalation');
+  if (inhaled && !protocol.safety.inhalationEvents) {
+    report(['safety', 'inhalationEvents'], 'a regimen is inhaled: declare the inhalation events to flag');
+  }
+  if (!inhaled && protocol.safety.inhalationEvents) {
+    report(
+      ['safety', 'inhalationEvents'],
+      'no regimen is inhaled: remove inhalationEvents, or give a regimen route inhalation',
+    );
+  }
+}
+
 function checkSafety(protocol: Protocol, report: Report): void {
   const { safety } = protocol;
+  checkInhalationEvents(protocol, report);
   const grades = safety.grading.grades.map((grade) => grade.grade);
   if (new Set(grades).size !== grades.length)
     report(['safety', 'grading', 'grades'], 'each grade 1 to 5 must appear once');

@@ -66,7 +66,9 @@ async function answerDoseQuestions(page: Page) {
 it('records the day-1 dose from the scanned vial, flags SpO2 87% once beside its reading and records the adverse event from the flag', async () => {
   const loaded = await loadProtocolFile(defaultProtocolPath());
   if (!loaded.ok) throw new Error('the default protocol does not load');
-  const { spo2DropPoints, spo2BelowPercent } = loaded.protocol.safety.inhalationEvents;
+  const watched = loaded.protocol.safety.inhalationEvents;
+  if (!watched) throw new Error('the default protocol declares no inhalation events');
+  const { spo2DropPoints, spo2BelowPercent } = watched;
   const { participantId } = await enrolThroughApi(server.url);
   const vialCode = await dispenseThroughApi(server.url, await apiSignIn(server.url, PHARMACIST, PASSWORD), {
     siteId: SITE,

@@ -65,17 +65,10 @@ function deviceOptions(protocol: Protocol, language: 'en' | 'zh') {
 const VOLUME = /^\d+([.,]\d+)?$/;
 
 /** The questions still unanswered before a dose can be recorded. */
-function unanswered(form: DoseDraft): Array<keyof DoseDraft> {
-  const needed: Array<keyof DoseDraft> = [
-    'vialCode',
-    'status',
-    'startedAt',
-    'endedAt',
-    'volumeMl',
-    'device',
-    'bronchospasm',
-    'newCough',
-  ];
+function unanswered(form: DoseDraft, inhaled: boolean): Array<keyof DoseDraft> {
+  const needed: Array<keyof DoseDraft> = ['vialCode', 'status', 'startedAt', 'endedAt', 'volumeMl', 'device'];
+  // The bedside observations of an inhaled dose are asked only where the protocol watches for them.
+  if (inhaled) needed.push('bronchospasm', 'newCough');
   if (form.status === 'interrupted') needed.push('interruptionReason');
   return needed.filter(
     (key) => form[key].trim() === '' || (key === 'volumeMl' && !VOLUME.test(form[key].trim())),
@@ -98,6 +91,7 @@ export function DoseForm({
   const language = useLanguage();
   const client = useQueryClient();
   const [form, setForm] = useState<DoseDraft>(emptyDose);
+  const inhaled = protocol.safety.inhalationEvents !== undefined;
   const set = (key: keyof DoseDraft, value: string) => setForm((current) => ({ ...current, [key]: value }));
   const record = useMutation({
     mutationFn: () => {
@@ -116,15 +110,16 @@ export function DoseForm({
           device: form.device,
           interruptionReason: form.status === 'interrupted' ? form.interruptionReason : undefined,
           windowReason: form.windowReason.trim() || undefined,
-          bronchospasm: form.bronchospasm === 'yes',
-          newCough: form.newCough === 'yes',
+          ...(inhaled
+            ? { bronchospasm: form.bronchospasm === 'yes', newCough: form.newCough === 'yes' }
+            : {}),
         },
       );
     },
     onSuccess: () => void client.invalidateQueries({ queryKey: ['dosing'] }),
   });
   const fieldError: Record<string, string | undefined> = fieldErrors(record.error, language);
-  const missing = unanswered(form);
+  const missing = unanswered(form, inhaled);
   // A dose ends after it starts: said at once, beside the end, rather than by the server on saving.
   const endError =
     form.startedAt && form.endedAt && form.endedAt <= form.startedAt
@@ -203,8 +198,8 @@ export function DoseForm({
         />
         {time('startedAt', t('dosing.started'))}
         {time('endedAt', t('dosing.ended'))}
-        {yesNo('bronchospasm', t('dosing.bronchospasm'))}
-        {yesNo('newCough', t('dosing.newCough'))}
+        {inhaled && yesNo('bronchospasm', t('dosing.bronchospasm'))}
+        {inhaled && yesNo('newCough', t('dosing.newCough'))}
       </SimpleGrid>
       {form.status === 'interrupted' && (
         <TextInput
