@@ -1,0 +1,181 @@
+import { type CoxFit, CoxModelError, coxProportionalHazards } from '../analysis/cox.ts';
+import type { IncidenceRow } from '../analysis/incidence.ts';
+import { type KaplanMeierFit, kaplanMeier } from '../analysis/kaplan-meier.ts';
+import { codePointOrder, type LogRankResult, logRank } from '../analysis/logrank.ts';
+import { newcombeDifference, type RiskDifference } from '../analysis/risk-difference.ts';
+import type { TrialOutcomes } from '../outcomes/analyse.ts';
+import type { ParticipantSource } from '../outcomes/source.ts';
+import type { LocalizedText, Protocol } from '../protocol/schema.ts';
+import { type SafetyTables, safetyTables } from './report.model.ts';
+
+// Results by arm of a randomised study: time to clinical improvement per arm (Kaplan–Meier), the
+// log-rank test and the Cox model between arms, and adverse-event rates per arm with their risk
+// differences. Built only for callers who may see arms; the model of everyone else holds the notice
+// that such results exist and no arm at all.
+
+/** The arm of each allocated participant, as the caller may see it; `hidden` for a blinded caller. */
+export type ArmAllocations = { visible: false } | { visible: true; armOf: ReadonlyMap<string, string> };
+
+/** The adverse-event categories compared between arms: the overview rows of the safety tables. */
+export const AE_CATEGORIES = ['participantsWithAnyEvent', 'related', 'serious', 'seriousRelated'] as const;
+export type AeCategory = (typeof AE_CATEGORIES)[number];
+
+export interface ArmResult {
+  id: string;
+  name: LocalizedText;
+  /** Enrolled participants allocated to the arm. */
+  n: number;
+  /** Kaplan–Meier of time to clinical improvement of the arm's analysed participants. */
+  ttci: KaplanMeierFit | null;
+  adverseEvents: Record<AeCategory, IncidenceRow> | null;
+}
+
+export interface ArmRiskDifference extends RiskDifference {
+  category: AeCategory;
+  /** The arm compared; the difference is its rate minus the reference arm's. */
+  arm: string;
+}
+
+export interface ArmsShown {
+  visibility: 'shown';
+  /** Arms in code-point order of their ids, as R orders a factor's levels. */
+  arms: ArmResult[];
+  /** The reference arm of the Cox model and the risk differences: the first arm in that order. */
+  reference: string;
+  /** Enrolled participants without an allocation (not analysed by arm). */
+  unallocated: number;
+  logRank: LogRankResult | null;
+  cox: CoxFit | null;
+  /** Why there is no Cox model, when there is none. */
+  coxUnavailable: string | null;
+  riskDifferences: ArmRiskDifference[];
+}
+
+export type ArmsSection = { visibility: 'blinded' } | ArmsShown;
+
+/** What a blinded reader is told in place of the results by arm. */
+export const BLINDED_NOTICE: LocalizedText = {
+  en: 'This study is randomised and blinded: results by arm are shown only to unblinded roles. The results in this report are pooled over all participants.',
+  zh: '本研究为随机、盲法研究：分组结果仅向非盲角色显示。本报告中的结果为全部受试者的合并结果。',
+};
+
+function armName(protocol: Protocol, id: string): LocalizedText {
+  return protocol.study.design.arms.find((arm) => arm.id === id)?.name ?? { en: id, zh: id };
+}
+
+function survivalRecords(outcomes: TrialOutcomes, armOf: ReadonlyMap<string, string>) {
+  const rows = (outcomes.ttci?.participants ?? []).flatMap((participant) => {
+    const arm = armOf.get(participant.participantId);
+    return participant.analysis && arm !== undefined
+      ? [{ time: participant.analysis.time, event: participant.analysis.event, arm }]
+      : [];
+  });
+  return {
+    time: rows.map((row) => row.time),
+    event: rows.map((row) => row.event),
+    group: rows.map((row) => row.arm),
+  };
+}
+
+function adverseEvents(safety: SafetyTables | null): Record<AeCategory, IncidenceRow> | null {
+  if (!safety) return null;
+  return Object.fromEntries(AE_CATEGORIES.map((category) => [category, safety[category]])) as Record<
+    AeCategory,
+    IncidenceRow
+  >;
+}
+
+function coxBetweenArms(records: ReturnType<typeof survivalRecords>, reference: string) {
+  if (new Set(records.group).size < 2) {
+    return { cox: null, coxUnavailable: 'Fewer than two arms have participants analysed for TTCI.' };
+  }
+  try {
+    const cox = coxProportionalHazards(records, { reference });
+    return cox.converged
+      ? { cox, coxUnavailable: null }
+      : { cox: null, coxUnavailable: 'The Cox model did not converge (an arm without events?).' };
+  } catch (error) {
+    if (error instanceof CoxModelError) return { cox: null, coxUnavailable: error.message };
+    throw error;
+  }
+}
+
+/**
+ * The by-arm section: per arm its enrolled N, the Kaplan–Meier fit of TTCI (R: `survfit(Surv(t, e)
+ * ~ arm)`), the log-rank test (`survdiff`) and the Cox model with Efron ties (`coxph`), whose
+ * reference is the first arm in code-point order of the arm ids, as R's default factor levels;
+ * adverse-event rates per arm with Clopper–Pearson limits and, for every other arm, its difference
+ * from the reference arm with Newcombe's hybrid score interval.
+ */
+export function armsSection(
+  protocol: Protocol,
+  enrolled: readonly ParticipantSource[],
+  outcomes: TrialOutcomes,
+  allocations: ArmAllocations,
+): ArmsSection {
+  if (!allocations.visible) return { visibility: 'blinded' };
+  const { armOf } = allocations;
+  const ids = [...new Set([...protocol.study.design.arms.map((arm) => arm.id), ...armOf.values()])].sort(
+    codePointOrder,
+  );
+  const records = survivalRecords(outcomes, armOf);
+  const arms: ArmResult[] = ids.map((id) => {
+    const members = enrolled.filter((participant) => armOf.get(participant.participantId) === id);
+    const rows = records.group.flatMap((arm, index) =>
+      arm === id ? [{ time: records.time[index] as number, event: records.event[index] as 0 | 1 }] : [],
+    );
+    return {
+      id,
+      name: armName(protocol, id),
+      n: members.length,
+      ttci: rows.length ? kaplanMeier(rows) : null,
+      adverseEvents: adverseEvents(safetyTables(protocol, members)),
+    };
+  });
+  const reference = ids[0] as string;
+  const logRankResult = new Set(records.group).size >= 2 ? logRank(records) : null;
+  const referenceArm = arms[0];
+  const riskDifferences: ArmRiskDifference[] = [];
+  for (const arm of arms.slice(1)) {
+    const own = arm.adverseEvents;
+    const base = referenceArm?.adverseEvents;
+    if (!own || !base) continue;
+    for (const category of AE_CATEGORIES) {
+      riskDifferences.push({
+        category,
+        arm: arm.id,
+        ...newcombeDifference(
+          own[category].participants,
+          own[category].denominator,
+          base[category].participants,
+          base[category].denominator,
+        ),
+      });
+    }
+  }
+  return {
+    visibility: 'shown',
+    arms,
+    reference,
+    unallocated: enrolled.filter((participant) => !armOf.has(participant.participantId)).length,
+    logRank: logRankResult,
+    ...coxBetweenArms(records, reference),
+    riskDifferences,
+  };
+}
+
+/** The section as JSON: numbers only; a Kaplan–Meier fit as its rows and median. */
+export function serialiseArms(section: ArmsSection) {
+  if (section.visibility === 'blinded') {
+    return { visibility: 'blinded' as const, notice: BLINDED_NOTICE.en };
+  }
+  return {
+    ...section,
+    arms: section.arms.map((arm) => ({
+      ...arm,
+      ttci: arm.ttci
+        ? { n: arm.ttci.n, events: arm.ttci.events, median: arm.ttci.median, rows: arm.ttci.rows }
+        : null,
+    })),
+  };
+}
