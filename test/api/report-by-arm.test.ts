@@ -5,6 +5,8 @@ import { kaplanMeier } from '../../src/analysis/kaplan-meier.ts';
 import { logRank } from '../../src/analysis/logrank.ts';
 import { newcombeDifference } from '../../src/analysis/risk-difference.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
+import { Comparison } from '../r/fixtures.ts';
+import { armsInR, hasRscript } from '../report/arms-r.ts';
 import { dateAfter, siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
@@ -201,6 +203,25 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
     const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value));
     expect(byArm.logRank).toEqual(roundTrip(logRank(records)));
     expect(byArm.cox).toEqual(roundTrip(coxProportionalHazards(records)));
+    // And R on the same rows (R is required under CI=true; elsewhere it runs when Rscript is on PATH).
+    if (hasRscript || process.env.CI === 'true') {
+      const r = armsInR(rows, []);
+      const comparison = new Comparison(1e-6);
+      comparison.checkAll('survdiff obs', byArm.logRank.observed, r.survdiff.obs);
+      comparison.checkAll('survdiff exp', byArm.logRank.expected, r.survdiff.exp);
+      comparison.check('survdiff chisq', byArm.logRank.chisq, r.survdiff.chisq);
+      comparison.check('survdiff p', byArm.logRank.pValue, r.survdiff.pValue);
+      comparison.checkAll('coxph hazard ratio', byArm.cox.hazardRatio, r.cox.hr);
+      comparison.checkAll('coxph lower', byArm.cox.lower, r.cox.lower);
+      comparison.checkAll('coxph upper', byArm.cox.upper, r.cox.upper);
+      comparison.checkAll('coxph Wald p', byArm.cox.pValue, r.cox.pValue);
+      comparison.check('coxph score p', byArm.cox.score.pValue, r.cox.scorePValue);
+      for (const arm of byArm.arms) {
+        comparison.check(`${arm.id} median`, arm.ttci.median.median, r.km[arm.id]?.median ?? null);
+      }
+      expect(comparison.failures).toEqual([]);
+      expect(comparison.count).toBe(13);
+    }
     for (const arm of byArm.arms) {
       const fit = kaplanMeier(rows.filter((row) => row.arm === arm.id));
       expect(arm.ttci).toEqual(

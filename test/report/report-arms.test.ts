@@ -2,12 +2,8 @@
 // on the same rows, and to R survival (survdiff, coxph with Efron ties, survfit by arm) and to
 // Newcombe's interval built in R from prop.test; a blinded reader's report names no arm; the
 // single-arm report has no by-arm section at all. R runs when Rscript is on PATH; required under CI=true.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { coxProportionalHazards } from '../../src/analysis/cox.ts';
 import { kaplanMeier } from '../../src/analysis/kaplan-meier.ts';
 import { logRank } from '../../src/analysis/logrank.ts';
@@ -19,12 +15,10 @@ import { renderReportHtml } from '../../src/report/report.html.ts';
 import { buildReportModel, type ReportModel, reportJson } from '../../src/report/report.model.ts';
 import { seededRandom } from '../../src/synth/random.ts';
 import { mexcovid, syntheticCohort } from '../outcomes/fixtures.ts';
-import { Comparison, parseFixture } from '../r/fixtures.ts';
+import { Comparison } from '../r/fixtures.ts';
+import { armsInR, hasRscript } from './arms-r.ts';
 
-const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..');
 const rctPath = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
-const rscript = spawnSync('Rscript', ['--version'], { encoding: 'utf8' });
-const hasR = rscript.error === undefined && rscript.status === 0;
 const stamp = { dataCut: '2020-12-31T00:00:00.000Z', protocolVersion: '0.1', protocolVersionNo: 1 };
 
 /** 240 participants of the synthetic course, two in three to the active arm, with adverse events. */
@@ -129,7 +123,7 @@ describe('results by arm in the report', () => {
   });
 
   describe('against R', () => {
-    if (!hasR) {
+    if (!hasRscript) {
       if (process.env.CI === 'true') {
         it('needs Rscript under CI', () => {
           throw new Error('Rscript is not on PATH: install r-base-core and r-cran-survival');
@@ -137,43 +131,21 @@ describe('results by arm in the report', () => {
       } else it.skip('needs Rscript on PATH (skipped outside CI)', () => {});
       return;
     }
-    const folder = mkdtempSync(join(tmpdir(), 'exotrial-arms-r-'));
-    afterAll(() => rmSync(folder, { recursive: true, force: true }));
-
     it('matches survdiff, coxph (Efron), survfit by arm, binom.test and Newcombe from prop.test', () => {
       const section = shown(model);
       const rows = rowsOf();
       const [reference, placebo] = section.arms;
       if (!reference?.adverseEvents || !placebo?.adverseEvents) throw new Error('no adverse-event rates');
-      writeFileSync(
-        join(folder, 'ttci.csv'),
-        ['time,event,arm', ...rows.map((row) => `${row.time},${row.event},${row.arm}`)].join('\n'),
+      const r = armsInR(
+        rows,
+        AE_CATEGORIES.map((category) => ({
+          category,
+          x1: placebo.adverseEvents?.[category].participants ?? 0,
+          n1: placebo.adverseEvents?.[category].denominator ?? 0,
+          x2: reference.adverseEvents?.[category].participants ?? 0,
+          n2: reference.adverseEvents?.[category].denominator ?? 0,
+        })),
       );
-      writeFileSync(
-        join(folder, 'ae.csv'),
-        [
-          'category,x1,n1,x2,n2',
-          ...AE_CATEGORIES.map((category) => {
-            const own = placebo.adverseEvents?.[category];
-            const base = reference.adverseEvents?.[category];
-            return [
-              category,
-              own?.participants,
-              own?.denominator,
-              base?.participants,
-              base?.denominator,
-            ].join(',');
-          }),
-        ].join('\n'),
-      );
-      const output = join(folder, 'arms.json');
-      const run = spawnSync(
-        'Rscript',
-        [join('test', 'report', 'report-arms.R'), join(folder, 'ttci.csv'), join(folder, 'ae.csv'), output],
-        { cwd: REPOSITORY_ROOT, encoding: 'utf8' },
-      );
-      expect(run.status, run.stderr).toBe(0);
-      const r = parseFixture(readFileSync(output, 'utf8')) as RArms;
       const comparison = new Comparison(1e-6);
       const exact = new Comparison(1e-12);
       expect(r.levels).toEqual(section.arms.map((arm) => arm.id));
@@ -287,40 +259,3 @@ describe('results by arm in the report', () => {
     expect(renderReportHtml(report, single)).not.toContain('by-arm');
   });
 });
-
-interface RArms {
-  levels: string[];
-  survdiff: { n: number[]; obs: number[]; exp: number[]; chisq: number; pValue: number };
-  cox: {
-    coef: number[];
-    se: number[];
-    hr: number[];
-    lower: number[];
-    upper: number[];
-    pValue: number[];
-    lrPValue: number;
-    scorePValue: number;
-  };
-  km: Record<
-    string,
-    {
-      n: number;
-      events: number;
-      time: number[];
-      surv: number[];
-      lower: (number | null)[];
-      upper: (number | null)[];
-      median: number | null;
-      medianLower: number | null;
-      medianUpper: number | null;
-    }
-  >;
-  differences: Array<{
-    category: string;
-    difference: number;
-    lower: number;
-    upper: number;
-    clopperPearson1: number[];
-    clopperPearson2: number[];
-  }>;
-}
