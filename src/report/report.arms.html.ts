@@ -1,7 +1,7 @@
 import { kaplanMeierSvg } from '../analysis/km-plot.ts';
 import { escapeXml as esc } from '../analysis/svg.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { type AeCategory, type ArmsShown, BLINDED_NOTICE } from './report.arms.ts';
+import { type AeCategory, type ArmsShown, BLINDED_NOTICE, type CoxUnavailable } from './report.arms.ts';
 import { number, percent, pValue, table } from './report.html-parts.ts';
 import type { ReportModel } from './report.model.ts';
 
@@ -13,6 +13,14 @@ export const AE_CATEGORY_LABELS: Record<AeCategory, string> = {
   related: 'Adverse reaction (related)',
   serious: 'Serious adverse event',
   seriousRelated: 'Serious adverse reaction',
+};
+
+const COX_UNAVAILABLE: Record<CoxUnavailable, string> = {
+  'fewer-than-two-arms': 'not fitted: fewer than two arms have participants analysed for TTCI.',
+  'reference-arm-empty': 'not fitted: the reference arm has no participant analysed for TTCI.',
+  'no-events': 'not fitted: no participant has improved yet.',
+  'arm-without-events': 'not fitted: an arm has no improvement yet (its hazard ratio would be infinite).',
+  'not-converged': 'not fitted: the model did not converge.',
 };
 
 const signed = (value: number) => `${value > 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
@@ -72,7 +80,7 @@ function survivalTables(
       `p = ${pValue(cox.likelihoodRatio.pValue)} / ${pValue(cox.score.pValue)}`,
     ]);
   } else if (section.coxUnavailable) {
-    rows.push(['Cox model', section.coxUnavailable]);
+    rows.push(['Cox model', COX_UNAVAILABLE[section.coxUnavailable]]);
   }
   if (rows.length)
     parts.push(

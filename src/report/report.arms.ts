@@ -47,7 +47,7 @@ export interface ArmsShown {
   logRank: LogRankResult | null;
   cox: CoxFit | null;
   /** Why there is no Cox model, when there is none. */
-  coxUnavailable: string | null;
+  coxUnavailable: CoxUnavailable | null;
   riskDifferences: ArmRiskDifference[];
 }
 
@@ -85,17 +85,30 @@ function adverseEvents(safety: SafetyTables | null): Record<AeCategory, Incidenc
   >;
 }
 
-function coxBetweenArms(records: ReturnType<typeof survivalRecords>, reference: string) {
-  if (new Set(records.group).size < 2) {
-    return { cox: null, coxUnavailable: 'Fewer than two arms have participants analysed for TTCI.' };
-  }
+/** Why a report has no Cox model between arms. */
+export type CoxUnavailable =
+  | 'fewer-than-two-arms'
+  | 'reference-arm-empty'
+  | 'no-events'
+  | 'arm-without-events'
+  | 'not-converged';
+
+function coxBetweenArms(
+  records: ReturnType<typeof survivalRecords>,
+  reference: string,
+): { cox: CoxFit | null; coxUnavailable: CoxUnavailable | null } {
+  const arms = new Set(records.group);
+  if (arms.size < 2) return { cox: null, coxUnavailable: 'fewer-than-two-arms' };
+  if (!arms.has(reference)) return { cox: null, coxUnavailable: 'reference-arm-empty' };
+  const withEvents = new Set(records.group.filter((_, index) => records.event[index] === 1));
+  if (withEvents.size === 0) return { cox: null, coxUnavailable: 'no-events' };
+  // An arm without events has an infinite log hazard ratio (R's coxph warns and prints nonsense).
+  if (withEvents.size < arms.size) return { cox: null, coxUnavailable: 'arm-without-events' };
   try {
     const cox = coxProportionalHazards(records, { reference });
-    return cox.converged
-      ? { cox, coxUnavailable: null }
-      : { cox: null, coxUnavailable: 'The Cox model did not converge (an arm without events?).' };
+    return cox.converged ? { cox, coxUnavailable: null } : { cox: null, coxUnavailable: 'not-converged' };
   } catch (error) {
-    if (error instanceof CoxModelError) return { cox: null, coxUnavailable: error.message };
+    if (error instanceof CoxModelError) return { cox: null, coxUnavailable: 'not-converged' };
     throw error;
   }
 }

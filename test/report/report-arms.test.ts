@@ -251,6 +251,36 @@ describe('results by arm in the report', () => {
     expect(html).toContain('Newcombe hybrid score 95% CI');
   });
 
+  it('says why there is no comparison when one arm is empty or has no improvement yet', () => {
+    const allActive = new Map([...armOf.keys()].map((id) => [id, 'mscs-exo']));
+    const oneArm = shown(
+      buildReportModel({ ...stamp, protocol, sources, arms: { visible: true, armOf: allActive } }),
+    );
+    expect(oneArm.arms.map((arm) => arm.n)).toEqual([240, 0]);
+    expect(oneArm.logRank).toBeNull();
+    expect(oneArm).toMatchObject({ cox: null, coxUnavailable: 'fewer-than-two-arms', riskDifferences: [] });
+    // Placebo participants who never improve: censored at their last day, no event in that arm.
+    const noPlaceboEvents = sources.map((participant) =>
+      armOf.get(participant.participantId) === 'placebo'
+        ? {
+            ...participant,
+            records: participant.records.filter(
+              (record) => record.formId !== 'clinicalStatus' || record.visitKey === 'screening',
+            ),
+          }
+        : participant,
+    );
+    const withoutEvents = buildReportModel({
+      ...stamp,
+      protocol,
+      sources: noPlaceboEvents,
+      arms: { visible: true, armOf },
+    });
+    expect(shown(withoutEvents)).toMatchObject({ cox: null, coxUnavailable: 'arm-without-events' });
+    expect(shown(withoutEvents).logRank?.df).toBe(1);
+    expect(renderReportHtml(withoutEvents, protocol)).toContain('not fitted: an arm has no improvement yet');
+  });
+
   it('leaves the report of the single-arm study without a by-arm section', async () => {
     const single = await mexcovid();
     const report = buildReportModel({ ...stamp, protocol: single, sources });

@@ -73,7 +73,7 @@ function ShownArms({ byArm }: { byArm: Shown }) {
       ]);
     });
   } else if (byArm.coxUnavailable) {
-    tests.push([t('analysisByArm.noCox', { reason: byArm.coxUnavailable }), '']);
+    tests.push([t('analysisByArm.noCox'), t(`analysisByArm.coxUnavailable.${byArm.coxUnavailable}`)]);
   }
   return (
     <Stack gap="xs">
