@@ -18,16 +18,18 @@ const percent = (value: number | null | undefined) =>
 const signed = (value: number) => `${value > 0 ? '+' : ''}${(value * 100).toFixed(1)}%`;
 const pValue = (value: number) => (value < 0.0001 ? '< 0.0001' : value.toFixed(4));
 
-function SimpleTable({ head, rows, testId }: { head: string[]; rows: string[][]; testId: string }) {
+function SimpleTable({ head, rows, testId }: { head?: string[]; rows: string[][]; testId: string }) {
   return (
     <Table striped withTableBorder data-testid={testId}>
-      <Table.Thead>
-        <Table.Tr>
-          {head.map((cell) => (
-            <Table.Th key={cell}>{cell}</Table.Th>
-          ))}
-        </Table.Tr>
-      </Table.Thead>
+      {head ? (
+        <Table.Thead>
+          <Table.Tr>
+            {head.map((cell) => (
+              <Table.Th key={cell}>{cell}</Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+      ) : null}
       <Table.Tbody>
         {rows.map((row) => (
           <Table.Tr key={row.join('|')}>
@@ -100,7 +102,7 @@ function ShownArms({ byArm }: { byArm: Shown }) {
             : '—',
         ])}
       />
-      {tests.length ? <SimpleTable testId="by-arm-tests" head={['', '']} rows={tests} /> : null}
+      {tests.length ? <SimpleTable testId="by-arm-tests" rows={tests} /> : null}
       <Text size="sm" c="dimmed">
         {t('analysisByArm.plotInReport')}
       </Text>
