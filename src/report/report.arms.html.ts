@@ -1,7 +1,13 @@
 import { kaplanMeierSvg } from '../analysis/km-plot.ts';
 import { escapeXml as esc } from '../analysis/svg.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { type AeCategory, type ArmsShown, BLINDED_NOTICE, type CoxUnavailable } from './report.arms.ts';
+import {
+  type AeCategory,
+  type ArmComparison,
+  type ArmsShown,
+  BLINDED_NOTICE,
+  type CoxUnavailable,
+} from './report.arms.ts';
 import { number, percent, pValue, table } from './report.html-parts.ts';
 import type { ReportModel } from './report.model.ts';
 
@@ -59,34 +65,49 @@ function survivalTables(
       })}<figcaption>Kaplan–Meier curves by arm with their 95% bands and numbers at risk.</figcaption></figure>`,
     );
   }
-  const rows: string[][] = [];
-  const { logRank, cox } = section;
-  if (logRank) {
-    rows.push([
-      'Log-rank test (R survdiff)',
-      `χ² = ${logRank.chisq.toFixed(3)}, df = ${logRank.df}, p = ${pValue(logRank.pValue)}`,
-    ]);
-  }
   const reference = names.get(section.reference) ?? section.reference;
-  if (cox) {
-    cox.levels.forEach((level, index) => {
-      rows.push([
-        `Hazard ratio of improvement, ${names.get(level) ?? level} vs ${reference} (Cox, Efron ties)`,
-        `${number(cox.hazardRatio[index], 3)} (95% CI ${number(cox.lower[index], 3)}–${number(cox.upper[index], 3)}); Wald p = ${pValue(cox.pValue[index] as number)}`,
-      ]);
-    });
-    rows.push([
-      'Cox model: likelihood-ratio / score test',
-      `p = ${pValue(cox.likelihoodRatio.pValue)} / ${pValue(cox.score.pValue)}`,
-    ]);
-  } else if (section.coxUnavailable) {
-    rows.push(['Cox model', COX_UNAVAILABLE[section.coxUnavailable]]);
-  }
+  const rows = [
+    ...testRows(section, names, reference, ''),
+    ...(section.stratified
+      ? testRows(section.stratified, names, reference, ', stratified by randomisation stratum')
+      : []),
+  ];
   if (rows.length)
     parts.push(
       table('Comparison of time to clinical improvement between arms', model, ['Test', 'Result'], rows),
     );
   return parts;
+}
+
+function testRows(
+  comparison: ArmComparison,
+  names: Map<string, string>,
+  reference: string,
+  stratified: string,
+): string[][] {
+  const rows: string[][] = [];
+  const { logRank, cox } = comparison;
+  if (logRank) {
+    rows.push([
+      `Log-rank test${stratified} (R survdiff)`,
+      `χ² = ${logRank.chisq.toFixed(3)}, df = ${logRank.df}, p = ${pValue(logRank.pValue)}`,
+    ]);
+  }
+  if (cox) {
+    cox.levels.forEach((level, index) => {
+      rows.push([
+        `Hazard ratio of improvement, ${names.get(level) ?? level} vs ${reference} (Cox, Efron ties${stratified})`,
+        `${number(cox.hazardRatio[index], 3)} (95% CI ${number(cox.lower[index], 3)}–${number(cox.upper[index], 3)}); Wald p = ${pValue(cox.pValue[index] as number)}`,
+      ]);
+    });
+    rows.push([
+      `Cox model${stratified}: likelihood-ratio / score test`,
+      `p = ${pValue(cox.likelihoodRatio.pValue)} / ${pValue(cox.score.pValue)}`,
+    ]);
+  } else if (comparison.coxUnavailable) {
+    rows.push([`Cox model${stratified}`, COX_UNAVAILABLE[comparison.coxUnavailable]]);
+  }
+  return rows;
 }
 
 function safetyTables(model: ReportModel, section: ArmsShown, names: Map<string, string>): string[] {
@@ -137,7 +158,7 @@ export function armsHtml(model: ReportModel, protocol: Protocol): string {
     : '';
   return [
     heading,
-    `<p>Participants analysed in the arm they were allocated to. The reference arm of the hazard ratios and risk differences is ${esc(reference)}, the first arm in the sorted order of the arm codes (as R orders a factor's levels). Log-rank and Cox model unstratified.${esc(unallocated)}</p>`,
+    `<p>Participants analysed in the arm they were allocated to. The reference arm of the hazard ratios and risk differences is ${esc(reference)}, the first arm in the sorted order of the arm codes (as R orders a factor's levels). Log-rank tests and Cox models unstratified, then stratified by the strata of the randomisation.${esc(unallocated)}</p>`,
     ...survivalTables(model, section, names, protocol.outcomes.ttci?.horizonDays ?? 28),
     ...safetyTables(model, section, names),
     '</section>',

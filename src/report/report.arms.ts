@@ -13,8 +13,13 @@ import { type SafetyTables, safetyTables } from './report.model.ts';
 // differences. Built only for callers who may see arms; the model of everyone else holds the notice
 // that such results exist and no arm at all.
 
-/** The arm of each allocated participant, as the caller may see it; `hidden` for a blinded caller. */
-export type ArmAllocations = { visible: false } | { visible: true; armOf: ReadonlyMap<string, string> };
+/**
+ * The arm of each allocated participant as the caller may see it (nothing for a blinded caller), and
+ * the randomisation stratum each was allocated in, for the analyses stratified as the allocation was.
+ */
+export type ArmAllocations =
+  | { visible: false }
+  | { visible: true; armOf: ReadonlyMap<string, string>; stratumOf?: ReadonlyMap<string, string> };
 
 /** The adverse-event categories compared between arms: the overview rows of the safety tables. */
 export const AE_CATEGORIES = ['participantsWithAnyEvent', 'related', 'serious', 'seriousRelated'] as const;
@@ -48,7 +53,15 @@ export interface ArmsShown {
   cox: CoxFit | null;
   /** Why there is no Cox model, when there is none. */
   coxUnavailable: CoxUnavailable | null;
+  /** The same tests stratified by randomisation stratum (R: `+ strata(stratum)`); null without strata. */
+  stratified: ArmComparison | null;
   riskDifferences: ArmRiskDifference[];
+}
+
+export interface ArmComparison {
+  logRank: LogRankResult | null;
+  cox: CoxFit | null;
+  coxUnavailable: CoxUnavailable | null;
 }
 
 export type ArmsSection = { visibility: 'blinded' } | ArmsShown;
@@ -67,15 +80,25 @@ function survivalRecords(outcomes: TrialOutcomes, armOf: ReadonlyMap<string, str
   const rows = (outcomes.ttci?.participants ?? []).flatMap((participant) => {
     const arm = armOf.get(participant.participantId);
     return participant.analysis && arm !== undefined
-      ? [{ time: participant.analysis.time, event: participant.analysis.event, arm }]
+      ? [
+          {
+            id: participant.participantId,
+            time: participant.analysis.time,
+            event: participant.analysis.event,
+            arm,
+          },
+        ]
       : [];
   });
   return {
+    participantIds: rows.map((row) => row.id),
     time: rows.map((row) => row.time),
     event: rows.map((row) => row.event),
     group: rows.map((row) => row.arm),
   };
 }
+
+type ArmRecords = ReturnType<typeof survivalRecords> & { strata?: string[] };
 
 function adverseEvents(safety: SafetyTables | null): Record<AeCategory, IncidenceRow> | null {
   if (!safety) return null;
@@ -94,7 +117,7 @@ export type CoxUnavailable =
   | 'not-converged';
 
 function coxBetweenArms(
-  records: ReturnType<typeof survivalRecords>,
+  records: ArmRecords,
   reference: string,
 ): { cox: CoxFit | null; coxUnavailable: CoxUnavailable | null } {
   const arms = new Set(records.group);
@@ -113,9 +136,37 @@ function coxBetweenArms(
   }
 }
 
+function compareArms(records: ArmRecords, reference: string): ArmComparison {
+  return {
+    logRank: new Set(records.group).size >= 2 ? logRank(records) : null,
+    ...coxBetweenArms(records, reference),
+  };
+}
+
+/** Each arm's adverse-event rates minus the reference arm's (the first), Newcombe intervals. */
+function riskDifferencesOf(arms: readonly ArmResult[]): ArmRiskDifference[] {
+  const base = arms[0]?.adverseEvents;
+  if (!base) return [];
+  return arms.slice(1).flatMap((arm) => {
+    const own = arm.adverseEvents;
+    if (!own) return [];
+    return AE_CATEGORIES.map((category) => ({
+      category,
+      arm: arm.id,
+      ...newcombeDifference(
+        own[category].participants,
+        own[category].denominator,
+        base[category].participants,
+        base[category].denominator,
+      ),
+    }));
+  });
+}
+
 /**
  * The by-arm section: per arm its enrolled N, the Kaplan–Meier fit of TTCI (R: `survfit(Surv(t, e)
- * ~ arm)`), the log-rank test (`survdiff`) and the Cox model with Efron ties (`coxph`), whose
+ * ~ arm)`), the log-rank test (`survdiff`) and the Cox model with Efron ties (`coxph`), both also
+ * stratified by randomisation stratum when the strata are given (`+ strata(stratum)`), whose
  * reference is the first arm in code-point order of the arm ids, as R's default factor levels;
  * adverse-event rates per arm with Clopper–Pearson limits and, for every other arm, its difference
  * from the reference arm with Newcombe's hybrid score interval.
@@ -146,34 +197,21 @@ export function armsSection(
     };
   });
   const reference = ids[0] as string;
-  const logRankResult = new Set(records.group).size >= 2 ? logRank(records) : null;
-  const referenceArm = arms[0];
-  const riskDifferences: ArmRiskDifference[] = [];
-  for (const arm of arms.slice(1)) {
-    const own = arm.adverseEvents;
-    const base = referenceArm?.adverseEvents;
-    if (!own || !base) continue;
-    for (const category of AE_CATEGORIES) {
-      riskDifferences.push({
-        category,
-        arm: arm.id,
-        ...newcombeDifference(
-          own[category].participants,
-          own[category].denominator,
-          base[category].participants,
-          base[category].denominator,
-        ),
-      });
-    }
-  }
+  const { stratumOf } = allocations;
+  const unstratified = compareArms(records, reference);
   return {
     visibility: 'shown',
     arms,
     reference,
     unallocated: enrolled.filter((participant) => !armOf.has(participant.participantId)).length,
-    logRank: logRankResult,
-    ...coxBetweenArms(records, reference),
-    riskDifferences,
+    ...unstratified,
+    stratified: stratumOf
+      ? compareArms(
+          { ...records, strata: records.participantIds.map((id) => stratumOf.get(id) ?? '') },
+          reference,
+        )
+      : null,
+    riskDifferences: riskDifferencesOf(arms),
   };
 }
 

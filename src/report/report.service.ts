@@ -30,10 +30,14 @@ async function allocationsFor(
   if (!user || !(await armsVisible(db, studyId, user))) return { visible: false };
   const rows = await db
     .selectFrom('randomisation_allocation')
-    .select(['participant_id', 'arm'])
+    .select(['participant_id', 'arm', 'stratum'])
     .where('study_id', '=', studyId)
     .execute();
-  return { visible: true, armOf: new Map(rows.map((row) => [row.participant_id, row.arm])) };
+  return {
+    visible: true,
+    armOf: new Map(rows.map((row) => [row.participant_id, row.arm])),
+    stratumOf: new Map(rows.map((row) => [row.participant_id, row.stratum])),
+  };
 }
 
 /**

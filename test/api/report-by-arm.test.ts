@@ -162,7 +162,7 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
     const allocations = await t.database.read((db) =>
       db
         .selectFrom('randomisation_allocation')
-        .select(['participant_id', 'arm'])
+        .select(['participant_id', 'arm', 'stratum'])
         .where('study_id', '=', t.studyId)
         .execute(),
     );
@@ -174,15 +174,20 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
         .where('study_id', '=', t.studyId)
         .execute(),
     );
-    const armOfLabel = new Map(
+    const allocationOf = new Map(
       participantsOf.map((row) => [
         row.study_number,
-        allocations.find((allocation) => allocation.participant_id === row.participant_id)?.arm,
+        allocations.find((allocation) => allocation.participant_id === row.participant_id),
       ]),
     );
     const rows = (
       report.efficacy.ttci.participants as Array<{ participant: string; time: number; event: 0 | 1 }>
-    ).map((row) => ({ time: row.time, event: row.event, arm: armOfLabel.get(row.participant) as string }));
+    ).map((row) => ({
+      time: row.time,
+      event: row.event,
+      arm: allocationOf.get(row.participant)?.arm as string,
+      stratum: allocationOf.get(row.participant)?.stratum as string,
+    }));
     expect(rows).toHaveLength(9);
     expect(rows.filter((row) => row.event === 1)).toHaveLength(5);
     const byArm = report.byArm;
@@ -203,6 +208,11 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
     const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value));
     expect(byArm.logRank).toEqual(roundTrip(logRank(records)));
     expect(byArm.cox).toEqual(roundTrip(coxProportionalHazards(records)));
+    // Stratified as the allocation was: by site and severity (one site here, so two strata).
+    const strata = rows.map((row) => row.stratum);
+    expect(new Set(strata).size).toBe(2);
+    expect(byArm.stratified.logRank).toEqual(roundTrip(logRank({ ...records, strata })));
+    expect(byArm.stratified.cox).toEqual(roundTrip(coxProportionalHazards({ ...records, strata })));
     // And R on the same rows (R is required under CI=true; elsewhere it runs when Rscript is on PATH).
     if (hasRscript || process.env.CI === 'true') {
       const r = armsInR(rows, []);
@@ -216,11 +226,23 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
       comparison.checkAll('coxph upper', byArm.cox.upper, r.cox.upper);
       comparison.checkAll('coxph Wald p', byArm.cox.pValue, r.cox.pValue);
       comparison.check('coxph score p', byArm.cox.score.pValue, r.cox.scorePValue);
+      comparison.check(
+        'stratified survdiff chisq',
+        byArm.stratified.logRank.chisq,
+        r.stratified.survdiff.chisq,
+      );
+      comparison.checkAll(
+        'stratified coxph hazard ratio',
+        byArm.stratified.cox.hazardRatio,
+        r.stratified.cox.hr,
+      );
+      comparison.checkAll('stratified coxph lower', byArm.stratified.cox.lower, r.stratified.cox.lower);
+      comparison.checkAll('stratified coxph upper', byArm.stratified.cox.upper, r.stratified.cox.upper);
       for (const arm of byArm.arms) {
         comparison.check(`${arm.id} median`, arm.ttci.median.median, r.km[arm.id]?.median ?? null);
       }
       expect(comparison.failures).toEqual([]);
-      expect(comparison.count).toBe(13);
+      expect(comparison.count).toBe(17);
     }
     for (const arm of byArm.arms) {
       const fit = kaplanMeier(rows.filter((row) => row.arm === arm.id));

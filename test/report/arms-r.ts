@@ -17,6 +17,8 @@ export interface ArmRow {
   time: number;
   event: number;
   arm: string;
+  /** The randomisation stratum, for the stratified tests. */
+  stratum: string;
 }
 
 /** Counts of one adverse-event category: x1/n1 in the arm compared, x2/n2 in the reference arm. */
@@ -28,8 +30,7 @@ export interface AeCounts {
   n2: number;
 }
 
-export interface RArms {
-  levels: string[];
+export interface RTests {
   survdiff: { n: number[]; obs: number[]; exp: number[]; chisq: number; pValue: number };
   cox: {
     coef: number[];
@@ -41,6 +42,11 @@ export interface RArms {
     lrPValue: number;
     scorePValue: number;
   };
+}
+
+export interface RArms extends RTests {
+  levels: string[];
+  stratified: RTests;
   km: Record<
     string,
     {
@@ -74,7 +80,10 @@ export function armsInR(rows: readonly ArmRow[], counts: readonly AeCounts[]): R
     const output = join(folder, 'arms.json');
     writeFileSync(
       ttci,
-      ['time,event,arm', ...rows.map((row) => `${row.time},${row.event},${row.arm}`)].join('\n'),
+      [
+        'time,event,arm,stratum',
+        ...rows.map((row) => `${row.time},${row.event},${row.arm},${row.stratum}`),
+      ].join('\n'),
     );
     writeFileSync(
       ae,

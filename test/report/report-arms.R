@@ -1,15 +1,28 @@
 # Reference values for test/report/report-arms.test.ts: the by-arm analyses of the report, by R.
 # Usage: Rscript test/report/report-arms.R ttci.csv ae.csv output.json
-# ttci.csv: time, event, arm; ae.csv: category, x1, n1, x2, n2 (arm minus reference arm).
+# ttci.csv: time, event, arm, stratum; ae.csv: category, x1, n1, x2, n2 (arm minus reference arm).
 suppressPackageStartupMessages(library(survival))
 source(file.path("test", "r", "json.R"))
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1], stringsAsFactors = FALSE)
 d$arm <- factor(d$arm)
 
-sd <- survdiff(Surv(time, event) ~ arm, data = d)
-cx <- coxph(Surv(time, event) ~ arm, data = d, ties = "efron")
-s <- summary(cx)
+# With strata survdiff keeps obs (and exp) per stratum in columns; the report sums them over strata.
+summed <- function(x) if (is.matrix(x)) as.numeric(rowSums(x)) else as.numeric(x)
+tests <- function(sd, cx) {
+  s <- summary(cx)
+  list(
+    survdiff = list(n = as.numeric(sd$n), obs = summed(sd$obs), exp = summed(sd$exp),
+                    chisq = sc(sd$chisq), pValue = sc(pchisq(sd$chisq, length(unique(d$arm)) - 1, lower.tail = FALSE))),
+    cox = list(coef = unname(coef(cx)), se = unname(sqrt(diag(vcov(cx)))), hr = unname(s$conf.int[, 1]),
+               lower = unname(s$conf.int[, 3]), upper = unname(s$conf.int[, 4]),
+               pValue = unname(s$coefficients[, 5]), lrPValue = sc(unname(s$logtest["pvalue"])),
+               scorePValue = sc(unname(s$sctest["pvalue"])))
+  )
+}
+plain <- tests(survdiff(Surv(time, event) ~ arm, data = d), coxph(Surv(time, event) ~ arm, data = d, ties = "efron"))
+stratified <- tests(survdiff(Surv(time, event) ~ arm + strata(stratum), data = d),
+                    coxph(Surv(time, event) ~ arm + strata(stratum), data = d, ties = "efron"))
 fits <- list()
 for (level in levels(d$arm)) {
   km <- survfit(Surv(time, event) ~ 1, data = d[d$arm == level, ])
@@ -33,12 +46,7 @@ differences <- lapply(seq_len(nrow(a)), function(i) {
 
 out <- list(
   levels = levels(d$arm),
-  survdiff = list(n = as.numeric(sd$n), obs = sd$obs, exp = sd$exp, chisq = sc(sd$chisq),
-                  pValue = sc(pchisq(sd$chisq, length(sd$n) - 1, lower.tail = FALSE))),
-  cox = list(coef = unname(coef(cx)), se = unname(sqrt(diag(vcov(cx)))), hr = unname(s$conf.int[, 1]),
-             lower = unname(s$conf.int[, 3]), upper = unname(s$conf.int[, 4]),
-             pValue = unname(s$coefficients[, 5]), lrPValue = sc(unname(s$logtest["pvalue"])),
-             scorePValue = sc(unname(s$sctest["pvalue"]))),
+  survdiff = plain$survdiff, cox = plain$cox, stratified = stratified,
   km = fits,
   differences = differences
 )

@@ -10,24 +10,33 @@ import { logRank } from '../../src/analysis/logrank.ts';
 import type { ParticipantSource } from '../../src/outcomes/source.ts';
 import { loadProtocolFile } from '../../src/protocol/load.ts';
 import type { Protocol } from '../../src/protocol/schema.ts';
-import { AE_CATEGORIES, type ArmsShown } from '../../src/report/report.arms.ts';
+import { AE_CATEGORIES, type ArmComparison, type ArmsShown } from '../../src/report/report.arms.ts';
 import { renderReportHtml } from '../../src/report/report.html.ts';
 import { buildReportModel, type ReportModel, reportJson } from '../../src/report/report.model.ts';
 import { seededRandom } from '../../src/synth/random.ts';
 import { mexcovid, syntheticCohort } from '../outcomes/fixtures.ts';
 import { Comparison } from '../r/fixtures.ts';
-import { armsInR, hasRscript } from './arms-r.ts';
+import { armsInR, hasRscript, type RTests } from './arms-r.ts';
 
 const rctPath = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
 const stamp = { dataCut: '2020-12-31T00:00:00.000Z', protocolVersion: '0.1', protocolVersionNo: 1 };
 
 /** 240 participants of the synthetic course, two in three to the active arm, with adverse events. */
-function randomisedCohort(): { sources: ParticipantSource[]; armOf: Map<string, string> } {
+function randomisedCohort(): {
+  sources: ParticipantSource[];
+  armOf: Map<string, string>;
+  stratumOf: Map<string, string>;
+} {
   const random = seededRandom(20261205);
   const armOf = new Map<string, string>();
+  const stratumOf = new Map<string, string>();
   const sources = syntheticCohort(240, 4242).map((participant, index) => {
     const arm = index % 3 === 2 ? 'placebo' : 'mscs-exo';
     armOf.set(participant.participantId, arm);
+    stratumOf.set(
+      participant.participantId,
+      `site=${index % 5 < 3 ? 'ruijin' : 'wuhan'}|severity=${index % 4 < 3 ? 'severe' : 'critical'}`,
+    );
     // Rates that differ by arm, so that the differences are not all near zero.
     const rate = arm === 'placebo' ? 0.45 : 0.3;
     const adverseEvents = random.chance(rate)
@@ -46,7 +55,32 @@ function randomisedCohort(): { sources: ParticipantSource[]; armOf: Map<string, 
       : [];
     return { ...participant, adverseEvents };
   });
-  return { sources, armOf };
+  return { sources, armOf, stratumOf };
+}
+
+/** Log-rank (to 1e-12) and Cox (to 1e-6, as the iterations stop) of the report against R's. */
+function checkTests(
+  label: string,
+  ours: ArmComparison,
+  r: RTests,
+  exact: Comparison,
+  comparison: Comparison,
+) {
+  const { logRank: test, cox } = ours;
+  if (!test || !cox) throw new Error(`no ${label}log-rank or Cox model`);
+  exact.checkAll(`${label}survdiff n`, test.n, r.survdiff.n);
+  exact.checkAll(`${label}survdiff obs`, test.observed, r.survdiff.obs);
+  exact.checkAll(`${label}survdiff exp`, test.expected, r.survdiff.exp);
+  exact.check(`${label}survdiff chisq`, test.chisq, r.survdiff.chisq);
+  exact.check(`${label}survdiff p`, test.pValue, r.survdiff.pValue);
+  comparison.checkAll(`${label}coef`, cox.coef, r.cox.coef);
+  comparison.checkAll(`${label}se`, cox.se, r.cox.se);
+  comparison.checkAll(`${label}hazard ratio`, cox.hazardRatio, r.cox.hr);
+  comparison.checkAll(`${label}hr lower`, cox.lower, r.cox.lower);
+  comparison.checkAll(`${label}hr upper`, cox.upper, r.cox.upper);
+  comparison.checkAll(`${label}wald p`, cox.pValue, r.cox.pValue);
+  comparison.check(`${label}likelihood-ratio p`, cox.likelihoodRatio.pValue, r.cox.lrPValue);
+  comparison.check(`${label}score p`, cox.score.pValue, r.cox.scorePValue);
 }
 
 const shown = (model: ReportModel): ArmsShown => {
@@ -58,14 +92,15 @@ describe('results by arm in the report', () => {
   let protocol: Protocol;
   let sources: ParticipantSource[];
   let armOf: Map<string, string>;
+  let stratumOf: Map<string, string>;
   let model: ReportModel;
 
   beforeAll(async () => {
     const loaded = await loadProtocolFile(rctPath);
     if (!loaded.ok) throw new Error('the randomised example does not load');
     protocol = loaded.protocol;
-    ({ sources, armOf } = randomisedCohort());
-    model = buildReportModel({ ...stamp, protocol, sources, arms: { visible: true, armOf } });
+    ({ sources, armOf, stratumOf } = randomisedCohort());
+    model = buildReportModel({ ...stamp, protocol, sources, arms: { visible: true, armOf, stratumOf } });
   });
 
   const rowsOf = () =>
@@ -76,6 +111,7 @@ describe('results by arm in the report', () => {
               time: participant.analysis.time,
               event: participant.analysis.event,
               arm: armOf.get(participant.participantId) as string,
+              stratum: stratumOf.get(participant.participantId) as string,
             },
           ]
         : [],
@@ -107,6 +143,11 @@ describe('results by arm in the report', () => {
     };
     expect(section.logRank).toEqual(logRank(records));
     expect(section.cox).toEqual(coxProportionalHazards(records));
+    const strata = rows.map((row) => row.stratum);
+    expect(new Set(strata).size).toBe(4);
+    expect(section.stratified?.logRank).toEqual(logRank({ ...records, strata }));
+    expect(section.stratified?.cox).toEqual(coxProportionalHazards({ ...records, strata }));
+    expect(section.stratified?.logRank?.chisq).not.toBe(section.logRank?.chisq);
     expect(section.cox?.levels).toEqual(['placebo']);
     expect(section.riskDifferences.map((row) => row.category)).toEqual([...AE_CATEGORIES]);
   });
@@ -149,21 +190,9 @@ describe('results by arm in the report', () => {
       const comparison = new Comparison(1e-6);
       const exact = new Comparison(1e-12);
       expect(r.levels).toEqual(section.arms.map((arm) => arm.id));
-      const { logRank: test, cox } = section;
-      if (!test || !cox) throw new Error('no log-rank or Cox model');
-      exact.checkAll('survdiff n', test.n, r.survdiff.n);
-      exact.checkAll('survdiff obs', test.observed, r.survdiff.obs);
-      exact.checkAll('survdiff exp', test.expected, r.survdiff.exp);
-      exact.check('survdiff chisq', test.chisq, r.survdiff.chisq);
-      exact.check('survdiff p', test.pValue, r.survdiff.pValue);
-      comparison.checkAll('coef', cox.coef, r.cox.coef);
-      comparison.checkAll('se', cox.se, r.cox.se);
-      comparison.checkAll('hazard ratio', cox.hazardRatio, r.cox.hr);
-      comparison.checkAll('hr lower', cox.lower, r.cox.lower);
-      comparison.checkAll('hr upper', cox.upper, r.cox.upper);
-      comparison.checkAll('wald p', cox.pValue, r.cox.pValue);
-      comparison.check('likelihood-ratio p', cox.likelihoodRatio.pValue, r.cox.lrPValue);
-      comparison.check('score p', cox.score.pValue, r.cox.scorePValue);
+      checkTests('', section, r, exact, comparison);
+      if (!section.stratified) throw new Error('no stratified tests');
+      checkTests('stratified ', section.stratified, r.stratified, exact, comparison);
       for (const arm of section.arms) {
         const km = r.km[arm.id];
         const fit = arm.ttci;
@@ -217,7 +246,7 @@ describe('results by arm in the report', () => {
       expect(comparison.failures).toEqual([]);
       expect(exact.failures).toEqual([]);
       expect(exact.count).toBeGreaterThan(100);
-      expect(cox.events).toBeGreaterThan(100);
+      expect(section.cox?.events).toBeGreaterThan(100);
     });
   });
 

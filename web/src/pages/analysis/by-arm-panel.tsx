@@ -1,5 +1,6 @@
 import { Alert, Card, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { serialiseArms } from '../../../../src/report/report.arms.ts';
 import { errorMessage } from '../../api/session.ts';
@@ -9,6 +10,7 @@ import './by-arm.strings.ts';
 type ByArm = ReturnType<typeof serialiseArms>;
 type Shown = Extract<ByArm, { visibility: 'shown' }>;
 type Category = Shown['riskDifferences'][number]['category'];
+type Comparison = Pick<Shown, 'logRank' | 'cox' | 'coxUnavailable'>;
 
 const CATEGORIES: readonly Category[] = ['participantsWithAnyEvent', 'related', 'serious', 'seriousRelated'];
 const fixed = (value: number | null | undefined, digits = 1) =>
@@ -45,27 +47,30 @@ function SimpleTable({ head, rows, testId }: { head?: string[]; rows: string[][]
   );
 }
 
-function ShownArms({ byArm }: { byArm: Shown }) {
-  const { t } = useTranslation();
-  const language = useLanguage();
-  const name = (id: string) => byArm.arms.find((arm) => arm.id === id)?.name[language] ?? id;
-  const reference = name(byArm.reference);
-  const tests: string[][] = [];
-  if (byArm.logRank) {
-    tests.push([
-      t('analysisByArm.logRank'),
+/** The log-rank and Cox rows of one comparison; `suffix` says how it is stratified. */
+function testRows(
+  t: TFunction,
+  comparison: Comparison,
+  name: (id: string) => string,
+  reference: string,
+  suffix: string,
+): string[][] {
+  const rows: string[][] = [];
+  if (comparison.logRank) {
+    rows.push([
+      `${t('analysisByArm.logRank')}${suffix}`,
       t('analysisByArm.logRankValue', {
-        chisq: byArm.logRank.chisq.toFixed(3),
-        df: byArm.logRank.df,
-        p: pValue(byArm.logRank.pValue),
+        chisq: comparison.logRank.chisq.toFixed(3),
+        df: comparison.logRank.df,
+        p: pValue(comparison.logRank.pValue),
       }),
     ]);
   }
-  const cox = byArm.cox;
+  const cox = comparison.cox;
   if (cox) {
     cox.levels.forEach((level, index) => {
-      tests.push([
-        t('analysisByArm.hazardRatio', { arm: name(level), reference }),
+      rows.push([
+        `${t('analysisByArm.hazardRatio', { arm: name(level), reference })}${suffix}`,
         t('analysisByArm.hazardRatioValue', {
           hr: fixed(cox.hazardRatio[index], 3),
           lower: fixed(cox.lower[index], 3),
@@ -74,9 +79,26 @@ function ShownArms({ byArm }: { byArm: Shown }) {
         }),
       ]);
     });
-  } else if (byArm.coxUnavailable) {
-    tests.push([t('analysisByArm.noCox'), t(`analysisByArm.coxUnavailable.${byArm.coxUnavailable}`)]);
+  } else if (comparison.coxUnavailable) {
+    rows.push([
+      `${t('analysisByArm.noCox')}${suffix}`,
+      t(`analysisByArm.coxUnavailable.${comparison.coxUnavailable}`),
+    ]);
   }
+  return rows;
+}
+
+function ShownArms({ byArm }: { byArm: Shown }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const name = (id: string) => byArm.arms.find((arm) => arm.id === id)?.name[language] ?? id;
+  const reference = name(byArm.reference);
+  const tests = [
+    ...testRows(t, byArm, name, reference, ''),
+    ...(byArm.stratified
+      ? testRows(t, byArm.stratified, name, reference, t('analysisByArm.stratified'))
+      : []),
+  ];
   return (
     <Stack gap="xs">
       <Text size="sm">{t('analysisByArm.reference', { arm: reference })}</Text>

@@ -7,7 +7,8 @@ const en = {
   blinded:
     'This study is randomised and blinded: results by arm are shown only to unblinded roles. The report below is pooled over all participants.',
   reference:
-    'Reference arm of the hazard ratios and risk differences: {{arm}} (the first arm in the sorted order of the arm codes, as R orders a factor). Log-rank and Cox model unstratified.',
+    'Reference arm of the hazard ratios and risk differences: {{arm}} (the first arm in the sorted order of the arm codes, as R orders a factor). Log-rank tests and Cox models unstratified, then stratified by the strata of the randomisation.',
+  stratified: ', stratified by randomisation stratum',
   unallocated: '{{count}} enrolled participants have no allocation and are not analysed by arm.',
   arm: 'Arm',
   enrolled: 'Enrolled',
@@ -45,7 +46,8 @@ registerAreaStrings('analysisByArm', en, {
   title: '分组结果',
   blinded: '本研究为随机、盲法研究：分组结果仅向非盲角色显示。下方报告为全部受试者的合并结果。',
   reference:
-    '风险比和风险差的参照组：{{arm}}（按组别代码排序的第一组，与 R 的因子水平顺序相同）。Log-rank 检验和 Cox 模型均未分层。',
+    '风险比和风险差的参照组：{{arm}}（按组别代码排序的第一组，与 R 的因子水平顺序相同）。Log-rank 检验和 Cox 模型先不分层，再按随机化分层。',
+  stratified: '，按随机化分层',
   unallocated: '{{count}} 名已入组受试者没有随机分配，未纳入分组分析。',
   arm: '组别',
   enrolled: '入组',
