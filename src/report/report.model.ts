@@ -10,6 +10,7 @@ import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
 import { aeFormId } from '../safety/ae-summary.ts';
 import { type CausalityMapping, causalityMapping } from '../safety/causality.ts';
+import { type ArmAllocations, type ArmsSection, armsSection, serialiseArms } from './report.arms.ts';
 import type { DeviationCount } from './report.deviations.ts';
 
 // The report model: every number of the trial report, computed from source rows by the pure
@@ -105,6 +106,8 @@ export interface ReportModel extends ReportStamp {
   dosing: { doses: DosingRow[]; allDoses: number; enrolled: number };
   safety: SafetyTables | null;
   efficacy: TrialOutcomes;
+  /** Results by arm of a randomised study (or the notice that blinds them); null when not randomised. */
+  byArm: ArmsSection | null;
   sources: readonly ParticipantSource[];
 }
 
@@ -365,6 +368,8 @@ export interface BuildReportInput extends ReportStamp {
   /** The confirmed deviations by category (report.deviations.ts), read in the same data cut. */
   deviations?: DeviationCount[];
   options?: AnalyseOptions;
+  /** The arms the reader may see, for a randomised study; absent when the study is not randomised. */
+  arms?: ArmAllocations;
 }
 
 /** The whole report from the protocol and the source rows, as of the data cut. */
@@ -394,6 +399,7 @@ export function buildReportModel(input: BuildReportInput): ReportModel {
     dosing: dosingTable(protocol, enrolled),
     safety: safetyTables(protocol, enrolled),
     efficacy,
+    byArm: input.arms ? armsSection(protocol, enrolled, efficacy, input.arms) : null,
     sources,
   };
 }
@@ -454,5 +460,7 @@ export function reportJson(model: ReportModel) {
       mortality,
       outcomes: outcomes.map(serialiseOutcome),
     },
+    // Only a randomised study has the key, so the report of a single-arm study is unchanged.
+    ...(model.byArm ? { byArm: serialiseArms(model.byArm) } : {}),
   };
 }

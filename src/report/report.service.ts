@@ -1,16 +1,43 @@
 import type { UserView } from '../auth/auth.schema.ts';
-import type { Database } from '../db/connection.ts';
+import type { Database, Db } from '../db/connection.ts';
 import { authorize } from '../kernel/permissions.ts';
 import type { AnalyseOptions } from '../outcomes/analyse.ts';
 import { loadOutcomeSources } from '../outcomes/outcomes.loader.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { armsVisible } from '../randomisation/blinding.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import type { ArmAllocations } from './report.arms.ts';
 import { confirmedDeviationCounts } from './report.deviations.ts';
 import { buildReportModel, type ReportModel } from './report.model.ts';
 
 export interface LoadedReport {
   model: ReportModel;
   protocol: Protocol;
+}
+
+/**
+ * The arms of a randomised study as `user` may see them: the allocations when `armsVisible` says so,
+ * otherwise nothing but the fact that the study is blinded to them. The command line (no user) gets
+ * the pooled report: a file on disk is not the place to unblind a study.
+ */
+async function allocationsFor(
+  db: Db,
+  studyId: string,
+  protocol: Protocol,
+  user: Pick<UserView, 'roles' | 'siteIds'> | null,
+): Promise<ArmAllocations | undefined> {
+  if (protocol.study.design.allocation !== 'randomised') return undefined;
+  if (!user || !(await armsVisible(db, studyId, user))) return { visible: false };
+  const rows = await db
+    .selectFrom('randomisation_allocation')
+    .select(['participant_id', 'arm', 'stratum'])
+    .where('study_id', '=', studyId)
+    .execute();
+  return {
+    visible: true,
+    armOf: new Map(rows.map((row) => [row.participant_id, row.arm])),
+    stratumOf: new Map(rows.map((row) => [row.participant_id, row.stratum])),
+  };
 }
 
 /**
@@ -25,13 +52,14 @@ export async function loadReport(
   options: AnalyseOptions = {},
 ): Promise<LoadedReport> {
   if (user) authorize(user, 'analysis.read');
-  const { version, sources, deviations, dataCut } = await database.read(async (db) => {
+  const { version, sources, deviations, arms, dataCut } = await database.read(async (db) => {
     const current = await currentProtocol(db, studyId);
     const dataCut = new Date().toISOString();
     return {
       version: current,
       sources: await loadOutcomeSources(db, studyId, current.protocol),
       deviations: await confirmedDeviationCounts(db, studyId),
+      arms: await allocationsFor(db, studyId, current.protocol, user),
       dataCut,
     };
   });
@@ -43,6 +71,7 @@ export async function loadReport(
     sources,
     deviations,
     options,
+    ...(arms ? { arms } : {}),
   });
   return { model, protocol: version.protocol };
 }

@@ -1,9 +1,10 @@
 import { Alert, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, type ApiErrorBody } from '../../api/client.ts';
 import { errorMessage } from '../../api/session.ts';
+import { ByArmPanel } from './by-arm-panel.tsx';
 
 type Format = 'html' | 'pdf' | 'json';
 
@@ -53,6 +54,7 @@ export function AnalysisPage() {
     staleTime: Number.POSITIVE_INFINITY,
     retry: false,
   });
+  const queryClient = useQueryClient();
   const [busy, setBusy] = useState<Format | null>(null);
   const [downloadError, setDownloadError] = useState<unknown>(null);
 
@@ -89,7 +91,11 @@ export function AnalysisPage() {
         <Group gap="xs">
           <Button
             variant="default"
-            onClick={() => void report.refetch()}
+            onClick={() => {
+              void report.refetch();
+              // The results by arm are read from the same report: a new data cut for them too.
+              void queryClient.invalidateQueries({ queryKey: ['report', 'json', 'by-arm'] });
+            }}
             loading={report.isFetching}
             data-testid="report-refresh"
           >
@@ -114,6 +120,7 @@ export function AnalysisPage() {
         </Alert>
       ) : null}
       {busy === 'pdf' ? <Text size="sm">{t('analysis.pdfWait')}</Text> : null}
+      <ByArmPanel />
       {report.isPending ? (
         <Group>
           <Loader size="sm" />
