@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import { createUser } from '../../src/auth/user.service.ts';
+import type { WorkItem } from '../../src/participants/worklist.ts';
+import { siteDateFromToday } from '../support/dosed-participant.ts';
+import { createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { enrolledParticipant } from './safety-support.ts';
+
+// Reads over participants follow the protocol version approved at each participant's site: after an
+// amendment approved at the first site only, the first site's participant has the amended schedule's
+// forms on the worklist and the second site's keeps version 1's.
+
+const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
+const day3Forms = '      forms: [exposure, labs, bloodGas]';
+/** Amendment 1: a chest CT at day 3 (the first visit with these forms). */
+const amended = shipped
+  .replace(/^version: .*$/m, 'version: "1.1"')
+  .replace(day3Forms, `${day3Forms.slice(0, -1)}, chestCt]`);
+
+describeEachDatabase('reads under the protocol version of each site', (kind) => {
+  let t: TestApp;
+  let users: TrialUsers;
+  let here = '';
+  let there = '';
+  const day1 = siteDateFromToday(-5);
+  const yesterday = siteDateFromToday(-1);
+
+  beforeAll(async () => {
+    expect(amended).toContain('forms: [exposure, labs, bloodGas, chestCt]');
+    t = await createTestApp(kind);
+    users = await createTrialUsers(t);
+    await t.database.transaction((trx) =>
+      createUser(trx, t.studyId, systemActor('test'), {
+        email: 'otherinvestigator@example.org',
+        name: 'Other investigator',
+        roles: ['investigator'],
+        siteIds: [users.otherSiteId],
+        password: PASSWORD,
+      }),
+    );
+    const otherInvestigator = await signIn(t.app, 'otherinvestigator@example.org', PASSWORD);
+    here = await enrolledParticipant(t, users, day1);
+    there = await enrolledParticipant(
+      t,
+      {
+        ...users,
+        siteId: users.otherSiteId,
+        coordinator: users.otherCoordinator,
+        investigator: otherInvestigator,
+      },
+      day1,
+    );
+    const dataManager = as(t.app, users.dataManager);
+    const amendment = await dataManager.post('/api/v1/protocol/versions', {
+      source: amended,
+      reason: 'Amendment 1: chest CT at day 3',
+    });
+    expect(amendment.statusCode, amendment.body).toBe(201);
+    const approval = await dataManager.post('/api/v1/protocol/versions/2/approvals', {
+      siteId: users.siteId,
+      approvedOn: yesterday,
+    });
+    expect(approval.statusCode, approval.body).toBe(201);
+  });
+  afterAll(async () => t?.close());
+
+  const day3 = (items: WorkItem[]) =>
+    items
+      .filter((item) => item.visitKey === 'day-3')
+      .map((item) => item.formId)
+      .sort();
+
+  it('lists each participant’s forms by the version approved at the participant’s site', async () => {
+    const mine = await as(t.app, users.coordinator).get(`/api/v1/participants/${here}/worklist`);
+    expect(mine.statusCode, mine.body).toBe(200);
+    expect(day3(mine.json().items)).toEqual(['bloodGas', 'chestCt', 'exposure', 'labs']);
+    const theirs = await as(t.app, users.otherCoordinator).get(`/api/v1/participants/${there}/worklist`);
+    expect(theirs.statusCode, theirs.body).toBe(200);
+    expect(day3(theirs.json().items)).toEqual(['bloodGas', 'exposure', 'labs']);
+  });
+
+  it('does the same on the study-wide worklist the data manager reads', async () => {
+    const response = await as(t.app, users.dataManager).get('/api/v1/worklist');
+    expect(response.statusCode, response.body).toBe(200);
+    const bySite = Object.fromEntries(
+      response
+        .json()
+        .participants.map((list: { siteId: string; items: WorkItem[] }) => [list.siteId, day3(list.items)]),
+    );
+    expect(bySite).toEqual({
+      [users.siteId]: ['bloodGas', 'chestCt', 'exposure', 'labs'],
+      [users.otherSiteId]: ['bloodGas', 'exposure', 'labs'],
+    });
+  });
+});
