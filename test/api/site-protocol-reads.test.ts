@@ -6,18 +6,21 @@ import type { WorkItem } from '../../src/participants/worklist.ts';
 import { siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, describeEachDatabase, signIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { enrolledParticipant } from './safety-support.ts';
+import { enrolledParticipant, fields, shanghaiLocal } from './safety-support.ts';
 
 // Reads over participants follow the protocol version approved at each participant's site: after an
 // amendment approved at the first site only, the first site's participant has the amended schedule's
-// forms on the worklist and the second site's keeps version 1's.
+// forms on the worklist and owes a re-consent to its consent form 2.0, which every save warns of;
+// the second site's keeps version 1's forms and owes nothing.
 
 const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
 const day3Forms = '      forms: [exposure, labs, bloodGas]';
-/** Amendment 1: a chest CT at day 3 (the first visit with these forms). */
+const consentLine = '    - { label: "1.0", date: "2020-02-15", languages: [zh, en] }';
+/** Amendment 1: a chest CT at day 3 (the first visit with these forms) and consent form 2.0. */
 const amended = shipped
   .replace(/^version: .*$/m, 'version: "1.1"')
-  .replace(day3Forms, `${day3Forms.slice(0, -1)}, chestCt]`);
+  .replace(day3Forms, `${day3Forms.slice(0, -1)}, chestCt]`)
+  .replace(consentLine, `${consentLine}\n    - { label: "2.0", date: "2020-03-01", languages: [zh, en] }`);
 
 describeEachDatabase('reads under the protocol version of each site', (kind) => {
   let t: TestApp;
@@ -29,6 +32,7 @@ describeEachDatabase('reads under the protocol version of each site', (kind) => 
 
   beforeAll(async () => {
     expect(amended).toContain('forms: [exposure, labs, bloodGas, chestCt]');
+    expect(amended).toContain('label: "2.0"');
     t = await createTestApp(kind);
     users = await createTrialUsers(t);
     await t.database.transaction((trx) =>
@@ -93,5 +97,60 @@ describeEachDatabase('reads under the protocol version of each site', (kind) => 
       [users.siteId]: ['bloodGas', 'chestCt', 'exposure', 'labs'],
       [users.otherSiteId]: ['bloodGas', 'exposure', 'labs'],
     });
+  });
+
+  it('warns of the re-consent owed on adverse event and dose saves, as on form saves', async () => {
+    const owed = {
+      versionInForce: '2.0',
+      signedVersion: '1.0',
+      message: {
+        en: expect.stringContaining('version 2.0 is now in force'),
+        zh: expect.stringContaining('2.0'),
+      },
+    };
+    const coordinator = as(t.app, users.coordinator);
+    const event = {
+      term: 'Headache',
+      onsetAt: shanghaiLocal(new Date(Date.now() - 3 * 3_600_000)),
+      ongoing: true,
+      grade: 1,
+      serious: false,
+      inhalationAssociated: false,
+      actionTaken: 'none',
+      outcome: 'recovering',
+    };
+    const created = await coordinator.post(`/api/v1/participants/${here}/adverse-events`, {
+      entries: fields(event),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().reconsent).toEqual(owed);
+    const changed = await coordinator.put(`/api/v1/adverse-events/${created.json().aeId}`, {
+      version: created.json().version,
+      entries: fields({ grade: 2 }),
+      reason: 'Worse by the evening',
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json().reconsent).toEqual(owed);
+    const dose = await coordinator.post(`/api/v1/participants/${here}/doses/day-1`, {
+      status: 'not-given',
+      notGivenReason: 'Refused by the participant',
+    });
+    expect(dose.statusCode, dose.body).toBe(201);
+    expect(dose.json().reconsent).toEqual(owed);
+    const corrected = await coordinator.put(`/api/v1/doses/${dose.json().administrationId}`, {
+      version: dose.json().version,
+      status: 'not-given',
+      notGivenReason: 'Refused by the participant (nausea)',
+      reason: 'Reason given in full',
+    });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    expect(corrected.json().reconsent).toEqual(owed);
+    // At the site still under version 1 nothing is owed.
+    const elsewhere = await as(t.app, users.otherCoordinator).post(
+      `/api/v1/participants/${there}/adverse-events`,
+      { entries: fields(event) },
+    );
+    expect(elsewhere.statusCode, elsewhere.body).toBe(201);
+    expect(elsewhere.json().reconsent).toBeNull();
   });
 });
