@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
@@ -152,5 +153,28 @@ describeEachDatabase('reads under the protocol version of each site', (kind) => 
     );
     expect(elsewhere.statusCode, elsewhere.body).toBe(201);
     expect(elsewhere.json().reconsent).toBeNull();
+  });
+
+  it('carries every consent, re-consents included, as SDTM DS milestones', async () => {
+    const reconsent = await as(t.app, users.coordinator).post(`/api/v1/participants/${here}/consent`, {
+      formVersion: '2.0',
+      consentedAt: new Date(Date.now() - 3_600_000).toISOString(),
+      signer: 'participant',
+    });
+    expect(reconsent.statusCode, reconsent.body).toBe(201);
+    const ds = await as(t.app, users.dataManager).get('/api/v1/exports/sdtm/ds?format=csv');
+    expect(ds.statusCode, ds.body.slice(0, 200)).toBe(200);
+    const [header = [], ...rows] = parse(ds.body, { record_delimiter: '\r\n' }) as string[][];
+    const table = rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index]])));
+    const milestones = table.filter((row) => row.DSCAT === 'PROTOCOL MILESTONE');
+    const described = milestones.map((row) => `${row.DSTERM} | ${row.DSDECOD} | ${row.EPOCH}`).sort();
+    expect(described).toEqual([
+      'INFORMED CONSENT OBTAINED AGAIN (CONSENT FORM VERSION 2.0) | INFORMED CONSENT OBTAINED | TREATMENT',
+      'INFORMED CONSENT OBTAINED | INFORMED CONSENT OBTAINED | SCREENING',
+      'INFORMED CONSENT OBTAINED | INFORMED CONSENT OBTAINED | SCREENING',
+    ]);
+    // Within a subject each row keeps its own sequence number.
+    const keys = table.map((row) => `${row.USUBJID}/${row.DSSEQ}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 });
