@@ -64,6 +64,7 @@ export const en = {
     safety_officer: 'Safety officer',
     statistician: 'Statistician',
     sponsor_viewer: 'Sponsor viewer',
+    medical_coder: 'Medical coder',
   },
   common: {
     close: 'Close',

@@ -64,6 +64,7 @@ export const zh: Translation = {
     safety_officer: '安全官',
     statistician: '统计师',
     sponsor_viewer: '申办方查阅者',
+    medical_coder: '医学编码员',
   },
   common: {
     close: '关闭',
