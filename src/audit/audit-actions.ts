@@ -80,6 +80,7 @@ export const auditActions = [
   'signature.failed',
   'site.create',
   'site.settings.change',
+  'site.lab_facilities.change',
   'storage_unit.create',
   'storage_unit.update',
   'study.create',

@@ -12,6 +12,7 @@ const shortNames: Record<Role, string> = {
   safety_officer: 'safety',
   statistician: 'stat',
   sponsor_viewer: 'sponsor',
+  medical_coder: 'coder',
 };
 
 /** The roles × permissions table of docs/security.md, generated from `rolePermissions` (a test checks for drift). */

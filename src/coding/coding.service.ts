@@ -6,6 +6,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { codedName, codingsOf } from './coded-terms.ts';
+import { authorizeCoder } from './coder-role.ts';
 import type {
   CodingItemView,
   CodingListQuery,
@@ -123,7 +124,7 @@ export async function listCodingItems(
   caller: Caller,
   query: CodingListQuery,
 ): Promise<{ items: CodingItemView[]; version: string | null }> {
-  authorize(caller.user, 'coding.code');
+  await authorizeCoder(db, studyId, caller);
   const version = await studyVersion(db, studyId, query.dictionary);
   let select = db
     .selectFrom('coding_item')
@@ -203,7 +204,7 @@ export async function searchTerms(
   dictionary: DictionaryKind,
   search: string,
 ) {
-  authorize(caller.user, 'coding.code');
+  await authorizeCoder(db, studyId, caller);
   const version = await studyVersion(db, studyId, dictionary);
   if (!version) return { terms: [] };
   const candidates = await candidatesOf(db, version.versionId);
@@ -250,7 +251,7 @@ export async function pickCode(
   codingId: string,
   request: PickCodeRequest,
 ): Promise<CodingItemView> {
-  authorize(caller.user, 'coding.code');
+  await database.read((db) => authorizeCoder(db, studyId, caller));
   await database.transaction(async (trx) => {
     const item = await lockedItem(trx, studyId, codingId, request.version);
     authorize(caller.user, 'coding.code', { siteId: item.site_id });
@@ -326,7 +327,7 @@ export async function raiseCodingQuery(
   codingId: string,
   request: CodingQueryRequest,
 ): Promise<CodingItemView> {
-  authorize(caller.user, 'coding.code');
+  await database.read((db) => authorizeCoder(db, studyId, caller));
   await database.transaction(async (trx) => {
     const item = await lockedItem(trx, studyId, codingId, request.version);
     if (item.status === 'coded')

@@ -3,6 +3,14 @@ import { fieldInputSchema, missingReasons, plainId, plainText } from './entries.
 
 const localized = z.object({ en: z.string(), zh: z.string() });
 
+/**
+ * The participant must consent again to the consent form version in force: the data were saved, with
+ * this warning. Every save of a participant's data answers it (forms, adverse events, doses).
+ */
+export const reconsentWarningSchema = z
+  .object({ versionInForce: z.string(), signedVersion: z.string(), message: localized })
+  .nullable();
+
 export const formSlotParamsSchema = z.strictObject({
   participantId: z.uuid({ message: 'Not a participant id.' }),
   visitKey: plainId(100),
@@ -68,10 +76,7 @@ export type FormRecordView = z.infer<typeof formRecordViewSchema>;
 export const saveFormResponseSchema = formRecordViewSchema.extend({
   /** Soft checks that failed: saved, each with an open query. */
   warnings: z.array(z.object({ item: z.string(), message: localized })),
-  /** The participant must consent again to the consent form version in force: saved, with this warning. */
-  reconsent: z
-    .object({ versionInForce: z.string(), signedVersion: z.string(), message: localized })
-    .nullable(),
+  reconsent: reconsentWarningSchema,
 });
 export type SaveFormResponse = z.infer<typeof saveFormResponseSchema>;
 

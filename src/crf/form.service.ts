@@ -5,8 +5,8 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant } from '../participants/participant.queries.ts';
-import { reconsentOfWritable } from '../participants/reconsent.queries.ts';
-import { type ReconsentDue, reconsentMessage } from '../participants/reconsent.ts';
+import { reconsentWarning } from '../participants/reconsent.queries.ts';
+import type { ReconsentDue } from '../participants/reconsent.ts';
 import { findSlot, validInstance } from '../participants/schedule.ts';
 import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
 import { isDoseRecordForm } from '../protocol/dose-record-form.ts';
@@ -273,10 +273,9 @@ export async function saveFormIn(
     reason: request.reason,
   });
   const known = result.changed.length > 0 ? { check: result.check, created: result.created } : undefined;
-  const owed = await reconsentOfWritable(trx, studyId, participant);
   return {
     ...(await recordView(trx, studyId, slot, result.record, protocol, known)),
     warnings: result.check.soft,
-    reconsent: owed ? { ...owed, message: reconsentMessage(owed) } : null,
+    reconsent: await reconsentWarning(trx, studyId, participant),
   };
 }

@@ -5,7 +5,8 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, lockParticipant } from '../participants/participant.queries.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import type { Entries } from './entries.ts';
 import { checkForm } from './form-checks.ts';
 import { entriesOf, findRecordById } from './form-record.queries.ts';
@@ -64,7 +65,8 @@ export async function verifyFields(
         newValue: { revision: entries[itemId]?.revision ?? 0 },
       })),
     );
-    const { protocol } = await currentProtocol(trx, studyId);
+    // The form as the record was entered under (its protocol version), not the study's latest.
+    const { protocol } = await protocolVersion(trx, studyId, record.protocol_version);
     await notifyFormAwaitingSignature(trx, studyId, caller, { record, protocol });
     return { verified: itemIds };
   });
@@ -158,6 +160,7 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
       'r.signed_at',
       'r.locked_at',
       'r.version',
+      'r.protocol_version',
       sql<number>`(select count(*) from data_query q where q.study_id = r.study_id and q.record_id = r.record_id and q.status <> 'closed')`.as(
         'open_queries',
       ),
@@ -167,9 +170,11 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
     .execute();
   const marks = await sdvMarks(db, studyId, participantId);
   const locked = participant.locked_at !== null;
-  const { protocol } = await currentProtocol(db, studyId);
+  const protocols = await siteProtocols(db, studyId);
   const context = await participantValues(db, studyId, participantId);
-  const incomplete = (formId: string, entries: Entries) => {
+  // Each record is checked against the form of the version it was entered under.
+  const incomplete = (formId: string, entries: Entries, versionNo: number) => {
+    const { protocol } = protocols.byNumber(versionNo);
     const form = protocol.forms.find((entry) => entry.id === formId);
     return form ? checkForm(protocol, form, entries, context).incomplete.length > 0 : false;
   };
@@ -187,7 +192,7 @@ export async function casebook(db: Db, studyId: string, caller: Caller, particip
               ? 'queried'
               : fields > 0 && allVerified(row.entries as Entries, marks.get(row.record_id))
                 ? 'verified'
-                : incomplete(row.form_id, row.entries as Entries)
+                : incomplete(row.form_id, row.entries as Entries, row.protocol_version)
                   ? 'incomplete'
                   : 'complete';
       return {

@@ -99,6 +99,19 @@ export interface LabMessageTable {
   received_by: string;
   status: 'accepted' | 'rejected';
   error: string | null;
+  /** MSH-4, or the performer of a FHIR bundle (migration 2026_12_10_06). */
+  sending_facility: string | null;
+  /** The site the facility (or the poster) names; null when unknown. */
+  site_id: string | null;
+}
+
+/** A hospital laboratory's sending-facility identifier, and the site it serves (migration 2026_12_10_06). */
+export interface SiteLabFacilityTable {
+  study_id: string;
+  facility_id: string;
+  site_id: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
 }
 
 export type LabResultStatus = 'written' | 'review' | 'assigned' | 'dismissed';
@@ -146,6 +159,7 @@ export interface LabTables {
   lab_message: LabMessageTable;
   lab_result: LabResultTable;
   participant_hospital_id: ParticipantHospitalIdTable;
+  site_lab_facility: SiteLabFacilityTable;
   lab_reference_range: LabReferenceRangeTable;
   lab_flag: LabFlagTable;
   lab_ae_proposal: LabAeProposalTable;

@@ -11,6 +11,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
+import { reconsentWarning } from '../participants/reconsent.queries.ts';
 import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
@@ -30,6 +31,7 @@ import type {
   AdministrationView,
   DoseSchedule,
   RecordAdministrationRequest,
+  SavedAdministration,
   UpdateAdministrationRequest,
 } from './dosing.schema.ts';
 import { syncExposureForm } from './exposure-form.ts';
@@ -424,23 +426,25 @@ const columns = (fields: Normalized) => ({
   new_cough: fields.newCough,
 });
 
+/** A written dose record as answered, with the re-consent warning every save of data carries. */
 async function viewAfterWrite(
   trx: Tx,
   studyId: string,
   protocol: Protocol,
   row: AdministrationRow,
-  zone: string,
-) {
-  const readings = await vitalsReadings(trx, studyId, row.participant_id, zone);
+  participant: WritableParticipant,
+): Promise<SavedAdministration> {
+  const readings = await vitalsReadings(trx, studyId, row.participant_id, participant.siteTimeZone);
   const links = (await linkedEvents(trx, studyId, row.participant_id)).filter(
     (link) => link.administration_id === row.administration_id,
   );
-  return toView(
+  const view = toView(
     protocol,
     row,
     readings,
     links.map((link) => link.ae_id),
   );
+  return { ...view, reconsent: await reconsentWarning(trx, studyId, participant) };
 }
 
 /**
@@ -457,7 +461,7 @@ export async function recordAdministration(
   participantId: string,
   visitId: string,
   request: RecordAdministrationRequest,
-): Promise<AdministrationView> {
+): Promise<SavedAdministration> {
   return database.transaction(async (trx) => {
     const participant = await writableParticipant(trx, studyId, participantId, {
       caller,
@@ -509,7 +513,7 @@ export async function recordAdministration(
       zone,
       row,
     });
-    return viewAfterWrite(trx, studyId, protocol, row, zone);
+    return viewAfterWrite(trx, studyId, protocol, row, participant);
   });
 }
 
@@ -539,7 +543,7 @@ export async function updateAdministration(
   caller: Caller,
   administrationId: string,
   request: UpdateAdministrationRequest,
-): Promise<AdministrationView> {
+): Promise<SavedAdministration> {
   return database.transaction(async (trx) => {
     const found = await trx
       .selectFrom('dosing_administration')
@@ -570,7 +574,7 @@ export async function updateAdministration(
       const after = next[key] instanceof Date ? (next[key] as Date).toISOString() : (next[key] ?? null);
       return JSON.stringify(before) !== JSON.stringify(after);
     });
-    if (changed.length === 0) return viewAfterWrite(trx, studyId, protocol, row, zone);
+    if (changed.length === 0) return viewAfterWrite(trx, studyId, protocol, row, participant);
     const updated = await trx
       .updateTable('dosing_administration')
       .set((eb) => ({ ...next, updated_at: new Date(), version: eb('version', '+', 1) }))
@@ -602,6 +606,6 @@ export async function updateAdministration(
       row: updated,
       reason: request.reason,
     });
-    return viewAfterWrite(trx, studyId, protocol, updated, zone);
+    return viewAfterWrite(trx, studyId, protocol, updated, participant);
   });
 }

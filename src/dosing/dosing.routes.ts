@@ -4,10 +4,10 @@ import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { doseSchedule, recordAdministration, updateAdministration } from './administration.service.ts';
 import {
-  administrationViewSchema,
   doseScheduleSchema,
   dosingOverviewSchema,
   recordAdministrationRequestSchema,
+  savedAdministrationSchema,
   updateAdministrationRequestSchema,
 } from './dosing.schema.ts';
 import { dosingOverview } from './dosing-overview.service.ts';
@@ -62,7 +62,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
         summary: 'Record a scheduled inhalation (given from a dispensed vial, interrupted, or not given)',
         params: doseParams,
         body: recordAdministrationRequestSchema,
-        response: { 201: administrationViewSchema, ...errors },
+        response: { 201: savedAdministrationSchema, ...errors },
       },
     },
     async (request, reply) => {
@@ -87,7 +87,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
         summary: 'Correct a dose record (version and reason required)',
         params: administrationParams,
         body: updateAdministrationRequestSchema,
-        response: { 200: administrationViewSchema, ...errors },
+        response: { 200: savedAdministrationSchema, ...errors },
       },
     },
     async (request) =>

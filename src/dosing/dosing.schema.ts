@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reconsentWarningSchema } from '../crf/crf.schema.ts';
 
 const localized = z.object({ en: z.string(), zh: z.string() });
 const clinicalTime = z
@@ -80,6 +81,12 @@ export const administrationViewSchema = z.object({
   version: z.number().int(),
 });
 export type AdministrationView = z.infer<typeof administrationViewSchema>;
+
+/** A dose record as a save answers it: with the re-consent the participant owes, if any. */
+export const savedAdministrationSchema = administrationViewSchema.extend({
+  reconsent: reconsentWarningSchema,
+});
+export type SavedAdministration = z.infer<typeof savedAdministrationSchema>;
 
 const doseStateSchema = z.enum(['given', 'interrupted', 'not-given', 'missed', 'due', 'upcoming']);
 const doseTimingSchema = z.enum(['early', 'on-time', 'late']);

@@ -170,6 +170,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'randomisation.view-list',
   ],
   sponsor_viewer: ['study.read', 'protocol.read', 'analysis.read', 'safety.read'],
+  // The coder reads the data and codes their terms; a query to the site about an unclear verbatim is
+  // part of coding, hence query.raise. Who codes a study is narrowed by its protocol (coding.coderRole).
+  medical_coder: [...read, 'coding.code', 'query.raise'],
 };
 
 /** Roles whose holders see every site; the others see only the sites in their account. */
@@ -179,6 +182,7 @@ export const studyWideRoles: ReadonlySet<Role> = new Set([
   'safety_officer',
   'statistician',
   'sponsor_viewer',
+  'medical_coder',
 ]);
 
 export function can(user: Pick<UserView, 'roles'>, permission: Permission): boolean {

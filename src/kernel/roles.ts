@@ -10,6 +10,8 @@ export const roles = [
   'safety_officer',
   'statistician',
   'sponsor_viewer',
+  // Codes verbatim terms (MedDRA, WHODrug) when the protocol names a coder role apart from the data manager.
+  'medical_coder',
 ] as const;
 
 export type Role = (typeof roles)[number];

@@ -41,6 +41,7 @@ const observationSchema = z.object({
     text: z.string().optional(),
   }),
   subject: referenceSchema.optional(),
+  performer: z.array(referenceSchema).optional(),
   effectiveDateTime: fhirDateTime.optional(),
   valueQuantity: z
     .object({
@@ -55,6 +56,7 @@ const observationSchema = z.object({
 const diagnosticReportSchema = z.object({
   resourceType: z.literal('DiagnosticReport'),
   subject: referenceSchema.optional(),
+  performer: z.array(referenceSchema).optional(),
   effectiveDateTime: fhirDateTime.optional(),
   result: z.array(referenceSchema).optional(),
 });
@@ -63,9 +65,15 @@ const patientSchema = z.object({
   id: z.string().optional(),
   identifier: z.array(identifierSchema).optional(),
 });
-/** Any other resource passes unread; one of the three above must have its shape. */
+const organizationSchema = z.object({
+  resourceType: z.literal('Organization'),
+  id: z.string().optional(),
+  identifier: z.array(identifierSchema).optional(),
+});
+const readTypes = ['Observation', 'DiagnosticReport', 'Patient', 'Organization'];
+/** Any other resource passes unread; one of those above must have its shape. */
 const otherResourceSchema = z.object({
-  resourceType: z.string().refine((type) => !['Observation', 'DiagnosticReport', 'Patient'].includes(type), {
+  resourceType: z.string().refine((type) => !readTypes.includes(type), {
     message: 'not the shape this resource needs',
   }),
 });
@@ -79,7 +87,13 @@ export const fhirLabBundleSchema = z.object({
     .array(
       z.object({
         fullUrl: z.string().optional(),
-        resource: z.union([observationSchema, diagnosticReportSchema, patientSchema, otherResourceSchema]),
+        resource: z.union([
+          observationSchema,
+          diagnosticReportSchema,
+          patientSchema,
+          organizationSchema,
+          otherResourceSchema,
+        ]),
       }),
     )
     .min(1, { message: 'The bundle holds no entry.' }),
@@ -125,7 +139,35 @@ export function readFhirBundle(body: unknown): LabReport {
       'The bundle has neither an identifier nor an id: give Bundle.identifier.value, which names it on re-delivery.',
     );
   }
-  return { controlId, results: observationsOf(bundle) };
+  return { controlId, sendingFacility: performerOf(bundle), results: observationsOf(bundle) };
+}
+
+/**
+ * The laboratory that sent the bundle: the identifier of the performer of its reports and
+ * observations (an identifier given inline, or an Organization of the bundle). Null unless they all
+ * name the same one.
+ */
+function performerOf(bundle: FhirLabBundle): string | null {
+  const organizations = new Map<string, string | null>();
+  for (const { fullUrl, resource } of bundle.entry) {
+    if (resource.resourceType !== 'Organization') continue;
+    const organization = resource as z.infer<typeof organizationSchema>;
+    const id = organization.identifier?.[0]?.value ?? null;
+    if (fullUrl) organizations.set(fullUrl, id);
+    if (organization.id) organizations.set(`Organization/${organization.id}`, id);
+  }
+  // A performer that is a person (a Practitioner not in the bundle) names no facility and is passed over.
+  const named = new Set<string>();
+  for (const { resource } of bundle.entry) {
+    if (resource.resourceType !== 'Observation' && resource.resourceType !== 'DiagnosticReport') continue;
+    for (const performer of (resource as Observation).performer ?? []) {
+      const id =
+        performer.identifier?.value ?? (performer.reference ? organizations.get(performer.reference) : null);
+      if (id) named.add(id);
+    }
+  }
+  const [only] = named;
+  return named.size === 1 && only !== undefined ? only : null;
 }
 
 function observationsOf(bundle: FhirLabBundle): ReportedResult[] {

@@ -33,6 +33,10 @@ describe('HL7 v2 ORU^R01 mapping', () => {
   it('reads the control id, the MR identifier of PID-3, LOINC from OBX-3 (either triplet), units and times', () => {
     const report = readOruMessage(oru);
     expect(report.controlId).toBe('MSG0001');
+    expect(report.sendingFacility).toBe('RUIJIN');
+    // An HD given as its universal id only (an OID) names the facility by it.
+    const byOid = readOruMessage(oru.replace('|LIS|RUIJIN|', '|LIS|^2.16.156.1.1^ISO|'));
+    expect(byOid.sendingFacility).toBe('2.16.156.1.1');
     // OBX 3 is preliminary (P): not a value of the casebook, left out.
     expect(report.results).toEqual([
       {
@@ -140,6 +144,7 @@ describe('FHIR R4 bundle mapping', () => {
   it('reads LOINC, the UCUM code, the collection time and the subject through the bundle’s Patient', () => {
     expect(readFhirBundle(bundle)).toEqual({
       controlId: 'B-1',
+      sendingFacility: null,
       results: [
         {
           seq: 1,
@@ -152,6 +157,32 @@ describe('FHIR R4 bundle mapping', () => {
         },
       ],
     });
+  });
+
+  it('names the sending laboratory by its performers’ one identifier, none when they differ', () => {
+    const observation = bundle.entry[1]?.resource as Record<string, unknown>;
+    const withPerformer = (performer: unknown[], extra: unknown[] = []) => ({
+      ...bundle,
+      entry: [bundle.entry[0], { fullUrl: 'urn:uuid:o1', resource: { ...observation, performer } }, ...extra],
+    });
+    const organization = {
+      fullUrl: 'urn:uuid:lab',
+      resource: { resourceType: 'Organization', identifier: [{ value: 'RJ-LAB' }] },
+    };
+    expect(readFhirBundle(withPerformer([{ identifier: { value: 'RJ-LAB' } }])).sendingFacility).toBe(
+      'RJ-LAB',
+    );
+    // A practitioner not in the bundle names no facility; the Organization does.
+    const both = withPerformer(
+      [{ reference: 'Practitioner/9' }, { reference: 'urn:uuid:lab' }],
+      [organization],
+    );
+    expect(readFhirBundle(both).sendingFacility).toBe('RJ-LAB');
+    const two = withPerformer(
+      [{ reference: 'urn:uuid:lab' }, { identifier: { value: 'OTHER' } }],
+      [organization],
+    );
+    expect(readFhirBundle(two).sendingFacility).toBeNull();
   });
 
   it('refuses a bundle of the wrong shape with the path of the problem', () => {

@@ -2,7 +2,7 @@ import { Hl7Message, type Hl7Segment } from '@medplum/core';
 import { type CollectionTime, LabMessageRefused, type LabReport, type ReportedResult } from './lab-report.ts';
 
 // HL7 v2.5 ORU^R01 (unsolicited observation result), read with Medplum's HL7 v2 parser
-// (@medplum/core's Hl7Message). Fields used: MSH-9 message type, MSH-10 control id, MSH-12 version;
+// (@medplum/core's Hl7Message). Fields used: MSH-4 sending facility, MSH-9 message type, MSH-10 control id, MSH-12 version;
 // PID-3 patient identifiers (the first of type MR, else the first); OBR-7 observation date/time;
 // OBX-2 value type, OBX-3 observation identifier (the LOINC code: coding system LN in the first or
 // the alternate triplet), OBX-5 value, OBX-6 units (UCUM), OBX-11 result status, OBX-14 date/time.
@@ -112,8 +112,10 @@ export function readOruMessage(text: string): LabReport {
       controlId,
     );
   }
+  // MSH-4 is an HD: the namespace id, else the universal id (an OID, for instance).
+  const sendingFacility = (msh.getComponent(4, 1) || msh.getComponent(4, 2)).trim() || null;
   try {
-    return { controlId, results: resultsOf(message) };
+    return { controlId, sendingFacility, results: resultsOf(message) };
   } catch (error) {
     if (error instanceof LabMessageRefused)
       throw new LabMessageRefused(error.ackCode, error.message, controlId);

@@ -13,14 +13,18 @@ import {
   assignRequestSchema,
   dismissRequestSchema,
   hospitalIdRequestSchema,
+  labFacilitiesBySiteSchema,
+  labFacilitiesSchema,
   labResultListSchema,
   labResultViewSchema,
   receiptSchema,
+  receiveQuerySchema,
   reviewListQuerySchema,
 } from './lab-interface.schema.ts';
 import { type IncomingMessage, type ReceiptOutcome, receiveLabMessage } from './lab-message.service.ts';
 import { assignLabResult, dismissLabResult, listLabResults } from './lab-review.service.ts';
 import { decodeMessage } from './message-text.ts';
+import { labFacilitiesBySite, setLabFacilities } from './sending-facility.service.ts';
 
 const hl7Types = ['application/hl7-v2', 'x-application/hl7-v2+er7', 'text/plain'];
 const fhirTypes = ['application/fhir+json', 'application/json'];
@@ -56,8 +60,16 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       }
       return decoded.text;
     };
-    const receive = async (incoming: Omit<IncomingMessage, 'raw'>, caller: Caller, body: unknown) =>
-      receiveLabMessage(database, studyId, caller, { ...incoming, raw: textOf(body) });
+    const receive = async (
+      incoming: Omit<IncomingMessage, 'raw' | 'siteId'>,
+      caller: Caller,
+      request: { body: unknown; query: { site?: string } },
+    ) =>
+      receiveLabMessage(database, studyId, caller, {
+        ...incoming,
+        raw: textOf(request.body),
+        ...(request.query.site ? { siteId: request.query.site } : {}),
+      });
     scope.post(
       '/lab-messages/hl7',
       {
@@ -65,12 +77,13 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
         schema: {
           tags,
           summary:
-            'Receive an HL7 v2.5 ORU^R01 message sent as the body (application/hl7-v2 or text/plain): stored as received, each result written to the visit whose window holds its collection time or put in the review queue. The answer carries the HL7 ACK; a message not taken answers 400 with the ACK (AE or AR) in the details. A control id received before changes nothing',
+            "Receive an HL7 v2.5 ORU^R01 message sent as the body (application/hl7-v2 or text/plain): stored as received, each result written to the visit whose window holds its collection time or put in the review queue. The message belongs to the site that lists its sending facility (MSH-4), or to the site given as `site`; its patients are matched among that site's participants. The answer carries the HL7 ACK; a message not taken answers 400 with the ACK (AE or AR) in the details. A control id received before changes nothing",
+          querystring: receiveQuerySchema,
           response: { 200: receiptSchema, ...errors },
         },
       },
       async (request) => {
-        const receipt = await receive({ format: 'hl7v2', source: 'api' }, sessionOf(request), request.body);
+        const receipt = await receive({ format: 'hl7v2', source: 'api' }, sessionOf(request), request);
         const ack = buildAck(textOf(request.body), {
           code: receipt.ackCode,
           controlId: receipt.controlId,
@@ -88,12 +101,13 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
         schema: {
           tags,
           summary:
-            'Receive a FHIR R4 Bundle of Observations (and DiagnosticReports, Patients) as the body (application/fhir+json): LOINC in Observation.code, valueQuantity with its UCUM unit, effectiveDateTime, subject by identifier. Stored as received; Bundle.identifier names it on re-delivery',
+            "Receive a FHIR R4 Bundle of Observations (and DiagnosticReports, Patients, Organizations) as the body (application/fhir+json): LOINC in Observation.code, valueQuantity with its UCUM unit, effectiveDateTime, subject by identifier. The bundle belongs to the site that lists its performer's identifier as a sending facility, or to the site given as `site`. Stored as received; Bundle.identifier names it on re-delivery",
+          querystring: receiveQuerySchema,
           response: { 200: receiptSchema, ...errors },
         },
       },
       async (request) =>
-        answer(await receive({ format: 'fhir', source: 'api' }, sessionOf(request), request.body)),
+        answer(await receive({ format: 'fhir', source: 'api' }, sessionOf(request), request)),
     );
   });
 
@@ -145,6 +159,40 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       dismissLabResult(database, studyId, sessionOf(request), request.params.resultId, request.body.reason),
+  );
+
+  app.get(
+    '/lab-facilities',
+    {
+      config: { permission: 'study.read' },
+      schema: {
+        tags,
+        summary:
+          "Each site's laboratory sending-facility identifiers (HL7 MSH-4, a FHIR performer's identifier), by site id",
+        response: { 200: labFacilitiesBySiteSchema, ...errors },
+      },
+    },
+    async () => ({ sites: await database.read((db) => labFacilitiesBySite(db, studyId)) }),
+  );
+
+  app.put(
+    '/sites/:siteId/lab-facilities',
+    {
+      config: { permission: 'site.manage', siteParam: 'siteId' },
+      schema: {
+        tags,
+        summary:
+          "Replace a site's list of laboratory sending-facility identifiers: messages naming one belong to the site, and their patients are matched among its participants. A facility belongs to one site (409 otherwise); audited",
+        params: z.strictObject({ siteId: z.string().min(1).max(64) }),
+        body: labFacilitiesSchema,
+        response: { 200: z.object({ facilityIds: z.array(z.string()) }), ...errors },
+      },
+    },
+    async (request) => ({
+      facilityIds: await database.transaction((trx) =>
+        setLabFacilities(trx, studyId, sessionOf(request), request.params.siteId, request.body.facilityIds),
+      ),
+    }),
   );
 
   app.get(

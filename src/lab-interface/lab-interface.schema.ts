@@ -36,7 +36,7 @@ export const labResultViewSchema = z.object({
   source: z.string(),
   receivedAt: z.string(),
   seq: z.number().int(),
-  /** Shown to the staff of the participant's site (or of any site, before a participant is found); null to others. */
+  /** Shown to the staff of the result's site (its participant's, else its laboratory's); null to others. */
   hospitalId: z.string().nullable(),
   loinc: z.string(),
   testName: z.string().nullable(),
@@ -85,3 +85,17 @@ export const hospitalIdRequestSchema = z.strictObject({
   hospitalId: plainText(64).pipe(z.string().trim().min(1, { message: 'Give the medical record number.' })),
   reason: plainText(1000).optional(),
 });
+
+/** The site a posted message is from, when its sending facility does not say (or says otherwise). */
+export const receiveQuerySchema = z.strictObject({ site: plainText(64).optional() });
+
+/** A site's list of laboratory sending-facility identifiers (HL7 MSH-4, a FHIR performer's identifier). */
+export const labFacilitiesSchema = z.strictObject({
+  facilityIds: z
+    .array(
+      plainText(180).pipe(z.string().trim().min(1, { message: 'A facility identifier cannot be empty.' })),
+    )
+    .max(50, { message: 'List at most 50 facility identifiers.' }),
+});
+export type LabFacilities = z.infer<typeof labFacilitiesSchema>;
+export const labFacilitiesBySiteSchema = z.object({ sites: z.record(z.string(), z.array(z.string())) });

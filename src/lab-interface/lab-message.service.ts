@@ -8,6 +8,7 @@ import { participantsWithHospitalId } from './hospital-ids.ts';
 import { collectionText, LabMessageRefused, type LabReport, type ReportedResult } from './lab-report.ts';
 import { PlacementProblem } from './placement.ts';
 import { writeResult } from './result-write.ts';
+import { siteOfMessage } from './sending-facility.service.ts';
 
 export type LabMessageFormat = 'hl7v2' | 'fhir';
 export type LabMessageSource = 'mllp' | 'file' | 'api';
@@ -17,6 +18,8 @@ export interface IncomingMessage {
   source: LabMessageSource;
   /** The message exactly as received (a FHIR bundle as its JSON text). */
   raw: string;
+  /** The site the poster says the message is from, instead of the one its sending facility names. */
+  siteId?: string;
 }
 
 export interface ReceiptOutcome {
@@ -50,7 +53,14 @@ async function storeMessage(
   studyId: string,
   caller: Caller,
   incoming: IncomingMessage,
-  fields: { controlId: string | null; status: 'accepted' | 'rejected'; error: string | null; at: Date },
+  fields: {
+    controlId: string | null;
+    status: 'accepted' | 'rejected';
+    error: string | null;
+    at: Date;
+    sendingFacility?: string | null;
+    siteId?: string | null;
+  },
 ): Promise<string> {
   const messageId = randomUUID();
   await trx
@@ -66,6 +76,8 @@ async function storeMessage(
       received_by: caller.actor.label,
       status: fields.status,
       error: fields.error,
+      sending_facility: fields.sendingFacility ?? null,
+      site_id: fields.siteId ?? null,
     })
     .execute();
   return messageId;
@@ -172,11 +184,17 @@ async function acceptMessage(
         : `Control id ${report.controlId} was already used by another message; give each message its own control id (MSH-10, Bundle.identifier).`,
     };
   }
+  const siteId = await siteOfMessage(trx, studyId, caller, {
+    chosenSiteId: incoming.siteId,
+    sendingFacility: report.sendingFacility,
+  });
   const messageId = await storeMessage(trx, studyId, caller, incoming, {
     controlId: report.controlId,
     status: 'accepted',
     error: null,
     at: clock,
+    sendingFacility: report.sendingFacility,
+    siteId,
   });
   let written = 0;
   for (const result of report.results) {
@@ -184,7 +202,7 @@ async function acceptMessage(
       trx,
       studyId,
       caller,
-      { messageId, controlId: report.controlId, format: incoming.format, clock },
+      { messageId, controlId: report.controlId, format: incoming.format, clock, siteId },
       result,
     );
     if (outcome === 'written') written += 1;
@@ -199,6 +217,8 @@ async function acceptMessage(
       source: incoming.source,
       controlId: report.controlId,
       status: 'accepted',
+      sendingFacility: report.sendingFacility,
+      siteId,
       results: report.results.length,
       written,
       review,
@@ -223,7 +243,13 @@ async function takeResult(
   trx: Tx,
   studyId: string,
   caller: Caller,
-  message: { messageId: string; controlId: string; format: LabMessageFormat; clock: Date },
+  message: {
+    messageId: string;
+    controlId: string;
+    format: LabMessageFormat;
+    clock: Date;
+    siteId: string | null;
+  },
   result: ReportedResult,
 ): Promise<'written' | 'review'> {
   const row = {
@@ -246,7 +272,7 @@ async function takeResult(
   };
   let participant: { participant_id: string; site_id: string } | undefined;
   try {
-    participant = await matchParticipant(trx, studyId, result.hospitalId);
+    participant = await matchParticipant(trx, studyId, result.hospitalId, message.siteId);
     const place = await writeResult(trx, studyId, caller, {
       participantId: participant.participant_id,
       result: stored,
@@ -276,7 +302,8 @@ async function takeResult(
       .values({
         ...row,
         participant_id: participant?.participant_id ?? null,
-        site_id: participant?.site_id ?? null,
+        // Unmatched, the result is the message's site's to review (none: study-wide reviewers only).
+        site_id: participant?.site_id ?? message.siteId,
         status: 'review',
         problem: error.problem,
         problem_text: error.message,
@@ -286,16 +313,28 @@ async function takeResult(
   }
 }
 
-async function matchParticipant(trx: Tx, studyId: string, hospitalId: string | null) {
+/**
+ * The participant a hospital identifier names: among the participants of the message's site when it
+ * is known (another hospital's record number may be the same), else the one participant of the study
+ * who has it; several sites' participants with it leave the choice to a person.
+ */
+async function matchParticipant(trx: Tx, studyId: string, hospitalId: string | null, siteId: string | null) {
   if (!hospitalId)
     throw new PlacementProblem(
       'unknown_identifier',
       'The result names no patient identifier (PID-3, Observation.subject).',
     );
-  const matches = await participantsWithHospitalId(trx, studyId, hospitalId);
+  const matches = (await participantsWithHospitalId(trx, studyId, hospitalId)).filter(
+    (match) => siteId === null || match.site_id === siteId,
+  );
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length === 0) {
-    throw new PlacementProblem('unknown_identifier', 'No participant has this hospital identifier.');
+    throw new PlacementProblem(
+      'unknown_identifier',
+      siteId === null
+        ? 'No participant has this hospital identifier.'
+        : `No participant of site ${siteId} has this hospital identifier.`,
+    );
   }
   throw new PlacementProblem(
     'ambiguous_identifier',

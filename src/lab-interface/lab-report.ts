@@ -43,6 +43,8 @@ export interface ReportedResult {
 
 export interface LabReport {
   controlId: string;
+  /** The laboratory that sent it (HL7 MSH-4, the FHIR performer's identifier); null when not said. */
+  sendingFacility: string | null;
   results: ReportedResult[];
 }
 

@@ -5,16 +5,18 @@ import type { Database, Db } from '../db/connection.ts';
 import type { LabResultTable } from '../db/schema-labs.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
-import { authorize, can, canAccessSite, type Permission } from '../kernel/permissions.ts';
+import { authorize, can, canAccessSite, type Permission, studyWideRoles } from '../kernel/permissions.ts';
 import type { AssignRequest, LabResultView } from './lab-interface.schema.ts';
 import { messageReason } from './lab-message.service.ts';
 import { collectionFromText } from './lab-report.ts';
 import { PlacementProblem } from './placement.ts';
 import { writeResult } from './result-write.ts';
 
-// The review queue: results of laboratory messages that could not be placed without a person. Site
-// staff review their sites' results and those not yet matched to a participant; the data manager
-// reviews all (lab.review). The hospital identifier shows only to site staff.
+// The review queue: results of laboratory messages that could not be placed without a person. A
+// result belongs to its participant's site or, unmatched, to the site of the laboratory that sent it
+// (sending-facility.service.ts). Site staff review their sites' results; a result of no known site
+// and every other one are reviewed by study-wide roles (the data manager; lab.review). The hospital
+// identifier shows only to the staff of the result's site.
 
 /** The permission a reviewer writes with: site staff enter data, the data manager imports it. */
 function reviewPermission(user: Pick<UserView, 'roles' | 'siteIds'>): Permission {
@@ -23,7 +25,7 @@ function reviewPermission(user: Pick<UserView, 'roles' | 'siteIds'>): Permission
 }
 
 const mayReview = (user: UserView, siteId: string | null) =>
-  siteId === null ? true : canAccessSite(user, siteId);
+  siteId === null ? user.roles.some((role) => studyWideRoles.has(role)) : canAccessSite(user, siteId);
 
 type ResultRow = Selectable<LabResultTable> & {
   control_id: string | null;

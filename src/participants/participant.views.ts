@@ -7,8 +7,8 @@ import type { Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { validationFailed } from '../kernel/errors.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
-import { siteWorkingVersion } from '../protocol/site-version.ts';
-import { currentProtocol, protocolVersion } from '../study/protocol-store.ts';
+import { siteProtocols, siteWorkingVersion } from '../protocol/site-version.ts';
+import { protocolVersion } from '../study/protocol-store.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import type {
@@ -38,7 +38,7 @@ async function summaries(
 ): Promise<ParticipantSummary[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.participant_id);
-  const [queries, consentState, sites, { protocol }] = await Promise.all([
+  const [queries, consentState, sites, protocols] = await Promise.all([
     db
       .selectFrom('data_query')
       .select(['participant_id', 'status', (eb) => eb.fn.countAll<number>().as('count')])
@@ -49,7 +49,7 @@ async function summaries(
       .execute(),
     consentStates(db, studyId, rows),
     db.selectFrom('site').select(['site_id', 'time_zone']).where('study_id', '=', studyId).execute(),
-    currentProtocol(db, studyId),
+    siteProtocols(db, studyId),
   ]);
   const today = new Map(sites.map((site) => [site.site_id, dateInZone(clock, site.time_zone)]));
   // Open queries wait for the site, answered ones for the monitor: counted apart so each sees their own.
@@ -57,6 +57,7 @@ async function summaries(
   const queryCount = (participantId: string, status: string) => counts.get(`${participantId}:${status}`) ?? 0;
   return rows.map((row) => {
     const ongoing = row.status === 'enrolled';
+    const { protocol } = protocols.forSite(row.site_id);
     return {
       participantId: row.participant_id,
       siteId: row.site_id,

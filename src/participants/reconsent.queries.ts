@@ -1,7 +1,7 @@
 import type { Db } from '../db/connection.ts';
 import { siteWorkingVersions } from '../protocol/site-version.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
-import { type ReconsentDue, reconsentDue } from './reconsent.ts';
+import { type ReconsentDue, reconsentDue, reconsentMessage } from './reconsent.ts';
 
 /** Who of `participants` has consented, and the re-consent each owes under their site's protocol version. */
 export async function consentStates(
@@ -69,4 +69,14 @@ export async function reconsentOfWritable(
     participant.status,
     consents.map((row) => ({ formVersion: row.form_version })),
   );
+}
+
+/** The warning a save answers while the participant owes a re-consent (null when nothing is owed). */
+export async function reconsentWarning(
+  db: Db,
+  studyId: string,
+  participant: { participant_id: string; status: string; currentProtocolVersion: number },
+): Promise<(ReconsentDue & { message: { en: string; zh: string } }) | null> {
+  const owed = await reconsentOfWritable(db, studyId, participant);
+  return owed ? { ...owed, message: reconsentMessage(owed) } : null;
 }

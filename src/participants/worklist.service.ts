@@ -2,7 +2,7 @@ import type { Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import { dateInZone } from '../study/site-time.ts';
 import { findParticipant, type ParticipantRow } from './participant.queries.ts';
 import { endStatuses } from './participant.schema.ts';
@@ -80,12 +80,14 @@ export async function participantWorklist(
 ): Promise<ParticipantWorklist> {
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'participant.read', { siteId: participant.site_id });
-  const [{ protocol }, zones, saved, consents] = await Promise.all([
-    currentProtocol(db, studyId),
+  const [protocols, zones, saved, consents] = await Promise.all([
+    siteProtocols(db, studyId),
     siteZones(db, studyId),
     savedRecords(db, studyId, [participantId]),
     consentStates(db, studyId, [participant]),
   ]);
+  // The forms due are those of the version approved at the participant's site.
+  const { protocol } = protocols.forSite(participant.site_id);
   const today = dateInZone(clock, zones.get(participant.site_id) ?? protocol.study.timeZone);
   const reconsent = consents.due.get(participantId) ?? null;
   return worklistFor(protocol, participant, saved.get(participantId) ?? new Set(), today, reconsent);
@@ -115,8 +117,8 @@ export async function studyWorklist(
   else if (!studyWide)
     rows = rows.where('site_id', 'in', caller.user.siteIds.length > 0 ? caller.user.siteIds : ['']);
   const participants = await rows.orderBy('study_number').execute();
-  const [{ protocol }, zones, saved, consents] = await Promise.all([
-    currentProtocol(db, studyId),
+  const [protocols, zones, saved, consents] = await Promise.all([
+    siteProtocols(db, studyId),
     siteZones(db, studyId),
     savedRecords(
       db,
@@ -128,6 +130,7 @@ export async function studyWorklist(
   const listed = (item: WorkItem) =>
     query.state ? item.state === query.state : ['due-today', 'overdue', 'missing'].includes(item.state);
   const lists = participants.map((participant) => {
+    const { protocol } = protocols.forSite(participant.site_id);
     const today = dateInZone(clock, zones.get(participant.site_id) ?? protocol.study.timeZone);
     const reconsent = consents.due.get(participant.participant_id) ?? null;
     return worklistFor(

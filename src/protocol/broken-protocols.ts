@@ -160,6 +160,14 @@ export const brokenCases: BrokenCase[] = [
     lineOf: 'administratorsMustUseTotp',
   },
   {
+    name: 'coder role that may not code',
+    find: 'formatVersion: 1\n',
+    replace: 'formatVersion: 1\ncoding: { coderRole: monitor }\n',
+    path: 'coding.coderRole',
+    message: /coding.coderRole "monitor" is not a role that may code; use one of data_manager, medical_coder/,
+    lineOf: 'coderRole',
+  },
+  {
     name: 'plausibility range outside the hard limits',
     find: 'plausible: { low: 34, high: 41 }',
     replace: 'plausible: { low: 20, high: 41 }',

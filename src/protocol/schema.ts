@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { evaluateRateStoppingRule } from '../analysis/beta-binomial.ts';
+import { rolePermissions } from '../kernel/permissions.ts';
+import { roles } from '../kernel/roles.ts';
 import {
   codeListSchema,
   consentSchema,
@@ -404,6 +406,9 @@ const outcomesSchema = z.strictObject({
 });
 
 /** A trial protocol: everything the system needs to run one trial, in English and Simplified Chinese. */
+/** The roles a protocol may name as its coder: those whose permissions include coding. */
+const coderRoles: readonly string[] = roles.filter((role) => rolePermissions[role].includes('coding.code'));
+
 export const protocolSchema = z.strictObject({
   formatVersion: z.literal(1),
   version: z.string({ error: 'the protocol version is text; quote it, e.g. version: "1.0"' }).min(1),
@@ -420,6 +425,22 @@ export const protocolSchema = z.strictObject({
   outcomes: outcomesSchema,
   /** The witness rule and the consent form's versions; without it, no witness and any version label. */
   consent: consentSchema.optional(),
+  /** Medical coding: who codes verbatim terms (src/coding). */
+  coding: z
+    .strictObject({
+      /**
+       * The one role that codes the study's terms. Without it every role that may code does (the data
+       * manager, a medical coder); with it, only that role.
+       */
+      coderRole: z
+        .string()
+        .refine((role) => coderRoles.includes(role), {
+          error: (issue) =>
+            `coding.coderRole "${String(issue.input)}" is not a role that may code; use one of ${coderRoles.join(', ')}`,
+        })
+        .optional(),
+    })
+    .optional(),
   /** Study-wide security settings; each wins over its environment variable (see docs/operations.md). */
   security: z
     .strictObject({

@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import type { Schema } from '../db/schema.ts';
+import { currentProtocol, type ProtocolVersion, protocolVersion } from '../study/protocol-store.ts';
 
 // Which protocol version a site works under: the latest version approved there by its ethics committee,
 // and never one older than the version current when the site joined the study (a site joins under the
@@ -50,4 +51,34 @@ export async function siteWorkingVersion(db: Db, studyId: string, siteId: string
     .where('study_id', '=', studyId)
     .executeTakeFirstOrThrow();
   return study.current_protocol_version;
+}
+
+/** The protocols the study's sites work under, each version read once. */
+export interface SiteProtocols {
+  /** The study's latest version (for what belongs to no site). */
+  current: ProtocolVersion;
+  /** The version a site works under (the latest for a site not found). */
+  forSite(siteId: string): ProtocolVersion;
+  /** A version by number (a record's own); the latest when none is given. */
+  byNumber(versionNo: number | null | undefined): ProtocolVersion;
+}
+
+/**
+ * Every site's working protocol at once, for the reads that go over many participants (worklists,
+ * exports, the casebook grid): each participant's forms and visits are those of the version approved
+ * at the participant's site, not the study's latest.
+ */
+export async function siteProtocols(db: Db, studyId: string): Promise<SiteProtocols> {
+  const [working, current, numbers] = await Promise.all([
+    siteWorkingVersions(db, studyId),
+    currentProtocol(db, studyId),
+    db.selectFrom('protocol_version').select('version_no').where('study_id', '=', studyId).execute(),
+  ]);
+  // Versions are few and cached once read (protocol-store.ts): all of them are at hand.
+  const loaded = new Map<number, ProtocolVersion>();
+  for (const { version_no } of numbers)
+    loaded.set(version_no, await protocolVersion(db, studyId, version_no));
+  const byNumber = (versionNo: number | null | undefined) =>
+    (versionNo === null || versionNo === undefined ? undefined : loaded.get(versionNo)) ?? current;
+  return { current, forSite: (siteId) => byNumber(working.get(siteId)), byNumber };
 }

@@ -9,6 +9,7 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
+import { reconsentWarning } from '../participants/reconsent.queries.ts';
 import { writableParticipant } from '../participants/writable.ts';
 import type { AdverseEventItemRole, Protocol } from '../protocol/schema.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
@@ -30,7 +31,11 @@ import type {
 } from './safety.schema.ts';
 import { notifyAdverseEvent } from './safety-notifications.ts';
 
-type SaveResult = AdverseEventView & { warnings: SoftFailure[]; trippedRules: string[] };
+type SaveResult = AdverseEventView & {
+  warnings: SoftFailure[];
+  trippedRules: string[];
+  reconsent: Awaited<ReturnType<typeof reconsentWarning>>;
+};
 
 /** Items only an investigator (or the safety officer) may judge: causality and expectedness. */
 /** The meanings only an investigator assesses (`safety.assess`); the rest anyone reporting may enter. */
@@ -247,7 +252,12 @@ export async function createAdverseEventIn(
   });
   const view = await viewOne(trx, studyId, row);
   await notifyAdverseEvent(trx, studyId, caller, view);
-  return { ...view, warnings: check.soft, trippedRules };
+  return {
+    ...view,
+    warnings: check.soft,
+    trippedRules,
+    reconsent: await reconsentWarning(trx, studyId, participant),
+  };
 }
 
 export async function updateAdverseEvent(
@@ -292,8 +302,9 @@ export async function updateAdverseEvent(
         },
       ]);
     }
+    const reconsent = await reconsentWarning(trx, studyId, participant);
     if (changed.length === 0 && !termCodeChanged) {
-      return { ...(await viewOne(trx, studyId, row)), warnings: check.soft, trippedRules: [] };
+      return { ...(await viewOne(trx, studyId, row)), warnings: check.soft, trippedRules: [], reconsent };
     }
     const entries: Entries = { ...old };
     for (const item of changed) entries[item] = storedEntry(merged[item], (old[item]?.revision ?? 0) + 1);
@@ -345,7 +356,7 @@ export async function updateAdverseEvent(
     });
     const view = await viewOne(trx, studyId, updated);
     await notifyAdverseEvent(trx, studyId, caller, view);
-    return { ...view, warnings: check.soft, trippedRules };
+    return { ...view, warnings: check.soft, trippedRules, reconsent };
   });
 }
 

@@ -47,6 +47,7 @@ interface Sheet {
   w: Words;
   tr: Translate;
   narrative: string;
+  language: PaperLanguage;
 }
 
 /** The form of one report in one language; `digest` is the SHA-256 of its data. */
@@ -56,7 +57,7 @@ export function renderCiomsHtml(report: StoredReport, language: PaperLanguage, d
   const tr: Translate = (value) =>
     value === null || value === undefined ? '—' : esc(language === 'zh' ? (labelsZh[value] ?? value) : value);
   const narrative = (language === 'zh' ? report.narrative?.textZh : null) ?? report.narrative?.text ?? '';
-  const sheet = { report, w, tr, narrative };
+  const sheet = { report, w, tr, narrative, language };
   const meta = report.report ?? {};
   const versionText = meta.followUpNumber ? `${w('followUp')} ${meta.followUpNumber}` : w('initial');
   const continuation =
@@ -77,7 +78,7 @@ ${manufacturerSection(sheet)}
 }
 
 /** I. Reaction information: boxes 1–6, the description (7 + 13) and the seriousness boxes (8–12). */
-function reactionSection({ report, w, tr, narrative }: Sheet): string {
+function reactionSection({ report, w, tr, narrative, language }: Sheet): string {
   const reaction = report.reaction ?? {};
   const labs = reaction.laboratory ?? [];
   const overflow = narrative.length > NARRATIVE_BOX_CHARS;
@@ -85,8 +86,14 @@ function reactionSection({ report, w, tr, narrative }: Sheet): string {
   const criteria = reaction.seriousnessCriteriaCodes ?? [];
   const has = (code: string) => criteria.includes(code);
   const onset = dateParts(reaction.onset);
-  const coded = reaction.meddraPreferredTerm
-    ? ` — ${w('codedTerm')} ${esc(reaction.meddraVersion ?? '')} PT ${esc(reaction.meddraPreferredTerm)}; LLT ${text(reaction.meddraLowestLevelTerm)}; SOC ${text(reaction.meddraSystemOrganClass)}`
+  // In Chinese, the MedDRA names of the Chinese translation where it was loaded (a report stored
+  // before these were kept has only the English ones).
+  const zh = language === 'zh';
+  const pt = (zh ? reaction.meddraPreferredTermZh : null) ?? reaction.meddraPreferredTerm;
+  const llt = (zh ? reaction.meddraLowestLevelTermZh : null) ?? reaction.meddraLowestLevelTerm;
+  const soc = (zh ? reaction.meddraSystemOrganClassZh : null) ?? reaction.meddraSystemOrganClass;
+  const coded = pt
+    ? ` — ${w('codedTerm')} ${esc(reaction.meddraVersion ?? '')} PT ${esc(pt)}; LLT ${text(llt)}; SOC ${text(soc)}`
     : '';
   const description = [
     `${text(reaction.term)}${coded}`,

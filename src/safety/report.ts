@@ -32,6 +32,9 @@ export interface ReportContext {
 }
 
 const meddraTerm = (term: { code: string; name: string }) => `${term.name} (${term.code})`;
+/** The Chinese name of a MedDRA term, when the release's Chinese translation is loaded. */
+const meddraTermZh = (term: { code: string; nameZh: string | null }) =>
+  term.nameZh ? `${term.nameZh} (${term.code})` : null;
 
 export type CiomsReport = ReturnType<typeof buildCiomsReport>;
 
@@ -149,6 +152,10 @@ export function buildCiomsReport(context: ReportContext) {
       meddraLowestLevelTerm: context.coded ? meddraTerm(context.coded.llt) : null,
       meddraPreferredTerm: context.coded ? meddraTerm(context.coded.pt) : null,
       meddraSystemOrganClass: context.coded ? meddraTerm(context.coded.soc) : null,
+      // The Chinese form prints these where the translation has them, the English names otherwise.
+      meddraLowestLevelTermZh: context.coded ? meddraTermZh(context.coded.llt) : null,
+      meddraPreferredTermZh: context.coded ? meddraTermZh(context.coded.pt) : null,
+      meddraSystemOrganClassZh: context.coded ? meddraTermZh(context.coded.soc) : null,
       onset: summary.onsetAt,
       onsetDayAfterFirstDose:
         firstDose && context.onset

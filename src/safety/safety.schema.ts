@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryViewSchema } from '../crf/crf.schema.ts';
+import { queryViewSchema, reconsentWarningSchema } from '../crf/crf.schema.ts';
 import { fieldInputSchema, missingReasons } from '../crf/entries.ts';
 import { inhalationFlagSchema } from '../dosing/dosing.schema.ts';
 
@@ -137,6 +137,7 @@ export const saveAdverseEventResponseSchema = adverseEventViewSchema.extend({
   warnings: z.array(z.object({ item: z.string(), message: localized })),
   /** Stopping rules that this save tripped (dosing is now paused when the action is pause-dosing). */
   trippedRules: z.array(z.string()),
+  reconsent: reconsentWarningSchema,
 });
 export type SaveAdverseEventResponse = z.infer<typeof saveAdverseEventResponseSchema>;
 

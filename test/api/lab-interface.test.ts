@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fhirBundle, oruMessage } from '../support/lab-messages.ts';
-import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
+import {
+  ADMIN,
+  createTestApp,
+  describeEachDatabase,
+  type SignedIn,
+  signIn,
+  type TestApp,
+} from '../support/test-app.ts';
 import { as, createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
 
 // A screened, consented participant (no day 1 yet): laboratory results collected on the screening
@@ -11,12 +18,22 @@ const hl7Day = today.replaceAll('-', '');
 describeEachDatabase('laboratory interface', (kind) => {
   let t: TestApp;
   let users: TrialUsers;
+  let admin: SignedIn;
   let participantId = '';
   let screeningNumber = '';
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, {
+      EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
+      EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    });
     users = await createTrialUsers(t);
+    admin = await signIn(t.app);
+    // The first site's hospital laboratory sends as RUIJIN-LAB (MSH-4 of the test messages).
+    const facilities = await as(t.app, admin).put(`/api/v1/sites/${users.siteId}/lab-facilities`, {
+      facilityIds: ['RUIJIN-LAB'],
+    });
+    expect(facilities.statusCode, facilities.body).toBe(200);
     const coordinator = as(t.app, users.coordinator);
     const screened = await coordinator.post('/api/v1/participants', {
       siteId: users.siteId,
@@ -49,13 +66,14 @@ describeEachDatabase('laboratory interface', (kind) => {
       headers: { ...users.dataManager.headers, 'content-type': 'application/fhir+json' },
       payload: JSON.stringify(bundle),
     });
-  const labsAtScreening = async () => {
+  const labsAtScreening = () => labsAt(participantId);
+  const labsAt = async (participant: string) => {
     const row = await t.database.read((db) =>
       db
         .selectFrom('form_record')
         .select('entries')
         .where('study_id', '=', t.studyId)
-        .where('participant_id', '=', participantId)
+        .where('participant_id', '=', participant)
         .where('visit_id', '=', 'screening')
         .where('form_id', '=', 'labs')
         .executeTakeFirst(),
@@ -233,8 +251,9 @@ describeEachDatabase('laboratory interface', (kind) => {
     );
     const forDataManager = await queue(users.dataManager);
     expect(forDataManager.map((row) => row.hospitalId)).toEqual([null, null, null]);
-    // The other site's coordinator sees only the result matched to no participant.
-    expect((await queue(users.otherCoordinator)).map((row) => row.loinc)).toEqual(['1988-5']);
+    // The unmatched result came from the first site's laboratory: the other site sees none of them.
+    expect(waiting.map((row) => row.siteId)).toEqual([users.siteId, users.siteId, users.siteId]);
+    expect(await queue(users.otherCoordinator)).toEqual([]);
     expect((await as(t.app, users.monitor).get('/api/v1/lab-results')).statusCode).toBe(403);
   });
 
@@ -361,5 +380,134 @@ describeEachDatabase('laboratory interface', (kind) => {
       headers: users.dataManager.headers,
     });
     expect(lb.body).toContain('LYM');
+  });
+  it('gives a result to the site of the laboratory that sent it, matches identifiers within that site, and shows an unknown laboratory’s to study-wide roles only', async () => {
+    // The second site's patient has the same record number at the second hospital.
+    const other = as(t.app, users.otherCoordinator);
+    const screened = await other.post('/api/v1/participants', {
+      siteId: users.otherSiteId,
+      screeningDate: today,
+      hospitalId: 'MRN-1001',
+    });
+    expect(screened.statusCode, screened.body).toBe(201);
+    const otherParticipantId = screened.json().participantId;
+    const consent = await other.post(`/api/v1/participants/${otherParticipantId}/consent`, {
+      formVersion: '1.0',
+      consentedAt: `${today}T00:00:00Z`,
+      signer: 'participant',
+    });
+    expect(consent.statusCode, consent.body).toBe(201);
+    const setFacilities = (siteId: string, facilityIds: string[]) =>
+      as(t.app, admin).put(`/api/v1/sites/${siteId}/lab-facilities`, { facilityIds });
+    const taken = await setFacilities(users.otherSiteId, ['OTHER-LAB', 'RUIJIN-LAB']);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json().message).toMatch(/^RUIJIN-LAB is listed by site /);
+    expect((await setFacilities(users.otherSiteId, ['OTHER-LAB'])).statusCode).toBe(200);
+    expect((await as(t.app, users.dataManager).get('/api/v1/lab-facilities')).json()).toEqual({
+      sites: { [users.siteId]: ['RUIJIN-LAB'], [users.otherSiteId]: ['OTHER-LAB'] },
+    });
+    const changes = await t.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select('entity_id')
+        .where('study_id', '=', t.studyId)
+        .where('action', '=', 'site.lab_facilities.change')
+        .execute(),
+    );
+    expect(changes.map((row) => row.entity_id)).toEqual([users.siteId, users.otherSiteId]);
+
+    // From the second hospital, MRN-1001 is the second site's patient, not the first's.
+    const alt = [{ loinc: '1742-6', name: 'ALT', value: '55', unit: 'U/L' }];
+    const fromOther = await postHl7(
+      oruMessage(
+        'SITE-1',
+        [{ hospitalId: 'MRN-1001', collectedAt: `${hl7Day}0800`, results: alt }],
+        'OTHER-LAB',
+      ),
+    );
+    expect(fromOther.json()).toMatchObject({ ackCode: 'AA', written: 1, review: 0 });
+    expect((await labsAt(otherParticipantId)).alt?.value).toBe(55);
+    expect((await labsAtScreening()).alt?.value).toBe(40);
+
+    // An unknown patient of the first hospital waits for the first site; the second site sees nothing of it.
+    const crp = [{ loinc: '1988-5', name: 'CRP', value: '8', unit: 'mg/L' }];
+    await postHl7(
+      oruMessage('SITE-2', [{ hospitalId: 'MRN-7777', collectedAt: `${hl7Day}0800`, results: crp }]),
+    );
+    // From a laboratory no site lists: MRN-1001 is at two sites (ambiguous), MRN-8888 at none.
+    const unknownLab = await postHl7(
+      oruMessage(
+        'SITE-3',
+        [
+          { hospitalId: 'MRN-1001', collectedAt: `${hl7Day}0800`, results: alt },
+          { hospitalId: 'MRN-8888', collectedAt: `${hl7Day}0800`, results: crp },
+        ],
+        'CITY-LAB',
+      ),
+    );
+    expect(unknownLab.json()).toMatchObject({ ackCode: 'AA', written: 0, review: 2 });
+    // A FHIR bundle names its laboratory by its performer (an Organization of the bundle).
+    const bundle = fhirBundle('SITE-4', 'MRN-9999', `${today}T08:00:00+08:00`, crp);
+    const entries = bundle.entry as Array<{ resource: Record<string, unknown> }>;
+    for (const entry of entries) entry.resource.performer = [{ reference: 'Organization/lab' }];
+    entries.push({
+      resource: { resourceType: 'Organization', id: 'lab', identifier: [{ value: 'OTHER-LAB' }] },
+    });
+    expect((await postFhir(bundle)).json()).toMatchObject({ ackCode: 'AA', review: 1 });
+    // Posted with the site named, a bundle without a performer is that site's.
+    const named = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/lab-messages/fhir?site=${users.otherSiteId}`,
+      headers: { ...users.dataManager.headers, 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify(fhirBundle('SITE-5', 'MRN-6666', `${today}T08:00:00+08:00`, crp)),
+    });
+    expect(named.json()).toMatchObject({ ackCode: 'AA', review: 1 });
+    const noSuchSite = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/lab-messages/fhir?site=nowhere',
+      headers: { ...users.dataManager.headers, 'content-type': 'application/fhir+json' },
+      payload: JSON.stringify(fhirBundle('SITE-6', 'MRN-6666', `${today}T08:00:00+08:00`, crp)),
+    });
+    expect(noSuchSite.statusCode).toBe(400);
+    expect(noSuchSite.json().message).toBe('There is no site nowhere.');
+
+    const seen = async (who: SignedIn) =>
+      (await queue(who))
+        .filter((row) => String(row.controlId).startsWith('SITE-'))
+        .map((row) => [row.controlId, row.problem, row.hospitalId]);
+    expect(await seen(users.coordinator)).toEqual([['SITE-2', 'unknown_identifier', 'MRN-7777']]);
+    expect(await seen(users.otherCoordinator)).toEqual([
+      ['SITE-4', 'unknown_identifier', 'MRN-9999'],
+      ['SITE-5', 'unknown_identifier', 'MRN-6666'],
+    ]);
+    // The data manager sees every one (the hospital identifier of none).
+    expect(await seen(users.dataManager)).toEqual([
+      ['SITE-2', 'unknown_identifier', null],
+      ['SITE-3', 'ambiguous_identifier', null],
+      ['SITE-3', 'unknown_identifier', null],
+      ['SITE-4', 'unknown_identifier', null],
+      ['SITE-5', 'unknown_identifier', null],
+    ]);
+    const stored = await t.database.read((db) =>
+      db
+        .selectFrom('lab_message')
+        .select(['control_id', 'sending_facility', 'site_id'])
+        .where('study_id', '=', t.studyId)
+        .where('control_id', 'in', ['SITE-1', 'SITE-3', 'SITE-4'])
+        .orderBy('control_id')
+        .execute(),
+    );
+    expect(stored).toEqual([
+      { control_id: 'SITE-1', sending_facility: 'OTHER-LAB', site_id: users.otherSiteId },
+      { control_id: 'SITE-3', sending_facility: 'CITY-LAB', site_id: null },
+      { control_id: 'SITE-4', sending_facility: 'OTHER-LAB', site_id: users.otherSiteId },
+    ]);
+    // A site's staff cannot act on a result they cannot see.
+    const ambiguous = (await queue(users.dataManager)).find((row) => row.problem === 'ambiguous_identifier');
+    const dismiss = await as(t.app, users.coordinator).post(
+      `/api/v1/lab-results/${ambiguous?.resultId}/dismiss`,
+      { reason: 'not ours' },
+    );
+    expect(dismiss.statusCode).toBe(404);
   });
 });

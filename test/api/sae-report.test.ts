@@ -137,6 +137,7 @@ describeEachDatabase('the SAE report: narrative, content, CIOMS I PDF and versio
     expect(report.report).toMatchObject({ type: 'initial', followUpNumber: 0, version: 'initial' });
     expect(report.reaction).toMatchObject({
       meddraPreferredTerm: expect.stringMatching(/^Bronchospasm \(\d{8}\)$/),
+      meddraPreferredTermZh: expect.stringMatching(/^支气管痉挛 \(\d{8}\)$/),
       onsetDayAfterFirstDose: 2,
       seriousnessCriteriaCodes: ['hospitalisation'],
     });
@@ -228,7 +229,18 @@ describeEachDatabase('the SAE report: narrative, content, CIOMS I PDF and versio
             'salbutamol given',
           ],
         ],
-        ['zh', ['可疑不良反应报告', '二、可疑药物信息', '首次报告', '淋巴细胞计数']],
+        // The coded terms by the names of MedDRA's Chinese translation (PT and SOC of the synthetic release).
+        [
+          'zh',
+          [
+            '可疑不良反应报告',
+            '二、可疑药物信息',
+            '首次报告',
+            '淋巴细胞计数',
+            '支气管痉挛',
+            '呼吸系统合成疾病',
+          ],
+        ],
       ] as const) {
         const response = await investigator().get(`/api/v1/adverse-events/${aeId}/report.pdf?lang=${lang}`);
         expect(response.statusCode, response.body).toBe(200);
@@ -237,6 +249,7 @@ describeEachDatabase('the SAE report: narrative, content, CIOMS I PDF and versio
         for (const word of [...words, 'LOT-SAE-0001', 'LOT-SAE-0002', 'Bronchospasm', 'PARACETAMOL']) {
           expect(flat, `${lang}: ${word}`).toContain(word);
         }
+        if (lang === 'en') expect(flat).not.toContain('支气管痉挛');
       }
     });
 

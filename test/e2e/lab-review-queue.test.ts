@@ -6,6 +6,7 @@ import {
   expectApiCall,
   STAFF_PASSWORD as PASSWORD,
   SHOTS,
+  SITE,
   siteDate,
   startTrialServer,
   type TrialServer,
@@ -63,7 +64,8 @@ it('the coordinator assigns a waiting laboratory result to a participant and dis
     server.url,
     { ...manager, 'content-type': 'application/hl7-v2' },
     'POST',
-    '/lab-messages/hl7',
+    // No site lists the laboratory's sending facility yet: the poster names the site.
+    `/lab-messages/hl7?site=${SITE}`,
     message,
     200,
   );

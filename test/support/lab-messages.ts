@@ -8,13 +8,17 @@ export interface OruResult {
   unit: string;
 }
 
-/** An ORU^R01 for one patient (PID-3 of type MR), each result an OBX, collected at `collectedAt` (HL7 DTM). */
+/**
+ * An ORU^R01 from the laboratory `facility` (MSH-4) for one patient or more (PID-3 of type MR), each
+ * result an OBX, collected at `collectedAt` (HL7 DTM).
+ */
 export function oruMessage(
   controlId: string,
   patients: Array<{ hospitalId: string; collectedAt: string; results: OruResult[] }>,
+  facility = 'RUIJIN-LAB',
 ): string {
   const segments = [
-    `MSH|^~\\&|LIS|RUIJIN-LAB|EXOTRIAL|MEXCOVID|20261205083000||ORU^R01^ORU_R01|${controlId}|P|2.5`,
+    `MSH|^~\\&|LIS|${facility}|EXOTRIAL|MEXCOVID|20261205083000||ORU^R01^ORU_R01|${controlId}|P|2.5`,
   ];
   patients.forEach((patient, index) => {
     segments.push(`PID|${index + 1}||${patient.hospitalId}^^^RUIJIN^MR||Test^Patient`);

@@ -141,19 +141,26 @@ export function buildDs(context: SdtmContext, subject: SubjectContext): SdtmRow[
   const rows: SdtmRow[] = [];
   const date = subject.dates.date;
   const base = { STUDYID: context.studyId, DOMAIN: 'DS', USUBJID: subject.usubjid };
-  for (const consent of subject.subject.consents.slice(0, 1)) {
+  const { participant } = subject.subject;
+  // Every consent is a milestone: the first, then each re-consent to a new consent form version
+  // (consents come in the order they were given).
+  subject.subject.consents.forEach((consent, index) => {
     const at = isoText(consent.consented_at);
+    // The first consent opens screening (even on day 1); a re-consent from day 1 on is during treatment.
+    const studyDay = subject.studyDay(at);
     rows.push({
       ...base,
-      DSTERM: 'INFORMED CONSENT OBTAINED',
+      DSTERM:
+        index === 0
+          ? 'INFORMED CONSENT OBTAINED'
+          : `INFORMED CONSENT OBTAINED AGAIN (CONSENT FORM VERSION ${consent.form_version})`,
       DSDECOD: 'INFORMED CONSENT OBTAINED',
       DSCAT: 'PROTOCOL MILESTONE',
-      EPOCH: 'SCREENING',
+      EPOCH: index > 0 && studyDay !== null && studyDay >= 1 ? 'TREATMENT' : 'SCREENING',
       DSSTDTC: date(at),
-      DSSTDY: subject.studyDay(at),
+      DSSTDY: studyDay,
     });
-  }
-  const { participant } = subject.subject;
+  });
   const endForm = dispositionForm(context);
   const end = endForm && recordsOf(subject.subject, endForm.id)[0];
   const endStatus = mappedValue(end, endForm, 'DSDECOD') as string | null;

@@ -64,6 +64,7 @@ export const en = {
     safety_officer: 'Safety officer',
     statistician: 'Statistician',
     sponsor_viewer: 'Sponsor viewer',
+    medical_coder: 'Medical coder',
   },
   common: {
     close: 'Close',
@@ -280,6 +281,7 @@ export const en = {
       signature_broken: 'Signature broken by a change',
       signature_failed: 'Signature refused',
       site_create: 'Site added',
+      site_lab_facilities_change: 'Site laboratory facilities changed',
       site_settings_change: 'Site settings changed',
       storage_unit_create: 'Storage unit added',
       storage_unit_update: 'Storage unit changed',

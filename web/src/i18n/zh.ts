@@ -64,6 +64,7 @@ export const zh: Translation = {
     safety_officer: '安全官',
     statistician: '统计师',
     sponsor_viewer: '申办方查阅者',
+    medical_coder: '医学编码员',
   },
   common: {
     close: '关闭',
@@ -272,6 +273,7 @@ export const zh: Translation = {
       signature_broken: '更改导致签名失效',
       signature_failed: '签名失败',
       site_create: '新增研究中心',
+      site_lab_facilities_change: '研究中心检验科发送机构已更改',
       site_settings_change: '研究中心设置已更改',
       storage_unit_create: '新增存储设备',
       storage_unit_update: '修改存储设备',
