@@ -33,11 +33,12 @@ export const sdtmDomainCodes = [
   'MB',
   'TS',
   'TA',
+  'TE',
   'TV',
 ] as const;
 export type SdtmDomainCode = (typeof sdtmDomainCodes)[number];
 /** The domains built from the protocol alone: no participant, so no supplemental qualifiers. */
-export type TrialDesignCode = 'TS' | 'TA' | 'TV';
+export type TrialDesignCode = 'TS' | 'TA' | 'TE' | 'TV';
 /** The domains with a record per participant (or per participant's event or finding). */
 export type SubjectDomainCode = Exclude<SdtmDomainCode, TrialDesignCode>;
 /** A supplemental qualifier data set: SUPPCM holds what does not fit in CM. */
@@ -46,7 +47,7 @@ export type SuppCode = `SUPP${SubjectDomainCode}`;
 export type SdtmDatasetCode = SdtmDomainCode | SuppCode;
 
 export const isTrialDesignCode = (code: string): code is TrialDesignCode =>
-  code === 'TS' || code === 'TA' || code === 'TV';
+  code === 'TS' || code === 'TA' || code === 'TE' || code === 'TV';
 export const subjectDomainCodes = sdtmDomainCodes.filter(
   (code): code is SubjectDomainCode => !isTrialDesignCode(code),
 );
@@ -144,6 +145,7 @@ export const sdtmDomains: Record<SdtmDomainCode, SdtmDomain> = {
       ['ARM', 'Description of Planned Arm', 'char', 'Assigned'],
       ['ACTARMCD', 'Actual Arm Code', 'char', 'Derived'],
       ['ACTARM', 'Description of Actual Arm', 'char', 'Derived'],
+      ['ARMNRS', 'Reason Arm and/or Actual Arm is Null', 'char', 'Derived'],
       ['COUNTRY', 'Country', 'char', 'Assigned'],
     ]),
   },
@@ -376,6 +378,22 @@ export const sdtmDomains: Record<SdtmDomainCode, SdtmDomain> = {
       ['ETCD', 'Element Code', 'char', 'Protocol'],
       ['ELEMENT', 'Description of Element', 'char', 'Protocol'],
       ['EPOCH', 'Epoch', 'char', 'Protocol'],
+    ]),
+  },
+  TE: {
+    code: 'TE',
+    label: 'Trial Elements',
+    sdtmClass: 'TRIAL DESIGN',
+    structure: 'One record per planned Element',
+    keys: ['STUDYID', 'ETCD'],
+    variables: vars([
+      ['STUDYID', 'Study Identifier', 'char', 'Assigned'],
+      ['DOMAIN', 'Domain Abbreviation', 'char', 'Assigned'],
+      ['ETCD', 'Element Code', 'char', 'Protocol'],
+      ['ELEMENT', 'Description of Element', 'char', 'Protocol'],
+      ['TESTRL', 'Rule for Start of Element', 'char', 'Protocol'],
+      ['TEENRL', 'Rule for End of Element', 'char', 'Protocol'],
+      ['TEDUR', 'Planned Duration of Element', 'char', 'Protocol'],
     ]),
   },
   TV: {
