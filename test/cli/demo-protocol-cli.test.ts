@@ -89,6 +89,10 @@ describeEachDatabase('exotrial demo --protocol', (kind) => {
       );
       expect(enrolled.length).toBeGreaterThan(3);
       expect(enrolled.every((participant) => participant.arm !== null)).toBe(true);
+      // The seed decides the allocations whatever the day: this one gives both arms.
+      expect(new Set(enrolled.map((participant) => participant.arm))).toEqual(
+        new Set(['mscs-exo', 'placebo']),
+      );
       expect(Number(allocatedLine?.[1])).toBe(enrolled.length);
       const given = await database.read((db) =>
         db
@@ -115,6 +119,15 @@ describeEachDatabase('exotrial demo --protocol', (kind) => {
         expect(row?.ARMCD).toBe(code);
         expect(row?.ACTARMCD).toBe(dosed.has(participant.participant_id) ? code : '');
       }
+      // EX names what each dose was: the product, or the placebo arm's own treatment.
+      const ex = csvRows(readFileSync(join(folder, 'unblinded', 'ex.csv'), 'utf8'));
+      expect(ex.length).toBeGreaterThan(0);
+      for (const dose of ex) {
+        const arm = enrolled.find(
+          (participant) => dose.USUBJID === `MEXCOVID-RCT-${participant.study_number}`,
+        )?.arm;
+        expect(dose.EXTRT).toBe(arm === 'placebo' ? 'Placebo (nebulised saline)' : 'MSCs-Exo');
+      }
     } finally {
       await database.close();
     }
@@ -125,6 +138,9 @@ describeEachDatabase('exotrial demo --protocol', (kind) => {
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/^TE\t4 rows/m);
     expect(readFileSync(join(out, 'dm.xpt')).toString('latin1')).not.toMatch(/placebo|mscs-exo/i);
+    const blindedEx = readFileSync(join(out, 'ex.xpt')).toString('latin1');
+    expect(blindedEx).toContain('BLINDED');
+    expect(blindedEx).not.toMatch(/placebo|mscs-exo/i);
     const report = exotrial(['report', '--format', 'json', '--out', join(folder, 'report.json')], {
       target: fresh.target,
     });

@@ -1,5 +1,5 @@
 import type { Protocol } from '../../protocol/schema.ts';
-import type { SubjectSource } from '../source.ts';
+import type { ParticipantRow, SubjectSource } from '../source.ts';
 
 /** The arm variables of a DM row (SDTMIG 3.3 section 5.2, assumptions 5 and 6). */
 export interface DmArms {
@@ -38,7 +38,7 @@ const nullArms = (reason: string): DmArms => ({
  */
 export function dmArms(
   protocol: Protocol,
-  subject: Pick<SubjectSource, 'participant' | 'allocatedArm'>,
+  subject: { participant: Pick<ParticipantRow, 'status' | 'day1_date'>; allocatedArm?: string },
   treated: boolean,
   blinded: boolean,
 ): DmArms {
@@ -59,4 +59,24 @@ export function dmArms(
   return treated
     ? { ...planned, ACTARMCD: planned.ARMCD, ACTARM: planned.ARM, ARMNRS: null }
     : { ...planned, ACTARMCD: null, ACTARM: null, ARMNRS: 'ASSIGNED, NOT TREATED' };
+}
+
+/** Text that stands in for the treatment of a randomised participant in an export blinded to arms. */
+export const BLINDED_TREATMENT = 'BLINDED';
+
+/**
+ * What a participant's doses were, for EX: the protocol's product and regimen, or their allocated
+ * arm's own regimen under the arm's name (a placebo). Blinded to arms, a randomised participant's
+ * treatment is BLINDED whatever the arm, with the protocol's regimen (arms look alike in a blinded trial).
+ */
+export function treatmentOf(
+  protocol: Protocol,
+  subject: Pick<SubjectSource, 'allocatedArm'>,
+  blinded: boolean,
+): { name: string; regimen: Protocol['regimen'] } {
+  if (protocol.randomisation && blinded) return { name: BLINDED_TREATMENT, regimen: protocol.regimen };
+  const arm = protocol.study.design.arms.find((entry) => entry.id === subject.allocatedArm);
+  return arm?.regimen
+    ? { name: arm.name.en, regimen: arm.regimen }
+    : { name: protocol.product.code, regimen: protocol.regimen };
 }
