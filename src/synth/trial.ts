@@ -137,7 +137,10 @@ function planTrial(random: Random, subjects: number, sites: DemoSite[], asOf: st
  * synthetic trial team: screening (failures with their criteria, declines), consent, eligibility
  * signed by the investigator, enrolment, visits with form data (some failing soft edit checks, which
  * raises queries that are then answered, corrected or closed), a withdrawal and a death. Every
- * participant is marked synthetic. The same seed and `asOf` day give the same data.
+ * participant is marked synthetic. The same seed and `asOf` day give the same data. The forms are
+ * MEXCOVID's (the shipped protocol and its randomised example share them); a protocol that randomises
+ * gets its list sealed by the statistician first, and each participant is allocated at enrolment and
+ * dosed by their arm's regimen (see randomised.ts).
  */
 export async function generateSyntheticTrial(
   database: Database,
