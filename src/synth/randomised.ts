@@ -1,5 +1,6 @@
 import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
+import { conflict } from '../kernel/errors.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { generateList, sealList } from '../randomisation/randomisation-list.service.ts';
 import type { FormValues, PatientProfile } from './patient-forms.ts';
@@ -64,4 +65,21 @@ export async function regimenOf(
     .executeTakeFirst();
   const arm = protocol.study.design.arms.find((entry) => entry.id === allocation?.arm);
   return arm?.regimen ?? protocol.regimen;
+}
+
+/**
+ * Refuses, before anyone is screened, a demo that could use up a stratum of a permuted-block list
+ * (enrolment would stop half-way): no site may plan more enrolments than a stratum has entries, since
+ * a site's participants are at most all in one of its strata.
+ */
+export function checkListCapacity(protocol: Protocol, enrolmentsBySite: Map<string, number>): void {
+  const randomisation = protocol.randomisation;
+  if (randomisation?.method !== 'permuted-blocks') return;
+  for (const [siteId, count] of enrolmentsBySite) {
+    if (count > randomisation.entriesPerStratum) {
+      throw conflict(
+        `The demo would enrol up to ${count} participants at site ${siteId}, more than the ${randomisation.entriesPerStratum} entries of a stratum of the randomisation list: give more --sites or fewer --subjects.`,
+      );
+    }
+  }
 }

@@ -34,7 +34,7 @@ import {
 } from './patient-forms.ts';
 import { ProductSupply, type SupplyCounts } from './product-supply.ts';
 import { type Random, seededRandom } from './random.ts';
-import { regimenOf, sealDemoList, stratificationValues } from './randomised.ts';
+import { checkListCapacity, regimenOf, sealDemoList, stratificationValues } from './randomised.ts';
 import {
   type DemoSite,
   type DemoStaff,
@@ -183,6 +183,10 @@ export async function generateSyntheticTrial(
   await codeWithSyntheticDictionaries(database, studyId, staff.dataManager);
   const random = seededRandom(options.seed);
   const plans = planTrial(random, options.subjects, sites, asOf);
+  const enrolments = new Map<string, number>();
+  for (const plan of plans.filter((entry) => entry.outcome === 'enrolled'))
+    enrolments.set(plan.siteId, (enrolments.get(plan.siteId) ?? 0) + 1);
+  checkListCapacity(protocol, enrolments);
   const large = options.subjects > 300;
   const supply = new ProductSupply(
     batches,

@@ -157,4 +157,14 @@ describeEachDatabase('exotrial demo --protocol', (kind) => {
       'This database holds study mexcovid-rct, but --protocol is study mexcovid',
     );
   });
+
+  it('refuses, before anyone is screened, more enrolments at a site than a stratum of the list holds', () => {
+    const crowded = exotrial(['demo', '--protocol', rct, '--subjects', '80', '--sites', '1', '--force'], {
+      target: fresh.target,
+    });
+    expect(crowded.code).toBe(1);
+    expect(crowded.stderr).toMatch(
+      /The demo would enrol up to \d+ participants at site ruijin, more than the 36 entries of a stratum/,
+    );
+  });
 });
