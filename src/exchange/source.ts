@@ -105,109 +105,108 @@ export async function* subjectBatches(
         .execute();
       if (participants.length === 0) return [];
       const ids = participants.map((participant) => participant.participant_id);
-      const [records, consents, adverseEvents, doses, deviations, labFlags, codings, allocations] =
-        await Promise.all([
-          db
-            .selectFrom('form_record')
-            .selectAll()
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .orderBy('participant_id')
-            .orderBy('visit_id')
-            .orderBy('form_id')
-            .orderBy('instance')
-            .execute(),
-          db
-            .selectFrom('consent')
-            .selectAll()
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .orderBy('consented_at')
-            .execute(),
-          // Adverse events live in their own table (src/safety), in the fields of the protocol's adverse-event form.
-          db
-            .selectFrom('adverse_event')
-            .selectAll()
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .orderBy('ae_number')
-            .execute(),
-          db
-            .selectFrom('dosing_administration as dose')
-            .leftJoin('dispensing', (join) =>
-              join
-                .onRef('dispensing.study_id', '=', 'dose.study_id')
-                .onRef('dispensing.dispensing_id', '=', 'dose.dispensing_id'),
-            )
-            .leftJoin('product_lot as lot', (join) =>
-              join
-                .onRef('lot.study_id', '=', 'dispensing.study_id')
-                .onRef('lot.lot_id', '=', 'dispensing.lot_id'),
-            )
-            .leftJoin('vial', (join) =>
-              join
-                .onRef('vial.study_id', '=', 'dispensing.study_id')
-                .onRef('vial.vial_id', '=', 'dispensing.vial_id'),
-            )
-            .select([
-              'dose.participant_id',
-              'dose.administration_id',
-              'dose.visit_id',
-              'dose.dose_number',
-              'dose.status',
-              'dose.started_at',
-              'dose.ended_at',
-              'dose.volume_ml',
-              'dose.interruption_reason',
-              'dose.not_given_reason',
-              'dose.vial_number',
-              'lot.lot_number',
-              'vial.code as vial_code',
-            ])
-            .where('dose.study_id', '=', studyId)
-            .where('dose.participant_id', 'in', ids)
-            .orderBy('dose.dose_number')
-            .execute(),
-          db
-            .selectFrom('protocol_deviation')
-            .select([
-              'participant_id',
-              'deviation_id',
-              'visit_id',
-              'category',
-              'severity',
-              'description',
-              'occurred_on',
-            ])
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .where('status', '=', 'confirmed')
-            .orderBy('occurred_on')
-            .orderBy('reported_at')
-            .execute(),
-          db
-            .selectFrom('lab_flag')
-            .select([
-              'participant_id',
-              'record_id',
-              'item_id',
-              'flag',
-              'range_low',
-              'range_high',
-              'standard_low',
-              'standard_high',
-            ])
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .execute(),
-          codedTermsOf(db, studyId, ids),
-          db
-            .selectFrom('randomisation_allocation')
-            .select(['participant_id', 'arm'])
-            .where('study_id', '=', studyId)
-            .where('participant_id', 'in', ids)
-            .execute(),
-        ]);
+      const [records, consents, adverseEvents, doses, deviations, labFlags, codings] = await Promise.all([
+        db
+          .selectFrom('form_record')
+          .selectAll()
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .orderBy('participant_id')
+          .orderBy('visit_id')
+          .orderBy('form_id')
+          .orderBy('instance')
+          .execute(),
+        db
+          .selectFrom('consent')
+          .selectAll()
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .orderBy('consented_at')
+          .execute(),
+        // Adverse events live in their own table (src/safety), in the fields of the protocol's adverse-event form.
+        db
+          .selectFrom('adverse_event')
+          .selectAll()
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .orderBy('ae_number')
+          .execute(),
+        db
+          .selectFrom('dosing_administration as dose')
+          .leftJoin('dispensing', (join) =>
+            join
+              .onRef('dispensing.study_id', '=', 'dose.study_id')
+              .onRef('dispensing.dispensing_id', '=', 'dose.dispensing_id'),
+          )
+          .leftJoin('product_lot as lot', (join) =>
+            join
+              .onRef('lot.study_id', '=', 'dispensing.study_id')
+              .onRef('lot.lot_id', '=', 'dispensing.lot_id'),
+          )
+          .leftJoin('vial', (join) =>
+            join
+              .onRef('vial.study_id', '=', 'dispensing.study_id')
+              .onRef('vial.vial_id', '=', 'dispensing.vial_id'),
+          )
+          .select([
+            'dose.participant_id',
+            'dose.administration_id',
+            'dose.visit_id',
+            'dose.dose_number',
+            'dose.status',
+            'dose.started_at',
+            'dose.ended_at',
+            'dose.volume_ml',
+            'dose.interruption_reason',
+            'dose.not_given_reason',
+            'dose.vial_number',
+            'lot.lot_number',
+            'vial.code as vial_code',
+          ])
+          .where('dose.study_id', '=', studyId)
+          .where('dose.participant_id', 'in', ids)
+          .orderBy('dose.dose_number')
+          .execute(),
+        db
+          .selectFrom('protocol_deviation')
+          .select([
+            'participant_id',
+            'deviation_id',
+            'visit_id',
+            'category',
+            'severity',
+            'description',
+            'occurred_on',
+          ])
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .where('status', '=', 'confirmed')
+          .orderBy('occurred_on')
+          .orderBy('reported_at')
+          .execute(),
+        db
+          .selectFrom('lab_flag')
+          .select([
+            'participant_id',
+            'record_id',
+            'item_id',
+            'flag',
+            'range_low',
+            'range_high',
+            'standard_low',
+            'standard_high',
+          ])
+          .where('study_id', '=', studyId)
+          .where('participant_id', 'in', ids)
+          .execute(),
+        codedTermsOf(db, studyId, ids),
+      ]);
+      const allocations = await db
+        .selectFrom('randomisation_allocation')
+        .select(['participant_id', 'arm'])
+        .where('study_id', '=', studyId)
+        .where('participant_id', 'in', ids)
+        .execute();
       const arms = new Map(allocations.map((allocation) => [allocation.participant_id, allocation.arm]));
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [

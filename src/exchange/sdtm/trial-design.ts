@@ -85,7 +85,7 @@ interface Element {
   duration: string | null;
 }
 
-/** The study day after the last scheduled visit, whose end ends follow-up. */
+/** The study day of the last planned visit, whose end ends follow-up. */
 function lastVisitDay(protocol: Protocol): number {
   return Math.max(
     ...protocol.schedule.visits.map((visit) => visit.repeat?.lastDay ?? visit.day),
