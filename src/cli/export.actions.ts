@@ -10,6 +10,7 @@ import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchang
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { fileSink } from '../exchange/stream-file.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
+import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkOutputFile, checkOutputFolder } from './cli-files.ts';
 import { type DatabaseOptions, withStudyDatabase } from './database-options.ts';
@@ -93,6 +94,8 @@ export const exportSdtm = async (
       format,
       privacy,
       csvCells,
+      // The command acts as the study's operator, a blinded role: a randomised study's DM leaves arms out.
+      reader: cliCaller('export sdtm').user,
       option: '--out',
       onProgress: (progress) => {
         progressShown = true;

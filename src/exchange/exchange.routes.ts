@@ -14,7 +14,7 @@ import { exportFhirBundle } from './fhir/fhir-bundle.ts';
 import { exportOdm } from './odm/odm-export.ts';
 import type { PrivacyOptions } from './privacy.ts';
 import { redcapDataCsv, redcapDictionaryCsv } from './redcap/redcap-export.ts';
-import { type ChunkSink, loadSdtmStudy, writeSdtm } from './sdtm/sdtm-export.ts';
+import { type ChunkSink, loadSdtmStudy, type SdtmReader, writeSdtm } from './sdtm/sdtm-export.ts';
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
 import { planSdtm } from './sdtm/sdtm-plan.ts';
 import { type SdtmDatasetCode, sdtmDomainCodes, suppCodes } from './sdtm/variables.ts';
@@ -109,6 +109,7 @@ async function sdtmZip(
   format: 'xpt' | 'csv',
   privacy: PrivacyOptions,
   csvCells: CsvCells,
+  reader: SdtmReader,
 ): Promise<{ body: Readable; rows: Record<string, number> }> {
   const folder = mkdtempSync(join(tmpdir(), 'exotrial-sdtm-'));
   const remove = () => rmSync(folder, { recursive: true, force: true });
@@ -118,6 +119,7 @@ async function sdtmZip(
       format,
       privacy,
       csvCells,
+      reader,
     });
     const files = readdirSync(sdtm).sort();
     const body = Readable.from(
@@ -203,7 +205,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
       const cells = cellsOf(request.query);
-      const { body, rows } = await sdtmZip(context, format, privacy, cells);
+      const { body, rows } = await sdtmZip(context, format, privacy, cells, sessionOf(request).user);
       try {
         await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
           domains: 'all',
@@ -241,7 +243,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const code = request.params.domain.toUpperCase() as SdtmDatasetCode;
       // Every row is built, counted and checked before the reply starts: what cannot be written is a
       // 422 here, never a 200 whose file ends short.
-      const study = await loadSdtmStudy(database, studyId, privacy);
+      const study = await loadSdtmStudy(database, studyId, privacy, sessionOf(request).user);
       const plan = await planSdtm(database, studyId, study, { format, datasets: [code] });
       await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         domains: [code],

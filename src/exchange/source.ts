@@ -37,6 +37,8 @@ export interface SubjectSource {
   labFlags: LabFlagSource[];
   /** The coded terms (MedDRA, WHODrug) of the participant's verbatims, by adverse event or conmeds record id. */
   codings?: Map<string, CodedTerm>;
+  /** The arm the participant was randomised to (src/randomisation); absent when not allocated. Each export asks armsVisible before it writes it. */
+  allocatedArm?: string;
 }
 
 /** A laboratory value's reference range and flag, as SDTM LB reports them. */
@@ -199,6 +201,13 @@ export async function* subjectBatches(
           .execute(),
         codedTermsOf(db, studyId, ids),
       ]);
+      const allocations = await db
+        .selectFrom('randomisation_allocation')
+        .select(['participant_id', 'arm'])
+        .where('study_id', '=', studyId)
+        .where('participant_id', 'in', ids)
+        .execute();
+      const arms = new Map(allocations.map((allocation) => [allocation.participant_id, allocation.arm]));
       const byParticipant = new Map<string, SubjectSource>(
         participants.map((participant) => [
           participant.participant_id,
@@ -210,6 +219,9 @@ export async function* subjectBatches(
             deviations: [],
             labFlags: [],
             codings: codings.get(participant.participant_id) ?? new Map(),
+            ...(arms.has(participant.participant_id)
+              ? { allocatedArm: arms.get(participant.participant_id) }
+              : {}),
           },
         ]),
       );

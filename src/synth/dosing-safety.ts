@@ -45,6 +45,8 @@ export interface DoseContext {
   visitId: string;
   date: string;
   coordinator: Caller;
+  /** The volume of a whole dose in the participant's regimen (their arm's, when arms differ). */
+  volumeMl: number;
 }
 
 /** Non-serious events seen in such patients: term, likely grade, WHO-UMC causality, inhalation-associated. */
@@ -131,7 +133,7 @@ export class DosingSafetyWriter {
         vialCode: proposal.vial.code,
         startedAt: at(context.date, STARTED),
         endedAt: interrupted ? at(context.date, '00:53') : at(context.date, ENDED),
-        volumeMl: interrupted ? random.decimal(1, 2.2, 1) : 3,
+        volumeMl: interrupted ? random.decimal(1, 2.2, 1) : context.volumeMl,
         device: 'vibrating-mesh',
         ...(interrupted ? { interruptionReason: 'Coughing fit; inhalation stopped' } : {}),
         bronchospasm: false,

@@ -122,6 +122,11 @@ export interface DemoStaff {
   /** The trial pharmacist: depot, release, shipments and dispensing at every site. */
   pharmacist: Caller;
   safetyOfficer: Caller;
+  /**
+   * The unblinded statistician who generates and seals the randomisation list; only for a protocol that
+   * randomises. Everyone else in the demo team is blinded (no unblinded pharmacist role exists yet).
+   */
+  statistician: Caller | null;
   /** Created only when the study had no administrator (so someone can manage the demo). */
   administrator: Caller | null;
   all: UserView[];
@@ -181,13 +186,14 @@ async function demoUser(
 
 /**
  * The trial team: an investigator and a coordinator per site, a monitor and a pharmacist of every
- * site, a data manager and a safety officer.
+ * site, a data manager and a safety officer; and the statistician when the protocol randomises.
  */
 export async function demoStaff(
   trx: Tx,
   studyId: string,
   sites: DemoSite[],
   password: string,
+  options: { statistician: boolean } = { statistician: false },
 ): Promise<DemoStaff> {
   const all: UserView[] = [];
   const add = async (email: string, name: string, role: Role, siteIds: string[]) => {
@@ -233,5 +239,8 @@ export async function demoStaff(
     sites.map((site) => site.siteId),
   );
   const safetyOfficer = await add('safety', 'Demo Safety Officer', 'safety_officer', []);
-  return { bySite, monitor, dataManager, pharmacist, safetyOfficer, administrator, all };
+  const statistician = options.statistician
+    ? await add('statistician', 'Demo Statistician (unblinded)', 'statistician', [])
+    : null;
+  return { bySite, monitor, dataManager, pharmacist, safetyOfficer, statistician, administrator, all };
 }

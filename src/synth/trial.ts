@@ -1,7 +1,7 @@
 import type { FormRecordView } from '../crf/crf.schema.ts';
 import { saveForm } from '../crf/form.service.ts';
 import { actOnQuery, raiseQuery } from '../crf/query.service.ts';
-import type { Database } from '../db/connection.ts';
+import type { Database, Db } from '../db/connection.ts';
 import { TransactionBatches } from '../db/transaction-batch.ts';
 import { decideDeviation } from '../deviations/deviation.service.ts';
 import type { Caller } from '../kernel/caller.ts';
@@ -11,6 +11,8 @@ import { changeStatus, enrolParticipant, recordScreenOutcome } from '../particip
 import { findParticipant } from '../participants/participant.queries.ts';
 import { confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
+import type { Protocol } from '../protocol/schema.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
 import { baselineState, type CourseRecord, participantCourse } from './clinical-course.ts';
 import { codeWithSyntheticDictionaries } from './coding-dictionaries.ts';
 import { type DosingSafetyCounts, DosingSafetyWriter } from './dosing-safety.ts';
@@ -32,6 +34,7 @@ import {
 } from './patient-forms.ts';
 import { ProductSupply, type SupplyCounts } from './product-supply.ts';
 import { type Random, seededRandom } from './random.ts';
+import { checkListCapacity, regimenOf, sealDemoList, stratificationValues } from './randomised.ts';
 import {
   type DemoSite,
   type DemoStaff,
@@ -65,6 +68,8 @@ export interface SyntheticTrialResult {
   counts: SyntheticTrialCounts;
   /** What the generator wrote through the product, dosing and safety services. */
   written: { product: SupplyCounts } & DosingSafetyCounts;
+  /** The sealed list and how many were allocated, when the protocol randomises. */
+  randomisation: { listHash: string; entries: number; allocated: number } | null;
 }
 
 type Course = { kind: 'ongoing' } | { kind: 'withdraws'; day: number } | { kind: 'dies'; day: number };
@@ -132,7 +137,10 @@ function planTrial(random: Random, subjects: number, sites: DemoSite[], asOf: st
  * synthetic trial team: screening (failures with their criteria, declines), consent, eligibility
  * signed by the investigator, enrolment, visits with form data (some failing soft edit checks, which
  * raises queries that are then answered, corrected or closed), a withdrawal and a death. Every
- * participant is marked synthetic. The same seed and `asOf` day give the same data.
+ * participant is marked synthetic. The same seed and `asOf` day give the same data. The forms are
+ * MEXCOVID's (the shipped protocol and its randomised example share them); a protocol that randomises
+ * gets its list sealed by the statistician first, and each participant is allocated at enrolment and
+ * dosed by their arm's regimen (see randomised.ts).
  */
 export async function generateSyntheticTrial(
   database: Database,
@@ -166,13 +174,19 @@ export async function generateSyntheticTrial(
   }
   const password = options.password ?? newDemoPassword();
   const batches = new TransactionBatches(database);
+  const { protocol } = await database.read((db) => currentProtocol(db, studyId));
   const { sites, staff } = await database.transaction(async (trx) => {
     const sites = await demoSites(trx, studyId, options.sites);
-    return { sites, staff: await demoStaff(trx, studyId, sites, password) };
+    const statistician = protocol.randomisation !== undefined;
+    return { sites, staff: await demoStaff(trx, studyId, sites, password, { statistician }) };
   });
   await codeWithSyntheticDictionaries(database, studyId, staff.dataManager);
   const random = seededRandom(options.seed);
   const plans = planTrial(random, options.subjects, sites, asOf);
+  const enrolments = new Map<string, number>();
+  for (const plan of plans.filter((entry) => entry.outcome === 'enrolled'))
+    enrolments.set(plan.siteId, (enrolments.get(plan.siteId) ?? 0) + 1);
+  checkListCapacity(protocol, enrolments);
   const large = options.subjects > 300;
   const supply = new ProductSupply(
     batches,
@@ -184,6 +198,16 @@ export async function generateSyntheticTrial(
     large ? 100 : 30,
   );
   const firstScreening = plans[0]?.screeningDate ?? asOf;
+  // The list covers the sites taking part, so it is generated once they exist, before anyone is screened.
+  const list = staff.statistician
+    ? await sealDemoList(
+        database,
+        studyId,
+        staff.statistician,
+        options.seed,
+        new Date(Date.parse(`${addDays(firstScreening, -15)}T01:00:00Z`)),
+      )
+    : null;
   const now = new Date();
   const endOfDay = new Date(Date.parse(`${asOf}T23:00:00Z`));
   await batches.batch(() =>
@@ -201,7 +225,7 @@ export async function generateSyntheticTrial(
     supply,
     password,
   );
-  const writer = new TrialWriter(batches, studyId, staff, password, asOf, dosingSafety);
+  const writer = new TrialWriter(batches, studyId, protocol, staff, password, asOf, dosingSafety);
   let feverShown = false;
   const perCommit = options.peoplePerCommit ?? PEOPLE_PER_COMMIT;
   for (let start = 0; start < plans.length; start += perCommit) {
@@ -222,8 +246,23 @@ export async function generateSyntheticTrial(
     password,
     counts: await database.read((db) => syntheticTrialCounts(db, studyId)),
     written: { product: supply.counts, ...dosingSafety.counts },
+    randomisation: list && {
+      ...list,
+      allocated: await database.read((db) => allocationCount(db, studyId)),
+    },
   };
 }
+
+const allocationCount = async (db: Db, studyId: string) =>
+  Number(
+    (
+      await db
+        .selectFrom('randomisation_allocation')
+        .select((eb) => eb.fn.countAll<number>().as('count'))
+        .where('study_id', '=', studyId)
+        .executeTakeFirstOrThrow()
+    ).count,
+  );
 
 /** The visit one participant attends a day late (its window is the day itself). */
 const LATE_VISIT_DAY = 6;
@@ -249,6 +288,7 @@ class TrialWriter {
   constructor(
     private readonly database: Database,
     private readonly studyId: string,
+    private readonly protocol: Protocol,
     private readonly staff: DemoStaff,
     private readonly password: string,
     private readonly asOf: string,
@@ -354,9 +394,11 @@ class TrialWriter {
       plan.screeningDate,
       byRepresentative ? 'representative' : 'participant',
     );
+    const strata = stratificationValues(this.protocol, profile);
     let vitalsRecord: FormRecordView | undefined;
     for (const formId of screeningFormOrder) {
-      const saved = await this.save(coordinator, participantId, 'screening', formId, forms[formId] ?? {});
+      const values = { ...forms[formId], ...strata[formId] };
+      const saved = await this.save(coordinator, participantId, 'screening', formId, values);
       if (formId === 'vitals') vitalsRecord = saved;
     }
     const baseline = baselineState(random, plan.failure === 'not-severe' ? 3 : profile.baseline);
@@ -466,6 +508,10 @@ class TrialWriter {
     });
     const fever = () => random.chance(0.02);
     const late = this.lateVisit(course.days, day1Date);
+    const regimen = await this.database.read((db) =>
+      regimenOf(db, this.studyId, this.protocol, participantId),
+    );
+    const doseVisits = new Set(regimen.doseVisits);
     for (const { day, date, state, inHospital, inPerson, records } of course.days) {
       const status = records.find((record) => record.visitKey === 'daily-status');
       const visitRecords = records.filter((record) => record !== status);
@@ -483,13 +529,15 @@ class TrialWriter {
           dayVitals ??= values;
           await this.saveVitals(plan, participantId, `day-${day}/${timepoint}`, values);
           // The dose is given after the pre-dose vitals, when its time has come.
-          if (timepoint === 'pre-dose' && Date.parse(at(date, '01:00')) < Date.now()) {
+          const given = doseVisits.has(`day-${day}`) && Date.parse(at(date, '01:00')) < Date.now();
+          if (timepoint === 'pre-dose' && given) {
             await this.dosingSafety.dose(random, {
               participantId,
               siteId: plan.siteId,
               visitId: `day-${day}`,
               date,
               coordinator,
+              volumeMl: regimen.volume.amount,
             });
           }
         }

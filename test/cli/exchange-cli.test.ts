@@ -60,9 +60,24 @@ describe('exotrial export and import', () => {
     const result = withData(['export', 'sdtm', '--format', 'csv', '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(
-      ['ae', 'cm', 'define', 'dm', 'ds', 'dv', 'ex', 'lb', 'mb', 'mh', 'sv', 'ta', 'ts', 'tv', 'vs'].map(
-        (name) => (name === 'define' ? 'define.xml' : `${name}.csv`),
-      ),
+      [
+        'ae',
+        'cm',
+        'define',
+        'dm',
+        'ds',
+        'dv',
+        'ex',
+        'lb',
+        'mb',
+        'mh',
+        'sv',
+        'ta',
+        'te',
+        'ts',
+        'tv',
+        'vs',
+      ].map((name) => (name === 'define' ? 'define.xml' : `${name}.csv`)),
     );
     expect(result.stdout).toMatch(/^TS\t\d+ rows\t.*ts\.csv$/m);
     expect(readFileSync(join(out, 'dm.csv'), 'utf8')).toMatch(/^STUDYID,DOMAIN,USUBJID,SUBJID,/);

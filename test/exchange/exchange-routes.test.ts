@@ -144,7 +144,7 @@ describe('export downloads over HTTP', () => {
     expect(execFileSync('unzip', ['-t', file]).toString()).toContain('No errors detected');
     const listing = execFileSync('unzip', ['-Z1', file]).toString().trim().split('\n').sort();
     expect(listing).toEqual(
-      ['ae', 'cm', 'dm', 'ds', 'dv', 'ex', 'lb', 'mb', 'mh', 'sv', 'ta', 'ts', 'tv', 'vs']
+      ['ae', 'cm', 'dm', 'ds', 'dv', 'ex', 'lb', 'mb', 'mh', 'sv', 'ta', 'te', 'ts', 'tv', 'vs']
         .map((code) => `sdtm/${code}.csv`)
         .concat('sdtm/define.xml')
         .sort(),

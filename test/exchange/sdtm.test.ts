@@ -61,7 +61,7 @@ describe('SDTM export', () => {
       csv.files.map((file) => [file.domain, file.rows]),
     );
     const rows = Object.fromEntries(csv.files.map((file) => [file.domain, file.rows]));
-    expect(rows).toMatchObject({ DM: 2, EX: 2, CM: 1, TA: 3, TV: 12, AE: 1 });
+    expect(rows).toMatchObject({ DM: 2, EX: 2, CM: 1, TA: 3, TE: 3, TV: 12, AE: 1 });
     expect(rows.DS).toBe(4); // two consents, one completion, one screen failure
   });
 
@@ -79,9 +79,17 @@ describe('SDTM export', () => {
       COUNTRY: 'CN',
       BRTHDTC: '',
       ACTARMCD: 'MSCS-EXO',
+      ARMNRS: '',
     });
     expect(Number(enrolled?.AGE)).toBeGreaterThanOrEqual(57);
-    expect(dm.find((row) => row.ARMCD === 'SCRNFAIL')).toMatchObject({ ARM: 'Screen Failure', RFSTDTC: '' });
+    // SDTMIG 3.3: a screen failure has no arm codes, the reason is in ARMNRS.
+    expect(dm.find((row) => row.ARMNRS === 'SCREEN FAILURE')).toMatchObject({
+      ARMCD: '',
+      ARM: '',
+      ACTARMCD: '',
+      ACTARM: '',
+      RFSTDTC: '',
+    });
   });
 
   it('builds VS with test codes, CDISC units, time points and study days', () => {

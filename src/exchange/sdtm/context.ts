@@ -15,6 +15,11 @@ export interface SdtmContext {
   sites: Map<string, SiteInfo>;
   privacy: PrivacyOptions;
   visits: Map<string, VisitNumbering>;
+  /**
+   * A randomised study exported for someone who may not see arms (armsVisible false): DM leaves every
+   * participant's arm out. TA still lists the planned arms, which are the protocol's, not allocations.
+   */
+  armsBlinded: boolean;
   /** The dictionary versions the study codes with (define.xml names them); null where none is chosen. */
   dictionaries?: { meddra: string | null; whodrug: string | null };
 }

@@ -15,6 +15,7 @@ import {
   visitOf,
   yesNo,
 } from './context.ts';
+import { treatmentOf } from './dm-arms.ts';
 import type { SdtmRow } from './variables.ts';
 
 // MH, AE and CM from the eCRF forms medicalHistory, the protocol's adverse-event form and conmeds; EX from the dose records
@@ -203,13 +204,13 @@ export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[
 }
 
 export function buildEx(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
-  const { regimen, product } = context.protocol;
+  const { name, regimen } = treatmentOf(context.protocol, subject.subject, context.armsBlinded);
   const rows = givenDoses(subject.subject)
     .map((dose) => ({
       STUDYID: context.studyId,
       DOMAIN: 'EX',
       USUBJID: subject.usubjid,
-      EXTRT: product.code,
+      EXTRT: name,
       EXDOSE: dose.volumeMl,
       EXDOSU: regimen.volume.unit,
       EXDOSFRM: 'SUSPENSION',

@@ -1,6 +1,8 @@
+import type { UserView } from '../../auth/auth.schema.ts';
 import { studyVersion } from '../../coding/coding-sync.ts';
 import type { Database } from '../../db/connection.ts';
 import { conflict } from '../../kernel/errors.ts';
+import { armsVisible } from '../../randomisation/blinding.ts';
 import { currentProtocol } from '../../study/protocol-store.ts';
 import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
@@ -14,7 +16,7 @@ import { buildMb } from './microbiology.ts';
 import type { SdtmPlan } from './sdtm-plan.ts';
 import { buildDm, buildDs, buildSv } from './special-purpose.ts';
 import { datasetDefinition, splitLongValues, suppCodeOf } from './supplemental.ts';
-import { buildTa, buildTs, buildTv } from './trial-design.ts';
+import { buildTa, buildTe, buildTs, buildTv } from './trial-design.ts';
 import {
   isTrialDesignCode,
   parentOf,
@@ -23,6 +25,7 @@ import {
   type SdtmRow,
   type SubjectDomainCode,
   sdtmDomainCodes,
+  type TrialDesignCode,
 } from './variables.ts';
 
 export type SdtmFormat = 'xpt' | 'csv';
@@ -31,7 +34,7 @@ export interface SdtmStudy {
   context: SdtmContext;
   /** Participants in the study (the progress total). */
   subjects: number;
-  trialDesign: Record<'TS' | 'TA' | 'TV', SdtmRow[]>;
+  trialDesign: Record<TrialDesignCode, SdtmRow[]>;
 }
 
 const subjectBuilders: Record<
@@ -51,14 +54,24 @@ const subjectBuilders: Record<
   MB: buildMb,
 };
 
-/** The protocol, sites and trial-level facts an SDTM export starts from. */
+/** Who an export is for: whether they may see arms is asked of armsVisible (src/randomisation/blinding.ts). */
+export type SdtmReader = Pick<UserView, 'roles'>;
+
+/**
+ * The protocol, sites and trial-level facts an SDTM export starts from. A randomised study's arms go
+ * into DM only when `reader` may see them; without a reader they are withheld, so an export that
+ * forgets to say who it is for cannot unblind.
+ */
 export async function loadSdtmStudy(
   database: Database,
   studyId: string,
   privacy: PrivacyOptions,
+  reader?: SdtmReader,
 ): Promise<SdtmStudy> {
   return database.read(async (db) => {
     const { protocol } = await currentProtocol(db, studyId);
+    const armsBlinded =
+      protocol.randomisation !== undefined && !(reader && (await armsVisible(db, studyId, reader)));
     const siteRows = await db
       .selectFrom('site')
       .select(['site_id', 'code'])
@@ -86,6 +99,7 @@ export async function loadSdtmStudy(
       studyId: protocol.study.id.toUpperCase(),
       sites,
       privacy,
+      armsBlinded,
       visits: visitNumbering(protocol),
       dictionaries: {
         meddra: (await studyVersion(db, studyId, 'meddra'))?.version ?? null,
@@ -103,6 +117,7 @@ export async function loadSdtmStudy(
           firstConsent: privacy.dateShiftKey ? null : first,
         }),
         TA: buildTa(context),
+        TE: buildTe(context),
         TV: buildTv(context),
       },
     };

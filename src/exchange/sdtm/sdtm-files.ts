@@ -11,6 +11,7 @@ import {
   loadSdtmStudy,
   type SdtmFormat,
   type SdtmProgress,
+  type SdtmReader,
   writeSdtm,
 } from './sdtm-export.ts';
 import { planSdtm } from './sdtm-plan.ts';
@@ -39,6 +40,8 @@ export async function exportSdtmDirectory(
   options: {
     format: SdtmFormat;
     privacy: PrivacyOptions;
+    /** Who the export is for: a randomised study's arms are written only if they may see them. */
+    reader?: SdtmReader;
     /** CSV text cells: neutralised for spreadsheets (default) or exact. */
     csvCells?: CsvCells;
     created?: Date;
@@ -51,7 +54,7 @@ export async function exportSdtmDirectory(
   },
 ): Promise<SdtmDirectoryResult> {
   const created = options.created ?? new Date();
-  const study = await loadSdtmStudy(database, studyId, options.privacy);
+  const study = await loadSdtmStudy(database, studyId, options.privacy, options.reader);
   const plan = await planSdtm(database, studyId, study, {
     format: options.format,
     datasets: 'all',

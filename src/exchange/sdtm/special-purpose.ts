@@ -8,6 +8,7 @@ import {
   type SubjectContext,
   visitOf,
 } from './context.ts';
+import { dmArms } from './dm-arms.ts';
 import type { SdtmRow } from './variables.ts';
 
 // DM, DS and SV: one participant's demographics, disposition and visits.
@@ -79,21 +80,7 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
   const demographics = demographicsForm && recordsOf(subject.subject, demographicsForm.id)[0];
   const exposure = exposureTimes(subject);
   const death = deathDate(context, subject);
-  const arm = context.protocol.study.design.arms[0];
-  const enrolled = participant.day1_date !== null;
-  const armCode =
-    enrolled && arm
-      ? arm.id.toUpperCase().slice(0, 20)
-      : participant.status === 'screen_failed'
-        ? 'SCRNFAIL'
-        : 'NOTASSGN';
-  const armName =
-    enrolled && arm
-      ? arm.name.en
-      : participant.status === 'screen_failed'
-        ? 'Screen Failure'
-        : 'Not Assigned';
-  const actual = exposure.first !== null;
+  const arms = dmArms(context.protocol, subject.subject, exposure.first !== null, context.armsBlinded);
   const site = context.sites.get(participant.site_id);
   const age = mappedValue(demographics, demographicsForm, 'AGE');
   const birthDate = isoText(mappedValue(demographics, demographicsForm, 'BRTHDTC'));
@@ -119,10 +106,7 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
       SEX: (mappedValue(demographics, demographicsForm, 'SEX') as string | null) ?? null,
       RACE: null,
       ETHNIC: null,
-      ARMCD: armCode,
-      ARM: armName,
-      ACTARMCD: actual ? armCode : enrolled ? 'NOTTRT' : armCode,
-      ACTARM: actual ? armName : enrolled ? 'Not Treated' : armName,
+      ...arms,
       COUNTRY: site?.country ?? null,
     },
   ];

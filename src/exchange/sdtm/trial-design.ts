@@ -1,7 +1,9 @@
+import type { Protocol } from '../../protocol/schema.ts';
 import type { SdtmContext } from './context.ts';
+import { armCode } from './dm-arms.ts';
 import type { SdtmRow } from './variables.ts';
 
-// TS, TA and TV: the trial design as the protocol states it.
+// TS, TA, TE and TV: the trial design as the protocol states it.
 
 const phases: Record<string, string> = {
   '0': 'PHASE 0 TRIAL',
@@ -70,24 +72,129 @@ export function buildTs(
     }));
 }
 
+type Arm = Protocol['study']['design']['arms'][number];
+type Regimen = Protocol['regimen'];
+
+/** A planned element (TE) and the epoch it falls in (TA). */
+interface Element {
+  code: string;
+  element: string;
+  epoch: string;
+  start: string;
+  end: string;
+  duration: string | null;
+}
+
+/** The study day of the last planned visit, whose end ends follow-up. */
+function lastVisitDay(protocol: Protocol): number {
+  return Math.max(
+    ...protocol.schedule.visits.map((visit) => visit.repeat?.lastDay ?? visit.day),
+    protocol.regimen.firstDoseDay,
+  );
+}
+
+function treatment(code: string, element: string, regimen: Regimen): Element {
+  const days = regimen.numberOfDoses * regimen.intervalDays;
+  const lastDose = regimen.firstDoseDay + (regimen.numberOfDoses - 1) * regimen.intervalDays;
+  return {
+    code,
+    element,
+    epoch: 'TREATMENT',
+    start: `First dose, study day ${regimen.firstDoseDay}`,
+    end: `${regimen.numberOfDoses} dose(s) every ${regimen.intervalDays} day(s), the last on study day ${lastDose}`,
+    duration: `P${days}D`,
+  };
+}
+
+/**
+ * The treatment element of each arm: arms without a regimen of their own share the protocol's (TRT,
+ * the product and its route); an arm with its own (a placebo) gets an element named after the arm,
+ * coded from its id (at most 8 characters, unique). Placebo and active are different elements in TE,
+ * as SDTMIG 7.2 asks, so TA tells the arms apart by their elements.
+ */
+function treatmentElements(protocol: Protocol): Map<string, Element> {
+  const shared = treatment('TRT', `${protocol.product.code} ${protocol.regimen.route}`, protocol.regimen);
+  const taken = new Set(['SCRN', 'TRT', 'FU']);
+  const byArm = new Map<string, Element>();
+  for (const arm of protocol.study.design.arms) {
+    if (!arm.regimen) {
+      byArm.set(arm.id, shared);
+      continue;
+    }
+    const base =
+      arm.id
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 8) || 'ARM';
+    let code = base;
+    for (let n = 2; taken.has(code); n++) code = `${base.slice(0, 8 - String(n).length)}${n}`;
+    taken.add(code);
+    byArm.set(arm.id, treatment(code, arm.name.en, arm.regimen));
+  }
+  return byArm;
+}
+
+/** Screening, each arm's treatment, follow-up: the elements of the arms in their order. */
+function armElements(protocol: Protocol): Array<{ arm: Arm; elements: Element[] }> {
+  const screening: Element = {
+    code: 'SCRN',
+    element: 'Screening',
+    epoch: 'SCREENING',
+    start: 'Informed consent',
+    end: 'First dose of study treatment',
+    duration: null,
+  };
+  const followUp: Element = {
+    code: 'FU',
+    element: 'Follow-up',
+    epoch: 'FOLLOW-UP',
+    start: 'End of the treatment element (the day after its planned duration)',
+    end: `End of the last visit (study day ${lastVisitDay(protocol)})`,
+    duration: null,
+  };
+  const treatments = treatmentElements(protocol);
+  return protocol.study.design.arms.map((arm) => ({
+    arm,
+    elements: [screening, treatments.get(arm.id) ?? screening, followUp],
+  }));
+}
+
+/** One row per planned element of each arm (SDTMIG 7.2.1); the planned arms, never allocations. */
 export function buildTa(context: SdtmContext): SdtmRow[] {
-  const elements: Array<[code: string, element: string, epoch: string]> = [
-    ['SCRN', 'Screening', 'SCREENING'],
-    ['TRT', `${context.protocol.product.code} ${context.protocol.regimen.route}`, 'TREATMENT'],
-    ['FU', 'Follow-up', 'FOLLOW-UP'],
-  ];
-  return context.protocol.study.design.arms.flatMap((arm) =>
-    elements.map(([code, element, epoch], index) => ({
+  return armElements(context.protocol).flatMap(({ arm, elements }) =>
+    elements.map((element, index) => ({
       STUDYID: context.studyId,
       DOMAIN: 'TA',
-      ARMCD: arm.id.toUpperCase().slice(0, 20),
+      ARMCD: armCode(arm.id),
       ARM: arm.name.en,
       TAETORD: index + 1,
-      ETCD: code,
-      ELEMENT: element,
-      EPOCH: epoch,
+      ETCD: element.code,
+      ELEMENT: element.element,
+      EPOCH: element.epoch,
     })),
   );
+}
+
+const epochOrder = ['SCREENING', 'TREATMENT', 'FOLLOW-UP'];
+
+/** One row per distinct element (SDTMIG 7.2.2): by epoch, then in the order of the arms. */
+export function buildTe(context: SdtmContext): SdtmRow[] {
+  const seen = new Map<string, Element>();
+  for (const { elements } of armElements(context.protocol)) {
+    for (const element of elements) if (!seen.has(element.code)) seen.set(element.code, element);
+  }
+  const byEpoch = [...seen.values()].sort(
+    (a, b) => epochOrder.indexOf(a.epoch) - epochOrder.indexOf(b.epoch),
+  );
+  return byEpoch.map((element) => ({
+    STUDYID: context.studyId,
+    DOMAIN: 'TE',
+    ETCD: element.code,
+    ELEMENT: element.element,
+    TESTRL: element.start,
+    TEENRL: element.end,
+    TEDUR: element.duration,
+  }));
 }
 
 /** The planned visits; an unscheduled visit is not planned, so TV leaves it out (SDTMIG 7.3.1). */

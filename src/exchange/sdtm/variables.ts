@@ -2,6 +2,9 @@
 // Character lengths are not fixed here: the export measures the data first and sizes each variable
 // to its longest value, as FDA's technical conformance guide asks.
 
+import { trialDesignDomains } from './trial-design-variables.ts';
+import { type Spec, vars } from './variable-specs.ts';
+
 export type SdtmType = 'char' | 'num';
 export interface SdtmVariable {
   name: string;
@@ -33,11 +36,12 @@ export const sdtmDomainCodes = [
   'MB',
   'TS',
   'TA',
+  'TE',
   'TV',
 ] as const;
 export type SdtmDomainCode = (typeof sdtmDomainCodes)[number];
 /** The domains built from the protocol alone: no participant, so no supplemental qualifiers. */
-export type TrialDesignCode = 'TS' | 'TA' | 'TV';
+export type TrialDesignCode = 'TS' | 'TA' | 'TE' | 'TV';
 /** The domains with a record per participant (or per participant's event or finding). */
 export type SubjectDomainCode = Exclude<SdtmDomainCode, TrialDesignCode>;
 /** A supplemental qualifier data set: SUPPCM holds what does not fit in CM. */
@@ -46,7 +50,7 @@ export type SuppCode = `SUPP${SubjectDomainCode}`;
 export type SdtmDatasetCode = SdtmDomainCode | SuppCode;
 
 export const isTrialDesignCode = (code: string): code is TrialDesignCode =>
-  code === 'TS' || code === 'TA' || code === 'TV';
+  code === 'TS' || code === 'TA' || code === 'TE' || code === 'TV';
 export const subjectDomainCodes = sdtmDomainCodes.filter(
   (code): code is SubjectDomainCode => !isTrialDesignCode(code),
 );
@@ -55,11 +59,6 @@ export const isSuppCode = (code: string): code is SuppCode => (suppCodes as read
 /** The domain a data set qualifies: CM for SUPPCM, the domain itself otherwise. */
 export const parentOf = (code: SdtmDatasetCode): SdtmDomainCode =>
   isSuppCode(code) ? (code.slice(4) as SubjectDomainCode) : code;
-
-type Spec = [name: string, label: string, type?: SdtmType, origin?: SdtmVariable['origin']];
-
-const vars = (specs: Spec[]): SdtmVariable[] =>
-  specs.map(([name, label, type = 'char', origin = 'Collected']) => ({ name, label, type, origin }));
 
 const identifiers: Spec[] = [
   ['STUDYID', 'Study Identifier', 'char', 'Assigned'],
@@ -144,6 +143,7 @@ export const sdtmDomains: Record<SdtmDomainCode, SdtmDomain> = {
       ['ARM', 'Description of Planned Arm', 'char', 'Assigned'],
       ['ACTARMCD', 'Actual Arm Code', 'char', 'Derived'],
       ['ACTARM', 'Description of Actual Arm', 'char', 'Derived'],
+      ['ARMNRS', 'Reason Arm and/or Actual Arm is Null', 'char', 'Derived'],
       ['COUNTRY', 'Country', 'char', 'Assigned'],
     ]),
   },
@@ -344,56 +344,7 @@ export const sdtmDomains: Record<SdtmDomainCode, SdtmDomain> = {
       ['MBDY', 'Study Day of Collection', 'num', 'Derived'],
     ]),
   },
-  TS: {
-    code: 'TS',
-    label: 'Trial Summary',
-    sdtmClass: 'TRIAL DESIGN',
-    structure: 'One record per trial summary parameter value',
-    keys: ['STUDYID', 'TSPARMCD', 'TSSEQ'],
-    variables: vars([
-      ['STUDYID', 'Study Identifier', 'char', 'Assigned'],
-      ['DOMAIN', 'Domain Abbreviation', 'char', 'Assigned'],
-      ['TSSEQ', 'Sequence Number', 'num', 'Assigned'],
-      ['TSPARMCD', 'Trial Summary Parameter Short Name', 'char', 'Assigned'],
-      ['TSPARM', 'Trial Summary Parameter', 'char', 'Assigned'],
-      ['TSVAL', 'Parameter Value', 'char', 'Protocol'],
-      ['TSVALCD', 'Parameter Value Code', 'char', 'Assigned'],
-      ['TSVCDREF', 'Name of the Reference Terminology', 'char', 'Assigned'],
-    ]),
-  },
-  TA: {
-    code: 'TA',
-    label: 'Trial Arms',
-    sdtmClass: 'TRIAL DESIGN',
-    structure: 'One record per planned Element per Arm',
-    keys: ['STUDYID', 'ARMCD', 'TAETORD'],
-    variables: vars([
-      ['STUDYID', 'Study Identifier', 'char', 'Assigned'],
-      ['DOMAIN', 'Domain Abbreviation', 'char', 'Assigned'],
-      ['ARMCD', 'Planned Arm Code', 'char', 'Protocol'],
-      ['ARM', 'Description of Planned Arm', 'char', 'Protocol'],
-      ['TAETORD', 'Planned Order of Element within Arm', 'num', 'Protocol'],
-      ['ETCD', 'Element Code', 'char', 'Protocol'],
-      ['ELEMENT', 'Description of Element', 'char', 'Protocol'],
-      ['EPOCH', 'Epoch', 'char', 'Protocol'],
-    ]),
-  },
-  TV: {
-    code: 'TV',
-    label: 'Trial Visits',
-    sdtmClass: 'TRIAL DESIGN',
-    structure: 'One record per planned Visit per Arm',
-    keys: ['STUDYID', 'VISITNUM'],
-    variables: vars([
-      ['STUDYID', 'Study Identifier', 'char', 'Assigned'],
-      ['DOMAIN', 'Domain Abbreviation', 'char', 'Assigned'],
-      ['VISITNUM', 'Visit Number', 'num', 'Protocol'],
-      ['VISIT', 'Visit Name', 'char', 'Protocol'],
-      ['VISITDY', 'Planned Study Day of Visit', 'num', 'Protocol'],
-      ['TVSTRL', 'Visit Start Rule', 'char', 'Protocol'],
-      ['TVENRL', 'Visit End Rule', 'char', 'Protocol'],
-    ]),
-  },
+  ...trialDesignDomains,
 };
 
 /** A row of a data set: values by variable name; absent means null. */
