@@ -86,6 +86,16 @@ const siteStaff: Permission[] = [
   'lab.review',
 ];
 
+const pharmacy: Permission[] = [
+  ...read,
+  'product.manage',
+  'product.release',
+  'product.store',
+  'product.ship',
+  'product.dispense',
+  'product.disposition',
+];
+
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   administrator: [
     'study.read',
@@ -121,15 +131,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
   // signs lot release, excursion dispositions and custody hand-overs.
-  pharmacist: [
-    ...read,
-    'product.manage',
-    'product.release',
-    'product.store',
-    'product.ship',
-    'product.dispense',
-    'product.disposition',
-  ],
+  pharmacist: pharmacy,
+  // The one pharmacist at a site who may know the arms (prepares blinded doses from the allocation).
+  unblinded_pharmacist: [...pharmacy, 'randomisation.view-list'],
   data_manager: [
     ...read,
     'protocol.manage',
@@ -170,6 +174,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'randomisation.view-list',
   ],
   sponsor_viewer: ['study.read', 'protocol.read', 'analysis.read', 'safety.read'],
+  // The data and safety monitoring board: reads the analysis and safety data of the whole study, unblinded.
+  dsmb: ['study.read', 'protocol.read', 'analysis.read', 'safety.read', 'randomisation.view-list'],
 };
 
 /** Roles whose holders see every site; the others see only the sites in their account. */
@@ -179,6 +185,7 @@ export const studyWideRoles: ReadonlySet<Role> = new Set([
   'safety_officer',
   'statistician',
   'sponsor_viewer',
+  'dsmb',
 ]);
 
 export function can(user: Pick<UserView, 'roles'>, permission: Permission): boolean {

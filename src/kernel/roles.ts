@@ -5,11 +5,13 @@ export const roles = [
   'sub_investigator',
   'study_coordinator',
   'pharmacist',
+  'unblinded_pharmacist',
   'data_manager',
   'monitor',
   'safety_officer',
   'statistician',
   'sponsor_viewer',
+  'dsmb',
 ] as const;
 
 export type Role = (typeof roles)[number];

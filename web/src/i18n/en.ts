@@ -64,6 +64,8 @@ export const en = {
     safety_officer: 'Safety officer',
     statistician: 'Statistician',
     sponsor_viewer: 'Sponsor viewer',
+    unblinded_pharmacist: 'Unblinded pharmacist',
+    dsmb: 'DSMB (data and safety monitoring board)',
   },
   common: {
     close: 'Close',

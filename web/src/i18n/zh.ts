@@ -64,6 +64,8 @@ export const zh: Translation = {
     safety_officer: '安全官',
     statistician: '统计师',
     sponsor_viewer: '申办方查阅者',
+    unblinded_pharmacist: '非盲药师',
+    dsmb: '数据和安全监查委员会',
   },
   common: {
     close: '关闭',
