@@ -62,6 +62,8 @@ export const auditActions = [
   'randomisation.allocate',
   'randomisation.generate',
   'randomisation.seal',
+  'randomisation.unblind-participant',
+  'randomisation.unblind-study',
   'safety.ae.create',
   'safety.ae.value.change',
   'safety.ae.value.enter',

@@ -57,6 +57,9 @@ export const permissions = [
   // Generate and seal the randomisation list (the statistician); see the list and arms (unblinded roles).
   'randomisation.manage',
   'randomisation.view-list',
+  // Unblind the study after database lock (data manager, administrator); one participant in an emergency (investigators).
+  'randomisation.unblind-study',
+  'randomisation.emergency-unblind',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -107,6 +110,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'token.own',
     'token.manage',
     'audit.read',
+    'randomisation.unblind-study',
   ],
   // The investigator answers for the site's records (ICH E6 §2.12), so reads their trail: site-bound,
   // like the monitor's, it holds the events of the investigator's own sites only (audit.query.ts).
@@ -119,6 +123,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'lab.assess',
     'token.own',
     'audit.read',
+    'randomisation.emergency-unblind',
   ],
   sub_investigator: [
     ...siteStaff,
@@ -127,6 +132,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'safety.assess',
     'deviation.confirm',
     'lab.assess',
+    'randomisation.emergency-unblind',
   ],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
@@ -151,6 +157,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'analysis.read',
     'export.run',
     'token.own',
+    'randomisation.unblind-study',
   ],
   // A monitor records the deviations found at a visit and confirms or rejects those proposed (ICH E6 §5.18.4).
   monitor: [

@@ -19,6 +19,7 @@ export const notificationKinds = [
   'query.waiting',
   'vial.thaw-window-ending',
   'form.awaiting-signature',
+  'participant.unblinded',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -34,6 +35,8 @@ export const safetyClockKinds: ReadonlySet<NotificationKind> = new Set([
   'susar.clock',
   'clock.due-soon',
   'clock.overdue',
+  // The sponsor must know at once that a participant's arm is known at the site (ICH E6 §4.7).
+  'participant.unblinded',
 ]);
 
 const investigators: Role[] = ['investigator', 'sub_investigator'];
@@ -62,6 +65,7 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
   'vial.thaw-window-ending': [...pharmacists, 'study_coordinator'],
   'form.awaiting-signature': investigators,
+  'participant.unblinded': ['safety_officer', 'sponsor_viewer', 'data_manager'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>
