@@ -79,7 +79,10 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
   const demographics = demographicsForm && recordsOf(subject.subject, demographicsForm.id)[0];
   const exposure = exposureTimes(subject);
   const death = deathDate(context, subject);
-  const arm = context.protocol.study.design.arms[0];
+  // A randomised study's arm is the allocation's, and only where armsVisible allows; until the export
+  // reads it, an enrolled participant's arm is written as blinded, never the protocol's first arm.
+  const randomised = context.protocol.randomisation !== undefined;
+  const arm = randomised ? { id: 'BLINDED', name: { en: 'Blinded' } } : context.protocol.study.design.arms[0];
   const enrolled = participant.day1_date !== null;
   const armCode =
     enrolled && arm
