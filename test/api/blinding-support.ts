@@ -45,6 +45,8 @@ export async function randomisedStudy(kind: DatabaseKind, participants = 4): Pro
     EXOTRIAL_PROTOCOL: rctProtocol,
     EXOTRIAL_ADMIN_EMAIL: ADMIN.email,
     EXOTRIAL_ADMIN_PASSWORD: ADMIN.password,
+    // Every role signs in from the one test address within the minute.
+    EXOTRIAL_LOGIN_RATE_LIMIT: '100',
   });
   const users = await createTrialUsers(t);
   const statistician = await createStatistician(t);
