@@ -72,7 +72,7 @@ export async function unblindStudy(
       })
       .execute();
     await recordAudit(trx, studyId, caller.actor, {
-      action: 'randomisation.unblind-study',
+      action: 'randomisation.unblind_study',
       entityType: 'study',
       entityId: studyId,
       field: 'unblinded',
@@ -183,7 +183,7 @@ export async function unblindParticipant(
       })
       .execute();
     await recordParticipantAudit(trx, studyId, caller.actor, participant, {
-      action: 'randomisation.unblind-participant',
+      action: 'randomisation.unblind_participant',
       entityType: 'participant',
       entityId: participant.participant_id,
       newValue: { unblindingId, randomisationNumber: allocated.randomisation_number },

@@ -62,7 +62,7 @@ describeEachDatabase('unblinding', (kind) => {
         password: PASSWORD,
       });
       expect(coordinator.statusCode).toBe(403);
-      expect(await auditOf('randomisation.unblind-participant')).toHaveLength(0);
+      expect(await auditOf('randomisation.unblind_participant')).toHaveLength(0);
       const rows = await t.database.read((db) =>
         db.selectFrom('participant_unblinding').selectAll().execute(),
       );
@@ -85,7 +85,7 @@ describeEachDatabase('unblinding', (kind) => {
       expect(unblinded.statusCode, unblinded.body).toBe(200);
       expect(unblinded.json()).toMatchObject({ arm: first.arm, randomisationNumber: expect.any(String) });
 
-      const events = await auditOf('randomisation.unblind-participant');
+      const events = await auditOf('randomisation.unblind_participant');
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
         entity_id: first.participantId,
@@ -144,7 +144,7 @@ describeEachDatabase('unblinding', (kind) => {
         `/api/v1/participants/${participantId}/allocation`,
       );
       expect(view.json().unblindings).toHaveLength(2);
-      expect(await auditOf('randomisation.unblind-participant')).toHaveLength(2);
+      expect(await auditOf('randomisation.unblind_participant')).toHaveLength(2);
     });
   });
 
@@ -188,7 +188,7 @@ describeEachDatabase('unblinding', (kind) => {
         reason: 'again',
       });
       expect(twice.statusCode).toBe(409);
-      expect(await auditOf('randomisation.unblind-study')).toHaveLength(1);
+      expect(await auditOf('randomisation.unblind_study')).toHaveLength(1);
     });
   });
 });
