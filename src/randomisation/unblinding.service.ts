@@ -164,7 +164,8 @@ export async function unblindParticipant(
     settings.lockout,
     {
       ...(secondFactor ? { secondFactor } : {}),
-      failureMessage: 'The password (or code) is not correct: the participant was not unblinded.',
+      failureMessage:
+        'The password (or code) is not correct: the signature was not applied and the participant is not unblinded.',
     },
   );
   return database.transaction(async (trx) => {

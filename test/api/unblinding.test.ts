@@ -49,7 +49,7 @@ describeEachDatabase('unblinding', (kind) => {
       expect(blank.statusCode).toBe(400);
       const wrong = await investigator.post(url(participantId), { reason: 'anaphylaxis', password: 'nope' });
       expect(wrong.statusCode).toBe(401);
-      expect(wrong.json().message).toContain('the participant was not unblinded');
+      expect(wrong.json().message).toContain('the participant is not unblinded');
       const failed = await auditOf('signature.failed');
       expect(failed.some((event) => event.entity_id === participantId)).toBe(true);
       const otherSite = await as(t.app, otherInvestigator).post(url(participantId), {
