@@ -1,3 +1,4 @@
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachDatabase, type SignedIn } from '../support/test-app.ts';
 import { as, PASSWORD } from '../support/trial-users.ts';
@@ -145,6 +146,31 @@ describeEachDatabase('unblinding', (kind) => {
       );
       expect(view.json().unblindings).toHaveLength(2);
       expect(await auditOf('randomisation.unblind_participant')).toHaveLength(2);
+    });
+    it('asks a sub-investigator who signs in with TOTP for a current code with the password', async () => {
+      const { t, users, allocated } = study;
+      const participantId = allocated[1]?.participantId ?? '';
+      const sub = await personIn(t, 'sub_investigator', users.siteId);
+      const enrol = await as(t.app, sub).post('/api/v1/account/totp/enrol', {});
+      expect(enrol.statusCode, enrol.body).toBe(200);
+      const secret: string = enrol.json().secret;
+      const codeIn = (steps: number) =>
+        generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
+      const confirmed = await as(t.app, sub).post('/api/v1/account/totp/confirm', {
+        code: await codeIn(0),
+        password: PASSWORD,
+      });
+      expect(confirmed.statusCode, confirmed.body).toBe(204);
+      const body = { reason: 'Severe bronchospasm', password: PASSWORD };
+      const noCode = await as(t.app, sub).post(url(participantId), body);
+      expect(noCode.statusCode).toBe(400);
+      expect(noCode.body).toContain('give its current code too');
+      // Ten steps ahead: outside the tolerance, so a wrong code.
+      const wrongCode = await as(t.app, sub).post(url(participantId), { ...body, code: await codeIn(10) });
+      expect(wrongCode.statusCode).toBe(401);
+      const right = await as(t.app, sub).post(url(participantId), { ...body, code: await codeIn(1) });
+      expect(right.statusCode, right.body).toBe(200);
+      expect(right.json().arm).toBe(allocated[1]?.arm);
     });
   });
 
