@@ -7,12 +7,14 @@ import { can } from '../../src/kernel/permissions.ts';
 import type { Role } from '../../src/kernel/roles.ts';
 import { loadProtocolFile } from '../../src/protocol/load.ts';
 import { ADMIN, describeEachDatabase, type SignedIn, signIn } from '../support/test-app.ts';
-import { as } from '../support/trial-users.ts';
+import { as, PASSWORD } from '../support/trial-users.ts';
 import { personIn, type RandomisedStudy, randomisedStudy, rctProtocol } from './blinding-support.ts';
 
 // The blind (ICH E9 §2.3.2): over a randomised study with participants of both arms, every GET route
 // of the app, called as each blinded role with the real ids of the study, answers without an arm.
 // The unblinded roles are asked the same question and must see the arm, so the check can fail.
+// One participant is unblinded in an emergency first: only that participant's allocation opens,
+// and only to the investigators of the site; every other answer stays blind.
 
 const blindedRoles: Role[] = [
   'investigator',
@@ -67,7 +69,12 @@ describeEachDatabase('blinding', (kind) => {
   let study: RandomisedStudy;
   let patterns: RegExp[];
   const people = new Map<Role, SignedIn>();
-  const figures = { routes: 0, calls: 0, ok: 0, pdfsUnread: 0 };
+  const figures = { routes: 0, calls: 0, ok: 0, pdfsUnread: 0, opened: 0 };
+  const emergencyUnblinded = () => study.allocated[0]?.participantId ?? '';
+  /** The one answer a blinded role may see an arm in: the emergency-unblinded participant's allocation, to the site's investigators. */
+  const openedByEmergency = (role: Role, url: string) =>
+    (role === 'investigator' || role === 'sub_investigator') &&
+    url === `/api/v1/participants/${emergencyUnblinded()}/allocation`;
 
   beforeAll(async () => {
     study = await randomisedStudy(kind, 4);
@@ -91,10 +98,15 @@ describeEachDatabase('blinding', (kind) => {
     ] as const) {
       people.set(role, await personIn(t, role, users.siteId));
     }
+    const unblinded = await as(t.app, users.investigator).post(
+      `/api/v1/participants/${emergencyUnblinded()}/unblinding`,
+      { reason: 'Anaphylaxis', password: PASSWORD },
+    );
+    expect(unblinded.statusCode, unblinded.body).toBe(200);
   }, 300_000);
   afterAll(async () => {
     console.info(
-      `[${kind}] blinding walk: ${figures.routes} GET routes × ${blindedRoles.length} blinded roles, ${figures.calls} calls (${figures.ok} answered 200), ${figures.pdfsUnread} PDF answers not read`,
+      `[${kind}] blinding walk: ${figures.routes} GET routes × ${blindedRoles.length} blinded roles, ${figures.calls} calls (${figures.ok} answered 200), ${figures.pdfsUnread} PDF answers not read, ${figures.opened} opened by the emergency unblinding`,
     );
     await study?.t.close();
   });
@@ -161,6 +173,11 @@ describeEachDatabase('blinding', (kind) => {
             figures.pdfsUnread += 1;
             continue;
           }
+          if (openedByEmergency(role, url)) {
+            expect(response.json().arm, `${role} after the emergency unblinding`).toBeDefined();
+            figures.opened += 1;
+            continue;
+          }
           for (const leak of leaksIn(response))
             leaks.push(`${role} GET ${url} → ${response.statusCode}: ${leak}`);
         }
@@ -169,6 +186,7 @@ describeEachDatabase('blinding', (kind) => {
     expect(leaks).toEqual([]);
     // The walk reached the participants' records, not only refusals.
     expect(figures.ok).toBeGreaterThan(blindedRoles.length * 10);
+    expect(figures.opened).toBe(2);
   }, 600_000);
 
   it('keeps the arms out of the audit trail export', async () => {
