@@ -62,6 +62,8 @@ export const auditActions = [
   'randomisation.allocate',
   'randomisation.generate',
   'randomisation.seal',
+  'randomisation.unblind_participant',
+  'randomisation.unblind_study',
   'safety.ae.create',
   'safety.ae.value.change',
   'safety.ae.value.enter',

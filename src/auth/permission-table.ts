@@ -7,12 +7,14 @@ const shortNames: Record<Role, string> = {
   sub_investigator: 'sub-inv',
   study_coordinator: 'coord',
   pharmacist: 'pharm',
+  unblinded_pharmacist: 'pharm-U',
   data_manager: 'DM',
   monitor: 'mon',
   safety_officer: 'safety',
   statistician: 'stat',
   sponsor_viewer: 'sponsor',
   medical_coder: 'coder',
+  dsmb: 'DSMB',
 };
 
 /** The roles × permissions table of docs/security.md, generated from `rolePermissions` (a test checks for drift). */

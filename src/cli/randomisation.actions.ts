@@ -3,12 +3,14 @@ import {
   type RandomisationStatus,
   sealListRequestSchema,
   seedSchema,
+  studyUnblindRequestSchema,
 } from '../randomisation/randomisation.schema.ts';
 import { generateList, randomisationList, sealList } from '../randomisation/randomisation-list.service.ts';
+import { unblindStudy } from '../randomisation/unblinding.service.ts';
 import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkDataFolder, configFor, withStudyDatabase } from './database-options.ts';
-import type { GenerateOptions, ListOptions, SealOptions } from './randomisation.ts';
+import type { GenerateOptions, ListOptions, SealOptions, UnblindOptions } from './randomisation.ts';
 
 /** The CLI acts as the study's unblinded statistician for these commands, and the trail names the command. */
 function statisticianCaller(command: string): Caller {
@@ -87,4 +89,17 @@ export async function list(options: ListOptions): Promise<void> {
       : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The CLI acts as the data manager (cliCaller), who records the unblinding once the study is locked. */
+export async function unblind(options: UnblindOptions): Promise<void> {
+  checkDataFolder(configFor(options), 'read');
+  const request = studyUnblindRequestSchema.safeParse({ reason: options.reason });
+  if (!request.success) throw new CliUserError('--reason must say why the study is unblinded.');
+  const view = await withStudyDatabase(options, (database, studyId) =>
+    unblindStudy(database, studyId, cliCaller('randomisation unblind'), request.data),
+  );
+  process.stdout.write(
+    `The study is unblinded: recorded by ${view.unblinded?.name} at ${view.unblinded?.at}. Everyone who reads the study now sees the arms.\n`,
+  );
 }

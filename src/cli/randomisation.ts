@@ -14,6 +14,10 @@ export interface ListOptions extends DatabaseOptions {
   json?: boolean;
 }
 
+export interface UnblindOptions extends DatabaseOptions {
+  reason: string;
+}
+
 export function registerRandomisationCommand(program: Command): void {
   const randomisation = program
     .command('randomisation')
@@ -48,4 +52,12 @@ export function registerRandomisationCommand(program: Command): void {
       )
       .option('--json', 'print the list as JSON'),
   ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).list));
+  withDataOption(
+    randomisation
+      .command('unblind')
+      .description(
+        "record the study's unblinding after database lock: from then on everyone who reads the study sees the arms; audited",
+      )
+      .requiredOption('--reason <text>', 'why, e.g. "database locked 2027-03-01, final analysis"'),
+  ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).unblind));
 }

@@ -45,8 +45,31 @@ export interface RandomisationAllocationTable {
   allocated_at: Timestamp;
 }
 
+/** The study's unblinding, recorded once after database lock. */
+export interface StudyUnblindingTable {
+  study_id: string;
+  unblinded_by: string;
+  unblinded_by_name: string;
+  unblinded_at: Timestamp;
+  reason: string;
+}
+
+/** One emergency unblinding of a participant by the site's investigator (there may be several). */
+export interface ParticipantUnblindingTable {
+  unblinding_id: string;
+  study_id: string;
+  participant_id: string;
+  site_id: string;
+  unblinded_by: string;
+  unblinded_by_name: string;
+  unblinded_at: Timestamp;
+  reason: string;
+}
+
 export interface RandomisationTables {
   randomisation_list: RandomisationListTable;
   randomisation_entry: RandomisationEntryTable;
   randomisation_allocation: RandomisationAllocationTable;
+  study_unblinding: StudyUnblindingTable;
+  participant_unblinding: ParticipantUnblindingTable;
 }

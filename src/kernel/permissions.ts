@@ -57,6 +57,9 @@ export const permissions = [
   // Generate and seal the randomisation list (the statistician); see the list and arms (unblinded roles).
   'randomisation.manage',
   'randomisation.view-list',
+  // Unblind the study after database lock (data manager, administrator); one participant in an emergency (investigators).
+  'randomisation.unblind-study',
+  'randomisation.emergency-unblind',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -86,6 +89,16 @@ const siteStaff: Permission[] = [
   'lab.review',
 ];
 
+const pharmacy: Permission[] = [
+  ...read,
+  'product.manage',
+  'product.release',
+  'product.store',
+  'product.ship',
+  'product.dispense',
+  'product.disposition',
+];
+
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   administrator: [
     'study.read',
@@ -97,6 +110,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'token.own',
     'token.manage',
     'audit.read',
+    'randomisation.unblind-study',
   ],
   // The investigator answers for the site's records (ICH E6 §2.12), so reads their trail: site-bound,
   // like the monitor's, it holds the events of the investigator's own sites only (audit.query.ts).
@@ -109,6 +123,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'lab.assess',
     'token.own',
     'audit.read',
+    'randomisation.emergency-unblind',
   ],
   sub_investigator: [
     ...siteStaff,
@@ -117,19 +132,14 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'safety.assess',
     'deviation.confirm',
     'lab.assess',
+    'randomisation.emergency-unblind',
   ],
   study_coordinator: siteStaff,
   // The trial pharmacist also acts as the release authority (the sponsor is the hospital itself) and
   // signs lot release, excursion dispositions and custody hand-overs.
-  pharmacist: [
-    ...read,
-    'product.manage',
-    'product.release',
-    'product.store',
-    'product.ship',
-    'product.dispense',
-    'product.disposition',
-  ],
+  pharmacist: pharmacy,
+  // The one pharmacist at a site who may know the arms (prepares blinded doses from the allocation).
+  unblinded_pharmacist: [...pharmacy, 'randomisation.view-list'],
   data_manager: [
     ...read,
     'protocol.manage',
@@ -147,6 +157,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     'analysis.read',
     'export.run',
     'token.own',
+    'randomisation.unblind-study',
   ],
   // A monitor records the deviations found at a visit and confirms or rejects those proposed (ICH E6 §5.18.4).
   monitor: [
@@ -173,6 +184,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // The coder reads the data and codes their terms; a query to the site about an unclear verbatim is
   // part of coding, hence query.raise. Who codes a study is narrowed by its protocol (coding.coderRole).
   medical_coder: [...read, 'coding.code', 'query.raise'],
+  // The data and safety monitoring board: reads the analysis and safety data of the whole study, unblinded.
+  dsmb: ['study.read', 'protocol.read', 'analysis.read', 'safety.read', 'randomisation.view-list'],
 };
 
 /** Roles whose holders see every site; the others see only the sites in their account. */
@@ -183,6 +196,7 @@ export const studyWideRoles: ReadonlySet<Role> = new Set([
   'statistician',
   'sponsor_viewer',
   'medical_coder',
+  'dsmb',
 ]);
 
 export function can(user: Pick<UserView, 'roles'>, permission: Permission): boolean {

@@ -5,6 +5,7 @@ export const roles = [
   'sub_investigator',
   'study_coordinator',
   'pharmacist',
+  'unblinded_pharmacist',
   'data_manager',
   'monitor',
   'safety_officer',
@@ -12,6 +13,7 @@ export const roles = [
   'sponsor_viewer',
   // Codes verbatim terms (MedDRA, WHODrug) when the protocol names a coder role apart from the data manager.
   'medical_coder',
+  'dsmb',
 ] as const;
 
 export type Role = (typeof roles)[number];

@@ -94,6 +94,14 @@ const messages: Record<NotificationKind, Message> = {
       zh: '根据筛选数据，{participant} 符合全部入选/排除标准。{again}入组前须由研究者以电子签名确认入选资格。',
     },
   },
+  // Never the arm: the people told are blinded; they learn that the arm is known, by whom and why.
+  'participant.unblinded': {
+    title: { en: 'Emergency unblinding: {participant}', zh: '紧急揭盲：{participant}' },
+    body: {
+      en: '{investigator} unblinded {participant} at {site}. Reason: {reason}',
+      zh: '{investigator} 在 {site} 对 {participant} 进行了紧急揭盲。原因：{reason}',
+    },
+  },
   'form.awaiting-signature': {
     title: { en: 'Form to sign: {participant}, {form}', zh: '待签名表单：{participant}，{form}' },
     body: {

@@ -19,6 +19,7 @@ export const notificationKinds = [
   'query.waiting',
   'vial.thaw-window-ending',
   'form.awaiting-signature',
+  'participant.unblinded',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -34,9 +35,12 @@ export const safetyClockKinds: ReadonlySet<NotificationKind> = new Set([
   'susar.clock',
   'clock.due-soon',
   'clock.overdue',
+  // The sponsor must know at once that a participant's arm is known at the site (ICH E6 §4.7).
+  'participant.unblinded',
 ]);
 
 const investigators: Role[] = ['investigator', 'sub_investigator'];
+const pharmacists: Role[] = ['pharmacist', 'unblinded_pharmacist'];
 
 /**
  * The roles told of each kind. A kind tied to a site reaches the holders at that site and the
@@ -48,19 +52,20 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'susar.clock': [...investigators, 'safety_officer'],
   'clock.due-soon': [...investigators, 'study_coordinator', 'safety_officer'],
   'clock.overdue': [...investigators, 'study_coordinator', 'safety_officer'],
-  'dosing.paused': [...investigators, 'study_coordinator', 'pharmacist', 'safety_officer'],
-  'dosing.resumed': [...investigators, 'study_coordinator', 'pharmacist', 'safety_officer'],
+  'dosing.paused': [...investigators, 'study_coordinator', ...pharmacists, 'safety_officer'],
+  'dosing.resumed': [...investigators, 'study_coordinator', ...pharmacists, 'safety_officer'],
   'stopping-rule.tripped': [...investigators, 'safety_officer'],
-  'excursion.quarantined': ['pharmacist', 'investigator'],
+  'excursion.quarantined': [...pharmacists, 'investigator'],
   'query.opened': [...investigators, 'study_coordinator'],
   'query.answered': ['monitor', 'data_manager'],
-  'shipment.sent': ['pharmacist'],
+  'shipment.sent': pharmacists,
   'eligibility.awaiting-signature': investigators,
   // An open query waits on the site's team, an answered one on the monitor and data manager
   // (query-wait-scan.ts picks which).
   'query.waiting': [...investigators, 'study_coordinator', 'monitor', 'data_manager'],
-  'vial.thaw-window-ending': ['pharmacist', 'study_coordinator'],
+  'vial.thaw-window-ending': [...pharmacists, 'study_coordinator'],
   'form.awaiting-signature': investigators,
+  'participant.unblinded': ['safety_officer', 'sponsor_viewer', 'data_manager'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

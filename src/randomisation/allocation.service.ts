@@ -3,13 +3,15 @@ import { screeningInputs } from '../crf/record-values.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
-import { authorize, can } from '../kernel/permissions.ts';
+import { authorize } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { participantArmVisible } from './blinding.ts';
 import { minimisationDraws, minimise } from './minimisation.ts';
 import type { AllocationView } from './randomisation.schema.ts';
 import type { StoredDesign } from './randomisation-design.ts';
 import { lockedList } from './randomisation-list.service.ts';
 import { levelOfValue, stratumKey } from './strata.ts';
+import { unblindingsOf } from './unblinding.service.ts';
 
 interface Participant {
   participant_id: string;
@@ -177,7 +179,7 @@ async function minimisationChoice(
   };
 }
 
-/** A participant's allocation: the randomisation number for everyone who sees the participant, the arm only for unblinded roles. */
+/** A participant's allocation: the randomisation number for everyone who sees the participant, the arm only to whom `participantArmVisible` allows. */
 export async function allocationOf(
   db: Db,
   studyId: string,
@@ -192,10 +194,15 @@ export async function allocationOf(
     .executeTakeFirst();
   if (!row) throw notFound('An allocation of this participant');
   authorize(caller.user, 'participant.read', { siteId: row.site_id });
+  const visible = await participantArmVisible(db, studyId, caller.user, {
+    participantId,
+    siteId: row.site_id,
+  });
   return {
     randomisationNumber: row.randomisation_number,
     stratum: row.stratum,
     allocatedAt: new Date(row.allocated_at).toISOString(),
-    ...(can(caller.user, 'randomisation.view-list') ? { arm: row.arm } : {}),
+    ...(visible ? { arm: row.arm } : {}),
+    unblindings: await unblindingsOf(db, studyId, participantId),
   };
 }

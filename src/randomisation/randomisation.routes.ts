@@ -5,10 +5,14 @@ import type { App, AppContext } from '../kernel/context.ts';
 import { allocationOf } from './allocation.service.ts';
 import {
   allocationViewSchema,
+  emergencyUnblindingSchema,
+  emergencyUnblindRequestSchema,
   generateListRequestSchema,
   randomisationListSchema,
   randomisationStatusSchema,
   sealListRequestSchema,
+  studyUnblindingViewSchema,
+  studyUnblindRequestSchema,
 } from './randomisation.schema.ts';
 import {
   generateList,
@@ -16,6 +20,7 @@ import {
   randomisationStatus,
   sealList,
 } from './randomisation-list.service.ts';
+import { studyUnblinding, unblindParticipant, unblindStudy } from './unblinding.service.ts';
 
 const errors = recordErrorResponses;
 const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
@@ -93,5 +98,64 @@ export function randomisationRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) => allocationOf(db, studyId, sessionOf(request), request.params.participantId)),
+  );
+
+  unblindingRoutes(app, context);
+}
+
+function unblindingRoutes(app: App, context: AppContext): void {
+  const { database, studyId } = context;
+  const tags = ['randomisation'];
+  const settings = { lockout: context.config.lockout, totpKey: context.config.secretKey };
+
+  app.get(
+    '/randomisation/unblinding',
+    {
+      config: { permission: 'study.read' },
+      schema: {
+        tags,
+        summary: 'Whether the study is unblinded (at database lock): who, when and why',
+        response: { 200: studyUnblindingViewSchema, ...errors },
+      },
+    },
+    async () => database.read((db) => studyUnblinding(db, studyId)),
+  );
+
+  app.post(
+    '/randomisation/unblinding',
+    {
+      config: { permission: 'randomisation.unblind-study' },
+      schema: {
+        tags,
+        summary: 'Unblind the study after database lock: every reader of the study sees the arms; audited',
+        body: studyUnblindRequestSchema,
+        response: { 200: studyUnblindingViewSchema, ...errors },
+      },
+    },
+    async (request) => unblindStudy(database, studyId, sessionOf(request), request.body),
+  );
+
+  app.post(
+    '/participants/:participantId/unblinding',
+    {
+      config: { permission: 'randomisation.emergency-unblind' },
+      schema: {
+        tags,
+        summary:
+          "Emergency unblinding of one participant by the site's investigator: reason and password again; returns the arm, tells the sponsor's side at once; audited",
+        params,
+        body: emergencyUnblindRequestSchema,
+        response: { 200: emergencyUnblindingSchema, ...errors },
+      },
+    },
+    async (request) =>
+      unblindParticipant(
+        database,
+        studyId,
+        sessionOf(request),
+        settings,
+        request.params.participantId,
+        request.body,
+      ),
   );
 }

@@ -59,12 +59,44 @@ export const randomisationListSchema = randomisationStatusSchema.extend({
   ),
 });
 
-/** A participant's allocation: the arm only for roles that may see it. */
+const unblindingRecord = z.object({ name: z.string(), at: z.iso.datetime(), reason: z.string() });
+
+/** A participant's allocation: the arm only for roles that may see it; the emergency unblindings (never the arm) for all. */
 export const allocationViewSchema = z.object({
   randomisationNumber: z.string(),
   stratum: z.string(),
   allocatedAt: z.iso.datetime(),
   arm: z.string().optional(),
+  unblindings: z.array(unblindingRecord),
+});
+
+const reason = z
+  .string({ error: 'Give the reason for unblinding.' })
+  .trim()
+  .min(1, 'Give the reason for unblinding.')
+  .max(2000, 'The reason is at most 2000 characters.');
+
+export const studyUnblindRequestSchema = z.strictObject({ reason });
+
+/** The study's unblinding at database lock, or null while the study is blind. */
+export const studyUnblindingViewSchema = z.object({ unblinded: unblindingRecord.nullable() });
+
+/** Emergency unblinding: why, and the investigator's password again (with the TOTP code if they use one). */
+export const emergencyUnblindRequestSchema = z.strictObject({
+  reason,
+  password: z.string({ error: 'Enter your password again.' }).min(1, 'Enter your password again.'),
+  code: z
+    .string()
+    .regex(/^\d{6}$/, 'The code is the 6 digits your authenticator app shows.')
+    .optional(),
+});
+
+/** What the investigator learns: the participant's arm. */
+export const emergencyUnblindingSchema = z.object({
+  unblindingId: z.uuid(),
+  unblindedAt: z.iso.datetime(),
+  randomisationNumber: z.string(),
+  arm: z.string(),
 });
 
 export type RandomisationStatus = z.infer<typeof randomisationStatusSchema>;
@@ -72,3 +104,7 @@ export type RandomisationListView = z.infer<typeof randomisationListSchema>;
 export type AllocationView = z.infer<typeof allocationViewSchema>;
 export type GenerateListRequest = z.infer<typeof generateListRequestSchema>;
 export type SealListRequest = z.infer<typeof sealListRequestSchema>;
+export type StudyUnblindRequest = z.infer<typeof studyUnblindRequestSchema>;
+export type StudyUnblindingView = z.infer<typeof studyUnblindingViewSchema>;
+export type EmergencyUnblindRequest = z.infer<typeof emergencyUnblindRequestSchema>;
+export type EmergencyUnblinding = z.infer<typeof emergencyUnblindingSchema>;

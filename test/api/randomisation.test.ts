@@ -120,6 +120,7 @@ describeEachDatabase('randomisation', (kind) => {
         randomisationNumber: first.randomisationNumber,
         stratum,
         allocatedAt: expect.any(String),
+        unblindings: [],
       });
       const detail = await as(t.app, users.coordinator).get(`/api/v1/participants/${participantId}`);
       expect(detail.json().randomisationNumber).toBe(first.randomisationNumber);

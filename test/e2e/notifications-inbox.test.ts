@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { safetyClockKinds } from '../../src/notifications/notification-kinds.ts';
 import { apiSignIn, signInPage } from '../support/browser.ts';
 import {
   enrolThroughApi,
@@ -110,7 +111,7 @@ it('the investigator sees an SAE in the header’s unread count, opens it from t
   const chinese = page.getByLabel(`严重不良事件：${studyNumber}`);
   await expect.poll(() => chinese.count(), TIMEOUT).toBe(1);
   await expect.poll(() => chinese.getAttribute('data-unread'), TIMEOUT).toBe('false');
-  expect(await page.getByText('报告时限：始终立即以邮件发送。').count()).toBe(4);
+  expect(await page.getByText('报告时限：始终立即以邮件发送。').count()).toBe(safetyClockKinds.size);
   expect(await page.getByRole('combobox', { name: '已报告严重不良事件: 方式' }).isDisabled()).toBe(true);
   // A kind that may change: the dosing pause, to the app only; the server keeps the choice.
   await page.getByRole('combobox', { name: '暂停给药: 方式' }).click();

@@ -24,6 +24,7 @@ import * as protocolSiteApproval from './2026_12_09_04_protocol_site_approval.ts
 import * as hospitalIdentifier from './2026_12_09_05_hospital_identifier.ts';
 import * as labMessages from './2026_12_09_06_lab_messages.ts';
 import * as randomisation from './2026_12_09_07_randomisation.ts';
+import * as unblinding from './2026_12_10_01_unblinding.ts';
 import * as labSendingFacility from './2026_12_10_06_lab_sending_facility.ts';
 
 /**
@@ -56,5 +57,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_09_05_hospital_identifier': hospitalIdentifier,
   '2026_12_09_06_lab_messages': labMessages,
   '2026_12_09_07_randomisation': randomisation,
+  '2026_12_10_01_unblinding': unblinding,
   '2026_12_10_06_lab_sending_facility': labSendingFacility,
 };

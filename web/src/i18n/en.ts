@@ -65,6 +65,8 @@ export const en = {
     statistician: 'Statistician',
     sponsor_viewer: 'Sponsor viewer',
     medical_coder: 'Medical coder',
+    unblinded_pharmacist: 'Unblinded pharmacist',
+    dsmb: 'DSMB (data and safety monitoring board)',
   },
   common: {
     close: 'Close',
@@ -264,6 +266,8 @@ export const en = {
       randomisation_allocate: 'Participant randomised',
       randomisation_generate: 'Randomisation list generated',
       randomisation_seal: 'Randomisation list sealed',
+      randomisation_unblind_participant: 'Participant unblinded in an emergency',
+      randomisation_unblind_study: 'Study unblinded after database lock',
       safety_ae_create: 'Adverse event recorded',
       safety_ae_value_change: 'Adverse event changed',
       safety_ae_value_enter: 'Adverse event value entered',
@@ -1254,6 +1258,7 @@ export const en = {
       'query-waiting': 'Query waiting longer than the reminder period',
       'vial-thaw-window-ending': 'Thawed vial within an hour of its use-by time',
       'form-awaiting-signature': 'Form verified and waiting for my signature',
+      'participant-unblinded': 'Participant unblinded in an emergency',
     },
   },
   words: {

@@ -65,6 +65,8 @@ export const zh: Translation = {
     statistician: '统计师',
     sponsor_viewer: '申办方查阅者',
     medical_coder: '医学编码员',
+    unblinded_pharmacist: '非盲药师',
+    dsmb: '数据和安全监查委员会',
   },
   common: {
     close: '关闭',
@@ -256,6 +258,8 @@ export const zh: Translation = {
       randomisation_allocate: '受试者随机分组',
       randomisation_generate: '生成随机化列表',
       randomisation_seal: '封存随机化列表',
+      randomisation_unblind_participant: '紧急揭盲受试者',
+      randomisation_unblind_study: '数据库锁定后研究揭盲',
       safety_ae_create: '记录不良事件',
       safety_ae_value_change: '修改不良事件',
       safety_ae_value_enter: '录入不良事件数值',
@@ -1217,6 +1221,7 @@ export const zh: Translation = {
       'query-waiting': '数据质疑等待超过提醒期限',
       'vial-thaw-window-ending': '已解冻药瓶距使用时限不足一小时',
       'form-awaiting-signature': '表单已核查，待我签名',
+      'participant-unblinded': '受试者紧急揭盲',
     },
   },
   words: {

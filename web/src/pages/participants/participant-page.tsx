@@ -36,6 +36,7 @@ import { ParticipantStatusBadge } from '../../components/status-badge.tsx';
 import { formatDate, formatDateTime } from '../../format.ts';
 import { DeviationsPanel } from '../deviations/deviations-page.tsx';
 import { LabPanel } from '../labs/lab-panel.tsx';
+import { EmergencyUnblinding } from '../randomisation/emergency-unblinding.tsx';
 import { CasebookGrid } from './casebook-grid.tsx';
 import { EligibilityPanel } from './eligibility-panel.tsx';
 import { FlagsPanel } from './flags-panel.tsx';
@@ -126,6 +127,9 @@ function ParticipantHeader({ participant }: { participant: ParticipantDetail }) 
               ? ` · ${t('participant.randomisationNumber', { number: participant.randomisationNumber })}`
               : ''}
           </Text>
+          {participant.randomisationNumber && (
+            <EmergencyUnblinding participantId={participant.participantId} siteId={participant.siteId} />
+          )}
           {participant.statusReason && (
             <Text size="sm">
               {t('participant.reason')}: {participant.statusReason}
