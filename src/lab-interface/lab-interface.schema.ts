@@ -99,3 +99,4 @@ export const labFacilitiesSchema = z.strictObject({
 });
 export type LabFacilities = z.infer<typeof labFacilitiesSchema>;
 export const labFacilitiesBySiteSchema = z.object({ sites: z.record(z.string(), z.array(z.string())) });
+export type LabFacilitiesBySite = z.infer<typeof labFacilitiesBySiteSchema>;

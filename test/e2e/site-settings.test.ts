@@ -35,6 +35,28 @@ it('an administrator sets the site altitude and pressure, refused without the pr
   await page.context().close();
 });
 
+it('an administrator lists the laboratories that send the site’s results, and reads them in Chinese', async () => {
+  const page = await signInPage(browser, server.url, TRIAL_ADMIN.email, TRIAL_ADMIN.password);
+  await page.goto(`${server.url}/admin/sites`);
+  const row = page.getByRole('row').filter({ hasText: SITE });
+  expect(await row.textContent()).toContain('None');
+  await row.getByRole('button', { name: 'Settings' }).click();
+  const form = page.getByTestId('site-lab-facilities');
+  const field = form.getByLabel('Sending-facility identifiers');
+  // An identifier longer than the server takes is refused with its message, and nothing is saved.
+  await field.fill(`RJH-LAB\n${'X'.repeat(200)}`);
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByRole('alert').filter({ hasText: /180/ }).waitFor(TIMEOUT);
+  expect(await row.textContent()).toContain('None');
+  await field.fill('RJH-LAB\n\n  RJH-MICRO  \n');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await form.getByTestId('lab-facilities-saved').waitFor(TIMEOUT);
+  await row.getByText('RJH-LAB, RJH-MICRO').waitFor(TIMEOUT);
+  await page.getByText('简体中文').click();
+  await page.getByRole('columnheader', { name: '检验科发送机构' }).waitFor(TIMEOUT);
+  await page.context().close();
+});
+
 it('the Forms area shows the plausibility range of an item', async () => {
   const page = await signInPage(browser, server.url, TRIAL_ADMIN.email, TRIAL_ADMIN.password);
   await page.goto(`${server.url}/forms`);

@@ -9,6 +9,7 @@ import { api } from '../../api/client.ts';
 import { errorMessage, useSession } from '../../api/session.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { useSites } from './admin-api.ts';
+import { SiteLabFacilitiesForm, useLabFacilities } from './site-lab-facilities.tsx';
 import { SiteSettingsForm } from './site-settings-form.tsx';
 
 const emptySite = { siteId: '', code: '', nameEn: '', nameZh: '', timeZone: 'Asia/Shanghai' };
@@ -20,6 +21,7 @@ export function SitesPage() {
   const mayAdd = can({ roles: (session.data?.user.roles ?? []).filter(isRole) }, 'site.manage');
   const client = useQueryClient();
   const sites = useSites();
+  const facilities = useLabFacilities();
   const [form, setForm] = useState(emptySite);
   const [editing, setEditing] = useState<string | null>(null);
   const add = useMutation({
@@ -57,6 +59,7 @@ export function SitesPage() {
             <Table.Th>{t('admin.timeZone')}</Table.Th>
             <Table.Th>{t('admin.altitude')}</Table.Th>
             <Table.Th>{t('admin.barometricPressure')}</Table.Th>
+            <Table.Th>{t('labFacilities.column')}</Table.Th>
             {mayAdd && <Table.Th />}
           </Table.Tr>
         </Table.Thead>
@@ -71,6 +74,9 @@ export function SitesPage() {
               <Table.Td>
                 {site.barometricPressureMmHg === null ? '—' : `${site.barometricPressureMmHg} mmHg`}
               </Table.Td>
+              <Table.Td>
+                {(facilities.data?.sites[site.siteId] ?? []).join(', ') || t('labFacilities.none')}
+              </Table.Td>
               {mayAdd && (
                 <Table.Td>
                   <Button size="xs" variant="light" onClick={() => setEditing(site.siteId)}>
@@ -84,6 +90,14 @@ export function SitesPage() {
       </ScrollTable>
       {mayAdd && editingSite && (
         <SiteSettingsForm key={editingSite.siteId} site={editingSite} onDone={() => setEditing(null)} />
+      )}
+      {mayAdd && editingSite && facilities.data && (
+        <SiteLabFacilitiesForm
+          key={`labs-${editingSite.siteId}`}
+          site={editingSite}
+          facilityIds={facilities.data.sites[editingSite.siteId] ?? []}
+          onDone={() => setEditing(null)}
+        />
       )}
       {mayAdd && (
         <Paper withBorder p="md">
