@@ -1,5 +1,6 @@
-import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Database } from '../db/connection.ts';
 import { interfaceCaller } from './interface-caller.ts';
@@ -41,7 +42,7 @@ export async function processDropFolder(
     if (!decoded.ok) {
       // Kept as it came, in failed/, for the laboratory to send again in UTF-8.
       passes.push({ file: entry.name, outcome: { error: decoded.problem } });
-      await rename(path, join(folder, 'failed', entry.name));
+      await moveKeepingOthers(path, join(folder, 'failed'));
       continue;
     }
     const text = decoded.text;
@@ -59,9 +60,33 @@ export async function processDropFolder(
       passes.push({ file: entry.name, outcome });
       if (outcome.ackCode !== 'AA') taken = false;
     }
-    await rename(path, join(folder, taken ? 'done' : 'failed', entry.name));
+    await moveKeepingOthers(path, join(folder, taken ? 'done' : 'failed'));
   }
   return passes;
+}
+
+/**
+ * Moves a file into `target` under its own name, or `name-1.ext`, `name-2.ext`, … when a file of that
+ * name is already there: laboratories reuse names (`results.hl7`), and a file moved earlier is never
+ * overwritten. The copy refuses a name that exists (COPYFILE_EXCL, on any file system, shared folders
+ * included), so two passes cannot take the same name; a pass stopped between copy and removal leaves
+ * the file to be read again, and the second receipt of a message is recognised as a duplicate.
+ */
+export async function moveKeepingOthers(path: string, target: string): Promise<string> {
+  const name = basename(path);
+  const extension = extname(name);
+  const stem = name.slice(0, name.length - extension.length);
+  for (let copy = 0; ; copy += 1) {
+    const destination = join(target, copy === 0 ? name : `${stem}-${copy}${extension}`);
+    try {
+      await copyFile(path, destination, constants.COPYFILE_EXCL);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    await unlink(path);
+    return destination;
+  }
 }
 
 /** HL7 v2 messages of one file: each begins at a line starting with MSH. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -95,5 +95,34 @@ describeEachDatabase('laboratory drop folder', (kind) => {
     ]);
     // A second pass finds nothing new to read.
     expect(await processDropFolder(t.database, t.studyId, folder)).toEqual([]);
+  });
+
+  it('keeps every file moved: a name the laboratory sends again gets a number, nothing is overwritten', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'exotrial-lab-drop-'));
+    const day = today.replaceAll('-', '');
+    const message = (controlId: string, value: string) =>
+      oruMessage(controlId, [
+        {
+          hospitalId: 'MRN-3003',
+          collectedAt: `${day}1000`,
+          results: [{ loinc: '1988-5', name: 'CRP', value, unit: 'mg/L' }],
+        },
+      ]);
+    const sent = ['RESEND-1', 'RESEND-2', 'RESEND-3'].map((controlId) => message(controlId, '9'));
+    for (const [index, text] of sent.entries()) {
+      writeFileSync(join(folder, 'results.hl7'), text);
+      writeFileSync(join(folder, 'bad.hl7'), message(`BAD-${index}`, 'nine'));
+      await processDropFolder(t.database, t.studyId, folder);
+    }
+    expect(readdirSync(join(folder, 'done')).sort()).toEqual([
+      'results-1.hl7',
+      'results-2.hl7',
+      'results.hl7',
+    ]);
+    expect(readdirSync(join(folder, 'failed')).sort()).toEqual(['bad-1.hl7', 'bad-2.hl7', 'bad.hl7']);
+    // Each file holds what was sent under its name at its turn.
+    expect(readFileSync(join(folder, 'done', 'results.hl7'), 'utf8')).toBe(sent[0]);
+    expect(readFileSync(join(folder, 'done', 'results-2.hl7'), 'utf8')).toBe(sent[2]);
+    expect(readFileSync(join(folder, 'failed', 'bad-1.hl7'), 'utf8')).toContain('BAD-1');
   });
 });
