@@ -6,6 +6,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { DomainError, validationFailed } from '../kernel/errors.ts';
 import { convertEnteredUnits } from '../labs/entered-units.ts';
 import { afterLabSave } from '../labs/lab-save.ts';
+import { rangeChoosingKeys, reflagParticipant } from '../labs/reflag.ts';
 import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import type { DateContext } from './date-checks.ts';
 import { notifyEligibilityAwaiting } from './eligibility-notifications.ts';
@@ -124,6 +125,11 @@ export async function writeFormRecord(
     changed,
     values: context,
   });
+  // A corrected sex, date of birth or age chooses other reference ranges for the participant's labs.
+  const choosing = rangeChoosingKeys(change.protocol);
+  if (changed.some((itemId) => choosing.includes(`${slot.formId}.${itemId}`))) {
+    await reflagParticipant(trx, studyId, caller, change.protocol, slot.participantId);
+  }
   if (existing?.signed_at) await breakSignatures(trx, studyId, caller, saved);
   await syncEditCheckQueries(trx, studyId, caller, saved, check.soft, { created: !existing });
   await codeFormVerbatims(trx, studyId, caller.actor, change.form, saved);

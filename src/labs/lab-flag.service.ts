@@ -21,7 +21,26 @@ export interface LabSave {
   changed: readonly string[];
   /** The participant's values by `form.item` (sex, date of birth) as the save's checks read them. */
   values: Record<string, RuleInputValue>;
+  /**
+   * Flag again without a change of value (a new range, a corrected sex or date of birth): a flag that
+   * comes out the same (same revision, flag and bounds) is kept with the investigator's judgement, and
+   * only flags that change are written and returned.
+   */
+  keepUnchanged?: boolean;
 }
+
+/** Whether a stored flag says what a new computation says: then it and its judgement stand. */
+const sameFlag = (
+  stored: LabFlagRow | undefined,
+  next: Pick<LabFlagRow, 'revision' | 'flag' | 'range_low' | 'range_high' | 'standard_low' | 'standard_high'>,
+) =>
+  stored !== undefined &&
+  stored.revision === next.revision &&
+  stored.flag === next.flag &&
+  stored.range_low === next.range_low &&
+  stored.range_high === next.range_high &&
+  stored.standard_low === next.standard_low &&
+  stored.standard_high === next.standard_high;
 
 /** A range's bounds in the unit the value was entered in (SDTM LBORNRLO/HI), when that differs from the range's. */
 function boundsIn(range: RangeRow, unit: string, molarMass: number | undefined) {
@@ -64,16 +83,24 @@ export async function flagLabValues(trx: Tx, studyId: string, save: LabSave): Pr
       items.map((lab) => lab.key),
     )
     .execute();
+  const stored = save.keepUnchanged
+    ? await trx
+        .selectFrom('lab_flag')
+        .selectAll()
+        .where('study_id', '=', studyId)
+        .where('record_id', '=', record.record_id)
+        .execute()
+    : [];
   const written: LabFlagRow[] = [];
   for (const lab of items) {
     const entry = entries[lab.item.id];
-    await trx
-      .deleteFrom('lab_flag')
-      .where('study_id', '=', studyId)
-      .where('record_id', '=', record.record_id)
-      .where('item_id', '=', lab.item.id)
-      .execute();
-    if (!entry || entry.missing || typeof entry.value !== 'number') continue;
+    const previous = stored.find((row) => row.item_id === lab.item.id);
+    if (!entry || entry.missing || typeof entry.value !== 'number') {
+      // A value cleared or marked not done has no flag.
+      if (!save.keepUnchanged || previous) await deleteFlag(trx, studyId, record.record_id, lab.item.id);
+      continue;
+    }
+    const measured = entry.value;
     const range = selectRange(
       ranges
         .filter((row) => row.item_key === lab.key)
@@ -88,6 +115,28 @@ export async function flagLabValues(trx: Tx, studyId: string, save: LabSave): Pr
     );
     const enteredUnit = entry.original?.unit ?? lab.unit;
     const bounds = range ? boundsIn(range, enteredUnit, lab.item.molarMass) : null;
+    const computed = {
+      revision: entry.revision,
+      flag: range ? flagValue(measured, range) : null,
+      range_low: bounds?.low ?? null,
+      range_high: bounds?.high ?? null,
+      standard_low: range?.standard_low ?? null,
+      standard_high: range?.standard_high ?? null,
+    };
+    if (save.keepUnchanged && previous && sameFlag(previous, computed)) {
+      // The same bounds from a range imported again: the flag and its judgement stand, under the new range's id.
+      if (range && previous.range_id !== range.range_id) {
+        await trx
+          .updateTable('lab_flag')
+          .set({ range_id: range.range_id })
+          .where('study_id', '=', studyId)
+          .where('record_id', '=', record.record_id)
+          .where('item_id', '=', lab.item.id)
+          .execute();
+      }
+      continue;
+    }
+    await deleteFlag(trx, studyId, record.record_id, lab.item.id);
     const row = await trx
       .insertInto('lab_flag')
       .values({
@@ -98,19 +147,14 @@ export async function flagLabValues(trx: Tx, studyId: string, save: LabSave): Pr
         site_id: record.site_id,
         visit_id: record.visit_id,
         item_key: lab.key,
-        revision: entry.revision,
+        ...computed,
         collected_on: collectedOn,
-        value: entry.value,
+        value: measured,
         unit: lab.unit,
         original_value: entry.original?.value ?? null,
         original_unit: entry.original?.unit ?? null,
-        flag: range ? flagValue(entry.value, range) : null,
         range_id: range?.range_id ?? null,
         range_unit: range ? enteredUnit : null,
-        range_low: bounds?.low ?? null,
-        range_high: bounds?.high ?? null,
-        standard_low: range?.standard_low ?? null,
-        standard_high: range?.standard_high ?? null,
         updated_at: new Date(),
       })
       .returningAll()
@@ -118,4 +162,13 @@ export async function flagLabValues(trx: Tx, studyId: string, save: LabSave): Pr
     written.push(row);
   }
   return written;
+}
+
+async function deleteFlag(trx: Tx, studyId: string, recordId: string, itemId: string): Promise<void> {
+  await trx
+    .deleteFrom('lab_flag')
+    .where('study_id', '=', studyId)
+    .where('record_id', '=', recordId)
+    .where('item_id', '=', itemId)
+    .execute();
 }

@@ -43,7 +43,11 @@ export const rangeImportSchema = z.strictObject({
 });
 export type RangeImportRequest = z.infer<typeof rangeImportSchema>;
 
-export const rangeImportResultSchema = referenceRangeListSchema.extend({ replaced: z.number().int() });
+export const rangeImportResultSchema = referenceRangeListSchema.extend({
+  replaced: z.number().int(),
+  /** Laboratory values already entered at the site whose flag the new ranges changed (or gave). */
+  reflagged: z.number().int(),
+});
 
 /** A laboratory value with its flag against the reference range in force when it was saved. */
 export const labFlagSchema = z.object({

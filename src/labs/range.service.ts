@@ -10,6 +10,7 @@ import { currentProtocol } from '../study/protocol-store.ts';
 import type { RangeImportRequest, ReferenceRangeList, ReferenceRangeView } from './lab.schema.ts';
 import { labItems } from './lab-items.ts';
 import { type ParsedRange, parseRangeCsv } from './range-csv.ts';
+import { reflagSite } from './reflag.ts';
 
 type RangeRow = Selectable<LabReferenceRangeTable>;
 
@@ -99,7 +100,7 @@ export async function importRanges(
   siteId: string,
   request: RangeImportRequest,
   clock = new Date(),
-): Promise<ReferenceRangeList & { replaced: number }> {
+): Promise<ReferenceRangeList & { replaced: number; reflagged: number }> {
   authorize(caller.user, 'lab.ranges', { siteId });
   return database.transaction(async (trx) => {
     await siteExists(trx, studyId, siteId);
@@ -154,11 +155,14 @@ export async function importRanges(
       reason: request.fileName ? `imported from ${request.fileName}` : undefined,
       context: { siteId },
     });
+    // Values entered before the ranges (or under the old ones) are flagged by the ranges now in force.
+    const reflagged = await reflagSite(trx, studyId, caller, protocol, siteId);
     return {
       siteId,
       items: items.map((lab) => ({ key: lab.key, label: lab.item.label, unit: lab.unit, units: lab.units })),
       ranges: await rangesOf(trx, studyId, siteId),
       replaced: before.length,
+      reflagged,
     };
   });
 }

@@ -35,6 +35,12 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
     t = await createTestApp(kind);
     users = await createTrialUsers(t);
     participantId = await enrolledParticipant(t, users, day1);
+    // An ALT entered before the site has any range: unflagged until the ranges come.
+    const early = await as(t.app, users.coordinator).put(labsUrl(participantId, 'day-5'), {
+      version: 0,
+      entries: fields({ collectedOn: day3, alt: 60 }),
+    });
+    expect(early.statusCode, early.body).toBe(200);
   });
   afterAll(async () => t?.close());
 
@@ -66,6 +72,8 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       expect(response.statusCode, response.body).toBe(200);
       const body = response.json();
       expect(body.replaced).toBe(0);
+      // The day-5 ALT entered before any range is flagged now.
+      expect(body.reflagged).toBe(1);
       expect(body.ranges).toHaveLength(6);
       const older = body.ranges.find(
         (range: { itemKey: string; ageLow: number | null }) =>
@@ -95,6 +103,17 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({ entity_id: users.siteId, reason: 'imported from ruijin-ranges.csv' });
       expect(JSON.stringify(events[0]?.new_value)).toContain('"unit":"mg/dL"');
+    });
+
+    it('flags the values entered before the ranges came', async () => {
+      const flags = (
+        await as(t.app, users.investigator).get(`/api/v1/participants/${participantId}/lab-flags`)
+      ).json().flags as Array<Record<string, unknown>>;
+      expect(flags.find((flag) => flag.visitKey === 'day-5' && flag.itemId === 'alt')).toMatchObject({
+        flag: 'high',
+        value: 60,
+        range: { unit: 'U/L', low: 9, high: 50 },
+      });
     });
 
     it('refuses a file with bad lines whole, listing each line, and keeps the ranges in force', async () => {
@@ -148,7 +167,7 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       const flags = (
         await as(t.app, users.investigator).get(`/api/v1/participants/${participantId}/lab-flags`)
       ).json().flags as Array<Record<string, unknown>>;
-      // The screening creatinine (80 µmol/L, saved before any range) has its own flag, with no range.
+      // The screening creatinine (80 µmol/L) has no collection date, so no age and no age band: no range.
       expect(
         flags.find((flag) => flag.visitKey === 'screening' && flag.itemKey === 'labs.creatinine'),
       ).toMatchObject({
@@ -173,16 +192,19 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
     });
 
     it('refuses a unit the item does not list, saving nothing', async () => {
+      const before = (await as(t.app, users.coordinator).get(labsUrl(participantId, 'day-5'))).json();
       const response = await as(t.app, users.coordinator).put(labsUrl(participantId, 'day-5'), {
-        version: 0,
-        entries: { ...fields({ collectedOn: day3 }), alt: { value: 45, unit: 'mg/dL' } },
+        version: before.version,
+        entries: { alt: { value: 45, unit: 'mg/dL' } },
+        reason: 'unit of the report',
       });
       expect(response.statusCode).toBe(400);
       expect(JSON.stringify(response.json().details)).toContain(
         'mg/dL is not a unit of alt; use one of U/L, ukat/L',
       );
       const form = (await as(t.app, users.coordinator).get(labsUrl(participantId, 'day-5'))).json();
-      expect(form.version).toBe(0);
+      expect(form.version).toBe(before.version);
+      expect(form.entries.alt.value).toBe(60);
     });
 
     it('lets the investigator, not the coordinator, judge an out-of-range value, audited', async () => {
@@ -225,6 +247,19 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       expect(stale.statusCode).toBe(409);
     });
 
+    it('keeps a judgement when the same ranges are imported again (no flag changes)', async () => {
+      const again = await as(t.app, users.dataManager).post(`${rangesUrl()}/import`, { csv: RANGES });
+      expect(again.statusCode, again.body).toBe(200);
+      expect(again.json().reflagged).toBe(0);
+      const flags = (
+        await as(t.app, users.investigator).get(`/api/v1/participants/${participantId}/lab-flags`)
+      ).json().flags as Array<Record<string, unknown>>;
+      expect(flags.find((flag) => flag.itemId === 'haemoglobin')).toMatchObject({
+        flag: 'low',
+        significance: { significant: true },
+      });
+    });
+
     it('re-flags a corrected value and clears the judgement of the old one', async () => {
       const form = (await as(t.app, users.coordinator).get(labsUrl(participantId, 'day-3'))).json();
       const response = await as(t.app, users.coordinator).put(labsUrl(participantId, 'day-3'), {
@@ -242,6 +277,28 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
         original: null,
         significance: null,
       });
+    });
+
+    it('flags the values again by the other sex’s ranges when the sex is corrected', async () => {
+      const url = `/api/v1/participants/${participantId}/visits/screening/forms/demographics`;
+      const form = (await as(t.app, users.coordinator).get(url)).json();
+      const corrected = await as(t.app, users.coordinator).put(url, {
+        version: form.version,
+        entries: { sex: { value: 'F' } },
+        reason: 'sex entered wrongly',
+      });
+      expect(corrected.statusCode, corrected.body).toBe(200);
+      const flags = (
+        await as(t.app, users.investigator).get(`/api/v1/participants/${participantId}/lab-flags`)
+      ).json().flags as Array<Record<string, unknown>>;
+      const day3Flag = (itemId: string) =>
+        flags.find((flag) => flag.visitKey === 'day-3' && flag.itemId === itemId);
+      // ALT 45 U/L: normal for a man (9–50), high for a woman (7–40).
+      expect(day3Flag('alt')).toMatchObject({ flag: 'high', range: { low: 7, high: 40 } });
+      // Creatinine has ranges for men only: no range applies any more.
+      expect(day3Flag('creatinine')).toMatchObject({ flag: null, range: null });
+      // Haemoglobin 140 g/L: normal by the range for either sex (115–175) as it was by the man's.
+      expect(day3Flag('haemoglobin')).toMatchObject({ flag: 'normal', range: { low: 115, high: 175 } });
     });
 
     it('shows a participant’s flags to nobody of another site', async () => {
