@@ -4,7 +4,7 @@ import type { Database, Db, Tx } from '../db/connection.ts';
 import type { RandomisationListTable } from '../db/schema-randomisation.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict } from '../kernel/errors.ts';
-import { authorize } from '../kernel/permissions.ts';
+import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { generateBlockList, type ListEntry, listHash } from './permuted-blocks.ts';
 import type { RandomisationListView, RandomisationStatus } from './randomisation.schema.ts';
@@ -187,21 +187,25 @@ export async function randomisationList(
     .innerJoin('participant as p', (join) =>
       join.onRef('p.study_id', '=', 'a.study_id').onRef('p.participant_id', '=', 'a.participant_id'),
     )
-    .select(['a.stratum', 'a.sequence', 'a.randomisation_number', 'a.arm', 'p.study_number'])
+    .select(['a.stratum', 'a.sequence', 'a.randomisation_number', 'a.arm', 'p.study_number', 'p.site_id'])
     .where('a.study_id', '=', studyId)
     .orderBy('a.allocated_at')
     .orderBy('a.sequence')
     .execute();
-  const taken = new Map(allocations.map((row) => [`${row.stratum}#${row.sequence}`, row.study_number]));
+  // A site's unblinded pharmacist sees who was allocated at their own sites, not at the others.
+  const seen = allocations.filter((row) => canAccessSite(caller.user, row.site_id));
+  const taken = new Set(allocations.map((row) => `${row.stratum}#${row.sequence}`));
+  const takenBy = new Map(seen.map((row) => [`${row.stratum}#${row.sequence}`, row.study_number]));
   return {
     ...status,
     seed: list.seed,
     hashMatches: listHash(list.seed, list.design, entries) === list.list_hash,
     entries: entries.map((entry) => ({
       ...entry,
-      allocatedTo: taken.get(`${entry.stratum}#${entry.sequence}`) ?? null,
+      taken: taken.has(`${entry.stratum}#${entry.sequence}`),
+      allocatedTo: takenBy.get(`${entry.stratum}#${entry.sequence}`) ?? null,
     })),
-    allocationsMade: allocations.map((row) => ({
+    allocationsMade: seen.map((row) => ({
       sequence: row.sequence,
       randomisationNumber: row.randomisation_number,
       stratum: row.stratum,

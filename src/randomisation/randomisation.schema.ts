@@ -38,7 +38,9 @@ export const listEntrySchema = z.object({
   blockSize: z.number().int(),
   arm: z.string(),
   randomisationNumber: z.string(),
-  /** The participant's study number once the entry is taken. */
+  /** Whether a participant took the entry (at any site). */
+  taken: z.boolean(),
+  /** The study number of the participant who took it, when the reader sees that participant's site. */
   allocatedTo: z.string().nullable(),
 });
 

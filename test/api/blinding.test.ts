@@ -196,6 +196,25 @@ describeEachDatabase('blinding', (kind) => {
       },
     );
 
+    it('shows an unblinded pharmacist of another site the list but not who was allocated at this one', async () => {
+      const elsewhere = await personIn(
+        study.t,
+        'unblinded_pharmacist',
+        study.users.otherSiteId,
+        'pharmacist-u-elsewhere@example.org',
+      );
+      const list = await as(study.t.app, elsewhere).get('/api/v1/randomisation/list');
+      expect(list.statusCode, list.body).toBe(200);
+      const { entries, allocationsMade } = list.json();
+      expect(allocationsMade).toEqual([]);
+      const taken = entries.filter((entry: { taken: boolean }) => entry.taken);
+      expect(taken).toHaveLength(study.allocated.length);
+      expect(taken.every((entry: { allocatedTo: string | null }) => entry.allocatedTo === null)).toBe(true);
+      // The statistician, who sees every site, reads who took each entry.
+      const all = (await as(study.t.app, study.statistician).get('/api/v1/randomisation/list')).json();
+      expect(all.allocationsMade).toHaveLength(study.allocated.length);
+    });
+
     it("shows the unblinded pharmacist each participant's arm, which the walk's check finds", async () => {
       const person = people.get('unblinded_pharmacist');
       if (!person) throw new Error('no unblinded pharmacist');

@@ -225,7 +225,9 @@ function ListPanel({ list }: { list: ReturnType<typeof useRandomisationList> }) 
                   <Table.Td>{entry.sequence}</Table.Td>
                   <Table.Td>{`${entry.block} (${entry.blockSize})`}</Table.Td>
                   <Table.Td>{armNames.get(entry.arm) ?? entry.arm}</Table.Td>
-                  <Table.Td>{entry.allocatedTo ?? ''}</Table.Td>
+                  <Table.Td>
+                    {entry.allocatedTo ?? (entry.taken ? t('randomisation.takenElsewhere') : '')}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -38,6 +38,7 @@ const en = {
   block: 'Block (size)',
   arm: 'Arm',
   allocatedTo: 'Allocated to',
+  takenElsewhere: 'Allocated at another site',
   blinded: 'The list and its arms are shown to unblinded roles only.',
 };
 
@@ -76,5 +77,6 @@ registerAreaStrings('randomisation', en, {
   block: '区组（大小）',
   arm: '组别',
   allocatedTo: '分配给',
+  takenElsewhere: '已在其他中心分配',
   blinded: '列表及其组别仅向非设盲角色显示。',
 });
