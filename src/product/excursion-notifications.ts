@@ -24,7 +24,7 @@ export async function notifyQuarantine(
   await notify(trx, studyId, {
     kind: 'excursion.quarantined',
     siteId: unit.site_id,
-    ...(unit.site_id === null ? { roles: ['pharmacist'] } : {}),
+    ...(unit.site_id === null ? { roles: ['pharmacist', 'unblinded_pharmacist'] } : {}),
     params: {
       unit: `${unit.code} (${unit.name})`,
       count: codes.length,
