@@ -62,6 +62,8 @@ export const auditActions = [
   'randomisation.allocate',
   'randomisation.generate',
   'randomisation.seal',
+  'kits.generate',
+  'kits.seal',
   'safety.ae.create',
   'safety.ae.value.change',
   'safety.ae.value.enter',

@@ -264,6 +264,8 @@ export const en = {
       randomisation_allocate: 'Participant randomised',
       randomisation_generate: 'Randomisation list generated',
       randomisation_seal: 'Randomisation list sealed',
+      kits_generate: 'Kit list generated',
+      kits_seal: 'Kit list sealed',
       safety_ae_create: 'Adverse event recorded',
       safety_ae_value_change: 'Adverse event changed',
       safety_ae_value_enter: 'Adverse event value entered',
@@ -1122,6 +1124,8 @@ export const en = {
     refusal: {
       unknown_vial: 'Unknown code',
       wrong_vial: 'Not the proposed vial',
+      wrong_kit: 'Not a kit for this participant',
+      not_allocated: 'Participant not allocated',
       already_used: 'Vial already used',
       in_transit: 'Vial in transit',
       other_site: 'Vial of another site',
