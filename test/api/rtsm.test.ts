@@ -120,7 +120,7 @@ describeEachDatabase('supply by kit', (kind) => {
       expect(kits.filter((kit) => kit.kitType === 'active-kit')).toHaveLength(20);
       expect(kits.filter((kit) => kit.kitType === 'placebo-kit')).toHaveLength(10);
       expect(new Set(kits.map((kit) => kit.kitNumber)).size).toBe(30);
-      for (const kit of kits) expect(kit.kitNumber).toMatch(/^K-\d{5}$/);
+      for (const kit of kits) expect(kit.kitNumber).toMatch(/^K-\d{6}$/);
       // Not in kit-number order, and the types interleave rather than run in two blocks.
       const numbers = kits.map((kit) => kit.kitNumber);
       expect(numbers).not.toEqual([...numbers].sort());
