@@ -254,6 +254,24 @@ describeEachDatabase('supply by kit', (kind) => {
     });
   });
 
+  describe('resupply', () => {
+    it('lists every kit type for a site below a threshold, to unblinded roles only', async () => {
+      const needs = await as(t.app, unblinded).get('/api/v1/product/resupply');
+      expect(needs.statusCode, needs.body).toBe(200);
+      // The site holds 4 released active kits (a third lot is not released) and 3 placebo kits (threshold 10, quantity 20 for both types); the
+      // other sites hold none.
+      const site = needs.json().find((need: { siteId: string }) => need.siteId === users.siteId);
+      expect(site.kitTypes).toEqual([
+        { kitType: 'active-kit', usable: 4, threshold: 10, send: 20 },
+        { kitType: 'placebo-kit', usable: 3, threshold: 10, send: 20 },
+      ]);
+      expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.otherSiteId);
+      const blinded = await as(t.app, pharmacist).get('/api/v1/product/resupply');
+      expect(blinded.statusCode).toBe(403);
+      for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+    });
+  });
+
   describe('dispensing by kit type', () => {
     const byArm = new Map<string, string>();
 
