@@ -30,8 +30,8 @@ export function inventoryRoutes(app: App, context: AppContext): void {
   app.get(
     '/product/resupply',
     {
-      // Who may see stock by kit type is decided by armsVisible in the service.
-      config: { permission: 'product.read' },
+      // Stock by kit type unblinds: the unblinded roles' permission, and armsVisible in the service.
+      config: { permission: 'randomisation.view-list' },
       schema: {
         tags,
         summary:

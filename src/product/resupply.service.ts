@@ -33,7 +33,7 @@ export async function resupplyNeeds(
   caller: Caller,
   now = new Date(),
 ): Promise<ResupplyNeed[]> {
-  authorize(caller.user, 'product.read');
+  authorize(caller.user, 'study.read');
   if (!(await armsVisible(db, studyId, caller.user))) {
     throw forbidden('Resupply needs show stock by kit type: only unblinded roles may read them.');
   }

@@ -32,8 +32,8 @@ export function kitListRoutes(app: App, context: AppContext): void {
   app.get(
     '/kits/list',
     {
-      // Who may see kit types is decided by armsVisible in the service, not by one permission.
-      config: { permission: 'study.read' },
+      // The unblinded roles' permission; the service asks armsVisible too, the one rule for arms.
+      config: { permission: 'randomisation.view-list' },
       schema: {
         tags,
         summary: 'The kit list with its seed and each kit number’s type (unblinded roles only)',
