@@ -64,6 +64,8 @@ export const auditActions = [
   'randomisation.seal',
   'randomisation.unblind_participant',
   'randomisation.unblind_study',
+  'kits.generate',
+  'kits.seal',
   'safety.ae.create',
   'safety.ae.value.change',
   'safety.ae.value.enter',

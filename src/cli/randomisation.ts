@@ -18,6 +18,10 @@ export interface UnblindOptions extends DatabaseOptions {
   reason: string;
 }
 
+export interface KitGenerateOptions extends GenerateOptions {
+  count: string;
+}
+
 export function registerRandomisationCommand(program: Command): void {
   const randomisation = program
     .command('randomisation')
@@ -60,4 +64,43 @@ export function registerRandomisationCommand(program: Command): void {
       )
       .requiredOption('--reason <text>', 'why, e.g. "database locked 2027-03-01, final analysis"'),
   ).action(lazyAction(async () => (await import('./randomisation.actions.ts')).unblind));
+  registerKitCommands(randomisation);
+}
+
+/** `randomisation kits generate|seal|list`: the kit list of a protocol with kit types (RTSM). */
+function registerKitCommands(randomisation: Command): void {
+  const kits = randomisation
+    .command('kits')
+    .description(
+      'the kit list: random kit numbers with their kit types, generated and sealed by the statistician',
+    );
+  withDataOption(
+    kits
+      .command('generate')
+      .description(
+        "generate the kit list from the protocol's kit types and a seed you record (the types come in the arms' ratio); before sealing it can be generated again; audited",
+      )
+      .requiredOption(
+        '--seed <number>',
+        'a whole number from 0 to 2147483647, recorded with the trial master file',
+      )
+      .requiredOption('--count <number>', 'how many kit numbers to list (rounded up to whole ratio cycles)'),
+  ).action(lazyAction(async () => (await import('./kit-list.actions.ts')).generateKitList));
+  withDataOption(
+    kits
+      .command('seal')
+      .description('seal the kit list you checked: lots of a kit type may then take its numbers; audited')
+      .requiredOption(
+        '--hash <sha256>',
+        'the hash that `randomisation kits generate` or `kits list` printed',
+      ),
+  ).action(lazyAction(async () => (await import('./kit-list.actions.ts')).sealKitList));
+  withDataOption(
+    kits
+      .command('list')
+      .description(
+        'print the kit list with its seed and each kit type (it unblinds: for the unblinded statistician)',
+      )
+      .option('--json', 'print the list as JSON'),
+  ).action(lazyAction(async () => (await import('./kit-list.actions.ts')).printKitList));
 }

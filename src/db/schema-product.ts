@@ -47,6 +47,8 @@ export interface ProductLotTable {
   created_by: string;
   updated_at: Timestamp;
   version: Generated<number>;
+  /** The kit type of a kit study's lot (its vials carry kit numbers of that type); else null. */
+  kit_type: Generated<string | null>;
 }
 
 export interface StorageUnitTable {

@@ -66,7 +66,35 @@ export interface ParticipantUnblindingTable {
   reason: string;
 }
 
+/** The study's kit list (migration 2026_12_10_08): random kit numbers, each with its kit type. */
+export interface KitListTable {
+  study_id: string;
+  seed: number;
+  design: Json<unknown>;
+  protocol_version: number;
+  list_hash: string;
+  kit_count: number;
+  status: 'generated' | 'sealed';
+  generated_by: string;
+  generated_by_name: string;
+  generated_at: Timestamp;
+  sealed_by: string | null;
+  sealed_by_name: string | null;
+  sealed_at: Timestamp | null;
+  version: number;
+}
+
+/** One kit of the list: the `sequence`-th kit number and the type of kit that will carry it. */
+export interface KitListEntryTable {
+  study_id: string;
+  sequence: number;
+  kit_number: string;
+  kit_type: string;
+}
+
 export interface RandomisationTables {
+  kit_list: KitListTable;
+  kit_list_entry: KitListEntryTable;
   randomisation_list: RandomisationListTable;
   randomisation_entry: RandomisationEntryTable;
   randomisation_allocation: RandomisationAllocationTable;

@@ -7,6 +7,7 @@ import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
 import { visitWindows } from '../participants/schedule.ts';
 import { writableParticipant } from '../participants/writable.ts';
+import type { Protocol } from '../protocol/schema.ts';
 import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
@@ -25,6 +26,8 @@ import type { DispenseRequest, DispensingView, VialView } from './product.schema
 export type RefusalReason =
   | 'unknown_vial'
   | 'wrong_vial'
+  | 'wrong_kit'
+  | 'not_allocated'
   | 'already_used'
   | 'in_transit'
   | 'other_site'
@@ -48,6 +51,8 @@ interface DoseContext {
   participant: ParticipantRow;
   product: Product;
   siteZone: string;
+  /** The kit type the participant's arm takes, in a kit study; null otherwise. */
+  kitType: string | null;
 }
 
 /** The participant is on treatment, the visit is one of the regimen's dose visits, today is in its window, no vial yet. */
@@ -108,10 +113,42 @@ async function checkDose(
       `Vial ${given.code} was already dispensed to ${label} for ${visitId} at ${new Date(given.dispensed_at).toISOString()}.`,
     );
   }
-  return { participant, product: protocol.product, siteZone: zone };
+  const kitType = await kitTypeFor(db, studyId, protocol, participant);
+  return { participant, product: protocol.product, siteZone: zone, kitType };
 }
 
-/** Whether a vial can be given to a participant of `siteId` now; the first problem found, or null. */
+/**
+ * The kit type a participant's arm takes, from the allocation (kit studies only). Read here and never
+ * returned: callers filter and refuse by it without naming it, so blinded staff learn nothing.
+ */
+async function kitTypeFor(
+  db: Db,
+  studyId: string,
+  protocol: Protocol,
+  participant: ParticipantRow,
+): Promise<string | null> {
+  if (!protocol.supply) return null;
+  const allocation = await db
+    .selectFrom('randomisation_allocation')
+    .select('arm')
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participant.participant_id)
+    .executeTakeFirst();
+  const label = participant.study_number ?? participant.screening_number;
+  if (!allocation) {
+    throw refuse('not_allocated', `Participant ${label} has no allocation: no kit can be dispensed.`);
+  }
+  const kitType = protocol.supply.kitTypes.find((type) => type.arms.includes(allocation.arm));
+  if (!kitType) {
+    throw refuse('not_allocated', `No kit type of the protocol serves the allocation of ${label}.`);
+  }
+  return kitType.id;
+}
+
+/**
+ * Whether a vial can be given to a participant of `siteId` now; the first problem found, or null.
+ * In a kit study the vial's kit type must be `kitType`; the refusal says not which type or arm.
+ */
 async function vialProblem(
   db: Db,
   studyId: string,
@@ -119,6 +156,7 @@ async function vialProblem(
   vial: VialRow,
   siteId: string,
   now: Date,
+  kitType: string | null,
 ) {
   if (vial.state === 'returned') {
     return refuse(
@@ -142,10 +180,13 @@ async function vialProblem(
   }
   const lot = await db
     .selectFrom('product_lot')
-    .select(['lot_number', 'status'])
+    .select(['lot_number', 'status', 'kit_type'])
     .where('study_id', '=', studyId)
     .where('lot_id', '=', vial.lot_id)
     .executeTakeFirstOrThrow();
+  if (kitType !== null && lot.kit_type !== kitType) {
+    return refuse('wrong_kit', 'This kit cannot be dispensed to this participant; scan the kit proposed.');
+  }
   if (lot.status !== 'released') {
     return refuse(
       'lot_not_released',
@@ -170,13 +211,17 @@ async function vialProblem(
   return null;
 }
 
-/** Usable vials at a site, best first: thawed ones (else wasted) then first-expiring first out. */
+/**
+ * Usable vials at a site, best first: thawed ones (else wasted) then first-expiring first out; in a
+ * kit study only kits of the participant's `kitType`.
+ */
 async function candidates(
   db: Db,
   studyId: string,
   product: Product,
   siteId: string,
   now: Date,
+  kitType: string | null,
 ): Promise<VialRow[]> {
   const rows = await db
     .selectFrom('vial')
@@ -194,6 +239,7 @@ async function candidates(
     .where('lot.status', '=', 'released')
     .where('unit.kind', '!=', 'shipping_container')
     .where('vial.expires_at', '>', now)
+    .$if(kitType !== null, (query) => query.where('lot.kit_type', '=', kitType))
     .execute();
   return rows
     .filter(
@@ -223,13 +269,15 @@ export async function proposeVial(
   vial: VialView;
   alternatives: number;
 }> {
-  const { participant, product } = await checkDose(db, studyId, caller, participantId, visitId, now);
-  const found = await candidates(db, studyId, product, participant.site_id, now);
+  const { participant, product, kitType } = await checkDose(db, studyId, caller, participantId, visitId, now);
+  const found = await candidates(db, studyId, product, participant.site_id, now, kitType);
   const best = found[0];
   if (!best) {
     throw refuse(
       'no_vial_available',
-      `No released, unquarantined, unexpired vial is in stock at ${participant.site_id}. Order a shipment.`,
+      kitType === null
+        ? `No released, unquarantined, unexpired vial is in stock at ${participant.site_id}. Order a shipment.`
+        : `No released, unquarantined, unexpired kit for this participant is in stock at ${participant.site_id}. Order a shipment.`,
     );
   }
   const [vial] = await vialViews(db, studyId, product, [best]);
@@ -258,7 +306,7 @@ export async function dispenseVial(
   return database.transaction(async (trx) => {
     // Locked first: a status change or casebook lock of the participant waits for this dispensing.
     await writableParticipant(trx, studyId, input.participantId, { caller, permission: 'product.dispense' });
-    const { participant, product } = await checkDose(
+    const { participant, product, kitType } = await checkDose(
       trx,
       studyId,
       caller,
@@ -274,7 +322,7 @@ export async function dispenseVial(
         'unknown_vial',
         `No vial has the code ${input.scannedCode}. Check the label and scan again.`,
       );
-    const problem = await vialProblem(trx, studyId, product, vial, participant.site_id, now);
+    const problem = await vialProblem(trx, studyId, product, vial, participant.site_id, now, kitType);
     if (problem) throw problem;
     if (vial.vial_id !== input.expectedVialId) {
       const expected = await findVial(trx, studyId, { vialId: input.expectedVialId });

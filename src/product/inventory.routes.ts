@@ -4,6 +4,7 @@ import type { App, AppContext } from '../kernel/context.ts';
 import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
 import { inventorySummary } from './inventory.service.ts';
 import { vialLabels } from './label.service.ts';
+import { resupplyNeeds, resupplyNeedsSchema } from './resupply.service.ts';
 
 /** The inventory dashboard's summary and the vial label PDF. */
 export function inventoryRoutes(app: App, context: AppContext): void {
@@ -24,6 +25,21 @@ export function inventoryRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) => inventorySummary(db, studyId, sessionOf(request), request.query)),
+  );
+
+  app.get(
+    '/product/resupply',
+    {
+      // Stock by kit type unblinds: the unblinded roles' permission, and armsVisible in the service.
+      config: { permission: 'randomisation.view-list' },
+      schema: {
+        tags,
+        summary:
+          'Sites whose usable stock of a kit type is below its threshold, with what to send (unblinded roles only)',
+        response: { 200: resupplyNeedsSchema, ...errors },
+      },
+    },
+    async (request) => database.read((db) => resupplyNeeds(db, studyId, sessionOf(request))),
   );
 
   app.get(

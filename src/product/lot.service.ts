@@ -7,9 +7,11 @@ import type { ProductLotTable } from '../db/schema-product.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
+import { armsVisible } from '../randomisation/blinding.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { shelfExpiry, shelfUsedBy } from './expiry.ts';
+import { kitNumbersForLot } from './lot-kits.ts';
 import { addVialEvents, findUnit, type Product, productOf } from './product.queries.ts';
 import type { LotRequest, LotView } from './product.schema.ts';
 import { judgeRelease, type ReleaseInput, unknownTests } from './release.ts';
@@ -27,7 +29,8 @@ export const vialCode = (lotNumber: string, sequence: number) =>
 const inputsOf = (row: LotRow): ReleaseInput[] =>
   (row.release_results ?? []).map((result) => ({ testId: result.testId, value: result.value }));
 
-export function lotView(product: Product, row: LotRow): LotView {
+/** A lot as shown; its kit type only when `showKitType` (the reader may see arms). */
+export function lotView(product: Product, row: LotRow, showKitType = false): LotView {
   const judgements = judgeRelease(product.release, inputsOf(row), row.concentration_per_ml);
   return {
     lotId: row.lot_id,
@@ -48,6 +51,7 @@ export function lotView(product: Product, row: LotRow): LotView {
     releaseMeaning: row.release_meaning,
     rejectedReason: row.rejected_reason,
     version: row.version,
+    ...(showKitType ? { kitType: row.kit_type } : {}),
   };
 }
 
@@ -88,10 +92,9 @@ export async function registerLot(
     const unit = await findUnit(trx, studyId, input.unitId);
     authorize(caller.user, 'product.store', unit.site_id ? { siteId: unit.site_id } : undefined);
     const product = await productOf(trx, studyId);
+    const { protocol } = await currentProtocol(trx, studyId);
     // "Today" where the vials arrive: the unit's site zone, or the study's for a central depot.
-    const zone = unit.site_id
-      ? await siteTimeZone(trx, studyId, unit.site_id)
-      : (await currentProtocol(trx, studyId)).protocol.study.timeZone;
+    const zone = unit.site_id ? await siteTimeZone(trx, studyId, unit.site_id) : protocol.study.timeZone;
     const today = dateInZone(now, zone);
     if (input.manufacturedOn > today) {
       throw validationFailed([
@@ -108,6 +111,8 @@ export async function registerLot(
       .where('lot_number', '=', input.lotNumber)
       .executeTakeFirst();
     if (taken) throw conflict(`Lot number ${input.lotNumber} is already registered.`);
+    const kitNumbers = await kitNumbersForLot(trx, studyId, caller, protocol, input);
+    const codeOf = (sequence: number) => kitNumbers?.[sequence - 1] ?? vialCode(input.lotNumber, sequence);
     const lotId = randomUUID();
     await trx
       .insertInto('product_lot')
@@ -129,6 +134,7 @@ export async function registerLot(
         released_by_name: null,
         release_meaning: null,
         rejected_reason: null,
+        kit_type: kitNumbers ? (input.kitType ?? null) : null,
         created_at: now,
         created_by: caller.user.userId,
         updated_at: now,
@@ -152,7 +158,7 @@ export async function registerLot(
             study_id: studyId,
             vial_id: vial.vial_id,
             lot_id: lotId,
-            code: vialCode(input.lotNumber, vial.sequence),
+            code: codeOf(vial.sequence),
             sequence: vial.sequence,
             state: 'in_stock' as const,
             site_id: unit.site_id,
@@ -195,7 +201,7 @@ export async function registerLot(
       newValue: {
         ...input,
         unitCode: unit.code,
-        vialCodes: `${vialCode(input.lotNumber, 1)} … ${vialCode(input.lotNumber, input.vialCount)}`,
+        vialCodes: kitNumbers ?? `${codeOf(1)} … ${codeOf(input.vialCount)}`,
         expiresAt: expiresAt.toISOString(),
       },
     });
@@ -377,7 +383,7 @@ export async function getLot(db: Db, studyId: string, caller: Caller, lotId: str
     .where('lot_id', '=', lotId)
     .executeTakeFirst();
   if (!row) throw notFound(`Lot ${lotId}`);
-  return lotView(await productOf(db, studyId), row);
+  return lotView(await productOf(db, studyId), row, await armsVisible(db, studyId, caller.user));
 }
 
 export async function listLots(db: Db, studyId: string, caller: Caller): Promise<LotView[]> {
@@ -389,5 +395,6 @@ export async function listLots(db: Db, studyId: string, caller: Caller): Promise
     .where('study_id', '=', studyId)
     .orderBy('created_at', 'desc')
     .execute();
-  return rows.map((row) => lotView(product, row));
+  const showKitType = await armsVisible(db, studyId, caller.user);
+  return rows.map((row) => lotView(product, row, showKitType));
 }

@@ -28,6 +28,11 @@ export const lotRequestSchema = z.strictObject({
   unitId: uuid('storage unit'),
   /** When the vials went into the unit, if before now (registration typed after the fact). */
   receivedAt: isoDateTime.optional(),
+  /**
+   * A kit study's lot (the protocol has kit types): the kit type its vials are, which an unblinded
+   * role names; the vials then take that type's next kit numbers from the sealed kit list as codes.
+   */
+  kitType: z.string().trim().min(1).max(64).optional(),
 });
 export type LotRequest = z.infer<typeof lotRequestSchema>;
 
@@ -67,6 +72,8 @@ export const lotViewSchema = z.object({
   releaseMeaning: z.string().nullable(),
   rejectedReason: z.string().nullable(),
   version: z.number().int(),
+  /** The lot's kit type: only for roles that may see arms (and null outside kit studies). */
+  kitType: z.string().nullable().optional(),
 });
 export type LotView = z.infer<typeof lotViewSchema>;
 

@@ -16,6 +16,7 @@ import {
   ucumSchema,
 } from './schema-parts.ts';
 import { randomisationSchema } from './schema-randomisation.ts';
+import { supplySchema } from './schema-supply.ts';
 
 // The one schema of a protocol file (protocols/*.yaml). Structural rules live here; rules that need to look
 // across the document (ids that must exist, rules that must typecheck) live in validate.ts.
@@ -420,6 +421,8 @@ export const protocolSchema = z.strictObject({
   regimen: regimenSchema,
   /** How participants are allocated to arms; required when the design's allocation is randomised. */
   randomisation: randomisationSchema.optional(),
+  /** Kit types and resupply (RTSM); required when the design is randomised and blinded. */
+  supply: supplySchema.optional(),
   product: productSchema,
   safety: safetySchema,
   outcomes: outcomesSchema,

@@ -2,6 +2,7 @@ import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
 import type { AdverseEventItemRole, Protocol, ProtocolItem } from './schema.ts';
 import { checkRandomisation } from './validate-randomisation.ts';
 import { validateRules } from './validate-rules.ts';
+import { checkSupply } from './validate-supply.ts';
 
 /** A problem found in a valid-shaped protocol; `path` points into the document (keys and array indexes). */
 export interface ProtocolProblem {
@@ -29,6 +30,7 @@ export function validateProtocol(protocol: Protocol): ProtocolProblem[] {
   checkEligibility(protocol, report);
   checkOutcomes(protocol, report);
   checkRandomisation(protocol, report);
+  checkSupply(protocol, report);
   problems.push(...validateRules(protocol));
   checkTranslations(protocol, [], report);
   return problems;

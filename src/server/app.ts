@@ -43,6 +43,7 @@ import { dispensingRoutes } from '../product/dispensing.routes.ts';
 import { inventoryRoutes } from '../product/inventory.routes.ts';
 import { productRoutes } from '../product/product.routes.ts';
 import { protocolRoutes } from '../protocol/protocol.routes.ts';
+import { kitListRoutes } from '../randomisation/kit-list.routes.ts';
 import { randomisationRoutes } from '../randomisation/randomisation.routes.ts';
 import { reportRoutes } from '../report/report.routes.ts';
 import { safetyRoutes } from '../safety/safety.routes.ts';
@@ -72,6 +73,7 @@ const apiRoutes: readonly DomainRoutes[] = [
   worklistRoutes,
   deviationRoutes,
   randomisationRoutes,
+  kitListRoutes,
   crfRoutes,
   productRoutes,
   dispensingRoutes,

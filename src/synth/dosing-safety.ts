@@ -104,7 +104,7 @@ export class DosingSafetyWriter {
       return status;
     }
     const dispensedAt = new Date(at(context.date, DISPENSED));
-    await this.supply.ensureStock(context.siteId, 1, dispensedAt);
+    await this.supply.ensureStock(context.siteId, 1, dispensedAt, context.participantId);
     const proposal = await this.database.read((db) =>
       proposeVial(db, this.studyId, this.pharmacist, context.participantId, context.visitId, dispensedAt),
     );
@@ -120,7 +120,7 @@ export class DosingSafetyWriter {
       },
       dispensedAt,
     );
-    this.supply.took(context.siteId);
+    await this.supply.took(context.siteId, context.participantId);
     const interrupted = status === 'interrupted';
     await recordAdministration(
       this.database,

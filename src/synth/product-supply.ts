@@ -1,6 +1,6 @@
 import type { Database } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
-import { enterReleaseResults, registerLot, releaseLot, vialCode } from '../product/lot.service.ts';
+import { enterReleaseResults, registerLot, releaseLot } from '../product/lot.service.ts';
 import { packShipment, receiveShipment, shipShipment } from '../product/shipment.service.ts';
 import { addReadings, createStorageUnit } from '../product/storage.service.ts';
 import { dispositionVials } from '../product/vial.service.ts';
@@ -29,13 +29,27 @@ export interface SupplyCounts {
 
 interface SiteStock {
   unitId: string;
-  inStock: number;
+  /** Vials in stock by kit type ('' outside kit studies). */
+  inStock: Map<string, number>;
 }
+
+/**
+ * A kit study's supply: the unblinded depot pharmacist who registers lots of a kit type (each lot's
+ * vials take kit numbers from the sealed kit list), and each kit type with its share of the arms.
+ */
+export interface DemoKits {
+  depot: Caller;
+  types: ReadonlyArray<{ id: string; share: number; arms: readonly string[] }>;
+}
+
+/** The one stock key outside kit studies. */
+const NO_KIT = '';
 
 /** The depot and the sites' stock, kept in step with what the services wrote. */
 export class ProductSupply {
   private depotUnitId = '';
-  private readonly depotQueue: string[] = [];
+  /** Depot vial codes by kit type, first to ship first. */
+  private readonly depotQueue = new Map<string, string[]>();
   private readonly sites = new Map<string, SiteStock>();
   private lotNumber = 0;
   /** '' on a study's first demo run; '-R2', '-R3', … on later runs, so codes and lot numbers stay unique. */
@@ -59,7 +73,21 @@ export class ProductSupply {
     /** Vials per lot and per shipment: more for larger trials, so a big run ships in fewer batches. */
     private readonly lotSize: number,
     private readonly shipmentSize: number,
+    private readonly kits: DemoKits | null = null,
   ) {}
+
+  private get kitTypes(): ReadonlyArray<{ id: string; share: number }> {
+    return this.kits?.types ?? [{ id: NO_KIT, share: 1 }];
+  }
+
+  /** Each kit type's part of `total` vials, by its share (at least one each). */
+  private split(total: number): Array<{ kitType: string; count: number }> {
+    const sum = this.kitTypes.reduce((acc, type) => acc + type.share, 0);
+    return this.kitTypes.map((type) => ({
+      kitType: type.id,
+      count: Math.max(1, Math.ceil((total * type.share) / sum)),
+    }));
+  }
 
   private unit(code: string, name: string, siteId: string | null, kind: 'freezer' = 'freezer') {
     return createStorageUnit(this.database, this.studyId, this.pharmacist, {
@@ -74,15 +102,20 @@ export class ProductSupply {
     });
   }
 
-  /** A lot registered into a unit at `at`, its release tests entered and the release signed. */
-  private async lot(unitId: string, vials: number, at: Date): Promise<string> {
+  /**
+   * A lot registered into a unit at `at` (in a kit study, of `kitType`, by the unblinded depot
+   * pharmacist), its release tests entered and the release signed; its vial codes, first to last.
+   */
+  private async lot(unitId: string, vials: number, at: Date, kitType = NO_KIT): Promise<string[]> {
     this.lotNumber += 1;
     const lotNumber = `EXO${this.runSuffix}-${String(this.lotNumber).padStart(3, '0')}`;
+    const registrar = this.kits?.depot ?? this.pharmacist;
     const lotId = await registerLot(
       this.database,
       this.studyId,
-      this.pharmacist,
+      registrar,
       {
+        ...(kitType === NO_KIT ? {} : { kitType }),
         lotNumber,
         manufacturer: 'Ruijin Hospital cell therapy GMP facility',
         manufacturedOn: new Date(at.getTime() - 10 * DAY).toISOString().slice(0, 10),
@@ -95,7 +128,7 @@ export class ProductSupply {
       at,
     );
     const random = this.random;
-    await enterReleaseResults(this.database, this.studyId, this.pharmacist, lotId, {
+    await enterReleaseResults(this.database, this.studyId, registrar, lotId, {
       version: 1,
       results: [
         { testId: 'particle-count', value: Math.round(CONCENTRATION * random.decimal(0.9, 1.12, 3)) },
@@ -113,7 +146,7 @@ export class ProductSupply {
     await releaseLot(
       this.database,
       this.studyId,
-      this.pharmacist,
+      registrar,
       demoLockout,
       lotId,
       { password: this.password, version: 2 },
@@ -121,7 +154,16 @@ export class ProductSupply {
     );
     this.counts.lots += 1;
     this.counts.vialsMade += vials;
-    return lotNumber;
+    const rows = await this.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select('code')
+        .where('study_id', '=', this.studyId)
+        .where('lot_id', '=', lotId)
+        .orderBy('sequence')
+        .execute(),
+    );
+    return rows.map((row) => row.code);
   }
 
   /** Hourly readings of a unit from `from` to `to`, around −80 °C, leaving out the hours `skip` names. */
@@ -165,10 +207,10 @@ export class ProductSupply {
         `${site.code} ward pharmacy freezer (−80 °C)`,
         site.siteId,
       );
-      this.sites.set(site.siteId, { unitId: ward.unitId, inStock: 0 });
+      this.sites.set(site.siteId, { unitId: ward.unitId, inStock: new Map() });
     }
-    await this.restock(start);
-    await this.lot(depotB.unitId, 20, start);
+    for (const { kitType } of this.split(this.lotSize)) await this.restock(kitType, start);
+    await this.lot(depotB.unitId, 20, start, this.kitTypes[0]?.id);
     // The night of the open door, read every 10 minutes (the hourly log skips those hours).
     const doorOpen = new Date(start.getTime() + 3 * DAY + 2 * HOUR + 5 * 60_000);
     const night: Array<{ recordedAt: string; celsius: number }> = [];
@@ -211,24 +253,51 @@ export class ProductSupply {
     }
   }
 
-  private async restock(at: Date): Promise<void> {
-    const lotNumber = await this.lot(this.depotUnitId, this.lotSize, at);
-    for (let sequence = 1; sequence <= this.lotSize; sequence++)
-      this.depotQueue.push(vialCode(lotNumber, sequence));
+  /** A new lot of a kit type (of the demo's lot size, by the type's share) into the depot's queue. */
+  private async restock(kitType: string, at: Date): Promise<void> {
+    const size = this.split(this.lotSize).find((part) => part.kitType === kitType)?.count ?? this.lotSize;
+    const codes = await this.lot(this.depotUnitId, size, at, kitType);
+    this.depotQueue.set(kitType, [...(this.depotQueue.get(kitType) ?? []), ...codes]);
+  }
+
+  /** The kit type a participant's arm takes, from the allocation; NO_KIT outside kit studies. */
+  private async kitTypeOf(participantId: string): Promise<string> {
+    if (!this.kits) return NO_KIT;
+    const allocation = await this.database.read((db) =>
+      db
+        .selectFrom('randomisation_allocation')
+        .select('arm')
+        .where('study_id', '=', this.studyId)
+        .where('participant_id', '=', participantId)
+        .executeTakeFirstOrThrow(),
+    );
+    const kitType = this.kitsByArm.get(allocation.arm);
+    if (!kitType) throw new Error(`no kit type serves arm ${allocation.arm}`);
+    return kitType;
   }
 
   /**
-   * Makes sure a site holds `needed` vials by `at`: when short, a shipment from the depot is packed,
-   * handed to the courier and received the evening before, each step signed.
+   * Makes sure a participant's site holds `needed` vials of the participant's kit type by `at`: when
+   * short, a shipment from the depot is packed, handed to the courier and received the evening
+   * before, each step signed. A shipment carries every kit type in the arms' shares, so a site's
+   * stock never hints at the allocations made there.
    */
-  async ensureStock(siteId: string, needed: number, at: Date): Promise<void> {
+  async ensureStock(siteId: string, needed: number, at: Date, participantId: string): Promise<void> {
     const site = this.sites.get(siteId);
     if (!site) throw new Error(`no ward freezer at ${siteId}`);
-    if (site.inStock >= needed) return;
+    const short = await this.kitTypeOf(participantId);
+    if ((site.inStock.get(short) ?? 0) >= needed) return;
     const packedAt = new Date(at.getTime() - 14 * HOUR);
-    const count = Math.max(this.shipmentSize, needed);
-    if (this.depotQueue.length < count) await this.restock(new Date(packedAt.getTime() - 4 * HOUR));
-    const vialCodes = this.depotQueue.splice(0, count);
+    const parts = this.split(this.shipmentSize).map((part) =>
+      part.kitType === short ? { ...part, count: Math.max(part.count, needed) } : part,
+    );
+    const vialCodes: string[] = [];
+    for (const { kitType, count } of parts) {
+      if ((this.depotQueue.get(kitType) ?? []).length < count)
+        await this.restock(kitType, new Date(packedAt.getTime() - 4 * HOUR));
+      vialCodes.push(...(this.depotQueue.get(kitType) ?? []).splice(0, count));
+      site.inStock.set(kitType, (site.inStock.get(kitType) ?? 0) + count);
+    }
     const shipmentId = await packShipment(
       this.database,
       this.studyId,
@@ -261,13 +330,17 @@ export class ProductSupply {
       { condition: 'acceptable', password: this.password, version: 2 },
       new Date(packedAt.getTime() + 4 * HOUR),
     );
-    site.inStock += vialCodes.length;
     this.counts.shipments += 1;
   }
 
-  /** One vial of a site's stock was dispensed. */
-  took(siteId: string): void {
+  /** One vial of a site's stock was dispensed to the participant. */
+  async took(siteId: string, participantId: string): Promise<void> {
     const site = this.sites.get(siteId);
-    if (site) site.inStock -= 1;
+    const kitType = await this.kitTypeOf(participantId);
+    if (site) site.inStock.set(kitType, (site.inStock.get(kitType) ?? 0) - 1);
+  }
+
+  private get kitsByArm(): Map<string, string> {
+    return new Map(this.kits?.types.flatMap((type) => type.arms.map((arm) => [arm, type.id] as const)));
   }
 }

@@ -2,6 +2,7 @@ import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict } from '../kernel/errors.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { generateKits, sealKits } from '../randomisation/kit-list.service.ts';
 import { generateList, sealList } from '../randomisation/randomisation-list.service.ts';
 import type { FormValues, PatientProfile } from './patient-forms.ts';
 
@@ -25,6 +26,36 @@ export async function sealDemoList(
   if (listHash === null) throw new Error('the generated randomisation list has no hash');
   await sealList(database, studyId, statistician, { listHash }, clock);
   return { listHash, entries: generated.entryCount };
+}
+
+/**
+ * The kit list of a protocol with kit types, generated from the demo's seed and sealed at once by the
+ * statistician, before the first lot is registered.
+ */
+export async function sealDemoKitList(
+  database: Database,
+  studyId: string,
+  statistician: Caller,
+  input: { seed: number; kitCount: number },
+  clock: Date,
+): Promise<void> {
+  const generated = await generateKits(database, studyId, statistician, input, clock);
+  if (generated.listHash === null) throw new Error('the generated kit list has no hash');
+  await sealKits(database, studyId, statistician, { listHash: generated.listHash }, clock);
+}
+
+/** Each kit type of the protocol with its arms and its share of the allocation ratio. */
+export function demoKitTypes(
+  protocol: Protocol,
+): Array<{ id: string; share: number; arms: readonly string[] }> | null {
+  const ratio: Record<string, number> = protocol.randomisation?.ratio ?? {};
+  return (
+    protocol.supply?.kitTypes.map((type) => ({
+      id: type.id,
+      arms: type.arms,
+      share: type.arms.reduce((sum, arm) => sum + (ratio[arm] ?? 1), 0),
+    })) ?? null
+  );
 }
 
 /**

@@ -127,6 +127,8 @@ export interface DemoStaff {
    * randomises. Everyone else in the demo team is blinded (no unblinded pharmacist role exists yet).
    */
   statistician: Caller | null;
+  /** The unblinded depot pharmacist who registers lots of a kit type; only for a protocol with kit types. */
+  depot: Caller | null;
   /** Created only when the study had no administrator (so someone can manage the demo). */
   administrator: Caller | null;
   all: UserView[];
@@ -144,7 +146,7 @@ const callerOf = (user: UserView): Caller => ({
 async function demoUser(
   trx: Tx,
   studyId: string,
-  input: { email: string; name: string; role: Role; siteIds: string[]; password: string },
+  input: { email: string; name: string; roles: Role[]; siteIds: string[]; password: string },
 ): Promise<UserView> {
   const row = await trx
     .selectFrom('app_user')
@@ -156,7 +158,7 @@ async function demoUser(
     return createUser(trx, studyId, demoActor, {
       email: input.email,
       name: input.name,
-      roles: [input.role],
+      roles: input.roles,
       siteIds: input.siteIds,
       password: input.password,
     });
@@ -176,7 +178,9 @@ async function demoUser(
   const updated = await updateUser(trx, studyId, demoActor, row.user_id, {
     version: row.version + 1,
     reason,
-    roles: row.roles.includes(input.role) ? undefined : [...row.roles.filter(isRole), input.role],
+    roles: input.roles.every((role) => row.roles.includes(role))
+      ? undefined
+      : [...new Set([...row.roles.filter(isRole), ...input.roles])],
     siteIds,
     status: 'active',
   });
@@ -193,14 +197,14 @@ export async function demoStaff(
   studyId: string,
   sites: DemoSite[],
   password: string,
-  options: { statistician: boolean } = { statistician: false },
+  options: { statistician: boolean; depot?: boolean } = { statistician: false },
 ): Promise<DemoStaff> {
   const all: UserView[] = [];
-  const add = async (email: string, name: string, role: Role, siteIds: string[]) => {
+  const add = async (email: string, name: string, role: Role | Role[], siteIds: string[]) => {
     const user = await demoUser(trx, studyId, {
       email: `${email}@${DEMO_EMAIL_DOMAIN}`,
       name,
-      role,
+      roles: Array.isArray(role) ? role : [role],
       siteIds,
       password,
     });
@@ -242,5 +246,20 @@ export async function demoStaff(
   const statistician = options.statistician
     ? await add('statistician', 'Demo Statistician (unblinded)', 'statistician', [])
     : null;
-  return { bySite, monitor, dataManager, pharmacist, safetyOfficer, statistician, administrator, all };
+  // A kit study's lots name their kit type, which only an unblinded role may: the depot pharmacist
+  // holds the pharmacist's and the unblinded statistician's roles (the randomisation list's reader).
+  const depot = options.depot
+    ? await add('depot', 'Demo Depot Pharmacist (unblinded)', ['pharmacist', 'statistician'], [])
+    : null;
+  return {
+    bySite,
+    monitor,
+    dataManager,
+    pharmacist,
+    safetyOfficer,
+    statistician,
+    depot,
+    administrator,
+    all,
+  };
 }

@@ -12,6 +12,7 @@ import { findParticipant } from '../participants/participant.queries.ts';
 import { confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { MAX_KITS } from '../randomisation/kit-list.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { baselineState, type CourseRecord, participantCourse } from './clinical-course.ts';
 import { codeWithSyntheticDictionaries } from './coding-dictionaries.ts';
@@ -34,7 +35,14 @@ import {
 } from './patient-forms.ts';
 import { ProductSupply, type SupplyCounts } from './product-supply.ts';
 import { type Random, seededRandom } from './random.ts';
-import { checkListCapacity, regimenOf, sealDemoList, stratificationValues } from './randomised.ts';
+import {
+  checkListCapacity,
+  demoKitTypes,
+  regimenOf,
+  sealDemoKitList,
+  sealDemoList,
+  stratificationValues,
+} from './randomised.ts';
 import {
   type DemoSite,
   type DemoStaff,
@@ -178,7 +186,8 @@ export async function generateSyntheticTrial(
   const { sites, staff } = await database.transaction(async (trx) => {
     const sites = await demoSites(trx, studyId, options.sites);
     const statistician = protocol.randomisation !== undefined;
-    return { sites, staff: await demoStaff(trx, studyId, sites, password, { statistician }) };
+    const depot = protocol.supply !== undefined;
+    return { sites, staff: await demoStaff(trx, studyId, sites, password, { statistician, depot }) };
   });
   await codeWithSyntheticDictionaries(database, studyId, staff.dataManager);
   const random = seededRandom(options.seed);
@@ -188,16 +197,35 @@ export async function generateSyntheticTrial(
     enrolments.set(plan.siteId, (enrolments.get(plan.siteId) ?? 0) + 1);
   checkListCapacity(protocol, enrolments);
   const large = options.subjects > 300;
+  const lotSize = large ? 2000 : 200;
+  const shipmentSize = large ? 100 : 30;
+  const firstScreening = plans[0]?.screeningDate ?? asOf;
+  const kitTypes = demoKitTypes(protocol);
+  if (kitTypes && staff.depot && staff.statistician) {
+    // Enough kit numbers for every dose, the depot's lots and each site's stock, with room to spare.
+    const enrolled = [...enrolments.values()].reduce((sum, count) => sum + count, 0);
+    const kitCount = Math.min(
+      MAX_KITS,
+      3 * lotSize + 3 * enrolled * protocol.regimen.numberOfDoses + 2 * sites.length * shipmentSize,
+    );
+    await sealDemoKitList(
+      database,
+      studyId,
+      staff.statistician,
+      { seed: options.seed, kitCount },
+      new Date(Date.parse(`${addDays(firstScreening, -15)}T01:00:00Z`)),
+    );
+  }
   const supply = new ProductSupply(
     batches,
     studyId,
     staff.pharmacist,
     password,
     random.fork('product'),
-    large ? 2000 : 200,
-    large ? 100 : 30,
+    lotSize,
+    shipmentSize,
+    kitTypes && staff.depot ? { depot: staff.depot, types: kitTypes } : null,
   );
-  const firstScreening = plans[0]?.screeningDate ?? asOf;
   // The list covers the sites taking part, so it is generated once they exist, before anyone is screened.
   const list = staff.statistician
     ? await sealDemoList(

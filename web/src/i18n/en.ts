@@ -268,6 +268,8 @@ export const en = {
       randomisation_seal: 'Randomisation list sealed',
       randomisation_unblind_participant: 'Participant unblinded in an emergency',
       randomisation_unblind_study: 'Study unblinded after database lock',
+      kits_generate: 'Kit list generated',
+      kits_seal: 'Kit list sealed',
       safety_ae_create: 'Adverse event recorded',
       safety_ae_value_change: 'Adverse event changed',
       safety_ae_value_enter: 'Adverse event value entered',
@@ -1126,6 +1128,8 @@ export const en = {
     refusal: {
       unknown_vial: 'Unknown code',
       wrong_vial: 'Not the proposed vial',
+      wrong_kit: 'Not a kit for this participant',
+      not_allocated: 'Participant not allocated',
       already_used: 'Vial already used',
       in_transit: 'Vial in transit',
       other_site: 'Vial of another site',

@@ -260,6 +260,8 @@ export const zh: Translation = {
       randomisation_seal: '封存随机化列表',
       randomisation_unblind_participant: '紧急揭盲受试者',
       randomisation_unblind_study: '数据库锁定后研究揭盲',
+      kits_generate: '生成药盒编号列表',
+      kits_seal: '封存药盒编号列表',
       safety_ae_create: '记录不良事件',
       safety_ae_value_change: '修改不良事件',
       safety_ae_value_enter: '录入不良事件数值',
@@ -1092,6 +1094,8 @@ export const zh: Translation = {
     refusal: {
       unknown_vial: '编码不存在',
       wrong_vial: '不是建议的药瓶',
+      wrong_kit: '该药盒不能发给此受试者',
+      not_allocated: '受试者尚未随机分组',
       already_used: '药瓶已使用',
       in_transit: '药瓶在运输中',
       other_site: '药瓶属于其他中心',

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { MAX_KITS } from './kit-list.ts';
+import { seedSchema } from './randomisation.schema.ts';
+
+export const generateKitListRequestSchema = z.strictObject({
+  seed: seedSchema,
+  kitCount: z
+    .number({ error: 'The number of kits is a whole number, e.g. 300.' })
+    .int('The number of kits is a whole number, e.g. 300.')
+    .min(1, 'List at least one kit.')
+    .max(MAX_KITS, `At most ${MAX_KITS} kits a list.`),
+});
+
+export const sealKitListRequestSchema = z.strictObject({
+  listHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'The list hash is 64 hexadecimal characters, as the kit list shows it.'),
+});
+
+const person = z.object({ name: z.string(), at: z.iso.datetime() });
+
+/** What every reader may know of the kit list: whether it is ready, never a kit's type or the seed. */
+export const kitListStatusSchema = z.object({
+  /** none: the protocol has no kit types; missing: no list yet; generated: waiting to be sealed. */
+  status: z.enum(['none', 'missing', 'generated', 'sealed']),
+  listHash: z.string().nullable(),
+  kitCount: z.number().int(),
+  generated: person.nullable(),
+  sealed: person.nullable(),
+});
+
+/** The kit list itself, for roles that may see arms: the seed and every kit's type, and which vial carries it. */
+export const kitListSchema = kitListStatusSchema.extend({
+  seed: z.number().int(),
+  hashMatches: z.boolean(),
+  kits: z.array(
+    z.object({
+      sequence: z.number().int(),
+      kitNumber: z.string(),
+      kitType: z.string(),
+      /** The lot whose vial carries this kit number, once one does. */
+      lotNumber: z.string().nullable(),
+    }),
+  ),
+});
+
+export type KitListStatus = z.infer<typeof kitListStatusSchema>;
+export type KitListView = z.infer<typeof kitListSchema>;

@@ -1,0 +1,251 @@
+import type { Selectable } from 'kysely';
+import { recordAudit } from '../audit/audit.service.ts';
+import type { Database, Db, Tx } from '../db/connection.ts';
+import type { KitListTable } from '../db/schema-randomisation.ts';
+import type { Caller } from '../kernel/caller.ts';
+import { conflict, forbidden } from '../kernel/errors.ts';
+import { authorize } from '../kernel/permissions.ts';
+import type { Protocol } from '../protocol/schema.ts';
+import { currentProtocol } from '../study/protocol-store.ts';
+import { armsVisible } from './blinding.ts';
+import type { KitListStatus, KitListView } from './kit-list.schema.ts';
+import { generateKitList, type KitDesign, type KitEntry, kitListHash } from './kit-list.ts';
+
+type KitListRow = Selectable<KitListTable>;
+
+const ENTRY_INSERT_CHUNK = 5_000;
+const personId = (caller: Caller) =>
+  caller.actor.type === 'user' ? caller.actor.userId : caller.actor.label;
+const iso = (value: Date | string) => new Date(value).toISOString();
+
+/** Each kit type's share: the sum of its arms' shares in the allocation ratio (1 each without one). */
+export function kitDesign(protocol: Protocol): KitDesign | null {
+  const supply = protocol.supply;
+  if (!supply) return null;
+  const ratio: Record<string, number> = protocol.randomisation?.ratio ?? {};
+  const shares = Object.fromEntries(
+    supply.kitTypes.map((type) => [type.id, type.arms.reduce((sum, arm) => sum + (ratio[arm] ?? 1), 0)]),
+  );
+  return { shares };
+}
+
+export const findKitList = (db: Db, studyId: string): Promise<KitListRow | undefined> =>
+  db.selectFrom('kit_list').selectAll().where('study_id', '=', studyId).executeTakeFirst();
+
+const lockedKitList = (trx: Tx, studyId: string): Promise<KitListRow | undefined> =>
+  trx.selectFrom('kit_list').selectAll().where('study_id', '=', studyId).forUpdate().executeTakeFirst();
+
+/**
+ * Generates the kit list from the protocol's kit types with the statistician's seed; replaces a list
+ * not yet sealed and refuses once sealed. As for the randomisation list, the audit event carries the
+ * hash and the size but not the seed.
+ */
+export async function generateKits(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: { seed: number; kitCount: number },
+  clock = new Date(),
+): Promise<KitListStatus> {
+  authorize(caller.user, 'randomisation.manage');
+  await database.transaction(async (trx) => {
+    const { protocol, versionNo } = await currentProtocol(trx, studyId);
+    const design = kitDesign(protocol);
+    if (!design) throw conflict('The protocol has no kit types: add a supply section to use a kit list.');
+    const existing = await lockedKitList(trx, studyId);
+    if (existing?.status === 'sealed') {
+      throw conflict(
+        `The kit list was sealed on ${iso(existing.sealed_at ?? existing.generated_at)} by ${existing.sealed_by_name}; a sealed list cannot be regenerated.`,
+      );
+    }
+    const entries = generateKitList(design, input.kitCount, input.seed);
+    const hash = kitListHash(input.seed, design, entries);
+    if (existing) await trx.deleteFrom('kit_list_entry').where('study_id', '=', studyId).execute();
+    await insertKits(trx, studyId, entries);
+    const row = {
+      seed: input.seed,
+      design: JSON.stringify(design),
+      protocol_version: versionNo,
+      list_hash: hash,
+      kit_count: entries.length,
+      status: 'generated' as const,
+      generated_by: personId(caller),
+      generated_by_name: caller.user.name,
+      generated_at: clock,
+    };
+    if (existing) {
+      await trx
+        .updateTable('kit_list')
+        .set({ ...row, version: existing.version + 1 })
+        .where('study_id', '=', studyId)
+        .execute();
+    } else {
+      await trx
+        .insertInto('kit_list')
+        .values({ study_id: studyId, ...row, version: 1 })
+        .execute();
+    }
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'kits.generate',
+      entityType: 'kit_list',
+      entityId: studyId,
+      oldValue: existing ? { listHash: existing.list_hash, kitCount: existing.kit_count } : undefined,
+      newValue: { listHash: hash, kitCount: entries.length, protocolVersion: versionNo },
+    });
+  });
+  return database.read((db) => kitListStatus(db, studyId, caller));
+}
+
+/** Seals the kit list the statistician checked (named by its hash): lots may then take its kit numbers. */
+export async function sealKits(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  input: { listHash: string },
+  clock = new Date(),
+): Promise<KitListStatus> {
+  authorize(caller.user, 'randomisation.manage');
+  await database.transaction(async (trx) => {
+    const list = await lockedKitList(trx, studyId);
+    if (!list) throw conflict('There is no kit list to seal: generate one first.');
+    if (list.status === 'sealed') throw conflict('The kit list is already sealed.');
+    if (list.list_hash !== input.listHash) {
+      throw conflict(
+        `The kit list changed since you checked it: its hash is now ${list.list_hash}. Review it again before sealing.`,
+      );
+    }
+    if (kitListHash(list.seed, list.design, await kitEntries(trx, studyId)) !== list.list_hash) {
+      throw conflict(
+        'The stored kit list no longer matches its hash: it was changed outside exotrial. Do not seal it.',
+      );
+    }
+    await trx
+      .updateTable('kit_list')
+      .set({
+        status: 'sealed',
+        sealed_by: personId(caller),
+        sealed_by_name: caller.user.name,
+        sealed_at: clock,
+        version: list.version + 1,
+      })
+      .where('study_id', '=', studyId)
+      .execute();
+    await recordAudit(trx, studyId, caller.actor, {
+      action: 'kits.seal',
+      entityType: 'kit_list',
+      entityId: studyId,
+      oldValue: { status: 'generated' },
+      newValue: { status: 'sealed', listHash: list.list_hash, kitCount: list.kit_count },
+    });
+  });
+  return database.read((db) => kitListStatus(db, studyId, caller));
+}
+
+/** Whether the kit list is ready, for every reader of the study: no seed, no kit type. */
+export async function kitListStatus(db: Db, studyId: string, caller: Caller): Promise<KitListStatus> {
+  authorize(caller.user, 'study.read');
+  const { protocol } = await currentProtocol(db, studyId);
+  const list = await findKitList(db, studyId);
+  return {
+    status: list ? list.status : protocol.supply ? 'missing' : 'none',
+    listHash: list?.list_hash ?? null,
+    kitCount: list?.kit_count ?? 0,
+    generated: list ? { name: list.generated_by_name, at: iso(list.generated_at) } : null,
+    sealed: list?.sealed_at ? { name: list.sealed_by_name ?? '', at: iso(list.sealed_at) } : null,
+  };
+}
+
+/** The kit list with its seed and each kit's type: only for roles that may see arms. */
+export async function kitListView(db: Db, studyId: string, caller: Caller): Promise<KitListView> {
+  if (!(await armsVisible(db, studyId, caller.user))) {
+    throw forbidden('The kit list shows what each kit holds: only unblinded roles may read it.');
+  }
+  const status = await kitListStatus(db, studyId, caller);
+  const list = await findKitList(db, studyId);
+  if (!list) throw conflict('There is no kit list yet: the statistician generates it.');
+  const entries = await kitEntries(db, studyId);
+  const carried = await db
+    .selectFrom('vial')
+    .innerJoin('product_lot as lot', (join) =>
+      join.onRef('lot.study_id', '=', 'vial.study_id').onRef('lot.lot_id', '=', 'vial.lot_id'),
+    )
+    .select(['vial.code', 'lot.lot_number'])
+    .where('vial.study_id', '=', studyId)
+    .where('lot.kit_type', 'is not', null)
+    .execute();
+  const lotOf = new Map(carried.map((row) => [row.code, row.lot_number]));
+  return {
+    ...status,
+    seed: list.seed,
+    hashMatches: kitListHash(list.seed, list.design, entries) === list.list_hash,
+    kits: entries.map((entry) => ({ ...entry, lotNumber: lotOf.get(entry.kitNumber) ?? null })),
+  };
+}
+
+export async function kitEntries(db: Db, studyId: string): Promise<KitEntry[]> {
+  const rows = await db
+    .selectFrom('kit_list_entry')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .orderBy('sequence')
+    .execute();
+  return rows.map((row) => ({ sequence: row.sequence, kitNumber: row.kit_number, kitType: row.kit_type }));
+}
+
+/**
+ * The next `count` kit numbers of a type that no vial carries yet, from the sealed list, locked for
+ * the caller's transaction so two lots registered at once cannot take the same numbers.
+ */
+export async function takeKitNumbers(
+  trx: Tx,
+  studyId: string,
+  kitType: string,
+  count: number,
+): Promise<string[]> {
+  const list = await lockedKitList(trx, studyId);
+  if (list?.status !== 'sealed') {
+    throw conflict(
+      'The kit list is not sealed: the statistician generates and seals it before lots of a kit type are registered.',
+    );
+  }
+  const free = await trx
+    .selectFrom('kit_list_entry as k')
+    .select('k.kit_number')
+    .where('k.study_id', '=', studyId)
+    .where('k.kit_type', '=', kitType)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('vial as v')
+            .select('v.vial_id')
+            .whereRef('v.study_id', '=', 'k.study_id')
+            .whereRef('v.code', '=', 'k.kit_number'),
+        ),
+      ),
+    )
+    .orderBy('k.sequence')
+    .limit(count)
+    .execute();
+  if (free.length < count) {
+    throw conflict(
+      `The kit list has ${free.length} unused kit numbers of this type, fewer than the ${count} vials of the lot. Register fewer vials or extend the supply with a new list.`,
+    );
+  }
+  return free.map((row) => row.kit_number);
+}
+
+async function insertKits(trx: Tx, studyId: string, entries: readonly KitEntry[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += ENTRY_INSERT_CHUNK) {
+    await trx
+      .insertInto('kit_list_entry')
+      .values(
+        entries.slice(start, start + ENTRY_INSERT_CHUNK).map((entry) => ({
+          study_id: studyId,
+          sequence: entry.sequence,
+          kit_number: entry.kitNumber,
+          kit_type: entry.kitType,
+        })),
+      )
+      .execute();
+  }
+}

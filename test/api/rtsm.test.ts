@@ -1,0 +1,347 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/audit.schema.ts';
+import { createUser } from '../../src/auth/user.service.ts';
+import {
+  createTestApp,
+  describeEachDatabase,
+  type SignedIn,
+  signIn,
+  type TestApp,
+} from '../support/test-app.ts';
+import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
+import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
+
+// Supply by kit (RTSM) in the randomised example: the kit list generated from a seed and sealed by
+// the statistician; lots of a kit type whose vials take kit numbers as codes; dispensing that
+// proposes and accepts only a kit of the type the participant's arm takes; and blinded staff, who
+// never see a kit type (compared with an unblinded role who does, so the checks can fail).
+
+const rctProtocol = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
+const kitTypeWords = ['active-kit', 'placebo-kit', 'mscs-exo', 'placebo', 'Placebo', 'Active'];
+
+interface Kit {
+  sequence: number;
+  kitNumber: string;
+  kitType: string;
+  lotNumber: string | null;
+}
+
+describeEachDatabase('supply by kit', (kind) => {
+  let t: TestApp;
+  let users: TrialUsers;
+  let statistician: SignedIn;
+  /** Blinded: the site's pharmacist. */
+  let pharmacist: SignedIn;
+  /** Unblinded: a pharmacist who may also read the randomisation list (an unblinded role). */
+  let unblinded: SignedIn;
+  let unitId: string;
+  let kits: Kit[];
+
+  const registerLot = (user: SignedIn, lotNumber: string, kitType: string | undefined, vialCount: number) =>
+    as(t.app, user).post('/api/v1/product/lots', {
+      lotNumber,
+      manufacturer: 'Cellular Biomedicine Lab',
+      manufacturedOn: new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10),
+      concentrationPerMl: CONCENTRATION,
+      volumeMl: 3,
+      vialCount,
+      unitId,
+      ...(kitType === undefined ? {} : { kitType }),
+    });
+
+  const release = async (lotId: string) => {
+    const client = as(t.app, unblinded);
+    const results = await client.put(`/api/v1/product/lots/${lotId}/release-results`, {
+      results: passingResults,
+      version: 1,
+    });
+    expect(results.statusCode, results.body).toBe(200);
+    const released = await client.post(`/api/v1/product/lots/${lotId}/release`, {
+      password: PASSWORD,
+      version: 2,
+    });
+    expect(released.statusCode, released.body).toBe(200);
+  };
+
+  const vialCodes = async (user: SignedIn, lotId: string): Promise<string[]> => {
+    const vials = await as(t.app, user).get(`/api/v1/product/vials?lotId=${lotId}`);
+    expect(vials.statusCode, vials.body).toBe(200);
+    return vials.json().items.map((vial: { code: string }) => vial.code);
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
+    users = await createTrialUsers(t);
+    statistician = await createStatistician(t);
+    ({ pharmacist } = await createPharmacists(t, users));
+    await t.database.transaction((trx) =>
+      createUser(trx, t.studyId, systemActor('test'), {
+        email: 'unblinded@example.org',
+        name: 'Uma Unblinded',
+        roles: ['pharmacist', 'statistician'],
+        siteIds: [users.siteId],
+        password: PASSWORD,
+      }),
+    );
+    unblinded = await signIn(t.app, 'unblinded@example.org', PASSWORD);
+    unitId = await createUnit(t, unblinded, 'RTSM-F1', users.siteId);
+  });
+  afterAll(async () => t?.close());
+
+  describe('the kit list', () => {
+    it('is missing until generated, and only the statistician generates it', async () => {
+      const status = await as(t.app, pharmacist).get('/api/v1/kits');
+      expect(status.json()).toMatchObject({ status: 'missing', kitCount: 0 });
+      const refused = await as(t.app, pharmacist).post('/api/v1/kits/list', { seed: 1, kitCount: 30 });
+      expect(refused.statusCode).toBe(403);
+      const badCount = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 1, kitCount: 0 });
+      expect(badCount.statusCode).toBe(400);
+      expect(badCount.body).toContain('List at least one kit.');
+    });
+
+    it('refuses a kit lot while the kit list is not sealed', async () => {
+      const generated = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 99, kitCount: 30 });
+      expect(generated.statusCode, generated.body).toBe(200);
+      const refused = await registerLot(unblinded, 'ACT-0', 'active-kit', 3);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toContain('The kit list is not sealed');
+    });
+
+    it('gives random kit numbers in the arms’ 2:1 ratio, reproduced from the same seed', async () => {
+      const first = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 20261205, kitCount: 30 });
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.json()).toMatchObject({ status: 'generated', kitCount: 30 });
+      const list = await as(t.app, statistician).get('/api/v1/kits/list');
+      expect(list.statusCode, list.body).toBe(200);
+      kits = list.json().kits;
+      expect(list.json()).toMatchObject({ seed: 20261205, hashMatches: true });
+      expect(kits.filter((kit) => kit.kitType === 'active-kit')).toHaveLength(20);
+      expect(kits.filter((kit) => kit.kitType === 'placebo-kit')).toHaveLength(10);
+      expect(new Set(kits.map((kit) => kit.kitNumber)).size).toBe(30);
+      for (const kit of kits) expect(kit.kitNumber).toMatch(/^K-\d{6}$/);
+      // Not in kit-number order, and the types interleave rather than run in two blocks.
+      const numbers = kits.map((kit) => kit.kitNumber);
+      expect(numbers).not.toEqual([...numbers].sort());
+      expect(kits.slice(0, 20).some((kit) => kit.kitType === 'placebo-kit')).toBe(true);
+
+      const other = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 7, kitCount: 30 });
+      expect(other.json().listHash).not.toBe(first.json().listHash);
+      const again = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 20261205, kitCount: 30 });
+      expect(again.json().listHash).toBe(first.json().listHash);
+      const relisted = await as(t.app, statistician).get('/api/v1/kits/list');
+      expect(relisted.json().kits).toEqual(kits);
+    });
+
+    it('is sealed by its hash, then never regenerated', async () => {
+      const status = await as(t.app, statistician).get('/api/v1/kits');
+      const wrongHash = await as(t.app, statistician).post('/api/v1/kits/list/seal', {
+        listHash: '0'.repeat(64),
+      });
+      expect(wrongHash.statusCode).toBe(409);
+      const sealed = await as(t.app, statistician).post('/api/v1/kits/list/seal', {
+        listHash: status.json().listHash,
+      });
+      expect(sealed.statusCode, sealed.body).toBe(200);
+      expect(sealed.json().status).toBe('sealed');
+      const regenerate = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 1, kitCount: 30 });
+      expect(regenerate.statusCode).toBe(409);
+      expect(regenerate.json().message).toContain('a sealed list cannot be regenerated');
+      const audit = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'new_value'])
+          .where('entity_type', '=', 'kit_list')
+          .execute(),
+      );
+      expect(audit.map((event) => event.action)).toEqual([
+        'kits.generate',
+        'kits.generate',
+        'kits.generate',
+        'kits.generate',
+        'kits.seal',
+      ]);
+      expect(JSON.stringify(audit)).not.toContain('20261205');
+    });
+
+    it('shows kit types to unblinded roles only', async () => {
+      for (const user of [
+        pharmacist,
+        users.coordinator,
+        users.investigator,
+        users.monitor,
+        users.dataManager,
+      ]) {
+        const refused = await as(t.app, user).get('/api/v1/kits/list');
+        expect(refused.statusCode).toBe(403);
+        for (const word of kitTypeWords) expect(refused.body).not.toContain(word);
+        const status = await as(t.app, user).get('/api/v1/kits');
+        expect(status.statusCode).toBe(200);
+        expect(status.json().status).toBe('sealed');
+        for (const word of kitTypeWords) expect(status.body).not.toContain(word);
+      }
+      expect((await as(t.app, unblinded).get('/api/v1/kits/list')).statusCode).toBe(200);
+    });
+  });
+
+  describe('lots of a kit type', () => {
+    let activeLotId: string;
+    let placeboLotId: string;
+
+    it('refuses a lot without a kit type, of an unknown type, or registered by a blinded role', async () => {
+      const missing = await registerLot(unblinded, 'ACT-X', undefined, 3);
+      expect(missing.statusCode).toBe(400);
+      expect(missing.body).toContain("Give the lot's kit type, one of active-kit, placebo-kit.");
+      const unknown = await registerLot(unblinded, 'ACT-X', 'verum-kit', 3);
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().details.fields[0].message).toBe(
+        'Unknown kit type "verum-kit"; the protocol\'s kit types are active-kit, placebo-kit.',
+      );
+      const blinded = await registerLot(pharmacist, 'ACT-X', 'active-kit', 3);
+      expect(blinded.statusCode).toBe(403);
+      const tooMany = await registerLot(unblinded, 'ACT-X', 'placebo-kit', 11);
+      expect(tooMany.statusCode).toBe(409);
+      expect(tooMany.json().message).toContain('10 unused kit numbers');
+      const lots = await as(t.app, unblinded).get('/api/v1/product/lots');
+      expect(lots.json()).toEqual([]);
+    });
+
+    it('gives each vial the next unused kit number of its type as its code', async () => {
+      const active = await registerLot(unblinded, 'ACT-1', 'active-kit', 4);
+      expect(active.statusCode, active.body).toBe(201);
+      activeLotId = active.json().lotId;
+      const placebo = await registerLot(unblinded, 'PLA-1', 'placebo-kit', 3);
+      expect(placebo.statusCode, placebo.body).toBe(201);
+      placeboLotId = placebo.json().lotId;
+      const moreActive = await registerLot(unblinded, 'ACT-2', 'active-kit', 2);
+      expect(moreActive.statusCode, moreActive.body).toBe(201);
+      const ofType = (type: string) => kits.filter((kit) => kit.kitType === type).map((kit) => kit.kitNumber);
+      expect((await vialCodes(unblinded, activeLotId)).sort()).toEqual(
+        ofType('active-kit').slice(0, 4).sort(),
+      );
+      expect((await vialCodes(unblinded, placeboLotId)).sort()).toEqual(
+        ofType('placebo-kit').slice(0, 3).sort(),
+      );
+      expect((await vialCodes(unblinded, moreActive.json().lotId)).sort()).toEqual(
+        ofType('active-kit').slice(4, 6).sort(),
+      );
+      const list = await as(t.app, statistician).get('/api/v1/kits/list');
+      const carried = list.json().kits.filter((kit: Kit) => kit.lotNumber !== null);
+      expect(carried).toHaveLength(9);
+      await release(activeLotId);
+      await release(placeboLotId);
+    });
+
+    it('shows the kit type of a lot to the unblinded and never to blinded roles', async () => {
+      const seen = await as(t.app, unblinded).get(`/api/v1/product/lots/${placeboLotId}`);
+      expect(seen.json().kitType).toBe('placebo-kit');
+      const unblindedList = await as(t.app, unblinded).get('/api/v1/product/lots');
+      expect(unblindedList.body).toContain('placebo-kit');
+      for (const user of [pharmacist, users.coordinator, users.monitor]) {
+        for (const url of [
+          '/api/v1/product/lots',
+          `/api/v1/product/lots/${placeboLotId}`,
+          `/api/v1/product/vials?lotId=${placeboLotId}`,
+          `/api/v1/product/vials?siteId=${users.siteId}`,
+        ]) {
+          const response = await as(t.app, user).get(url);
+          expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+          for (const word of ['active-kit', 'placebo-kit', 'kitType'])
+            expect(response.body).not.toContain(word);
+        }
+      }
+    });
+  });
+
+  describe('resupply', () => {
+    it('lists every kit type for a site below a threshold, to unblinded roles only', async () => {
+      const needs = await as(t.app, unblinded).get('/api/v1/product/resupply');
+      expect(needs.statusCode, needs.body).toBe(200);
+      // The site holds 4 released active kits (a third lot is not released) and 3 placebo kits (threshold 10, quantity 20 for both types); the
+      // other sites hold none.
+      const site = needs.json().find((need: { siteId: string }) => need.siteId === users.siteId);
+      expect(site.kitTypes).toEqual([
+        { kitType: 'active-kit', usable: 4, threshold: 10, send: 20 },
+        { kitType: 'placebo-kit', usable: 3, threshold: 10, send: 20 },
+      ]);
+      expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.otherSiteId);
+      const blinded = await as(t.app, pharmacist).get('/api/v1/product/resupply');
+      expect(blinded.statusCode).toBe(403);
+      for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+    });
+  });
+
+  describe('dispensing by kit type', () => {
+    const byArm = new Map<string, string>();
+
+    beforeAll(async () => {
+      const status = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 424242 });
+      expect(status.statusCode, status.body).toBe(200);
+      const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
+        listHash: status.json().listHash,
+      });
+      expect(sealed.statusCode, sealed.body).toBe(200);
+      // Enrol until each arm has a participant (2:1 blocks of 3 or 6 give both within six).
+      for (let index = 0; index < 6 && byArm.size < 2; index++) {
+        const participantId = await readyIn(t, users, 'severe');
+        const enrolled = await enrolIn(t, users, participantId);
+        expect(enrolled.statusCode, enrolled.body).toBe(200);
+        const { arm } = await t.database.read((db) =>
+          db
+            .selectFrom('randomisation_allocation')
+            .select('arm')
+            .where('participant_id', '=', participantId)
+            .executeTakeFirstOrThrow(),
+        );
+        if (!byArm.has(arm)) byArm.set(arm, participantId);
+      }
+      expect([...byArm.keys()].sort()).toEqual(['mscs-exo', 'placebo']);
+    });
+
+    const kitTypeOfArm = { 'mscs-exo': 'active-kit', placebo: 'placebo-kit' } as const;
+    const typeOf = (code: string) => kits.find((kit) => kit.kitNumber === code)?.kitType;
+
+    it('proposes to each participant a kit of the type the arm takes, and names no type', async () => {
+      for (const [arm, participantId] of byArm) {
+        const proposal = await as(t.app, pharmacist).get(
+          `/api/v1/product/participants/${participantId}/proposal?visitId=day-1`,
+        );
+        expect(proposal.statusCode, proposal.body).toBe(200);
+        expect(typeOf(proposal.json().vial.code)).toBe(kitTypeOfArm[arm as keyof typeof kitTypeOfArm]);
+        for (const word of ['active-kit', 'placebo-kit', 'kitType'])
+          expect(proposal.body).not.toContain(word);
+      }
+    });
+
+    it('refuses a kit of the other type without naming a type or arm, then dispenses the proposed one', async () => {
+      const participantId = byArm.get('placebo') ?? '';
+      const proposal = await as(t.app, pharmacist).get(
+        `/api/v1/product/participants/${participantId}/proposal?visitId=day-1`,
+      );
+      expect(proposal.statusCode, proposal.body).toBe(200);
+      const proposed = proposal.json().vial;
+      const wrongCode = kits.find((kit) => kit.kitType === 'active-kit')?.kitNumber ?? '';
+      const wrong = await as(t.app, pharmacist).post('/api/v1/product/dispensings', {
+        participantId,
+        visitId: 'day-1',
+        expectedVialId: proposed.vialId,
+        scannedCode: wrongCode,
+      });
+      expect(wrong.statusCode).toBe(409);
+      expect(wrong.json().details).toEqual({ reason: 'wrong_kit' });
+      expect(wrong.json().message).toBe(
+        'This kit cannot be dispensed to this participant; scan the kit proposed.',
+      );
+      for (const word of kitTypeWords) expect(wrong.body).not.toContain(word);
+      const right = await as(t.app, pharmacist).post('/api/v1/product/dispensings', {
+        participantId,
+        visitId: 'day-1',
+        expectedVialId: proposed.vialId,
+        scannedCode: proposed.code,
+      });
+      expect(right.statusCode, right.body).toBe(201);
+      expect(typeOf(right.json().vialCode)).toBe('placebo-kit');
+    });
+  });
+});
