@@ -194,12 +194,15 @@ export async function registerLot(
       unitId: unit.unit_id,
       actorLabel: caller.actor.label,
     });
+    // The trail is read by blinded roles, so it never names a lot's kit type: the kit numbers it lists
+    // say it through the sealed kit list (audited by its hash), which only unblinded roles read.
+    const { kitType: _blind, ...audited } = input;
     await recordAudit(trx, studyId, caller.actor, {
       action: 'lot.register',
       entityType: 'product_lot',
       entityId: lotId,
       newValue: {
-        ...input,
+        ...audited,
         unitCode: unit.code,
         vialCodes: kitNumbers ?? `${codeOf(1)} … ${codeOf(input.vialCount)}`,
         expiresAt: expiresAt.toISOString(),

@@ -124,7 +124,7 @@ export interface DemoStaff {
   safetyOfficer: Caller;
   /**
    * The unblinded statistician who generates and seals the randomisation list; only for a protocol that
-   * randomises. Everyone else in the demo team is blinded (no unblinded pharmacist role exists yet).
+   * randomises. The depot pharmacist is unblinded too; everyone else in the demo team is blinded.
    */
   statistician: Caller | null;
   /** The unblinded depot pharmacist who registers lots of a kit type; only for a protocol with kit types. */
@@ -246,10 +246,15 @@ export async function demoStaff(
   const statistician = options.statistician
     ? await add('statistician', 'Demo Statistician (unblinded)', 'statistician', [])
     : null;
-  // A kit study's lots name their kit type, which only an unblinded role may: the depot pharmacist
-  // holds the pharmacist's and the unblinded statistician's roles (the randomisation list's reader).
+  // A kit study's lots name their kit type, which only an unblinded role may: the depot pharmacist is
+  // the unblinded pharmacist, at every site the lots are shipped to.
   const depot = options.depot
-    ? await add('depot', 'Demo Depot Pharmacist (unblinded)', ['pharmacist', 'statistician'], [])
+    ? await add(
+        'depot',
+        'Demo Depot Pharmacist (unblinded)',
+        'unblinded_pharmacist',
+        sites.map((site) => site.siteId),
+      )
     : null;
   return {
     bySite,

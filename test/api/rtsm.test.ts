@@ -251,6 +251,11 @@ describeEachDatabase('supply by kit', (kind) => {
             expect(response.body).not.toContain(word);
         }
       }
+      // The trail, read by the blinded data manager, lists each lot's kit numbers and never its kit type.
+      const trail = await as(t.app, users.dataManager).get('/api/v1/audit?action=lot.register&limit=100');
+      expect(trail.statusCode, trail.body).toBe(200);
+      expect(trail.json().events.length).toBeGreaterThanOrEqual(2);
+      for (const word of ['active-kit', 'placebo-kit', 'kitType']) expect(trail.body).not.toContain(word);
     });
   });
 
