@@ -18,8 +18,6 @@ export interface KitDesign {
 /** Kit numbers are drawn from K-100000 … K-999999: six digits that say nothing of the order or the type. */
 const LOWEST = 100_000;
 const HIGHEST = 999_999;
-/** A tenth of the numbers at most, so that a kit number cannot be guessed from the ones seen. */
-export const MAX_KITS = 90_000;
 
 /**
  * A kit list: `kitCount` rounded up to whole cycles of the shares (so the types come in the arms'

@@ -12,7 +12,7 @@ import { findParticipant } from '../participants/participant.queries.ts';
 import { confirmEligibility, screenParticipant } from '../participants/participant.service.ts';
 import { studyDayDate, studyDayOf } from '../participants/schedule.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { MAX_KITS } from '../randomisation/kit-list.ts';
+import { MAX_KITS } from '../randomisation/kit-list.schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { baselineState, type CourseRecord, participantCourse } from './clinical-course.ts';
 import { codeWithSyntheticDictionaries } from './coding-dictionaries.ts';

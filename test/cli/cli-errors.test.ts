@@ -50,6 +50,7 @@ const loggerCsv = 'Serial,LT-77\nTime zone: UTC+08:00\nDate Time,Temperature (°
 
 /** A valid input file for each command that reads one, so that only the case under test can fail. */
 const validInputs: Record<string, () => string | Buffer> = {
+  demo: () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
   'protocol validate': () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
   'protocol show': () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
   'protocol amend': () => readFileSync('protocols/mexcovid.yaml', 'utf8'),
@@ -417,7 +418,7 @@ afterAll(() => {
 
 describe('every CLI command fails in one line', () => {
   it('finds every command of the program, with the files and folders each takes', () => {
-    expect(leaves.map((leaf) => leaf.name)).toHaveLength(44);
+    expect(leaves.map((leaf) => leaf.name)).toHaveLength(48);
     const shape = (leaf: Leaf) =>
       `${leaf.name}: ${leaf.input ? 'input ' : ''}${leaf.out ? `out ${leaf.out.kind} ` : ''}${leaf.data ?? ''}`.trim();
     expect(
