@@ -46,27 +46,29 @@ async function reflagRecords(
   return changed.length;
 }
 
-const labFormIds = (protocol: Protocol) => [...new Set(labItems(protocol).map((lab) => lab.formId))];
-
-/** After a site's ranges were imported: every laboratory value of the site's participants; the flags that changed. */
-export async function reflagSite(
+/** The laboratory records of a site or of one participant, flagged again; the number of flags that changed. */
+async function reflagWhere(
   trx: Tx,
   studyId: string,
   caller: Caller,
   protocol: Protocol,
-  siteId: string,
+  scope: { column: 'site_id' | 'participant_id'; value: string },
 ): Promise<number> {
-  const formIds = labFormIds(protocol);
+  const formIds = [...new Set(labItems(protocol).map((lab) => lab.formId))];
   if (formIds.length === 0) return 0;
   const records = await trx
     .selectFrom('form_record')
     .selectAll()
     .where('study_id', '=', studyId)
-    .where('site_id', '=', siteId)
+    .where(scope.column, '=', scope.value)
     .where('form_id', 'in', formIds)
     .execute();
   return reflagRecords(trx, studyId, caller, protocol, records);
 }
+
+/** After a site's ranges were imported: every laboratory value of the site's participants; the flags that changed. */
+export const reflagSite = (trx: Tx, studyId: string, caller: Caller, protocol: Protocol, siteId: string) =>
+  reflagWhere(trx, studyId, caller, protocol, { column: 'site_id', value: siteId });
 
 /** The `form.item` keys whose value chooses a laboratory range: the participant's sex, date of birth and age. */
 export function rangeChoosingKeys(protocol: Protocol): string[] {
@@ -74,21 +76,10 @@ export function rangeChoosingKeys(protocol: Protocol): string[] {
 }
 
 /** After the participant's sex, date of birth or age changed: their laboratory values; the flags that changed. */
-export async function reflagParticipant(
+export const reflagParticipant = (
   trx: Tx,
   studyId: string,
   caller: Caller,
   protocol: Protocol,
   participantId: string,
-): Promise<number> {
-  const formIds = labFormIds(protocol);
-  if (formIds.length === 0) return 0;
-  const records = await trx
-    .selectFrom('form_record')
-    .selectAll()
-    .where('study_id', '=', studyId)
-    .where('participant_id', '=', participantId)
-    .where('form_id', 'in', formIds)
-    .execute();
-  return reflagRecords(trx, studyId, caller, protocol, records);
-}
+) => reflagWhere(trx, studyId, caller, protocol, { column: 'participant_id', value: participantId });
