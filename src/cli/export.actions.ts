@@ -9,7 +9,7 @@ import { writeFileWhole, writeFolderWhole } from '../exchange/publish.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { fileSink } from '../exchange/stream-file.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkOutputFile, checkOutputFolder } from './cli-files.ts';
@@ -154,7 +154,7 @@ export const exportRedcap = async (options: DatabaseOptions & PrivacyFlags & Raw
     );
     const dictionaryFile = join(options.out, 'data-dictionary.csv');
     const dataFile = join(options.out, 'data.csv');
-    const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+    const protocol = await database.read(async (db) => (await siteProtocols(db, studyId)).union());
     for (const note of redcapDictionary(protocol).notes) process.stderr.write(`not in REDCap: ${note}\n`);
     process.stdout.write(`dictionary\t${dictionaryFile}\ndata\t${dataFile}\n`);
   });

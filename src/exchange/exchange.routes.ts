@@ -8,6 +8,7 @@ import { errorBodySchema } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { validationFailed } from '../kernel/errors.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import type { CsvCells } from './csv.ts';
 import { type ExportKind, recordExport } from './export-audit.ts';
 import { exportFhirBundle } from './fhir/fhir-bundle.ts';
@@ -18,6 +19,7 @@ import { type ChunkSink, loadSdtmStudy, type SdtmReader, writeSdtm } from './sdt
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
 import { planSdtm } from './sdtm/sdtm-plan.ts';
 import { type SdtmDatasetCode, sdtmDomainCodes, suppCodes } from './sdtm/variables.ts';
+import { unplacedValuesOfStudy } from './unplaced-values.ts';
 import { zipStream } from './zip.ts';
 
 // Downloads of every export. Each streams: the reply starts while the data is still being read, a
@@ -25,6 +27,12 @@ import { zipStream } from './zip.ts';
 // options) before the first byte leaves, so nothing is exported unrecorded.
 
 const DATE_SHIFT_HEADER = 'x-date-shift-key';
+/**
+ * How many saved values no protocol version defines, so the export could not place them. Exports
+ * read every value under the union of the study's protocol versions; a value none of them defines is
+ * counted here, in the export's audit event and (ODM) in an annotation, never left out unsaid.
+ */
+const UNPLACED_HEADER = 'x-unplaced-values';
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 const sdtmErrors = { ...errors, 409: errorBodySchema, 422: errorBodySchema };
 const binary = z.unknown().describe('the file, streamed');
@@ -142,6 +150,14 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     details = {},
   ) => recordExport(database, studyId, sessionOf(request).actor, kind, privacy, details);
   const config = { permission: 'export.run' as const };
+  /** The values the export cannot place, counted before the reply starts (header and audit event). */
+  const unplacedCount = async (reply: FastifyReply) => {
+    const values = await database.read(async (db) =>
+      unplacedValuesOfStudy(db, studyId, (await siteProtocols(db, studyId)).union()),
+    );
+    reply.header(UNPLACED_HEADER, String(values.length));
+    return values.length === 0 ? {} : { unplacedValues: values.length };
+  };
 
   app.get(
     '/fhir/Bundle',
@@ -180,7 +196,8 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const metadataOnly = request.query.metadataOnly === 'true';
-      await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy);
+      const unplaced = metadataOnly ? {} : await unplacedCount(reply);
+      await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy, unplaced);
       const body = Readable.from(exportOdm(database, studyId, { metadataOnly, privacy }));
       const name = metadataOnly ? `odm-metadata-${stamp()}.xml` : `odm-${stamp()}.xml`;
       return download(reply, 'application/xml; charset=utf-8', name, body);
@@ -205,12 +222,14 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
       const cells = cellsOf(request.query);
+      const unplaced = await unplacedCount(reply);
       const { body, rows } = await sdtmZip(context, format, privacy, cells, sessionOf(request).user);
       try {
         await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
           domains: 'all',
           rows,
           ...(format === 'csv' ? { csvCells: cells } : {}),
+          ...unplaced,
         });
       } catch (error) {
         body.destroy();
@@ -245,10 +264,12 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       // 422 here, never a 200 whose file ends short.
       const study = await loadSdtmStudy(database, studyId, privacy, sessionOf(request).user);
       const plan = await planSdtm(database, studyId, study, { format, datasets: [code] });
+      const unplaced = await unplacedCount(reply);
       await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         domains: [code],
         rows: plan.rows.get(code) ?? 0,
         ...(format === 'csv' ? { csvCells: cells } : {}),
+        ...unplaced,
       });
       const body = streamFromSink(async (sink) => {
         await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), {
@@ -284,7 +305,8 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const cells = cellsOf(request.query);
       const kind: ExportKind =
         part === 'all' ? 'redcap' : part === 'data' ? 'redcap-data' : 'redcap-dictionary';
-      await audit(request, kind, privacy, { csvCells: cells });
+      const unplaced = part === 'dictionary' ? {} : await unplacedCount(reply);
+      await audit(request, kind, privacy, { csvCells: cells, ...unplaced });
       if (part === 'dictionary') {
         const body = Readable.from(redcapDictionaryCsv(database, studyId, cells));
         return download(reply, 'text/csv; charset=utf-8', 'redcap-data-dictionary.csv', body);
