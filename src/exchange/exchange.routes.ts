@@ -187,7 +187,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'CDISC ODM 1.3.2: the protocol metadata and the clinical data with audit records and signatures (metadataOnly: only forms, items, code lists and checks)',
+          'CDISC ODM 1.3.2: the metadata of every protocol version (their union) and the clinical data with audit records and signatures (metadataOnly: only forms, items, code lists and checks); X-Unplaced-Values counts saved values no version defines',
         querystring: z.strictObject({ ...privacyQuery, metadataOnly: flag }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
@@ -212,7 +212,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written',
+          'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written; X-Unplaced-Values counts saved values no protocol version defines',
         querystring: z.strictObject({ ...privacyQuery, ...rawQuery, format: sdtmFormat }),
         headers: privacyHeaders,
         response: { 200: binary, ...sdtmErrors },
@@ -246,7 +246,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'One SDTM data set as a SAS transport file or CSV: a domain, or (XPT) its SUPP-- with the rest of text over 200 bytes; 422 when a value cannot be written',
+          'One SDTM data set as a SAS transport file or CSV: a domain, or (XPT) its SUPP-- with the rest of text over 200 bytes; 422 when a value cannot be written; X-Unplaced-Values counts saved values no protocol version defines',
         params: z.strictObject({
           domain: sdtmDomainParam.describe('the data set code in either case, e.g. dm, CM or suppcm'),
         }),
@@ -293,7 +293,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          "REDCap's flat CSV (one row per participant and event) with its data dictionary, ready for REDCap's data import tool",
+          "REDCap's flat CSV (one row per participant and event) with its data dictionary (every field of every protocol version), ready for REDCap's data import tool; X-Unplaced-Values counts saved values no version defines",
         querystring: z.strictObject({ ...privacyQuery, ...rawQuery, part: redcapPart }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
