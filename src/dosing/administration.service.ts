@@ -71,16 +71,16 @@ export async function vitalsReadings(
   const readings: VitalsReading[] = [];
   for (const row of rows) {
     const entries = row.entries as Entries;
-    const valueOf = (itemId: string | undefined) =>
+    const entryValue = (itemId: string | undefined) =>
       itemId === undefined ? undefined : entries[itemId]?.value;
     const number = (itemId: string | undefined) => {
-      const value = valueOf(itemId);
+      const value = entryValue(itemId);
       return typeof value === 'number' ? value : null;
     };
-    const assessed = valueOf(vitals.items.assessedAt);
+    const assessed = entryValue(vitals.items.assessedAt);
     const assessedAt = typeof assessed === 'string' ? parseClinicalTime(assessed, zone) : null;
     if (!assessedAt) continue;
-    const support = valueOf(vitals.items.oxygenSupport);
+    const support = entryValue(vitals.items.oxygenSupport);
     readings.push({
       source: row.visit_id,
       assessedAt,
