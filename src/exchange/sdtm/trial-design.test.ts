@@ -41,7 +41,10 @@ describe('SDTM TS from the protocol', () => {
         ...rct.study,
         design: {
           ...rct.study.design,
-          arms: [...rct.study.design.arms, { id: 'standard', name: rct.study.design.arms[0]!.name, type: 'active-comparator' }],
+          arms: [
+            ...rct.study.design.arms,
+            { id: 'standard', name: { en: 'Standard care', zh: '标准治疗' }, type: 'active-comparator' },
+          ],
         },
       },
     };
@@ -53,11 +56,11 @@ describe('SDTM TS from the protocol', () => {
   });
 
   it('states design, blinding, treatment and route as each protocol gives them', () => {
-    const single_ = ts(single);
-    expect(parameter(single_, 'RANDOM')).toEqual([['N', null, 1]]);
-    expect(parameter(single_, 'TBLIND')).toEqual([['OPEN LABEL', null, 1]]);
-    expect(parameter(single_, 'ROUTE')).toEqual([['RESPIRATORY (INHALATION)', null, 1]]);
-    expect(single_.find((row) => row.TSPARMCD === 'REGID')).toMatchObject({
+    const open = ts(single);
+    expect(parameter(open, 'RANDOM')).toEqual([['N', null, 1]]);
+    expect(parameter(open, 'TBLIND')).toEqual([['OPEN LABEL', null, 1]]);
+    expect(parameter(open, 'ROUTE')).toEqual([['RESPIRATORY (INHALATION)', null, 1]]);
+    expect(open.find((row) => row.TSPARMCD === 'REGID')).toMatchObject({
       TSVAL: 'NCT04276987',
       TSVCDREF: 'ClinicalTrials.gov',
     });
@@ -67,6 +70,9 @@ describe('SDTM TS from the protocol', () => {
     expect(parameter(rows, 'INTMODEL')).toEqual([['PARALLEL', null, 1]]);
     expect(parameter(rows, 'ROUTE')).toEqual([['INTRAVENOUS', null, 1]]);
     expect(parameter(rows, 'TRT')).toEqual([['TEST-IV', null, 1]]);
-    expect(rows.find((row) => row.TSPARMCD === 'REGID')).toMatchObject({ TSVAL: 'EXAMPLE-0002', TSVCDREF: null });
+    expect(rows.find((row) => row.TSPARMCD === 'REGID')).toMatchObject({
+      TSVAL: 'EXAMPLE-0002',
+      TSVCDREF: null,
+    });
   });
 });
