@@ -252,6 +252,7 @@ export async function generateSyntheticTrial(
     staff.safetyOfficer,
     supply,
     password,
+    protocol,
   );
   const writer = new TrialWriter(batches, studyId, protocol, staff, password, asOf, dosingSafety);
   let feverShown = false;
