@@ -477,11 +477,11 @@ async function viewAfterWrite(
 }
 
 /**
- * Records one scheduled inhalation: the dispensed vial (scanned), times, device, volume, completed or
- * interrupted and why, or not given and why. A given dose is refused while dosing is paused; a dose
- * outside its window needs a reason. The visit's exposure form is written from the record in the same
- * transaction. The inhalation-event flags are computed from the vitals recorded at the dose's
- * timepoints whenever the record is read.
+ * Records one scheduled dose: the dispensed vial (scanned), times, volume, the device where a regimen
+ * uses one, completed or interrupted and why, or not given and why. A given dose is refused while
+ * dosing is paused; a dose outside its window needs a reason. The visit's dose record form is written
+ * from the record in the same transaction. The inhalation-event flags (where the protocol declares
+ * them) are computed from the dose vitals recorded at the dose's timepoints whenever the record is read.
  */
 export async function recordAdministration(
   database: Database,
