@@ -172,6 +172,9 @@ export function InventoryPage() {
           <Button component={Link} to="/product/shipments" variant="light">
             {t('product.shipments')}
           </Button>
+          <Button component={Link} to="/product/kits" variant="light">
+            {t('product.kits')}
+          </Button>
           <Button component={Link} to="/product/dispensing">
             {t('product.dispensing')}
           </Button>
