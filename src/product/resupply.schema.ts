@@ -29,8 +29,8 @@ export const resupplyNeedSchema = z.object({
       kitNumbers: z.array(z.string()),
     })
     .nullable(),
-  /** Why no shipment can be proposed (no depot unit holds enough, or the site has no storage unit). */
-  problem: z.string().nullable(),
+  /** Why no shipment can be proposed: the site has no storage unit, or no depot unit holds every type's quantity. */
+  problem: z.enum(['no_site_unit', 'depot_short']).nullable(),
 });
 export const resupplyNeedsSchema = z.array(resupplyNeedSchema);
 export type ResupplyNeed = z.infer<typeof resupplyNeedSchema>;

@@ -137,11 +137,7 @@ function siteNeed(state: SupplyState, siteId: string, toUnitId?: string): Resupp
   const to = toUnitId
     ? state.units.find((unit) => unit.unit_id === toUnitId && unit.site_id === siteId)
     : state.units.find((unit) => unit.site_id === siteId);
-  const problem = !to
-    ? `Site ${siteId} has no storage unit to receive kits: add one on the inventory page.`
-    : !full
-      ? 'No depot unit holds every kit type’s quantity: register or release kit lots at the depot, then resupply.'
-      : null;
+  const problem = !to ? 'no_site_unit' : !full ? 'depot_short' : null;
   return {
     siteId,
     kitTypes: kitTypes.map((type, index) => ({ ...type, kitNumbers: best?.numbers[index] ?? [] })),
@@ -156,6 +152,13 @@ function siteNeed(state: SupplyState, siteId: string, toUnitId?: string): Resupp
     problem,
   };
 }
+
+const problemText = {
+  no_site_unit: (siteId: string) =>
+    `Site ${siteId} has no storage unit to receive kits: add one on the inventory page.`,
+  depot_short: () =>
+    'No depot unit holds every kit type’s quantity: register or release kit lots at the depot, then resupply.',
+};
 
 async function requireArms(db: Db, studyId: string, caller: Caller): Promise<void> {
   if (!(await armsVisible(db, studyId, caller.user))) {
@@ -252,6 +255,6 @@ async function plannedShipment(db: Db, studyId: string, input: ResupplyShipmentR
       `Site ${input.siteId} has every kit type at or above its threshold, counting what is on its way: no resupply is due.`,
     );
   }
-  if (!need.proposal) throw conflict(need.problem ?? 'No resupply shipment can be proposed.');
+  if (!need.proposal) throw conflict(problemText[need.problem ?? 'depot_short'](input.siteId));
   return need.proposal;
 }

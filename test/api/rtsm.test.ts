@@ -271,7 +271,7 @@ describeEachDatabase('supply by kit', (kind) => {
         { kitType: 'placebo-kit', usable: 3, incoming: 0, threshold: 10, send: 20, kitNumbers: [] },
       ]);
       expect(site.proposal).toBeNull();
-      expect(site.problem).toContain('No depot unit holds every kit type');
+      expect(site.problem).toBe('depot_short');
       expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.otherSiteId);
       const blinded = await as(t.app, pharmacist).get('/api/v1/product/resupply');
       expect(blinded.statusCode).toBe(403);

@@ -6,6 +6,7 @@ import {
   Code,
   Group,
   Loader,
+  Pagination,
   Stack,
   Table,
   Text,
@@ -17,7 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { ResupplyNeed } from '../../../../src/product/resupply.schema.ts';
 import type { KitListStatus } from '../../../../src/randomisation/kit-list.schema.ts';
-import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
+import { apiErrorText, useCan, useLanguage, useProtocol, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { formatOwnDateTime } from '../../format.ts';
@@ -213,9 +214,23 @@ function ManagePanel({ status }: { status: KitListStatus }) {
   );
 }
 
+/** The protocol's name of each kit type, in the page's language. */
+function useKitTypeLabel(): (kitType: string) => string {
+  const language = useLanguage();
+  const protocol = useProtocol();
+  const labels = new Map(
+    (protocol.data?.protocol.supply?.kitTypes ?? []).map((type) => [type.id, type.label[language]]),
+  );
+  return (kitType) => labels.get(kitType) ?? kitType;
+}
+
+const PAGE_SIZE = 100;
+
 function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
   const { t } = useTranslation();
   const language = useLanguage();
+  const label = useKitTypeLabel();
+  const [page, setPage] = useState(1);
   if (list.isPending) return list.fetchStatus === 'idle' ? null : <Loader />;
   if (list.isError) return <Alert color="red">{apiErrorText(t, language, list.error)}</Alert>;
   const view = list.data;
@@ -225,7 +240,7 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
         {t('kits.seedOf', { seed: view.seed })}{' '}
         {view.hashMatches ? t('kits.hashMatches') : t('kits.hashBroken')}
       </Text>
-      <ScrollTable striped data-testid="kit-list" mah={420}>
+      <ScrollTable striped data-testid="kit-list">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('kits.sequence')}</Table.Th>
@@ -235,16 +250,24 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {view.kits.map((kit) => (
+          {view.kits.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((kit) => (
             <Table.Tr key={kit.kitNumber}>
               <Table.Td>{kit.sequence}</Table.Td>
               <Table.Td>{kit.kitNumber}</Table.Td>
-              <Table.Td>{kit.kitType}</Table.Td>
+              <Table.Td>{label(kit.kitType)}</Table.Td>
               <Table.Td>{kit.lotNumber ?? t('kits.notCarried')}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </ScrollTable>
+      {view.kits.length > PAGE_SIZE && (
+        <Pagination
+          total={Math.ceil(view.kits.length / PAGE_SIZE)}
+          value={page}
+          onChange={setPage}
+          data-testid="kit-list-pages"
+        />
+      )}
     </Stack>
   );
 }
@@ -258,6 +281,10 @@ function ResupplyPanel({
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
+  const label = useKitTypeLabel();
+  const sites = useStudySites();
+  const siteName = (siteId: string) =>
+    sites.data?.find((site) => site.siteId === siteId)?.name[language] ?? siteId;
   const [packing, setPacking] = useState<ResupplyNeed | null>(null);
   const [packed, setPacked] = useState(false);
   if (resupply.isPending) return resupply.fetchStatus === 'idle' ? null : <Loader />;
@@ -273,7 +300,7 @@ function ResupplyPanel({
       {resupply.data.map((need) => (
         <Stack key={need.siteId} gap="xs" data-testid={`resupply-${need.siteId}`}>
           <Text fw={500}>
-            {t('kits.site')}: {need.siteId}
+            {t('kits.site')}: {siteName(need.siteId)}
           </Text>
           <ScrollTable striped>
             <Table.Thead>
@@ -288,7 +315,7 @@ function ResupplyPanel({
             <Table.Tbody>
               {need.kitTypes.map((type) => (
                 <Table.Tr key={type.kitType}>
-                  <Table.Td>{type.kitType}</Table.Td>
+                  <Table.Td>{label(type.kitType)}</Table.Td>
                   <Table.Td>
                     {type.usable}{' '}
                     {type.usable + type.incoming < type.threshold && (
@@ -302,7 +329,7 @@ function ResupplyPanel({
               ))}
             </Table.Tbody>
           </ScrollTable>
-          {need.problem && <Alert color="yellow">{need.problem}</Alert>}
+          {need.problem && <Alert color="yellow">{t(`kits.problems.${need.problem}`)}</Alert>}
           {need.proposal && (
             <Group>
               <Text size="sm">
@@ -328,6 +355,7 @@ function ResupplyPanel({
       {packing && (
         <PackResupply
           need={packing}
+          siteName={siteName(packing.siteId)}
           onDone={() => {
             setPacking(null);
             setPacked(true);
@@ -341,10 +369,12 @@ function ResupplyPanel({
 
 function PackResupply({
   need,
+  siteName,
   onDone,
   onClose,
 }: {
   need: ResupplyNeed;
+  siteName: string;
   onDone: () => void;
   onClose: () => void;
 }) {
@@ -352,7 +382,7 @@ function PackResupply({
   const send = useSendResupply();
   return (
     <SignatureModal
-      title={t('kits.packTitle', { site: need.siteId })}
+      title={t('kits.packTitle', { site: siteName })}
       meaningText={t('product.custodyMeaning.pack')}
       testId="resupply"
       sign={(password) => send.mutateAsync({ siteId: need.siteId, password })}

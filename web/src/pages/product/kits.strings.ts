@@ -58,6 +58,12 @@ const en = {
   packTitle: 'Pack the resupply shipment for {{site}}',
   packed: 'The shipment is packed: hand it to the courier on the shipments page.',
   shipments: 'Shipments',
+  problems: {
+    no_site_unit: 'The site has no storage unit to receive kits: add one on the inventory page.',
+    depot_short:
+      'No depot unit holds every kit type’s quantity: register or release kit lots at the depot, then resupply.',
+  },
+  depot: 'Central depot',
 };
 
 registerAreaStrings('kits', en, {
@@ -114,4 +120,9 @@ registerAreaStrings('kits', en, {
   packTitle: '为 {{site}} 装箱补给',
   packed: '已装箱：请在发运页面交给承运人。',
   shipments: '发运',
+  problems: {
+    no_site_unit: '该中心没有可接收药盒的存储单元：请在库存页面添加。',
+    depot_short: '没有任何中心库存储单元持有每种药盒类型的所需数量：请在中心库登记或放行药盒批次后再补给。',
+  },
+  depot: '中心库',
 });
