@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
+import { pdfText } from '../support/pdf-text.ts';
 import {
   createTestApp,
   describeEachDatabase,
@@ -242,7 +243,6 @@ describeEachDatabase('supply by kit', (kind) => {
         for (const url of [
           '/api/v1/product/lots',
           `/api/v1/product/lots/${placeboLotId}`,
-          `/api/v1/product/vials?lotId=${placeboLotId}`,
           `/api/v1/product/vials?siteId=${users.siteId}`,
         ]) {
           const response = await as(t.app, user).get(url);
@@ -250,7 +250,14 @@ describeEachDatabase('supply by kit', (kind) => {
           for (const word of ['active-kit', 'placebo-kit', 'kitType'])
             expect(response.body).not.toContain(word);
         }
+        // A kit lot's kits would tell which kits share a type: listed to unblinded roles only.
+        const byLot = await as(t.app, user).get(`/api/v1/product/vials?lotId=${placeboLotId}`);
+        expect(byLot.statusCode).toBe(403);
+        expect(byLot.json().message).toContain('Look kits up by kit number instead');
       }
+      expect((await as(t.app, unblinded).get(`/api/v1/product/vials?lotId=${placeboLotId}`)).statusCode).toBe(
+        200,
+      );
       // The trail, read by the blinded data manager, lists each lot's kit numbers and never its kit type.
       const trail = await as(t.app, users.dataManager).get('/api/v1/audit?action=lot.register&limit=100');
       expect(trail.statusCode, trail.body).toBe(200);
@@ -443,6 +450,7 @@ describeEachDatabase('supply by kit', (kind) => {
         );
         expect(proposal.statusCode, proposal.body).toBe(200);
         expect(typeOf(proposal.json().vial.code)).toBe(kitTypeOfArm[arm as keyof typeof kitTypeOfArm]);
+        expect(proposal.json().vial).toMatchObject({ lotId: 'blinded', lotNumber: 'Blinded kit lot' });
         for (const word of ['active-kit', 'placebo-kit', 'kitType'])
           expect(proposal.body).not.toContain(word);
       }
@@ -476,6 +484,56 @@ describeEachDatabase('supply by kit', (kind) => {
       });
       expect(right.statusCode, right.body).toBe(201);
       expect(typeOf(right.json().vialCode)).toBe('placebo-kit');
+    });
+    it('never tells a blinded role which lot a kit came from: vials, dispensings, inventory, accountability, labels', async () => {
+      const participantId = byArm.get('placebo') ?? '';
+      const lotWords = ['ACT-1', 'PLA-1', 'ACT-2', 'DEP-A', 'DEP-P'];
+      const lotIds = (await as(t.app, unblinded).get('/api/v1/product/lots'))
+        .json()
+        .map((lot: { lotId: string }) => lot.lotId);
+      const urls = [
+        `/api/v1/product/vials?siteId=${users.siteId}`,
+        `/api/v1/product/participants/${participantId}/dispensings`,
+        `/api/v1/product/vials/by-code/${kits.find((kit) => kit.lotNumber === 'PLA-1')?.kitNumber}`,
+        '/api/v1/product/inventory?expiringWithinDays=30',
+        '/api/v1/product/accountability',
+        '/api/v1/product/returns',
+      ];
+      // The unblinded pharmacist sees the lots, so the checks below can fail.
+      const seen = await Promise.all(urls.map((url) => as(t.app, unblinded).get(url)));
+      expect(seen.map((response) => response.statusCode)).toEqual(urls.map(() => 200));
+      expect(seen[1]?.body).toContain('PLA-1');
+      expect(seen[3]?.body).toContain('PLA-1');
+      expect(seen[4]?.body).toContain('PLA-1');
+      for (const user of [pharmacist, users.monitor]) {
+        for (const url of urls) {
+          const response = await as(t.app, user).get(url);
+          expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+          for (const word of [...lotWords, ...lotIds]) expect(response.body, url).not.toContain(word);
+        }
+      }
+      // Inventory and accountability keep their sums: one blinded kit lot holds what the kit lots hold.
+      const inventory = await as(t.app, pharmacist).get('/api/v1/product/inventory?expiringWithinDays=30');
+      const blindedLots = inventory.json().lots.filter((lot: { lotId: string }) => lot.lotId === 'blinded');
+      expect(blindedLots).toHaveLength(1);
+      const allLots = (await as(t.app, unblinded).get('/api/v1/product/lots')).json();
+      expect(blindedLots[0].vialCount).toBe(
+        allLots.reduce((sum: number, lot: { vialCount: number }) => sum + lot.vialCount, 0),
+      );
+      expect(blindedLots[0].byState.dispensed).toBe(1);
+      const dispensings = await as(t.app, pharmacist).get(
+        `/api/v1/product/participants/${participantId}/dispensings`,
+      );
+      expect(dispensings.json()[0].lotNumber).toBe('Blinded kit lot');
+      // Labels of a kit lot are refused to the blinded; a kit's label never prints its lot, for anyone.
+      const byLot = await as(t.app, pharmacist).get(`/api/v1/product/labels.pdf?lotId=${lotIds[0]}`);
+      expect(byLot.statusCode).toBe(403);
+      const code = dispensings.json()[0].vialCode;
+      const label = await as(t.app, unblinded).get(`/api/v1/product/labels.pdf?codes=${code}`);
+      expect(label.statusCode, label.body).toBe(200);
+      const { lines } = pdfText(label.rawPayload);
+      expect(lines).toContain(code);
+      expect(lines.filter((line) => line.startsWith('Lot '))).toEqual([]);
     });
   });
 });

@@ -1186,6 +1186,7 @@ export const en = {
     notANumber: 'Enter a number (e.g. 118 or 7.0e7).',
     shipments: 'Shipments',
     kits: 'Kits and resupply',
+    blindedLot: 'Kit lot (blinded)',
     pack: 'Pack a shipment…',
     packTitle: 'Pack a shipment',
     fromUnit: 'From storage unit',

@@ -1149,6 +1149,7 @@ export const zh: Translation = {
     notANumber: '请输入数字（如 118 或 7.0e7）。',
     shipments: '运输',
     kits: '药盒与补给',
+    blindedLot: '药盒批次（设盲）',
     pack: '装箱…',
     packTitle: '装箱',
     fromUnit: '发出的储存设备',

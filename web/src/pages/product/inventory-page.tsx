@@ -20,7 +20,7 @@ import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { RegisterLotModal } from './lot-register.tsx';
-import { type InventoryView, useInventory } from './product-api.ts';
+import { type InventoryView, isBlindedLot, lotName, useInventory } from './product-api.ts';
 
 const horizons = [7, 30, 60, 90];
 type Counts = InventoryView['units'][number];
@@ -117,9 +117,13 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
         {lots.map((lot) => (
           <Table.Tr key={lot.lotId} data-testid={`lot-row-${lot.lotNumber}`}>
             <Table.Td>
-              <Anchor component={Link} to={`/product/lots/${lot.lotId}`}>
-                {lot.lotNumber}
-              </Anchor>
+              {isBlindedLot(lot.lotNumber) ? (
+                lotName(t, lot.lotNumber)
+              ) : (
+                <Anchor component={Link} to={`/product/lots/${lot.lotId}`}>
+                  {lot.lotNumber}
+                </Anchor>
+              )}
             </Table.Td>
             <Table.Td>
               <Badge color={colour[lot.status]} variant="light">
