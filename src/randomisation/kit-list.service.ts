@@ -10,6 +10,7 @@ import { currentProtocol } from '../study/protocol-store.ts';
 import { armsVisible } from './blinding.ts';
 import { type KitListStatus, type KitListView, MAX_KITS } from './kit-list.schema.ts';
 import { generateKitList, type KitDesign, type KitEntry, kitListHash } from './kit-list.ts';
+import { iso, personId, type SealableList, sealStoredList, storeGeneratedList } from './sealed-list.ts';
 
 /** A kit of the stored list, with the block it was sealed in. */
 type StoredKit = KitEntry & { block: number };
@@ -17,9 +18,6 @@ type StoredKit = KitEntry & { block: number };
 type KitListRow = Selectable<KitListTable>;
 
 const ENTRY_INSERT_CHUNK = 5_000;
-const personId = (caller: Caller) =>
-  caller.actor.type === 'user' ? caller.actor.userId : caller.actor.label;
-const iso = (value: Date | string) => new Date(value).toISOString();
 
 /** Each kit type's share: the sum of its arms' shares in the allocation ratio (1 each without one). */
 export function kitDesign(protocol: Protocol): KitDesign | null {
@@ -32,16 +30,52 @@ export function kitDesign(protocol: Protocol): KitDesign | null {
   return { shares };
 }
 
+/** The current protocol's kit design and version; refused when the protocol has no kit types. */
+async function currentKitDesign(trx: Tx, studyId: string): Promise<{ design: KitDesign; versionNo: number }> {
+  const { protocol, versionNo } = await currentProtocol(trx, studyId);
+  const design = kitDesign(protocol);
+  if (!design) throw conflict('The protocol has no kit types: add a supply section to use a kit list.');
+  return { design, versionNo };
+}
+
 export const findKitList = (db: Db, studyId: string): Promise<KitListRow | undefined> =>
   db.selectFrom('kit_list').selectAll().where('study_id', '=', studyId).executeTakeFirst();
 
 const lockedKitList = (trx: Tx, studyId: string): Promise<KitListRow | undefined> =>
   trx.selectFrom('kit_list').selectAll().where('study_id', '=', studyId).forUpdate().executeTakeFirst();
 
+/** The kit list's storage, for the steps it shares with the randomisation list (sealed-list.ts). */
+const storedKitList = (studyId: string, kitCount = 0): SealableList<KitListRow, KitEntry> => ({
+  noun: 'kit list',
+  entityType: 'kit_list',
+  actions: { generate: 'kits.generate', seal: 'kits.seal' },
+  lock: (trx) => lockedKitList(trx, studyId),
+  entries: (trx) => kitEntries(trx, studyId),
+  hash: kitListHash,
+  saveRow: async (trx, columns, existing) => {
+    const row = { ...columns, kit_count: kitCount };
+    if (existing) {
+      await trx.updateTable('kit_list').set(row).where('study_id', '=', studyId).execute();
+    } else {
+      await trx
+        .insertInto('kit_list')
+        .values({ study_id: studyId, ...row })
+        .execute();
+    }
+  },
+  sealRow: async (trx, columns) => {
+    await trx.updateTable('kit_list').set(columns).where('study_id', '=', studyId).execute();
+  },
+  deleteEntries: async (trx) => {
+    await trx.deleteFrom('kit_list_entry').where('study_id', '=', studyId).execute();
+  },
+  insertEntries: (trx, entries) => insertKits(trx, studyId, entries),
+  size: (row) => ({ kitCount: row.kit_count }),
+});
+
 /**
  * Generates the kit list from the protocol's kit types with the statistician's seed; replaces a list
- * not yet sealed and refuses once sealed. As for the randomisation list, the audit event carries the
- * hash and the size but not the seed.
+ * not yet sealed and refuses once sealed (sealed-list.ts).
  */
 export async function generateKits(
   database: Database,
@@ -52,49 +86,22 @@ export async function generateKits(
 ): Promise<KitListStatus> {
   authorize(caller.user, 'randomisation.manage');
   await database.transaction(async (trx) => {
-    const { protocol, versionNo } = await currentProtocol(trx, studyId);
-    const design = kitDesign(protocol);
-    if (!design) throw conflict('The protocol has no kit types: add a supply section to use a kit list.');
-    const existing = await lockedKitList(trx, studyId);
-    if (existing?.status === 'sealed') {
-      throw conflict(
-        `The kit list was sealed on ${iso(existing.sealed_at ?? existing.generated_at)} by ${existing.sealed_by_name}; a sealed list cannot be regenerated.`,
-      );
-    }
+    const { design, versionNo } = await currentKitDesign(trx, studyId);
     const entries = generateKitList(design, input.kitCount, input.seed);
-    const hash = kitListHash(input.seed, design, entries);
-    if (existing) await trx.deleteFrom('kit_list_entry').where('study_id', '=', studyId).execute();
-    await insertKits(trx, studyId, entries);
-    const row = {
-      seed: input.seed,
-      design: JSON.stringify(design),
-      protocol_version: versionNo,
-      list_hash: hash,
-      kit_count: entries.length,
-      status: 'generated' as const,
-      generated_by: personId(caller),
-      generated_by_name: caller.user.name,
-      generated_at: clock,
-    };
-    if (existing) {
-      await trx
-        .updateTable('kit_list')
-        .set({ ...row, version: existing.version + 1 })
-        .where('study_id', '=', studyId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('kit_list')
-        .values({ study_id: studyId, ...row, version: 1 })
-        .execute();
-    }
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'kits.generate',
-      entityType: 'kit_list',
-      entityId: studyId,
-      oldValue: existing ? { listHash: existing.list_hash, kitCount: existing.kit_count } : undefined,
-      newValue: { listHash: hash, kitCount: entries.length, protocolVersion: versionNo },
-    });
+    await storeGeneratedList(
+      trx,
+      studyId,
+      caller,
+      storedKitList(studyId, entries.length),
+      {
+        seed: input.seed,
+        design,
+        entries,
+        protocolVersion: versionNo,
+        audited: { kitCount: entries.length },
+      },
+      clock,
+    );
   });
   return database.read((db) => kitListStatus(db, studyId, caller));
 }
@@ -108,39 +115,9 @@ export async function sealKits(
   clock = new Date(),
 ): Promise<KitListStatus> {
   authorize(caller.user, 'randomisation.manage');
-  await database.transaction(async (trx) => {
-    const list = await lockedKitList(trx, studyId);
-    if (!list) throw conflict('There is no kit list to seal: generate one first.');
-    if (list.status === 'sealed') throw conflict('The kit list is already sealed.');
-    if (list.list_hash !== input.listHash) {
-      throw conflict(
-        `The kit list changed since you checked it: its hash is now ${list.list_hash}. Review it again before sealing.`,
-      );
-    }
-    if (kitListHash(list.seed, list.design, await kitEntries(trx, studyId)) !== list.list_hash) {
-      throw conflict(
-        'The stored kit list no longer matches its hash: it was changed outside exotrial. Do not seal it.',
-      );
-    }
-    await trx
-      .updateTable('kit_list')
-      .set({
-        status: 'sealed',
-        sealed_by: personId(caller),
-        sealed_by_name: caller.user.name,
-        sealed_at: clock,
-        version: list.version + 1,
-      })
-      .where('study_id', '=', studyId)
-      .execute();
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'kits.seal',
-      entityType: 'kit_list',
-      entityId: studyId,
-      oldValue: { status: 'generated' },
-      newValue: { status: 'sealed', listHash: list.list_hash, kitCount: list.kit_count },
-    });
-  });
+  await database.transaction((trx) =>
+    sealStoredList(trx, studyId, caller, storedKitList(studyId), input.listHash, clock),
+  );
   return database.read((db) => kitListStatus(db, studyId, caller));
 }
 
@@ -193,9 +170,7 @@ export async function extendKits(
 ): Promise<KitListStatus> {
   authorize(caller.user, 'randomisation.manage');
   await database.transaction(async (trx) => {
-    const { protocol } = await currentProtocol(trx, studyId);
-    const design = kitDesign(protocol);
-    if (!design) throw conflict('The protocol has no kit types: add a supply section to use a kit list.');
+    const { design } = await currentKitDesign(trx, studyId);
     const list = await lockedKitList(trx, studyId);
     if (list?.status !== 'sealed') {
       throw conflict(
