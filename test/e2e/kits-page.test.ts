@@ -157,6 +157,9 @@ it('the statistician generates, seals and extends the kit list; the unblinded ph
     .poll(() => page.getByTestId('kit-message').textContent(), TIMEOUT)
     .toBe('The kit list is extended and sealed.');
   await expect.poll(() => status.textContent(), TIMEOUT).toContain('60 kits.');
+  expect(await page.getByTestId('kit-block').textContent()).toMatch(
+    /^Block 1: 30 kits, sealed by Stella Statistician on .+; hash [0-9a-f]{64}$/,
+  );
   await expect.poll(() => table.locator('tbody tr').count(), TIMEOUT).toBe(60);
   await page.screenshot({ path: `${SHOTS}/kits-statistician.png`, fullPage: true });
 

@@ -110,6 +110,17 @@ function StatusPanel({ status }: { status: KitListStatus }) {
           })}
         </Text>
       )}
+      {status.blocks.map((block) => (
+        <Text size="sm" key={block.block} data-testid="kit-block">
+          {t('kits.block', {
+            block: block.block,
+            count: block.kitCount,
+            name: block.sealed.name,
+            at: formatOwnDateTime(block.sealed.at, language),
+          })}{' '}
+          <Code>{block.listHash}</Code>
+        </Text>
+      ))}
     </Stack>
   );
 }

@@ -63,7 +63,7 @@ const en = {
     depot_short:
       'No depot unit holds every kit type’s quantity: register or release kit lots at the depot, then resupply.',
   },
-  depot: 'Central depot',
+  block: 'Block {{block}}: {{count}} kits, sealed by {{name}} on {{at}}; hash',
 };
 
 registerAreaStrings('kits', en, {
@@ -124,5 +124,5 @@ registerAreaStrings('kits', en, {
     no_site_unit: '该中心没有可接收药盒的存储单元：请在库存页面添加。',
     depot_short: '没有任何中心库存储单元持有每种药盒类型的所需数量：请在中心库登记或放行药盒批次后再补给。',
   },
-  depot: '中心库',
+  block: '区块 {{block}}：{{count}} 个药盒，由 {{name}} 于 {{at}} 封存；哈希值',
 });
