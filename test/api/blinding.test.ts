@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { exportAuditTrail } from '../../src/audit/export.ts';
 import { type RouteEntry, routeTable } from '../../src/kernel/authentication.ts';
 import { can } from '../../src/kernel/permissions.ts';
@@ -15,6 +15,18 @@ import { personIn, type RandomisedStudy, randomisedStudy, rctProtocol } from './
 // The unblinded roles are asked the same question and must see the arm, so the check can fail.
 // One participant is unblinded in an emergency first: only that participant's allocation opens,
 // and only to the investigators of the site; every other answer stays blind.
+
+// The walk reads what a casebook PDF would print: its HTML, handed back as the PDF's bytes instead
+// of launching a Chromium for each of the PDFs the walk asks for (most of the walk's time otherwise,
+// with the PDFs' text unread). test/api/casebook-pdf.test.ts prints real ones.
+const printed = vi.hoisted(() => ({ pages: 0 }));
+vi.mock('../../src/report/report.pdf.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../src/report/report.pdf.ts')>()),
+  htmlToPdf: async (html: string) => {
+    printed.pages += 1;
+    return Buffer.from(html, 'utf8');
+  },
+}));
 
 // Every role that may not read the randomisation list is blinded, a role added later included.
 const blindedRoles: Role[] = roles.filter((role) => !can({ roles: [role] }, 'randomisation.view-list'));
@@ -60,7 +72,7 @@ describeEachDatabase('blinding', (kind) => {
   let study: RandomisedStudy;
   let patterns: RegExp[];
   const people = new Map<Role, SignedIn>();
-  const figures = { routes: 0, calls: 0, ok: 0, pdfsUnread: 0, opened: 0 };
+  const figures = { routes: 0, calls: 0, ok: 0, pdfsRead: 0, opened: 0 };
   const emergencyUnblinded = () => study.allocated[0]?.participantId ?? '';
   /** The one answer a blinded role may see an arm in: the emergency-unblinded participant's allocation, to the site's investigators. */
   const openedByEmergency = (role: Role, url: string) =>
@@ -91,7 +103,7 @@ describeEachDatabase('blinding', (kind) => {
   }, 300_000);
   afterAll(async () => {
     console.info(
-      `[${kind}] blinding walk: ${figures.routes} GET routes × ${blindedRoles.length} blinded roles, ${figures.calls} calls (${figures.ok} answered 200), ${figures.pdfsUnread} PDF answers not read, ${figures.opened} opened by the emergency unblinding`,
+      `[${kind}] blinding walk: ${figures.routes} GET routes × ${blindedRoles.length} blinded roles, ${figures.calls} calls (${figures.ok} answered 200), ${figures.pdfsRead} PDF answers read as the HTML they print, ${figures.opened} opened by the emergency unblinding`,
     );
     await study?.t.close();
   });
@@ -146,29 +158,31 @@ describeEachDatabase('blinding', (kind) => {
     const routes = getRoutes().filter((route) => !designRoutes.has(route.url));
     figures.routes = routes.length;
     expect(routes.length).toBeGreaterThan(60);
+    // The same URLs for every role: the study's ids do not change during the walk.
+    const printedBefore = printed.pages;
+    const urls: string[] = [];
+    for (const route of routes) urls.push(...(await urlsOf(route)));
     for (const role of blindedRoles) {
       const person = people.get(role);
       if (!person) throw new Error(`no ${role}`);
-      for (const route of routes) {
-        for (const url of await urlsOf(route)) {
-          const response = await as(study.t.app, person).get(url);
-          figures.calls += 1;
-          if (response.statusCode === 200) figures.ok += 1;
-          if (String(response.headers['content-type']).includes('pdf')) {
-            figures.pdfsUnread += 1;
-            continue;
-          }
-          if (openedByEmergency(role, url)) {
-            expect(response.json().arm, `${role} after the emergency unblinding`).toBeDefined();
-            figures.opened += 1;
-            continue;
-          }
-          for (const leak of leaksIn(response))
-            leaks.push(`${role} GET ${url} → ${response.statusCode}: ${leak}`);
+      for (const url of urls) {
+        const response = await as(study.t.app, person).get(url);
+        figures.calls += 1;
+        if (response.statusCode === 200) figures.ok += 1;
+        if (String(response.headers['content-type']).includes('pdf')) figures.pdfsRead += 1;
+        if (openedByEmergency(role, url)) {
+          expect(response.json().arm, `${role} after the emergency unblinding`).toBeDefined();
+          figures.opened += 1;
+          continue;
         }
+        for (const leak of leaksIn(response))
+          leaks.push(`${role} GET ${url} → ${response.statusCode}: ${leak}`);
       }
     }
     expect(leaks).toEqual([]);
+    // The casebook PDFs were printed (through the stand-in above) and read.
+    expect(figures.pdfsRead).toBeGreaterThan(0);
+    expect(printed.pages - printedBefore).toBe(figures.pdfsRead);
     // The walk reached the participants' records, not only refusals.
     expect(figures.ok).toBeGreaterThan(blindedRoles.length * 10);
     expect(figures.opened).toBe(2);

@@ -70,7 +70,13 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => trial?.close());
+/** One browser context per person, language and screen, kept for the file (a sign-in hashes a password). */
+const contexts = new Map<string, Promise<BrowserContext>>();
+
+afterAll(async () => {
+  for (const context of contexts.values()) await (await context).close();
+  await trial?.close();
+});
 
 /** A desktop browser in `language`, signed in as `person` through the API's session cookie. */
 async function browserAs(
@@ -249,9 +255,12 @@ async function expectNoViolations(
   language: Language,
   viewport?: { width: number; height: number },
 ): Promise<void> {
-  const context = await browserAs(person, language, viewport);
+  const key = `${person} ${language} ${viewport?.width ?? 'desktop'}`;
+  if (!contexts.has(key)) contexts.set(key, browserAs(person, language, viewport));
+  const context = await (contexts.get(key) as Promise<BrowserContext>);
+  // A new page each time: nothing of the previous page (an open dialog, its scripts) stays.
+  const page = await context.newPage();
   try {
-    const page = await context.newPage();
     await open(page, path());
     await check?.(page);
     const found = await violations(page);
@@ -260,7 +269,7 @@ async function expectNoViolations(
       describeViolations(found),
     ).toEqual([]);
   } finally {
-    await context.close();
+    await page.close();
   }
 }
 

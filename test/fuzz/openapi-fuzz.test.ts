@@ -21,7 +21,7 @@ import {
 // (nothing turned into U+FFFD); and the audit chain still verifies at the end.
 
 const ROUNDS_BY_KIND = {
-  pglite: { rounds: 3, perRoute: Number(process.env.FUZZ_PER_ROUTE ?? 8) },
+  pglite: { rounds: Number(process.env.FUZZ_ROUNDS ?? 3), perRoute: Number(process.env.FUZZ_PER_ROUTE ?? 8) },
   postgres: { rounds: 2, perRoute: Number(process.env.FUZZ_PER_ROUTE_POSTGRES ?? 4) },
 };
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
@@ -440,6 +440,8 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
   let fuzzerId: string;
   let routes: Route[] = [];
   const tally = { requests: 0, accepted: 0, refused: 0, byStatus: new Map<number, number>() };
+  /** Each route's answers by status and mode, e.g. `PUT /api/v1/users/{userId} 409 hostile-leaf`. */
+  const outcomes = new Set<string>();
   const failures: string[] = [];
   const acceptedText = new Map<string, string>();
 
@@ -483,7 +485,8 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
     console.info(
       `[${kind}] OpenAPI fuzz: ${routes.length} operations, ${tally.requests} requests, ${tally.accepted} accepted, ` +
         `${tally.refused} refused; by status ${JSON.stringify([...tally.byStatus].sort((a, b) => a[0] - b[0]))}; ` +
-        `${acceptedText.size} hostile texts stored`,
+        `${acceptedText.size} hostile texts stored; ${new Set([...outcomes].map((entry) => entry.replace(/ \S+$/, ''))).size} ` +
+        `route and status pairs, ${outcomes.size} with the mode`,
     );
     await t?.close();
   });
@@ -566,6 +569,7 @@ describeEachDatabase('OpenAPI fuzzing of every route', (kind) => {
           const response = await send(request, headers);
           tally.requests += 1;
           tally.byStatus.set(response.statusCode, (tally.byStatus.get(response.statusCode) ?? 0) + 1);
+          outcomes.add(`${key} ${response.statusCode} ${mode}`);
           if (response.statusCode >= 500) {
             failures.push(
               `${response.statusCode} ← ${describeRequest(request)} → ${response.body.slice(0, 300)}`,
