@@ -15,6 +15,7 @@ import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts
 // The randomised example with a smaller rule (threshold 2, quantity 2), so a few dispensings cross it.
 
 const example = fileURLToPath(new URL('../../protocols/examples/mexcovid-rct.yaml', import.meta.url));
+const HOUR = 3_600_000;
 const kitTypeWords = ['active-kit', 'placebo-kit', 'mscs-exo', 'placebo', 'Placebo', 'Active', '安慰剂'];
 
 describeEachDatabase('resupply due notifications', (kind) => {
@@ -35,8 +36,15 @@ describeEachDatabase('resupply due notifications', (kind) => {
   const dueRows = async () =>
     (await notificationRows(t.database, t.studyId)).filter((row) => row.kind === 'product.resupply-due');
 
-  const lot = async (lotNumber: string, kitType: string, vialCount: number, unitId: string) => {
-    const client = as(t.app, sitePharmacist);
+  const lot = async (
+    lotNumber: string,
+    kitType: string,
+    vialCount: number,
+    unitId: string,
+    receivedAt?: string,
+    by: SignedIn = sitePharmacist,
+  ) => {
+    const client = as(t.app, by);
     const created = await client.post('/api/v1/product/lots', {
       lotNumber,
       manufacturer: 'Cellular Biomedicine Lab',
@@ -46,6 +54,7 @@ describeEachDatabase('resupply due notifications', (kind) => {
       vialCount,
       unitId,
       kitType,
+      ...(receivedAt ? { receivedAt } : {}),
     });
     expect(created.statusCode, created.body).toBe(201);
     const lotId: string = created.json().lotId;
@@ -150,6 +159,9 @@ describeEachDatabase('resupply due notifications', (kind) => {
       link: '/product/kits',
     });
     for (const word of kitTypeWords) expect(JSON.stringify(item)).not.toContain(word);
+    // A pharmacist of another site may pack from the depot too, so is told of this site.
+    const otherInbox = await as(t.app, otherSitePharmacist).get('/api/v1/notifications');
+    expect(otherInbox.json().items[0]).toMatchObject({ kind: 'product.resupply-due', link: '/product/kits' });
     // Blinded roles, and the statistician (who sees arms but packs nothing), hear nothing of it.
     for (const user of [
       pharmacist,
@@ -205,5 +217,39 @@ describeEachDatabase('resupply due notifications', (kind) => {
         .sort(),
     ).toEqual(told);
     expect(new Set(rows.map((row) => row.event_key)).size).toBe(2);
+  });
+
+  it('tells them when a temperature excursion quarantines kits and the site becomes due', async () => {
+    const before = (await dueRows()).length;
+    // The other site is due while it holds nothing; 3 kits of each type bring it to its thresholds.
+    const unitId = await createUnit(t, otherSitePharmacist, 'RS-F2', users.otherSiteId);
+    const iso = (at: number) => new Date(at).toISOString();
+    await lot('RS-A2', 'active-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
+    await lot('RS-P2', 'placebo-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
+    const needs = await as(t.app, otherSitePharmacist).get('/api/v1/product/resupply');
+    expect(needs.json().map((need: { siteId: string }) => need.siteId)).not.toContain(users.otherSiteId);
+    expect(await dueRows()).toHaveLength(before);
+
+    const readings = await as(t.app, otherSitePharmacist).post(
+      `/api/v1/product/storage-units/${unitId}/readings`,
+      {
+        readings: [
+          { recordedAt: iso(Date.now() - 3 * HOUR), celsius: -80 },
+          { recordedAt: iso(Date.now() - 2 * HOUR), celsius: -45 },
+          { recordedAt: iso(Date.now() - 1.5 * HOUR), celsius: -50 },
+          { recordedAt: iso(Date.now() - HOUR), celsius: -81 },
+        ],
+      },
+    );
+    expect(readings.statusCode, readings.body).toBe(201);
+    const rows = (await dueRows()).slice(before);
+    expect(rows.map((row) => row.email).sort()).toEqual([
+      'upharm-depot@example.org',
+      'upharm-other@example.org',
+      'upharm-site@example.org',
+    ]);
+    expect(
+      rows.every((row) => row.event_key.startsWith(`resupply-due:${users.otherSiteId}:excursion:`)),
+    ).toBe(true);
   });
 });
