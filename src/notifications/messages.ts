@@ -116,6 +116,14 @@ const messages: Record<NotificationKind, Message> = {
       zh: '{participant} 的 {form} {item} 的数据质疑已等待{waitingFor} {days} 天。',
     },
   },
+  // Never a kit type or an arm: which type ran low would hint at the arms of the site's participants.
+  'product.resupply-due': {
+    title: { en: 'Site {site} is due for resupply', zh: '研究中心 {site} 需要补充药品' },
+    body: {
+      en: 'Site {site} is due for resupply: its usable kits, counting those on their way, fell below the protocol’s threshold. Pack the proposed shipment on the kits page.',
+      zh: '研究中心 {site} 需要补充药品：其可用药盒（含在途药盒）已低于方案规定的阈值。请在药盒页面打包建议的运输。',
+    },
+  },
   'vial.thaw-window-ending': {
     title: { en: 'Thawed vial {vial}: {minutes} min left', zh: '已解冻药瓶 {vial}：剩余 {minutes} 分钟' },
     body: {

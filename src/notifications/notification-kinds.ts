@@ -20,6 +20,7 @@ export const notificationKinds = [
   'vial.thaw-window-ending',
   'form.awaiting-signature',
   'participant.unblinded',
+  'product.resupply-due',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 
@@ -66,6 +67,9 @@ export const kindRoles: Record<NotificationKind, readonly Role[]> = {
   'vial.thaw-window-ending': [...pharmacists, 'study_coordinator'],
   'form.awaiting-signature': investigators,
   'participant.unblinded': ['safety_officer', 'sponsor_viewer', 'data_manager'],
+  // Only the role that both packs shipments and may know kit types (armsVisible); any of them may pack
+  // from the depot, so the kind reaches them whatever their sites (notify.ts `everySite`).
+  'product.resupply-due': ['unblinded_pharmacist'],
 };
 
 export const isNotificationKind = (value: string): value is NotificationKind =>

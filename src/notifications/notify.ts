@@ -16,6 +16,8 @@ export interface NotificationEvent {
   eventKey: string;
   /** Only these of the kind's roles (e.g. a sponsor clock goes to the safety officer alone). */
   roles?: readonly Role[];
+  /** Told whatever their sites: the event concerns a site, but its work is done from the depot. */
+  everySite?: boolean;
   /** The person whose act caused the event: not told of their own act. */
   exceptUserId?: string;
 }
@@ -41,7 +43,9 @@ async function recipientsOf(trx: Tx, studyId: string, event: NotificationEvent):
     const roles = (user.roles as string[]).filter(isRole).filter((role) => wanted.has(role));
     if (roles.length === 0) return false;
     return (
-      event.siteId === null || canAccessSite({ roles, siteIds: user.site_ids as string[] }, event.siteId)
+      event.siteId === null ||
+      event.everySite === true ||
+      canAccessSite({ roles, siteIds: user.site_ids as string[] }, event.siteId)
     );
   });
 }

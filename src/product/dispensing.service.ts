@@ -22,6 +22,7 @@ import {
   vialViews,
 } from './product.queries.ts';
 import type { DispenseRequest, DispensingView, VialView } from './product.schema.ts';
+import { watchResupply } from './resupply-notifications.ts';
 
 /** Why a dispensing is refused; sent as `details.reason` with a message that says what to do. */
 export type RefusalReason =
@@ -332,7 +333,10 @@ export async function dispenseVial(
         `You scanned ${vial.code}, but the vial to dispense is ${expected?.code ?? 'another one'}. Take the proposed vial, or ask for a new proposal.`,
       );
     }
-    return recordDispensing(trx, studyId, caller, product, participant, vial, input.visitId, now);
+    const resupply = await watchResupply(trx, studyId, participant.site_id, now);
+    const view = await recordDispensing(trx, studyId, caller, product, participant, vial, input.visitId, now);
+    await resupply(`dispensing:${view.dispensingId}`);
+    return view;
   });
 }
 

@@ -103,6 +103,35 @@ async function supplyState(db: Db, studyId: string, now: Date): Promise<SupplySt
   };
 }
 
+const isLow = (type: { usable: number; incoming: number; threshold: number }) =>
+  type.usable + type.incoming < type.threshold;
+
+/** Whether some kit type of the site, counting what is on its way, is below its threshold. */
+function siteIsDue(state: SupplyState, siteId: string): boolean {
+  return state.supply.kitTypes.some((type) => {
+    const rule = type.resupply ?? state.supply.resupply ?? { threshold: 0, quantity: 0 };
+    return isLow({
+      usable: state.kits.filter((kit) => kit.site_id === siteId && kit.kit_type === type.id).length,
+      incoming: state.incoming.get(`${siteId}|${type.id}`) ?? 0,
+      threshold: rule.threshold,
+    });
+  });
+}
+
+/**
+ * Whether a site is due for resupply now (null outside kit studies): asked inside a write that
+ * lowers the site's stock, before and after, so the unblinded pharmacists hear once that it became due.
+ */
+export async function resupplyDue(
+  db: Db,
+  studyId: string,
+  siteId: string,
+  now: Date,
+): Promise<boolean | null> {
+  const state = await supplyState(db, studyId, now);
+  return state ? siteIsDue(state, siteId) : null;
+}
+
 /**
  * A site's resupply: when its usable stock plus what is on its way, of any kit type, is below that
  * type's threshold, every kit type's quantity is sent (never only the low type, which would hint at
@@ -120,7 +149,7 @@ function siteNeed(state: SupplyState, siteId: string, toUnitId?: string): Resupp
       send: rule.quantity,
     };
   });
-  if (!kitTypes.some((type) => type.usable + type.incoming < type.threshold)) return null;
+  if (!kitTypes.some(isLow)) return null;
   const depotUnits = state.units.filter((unit) => unit.site_id === null);
   const pick = (unitId: string) =>
     kitTypes.map((type) =>

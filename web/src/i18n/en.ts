@@ -1266,6 +1266,7 @@ export const en = {
       'vial-thaw-window-ending': 'Thawed vial within an hour of its use-by time',
       'form-awaiting-signature': 'Form verified and waiting for my signature',
       'participant-unblinded': 'Participant unblinded in an emergency',
+      'product-resupply-due': 'A site became due for resupply',
     },
   },
   words: {

@@ -1229,6 +1229,7 @@ export const zh: Translation = {
       'vial-thaw-window-ending': '已解冻药瓶距使用时限不足一小时',
       'form-awaiting-signature': '表单已核查，待我签名',
       'participant-unblinded': '受试者紧急揭盲',
+      'product-resupply-due': '研究中心需要补充药品',
     },
   },
   words: {
