@@ -35,17 +35,21 @@ export function dosingSection(source: CasebookSource, language: PaperLanguage): 
 export function adverseEventsSection(source: CasebookSource, language: PaperLanguage): string {
   const title = `<h2>${esc(word(language, 'adverseEvents'))}</h2>`;
   if (source.adverseEvents.length === 0) return `${title}<p>${esc(word(language, 'none'))}</p>`;
-  const form = formOf(source.protocol, source.protocol.safety.adverseEvents.form);
   const blocks = source.adverseEvents.map((event) => {
+    // Each event as the version it was entered under defines its form; a saved value that form
+    // lacks is still printed, under its item id.
+    const { protocol } = source.versionOf(event);
+    const form = formOf(protocol, protocol.safety.adverseEvents.form);
     const entries = event.entries as Entries;
-    const itemIds = form
-      ? form.items.map((item) => item.id).filter((id) => entries[id])
-      : Object.keys(entries);
+    const itemIds = [
+      ...(form?.items.map((item) => item.id).filter((id) => entries[id]) ?? []),
+      ...Object.keys(entries).filter((id) => !form?.items.some((item) => item.id === id)),
+    ];
     const rows = itemIds.map((itemId) => {
       const item = form?.items.find((entry) => entry.id === itemId);
       return row([
         item ? localized(item.label, language) : itemId,
-        entryText(source.protocol, item, entries[itemId], language),
+        entryText(protocol, item, entries[itemId], language),
       ]);
     });
     const term = typeof entries.term?.value === 'string' ? `: ${entries.term.value}` : '';
@@ -60,13 +64,14 @@ export function auditAppendix(source: CasebookSource, language: PaperLanguage): 
   if (source.audit.length === 0) return `${title}<p>${esc(word(language, 'none'))}</p>`;
   const zone = source.site.timeZone;
   const rows = source.audit.map((event) => {
-    const old = auditValueText(source.protocol, event.field, event.old_value, language, zone);
-    const next = auditValueText(source.protocol, event.field, event.new_value, language, zone);
+    // Fields of any version: an event may name an item a later amendment removed.
+    const old = auditValueText(source.allVersions, event.field, event.old_value, language, zone);
+    const next = auditValueText(source.allVersions, event.field, event.new_value, language, zone);
     return row([
       siteTime(event.occurred_at, zone),
       event.personName,
       actionWord(language, event.action),
-      fieldText(source.protocol, event.field, language),
+      fieldText(source.allVersions, event.field, language),
       old || next ? `${old || '—'} → ${next || '—'}` : '',
       event.reason ?? '',
     ]);

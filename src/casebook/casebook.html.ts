@@ -3,7 +3,7 @@ import type { Entries } from '../crf/entries.ts';
 import { checkForm, type FormCheckResult } from '../crf/form-checks.ts';
 import type { FormRecordTable } from '../db/schema-participants.ts';
 import { formSlots } from '../participants/schedule.ts';
-import type { ProtocolForm } from '../protocol/schema.ts';
+import type { Protocol, ProtocolForm } from '../protocol/schema.ts';
 import type { CasebookSource } from './casebook.loader.ts';
 import { adverseEventsSection, auditAppendix, dosingSection } from './casebook-sections.html.ts';
 import { type PaperLanguage, stateWord, word } from './casebook-words.ts';
@@ -84,6 +84,7 @@ function consentSection(source: CasebookSource, language: PaperLanguage): string
  */
 function itemCells(
   source: CasebookSource,
+  protocol: Protocol,
   record: RecordRow,
   form: ProtocolForm,
   check: FormCheckResult,
@@ -93,7 +94,7 @@ function itemCells(
   const entry = (record.entries as Entries)[itemId];
   const item = form.items.find((candidate) => candidate.id === itemId);
   const status: string[] = [];
-  let value = entry ? entryText(source.protocol, item, entry, language) : '';
+  let value = entry ? entryText(protocol, item, entry, language) : '';
   if (entry?.missing || check.incomplete.includes(itemId)) status.push(word(language, 'missing'));
   else if (!entry && item?.derivation) {
     const computed = check.values[`${form.id}.${itemId}`];
@@ -104,7 +105,7 @@ function itemCells(
           ? Math.round(computed)
           : Number(computed.toFixed(item.precision ?? 2))
         : computed;
-    value = entryText(source.protocol, item, { value: rounded }, language);
+    value = entryText(protocol, item, { value: rounded }, language);
     if (value) status.push(word(language, 'computed'));
   } else if (!entry && !check.shown.has(itemId)) status.push(word(language, 'skipped'));
   for (const query of source.queries) {
@@ -141,7 +142,9 @@ function signatureLines(source: CasebookSource, recordId: string | null, languag
 }
 
 function recordBlock(source: CasebookSource, record: RecordRow, language: PaperLanguage): string {
-  const form = formOf(source.protocol, record.form_id);
+  // The form as the version the record was entered under defines it (its items, labels and checks).
+  const { protocol, versionNo } = source.versionOf(record);
+  const form = formOf(protocol, record.form_id);
   const title = form ? localized(form.title, language) : record.form_id;
   const entries = record.entries as Entries;
   const itemIds = form
@@ -150,19 +153,27 @@ function recordBlock(source: CasebookSource, record: RecordRow, language: PaperL
         ...Object.keys(entries).filter((id) => !form.items.some((item) => item.id === id)),
       ]
     : Object.keys(entries);
-  const check = form ? checkForm(source.protocol, form, entries, source.ruleContext) : null;
-  const rows =
-    form && check
-      ? itemIds.map((itemId) => {
-          const cells = itemCells(source, record, form, check, itemId, language);
-          return `<tr><td>${esc(cells.label)}</td><td>${esc(cells.value)}</td><td>${esc(cells.status)}</td><td>${cells.sdv}</td></tr>`;
-        })
-      : [];
+  const check = form ? checkForm(protocol, form, entries, source.ruleContext) : null;
+  // A value with no item in its version's form is printed all the same, under its item id.
+  const rows = itemIds.map((itemId) => {
+    const cells =
+      form && check
+        ? itemCells(source, protocol, record, form, check, itemId, language)
+        : {
+            label: itemId,
+            value: entryText(protocol, undefined, entries[itemId], language),
+            status: '',
+            sdv: '',
+          };
+    return `<tr><td>${esc(cells.label)}</td><td>${esc(cells.value)}</td><td>${esc(cells.status)}</td><td>${cells.sdv}</td></tr>`;
+  });
+  const entered =
+    versionNo === source.protocolVersion ? '' : ` · ${word(language, 'protocolVersion')} ${versionNo}`;
   const instance = record.instance > 1 ? ` · ${word(language, 'instance')} ${record.instance}` : '';
   const locked = record.locked_at
     ? ` · ${word(language, 'locked')} ${siteTime(record.locked_at, source.site.timeZone)}`
     : '';
-  return `<div class="form"><h3>${esc(`${title} — ${visitKeyText(source.protocol, record.visit_id, language)}${instance}${locked}`)}</h3>
+  return `<div class="form"><h3>${esc(`${title} — ${visitKeyText(protocol, record.visit_id, language)}${instance}${locked}${entered}`)}</h3>
 <table class="values"><tr><th>${esc(word(language, 'item'))}</th><th>${esc(word(language, 'value'))}</th><th>${esc(word(language, 'state'))}</th><th>${esc(word(language, 'sdv'))}</th></tr>${rows.join('')}</table>
 ${signatureLines(source, record.record_id, language)}</div>`;
 }

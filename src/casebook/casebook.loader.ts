@@ -14,14 +14,19 @@ import type { AdverseEventTable, DosingAdministrationTable } from '../db/schema-
 import type { ParticipantRow } from '../participants/participant.queries.ts';
 import type { RuleInputValue } from '../protocol/rules/ast.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 
 // Everything a participant's casebook prints, read in one go: the rows as stored, the protocol that
 // labels them, and the names of the people who acted (records keep account ids or sign-in emails).
 
 export interface CasebookSource {
+  /** The version the participant's site works under: the schedule the casebook walks. */
   protocol: Protocol;
   protocolVersion: number;
+  /** The version a record (or adverse event) was entered under: the form its values are printed with. */
+  versionOf(record: { protocol_version: number }): { protocol: Protocol; versionNo: number };
+  /** Every version's forms and items at once, to name the fields of audit events from any version. */
+  allVersions: Protocol;
   participant: ParticipantRow;
   site: { code: string; name: { en: string; zh: string }; timeZone: string };
   records: Selectable<FormRecordTable>[];
@@ -59,7 +64,7 @@ export async function loadCasebook(
 ): Promise<CasebookSource> {
   const id = participant.participant_id;
   const [
-    version,
+    protocols,
     site,
     records,
     sdv,
@@ -71,7 +76,7 @@ export async function loadCasebook(
     audit,
     ruleContext,
   ] = await Promise.all([
-    currentProtocol(db, studyId),
+    siteProtocols(db, studyId),
     db
       .selectFrom('site')
       .select(['code', 'name', 'time_zone'])
@@ -143,9 +148,12 @@ export async function loadCasebook(
       audit.map((event) => event.actor_label),
     ),
   ]);
+  const version = protocols.forSite(participant.site_id);
   return {
     protocol: version.protocol,
     protocolVersion: version.versionNo,
+    versionOf: (record) => protocols.byNumber(record.protocol_version),
+    allVersions: protocols.union(),
     participant,
     site: { code: site.code, name: site.name as { en: string; zh: string }, timeZone: site.time_zone },
     records,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { systemActor } from '../audit/audit.schema.ts';
+import type { Database } from '../db/connection.ts';
 import type { CsvCells } from '../exchange/csv.ts';
 import { recordExport } from '../exchange/export-audit.ts';
 import { exportFhirBundle } from '../exchange/fhir/fhir-bundle.ts';
@@ -9,7 +10,9 @@ import { writeFileWhole, writeFolderWhole } from '../exchange/publish.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { fileSink } from '../exchange/stream-file.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { unplacedValuesOfStudy } from '../exchange/unplaced-values.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
+import { unplacedText } from '../protocol/version-union.ts';
 import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkOutputFile, checkOutputFolder } from './cli-files.ts';
@@ -48,12 +51,26 @@ async function writeChunks(path: string, chunks: AsyncIterable<string>): Promise
 
 const actor = () => systemActor(`cli (${process.env.USER ?? 'unknown user'})`);
 
+/**
+ * Saved values that no protocol version defines, so no export can place them: each is named on
+ * stderr, and their count goes into the export's audit event (as the HTTP downloads do).
+ */
+async function unplacedNotice(database: Database, studyId: string): Promise<{ unplacedValues?: number }> {
+  const values = await database.read(async (db) =>
+    unplacedValuesOfStudy(db, studyId, (await siteProtocols(db, studyId)).union()),
+  );
+  for (const value of values)
+    process.stderr.write(`not placed (no protocol version defines it): ${unplacedText(value)}\n`);
+  return values.length === 0 ? {} : { unplacedValues: values.length };
+}
+
 export const exportOdmFile = async (
   options: DatabaseOptions & PrivacyFlags & { out: string; metadataOnly?: boolean },
 ) => {
   checkOutputFile(options.out, 'the ODM file');
   const privacy = privacyOf(options);
   await withStudyDatabase(options, async (database, studyId) => {
+    const unplaced = options.metadataOnly ? {} : await unplacedNotice(database, studyId);
     // Written whole under a temporary name and renamed when complete: a failed export leaves nothing.
     const bytes = await writeFileWhole(
       options.out,
@@ -68,7 +85,7 @@ export const exportOdmFile = async (
           actor(),
           options.metadataOnly ? 'odm-metadata' : 'odm',
           privacy,
-          { bytes: written },
+          { bytes: written, ...unplaced },
         );
         return written;
       },
@@ -90,6 +107,7 @@ export const exportSdtm = async (
   await withStudyDatabase(options, async (database, studyId) => {
     let progressShown = false;
     const csvCells = cellsOf(options);
+    const unplaced = await unplacedNotice(database, studyId);
     const result = await exportSdtmDirectory(database, studyId, options.out, {
       format,
       privacy,
@@ -107,6 +125,7 @@ export const exportSdtm = async (
         recordExport(database, studyId, actor(), format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
           rows: Object.fromEntries(rows),
           ...(format === 'csv' ? { csvCells } : {}),
+          ...unplaced,
         }),
     }).finally(() => {
       // The progress line ends, so a message that follows has its own line.
@@ -140,6 +159,7 @@ export const exportRedcap = async (options: DatabaseOptions & PrivacyFlags & Raw
   const privacy = privacyOf(options);
   const cells = cellsOf(options);
   await withStudyDatabase(options, async (database, studyId) => {
+    const unplaced = await unplacedNotice(database, studyId);
     await writeFolderWhole(
       options.out,
       async (folder) => {
@@ -148,13 +168,17 @@ export const exportRedcap = async (options: DatabaseOptions & PrivacyFlags & Raw
           join(folder, 'data.csv'),
           redcapDataCsv(database, studyId, { privacy, cells }),
         );
-        await recordExport(database, studyId, actor(), 'redcap', privacy, { bytes, csvCells: cells });
+        await recordExport(database, studyId, actor(), 'redcap', privacy, {
+          bytes,
+          csvCells: cells,
+          ...unplaced,
+        });
       },
       { option: '--out' },
     );
     const dictionaryFile = join(options.out, 'data-dictionary.csv');
     const dataFile = join(options.out, 'data.csv');
-    const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+    const protocol = await database.read(async (db) => (await siteProtocols(db, studyId)).union());
     for (const note of redcapDictionary(protocol).notes) process.stderr.write(`not in REDCap: ${note}\n`);
     process.stdout.write(`dictionary\t${dictionaryFile}\ndata\t${dataFile}\n`);
   });

@@ -4,7 +4,7 @@ import {
   type KitListStatus,
   sealKitListRequestSchema,
 } from '../randomisation/kit-list.schema.ts';
-import { generateKits, kitListView, sealKits } from '../randomisation/kit-list.service.ts';
+import { extendKits, generateKits, kitListView, sealKits } from '../randomisation/kit-list.service.ts';
 import { cliCaller } from './cli-caller.ts';
 import { CliUserError } from './cli-errors.ts';
 import { checkDataFolder, configFor, withStudyDatabase } from './database-options.ts';
@@ -29,6 +29,28 @@ const wholeNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : Numbe
 
 export async function generateKitList(options: KitGenerateOptions): Promise<void> {
   checkDataFolder(configFor(options), 'read');
+  const request = kitRequest(options);
+  const status = await withStudyDatabase(options, (database, studyId) =>
+    generateKits(database, studyId, statisticianCaller('randomisation kits generate'), request),
+  );
+  process.stdout.write(
+    `${statusLines(status)}\nCheck it with \`exotrial randomisation kits list\`, then seal it with \`exotrial randomisation kits seal --hash ${status.listHash}\`.\n`,
+  );
+}
+
+export async function extendKitList(options: KitGenerateOptions): Promise<void> {
+  checkDataFolder(configFor(options), 'read');
+  const request = kitRequest(options);
+  const status = await withStudyDatabase(options, (database, studyId) =>
+    extendKits(database, studyId, statisticianCaller('randomisation kits extend'), request),
+  );
+  const block = status.blocks.at(-1);
+  process.stdout.write(
+    `${statusLines(status)}\n${block ? `Block ${block.block}: ${block.kitCount} kits, hash ${block.listHash}, sealed.\n` : ''}`,
+  );
+}
+
+function kitRequest(options: KitGenerateOptions) {
   const request = generateKitListRequestSchema.safeParse({
     seed: wholeNumber(options.seed),
     kitCount: wholeNumber(options.count),
@@ -39,12 +61,7 @@ export async function generateKitList(options: KitGenerateOptions): Promise<void
     );
     throw new CliUserError(problems.join('\n'));
   }
-  const status = await withStudyDatabase(options, (database, studyId) =>
-    generateKits(database, studyId, statisticianCaller('randomisation kits generate'), request.data),
-  );
-  process.stdout.write(
-    `${statusLines(status)}\nCheck it with \`exotrial randomisation kits list\`, then seal it with \`exotrial randomisation kits seal --hash ${status.listHash}\`.\n`,
-  );
+  return request.data;
 }
 
 export async function sealKitList(options: SealOptions): Promise<void> {

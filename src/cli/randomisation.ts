@@ -97,6 +97,18 @@ function registerKitCommands(randomisation: Command): void {
   ).action(lazyAction(async () => (await import('./kit-list.actions.ts')).sealKitList));
   withDataOption(
     kits
+      .command('extend')
+      .description(
+        'extend the sealed kit list with a further block, sealed at once: new kit numbers that never repeat one listed, from a seed you record; audited',
+      )
+      .requiredOption(
+        '--seed <number>',
+        'a whole number from 0 to 2147483647, recorded with the trial master file',
+      )
+      .requiredOption('--count <number>', 'how many kit numbers to add (rounded up to whole ratio cycles)'),
+  ).action(lazyAction(async () => (await import('./kit-list.actions.ts')).extendKitList));
+  withDataOption(
+    kits
       .command('list')
       .description(
         'print the kit list with its seed and each kit type (it unblinds: for the unblinded statistician)',

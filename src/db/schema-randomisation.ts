@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Json, Timestamp } from './schema.ts';
 
 /** The study's randomisation list or minimisation set-up (migration 2026_12_09_07). */
@@ -84,17 +85,33 @@ export interface KitListTable {
   version: number;
 }
 
+/** A sealed block that extends the kit list: its own seed and hash, chained to the block before. */
+export interface KitListBlockTable {
+  study_id: string;
+  block: number;
+  seed: number;
+  design: Json<unknown>;
+  list_hash: string;
+  kit_count: number;
+  sealed_by: string;
+  sealed_by_name: string;
+  sealed_at: Timestamp;
+}
+
 /** One kit of the list: the `sequence`-th kit number and the type of kit that will carry it. */
 export interface KitListEntryTable {
   study_id: string;
   sequence: number;
   kit_number: string;
   kit_type: string;
+  /** 0 for the list as first sealed; 1, 2 … for the blocks that extend it. */
+  block: Generated<number>;
 }
 
 export interface RandomisationTables {
   kit_list: KitListTable;
   kit_list_entry: KitListEntryTable;
+  kit_list_block: KitListBlockTable;
   randomisation_list: RandomisationListTable;
   randomisation_entry: RandomisationEntryTable;
   randomisation_allocation: RandomisationAllocationTable;

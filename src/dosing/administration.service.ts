@@ -13,6 +13,7 @@ import { authorize } from '../kernel/permissions.ts';
 import { findParticipant, type ParticipantRow } from '../participants/participant.queries.ts';
 import { reconsentWarning } from '../participants/reconsent.queries.ts';
 import { type WritableParticipant, writableParticipant } from '../participants/writable.ts';
+import { doseRecordDeviceItem, regimenDevice } from '../protocol/dose-record-form.ts';
 import type { Protocol, ProtocolVisit } from '../protocol/schema.ts';
 import { parseClinicalTime } from '../safety/clocks.ts';
 import { assertDosingAllowed, dosingPauseReason } from '../safety/pause.service.ts';
@@ -47,39 +48,48 @@ function doseVisit(protocol: Protocol, visitId: string): ProtocolVisit {
   return visit;
 }
 
-/** Every vitals record of a participant, read in the site's zone, keyed by where it was recorded. */
+/**
+ * Every dose-vitals record of a participant (the protocol's `doseVitals` form), read in the site's zone,
+ * keyed by where it was recorded; none when the protocol records no vitals around doses.
+ */
 export async function vitalsReadings(
   db: Db,
   studyId: string,
+  protocol: Protocol,
   participantId: string,
   zone: string,
 ): Promise<VitalsReading[]> {
+  const vitals = protocol.doseVitals;
+  if (!vitals) return [];
   const rows = await db
     .selectFrom('form_record')
     .select(['visit_id', 'entries'])
     .where('study_id', '=', studyId)
     .where('participant_id', '=', participantId)
-    .where('form_id', '=', 'vitals')
+    .where('form_id', '=', vitals.form)
     .execute();
   const readings: VitalsReading[] = [];
   for (const row of rows) {
     const entries = row.entries as Entries;
-    const number = (item: string) => {
-      const value = entries[item]?.value;
+    const entryValue = (itemId: string | undefined) =>
+      itemId === undefined ? undefined : entries[itemId]?.value;
+    const number = (itemId: string | undefined) => {
+      const value = entryValue(itemId);
       return typeof value === 'number' ? value : null;
     };
-    const assessed = entries.assessedAt?.value;
+    const assessed = entryValue(vitals.items.assessedAt);
     const assessedAt = typeof assessed === 'string' ? parseClinicalTime(assessed, zone) : null;
     if (!assessedAt) continue;
+    const support = entryValue(vitals.items.oxygenSupport);
     readings.push({
       source: row.visit_id,
       assessedAt,
-      spo2: number('spo2'),
-      respiratoryRate: number('respiratoryRate'),
-      temperature: number('temperature'),
-      oxygenSupport: typeof entries.oxygenSupport?.value === 'string' ? entries.oxygenSupport.value : null,
-      fio2: number('fio2Setting'),
-      peep: number('peep'),
+      spo2: number(vitals.items.spo2),
+      respiratoryRate: number(vitals.items.respiratoryRate),
+      temperature: number(vitals.items.temperature),
+      oxygenSupport: typeof support === 'string' ? support : null,
+      fio2: number(vitals.items.fio2),
+      peep: number(vitals.items.peep),
     });
   }
   return readings;
@@ -92,7 +102,11 @@ export function toView(
   adverseEventIds: string[],
 ): AdministrationView {
   const visit = protocol.schedule.visits.find((entry) => entry.id === row.visit_id);
-  const preTimepoint = visit?.timepoints.find((timepoint) => timepoint.minutesFromDose < 0);
+  const vitalsForm = protocol.doseVitals?.form;
+  const preTimepoint = visit?.timepoints.find(
+    (timepoint) =>
+      timepoint.minutesFromDose < 0 && vitalsForm !== undefined && timepoint.forms.includes(vitalsForm),
+  );
   const started = row.started_at ? new Date(row.started_at) : null;
   const screeningVisits = new Set(
     protocol.schedule.visits.filter((entry) => entry.kind === 'screening').map((entry) => entry.id),
@@ -189,7 +203,7 @@ export async function doseSchedule(
   const { protocol } = await currentProtocol(db, studyId);
   const zone = await siteTimeZone(db, studyId, participant.site_id);
   const rows = await administrations(db, studyId, participantId);
-  const readings = await vitalsReadings(db, studyId, participantId, zone);
+  const readings = await vitalsReadings(db, studyId, protocol, participantId, zone);
   const links = await linkedEvents(db, studyId, participantId);
   const windows = windowsOf(protocol, participant, rows, zone);
   const now = new Date();
@@ -314,6 +328,28 @@ async function resolveDispensing(
   ]);
 }
 
+/**
+ * The device of a given dose: asked when a regimen of the protocol uses one (a nebulizer), one of the
+ * dose record form's device codes where it lists them; refused when no regimen uses one (an injection).
+ */
+function deviceProblems(
+  protocol: Protocol,
+  device: string | undefined,
+): Array<{ field: string; message: string }> {
+  const used = regimenDevice(protocol);
+  if (!used) {
+    return device
+      ? [{ field: 'device', message: 'No regimen of this protocol uses a device: leave the device out.' }]
+      : [];
+  }
+  if (!device) return [{ field: 'device', message: `Give the device used (${used.name.en}).` }];
+  const deviceItem = doseRecordDeviceItem(protocol);
+  const devices = deviceItem ? allowedCodes(protocol, deviceItem) : [];
+  return devices.length > 0 && !devices.includes(device)
+    ? [{ field: 'device', message: `Choose one of ${devices.join(', ')}.` }]
+    : [];
+}
+
 async function normalize(
   trx: Tx,
   studyId: string,
@@ -332,21 +368,14 @@ async function normalize(
     problems.push({ field: 'startedAt', message: 'Not a real date and time.' });
   if (request.endedAt && !endedAt) problems.push({ field: 'endedAt', message: 'Not a real date and time.' });
   if (given) {
-    if (!request.startedAt)
-      problems.push({ field: 'startedAt', message: 'Give the time the nebulisation started.' });
+    if (!request.startedAt) problems.push({ field: 'startedAt', message: 'Give the time the dose started.' });
     if (!request.endedAt)
-      problems.push({ field: 'endedAt', message: 'Give the time the nebulisation ended (or was stopped).' });
+      problems.push({ field: 'endedAt', message: 'Give the time the dose ended (or was stopped).' });
     if (request.volumeMl === undefined)
-      problems.push({ field: 'volumeMl', message: 'Give the volume nebulised in mL.' });
-    const exposure = protocol.forms.find((form) => form.id === 'exposure');
-    const deviceItem = exposure?.items.find((item) => item.id === 'device');
-    const devices = deviceItem ? allowedCodes(protocol, deviceItem) : [];
-    if (!request.device) problems.push({ field: 'device', message: 'Give the nebulizer used.' });
-    else if (devices.length > 0 && !devices.includes(request.device)) {
-      problems.push({ field: 'device', message: `Choose one of ${devices.join(', ')}.` });
-    }
+      problems.push({ field: 'volumeMl', message: 'Give the volume given in mL.' });
+    problems.push(...deviceProblems(protocol, request.device));
     if (request.status === 'interrupted' && !request.interruptionReason) {
-      problems.push({ field: 'interruptionReason', message: 'Say why the nebulisation was interrupted.' });
+      problems.push({ field: 'interruptionReason', message: 'Say why the dose was interrupted.' });
     }
     if (request.notGivenReason)
       problems.push({
@@ -434,7 +463,7 @@ async function viewAfterWrite(
   row: AdministrationRow,
   participant: WritableParticipant,
 ): Promise<SavedAdministration> {
-  const readings = await vitalsReadings(trx, studyId, row.participant_id, participant.siteTimeZone);
+  const readings = await vitalsReadings(trx, studyId, protocol, row.participant_id, participant.siteTimeZone);
   const links = (await linkedEvents(trx, studyId, row.participant_id)).filter(
     (link) => link.administration_id === row.administration_id,
   );
@@ -448,11 +477,11 @@ async function viewAfterWrite(
 }
 
 /**
- * Records one scheduled inhalation: the dispensed vial (scanned), times, device, volume, completed or
- * interrupted and why, or not given and why. A given dose is refused while dosing is paused; a dose
- * outside its window needs a reason. The visit's exposure form is written from the record in the same
- * transaction. The inhalation-event flags are computed from the vitals recorded at the dose's
- * timepoints whenever the record is read.
+ * Records one scheduled dose: the dispensed vial (scanned), times, volume, the device where a regimen
+ * uses one, completed or interrupted and why, or not given and why. A given dose is refused while
+ * dosing is paused; a dose outside its window needs a reason. The visit's dose record form is written
+ * from the record in the same transaction. The inhalation-event flags (where the protocol declares
+ * them) are computed from the dose vitals recorded at the dose's timepoints whenever the record is read.
  */
 export async function recordAdministration(
   database: Database,

@@ -59,7 +59,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
       config: { permission: 'dosing.record' },
       schema: {
         tags,
-        summary: 'Record a scheduled inhalation (given from a dispensed vial, interrupted, or not given)',
+        summary: 'Record a scheduled dose (given from a dispensed vial, interrupted, or not given)',
         params: doseParams,
         body: recordAdministrationRequestSchema,
         response: { 201: savedAdministrationSchema, ...errors },

@@ -59,7 +59,7 @@ export async function flagsWithoutEvent(
   for (const dose of visible) {
     let readings = readingsOf.get(dose.participant_id);
     if (!readings) {
-      readings = await vitalsReadings(db, studyId, dose.participant_id, dose.time_zone);
+      readings = await vitalsReadings(db, studyId, protocol, dose.participant_id, dose.time_zone);
       readingsOf.set(dose.participant_id, readings);
     }
     const view = toView(protocol, dose, readings, []);

@@ -8,6 +8,7 @@ import { errorBodySchema } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import { validationFailed } from '../kernel/errors.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import type { CsvCells } from './csv.ts';
 import { type ExportKind, recordExport } from './export-audit.ts';
 import { exportFhirBundle } from './fhir/fhir-bundle.ts';
@@ -18,6 +19,7 @@ import { type ChunkSink, loadSdtmStudy, type SdtmReader, writeSdtm } from './sdt
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
 import { planSdtm } from './sdtm/sdtm-plan.ts';
 import { type SdtmDatasetCode, sdtmDomainCodes, suppCodes } from './sdtm/variables.ts';
+import { unplacedValuesOfStudy } from './unplaced-values.ts';
 import { zipStream } from './zip.ts';
 
 // Downloads of every export. Each streams: the reply starts while the data is still being read, a
@@ -25,6 +27,12 @@ import { zipStream } from './zip.ts';
 // options) before the first byte leaves, so nothing is exported unrecorded.
 
 const DATE_SHIFT_HEADER = 'x-date-shift-key';
+/**
+ * How many saved values no protocol version defines, so the export could not place them. Exports
+ * read every value under the union of the study's protocol versions; a value none of them defines is
+ * counted here, in the export's audit event and (ODM) in an annotation, never left out unsaid.
+ */
+const UNPLACED_HEADER = 'x-unplaced-values';
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 const sdtmErrors = { ...errors, 409: errorBodySchema, 422: errorBodySchema };
 const binary = z.unknown().describe('the file, streamed');
@@ -142,6 +150,14 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     details = {},
   ) => recordExport(database, studyId, sessionOf(request).actor, kind, privacy, details);
   const config = { permission: 'export.run' as const };
+  /** The values the export cannot place, counted before the reply starts (header and audit event). */
+  const unplacedCount = async (reply: FastifyReply) => {
+    const values = await database.read(async (db) =>
+      unplacedValuesOfStudy(db, studyId, (await siteProtocols(db, studyId)).union()),
+    );
+    reply.header(UNPLACED_HEADER, String(values.length));
+    return values.length === 0 ? {} : { unplacedValues: values.length };
+  };
 
   app.get(
     '/fhir/Bundle',
@@ -171,7 +187,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'CDISC ODM 1.3.2: the protocol metadata and the clinical data with audit records and signatures (metadataOnly: only forms, items, code lists and checks)',
+          'CDISC ODM 1.3.2: the metadata of every protocol version (their union) and the clinical data with audit records and signatures (metadataOnly: only forms, items, code lists and checks); X-Unplaced-Values counts saved values no version defines',
         querystring: z.strictObject({ ...privacyQuery, metadataOnly: flag }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
@@ -180,7 +196,8 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const metadataOnly = request.query.metadataOnly === 'true';
-      await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy);
+      const unplaced = metadataOnly ? {} : await unplacedCount(reply);
+      await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy, unplaced);
       const body = Readable.from(exportOdm(database, studyId, { metadataOnly, privacy }));
       const name = metadataOnly ? `odm-metadata-${stamp()}.xml` : `odm-${stamp()}.xml`;
       return download(reply, 'application/xml; charset=utf-8', name, body);
@@ -195,7 +212,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written',
+          'Every SDTM domain (DM DS SV EX AE CM MH VS LB TS TA TV), the SUPP-- data sets long text needs (XPT) and define.xml, as one ZIP; 422 when a value cannot be written; X-Unplaced-Values counts saved values no protocol version defines',
         querystring: z.strictObject({ ...privacyQuery, ...rawQuery, format: sdtmFormat }),
         headers: privacyHeaders,
         response: { 200: binary, ...sdtmErrors },
@@ -205,12 +222,14 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const privacy = privacyOf(request.query, request.headers);
       const { format } = request.query;
       const cells = cellsOf(request.query);
+      const unplaced = await unplacedCount(reply);
       const { body, rows } = await sdtmZip(context, format, privacy, cells, sessionOf(request).user);
       try {
         await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
           domains: 'all',
           rows,
           ...(format === 'csv' ? { csvCells: cells } : {}),
+          ...unplaced,
         });
       } catch (error) {
         body.destroy();
@@ -227,7 +246,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'One SDTM data set as a SAS transport file or CSV: a domain, or (XPT) its SUPP-- with the rest of text over 200 bytes; 422 when a value cannot be written',
+          'One SDTM data set as a SAS transport file or CSV: a domain, or (XPT) its SUPP-- with the rest of text over 200 bytes; 422 when a value cannot be written; X-Unplaced-Values counts saved values no protocol version defines',
         params: z.strictObject({
           domain: sdtmDomainParam.describe('the data set code in either case, e.g. dm, CM or suppcm'),
         }),
@@ -245,10 +264,12 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       // 422 here, never a 200 whose file ends short.
       const study = await loadSdtmStudy(database, studyId, privacy, sessionOf(request).user);
       const plan = await planSdtm(database, studyId, study, { format, datasets: [code] });
+      const unplaced = await unplacedCount(reply);
       await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         domains: [code],
         rows: plan.rows.get(code) ?? 0,
         ...(format === 'csv' ? { csvCells: cells } : {}),
+        ...unplaced,
       });
       const body = streamFromSink(async (sink) => {
         await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), {
@@ -272,7 +293,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          "REDCap's flat CSV (one row per participant and event) with its data dictionary, ready for REDCap's data import tool",
+          "REDCap's flat CSV (one row per participant and event) with its data dictionary (every field of every protocol version), ready for REDCap's data import tool; X-Unplaced-Values counts saved values no version defines",
         querystring: z.strictObject({ ...privacyQuery, ...rawQuery, part: redcapPart }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
@@ -284,7 +305,8 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const cells = cellsOf(request.query);
       const kind: ExportKind =
         part === 'all' ? 'redcap' : part === 'data' ? 'redcap-data' : 'redcap-dictionary';
-      await audit(request, kind, privacy, { csvCells: cells });
+      const unplaced = part === 'dictionary' ? {} : await unplacedCount(reply);
+      await audit(request, kind, privacy, { csvCells: cells, ...unplaced });
       if (part === 'dictionary') {
         const body = Readable.from(redcapDictionaryCsv(database, studyId, cells));
         return download(reply, 'text/csv; charset=utf-8', 'redcap-data-dictionary.csv', body);

@@ -3,6 +3,8 @@ import { type CodedTerm, codedTermsOf } from '../coding/coded-terms.ts';
 import type { Entries } from '../crf/entries.ts';
 import type { Database } from '../db/connection.ts';
 import type { ConsentTable, FormRecordTable, ParticipantTable } from '../db/schema-participants.ts';
+import { doseRecordForm } from '../protocol/dose-record-form.ts';
+import type { Protocol } from '../protocol/schema.ts';
 
 export type ParticipantRow = Selectable<ParticipantTable>;
 export type FormRecordRow = Selectable<FormRecordTable>;
@@ -328,10 +330,10 @@ export interface GivenDose {
 
 /**
  * The doses a participant was given: from the dosing module's records when it holds any (with the
- * lot of the dispensed vial), else from the eCRF exposure form, where trials without the dosing
+ * lot of the dispensed vial), else from the protocol's dose record form (SDTM EX), where trials without the dosing
  * screen (and data imported from elsewhere) keep them. Doses not given are left out.
  */
-export function givenDoses(subject: SubjectSource): GivenDose[] {
+export function givenDoses(subject: SubjectSource, protocol: Protocol): GivenDose[] {
   if (subject.doses.length > 0) {
     return subject.doses
       .filter((dose) => dose.status !== 'not-given')
@@ -353,7 +355,9 @@ export function givenDoses(subject: SubjectSource): GivenDose[] {
       : value instanceof Date
         ? value.toISOString()
         : String(value);
-  return recordsOf(subject, 'exposure')
+  const form = doseRecordForm(protocol);
+  if (!form) return [];
+  return recordsOf(subject, form.id)
     .filter((record) => fieldValue(record, 'administered') === true)
     .map((record) => {
       const volume = fieldValue(record, 'volume');

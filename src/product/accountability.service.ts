@@ -3,6 +3,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { type AccountabilityReport, type CustodyEvent, DEPOT, reconcile } from './accountability.ts';
+import { BLINDED_LOT, hiddenKitLots } from './kit-blinding.ts';
 
 /** The accountability report from the custody events and the vials as they are (see accountability.ts). */
 export async function accountabilityReport(
@@ -44,11 +45,21 @@ export async function accountabilityReport(
     ])
     .where('d.study_id', '=', studyId)
     .execute();
+  // A blinded reader sees every kit lot as one: counts by lot would tell which kits share an arm.
+  const hidden = await hiddenKitLots(db, studyId, caller.user);
+  const lotOf = (lotId: string) => (hidden.has(lotId) ? BLINDED_LOT.lotId : lotId);
+  const shown = lots.filter((lot) => !hidden.has(lot.lot_id));
+  const merged = lots.filter((lot) => hidden.has(lot.lot_id));
   const report = reconcile({
-    lots: lots.map((lot) => ({ lotId: lot.lot_id, lotNumber: lot.lot_number, vialCount: lot.vial_count })),
+    lots: [
+      ...shown.map((lot) => ({ lotId: lot.lot_id, lotNumber: lot.lot_number, vialCount: lot.vial_count })),
+      ...(merged.length > 0
+        ? [{ ...BLINDED_LOT, vialCount: merged.reduce((sum, lot) => sum + lot.vial_count, 0) }]
+        : []),
+    ],
     events: events.map((event) => ({
       vialId: event.vial_id,
-      lotId: event.lot_id,
+      lotId: lotOf(event.lot_id),
       kind: event.kind as CustodyEvent['kind'],
       siteId: event.site_id,
       participantId: event.participant_id,
@@ -57,7 +68,7 @@ export async function accountabilityReport(
     vials: vials.map((vial) => ({
       vialId: vial.vial_id,
       code: vial.code,
-      lotId: vial.lot_id,
+      lotId: lotOf(vial.lot_id),
       state: vial.state,
       siteId: vial.site_id,
     })),
@@ -66,7 +77,7 @@ export async function accountabilityReport(
       studyNumber: row.study_number,
       siteId: row.site_id,
       vialId: row.vial_id,
-      lotId: row.lot_id,
+      lotId: lotOf(row.lot_id),
       visitId: row.visit_id,
       returned: row.returned_at !== null,
     })),

@@ -12,6 +12,7 @@ import { assertDosingAllowed } from '../safety/pause.service.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { dateInZone, siteTimeZone } from '../study/site-time.ts';
 import { usabilityAt, usableUntil } from './expiry.ts';
+import { BLINDED_LOT, hiddenKitLots } from './kit-blinding.ts';
 import {
   addVialEvents,
   findVial,
@@ -280,7 +281,7 @@ export async function proposeVial(
         : `No released, unquarantined, unexpired kit for this participant is in stock at ${participant.site_id}. Order a shipment.`,
     );
   }
-  const [vial] = await vialViews(db, studyId, product, [best]);
+  const [vial] = await vialViews(db, studyId, product, [best], await hiddenKitLots(db, studyId, caller.user));
   if (!vial) throw notFound(`Vial ${best.vial_id}`);
   return {
     participantId,
@@ -384,7 +385,13 @@ async function recordDispensing(
     entityId: participant.participant_id,
     newValue: { dispensingId, visitId, vial: vial.code, thawedAt: thawedAt.toISOString() },
   });
-  const [view] = await dispensingViews(trx, studyId, product, { dispensingId });
+  const [view] = await dispensingViews(
+    trx,
+    studyId,
+    product,
+    { dispensingId },
+    await hiddenKitLots(trx, studyId, caller.user),
+  );
   if (!view) throw notFound(`Dispensing ${dispensingId}`);
   return view;
 }
@@ -394,6 +401,8 @@ export async function dispensingViews(
   studyId: string,
   product: Product,
   filter: { dispensingId?: string; participantId?: string },
+  /** Kit lots the reader may not tell apart (hiddenKitLots). */
+  hiddenLots: ReadonlySet<string>,
 ): Promise<DispensingView[]> {
   const rows = await db
     .selectFrom('dispensing as d')
@@ -410,6 +419,7 @@ export async function dispensingViews(
       'd.vial_id',
       'v.code',
       'l.lot_number',
+      'l.lot_id',
       'd.site_id',
       'd.dispensed_at',
       'd.dispensed_by_name',
@@ -430,7 +440,7 @@ export async function dispensingViews(
     visitId: row.visit_id,
     vialId: row.vial_id,
     vialCode: row.code,
-    lotNumber: row.lot_number,
+    lotNumber: hiddenLots.has(row.lot_id) ? BLINDED_LOT.lotNumber : row.lot_number,
     siteId: row.site_id,
     dispensedAt: new Date(row.dispensed_at).toISOString(),
     dispensedBy: row.dispensed_by_name,
@@ -454,7 +464,12 @@ export async function participantDispensings(
 ): Promise<DispensingView[]> {
   const participant = await findParticipant(db, studyId, participantId);
   authorize(caller.user, 'product.read', { siteId: participant.site_id });
-  return dispensingViews(db, studyId, (await currentProtocol(db, studyId)).protocol.product, {
-    participantId,
-  });
+  const { product } = (await currentProtocol(db, studyId)).protocol;
+  return dispensingViews(
+    db,
+    studyId,
+    product,
+    { participantId },
+    await hiddenKitLots(db, studyId, caller.user),
+  );
 }

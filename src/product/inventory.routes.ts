@@ -1,10 +1,14 @@
 import { recordErrorResponses as errors } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
+import { notFound } from '../kernel/errors.ts';
 import { inventoryQuerySchema, inventoryViewSchema, labelQuerySchema } from './inventory.schema.ts';
 import { inventorySummary } from './inventory.service.ts';
 import { vialLabels } from './label.service.ts';
-import { resupplyNeeds, resupplyNeedsSchema } from './resupply.service.ts';
+import { shipmentViewSchema } from './product.schema.ts';
+import { resupplyNeedsSchema, resupplyShipmentRequestSchema } from './resupply.schema.ts';
+import { resupplyNeeds, sendResupply } from './resupply.service.ts';
+import { shipmentViews } from './shipment.views.ts';
 
 /** The inventory dashboard's summary and the vial label PDF. */
 export function inventoryRoutes(app: App, context: AppContext): void {
@@ -35,11 +39,33 @@ export function inventoryRoutes(app: App, context: AppContext): void {
       schema: {
         tags,
         summary:
-          'Sites whose usable stock of a kit type is below its threshold, with what to send (unblinded roles only)',
+          'Sites whose stock of a kit type is below its threshold, with the shipment proposed: every kit type, kit numbers from the depot (unblinded roles only)',
         response: { 200: resupplyNeedsSchema, ...errors },
       },
     },
     async (request) => database.read((db) => resupplyNeeds(db, studyId, sessionOf(request))),
+  );
+
+  app.post(
+    '/product/resupply/shipments',
+    {
+      // Packing is product.ship; the service asks armsVisible too, since the proposal names kit types.
+      config: { permission: 'product.ship' },
+      schema: {
+        tags,
+        summary:
+          'Pack the proposed resupply shipment for a site (signed): every kit type in the protocol’s quantities (unblinded roles only)',
+        body: resupplyShipmentRequestSchema,
+        response: { 201: shipmentViewSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caller = sessionOf(request);
+      const shipmentId = await sendResupply(database, studyId, caller, context.config.lockout, request.body);
+      const [view] = await database.read((db) => shipmentViews(db, studyId, caller, shipmentId));
+      if (!view) throw notFound(`Shipment ${shipmentId}`);
+      return reply.status(201).send(view);
+    },
   );
 
   app.get(

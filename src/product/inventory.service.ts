@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
-import type { VialState } from '../db/schema-product.ts';
+import type { LotStatus, VialState } from '../db/schema-product.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import type { InventoryCounts, InventoryView, StateCounts } from './inventory.schema.ts';
+import { BLINDED_LOT, hiddenKitLots } from './kit-blinding.ts';
 import { productOf } from './product.queries.ts';
 import { listExcursions, listStorageUnits } from './storage.service.ts';
 
@@ -112,7 +113,11 @@ export async function inventorySummary(
 
   const unitCounts = new Map(units.map((unit) => [unit.unitId, emptyCounts()]));
   const siteCounts = new Map<string | null, InventoryCounts>();
-  const lotCounts = new Map(lots.map((lot) => [lot.lot_id, emptyCounts()]));
+  // A blinded reader sees every kit lot as one: a lot's counts (dispensed, in stock) would tell which
+  // kits share an arm.
+  const hidden = await hiddenKitLots(db, studyId, caller.user);
+  const lotOf = (lotId: string) => (hidden.has(lotId) ? BLINDED_LOT.lotId : lotId);
+  const lotCounts = new Map(lots.map((lot) => [lotOf(lot.lot_id), emptyCounts()]));
   for (const unit of units) if (!siteCounts.has(unit.siteId)) siteCounts.set(unit.siteId, emptyCounts());
   for (const row of rows) {
     if (row.unit_id) {
@@ -125,7 +130,7 @@ export async function inventorySummary(
       siteCounts.set(row.site_id, site);
     }
     add(site, row);
-    const lot = lotCounts.get(row.lot_id);
+    const lot = lotCounts.get(lotOf(row.lot_id));
     if (lot) add(lot, row);
   }
   const awaiting = (unitId: string) =>
@@ -143,14 +148,51 @@ export async function inventorySummary(
       ...(unitCounts.get(unit.unitId) ?? emptyCounts()),
       excursionsAwaitingDisposition: awaiting(unit.unitId).length,
     })),
-    lots: lots.map((lot) => ({
-      lotId: lot.lot_id,
-      lotNumber: lot.lot_number,
-      status: lot.status,
-      manufacturedOn: lot.manufactured_on,
-      vialCount: lot.vial_count,
-      releasedAt: lot.released_at ? new Date(lot.released_at).toISOString() : null,
-      ...(lotCounts.get(lot.lot_id) ?? emptyCounts()),
-    })),
+    lots: [
+      ...lots
+        .filter((lot) => !hidden.has(lot.lot_id))
+        .map((lot) => ({
+          lotId: lot.lot_id,
+          lotNumber: lot.lot_number,
+          status: lot.status,
+          manufacturedOn: lot.manufactured_on,
+          vialCount: lot.vial_count,
+          releasedAt: lot.released_at ? new Date(lot.released_at).toISOString() : null,
+          ...(lotCounts.get(lot.lot_id) ?? emptyCounts()),
+        })),
+      ...blindedLotRow(
+        lots.filter((lot) => hidden.has(lot.lot_id)),
+        lotCounts.get(BLINDED_LOT.lotId),
+      ),
+    ],
   };
+}
+
+/**
+ * The one row a blinded reader sees for all kit lots: their vials and counts together, the earliest
+ * manufacture, and released (with the last release) only when every kit lot is.
+ */
+function blindedLotRow(
+  lots: Array<{
+    status: LotStatus;
+    manufactured_on: string;
+    vial_count: number;
+    released_at: Date | string | null;
+  }>,
+  counts: InventoryCounts | undefined,
+) {
+  const first = lots[0];
+  if (!first) return [];
+  const status: LotStatus = lots.every((lot) => lot.status === first.status) ? first.status : 'pending';
+  const released = lots.flatMap((lot) => (lot.released_at ? [new Date(lot.released_at).toISOString()] : []));
+  return [
+    {
+      ...BLINDED_LOT,
+      status,
+      manufacturedOn: lots.map((lot) => lot.manufactured_on).sort()[0] ?? first.manufactured_on,
+      vialCount: lots.reduce((sum, lot) => sum + lot.vial_count, 0),
+      releasedAt: status === 'released' ? (released.sort().at(-1) ?? null) : null,
+      ...(counts ?? emptyCounts()),
+    },
+  ];
 }

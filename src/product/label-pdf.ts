@@ -7,7 +7,8 @@ import type { labelLayouts, labelSymbologies } from './inventory.schema.ts';
 
 export interface VialLabel {
   code: string;
-  lotNumber: string;
+  /** Null on a kit's label (the lot would tell which kits share an arm). */
+  lotNumber: string | null;
   /** YYYY-MM-DD: the vial's expiry at its current storage temperature. */
   expiresOn: string;
 }
@@ -124,7 +125,7 @@ function drawLabel(
   document.y = y + pad;
   line(header.study, 'Helvetica', 5.5);
   line(label.code, 'Helvetica-Bold', 8.5);
-  line(`Lot ${label.lotNumber}`, 'Helvetica', 6.5);
+  if (label.lotNumber !== null) line(`Lot ${label.lotNumber}`, 'Helvetica', 6.5);
   line(`EXP ${label.expiresOn}`, 'Helvetica-Bold', 6.5);
   line(header.product, 'Helvetica', 5.5);
   line(header.storage, 'Helvetica', 5.5);

@@ -4,6 +4,7 @@ import { notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, canAccessSite } from '../kernel/permissions.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import type { LabelQuery } from './inventory.schema.ts';
+import { hiddenKitLots, refuseHiddenLot } from './kit-blinding.ts';
 import type { LabelHeader, VialLabel } from './label-pdf.ts';
 
 /**
@@ -19,12 +20,13 @@ export async function vialLabels(
 ): Promise<{ labels: VialLabel[]; header: LabelHeader; fileName: string }> {
   authorize(caller.user, 'product.manage');
   const { protocol } = await currentProtocol(db, studyId);
+  refuseHiddenLot(await hiddenKitLots(db, studyId, caller.user), query.lotId);
   let base = db
     .selectFrom('vial as v')
     .innerJoin('product_lot as l', (join) =>
       join.onRef('l.study_id', '=', 'v.study_id').onRef('l.lot_id', '=', 'v.lot_id'),
     )
-    .select(['v.code', 'v.site_id', 'v.expires_at', 'l.lot_number', 'l.volume_ml'])
+    .select(['v.code', 'v.site_id', 'v.expires_at', 'l.lot_number', 'l.kit_type', 'l.volume_ml'])
     .where('v.study_id', '=', studyId);
   let fileName = 'vial-labels.pdf';
   if (query.lotId) {
@@ -40,7 +42,11 @@ export async function vialLabels(
   } else {
     base = base.where('v.code', 'in', query.codes ?? []);
   }
-  const rows = (await base.orderBy('l.lot_number').orderBy('v.sequence').execute()).filter(
+  // Kits by kit number: sorted by lot, a sheet would group kits of one type.
+  const ordered = protocol.supply
+    ? base.orderBy('v.code')
+    : base.orderBy('l.lot_number').orderBy('v.sequence');
+  const rows = (await ordered.execute()).filter(
     (row) => !row.site_id || canAccessSite(caller.user, row.site_id),
   );
   if (query.codes) {
@@ -64,7 +70,8 @@ export async function vialLabels(
   };
   const labels: VialLabel[] = rows.map((row) => ({
     code: row.code,
-    lotNumber: row.lot_number,
+    // A kit's label is read by everyone who handles it, blinded or not: never its lot, only its kit number.
+    lotNumber: row.kit_type === null ? row.lot_number : null,
     expiresOn: new Date(row.expires_at).toISOString().slice(0, 10),
   }));
   return { labels, header, fileName };

@@ -6,6 +6,7 @@ import { notFound } from '../kernel/errors.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { shelfExpiry, shelfUsedBy, usableUntil } from './expiry.ts';
+import { lotAsSeen } from './kit-blinding.ts';
 import type { StorageUnitView, VialView } from './product.schema.ts';
 
 export type Product = Protocol['product'];
@@ -61,6 +62,8 @@ export async function vialViews(
   studyId: string,
   product: Product,
   rows: VialRow[],
+  /** Kit lots the reader may not tell apart (hiddenKitLots): their vials name BLINDED_LOT. */
+  hiddenLots: ReadonlySet<string>,
 ): Promise<VialView[]> {
   if (rows.length === 0) return [];
   const lots = await db
@@ -80,11 +83,12 @@ export async function vialViews(
     : [];
   return rows.map((row) => {
     const lot = lots.find((entry) => entry.lot_id === row.lot_id);
+    const seen = lotAsSeen(hiddenLots, { lotId: row.lot_id, lotNumber: lot?.lot_number ?? '' });
     return {
       vialId: row.vial_id,
       code: row.code,
-      lotId: row.lot_id,
-      lotNumber: lot?.lot_number ?? '',
+      lotId: seen.lotId,
+      lotNumber: seen.lotNumber,
       lotStatus: lot?.status ?? 'pending',
       state: row.state,
       siteId: row.site_id,

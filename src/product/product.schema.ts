@@ -12,6 +12,12 @@ const reason = z.string().trim().min(1, { message: 'Give the reason.' }).max(100
 const version = z.number().int().min(1);
 const uuid = (what: string) => z.uuid({ message: `Not a ${what} id.` });
 
+/**
+ * The lot a blinded reader sees for every lot of a kit type (src/product/kit-blinding.ts): a lot holds
+ * kits of one type, so telling lots apart would tell which kits share an arm.
+ */
+export const BLINDED_LOT = { lotId: 'blinded', lotNumber: 'Blinded kit lot' } as const;
+
 export const lotRequestSchema = z.strictObject({
   lotNumber: z
     .string()

@@ -4,6 +4,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, DomainError, notFound } from '../kernel/errors.ts';
 import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import { usableUntil } from './expiry.ts';
+import { BLINDED_LOT, hiddenKitLots } from './kit-blinding.ts';
 import {
   addVialEvents,
   findVial,
@@ -97,7 +98,13 @@ export async function returnVial(
       newValue: { dispensingId, visitId: dispensing.visit_id, vial: vial.code, state: 'returned' },
       reason: input.reason,
     });
-    const [view] = await returnViews(trx, studyId, product, { dispensingId });
+    const [view] = await returnViews(
+      trx,
+      studyId,
+      product,
+      { dispensingId },
+      await hiddenKitLots(trx, studyId, caller.user),
+    );
     if (!view) throw notFound(`Dispensing ${dispensingId}`);
     return view;
   });
@@ -113,7 +120,13 @@ export async function listReturns(
   authorize(caller.user, 'product.read', query.siteId ? { siteId: query.siteId } : undefined);
   const allSites = caller.user.roles.some((role) => studyWideRoles.has(role));
   const siteIds = query.siteId ? [query.siteId] : allSites ? undefined : caller.user.siteIds;
-  const views = await returnViews(db, studyId, await productOf(db, studyId), { siteIds });
+  const views = await returnViews(
+    db,
+    studyId,
+    await productOf(db, studyId),
+    { siteIds },
+    await hiddenKitLots(db, studyId, caller.user),
+  );
   if (!query.awaitingDestruction) return views;
   const awaiting = query.awaitingDestruction === 'true';
   return views.filter((view) => (view.vial.state === 'returned') === awaiting);
@@ -124,6 +137,7 @@ async function returnViews(
   studyId: string,
   product: Product,
   filter: { dispensingId?: string; siteIds?: string[] },
+  hiddenLots: ReadonlySet<string>,
 ): Promise<ReturnView[]> {
   if (filter.siteIds && filter.siteIds.length === 0) return [];
   const rows = await db
@@ -142,6 +156,7 @@ async function returnViews(
       'd.site_id',
       'd.vial_id',
       'l.lot_number',
+      'l.lot_id',
       'd.dispensed_at',
       'd.dispensed_by_name',
       'd.thawed_at',
@@ -166,7 +181,7 @@ async function returnViews(
       rows.map((row) => row.vial_id),
     )
     .execute();
-  const vials = await vialViews(db, studyId, product, vialRows);
+  const vials = await vialViews(db, studyId, product, vialRows, hiddenLots);
   return rows.flatMap((row) => {
     const vial = vials.find((entry) => entry.vialId === row.vial_id);
     const vialRow = vialRows.find((entry) => entry.vial_id === row.vial_id);
@@ -180,7 +195,7 @@ async function returnViews(
         studyNumber: row.study_number,
         visitId: row.visit_id,
         siteId: row.site_id,
-        lotNumber: row.lot_number,
+        lotNumber: hiddenLots.has(row.lot_id) ? BLINDED_LOT.lotNumber : row.lot_number,
         dispensedAt: new Date(row.dispensed_at).toISOString(),
         dispensedBy: row.dispensed_by_name,
         returnedAt: returnedAt.toISOString(),

@@ -88,102 +88,123 @@ async function shipmentVials(trx: Tx, studyId: string, shipmentId: string): Prom
     .execute();
 }
 
+export interface PackInput {
+  fromUnitId: string;
+  toUnitId: string;
+  containerUnitId: string | null;
+  vialCodes: string[];
+  password: string;
+}
+
 /** Packs vials of one unit for another (signed): each must be in that unit, unquarantined, of a released lot. */
 export async function packShipment(
   database: Database,
   studyId: string,
   caller: Caller,
   lockout: LockoutPolicy,
-  input: {
-    fromUnitId: string;
-    toUnitId: string;
-    containerUnitId: string | null;
-    vialCodes: string[];
-    password: string;
-  },
+  input: PackInput,
   now = new Date(),
 ): Promise<string> {
   authorize(caller.user, 'product.ship');
-  // The shipment has no id before it is packed: the failure names the unit it leaves from.
+  await reauthenticatePacker(database, studyId, caller, lockout, input);
+  return database.transaction((trx) => packVials(trx, studyId, caller, input, now));
+}
+
+/** The packer's signature: the shipment has no id before it is packed, so a failure names the unit it leaves from. */
+export async function reauthenticatePacker(
+  database: Database,
+  studyId: string,
+  caller: Caller,
+  lockout: LockoutPolicy,
+  input: { fromUnitId: string; password: string },
+): Promise<void> {
   const target = { entityType: 'storage_unit', entityId: input.fromUnitId, meaning: custodyMeanings.pack };
   await reauthenticate(database, studyId, caller, input.password, target, lockout);
-  return database.transaction(async (trx) => {
-    const from = await findUnit(trx, studyId, input.fromUnitId);
-    const to = await findUnit(trx, studyId, input.toUnitId);
-    authorize(caller.user, 'product.ship', scope(from));
-    if (from.unit_id === to.unit_id)
-      throw validationFailed([{ field: 'toUnitId', message: 'Ship to another unit.' }]);
-    if (input.containerUnitId) {
-      const container = await findUnit(trx, studyId, input.containerUnitId);
-      if (container.kind !== 'shipping_container') {
-        throw validationFailed([
-          { field: 'containerUnitId', message: `${container.code} is not a shipping container.` },
-        ]);
-      }
+}
+
+/** Packing within the caller's transaction, after the packer re-entered the password. */
+export async function packVials(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  input: Omit<PackInput, 'password'>,
+  now: Date,
+): Promise<string> {
+  const from = await findUnit(trx, studyId, input.fromUnitId);
+  const to = await findUnit(trx, studyId, input.toUnitId);
+  authorize(caller.user, 'product.ship', scope(from));
+  if (from.unit_id === to.unit_id)
+    throw validationFailed([{ field: 'toUnitId', message: 'Ship to another unit.' }]);
+  if (input.containerUnitId) {
+    const container = await findUnit(trx, studyId, input.containerUnitId);
+    if (container.kind !== 'shipping_container') {
+      throw validationFailed([
+        { field: 'containerUnitId', message: `${container.code} is not a shipping container.` },
+      ]);
     }
-    const codes = [...new Set(input.vialCodes)];
-    const vials = await trx
-      .selectFrom('vial')
-      .selectAll()
-      .where('study_id', '=', studyId)
-      .where('code', 'in', codes)
-      .forUpdate()
-      .execute();
-    const lots = await trx
-      .selectFrom('product_lot')
-      .select(['lot_id', 'status'])
-      .where('study_id', '=', studyId)
-      .execute();
-    const product = await productOf(trx, studyId);
-    const problems = codes.flatMap((code) => {
-      const vial = vials.find((entry) => entry.code === code);
-      const problem = !vial
-        ? 'no vial has this code'
-        : vial.unit_id !== from.unit_id || vial.state !== 'in_stock'
-          ? `it is not in stock in ${from.code}`
-          : vial.quarantined_at
-            ? 'it is quarantined'
-            : vial.expires_at.getTime() <= now.getTime()
-              ? 'it has expired'
-              : lots.find((lot) => lot.lot_id === vial.lot_id)?.status !== 'released' && to.site_id !== null
-                ? 'its lot is not released'
-                : refreezeForbidden(product, vial.thawed_at !== null, to.nominal_celsius)
-                  ? 'it has been thawed'
-                  : null;
-      return problem ? [{ field: `vialCodes.${code}`, message: `${code}: ${problem}.` }] : [];
-    });
-    if (problems.length > 0) throw validationFailed(problems, 'Some vials cannot be shipped.');
-    const shipmentId = randomUUID();
-    await trx
-      .insertInto('shipment')
-      .values({
-        study_id: studyId,
-        shipment_id: shipmentId,
-        from_unit_id: from.unit_id,
-        to_unit_id: to.unit_id,
-        container_unit_id: input.containerUnitId,
-        status: 'packed',
-        courier: null,
-        packed_at: now,
-        shipped_at: null,
-        received_at: null,
-        condition: null,
-        condition_note: null,
-      })
-      .execute();
-    await trx
-      .insertInto('shipment_vial')
-      .values(vials.map((vial) => ({ study_id: studyId, shipment_id: shipmentId, vial_id: vial.vial_id })))
-      .execute();
-    await signStep(trx, studyId, caller, shipmentId, 'pack', { from: from.code, to: caller.user.name }, now);
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'shipment.pack',
-      entityType: 'shipment',
-      entityId: shipmentId,
-      newValue: { from: from.code, to: to.code, vials: codes, signer: caller.user.name },
-    });
-    return shipmentId;
+  }
+  const codes = [...new Set(input.vialCodes)];
+  const vials = await trx
+    .selectFrom('vial')
+    .selectAll()
+    .where('study_id', '=', studyId)
+    .where('code', 'in', codes)
+    .forUpdate()
+    .execute();
+  const lots = await trx
+    .selectFrom('product_lot')
+    .select(['lot_id', 'status'])
+    .where('study_id', '=', studyId)
+    .execute();
+  const product = await productOf(trx, studyId);
+  const problems = codes.flatMap((code) => {
+    const vial = vials.find((entry) => entry.code === code);
+    const problem = !vial
+      ? 'no vial has this code'
+      : vial.unit_id !== from.unit_id || vial.state !== 'in_stock'
+        ? `it is not in stock in ${from.code}`
+        : vial.quarantined_at
+          ? 'it is quarantined'
+          : vial.expires_at.getTime() <= now.getTime()
+            ? 'it has expired'
+            : lots.find((lot) => lot.lot_id === vial.lot_id)?.status !== 'released' && to.site_id !== null
+              ? 'its lot is not released'
+              : refreezeForbidden(product, vial.thawed_at !== null, to.nominal_celsius)
+                ? 'it has been thawed'
+                : null;
+    return problem ? [{ field: `vialCodes.${code}`, message: `${code}: ${problem}.` }] : [];
   });
+  if (problems.length > 0) throw validationFailed(problems, 'Some vials cannot be shipped.');
+  const shipmentId = randomUUID();
+  await trx
+    .insertInto('shipment')
+    .values({
+      study_id: studyId,
+      shipment_id: shipmentId,
+      from_unit_id: from.unit_id,
+      to_unit_id: to.unit_id,
+      container_unit_id: input.containerUnitId,
+      status: 'packed',
+      courier: null,
+      packed_at: now,
+      shipped_at: null,
+      received_at: null,
+      condition: null,
+      condition_note: null,
+    })
+    .execute();
+  await trx
+    .insertInto('shipment_vial')
+    .values(vials.map((vial) => ({ study_id: studyId, shipment_id: shipmentId, vial_id: vial.vial_id })))
+    .execute();
+  await signStep(trx, studyId, caller, shipmentId, 'pack', { from: from.code, to: caller.user.name }, now);
+  await recordAudit(trx, studyId, caller.actor, {
+    action: 'shipment.pack',
+    entityType: 'shipment',
+    entityId: shipmentId,
+    newValue: { from: from.code, to: to.code, vials: codes, signer: caller.user.name },
+  });
+  return shipmentId;
 }
 
 /** A signed step of a packed shipment: which status it starts from and whose unit may sign it. */

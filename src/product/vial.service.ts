@@ -6,6 +6,7 @@ import type { Caller } from '../kernel/caller.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { authorize, canAccessSite, studyWideRoles } from '../kernel/permissions.ts';
 import { refreezeForbidden } from './expiry.ts';
+import { hiddenKitLots, refuseHiddenLot } from './kit-blinding.ts';
 import {
   addVialEvents,
   findUnit,
@@ -50,6 +51,8 @@ export async function listVials(
   },
 ): Promise<{ items: VialView[]; total: number }> {
   authorize(caller.user, 'product.read', query.siteId ? { siteId: query.siteId } : undefined);
+  const hidden = await hiddenKitLots(db, studyId, caller.user);
+  refuseHiddenLot(hidden, query.lotId);
   const allSites = caller.user.roles.some((role) => studyWideRoles.has(role));
   let base = db.selectFrom('vial').where('study_id', '=', studyId);
   if (query.lotId) base = base.where('lot_id', '=', query.lotId);
@@ -69,7 +72,10 @@ export async function listVials(
   }
   const total = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await base.selectAll().orderBy('code').limit(query.limit).offset(query.offset).execute();
-  return { items: await vialViews(db, studyId, await productOf(db, studyId), rows), total: Number(total.n) };
+  return {
+    items: await vialViews(db, studyId, await productOf(db, studyId), rows, hidden),
+    total: Number(total.n),
+  };
 }
 
 /** One vial by id or by its scanned code. */
@@ -83,14 +89,27 @@ export async function getVial(
   const vial = await findVial(db, studyId, by);
   if (!vial) throw notFound('vialId' in by ? `Vial ${by.vialId}` : `A vial with code ${by.code}`);
   if (vial.site_id && !canAccessSite(caller.user, vial.site_id)) throw notFound(`Vial ${vial.code}`);
-  const [view] = await vialViews(db, studyId, await productOf(db, studyId), [vial]);
+  const [view] = await vialViews(
+    db,
+    studyId,
+    await productOf(db, studyId),
+    [vial],
+    await hiddenKitLots(db, studyId, caller.user),
+  );
   if (!view) throw notFound(`Vial ${vial.code}`);
   return view;
 }
 
-async function viewOf(trx: Tx, studyId: string, product: Product, vialId: string): Promise<VialView> {
+async function viewOf(
+  trx: Tx,
+  studyId: string,
+  caller: Caller,
+  product: Product,
+  vialId: string,
+): Promise<VialView> {
   const row = await findVial(trx, studyId, { vialId });
-  const [view] = row ? await vialViews(trx, studyId, product, [row]) : [];
+  const hidden = await hiddenKitLots(trx, studyId, caller.user);
+  const [view] = row ? await vialViews(trx, studyId, product, [row], hidden) : [];
   if (!view) throw notFound(`Vial ${vialId}`);
   return view;
 }
@@ -135,7 +154,7 @@ export async function thawVial(
       field: 'thawed_at',
       newValue: now.toISOString(),
     });
-    return viewOf(trx, studyId, await productOf(trx, studyId), vialId);
+    return viewOf(trx, studyId, caller, await productOf(trx, studyId), vialId);
   });
 }
 
@@ -171,7 +190,7 @@ export async function moveVial(
       oldValue: vial.unit_id,
       newValue: unit.unit_id,
     });
-    return viewOf(trx, studyId, product, vialId);
+    return viewOf(trx, studyId, caller, product, vialId);
   });
 }
 
@@ -199,7 +218,7 @@ export async function writeOffVial(
     }
     const product = await productOf(trx, studyId);
     await writeOff(trx, studyId, caller, product, vial, input.kind, input.reason, now);
-    return viewOf(trx, studyId, product, vialId);
+    return viewOf(trx, studyId, caller, product, vialId);
   });
 }
 

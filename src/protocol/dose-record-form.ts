@@ -1,4 +1,4 @@
-import type { Protocol, ProtocolForm } from './schema.ts';
+import type { Protocol, ProtocolForm, ProtocolItem } from './schema.ts';
 
 /**
  * The eCRF form that records doses (the protocol's SDTM EX form). It is written only from the dose
@@ -8,3 +8,24 @@ export const isDoseRecordForm = (form: Pick<ProtocolForm, 'sdtmDomain'>): boolea
 
 export const doseRecordForm = (protocol: Protocol): ProtocolForm | undefined =>
   protocol.forms.find(isDoseRecordForm);
+
+type Regimen = Protocol['regimen'];
+
+/** Every regimen of the protocol: its own and those of arms that receive something else. */
+export const regimensOf = (protocol: Protocol): Regimen[] => [
+  protocol.regimen,
+  ...protocol.study.design.arms.flatMap((arm) => (arm.regimen ? [arm.regimen] : [])),
+];
+
+/**
+ * The device a dose is given with, when a regimen of the protocol uses one (kind other than `none`):
+ * then every dose record names the device. Read across all regimens, never the participant's arm, so
+ * the dose record asks the same questions in every arm of a blinded trial.
+ */
+export function regimenDevice(protocol: Protocol): Regimen['device'] | undefined {
+  return regimensOf(protocol).find((regimen) => regimen.device.kind !== 'none')?.device;
+}
+
+/** The item of the dose record form the dose's device is written to (its codes are the devices allowed). */
+export const doseRecordDeviceItem = (protocol: Protocol): ProtocolItem | undefined =>
+  doseRecordForm(protocol)?.items.find((item) => item.id === 'device');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { evaluateRateStoppingRule } from '../analysis/beta-binomial.ts';
 import { rolePermissions } from '../kernel/permissions.ts';
 import { roles } from '../kernel/roles.ts';
+import { doseVitalsSchema } from './schema-dosing.ts';
 import {
   codeListSchema,
   consentSchema,
@@ -76,6 +77,15 @@ const studySchema = z.strictObject({
           id: slugSchema,
           name: textSchema,
           description: textSchema.optional(),
+          /**
+           * The arm's role (ClinicalTrials.gov arm types): a placebo or active comparator makes the
+           * trial controlled (SDTM TS TCNTRL).
+           */
+          type: z
+            .enum(['experimental', 'placebo-comparator', 'active-comparator'], {
+              error: 'an arm type is experimental, placebo-comparator or active-comparator',
+            })
+            .default('experimental'),
           /** What this arm receives, when arms differ (a placebo arm); otherwise the protocol's regimen. */
           regimen: regimenSchema.optional(),
         }),
@@ -332,7 +342,7 @@ const safetySchema = z.strictObject({
        */
       controlledVentilation: z
         .strictObject({
-          /** Codes of the vitals' oxygenSupport item that mean controlled ventilation. */
+          /** Codes of the dose-vitals oxygenSupport item (doseVitals.items) that mean controlled ventilation. */
           oxygenSupport: z.array(z.string().min(1)).min(1),
           fio2RisePoints: z.number().positive(),
           peepRiseCmH2O: z.number().positive(),
@@ -419,6 +429,11 @@ export const protocolSchema = z.strictObject({
   codeLists: z.array(codeListSchema).default([]),
   eligibility: eligibilitySchema,
   regimen: regimenSchema,
+  /**
+   * The form of the vital signs taken at a dose's timepoints and its items by meaning: the bedside
+   * shows it around each dose and the inhalation-event flags read it. Without it, no vitals around doses.
+   */
+  doseVitals: doseVitalsSchema.optional(),
   /** How participants are allocated to arms; required when the design's allocation is randomised. */
   randomisation: randomisationSchema.optional(),
   /** Kit types and resupply (RTSM); required when the design is randomised and blinded. */

@@ -2,6 +2,8 @@ import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import type { Schema } from '../db/schema.ts';
 import { currentProtocol, type ProtocolVersion, protocolVersion } from '../study/protocol-store.ts';
+import type { Protocol } from './schema.ts';
+import { protocolUnion } from './version-union.ts';
 
 // Which protocol version a site works under: the latest version approved there by its ethics committee,
 // and never one older than the version current when the site joined the study (a site joins under the
@@ -61,7 +63,18 @@ export interface SiteProtocols {
   forSite(siteId: string): ProtocolVersion;
   /** A version by number (a record's own); the latest when none is given. */
   byNumber(versionNo: number | null | undefined): ProtocolVersion;
+  /** Every version loaded, oldest first. */
+  all: ProtocolVersion[];
+  /**
+   * Every version's forms, items and visits in one protocol (`protocolUnion`): the metadata of reads
+   * that put all participants' records into one set of definitions (exports, the report), so values
+   * entered under a version whose item or form a later one removed are still read.
+   */
+  union(): Protocol;
 }
+
+// Versions never change once loaded: their union is kept by study and the versions it was made of.
+const unions = new Map<string, Protocol>();
 
 /**
  * Every site's working protocol at once, for the reads that go over many participants (worklists,
@@ -76,9 +89,20 @@ export async function siteProtocols(db: Db, studyId: string): Promise<SiteProtoc
   ]);
   // Versions are few and cached once read (protocol-store.ts): all of them are at hand.
   const loaded = new Map<number, ProtocolVersion>();
-  for (const { version_no } of numbers)
-    loaded.set(version_no, await protocolVersion(db, studyId, version_no));
+  for (const versionNo of numbers.map((row) => row.version_no).sort((a, b) => a - b))
+    loaded.set(versionNo, await protocolVersion(db, studyId, versionNo));
   const byNumber = (versionNo: number | null | undefined) =>
     (versionNo === null || versionNo === undefined ? undefined : loaded.get(versionNo)) ?? current;
-  return { current, forSite: (siteId) => byNumber(working.get(siteId)), byNumber };
+  // The current version is the latest loaded; it closes the list whatever its number.
+  const all = [...[...loaded.values()].filter((version) => version.versionNo !== current.versionNo), current];
+  const union = () => {
+    const key = `${studyId}/${all.map((version) => version.versionNo).join(',')}`;
+    let merged = unions.get(key);
+    if (!merged) {
+      merged = protocolUnion(all.map((version) => version.protocol));
+      unions.set(key, merged);
+    }
+    return merged;
+  };
+  return { current, forSite: (siteId) => byNumber(working.get(siteId)), byNumber, all, union };
 }

@@ -2,12 +2,13 @@ import { recordErrorResponses } from '../kernel/api-schemas.ts';
 import { sessionOf } from '../kernel/authentication.ts';
 import type { App, AppContext } from '../kernel/context.ts';
 import {
+  extendKitListRequestSchema,
   generateKitListRequestSchema,
   kitListSchema,
   kitListStatusSchema,
   sealKitListRequestSchema,
 } from './kit-list.schema.ts';
-import { generateKits, kitListStatus, kitListView, sealKits } from './kit-list.service.ts';
+import { extendKits, generateKits, kitListStatus, kitListView, sealKits } from './kit-list.service.ts';
 
 const errors = recordErrorResponses;
 
@@ -70,5 +71,20 @@ export function kitListRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => sealKits(database, studyId, sessionOf(request), request.body),
+  );
+
+  app.post(
+    '/kits/list/extend',
+    {
+      config: { permission: 'randomisation.manage' },
+      schema: {
+        tags,
+        summary:
+          'Extend the sealed kit list with a further block, sealed at once: new kit numbers that never repeat one listed',
+        body: extendKitListRequestSchema,
+        response: { 200: kitListStatusSchema, ...errors },
+      },
+    },
+    async (request) => extendKits(database, studyId, sessionOf(request), request.body),
   );
 }

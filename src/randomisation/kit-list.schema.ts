@@ -32,15 +32,23 @@ export const kitListStatusSchema = z.object({
   kitCount: z.number().int(),
   generated: person.nullable(),
   sealed: person.nullable(),
+  /** The sealed blocks that extended the list (kitCount counts them too), first to last. */
+  blocks: z.array(
+    z.object({ block: z.number().int(), kitCount: z.number().int(), listHash: z.string(), sealed: person }),
+  ),
 });
 
 /** The kit list itself, for roles that may see arms: the seed and every kit's type, and which vial carries it. */
+export const extendKitListRequestSchema = generateKitListRequestSchema;
+
 export const kitListSchema = kitListStatusSchema.extend({
   seed: z.number().int(),
   hashMatches: z.boolean(),
   kits: z.array(
     z.object({
       sequence: z.number().int(),
+      /** 0: the list as first sealed; 1, 2 …: the blocks that extend it. */
+      block: z.number().int(),
       kitNumber: z.string(),
       kitType: z.string(),
       /** The lot whose vial carries this kit number, once one does. */
@@ -51,3 +59,6 @@ export const kitListSchema = kitListStatusSchema.extend({
 
 export type KitListStatus = z.infer<typeof kitListStatusSchema>;
 export type KitListView = z.infer<typeof kitListSchema>;
+
+export type GenerateKitListRequest = z.infer<typeof generateKitListRequestSchema>;
+export type SealKitListRequest = z.infer<typeof sealKitListRequestSchema>;

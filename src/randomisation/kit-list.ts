@@ -25,7 +25,13 @@ const HIGHEST = 999_999;
  * from one Mersenne Twister seeded with `seed` (as the randomisation list), so the same seed and
  * design always give the same list.
  */
-export function generateKitList(design: KitDesign, kitCount: number, seed: number): KitEntry[] {
+export function generateKitList(
+  design: KitDesign,
+  kitCount: number,
+  seed: number,
+  /** For a block that extends a list: the numbers already listed (never drawn again) and the last sequence. */
+  after: { numbers: ReadonlySet<string>; lastSequence: number } = { numbers: new Set(), lastSequence: 0 },
+): KitEntry[] {
   const types = Object.keys(design.shares).sort();
   const cycle = types.reduce((sum, type) => sum + (design.shares[type] ?? 0), 0);
   const cycles = Math.ceil(kitCount / cycle);
@@ -35,12 +41,12 @@ export function generateKitList(design: KitDesign, kitCount: number, seed: numbe
     const other = uniformInt(rng, 0, index);
     [kitTypes[index], kitTypes[other]] = [kitTypes[other] as string, kitTypes[index] as string];
   }
-  const used = new Set<number>();
+  const used = new Set<string>(after.numbers);
   return kitTypes.map((kitType, index) => {
-    let number = uniformInt(rng, LOWEST, HIGHEST);
-    while (used.has(number)) number = uniformInt(rng, LOWEST, HIGHEST);
-    used.add(number);
-    return { sequence: index + 1, kitNumber: `K-${number}`, kitType };
+    let kitNumber = `K-${uniformInt(rng, LOWEST, HIGHEST)}`;
+    while (used.has(kitNumber)) kitNumber = `K-${uniformInt(rng, LOWEST, HIGHEST)}`;
+    used.add(kitNumber);
+    return { sequence: after.lastSequence + index + 1, kitNumber, kitType };
   });
 }
 

@@ -1,5 +1,4 @@
 import type { Selectable } from 'kysely';
-import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
 import type { RandomisationListTable } from '../db/schema-randomisation.ts';
 import type { Caller } from '../kernel/caller.ts';
@@ -10,24 +9,58 @@ import { generateBlockList, type ListEntry, listHash } from './permuted-blocks.t
 import type { RandomisationListView, RandomisationStatus } from './randomisation.schema.ts';
 import type { StoredDesign } from './randomisation-design.ts';
 import { strataOfDesign } from './randomisation-design.ts';
+import { iso, type SealableList, sealStoredList, storeGeneratedList } from './sealed-list.ts';
 
 type ListRow = Selectable<RandomisationListTable>;
 
 /** 7 columns a row: 2,000 rows stay far below PostgreSQL's 65,535 parameters per statement. */
 const ENTRY_INSERT_CHUNK = 2_000;
 
-const personId = (caller: Caller) =>
-  caller.actor.type === 'user' ? caller.actor.userId : caller.actor.label;
-const iso = (value: Date | string) => new Date(value).toISOString();
-
 export const findList = (db: Db, studyId: string): Promise<ListRow | undefined> =>
   db.selectFrom('randomisation_list').selectAll().where('study_id', '=', studyId).executeTakeFirst();
 
 /**
+ * The randomisation list's storage, for the steps it shares with the kit list (sealed-list.ts);
+ * `generated` holds the columns of a list being generated (its method and size).
+ */
+const storedList = (
+  studyId: string,
+  generated?: Pick<ListRow, 'method' | 'entry_count'>,
+): SealableList<ListRow, ListEntry> => ({
+  noun: 'list',
+  entityType: 'randomisation_list',
+  actions: { generate: 'randomisation.generate', seal: 'randomisation.seal' },
+  lock: (trx) => lockedList(trx, studyId),
+  entries: (trx) => listEntries(trx, studyId),
+  hash: listHash,
+  saveRow: async (trx, columns, existing) => {
+    const row = {
+      ...columns,
+      method: generated?.method ?? 'permuted-blocks',
+      entry_count: generated?.entry_count ?? 0,
+    };
+    if (existing) {
+      await trx.updateTable('randomisation_list').set(row).where('study_id', '=', studyId).execute();
+    } else {
+      await trx
+        .insertInto('randomisation_list')
+        .values({ study_id: studyId, ...row })
+        .execute();
+    }
+  },
+  sealRow: async (trx, columns) => {
+    await trx.updateTable('randomisation_list').set(columns).where('study_id', '=', studyId).execute();
+  },
+  deleteEntries: async (trx) => {
+    await trx.deleteFrom('randomisation_entry').where('study_id', '=', studyId).execute();
+  },
+  insertEntries: (trx, entries) => insertEntries(trx, studyId, entries),
+  size: (row) => ({ entryCount: row.entry_count }),
+});
+
+/**
  * Generates the study's list from the current protocol's randomisation section and the study's sites,
- * with the statistician's seed; replaces a list not yet sealed and refuses once sealed. The audit event
- * carries the list's hash and size but not the seed, which would let anyone who reads the trail
- * rebuild the list.
+ * with the statistician's seed; replaces a list not yet sealed and refuses once sealed (sealed-list.ts).
  */
 export async function generateList(
   database: Database,
@@ -41,58 +74,31 @@ export async function generateList(
     const { protocol, versionNo } = await currentProtocol(trx, studyId);
     const randomisation = protocol.randomisation;
     if (!randomisation) throw conflict('The protocol does not randomise: it has no randomisation section.');
-    const existing = await lockedList(trx, studyId);
-    if (existing?.status === 'sealed') {
-      throw conflict(
-        `The list was sealed on ${iso(existing.sealed_at ?? existing.generated_at)} by ${existing.sealed_by_name}; a sealed list cannot be regenerated.`,
-      );
-    }
     const sites = await trx.selectFrom('site').select('site_id').where('study_id', '=', studyId).execute();
     const design: StoredDesign = { randomisation, siteIds: sites.map((site) => site.site_id).sort() };
     const entries =
       randomisation.method === 'permuted-blocks'
         ? generateBlockList(randomisation, strataOfDesign(design), input.seed)
         : [];
-    const hash = listHash(input.seed, design, entries);
-    if (existing) await trx.deleteFrom('randomisation_entry').where('study_id', '=', studyId).execute();
-    await insertEntries(trx, studyId, entries);
-    const row = {
-      method: randomisation.method,
-      seed: input.seed,
-      design: JSON.stringify(design),
-      protocol_version: versionNo,
-      list_hash: hash,
-      entry_count: entries.length,
-      status: 'generated' as const,
-      generated_by: personId(caller),
-      generated_by_name: caller.user.name,
-      generated_at: clock,
-    };
-    if (existing) {
-      await trx
-        .updateTable('randomisation_list')
-        .set({ ...row, version: existing.version + 1 })
-        .where('study_id', '=', studyId)
-        .execute();
-    } else {
-      await trx
-        .insertInto('randomisation_list')
-        .values({ study_id: studyId, ...row, version: 1 })
-        .execute();
-    }
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'randomisation.generate',
-      entityType: 'randomisation_list',
-      entityId: studyId,
-      oldValue: existing ? { listHash: existing.list_hash, entryCount: existing.entry_count } : undefined,
-      newValue: {
-        method: randomisation.method,
-        listHash: hash,
-        entryCount: entries.length,
-        strata: strataOfDesign(design).length,
+    const list = storedList(studyId, { method: randomisation.method, entry_count: entries.length });
+    await storeGeneratedList(
+      trx,
+      studyId,
+      caller,
+      list,
+      {
+        seed: input.seed,
+        design,
+        entries,
         protocolVersion: versionNo,
+        audited: {
+          method: randomisation.method,
+          entryCount: entries.length,
+          strata: strataOfDesign(design).length,
+        },
       },
-    });
+      clock,
+    );
   });
   return database.read((db) => randomisationStatus(db, studyId, caller));
 }
@@ -106,40 +112,9 @@ export async function sealList(
   clock = new Date(),
 ): Promise<RandomisationStatus> {
   authorize(caller.user, 'randomisation.manage');
-  await database.transaction(async (trx) => {
-    const list = await lockedList(trx, studyId);
-    if (!list) throw conflict('There is no randomisation list to seal: generate one first.');
-    if (list.status === 'sealed') throw conflict('The randomisation list is already sealed.');
-    if (list.list_hash !== input.listHash) {
-      throw conflict(
-        `The list changed since you checked it: its hash is now ${list.list_hash}. Review the list again before sealing.`,
-      );
-    }
-    const entries = await listEntries(trx, studyId);
-    if (listHash(list.seed, list.design, entries) !== list.list_hash) {
-      throw conflict(
-        'The stored list no longer matches its hash: it was changed outside exotrial. Do not seal it.',
-      );
-    }
-    await trx
-      .updateTable('randomisation_list')
-      .set({
-        status: 'sealed',
-        sealed_by: personId(caller),
-        sealed_by_name: caller.user.name,
-        sealed_at: clock,
-        version: list.version + 1,
-      })
-      .where('study_id', '=', studyId)
-      .execute();
-    await recordAudit(trx, studyId, caller.actor, {
-      action: 'randomisation.seal',
-      entityType: 'randomisation_list',
-      entityId: studyId,
-      oldValue: { status: 'generated' },
-      newValue: { status: 'sealed', listHash: list.list_hash, entryCount: list.entry_count },
-    });
-  });
+  await database.transaction((trx) =>
+    sealStoredList(trx, studyId, caller, storedList(studyId), input.listHash, clock),
+  );
   return database.read((db) => randomisationStatus(db, studyId, caller));
 }
 

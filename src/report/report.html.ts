@@ -28,7 +28,10 @@ const proportionText = (result: Proportion): string =>
     : `${result.count}/${result.n} (${percent(result.proportion)}; 95% CI ${percent(result.lower)}–${percent(result.upper)})`;
 
 function stamp(model: ReportModel): string {
-  return `<p class="stamp">Data cut ${esc(model.dataCut)} · protocol version ${esc(model.protocolVersion)}</p>`;
+  const unplaced = model.unplacedValues.length
+    ? `<p class="stamp">Saved values defined by no protocol version, in no table: ${esc(model.unplacedValues.join('; '))}</p>`
+    : '';
+  return `<p class="stamp">Data cut ${esc(model.dataCut)} · protocol version ${esc(model.protocolVersion)}</p>${unplaced}`;
 }
 
 const incidenceCells = (label: string, row: IncidenceRow): string[] => [

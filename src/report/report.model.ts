@@ -8,6 +8,7 @@ import type { OutcomeResult } from '../outcomes/secondary.ts';
 import { medianIqr } from '../outcomes/secondary.ts';
 import { type ParticipantSource, studyDay, visitIdOf } from '../outcomes/source.ts';
 import type { LocalizedText, Protocol } from '../protocol/schema.ts';
+import { type UnplacedValue, unplacedText } from '../protocol/version-union.ts';
 import { aeFormId } from '../safety/ae-summary.ts';
 import { type CausalityMapping, causalityMapping } from '../safety/causality.ts';
 import { type ArmAllocations, type ArmsSection, armsSection, serialiseArms } from './report.arms.ts';
@@ -109,6 +110,8 @@ export interface ReportModel extends ReportStamp {
   /** Results by arm of a randomised study (or the notice that blinds them); null when not randomised. */
   byArm: ArmsSection | null;
   sources: readonly ParticipantSource[];
+  /** Saved values that no protocol version defines, so no table can place them (named, not dropped). */
+  unplacedValues: string[];
 }
 
 const ENDED = ['enrolled', 'withdrawn', 'lost_to_follow_up', 'died', 'completed'];
@@ -370,6 +373,8 @@ export interface BuildReportInput extends ReportStamp {
   options?: AnalyseOptions;
   /** The arms the reader may see, for a randomised study; absent when the study is not randomised. */
   arms?: ArmAllocations;
+  /** Saved values no protocol version defines (`unplacedValuesOfStudy`): the report names them. */
+  unplacedValues?: readonly UnplacedValue[];
 }
 
 /** The whole report from the protocol and the source rows, as of the data cut. */
@@ -401,6 +406,7 @@ export function buildReportModel(input: BuildReportInput): ReportModel {
     efficacy,
     byArm: input.arms ? armsSection(protocol, enrolled, efficacy, input.arms) : null,
     sources,
+    unplacedValues: (input.unplacedValues ?? []).map(unplacedText),
   };
 }
 
@@ -462,5 +468,7 @@ export function reportJson(model: ReportModel) {
     },
     // Only a randomised study has the key, so the report of a single-arm study is unchanged.
     ...(model.byArm ? { byArm: serialiseArms(model.byArm) } : {}),
+    // Only when some saved value has no place in any protocol version.
+    ...(model.unplacedValues.length ? { unplacedValues: model.unplacedValues } : {}),
   };
 }

@@ -1,11 +1,12 @@
 import type { UserView } from '../auth/auth.schema.ts';
 import type { Database, Db } from '../db/connection.ts';
+import { unplacedValuesOfStudy } from '../exchange/unplaced-values.ts';
 import { authorize } from '../kernel/permissions.ts';
 import type { AnalyseOptions } from '../outcomes/analyse.ts';
 import { loadOutcomeSources } from '../outcomes/outcomes.loader.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import { armsVisible } from '../randomisation/blinding.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
 import type { ArmAllocations } from './report.arms.ts';
 import { confirmedDeviationCounts } from './report.deviations.ts';
 import { buildReportModel, type ReportModel } from './report.model.ts';
@@ -52,26 +53,34 @@ export async function loadReport(
   options: AnalyseOptions = {},
 ): Promise<LoadedReport> {
   if (user) authorize(user, 'analysis.read');
-  const { version, sources, deviations, arms, dataCut } = await database.read(async (db) => {
-    const current = await currentProtocol(db, studyId);
-    const dataCut = new Date().toISOString();
-    return {
-      version: current,
-      sources: await loadOutcomeSources(db, studyId, current.protocol),
-      deviations: await confirmedDeviationCounts(db, studyId),
-      arms: await allocationsFor(db, studyId, current.protocol, user),
-      dataCut,
-    };
-  });
+  const { version, protocol, sources, deviations, arms, unplaced, dataCut } = await database.read(
+    async (db) => {
+      const protocols = await siteProtocols(db, studyId);
+      // Values are read under every version's forms and items (the union), so a value entered under a
+      // version whose item a later amendment removed still counts; the stamp names the current version.
+      const protocol = protocols.union();
+      const dataCut = new Date().toISOString();
+      return {
+        version: protocols.current,
+        protocol,
+        sources: await loadOutcomeSources(db, studyId, protocol),
+        deviations: await confirmedDeviationCounts(db, studyId),
+        arms: await allocationsFor(db, studyId, protocol, user),
+        unplaced: await unplacedValuesOfStudy(db, studyId, protocol),
+        dataCut,
+      };
+    },
+  );
   const model = buildReportModel({
     dataCut,
     protocolVersion: version.label,
     protocolVersionNo: version.versionNo,
-    protocol: version.protocol,
+    protocol,
     sources,
     deviations,
     options,
+    unplacedValues: unplaced,
     ...(arms ? { arms } : {}),
   });
-  return { model, protocol: version.protocol };
+  return { model, protocol };
 }

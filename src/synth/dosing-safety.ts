@@ -1,7 +1,10 @@
+import { allowedCodes } from '../crf/form-checks.ts';
 import type { Database } from '../db/connection.ts';
 import { recordAdministration } from '../dosing/administration.service.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { dispenseVial, proposeVial } from '../product/dispensing.service.ts';
+import { doseRecordDeviceItem, regimenDevice } from '../protocol/dose-record-form.ts';
+import type { Protocol } from '../protocol/schema.ts';
 import { createAdverseEvent } from '../safety/adverse-event.service.ts';
 import { recordSubmission } from '../safety/submission.service.ts';
 import { addDays, at, type FormValues, fieldsOf } from './patient-forms.ts';
@@ -74,7 +77,16 @@ export class DosingSafetyWriter {
     private readonly supply: ProductSupply,
     /** The accounts' password: a recorded report is signed with it. */
     private readonly password: string,
+    private readonly protocol: Protocol,
   ) {}
+
+  /** The device a dose is given with, when a regimen uses one: the first the dose record form allows. */
+  private device(): string | undefined {
+    const device = regimenDevice(this.protocol);
+    if (!device) return undefined;
+    const item = doseRecordDeviceItem(this.protocol);
+    return (item ? allowedCodes(this.protocol, item)[0] : undefined) ?? device.kind;
+  }
 
   /**
    * One scheduled dose: about 94% completed, 3% interrupted (coughing), 3% not given (refused, or
@@ -134,10 +146,11 @@ export class DosingSafetyWriter {
         startedAt: at(context.date, STARTED),
         endedAt: interrupted ? at(context.date, '00:53') : at(context.date, ENDED),
         volumeMl: interrupted ? random.decimal(1, 2.2, 1) : context.volumeMl,
-        device: 'vibrating-mesh',
+        device: this.device(),
         ...(interrupted ? { interruptionReason: 'Coughing fit; inhalation stopped' } : {}),
         bronchospasm: false,
-        newCough: interrupted,
+        // The bedside observations of an inhaled dose exist only where the protocol watches for them.
+        newCough: interrupted && this.protocol.safety.inhalationEvents !== undefined,
       },
     );
     if (status === 'completed') this.counts.doses.completed++;

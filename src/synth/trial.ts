@@ -252,6 +252,7 @@ export async function generateSyntheticTrial(
     staff.safetyOfficer,
     supply,
     password,
+    protocol,
   );
   const writer = new TrialWriter(batches, studyId, protocol, staff, password, asOf, dosingSafety);
   let feverShown = false;
@@ -296,17 +297,35 @@ const allocationCount = async (db: Db, studyId: string) =>
 const LATE_VISIT_DAY = 6;
 type CourseDays = ReturnType<typeof participantCourse>['days'];
 
-const screeningFormOrder = [
-  'informedConsent',
-  'demographics',
-  'medicalHistory',
-  'screening',
-  'vitals',
-  'bloodGas',
-  'labs',
-  'chestCt',
-  'rtPcr',
-] as const;
+/** The dose's time of day in the demo (UTC; 09:00 in Shanghai): timepoints are placed around it. */
+const DOSE_MINUTE_OF_DAY = 60;
+
+const clockTime = (minuteOfDay: number) =>
+  `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
+
+/**
+ * Where the protocol takes vital signs, by study day: the dose visits' timepoints that list its
+ * dose-vitals form, and the later scheduled visits that list it. The patient model's values go there.
+ */
+function vitalsPlan(protocol: Protocol) {
+  const form = protocol.doseVitals?.form;
+  const listed = (forms: readonly string[]) => form !== undefined && forms.includes(form);
+  const doseDays = new Map<
+    number,
+    { visitId: string; timepoints: Array<{ id: string; minutesFromDose: number }> }
+  >();
+  const visitDays = new Map<number, string>();
+  for (const visit of protocol.schedule.visits) {
+    if (visit.repeat || visit.kind === 'screening' || visit.kind === 'unscheduled' || visit.day < 1) continue;
+    if (protocol.regimen.doseVisits.includes(visit.id)) {
+      const timepoints = visit.timepoints
+        .filter((timepoint) => listed(timepoint.forms))
+        .sort((a, b) => a.minutesFromDose - b.minutesFromDose);
+      doseDays.set(visit.day, { visitId: visit.id, timepoints });
+    } else if (listed(visit.forms)) visitDays.set(visit.day, visit.id);
+  }
+  return { doseDays, visitDays };
+}
 
 /** Writes one planned participant through the services, as the site's staff and the monitor. */
 class TrialWriter {
@@ -423,11 +442,16 @@ class TrialWriter {
       byRepresentative ? 'representative' : 'participant',
     );
     const strata = stratificationValues(this.protocol, profile);
+    const screening = this.protocol.schedule.visits.find((visit) => visit.kind === 'screening');
+    // The protocol's screening forms in its order (consent before the items derived from its date),
+    // those the patient model writes; the rest are the model's own visits.
+    const order = (screening?.forms ?? []).filter((formId): formId is keyof typeof forms => formId in forms);
+    const vitalsForm = this.protocol.doseVitals?.form;
     let vitalsRecord: FormRecordView | undefined;
-    for (const formId of screeningFormOrder) {
+    for (const formId of order) {
       const values = { ...forms[formId], ...strata[formId] };
-      const saved = await this.save(coordinator, participantId, 'screening', formId, values);
-      if (formId === 'vitals') vitalsRecord = saved;
+      const saved = await this.save(coordinator, participantId, screening?.id ?? 'screening', formId, values);
+      if (formId === vitalsForm) vitalsRecord = saved;
     }
     const baseline = baselineState(random, plan.failure === 'not-severe' ? 3 : profile.baseline);
     await this.save(
@@ -485,22 +509,25 @@ class TrialWriter {
   ): Promise<void> {
     const { random } = plan;
     const { coordinator } = this.siteStaff(plan.siteId);
-    const saved = await this.save(coordinator, participantId, visitKey, 'vitals', values);
+    const vitals = this.protocol.doseVitals;
+    if (!vitals) return;
+    const saved = await this.save(coordinator, participantId, visitKey, vitals.form, values);
     const query = saved.queries.find((entry) => entry.status === 'open' && entry.origin === 'edit_check');
     if (!query || !saved.recordId) return;
     const action = random.next();
     // Some queries wait for the site: recent ones especially.
     if (action >= 0.85) return;
-    if (action < 0.4) {
+    const temperature = vitals.items.temperature;
+    if (action < 0.4 && temperature) {
       const corrected = random.decimal(38.1, 39.4, 1);
       await saveForm(
         this.database,
         this.studyId,
         coordinator,
-        { participantId, visitKey, formId: 'vitals', instance: 1 },
+        { participantId, visitKey, formId: vitals.form, instance: 1 },
         {
           version: saved.version,
-          entries: { temperature: { value: corrected } },
+          entries: { [temperature]: { value: corrected } },
           reason: `Transcription error: the nursing chart reads ${corrected} °C`,
         },
       );
@@ -540,40 +567,52 @@ class TrialWriter {
       regimenOf(db, this.studyId, this.protocol, participantId),
     );
     const doseVisits = new Set(regimen.doseVisits);
+    const vitalsAt = vitalsPlan(this.protocol);
     for (const { day, date, state, inHospital, inPerson, records } of course.days) {
       const status = records.find((record) => record.visitKey === 'daily-status');
       const visitRecords = records.filter((record) => record !== status);
       if (status) await this.saveRecord(coordinator, participantId, status);
       if (state.category === 7) break;
       let dayVitals: FormValues | undefined;
-      if (day <= 5 && inHospital) {
-        for (const [timepoint, time] of [
-          ['pre-dose', '00:30'],
-          ['post-30', '01:30'],
-          ['post-120', '03:00'],
-        ] as const) {
-          const forced = forceFever && day === 1 && timepoint === 'pre-dose';
-          const values = vitals(random, state, at(date, time), { fever: forced || fever() });
+      const doseDay = vitalsAt.doseDays.get(day);
+      if (doseDay && inHospital) {
+        // The dose is given after the readings before it, when its time has come.
+        const given =
+          doseVisits.has(doseDay.visitId) && Date.parse(at(date, clockTime(DOSE_MINUTE_OF_DAY))) < Date.now();
+        let dosed = false;
+        const giveDose = async () => {
+          if (dosed || !given) return;
+          dosed = true;
+          await this.dosingSafety.dose(random, {
+            participantId,
+            siteId: plan.siteId,
+            visitId: doseDay.visitId,
+            date,
+            coordinator,
+            volumeMl: regimen.volume.amount,
+          });
+        };
+        for (const [index, timepoint] of doseDay.timepoints.entries()) {
+          if (timepoint.minutesFromDose >= 0) await giveDose();
+          const forced = forceFever && index === 0 && day === 1;
+          const values = vitals(
+            random,
+            state,
+            at(date, clockTime(DOSE_MINUTE_OF_DAY + timepoint.minutesFromDose)),
+            {
+              fever: forced || fever(),
+            },
+          );
           dayVitals ??= values;
-          await this.saveVitals(plan, participantId, `day-${day}/${timepoint}`, values);
-          // The dose is given after the pre-dose vitals, when its time has come.
-          const given = doseVisits.has(`day-${day}`) && Date.parse(at(date, '01:00')) < Date.now();
-          if (timepoint === 'pre-dose' && given) {
-            await this.dosingSafety.dose(random, {
-              participantId,
-              siteId: plan.siteId,
-              visitId: `day-${day}`,
-              date,
-              coordinator,
-              volumeMl: regimen.volume.amount,
-            });
-          }
+          await this.saveVitals(plan, participantId, `${doseDay.visitId}/${timepoint.id}`, values);
         }
+        await giveDose();
       }
-      if ([6, 7, 14, 21, 28].includes(day) && inPerson) {
+      const visitId = vitalsAt.visitDays.get(day);
+      if (visitId && inPerson) {
         const visitDate = late && day === LATE_VISIT_DAY ? addDays(date, 1) : date;
         dayVitals = vitals(random, state, at(visitDate, '02:00'), { fever: fever() });
-        await this.saveVitals(plan, participantId, `day-${day}`, dayVitals);
+        await this.saveVitals(plan, participantId, visitId, dayVitals);
         if (late && day === LATE_VISIT_DAY) await this.confirmDeviations(participantId);
       }
       for (const record of visitRecords) {
@@ -673,7 +712,10 @@ class TrialWriter {
             : null;
     if (!ending) return;
     const date = studyDayDate(day1Date, ending.day);
-    await this.save(coordinator, participantId, 'day-28', 'endOfStudy', {
+    const endVisit = this.protocol.schedule.visits.find((visit) => visit.kind === 'end-of-study');
+    if (!endVisit)
+      throw new Error('the protocol has no end-of-study visit for the demo to close participants at');
+    await this.save(coordinator, participantId, endVisit.id, 'endOfStudy', {
       ...ending.form,
       lastContactDate: date,
       contactMode: ending.status === 'completed' && plan.random.chance(0.3) ? 'telephone' : 'visit',

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
+import { pdfText } from '../support/pdf-text.ts';
 import {
   createTestApp,
   describeEachDatabase,
@@ -242,7 +243,6 @@ describeEachDatabase('supply by kit', (kind) => {
         for (const url of [
           '/api/v1/product/lots',
           `/api/v1/product/lots/${placeboLotId}`,
-          `/api/v1/product/vials?lotId=${placeboLotId}`,
           `/api/v1/product/vials?siteId=${users.siteId}`,
         ]) {
           const response = await as(t.app, user).get(url);
@@ -250,7 +250,14 @@ describeEachDatabase('supply by kit', (kind) => {
           for (const word of ['active-kit', 'placebo-kit', 'kitType'])
             expect(response.body).not.toContain(word);
         }
+        // A kit lot's kits would tell which kits share a type: listed to unblinded roles only.
+        const byLot = await as(t.app, user).get(`/api/v1/product/vials?lotId=${placeboLotId}`);
+        expect(byLot.statusCode).toBe(403);
+        expect(byLot.json().message).toContain('Look kits up by kit number instead');
       }
+      expect((await as(t.app, unblinded).get(`/api/v1/product/vials?lotId=${placeboLotId}`)).statusCode).toBe(
+        200,
+      );
       // The trail, read by the blinded data manager, lists each lot's kit numbers and never its kit type.
       const trail = await as(t.app, users.dataManager).get('/api/v1/audit?action=lot.register&limit=100');
       expect(trail.statusCode, trail.body).toBe(200);
@@ -264,16 +271,145 @@ describeEachDatabase('supply by kit', (kind) => {
       const needs = await as(t.app, unblinded).get('/api/v1/product/resupply');
       expect(needs.statusCode, needs.body).toBe(200);
       // The site holds 4 released active kits (a third lot is not released) and 3 placebo kits (threshold 10, quantity 20 for both types); the
-      // other sites hold none.
+      // other sites hold none. The depot holds nothing, so no shipment can be proposed yet.
       const site = needs.json().find((need: { siteId: string }) => need.siteId === users.siteId);
       expect(site.kitTypes).toEqual([
-        { kitType: 'active-kit', usable: 4, threshold: 10, send: 20 },
-        { kitType: 'placebo-kit', usable: 3, threshold: 10, send: 20 },
+        { kitType: 'active-kit', usable: 4, incoming: 0, threshold: 10, send: 20, kitNumbers: [] },
+        { kitType: 'placebo-kit', usable: 3, incoming: 0, threshold: 10, send: 20, kitNumbers: [] },
       ]);
+      expect(site.proposal).toBeNull();
+      expect(site.problem).toBe('depot_short');
       expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.otherSiteId);
       const blinded = await as(t.app, pharmacist).get('/api/v1/product/resupply');
       expect(blinded.statusCode).toBe(403);
       for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+      const refused = await as(t.app, unblinded).post('/api/v1/product/resupply/shipments', {
+        siteId: users.siteId,
+        password: PASSWORD,
+      });
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toContain('No depot unit holds every kit type');
+    });
+
+    it('extends the sealed kit list with a sealed block of new numbers, audited', async () => {
+      const blinded = await as(t.app, pharmacist).post('/api/v1/kits/list/extend', { seed: 5, kitCount: 60 });
+      expect(blinded.statusCode).toBe(403);
+      const tooMany = await as(t.app, statistician).post('/api/v1/kits/list/extend', {
+        seed: 5,
+        kitCount: 89_990,
+      });
+      expect(tooMany.statusCode).toBe(409);
+      expect(tooMany.json().message).toContain('Extend it by at most 89970');
+      const extended = await as(t.app, statistician).post('/api/v1/kits/list/extend', {
+        seed: 20261206,
+        kitCount: 60,
+      });
+      expect(extended.statusCode, extended.body).toBe(200);
+      expect(extended.json()).toMatchObject({ status: 'sealed', kitCount: 90 });
+      expect(extended.json().blocks).toHaveLength(1);
+      expect(extended.json().blocks[0]).toMatchObject({ block: 1, kitCount: 60 });
+      const list = await as(t.app, statistician).get('/api/v1/kits/list');
+      expect(list.json().hashMatches).toBe(true);
+      const all: Array<Kit & { block: number }> = list.json().kits;
+      expect(all).toHaveLength(90);
+      // The first 30 kits are unchanged; the block's 60 go on from sequence 31, in the 2:1 ratio.
+      expect(all.slice(0, 30).map((kit) => ({ ...kit, lotNumber: null }))).toEqual(
+        kits.map((kit) => ({ ...kit, block: 0, lotNumber: null })),
+      );
+      const block = all.filter((kit) => kit.block === 1);
+      expect(block.map((kit) => kit.sequence)).toEqual(Array.from({ length: 60 }, (_, index) => 31 + index));
+      expect(block.filter((kit) => kit.kitType === 'active-kit')).toHaveLength(40);
+      expect(new Set(all.map((kit) => kit.kitNumber)).size).toBe(90);
+      kits = all;
+      const trail = await t.database.read((db) =>
+        db
+          .selectFrom('audit_event')
+          .select(['action', 'new_value'])
+          .where('action', '=', 'kits.extend')
+          .execute(),
+      );
+      expect(trail).toHaveLength(1);
+      expect(trail[0]?.new_value).toMatchObject({ block: 1, blockKitCount: 60, kitCount: 90 });
+      expect(JSON.stringify(trail)).not.toContain('20261206');
+      // A block once sealed cannot be changed, even in the database.
+      await expect(
+        t.database.transaction((trx) =>
+          trx.updateTable('kit_list_block').set({ kit_count: 1 }).where('block', '=', 1).execute(),
+        ),
+      ).rejects.toThrow(/unchangeable/);
+    });
+
+    it('proposes, then packs, a shipment of every kit type from the depot, never revealing a type', async () => {
+      const depotUnit = await createUnit(t, unblinded, 'RTSM-DEPOT', null);
+      const depotLot = async (lotNumber: string, kitType: string, count: number) => {
+        const lot = await as(t.app, unblinded).post('/api/v1/product/lots', {
+          lotNumber,
+          manufacturer: 'Cellular Biomedicine Lab',
+          manufacturedOn: new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10),
+          concentrationPerMl: CONCENTRATION,
+          volumeMl: 3,
+          vialCount: count,
+          unitId: depotUnit,
+          kitType,
+        });
+        expect(lot.statusCode, lot.body).toBe(201);
+        await release(lot.json().lotId);
+      };
+      await depotLot('DEP-A', 'active-kit', 25);
+      await depotLot('DEP-P', 'placebo-kit', 22);
+      const needs = await as(t.app, unblinded).get('/api/v1/product/resupply');
+      const site = needs.json().find((need: { siteId: string }) => need.siteId === users.siteId);
+      expect(site.problem).toBeNull();
+      expect(site.proposal.from.code).toBe('RTSM-DEPOT');
+      expect(site.proposal.to.code).toBe('RTSM-F1');
+      expect(site.proposal.kitNumbers).toHaveLength(40);
+      const typeOfKit = (code: string) => kits.find((kit) => kit.kitNumber === code)?.kitType;
+      const proposedTypes = site.proposal.kitNumbers.map(typeOfKit);
+      expect(proposedTypes.filter((type: string) => type === 'active-kit')).toHaveLength(20);
+      expect(proposedTypes.filter((type: string) => type === 'placebo-kit')).toHaveLength(20);
+
+      const badUnit = await as(t.app, unblinded).post('/api/v1/product/resupply/shipments', {
+        siteId: users.siteId,
+        toUnitId: depotUnit,
+        password: PASSWORD,
+      });
+      expect(badUnit.statusCode).toBe(400);
+      const blinded = await as(t.app, pharmacist).post('/api/v1/product/resupply/shipments', {
+        siteId: users.siteId,
+        password: PASSWORD,
+      });
+      expect(blinded.statusCode).toBe(403);
+      for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+
+      const packed = await as(t.app, unblinded).post('/api/v1/product/resupply/shipments', {
+        siteId: users.siteId,
+        password: PASSWORD,
+      });
+      expect(packed.statusCode, packed.body).toBe(201);
+      expect(packed.json().status).toBe('packed');
+      // The blinded site pharmacist sees the shipment's kit numbers and never a type.
+      const shipments = await as(t.app, pharmacist).get('/api/v1/product/shipments');
+      expect(shipments.statusCode, shipments.body).toBe(200);
+      for (const word of ['active-kit', 'placebo-kit', 'kitType']) expect(shipments.body).not.toContain(word);
+      const trail = await as(t.app, users.dataManager).get('/api/v1/audit?limit=100');
+      const actions = trail.json().events.map((event: { action: string }) => event.action);
+      expect(actions).toContain('shipment.resupply');
+      expect(actions).toContain('shipment.pack');
+      for (const word of ['active-kit', 'placebo-kit', 'kitType']) expect(trail.body).not.toContain(word);
+
+      // What is packed for the site counts as on its way: no second resupply is due for it.
+      const after = await as(t.app, unblinded).get('/api/v1/product/resupply');
+      const siteAfter = after.json().find((need: { siteId: string }) => need.siteId === users.siteId);
+      expect(siteAfter).toBeUndefined();
+      const again = await as(t.app, unblinded).post('/api/v1/product/resupply/shipments', {
+        siteId: users.siteId,
+        password: PASSWORD,
+      });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().message).toContain('no resupply is due');
+      // The other site is still due, but the depot has only 5 active and 2 placebo kits left unpacked.
+      const other = after.json().find((need: { siteId: string }) => need.siteId === users.otherSiteId);
+      expect(other.proposal).toBeNull();
     });
   });
 
@@ -314,6 +450,7 @@ describeEachDatabase('supply by kit', (kind) => {
         );
         expect(proposal.statusCode, proposal.body).toBe(200);
         expect(typeOf(proposal.json().vial.code)).toBe(kitTypeOfArm[arm as keyof typeof kitTypeOfArm]);
+        expect(proposal.json().vial).toMatchObject({ lotId: 'blinded', lotNumber: 'Blinded kit lot' });
         for (const word of ['active-kit', 'placebo-kit', 'kitType'])
           expect(proposal.body).not.toContain(word);
       }
@@ -347,6 +484,56 @@ describeEachDatabase('supply by kit', (kind) => {
       });
       expect(right.statusCode, right.body).toBe(201);
       expect(typeOf(right.json().vialCode)).toBe('placebo-kit');
+    });
+    it('never tells a blinded role which lot a kit came from: vials, dispensings, inventory, accountability, labels', async () => {
+      const participantId = byArm.get('placebo') ?? '';
+      const lotWords = ['ACT-1', 'PLA-1', 'ACT-2', 'DEP-A', 'DEP-P'];
+      const lotIds = (await as(t.app, unblinded).get('/api/v1/product/lots'))
+        .json()
+        .map((lot: { lotId: string }) => lot.lotId);
+      const urls = [
+        `/api/v1/product/vials?siteId=${users.siteId}`,
+        `/api/v1/product/participants/${participantId}/dispensings`,
+        `/api/v1/product/vials/by-code/${kits.find((kit) => kit.lotNumber === 'PLA-1')?.kitNumber}`,
+        '/api/v1/product/inventory?expiringWithinDays=30',
+        '/api/v1/product/accountability',
+        '/api/v1/product/returns',
+      ];
+      // The unblinded pharmacist sees the lots, so the checks below can fail.
+      const seen = await Promise.all(urls.map((url) => as(t.app, unblinded).get(url)));
+      expect(seen.map((response) => response.statusCode)).toEqual(urls.map(() => 200));
+      expect(seen[1]?.body).toContain('PLA-1');
+      expect(seen[3]?.body).toContain('PLA-1');
+      expect(seen[4]?.body).toContain('PLA-1');
+      for (const user of [pharmacist, users.monitor]) {
+        for (const url of urls) {
+          const response = await as(t.app, user).get(url);
+          expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+          for (const word of [...lotWords, ...lotIds]) expect(response.body, url).not.toContain(word);
+        }
+      }
+      // Inventory and accountability keep their sums: one blinded kit lot holds what the kit lots hold.
+      const inventory = await as(t.app, pharmacist).get('/api/v1/product/inventory?expiringWithinDays=30');
+      const blindedLots = inventory.json().lots.filter((lot: { lotId: string }) => lot.lotId === 'blinded');
+      expect(blindedLots).toHaveLength(1);
+      const allLots = (await as(t.app, unblinded).get('/api/v1/product/lots')).json();
+      expect(blindedLots[0].vialCount).toBe(
+        allLots.reduce((sum: number, lot: { vialCount: number }) => sum + lot.vialCount, 0),
+      );
+      expect(blindedLots[0].byState.dispensed).toBe(1);
+      const dispensings = await as(t.app, pharmacist).get(
+        `/api/v1/product/participants/${participantId}/dispensings`,
+      );
+      expect(dispensings.json()[0].lotNumber).toBe('Blinded kit lot');
+      // Labels of a kit lot are refused to the blinded; a kit's label never prints its lot, for anyone.
+      const byLot = await as(t.app, pharmacist).get(`/api/v1/product/labels.pdf?lotId=${lotIds[0]}`);
+      expect(byLot.statusCode).toBe(403);
+      const code = dispensings.json()[0].vialCode;
+      const label = await as(t.app, unblinded).get(`/api/v1/product/labels.pdf?codes=${code}`);
+      expect(label.statusCode, label.body).toBe(200);
+      const { lines } = pdfText(label.rawPayload);
+      expect(lines).toContain(code);
+      expect(lines.filter((line) => line.startsWith('Lot '))).toEqual([]);
     });
   });
 });

@@ -8,8 +8,16 @@ import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 const formUrl = (participantId: string, visitKey: string, formId: string) =>
   `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=1`;
 
-/** Screens, consents, confirms and enrols a participant through the API; returns its id. */
-export async function enrolledParticipant(t: TestApp, users: TrialUsers, day1Date: string): Promise<string> {
+/**
+ * Screens, consents, confirms and enrols a participant through the API; returns its id. `more` adds
+ * values to the screening forms (a stratification factor of a randomised protocol).
+ */
+export async function enrolledParticipant(
+  t: TestApp,
+  users: TrialUsers,
+  day1Date: string,
+  more: Record<string, Record<string, unknown>> = {},
+): Promise<string> {
   const coordinator = as(t.app, users.coordinator);
   const screened = await coordinator.post('/api/v1/participants', {
     siteId: users.siteId,
@@ -28,7 +36,9 @@ export async function enrolledParticipant(t: TestApp, users: TrialUsers, day1Dat
   });
   expect(consent.statusCode, consent.body).toBe(201);
   for (const [formId, values] of Object.entries(eligibleScreeningForms(day1Date, `${day1Date}T08:00:00Z`))) {
-    const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+    const entries = Object.fromEntries(
+      Object.entries({ ...values, ...more[formId] }).map(([item, value]) => [item, { value }]),
+    );
     const saved = await coordinator.put(formUrl(participantId, 'screening', formId), { version: 0, entries });
     expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
   }

@@ -54,5 +54,16 @@ describeEachDatabase('exotrial randomisation kits', (kind) => {
     const sealed = await exotrial(['randomisation', 'kits', 'seal', '--hash', hash ?? '']);
     expect(sealed.code, sealed.stderr).toBe(0);
     expect(sealed.stdout).toContain('Kit list sealed; 12 kits.');
+
+    const regenerate = await exotrial(['randomisation', 'kits', 'generate', '--seed', '6', '--count', '12']);
+    expect(regenerate.code).toBe(1);
+    const extended = await exotrial(['randomisation', 'kits', 'extend', '--seed', '6', '--count', '6']);
+    expect(extended.code, extended.stderr).toBe(0);
+    expect(extended.stdout).toContain('Kit list sealed; 18 kits.');
+    expect(extended.stdout).toMatch(/Block 1: 6 kits, hash [0-9a-f]{64}, sealed\./);
+    const grown = JSON.parse((await exotrial(['randomisation', 'kits', 'list', '--json'])).stdout);
+    expect(grown.kits).toHaveLength(18);
+    expect(grown.hashMatches).toBe(true);
+    expect(new Set(grown.kits.map((kit: { kitNumber: string }) => kit.kitNumber)).size).toBe(18);
   });
 });

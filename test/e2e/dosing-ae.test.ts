@@ -56,9 +56,9 @@ const saveVitals = (page: Page, visitKey: string, assessedAt: string, spo2: numb
 /** The dose's questions that nothing answers for the ward: how it went, volume, device, symptoms. */
 async function answerDoseQuestions(page: Page) {
   const dose = page.getByTestId('dose-form');
-  await dose.getByLabel(/^Nebulisation/).selectOption('completed');
-  await dose.getByLabel(/^Volume nebulised/).fill('3');
-  await dose.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await dose.getByLabel(/^Administration/).selectOption('completed');
+  await dose.getByLabel(/^Volume given/).fill('3');
+  await dose.getByLabel(/^Vibrating-mesh nebulizer/).selectOption('vibrating-mesh');
   await dose.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
   await dose.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
 }

@@ -242,9 +242,9 @@ it('screens, consents, confirms eligibility, enrols and records day 1 through th
   await doseForm.getByLabel('Started').fill(local(doseStart));
   await doseForm.getByLabel('Ended').fill(local(new Date(doseStart.getTime() + 20 * 60_000)));
   // Nothing is answered for the ward: how the nebulisation went, the volume, the device, the symptoms.
-  await doseForm.getByLabel(/^Nebulisation/).selectOption('completed');
-  await doseForm.getByLabel(/^Volume nebulised/).fill('3');
-  await doseForm.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await doseForm.getByLabel(/^Administration/).selectOption('completed');
+  await doseForm.getByLabel(/^Volume given/).fill('3');
+  await doseForm.getByLabel(/^Vibrating-mesh nebulizer/).selectOption('vibrating-mesh');
   await doseForm.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
   await doseForm.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
   await doseForm.getByRole('button', { name: 'Record the dose' }).click();

@@ -144,9 +144,9 @@ it("offers the site's time from a browser in another zone: the post-dose reading
   await doseForm.getByLabel(/^Ended/).fill(started);
   await expect.poll(() => doseForm.getByText('The end must be after the start.').count(), TIMEOUT).toBe(1);
   await doseForm.getByLabel(/^Ended/).fill(plusMinutes(started, 15));
-  await doseForm.getByLabel(/^Nebulisation/).selectOption('completed');
-  await doseForm.getByLabel(/^Volume nebulised/).fill('3');
-  await doseForm.getByLabel(/^Nebulizer/).selectOption('vibrating-mesh');
+  await doseForm.getByLabel(/^Administration/).selectOption('completed');
+  await doseForm.getByLabel(/^Volume given/).fill('3');
+  await doseForm.getByLabel(/^Vibrating-mesh nebulizer/).selectOption('vibrating-mesh');
   await doseForm.getByRole('radiogroup', { name: 'Bronchospasm' }).getByLabel('No').check();
   await doseForm.getByRole('radiogroup', { name: 'New cough' }).getByLabel('No').check();
   expect(await doseForm.getByText('The end must be after the start.').count()).toBe(0);

@@ -96,6 +96,10 @@ const UnitPage = lazyPage(
   () => import('./pages/product/unit-page.tsx'),
   (m) => m.UnitPage,
 );
+const KitsPage = lazyPage(
+  () => import('./pages/product/kits-page.tsx'),
+  (m) => m.KitsPage,
+);
 const LotPage = lazyPage(
   () => import('./pages/product/lot-page.tsx'),
   (m) => m.LotPage,
@@ -198,6 +202,7 @@ export const router = createBrowserRouter([
       { path: 'product/lots/:lotId', element: suspended(<LotPage />) },
       { path: 'product/dispensing', element: suspended(<DispensingPage />) },
       { path: 'product/shipments', element: suspended(<ShipmentsPage />) },
+      { path: 'product/kits', element: suspended(<KitsPage />) },
       { path: 'exports', element: suspended(<ExportsPage />) },
       { path: 'exports/import', element: suspended(<ImportPage />) },
       { path: 'analysis', element: suspended(<AnalysisPage />) },

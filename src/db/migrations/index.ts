@@ -27,6 +27,7 @@ import * as randomisation from './2026_12_09_07_randomisation.ts';
 import * as unblinding from './2026_12_10_01_unblinding.ts';
 import * as labSendingFacility from './2026_12_10_06_lab_sending_facility.ts';
 import * as kitList from './2026_12_10_08_kit_list.ts';
+import * as kitListBlocks from './2026_12_11_03_kit_list_blocks.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_10_01_unblinding': unblinding,
   '2026_12_10_06_lab_sending_facility': labSendingFacility,
   '2026_12_10_08_kit_list': kitList,
+  '2026_12_11_03_kit_list_blocks': kitListBlocks,
 };

@@ -193,7 +193,7 @@ function subjectResources(
       }
     }
   }
-  for (const dose of givenDoses(subject)) {
+  for (const dose of givenDoses(subject, context.protocol)) {
     const start = fhirDateTime(dates.date(dose.startedAt));
     const end = fhirDateTime(dates.date(dose.endedAt));
     const volume = dose.volumeMl;

@@ -1,6 +1,7 @@
 import type { Database, Db } from '../../db/connection.ts';
 import type { Protocol } from '../../protocol/schema.ts';
-import { currentProtocol } from '../../study/protocol-store.ts';
+import { siteProtocols } from '../../protocol/site-version.ts';
+import { unplacedText, unplacedValues } from '../../protocol/version-union.ts';
 import { type PrivacyOptions, subjectDates } from '../privacy.ts';
 import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
 import { element, escapeXml, text } from '../xml.ts';
@@ -101,6 +102,20 @@ function itemValue(value: unknown): string {
   return String(value);
 }
 
+/** An annotation naming values that no protocol version defines (so no ItemDef or FormDef can carry them). */
+function unplacedNote(seqNum: number, values: ReturnType<typeof unplacedValues>): string | null {
+  if (values.length === 0) return null;
+  return element(
+    'Annotation',
+    { SeqNum: seqNum },
+    text(
+      'Comment',
+      {},
+      `Saved values defined by no protocol version, not exported: ${values.map(unplacedText).join('; ')}`,
+    ),
+  );
+}
+
 function subjectData(
   protocol: Protocol,
   subject: SubjectSource,
@@ -111,6 +126,8 @@ function subjectData(
   const dates = subjectDates(privacy, subject.participant.participant_id);
   const events = studyEvents(protocol);
   const forms = new Map(protocol.forms.map((form) => [form.id, form]));
+  // Values no protocol version has a place for are named in notes rather than left out unsaid.
+  const unplaced = unplacedValues(protocol, subject.records);
   const byEvent = new Map<string, FormRecordRow[]>();
   for (const record of subject.records) {
     const form = forms.get(record.form_id);
@@ -186,6 +203,10 @@ function subjectData(
             { SeqNum: 1 },
             text('Comment', {}, `Entered under protocol version ${record.protocol_version}`),
           ),
+          unplacedNote(
+            2,
+            unplaced.filter((value) => value.recordId === record.record_id),
+          ),
           element('ItemGroupData', { ItemGroupOID: oids.group(record.form_id) }, ...items),
         );
       }),
@@ -196,6 +217,10 @@ function subjectData(
     'SubjectData',
     { SubjectKey: participant.study_number ?? participant.screening_number },
     element('SiteRef', { LocationOID: locationOid(participant.site_id) }),
+    unplacedNote(
+      1,
+      unplaced.filter((value) => value.itemId === null),
+    ),
     ...eventXml,
   );
 }
@@ -254,7 +279,8 @@ export async function* exportOdm(
 ): AsyncGenerator<string> {
   const created = options.created ?? new Date();
   const { protocol, admin } = await database.read(async (db) => {
-    const { protocol } = await currentProtocol(db, studyId);
+    // One MetaDataVersion for the data of every version: the union of their forms, items and visits.
+    const protocol = (await siteProtocols(db, studyId)).union();
     return { protocol, admin: options.metadataOnly ? '' : await adminData(db, studyId, protocol) };
   });
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';

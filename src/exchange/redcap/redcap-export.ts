@@ -1,7 +1,7 @@
 import type { Database } from '../../db/connection.ts';
 import { parseRule, type RuleNode } from '../../protocol/rules/index.ts';
 import type { Protocol, ProtocolForm, ProtocolItem } from '../../protocol/schema.ts';
-import { currentProtocol } from '../../study/protocol-store.ts';
+import { siteProtocols } from '../../protocol/site-version.ts';
 import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import { type PrivacyOptions, type SubjectDates, subjectDates } from '../privacy.ts';
 import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
@@ -108,7 +108,8 @@ export async function* redcapDictionaryCsv(
   studyId: string,
   cells: CsvCells = 'spreadsheet',
 ): AsyncGenerator<string> {
-  const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+  // Every field that any protocol version defines, so each one that holds data has its column.
+  const protocol = await database.read(async (db) => (await siteProtocols(db, studyId)).union());
   const dictionary = redcapDictionary(protocol);
   yield csvLine(dictionaryColumns, cells);
   yield csvLines(dictionary.rows.map(dictionaryCells), cells);
@@ -198,7 +199,8 @@ export async function* redcapDataCsv(
   studyId: string,
   options: { privacy: PrivacyOptions; batchSize?: number; cells?: CsvCells },
 ): AsyncGenerator<string> {
-  const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+  // The union of the versions, as the dictionary: values entered under any version keep their column.
+  const protocol = await database.read(async (db) => (await siteProtocols(db, studyId)).union());
   const forms = new Map(
     protocol.forms.map((form) => [
       form.id,

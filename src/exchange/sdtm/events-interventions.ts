@@ -205,7 +205,7 @@ export function buildCm(context: SdtmContext, subject: SubjectContext): SdtmRow[
 
 export function buildEx(context: SdtmContext, subject: SubjectContext): SdtmRow[] {
   const { name, regimen } = treatmentOf(context.protocol, subject.subject, context.armsBlinded);
-  const rows = givenDoses(subject.subject)
+  const rows = givenDoses(subject.subject, context.protocol)
     .map((dose) => ({
       STUDYID: context.studyId,
       DOMAIN: 'EX',

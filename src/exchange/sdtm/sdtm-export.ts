@@ -2,8 +2,8 @@ import type { UserView } from '../../auth/auth.schema.ts';
 import { studyVersion } from '../../coding/coding-sync.ts';
 import type { Database } from '../../db/connection.ts';
 import { conflict } from '../../kernel/errors.ts';
+import { siteProtocols } from '../../protocol/site-version.ts';
 import { armsVisible } from '../../randomisation/blinding.ts';
-import { currentProtocol } from '../../study/protocol-store.ts';
 import { type CsvCells, csvLine, csvLines } from '../csv.ts';
 import type { PrivacyOptions } from '../privacy.ts';
 import { type SubjectSource, subjectBatches } from '../source.ts';
@@ -69,7 +69,8 @@ export async function loadSdtmStudy(
   reader?: SdtmReader,
 ): Promise<SdtmStudy> {
   return database.read(async (db) => {
-    const { protocol } = await currentProtocol(db, studyId);
+    // Items map from whichever version defines them: the union of the versions' forms, items and visits.
+    const protocol = (await siteProtocols(db, studyId)).union();
     const armsBlinded =
       protocol.randomisation !== undefined && !(reader && (await armsVisible(db, studyId, reader)));
     const siteRows = await db

@@ -38,8 +38,11 @@ function datesOfRecord(record: { entries: unknown }): string[] {
     .filter((value): value is string => typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value));
 }
 
-function exposureTimes(subject: SubjectContext): { first: string | null; last: string | null } {
-  const starts = givenDoses(subject.subject)
+function exposureTimes(
+  context: SdtmContext,
+  subject: SubjectContext,
+): { first: string | null; last: string | null } {
+  const starts = givenDoses(subject.subject, context.protocol)
     .flatMap((dose) => [dose.startedAt, dose.endedAt])
     .filter((value): value is string => value !== null)
     .sort();
@@ -78,7 +81,7 @@ export function buildDm(context: SdtmContext, subject: SubjectContext): SdtmRow[
   const { participant } = subject.subject;
   const demographicsForm = domainForm(context.protocol, 'DM');
   const demographics = demographicsForm && recordsOf(subject.subject, demographicsForm.id)[0];
-  const exposure = exposureTimes(subject);
+  const exposure = exposureTimes(context, subject);
   const death = deathDate(context, subject);
   const arms = dmArms(context.protocol, subject.subject, exposure.first !== null, context.armsBlinded);
   const site = context.sites.get(participant.site_id);

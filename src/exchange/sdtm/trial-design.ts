@@ -25,16 +25,46 @@ const masking: Record<string, string> = {
   quadruple: 'QUADRUPLE BLIND',
 };
 
+/**
+ * TCNTRL (CDISC CT C66785, Control Type) from the arms' roles: PLACEBO for a placebo comparator, ACTIVE
+ * for an active one, one row each when a trial has both; NONE when every arm is experimental.
+ */
+export function controlTypes(
+  protocol: Protocol,
+): Array<{ value: 'PLACEBO' | 'ACTIVE' | 'NONE'; code: string }> {
+  const types = new Set(protocol.study.design.arms.map((arm) => arm.type));
+  const controls: Array<{ value: 'PLACEBO' | 'ACTIVE' | 'NONE'; code: string }> = [];
+  if (types.has('placebo-comparator')) controls.push({ value: 'PLACEBO', code: 'C49648' });
+  if (types.has('active-comparator')) controls.push({ value: 'ACTIVE', code: 'C49649' });
+  return controls.length > 0 ? controls : [{ value: 'NONE', code: 'C41132' }];
+}
+
+/** The registry a registry id belongs to, by its prefix (TS REGID's TSVCDREF); null when unknown. */
+function registryOf(registryId: string): string | null {
+  if (/^NCT\d{8}$/.test(registryId)) return 'ClinicalTrials.gov';
+  if (/^ChiCTR/i.test(registryId)) return 'ChiCTR';
+  if (/^ISRCTN/i.test(registryId)) return 'ISRCTN';
+  if (/^\d{4}-\d{6}-\d{2}/.test(registryId)) return 'EudraCT';
+  return null;
+}
+
+type TsParameter = [code: string, name: string, value: string | null, valueCode?: string, reference?: string];
+
 export function buildTs(
   context: SdtmContext,
   facts: { actualSubjects: number; firstConsent: string | null },
 ): SdtmRow[] {
   const { study, regimen, product } = context.protocol;
-  const parameters: Array<
-    [code: string, name: string, value: string | null, valueCode?: string, reference?: string]
-  > = [
+  const registry = registryOf(study.registryId);
+  const parameters: TsParameter[] = [
     ['TITLE', 'Trial Title', study.title.en],
-    ['REGID', 'Registry Identifier', study.registryId, study.registryId, 'ClinicalTrials.gov'],
+    [
+      'REGID',
+      'Registry Identifier',
+      study.registryId,
+      registry ? study.registryId : undefined,
+      registry ?? undefined,
+    ],
     ['SPONSOR', 'Clinical Study Sponsor', study.sponsor.name.en],
     ['TPHASE', 'Trial Phase Classification', phases[study.phase] ?? null],
     ['STYPE', 'Study Type', study.design.type.toUpperCase()],
@@ -54,16 +84,20 @@ export function buildTs(
     ['DOSE', 'Dose per Administration', String(regimen.volume.amount)],
     ['DOSU', 'Dose Units', regimen.volume.unit],
     ['DOSFRQ', 'Dosing Frequency', regimen.intervalDays === 1 ? 'QD' : `EVERY ${regimen.intervalDays} DAYS`],
-    ['TCNTRL', 'Control Type', 'NONE'],
+    ...controlTypes(context.protocol).map(
+      (control): TsParameter => ['TCNTRL', 'Control Type', control.value, control.code, 'CDISC'],
+    ),
     ['SSTDTC', 'Study Start Date', facts.firstConsent?.slice(0, 10) ?? null],
     ['SDTIGVER', 'SDTM IG Version', '3.3'],
   ];
+  const seen = new Map<string, number>();
   return parameters
     .filter(([, , value]) => value !== null && value !== undefined)
     .map(([code, name, value, valueCode, reference]) => ({
       STUDYID: context.studyId,
       DOMAIN: 'TS',
-      TSSEQ: 1,
+      // A parameter with more than one value (TCNTRL of a trial with two kinds of control) numbers them.
+      TSSEQ: seen.set(code, (seen.get(code) ?? 0) + 1).get(code) ?? 1,
       TSPARMCD: code,
       TSPARM: name,
       TSVAL: (value ?? '').slice(0, 200),

@@ -4,11 +4,15 @@ import type { FormRecordView } from '../../api/trial.ts';
 type Draft = Record<string, FieldInput>;
 
 /**
- * The circumstances of a vital-signs reading rather than a measurement: whether the participant was at
- * rest and what oxygen support they had. They may be carried from an earlier reading of the same dose
- * day, but only with a visible mark that someone confirms; the measurements themselves never are.
+ * Which items of the dose-vitals form describe the circumstances of a reading rather than measure it
+ * (whether the participant was at rest, what oxygen support they had), and which gives its time: the
+ * protocol's `doseVitals`. Context items may be carried from an earlier reading of the same dose day,
+ * but only with a visible mark that someone confirms; the measurements themselves never are.
  */
-export const CONTEXT_ITEMS = ['atRest', 'oxygenSupport', 'oxygenFlow', 'fio2Setting'] as const;
+export interface ReadingItems {
+  carried: readonly string[];
+  assessedAt: string;
+}
 
 /** A record's saved fields as an editor holds them: value, or missing code with its reason. */
 export function draftOf(record: FormRecordView): Draft {
@@ -37,15 +41,20 @@ export interface Carried {
  * The context items to carry into a reading that has none saved: those of the latest earlier reading of
  * the same day (`earlier` in schedule order) that has any. Nothing when the reading already has one.
  */
-export function carriedContext(current: FormRecordView, earlier: FormRecordView[]): Carried | null {
-  if (CONTEXT_ITEMS.some((itemId) => current.entries[itemId] !== undefined)) return null;
-  const source = [...earlier].reverse().find((record) => CONTEXT_ITEMS.some((id) => hasValue(record, id)));
+export function carriedContext(
+  items: ReadingItems,
+  current: FormRecordView,
+  earlier: FormRecordView[],
+): Carried | null {
+  const context = items.carried;
+  if (context.some((itemId) => current.entries[itemId] !== undefined)) return null;
+  const source = [...earlier].reverse().find((record) => context.some((id) => hasValue(record, id)));
   if (!source) return null;
   const values: Draft = {};
-  for (const itemId of CONTEXT_ITEMS) {
+  for (const itemId of context) {
     if (hasValue(source, itemId)) values[itemId] = { value: source.entries[itemId]?.value };
   }
-  const assessed = source.entries.assessedAt?.value;
+  const assessed = source.entries[items.assessedAt]?.value;
   return {
     values,
     fromTime: typeof assessed === 'string' ? assessed.slice(0, 16) : null,

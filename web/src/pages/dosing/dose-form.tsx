@@ -19,6 +19,7 @@ import type {
   AdministrationView,
   recordAdministrationRequestSchema,
 } from '../../../../src/dosing/dosing.schema.ts';
+import { doseRecordDeviceItem, regimenDevice } from '../../../../src/protocol/dose-record-form.ts';
 import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { LAST_DATE_TIME, siteNow, zoneLabel } from '../../api/site-clock.ts';
@@ -53,11 +54,9 @@ const emptyDose: DoseDraft = {
   newCough: '',
 };
 
-/** The nebulizers the protocol's exposure form allows, in the user's language. */
+/** The devices the protocol's dose record form allows, in the user's language. */
 function deviceOptions(protocol: Protocol, language: 'en' | 'zh') {
-  const item = protocol.forms
-    .find((form) => form.sdtmDomain === 'EX')
-    ?.items.find((entry) => entry.id === 'device');
+  const item = doseRecordDeviceItem(protocol);
   const entries = item?.choices ?? protocol.codeLists.find((list) => list.id === item?.codeList)?.items ?? [];
   return entries.map((entry) => ({ value: entry.code, label: entry.label[language] }));
 }
@@ -65,8 +64,10 @@ function deviceOptions(protocol: Protocol, language: 'en' | 'zh') {
 const VOLUME = /^\d+([.,]\d+)?$/;
 
 /** The questions still unanswered before a dose can be recorded. */
-function unanswered(form: DoseDraft, inhaled: boolean): Array<keyof DoseDraft> {
-  const needed: Array<keyof DoseDraft> = ['vialCode', 'status', 'startedAt', 'endedAt', 'volumeMl', 'device'];
+function unanswered(form: DoseDraft, inhaled: boolean, withDevice: boolean): Array<keyof DoseDraft> {
+  const needed: Array<keyof DoseDraft> = ['vialCode', 'status', 'startedAt', 'endedAt', 'volumeMl'];
+  // A device is asked only where a regimen of the protocol uses one.
+  if (withDevice) needed.push('device');
   // The bedside observations of an inhaled dose are asked only where the protocol watches for them.
   if (inhaled) needed.push('bronchospasm', 'newCough');
   if (form.status === 'interrupted') needed.push('interruptionReason');
@@ -75,7 +76,7 @@ function unanswered(form: DoseDraft, inhaled: boolean): Array<keyof DoseDraft> {
   );
 }
 
-/** Records the dose of a dose visit: the vial scanned, the nebulisation's times, volume and device. */
+/** Records the dose of a dose visit: the vial scanned, its times, volume and (where one is used) device. */
 export function DoseForm({
   protocol,
   participantId,
@@ -92,6 +93,7 @@ export function DoseForm({
   const client = useQueryClient();
   const [form, setForm] = useState<DoseDraft>(emptyDose);
   const inhaled = protocol.safety.inhalationEvents !== undefined;
+  const device = regimenDevice(protocol);
   const set = (key: keyof DoseDraft, value: string) => setForm((current) => ({ ...current, [key]: value }));
   const record = useMutation({
     mutationFn: () => {
@@ -107,7 +109,7 @@ export function DoseForm({
           startedAt: form.startedAt,
           endedAt: form.endedAt,
           volumeMl: Number(form.volumeMl.trim().replace(',', '.')),
-          device: form.device,
+          ...(device ? { device: form.device } : {}),
           interruptionReason: form.status === 'interrupted' ? form.interruptionReason : undefined,
           windowReason: form.windowReason.trim() || undefined,
           ...(inhaled
@@ -119,7 +121,7 @@ export function DoseForm({
     onSuccess: () => void client.invalidateQueries({ queryKey: ['dosing'] }),
   });
   const fieldError: Record<string, string | undefined> = fieldErrors(record.error, language);
-  const missing = unanswered(form, inhaled);
+  const missing = unanswered(form, inhaled, device !== undefined);
   // A dose ends after it starts: said at once, beside the end, rather than by the server on saving.
   const endError =
     form.startedAt && form.endedAt && form.endedAt <= form.startedAt
@@ -131,7 +133,7 @@ export function DoseForm({
     startedAt: t('dosing.started'),
     endedAt: t('dosing.ended'),
     volumeMl: t('dosing.volume'),
-    device: t('dosing.device'),
+    device: device?.name[language] ?? '',
     interruptionReason: t('dosing.interruptionReason'),
     windowReason: t('dosing.windowReason'),
   };
@@ -189,13 +191,15 @@ export function DoseForm({
           onChange={(event) => set('volumeMl', event.currentTarget.value)}
           withAsterisk
         />
-        <NativeSelect
-          label={t('dosing.device')}
-          data={[{ value: '', label: t('crf.choose') }, ...deviceOptions(protocol, language)]}
-          value={form.device}
-          onChange={(event) => set('device', event.currentTarget.value)}
-          withAsterisk
-        />
+        {device && (
+          <NativeSelect
+            label={device.name[language]}
+            data={[{ value: '', label: t('crf.choose') }, ...deviceOptions(protocol, language)]}
+            value={form.device}
+            onChange={(event) => set('device', event.currentTarget.value)}
+            withAsterisk
+          />
+        )}
         {time('startedAt', t('dosing.started'))}
         {time('endedAt', t('dosing.ended'))}
         {inhaled && yesNo('bronchospasm', t('dosing.bronchospasm'))}

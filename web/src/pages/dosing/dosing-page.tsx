@@ -142,11 +142,12 @@ export function DosingPage() {
   );
 }
 
-/** The vitals timepoints of a dose visit, from the protocol: before the dose, then after it. */
+/** The timepoints of a dose visit that list the dose-vitals form, from the protocol: before the dose, then after it. */
 function vitalsSlots(protocol: Protocol, visitId: string, language: 'en' | 'zh') {
   const visit = protocol.schedule.visits.find((entry) => entry.id === visitId);
+  const formId = protocol.doseVitals?.form;
   const slots = (visit?.timepoints ?? [])
-    .filter((timepoint) => timepoint.forms.includes('vitals'))
+    .filter((timepoint) => formId !== undefined && timepoint.forms.includes(formId))
     .map((timepoint) => ({
       visitKey: `${visitId}/${timepoint.id}`,
       title: timepoint.name[language],

@@ -41,7 +41,7 @@ export interface VitalsSlot {
 }
 
 /**
- * Vital signs at one dose timepoint, saved as the eCRF vitals form of `visit/timepoint`. Every box shows
+ * Vital signs at one dose timepoint, saved as the protocol's dose-vitals form of `visit/timepoint`. Every box shows
  * what was saved or what was typed, nothing else; the context items (at rest, oxygen support) of an
  * earlier reading of the same day are offered with a "copied from" mark that must be confirmed.
  */
@@ -64,8 +64,10 @@ export function VitalsCard({
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const record = useFormRecord(participantId, slot.visitKey, 'vitals', 1);
-  const form = protocol.forms.find((entry) => entry.id === 'vitals');
+  const vitals = protocol.doseVitals;
+  const formId = vitals?.form ?? '';
+  const record = useFormRecord(participantId, slot.visitKey, formId, 1);
+  const form = protocol.forms.find((entry) => entry.id === formId);
   // The editor starts again from the saved record after a save; the card remembers that it saved.
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
   return (
@@ -73,10 +75,14 @@ export function VitalsCard({
       <Title order={5}>{slot.title}</Title>
       {!form && <Alert color="red">{t('crf.noSuchForm')}</Alert>}
       {record.isError && <Alert color="red">{apiErrorText(t, language, record.error)}</Alert>}
-      {form && record.data && (
-        <EarlierReadings participantId={participantId} earlier={earlier}>
+      {form && vitals && record.data && (
+        <EarlierReadings participantId={participantId} formId={formId} earlier={earlier}>
           {(previous) => {
-            const carried = carriedContext(record.data, previous);
+            const carried = carriedContext(
+              { carried: vitals.carried, assessedAt: vitals.items.assessedAt },
+              record.data,
+              previous,
+            );
             return (
               <VitalsEditor
                 key={`${record.data.version}|${JSON.stringify(carried)}`}
@@ -100,15 +106,17 @@ export function VitalsCard({
 /** Waits for the earlier readings of the day (the source of carried context items). */
 function EarlierReadings({
   participantId,
+  formId,
   earlier,
   children,
 }: {
   participantId: string;
+  formId: string;
   earlier: VitalsSlot[];
   children: (previous: FormRecordView[]) => ReactNode;
 }) {
-  const first = useFormRecord(participantId, earlier[0]?.visitKey ?? '', 'vitals', 1);
-  const second = useFormRecord(participantId, earlier[1]?.visitKey ?? '', 'vitals', 1);
+  const first = useFormRecord(participantId, earlier[0]?.visitKey ?? '', formId, 1);
+  const second = useFormRecord(participantId, earlier[1]?.visitKey ?? '', formId, 1);
   const queries = [first, second].slice(0, earlier.length);
   if (queries.some((query) => query.isPending)) return null;
   return <>{children(queries.flatMap((query) => (query.data ? [query.data] : [])))}</>;
@@ -155,7 +163,7 @@ function VitalsEditor({
         ...(revised.length > 0 ? { reason: reason.trim() } : {}),
       }),
     onSuccess: (view) => {
-      const key = [...participantKeys.one(record.participantId), 'form', record.visitKey, 'vitals', 1];
+      const key = [...participantKeys.one(record.participantId), 'form', record.visitKey, form.id, 1];
       onSaved(view.version);
       client.setQueryData(key, view);
       void client.invalidateQueries({ queryKey: ['dosing'] });

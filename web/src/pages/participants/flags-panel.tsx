@@ -33,7 +33,8 @@ export function FlagsPanel({ participant }: { participant: ParticipantDetail }) 
   const zone = useSiteTimeZone(participant.siteId);
   const allowed = can('dosing.read');
   const schedule = useDoseSchedule(allowed ? participant.participantId : null);
-  if (!allowed) return null;
+  // A protocol that watches for no inhalation events (no inhaled regimen) has no flags to show.
+  if (!allowed || (protocol.data && !protocol.data.protocol.safety.inhalationEvents)) return null;
   if (schedule.isPending || !zone) return <Loader size="sm" />;
   if (schedule.isError) return null;
   const flagged = schedule.data.doses.flatMap((dose) =>

@@ -25,6 +25,7 @@ import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
 import {
   type DispensingView,
+  lotName,
   type ProposalView,
   refusalReason,
   useDispensings,
@@ -98,7 +99,7 @@ function ScanAndDispense({
         </Title>
         <Text size="sm">
           {t('product.proposedDetail', {
-            lot: vial.lotNumber,
+            lot: lotName(t, vial.lotNumber),
             unit: vial.unitCode ?? '—',
             useBy: vial.thawedAt ? dates.dateTime(vial.useBy) : dates.date(vial.useBy),
           })}
@@ -272,7 +273,7 @@ export function DispensingPage() {
                 <Table.Tr key={entry.dispensingId}>
                   <Table.Td>{readableVisit(protocol, entry.visitId, t, language)}</Table.Td>
                   <Table.Td>{entry.vialCode}</Table.Td>
-                  <Table.Td>{entry.lotNumber}</Table.Td>
+                  <Table.Td>{lotName(t, entry.lotNumber)}</Table.Td>
                   <Table.Td>
                     {dates.dateTime(entry.dispensedAt)} · {entry.dispensedBy}
                   </Table.Td>

@@ -20,7 +20,7 @@ import { errorMessage } from '../../api/session.ts';
 import { useCan, useLanguage, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { RegisterLotModal } from './lot-register.tsx';
-import { type InventoryView, useInventory } from './product-api.ts';
+import { type InventoryView, isBlindedLot, lotName, useInventory } from './product-api.ts';
 
 const horizons = [7, 30, 60, 90];
 type Counts = InventoryView['units'][number];
@@ -117,9 +117,13 @@ function LotsTable({ lots }: { lots: InventoryView['lots'] }) {
         {lots.map((lot) => (
           <Table.Tr key={lot.lotId} data-testid={`lot-row-${lot.lotNumber}`}>
             <Table.Td>
-              <Anchor component={Link} to={`/product/lots/${lot.lotId}`}>
-                {lot.lotNumber}
-              </Anchor>
+              {isBlindedLot(lot.lotNumber) ? (
+                lotName(t, lot.lotNumber)
+              ) : (
+                <Anchor component={Link} to={`/product/lots/${lot.lotId}`}>
+                  {lot.lotNumber}
+                </Anchor>
+              )}
             </Table.Td>
             <Table.Td>
               <Badge color={colour[lot.status]} variant="light">
@@ -171,6 +175,9 @@ export function InventoryPage() {
           )}
           <Button component={Link} to="/product/shipments" variant="light">
             {t('product.shipments')}
+          </Button>
+          <Button component={Link} to="/product/kits" variant="light">
+            {t('product.kits')}
           </Button>
           <Button component={Link} to="/product/dispensing">
             {t('product.dispensing')}

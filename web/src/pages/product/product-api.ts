@@ -14,6 +14,7 @@ import type {
   VialList,
   VialView,
 } from '../../../../src/product/product.schema.ts';
+import { BLINDED_LOT } from '../../../../src/product/product.schema.ts';
 import { ApiError, api, queryText } from '../../api/client.ts';
 
 // Typed reads of the investigational product API for the product pages; the types come from the
@@ -98,3 +99,10 @@ export function refusalReason(error: unknown): string | null {
   const reason = error.body.details?.reason;
   return typeof reason === 'string' ? reason : null;
 }
+
+/** Whether a lot is the one a blinded reader sees for every kit lot (no page of its own). */
+export const isBlindedLot = (lotNumber: string) => lotNumber === BLINDED_LOT.lotNumber;
+
+/** A lot number as shown: the blinded kit lot in the reader's language. */
+export const lotName = (t: (key: string) => string, lotNumber: string) =>
+  isBlindedLot(lotNumber) ? t('product.blindedLot') : lotNumber;

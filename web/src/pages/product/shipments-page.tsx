@@ -34,7 +34,7 @@ import { useDates } from '../../api/dates.ts';
 import { apiErrorText, useCan, useLanguage } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
-import type { StorageUnitView } from './product-api.ts';
+import { lotName, type StorageUnitView } from './product-api.ts';
 
 type Step = 'pack' | 'ship' | 'receive';
 const statusColour = { packed: 'yellow', shipped: 'blue', received: 'green' } as const;
@@ -171,7 +171,7 @@ function PackModal({ units, onClose }: { units: StorageUnitView[]; onClose: () =
             {usable.map((vial) => (
               <Checkbox
                 key={vial.vialId}
-                label={`${vial.code} (${vial.lotNumber})`}
+                label={`${vial.code} (${lotName(t, vial.lotNumber)})`}
                 checked={codes.includes(vial.code)}
                 onChange={(event) => {
                   const on = event.currentTarget.checked;

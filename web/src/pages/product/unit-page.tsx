@@ -10,7 +10,14 @@ import { ScrollTable } from '../../components/scroll-table.tsx';
 import { formatAxisTime } from '../../format.ts';
 import { DispositionModal } from './disposition-modal.tsx';
 import { LoggingGapSetting } from './logging-gap-setting.tsx';
-import { type ExcursionView, productKeys, useReadings, useVials } from './product-api.ts';
+import {
+  type ExcursionView,
+  isBlindedLot,
+  lotName,
+  productKeys,
+  useReadings,
+  useVials,
+} from './product-api.ts';
 import { TemperatureChart } from './temperature-chart.tsx';
 import { TemperatureImport } from './temperature-import.tsx';
 
@@ -166,9 +173,13 @@ export function UnitPage() {
               <Table.Tr key={vial.vialId}>
                 <Table.Td>{vial.code}</Table.Td>
                 <Table.Td>
-                  <Anchor component={Link} to={`/product/lots/${vial.lotId}`}>
-                    {vial.lotNumber}
-                  </Anchor>
+                  {isBlindedLot(vial.lotNumber) ? (
+                    lotName(t, vial.lotNumber)
+                  ) : (
+                    <Anchor component={Link} to={`/product/lots/${vial.lotId}`}>
+                      {vial.lotNumber}
+                    </Anchor>
+                  )}
                 </Table.Td>
                 <Table.Td>{vial.thawedAt ? dates.dateTime(vial.useBy) : dates.date(vial.useBy)}</Table.Td>
                 <Table.Td>{vial.quarantined ? <Badge color="red">{t('product.yes')}</Badge> : ''}</Table.Td>

@@ -13,6 +13,8 @@ export function FlaggedDoses({ doses }: { doses: Dashboard['flaggedDoses'] }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const protocol = useProtocol().data?.protocol;
+  // A protocol that watches for no inhalation events (no inhaled regimen) has no flags to decide on.
+  if (protocol && !protocol.safety.inhalationEvents) return null;
   return (
     <Stack gap="xs">
       <Title order={4}>{t('words.flags.dashboardTitle')}</Title>
