@@ -27,7 +27,12 @@ export const externalPackages = [
 
 rmSync('dist', { recursive: true, force: true });
 const result = await build({
-  entryPoints: { 'cli/main': 'src/cli/main.ts', 'db/pglite-template': 'src/db/pglite-template.ts' },
+  entryPoints: {
+    'cli/main': 'src/cli/main.ts',
+    'db/pglite-template': 'src/db/pglite-template.ts',
+    // The thread that runs a PGlite data folder (src/db/pglite-remote.ts starts it by its file).
+    'db/pglite-thread': 'src/db/pglite-thread.js',
+  },
   outdir: 'dist',
   // Chunks sit at the same depth as the entries, so `new URL('../../web/dist/', import.meta.url)` and
   // the like resolve from every output file to the same place as from its source file.

@@ -1,11 +1,10 @@
-import type { PGlite } from '@electric-sql/pglite';
 import { Mutex } from 'async-mutex';
-import { Kysely, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type PGlite, PGliteDialect, PostgresDialect, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { DatabaseTarget } from '../config.ts';
 import { withCommitSteps } from './commit-steps.ts';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import { openDurablePglite } from './durable-pglite.ts';
+import { openPgliteThread } from './pglite-remote.ts';
 import type { Schema } from './schema.ts';
 
 export type DatabaseKind = DatabaseTarget['kind'];
@@ -15,8 +14,9 @@ export type Db = Kysely<Schema>;
 /**
  * The one way into the database. All work goes through `transaction` (writes, together with their
  * audit events, which are written in one statement just before the commit: see commit-steps.ts) or
- * `read`. On PGlite, which is a single connection in this process, both hold one
- * mutex so that two requests never interleave statements inside each other's transactions.
+ * `read`. On PGlite, which is a single connection (a data folder's runs on a thread of its own,
+ * pglite-remote.ts), both hold one mutex so that two requests never interleave statements inside
+ * each other's transactions.
  */
 export interface Database {
   readonly kind: DatabaseKind;
@@ -176,7 +176,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   }
   const lock: DataDirLock = await acquireDataDirLock(target.dataDir);
   try {
-    return pgliteDatabase(await openDurablePglite(target.dataDir), options, () => lock.release());
+    return pgliteDatabase(await openPgliteThread(target.dataDir), options, () => lock.release());
   } catch (error) {
     await lock.release();
     throw error;
@@ -184,7 +184,7 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
 }
 
 /**
- * A Database over a PGlite instance of this process (a data folder's, or one held in memory);
+ * A Database over a PGlite instance (a data folder's on its own thread, or one held in memory);
  * `release` runs after the instance is closed.
  */
 export function pgliteDatabase(
