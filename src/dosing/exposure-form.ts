@@ -9,7 +9,9 @@ import { validationFailed } from '../kernel/errors.ts';
 import { findSlot } from '../participants/schedule.ts';
 import { doseRecordForm } from '../protocol/dose-record-form.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import type { DoseRecordItemRole } from '../protocol/schema-dosing.ts';
 import { wallTimeOf } from '../safety/clocks.ts';
+import type { RecordAdministrationRequest } from './dosing.schema.ts';
 
 type AdministrationRow = Selectable<DosingAdministrationTable>;
 
@@ -22,14 +24,14 @@ export function siteLocalText(instant: Date, timeZone: string): string {
 }
 
 /**
- * The form's answers from a dose record, by item id (items the form lacks are left out; items that do
- * not apply are blank, as the form's skip logic wants).
+ * The form's answers from a dose record, by meaning (the protocol's `doseRecord.items` say which item
+ * carries each; items that do not apply are blank, as the form's skip logic wants).
  */
 export function exposureValues(
   row: AdministrationRow,
   thawedAt: Date | null,
   timeZone: string,
-): Record<string, unknown> {
+): Record<DoseRecordItemRole, unknown> {
   const given = row.status !== 'not-given';
   // Times keep the style they were entered in: with an offset (written as UTC), or as site wall-clock
   // text. All three in one style, so the form's rules compare them as instants.
@@ -53,8 +55,8 @@ export function exposureValues(
   };
 }
 
-/** Which dose-record field to name when the exposure form refuses an item. */
-const requestField: Record<string, string> = {
+/** Which field of the dose record request to name when the exposure form refuses the item of a meaning. */
+const requestField: Partial<Record<DoseRecordItemRole, keyof RecordAdministrationRequest>> = {
   reasonNotGiven: 'notGivenReason',
   vialNumber: 'vialCode',
   thawedAt: 'vialCode',
@@ -64,6 +66,9 @@ const requestField: Record<string, string> = {
   device: 'device',
   interruptionReason: 'interruptionReason',
 };
+
+const fieldOf = (role: DoseRecordItemRole | undefined): string | undefined =>
+  role === undefined ? undefined : requestField[role];
 
 /**
  * Writes the dose visit's exposure form from a dose record, in the dose record's transaction: the
@@ -86,7 +91,8 @@ export async function syncExposureForm(
 ): Promise<void> {
   const { protocol, row } = change;
   const form = doseRecordForm(protocol);
-  if (!form || !findSlot(protocol, row.visit_id, form.id)) return;
+  const itemsByRole = protocol.doseRecord?.items;
+  if (!form || !itemsByRole || !findSlot(protocol, row.visit_id, form.id)) return;
   const slot: SlotKey = {
     participantId: row.participant_id,
     visitKey: row.visit_id,
@@ -104,10 +110,14 @@ export async function syncExposureForm(
         .executeTakeFirst()
     : undefined;
   const thawedAt = dispensing ? new Date(dispensing.thawed_at) : null;
-  const items = new Set(form.items.map((item) => item.id));
   const incoming: Record<string, FieldInput> = {};
-  for (const [itemId, value] of Object.entries(exposureValues(row, thawedAt, change.zone))) {
-    if (items.has(itemId)) incoming[itemId] = { value: value ?? null };
+  const roleOfItem = new Map<string, DoseRecordItemRole>();
+  const values = exposureValues(row, thawedAt, change.zone);
+  for (const role of Object.keys(values) as DoseRecordItemRole[]) {
+    const itemId = itemsByRole[role];
+    if (itemId === undefined) continue;
+    incoming[itemId] = { value: values[role] ?? null };
+    roleOfItem.set(itemId, role);
   }
   await writeFormRecord(trx, studyId, caller, {
     participant: { participant_id: row.participant_id, site_id: change.siteId },
@@ -122,7 +132,7 @@ export async function syncExposureForm(
     refuse: (hard) =>
       validationFailed(
         hard.map((problem) => ({
-          field: requestField[problem.item] ?? problem.item,
+          field: fieldOf(roleOfItem.get(problem.item)) ?? problem.item,
           message: problem.message.en,
           messages: problem.message,
         })),

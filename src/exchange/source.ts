@@ -356,21 +356,24 @@ export function givenDoses(subject: SubjectSource, protocol: Protocol): GivenDos
         ? value.toISOString()
         : String(value);
   const form = doseRecordForm(protocol);
-  if (!form) return [];
+  const items = protocol.doseRecord?.items;
+  if (!form || !items) return [];
+  const itemValue = (record: FormRecordRow, itemId: string | undefined) =>
+    itemId === undefined ? undefined : fieldValue(record, itemId);
   return recordsOf(subject, form.id)
-    .filter((record) => fieldValue(record, 'administered') === true)
+    .filter((record) => fieldValue(record, items.administered) === true)
     .map((record) => {
-      const volume = fieldValue(record, 'volume');
+      const volume = itemValue(record, items.volume);
       return {
         id: record.record_id,
         visitId: record.visit_id,
         instance: record.instance,
-        startedAt: text(fieldValue(record, 'startedAt')),
-        endedAt: text(fieldValue(record, 'endedAt')),
+        startedAt: text(fieldValue(record, items.startedAt)),
+        endedAt: text(itemValue(record, items.endedAt)),
         volumeMl: typeof volume === 'number' ? volume : null,
         lotNumber: null,
-        vialCode: text(fieldValue(record, 'vialNumber')),
-        interruptionReason: text(fieldValue(record, 'interruptionReason')),
+        vialCode: text(itemValue(record, items.vialNumber)),
+        interruptionReason: text(itemValue(record, items.interruptionReason)),
       };
     });
 }

@@ -6,8 +6,14 @@ import type { Protocol, ProtocolForm, ProtocolItem } from './schema.ts';
  */
 export const isDoseRecordForm = (form: Pick<ProtocolForm, 'sdtmDomain'>): boolean => form.sdtmDomain === 'EX';
 
-export const doseRecordForm = (protocol: Protocol): ProtocolForm | undefined =>
-  protocol.forms.find(isDoseRecordForm);
+/**
+ * The form each dose is written to and read from, as the protocol's `doseRecord` names it (its items by
+ * meaning are in `protocol.doseRecord.items`); none when the protocol has no such section.
+ */
+export const doseRecordForm = (protocol: Protocol): ProtocolForm | undefined => {
+  const formId = protocol.doseRecord?.form;
+  return formId === undefined ? undefined : protocol.forms.find((form) => form.id === formId);
+};
 
 type Regimen = Protocol['regimen'];
 
@@ -27,5 +33,9 @@ export function regimenDevice(protocol: Protocol): Regimen['device'] | undefined
 }
 
 /** The item of the dose record form the dose's device is written to (its codes are the devices allowed). */
-export const doseRecordDeviceItem = (protocol: Protocol): ProtocolItem | undefined =>
-  doseRecordForm(protocol)?.items.find((item) => item.id === 'device');
+export const doseRecordDeviceItem = (protocol: Protocol): ProtocolItem | undefined => {
+  const itemId = protocol.doseRecord?.items.device;
+  return itemId === undefined
+    ? undefined
+    : doseRecordForm(protocol)?.items.find((item) => item.id === itemId);
+};

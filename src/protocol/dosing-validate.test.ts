@@ -11,6 +11,7 @@ const defaultText = await readFile(defaultProtocolPath(), 'utf8');
 /** The parts of the randomised example these tests edit. */
 type Document = {
   doseVitals: { form: string; items: Record<string, string>; carried: string[] };
+  doseRecord?: { form: string; items: Record<string, string> };
   safety: { inhalationEvents: { controlledVentilation: { oxygenSupport: string[] } } };
   study: { design: { arms: Array<{ type?: string; regimen?: unknown }> } };
 };
@@ -66,6 +67,60 @@ describe('the dose vitals and the arms’ types', () => {
     expect(problemsAfter(rctText, (document) => (document.doseVitals.form = 'adverseEvent'))).toContain(
       "doseVitals.form: form 'adverseEvent' is read once per dose timepoint, so it must not be repeating",
     );
+  });
+
+  it('fills the dose record of a file written before the section from its EX form, item by name', () => {
+    const shipped = parseProtocolText(defaultText, 'mexcovid.yaml');
+    const example = parseProtocolText(rctText, 'mexcovid-rct.yaml');
+    if (!shipped.ok || !example.ok) throw new Error('a shipped protocol does not load');
+    const expected = {
+      form: 'exposure',
+      items: {
+        administered: 'administered',
+        reasonNotGiven: 'reasonNotGiven',
+        vialNumber: 'vialNumber',
+        thawedAt: 'thawedAt',
+        startedAt: 'startedAt',
+        endedAt: 'endedAt',
+        volume: 'volume',
+        device: 'device',
+        interrupted: 'interrupted',
+        interruptionReason: 'interruptionReason',
+      },
+    };
+    expect(shipped.protocol.doseRecord).toEqual(expected);
+    expect(example.protocol.doseRecord).toEqual(expected);
+  });
+
+  it('refuses a dose-record form or item that is missing or of the wrong type, naming what to fix', () => {
+    const withDoseRecord = (document: Document, items: Record<string, string>, form = 'exposure') => {
+      document.doseRecord = {
+        form,
+        items: { administered: 'administered', startedAt: 'startedAt', ...items },
+      };
+    };
+    expect(problemsAfter(rctText, (document) => withDoseRecord(document, {}))).toEqual([]);
+    expect(problemsAfter(rctText, (document) => withDoseRecord(document, {}, 'doses'))).toEqual([
+      "doseRecord.form: 'doses' is not a form of the protocol: name the form each dose is recorded on (SDTM domain EX)",
+    ]);
+    expect(problemsAfter(rctText, (document) => withDoseRecord(document, {}, 'vitals'))).toEqual([
+      "doseRecord.form: form 'vitals' is of SDTM domain VS; the dose record form must be of domain EX",
+      "doseRecord.items.administered: form 'vitals' has no item 'administered'",
+      "doseRecord.items.startedAt: form 'vitals' has no item 'startedAt'",
+    ]);
+    expect(
+      problemsAfter(rctText, (document) =>
+        withDoseRecord(document, { volume: 'device', vialNumber: 'vialCode', startedAt: 'thawedAt' }),
+      ),
+    ).toEqual([
+      "doseRecord.items.vialNumber: form 'exposure' has no item 'vialCode'",
+      "doseRecord.items.volume: item 'device' is of type choice; the volume of a dose record must be integer or decimal",
+    ]);
+    expect(
+      problemsAfter(rctText, (document) => {
+        document.doseRecord = { form: 'exposure', items: { startedAt: 'startedAt' } };
+      }),
+    ).toEqual([expect.stringMatching(/^doseRecord\.items\.administered: /)]);
   });
 
   it('checks the codes that mean controlled ventilation against the oxygen-support item', () => {

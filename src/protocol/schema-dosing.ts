@@ -37,3 +37,44 @@ export const doseVitalsSchema = z.strictObject({
 });
 
 export type DoseVitals = z.infer<typeof doseVitalsSchema>;
+
+// The dose-record section: which items of the protocol's dose record form (its SDTM EX form) carry
+// each meaning the dosing code writes and the SDTM EX export reads.
+
+/**
+ * The items of the dose record form by meaning; the ids are the protocol's own. `administered` and
+ * `startedAt` are required (a dose record says whether the dose was given and when it started); the
+ * others are written and read where the form has them.
+ */
+export const doseRecordItemsSchema = z.strictObject({
+  /** Whether the dose was given (boolean). */
+  administered: identifierSchema,
+  /** Why a dose was not given (text). */
+  reasonNotGiven: identifierSchema.optional(),
+  /** The code of the vial given (text). */
+  vialNumber: identifierSchema.optional(),
+  /** When the dispensed vial was thawed (datetime). */
+  thawedAt: identifierSchema.optional(),
+  /** When the dose started (datetime). */
+  startedAt: identifierSchema,
+  /** When the dose ended or was stopped (datetime). */
+  endedAt: identifierSchema.optional(),
+  /** The volume given, in mL (a number). */
+  volume: identifierSchema.optional(),
+  /** The device the dose was given with (a choice item; its codes are the devices allowed). */
+  device: identifierSchema.optional(),
+  /** Whether the dose was interrupted (boolean). */
+  interrupted: identifierSchema.optional(),
+  /** Why the dose was interrupted (text). */
+  interruptionReason: identifierSchema.optional(),
+});
+
+export type DoseRecordItemRole = keyof z.infer<typeof doseRecordItemsSchema>;
+
+export const doseRecordSchema = z.strictObject({
+  /** The form the Dosing screen writes each dose to: the protocol's SDTM EX form. */
+  form: identifierSchema,
+  items: doseRecordItemsSchema,
+});
+
+export type DoseRecord = z.infer<typeof doseRecordSchema>;

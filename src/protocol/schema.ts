@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { evaluateRateStoppingRule } from '../analysis/beta-binomial.ts';
 import { rolePermissions } from '../kernel/permissions.ts';
 import { roles } from '../kernel/roles.ts';
-import { doseVitalsSchema } from './schema-dosing.ts';
+import { doseRecordSchema, doseVitalsSchema } from './schema-dosing.ts';
 import {
   codeListSchema,
   consentSchema,
@@ -434,6 +434,11 @@ export const protocolSchema = z.strictObject({
    * shows it around each dose and the inhalation-event flags read it. Without it, no vitals around doses.
    */
   doseVitals: doseVitalsSchema.optional(),
+  /**
+   * The dose record form (SDTM EX) and its items by meaning: the Dosing screen writes each dose to it
+   * and the SDTM EX export reads doses from it. Without it, doses are kept only by the Dosing screen.
+   */
+  doseRecord: doseRecordSchema.optional(),
   /** How participants are allocated to arms; required when the design's allocation is randomised. */
   randomisation: randomisationSchema.optional(),
   /** Kit types and resupply (RTSM); required when the design is randomised and blinded. */

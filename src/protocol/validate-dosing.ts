@@ -1,7 +1,7 @@
 import type { Protocol, ProtocolItem } from './schema.ts';
-import type { DoseVitalsItemRole } from './schema-dosing.ts';
+import type { DoseRecordItemRole, DoseVitalsItemRole } from './schema-dosing.ts';
 
-// Cross-document rules of the dose vitals and of the arms' roles (see validate.ts for the rest).
+// Cross-document rules of the dose vitals, the dose record and the arms' roles (see validate.ts for the rest).
 
 type Path = Array<string | number>;
 type Report = (path: Path, message: string) => void;
@@ -15,6 +15,20 @@ const DOSE_VITALS_ITEM_TYPES: Record<DoseVitalsItemRole, readonly ProtocolItem['
   oxygenSupport: ['choice'],
   fio2: ['integer', 'decimal'],
   peep: ['integer', 'decimal'],
+};
+
+/** The types each meaning of a dose record item may have: what the dosing code writes to it. */
+const DOSE_RECORD_ITEM_TYPES: Record<DoseRecordItemRole, readonly ProtocolItem['type'][]> = {
+  administered: ['boolean'],
+  reasonNotGiven: ['text'],
+  vialNumber: ['text'],
+  thawedAt: ['datetime'],
+  startedAt: ['datetime'],
+  endedAt: ['datetime'],
+  volume: ['integer', 'decimal'],
+  device: ['choice'],
+  interrupted: ['boolean'],
+  interruptionReason: ['text'],
 };
 
 const codesOf = (protocol: Protocol, item: ProtocolItem): string[] =>
@@ -71,6 +85,43 @@ export function checkDoseVitals(protocol: Protocol, report: Report): void {
           `'${code}' is not a code of item '${form.id}.${support.id}' (codes: ${codes.join(', ')})`,
         );
     });
+  }
+}
+
+/**
+ * `doseRecord` names the protocol's dose record form (SDTM domain EX, one record per dose visit, so not
+ * repeating) and items of it of the right types.
+ */
+export function checkDoseRecord(protocol: Protocol, report: Report): void {
+  const { doseRecord } = protocol;
+  if (!doseRecord) return;
+  const path: Path = ['doseRecord'];
+  const form = protocol.forms.find((candidate) => candidate.id === doseRecord.form);
+  if (!form) {
+    report(
+      [...path, 'form'],
+      `'${doseRecord.form}' is not a form of the protocol: name the form each dose is recorded on (SDTM domain EX)`,
+    );
+    return;
+  }
+  if (form.sdtmDomain !== 'EX')
+    report(
+      [...path, 'form'],
+      `form '${form.id}' is of SDTM domain ${form.sdtmDomain ?? '(none)'}; the dose record form must be of domain EX`,
+    );
+  if (form.repeating)
+    report([...path, 'form'], `form '${form.id}' holds one dose per dose visit, so it must not be repeating`);
+  const entries = Object.entries(doseRecord.items) as [DoseRecordItemRole, string | undefined][];
+  for (const [role, itemId] of entries) {
+    if (itemId === undefined) continue;
+    const item = form.items.find((candidate) => candidate.id === itemId);
+    const allowed = DOSE_RECORD_ITEM_TYPES[role];
+    if (!item) report([...path, 'items', role], `form '${form.id}' has no item '${itemId}'`);
+    else if (!allowed.includes(item.type))
+      report(
+        [...path, 'items', role],
+        `item '${itemId}' is of type ${item.type}; the ${role} of a dose record must be ${allowed.join(' or ')}`,
+      );
   }
 }
 

@@ -1,6 +1,6 @@
 import { itemCatalog, SITE_SETTINGS_FORM } from './item-catalog.ts';
 import type { AdverseEventItemRole, Protocol, ProtocolItem } from './schema.ts';
-import { checkArmTypes, checkDoseVitals } from './validate-dosing.ts';
+import { checkArmTypes, checkDoseRecord, checkDoseVitals } from './validate-dosing.ts';
 import { checkRandomisation } from './validate-randomisation.ts';
 import { validateRules } from './validate-rules.ts';
 import { checkSupply } from './validate-supply.ts';
@@ -29,6 +29,7 @@ export function validateProtocol(protocol: Protocol): ProtocolProblem[] {
   checkRegimenAndProduct(protocol, report);
   checkArmTypes(protocol, report);
   checkDoseVitals(protocol, report);
+  checkDoseRecord(protocol, report);
   checkSafety(protocol, report);
   checkEligibility(protocol, report);
   checkOutcomes(protocol, report);

@@ -20,8 +20,8 @@ import { enrolledParticipant, fields } from './safety-support.ts';
 
 // A trial that is not MEXCOVID, run from its file alone: the test protocol is randomised, double-blind and
 // placebo-controlled, given by intravenous injection (no device, no inhalation events), and takes its vital
-// signs around the dose on a form whose ids are its own. Screening, randomisation, dosing, the dose record
-// form and SDTM TS all take what they need from the file.
+// signs around the dose and records each dose on forms whose ids are its own. Screening, randomisation,
+// dosing, the dose record form, SDTM EX and SDTM TS all take what they need from the file.
 
 const INFUSION = fileURLToPath(new URL('../fixtures/protocols/infusion-rct.yaml', import.meta.url));
 const day1 = siteDateFromToday(-3);
@@ -149,10 +149,22 @@ describeEachDatabase('a randomised intravenous trial run from its protocol file'
     expect(dose).toMatchObject({ status: 'completed', device: null, vialNumber: 'KIT-0001', volumeMl: 10 });
     const form = await as(t.app, users.coordinator).get(formUrl(participantId, 'day-1', 'injection'));
     expect(form.statusCode, form.body).toBe(200);
+    // The file's `doseRecord` names the form's own items for each meaning.
     const entries = form.json().entries;
-    expect(entries.administered.value).toBe(true);
-    expect(entries.volume.value).toBe(10);
-    expect(entries.startedAt.value).toBe(`${day1}T08:00`);
+    expect(entries.given.value).toBe(true);
+    expect(entries.injectedVolume.value).toBe(10);
+    expect(entries.injectedFrom.value).toBe(`${day1}T08:00`);
+    expect(entries.injectedUntil.value).toBe(`${day1}T08:05`);
+    expect(Object.keys(entries)).not.toContain('administered');
+  });
+
+  it('SDTM EX holds the injection recorded on the form’s own items', async () => {
+    const response = await as(t.app, users.dataManager).get('/api/v1/exports/sdtm/ex?format=csv');
+    expect(response.statusCode, response.body).toBe(200);
+    const rows = parse(response.body, { columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((row) => [row.EXDOSE, row.EXSTDTC, row.EXENDTC, row.VISIT])).toEqual([
+      ['10', `${day1}T00:00:00Z`, `${day1}T00:05:00Z`, expect.any(String)],
+    ]);
   });
 
   it('takes the observations around the dose on the protocol’s own form and raises no inhalation flag', async () => {

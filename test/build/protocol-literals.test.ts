@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 /**
  * The code knows clinical-trial concepts; the protocol file says what one trial does. Ids that only
  * MEXCOVID's file defines (its forms, items, visits, arms, device codes) must not come back into shared
- * code as quoted literals: each is read from the protocol (`doseVitals`, `safety.adverseEvents`, the
- * regimens, the dose record form). The allow-list names the files that may hold them, and why.
+ * code as quoted literals: each is read from the protocol (`doseVitals`, `doseRecord`,
+ * `safety.adverseEvents`, the regimens). The allow-list names the files that may hold them, and why.
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,6 +23,11 @@ const MEXCOVID_IDS = [
   'fio2Setting',
   'atRest',
   'oxygenFlow',
+  // items of its dose record (EX) form that only it names
+  'administered',
+  'reasonNotGiven',
+  'vialNumber',
+  'thawedAt',
   // visits, arms, product and device codes
   'day-28',
   'mscs-exo',
@@ -30,8 +35,32 @@ const MEXCOVID_IDS = [
   'vibrating-mesh',
 ];
 
+/**
+ * Items of its dose record form whose names are also common words of the code (the dose record
+ * request's fields, a dose's status): quoting them is fine, reading an item by them is not. Each pattern
+ * finds one way of reading an item by a quoted id.
+ */
+const MEXCOVID_DOSE_RECORD_ITEMS = [
+  'startedAt',
+  'endedAt',
+  'volume',
+  'device',
+  'interrupted',
+  'interruptionReason',
+];
+
+const itemReads = (id: string) => [
+  // fieldValue(record, 'volume'), itemValue(record, "volume")
+  new RegExp(`\\(\\s*\\w+\\s*,\\s*(['"\`])${id}\\1\\s*\\)`),
+  // item.id === 'device', 'device' === item.id
+  new RegExp(`\\.id\\s*===?\\s*(['"\`])${id}\\1`),
+  new RegExp(`(['"\`])${id}\\1\\s*===?\\s*\\w+\\.id\\b`),
+  // entries.volume / entries['volume'] of a saved record
+  new RegExp(`entries(\\??\\.${id}\\b|\\[(['"\`])${id}\\2\\])`),
+];
+
 const ALLOWED: Record<string, string> = {
-  // The defaults of protocols written before `doseVitals` existed: what the code read then.
+  // The defaults of protocols written before `doseVitals` and `doseRecord` existed: what the code read then.
   'src/protocol/format-1.ts': 'format-1 defaults',
   // Broken copies of the shipped protocol, made on purpose for the validation tests.
   'src/protocol/broken-protocols.ts': 'test material',
@@ -48,15 +77,20 @@ function sourceFiles(folder: string): string[] {
 
 const quoted = (id: string) => new RegExp(`(['"\`])${id.replace(/[-]/g, '\\-')}\\1`);
 
-/** Lines of code (comments left out) of the file that quote the id. */
-function hits(file: string, id: string): string[] {
-  const pattern = quoted(id);
+/** Lines of code (comments left out) of the file that match one of the patterns, named by the id. */
+function matches(file: string, id: string, patterns: RegExp[]): string[] {
   return readFileSync(join(root, file), 'utf8')
     .split('\n')
     .map((line, index) => ({ line, number: index + 1 }))
-    .filter(({ line }) => !/^\s*(\/\/|\*|\/\*)/.test(line) && pattern.test(line))
+    .filter(({ line }) => !/^\s*(\/\/|\*|\/\*)/.test(line) && patterns.some((pattern) => pattern.test(line)))
     .map(({ number }) => `${file}:${number} '${id}'`);
 }
+
+/** Lines of code (comments left out) of the file that quote the id. */
+const hits = (file: string, id: string): string[] => matches(file, id, [quoted(id)]);
+
+/** Lines of code (comments left out) of the file that read an item by the quoted id. */
+const reads = (file: string, id: string): string[] => matches(file, id, itemReads(id));
 
 describe('shared code names no id of the MEXCOVID protocol file', () => {
   const files = [...sourceFiles('src'), ...sourceFiles('web/src')];
@@ -75,6 +109,25 @@ describe('shared code names no id of the MEXCOVID protocol file', () => {
     const found = files
       .filter((file) => ALLOWED[file] === undefined)
       .flatMap((file) => MEXCOVID_IDS.flatMap((id) => hits(file, id)));
+    expect(found).toEqual([]);
+  });
+
+  it('would see an item of the dose record read by a quoted id, and not the same word as a field', () => {
+    const readsLine = (line: string, id: string) => itemReads(id).some((pattern) => pattern.test(line));
+    expect(readsLine(`const volume = fieldValue(record, 'volume');`, 'volume')).toBe(true);
+    expect(readsLine('form.items.find((item) => item.id === "device")', 'device')).toBe(true);
+    expect(readsLine('entries.startedAt.value', 'startedAt')).toBe(true);
+    expect(readsLine(`entries['endedAt']`, 'endedAt')).toBe(true);
+    expect(
+      readsLine(`problems.push({ field: 'startedAt', message: 'Not a real date and time.' })`, 'startedAt'),
+    ).toBe(false);
+    expect(readsLine(`status: z.enum(['completed', 'interrupted', 'not-given'])`, 'interrupted')).toBe(false);
+  });
+
+  it('reads no item of the dose record form by a quoted id outside the allow-list', () => {
+    const found = files
+      .filter((file) => ALLOWED[file] === undefined)
+      .flatMap((file) => MEXCOVID_DOSE_RECORD_ITEMS.flatMap((id) => reads(file, id)));
     expect(found).toEqual([]);
   });
 

@@ -1,8 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportFhirBundle } from '../../src/exchange/fhir/fhir-bundle.ts';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { loadSdtmStudy, subjectRows } from '../../src/exchange/sdtm/sdtm-export.ts';
-import { subjectBatches } from '../../src/exchange/source.ts';
+import {
+  type FormRecordRow,
+  givenDoses,
+  type SubjectSource,
+  subjectBatches,
+} from '../../src/exchange/source.ts';
+import { readProtocolFile } from '../../src/study/protocol-source.ts';
 import { dateAfter, dosedParticipant, givenDose, siteDateFromToday } from '../support/dosed-participant.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { createTrialUsers, type TrialUsers } from '../support/trial-users.ts';
@@ -95,5 +102,70 @@ describe('SDTM EX from the dosing module', () => {
       .filter((resource) => resource.resourceType === 'MedicationAdministration');
     expect(administrations.map((resource) => resource.dosage?.dose?.value)).toEqual([3, 1.5]);
     expect(administrations[0]?.effectivePeriod?.start).toBe(`${dayDate(1)}T01:00:00Z`);
+  });
+});
+
+describe('doses kept only on the dose record form', () => {
+  /** A participant with no dose records of the dosing module and these entries on the form `formId`. */
+  const subjectWith = (formId: string, entries: Array<Record<string, unknown>>): SubjectSource => {
+    const at = new Date(`${day1}T12:00:00Z`);
+    const records: FormRecordRow[] = entries.map((values, index) => ({
+      study_id: 'study',
+      record_id: `record-${index + 1}`,
+      participant_id: 'participant',
+      site_id: 'site',
+      visit_id: `day-${index + 1}`,
+      form_id: formId,
+      instance: 1,
+      entries: Object.fromEntries(Object.entries(values).map(([itemId, value]) => [itemId, { value }])),
+      protocol_version: 1,
+      signed_at: null,
+      signed_by: null,
+      signed_version: null,
+      locked_at: null,
+      locked_by: null,
+      created_at: at,
+      updated_at: at,
+      version: 1,
+    }));
+    return {
+      participant: {} as SubjectSource['participant'],
+      consents: [],
+      records,
+      doses: [],
+      deviations: [],
+      labFlags: [],
+    };
+  };
+
+  it('reads each dose given from the items the protocol’s doseRecord names, whatever their ids', async () => {
+    const infusion = fileURLToPath(new URL('../fixtures/protocols/infusion-rct.yaml', import.meta.url));
+    const { protocol } = await readProtocolFile(infusion);
+    expect(protocol.doseRecord?.items).toMatchObject({ administered: 'given', volume: 'injectedVolume' });
+    const subject = subjectWith('injection', [
+      {
+        given: true,
+        injectedFrom: `${day1}T08:00`,
+        injectedUntil: `${day1}T08:05`,
+        injectedVolume: 10,
+        // An item of the name another protocol uses is not read here.
+        volume: 99,
+      },
+      { given: false },
+      { administered: true, startedAt: `${day1}T08:00` },
+    ]);
+    expect(givenDoses(subject, protocol)).toEqual([
+      {
+        id: 'record-1',
+        visitId: 'day-1',
+        instance: 1,
+        startedAt: `${day1}T08:00`,
+        endedAt: `${day1}T08:05`,
+        volumeMl: 10,
+        lotNumber: null,
+        vialCode: null,
+        interruptionReason: null,
+      },
+    ]);
   });
 });
