@@ -34,8 +34,8 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * The raw protocol with the sections added since format 1 filled in where they are missing: the
- * adverse-event items, the dose vitals and the dose record. Content that already has them, or is not a protocol at all,
- * is returned unchanged.
+ * adverse-event items, the dose vitals and the dose record. Content that already has them, or is not a
+ * protocol at all, is returned unchanged.
  */
 export function withFormat1Defaults<T>(content: T): T {
   return withDoseRecord(withDoseVitals(withAdverseEventItems(content)));
