@@ -155,10 +155,26 @@ export interface ParticipantHospitalIdTable {
   recorded_by: string;
 }
 
+/** A hospital identifier replaced by a correction, kept in full (migration 2026_12_11_09). */
+export interface ParticipantHospitalIdHistoryTable {
+  study_id: string;
+  participant_id: string;
+  /** 1 for the first value replaced, then 2… */
+  replaced_seq: number;
+  site_id: string;
+  hospital_id: string;
+  recorded_at: Timestamp;
+  recorded_by: string;
+  replaced_at: Timestamp;
+  replaced_by: string;
+  reason: string;
+}
+
 export interface LabTables {
   lab_message: LabMessageTable;
   lab_result: LabResultTable;
   participant_hospital_id: ParticipantHospitalIdTable;
+  participant_hospital_id_history: ParticipantHospitalIdHistoryTable;
   site_lab_facility: SiteLabFacilityTable;
   lab_reference_range: LabReferenceRangeTable;
   lab_flag: LabFlagTable;

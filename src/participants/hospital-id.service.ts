@@ -44,13 +44,37 @@ export async function recordHospitalId(
   }
   const old = await trx
     .selectFrom('participant_hospital_id')
-    .select('hospital_id')
+    .select(['hospital_id', 'site_id', 'recorded_at', 'recorded_by'])
     .where('study_id', '=', studyId)
     .where('participant_id', '=', participant.participant_id)
     .executeTakeFirst();
   if (old?.hospital_id === input.hospitalId) return;
   if (old && !input.reason) {
     throw conflict('The hospital identifier was recorded before; give the reason for changing it.');
+  }
+  if (old && input.reason) {
+    // The value replaced stays, in full, where the current one is read (the audit shows it masked).
+    const replaced = await trx
+      .selectFrom('participant_hospital_id_history')
+      .select((eb) => eb.fn.max('replaced_seq').as('last'))
+      .where('study_id', '=', studyId)
+      .where('participant_id', '=', participant.participant_id)
+      .executeTakeFirst();
+    await trx
+      .insertInto('participant_hospital_id_history')
+      .values({
+        study_id: studyId,
+        participant_id: participant.participant_id,
+        replaced_seq: Number(replaced?.last ?? 0) + 1,
+        site_id: old.site_id,
+        hospital_id: old.hospital_id,
+        recorded_at: old.recorded_at,
+        recorded_by: old.recorded_by,
+        replaced_at: clock,
+        replaced_by: caller.user.userId,
+        reason: input.reason,
+      })
+      .execute();
   }
   await trx
     .insertInto('participant_hospital_id')

@@ -510,4 +510,44 @@ describeEachDatabase('laboratory interface', (kind) => {
     );
     expect(dismiss.statusCode).toBe(404);
   });
+  it('keeps a corrected hospital identifier in full beside the current one, and shows the change masked in the audit', async () => {
+    const coordinator = as(t.app, users.coordinator);
+    const screened = await coordinator.post('/api/v1/participants', {
+      siteId: users.siteId,
+      screeningDate: today,
+      hospitalId: 'MRN-7001',
+    });
+    expect(screened.statusCode, screened.body).toBe(201);
+    const id = screened.json().participantId as string;
+    for (const [hospitalId, reason] of [
+      ['MRN-7002', 'typed one digit wrong'],
+      ['MRN-7003', 'the ward gave the old number'],
+    ]) {
+      const change = await coordinator.put(`/api/v1/participants/${id}/hospital-id`, { hospitalId, reason });
+      expect(change.statusCode, change.body).toBeLessThan(300);
+    }
+    expect((await coordinator.get(`/api/v1/participants/${id}/hospital-id`)).json()).toEqual({
+      hospitalId: 'MRN-7003',
+    });
+    const history = await t.database.read((db) =>
+      db
+        .selectFrom('participant_hospital_id_history')
+        .select(['replaced_seq', 'hospital_id', 'reason'])
+        .where('participant_id', '=', id)
+        .orderBy('replaced_seq')
+        .execute(),
+    );
+    expect(history).toEqual([
+      { replaced_seq: 1, hospital_id: 'MRN-7001', reason: 'typed one digit wrong' },
+      { replaced_seq: 2, hospital_id: 'MRN-7002', reason: 'the ward gave the old number' },
+    ]);
+    const audit = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/audit?limit=500',
+      headers: users.dataManager.headers,
+    });
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body.includes('MRN-7001')).toBe(false);
+    expect(audit.body.includes('MRN-7002')).toBe(false);
+  });
 });
