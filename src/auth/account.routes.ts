@@ -26,7 +26,7 @@ const errors = {
  * study requires it; the password change also before anything else when an administrator set it.
  */
 export function accountRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const settings = authSettings(context.config);
   const passwordRate = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
   const config = { permission: 'signed-in', beforeTotpEnrolment: true } as const;
@@ -51,7 +51,7 @@ export function accountRoutes(app: App, context: AppContext): void {
     async (request) =>
       changeOwnPassword(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.body,
         { ...settings, passwordHistory: context.config.passwordHistory },
@@ -70,7 +70,7 @@ export function accountRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.transaction((trx) => startTotpEnrolment(trx, studyId, sessionOf(request), settings)),
+      database.transaction((trx) => startTotpEnrolment(trx, context.studyId, sessionOf(request), settings)),
   );
 
   app.post(
@@ -85,7 +85,7 @@ export function accountRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      await confirmTotp(database, studyId, sessionOf(request), request.body, settings);
+      await confirmTotp(database, context.studyId, sessionOf(request), request.body, settings);
       return reply.status(204).send(null);
     },
   );
@@ -102,7 +102,7 @@ export function accountRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      await disableTotp(database, studyId, sessionOf(request), request.body, settings);
+      await disableTotp(database, context.studyId, sessionOf(request), request.body, settings);
       return reply.status(204).send(null);
     },
   );

@@ -23,7 +23,7 @@ const userParams = z.object({ userId: z.uuid() });
 
 /** Administration of accounts and sessions. Every change is audited with its reason. */
 export function adminRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
 
   app.get(
     '/users',
@@ -35,7 +35,7 @@ export function adminRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(userAdminViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listUsers(db, studyId, sessionOf(request).user)),
+    async (request) => database.read((db) => listUsers(db, context.studyId, sessionOf(request).user)),
   );
 
   app.post(
@@ -53,7 +53,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const session = sessionOf(request);
       const user = await database.transaction((trx) =>
-        createUser(trx, studyId, session.actor, request.body, { mustChangePassword: true }),
+        createUser(trx, context.studyId, session.actor, request.body, { mustChangePassword: true }),
       );
       return reply.status(201).send(user);
     },
@@ -74,7 +74,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request) => {
       const session = sessionOf(request);
       return database.transaction((trx) =>
-        updateUser(trx, studyId, session.actor, request.params.userId, request.body),
+        updateUser(trx, context.studyId, session.actor, request.params.userId, request.body),
       );
     },
   );
@@ -95,7 +95,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const session = sessionOf(request);
       await database.transaction((trx) =>
-        resetPassword(trx, studyId, session.actor, request.params.userId, request.body, {
+        resetPassword(trx, context.studyId, session.actor, request.params.userId, request.body, {
           passwordHistory: context.config.passwordHistory,
           mustChangePassword: true,
         }),
@@ -119,7 +119,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const session = sessionOf(request);
       await database.transaction((trx) =>
-        resetTotp(trx, studyId, session.actor, request.params.userId, request.body.reason),
+        resetTotp(trx, context.studyId, session.actor, request.params.userId, request.body.reason),
       );
       return reply.status(204).send(null);
     },
@@ -138,7 +138,9 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request) => {
       // The handler checks its caller too, so it stays closed should the route's declaration change.
       authorize(sessionOf(request).user, 'session.manage');
-      return database.read((db) => listActiveSessions(db, studyId, context.config.sessionIdleMinutes));
+      return database.read((db) =>
+        listActiveSessions(db, context.studyId, context.config.sessionIdleMinutes),
+      );
     },
   );
 
@@ -156,7 +158,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const session = sessionOf(request);
       await database.transaction((trx) =>
-        revokeSession(trx, studyId, session.actor, request.params.sessionId),
+        revokeSession(trx, context.studyId, session.actor, request.params.sessionId),
       );
       return reply.status(204).send(null);
     },
@@ -176,7 +178,7 @@ export function adminRoutes(app: App, context: AppContext): void {
     async (request) => {
       const session = sessionOf(request);
       const sessionsEnded = await database.transaction((trx) =>
-        revokeUserSessions(trx, studyId, session.actor, request.params.userId, 'session.revoke_all'),
+        revokeUserSessions(trx, context.studyId, session.actor, request.params.userId, 'session.revoke_all'),
       );
       return { sessionsEnded };
     },

@@ -15,7 +15,7 @@ import { authSettings, login, logout, revokeUserSessions } from './session.servi
 import { completeSetup, setupNeeded } from './setup.service.ts';
 
 export function authRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const settings = authSettings(context.config);
   const LOGIN_RATE = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
 
@@ -38,7 +38,7 @@ export function authRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const { secret, session } = await login(
         database,
-        studyId,
+        context.studyId,
         request.body,
         requestContext(request),
         settings,
@@ -66,7 +66,7 @@ export function authRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      await logout(database, studyId, sessionOf(request), requestContext(request));
+      await logout(database, context.studyId, sessionOf(request), requestContext(request));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.status(204).send(null);
     },
@@ -92,12 +92,18 @@ export function authRoutes(app: App, context: AppContext): void {
       const ended = await database.transaction(async (trx) => ({
         sessionsEnded: await revokeUserSessions(
           trx,
-          studyId,
+          context.studyId,
           session.actor,
           userId,
           'auth.logout_everywhere',
         ),
-        tokensRevoked: await revokeUserTokens(trx, studyId, session.actor, userId, 'signed_out_everywhere'),
+        tokensRevoked: await revokeUserTokens(
+          trx,
+          context.studyId,
+          session.actor,
+          userId,
+          'signed_out_everywhere',
+        ),
       }));
       if (session.via === 'session') reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return ended;
@@ -136,7 +142,7 @@ export function authRoutes(app: App, context: AppContext): void {
         response: { 200: z.object({ needed: z.boolean() }) },
       },
     },
-    async () => ({ needed: await setupNeeded(database, studyId) }),
+    async () => ({ needed: await setupNeeded(database, context.studyId) }),
   );
 
   app.post(
@@ -151,7 +157,7 @@ export function authRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      const user = await completeSetup(database, studyId, request.body);
+      const user = await completeSetup(database, context.studyId, request.body);
       return reply.status(201).send(user);
     },
   );

@@ -12,7 +12,7 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
 
 /** API tokens: people issue and revoke their own; administrators see and revoke everyone's. */
 export function tokenRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tokenRate = { max: context.config.loginRateLimit, timeWindow: '1 minute' };
   const settings = authSettings(context.config);
 
@@ -28,7 +28,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const session = sessionOf(request);
-      return database.read((db) => listApiTokens(db, studyId, session.user.userId));
+      return database.read((db) => listApiTokens(db, context.studyId, session.user.userId));
     },
   );
 
@@ -49,7 +49,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
       const { password, ...input } = request.body;
       await confirmOwnPassword(
         database,
-        studyId,
+        context.studyId,
         session.user,
         session.actor,
         password,
@@ -58,7 +58,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
         requestContext(request),
       );
       const created = await database.transaction((trx) =>
-        createApiToken(trx, studyId, session.actor, session.user, input, context.config.tokenDays),
+        createApiToken(trx, context.studyId, session.actor, session.user, input, context.config.tokenDays),
       );
       return reply.status(201).send(created);
     },
@@ -79,7 +79,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
       const session = sessionOf(request);
       const owner = can(session.user, 'token.manage') ? undefined : session.user.userId;
       await database.transaction((trx) =>
-        revokeApiToken(trx, studyId, session.actor, request.params.tokenId, owner),
+        revokeApiToken(trx, context.studyId, session.actor, request.params.tokenId, owner),
       );
       return reply.status(204).send(null);
     },
@@ -98,7 +98,7 @@ export function tokenRoutes(app: App, context: AppContext): void {
     async (request) => {
       // The handler checks its caller too, so it stays closed should the route's declaration change.
       authorize(sessionOf(request).user, 'token.manage');
-      return database.read((db) => listApiTokens(db, studyId));
+      return database.read((db) => listApiTokens(db, context.studyId));
     },
   );
 }

@@ -18,7 +18,7 @@ const pdfResponse = { 200: z.unknown().describe('application/pdf'), ...errors };
 const language = z.enum(paperLanguages).default('en');
 
 export function casebookRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
 
   app.get(
     '/participants/:participantId/casebook.pdf',
@@ -38,7 +38,7 @@ export function casebookRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const result = await participantCasebookPdf(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.participantId,
         request.query.lang,
@@ -63,7 +63,7 @@ export function casebookRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      const result = await blankCrfPdf(database, studyId, {
+      const result = await blankCrfPdf(database, context.studyId, {
         visit: request.query.visit,
         language: request.query.lang,
       });

@@ -29,7 +29,7 @@ import { importUploaded } from './dictionary-upload.ts';
 const errors = recordErrorResponses;
 
 export function codingRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['coding'];
 
   app.get(
@@ -42,7 +42,7 @@ export function codingRoutes(app: App, context: AppContext): void {
         response: { 200: dictionaryListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => dictionaryOverview(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => dictionaryOverview(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -64,7 +64,7 @@ export function codingRoutes(app: App, context: AppContext): void {
         .send(
           await importUploaded(
             database,
-            studyId,
+            context.studyId,
             sessionOf(request),
             request.params.dictionary,
             request.body,
@@ -85,7 +85,13 @@ export function codingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      selectStudyVersion(database, studyId, sessionOf(request), request.params.dictionary, request.body),
+      selectStudyVersion(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.dictionary,
+        request.body,
+      ),
   );
 
   app.get(
@@ -100,7 +106,8 @@ export function codingRoutes(app: App, context: AppContext): void {
         response: { 200: codingListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => listCodingItems(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => listCodingItems(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.get(
@@ -117,7 +124,7 @@ export function codingRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        searchTerms(db, studyId, sessionOf(request), request.params.dictionary, request.query.search),
+        searchTerms(db, context.studyId, sessionOf(request), request.params.dictionary, request.query.search),
       ),
   );
 
@@ -133,7 +140,8 @@ export function codingRoutes(app: App, context: AppContext): void {
         response: { 200: codingItemSchema, ...errors },
       },
     },
-    async (request) => pickCode(database, studyId, sessionOf(request), request.params.codingId, request.body),
+    async (request) =>
+      pickCode(database, context.studyId, sessionOf(request), request.params.codingId, request.body),
   );
 
   app.post(
@@ -149,6 +157,6 @@ export function codingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      raiseCodingQuery(database, studyId, sessionOf(request), request.params.codingId, request.body),
+      raiseCodingQuery(database, context.studyId, sessionOf(request), request.params.codingId, request.body),
   );
 }

@@ -38,7 +38,7 @@ const queryPermissions = { answer: 'query.answer', close: 'query.close', reopen:
 const FORM_URL = '/participants/:participantId/visits/:visitKey/forms/:formId';
 
 export function crfRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['eCRF'];
 
   app.get(
@@ -56,7 +56,10 @@ export function crfRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        getForm(db, studyId, sessionOf(request), { ...request.params, instance: request.query.instance }),
+        getForm(db, context.studyId, sessionOf(request), {
+          ...request.params,
+          instance: request.query.instance,
+        }),
       ),
   );
 
@@ -77,7 +80,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     async (request) =>
       saveForm(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         { ...request.params, instance: request.query.instance },
         request.body,
@@ -96,7 +99,7 @@ export function crfRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => casebook(db, studyId, sessionOf(request), request.params.participantId)),
+      database.read((db) => casebook(db, context.studyId, sessionOf(request), request.params.participantId)),
   );
 
   app.get(
@@ -116,7 +119,7 @@ export function crfRoutes(app: App, context: AppContext): void {
       values: await database.read((db) =>
         valuesForChecks(
           db,
-          studyId,
+          context.studyId,
           sessionOf(request),
           request.params.participantId,
           request.query.visitKey,
@@ -140,7 +143,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     async (request) =>
       signForm(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         context.config.lockout,
         request.params.recordId,
@@ -163,7 +166,7 @@ export function crfRoutes(app: App, context: AppContext): void {
     async (request) =>
       signCasebook(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         context.config.lockout,
         request.params.participantId,
@@ -184,7 +187,13 @@ export function crfRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      verifyFields(database, studyId, sessionOf(request), request.params.recordId, request.body.itemIds),
+      verifyFields(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.recordId,
+        request.body.itemIds,
+      ),
   );
 
   const lockRoutes = [
@@ -224,7 +233,7 @@ export function crfRoutes(app: App, context: AppContext): void {
         async (request, reply) => {
           await setLock(
             database,
-            studyId,
+            context.studyId,
             sessionOf(request),
             route.target(request.params as Record<string, string>),
             locked,
@@ -247,7 +256,8 @@ export function crfRoutes(app: App, context: AppContext): void {
         response: { 200: queryListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => listQueries(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => listQueries(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.post(
@@ -262,7 +272,7 @@ export function crfRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await raiseQuery(database, studyId, sessionOf(request), request.body)),
+      reply.status(201).send(await raiseQuery(database, context.studyId, sessionOf(request), request.body)),
   );
 
   for (const action of ['answer', 'close', 'reopen'] as const) {
@@ -279,7 +289,14 @@ export function crfRoutes(app: App, context: AppContext): void {
         },
       },
       async (request) =>
-        actOnQuery(database, studyId, sessionOf(request), request.params.queryId, action, request.body),
+        actOnQuery(
+          database,
+          context.studyId,
+          sessionOf(request),
+          request.params.queryId,
+          action,
+          request.body,
+        ),
     );
   }
 }

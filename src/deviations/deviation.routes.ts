@@ -15,7 +15,7 @@ const errors = recordErrorResponses;
 const params = z.strictObject({ deviationId: z.uuid({ message: 'Not a deviation id.' }) });
 
 export function deviationRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['deviations'];
 
   app.get(
@@ -30,7 +30,9 @@ export function deviationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => ({
-      deviations: await database.read((db) => listDeviations(db, studyId, sessionOf(request), request.query)),
+      deviations: await database.read((db) =>
+        listDeviations(db, context.studyId, sessionOf(request), request.query),
+      ),
     }),
   );
 
@@ -46,7 +48,9 @@ export function deviationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await recordDeviation(database, studyId, sessionOf(request), request.body)),
+      reply
+        .status(201)
+        .send(await recordDeviation(database, context.studyId, sessionOf(request), request.body)),
   );
 
   app.post(
@@ -62,6 +66,12 @@ export function deviationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      decideDeviation(database, studyId, sessionOf(request), request.params.deviationId, request.body),
+      decideDeviation(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.deviationId,
+        request.body,
+      ),
   );
 }

@@ -20,7 +20,7 @@ const administrationParams = z.strictObject({
 });
 
 export function dosingRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['dosing'];
 
   app.get(
@@ -34,7 +34,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
         response: { 200: dosingOverviewSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => dosingOverview(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => dosingOverview(db, context.studyId, sessionOf(request))),
   );
 
   app.get(
@@ -50,7 +50,9 @@ export function dosingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => doseSchedule(db, studyId, sessionOf(request), request.params.participantId)),
+      database.read((db) =>
+        doseSchedule(db, context.studyId, sessionOf(request), request.params.participantId),
+      ),
   );
 
   app.post(
@@ -68,7 +70,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const view = await recordAdministration(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.participantId,
         request.params.visitId,
@@ -93,7 +95,7 @@ export function dosingRoutes(app: App, context: AppContext): void {
     async (request) =>
       updateAdministration(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.administrationId,
         request.body,

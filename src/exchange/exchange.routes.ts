@@ -142,18 +142,18 @@ async function sdtmZip(
 }
 
 export function exchangeRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const audit = (
     request: Parameters<typeof sessionOf>[0],
     kind: ExportKind,
     privacy: PrivacyOptions,
     details = {},
-  ) => recordExport(database, studyId, sessionOf(request).actor, kind, privacy, details);
+  ) => recordExport(database, context.studyId, sessionOf(request).actor, kind, privacy, details);
   const config = { permission: 'export.run' as const };
   /** The values the export cannot place, counted before the reply starts (header and audit event). */
   const unplacedCount = async (reply: FastifyReply) => {
     const values = await database.read(async (db) =>
-      unplacedValuesOfStudy(db, studyId, (await siteProtocols(db, studyId)).union()),
+      unplacedValuesOfStudy(db, context.studyId, (await siteProtocols(db, context.studyId)).union()),
     );
     reply.header(UNPLACED_HEADER, String(values.length));
     return values.length === 0 ? {} : { unplacedValues: values.length };
@@ -175,7 +175,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       await audit(request, 'fhir', privacy);
-      const body = Readable.from(exportFhirBundle(database, studyId, { privacy }));
+      const body = Readable.from(exportFhirBundle(database, context.studyId, { privacy }));
       return download(reply, 'application/fhir+json; charset=utf-8', `fhir-bundle-${stamp()}.json`, body);
     },
   );
@@ -198,7 +198,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const metadataOnly = request.query.metadataOnly === 'true';
       const unplaced = metadataOnly ? {} : await unplacedCount(reply);
       await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy, unplaced);
-      const body = Readable.from(exportOdm(database, studyId, { metadataOnly, privacy }));
+      const body = Readable.from(exportOdm(database, context.studyId, { metadataOnly, privacy }));
       const name = metadataOnly ? `odm-metadata-${stamp()}.xml` : `odm-${stamp()}.xml`;
       return download(reply, 'application/xml; charset=utf-8', name, body);
     },
@@ -262,8 +262,8 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const code = request.params.domain.toUpperCase() as SdtmDatasetCode;
       // Every row is built, counted and checked before the reply starts: what cannot be written is a
       // 422 here, never a 200 whose file ends short.
-      const study = await loadSdtmStudy(database, studyId, privacy, sessionOf(request).user);
-      const plan = await planSdtm(database, studyId, study, { format, datasets: [code] });
+      const study = await loadSdtmStudy(database, context.studyId, privacy, sessionOf(request).user);
+      const plan = await planSdtm(database, context.studyId, study, { format, datasets: [code] });
       const unplaced = await unplacedCount(reply);
       await audit(request, format === 'xpt' ? 'sdtm-xpt' : 'sdtm-csv', privacy, {
         domains: [code],
@@ -272,7 +272,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
         ...unplaced,
       });
       const body = streamFromSink(async (sink) => {
-        await writeSdtm(database, studyId, study, plan, new Map([[code, sink]]), {
+        await writeSdtm(database, context.studyId, study, plan, new Map([[code, sink]]), {
           created: new Date(),
           csvCells: cells,
         });
@@ -308,17 +308,20 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       const unplaced = part === 'dictionary' ? {} : await unplacedCount(reply);
       await audit(request, kind, privacy, { csvCells: cells, ...unplaced });
       if (part === 'dictionary') {
-        const body = Readable.from(redcapDictionaryCsv(database, studyId, cells));
+        const body = Readable.from(redcapDictionaryCsv(database, context.studyId, cells));
         return download(reply, 'text/csv; charset=utf-8', 'redcap-data-dictionary.csv', body);
       }
       if (part === 'data') {
-        const body = Readable.from(redcapDataCsv(database, studyId, { privacy, cells }));
+        const body = Readable.from(redcapDataCsv(database, context.studyId, { privacy, cells }));
         return download(reply, 'text/csv; charset=utf-8', `redcap-data-${stamp()}.csv`, body);
       }
       const body = Readable.from(
         zipStream([
-          { name: 'redcap/data-dictionary.csv', chunks: redcapDictionaryCsv(database, studyId, cells) },
-          { name: 'redcap/data.csv', chunks: redcapDataCsv(database, studyId, { privacy, cells }) },
+          {
+            name: 'redcap/data-dictionary.csv',
+            chunks: redcapDictionaryCsv(database, context.studyId, cells),
+          },
+          { name: 'redcap/data.csv', chunks: redcapDataCsv(database, context.studyId, { privacy, cells }) },
         ]),
       );
       return download(reply, 'application/zip', `redcap-${stamp()}.zip`, body);

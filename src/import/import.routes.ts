@@ -64,7 +64,7 @@ async function keepUpload(body: Readable, folder: string): Promise<string> {
  * import would do; the import itself writes it all or nothing. Data managers only (crf.import).
  */
 export function importRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     scope.addContentTypeParser(uploadTypes, (_request, payload, done) => done(null, payload));
@@ -96,7 +96,7 @@ export function importRoutes(app: App, context: AppContext): void {
         const folder = await mkdtemp(join(tmpdir(), 'exotrial-import-'));
         try {
           const path = await keepUpload(body, folder);
-          const result = await importFormDataFile(database, studyId, caller, path, {
+          const result = await importFormDataFile(database, context.studyId, caller, path, {
             fileName: query.fileName,
             format: query.format,
             mapping,
@@ -126,8 +126,12 @@ export function importRoutes(app: App, context: AppContext): void {
         authorize(sessionOf(request).user, 'crf.import');
         const text = await database
           .read(async (db) => {
-            const { protocol } = await currentProtocol(db, studyId);
-            return csvTemplate(protocol, await templateParticipants(db, studyId), request.query.visit);
+            const { protocol } = await currentProtocol(db, context.studyId);
+            return csvTemplate(
+              protocol,
+              await templateParticipants(db, context.studyId),
+              request.query.visit,
+            );
           })
           .catch((error: unknown) => {
             if (!(error instanceof UnreadableSource)) throw error;

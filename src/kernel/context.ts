@@ -11,11 +11,15 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/connection.ts';
 import type { Permission } from './permissions.ts';
 
-/** What every route file is given: the configuration, the database and the study served. */
+/**
+ * What every route file is given: the configuration, the database and the study served. A route
+ * file reads `studyId` in its handlers, never while registering: the server builds its routes while
+ * the database starts, before the start-up steps have found the study (server.ts).
+ */
 export interface AppContext {
   config: Config;
   database: Database;
-  studyId: string;
+  readonly studyId: string;
 }
 
 /**

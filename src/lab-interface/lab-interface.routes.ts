@@ -43,7 +43,7 @@ function answer(receipt: ReceiptOutcome, ack?: string) {
  * review queue of results that could not be placed, and a participant's hospital identifier.
  */
 export function labInterfaceRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     // The message is stored exactly as received: the body is kept as its bytes, JSON included, and
@@ -65,7 +65,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       caller: Caller,
       request: { body: unknown; query: { site?: string } },
     ) =>
-      receiveLabMessage(database, studyId, caller, {
+      receiveLabMessage(database, context.studyId, caller, {
         ...incoming,
         raw: textOf(request.body),
         ...(request.query.site ? { siteId: request.query.site } : {}),
@@ -124,7 +124,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => ({
-      results: await listLabResults(database, studyId, sessionOf(request), request.query),
+      results: await listLabResults(database, context.studyId, sessionOf(request), request.query),
     }),
   );
 
@@ -142,7 +142,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      assignLabResult(database, studyId, sessionOf(request), request.params.resultId, request.body),
+      assignLabResult(database, context.studyId, sessionOf(request), request.params.resultId, request.body),
   );
 
   app.post(
@@ -158,7 +158,13 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      dismissLabResult(database, studyId, sessionOf(request), request.params.resultId, request.body.reason),
+      dismissLabResult(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.resultId,
+        request.body.reason,
+      ),
   );
 
   app.get(
@@ -172,7 +178,7 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
         response: { 200: labFacilitiesBySiteSchema, ...errors },
       },
     },
-    async () => ({ sites: await database.read((db) => labFacilitiesBySite(db, studyId)) }),
+    async () => ({ sites: await database.read((db) => labFacilitiesBySite(db, context.studyId)) }),
   );
 
   app.put(
@@ -190,7 +196,13 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
     },
     async (request) => ({
       facilityIds: await database.transaction((trx) =>
-        setLabFacilities(trx, studyId, sessionOf(request), request.params.siteId, request.body.facilityIds),
+        setLabFacilities(
+          trx,
+          context.studyId,
+          sessionOf(request),
+          request.params.siteId,
+          request.body.facilityIds,
+        ),
       ),
     }),
   );
@@ -210,10 +222,10 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
     async (request) => {
       const caller = sessionOf(request);
       return database.read(async (db) => {
-        const participant = await findParticipant(db, studyId, request.params.participantId);
+        const participant = await findParticipant(db, context.studyId, request.params.participantId);
         authorize(caller.user, 'participant.screen', { siteId: participant.site_id });
         return {
-          hospitalId: await hospitalIdFor(db, studyId, caller, {
+          hospitalId: await hospitalIdFor(db, context.studyId, caller, {
             participantId: participant.participant_id,
             siteId: participant.site_id,
           }),
@@ -236,7 +248,13 @@ export function labInterfaceRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => {
-      await setHospitalId(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      await setHospitalId(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
       return { hospitalId: request.body.hospitalId };
     },
   );

@@ -28,7 +28,7 @@ const proposalParams = z.strictObject({ proposalId: z.string().min(1).max(64) })
 const siteParams = z.strictObject({ siteId: z.string().min(1).max(64) });
 
 export function labRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['laboratory'];
 
   app.get(
@@ -43,7 +43,7 @@ export function labRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => listRanges(db, studyId, sessionOf(request), request.params.siteId)),
+      database.read((db) => listRanges(db, context.studyId, sessionOf(request), request.params.siteId)),
   );
 
   app.post(
@@ -60,7 +60,7 @@ export function labRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      importRanges(database, studyId, sessionOf(request), request.params.siteId, request.body),
+      importRanges(database, context.studyId, sessionOf(request), request.params.siteId, request.body),
   );
 
   app.get(
@@ -77,7 +77,7 @@ export function labRoutes(app: App, context: AppContext): void {
     },
     async (request) => ({
       flags: await database.read((db) =>
-        listFlags(db, studyId, sessionOf(request), request.params.participantId),
+        listFlags(db, context.studyId, sessionOf(request), request.params.participantId),
       ),
     }),
   );
@@ -95,7 +95,8 @@ export function labRoutes(app: App, context: AppContext): void {
         response: { 200: labFlagSchema, ...errors },
       },
     },
-    async (request) => markSignificance(database, studyId, sessionOf(request), request.params, request.body),
+    async (request) =>
+      markSignificance(database, context.studyId, sessionOf(request), request.params, request.body),
   );
 
   app.get(
@@ -111,7 +112,7 @@ export function labRoutes(app: App, context: AppContext): void {
     },
     async (request) => ({
       proposals: await database.read((db) =>
-        listProposals(db, studyId, sessionOf(request), request.params.participantId),
+        listProposals(db, context.studyId, sessionOf(request), request.params.participantId),
       ),
     }),
   );
@@ -130,7 +131,7 @@ export function labRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      acceptProposal(database, studyId, sessionOf(request), request.params.proposalId, request.body),
+      acceptProposal(database, context.studyId, sessionOf(request), request.params.proposalId, request.body),
   );
 
   app.post(
@@ -146,6 +147,6 @@ export function labRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      dismissProposal(database, studyId, sessionOf(request), request.params.proposalId, request.body),
+      dismissProposal(database, context.studyId, sessionOf(request), request.params.proposalId, request.body),
   );
 }

@@ -24,7 +24,7 @@ const notificationParams = z.strictObject({ notificationId: z.uuid({ message: 'N
 
 /** The signed-in person's own notifications and choices: everyone has an inbox, whatever their role. */
 export function notificationRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['notifications'];
   const config = { permission: 'signed-in' } as const;
   const emailConfigured = context.config.mail.smtpUrl !== undefined;
@@ -40,7 +40,8 @@ export function notificationRoutes(app: App, context: AppContext): void {
         response: { 200: inboxSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => listInbox(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => listInbox(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.get(
@@ -53,7 +54,7 @@ export function notificationRoutes(app: App, context: AppContext): void {
         response: { 200: unreadCountSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => countUnread(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => countUnread(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -68,7 +69,7 @@ export function notificationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      markRead(database, studyId, sessionOf(request), request.params.notificationId, new Date()),
+      markRead(database, context.studyId, sessionOf(request), request.params.notificationId, new Date()),
   );
 
   app.post(
@@ -81,7 +82,7 @@ export function notificationRoutes(app: App, context: AppContext): void {
         response: { 200: markedSchema, ...errors },
       },
     },
-    async (request) => markAllRead(database, studyId, sessionOf(request), new Date()),
+    async (request) => markAllRead(database, context.studyId, sessionOf(request), new Date()),
   );
 
   app.get(
@@ -95,7 +96,7 @@ export function notificationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => getPreferences(db, studyId, sessionOf(request), emailConfigured)),
+      database.read((db) => getPreferences(db, context.studyId, sessionOf(request), emailConfigured)),
   );
 
   app.put(
@@ -111,6 +112,13 @@ export function notificationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      updatePreferences(database, studyId, sessionOf(request), request.body, emailConfigured, new Date()),
+      updatePreferences(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.body,
+        emailConfigured,
+        new Date(),
+      ),
   );
 }

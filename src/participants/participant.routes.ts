@@ -25,10 +25,10 @@ const errors = recordErrorResponses;
 const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 
 export function participantRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['participants'];
   const detail = (request: FastifyRequest, participantId: string) =>
-    database.read((db) => participantDetail(db, studyId, sessionOf(request), participantId));
+    database.read((db) => participantDetail(db, context.studyId, sessionOf(request), participantId));
 
   app.get(
     '/participants',
@@ -44,7 +44,7 @@ export function participantRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => listParticipants(db, studyId, sessionOf(request), request.query)),
+      database.read((db) => listParticipants(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.post(
@@ -59,7 +59,12 @@ export function participantRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      const participantId = await screenParticipant(database, studyId, sessionOf(request), request.body);
+      const participantId = await screenParticipant(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.body,
+      );
       return reply.status(201).send(await detail(request, participantId));
     },
   );
@@ -91,7 +96,13 @@ export function participantRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) => {
-      await recordConsent(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      await recordConsent(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
       return reply.status(201).send(await detail(request, request.params.participantId));
     },
   );
@@ -109,7 +120,7 @@ export function participantRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const { digest: _digest, ...view } = await database.read((db) =>
-        eligibilityOf(db, studyId, sessionOf(request), request.params.participantId),
+        eligibilityOf(db, context.studyId, sessionOf(request), request.params.participantId),
       );
       return view;
     },
@@ -130,7 +141,7 @@ export function participantRoutes(app: App, context: AppContext): void {
     async (request) =>
       confirmEligibility(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         context.config.lockout,
         request.params.participantId,
@@ -153,7 +164,7 @@ export function participantRoutes(app: App, context: AppContext): void {
     async (request) => {
       await recordScreenOutcome(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.participantId,
         request.body,
@@ -177,7 +188,7 @@ export function participantRoutes(app: App, context: AppContext): void {
     async (request) => {
       await enrolParticipant(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.participantId,
         request.body,
@@ -199,7 +210,13 @@ export function participantRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => {
-      await changeStatus(database, studyId, sessionOf(request), request.params.participantId, request.body);
+      await changeStatus(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.participantId,
+        request.body,
+      );
       return detail(request, request.params.participantId);
     },
   );
@@ -210,6 +227,6 @@ export function participantRoutes(app: App, context: AppContext): void {
       config: { permission: 'participant.read' },
       schema: { tags, summary: 'CONSORT flow counts', response: { 200: consortSchema, ...errors } },
     },
-    async (request) => database.read((db) => consortCounts(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => consortCounts(db, context.studyId, sessionOf(request))),
   );
 }

@@ -9,7 +9,7 @@ const errors = recordErrorResponses;
 const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 
 export function worklistRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['participants'];
 
   app.get(
@@ -25,7 +25,8 @@ export function worklistRoutes(app: App, context: AppContext): void {
         response: { 200: studyWorklistSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => studyWorklist(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => studyWorklist(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.get(
@@ -41,7 +42,7 @@ export function worklistRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        participantWorklist(db, studyId, sessionOf(request), request.params.participantId),
+        participantWorklist(db, context.studyId, sessionOf(request), request.params.participantId),
       ),
   );
 }

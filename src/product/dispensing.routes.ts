@@ -24,7 +24,7 @@ const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not
 
 /** Vials (find, scan, thaw, move, destroy, lose, disposition), dispensing and returns. */
 export function dispensingRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['product'];
   returnRoutes(app, context);
 
@@ -39,7 +39,8 @@ export function dispensingRoutes(app: App, context: AppContext): void {
         response: { 200: vialListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => listVials(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => listVials(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.get(
@@ -54,7 +55,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => getVial(db, studyId, sessionOf(request), { code: request.params.code })),
+      database.read((db) => getVial(db, context.studyId, sessionOf(request), { code: request.params.code })),
   );
 
   app.get(
@@ -63,7 +64,8 @@ export function dispensingRoutes(app: App, context: AppContext): void {
       config: { permission: 'product.read' },
       schema: { tags, summary: 'One vial', params: vialParams, response: { 200: vialViewSchema, ...errors } },
     },
-    async (request) => database.read((db) => getVial(db, studyId, sessionOf(request), request.params)),
+    async (request) =>
+      database.read((db) => getVial(db, context.studyId, sessionOf(request), request.params)),
   );
 
   app.post(
@@ -79,7 +81,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      thawVial(database, studyId, sessionOf(request), request.params.vialId, request.body.version),
+      thawVial(database, context.studyId, sessionOf(request), request.params.vialId, request.body.version),
   );
 
   app.post(
@@ -94,7 +96,8 @@ export function dispensingRoutes(app: App, context: AppContext): void {
         response: { 200: vialViewSchema, ...errors },
       },
     },
-    async (request) => moveVial(database, studyId, sessionOf(request), request.params.vialId, request.body),
+    async (request) =>
+      moveVial(database, context.studyId, sessionOf(request), request.params.vialId, request.body),
   );
 
   for (const kind of ['destroyed', 'lost'] as const) {
@@ -114,7 +117,10 @@ export function dispensingRoutes(app: App, context: AppContext): void {
         },
       },
       async (request) =>
-        writeOffVial(database, studyId, sessionOf(request), request.params.vialId, { kind, ...request.body }),
+        writeOffVial(database, context.studyId, sessionOf(request), request.params.vialId, {
+          kind,
+          ...request.body,
+        }),
     );
   }
 
@@ -132,8 +138,15 @@ export function dispensingRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await dispositionVials(database, studyId, caller, context.config.lockout, request.params, request.body);
-      return database.read((db) => getVial(db, studyId, caller, request.params));
+      await dispositionVials(
+        database,
+        context.studyId,
+        caller,
+        context.config.lockout,
+        request.params,
+        request.body,
+      );
+      return database.read((db) => getVial(db, context.studyId, caller, request.params));
     },
   );
 
@@ -151,7 +164,13 @@ export function dispensingRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        proposeVial(db, studyId, sessionOf(request), request.params.participantId, request.query.visitId),
+        proposeVial(
+          db,
+          context.studyId,
+          sessionOf(request),
+          request.params.participantId,
+          request.query.visitId,
+        ),
       ),
   );
 
@@ -168,7 +187,7 @@ export function dispensingRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        participantDispensings(db, studyId, sessionOf(request), request.params.participantId),
+        participantDispensings(db, context.studyId, sessionOf(request), request.params.participantId),
       ),
   );
 
@@ -185,6 +204,6 @@ export function dispensingRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await dispenseVial(database, studyId, sessionOf(request), request.body)),
+      reply.status(201).send(await dispenseVial(database, context.studyId, sessionOf(request), request.body)),
   );
 }

@@ -12,7 +12,7 @@ import { shipmentViews } from './shipment.views.ts';
 
 /** The inventory dashboard's summary and the vial label PDF. */
 export function inventoryRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['product'];
 
   app.get(
@@ -28,7 +28,7 @@ export function inventoryRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => inventorySummary(db, studyId, sessionOf(request), request.query)),
+      database.read((db) => inventorySummary(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.get(
@@ -43,7 +43,7 @@ export function inventoryRoutes(app: App, context: AppContext): void {
         response: { 200: resupplyNeedsSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => resupplyNeeds(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => resupplyNeeds(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -61,8 +61,14 @@ export function inventoryRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const caller = sessionOf(request);
-      const shipmentId = await sendResupply(database, studyId, caller, context.config.lockout, request.body);
-      const [view] = await database.read((db) => shipmentViews(db, studyId, caller, shipmentId));
+      const shipmentId = await sendResupply(
+        database,
+        context.studyId,
+        caller,
+        context.config.lockout,
+        request.body,
+      );
+      const [view] = await database.read((db) => shipmentViews(db, context.studyId, caller, shipmentId));
       if (!view) throw notFound(`Shipment ${shipmentId}`);
       return reply.status(201).send(view);
     },
@@ -82,7 +88,7 @@ export function inventoryRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const { symbology, layout, ...which } = request.query;
       const { labels, header, fileName } = await database.read((db) =>
-        vialLabels(db, studyId, sessionOf(request), which),
+        vialLabels(db, context.studyId, sessionOf(request), which),
       );
       // PDFKit and the barcode encoder load on the first print, not with the server.
       const { renderLabelsPdf } = await import('./label-pdf.ts');

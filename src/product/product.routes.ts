@@ -39,7 +39,7 @@ const excursionParams = z.strictObject({ excursionId: z.uuid({ message: 'Not an 
 
 /** Lots and their release, storage units, temperatures and excursions. */
 export function productRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['product'];
   temperatureImportRoutes(app, context);
   shipmentRoutes(app, context);
@@ -54,7 +54,7 @@ export function productRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(lotViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listLots(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listLots(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -70,8 +70,8 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const caller = sessionOf(request);
-      const lotId = await registerLot(database, studyId, caller, request.body);
-      return reply.status(201).send(await database.read((db) => getLot(db, studyId, caller, lotId)));
+      const lotId = await registerLot(database, context.studyId, caller, request.body);
+      return reply.status(201).send(await database.read((db) => getLot(db, context.studyId, caller, lotId)));
     },
   );
 
@@ -86,7 +86,8 @@ export function productRoutes(app: App, context: AppContext): void {
         response: { 200: lotViewSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => getLot(db, studyId, sessionOf(request), request.params.lotId)),
+    async (request) =>
+      database.read((db) => getLot(db, context.studyId, sessionOf(request), request.params.lotId)),
   );
 
   app.put(
@@ -103,8 +104,8 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await enterReleaseResults(database, studyId, caller, request.params.lotId, request.body);
-      return database.read((db) => getLot(db, studyId, caller, request.params.lotId));
+      await enterReleaseResults(database, context.studyId, caller, request.params.lotId, request.body);
+      return database.read((db) => getLot(db, context.studyId, caller, request.params.lotId));
     },
   );
 
@@ -123,8 +124,15 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await releaseLot(database, studyId, caller, context.config.lockout, request.params.lotId, request.body);
-      return database.read((db) => getLot(db, studyId, caller, request.params.lotId));
+      await releaseLot(
+        database,
+        context.studyId,
+        caller,
+        context.config.lockout,
+        request.params.lotId,
+        request.body,
+      );
+      return database.read((db) => getLot(db, context.studyId, caller, request.params.lotId));
     },
   );
 
@@ -142,8 +150,15 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       const caller = sessionOf(request);
-      await rejectLot(database, studyId, caller, context.config.lockout, request.params.lotId, request.body);
-      return database.read((db) => getLot(db, studyId, caller, request.params.lotId));
+      await rejectLot(
+        database,
+        context.studyId,
+        caller,
+        context.config.lockout,
+        request.params.lotId,
+        request.body,
+      );
+      return database.read((db) => getLot(db, context.studyId, caller, request.params.lotId));
     },
   );
 
@@ -157,7 +172,7 @@ export function productRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(storageUnitViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listStorageUnits(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listStorageUnits(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -172,7 +187,9 @@ export function productRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await createStorageUnit(database, studyId, sessionOf(request), request.body)),
+      reply
+        .status(201)
+        .send(await createStorageUnit(database, context.studyId, sessionOf(request), request.body)),
   );
 
   app.patch(
@@ -189,7 +206,13 @@ export function productRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      updateStorageUnitSettings(database, studyId, sessionOf(request), request.params.unitId, request.body),
+      updateStorageUnitSettings(
+        database,
+        context.studyId,
+        sessionOf(request),
+        request.params.unitId,
+        request.body,
+      ),
   );
 
   app.get(
@@ -206,7 +229,7 @@ export function productRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        readingSeries(db, studyId, sessionOf(request), request.params.unitId, request.query),
+        readingSeries(db, context.studyId, sessionOf(request), request.params.unitId, request.query),
       ),
   );
 
@@ -229,7 +252,7 @@ export function productRoutes(app: App, context: AppContext): void {
         .send(
           await addReadings(
             database,
-            studyId,
+            context.studyId,
             sessionOf(request),
             request.params.unitId,
             request.body.readings,
@@ -247,7 +270,7 @@ export function productRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(excursionViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listExcursions(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listExcursions(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -266,14 +289,14 @@ export function productRoutes(app: App, context: AppContext): void {
       const caller = sessionOf(request);
       const { vials } = await dispositionVials(
         database,
-        studyId,
+        context.studyId,
         caller,
         context.config.lockout,
         request.params,
         request.body,
       );
       const excursion = await database.read((db) =>
-        getExcursion(db, studyId, caller, request.params.excursionId),
+        getExcursion(db, context.studyId, caller, request.params.excursionId),
       );
       return { ...excursion, vials };
     },

@@ -9,7 +9,7 @@ const dispensingParams = z.strictObject({ dispensingId: z.uuid({ message: 'Not a
 
 /** Returns of unused vials to the pharmacy. */
 export function returnRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['product'];
 
   app.post(
@@ -26,7 +26,7 @@ export function returnRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      returnVial(database, studyId, sessionOf(request), request.params.dispensingId, request.body),
+      returnVial(database, context.studyId, sessionOf(request), request.params.dispensingId, request.body),
   );
 
   app.get(
@@ -40,6 +40,7 @@ export function returnRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(returnViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listReturns(db, studyId, sessionOf(request), request.query)),
+    async (request) =>
+      database.read((db) => listReturns(db, context.studyId, sessionOf(request), request.query)),
   );
 }

@@ -68,10 +68,10 @@ const accountabilitySchema = z.object({
 
 /** Shipments with their chain of custody, and the accountability report. */
 export function shipmentRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['product'];
   const one = async (caller: ReturnType<typeof sessionOf>, shipmentId: string) => {
-    const [view] = await database.read((db) => shipmentViews(db, studyId, caller, shipmentId));
+    const [view] = await database.read((db) => shipmentViews(db, context.studyId, caller, shipmentId));
     if (!view) throw notFound(`Shipment ${shipmentId}`);
     return view;
   };
@@ -86,7 +86,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(shipmentViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => shipmentViews(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => shipmentViews(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -102,7 +102,13 @@ export function shipmentRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const caller = sessionOf(request);
-      const shipmentId = await packShipment(database, studyId, caller, context.config.lockout, request.body);
+      const shipmentId = await packShipment(
+        database,
+        context.studyId,
+        caller,
+        context.config.lockout,
+        request.body,
+      );
       return reply.status(201).send(await one(caller, shipmentId));
     },
   );
@@ -123,7 +129,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
       const caller = sessionOf(request);
       await shipShipment(
         database,
-        studyId,
+        context.studyId,
         caller,
         context.config.lockout,
         request.params.shipmentId,
@@ -150,7 +156,7 @@ export function shipmentRoutes(app: App, context: AppContext): void {
       const caller = sessionOf(request);
       await receiveShipment(
         database,
-        studyId,
+        context.studyId,
         caller,
         context.config.lockout,
         request.params.shipmentId,
@@ -171,6 +177,6 @@ export function shipmentRoutes(app: App, context: AppContext): void {
         response: { 200: accountabilitySchema, ...errors },
       },
     },
-    async (request) => database.read((db) => accountabilityReport(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => accountabilityReport(db, context.studyId, sessionOf(request))),
   );
 }

@@ -21,7 +21,7 @@ const fileQuery = z.strictObject({
 
 /** A logger's CSV file sent as the request body (text/csv), read as a stream: no size held in memory. */
 export function temperatureImportRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     scope.addContentTypeParser(['text/csv', 'text/plain'], (_request, payload, done) => done(null, payload));
@@ -40,7 +40,7 @@ export function temperatureImportRoutes(app: App, context: AppContext): void {
       },
       async (request, reply) => {
         const caller = sessionOf(request);
-        const unit = await database.read((db) => findUnit(db, studyId, request.params.unitId));
+        const unit = await database.read((db) => findUnit(db, context.studyId, request.params.unitId));
         authorize(caller.user, 'product.store', unit.site_id ? { siteId: unit.site_id } : undefined);
         const body = request.body as Readable | undefined;
         if (!body || typeof (body as Readable)[Symbol.asyncIterator] !== 'function') {
@@ -49,7 +49,7 @@ export function temperatureImportRoutes(app: App, context: AppContext): void {
             message: 'Send the logger file as the request body with Content-Type: text/csv.',
           });
         }
-        const result = await importTemperatures(database, studyId, caller.actor, unit.unit_id, body, {
+        const result = await importTemperatures(database, context.studyId, caller.actor, unit.unit_id, body, {
           fileName: request.query.fileName,
           skipBadRows: request.query.skipBadRows,
         });

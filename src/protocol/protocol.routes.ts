@@ -26,7 +26,7 @@ const errors = {
 };
 
 export function protocolRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['protocol'];
 
   app.get(
@@ -42,7 +42,9 @@ export function protocolRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       authorize(sessionOf(request).user, 'protocol.read');
-      const { versionNo, label, protocol } = await database.read((db) => currentProtocol(db, studyId));
+      const { versionNo, label, protocol } = await database.read((db) =>
+        currentProtocol(db, context.studyId),
+      );
       return { versionNo, label, protocol };
     },
   );
@@ -57,7 +59,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(protocolVersionSummarySchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listProtocolVersions(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listProtocolVersions(db, context.studyId, sessionOf(request))),
   );
 
   app.get(
@@ -74,7 +76,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
     async (request) => {
       authorize(sessionOf(request).user, 'protocol.read');
       const { versionNo, label, protocol } = await database.read((db) =>
-        loadVersion(db, studyId, request.params.versionNo),
+        loadVersion(db, context.studyId, request.params.versionNo),
       );
       return { versionNo, label, protocol };
     },
@@ -93,11 +95,14 @@ export function protocolRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const { versionNo, source } = await database.read((db) =>
-        protocolSource(db, studyId, sessionOf(request), request.params.versionNo),
+        protocolSource(db, context.studyId, sessionOf(request), request.params.versionNo),
       );
       return reply
         .type('application/yaml; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${studyId}-protocol-v${versionNo}.yaml"`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${context.studyId}-protocol-v${versionNo}.yaml"`,
+        )
         .send(source);
     },
   );
@@ -136,7 +141,9 @@ export function protocolRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await amendProtocol(database, studyId, sessionOf(request), request.body)),
+      reply
+        .status(201)
+        .send(await amendProtocol(database, context.studyId, sessionOf(request), request.body)),
   );
 
   app.get(
@@ -149,7 +156,7 @@ export function protocolRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(siteProtocolStatusSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listSiteApprovals(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listSiteApprovals(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -169,7 +176,13 @@ export function protocolRoutes(app: App, context: AppContext): void {
       reply
         .status(201)
         .send(
-          await approveAtSite(database, studyId, sessionOf(request), request.params.versionNo, request.body),
+          await approveAtSite(
+            database,
+            context.studyId,
+            sessionOf(request),
+            request.params.versionNo,
+            request.body,
+          ),
         ),
   );
 }

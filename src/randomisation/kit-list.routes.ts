@@ -14,7 +14,7 @@ const errors = recordErrorResponses;
 
 /** The kit list (RTSM): generated and sealed by the statistician; its kit types shown only to unblinded roles. */
 export function kitListRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['randomisation'];
 
   app.get(
@@ -27,7 +27,7 @@ export function kitListRoutes(app: App, context: AppContext): void {
         response: { 200: kitListStatusSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => kitListStatus(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => kitListStatus(db, context.studyId, sessionOf(request))),
   );
 
   app.get(
@@ -41,7 +41,7 @@ export function kitListRoutes(app: App, context: AppContext): void {
         response: { 200: kitListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => kitListView(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => kitListView(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -55,7 +55,7 @@ export function kitListRoutes(app: App, context: AppContext): void {
         response: { 200: kitListStatusSchema, ...errors },
       },
     },
-    async (request) => generateKits(database, studyId, sessionOf(request), request.body),
+    async (request) => generateKits(database, context.studyId, sessionOf(request), request.body),
   );
 
   app.post(
@@ -70,7 +70,7 @@ export function kitListRoutes(app: App, context: AppContext): void {
         response: { 200: kitListStatusSchema, ...errors },
       },
     },
-    async (request) => sealKits(database, studyId, sessionOf(request), request.body),
+    async (request) => sealKits(database, context.studyId, sessionOf(request), request.body),
   );
 
   app.post(
@@ -85,6 +85,6 @@ export function kitListRoutes(app: App, context: AppContext): void {
         response: { 200: kitListStatusSchema, ...errors },
       },
     },
-    async (request) => extendKits(database, studyId, sessionOf(request), request.body),
+    async (request) => extendKits(database, context.studyId, sessionOf(request), request.body),
   );
 }

@@ -26,7 +26,7 @@ const errors = recordErrorResponses;
 const params = z.strictObject({ participantId: z.uuid({ message: 'Not a participant id.' }) });
 
 export function randomisationRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['randomisation'];
 
   app.get(
@@ -40,7 +40,7 @@ export function randomisationRoutes(app: App, context: AppContext): void {
         response: { 200: randomisationStatusSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => randomisationStatus(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => randomisationStatus(db, context.studyId, sessionOf(request))),
   );
 
   app.get(
@@ -53,7 +53,7 @@ export function randomisationRoutes(app: App, context: AppContext): void {
         response: { 200: randomisationListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => randomisationList(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => randomisationList(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -67,7 +67,7 @@ export function randomisationRoutes(app: App, context: AppContext): void {
         response: { 200: randomisationStatusSchema, ...errors },
       },
     },
-    async (request) => generateList(database, studyId, sessionOf(request), request.body),
+    async (request) => generateList(database, context.studyId, sessionOf(request), request.body),
   );
 
   app.post(
@@ -82,7 +82,7 @@ export function randomisationRoutes(app: App, context: AppContext): void {
         response: { 200: randomisationStatusSchema, ...errors },
       },
     },
-    async (request) => sealList(database, studyId, sessionOf(request), request.body),
+    async (request) => sealList(database, context.studyId, sessionOf(request), request.body),
   );
 
   app.get(
@@ -97,14 +97,16 @@ export function randomisationRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => allocationOf(db, studyId, sessionOf(request), request.params.participantId)),
+      database.read((db) =>
+        allocationOf(db, context.studyId, sessionOf(request), request.params.participantId),
+      ),
   );
 
   unblindingRoutes(app, context);
 }
 
 function unblindingRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['randomisation'];
   const settings = { lockout: context.config.lockout, totpKey: context.config.secretKey };
 
@@ -118,7 +120,7 @@ function unblindingRoutes(app: App, context: AppContext): void {
         response: { 200: studyUnblindingViewSchema, ...errors },
       },
     },
-    async () => database.read((db) => studyUnblinding(db, studyId)),
+    async () => database.read((db) => studyUnblinding(db, context.studyId)),
   );
 
   app.post(
@@ -132,7 +134,7 @@ function unblindingRoutes(app: App, context: AppContext): void {
         response: { 200: studyUnblindingViewSchema, ...errors },
       },
     },
-    async (request) => unblindStudy(database, studyId, sessionOf(request), request.body),
+    async (request) => unblindStudy(database, context.studyId, sessionOf(request), request.body),
   );
 
   app.post(
@@ -151,7 +153,7 @@ function unblindingRoutes(app: App, context: AppContext): void {
     async (request) =>
       unblindParticipant(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         settings,
         request.params.participantId,

@@ -16,7 +16,7 @@ const reportQuery = z.strictObject({
 });
 
 export function reportRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   app.get(
     '/report',
     {
@@ -31,7 +31,7 @@ export function reportRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const { format, historicalMortality } = request.query;
-      const { model, protocol } = await loadReport(database, studyId, sessionOf(request).user, {
+      const { model, protocol } = await loadReport(database, context.studyId, sessionOf(request).user, {
         historicalMortality,
       });
       if (format === 'json') return reply.type('application/json').send(JSON.stringify(reportJson(model)));

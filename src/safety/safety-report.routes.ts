@@ -18,7 +18,7 @@ const reportQuery = z.strictObject({ clockId: z.string().max(64).optional() });
 const reportPdfQuery = reportQuery.extend({ lang: z.enum(paperLanguages).default('en') });
 
 export function safetyReportRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['safety'];
 
   app.get(
@@ -36,7 +36,13 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
     },
     async (request) =>
       database.read((db) =>
-        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
+        currentReport(
+          db,
+          context.studyId,
+          sessionOf(request),
+          request.params.aeId,
+          request.query.clockId ?? null,
+        ),
       ),
   );
 
@@ -53,7 +59,13 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const report = await database.read((db) =>
-        currentReport(db, studyId, sessionOf(request), request.params.aeId, request.query.clockId ?? null),
+        currentReport(
+          db,
+          context.studyId,
+          sessionOf(request),
+          request.params.aeId,
+          request.query.clockId ?? null,
+        ),
       );
       const pdf = await ciomsPdf(report, request.query.lang);
       return reply
@@ -76,7 +88,7 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => eventNarrative(db, studyId, sessionOf(request), request.params.aeId)),
+      database.read((db) => eventNarrative(db, context.studyId, sessionOf(request), request.params.aeId)),
   );
 
   app.post(
@@ -95,7 +107,15 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
     async (request, reply) =>
       reply
         .status(201)
-        .send(await saveNarrative(database, studyId, sessionOf(request), request.params.aeId, request.body)),
+        .send(
+          await saveNarrative(
+            database,
+            context.studyId,
+            sessionOf(request),
+            request.params.aeId,
+            request.body,
+          ),
+        ),
   );
 
   app.get(
@@ -110,7 +130,9 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => submittedReport(db, studyId, sessionOf(request), request.params.submissionId)),
+      database.read((db) =>
+        submittedReport(db, context.studyId, sessionOf(request), request.params.submissionId),
+      ),
   );
 
   app.get(
@@ -128,7 +150,7 @@ export function safetyReportRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const result = await submittedPdf(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.submissionId,
         request.query.lang,

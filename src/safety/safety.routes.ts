@@ -40,7 +40,7 @@ const participantParams = z.strictObject({ participantId: z.uuid({ message: 'Not
 const pauseParams = z.strictObject({ pauseId: z.uuid({ message: 'Not a pause id.' }) });
 
 export function safetyRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
   const tags = ['safety'];
 
   app.post(
@@ -56,7 +56,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) => {
-      const { protocol } = await database.read((db) => currentProtocol(db, studyId));
+      const { protocol } = await database.read((db) => currentProtocol(db, context.studyId));
       const participants = request.body.participants ?? protocol.study.plannedEnrolment;
       const steps =
         participants *
@@ -93,7 +93,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => listAdverseEvents(db, studyId, sessionOf(request), request.query)),
+      database.read((db) => listAdverseEvents(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.post(
@@ -112,7 +112,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const saved = await createAdverseEvent(
         database,
-        studyId,
+        context.studyId,
         sessionOf(request),
         request.params.participantId,
         request.body,
@@ -133,7 +133,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => getAdverseEvent(db, studyId, sessionOf(request), request.params.aeId)),
+      database.read((db) => getAdverseEvent(db, context.studyId, sessionOf(request), request.params.aeId)),
   );
 
   app.get(
@@ -149,7 +149,9 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      database.read((db) => adverseEventHistory(db, studyId, sessionOf(request), request.params.aeId)),
+      database.read((db) =>
+        adverseEventHistory(db, context.studyId, sessionOf(request), request.params.aeId),
+      ),
   );
 
   app.put(
@@ -167,7 +169,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      updateAdverseEvent(database, studyId, sessionOf(request), request.params.aeId, request.body),
+      updateAdverseEvent(database, context.studyId, sessionOf(request), request.params.aeId, request.body),
   );
 
   for (const reporter of ['site', 'sponsor'] as const) {
@@ -189,7 +191,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
       async (request, reply) => {
         const submission = await recordSubmission(
           database,
-          studyId,
+          context.studyId,
           sessionOf(request),
           context.config.lockout,
           request.params.aeId,
@@ -211,7 +213,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
         response: { 200: dashboardSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => safetyDashboard(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => safetyDashboard(db, context.studyId, sessionOf(request))),
   );
 
   app.get(
@@ -224,7 +226,7 @@ export function safetyRoutes(app: App, context: AppContext): void {
         response: { 200: z.array(pauseViewSchema), ...errors },
       },
     },
-    async (request) => database.read((db) => listPauses(db, studyId, sessionOf(request))),
+    async (request) => database.read((db) => listPauses(db, context.studyId, sessionOf(request))),
   );
 
   app.post(
@@ -239,7 +241,9 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await pauseDosing(database, studyId, sessionOf(request), request.body.reason)),
+      reply
+        .status(201)
+        .send(await pauseDosing(database, context.studyId, sessionOf(request), request.body.reason)),
   );
 
   app.post(
@@ -255,6 +259,6 @@ export function safetyRoutes(app: App, context: AppContext): void {
       },
     },
     async (request) =>
-      resumeDosing(database, studyId, sessionOf(request), request.params.pauseId, request.body),
+      resumeDosing(database, context.studyId, sessionOf(request), request.params.pauseId, request.body),
   );
 }

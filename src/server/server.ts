@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { AnchorSchedule } from '../audit/anchor-schedule.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase, waitForDatabase } from '../db/connection.ts';
-import type { App } from '../kernel/context.ts';
+import type { App, AppContext } from '../kernel/context.ts';
+import type { BootstrapResult } from '../study/bootstrap.ts';
 
 export interface RunningServer {
   app: App;
@@ -30,25 +31,38 @@ function loadServerModules() {
 }
 type StartAnchorSchedule = Awaited<ReturnType<typeof loadServerModules>['anchors']>['startAnchorSchedule'];
 
-/** Opens the database, runs the start-up steps, and listens. */
+/**
+ * Opens the database, runs the start-up steps, and listens. The HTTP application is built while the
+ * database starts and the start-up steps run (on a PGlite folder that start is most of a restart):
+ * its routes read the study's id when a request comes, and no request comes before `listen`, which
+ * waits for the start-up steps.
+ */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const opening = openDatabase(config.database);
   const loading = loadServerModules();
   const database = await opening;
+  const starting = startUp(database, config, logger, loading);
+  // Awaited below; a building that fails first must not leave this rejection unhandled.
+  starting.catch(() => undefined);
+  let served: string | undefined;
+  const context: AppContext = {
+    config,
+    database,
+    get studyId() {
+      if (served === undefined) {
+        throw new Error(
+          'The study served is known once the start-up steps have run: read context.studyId in a request handler, not while registering routes.',
+        );
+      }
+      return served;
+    },
+  };
+  let app: App | undefined;
   try {
-    // A database server that is still starting is waited for (a minute), not a reason to exit.
-    await waitForDatabase(database, {
-      timeoutMs: 60_000,
-      onWait: (error, waitedMs) =>
-        logger.warn(
-          { reason: error.reason, cause: String(error.cause), waitedMs },
-          'waiting for the database',
-        ),
-    });
-    const { bootstrap } = await loading.bootstrap;
-    const { studyId, setupSecret } = await bootstrap(database, config, logger);
     const { buildApp } = await loading.app;
-    const app = await buildApp({ config, database, studyId }, { logger });
+    app = await buildApp(context, { logger });
+    const { studyId, setupSecret } = await starting;
+    served = studyId;
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -60,11 +74,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const notifications = await startNotifications({ config, database, studyId, logger });
     const { startLabInterface } = await loading.labInterface;
     // A port already taken stops the start: the server must not run without the interface it was asked for.
+    const builtApp = app;
     const labInterface = await startLabInterface({ config, database, studyId, logger }).catch(
       async (error) => {
         await notifications.stop();
         await anchors?.stop();
-        await app.close();
+        await builtApp.close();
         throw error;
       },
     );
@@ -77,15 +92,34 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         closing ??= (anchors?.stop() ?? Promise.resolve())
           .then(() => labInterface.stop())
           .then(() => notifications.stop())
-          .then(() => app.close())
+          .then(() => builtApp.close())
           .then(() => database.close());
         return closing;
       },
     };
   } catch (error) {
+    // Whatever failed, the start-up steps are let finish before the database closes under them.
+    await starting.catch(() => undefined);
+    await app?.close().catch(() => undefined);
     await database.close();
     throw error;
   }
+}
+/** Waits for the database, then runs the start-up steps (migrations, the study, the set-up link). */
+async function startUp(
+  database: Database,
+  config: Config,
+  logger: Logger,
+  loading: ReturnType<typeof loadServerModules>,
+): Promise<BootstrapResult> {
+  // A database server that is still starting is waited for (a minute), not a reason to exit.
+  await waitForDatabase(database, {
+    timeoutMs: 60_000,
+    onWait: (error, waitedMs) =>
+      logger.warn({ reason: error.reason, cause: String(error.cause), waitedMs }, 'waiting for the database'),
+  });
+  const { bootstrap } = await loading.bootstrap;
+  return bootstrap(database, config, logger);
 }
 
 function anchorSchedule(

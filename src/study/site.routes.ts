@@ -15,7 +15,7 @@ import {
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema };
 
 export function siteRoutes(app: App, context: AppContext): void {
-  const { database, studyId } = context;
+  const { database } = context;
 
   app.get(
     '/sites',
@@ -30,7 +30,7 @@ export function siteRoutes(app: App, context: AppContext): void {
     async (request) => {
       // The handler checks its caller too, so it stays closed should the route's declaration change.
       authorize(sessionOf(request).user, 'study.read');
-      return database.read((db) => listSites(db, studyId));
+      return database.read((db) => listSites(db, context.studyId));
     },
   );
 
@@ -47,7 +47,7 @@ export function siteRoutes(app: App, context: AppContext): void {
     },
     async (request) => {
       authorize(sessionOf(request).user, 'study.read', { siteId: request.params.siteId });
-      return database.read((db) => siteDetail(db, studyId, request.params.siteId));
+      return database.read((db) => siteDetail(db, context.studyId, request.params.siteId));
     },
   );
 
@@ -64,7 +64,7 @@ export function siteRoutes(app: App, context: AppContext): void {
     },
     async (request, reply) => {
       const site = await database.transaction((trx) =>
-        addSite(trx, studyId, sessionOf(request).actor, request.body),
+        addSite(trx, context.studyId, sessionOf(request).actor, request.body),
       );
       return reply.status(201).send(site);
     },
@@ -86,7 +86,7 @@ export function siteRoutes(app: App, context: AppContext): void {
       const { user, actor } = sessionOf(request);
       authorize(user, 'site.manage', { siteId: request.params.siteId });
       return database.transaction((trx) =>
-        updateSiteSettings(trx, studyId, actor, request.params.siteId, request.body),
+        updateSiteSettings(trx, context.studyId, actor, request.params.siteId, request.body),
       );
     },
   );
