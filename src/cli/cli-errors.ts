@@ -7,26 +7,10 @@ import { DataDirBusyError } from '../db/data-dir-lock.ts';
 import { DatabaseTooNewError, DatabaseTooOldError } from '../db/migrate.ts';
 import { DomainError } from '../kernel/errors.ts';
 import { ProtocolFileError } from '../study/protocol-source.ts';
-import { CliUserError, EXIT_INTERNAL, EXIT_USER_ERROR } from './cli-user-error.ts';
+import { CliUserError, domainErrorText, EXIT_INTERNAL, EXIT_USER_ERROR, oneLine } from './cli-user-error.ts';
 
 // The error and exit codes live apart, so that defining a command loads none of the classes below.
 export { CliUserError, EXIT_INTERNAL, EXIT_OK, EXIT_USER_ERROR } from './cli-user-error.ts';
-
-/** Several lines (a list of fields, a configuration's problems) as one line. */
-const oneLine = (text: string) =>
-  text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(' ');
-
-/** The field messages of a DomainError that say more than its message does. */
-function fieldText(error: DomainError): string {
-  const fields = (error.details as { fields?: Array<{ field: string; message: string }> } | undefined)
-    ?.fields;
-  const extra = (fields ?? []).filter((field) => !error.message.includes(field.message));
-  return extra.map((field) => `${field.field}: ${field.message}`).join('; ');
-}
 
 /**
  * Keeps what a person cannot act on (the stack) out of the terminal: it goes to a file, readable by
@@ -49,11 +33,7 @@ function writeErrorLog(error: unknown): string | undefined {
 /** The exit code and one-line message for an error escaping a command. */
 export function describeFailure(error: unknown): { exitCode: number; message: string } {
   if (error instanceof DomainError && error.status < 500) {
-    const fields = fieldText(error);
-    return {
-      exitCode: EXIT_USER_ERROR,
-      message: oneLine(fields ? `${error.message} (${fields})` : error.message),
-    };
+    return { exitCode: EXIT_USER_ERROR, message: domainErrorText(error) };
   }
   if (
     error instanceof CliUserError ||

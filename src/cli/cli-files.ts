@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DomainError } from '../kernel/errors.ts';
-import { CliUserError, describeFailure } from './cli-errors.ts';
+import { CliUserError, domainErrorText } from './cli-user-error.ts';
 
 /**
  * The checks every command makes on the files it is given, before it opens a database or writes
@@ -189,7 +189,7 @@ export async function aboutFile<T>(path: string, work: () => T | Promise<T>): Pr
 /** A refusal of the content of the file `path` as a one-line error naming it; other errors as they are. */
 export function namingFile(path: string, error: unknown): unknown {
   if (error instanceof DomainError && error.status < 500) {
-    return new CliUserError(`${path}: ${describeFailure(error).message}`);
+    return new CliUserError(`${path}: ${domainErrorText(error)}`);
   }
   return error;
 }

@@ -1,8 +1,8 @@
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../server/logger.ts';
 import { startServer } from '../server/server.ts';
-import { CliUserError } from './cli-errors.ts';
-import { checkDataFolder } from './database-options.ts';
+import { CliUserError } from './cli-user-error.ts';
+import { checkDataFolder } from './data-folder.ts';
 
 export async function serve(options: { port?: string; data?: string }): Promise<void> {
   const port = options.port === undefined ? undefined : Number(options.port);

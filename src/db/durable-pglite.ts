@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { openDurableFolder } from './durable-open.js';
-import { unpackPgliteTemplate } from './pglite-template.ts';
+import { prepareDataFolder } from './pglite-template.ts';
 
 /**
  * Opens (creating if needed) a PGlite database in `dataDir` with every commit synced to disk
@@ -12,9 +10,4 @@ import { unpackPgliteTemplate } from './pglite-template.ts';
 export async function openDurablePglite(dataDir: string): Promise<PGlite> {
   prepareDataFolder(dataDir);
   return openDurableFolder(dataDir);
-}
-
-/** A folder without a database gets the initdb template, when there is one, before PGlite opens it. */
-export function prepareDataFolder(dataDir: string): void {
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) unpackPgliteTemplate(dataDir);
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { PGlite, PGliteQueryResults, PGliteTransaction } from 'kysely';
-import { prepareDataFolder } from './durable-pglite.ts';
+import { prepareDataFolder } from './pglite-template.ts';
 
 // A PGlite data folder run on a thread of its own (pglite-thread.js), behind the interface Kysely's
 // PGlite dialect uses. The server's thread then loads its modules and builds its application while

@@ -13,8 +13,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PGlite } from '@electric-sql/pglite';
-import { NodeFS } from '@electric-sql/pglite/nodefs';
 
 /**
  * An empty PGlite folder starts from a template: the data folder that PGlite's initdb makes, shut
@@ -128,6 +126,12 @@ export async function ensurePgliteTemplate(file = pgliteTemplateFile()): Promise
   const folder = mkdtempSync(join(tmpdir(), 'exotrial-pglite-template-'));
   try {
     // initdb as a first start runs it, then a clean shutdown: the folder opens without recovery.
+    // Loaded here only: unpacking a template needs no PGlite, and the server's thread, which unpacks
+    // it, leaves PGlite's module (400 kB) to the thread that runs the database (pglite-thread.js).
+    const [{ PGlite }, { NodeFS }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/nodefs'),
+    ]);
     const pglite = await PGlite.create({ fs: new NodeFS(folder) });
     await pglite.close();
     mkdirSync(dirname(file), { recursive: true });
@@ -158,4 +162,9 @@ export function unpackPgliteTemplate(dataDir: string, file = pgliteTemplateFile(
     else mkdirSync(path, { recursive: true, mode: entry.mode });
   }
   return true;
+}
+
+/** A folder without a database gets the initdb template, when there is one, before PGlite opens it. */
+export function prepareDataFolder(dataDir: string): void {
+  if (!existsSync(join(dataDir, VERSION_FILE))) unpackPgliteTemplate(dataDir);
 }
