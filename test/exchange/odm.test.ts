@@ -107,6 +107,19 @@ describe('CDISC ODM 1.3.2', () => {
     expect(full.match(/<SubjectData /g)).toHaveLength(2);
   });
 
+  it('describes a study of one protocol version with one MetaDataVersion, its data pointing at it', () => {
+    for (const file of [metadata, full])
+      expect([...file.matchAll(/<MetaDataVersion OID="([^"]+)"/g)].map((match) => match[1])).toEqual([
+        'MDV.1.0',
+      ]);
+    expect([...full.matchAll(/<ClinicalData [^>]*>/g)].map((match) => match[0])).toEqual([
+      '<ClinicalData StudyOID="ST.mexcovid" MetaDataVersionOID="MDV.1.0">',
+    ]);
+    expect(full).toMatch(
+      /<MetaDataVersionRef StudyOID="ST.mexcovid" MetaDataVersionOID="MDV.1.0" EffectiveDate="\d{4}-\d\d-\d\d"\/>/,
+    );
+  });
+
   describe('validates against the official schema with xmllint', () => {
     if (!xmllintAvailable()) {
       if (process.env.CI === 'true') it('needs xmllint under CI', () => expect.fail('install libxml2-utils'));
