@@ -25,6 +25,7 @@ export interface OdmExportOptions {
   privacy: PrivacyOptions;
   created?: Date;
   batchSize?: number;
+  /** Participants written so far, counted on the last version's pass (each pass reads them all). */
   onProgress?: (subjectsDone: number) => void;
 }
 
