@@ -180,16 +180,35 @@ describeEachDatabase('ODM of an amended study: a MetaDataVersion per version', (
     expect(second?.match(/<SubjectData /g)).toHaveLength(1);
   });
 
-  it('validates against the official ODM 1.3.2 schema', () => {
-    const file = join(folder, 'amended.xml');
-    writeFileSync(file, odm);
-    const lint = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    expect(lint.error, 'xmllint (libxml2-utils) is needed').toBeUndefined();
-    expect(lint.stderr).toContain('validates');
-    expect(lint.status, lint.stderr.slice(0, 4000)).toBe(0);
+  it('validates against the official ODM 1.3.2 schema, with its data and as metadata only', async () => {
+    const metadata = await as(source.t.app, source.users.dataManager).get(
+      '/api/v1/exports/odm?metadataOnly=true',
+    );
+    expect(metadata.statusCode).toBe(200);
+    expect(sections(metadata.body, 'MetaDataVersion', 'OID').map((version) => version.oid)).toEqual([
+      'MDV.1.0',
+      'MDV.1.1',
+    ]);
+    for (const [name, xml] of [
+      ['amended.xml', odm],
+      ['amended-metadata.xml', metadata.body],
+    ] as const) {
+      const file = join(folder, name);
+      writeFileSync(file, xml);
+      const lint = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, file], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      expect(lint.error, 'xmllint (libxml2-utils) is needed').toBeUndefined();
+      expect(lint.stderr).toContain('validates');
+      expect(lint.status, lint.stderr.slice(0, 4000)).toBe(0);
+    }
+    // The check is real: two MetaDataVersions under one OID break the schema's uniqueness.
+    const twice = join(folder, 'same-oid.xml');
+    writeFileSync(twice, odm.replace('<MetaDataVersion OID="MDV.1.1"', '<MetaDataVersion OID="MDV.1.0"'));
+    const broken = spawnSync('xmllint', ['--noout', '--schema', SCHEMA, twice], { encoding: 'utf8' });
+    expect(broken.status).not.toBe(0);
+    expect(broken.stderr).toMatch(/UC-S-2|[Dd]uplicate/);
   });
 
   it('imports as metadata the forms of the latest version, naming the earlier one', () => {
