@@ -10,7 +10,7 @@ import { writeFileWhole, writeFolderWhole } from '../exchange/publish.ts';
 import { redcapDataCsv, redcapDictionary, redcapDictionaryCsv } from '../exchange/redcap/redcap-export.ts';
 import { exportSdtmDirectory } from '../exchange/sdtm/sdtm-files.ts';
 import { fileSink } from '../exchange/stream-file.ts';
-import { unplacedValuesOfStudy } from '../exchange/unplaced-values.ts';
+import { unplacedValuesOfStudy, unplacedValuesUnderOwnVersion } from '../exchange/unplaced-values.ts';
 import { siteProtocols } from '../protocol/site-version.ts';
 import { unplacedText } from '../protocol/version-union.ts';
 import { cliCaller } from './cli-caller.ts';
@@ -52,15 +52,23 @@ async function writeChunks(path: string, chunks: AsyncIterable<string>): Promise
 const actor = () => systemActor(`cli (${process.env.USER ?? 'unknown user'})`);
 
 /**
- * Saved values that no protocol version defines, so no export can place them: each is named on
- * stderr, and their count goes into the export's audit event (as the HTTP downloads do).
+ * Saved values that no protocol version defines, so no export can place them (for ODM, whose data
+ * are described by their own version's metadata: values their own version does not define): each is
+ * named on stderr, and their count goes into the export's audit event (as the HTTP downloads do).
  */
-async function unplacedNotice(database: Database, studyId: string): Promise<{ unplacedValues?: number }> {
-  const values = await database.read(async (db) =>
-    unplacedValuesOfStudy(db, studyId, (await siteProtocols(db, studyId)).union()),
-  );
-  for (const value of values)
-    process.stderr.write(`not placed (no protocol version defines it): ${unplacedText(value)}\n`);
+async function unplacedNotice(
+  database: Database,
+  studyId: string,
+  underOwnVersion = false,
+): Promise<{ unplacedValues?: number }> {
+  const values = await database.read(async (db) => {
+    const protocols = await siteProtocols(db, studyId);
+    return underOwnVersion
+      ? unplacedValuesUnderOwnVersion(db, studyId, protocols)
+      : unplacedValuesOfStudy(db, studyId, protocols.union());
+  });
+  const why = underOwnVersion ? 'its protocol version does not define it' : 'no protocol version defines it';
+  for (const value of values) process.stderr.write(`not placed (${why}): ${unplacedText(value)}\n`);
   return values.length === 0 ? {} : { unplacedValues: values.length };
 }
 
@@ -70,7 +78,7 @@ export const exportOdmFile = async (
   checkOutputFile(options.out, 'the ODM file');
   const privacy = privacyOf(options);
   await withStudyDatabase(options, async (database, studyId) => {
-    const unplaced = options.metadataOnly ? {} : await unplacedNotice(database, studyId);
+    const unplaced = options.metadataOnly ? {} : await unplacedNotice(database, studyId, true);
     // Written whole under a temporary name and renamed when complete: a failed export leaves nothing.
     const bytes = await writeFileWhole(
       options.out,

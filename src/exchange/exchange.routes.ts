@@ -19,7 +19,7 @@ import { type ChunkSink, loadSdtmStudy, type SdtmReader, writeSdtm } from './sdt
 import { exportSdtmDirectory } from './sdtm/sdtm-files.ts';
 import { planSdtm } from './sdtm/sdtm-plan.ts';
 import { type SdtmDatasetCode, sdtmDomainCodes, suppCodes } from './sdtm/variables.ts';
-import { unplacedValuesOfStudy } from './unplaced-values.ts';
+import { unplacedValuesOfStudy, unplacedValuesUnderOwnVersion } from './unplaced-values.ts';
 import { zipStream } from './zip.ts';
 
 // Downloads of every export. Each streams: the reply starts while the data is still being read, a
@@ -28,8 +28,9 @@ import { zipStream } from './zip.ts';
 
 const DATE_SHIFT_HEADER = 'x-date-shift-key';
 /**
- * How many saved values no protocol version defines, so the export could not place them. Exports
- * read every value under the union of the study's protocol versions; a value none of them defines is
+ * How many saved values the export could not place. SDTM and REDCap read every value under the union
+ * of the study's protocol versions (a value none of them defines is unplaced); ODM reads each under
+ * the version it was entered under (a value that version does not define is unplaced). Each is
  * counted here, in the export's audit event and (ODM) in an annotation, never left out unsaid.
  */
 const UNPLACED_HEADER = 'x-unplaced-values';
@@ -151,10 +152,13 @@ export function exchangeRoutes(app: App, context: AppContext): void {
   ) => recordExport(database, context.studyId, sessionOf(request).actor, kind, privacy, details);
   const config = { permission: 'export.run' as const };
   /** The values the export cannot place, counted before the reply starts (header and audit event). */
-  const unplacedCount = async (reply: FastifyReply) => {
-    const values = await database.read(async (db) =>
-      unplacedValuesOfStudy(db, context.studyId, (await siteProtocols(db, context.studyId)).union()),
-    );
+  const unplacedCount = async (reply: FastifyReply, underOwnVersion = false) => {
+    const values = await database.read(async (db) => {
+      const protocols = await siteProtocols(db, context.studyId);
+      return underOwnVersion
+        ? unplacedValuesUnderOwnVersion(db, context.studyId, protocols)
+        : unplacedValuesOfStudy(db, context.studyId, protocols.union());
+    });
     reply.header(UNPLACED_HEADER, String(values.length));
     return values.length === 0 ? {} : { unplacedValues: values.length };
   };
@@ -187,7 +191,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
       schema: {
         tags: ['exchange'],
         summary:
-          'CDISC ODM 1.3.2: the metadata of every protocol version (their union) and the clinical data with audit records and signatures (metadataOnly: only forms, items, code lists and checks); X-Unplaced-Values counts saved values no version defines',
+          'CDISC ODM 1.3.2: one MetaDataVersion per protocol version with data (and the current one), and one ClinicalData per version with the values entered under it, with audit records and signatures (metadataOnly: only forms, items, code lists and checks); X-Unplaced-Values counts saved values their own version does not define',
         querystring: z.strictObject({ ...privacyQuery, metadataOnly: flag }),
         headers: privacyHeaders,
         response: { 200: binary, ...errors },
@@ -196,7 +200,7 @@ export function exchangeRoutes(app: App, context: AppContext): void {
     async (request, reply) => {
       const privacy = privacyOf(request.query, request.headers);
       const metadataOnly = request.query.metadataOnly === 'true';
-      const unplaced = metadataOnly ? {} : await unplacedCount(reply);
+      const unplaced = metadataOnly ? {} : await unplacedCount(reply, true);
       await audit(request, metadataOnly ? 'odm-metadata' : 'odm', privacy, unplaced);
       const body = Readable.from(exportOdm(database, context.studyId, { metadataOnly, privacy }));
       const name = metadataOnly ? `odm-metadata-${stamp()}.xml` : `odm-${stamp()}.xml`;

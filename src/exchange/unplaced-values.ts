@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import type { Protocol } from '../protocol/schema.ts';
+import type { SiteProtocols } from '../protocol/site-version.ts';
 import { type UnplacedValue, unplacedValues } from '../protocol/version-union.ts';
 import { ADVERSE_EVENT_VISIT } from './source.ts';
 
@@ -47,4 +48,25 @@ export async function unplacedValuesOfStudy(
       entries: event.entries,
     })),
   ]);
+}
+
+/**
+ * The study's saved values that the protocol version each was entered under does not define: what
+ * the ODM export, which describes each version's values by that version's MetaDataVersion, cannot
+ * place. Beyond the values no version defines, this holds a value written (around the API) into an
+ * item that only another version has.
+ */
+export async function unplacedValuesUnderOwnVersion(
+  db: Db,
+  studyId: string,
+  protocols: SiteProtocols,
+): Promise<UnplacedValue[]> {
+  const values: UnplacedValue[] = [];
+  for (const version of protocols.all) {
+    const found = await unplacedValuesOfStudy(db, studyId, version.protocol);
+    values.push(
+      ...found.filter((value) => protocols.byNumber(value.protocolVersion).versionNo === version.versionNo),
+    );
+  }
+  return values.sort((a, b) => a.recordId.localeCompare(b.recordId));
 }

@@ -22,7 +22,18 @@ export interface PlannedRecord {
   visitKey: string;
   formId: string;
   instance: number;
+  /**
+   * The protocol version the source's values were entered under, when it names one the study has
+   * (an ODM file's MetaDataVersion): a new record is written under it. Otherwise the participant's.
+   */
+  protocolVersion?: number;
   values: Map<string, PlannedValue>;
+}
+
+/** A protocol version a source may name, by its ODM MetaDataVersion OID. */
+export interface NamedVersion {
+  versionNo: number;
+  protocol: Protocol;
 }
 
 export const recordKey = (
@@ -37,14 +48,27 @@ export class ImportPlan {
   readonly badLines = new Set<number>();
   rows = 0;
   values = 0;
-  private readonly slots: FormSlot[];
+  private readonly slotsOf = new Map<Protocol, FormSlot[]>();
 
   constructor(
-    private readonly protocol: Protocol,
+    /** The study's current protocol: rows that name no version of the study are read by it. */
+    private readonly current: Protocol,
     /** Study number or screening number → participant id. */
     private readonly participants: ReadonlyMap<string, string>,
-  ) {
-    this.slots = formSlots(protocol);
+    /** The study's versions by the metadata version OID a source may name. */
+    private readonly versions: ReadonlyMap<string, NamedVersion> = new Map(),
+  ) {}
+
+  /** The protocol a row's values are read by, its form slots, and the version to write new records under. */
+  private versionOf(row: ImportRow) {
+    const named = row.metaDataVersion ? this.versions.get(row.metaDataVersion) : undefined;
+    const protocol = named?.protocol ?? this.current;
+    let slots = this.slotsOf.get(protocol);
+    if (!slots) {
+      slots = formSlots(protocol);
+      this.slotsOf.set(protocol, slots);
+    }
+    return { protocol, slots, versionNo: named?.versionNo };
   }
 
   problem(problem: Omit<RowProblem, 'message'>): void {
@@ -67,7 +91,8 @@ export class ImportPlan {
       });
       return;
     }
-    const visitForms = this.slots.filter((slot) => slot.visitKey === row.visit);
+    const version = this.versionOf(row);
+    const visitForms = version.slots.filter((slot) => slot.visitKey === row.visit);
     if (visitForms.length === 0) {
       this.problem({
         ...where,
@@ -75,29 +100,35 @@ export class ImportPlan {
       });
       return;
     }
-    for (const cell of row.cells) this.addCell(row, participantId, cell);
+    for (const cell of row.cells) this.addCell(row, participantId, cell, version);
   }
 
-  private addCell(row: ImportRow, participantId: string, cell: RowCell): void {
+  private addCell(
+    row: ImportRow,
+    participantId: string,
+    cell: RowCell,
+    version: ReturnType<ImportPlan['versionOf']>,
+  ): void {
+    const { protocol, slots } = version;
     const where = { line: row.line, participant: row.participant, visit: row.visit, column: cell.column };
-    const formId = this.formOf(row.visit, cell);
+    const formId = this.formOf(protocol, slots, row.visit, cell);
     if (typeof formId !== 'string') {
       if (cell.raw !== null && String(cell.raw).trim() !== '')
         this.problem({ ...where, messages: formId.problem });
       return;
     }
-    const form = this.protocol.forms.find((entry) => entry.id === formId);
+    const form = protocol.forms.find((entry) => entry.id === formId);
     const item = form?.items.find((entry) => entry.id === cell.itemId);
-    const slot = this.slots.find((entry) => entry.visitKey === row.visit && entry.formId === formId);
+    const slot = slots.find((entry) => entry.visitKey === row.visit && entry.formId === formId);
     if (!form || !item || !slot) return;
-    const read = readValue(this.protocol, item, cell.raw);
+    const read = readValue(protocol, item, cell.raw);
     if (!read.ok) {
       this.problem({ ...where, messages: read.message });
       return;
     }
     if (!read.field) return;
     this.values += 1;
-    if (!validInstance(this.protocol, slot, row.instance)) {
+    if (!validInstance(protocol, slot, row.instance)) {
       this.problem({
         ...where,
         messages: {
@@ -114,6 +145,7 @@ export class ImportPlan {
       visitKey: row.visit,
       formId,
       instance: row.instance,
+      ...(version.versionNo === undefined ? {} : { protocolVersion: version.versionNo }),
       values: new Map(),
     };
     this.records.set(key, record);
@@ -132,10 +164,15 @@ export class ImportPlan {
   }
 
   /** The form of a cell at a visit: the one it names, or the only form of the visit with that item. */
-  private formOf(visitKey: string, cell: RowCell): string | { problem: { en: string; zh: string } } {
-    const forms = this.slots
+  private formOf(
+    protocol: Protocol,
+    slots: readonly FormSlot[],
+    visitKey: string,
+    cell: RowCell,
+  ): string | { problem: { en: string; zh: string } } {
+    const forms = slots
       .filter((slot) => slot.visitKey === visitKey && (!cell.formId || slot.formId === cell.formId))
-      .map((slot) => this.protocol.forms.find((form) => form.id === slot.formId))
+      .map((slot) => protocol.forms.find((form) => form.id === slot.formId))
       .filter((form) => form?.items.some((item) => item.id === cell.itemId));
     const [only] = forms;
     if (forms.length === 1 && only) return only.id;

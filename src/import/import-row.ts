@@ -24,6 +24,11 @@ export interface ImportRow {
   /** The day of a repeating visit, or the entry of a log form; 1 otherwise. */
   instance: number;
   cells: RowCell[];
+  /**
+   * The metadata version the source says the values were entered under (ODM: the MetaDataVersionOID
+   * of the ClinicalData holding the row); none for tables.
+   */
+  metaDataVersion?: string;
 }
 
 /** A problem of one row, by line. */

@@ -139,7 +139,7 @@ async function writeRecord(
   const { protocol, versionNo } = await protocolVersion(
     trx,
     studyId,
-    existing?.protocol_version ?? participant.currentProtocolVersion,
+    existing?.protocol_version ?? record.protocolVersion ?? participant.currentProtocolVersion,
   );
   const form = resolveForm(protocol, slot);
   if (isDoseRecordForm(form)) {

@@ -1,10 +1,11 @@
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Database, Db, Tx } from '../db/connection.ts';
+import { metaDataVersionOids } from '../exchange/odm/odm-metadata.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { DomainError, validationFailed } from '../kernel/errors.ts';
 import { authorize } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
-import { currentProtocol } from '../study/protocol-store.ts';
+import { siteProtocols } from '../protocol/site-version.ts';
 import { type ImportFormat, type ImportResult, LISTED } from './import.schema.ts';
 import { ImportPlan } from './import-plan.ts';
 import type { ImportRow, RowProblem } from './import-row.ts';
@@ -61,11 +62,21 @@ async function participantNumbers(db: Db, studyId: string): Promise<Map<string, 
 }
 
 async function readPlan(database: Database, studyId: string, source: ImportSource, options: ImportOptions) {
-  const { protocol, numbers } = await database.read(async (db) => ({
-    protocol: (await currentProtocol(db, studyId)).protocol,
-    numbers: await participantNumbers(db, studyId),
-  }));
-  const plan = new ImportPlan(protocol, numbers);
+  const { protocol, versions, numbers } = await database.read(async (db) => {
+    const protocols = await siteProtocols(db, studyId);
+    const oids = metaDataVersionOids(protocols.all);
+    // An ODM file names the version each value was entered under by the MetaDataVersion OID the
+    // export gives it: such values are read, and new records written, under that version.
+    const versions = new Map(
+      protocols.all.map((version) => [oids.get(version.versionNo) ?? '', version] as const),
+    );
+    return {
+      protocol: protocols.current.protocol,
+      versions,
+      numbers: await participantNumbers(db, studyId),
+    };
+  });
+  const plan = new ImportPlan(protocol, numbers, versions);
   for await (const row of source.rows(protocol)) {
     plan.add(row);
     if (plan.rows % 1_000 === 0) {

@@ -6,12 +6,14 @@ import { NotXml, type XmlToken, xmlTokens } from './xml-tokens.ts';
 // The ClinicalData of a CDISC ODM 1.3.2 file, as exotrial's ODM export writes it (OIDs SE.<visit>,
 // F.<form>, I.<form>.<item>), read element by element. Each FormData is one row; its "line" is its
 // number among the FormData of the file. A null item with an annotation `code: why` is that
-// missing-data code; a null item without one is not given.
+// missing-data code; a null item without one is not given. A row carries the MetaDataVersionOID of
+// its ClinicalData, so values of an amended study's earlier versions are read by those versions.
 
 const strip = (oid: string | undefined, prefix: string) =>
   oid?.startsWith(prefix) ? oid.slice(prefix.length) : undefined;
 
 interface Open {
+  metaDataVersion?: string;
   subject?: string;
   event?: string;
   eventRepeat?: string;
@@ -45,6 +47,7 @@ export async function* odmRows(tokens: AsyncIterable<XmlToken>): AsyncGenerator<
     if (token.kind === 'open') {
       const { name, attributes } = token;
       if (name === 'ODM') sawOdm = true;
+      else if (name === 'ClinicalData') open.metaDataVersion = attributes.MetaDataVersionOID;
       else if (name === 'SubjectData') open.subject = attributes.SubjectKey;
       else if (name === 'StudyEventData') {
         open.event = strip(attributes.StudyEventOID, 'SE.') ?? attributes.StudyEventOID;
@@ -79,6 +82,7 @@ export async function* odmRows(tokens: AsyncIterable<XmlToken>): AsyncGenerator<
         visit: visit || `${COMMON_EVENT} (no visit: the form is kept outside the schedule)`,
         instance: open.formRepeat ? repeatOf(open.formRepeat) : repeatOf(open.eventRepeat),
         cells: open.cells,
+        ...(open.metaDataVersion ? { metaDataVersion: open.metaDataVersion } : {}),
       };
       open.form = undefined;
     }

@@ -161,7 +161,7 @@ describe('ODM ClinicalData', () => {
 <SubjectData SubjectKey="RJ-001"><StudyEventData StudyEventOID="SE.daily-status" StudyEventRepeatKey="3"><FormData FormOID="F.clinicalStatus"><ItemGroupData ItemGroupOID="IG.clinicalStatus"><ItemData ItemOID="I.clinicalStatus.note" Value="a &amp; b &lt;c&gt;"/></ItemGroupData></FormData></StudyEventData>
 <StudyEventData StudyEventOID="SE.screening"><FormData FormOID="F.vitals"><ItemGroupData ItemGroupOID="IG.vitals"><ItemData ItemOID="I.vitals.spo2" IsNull="Yes"><Annotation SeqNum="1"><Comment>not_done: probe missing</Comment></Annotation></ItemData><ItemData ItemOID="I.vitals.heartRate" Value="88"><AuditRecord><ReasonForChange>x</ReasonForChange></AuditRecord></ItemData></ItemGroupData></FormData></StudyEventData></SubjectData></ClinicalData></ODM>`;
 
-  it('reads each FormData as a row, whichever way the text is cut into chunks', async () => {
+  it('reads each FormData as a row with its ClinicalData’s metadata version, however the text is cut', async () => {
     for (const size of [7, 64, odm.length]) {
       const rows: ImportRow[] = await collect(odmRows(xmlTokens(chunks(odm, size))));
       expect(rows).toEqual([
@@ -173,6 +173,7 @@ describe('ODM ClinicalData', () => {
           cells: [
             { column: 'I.clinicalStatus.note', formId: 'clinicalStatus', itemId: 'note', raw: 'a & b <c>' },
           ],
+          metaDataVersion: 'MDV.1',
         },
         {
           line: 2,
@@ -183,6 +184,7 @@ describe('ODM ClinicalData', () => {
             { column: 'I.vitals.spo2', formId: 'vitals', itemId: 'spo2', raw: 'not_done: probe missing' },
             { column: 'I.vitals.heartRate', formId: 'vitals', itemId: 'heartRate', raw: '88' },
           ],
+          metaDataVersion: 'MDV.1',
         },
       ]);
     }

@@ -11,8 +11,9 @@ import { enrolledParticipant, fields } from './safety-support.ts';
 // Nothing entered is lost when an amendment removes an item: a platelet count and a (required, left
 // blank) white cell count entered under version 1 at a site that then approves amendments removing
 // both and renaming the laboratory form. SDTM LB, ODM, REDCap, the report and the casebook PDF still
-// carry the count, each record read under its own version; the casebook grid still counts the blank
-// required field and SDV still counts the removed one. A value no version defines is named, not dropped.
+// carry the count, each record read under its own version (ODM: under version 1's MetaDataVersion);
+// the casebook grid still counts the blank required field and SDV still counts the removed one. A
+// value no version defines is named, not dropped.
 
 const shipped = readFileSync('protocols/mexcovid.yaml', 'utf8');
 const removedItems =
@@ -97,20 +98,34 @@ describeEachDatabase('exports and casebooks after an amendment removes items', (
     expect(platelets.map((row) => [row.LBORRES, row.VISIT])).toEqual([['187', 'Screening and baseline']]);
   });
 
-  it('keeps it in ODM: one MetaDataVersion with every version’s items, the value under its form', async () => {
+  it('keeps it in ODM: under the MetaDataVersion of version 1, which still defines it', async () => {
     const response = await as(t.app, users.dataManager).get('/api/v1/exports/odm');
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-unplaced-values']).toBe('0');
-    expect(response.body).toContain('<ItemDef OID="I.labs.platelets"');
-    expect(response.body).toContain('<ItemDef OID="I.labs.wbc"');
-    // The form reads with its latest label; the record still says which version it was entered under.
-    expect(response.body).toMatch(/<FormDef OID="F\.labs" Name="Blood tests"/);
-    const labs = [...response.body.matchAll(/<FormData FormOID="F\.labs"[^>]*>[\s\S]*?<\/FormData>/g)].map(
-      (match) => match[0],
-    );
+    const versions = [
+      ...response.body.matchAll(/<MetaDataVersion OID="([^"]+)"[^>]*>([\s\S]*?)<\/MetaDataVersion>/g),
+    ];
+    // Version 1 holds every record; version 2 none; version 3 is the current one.
+    expect(versions.map((match) => match[1])).toEqual(['MDV.1.0', 'MDV.1.2']);
+    const [first, current] = versions.map((match) => match[2] ?? '');
+    expect(first).toContain('<ItemDef OID="I.labs.platelets"');
+    expect(first).toMatch(/<FormDef OID="F\.labs" Name="Laboratory tests"/);
+    expect(current).not.toContain('<ItemDef OID="I.labs.platelets"');
+    expect(current).not.toContain('<ItemDef OID="I.labs.wbc"');
+    expect(current).toMatch(/<FormDef OID="F\.labs" Name="Blood tests"/);
+    const clinical = [
+      ...response.body.matchAll(
+        /<ClinicalData [^>]*MetaDataVersionOID="([^"]+)">([\s\S]*?)<\/ClinicalData>/g,
+      ),
+    ];
+    expect(clinical.map((match) => match[1])).toEqual(['MDV.1.0', 'MDV.1.2']);
+    const labs = [
+      ...(clinical[0]?.[2] ?? '').matchAll(/<FormData FormOID="F\.labs"[^>]*>[\s\S]*?<\/FormData>/g),
+    ].map((match) => match[0]);
     expect(labs).toHaveLength(1);
     expect(labs[0]).toContain('Entered under protocol version 1');
     expect(labs[0]).toMatch(/<ItemData ItemOID="I\.labs\.platelets" Value="187"/);
+    expect(clinical[1]?.[2]).not.toContain('<FormData');
   });
 
   it('keeps it in the REDCap dictionary and records', async () => {
@@ -193,7 +208,7 @@ describeEachDatabase('exports and casebooks after an amendment removes items', (
     const odm = await dataManager.get('/api/v1/exports/odm');
     expect(odm.headers['x-unplaced-values']).toBe('1');
     expect(odm.body).toContain(
-      `Saved values defined by no protocol version, not exported: screening · labs.ghostCount (record ${recordId}, protocol version 1)`,
+      `Saved values their protocol version does not define, not exported: screening · labs.ghostCount (record ${recordId}, protocol version 1)`,
     );
     const redcap = await dataManager.get('/api/v1/exports/redcap?part=data');
     expect(redcap.headers['x-unplaced-values']).toBe('1');

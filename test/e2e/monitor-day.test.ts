@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { defaultProtocolPath, loadProtocolFile } from '../../src/protocol/load.ts';
@@ -9,6 +10,7 @@ import {
   STAFF_PASSWORD as PASSWORD,
   SHOTS,
   SITE,
+  siteDate,
   startTrialServer,
   type TrialServer,
   trialStaff,
@@ -17,7 +19,8 @@ import {
 import type { ServerProcess } from '../support/server-process.ts';
 
 // A monitor's day: the query inbox, the participant list's query counts, SDV of a whole form, and
-// the trial report among the exports; in English, then the same pages in Chinese.
+// the trial report among the exports; in English, then the same pages in Chinese; last, SDV of a
+// value whose item a later amendment removed.
 
 const COORDINATOR = trialStaff.coordinator.email;
 const MONITOR = trialStaff.monitor.email;
@@ -229,4 +232,51 @@ it('the same pages in Chinese', async () => {
   const card = manager.getByTestId('export-report');
   await expect.poll(() => card.count(), TIMEOUT).toBe(1);
   expect(await card.getByRole('heading', { name: '试验报告' }).count()).toBe(1);
+}, 120_000);
+
+it('SDV labels an item a later amendment removed as the version it was entered under does', async () => {
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const labs = await call(coordinator, 'GET', formUrl('labs'), undefined, 200);
+  await call(
+    coordinator,
+    'PUT',
+    formUrl('labs'),
+    { version: labs.version, entries: { creatinine: { value: 80 }, platelets: { value: 187 } } },
+    200,
+  );
+  // Amendment 1 (version "1.1") takes the platelet count off the laboratory form; the site approves it.
+  const amended = readFileSync(defaultProtocolPath(), 'utf8')
+    .replace(/^version: .*$/m, 'version: "1.1"')
+    .replace(/ {6}- id: platelets\n[\s\S]*?(?= {6}- id: crp\n)/, '');
+  expect(amended).not.toMatch(/id: platelets\n/);
+  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
+  await call(manager, 'POST', '/protocol/versions', { source: amended, reason: 'No platelet count' }, 201);
+  await call(
+    manager,
+    'POST',
+    '/protocol/versions/2/approvals',
+    { siteId: SITE, approvedOn: siteDate(new Date(), ZONE) },
+    201,
+  );
+  const platelets = protocol.forms
+    .find((form) => form.id === 'labs')
+    ?.items.find((item) => item.id === 'platelets')?.label;
+  expect(platelets?.en).toBe('Platelet count');
+  for (const [language, removed] of [
+    ['en', 'Removed in the current protocol (1.1), entered under protocol 1.0'],
+    ['zh', '当前方案（1.1）已删除此项，录入时方案版本 1.0'],
+  ] as const) {
+    const page = await signIn(MONITOR, language);
+    await page.goto(`${server.url}/participants/${participantId}/sdv`);
+    const row = page
+      .getByTestId('sdv-table')
+      .getByRole('row')
+      .filter({ hasText: platelets?.[language] ?? 'platelets' });
+    await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+    expect(await row.getByTestId('sdv-removed-item').textContent()).toBe(removed);
+    expect(await row.getByRole('cell', { name: '187', exact: false }).count()).toBeGreaterThan(0);
+    // Items the amendment kept carry no such mark.
+    expect(await page.getByTestId('sdv-removed-item').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/monitor-sdv-removed-item-${language}.png`, fullPage: true });
+  }
 }, 120_000);

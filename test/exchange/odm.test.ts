@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportOdm } from '../../src/exchange/odm/odm-export.ts';
 import { importOdmMetadata } from '../../src/exchange/odm/odm-import.ts';
+import { metaDataVersionOids } from '../../src/exchange/odm/odm-metadata.ts';
 import { defaultPrivacy } from '../../src/exchange/privacy.ts';
 import { loadProtocolFile } from '../../src/protocol/load.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
@@ -107,6 +108,19 @@ describe('CDISC ODM 1.3.2', () => {
     expect(full.match(/<SubjectData /g)).toHaveLength(2);
   });
 
+  it('describes a study of one protocol version with one MetaDataVersion, its data pointing at it', () => {
+    for (const file of [metadata, full])
+      expect([...file.matchAll(/<MetaDataVersion OID="([^"]+)"/g)].map((match) => match[1])).toEqual([
+        'MDV.1.0',
+      ]);
+    expect([...full.matchAll(/<ClinicalData [^>]*>/g)].map((match) => match[0])).toEqual([
+      '<ClinicalData StudyOID="ST.mexcovid" MetaDataVersionOID="MDV.1.0">',
+    ]);
+    expect(full).toMatch(
+      /<MetaDataVersionRef StudyOID="ST.mexcovid" MetaDataVersionOID="MDV.1.0" EffectiveDate="\d{4}-\d\d-\d\d"\/>/,
+    );
+  });
+
   describe('validates against the official schema with xmllint', () => {
     if (!xmllintAvailable()) {
       if (process.env.CI === 'true') it('needs xmllint under CI', () => expect.fail('install libxml2-utils'));
@@ -119,6 +133,21 @@ describe('CDISC ODM 1.3.2', () => {
       writeFileSync(join(folder, 'broken.xml'), metadata.replace('DataType="float"', 'DataType="real"'));
       expect(schemaErrors(join(folder, 'broken.xml'))).toMatch(/DataType/);
     });
+  });
+
+  it('names each protocol version’s MetaDataVersion by its label, numbered where labels repeat', async () => {
+    const loaded = await loadProtocolFile(join(REPOSITORY_ROOT, 'protocols', 'mexcovid.yaml'));
+    if (!loaded.ok) throw new Error('the shipped protocol does not load');
+    const labelled = (versionNo: number, version: string) => ({
+      versionNo,
+      protocol: { ...loaded.protocol, version },
+    });
+    const oids = metaDataVersionOids([labelled(1, '1.0'), labelled(2, '1.1'), labelled(3, '1.1')]);
+    expect([...oids]).toEqual([
+      [1, 'MDV.1.0'],
+      [2, 'MDV.1.1.v2'],
+      [3, 'MDV.1.1.v3'],
+    ]);
   });
 
   it('imports its own metadata back into the same forms and code lists (round trip)', async () => {

@@ -1,21 +1,31 @@
 import type { Database, Db } from '../../db/connection.ts';
 import type { Protocol } from '../../protocol/schema.ts';
-import { siteProtocols } from '../../protocol/site-version.ts';
+import { type SiteProtocols, siteProtocols } from '../../protocol/site-version.ts';
 import { unplacedText, unplacedValues } from '../../protocol/version-union.ts';
 import { type PrivacyOptions, subjectDates } from '../privacy.ts';
 import { entriesOfRecord, type FormRecordRow, type SubjectSource, subjectBatches } from '../source.ts';
 import { element, escapeXml, text } from '../xml.ts';
-import { COMMON_EVENT, oids, studyEvents, studyMetadata } from './odm-metadata.ts';
+import {
+  COMMON_EVENT,
+  metaDataVersionOids,
+  type OdmMetaDataVersion,
+  oids,
+  studyEvents,
+  studyMetadata,
+} from './odm-metadata.ts';
 
-// A whole study as one ODM 1.3.2 document, streamed: the metadata, the administrative data (users,
-// sites, signature meanings), then each participant's data with the last audit record of every value
-// and the investigator's signatures, a batch of participants at a time.
+// A whole study as one ODM 1.3.2 document, streamed: the metadata (one MetaDataVersion per protocol
+// version that has data, and the current one), the administrative data (users, sites, signature
+// meanings), then one ClinicalData per version, each holding the values entered under that version
+// with the last audit record of every value and the investigator's signatures, a batch of
+// participants at a time.
 
 export interface OdmExportOptions {
   metadataOnly: boolean;
   privacy: PrivacyOptions;
   created?: Date;
   batchSize?: number;
+  /** Participants written so far, counted on the last version's pass (each pass reads them all). */
   onProgress?: (subjectsDone: number) => void;
 }
 
@@ -32,7 +42,12 @@ interface AuditSummary {
   siteId: string;
 }
 
-async function adminData(db: Db, studyId: string, protocol: Protocol): Promise<string> {
+async function adminData(
+  db: Db,
+  studyId: string,
+  protocol: Protocol,
+  versions: readonly OdmMetaDataVersion[],
+): Promise<string> {
   const users = await db
     .selectFrom('app_user')
     .select(['user_id', 'name'])
@@ -51,11 +66,21 @@ async function adminData(db: Db, studyId: string, protocol: Protocol): Promise<s
     .distinct()
     .where('study_id', '=', studyId)
     .execute();
-  const mdv = {
-    StudyOID: oids.study(protocol),
-    MetaDataVersionOID: oids.metaDataVersion(protocol),
-    EffectiveDate: '2000-01-01',
-  };
+  const loaded = await db
+    .selectFrom('protocol_version')
+    .select(['version_no', 'loaded_at'])
+    .where('study_id', '=', studyId)
+    .execute();
+  const loadedOn = new Map(loaded.map((row) => [row.version_no, stamp(row.loaded_at).slice(0, 10)]));
+  // Every site may hold data of each version in the file; a version is in effect from its loading.
+  const mdvRefs = () =>
+    versions.map((version) =>
+      element('MetaDataVersionRef', {
+        StudyOID: oids.study(protocol),
+        MetaDataVersionOID: version.oid,
+        EffectiveDate: loadedOn.get(version.versionNo) ?? '2000-01-01',
+      }),
+    );
   return element(
     'AdminData',
     { StudyOID: oids.study(protocol) },
@@ -71,7 +96,7 @@ async function adminData(db: Db, studyId: string, protocol: Protocol): Promise<s
           Name: (site.name as { en: string }).en ?? site.site_id,
           LocationType: 'Site',
         },
-        element('MetaDataVersionRef', mdv),
+        ...mdvRefs(),
       ),
     ),
     ...meanings.map((row) =>
@@ -111,14 +136,19 @@ function unplacedNote(seqNum: number, values: ReturnType<typeof unplacedValues>)
     text(
       'Comment',
       {},
-      `Saved values defined by no protocol version, not exported: ${values.map(unplacedText).join('; ')}`,
+      `Saved values their protocol version does not define, not exported: ${values.map(unplacedText).join('; ')}`,
     ),
   );
 }
 
+/**
+ * A participant's SubjectData in the ClinicalData of one protocol version: `records` are those
+ * entered under that version, read by its own definitions.
+ */
 function subjectData(
   protocol: Protocol,
   subject: SubjectSource,
+  records: readonly FormRecordRow[],
   audits: Map<string, AuditSummary>,
   signatures: Map<string, Array<{ signer_id: string; meaning: string; signed_at: Date | string }>>,
   privacy: PrivacyOptions,
@@ -126,10 +156,10 @@ function subjectData(
   const dates = subjectDates(privacy, subject.participant.participant_id);
   const events = studyEvents(protocol);
   const forms = new Map(protocol.forms.map((form) => [form.id, form]));
-  // Values no protocol version has a place for are named in notes rather than left out unsaid.
-  const unplaced = unplacedValues(protocol, subject.records);
+  // Values their version has no place for are named in notes rather than left out unsaid.
+  const unplaced = unplacedValues(protocol, records);
   const byEvent = new Map<string, FormRecordRow[]>();
-  for (const record of subject.records) {
+  for (const record of records) {
     const form = forms.get(record.form_id);
     if (!form) continue;
     const eventKey = events.get(record.visit_id)?.forms.includes(record.form_id)
@@ -226,8 +256,7 @@ function subjectData(
 }
 
 /** The last audit event of every value, and the unbroken form signatures, of a batch of participants. */
-async function batchTrail(db: Db, studyId: string, batch: SubjectSource[]) {
-  const records = batch.flatMap((subject) => subject.records);
+async function batchTrail(db: Db, studyId: string, records: readonly FormRecordRow[]) {
   const audits = new Map<string, AuditSummary>();
   const signatures = new Map<
     string,
@@ -271,6 +300,41 @@ async function batchTrail(db: Db, studyId: string, batch: SubjectSource[]) {
   return { audits, signatures };
 }
 
+/**
+ * The protocol versions an export describes, oldest first: every version some record was entered
+ * under, and the current one (which new data follow, and which a metadata import reads).
+ */
+async function describedVersions(db: Db, studyId: string, protocols: SiteProtocols) {
+  const [records, events] = await Promise.all([
+    db
+      .selectFrom('form_record')
+      .select('protocol_version')
+      .distinct()
+      .where('study_id', '=', studyId)
+      .execute(),
+    db
+      .selectFrom('adverse_event')
+      .select('protocol_version')
+      .distinct()
+      .where('study_id', '=', studyId)
+      .execute(),
+  ]);
+  const used = new Set(
+    [...records, ...events].map((row) => protocols.byNumber(row.protocol_version).versionNo),
+  );
+  used.add(protocols.current.versionNo);
+  const oidOf = metaDataVersionOids(protocols.all);
+  return protocols.all
+    .filter((version) => used.has(version.versionNo))
+    .map(
+      (version): OdmMetaDataVersion => ({
+        versionNo: version.versionNo,
+        oid: oidOf.get(version.versionNo) ?? `MDV.v${version.versionNo}`,
+        protocol: version.protocol,
+      }),
+    );
+}
+
 /** The ODM document in chunks; each chunk is complete XML text (elements never split mid-name). */
 export async function* exportOdm(
   database: Database,
@@ -278,32 +342,60 @@ export async function* exportOdm(
   options: OdmExportOptions,
 ): AsyncGenerator<string> {
   const created = options.created ?? new Date();
-  const { protocol, admin } = await database.read(async (db) => {
-    // One MetaDataVersion for the data of every version: the union of their forms, items and visits.
-    const protocol = (await siteProtocols(db, studyId)).union();
-    return { protocol, admin: options.metadataOnly ? '' : await adminData(db, studyId, protocol) };
+  const { protocols, versions, admin } = await database.read(async (db) => {
+    const protocols = await siteProtocols(db, studyId);
+    const versions = await describedVersions(db, studyId, protocols);
+    const admin = options.metadataOnly
+      ? ''
+      : await adminData(db, studyId, protocols.current.protocol, versions);
+    return { protocols, versions, admin };
   });
+  const protocol = protocols.current.protocol;
+  const current = protocols.current.versionNo;
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
   yield `<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:xlink="http://www.w3.org/1999/xlink" ODMVersion="1.3.2" FileType="Snapshot" Granularity="${options.metadataOnly ? 'Metadata' : 'All'}" FileOID="${escapeXml(`exotrial.${protocol.study.id}.${created.getTime()}`)}" CreationDateTime="${created.toISOString()}" SourceSystem="exotrial">\n`;
-  yield `${element('Study', { OID: oids.study(protocol) }, studyMetadata(protocol))}\n`;
-  if (!options.metadataOnly) {
-    yield `${admin}\n`;
-    yield `<ClinicalData StudyOID="${escapeXml(oids.study(protocol))}" MetaDataVersionOID="${escapeXml(oids.metaDataVersion(protocol))}">\n`;
-    let done = 0;
+  yield `${element('Study', { OID: oids.study(protocol) }, studyMetadata(versions))}\n`;
+  if (options.metadataOnly) {
+    yield '</ODM>\n';
+    return;
+  }
+  yield `${admin}\n`;
+  let done = 0;
+  // One ClinicalData per version, each read once over the participants: a participant with records
+  // of two versions has a SubjectData in each; one with no record yet is under the current version.
+  for (const [index, version] of versions.entries()) {
+    const entered = (record: FormRecordRow) =>
+      protocols.byNumber(record.protocol_version).versionNo === version.versionNo;
+    yield `<ClinicalData StudyOID="${escapeXml(oids.study(protocol))}" MetaDataVersionOID="${escapeXml(version.oid)}">\n`;
     for await (const batch of subjectBatches(
       database,
       studyId,
       protocol.safety.adverseEvents.form,
       options.batchSize,
     )) {
-      const trail = await database.read((db) => batchTrail(db, studyId, batch));
-      yield batch
+      const subjects = batch.flatMap((subject) => {
+        const records = subject.records.filter(entered);
+        const placed = records.length > 0 || (subject.records.length === 0 && version.versionNo === current);
+        return placed ? [{ subject, records }] : [];
+      });
+      const trail = await database.read((db) =>
+        batchTrail(
+          db,
+          studyId,
+          subjects.flatMap((entry) => entry.records),
+        ),
+      );
+      yield subjects
         .map(
-          (subject) => `${subjectData(protocol, subject, trail.audits, trail.signatures, options.privacy)}\n`,
+          ({ subject, records }) =>
+            `${subjectData(version.protocol, subject, records, trail.audits, trail.signatures, options.privacy)}\n`,
         )
         .join('');
-      done += batch.length;
-      options.onProgress?.(done);
+      // Progress counts participants once, on the last pass.
+      if (index === versions.length - 1) {
+        done += batch.length;
+        options.onProgress?.(done);
+      }
     }
     yield '</ClinicalData>\n';
   }

@@ -80,13 +80,22 @@ export function importOdmMetadata(xml: string): ImportResult {
       [{ field: 'file', message: 'The root element is not <ODM>.' }],
       'The root element is not <ODM>: this is not an ODM file.',
     );
-  const mdv = children(document, 'Study').flatMap((study) => children(study, 'MetaDataVersion'))[0];
+  const versions = children(document, 'Study').flatMap((study) => children(study, 'MetaDataVersion'));
+  // A file with several versions (an amended study's export lists them oldest first) gives the last.
+  const mdv = versions.at(-1);
   if (!mdv)
     throw validationFailed(
       [{ field: 'file', message: 'no Study/MetaDataVersion' }],
       'The file has no Study/MetaDataVersion to import forms from.',
     );
   const notes: string[] = [];
+  if (versions.length > 1)
+    notes.push(
+      `earlier metadata versions ${versions
+        .slice(0, -1)
+        .map((version) => attr(version, 'OID'))
+        .join(', ')}: the forms are those of the last, ${attr(mdv, 'OID')}`,
+    );
   const byOid = (name: string) =>
     new Map(children(mdv, name).map((node) => [node.getAttribute('OID') ?? '', node]));
   const itemDefs = byOid('ItemDef');

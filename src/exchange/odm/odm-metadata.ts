@@ -9,7 +9,6 @@ import { element, text } from '../xml.ts';
 
 export const oids = {
   study: (protocol: Protocol) => `ST.${protocol.study.id}`,
-  metaDataVersion: (protocol: Protocol) => `MDV.${protocol.version}`,
   event: (visitKey: string) => `SE.${visitKey}`,
   form: (formId: string) => `F.${formId}`,
   group: (formId: string) => `IG.${formId}`,
@@ -20,6 +19,29 @@ export const oids = {
   condition: (formId: string, itemId: string) => `C.${formId}.${itemId}`,
   method: (formId: string, itemId: string) => `M.${formId}.${itemId}`,
 };
+
+/** A protocol version as one ODM MetaDataVersion. */
+export interface OdmMetaDataVersion {
+  versionNo: number;
+  oid: string;
+  protocol: Protocol;
+}
+
+/**
+ * The MetaDataVersion OID of each of a study's protocol versions (oldest first): `MDV.<version>` by
+ * the protocol's own version label, with the version number added when two versions share a label,
+ * so each OID names one version whichever versions a file holds.
+ */
+export function metaDataVersionOids(versions: readonly { versionNo: number; protocol: Protocol }[]) {
+  const labels = versions.map((version) => version.protocol.version);
+  return new Map(
+    versions.map((version) => {
+      const label = version.protocol.version;
+      const shared = labels.filter((other) => other === label).length > 1;
+      return [version.versionNo, shared ? `MDV.${label}.v${version.versionNo}` : `MDV.${label}`];
+    }),
+  );
+}
 
 /** Events that hold forms no visit lists (e.g. the adverse event log): one common event. */
 export const COMMON_EVENT = 'common';
@@ -199,8 +221,40 @@ export const protocolUnits = (protocol: Protocol) =>
     ),
   ].sort();
 
-/** `<GlobalVariables>`, `<BasicDefinitions>` and `<MetaDataVersion>` of the protocol. */
-export function studyMetadata(protocol: Protocol): string {
+/**
+ * `<GlobalVariables>` (the latest version's), `<BasicDefinitions>` (every version's units) and one
+ * complete `<MetaDataVersion>` per protocol version, oldest first: each version's values are
+ * described by the definitions they were entered under (ODM 1.3.2 §3.1.2: data point to the
+ * MetaDataVersion that governs them), so an item whose type, code list or limits an amendment
+ * changed keeps, for earlier values, the ItemDef they were checked against.
+ */
+export function studyMetadata(versions: readonly OdmMetaDataVersion[]): string {
+  const latest = versions.at(-1)?.protocol;
+  if (!latest) throw new Error('ODM metadata needs at least one protocol version.');
+  const units = [...new Set(versions.flatMap((version) => protocolUnits(version.protocol)))]
+    .sort()
+    .map((unit) =>
+      element(
+        'MeasurementUnit',
+        { OID: oids.unit(unit), Name: unit },
+        element('Symbol', {}, text('TranslatedText', { 'xml:lang': 'en' }, unit)),
+      ),
+    );
+  return (
+    element(
+      'GlobalVariables',
+      {},
+      text('StudyName', {}, latest.study.shortTitle),
+      text('StudyDescription', {}, latest.study.title.en),
+      text('ProtocolName', {}, latest.study.registryId),
+    ) +
+    (units.length ? element('BasicDefinitions', {}, ...units) : '') +
+    versions.map((version) => metaDataVersion(version.protocol, version.oid)).join('')
+  );
+}
+
+/** One protocol version as a complete `<MetaDataVersion>`. */
+function metaDataVersion(protocol: Protocol, oid: string): string {
   const events = studyEvents(protocol);
   const eventDefs = [...events].map(([key, event]) =>
     element(
@@ -304,47 +358,27 @@ export function studyMetadata(protocol: Protocol): string {
         : [],
     ),
   );
-  const units = protocolUnits(protocol).map((unit) =>
+  return element(
+    'MetaDataVersion',
+    { OID: oid, Name: `${protocol.study.shortTitle} protocol ${protocol.version}` },
     element(
-      'MeasurementUnit',
-      { OID: oids.unit(unit), Name: unit },
-      element('Symbol', {}, text('TranslatedText', { 'xml:lang': 'en' }, unit)),
-    ),
-  );
-  return (
-    element(
-      'GlobalVariables',
+      'Protocol',
       {},
-      text('StudyName', {}, protocol.study.shortTitle),
-      text('StudyDescription', {}, protocol.study.title.en),
-      text('ProtocolName', {}, protocol.study.registryId),
-    ) +
-    (units.length ? element('BasicDefinitions', {}, ...units) : '') +
-    element(
-      'MetaDataVersion',
-      {
-        OID: oids.metaDataVersion(protocol),
-        Name: `${protocol.study.shortTitle} protocol ${protocol.version}`,
-      },
-      element(
-        'Protocol',
-        {},
-        element('Description', {}, translated(protocol.study.title)),
-        ...[...events.keys()].map((key, index) =>
-          element('StudyEventRef', {
-            StudyEventOID: oids.event(key),
-            OrderNumber: index + 1,
-            Mandatory: key === 'screening' ? 'Yes' : 'No',
-          }),
-        ),
+      element('Description', {}, translated(protocol.study.title)),
+      ...[...events.keys()].map((key, index) =>
+        element('StudyEventRef', {
+          StudyEventOID: oids.event(key),
+          OrderNumber: index + 1,
+          Mandatory: key === 'screening' ? 'Yes' : 'No',
+        }),
       ),
-      ...eventDefs,
-      ...formDefs,
-      ...groupDefs,
-      ...itemDefs,
-      ...codeLists,
-      ...conditions,
-      ...methods,
-    )
+    ),
+    ...eventDefs,
+    ...formDefs,
+    ...groupDefs,
+    ...itemDefs,
+    ...codeLists,
+    ...conditions,
+    ...methods,
   );
 }

@@ -1,9 +1,23 @@
-import { Alert, Anchor, Button, Checkbox, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Loader,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { SdvRequest, SdvResult } from '../../../../src/crf/crf.schema.ts';
+import type { ProtocolVersion } from '../../../../src/protocol/protocol-version.schema.ts';
+import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { useZone } from '../../api/dates.ts';
 import {
@@ -20,6 +34,7 @@ import {
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { displayValue, visitLabel } from './display-value.ts';
 import { VerifyFormButton } from './sdv-verify-form.tsx';
+import './sdv.strings.ts';
 
 /** A monitor's source data verification of one participant: every saved field not yet verified. */
 export function SdvPage() {
@@ -39,6 +54,21 @@ export function SdvPage() {
         api<FormRecordView>('GET', formUrl(participantId, cell.visitKey, cell.formId, cell.instance)),
     })),
   });
+  // Each record is read under the protocol version it was entered under: an item a later amendment
+  // removed still has its label there.
+  const versionNos = [
+    ...new Set(records.flatMap((query) => (query.data?.recordId ? [query.data.protocolVersion] : []))),
+  ].sort((a, b) => a - b);
+  const versions = useQueries({
+    queries: versionNos.map((versionNo) => ({
+      queryKey: ['protocol', 'version', versionNo],
+      queryFn: async () => {
+        const body = await api<ProtocolVersion>('GET', `/protocol/versions/${versionNo}`);
+        return { ...body, protocol: body.protocol as Protocol };
+      },
+      staleTime: Number.POSITIVE_INFINITY,
+    })),
+  });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const verify = useMutation({
     mutationFn: async (keys: string[]) => {
@@ -56,28 +86,43 @@ export function SdvPage() {
     },
   });
   if (participant.isPending || protocol.isPending || casebook.isPending) return <Loader />;
-  const failed = [participant, protocol, casebook].find((query) => query.isError);
+  const failed = [participant, protocol, casebook, ...versions].find((query) => query.isError);
   if (failed?.error) return <Alert color="red">{apiErrorText(t, language, failed.error)}</Alert>;
-  if (records.some((query) => query.isPending)) return <Loader />;
+  if (records.some((query) => query.isPending) || versions.some((query) => query.isPending))
+    return <Loader />;
   const definition = protocol.data?.protocol;
   if (!definition) return <Loader />;
+  const currentLabel = protocol.data?.label ?? definition.version;
+  const enteredUnder = new Map(
+    versions.flatMap((query) => (query.data ? [[query.data.versionNo, query.data] as const] : [])),
+  );
   const rows = records.flatMap((query) => {
     const record = query.data;
     if (!record?.recordId) return [];
     const form = definition.forms.find((entry) => entry.id === record.formId);
+    const entered = enteredUnder.get(record.protocolVersion);
+    const enteredForm = entered?.protocol.forms.find((entry) => entry.id === record.formId) ?? form;
     return Object.entries(record.entries)
       .filter(([, entry]) => !entry.verified)
       .map(([itemId, entry]) => {
-        const item = form?.items.find((candidate) => candidate.id === itemId);
+        const current = form?.items.find((candidate) => candidate.id === itemId);
+        const item = enteredForm?.items.find((candidate) => candidate.id === itemId) ?? current;
+        const removed = current === undefined && item !== undefined;
         return {
           key: `${record.recordId}:${itemId}`,
           record,
-          formTitle: form?.title[language] ?? record.formId,
+          formTitle: enteredForm?.title[language] ?? record.formId,
           visit: visitLabel(definition, record.visitKey, language),
           label: item?.label[language] ?? itemId,
+          note: removed
+            ? t('sdvVersions.removedNote', {
+                removed: t('sdvVersions.removed', { version: currentLabel }),
+                entered: t('sdvVersions.enteredUnder', { version: entered?.label ?? record.protocolVersion }),
+              })
+            : undefined,
           value: entry.missing
             ? t(`crf.missingCode.${entry.missing}`)
-            : displayValue(definition, item, entry.value, t, language, zone),
+            : displayValue(entered?.protocol ?? definition, item, entry.value, t, language, zone),
         };
       });
   });
@@ -179,7 +224,21 @@ export function SdvPage() {
                         {row.visit}
                       </Text>
                     </Table.Td>
-                    <Table.Td>{row.label}</Table.Td>
+                    <Table.Td>
+                      {row.label}
+                      {row.note && (
+                        <Badge
+                          ml="xs"
+                          size="sm"
+                          variant="light"
+                          color="orange"
+                          tt="none"
+                          data-testid="sdv-removed-item"
+                        >
+                          {row.note}
+                        </Badge>
+                      )}
+                    </Table.Td>
                     <Table.Td>{row.value}</Table.Td>
                   </Table.Tr>
                 ))}

@@ -5,6 +5,8 @@ import { useTranslation } from 'react-i18next';
 export interface SdvRow {
   key: string;
   label: string;
+  /** What the label alone does not say: an item removed by a later amendment. */
+  note?: string;
   value: string;
 }
 
@@ -34,7 +36,8 @@ export function VerifyFormButton({
             <List size="sm" data-testid="sdv-confirm-list">
               {rows.map((row) => (
                 <List.Item key={row.key}>
-                  {row.label}: <b>{row.value}</b>
+                  {row.label}
+                  {row.note ? ` (${row.note})` : ''}: <b>{row.value}</b>
                 </List.Item>
               ))}
             </List>
