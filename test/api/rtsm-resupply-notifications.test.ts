@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { scanResupply } from '../../src/product/resupply-notifications.ts';
 import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
 import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { addPerson, notificationRows, recipientsOf } from './notification-support.ts';
+import { addPerson, notificationRows } from './notification-support.ts';
 import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
 import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
 
@@ -29,12 +30,33 @@ describeEachDatabase('resupply due notifications', (kind) => {
   let siteUnit: string;
   let depotUnit: string;
   const activeParticipants: string[] = [];
+  const told = ['upharm-depot@example.org', 'upharm-other@example.org', 'upharm-site@example.org'];
 
   const protocolPath = join(tmpdir(), `exotrial-resupply-${process.pid}-${kind}.yaml`);
-  const dueRecipients = async () =>
-    recipientsOf(await notificationRows(t.database, t.studyId), 'product.resupply-due');
-  const dueRows = async () =>
-    (await notificationRows(t.database, t.studyId)).filter((row) => row.kind === 'product.resupply-due');
+  /** The resupply-due notifications of one site. */
+  const dueRows = async (siteId = users.siteId) =>
+    (await notificationRows(t.database, t.studyId)).filter(
+      (row) => row.kind === 'product.resupply-due' && row.event_key.startsWith(`resupply-due:${siteId}:`),
+    );
+  const dueRecipientsAt = async (siteId: string) => (await dueRows(siteId)).map((row) => row.email).sort();
+  const episodes = () =>
+    t.database.read((db) =>
+      db
+        .selectFrom('resupply_due')
+        .select(['site_id', 'episode_id'])
+        .where('study_id', '=', t.studyId)
+        .execute(),
+    );
+  const auditOf = (action: 'resupply.due' | 'resupply.met') =>
+    t.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select(['entity_id', 'new_value', 'old_value'])
+        .where('study_id', '=', t.studyId)
+        .where('action', '=', action)
+        .orderBy('seq')
+        .execute(),
+    );
 
   const lot = async (
     lotNumber: string,
@@ -84,6 +106,35 @@ describeEachDatabase('resupply due notifications', (kind) => {
       scannedCode: proposal.json().vial.code,
     });
     expect(dispensed.statusCode, dispensed.body).toBe(201);
+  };
+
+  /** Two participants of the active arm given two different kits at the same moment. */
+  const dispenseTwoAtOnce = async () => {
+    const participants = [activeParticipants.shift(), activeParticipants.shift()];
+    const kits = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .innerJoin('product_lot as lot', 'lot.lot_id', 'vial.lot_id')
+        .select(['vial.vial_id', 'vial.code'])
+        .where('vial.study_id', '=', t.studyId)
+        .where('vial.unit_id', '=', siteUnit)
+        .where('vial.state', '=', 'in_stock')
+        .where('lot.kit_type', '=', 'active-kit')
+        .orderBy('vial.code')
+        .execute(),
+    );
+    expect(kits).toHaveLength(2);
+    const results = await Promise.all(
+      participants.map((participantId, index) =>
+        as(t.app, pharmacist).post('/api/v1/product/dispensings', {
+          participantId,
+          visitId: 'day-1',
+          expectedVialId: kits[index]?.vial_id,
+          scannedCode: kits[index]?.code,
+        }),
+      ),
+    );
+    for (const result of results) expect(result.statusCode, result.body).toBe(201);
   };
 
   beforeAll(async () => {
@@ -139,14 +190,27 @@ describeEachDatabase('resupply due notifications', (kind) => {
   });
 
   it('tells the unblinded pharmacists once when a dispensing makes the site due, again only after a resupply', async () => {
+    // The site was due while its lots arrived (before both types were in stock): that episode is over.
+    const start = (await dueRows()).length;
+    const openedBefore = (await auditOf('resupply.due')).filter((row) => row.entity_id === users.siteId);
     // 3 → 2 active kits: not below the threshold, nobody is told.
     await dispenseNext();
-    expect(await dueRecipients()).toEqual([]);
+    expect(await dueRows()).toHaveLength(start);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.siteId);
 
-    // 2 → 1: the site becomes due; every unblinded pharmacist (any may pack from the depot) is told.
-    await dispenseNext();
-    const told = ['upharm-depot@example.org', 'upharm-other@example.org', 'upharm-site@example.org'];
-    expect((await dueRecipients()).sort()).toEqual(told);
+    // 2 → 0 by two dispensings at once, each of which finds the site due: one episode, and every
+    // unblinded pharmacist (any may pack from the depot) is told of it once.
+    await dispenseTwoAtOnce();
+    expect((await episodes()).filter((row) => row.site_id === users.siteId)).toHaveLength(1);
+    const opened = (await auditOf('resupply.due')).filter((row) => row.entity_id === users.siteId);
+    expect(opened).toHaveLength(openedBefore.length + 1);
+    expect(await dueRows()).toHaveLength(start + 3);
+    expect(
+      (await dueRows())
+        .slice(start)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(told);
     const needs = await as(t.app, sitePharmacist).get('/api/v1/product/resupply');
     expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.siteId);
 
@@ -177,10 +241,6 @@ describeEachDatabase('resupply due notifications', (kind) => {
       expect(theirs.body).not.toContain('due for resupply');
     }
 
-    // 1 → 0 while still due: nothing new.
-    await dispenseNext();
-    expect(await dueRows()).toHaveLength(3);
-
     // The resupply (2 kits of each type) is packed, shipped and received: the site is no longer due.
     await lot('RS-DA', 'active-kit', 2, depotUnit);
     await lot('RS-DP', 'placebo-kit', 2, depotUnit);
@@ -204,11 +264,14 @@ describeEachDatabase('resupply due notifications', (kind) => {
     expect(received.statusCode, received.body).toBe(200);
     const after = await as(t.app, sitePharmacist).get('/api/v1/product/resupply');
     expect(after.json().map((need: { siteId: string }) => need.siteId)).not.toContain(users.siteId);
-    expect(await dueRows()).toHaveLength(3);
+    expect(await dueRows()).toHaveLength(start + 3);
+    // The packing brought it back to its thresholds (counting what was on its way): the episode closed.
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.siteId);
+    expect((await auditOf('resupply.met')).map((row) => row.entity_id)).toContain(users.siteId);
 
     // 2 → 1 again: a new episode, a new notification to each of them.
     await dispenseNext();
-    const rows = await dueRows();
+    const rows = (await dueRows()).slice(start);
     expect(rows).toHaveLength(6);
     expect(
       rows
@@ -219,16 +282,23 @@ describeEachDatabase('resupply due notifications', (kind) => {
     expect(new Set(rows.map((row) => row.event_key)).size).toBe(2);
   });
 
-  it('tells them when a temperature excursion quarantines kits and the site becomes due', async () => {
-    const before = (await dueRows()).length;
-    // The other site is due while it holds nothing; 3 kits of each type bring it to its thresholds.
+  it('tells them once of a site due from the start, and again when an excursion makes it due', async () => {
+    // The other site has held nothing since the study began: due from the start, and told once (at the
+    // first review after the pharmacists joined), however often the sites are reviewed again.
+    expect(await dueRecipientsAt(users.otherSiteId)).toEqual(told);
+    await scanResupply(t.database, t.studyId, new Date());
+    await scanResupply(t.database, t.studyId, new Date());
+    expect(await dueRows(users.otherSiteId)).toHaveLength(3);
+
+    // 3 kits of each type bring it to its thresholds: its episode closes.
     const unitId = await createUnit(t, otherSitePharmacist, 'RS-F2', users.otherSiteId);
     const iso = (at: number) => new Date(at).toISOString();
     await lot('RS-A2', 'active-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
     await lot('RS-P2', 'placebo-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
     const needs = await as(t.app, otherSitePharmacist).get('/api/v1/product/resupply');
     expect(needs.json().map((need: { siteId: string }) => need.siteId)).not.toContain(users.otherSiteId);
-    expect(await dueRows()).toHaveLength(before);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.otherSiteId);
+    expect((await auditOf('resupply.met')).map((row) => row.entity_id)).toContain(users.otherSiteId);
 
     const readings = await as(t.app, otherSitePharmacist).post(
       `/api/v1/product/storage-units/${unitId}/readings`,
@@ -242,14 +312,77 @@ describeEachDatabase('resupply due notifications', (kind) => {
       },
     );
     expect(readings.statusCode, readings.body).toBe(201);
-    const rows = (await dueRows()).slice(before);
-    expect(rows.map((row) => row.email).sort()).toEqual([
-      'upharm-depot@example.org',
-      'upharm-other@example.org',
-      'upharm-site@example.org',
-    ]);
+    const rows = await dueRows(users.otherSiteId);
+    expect(rows).toHaveLength(6);
     expect(
-      rows.every((row) => row.event_key.startsWith(`resupply-due:${users.otherSiteId}:excursion:`)),
-    ).toBe(true);
+      rows
+        .slice(3)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(told);
+    expect(new Set(rows.map((row) => row.event_key)).size).toBe(2);
+  });
+
+  it('tells them when kits expire or are destroyed, and of a site added with nothing', async () => {
+    const added = await as(t.app, await addPerson(t, 'rs-admin', 'administrator', [])).post('/api/v1/sites', {
+      siteId: 'rs-third',
+      code: 'RS3',
+      name: { en: 'Third hospital', zh: '第三医院' },
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    // A new site holds nothing: due at once, told at once.
+    expect(await dueRecipientsAt('rs-third')).toEqual(told);
+
+    // A pharmacist who joins while the site is due is told at the next review (the first lot's release).
+    const thirdPharmacist = await addPerson(t, 'upharm-third', 'unblinded_pharmacist', ['rs-third']);
+    const unitId = await createUnit(t, thirdPharmacist, 'RS-F3', 'rs-third');
+    await lot('RS-A3', 'active-kit', 2, unitId, undefined, thirdPharmacist);
+    const everyone = [...told, 'upharm-third@example.org'].sort();
+    expect(await dueRecipientsAt('rs-third')).toEqual(everyone);
+    await lot('RS-P3', 'placebo-kit', 2, unitId, undefined, thirdPharmacist);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain('rs-third');
+
+    // Nothing is written when kits pass their expiry date: the periodic review finds it.
+    const expiry = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select((eb) => eb.fn.min('expires_at').as('first'))
+        .where('study_id', '=', t.studyId)
+        .where('unit_id', '=', unitId)
+        .executeTakeFirstOrThrow(),
+    );
+    const afterExpiry = new Date(new Date(expiry.first as Date).getTime() + 86_400_000);
+    await scanResupply(t.database, t.studyId, afterExpiry);
+    expect(await dueRows('rs-third')).toHaveLength(8);
+    const opened = (await auditOf('resupply.due')).filter((row) => row.entity_id === 'rs-third');
+    expect(opened).toHaveLength(2);
+    // Back to today the kits are usable again; then one is destroyed: a third episode, told once.
+    await scanResupply(t.database, t.studyId, new Date());
+    expect((await episodes()).map((row) => row.site_id)).not.toContain('rs-third');
+    const [kit] = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select(['vial_id', 'version'])
+        .where('study_id', '=', t.studyId)
+        .where('unit_id', '=', unitId)
+        .orderBy('code')
+        .execute(),
+    );
+    const destroyed = await as(t.app, thirdPharmacist).post(`/api/v1/product/vials/${kit?.vial_id}/destroy`, {
+      reason: 'Vial cracked',
+      version: kit?.version,
+    });
+    expect(destroyed.statusCode, destroyed.body).toBe(200);
+    const rows = await dueRows('rs-third');
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((row) => row.event_key)).size).toBe(3);
+    expect(
+      rows
+        .slice(8)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(everyone);
+    for (const row of rows) for (const word of kitTypeWords) expect(row.event_key).not.toContain(word);
   });
 });
