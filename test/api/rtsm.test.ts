@@ -339,6 +339,36 @@ describeEachDatabase('supply by kit', (kind) => {
       ).rejects.toThrow(/unchangeable/);
     });
 
+    it('reads the kit list a page at a time, in list order, with the total', async () => {
+      const page = await as(t.app, statistician).get('/api/v1/kits/list?limit=25&offset=80');
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json()).toMatchObject({
+        total: 90,
+        limit: 25,
+        offset: 80,
+        kitCount: 90,
+        hashMatches: true,
+      });
+      // The last page holds what is left: kits 81 to 90, the same as in the whole list.
+      expect(page.json().kits).toEqual(kits.slice(80));
+      const first = await as(t.app, unblinded).get('/api/v1/kits/list?limit=7');
+      expect(first.json()).toMatchObject({ total: 90, limit: 7, offset: 0 });
+      expect(first.json().kits).toEqual(kits.slice(0, 7));
+      const beyond = await as(t.app, statistician).get('/api/v1/kits/list?offset=500');
+      expect(beyond.json()).toMatchObject({ total: 90, limit: 100, offset: 500, kits: [] });
+      for (const query of ['limit=0', 'limit=501', 'limit=ten', 'offset=-1', 'offset=1.5', 'page=2']) {
+        const refused = await as(t.app, statistician).get(`/api/v1/kits/list?${query}`);
+        expect(refused.statusCode, query).toBe(400);
+        expect(refused.json().error).toBe('validation_failed');
+      }
+      const tooLong = await as(t.app, statistician).get('/api/v1/kits/list?limit=501');
+      expect(JSON.stringify(tooLong.json().details)).toContain('limit is at most 500 kits a page.');
+      // A blinded role is refused a page as it is the whole list, with no kit type in the answer.
+      const blinded = await as(t.app, pharmacist).get('/api/v1/kits/list?limit=5&offset=5');
+      expect(blinded.statusCode).toBe(403);
+      for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+    });
+
     it('proposes, then packs, a shipment of every kit type from the depot, never revealing a type', async () => {
       const depotUnit = await createUnit(t, unblinded, 'RTSM-DEPOT', null);
       const depotLot = async (lotNumber: string, kitType: string, count: number) => {

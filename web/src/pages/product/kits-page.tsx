@@ -43,7 +43,8 @@ export function KitsPage() {
   const status = useKitListStatus();
   const unblinded = can('randomisation.view-list');
   const listed = status.data?.status === 'generated' || status.data?.status === 'sealed';
-  const list = useKitList(unblinded && listed);
+  const [page, setPage] = useState(1);
+  const list = useKitList(unblinded && listed, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const resupply = useResupply(unblinded && status.data?.status === 'sealed');
   return (
     <Stack>
@@ -62,7 +63,11 @@ export function KitsPage() {
           <Title order={3}>{t('kits.list')}</Title>
           <StatusPanel status={status.data} />
           {can('randomisation.manage') && <ManagePanel status={status.data} />}
-          {unblinded ? <ListPanel list={list} /> : <Text c="dimmed">{t('kits.blindedList')}</Text>}
+          {unblinded ? (
+            <ListPanel list={list} page={page} onPage={setPage} />
+          ) : (
+            <Text c="dimmed">{t('kits.blindedList')}</Text>
+          )}
           <Title order={3}>{t('kits.resupply')}</Title>
           {unblinded ? (
             <ResupplyPanel resupply={resupply} canPack={can('product.ship')} />
@@ -237,11 +242,19 @@ function useKitTypeLabel(): (kitType: string) => string {
 
 const PAGE_SIZE = 100;
 
-function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
+/** One page of the kit list, read from the server (a list may hold tens of thousands of kits). */
+function ListPanel({
+  list,
+  page,
+  onPage,
+}: {
+  list: ReturnType<typeof useKitList>;
+  page: number;
+  onPage: (page: number) => void;
+}) {
   const { t } = useTranslation();
   const language = useLanguage();
   const label = useKitTypeLabel();
-  const [page, setPage] = useState(1);
   if (list.isPending) return list.fetchStatus === 'idle' ? null : <Loader />;
   if (list.isError) return <Alert color="red">{apiErrorText(t, language, list.error)}</Alert>;
   const view = list.data;
@@ -261,7 +274,7 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {view.kits.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((kit) => (
+          {view.kits.map((kit) => (
             <Table.Tr key={kit.kitNumber}>
               <Table.Td>{kit.sequence}</Table.Td>
               <Table.Td>{kit.kitNumber}</Table.Td>
@@ -271,11 +284,11 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
           ))}
         </Table.Tbody>
       </ScrollTable>
-      {view.kits.length > PAGE_SIZE && (
+      {view.total > PAGE_SIZE && (
         <Pagination
-          total={Math.ceil(view.kits.length / PAGE_SIZE)}
+          total={Math.ceil(view.total / PAGE_SIZE)}
           value={page}
-          onChange={setPage}
+          onChange={onPage}
           data-testid="kit-list-pages"
         />
       )}
