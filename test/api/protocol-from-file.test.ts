@@ -12,10 +12,10 @@ import {
   saveSpo2Fall,
   siteDateFromToday,
 } from '../support/dosed-participant.ts';
-import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { randomisedStudy } from '../support/randomised-study.ts';
+import { type createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { rctProtocol } from './blinding-support.ts';
-import { createStatistician } from './randomisation-support.ts';
 import { enrolledParticipant, fields } from './safety-support.ts';
 
 // A trial that is not MEXCOVID, run from its file alone: the test protocol is randomised, double-blind and
@@ -74,19 +74,14 @@ async function trialWithDispensedVial(
   protocolFile: string,
   enrol: (t: TestApp, users: TrialUsers) => Promise<string> = enrolled,
 ) {
-  const t = await createTestApp(kind, {
-    EXOTRIAL_PROTOCOL: protocolFile,
-    EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
-    EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+  const { t, users } = await randomisedStudy(kind, {
+    protocol: protocolFile,
+    seed: 20261211,
+    environment: {
+      EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
+      EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+    },
   });
-  const users = await createTrialUsers(t);
-  const statistician = await createStatistician(t);
-  const generated = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 20261211 });
-  expect(generated.statusCode, generated.body).toBe(200);
-  const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-    listHash: generated.json().listHash,
-  });
-  expect(sealed.statusCode, sealed.body).toBe(200);
   const participantId = await enrol(t, users);
   await dispensedVial(t, users.siteId, participantId, {
     visitId: 'day-1',

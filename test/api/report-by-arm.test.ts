@@ -8,9 +8,9 @@ import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { Comparison } from '../r/fixtures.ts';
 import { armsInR, hasRscript } from '../report/arms-r.ts';
 import { dateAfter, siteDateFromToday } from '../support/dosed-participant.ts';
-import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { createStatistician } from './randomisation-support.ts';
+import { randomisedStudy } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { fields, shanghaiLocal } from './safety-support.ts';
 
 // The report of the randomised example over the API: participants of both arms with daily clinical
@@ -136,15 +136,7 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
   let statistician: SignedIn;
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
-    const generated = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 20261205 });
-    expect(generated.statusCode, generated.body).toBe(200);
-    const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-      listHash: generated.json().listHash,
-    });
-    expect(sealed.statusCode, sealed.body).toBe(200);
+    ({ t, users, statistician } = await randomisedStudy(kind, { protocol: rctProtocol, seed: 20261205 }));
     for (let index = 0; index < 9; index++) {
       const participantId = await enrolledOn(t, users, index % 2 === 0 ? 'severe' : 'critical');
       // Every other participant improves (discharged) on a day of their own; the rest stay in hospital.

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scanResupply } from '../../src/product/resupply-notifications.ts';
-import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { randomisedStudy } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { addPerson, notificationRows } from './notification-support.ts';
 import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
-import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
+import { enrolIn, readyIn } from './randomisation-support.ts';
 
 // A site that falls below a kit type's resupply threshold is announced once to the unblinded
 // pharmacists (who pack from the depot and may know kit types), never to a blinded role, and never
@@ -142,9 +143,12 @@ describeEachDatabase('resupply due notifications', (kind) => {
     const rule = '  resupply: { threshold: 10, quantity: 20 }';
     expect(yaml).toContain(rule);
     writeFileSync(protocolPath, yaml.replace(rule, '  resupply: { threshold: 2, quantity: 2 }'));
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: protocolPath, EXOTRIAL_LOGIN_RATE_LIMIT: '1000' });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
+    ({ t, users, statistician } = await randomisedStudy(kind, {
+      protocol: protocolPath,
+      environment: { EXOTRIAL_LOGIN_RATE_LIMIT: '1000' },
+      kits: { seed: 7, kitCount: 30 },
+      seed: 424242,
+    }));
     ({ pharmacist } = await createPharmacists(t, users));
     sitePharmacist = await addPerson(t, 'upharm-site', 'unblinded_pharmacist', [users.siteId]);
     otherSitePharmacist = await addPerson(t, 'upharm-other', 'unblinded_pharmacist', [users.otherSiteId]);
@@ -152,19 +156,6 @@ describeEachDatabase('resupply due notifications', (kind) => {
     siteUnit = await createUnit(t, sitePharmacist, 'RS-F1', users.siteId);
     depotUnit = await createUnit(t, sitePharmacist, 'RS-DEPOT', null);
 
-    const kits = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 7, kitCount: 30 });
-    expect(kits.statusCode, kits.body).toBe(200);
-    const kitStatus = await as(t.app, statistician).get('/api/v1/kits');
-    const sealedKits = await as(t.app, statistician).post('/api/v1/kits/list/seal', {
-      listHash: kitStatus.json().listHash,
-    });
-    expect(sealedKits.statusCode, sealedKits.body).toBe(200);
-    const list = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 424242 });
-    expect(list.statusCode, list.body).toBe(200);
-    const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-      listHash: list.json().listHash,
-    });
-    expect(sealed.statusCode, sealed.body).toBe(200);
     // Four participants of the active arm (2:1 blocks of 3 or 6 give them within nine).
     for (let index = 0; index < 9 && activeParticipants.length < 4; index++) {
       const participantId = await readyIn(t, users, 'severe');

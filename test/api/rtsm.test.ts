@@ -3,16 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import { pdfText } from '../support/pdf-text.ts';
-import {
-  createTestApp,
-  describeEachDatabase,
-  type SignedIn,
-  signIn,
-  type TestApp,
-} from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { randomisedStudy, sealRandomisationList } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, signIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
-import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
+import { enrolIn, readyIn } from './randomisation-support.ts';
 
 // Supply by kit (RTSM) in the randomised example: the kit list generated from a seed and sealed by
 // the statistician; lots of a kit type whose vials take kit numbers as codes; dispensing that
@@ -73,9 +68,7 @@ describeEachDatabase('supply by kit', (kind) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
+    ({ t, users, statistician } = await randomisedStudy(kind, { protocol: rctProtocol }));
     ({ pharmacist } = await createPharmacists(t, users));
     await t.database.transaction((trx) =>
       createUser(trx, t.studyId, systemActor('test'), {
@@ -447,12 +440,7 @@ describeEachDatabase('supply by kit', (kind) => {
     const byArm = new Map<string, string>();
 
     beforeAll(async () => {
-      const status = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 424242 });
-      expect(status.statusCode, status.body).toBe(200);
-      const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-        listHash: status.json().listHash,
-      });
-      expect(sealed.statusCode, sealed.body).toBe(200);
+      await sealRandomisationList(t, statistician, 424242);
       // Enrol until each arm has a participant (2:1 blocks of 3 or 6 give both within six).
       for (let index = 0; index < 6 && byArm.size < 2; index++) {
         const participantId = await readyIn(t, users, 'severe');
