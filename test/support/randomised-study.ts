@@ -73,3 +73,51 @@ export async function randomisedStudy(
   if (options.seed !== undefined) await sealRandomisationList(t, statistician, options.seed);
   return { t, users, statistician };
 }
+
+/**
+ * A participant screened and consented on `day1` (consent at `consentedAt`), whose screening forms
+ * are saved, confirmed eligible by the investigator, then enrolled (and so randomised) with that day 1.
+ */
+export async function enrolWithScreeningForms(
+  t: TestApp,
+  users: TrialUsers,
+  visit: {
+    day1: string;
+    consentedAt: string;
+    forms: ReadonlyArray<readonly [string, Record<string, unknown>]>;
+  },
+): Promise<string> {
+  const coordinator = as(t.app, users.coordinator);
+  const screened = await coordinator.post('/api/v1/participants', {
+    siteId: users.siteId,
+    screeningDate: visit.day1,
+  });
+  expect(screened.statusCode, screened.body).toBe(201);
+  const participantId: string = screened.json().participantId;
+  const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
+    formVersion: '1.0',
+    consentedAt: visit.consentedAt,
+    signer: 'participant',
+  });
+  expect(consent.statusCode, consent.body).toBe(201);
+  for (const [formId, values] of visit.forms) {
+    const entries = Object.fromEntries(Object.entries(values).map(([item, value]) => [item, { value }]));
+    const saved = await coordinator.put(
+      `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`,
+      { version: 0, entries },
+    );
+    expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
+  }
+  const confirmed = await as(t.app, users.investigator).post(
+    `/api/v1/participants/${participantId}/eligibility/confirm`,
+    { password: PASSWORD },
+  );
+  expect(confirmed.statusCode, confirmed.body).toBe(200);
+  const detail = await coordinator.get(`/api/v1/participants/${participantId}`);
+  const enrolled = await coordinator.post(`/api/v1/participants/${participantId}/enrol`, {
+    day1Date: visit.day1,
+    version: detail.json().version,
+  });
+  expect(enrolled.statusCode, enrolled.body).toBe(200);
+  return participantId;
+}
