@@ -73,6 +73,8 @@ export const auditActions = [
   'safety.dosing.pause',
   'safety.dosing.resume',
   'safety.report.narrative',
+  'resupply.due',
+  'resupply.met',
   'safety.report.submit',
   'session.revoke',
   'session.revoke_all',

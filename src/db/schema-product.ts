@@ -231,6 +231,14 @@ export interface DispensingTable {
   return_reason: string | null;
 }
 
+/** A site due for resupply (one row an episode): removed when it is back at its thresholds. */
+export interface ResupplyDueTable {
+  study_id: string;
+  site_id: string;
+  episode_id: string;
+  since: Timestamp;
+}
+
 export interface ProductTables {
   product_lot: ProductLotTable;
   storage_unit: StorageUnitTable;
@@ -245,4 +253,5 @@ export interface ProductTables {
   shipment_vial: ShipmentVialTable;
   custody_signature: CustodySignatureTable;
   dispensing: DispensingTable;
+  resupply_due: ResupplyDueTable;
 }

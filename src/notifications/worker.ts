@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../db/connection.ts';
+import { scanResupply } from '../product/resupply-notifications.ts';
 import { scanClocks } from './clock-scan.ts';
 import { composeMail } from './mail-text.ts';
 import { MailError, type Mailer } from './mailer.ts';
@@ -28,7 +29,7 @@ export interface RunSummary {
 }
 
 export interface NotificationWorker {
-  /** One pass at `now`: scan the clocks, waiting queries and thawed vials, then send what is due. */
+  /** One pass at `now`: scan the clocks, waiting queries, thawed vials and resupply, then send what is due. */
   runOnce(now?: Date): Promise<RunSummary>;
   /** Runs a pass every `intervalMs` (the first at once) until stopped. */
   start(intervalMs: number): void;
@@ -70,6 +71,7 @@ export function notificationWorker(options: WorkerOptions): NotificationWorker {
       options.queryWaitDays ?? DEFAULT_QUERY_WAIT_DAYS,
     );
     summary.notified += await scanThawWindows(options.database, options.studyId, now);
+    summary.notified += await scanResupply(options.database, options.studyId, now);
     for (;;) {
       const messages = await claimDue(options.database, options.studyId, now);
       if (messages.length === 0) break;

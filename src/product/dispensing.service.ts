@@ -22,7 +22,7 @@ import {
   vialViews,
 } from './product.queries.ts';
 import type { DispenseRequest, DispensingView, VialView } from './product.schema.ts';
-import { watchResupply } from './resupply-notifications.ts';
+import { reviewResupply } from './resupply-notifications.ts';
 
 /** Why a dispensing is refused; sent as `details.reason` with a message that says what to do. */
 export type RefusalReason =
@@ -333,9 +333,8 @@ export async function dispenseVial(
         `You scanned ${vial.code}, but the vial to dispense is ${expected?.code ?? 'another one'}. Take the proposed vial, or ask for a new proposal.`,
       );
     }
-    const resupply = await watchResupply(trx, studyId, participant.site_id, now);
     const view = await recordDispensing(trx, studyId, caller, product, participant, vial, input.visitId, now);
-    await resupply(`dispensing:${view.dispensingId}`);
+    await reviewResupply(trx, studyId, [participant.site_id], now, caller.actor);
     return view;
   });
 }

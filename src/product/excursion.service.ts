@@ -7,7 +7,7 @@ import { type Excursion, ExcursionTracker } from './excursion.ts';
 import { notifyQuarantine } from './excursion-notifications.ts';
 import { addVialEvents, type UnitRow } from './product.queries.ts';
 import type { ExcursionView } from './product.schema.ts';
-import { watchResupply } from './resupply-notifications.ts';
+import { reviewResupply } from './resupply-notifications.ts';
 
 const PAGE = 10_000;
 const FAR_FUTURE = new Date('9999-01-01T00:00:00Z');
@@ -208,8 +208,6 @@ async function recordExcursion(
       (excursion.endedAt?.getTime() ?? null);
   // A gap found again by a later import of the same span is the same gap: nothing new to record.
   if (same && excursion.kind === 'data_gap') return excursionId;
-  // Vials quarantined at a site may make it due for resupply (kit studies).
-  const resupply = unit.site_id ? await watchResupply(trx, studyId, unit.site_id, new Date()) : null;
   const { quarantined, alreadyUsed, codes } = await quarantineInside(
     trx,
     studyId,
@@ -280,9 +278,8 @@ async function recordExcursion(
     quarantinedBefore: existing?.vials_quarantined ?? 0,
     codes,
   });
-  if (resupply && codes.length > 0) {
-    await resupply(`excursion:${excursionId}:${existing?.vials_quarantined ?? 0}`);
-  }
+  // Vials quarantined at a site may make it due for resupply (kit studies).
+  if (codes.length > 0) await reviewResupply(trx, studyId, [unit.site_id], now, actor);
   return excursionId;
 }
 

@@ -15,6 +15,7 @@ import { kitNumbersForLot } from './lot-kits.ts';
 import { addVialEvents, findUnit, type Product, productOf } from './product.queries.ts';
 import type { LotRequest, LotView } from './product.schema.ts';
 import { judgeRelease, type ReleaseInput, unknownTests } from './release.ts';
+import { reviewResupply } from './resupply-notifications.ts';
 
 type LotRow = Selectable<ProductLotTable>;
 
@@ -294,6 +295,7 @@ async function decidePendingLot(
   input: { password: string; version: number },
   meaning: string,
   decide: (trx: Tx, lot: LotRow) => Promise<LotDecision>,
+  now = new Date(),
 ): Promise<void> {
   authorize(caller.user, 'product.release');
   const target = { entityType: 'product_lot', entityId: lotId, meaning };
@@ -317,6 +319,8 @@ async function decidePendingLot(
       newValue: { status: decision.status, signer: caller.user.name, meaning },
       ...(decision.reason === undefined ? {} : { reason: decision.reason }),
     });
+    // A released lot's kits are stock: a site holding them may be back at its thresholds.
+    if (decision.status === 'released') await reviewResupply(trx, studyId, 'all', now, caller.actor);
   });
 }
 
@@ -334,29 +338,36 @@ export async function releaseLot(
   now = new Date(),
 ): Promise<void> {
   const signer = { database, studyId, caller, lockout };
-  await decidePendingLot(signer, lotId, input, releaseMeaning, async (trx, lot) => {
-    const product = await productOf(trx, studyId);
-    const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
-      (j) => !j.pass,
-    );
-    if (failing.length > 0) {
-      throw conflict(`Lot ${lot.lot_number} does not meet the specification and cannot be released.`, {
-        reason: 'specification_not_met',
-        failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
-      });
-    }
-    return {
-      action: 'lot.release',
-      status: 'released',
-      columns: {
-        released_at: now,
-        released_by: caller.user.userId,
-        released_by_name: caller.user.name,
-        release_meaning: releaseMeaning,
-        updated_at: now,
-      },
-    };
-  });
+  await decidePendingLot(
+    signer,
+    lotId,
+    input,
+    releaseMeaning,
+    async (trx, lot) => {
+      const product = await productOf(trx, studyId);
+      const failing = judgeRelease(product.release, inputsOf(lot), lot.concentration_per_ml).filter(
+        (j) => !j.pass,
+      );
+      if (failing.length > 0) {
+        throw conflict(`Lot ${lot.lot_number} does not meet the specification and cannot be released.`, {
+          reason: 'specification_not_met',
+          failing: failing.map((j) => ({ testId: j.testId, message: j.message })),
+        });
+      }
+      return {
+        action: 'lot.release',
+        status: 'released',
+        columns: {
+          released_at: now,
+          released_by: caller.user.userId,
+          released_by_name: caller.user.name,
+          release_meaning: releaseMeaning,
+          updated_at: now,
+        },
+      };
+    },
+    now,
+  );
 }
 
 /** Rejects a pending lot with a reason (signed): its vials can never be shipped or dispensed. */

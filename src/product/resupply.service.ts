@@ -119,17 +119,19 @@ function siteIsDue(state: SupplyState, siteId: string): boolean {
 }
 
 /**
- * Whether a site is due for resupply now (null outside kit studies): asked inside a write that
- * lowers the site's stock, before and after, so the unblinded pharmacists hear once that it became due.
+ * Which of the study's sites are due for resupply now (all of them, or those named), or null outside
+ * kit studies: asked after every write that changes a site's usable stock or its need.
  */
-export async function resupplyDue(
+export async function sitesDue(
   db: Db,
   studyId: string,
-  siteId: string,
   now: Date,
-): Promise<boolean | null> {
+  siteIds?: readonly string[],
+): Promise<Map<string, boolean> | null> {
   const state = await supplyState(db, studyId, now);
-  return state ? siteIsDue(state, siteId) : null;
+  if (!state) return null;
+  const known = siteIds ? state.siteIds.filter((siteId) => siteIds.includes(siteId)) : state.siteIds;
+  return new Map(known.map((siteId) => [siteId, siteIsDue(state, siteId)]));
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type UnitRow,
   type VialRow,
 } from './product.queries.ts';
+import { reviewResupply } from './resupply-notifications.ts';
 import { notifyShipmentSent } from './shipment-notifications.ts';
 
 type ShipmentRow = Selectable<ShipmentTable>;
@@ -204,6 +205,8 @@ export async function packVials(
     entityId: shipmentId,
     newValue: { from: from.code, to: to.code, vials: codes, signer: caller.user.name },
   });
+  // Packing lowers the sender's usable stock and raises what the destination has coming.
+  await reviewResupply(trx, studyId, [from.site_id, to.site_id], now, caller.actor);
   return shipmentId;
 }
 
@@ -280,6 +283,8 @@ async function signedShipmentStep(
       entityId: shipmentId,
       newValue: outcome.newValue,
     });
+    // Receiving raises the destination's stock (or quarantines it, on a bad condition).
+    await reviewResupply(trx, studyId, 'all', now, caller.actor);
   });
 }
 

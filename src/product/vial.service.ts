@@ -18,6 +18,7 @@ import {
   vialViews,
 } from './product.queries.ts';
 import type { VialView } from './product.schema.ts';
+import { reviewResupply } from './resupply-notifications.ts';
 
 const scopeOf = (vial: { site_id: string | null }) => (vial.site_id ? { siteId: vial.site_id } : undefined);
 
@@ -154,6 +155,8 @@ export async function thawVial(
       field: 'thawed_at',
       newValue: now.toISOString(),
     });
+    // A thawed kit is no longer stock to plan with: its site may become due for resupply.
+    await reviewResupply(trx, studyId, [vial.site_id], now, caller.actor);
     return viewOf(trx, studyId, caller, await productOf(trx, studyId), vialId);
   });
 }
@@ -218,6 +221,14 @@ export async function writeOffVial(
     }
     const product = await productOf(trx, studyId);
     await writeOff(trx, studyId, caller, product, vial, input.kind, input.reason, now);
+    // A kit lost on its way lowers what its destination has coming: review every site then.
+    await reviewResupply(
+      trx,
+      studyId,
+      vial.state === 'in_transit' ? 'all' : [vial.site_id],
+      now,
+      caller.actor,
+    );
     return viewOf(trx, studyId, caller, product, vialId);
   });
 }
@@ -372,6 +383,8 @@ export async function dispositionVials(
       },
       reason: input.reason,
     });
+    const sites = [...new Set(vials.map((vial) => vial.site_id))];
+    await reviewResupply(trx, studyId, sites, now, caller.actor);
     return { vials: vials.length };
   });
 }

@@ -6,6 +6,7 @@ import type { Database, Db } from '../db/connection.ts';
 import type { Caller } from '../kernel/caller.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../kernel/errors.ts';
 import { authorize, can } from '../kernel/permissions.ts';
+import { reviewResupply } from '../product/resupply-notifications.ts';
 import { studyIdentity } from '../study/protocol-source.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import type { AmendmentRequest, ProtocolVersionSummary } from './protocol-version.schema.ts';
@@ -171,6 +172,8 @@ export async function amendProtocol(
         }),
       ),
     ]);
+    // The supply settings may have changed (a raised threshold, a new kit type, a new site).
+    await reviewResupply(trx, studyId, 'all', now, caller.actor);
     return {
       versionNo,
       label: identity.versionLabel,

@@ -4,6 +4,7 @@ import type { App, AppContext } from '../kernel/context.ts';
 import {
   extendKitListRequestSchema,
   generateKitListRequestSchema,
+  kitListQuerySchema,
   kitListSchema,
   kitListStatusSchema,
   sealKitListRequestSchema,
@@ -37,11 +38,14 @@ export function kitListRoutes(app: App, context: AppContext): void {
       config: { permission: 'randomisation.view-list' },
       schema: {
         tags,
-        summary: 'The kit list with its seed and each kit number’s type (unblinded roles only)',
+        summary:
+          'A page of the kit list (in list order, with the total) with its seed and each kit number’s type (unblinded roles only)',
+        querystring: kitListQuerySchema,
         response: { 200: kitListSchema, ...errors },
       },
     },
-    async (request) => database.read((db) => kitListView(db, context.studyId, sessionOf(request))),
+    async (request) =>
+      database.read((db) => kitListView(db, context.studyId, sessionOf(request), request.query)),
   );
 
   app.post(

@@ -41,9 +41,33 @@ export const kitListStatusSchema = z.object({
 /** The kit list itself, for roles that may see arms: the seed and every kit's type, and which vial carries it. */
 export const extendKitListRequestSchema = generateKitListRequestSchema;
 
+/** A page of the kit list, in list order (sequence). */
+export const kitListQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'limit is a whole number of kits, 1 to 500.' })
+    .int('limit is a whole number of kits, 1 to 500.')
+    .min(1, 'limit is at least 1.')
+    .max(500, 'limit is at most 500 kits a page.')
+    .default(100)
+    .describe('kits per page, 1 to 500 (default 100)'),
+  offset: z.coerce
+    .number({ error: 'offset is a whole number of kits to skip, 0 or more.' })
+    .int('offset is a whole number of kits to skip, 0 or more.')
+    .min(0, 'offset is 0 or more.')
+    .max(10_000_000, 'offset is at most 10,000,000.')
+    .default(0)
+    .describe('kits to skip, in list order (default 0)'),
+});
+export type KitListQuery = z.infer<typeof kitListQuerySchema>;
+
 export const kitListSchema = kitListStatusSchema.extend({
   seed: z.number().int(),
+  /** Whether every block's stored kits still give its sealed (or generated) hash: checked over the whole list. */
   hashMatches: z.boolean(),
+  /** Kits in the whole list; `kits` holds the page from `offset`, at most `limit` of them. */
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
   kits: z.array(
     z.object({
       sequence: z.number().int(),

@@ -8,7 +8,7 @@ import { authorize } from '../kernel/permissions.ts';
 import type { Protocol } from '../protocol/schema.ts';
 import { currentProtocol } from '../study/protocol-store.ts';
 import { armsVisible } from './blinding.ts';
-import { type KitListStatus, type KitListView, MAX_KITS } from './kit-list.schema.ts';
+import { type KitListQuery, type KitListStatus, type KitListView, MAX_KITS } from './kit-list.schema.ts';
 import { generateKitList, type KitDesign, type KitEntry, kitListHash } from './kit-list.ts';
 import { iso, personId, type SealableList, sealStoredList, storeGeneratedList } from './sealed-list.ts';
 
@@ -224,8 +224,17 @@ export async function extendKits(
   return database.read((db) => kitListStatus(db, studyId, caller));
 }
 
-/** The kit list with its seed and each kit's type: only for roles that may see arms. */
-export async function kitListView(db: Db, studyId: string, caller: Caller): Promise<KitListView> {
+/**
+ * A page of the kit list (in list order) with its seed and each kit's type: only for roles that may
+ * see arms. Without `page`, the whole list (the command line's export). The page and the lots that
+ * carry its kits are read in SQL; the hash check reads the whole list, as it must.
+ */
+export async function kitListView(
+  db: Db,
+  studyId: string,
+  caller: Caller,
+  page?: KitListQuery,
+): Promise<KitListView> {
   if (!(await armsVisible(db, studyId, caller.user))) {
     throw forbidden('The kit list shows what each kit holds: only unblinded roles may read it.');
   }
@@ -233,21 +242,40 @@ export async function kitListView(db: Db, studyId: string, caller: Caller): Prom
   const list = await findKitList(db, studyId);
   if (!list) throw conflict('There is no kit list yet: the statistician generates it.');
   const entries = await kitEntries(db, studyId);
-  const carried = await db
-    .selectFrom('vial')
-    .innerJoin('product_lot as lot', (join) =>
-      join.onRef('lot.study_id', '=', 'vial.study_id').onRef('lot.lot_id', '=', 'vial.lot_id'),
+  const offset = page?.offset ?? 0;
+  const limit = page?.limit ?? entries.length;
+  const query = db
+    .selectFrom('kit_list_entry as k')
+    .leftJoin('vial', (join) =>
+      join.onRef('vial.study_id', '=', 'k.study_id').onRef('vial.code', '=', 'k.kit_number'),
     )
-    .select(['vial.code', 'lot.lot_number'])
-    .where('vial.study_id', '=', studyId)
-    .where('lot.kit_type', 'is not', null)
-    .execute();
-  const lotOf = new Map(carried.map((row) => [row.code, row.lot_number]));
+    .leftJoin('product_lot as lot', (join) =>
+      join
+        .onRef('lot.study_id', '=', 'vial.study_id')
+        .onRef('lot.lot_id', '=', 'vial.lot_id')
+        .on('lot.kit_type', 'is not', null),
+    )
+    .select(['k.sequence', 'k.block', 'k.kit_number', 'k.kit_type', 'lot.lot_number'])
+    .where('k.study_id', '=', studyId)
+    .orderBy('k.sequence')
+    .offset(offset)
+    .limit(limit);
+  // An empty list has nothing to page (and LIMIT 0 would still be a query).
+  const rows = limit === 0 ? [] : await query.execute();
   return {
     ...status,
     seed: list.seed,
     hashMatches: await hashesMatch(db, studyId, list, entries),
-    kits: entries.map((entry) => ({ ...entry, lotNumber: lotOf.get(entry.kitNumber) ?? null })),
+    total: entries.length,
+    limit,
+    offset,
+    kits: rows.map((row) => ({
+      sequence: row.sequence,
+      block: row.block,
+      kitNumber: row.kit_number,
+      kitType: row.kit_type,
+      lotNumber: row.lot_number ?? null,
+    })),
   };
 }
 

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { conflict, notFound } from '../kernel/errors.ts';
 import { canAccessSite } from '../kernel/permissions.ts';
+import { reviewResupply } from '../product/resupply-notifications.ts';
 import type { NewSite, SiteDetail, SiteEntry, SiteSettings, SiteView } from './study.schema.ts';
 
 export type { NewSite, SiteDetail, SiteEntry, SiteSettings, SiteView } from './study.schema.ts';
@@ -85,6 +86,8 @@ export async function addSite(trx: Tx, studyId: string, actor: Actor, site: NewS
     newValue: site,
     context: { siteId: site.siteId },
   });
+  // A new site holds no kits: in a kit study it is due for resupply from the start.
+  await reviewResupply(trx, studyId, [site.siteId], new Date(), actor);
   return site;
 }
 

@@ -2,6 +2,7 @@ import type { Actor, AuditInput } from '../audit/audit.schema.ts';
 import { recordAudit } from '../audit/audit.service.ts';
 import type { Db, Tx } from '../db/connection.ts';
 import { notFound } from '../kernel/errors.ts';
+import { reviewResupply } from '../product/resupply-notifications.ts';
 import type { StudyIdentity, StudyOverview } from './study.schema.ts';
 
 /** The study this database serves: the first one created (one study per installation for now). */
@@ -87,6 +88,8 @@ export async function createStudy(
       }),
     ),
   ]);
+  // Supply settings are loaded: a site with nothing shipped yet may be due from the start.
+  await reviewResupply(trx, studyId, 'all', now, actor);
 }
 
 export async function studyOverview(db: Db, studyId: string): Promise<StudyOverview> {

@@ -12,10 +12,10 @@ import {
   saveSpo2Fall,
   siteDateFromToday,
 } from '../support/dosed-participant.ts';
-import { createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { enrolWithScreeningForms, randomisedStudy } from '../support/randomised-study.ts';
+import { type createTestApp, describeEachDatabase, type TestApp } from '../support/test-app.ts';
+import { as, type TrialUsers } from '../support/trial-users.ts';
 import { rctProtocol } from './blinding-support.ts';
-import { createStatistician } from './randomisation-support.ts';
 import { enrolledParticipant, fields } from './safety-support.ts';
 
 // A trial that is not MEXCOVID, run from its file alone: the test protocol is randomised, double-blind and
@@ -30,43 +30,15 @@ const formUrl = (participantId: string, visitKey: string, formId: string) =>
   `/api/v1/participants/${participantId}/visits/${encodeURIComponent(visitKey)}/forms/${formId}?instance=1`;
 
 /** A participant screened, consented, found eligible on the test protocol's own forms, enrolled with `day1`. */
-async function enrolled(t: TestApp, users: TrialUsers): Promise<string> {
-  const coordinator = as(t.app, users.coordinator);
-  const screened = await coordinator.post('/api/v1/participants', {
-    siteId: users.siteId,
-    screeningDate: day1,
-  });
-  expect(screened.statusCode, screened.body).toBe(201);
-  const participantId: string = screened.json().participantId;
-  const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
-    formVersion: '1.0',
+const enrolled = (t: TestApp, users: TrialUsers): Promise<string> =>
+  enrolWithScreeningForms(t, users, {
+    day1,
     consentedAt: new Date(`${day1}T07:00:00+08:00`).toISOString(),
-    signer: 'participant',
+    forms: [
+      ['consent', { signed: true, signedOn: day1 }],
+      ['baseline', { birthDate: '1970-05-01', priorReaction: false }],
+    ],
   });
-  expect(consent.statusCode, consent.body).toBe(201);
-  for (const [formId, values] of [
-    ['consent', { signed: true, signedOn: day1 }],
-    ['baseline', { birthDate: '1970-05-01', priorReaction: false }],
-  ] as const) {
-    const saved = await coordinator.put(formUrl(participantId, 'screening', formId), {
-      version: 0,
-      entries: fields(values),
-    });
-    expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
-  }
-  const confirmed = await as(t.app, users.investigator).post(
-    `/api/v1/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-  );
-  expect(confirmed.statusCode, confirmed.body).toBe(200);
-  const detail = await coordinator.get(`/api/v1/participants/${participantId}`);
-  const enrol = await coordinator.post(`/api/v1/participants/${participantId}/enrol`, {
-    day1Date: day1,
-    version: detail.json().version,
-  });
-  expect(enrol.statusCode, enrol.body).toBe(200);
-  return participantId;
-}
 
 /** The study's app with a sealed randomisation list, one participant enrolled and a vial dispensed for day 1. */
 async function trialWithDispensedVial(
@@ -74,19 +46,14 @@ async function trialWithDispensedVial(
   protocolFile: string,
   enrol: (t: TestApp, users: TrialUsers) => Promise<string> = enrolled,
 ) {
-  const t = await createTestApp(kind, {
-    EXOTRIAL_PROTOCOL: protocolFile,
-    EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
-    EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+  const { t, users } = await randomisedStudy(kind, {
+    protocol: protocolFile,
+    seed: 20261211,
+    environment: {
+      EXOTRIAL_ADMIN_EMAIL: 'admin@example.org',
+      EXOTRIAL_ADMIN_PASSWORD: 'a strong root secret',
+    },
   });
-  const users = await createTrialUsers(t);
-  const statistician = await createStatistician(t);
-  const generated = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 20261211 });
-  expect(generated.statusCode, generated.body).toBe(200);
-  const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-    listHash: generated.json().listHash,
-  });
-  expect(sealed.statusCode, sealed.body).toBe(200);
   const participantId = await enrol(t, users);
   await dispensedVial(t, users.siteId, participantId, {
     visitId: 'day-1',

@@ -1,8 +1,6 @@
 import { expect } from 'vitest';
-import { systemActor } from '../../src/audit/audit.schema.ts';
-import { createUser } from '../../src/auth/user.service.ts';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
-import { type SignedIn, signIn, type TestApp } from '../support/test-app.ts';
+import type { TestApp } from '../support/test-app.ts';
 import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 
 /** Today at the example's sites (Asia/Shanghai): screening, consent and day 1 are dates there, not in UTC. */
@@ -12,20 +10,6 @@ const justBefore = () =>
   new Date(Math.max(Date.parse(`${today}T00:00:00+08:00`), Date.now() - 60_000)).toISOString();
 const formUrl = (participantId: string, formId: string) =>
   `/api/v1/participants/${participantId}/visits/screening/forms/${formId}?instance=1`;
-
-/** The study-wide statistician, signed in. */
-export async function createStatistician(t: TestApp): Promise<SignedIn> {
-  await t.database.transaction((trx) =>
-    createUser(trx, t.studyId, systemActor('test'), {
-      email: 'statistician@example.org',
-      name: 'Stella Statistician',
-      roles: ['statistician'],
-      siteIds: [],
-      password: PASSWORD,
-    }),
-  );
-  return signIn(t.app, 'statistician@example.org', PASSWORD);
-}
 
 /** A consented participant of the randomised example whose eligibility the investigator confirmed, ready to enrol. */
 export async function readyIn(
@@ -70,3 +54,5 @@ export async function enrolIn(t: TestApp, users: TrialUsers, participantId: stri
     version: detail.json().version,
   });
 }
+
+export { createStatistician } from '../support/randomised-study.ts';

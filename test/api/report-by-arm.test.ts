@@ -8,9 +8,9 @@ import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { Comparison } from '../r/fixtures.ts';
 import { armsInR, hasRscript } from '../report/arms-r.ts';
 import { dateAfter, siteDateFromToday } from '../support/dosed-participant.ts';
-import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { createStatistician } from './randomisation-support.ts';
+import { enrolWithScreeningForms, randomisedStudy } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, type TrialUsers } from '../support/trial-users.ts';
 import { fields, shanghaiLocal } from './safety-support.ts';
 
 // The report of the randomised example over the API: participants of both arms with daily clinical
@@ -36,43 +36,16 @@ const hospital = {
 const discharged = { died: false, hospitalised: false, normalActivities: false };
 
 /** Screened, consented and confirmed eligible on `day1`, then enrolled (and so randomised) with that day 1. */
-async function enrolledOn(t: TestApp, users: TrialUsers, severity: 'severe' | 'critical'): Promise<string> {
-  const coordinator = as(t.app, users.coordinator);
-  const screened = await coordinator.post('/api/v1/participants', {
-    siteId: users.siteId,
-    screeningDate: day1,
-  });
-  expect(screened.statusCode, screened.body).toBe(201);
-  const participantId: string = screened.json().participantId;
-  const dayStart = Date.parse(`${day1}T00:00:00+08:00`);
-  const consent = await coordinator.post(`/api/v1/participants/${participantId}/consent`, {
-    formVersion: '1.0',
-    consentedAt: new Date(dayStart + 3 * HOUR).toISOString(),
-    signer: 'participant',
-  });
-  expect(consent.statusCode, consent.body).toBe(201);
-  const forms = eligibleScreeningForms(day1, new Date(dayStart + 3 * HOUR).toISOString());
+function enrolledOn(t: TestApp, users: TrialUsers, severity: 'severe' | 'critical'): Promise<string> {
+  const consentedAt = new Date(Date.parse(`${day1}T00:00:00+08:00`) + 3 * HOUR).toISOString();
+  const forms = eligibleScreeningForms(day1, consentedAt);
   forms.screening = { ...forms.screening, diseaseSeverity: severity };
   const baseline = { ...hospital, assessedOn: day1 };
-  for (const [formId, values] of [...Object.entries(forms), ['clinicalStatus', baseline] as const]) {
-    const saved = await coordinator.put(formUrl(participantId, 'screening', formId), {
-      version: 0,
-      entries: fields(values),
-    });
-    expect(saved.statusCode, `${formId}: ${saved.body}`).toBe(200);
-  }
-  const confirmed = await as(t.app, users.investigator).post(
-    `/api/v1/participants/${participantId}/eligibility/confirm`,
-    { password: PASSWORD },
-  );
-  expect(confirmed.statusCode, confirmed.body).toBe(200);
-  const detail = await coordinator.get(`/api/v1/participants/${participantId}`);
-  const enrolled = await coordinator.post(`/api/v1/participants/${participantId}/enrol`, {
-    day1Date: day1,
-    version: detail.json().version,
+  return enrolWithScreeningForms(t, users, {
+    day1,
+    consentedAt,
+    forms: [...Object.entries(forms), ['clinicalStatus', baseline] as const],
   });
-  expect(enrolled.statusCode, enrolled.body).toBe(200);
-  return participantId;
 }
 
 /** Daily status for study days 1..last: in hospital on oxygen, then discharged on `last` if `improves`. */
@@ -136,15 +109,7 @@ describeEachDatabase('report by arm of a randomised study', (kind) => {
   let statistician: SignedIn;
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
-    const generated = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 20261205 });
-    expect(generated.statusCode, generated.body).toBe(200);
-    const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-      listHash: generated.json().listHash,
-    });
-    expect(sealed.statusCode, sealed.body).toBe(200);
+    ({ t, users, statistician } = await randomisedStudy(kind, { protocol: rctProtocol, seed: 20261205 }));
     for (let index = 0; index < 9; index++) {
       const participantId = await enrolledOn(t, users, index % 2 === 0 ? 'severe' : 'critical');
       // Every other participant improves (discharged) on a day of their own; the rest stay in hospital.

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApp, describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
-import { addPerson, notificationRows, recipientsOf } from './notification-support.ts';
+import { scanResupply } from '../../src/product/resupply-notifications.ts';
+import { randomisedStudy } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { addPerson, notificationRows } from './notification-support.ts';
 import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
-import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
+import { enrolIn, readyIn } from './randomisation-support.ts';
 
 // A site that falls below a kit type's resupply threshold is announced once to the unblinded
 // pharmacists (who pack from the depot and may know kit types), never to a blinded role, and never
@@ -29,12 +31,33 @@ describeEachDatabase('resupply due notifications', (kind) => {
   let siteUnit: string;
   let depotUnit: string;
   const activeParticipants: string[] = [];
+  const told = ['upharm-depot@example.org', 'upharm-other@example.org', 'upharm-site@example.org'];
 
   const protocolPath = join(tmpdir(), `exotrial-resupply-${process.pid}-${kind}.yaml`);
-  const dueRecipients = async () =>
-    recipientsOf(await notificationRows(t.database, t.studyId), 'product.resupply-due');
-  const dueRows = async () =>
-    (await notificationRows(t.database, t.studyId)).filter((row) => row.kind === 'product.resupply-due');
+  /** The resupply-due notifications of one site. */
+  const dueRows = async (siteId = users.siteId) =>
+    (await notificationRows(t.database, t.studyId)).filter(
+      (row) => row.kind === 'product.resupply-due' && row.event_key.startsWith(`resupply-due:${siteId}:`),
+    );
+  const dueRecipientsAt = async (siteId: string) => (await dueRows(siteId)).map((row) => row.email).sort();
+  const episodes = () =>
+    t.database.read((db) =>
+      db
+        .selectFrom('resupply_due')
+        .select(['site_id', 'episode_id'])
+        .where('study_id', '=', t.studyId)
+        .execute(),
+    );
+  const auditOf = (action: 'resupply.due' | 'resupply.met') =>
+    t.database.read((db) =>
+      db
+        .selectFrom('audit_event')
+        .select(['entity_id', 'new_value', 'old_value'])
+        .where('study_id', '=', t.studyId)
+        .where('action', '=', action)
+        .orderBy('seq')
+        .execute(),
+    );
 
   const lot = async (
     lotNumber: string,
@@ -86,14 +109,46 @@ describeEachDatabase('resupply due notifications', (kind) => {
     expect(dispensed.statusCode, dispensed.body).toBe(201);
   };
 
+  /** Two participants of the active arm given two different kits at the same moment. */
+  const dispenseTwoAtOnce = async () => {
+    const participants = [activeParticipants.shift(), activeParticipants.shift()];
+    const kits = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .innerJoin('product_lot as lot', 'lot.lot_id', 'vial.lot_id')
+        .select(['vial.vial_id', 'vial.code'])
+        .where('vial.study_id', '=', t.studyId)
+        .where('vial.unit_id', '=', siteUnit)
+        .where('vial.state', '=', 'in_stock')
+        .where('lot.kit_type', '=', 'active-kit')
+        .orderBy('vial.code')
+        .execute(),
+    );
+    expect(kits).toHaveLength(2);
+    const results = await Promise.all(
+      participants.map((participantId, index) =>
+        as(t.app, pharmacist).post('/api/v1/product/dispensings', {
+          participantId,
+          visitId: 'day-1',
+          expectedVialId: kits[index]?.vial_id,
+          scannedCode: kits[index]?.code,
+        }),
+      ),
+    );
+    for (const result of results) expect(result.statusCode, result.body).toBe(201);
+  };
+
   beforeAll(async () => {
     const yaml = readFileSync(example, 'utf8');
     const rule = '  resupply: { threshold: 10, quantity: 20 }';
     expect(yaml).toContain(rule);
     writeFileSync(protocolPath, yaml.replace(rule, '  resupply: { threshold: 2, quantity: 2 }'));
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: protocolPath, EXOTRIAL_LOGIN_RATE_LIMIT: '1000' });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
+    ({ t, users, statistician } = await randomisedStudy(kind, {
+      protocol: protocolPath,
+      environment: { EXOTRIAL_LOGIN_RATE_LIMIT: '1000' },
+      kits: { seed: 7, kitCount: 30 },
+      seed: 424242,
+    }));
     ({ pharmacist } = await createPharmacists(t, users));
     sitePharmacist = await addPerson(t, 'upharm-site', 'unblinded_pharmacist', [users.siteId]);
     otherSitePharmacist = await addPerson(t, 'upharm-other', 'unblinded_pharmacist', [users.otherSiteId]);
@@ -101,19 +156,6 @@ describeEachDatabase('resupply due notifications', (kind) => {
     siteUnit = await createUnit(t, sitePharmacist, 'RS-F1', users.siteId);
     depotUnit = await createUnit(t, sitePharmacist, 'RS-DEPOT', null);
 
-    const kits = await as(t.app, statistician).post('/api/v1/kits/list', { seed: 7, kitCount: 30 });
-    expect(kits.statusCode, kits.body).toBe(200);
-    const kitStatus = await as(t.app, statistician).get('/api/v1/kits');
-    const sealedKits = await as(t.app, statistician).post('/api/v1/kits/list/seal', {
-      listHash: kitStatus.json().listHash,
-    });
-    expect(sealedKits.statusCode, sealedKits.body).toBe(200);
-    const list = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 424242 });
-    expect(list.statusCode, list.body).toBe(200);
-    const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-      listHash: list.json().listHash,
-    });
-    expect(sealed.statusCode, sealed.body).toBe(200);
     // Four participants of the active arm (2:1 blocks of 3 or 6 give them within nine).
     for (let index = 0; index < 9 && activeParticipants.length < 4; index++) {
       const participantId = await readyIn(t, users, 'severe');
@@ -139,14 +181,27 @@ describeEachDatabase('resupply due notifications', (kind) => {
   });
 
   it('tells the unblinded pharmacists once when a dispensing makes the site due, again only after a resupply', async () => {
+    // The site was due while its lots arrived (before both types were in stock): that episode is over.
+    const start = (await dueRows()).length;
+    const openedBefore = (await auditOf('resupply.due')).filter((row) => row.entity_id === users.siteId);
     // 3 → 2 active kits: not below the threshold, nobody is told.
     await dispenseNext();
-    expect(await dueRecipients()).toEqual([]);
+    expect(await dueRows()).toHaveLength(start);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.siteId);
 
-    // 2 → 1: the site becomes due; every unblinded pharmacist (any may pack from the depot) is told.
-    await dispenseNext();
-    const told = ['upharm-depot@example.org', 'upharm-other@example.org', 'upharm-site@example.org'];
-    expect((await dueRecipients()).sort()).toEqual(told);
+    // 2 → 0 by two dispensings at once, each of which finds the site due: one episode, and every
+    // unblinded pharmacist (any may pack from the depot) is told of it once.
+    await dispenseTwoAtOnce();
+    expect((await episodes()).filter((row) => row.site_id === users.siteId)).toHaveLength(1);
+    const opened = (await auditOf('resupply.due')).filter((row) => row.entity_id === users.siteId);
+    expect(opened).toHaveLength(openedBefore.length + 1);
+    expect(await dueRows()).toHaveLength(start + 3);
+    expect(
+      (await dueRows())
+        .slice(start)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(told);
     const needs = await as(t.app, sitePharmacist).get('/api/v1/product/resupply');
     expect(needs.json().map((need: { siteId: string }) => need.siteId)).toContain(users.siteId);
 
@@ -177,10 +232,6 @@ describeEachDatabase('resupply due notifications', (kind) => {
       expect(theirs.body).not.toContain('due for resupply');
     }
 
-    // 1 → 0 while still due: nothing new.
-    await dispenseNext();
-    expect(await dueRows()).toHaveLength(3);
-
     // The resupply (2 kits of each type) is packed, shipped and received: the site is no longer due.
     await lot('RS-DA', 'active-kit', 2, depotUnit);
     await lot('RS-DP', 'placebo-kit', 2, depotUnit);
@@ -204,11 +255,14 @@ describeEachDatabase('resupply due notifications', (kind) => {
     expect(received.statusCode, received.body).toBe(200);
     const after = await as(t.app, sitePharmacist).get('/api/v1/product/resupply');
     expect(after.json().map((need: { siteId: string }) => need.siteId)).not.toContain(users.siteId);
-    expect(await dueRows()).toHaveLength(3);
+    expect(await dueRows()).toHaveLength(start + 3);
+    // The packing brought it back to its thresholds (counting what was on its way): the episode closed.
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.siteId);
+    expect((await auditOf('resupply.met')).map((row) => row.entity_id)).toContain(users.siteId);
 
     // 2 → 1 again: a new episode, a new notification to each of them.
     await dispenseNext();
-    const rows = await dueRows();
+    const rows = (await dueRows()).slice(start);
     expect(rows).toHaveLength(6);
     expect(
       rows
@@ -219,16 +273,23 @@ describeEachDatabase('resupply due notifications', (kind) => {
     expect(new Set(rows.map((row) => row.event_key)).size).toBe(2);
   });
 
-  it('tells them when a temperature excursion quarantines kits and the site becomes due', async () => {
-    const before = (await dueRows()).length;
-    // The other site is due while it holds nothing; 3 kits of each type bring it to its thresholds.
+  it('tells them once of a site due from the start, and again when an excursion makes it due', async () => {
+    // The other site has held nothing since the study began: due from the start, and told once (at the
+    // first review after the pharmacists joined), however often the sites are reviewed again.
+    expect(await dueRecipientsAt(users.otherSiteId)).toEqual(told);
+    await scanResupply(t.database, t.studyId, new Date());
+    await scanResupply(t.database, t.studyId, new Date());
+    expect(await dueRows(users.otherSiteId)).toHaveLength(3);
+
+    // 3 kits of each type bring it to its thresholds: its episode closes.
     const unitId = await createUnit(t, otherSitePharmacist, 'RS-F2', users.otherSiteId);
     const iso = (at: number) => new Date(at).toISOString();
     await lot('RS-A2', 'active-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
     await lot('RS-P2', 'placebo-kit', 3, unitId, iso(Date.now() - 4 * HOUR), otherSitePharmacist);
     const needs = await as(t.app, otherSitePharmacist).get('/api/v1/product/resupply');
     expect(needs.json().map((need: { siteId: string }) => need.siteId)).not.toContain(users.otherSiteId);
-    expect(await dueRows()).toHaveLength(before);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain(users.otherSiteId);
+    expect((await auditOf('resupply.met')).map((row) => row.entity_id)).toContain(users.otherSiteId);
 
     const readings = await as(t.app, otherSitePharmacist).post(
       `/api/v1/product/storage-units/${unitId}/readings`,
@@ -242,14 +303,77 @@ describeEachDatabase('resupply due notifications', (kind) => {
       },
     );
     expect(readings.statusCode, readings.body).toBe(201);
-    const rows = (await dueRows()).slice(before);
-    expect(rows.map((row) => row.email).sort()).toEqual([
-      'upharm-depot@example.org',
-      'upharm-other@example.org',
-      'upharm-site@example.org',
-    ]);
+    const rows = await dueRows(users.otherSiteId);
+    expect(rows).toHaveLength(6);
     expect(
-      rows.every((row) => row.event_key.startsWith(`resupply-due:${users.otherSiteId}:excursion:`)),
-    ).toBe(true);
+      rows
+        .slice(3)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(told);
+    expect(new Set(rows.map((row) => row.event_key)).size).toBe(2);
+  });
+
+  it('tells them when kits expire or are destroyed, and of a site added with nothing', async () => {
+    const added = await as(t.app, await addPerson(t, 'rs-admin', 'administrator', [])).post('/api/v1/sites', {
+      siteId: 'rs-third',
+      code: 'RS3',
+      name: { en: 'Third hospital', zh: '第三医院' },
+      timeZone: 'Asia/Shanghai',
+    });
+    expect(added.statusCode, added.body).toBe(201);
+    // A new site holds nothing: due at once, told at once.
+    expect(await dueRecipientsAt('rs-third')).toEqual(told);
+
+    // A pharmacist who joins while the site is due is told at the next review (the first lot's release).
+    const thirdPharmacist = await addPerson(t, 'upharm-third', 'unblinded_pharmacist', ['rs-third']);
+    const unitId = await createUnit(t, thirdPharmacist, 'RS-F3', 'rs-third');
+    await lot('RS-A3', 'active-kit', 2, unitId, undefined, thirdPharmacist);
+    const everyone = [...told, 'upharm-third@example.org'].sort();
+    expect(await dueRecipientsAt('rs-third')).toEqual(everyone);
+    await lot('RS-P3', 'placebo-kit', 2, unitId, undefined, thirdPharmacist);
+    expect((await episodes()).map((row) => row.site_id)).not.toContain('rs-third');
+
+    // Nothing is written when kits pass their expiry date: the periodic review finds it.
+    const expiry = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select((eb) => eb.fn.min('expires_at').as('first'))
+        .where('study_id', '=', t.studyId)
+        .where('unit_id', '=', unitId)
+        .executeTakeFirstOrThrow(),
+    );
+    const afterExpiry = new Date(new Date(expiry.first as Date).getTime() + 86_400_000);
+    await scanResupply(t.database, t.studyId, afterExpiry);
+    expect(await dueRows('rs-third')).toHaveLength(8);
+    const opened = (await auditOf('resupply.due')).filter((row) => row.entity_id === 'rs-third');
+    expect(opened).toHaveLength(2);
+    // Back to today the kits are usable again; then one is destroyed: a third episode, told once.
+    await scanResupply(t.database, t.studyId, new Date());
+    expect((await episodes()).map((row) => row.site_id)).not.toContain('rs-third');
+    const [kit] = await t.database.read((db) =>
+      db
+        .selectFrom('vial')
+        .select(['vial_id', 'version'])
+        .where('study_id', '=', t.studyId)
+        .where('unit_id', '=', unitId)
+        .orderBy('code')
+        .execute(),
+    );
+    const destroyed = await as(t.app, thirdPharmacist).post(`/api/v1/product/vials/${kit?.vial_id}/destroy`, {
+      reason: 'Vial cracked',
+      version: kit?.version,
+    });
+    expect(destroyed.statusCode, destroyed.body).toBe(200);
+    const rows = await dueRows('rs-third');
+    expect(rows).toHaveLength(12);
+    expect(new Set(rows.map((row) => row.event_key)).size).toBe(3);
+    expect(
+      rows
+        .slice(8)
+        .map((row) => row.email)
+        .sort(),
+    ).toEqual(everyone);
+    for (const row of rows) for (const word of kitTypeWords) expect(row.event_key).not.toContain(word);
   });
 });

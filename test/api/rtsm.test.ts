@@ -3,16 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemActor } from '../../src/audit/audit.schema.ts';
 import { createUser } from '../../src/auth/user.service.ts';
 import { pdfText } from '../support/pdf-text.ts';
-import {
-  createTestApp,
-  describeEachDatabase,
-  type SignedIn,
-  signIn,
-  type TestApp,
-} from '../support/test-app.ts';
-import { as, createTrialUsers, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
+import { randomisedStudy, sealRandomisationList } from '../support/randomised-study.ts';
+import { describeEachDatabase, type SignedIn, signIn, type TestApp } from '../support/test-app.ts';
+import { as, PASSWORD, type TrialUsers } from '../support/trial-users.ts';
 import { CONCENTRATION, createPharmacists, createUnit, passingResults } from './product-fixtures.ts';
-import { createStatistician, enrolIn, readyIn } from './randomisation-support.ts';
+import { enrolIn, readyIn } from './randomisation-support.ts';
 
 // Supply by kit (RTSM) in the randomised example: the kit list generated from a seed and sealed by
 // the statistician; lots of a kit type whose vials take kit numbers as codes; dispensing that
@@ -73,9 +68,7 @@ describeEachDatabase('supply by kit', (kind) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(kind, { EXOTRIAL_PROTOCOL: rctProtocol });
-    users = await createTrialUsers(t);
-    statistician = await createStatistician(t);
+    ({ t, users, statistician } = await randomisedStudy(kind, { protocol: rctProtocol }));
     ({ pharmacist } = await createPharmacists(t, users));
     await t.database.transaction((trx) =>
       createUser(trx, t.studyId, systemActor('test'), {
@@ -339,6 +332,36 @@ describeEachDatabase('supply by kit', (kind) => {
       ).rejects.toThrow(/unchangeable/);
     });
 
+    it('reads the kit list a page at a time, in list order, with the total', async () => {
+      const page = await as(t.app, statistician).get('/api/v1/kits/list?limit=25&offset=80');
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json()).toMatchObject({
+        total: 90,
+        limit: 25,
+        offset: 80,
+        kitCount: 90,
+        hashMatches: true,
+      });
+      // The last page holds what is left: kits 81 to 90, the same as in the whole list.
+      expect(page.json().kits).toEqual(kits.slice(80));
+      const first = await as(t.app, unblinded).get('/api/v1/kits/list?limit=7');
+      expect(first.json()).toMatchObject({ total: 90, limit: 7, offset: 0 });
+      expect(first.json().kits).toEqual(kits.slice(0, 7));
+      const beyond = await as(t.app, statistician).get('/api/v1/kits/list?offset=500');
+      expect(beyond.json()).toMatchObject({ total: 90, limit: 100, offset: 500, kits: [] });
+      for (const query of ['limit=0', 'limit=501', 'limit=ten', 'offset=-1', 'offset=1.5', 'page=2']) {
+        const refused = await as(t.app, statistician).get(`/api/v1/kits/list?${query}`);
+        expect(refused.statusCode, query).toBe(400);
+        expect(refused.json().error).toBe('validation_failed');
+      }
+      const tooLong = await as(t.app, statistician).get('/api/v1/kits/list?limit=501');
+      expect(JSON.stringify(tooLong.json().details)).toContain('limit is at most 500 kits a page.');
+      // A blinded role is refused a page as it is the whole list, with no kit type in the answer.
+      const blinded = await as(t.app, pharmacist).get('/api/v1/kits/list?limit=5&offset=5');
+      expect(blinded.statusCode).toBe(403);
+      for (const word of kitTypeWords) expect(blinded.body).not.toContain(word);
+    });
+
     it('proposes, then packs, a shipment of every kit type from the depot, never revealing a type', async () => {
       const depotUnit = await createUnit(t, unblinded, 'RTSM-DEPOT', null);
       const depotLot = async (lotNumber: string, kitType: string, count: number) => {
@@ -417,12 +440,7 @@ describeEachDatabase('supply by kit', (kind) => {
     const byArm = new Map<string, string>();
 
     beforeAll(async () => {
-      const status = await as(t.app, statistician).post('/api/v1/randomisation/list', { seed: 424242 });
-      expect(status.statusCode, status.body).toBe(200);
-      const sealed = await as(t.app, statistician).post('/api/v1/randomisation/list/seal', {
-        listHash: status.json().listHash,
-      });
-      expect(sealed.statusCode, sealed.body).toBe(200);
+      await sealRandomisationList(t, statistician, 424242);
       // Enrol until each arm has a participant (2:1 blocks of 3 or 6 give both within six).
       for (let index = 0; index < 6 && byArm.size < 2; index++) {
         const participantId = await readyIn(t, users, 'severe');

@@ -151,16 +151,26 @@ it('the statistician generates, seals and extends the kit list; the unblinded ph
   await expect.poll(() => status.textContent(), TIMEOUT).toContain('Sealed by Stella Statistician');
   // Sealed: the list grows only by a sealed block of new numbers.
   await page.getByTestId('kit-seed').fill('2027');
-  await page.getByTestId('kit-count').fill('30');
+  await page.getByTestId('kit-count').fill('120');
   await page.getByRole('button', { name: 'Extend with a new block' }).click();
   await expect
     .poll(() => page.getByTestId('kit-message').textContent(), TIMEOUT)
     .toBe('The kit list is extended and sealed.');
-  await expect.poll(() => status.textContent(), TIMEOUT).toContain('60 kits.');
+  await expect.poll(() => status.textContent(), TIMEOUT).toContain('150 kits.');
   expect(await page.getByTestId('kit-block').textContent()).toMatch(
-    /^Block 1: 30 kits, sealed by Stella Statistician on .+; hash [0-9a-f]{64}$/,
+    /^Block 1: 120 kits, sealed by Stella Statistician on .+; hash [0-9a-f]{64}$/,
   );
-  await expect.poll(() => table.locator('tbody tr').count(), TIMEOUT).toBe(60);
+  // 150 kits: the server sends them 100 a page; the second page holds kits 101 to 150.
+  await expect.poll(() => table.locator('tbody tr').count(), TIMEOUT).toBe(100);
+  const secondPage = page.waitForResponse((response) =>
+    response.url().includes('/api/v1/kits/list?limit=100&offset=100'),
+  );
+  await page.getByTestId('kit-list-pages').getByRole('button', { name: '2' }).click();
+  const answer = await (await secondPage).json();
+  expect(answer).toMatchObject({ total: 150, limit: 100, offset: 100 });
+  expect(answer.kits).toHaveLength(50);
+  await expect.poll(() => table.locator('tbody tr').count(), TIMEOUT).toBe(50);
+  expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('101');
   await page.screenshot({ path: `${SHOTS}/kits-statistician.png`, fullPage: true });
 
   await stockTheDepot();

@@ -29,6 +29,7 @@ import * as labSendingFacility from './2026_12_10_06_lab_sending_facility.ts';
 import * as kitList from './2026_12_10_08_kit_list.ts';
 import * as kitListBlocks from './2026_12_11_03_kit_list_blocks.ts';
 import * as hospitalIdHistory from './2026_12_11_09_hospital_id_history.ts';
+import * as resupplyDue from './2026_12_12_01_resupply_due.ts';
 
 /**
  * Every migration, by name, in order. Append only: a landed migration is never edited or removed,
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_10_08_kit_list': kitList,
   '2026_12_11_03_kit_list_blocks': kitListBlocks,
   '2026_12_11_09_hospital_id_history': hospitalIdHistory,
+  '2026_12_12_01_resupply_due': resupplyDue,
 };

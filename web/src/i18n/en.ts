@@ -277,6 +277,8 @@ export const en = {
       safety_dosing_pause: 'Dosing paused',
       safety_dosing_resume: 'Dosing resumed',
       safety_report_narrative: 'Report narrative saved',
+      resupply_due: 'Site became due for resupply',
+      resupply_met: 'Site back at its resupply thresholds',
       safety_report_submit: 'Safety report sent',
       session_revoke: 'Session ended by an administrator',
       session_revoke_all: 'All sessions ended by an administrator',

@@ -269,6 +269,8 @@ export const zh: Translation = {
       safety_dosing_pause: '暂停给药',
       safety_dosing_resume: '恢复给药',
       safety_report_narrative: '保存报告病例叙述',
+      resupply_due: '研究中心需要补充药品',
+      resupply_met: '研究中心库存恢复至补给阈值',
       safety_report_submit: '提交安全性报告',
       session_revoke: '管理员结束会话',
       session_revoke_all: '管理员结束全部会话',

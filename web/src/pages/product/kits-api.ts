@@ -1,13 +1,14 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ShipmentView } from '../../../../src/product/product.schema.ts';
 import type { ResupplyNeed, ResupplyShipmentRequest } from '../../../../src/product/resupply.schema.ts';
 import type {
   GenerateKitListRequest,
+  KitListQuery,
   KitListStatus,
   KitListView,
   SealKitListRequest,
 } from '../../../../src/randomisation/kit-list.schema.ts';
-import { api } from '../../api/client.ts';
+import { api, queryText } from '../../api/client.ts';
 
 const keys = {
   status: ['kits'] as const,
@@ -19,9 +20,17 @@ export function useKitListStatus() {
   return useQuery({ queryKey: keys.status, queryFn: () => api<KitListStatus>('GET', '/kits') });
 }
 
-/** The list with its kit types: asked for only by a user whose role may see arms (the server refuses others). */
-export function useKitList(enabled: boolean) {
-  return useQuery({ queryKey: keys.list, queryFn: () => api<KitListView>('GET', '/kits/list'), enabled });
+/**
+ * A page of the list with its kit types: asked for only by a user whose role may see arms (the server
+ * refuses others). The page shown stays while the next one loads.
+ */
+export function useKitList(enabled: boolean, page: KitListQuery) {
+  return useQuery({
+    queryKey: [...keys.list, page.limit, page.offset],
+    queryFn: () => api<KitListView>('GET', `/kits/list?${queryText<KitListQuery>(page)}`),
+    enabled,
+    placeholderData: keepPreviousData,
+  });
 }
 
 function useKitListChange<Request>(path: string) {

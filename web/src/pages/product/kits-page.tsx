@@ -10,7 +10,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Title,
 } from '@mantine/core';
 import { useState } from 'react';
@@ -20,6 +19,7 @@ import type { ResupplyNeed } from '../../../../src/product/resupply.schema.ts';
 import type { KitListStatus } from '../../../../src/randomisation/kit-list.schema.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol, useStudySites } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
+import { ListSignatures, SealedListPanel } from '../../components/sealed-list-panel.tsx';
 import { SignatureModal } from '../../components/signature-modal.tsx';
 import { formatOwnDateTime } from '../../format.ts';
 import {
@@ -43,7 +43,8 @@ export function KitsPage() {
   const status = useKitListStatus();
   const unblinded = can('randomisation.view-list');
   const listed = status.data?.status === 'generated' || status.data?.status === 'sealed';
-  const list = useKitList(unblinded && listed);
+  const [page, setPage] = useState(1);
+  const list = useKitList(unblinded && listed, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
   const resupply = useResupply(unblinded && status.data?.status === 'sealed');
   return (
     <Stack>
@@ -62,7 +63,11 @@ export function KitsPage() {
           <Title order={3}>{t('kits.list')}</Title>
           <StatusPanel status={status.data} />
           {can('randomisation.manage') && <ManagePanel status={status.data} />}
-          {unblinded ? <ListPanel list={list} /> : <Text c="dimmed">{t('kits.blindedList')}</Text>}
+          {unblinded ? (
+            <ListPanel list={list} page={page} onPage={setPage} />
+          ) : (
+            <Text c="dimmed">{t('kits.blindedList')}</Text>
+          )}
           <Title order={3}>{t('kits.resupply')}</Title>
           {unblinded ? (
             <ResupplyPanel resupply={resupply} canPack={can('product.ship')} />
@@ -94,22 +99,7 @@ function StatusPanel({ status }: { status: KitListStatus }) {
           {t('kits.hash')}: <Code data-testid="kit-hash">{status.listHash}</Code>
         </Text>
       )}
-      {status.generated && (
-        <Text size="sm">
-          {t('kits.generatedBy', {
-            name: status.generated.name,
-            at: formatOwnDateTime(status.generated.at, language),
-          })}
-        </Text>
-      )}
-      {status.sealed && (
-        <Text size="sm">
-          {t('kits.sealedBy', {
-            name: status.sealed.name,
-            at: formatOwnDateTime(status.sealed.at, language),
-          })}
-        </Text>
-      )}
+      <ListSignatures area="kits" generated={status.generated} sealed={status.sealed} />
       {status.blocks.map((block) => (
         <Text size="sm" key={block.block} data-testid="kit-block">
           {t('kits.block', {
@@ -125,103 +115,27 @@ function StatusPanel({ status }: { status: KitListStatus }) {
   );
 }
 
-const wholeNumber = (text: string) => (/^\d+$/.test(text) ? Number(text) : Number.NaN);
-
 function ManagePanel({ status }: { status: KitListStatus }) {
-  const { t } = useTranslation();
-  const language = useLanguage();
   const generate = useGenerateKits();
   const extend = useExtendKits();
   const seal = useSealKits();
-  const [seed, setSeed] = useState('');
-  const [kitCount, setKitCount] = useState('');
-  const [confirming, setConfirming] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const labels = { seed: t('kits.seed'), kitCount: t('kits.kitCount') };
-  const run = async (work: () => Promise<unknown>, done: string) => {
-    setMessage(null);
-    try {
-      await work();
-      setMessage({ ok: true, text: done });
-    } catch (error) {
-      setMessage({ ok: false, text: apiErrorText(t, language, error, labels) });
-    }
-  };
-  const request = () => ({ seed: wholeNumber(seed), kitCount: wholeNumber(kitCount) });
-  const sealed = status.status === 'sealed';
   return (
-    <Stack gap="xs">
-      <Group align="flex-end">
-        <TextInput
-          label={t('kits.seed')}
-          description={t('kits.seedHint')}
-          value={seed}
-          inputMode="numeric"
-          onChange={(event) => setSeed(event.currentTarget.value.trim())}
-          data-testid="kit-seed"
-        />
-        <TextInput
-          label={t('kits.kitCount')}
-          description={sealed ? t('kits.extendHint') : t('kits.kitCountHint')}
-          value={kitCount}
-          inputMode="numeric"
-          onChange={(event) => setKitCount(event.currentTarget.value.trim())}
-          data-testid="kit-count"
-        />
-        {sealed ? (
-          <Button
-            onClick={() => void run(() => extend.mutateAsync(request()), t('kits.extended'))}
-            loading={extend.isPending}
-            disabled={seed === '' || kitCount === ''}
-          >
-            {t('kits.extend')}
-          </Button>
-        ) : (
-          <Button
-            onClick={() => void run(() => generate.mutateAsync(request()), t('kits.generated'))}
-            loading={generate.isPending}
-            disabled={seed === '' || kitCount === ''}
-          >
-            {status.status === 'generated' ? t('kits.regenerate') : t('kits.generate')}
-          </Button>
-        )}
-        {status.status === 'generated' && !confirming && (
-          <Button color="green" onClick={() => setConfirming(true)}>
-            {t('kits.seal')}
-          </Button>
-        )}
-      </Group>
-      {confirming && status.status === 'generated' && (
-        <Alert color="yellow">
-          <Stack gap="xs">
-            <Text size="sm">{t('kits.sealConfirm', { hash: status.listHash })}</Text>
-            <Group>
-              <Button
-                color="green"
-                loading={seal.isPending}
-                data-testid="kit-seal"
-                onClick={() =>
-                  void run(async () => {
-                    await seal.mutateAsync({ listHash: status.listHash ?? '' });
-                    setConfirming(false);
-                  }, t('kits.sealed'))
-                }
-              >
-                {t('kits.seal')}
-              </Button>
-              <Button variant="default" onClick={() => setConfirming(false)}>
-                {t('common.cancel')}
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
-      )}
-      {message && (
-        <Alert color={message.ok ? 'green' : 'red'} data-testid="kit-message">
-          {message.text}
-        </Alert>
-      )}
-    </Stack>
+    <SealedListPanel
+      area="kits"
+      testId="kit"
+      status={status.status}
+      listHash={status.listHash}
+      withCount
+      generate={{
+        run: ({ seed, count }) => generate.mutateAsync({ seed, kitCount: count }),
+        pending: generate.isPending,
+      }}
+      extend={{
+        run: ({ seed, count }) => extend.mutateAsync({ seed, kitCount: count }),
+        pending: extend.isPending,
+      }}
+      seal={{ run: (listHash) => seal.mutateAsync({ listHash }), pending: seal.isPending }}
+    />
   );
 }
 
@@ -237,11 +151,19 @@ function useKitTypeLabel(): (kitType: string) => string {
 
 const PAGE_SIZE = 100;
 
-function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
+/** One page of the kit list, read from the server (a list may hold tens of thousands of kits). */
+function ListPanel({
+  list,
+  page,
+  onPage,
+}: {
+  list: ReturnType<typeof useKitList>;
+  page: number;
+  onPage: (page: number) => void;
+}) {
   const { t } = useTranslation();
   const language = useLanguage();
   const label = useKitTypeLabel();
-  const [page, setPage] = useState(1);
   if (list.isPending) return list.fetchStatus === 'idle' ? null : <Loader />;
   if (list.isError) return <Alert color="red">{apiErrorText(t, language, list.error)}</Alert>;
   const view = list.data;
@@ -261,7 +183,7 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {view.kits.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE).map((kit) => (
+          {view.kits.map((kit) => (
             <Table.Tr key={kit.kitNumber}>
               <Table.Td>{kit.sequence}</Table.Td>
               <Table.Td>{kit.kitNumber}</Table.Td>
@@ -271,11 +193,11 @@ function ListPanel({ list }: { list: ReturnType<typeof useKitList> }) {
           ))}
         </Table.Tbody>
       </ScrollTable>
-      {view.kits.length > PAGE_SIZE && (
+      {view.total > PAGE_SIZE && (
         <Pagination
-          total={Math.ceil(view.kits.length / PAGE_SIZE)}
+          total={Math.ceil(view.total / PAGE_SIZE)}
           value={page}
-          onChange={setPage}
+          onChange={onPage}
           data-testid="kit-list-pages"
         />
       )}

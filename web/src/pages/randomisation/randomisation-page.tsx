@@ -1,24 +1,11 @@
 import './randomisation.strings.ts';
-import {
-  Alert,
-  Badge,
-  Button,
-  Code,
-  Group,
-  Loader,
-  NativeSelect,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Badge, Code, Group, Loader, NativeSelect, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RandomisationStatus } from '../../../../src/randomisation/randomisation.schema.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
-import { formatOwnDateTime } from '../../format.ts';
+import { ListSignatures, SealedListPanel } from '../../components/sealed-list-panel.tsx';
 import {
   useGenerateList,
   useRandomisationList,
@@ -56,7 +43,6 @@ export function RandomisationPage() {
 
 function StatusPanel({ status }: { status: RandomisationStatus }) {
   const { t } = useTranslation();
-  const language = useLanguage();
   return (
     <Stack gap="xs" data-testid="randomisation-status">
       <Group>
@@ -81,102 +67,23 @@ function StatusPanel({ status }: { status: RandomisationStatus }) {
           })}
         </Text>
       )}
-      {status.generated && (
-        <Text size="sm">
-          {t('randomisation.generatedBy', {
-            name: status.generated.name,
-            at: formatOwnDateTime(status.generated.at, language),
-          })}
-        </Text>
-      )}
-      {status.sealed && (
-        <Text size="sm">
-          {t('randomisation.sealedBy', {
-            name: status.sealed.name,
-            at: formatOwnDateTime(status.sealed.at, language),
-          })}
-        </Text>
-      )}
+      <ListSignatures area="randomisation" generated={status.generated} sealed={status.sealed} />
     </Stack>
   );
 }
 
 function ManagePanel({ status }: { status: RandomisationStatus }) {
-  const { t } = useTranslation();
-  const language = useLanguage();
   const generate = useGenerateList();
   const seal = useSealList();
-  const [seed, setSeed] = useState('');
-  const [confirming, setConfirming] = useState(false);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const run = async (work: () => Promise<unknown>, done: string) => {
-    setMessage(null);
-    try {
-      await work();
-      setMessage({ ok: true, text: done });
-    } catch (error) {
-      setMessage({ ok: false, text: apiErrorText(t, language, error, { seed: t('randomisation.seed') }) });
-    }
-  };
-  const onGenerate = () =>
-    run(
-      () => generate.mutateAsync({ seed: /^\d+$/.test(seed) ? Number(seed) : Number.NaN }),
-      t('randomisation.generated'),
-    );
-  const onSeal = () =>
-    run(async () => {
-      await seal.mutateAsync({ listHash: status.listHash ?? '' });
-      setConfirming(false);
-    }, t('randomisation.sealed'));
   return (
-    <Stack gap="xs">
-      {/* Kept mounted after sealing so that its message says the list is sealed; the controls go. */}
-      {status.status !== 'sealed' && (
-        <Group align="flex-end">
-          <TextInput
-            label={t('randomisation.seed')}
-            description={t('randomisation.seedHint')}
-            value={seed}
-            inputMode="numeric"
-            onChange={(event) => setSeed(event.currentTarget.value.trim())}
-            data-testid="randomisation-seed"
-          />
-          <Button onClick={() => void onGenerate()} loading={generate.isPending} disabled={seed === ''}>
-            {status.status === 'generated' ? t('randomisation.regenerate') : t('randomisation.generate')}
-          </Button>
-          {status.status === 'generated' && !confirming && (
-            <Button color="green" onClick={() => setConfirming(true)}>
-              {t('randomisation.seal')}
-            </Button>
-          )}
-        </Group>
-      )}
-      {confirming && (
-        <Alert color="yellow">
-          <Stack gap="xs">
-            <Text size="sm">{t('randomisation.sealConfirm', { hash: status.listHash })}</Text>
-            <Group>
-              <Button
-                color="green"
-                onClick={() => void onSeal()}
-                loading={seal.isPending}
-                data-testid="randomisation-seal"
-              >
-                {t('randomisation.seal')}
-              </Button>
-              <Button variant="default" onClick={() => setConfirming(false)}>
-                {t('common.cancel')}
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
-      )}
-      {message && (
-        <Alert color={message.ok ? 'green' : 'red'} data-testid="randomisation-message">
-          {message.text}
-        </Alert>
-      )}
-    </Stack>
+    <SealedListPanel
+      area="randomisation"
+      testId="randomisation"
+      status={status.status}
+      listHash={status.listHash}
+      generate={{ run: ({ seed }) => generate.mutateAsync({ seed }), pending: generate.isPending }}
+      seal={{ run: (listHash) => seal.mutateAsync({ listHash }), pending: seal.isPending }}
+    />
   );
 }
 
