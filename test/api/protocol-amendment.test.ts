@@ -161,6 +161,17 @@ describeEachDatabase('protocol amendments', (kind) => {
         ]),
       ),
     ).toEqual({ demographics: 1, labs: 2 });
+    // The audit trail names the version each form record was entered under, null for other entities.
+    const auditPage = (await monitor.get(`/api/v1/audit?participantId=${participantId}&limit=500`)).json();
+    const versionOf = (recordId: string) =>
+      new Set(
+        auditPage.events
+          .filter((event: { entityId: string }) => event.entityId === recordId)
+          .map((event: { protocolVersion: number | null }) => event.protocolVersion),
+      );
+    expect(versionOf(before.json().recordId)).toEqual(new Set([1]));
+    expect(versionOf(labs.json().recordId)).toEqual(new Set([2]));
+    expect(versionOf(participantId)).toEqual(new Set([null]));
     const view = (await coordinator.get(url)).json();
     expect(view.queries.map((query: { protocolVersion: number }) => query.protocolVersion)).toEqual([1]);
 

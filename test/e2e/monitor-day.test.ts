@@ -281,7 +281,7 @@ it('SDV labels an item a later amendment removed as the version it was entered u
   }
 }, 120_000);
 
-it('the form page and the query inbox name the removed item as its version did, with the value kept', async () => {
+it('the form page, the query inbox and the audit trail name the removed item as its version did, with the value kept', async () => {
   // Runs after the SDV test above, which enters the platelet count and loads the amendment.
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
   const labs = await call(coordinator, 'GET', formUrl('labs'), undefined, 200);
@@ -324,5 +324,29 @@ it('the form page and the query inbox name the removed item as its version did, 
     expect(await row.getByTestId('query-removed-item').textContent()).toBe(removed);
     expect(await page.getByTestId('query-removed-item').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}/monitor-queries-removed-item-${language}.png`, fullPage: true });
+    // The participant's audit trail (a monitor's view): the platelet count's entry, named and marked.
+    const reader = await signIn(MONITOR, language);
+    await reader.goto(`${server.url}/participants/${participantId}`);
+    const entry = reader
+      .getByTestId('audit-table')
+      .getByRole('row')
+      .filter({ has: reader.getByTestId('audit-removed-item') });
+    await expect.poll(() => entry.count(), TIMEOUT).toBeGreaterThan(0);
+    for (const text of await entry.allTextContents()) {
+      expect(text).toContain(`${title?.[language]} · ${label?.[language]}`);
+      expect(text).toContain(removed);
+    }
+    const texts = await entry.allTextContents();
+    expect(
+      texts.some((text) => text.includes('→ 187')),
+      texts.join('\n'),
+    ).toBe(true);
+    expect(
+      await reader
+        .getByTestId('audit-field')
+        .filter({ hasText: /·\s*platelets$/ })
+        .count(),
+    ).toBe(0);
+    await reader.screenshot({ path: `${SHOTS}/monitor-audit-removed-item-${language}.png`, fullPage: true });
   }
 }, 120_000);
