@@ -54,6 +54,13 @@ export const auditEventViewSchema = z.object({
   newValue: z.unknown(),
   reason: z.string().nullable(),
   context: z.record(z.string(), z.unknown()).nullable(),
+  protocolVersion: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      'For an event on a form record or an adverse event: the protocol version it was entered under, which names its fields; else null.',
+    ),
 });
 export type AuditEventView = z.infer<typeof auditEventViewSchema>;
 

@@ -74,7 +74,10 @@ function matching(studyId: string, query: AuditQuery, reader: UserView) {
   };
 }
 
-export function toEventView(row: StoredAuditEvent, names: Map<string, string> = new Map()): AuditEventView {
+export function toEventView(
+  row: StoredAuditEvent,
+  names: Map<string, string> = new Map(),
+): Omit<AuditEventView, 'protocolVersion'> {
   return {
     seq: Number(row.seq),
     eventId: row.event_id,
@@ -122,13 +125,52 @@ export async function listAuditEvents(
     studyId,
     shown.flatMap((row) => (row.actor_id ? [row.actor_id] : [])),
   );
-  const events = shown.map((row) => toEventView(row, names));
+  const versions = await enteredVersions(db, studyId, shown);
+  const events = shown.map((row) => ({
+    ...toEventView(row, names),
+    protocolVersion: versions.get(row.entity_id) ?? null,
+  }));
   const last = events.at(-1);
   return {
     events,
     total: Number(count.count),
     nextBeforeSeq: rows.length > query.limit && last ? last.seq : null,
   };
+}
+
+/**
+ * The protocol version each form record or adverse event among these events was entered under, so
+ * the trail names a field as that version does (even one a later amendment removed).
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function enteredVersions(db: Db, studyId: string, rows: StoredAuditEvent[]) {
+  const idsOf = (type: string) => [
+    ...new Set(
+      rows.filter((row) => row.entity_type === type && UUID.test(row.entity_id)).map((row) => row.entity_id),
+    ),
+  ];
+  const records = idsOf('form_record');
+  const events = idsOf('adverse_event');
+  const [recordVersions, eventVersions] = await Promise.all([
+    records.length === 0
+      ? []
+      : db
+          .selectFrom('form_record')
+          .select(['record_id as id', 'protocol_version'])
+          .where('study_id', '=', studyId)
+          .where('record_id', 'in', records)
+          .execute(),
+    events.length === 0
+      ? []
+      : db
+          .selectFrom('adverse_event')
+          .select(['ae_id as id', 'protocol_version'])
+          .where('study_id', '=', studyId)
+          .where('ae_id', 'in', events)
+          .execute(),
+  ]);
+  return new Map([...recordVersions, ...eventVersions].map((row) => [row.id, row.protocol_version]));
 }
 
 const PAGE = 1000;

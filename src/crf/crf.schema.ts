@@ -48,6 +48,12 @@ export const queryViewSchema = z.object({
   visitKey: z.string(),
   formId: z.string(),
   itemId: z.string(),
+  protocolVersion: z
+    .number()
+    .int()
+    .describe(
+      'The protocol version the queried record was entered under; its form and item are named as that version names them.',
+    ),
   origin: z.enum(['edit_check', 'manual']),
   status: z.enum(['open', 'answered', 'closed']),
   messages: z.array(z.object({ at: z.string(), by: z.string(), kind: z.string(), text: z.string() })),

@@ -44,7 +44,7 @@ export async function findRecordById(db: Db, studyId: string, recordId: string, 
 
 type QueryRow = Selectable<import('../db/schema-participants.ts').DataQueryTable>;
 
-export const toQueryView = (row: QueryRow): QueryView => ({
+export const toQueryView = (row: QueryRow, protocolVersion: number): QueryView => ({
   queryId: row.query_id,
   recordId: row.record_id,
   participantId: row.participant_id,
@@ -52,6 +52,7 @@ export const toQueryView = (row: QueryRow): QueryView => ({
   visitKey: row.visit_id,
   formId: row.form_id,
   itemId: row.item_id,
+  protocolVersion,
   origin: row.origin,
   status: row.status,
   messages: row.messages as QueryView['messages'],
@@ -67,7 +68,32 @@ export async function recordQueries(db: Db, studyId: string, recordId: string): 
     .where('record_id', '=', recordId)
     .orderBy('raised_at')
     .execute();
-  return rows.map(toQueryView);
+  return toQueryViews(db, studyId, rows);
+}
+
+/**
+ * Query rows as views, each with the protocol version its form record or adverse event was entered
+ * under (a query's record is one or the other), so a page names the item as that version does.
+ */
+export async function toQueryViews(db: Db, studyId: string, rows: QueryRow[]): Promise<QueryView[]> {
+  const ids = [...new Set(rows.map((row) => row.record_id))];
+  if (ids.length === 0) return [];
+  const [records, events] = await Promise.all([
+    db
+      .selectFrom('form_record')
+      .select(['record_id as id', 'protocol_version'])
+      .where('study_id', '=', studyId)
+      .where('record_id', 'in', ids)
+      .execute(),
+    db
+      .selectFrom('adverse_event')
+      .select(['ae_id as id', 'protocol_version'])
+      .where('study_id', '=', studyId)
+      .where('ae_id', 'in', ids)
+      .execute(),
+  ]);
+  const versions = new Map([...records, ...events].map((row) => [row.id, row.protocol_version]));
+  return rows.map((row) => toQueryView(row, versions.get(row.record_id) ?? 0));
 }
 
 /** Item ids whose current revision a monitor has verified. */

@@ -7,7 +7,7 @@ import { authorize, studyWideRoles } from '../kernel/permissions.ts';
 import { protocolVersion } from '../study/protocol-store.ts';
 import type { QueryView } from './crf.schema.ts';
 import type { SoftFailure } from './form-checks.ts';
-import { type FormRecordRow, findRecordById, toQueryView } from './form-record.queries.ts';
+import { type FormRecordRow, findRecordById, toQueryViews } from './form-record.queries.ts';
 import { notifyQuery } from './query-notifications.ts';
 
 type Message = { at: string; by: string; kind: string; text: string };
@@ -222,7 +222,8 @@ async function getQuery(db: Db, studyId: string, queryId: string): Promise<Query
         .executeTakeFirst()
     : undefined;
   if (!row) throw notFound(`Query ${queryId}`);
-  return toQueryView(row);
+  const [view] = await toQueryViews(db, studyId, [row]);
+  return view as QueryView;
 }
 
 const transitions = {
@@ -255,7 +256,7 @@ export async function actOnQuery(
     authorize(caller.user, rule.permission, { siteId: row.site_id });
     if (row.version !== input.version) {
       throw conflict(`The query changed since you loaded it (now version ${row.version}).`, {
-        current: toQueryView(row),
+        current: (await toQueryViews(trx, studyId, [row]))[0],
       });
     }
     if (!(rule.from as readonly string[]).includes(row.status)) {
@@ -327,5 +328,5 @@ export async function listQueries(
     query.selectAll().orderBy('raised_at', 'desc').limit(filter.limit).offset(filter.offset).execute(),
     query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
   ]);
-  return { items: rows.map(toQueryView), total: Number(count.total) };
+  return { items: await toQueryViews(db, studyId, rows), total: Number(count.total) };
 }

@@ -3,7 +3,7 @@ import { namesByLabel } from '../auth/user-names.ts';
 import type { QueryView } from '../crf/crf.schema.ts';
 import type { Entries } from '../crf/entries.ts';
 import { checkForm } from '../crf/form-checks.ts';
-import { toQueryView } from '../crf/form-record.queries.ts';
+import { toQueryViews } from '../crf/form-record.queries.ts';
 import { adverseEventTarget, type QueryTarget } from '../crf/query.service.ts';
 import type { Db } from '../db/connection.ts';
 import type { AdverseEventTable, SafetySubmissionTable } from '../db/schema-safety.ts';
@@ -120,7 +120,7 @@ export async function queriesOf(db: Db, studyId: string, aeIds: string[]): Promi
     .where('record_id', 'in', aeIds)
     .orderBy('raised_at')
     .execute();
-  return rows.map(toQueryView);
+  return toQueryViews(db, studyId, rows);
 }
 
 export function toAdverseEventView(row: AdverseEventRow, context: ViewContext): AdverseEventView {

@@ -136,6 +136,44 @@ describeEachDatabase('protocol amendments', (kind) => {
       entries: { creatinine: { value: 80 } },
     });
     expect(labs.json().protocolVersion).toBe(2);
+    // A query names the version its record was entered under, whichever version is current.
+    const monitor = as(t.app, users.monitor);
+    const raised = [];
+    for (const [record, itemId] of [
+      [before, Object.keys(demographics)[0] ?? ''],
+      [labs, 'creatinine'],
+    ] as const) {
+      const query = await monitor.post('/api/v1/queries', {
+        recordId: record.json().recordId,
+        itemId,
+        text: 'Please check against the source.',
+      });
+      expect(query.statusCode, query.body).toBe(201);
+      raised.push(query.json());
+    }
+    expect(raised.map((query) => query.protocolVersion)).toEqual([1, 2]);
+    const inbox = (await monitor.get(`/api/v1/queries?participantId=${participantId}`)).json();
+    expect(
+      Object.fromEntries(
+        inbox.items.map((query: { formId: string; protocolVersion: number }) => [
+          query.formId,
+          query.protocolVersion,
+        ]),
+      ),
+    ).toEqual({ demographics: 1, labs: 2 });
+    // The audit trail names the version each form record was entered under, null for other entities.
+    const auditPage = (await monitor.get(`/api/v1/audit?participantId=${participantId}&limit=500`)).json();
+    const versionOf = (recordId: string) =>
+      new Set(
+        auditPage.events
+          .filter((event: { entityId: string }) => event.entityId === recordId)
+          .map((event: { protocolVersion: number | null }) => event.protocolVersion),
+      );
+    expect(versionOf(before.json().recordId)).toEqual(new Set([1]));
+    expect(versionOf(labs.json().recordId)).toEqual(new Set([2]));
+    expect(versionOf(participantId)).toEqual(new Set([null]));
+    const view = (await coordinator.get(url)).json();
+    expect(view.queries.map((query: { protocolVersion: number }) => query.protocolVersion)).toEqual([1]);
 
     const source = await coordinator.get('/api/v1/protocol/versions/1/source');
     expect(source.headers['content-type']).toContain('yaml');

@@ -280,3 +280,73 @@ it('SDV labels an item a later amendment removed as the version it was entered u
     await page.screenshot({ path: `${SHOTS}/monitor-sdv-removed-item-${language}.png`, fullPage: true });
   }
 }, 120_000);
+
+it('the form page, the query inbox and the audit trail name the removed item as its version did, with the value kept', async () => {
+  // Runs after the SDV test above, which enters the platelet count and loads the amendment.
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const labs = await call(coordinator, 'GET', formUrl('labs'), undefined, 200);
+  expect(labs.protocolVersion).toBe(1);
+  const monitor = await apiSignIn(server.url, MONITOR, PASSWORD);
+  const question = 'Was the platelet count from the central laboratory?';
+  const raised = await call(
+    monitor,
+    'POST',
+    '/queries',
+    { recordId: labs.recordId, itemId: 'platelets', text: question },
+    201,
+  );
+  expect(raised.protocolVersion).toBe(1);
+  const label = protocol.forms
+    .find((form) => form.id === 'labs')
+    ?.items.find((item) => item.id === 'platelets')?.label;
+  const title = protocol.forms.find((form) => form.id === 'labs')?.title;
+  for (const [language, removed] of [
+    ['en', 'Removed in the current protocol (1.1), entered under protocol 1.0'],
+    ['zh', '当前方案（1.1）已删除此项，录入时方案版本 1.0'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    // The form page: the record read under 1.0, the platelet count's field with its value and the mark.
+    await page.goto(`${server.url}/participants/${participantId}/forms/labs?visit=screening&instance=1`);
+    const item = page.getByTestId('item-platelets');
+    await expect.poll(() => item.count(), TIMEOUT).toBe(1);
+    expect(await item.getByTestId('form-removed-item').textContent()).toBe(removed);
+    expect(await item.textContent()).toContain(label?.[language]);
+    expect(await item.getByRole('textbox').first().inputValue()).toBe('187');
+    expect(await page.getByTestId('form-removed-item').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/monitor-form-removed-item-${language}.png`, fullPage: true });
+    // The query inbox: the query on the platelet count names the item and form as 1.0 did.
+    await page.goto(`${server.url}/queries`);
+    const row = page.getByTestId('query-inbox').getByRole('row').filter({ hasText: question });
+    await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+    expect(await row.textContent()).toContain(label?.[language]);
+    expect(await row.textContent()).toContain(title?.[language]);
+    expect(await row.textContent()).not.toMatch(/·\s*platelets/);
+    expect(await row.getByTestId('query-removed-item').textContent()).toBe(removed);
+    expect(await page.getByTestId('query-removed-item').count()).toBe(1);
+    await page.screenshot({ path: `${SHOTS}/monitor-queries-removed-item-${language}.png`, fullPage: true });
+    // The participant's audit trail (a monitor's view): the platelet count's entry, named and marked.
+    const reader = await signIn(MONITOR, language);
+    await reader.goto(`${server.url}/participants/${participantId}`);
+    const entry = reader
+      .getByTestId('audit-table')
+      .getByRole('row')
+      .filter({ has: reader.getByTestId('audit-removed-item') });
+    await expect.poll(() => entry.count(), TIMEOUT).toBeGreaterThan(0);
+    for (const text of await entry.allTextContents()) {
+      expect(text).toContain(`${title?.[language]} · ${label?.[language]}`);
+      expect(text).toContain(removed);
+    }
+    const texts = await entry.allTextContents();
+    expect(
+      texts.some((text) => text.includes('→ 187')),
+      texts.join('\n'),
+    ).toBe(true);
+    expect(
+      await reader
+        .getByTestId('audit-field')
+        .filter({ hasText: /·\s*platelets$/ })
+        .count(),
+    ).toBe(0);
+    await reader.screenshot({ path: `${SHOTS}/monitor-audit-removed-item-${language}.png`, fullPage: true });
+  }
+}, 120_000);

@@ -95,7 +95,10 @@ export function readableValue(
   timeZone?: string,
 ): string {
   if (value === null || value === undefined || value === '') return '—';
-  if (typeof value === 'object' && !Array.isArray(value) && value !== null && 'revision' in value) {
+  // A form's stored entry (`{value}` or `{missing}`; the trail keeps it without its revision).
+  const isEntry = (entry: object) =>
+    'revision' in entry || (item !== undefined && ('value' in entry || 'missing' in entry));
+  if (typeof value === 'object' && !Array.isArray(value) && value !== null && isEntry(value)) {
     const entry = value as { value?: unknown; missing?: string };
     if (entry.missing) return t(`crf.missingCode.${entry.missing}`, { defaultValue: entry.missing });
     return readableValue(protocol, item, entry.value, t, language, timeZone);

@@ -9,6 +9,7 @@ import { useSiteTimeZone } from '../api/site-clock.ts';
 import { useLanguage, useProtocol } from '../api/trial.ts';
 import { formatDateTime } from '../format.ts';
 import { auditActionLabel, readableField, readableValue } from '../readable.ts';
+import { RemovedItemBadge, useProtocolVersions } from './item-versions.tsx';
 import { ScrollTable } from './scroll-table.tsx';
 
 const filterKeys = ['entityType', 'entityId', 'participantId', 'actor', 'action', 'from', 'to'] as const;
@@ -42,7 +43,8 @@ export function AuditTrail({
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const protocol = useProtocol().data?.protocol;
+  const current = useProtocol().data;
+  const protocol = current?.protocol;
   const zone = useSiteTimeZone(siteId) ?? protocol?.study.timeZone ?? 'UTC';
   const [draft, setDraft] = useState<AuditFilters>({});
   const [applied, setApplied] = useState<AuditFilters>({});
@@ -64,6 +66,8 @@ export function AuditTrail({
     setApplied(draft);
   };
   const events = query.data?.pages.flatMap((page) => page.events) ?? [];
+  // A record's fields are named as the protocol version it was entered under names them.
+  const versions = useProtocolVersions(events.map((event) => event.protocolVersion ?? 0));
   return (
     <Stack>
       {filterable && (
@@ -97,7 +101,8 @@ export function AuditTrail({
           </Group>
         </form>
       )}
-      {query.isPending && <Loader />}
+      {(query.isPending || versions.pending) && <Loader />}
+      {versions.error && <Alert color="red">{errorMessage(t, versions.error)}</Alert>}
       {query.isError && <Alert color="red">{errorMessage(t, query.error)}</Alert>}
       {query.data && (
         <Text size="sm" c="dimmed">
@@ -105,7 +110,7 @@ export function AuditTrail({
         </Text>
       )}
       {query.data && events.length === 0 && <Alert color="gray">{t('audit.empty')}</Alert>}
-      {events.length > 0 && (
+      {events.length > 0 && !versions.pending && (
         <ScrollTable striped withTableBorder fz="xs" data-testid="audit-table">
           <Table.Thead>
             <Table.Tr>
@@ -121,8 +126,15 @@ export function AuditTrail({
           </Table.Thead>
           <Table.Tbody>
             {events.map((event) => {
-              const field = readableField(protocol, event.field, t, language);
-              const value = (entry: unknown) => readableValue(protocol, field.item, entry, t, language, zone);
+              const entered = versions.byNo.get(event.protocolVersion ?? 0);
+              const field = readableField(entered?.protocol ?? protocol, event.field, t, language);
+              const value = (entry: unknown) =>
+                readableValue(entered?.protocol ?? protocol, field.item, entry, t, language, zone);
+              // Named by its own version but gone from the current one: an amendment removed it.
+              const removed =
+                entered !== undefined &&
+                field.item !== undefined &&
+                readableField(protocol, event.field, t, language).item === undefined;
               return (
                 <Table.Tr key={event.seq}>
                   <Table.Td>{event.seq}</Table.Td>
@@ -141,7 +153,16 @@ export function AuditTrail({
                   <Table.Td>
                     {event.entityType} {event.entityId.slice(0, 12)}
                   </Table.Td>
-                  <Table.Td data-testid="audit-field">{field.label}</Table.Td>
+                  <Table.Td data-testid="audit-field">
+                    {field.label}
+                    {removed && (
+                      <RemovedItemBadge
+                        current={current?.label ?? ''}
+                        entered={entered?.label ?? ''}
+                        testId="audit-removed-item"
+                      />
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     {event.field || event.oldValue !== null || event.newValue !== null
                       ? `${value(event.oldValue)} → ${value(event.newValue)}`

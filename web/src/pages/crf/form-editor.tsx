@@ -72,6 +72,7 @@ export function FormEditor({
   record,
   context,
   slot,
+  removed,
 }: {
   protocol: Protocol;
   form: ProtocolForm;
@@ -80,6 +81,8 @@ export function FormEditor({
   /** The participant's other values (`form.item`) for rules that reach across forms. */
   context: Record<string, RuleInputValue>;
   slot: { visitKey: string; formId: string; instance: number };
+  /** The items of this record's version a later amendment removed, with both versions' labels. */
+  removed?: { itemIds: Set<string>; current: string; entered: string };
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -271,6 +274,11 @@ export function FormEditor({
                   onChange={(field, typed) => update(item.id, field, typed)}
                   onVerify={(itemId) => verify.mutate([itemId])}
                   onQueriesChanged={() => void refresh()}
+                  removed={
+                    removed?.itemIds.has(item.id)
+                      ? { current: removed.current, entered: removed.entered }
+                      : undefined
+                  }
                   labFlag={labFlags.data?.flags.find(
                     (flag) => flag.recordId === base.recordId && flag.itemId === item.id,
                   )}

@@ -9,6 +9,7 @@ import {
   useFormRecord,
   useLanguage,
   useParticipant,
+  useProtocol,
   useProtocolVersion,
   useStudySites,
 } from '../../api/trial.ts';
@@ -29,14 +30,23 @@ export function FormPage() {
   // A saved record keeps the protocol version it was first saved under; a new one takes the version
   // the participant's site works under (its latest ethics approval).
   const protocol = useProtocolVersion(record.data?.protocolVersion || participant.data?.siteProtocolVersion);
+  // The current protocol, to mark the items of an older record's version an amendment removed.
+  const current = useProtocol();
   const context = useCheckContext(participantId, visitKey);
   // The site's zone dates the consent record's answers on the consent form: loaded before the editor.
   const sites = useStudySites();
   // Errors first: the protocol version waits for the participant and the record.
-  for (const query of [participant, record, context, protocol]) {
+  for (const query of [participant, record, context, protocol, current]) {
     if (query.isError) return <Alert color="red">{apiErrorText(t, language, query.error)}</Alert>;
   }
-  if (protocol.isPending || participant.isPending || record.isPending || context.isPending || sites.isPending)
+  if (
+    protocol.isPending ||
+    participant.isPending ||
+    record.isPending ||
+    context.isPending ||
+    sites.isPending ||
+    current.isPending
+  )
     return <Loader />;
   if (!protocol.data || !participant.data || !record.data || !context.data) return <Loader />;
   const definition = protocol.data.protocol;
@@ -47,6 +57,14 @@ export function FormPage() {
   const visit = definition.schedule.visits.find((entry) => entry.id === visitId);
   const timepoint = visit?.timepoints.find((entry) => entry.id === timepointId);
   const where = [visit?.name[language], timepoint?.name[language]].filter(Boolean).join(' · ');
+  const currentForm = current.data?.protocol.forms.find((entry) => entry.id === formId);
+  const removedIds = new Set(
+    current.data && current.data.versionNo !== protocol.data.versionNo
+      ? form.items
+          .filter((item) => !currentForm?.items.some((now) => now.id === item.id))
+          .map((item) => item.id)
+      : [],
+  );
   const number = participant.data.studyNumber ?? participant.data.screeningNumber;
   return (
     <Stack>
@@ -90,6 +108,15 @@ export function FormPage() {
         record={record.data}
         context={context.data}
         slot={{ visitKey, formId, instance }}
+        removed={
+          removedIds.size > 0
+            ? {
+                itemIds: removedIds,
+                current: current.data?.label ?? '',
+                entered: protocol.data.label,
+              }
+            : undefined
+        }
       />
     </Stack>
   );

@@ -5,6 +5,7 @@ import type { LabFlagView } from '../../../../src/labs/lab.schema.ts';
 import type { Protocol, ProtocolItem } from '../../../../src/protocol/schema.ts';
 import type { FormRecordView } from '../../api/trial.ts';
 import { useCan, useLanguage } from '../../api/trial.ts';
+import { RemovedItemBadge } from '../../components/item-versions.tsx';
 import { LabFlagBadge } from '../labs/lab-panel.tsx';
 import { FieldInputControl } from './field-input.tsx';
 import { digitChoice, MISSING_SHORTCUT } from './keyboard-entry.ts';
@@ -32,6 +33,7 @@ export function ItemRow({
   onVerify,
   onQueriesChanged,
   labFlag,
+  removed,
 }: {
   protocol: Protocol;
   item: ProtocolItem;
@@ -47,6 +49,8 @@ export function ItemRow({
   onQueriesChanged: () => void;
   /** A laboratory value's flag against its reference range, as saved. */
   labFlag?: LabFlagView;
+  /** Set when a later amendment removed this item: the current version's label and the record's. */
+  removed?: { current: string; entered: string };
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -63,6 +67,9 @@ export function ItemRow({
             {t('words.derivedNotYet')}
           </Text>
         )}
+        {removed && (
+          <RemovedItemBadge current={removed.current} entered={removed.entered} testId="form-removed-item" />
+        )}
       </Text>
     );
   }
@@ -72,6 +79,15 @@ export function ItemRow({
   return (
     <Box data-testid={`item-${item.id}`} data-entry-item={item.id}>
       <Stack gap={4}>
+        {removed && (
+          <Box>
+            <RemovedItemBadge
+              current={removed.current}
+              entered={removed.entered}
+              testId="form-removed-item"
+            />
+          </Box>
+        )}
         <Group align="flex-start" wrap="wrap" gap="md">
           <Box style={{ flex: '1 1 320px' }} data-entry="field">
             <FieldInputControl

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { z } from 'zod';
-import type { QueryList, queryListQuerySchema } from '../../../../src/crf/crf.schema.ts';
+import type { QueryList, QueryView, queryListQuerySchema } from '../../../../src/crf/crf.schema.ts';
 import type { ParticipantList } from '../../../../src/participants/participant.schema.ts';
 import { api, queryText } from '../../api/client.ts';
 import {
@@ -15,6 +15,7 @@ import {
   useLanguage,
   useProtocol,
 } from '../../api/trial.ts';
+import { itemInVersion, RemovedItemBadge, useProtocolVersions } from '../../components/item-versions.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
 import { QueryThread } from './query-thread.tsx';
@@ -56,10 +57,18 @@ export function QueriesPage() {
     return participant ? (participant.studyNumber ?? participant.screeningNumber) : participantId.slice(0, 8);
   };
   const forms = protocol.data?.protocol.forms ?? [];
-  const formTitle = (id: string) => forms.find((form) => form.id === id)?.title[language] ?? id;
-  const itemLabel = (form: string, item: string) =>
-    forms.find((entry) => entry.id === form)?.items.find((entry) => entry.id === item)?.label[language] ??
-    item;
+  // Each query's form and item are named as the version its record was entered under names them.
+  const versions = useProtocolVersions((queries.data?.items ?? []).map((query) => query.protocolVersion));
+  const currentLabel = protocol.data?.label ?? protocol.data?.protocol.version ?? '';
+  const named = (query: QueryView) =>
+    itemInVersion(
+      protocol.data?.protocol,
+      versions.byNo.get(query.protocolVersion),
+      query.formId,
+      query.itemId,
+      language,
+      query.protocolVersion,
+    );
   return (
     <Stack>
       <Title order={2}>{t('queries.title')}</Title>
@@ -87,10 +96,11 @@ export function QueriesPage() {
           ]}
         />
       </Group>
-      {queries.isPending && <Loader />}
+      {(queries.isPending || versions.pending) && <Loader />}
       {queries.isError && <Alert color="red">{apiErrorText(t, language, queries.error)}</Alert>}
+      {versions.error && <Alert color="red">{apiErrorText(t, language, versions.error)}</Alert>}
       {queries.data && queries.data.items.length === 0 && <Alert color="gray">{t('queries.empty')}</Alert>}
-      {queries.data && queries.data.items.length > 0 && (
+      {queries.data && queries.data.items.length > 0 && !versions.pending && (
         <ScrollTable withTableBorder verticalSpacing="xs" data-testid="query-inbox">
           <Table.Thead>
             <Table.Tr>
@@ -112,12 +122,19 @@ export function QueriesPage() {
                     component={Link}
                     to={formPagePath(query.participantId, query.visitKey, query.formId)}
                   >
-                    {formTitle(query.formId)}
+                    {named(query).formTitle}
                   </Anchor>
                   <Text size="xs" c="dimmed">
                     {readableVisit(protocol.data?.protocol, query.visitKey, t, language)} ·{' '}
-                    {itemLabel(query.formId, query.itemId)}
+                    {named(query).label}
                   </Text>
+                  {named(query).removedFrom !== undefined && (
+                    <RemovedItemBadge
+                      current={currentLabel}
+                      entered={named(query).removedFrom ?? ''}
+                      testId="query-removed-item"
+                    />
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <QueryThread

@@ -1,23 +1,9 @@
-import {
-  Alert,
-  Anchor,
-  Badge,
-  Button,
-  Checkbox,
-  Group,
-  Loader,
-  Stack,
-  Table,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Alert, Anchor, Button, Checkbox, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQueries, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import type { SdvRequest, SdvResult } from '../../../../src/crf/crf.schema.ts';
-import type { ProtocolVersion } from '../../../../src/protocol/protocol-version.schema.ts';
-import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { api } from '../../api/client.ts';
 import { useZone } from '../../api/dates.ts';
 import {
@@ -31,10 +17,15 @@ import {
   useParticipant,
   useProtocol,
 } from '../../api/trial.ts';
+import {
+  itemInVersion,
+  RemovedItemBadge,
+  removedNote,
+  useProtocolVersions,
+} from '../../components/item-versions.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { displayValue, visitLabel } from './display-value.ts';
 import { VerifyFormButton } from './sdv-verify-form.tsx';
-import './sdv.strings.ts';
 
 /** A monitor's source data verification of one participant: every saved field not yet verified. */
 export function SdvPage() {
@@ -56,19 +47,9 @@ export function SdvPage() {
   });
   // Each record is read under the protocol version it was entered under: an item a later amendment
   // removed still has its label there.
-  const versionNos = [
-    ...new Set(records.flatMap((query) => (query.data?.recordId ? [query.data.protocolVersion] : []))),
-  ].sort((a, b) => a - b);
-  const versions = useQueries({
-    queries: versionNos.map((versionNo) => ({
-      queryKey: ['protocol', 'version', versionNo],
-      queryFn: async () => {
-        const body = await api<ProtocolVersion>('GET', `/protocol/versions/${versionNo}`);
-        return { ...body, protocol: body.protocol as Protocol };
-      },
-      staleTime: Number.POSITIVE_INFINITY,
-    })),
-  });
+  const versions = useProtocolVersions(
+    records.flatMap((query) => (query.data?.recordId ? [query.data.protocolVersion] : [])),
+  );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const verify = useMutation({
     mutationFn: async (keys: string[]) => {
@@ -86,40 +67,41 @@ export function SdvPage() {
     },
   });
   if (participant.isPending || protocol.isPending || casebook.isPending) return <Loader />;
-  const failed = [participant, protocol, casebook, ...versions].find((query) => query.isError);
-  if (failed?.error) return <Alert color="red">{apiErrorText(t, language, failed.error)}</Alert>;
-  if (records.some((query) => query.isPending) || versions.some((query) => query.isPending))
-    return <Loader />;
+  const failed = [participant, protocol, casebook].find((query) => query.isError)?.error ?? versions.error;
+  if (failed) return <Alert color="red">{apiErrorText(t, language, failed)}</Alert>;
+  if (records.some((query) => query.isPending) || versions.pending) return <Loader />;
   const definition = protocol.data?.protocol;
   if (!definition) return <Loader />;
   const currentLabel = protocol.data?.label ?? definition.version;
-  const enteredUnder = new Map(
-    versions.flatMap((query) => (query.data ? [[query.data.versionNo, query.data] as const] : [])),
-  );
   const rows = records.flatMap((query) => {
     const record = query.data;
     if (!record?.recordId) return [];
-    const form = definition.forms.find((entry) => entry.id === record.formId);
-    const entered = enteredUnder.get(record.protocolVersion);
-    const enteredForm = entered?.protocol.forms.find((entry) => entry.id === record.formId) ?? form;
+    const entered = versions.byNo.get(record.protocolVersion);
+    const enteredForm = (entered?.protocol ?? definition).forms.find((entry) => entry.id === record.formId);
     return Object.entries(record.entries)
       .filter(([, entry]) => !entry.verified)
       .map(([itemId, entry]) => {
-        const current = form?.items.find((candidate) => candidate.id === itemId);
-        const item = enteredForm?.items.find((candidate) => candidate.id === itemId) ?? current;
-        const removed = current === undefined && item !== undefined;
+        const named = itemInVersion(
+          definition,
+          entered,
+          record.formId,
+          itemId,
+          language,
+          record.protocolVersion,
+        );
+        const item =
+          enteredForm?.items.find((candidate) => candidate.id === itemId) ??
+          definition.forms
+            .find((entry) => entry.id === record.formId)
+            ?.items.find((candidate) => candidate.id === itemId);
         return {
           key: `${record.recordId}:${itemId}`,
           record,
-          formTitle: enteredForm?.title[language] ?? record.formId,
+          formTitle: named.formTitle,
           visit: visitLabel(definition, record.visitKey, language),
-          label: item?.label[language] ?? itemId,
-          note: removed
-            ? t('sdvVersions.removedNote', {
-                removed: t('sdvVersions.removed', { version: currentLabel }),
-                entered: t('sdvVersions.enteredUnder', { version: entered?.label ?? record.protocolVersion }),
-              })
-            : undefined,
+          label: named.label,
+          removedFrom: named.removedFrom,
+          note: named.removedFrom === undefined ? undefined : removedNote(t, currentLabel, named.removedFrom),
           value: entry.missing
             ? t(`crf.missingCode.${entry.missing}`)
             : displayValue(entered?.protocol ?? definition, item, entry.value, t, language, zone),
@@ -226,17 +208,12 @@ export function SdvPage() {
                     </Table.Td>
                     <Table.Td>
                       {row.label}
-                      {row.note && (
-                        <Badge
-                          ml="xs"
-                          size="sm"
-                          variant="light"
-                          color="orange"
-                          tt="none"
-                          data-testid="sdv-removed-item"
-                        >
-                          {row.note}
-                        </Badge>
+                      {row.removedFrom !== undefined && (
+                        <RemovedItemBadge
+                          current={currentLabel}
+                          entered={row.removedFrom}
+                          testId="sdv-removed-item"
+                        />
                       )}
                     </Table.Td>
                     <Table.Td>{row.value}</Table.Td>

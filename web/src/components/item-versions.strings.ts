@@ -1,4 +1,4 @@
-import { registerAreaStrings } from '../../i18n/area-strings.ts';
+import { registerAreaStrings } from '../i18n/area-strings.ts';
 
 // This area's strings (see registerAreaStrings): imported for its effect by every module that uses them.
 
