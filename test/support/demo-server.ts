@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
 import { launchBrowser } from './browser.ts';
 import { exotrial } from './cli.ts';
 import { freePort } from './postgres.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { makeTestDataDir } from './test-dirs.ts';
 
 export interface DemoServer {
   server: ServerProcess;
@@ -24,7 +23,7 @@ export async function startDemoServer(
   name: string,
   demo: { subjects: number; seed: number },
 ): Promise<DemoServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), `exotrial-e2e-${name}-`));
+  const dataDir = makeTestDataDir(`exotrial-e2e-${name}-`);
   const run = exotrial(['demo', '--subjects', String(demo.subjects), '--seed', String(demo.seed)], {
     target: { kind: 'pglite', dataDir },
   });

@@ -1,12 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { expect } from 'vitest';
 import { eligibleScreeningForms } from '../../src/synth/sample-patient.ts';
 import { apiAddAccount, apiSignIn, launchBrowser } from './browser.ts';
 import { freePort } from './postgres.ts';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
+import { makeTestDataDir } from './test-dirs.ts';
 
 type Headers = Record<string, string>;
 const HOUR = 3_600_000;
@@ -179,7 +178,7 @@ export async function startTrialServer(options: {
 }): Promise<TrialServer> {
   const admin = options.admin ?? TRIAL_ADMIN;
   const password = options.password ?? STAFF_PASSWORD;
-  const dataDir = mkdtempSync(join(tmpdir(), `exotrial-e2e-${options.name}-`));
+  const dataDir = makeTestDataDir(`exotrial-e2e-${options.name}-`);
   let server: ServerProcess | undefined;
   let browser: Browser | undefined;
   const close = async () => {

@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeTestDataDir } from './test-dirs.ts';
 
 /**
  * A throw-away PostgreSQL server for tests and benchmarks: initdb into a temp folder, a free
@@ -53,7 +53,7 @@ const asPostgresUser = (command: string, args: string[]): [string, string[]] =>
   isRoot() ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
 
 export async function startTestPostgres(bin: string): Promise<TestPostgres> {
-  const dir = mkdtempSync(join(tmpdir(), 'exotrial-pg-'));
+  const dir = makeTestDataDir('exotrial-pg-');
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   if (isRoot()) execFileSync('chown', ['postgres:postgres', dir]);

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 import pino from 'pino';
 import { describe, inject } from 'vitest';
@@ -9,6 +7,7 @@ import { type Database, type DatabaseKind, openDatabase } from '../../src/db/con
 import type { App } from '../../src/kernel/context.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { bootstrap } from '../../src/study/bootstrap.ts';
+import { makeTestDataDir } from './test-dirs.ts';
 
 export const databaseKinds: DatabaseKind[] = ['pglite', 'postgres'];
 
@@ -28,7 +27,7 @@ export interface TestTarget {
 /** A fresh, empty database of the given kind: a temp folder, or a new database on the test server. */
 export async function freshTarget(kind: DatabaseKind): Promise<TestTarget> {
   if (kind === 'pglite') {
-    const dataDir = mkdtempSync(join(tmpdir(), 'exotrial-pglite-'));
+    const dataDir = makeTestDataDir('exotrial-pglite-');
     return {
       target: { kind, dataDir },
       dispose: async () => rmSync(dataDir, { recursive: true, force: true }),
