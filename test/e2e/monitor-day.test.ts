@@ -350,3 +350,54 @@ it('the form page, the query inbox and the audit trail name the removed item as 
     await reader.screenshot({ path: `${SHOTS}/monitor-audit-removed-item-${language}.png`, fullPage: true });
   }
 }, 120_000);
+
+it('keeps a stored value on the form page, read-only with a note, when its display condition no longer holds', async () => {
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  // The Child-Pugh score shows only with chronic liver disease: entered under it, then the answer changes.
+  const setLiverDisease = async (value: boolean) => {
+    const history = await call(coordinator, 'GET', formUrl('medicalHistory'), undefined, 200);
+    await call(
+      coordinator,
+      'PUT',
+      formUrl('medicalHistory'),
+      {
+        version: history.version,
+        entries: { chronicLiverDisease: { value } },
+        reason: 'Transcription error',
+      },
+      200,
+    );
+  };
+  await setLiverDisease(true);
+  const screening = await call(coordinator, 'GET', formUrl('screening'), undefined, 200);
+  await call(
+    coordinator,
+    'PUT',
+    formUrl('screening'),
+    { version: screening.version, entries: { childPughScore: { value: 6 } } },
+    200,
+  );
+  await setLiverDisease(false);
+  const stored = await call(coordinator, 'GET', formUrl('screening'), undefined, 200);
+  expect(stored.entries.childPughScore?.value).toBe(6);
+  for (const [language, note] of [
+    [
+      'en',
+      'The condition for showing this item no longer holds; its stored value is kept and shown read-only.',
+    ],
+    ['zh', '此条目的显示条件已不成立；其已存储的值予以保留，并以只读方式显示。'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/participants/${participantId}/forms/screening?visit=screening&instance=1`);
+    const item = page.getByTestId('item-childPughScore');
+    await expect.poll(() => item.count(), TIMEOUT).toBe(1);
+    expect(await item.getByTestId('condition-no-longer-holds').textContent()).toBe(note);
+    const field = item.getByRole('textbox').first();
+    expect(await field.inputValue()).toBe('6');
+    expect(await field.isDisabled()).toBe(true);
+    // Only this item: the other items whose conditions do not hold and have no value stay hidden.
+    expect(await page.getByTestId('condition-no-longer-holds').count()).toBe(1);
+    expect(await page.getByTestId('item-pregnant').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/monitor-form-condition-false-${language}.png`, fullPage: true });
+  }
+}, 120_000);
