@@ -236,12 +236,28 @@ it('the same pages in Chinese', async () => {
 
 it('SDV labels an item a later amendment removed as the version it was entered under does', async () => {
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
+  // The site's platelet range puts 187 above it, so the lab panel lists the value (no CTCAE grade for high).
+  await call(
+    manager,
+    'POST',
+    `/sites/${SITE}/lab-ranges/import`,
+    { csv: 'item,sex,ageLow,ageHigh,low,high,unit\nlabs.platelets,,,,100,150,10*9/L' },
+    200,
+  );
   const labs = await call(coordinator, 'GET', formUrl('labs'), undefined, 200);
   await call(
     coordinator,
     'PUT',
     formUrl('labs'),
-    { version: labs.version, entries: { creatinine: { value: 80 }, platelets: { value: 187 } } },
+    {
+      version: labs.version,
+      entries: {
+        collectedOn: { value: siteDate(new Date(), ZONE) },
+        creatinine: { value: 80 },
+        platelets: { value: 187 },
+      },
+    },
     200,
   );
   // Amendment 1 (version "1.1") takes the platelet count off the laboratory form; the site approves it.
@@ -249,7 +265,6 @@ it('SDV labels an item a later amendment removed as the version it was entered u
     .replace(/^version: .*$/m, 'version: "1.1"')
     .replace(/ {6}- id: platelets\n[\s\S]*?(?= {6}- id: crp\n)/, '');
   expect(amended).not.toMatch(/id: platelets\n/);
-  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
   await call(manager, 'POST', '/protocol/versions', { source: amended, reason: 'No platelet count' }, 201);
   await call(
     manager,
@@ -348,6 +363,29 @@ it('the form page, the query inbox and the audit trail name the removed item as 
         .count(),
     ).toBe(0);
     await reader.screenshot({ path: `${SHOTS}/monitor-audit-removed-item-${language}.png`, fullPage: true });
+  }
+}, 120_000);
+
+it('the lab panel names a value on the removed item as its version did, with the mark', async () => {
+  // Runs after the SDV test above, which flags the platelet count high and loads the amendment.
+  const label = protocol.forms
+    .find((form) => form.id === 'labs')
+    ?.items.find((item) => item.id === 'platelets')?.label;
+  for (const [language, removed] of [
+    ['en', 'Removed in the current protocol (1.1), entered under protocol 1.0'],
+    ['zh', '当前方案（1.1）已删除此项，录入时方案版本 1.0'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/participants/${participantId}`);
+    const row = page.getByTestId('lab-flag-row').filter({ hasText: label?.[language] ?? 'platelets' });
+    await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+    expect(await row.getByTestId('lab-removed-item').textContent()).toBe(removed);
+    expect(await row.textContent()).toContain('187');
+    expect(await row.textContent()).not.toContain('labs.platelets');
+    expect(await page.getByTestId('lab-removed-item').count()).toBe(1);
+    await page
+      .getByTestId('lab-panel')
+      .screenshot({ path: `${SHOTS}/monitor-lab-panel-removed-item-${language}.png` });
   }
 }, 120_000);
 
