@@ -439,3 +439,65 @@ it('keeps a stored value on the form page, read-only with a note, when its displ
     await page.screenshot({ path: `${SHOTS}/monitor-form-condition-false-${language}.png`, fullPage: true });
   }
 }, 120_000);
+
+it('the adverse-event detail reads the event under the protocol version it was entered under', async () => {
+  // Runs after the amendment to 1.1 above: the event is entered under 1.1, then 1.2 renames an outcome.
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const onset = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
+    .format(new Date(Date.now() - 60_000))
+    .replace(' ', 'T');
+  const fields = {
+    term: 'Headache',
+    onsetAt: onset,
+    ongoing: true,
+    grade: 1,
+    serious: false,
+    inhalationAssociated: false,
+    actionTaken: 'none',
+    outcome: 'recovering',
+  };
+  const ae = await call(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/adverse-events`,
+    { entries: Object.fromEntries(Object.entries(fields).map(([item, value]) => [item, { value }])) },
+    201,
+  );
+  expect(ae.protocolVersion).toBe(2);
+  const amended = readFileSync(defaultProtocolPath(), 'utf8')
+    .replace(/^version: .*$/m, 'version: "1.2"')
+    .replace(/ {6}- id: platelets\n[\s\S]*?(?= {6}- id: crp\n)/, '')
+    .replace(
+      '{ code: recovering, label: { en: Recovering/resolving, zh: 好转 } }',
+      '{ code: recovering, label: { en: Recovering (renamed in 1.2), zh: 好转（1.2 改名） } }',
+    );
+  expect(amended).toContain('Recovering (renamed in 1.2)');
+  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
+  await call(manager, 'POST', '/protocol/versions', { source: amended, reason: 'Outcome wording' }, 201);
+  await call(
+    manager,
+    'POST',
+    '/protocol/versions/3/approvals',
+    { siteId: SITE, approvedOn: siteDate(new Date(), ZONE) },
+    201,
+  );
+  for (const [language, entered, renamed] of [
+    ['en', 'Recovering/resolving', 'Recovering (renamed in 1.2)'],
+    ['zh', '好转', '好转（1.2 改名）'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/safety?tab=events&ae=${ae.aeId}`);
+    const detail = page.getByTestId('ae-detail');
+    await expect.poll(() => detail.count(), TIMEOUT).toBe(1);
+    await expect.poll(async () => (await detail.textContent()) ?? '', TIMEOUT).toContain(entered);
+    expect(await detail.textContent()).not.toContain(renamed);
+    await page.screenshot({ path: `${SHOTS}/monitor-ae-entered-version-${language}.png`, fullPage: true });
+  }
+}, 120_000);
