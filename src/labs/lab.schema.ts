@@ -55,6 +55,8 @@ export const labFlagSchema = z.object({
   itemId: z.string(),
   itemKey: z.string(),
   visitKey: z.string(),
+  /** The protocol version the value's form record was entered under: its item is named as that version does. */
+  protocolVersion: z.number().int(),
   revision: z.number().int(),
   collectedOn: z.string().nullable(),
   value: z.number(),

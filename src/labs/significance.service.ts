@@ -11,11 +11,13 @@ import type { LabFlagView, SignificanceRequest } from './lab.schema.ts';
 
 type FlagRow = Selectable<LabFlagTable>;
 
-export const flagView = (row: FlagRow): LabFlagView => ({
+/** A flag as the API shows it, with the protocol version its form record was entered under. */
+export const flagView = (row: FlagRow, protocolVersion: number): LabFlagView => ({
   recordId: row.record_id,
   itemId: row.item_id,
   itemKey: row.item_key,
   visitKey: row.visit_id,
+  protocolVersion,
   revision: row.revision,
   collectedOn: row.collected_on,
   value: row.value,
@@ -47,6 +49,23 @@ export const flagView = (row: FlagRow): LabFlagView => ({
       : null,
 });
 
+/** The protocol version each of a participant's form records (or one of them) was entered under. */
+async function recordVersions(
+  db: Db,
+  studyId: string,
+  participantId: string,
+  recordId?: string,
+): Promise<Map<string, number>> {
+  let query = db
+    .selectFrom('form_record')
+    .select(['record_id', 'protocol_version'])
+    .where('study_id', '=', studyId)
+    .where('participant_id', '=', participantId);
+  if (recordId !== undefined) query = query.where('record_id', '=', recordId);
+  const rows = await query.execute();
+  return new Map(rows.map((row) => [row.record_id, row.protocol_version]));
+}
+
 /** A participant's laboratory values with their flags, by visit and item. */
 export async function listFlags(
   db: Db,
@@ -65,7 +84,8 @@ export async function listFlags(
     .orderBy('visit_id')
     .orderBy('item_key')
     .execute();
-  return rows.map(flagView);
+  const versions = await recordVersions(db, studyId, participant.participant_id);
+  return rows.map((row) => flagView(row, versions.get(row.record_id) ?? 0));
 }
 
 /**
@@ -133,6 +153,7 @@ export async function markSignificance(
       newValue: { significant: request.significant, comment: request.comment || null },
       context: { value: row.value, unit: row.unit, flag: row.flag, revision: row.revision },
     });
-    return flagView(updated);
+    const versions = await recordVersions(trx, studyId, participant.participant_id, row.record_id);
+    return flagView(updated, versions.get(row.record_id) ?? 0);
   });
 }

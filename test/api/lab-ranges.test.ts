@@ -189,6 +189,16 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       // The man's own range (130–175 g/L) wins over the one for either sex (115–175 g/L): 121 g/L is low.
       expect(byItem.haemoglobin).toMatchObject({ flag: 'low', range: { unit: 'g/dL', low: 13, high: 17.5 } });
       expect(byItem.lymphocytes).toMatchObject({ flag: null, range: null });
+      // Each flag carries the protocol version its form record was entered under (the page names its item so).
+      const stored = await t.database.read((db) =>
+        db.selectFrom('form_record').select(['record_id', 'protocol_version']).execute(),
+      );
+      const versionOf = new Map(stored.map((row) => [row.record_id, row.protocol_version]));
+      expect(flags.length).toBeGreaterThan(0);
+      for (const flag of flags) {
+        expect(versionOf.get(flag.recordId as string)).toBe(1);
+        expect(flag.protocolVersion).toBe(1);
+      }
     });
 
     it('refuses a unit the item does not list, saving nothing', async () => {
@@ -218,6 +228,7 @@ describeEachDatabase('laboratory reference ranges and flags', (kind) => {
       });
       expect(marked.statusCode, marked.body).toBe(200);
       expect(marked.json().significance).toMatchObject({ significant: true, by: 'Investigator' });
+      expect(marked.json().protocolVersion).toBe(1);
       const events = await t.database.read((db) =>
         db
           .selectFrom('audit_event')

@@ -236,12 +236,28 @@ it('the same pages in Chinese', async () => {
 
 it('SDV labels an item a later amendment removed as the version it was entered under does', async () => {
   const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
+  // The site's platelet range puts 187 above it, so the lab panel lists the value (no CTCAE grade for high).
+  await call(
+    manager,
+    'POST',
+    `/sites/${SITE}/lab-ranges/import`,
+    { csv: 'item,sex,ageLow,ageHigh,low,high,unit\nlabs.platelets,,,,100,150,10*9/L' },
+    200,
+  );
   const labs = await call(coordinator, 'GET', formUrl('labs'), undefined, 200);
   await call(
     coordinator,
     'PUT',
     formUrl('labs'),
-    { version: labs.version, entries: { creatinine: { value: 80 }, platelets: { value: 187 } } },
+    {
+      version: labs.version,
+      entries: {
+        collectedOn: { value: siteDate(new Date(), ZONE) },
+        creatinine: { value: 80 },
+        platelets: { value: 187 },
+      },
+    },
     200,
   );
   // Amendment 1 (version "1.1") takes the platelet count off the laboratory form; the site approves it.
@@ -249,7 +265,6 @@ it('SDV labels an item a later amendment removed as the version it was entered u
     .replace(/^version: .*$/m, 'version: "1.1"')
     .replace(/ {6}- id: platelets\n[\s\S]*?(?= {6}- id: crp\n)/, '');
   expect(amended).not.toMatch(/id: platelets\n/);
-  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
   await call(manager, 'POST', '/protocol/versions', { source: amended, reason: 'No platelet count' }, 201);
   await call(
     manager,
@@ -348,5 +363,141 @@ it('the form page, the query inbox and the audit trail name the removed item as 
         .count(),
     ).toBe(0);
     await reader.screenshot({ path: `${SHOTS}/monitor-audit-removed-item-${language}.png`, fullPage: true });
+  }
+}, 120_000);
+
+it('the lab panel names a value on the removed item as its version did, with the mark', async () => {
+  // Runs after the SDV test above, which flags the platelet count high and loads the amendment.
+  const label = protocol.forms
+    .find((form) => form.id === 'labs')
+    ?.items.find((item) => item.id === 'platelets')?.label;
+  for (const [language, removed] of [
+    ['en', 'Removed in the current protocol (1.1), entered under protocol 1.0'],
+    ['zh', '当前方案（1.1）已删除此项，录入时方案版本 1.0'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/participants/${participantId}`);
+    const row = page.getByTestId('lab-flag-row').filter({ hasText: label?.[language] ?? 'platelets' });
+    await expect.poll(() => row.count(), TIMEOUT).toBe(1);
+    expect(await row.getByTestId('lab-removed-item').textContent()).toBe(removed);
+    expect(await row.textContent()).toContain('187');
+    expect(await row.textContent()).not.toContain('labs.platelets');
+    expect(await page.getByTestId('lab-removed-item').count()).toBe(1);
+    await page
+      .getByTestId('lab-panel')
+      .screenshot({ path: `${SHOTS}/monitor-lab-panel-removed-item-${language}.png` });
+  }
+}, 120_000);
+
+it('keeps a stored value on the form page, read-only with a note, when its display condition no longer holds', async () => {
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  // The Child-Pugh score shows only with chronic liver disease: entered under it, then the answer changes.
+  const setLiverDisease = async (value: boolean) => {
+    const history = await call(coordinator, 'GET', formUrl('medicalHistory'), undefined, 200);
+    await call(
+      coordinator,
+      'PUT',
+      formUrl('medicalHistory'),
+      {
+        version: history.version,
+        entries: { chronicLiverDisease: { value } },
+        reason: 'Transcription error',
+      },
+      200,
+    );
+  };
+  await setLiverDisease(true);
+  const screening = await call(coordinator, 'GET', formUrl('screening'), undefined, 200);
+  await call(
+    coordinator,
+    'PUT',
+    formUrl('screening'),
+    { version: screening.version, entries: { childPughScore: { value: 6 } } },
+    200,
+  );
+  await setLiverDisease(false);
+  const stored = await call(coordinator, 'GET', formUrl('screening'), undefined, 200);
+  expect(stored.entries.childPughScore?.value).toBe(6);
+  for (const [language, note] of [
+    [
+      'en',
+      'The condition for showing this item no longer holds; its stored value is kept and shown read-only.',
+    ],
+    ['zh', '此条目的显示条件已不成立；其已存储的值予以保留，并以只读方式显示。'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/participants/${participantId}/forms/screening?visit=screening&instance=1`);
+    const item = page.getByTestId('item-childPughScore');
+    await expect.poll(() => item.count(), TIMEOUT).toBe(1);
+    expect(await item.getByTestId('condition-no-longer-holds').textContent()).toBe(note);
+    const field = item.getByRole('textbox').first();
+    expect(await field.inputValue()).toBe('6');
+    expect(await field.isDisabled()).toBe(true);
+    // Only this item: the other items whose conditions do not hold and have no value stay hidden.
+    expect(await page.getByTestId('condition-no-longer-holds').count()).toBe(1);
+    expect(await page.getByTestId('item-pregnant').count()).toBe(0);
+    await page.screenshot({ path: `${SHOTS}/monitor-form-condition-false-${language}.png`, fullPage: true });
+  }
+}, 120_000);
+
+it('the adverse-event detail reads the event under the protocol version it was entered under', async () => {
+  // Runs after the amendment to 1.1 above: the event is entered under 1.1, then 1.2 renames an outcome.
+  const coordinator = await apiSignIn(server.url, COORDINATOR, PASSWORD);
+  const onset = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  })
+    .format(new Date(Date.now() - 60_000))
+    .replace(' ', 'T');
+  const fields = {
+    term: 'Headache',
+    onsetAt: onset,
+    ongoing: true,
+    grade: 1,
+    serious: false,
+    inhalationAssociated: false,
+    actionTaken: 'none',
+    outcome: 'recovering',
+  };
+  const ae = await call(
+    coordinator,
+    'POST',
+    `/participants/${participantId}/adverse-events`,
+    { entries: Object.fromEntries(Object.entries(fields).map(([item, value]) => [item, { value }])) },
+    201,
+  );
+  expect(ae.protocolVersion).toBe(2);
+  const amended = readFileSync(defaultProtocolPath(), 'utf8')
+    .replace(/^version: .*$/m, 'version: "1.2"')
+    .replace(/ {6}- id: platelets\n[\s\S]*?(?= {6}- id: crp\n)/, '')
+    .replace(
+      '{ code: recovering, label: { en: Recovering/resolving, zh: 好转 } }',
+      '{ code: recovering, label: { en: Recovering (renamed in 1.2), zh: 好转（1.2 改名） } }',
+    );
+  expect(amended).toContain('Recovering (renamed in 1.2)');
+  const manager = await apiSignIn(server.url, DATA_MANAGER, PASSWORD);
+  await call(manager, 'POST', '/protocol/versions', { source: amended, reason: 'Outcome wording' }, 201);
+  await call(
+    manager,
+    'POST',
+    '/protocol/versions/3/approvals',
+    { siteId: SITE, approvedOn: siteDate(new Date(), ZONE) },
+    201,
+  );
+  for (const [language, entered, renamed] of [
+    ['en', 'Recovering/resolving', 'Recovering (renamed in 1.2)'],
+    ['zh', '好转', '好转（1.2 改名）'],
+  ] as const) {
+    const page = await signIn(COORDINATOR, language);
+    await page.goto(`${server.url}/safety?tab=events&ae=${ae.aeId}`);
+    const detail = page.getByTestId('ae-detail');
+    await expect.poll(() => detail.count(), TIMEOUT).toBe(1);
+    await expect.poll(async () => (await detail.textContent()) ?? '', TIMEOUT).toContain(entered);
+    expect(await detail.textContent()).not.toContain(renamed);
+    await page.screenshot({ path: `${SHOTS}/monitor-ae-entered-version-${language}.png`, fullPage: true });
   }
 }, 120_000);

@@ -22,6 +22,7 @@ import {
   useLanguage,
 } from '../../api/trial.ts';
 import { useLabFlags } from '../labs/labs-api.ts';
+import './hidden-item.strings.ts';
 import { ConsentRecordNote, useConsentRecord, withConsentRecord } from './consent-record.tsx';
 import { displayValue } from './display-value.ts';
 import { ItemRow } from './item-row.tsx';
@@ -206,6 +207,9 @@ export function FormEditor({
     focusFirstField(formElement.current, empty);
   }, []);
 
+  // A stored value is never hidden: an item whose display condition no longer holds (a changed answer,
+  // another form's answer, an amendment) keeps its stored value on the page, read-only, with a note.
+  const storedButHidden = (itemId: string) => !check.shown.has(itemId) && !isBlank(baseDraft[itemId]);
   const serverErrors = fieldErrors(save.error, language);
   // A computed item shows its value as the rules compute it from the answers so far.
   const derivedText = (item: ProtocolItem) => {
@@ -256,16 +260,21 @@ export function FormEditor({
         >
           <Stack gap="md">
             {form.items
-              .filter((item) => check.shown.has(item.id))
+              .filter((item) => check.shown.has(item.id) || storedButHidden(item.id))
               .map((item) => (
                 <ItemRow
                   key={item.id}
                   protocol={protocol}
                   item={item}
-                  field={draft[item.id]}
-                  raw={raw[item.id]}
+                  field={storedButHidden(item.id) ? baseDraft[item.id] : draft[item.id]}
+                  raw={storedButHidden(item.id) ? undefined : raw[item.id]}
                   record={base}
-                  readOnly={readOnly || recorded.has(item.id)}
+                  readOnly={readOnly || recorded.has(item.id) || storedButHidden(item.id)}
+                  hiddenNote={
+                    storedButHidden(item.id)
+                      ? t(isBlank(draft[item.id]) ? 'hiddenItem.clearing' : 'hiddenItem.kept')
+                      : undefined
+                  }
                   derived={derivedText(item)}
                   messages={{
                     error: hardByItem.get(item.id) ?? serverErrors[item.id],

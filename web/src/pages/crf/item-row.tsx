@@ -34,6 +34,7 @@ export function ItemRow({
   onQueriesChanged,
   labFlag,
   removed,
+  hiddenNote,
 }: {
   protocol: Protocol;
   item: ProtocolItem;
@@ -51,6 +52,8 @@ export function ItemRow({
   labFlag?: LabFlagView;
   /** Set when a later amendment removed this item: the current version's label and the record's. */
   removed?: { current: string; entered: string };
+  /** Set when the item's display condition no longer holds but a value is stored: why it is still shown. */
+  hiddenNote?: string;
 }) {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -70,6 +73,11 @@ export function ItemRow({
         {removed && (
           <RemovedItemBadge current={removed.current} entered={removed.entered} testId="form-removed-item" />
         )}
+        {hiddenNote && (
+          <Text span size="xs" c="orange" ml="xs" data-testid="condition-no-longer-holds">
+            {hiddenNote}
+          </Text>
+        )}
       </Text>
     );
   }
@@ -87,6 +95,11 @@ export function ItemRow({
               testId="form-removed-item"
             />
           </Box>
+        )}
+        {hiddenNote && (
+          <Text size="xs" c="orange" data-testid="condition-no-longer-holds">
+            {hiddenNote}
+          </Text>
         )}
         <Group align="flex-start" wrap="wrap" gap="md">
           <Box style={{ flex: '1 1 320px' }} data-entry="field">

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { LabAeProposalView, LabFlagView } from '../../../../src/labs/lab.schema.ts';
 import { apiErrorText, useCan, useLanguage, useProtocol } from '../../api/trial.ts';
+import { itemInVersion, RemovedItemBadge, useProtocolVersions } from '../../components/item-versions.tsx';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { readableVisit } from '../../readable.ts';
 import { useDecideProposal, useLabFlags, useLabProposals, useMarkSignificance } from './labs-api.ts';
@@ -132,12 +133,20 @@ export function LabPanel({ participantId }: { participantId: string }) {
   const protocol = useProtocol();
   const flags = useLabFlags(participantId);
   const proposals = useLabProposals(participantId, can('safety.read'));
-  const itemLabel = (key: string) => {
-    const [formId, itemId] = key.split('.');
-    const form = protocol.data?.protocol.forms.find((entry) => entry.id === formId);
-    return form?.items.find((item) => item.id === itemId)?.label[language];
-  };
   const outOfRange = (flags.data?.flags ?? []).filter((flag) => flag.flag === 'low' || flag.flag === 'high');
+  // Each value is named as the protocol version its record was entered under names it.
+  const versions = useProtocolVersions(outOfRange.map((flag) => flag.protocolVersion));
+  const itemOf = (flag: LabFlagView) => {
+    const [formId = '', itemId = flag.itemId] = flag.itemKey.split('.');
+    return itemInVersion(
+      protocol.data?.protocol,
+      versions.byNo.get(flag.protocolVersion),
+      formId,
+      itemId,
+      language,
+      flag.protocolVersion,
+    );
+  };
   return (
     <Card withBorder data-testid="lab-panel">
       <Stack gap="sm">
@@ -166,7 +175,16 @@ export function LabPanel({ participantId }: { participantId: string }) {
               {outOfRange.map((flag) => (
                 <Table.Tr key={`${flag.recordId}-${flag.itemId}`} data-testid="lab-flag-row">
                   <Table.Td>{readableVisit(protocol.data?.protocol, flag.visitKey, t, language)}</Table.Td>
-                  <Table.Td>{itemLabel(flag.itemKey) ?? flag.itemKey}</Table.Td>
+                  <Table.Td>
+                    {itemOf(flag).label}
+                    {itemOf(flag).removedFrom !== undefined && (
+                      <RemovedItemBadge
+                        current={protocol.data?.label ?? ''}
+                        entered={itemOf(flag).removedFrom ?? ''}
+                        testId="lab-removed-item"
+                      />
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     {valueText(flag)} <LabFlagBadge flag={flag.flag} />
                   </Table.Td>

@@ -1,9 +1,10 @@
 import { Alert, Badge, Button, Card, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Protocol } from '../../../../src/protocol/schema.ts';
 import { errorMessage } from '../../api/session.ts';
 import { useSiteTimeZone } from '../../api/site-clock.ts';
-import { useCan, useLanguage, useProtocol } from '../../api/trial.ts';
+import { useCan, useLanguage, useProtocol, useProtocolVersion } from '../../api/trial.ts';
 import { ScrollTable } from '../../components/scroll-table.tsx';
 import { formatDateTime } from '../../format.ts';
 import { readableField, readableValue } from '../../readable.ts';
@@ -16,10 +17,9 @@ import { SaeTimeline, SubmissionForm } from './sae-timeline.tsx';
 import { type AeHistoryEntry, useAdverseEvent, useEventHistory } from './safety-api.ts';
 
 /** The audit trail of one event: each value entered or changed, with its reason; reports; queries. */
-function History({ aeId, siteId }: { aeId: string; siteId: string }) {
+function History({ aeId, siteId, protocol }: { aeId: string; siteId: string; protocol?: Protocol }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const protocol = useProtocol().data?.protocol;
   const zone = useSiteTimeZone(siteId) ?? protocol?.study.timeZone ?? 'UTC';
   const history = useEventHistory(aeId);
   if (history.isPending) return <Loader size="sm" />;
@@ -64,12 +64,15 @@ function History({ aeId, siteId }: { aeId: string; siteId: string }) {
 export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => void }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const protocol = useProtocol().data?.protocol;
   const can = useCan();
   const event = useAdverseEvent(aeId);
+  // The event is read under the protocol version it was entered under (the current one if that fails to load).
+  const current = useProtocol().data?.protocol;
+  const entered = useProtocolVersion(event.data?.protocolVersion);
+  const protocol = entered.data?.protocol ?? current;
   const zone = useSiteTimeZone(event.data?.siteId);
   const [editing, setEditing] = useState(false);
-  if (event.isPending) return <Loader />;
+  if (event.isPending || entered.isLoading) return <Loader />;
   if (event.isError) return <Alert color="red">{errorMessage(t, event.error)}</Alert>;
   const data = event.data;
   const mayEdit = can('safety.report') || can('safety.assess');
@@ -158,7 +161,7 @@ export function EventDetail({ aeId, onClose }: { aeId: string; onClose: () => vo
           </>
         )}
         <Title order={5}>{t('safety.history')}</Title>
-        <History aeId={aeId} siteId={data.siteId} />
+        <History aeId={aeId} siteId={data.siteId} protocol={protocol} />
       </Stack>
     </Card>
   );
