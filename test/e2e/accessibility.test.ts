@@ -192,6 +192,7 @@ const pages: Array<{
     path: () => `/safety/dosing?participant=${seeded.participantId}&visit=day-1`,
   },
   { name: 'worklist', person: 'coordinator', path: () => '/worklist' },
+  { name: 'notifications', person: 'coordinator', path: () => '/notifications' },
   { name: 'deviations', person: 'monitor', path: () => '/deviations' },
   { name: 'queries', person: 'monitor', path: () => '/queries' },
   { name: 'SDV', person: 'monitor', path: () => `/participants/${seeded.participantId}/sdv` },
@@ -201,6 +202,7 @@ const pages: Array<{
   { name: 'lot', person: 'pharmacist', path: () => `/product/lots/${seeded.lotId}` },
   { name: 'dispensing', person: 'pharmacist', path: () => '/product/dispensing' },
   { name: 'shipments', person: 'pharmacist', path: () => '/product/shipments' },
+  { name: 'kits and resupply', person: 'pharmacist', path: () => '/product/kits' },
   { name: 'protocol and forms', person: 'dataManager', path: () => '/forms' },
   {
     name: 'stopping rules simulated',
