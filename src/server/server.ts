@@ -42,7 +42,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const loading = loadServerModules();
   const database = await opening;
   const starting = startUp(database, config, logger, loading);
-  // Awaited below; a building that fails first must not leave this rejection unhandled.
+  // Awaited below; should building the application fail first, this rejection is not left unhandled.
   starting.catch(() => undefined);
   let served: string | undefined;
   const context: AppContext = {
